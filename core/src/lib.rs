@@ -1,0 +1,24 @@
+//! Juntas core: the typed document model over Automerge, the storage contract and the document
+//! store in automerge-repo's key layout.
+//!
+//! Architecture invariants this crate keeps (see `ARCHITECTURE.md`):
+//! - it knows nothing about the browser, the server, async runtimes or sockets;
+//! - it does no IO of its own, reads no clock and draws no randomness: time, actor ids and
+//!   document ids are arguments; storage is reached only through the [`storage::Storage`] trait.
+//!
+//! Code map:
+//! - [`ids`]: document ids in automerge-repo's format (bs58check of 16 bytes).
+//! - [`storage`]: the `Storage` trait, `MemoryStorage` and the contract suite every
+//!   implementation runs.
+//! - [`store`]: loading, saving and compacting one document as chunks under its id.
+//! - [`model`]: typed views and commands over each kind of document.
+
+pub mod ids;
+pub mod model;
+pub mod storage;
+pub mod store;
+
+pub use automerge;
+pub use ids::DocumentId;
+pub use storage::{MemoryStorage, Storage, StorageError, StorageKey};
+pub use store::{LoadError, StoredDoc};

@@ -1,0 +1,5 @@
+//! Typed views and commands over each kind of Juntas document. One Automerge document per
+//! aggregate; entries that several people add concurrently live in maps keyed by id.
+
+pub mod example;
+pub mod network;

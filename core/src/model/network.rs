@@ -1,0 +1,458 @@
+//! The network directory document: the network's name and SLEP, its centres, members and
+//! commissions, and the commands that change them (validated, committed with the caller's time).
+
+use std::collections::BTreeMap;
+
+use automerge::{AutoCommit, transaction::CommitOptions};
+use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
+
+/// The schema this code writes. Documents with a higher version are refused, not mangled.
+pub const SCHEMA_VERSION: u64 = 1;
+/// The `kind` field of a network directory document.
+pub const KIND: &str = "juntas/network";
+
+/// The whole directory, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hydrate, Reconcile)]
+pub struct Network {
+    pub kind: String,
+    pub schema_version: u64,
+    pub name: String,
+    pub slep: String,
+    /// Milliseconds since the Unix epoch, as given by the caller.
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub centres: BTreeMap<String, Centre>,
+    pub members: BTreeMap<String, Member>,
+    pub commissions: BTreeMap<String, Commission>,
+}
+
+/// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+pub struct Centre {
+    pub name: String,
+    /// Rol Base de Datos, the Ministry's id of an establishment ("12345-6"); may be empty.
+    pub rbd: String,
+    pub commune: String,
+    /// e.g. "Jardín infantil y sala cuna VTF".
+    pub kind: String,
+    pub enrolment: Option<u32>,
+    pub staff_total: Option<u32>,
+    pub educators: Option<u32>,
+    pub technicians: Option<u32>,
+    pub staff_on_leave: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+pub enum Role {
+    #[default]
+    #[autosurgeon(rename = "directora")]
+    Principal,
+    #[autosurgeon(rename = "profesional-slep")]
+    SlepProfessional,
+    #[autosurgeon(rename = "facilitador")]
+    Facilitator,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Principal, Role::SlepProfessional, Role::Facilitator];
+
+    /// The stable name stored in documents and used in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Principal => "directora",
+            Role::SlepProfessional => "profesional-slep",
+            Role::Facilitator => "facilitador",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+pub struct Member {
+    pub name: String,
+    pub role: Role,
+    /// The member's centre (principals); None for SLEP staff and facilitators.
+    pub centre_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+pub struct Commission {
+    pub name: String,
+    /// Member ids as a set (map to `true`): concurrent additions of different members merge.
+    pub members: BTreeMap<String, bool>,
+}
+
+impl Commission {
+    pub fn member_ids(&self) -> impl Iterator<Item = &str> {
+        self.members.keys().map(String::as_str)
+    }
+}
+
+/// A change a person asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Rename { name: String, slep: String },
+    PutCentre { id: String, centre: Centre },
+    RemoveCentre { id: String },
+    PutMember { id: String, member: Member },
+    RemoveMember { id: String },
+    PutCommission { id: String, commission: Commission },
+    RemoveCommission { id: String },
+}
+
+/// Why a command was refused or a document could not be read. The UI words each variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("the {0} needs a name")]
+    MissingName(Entity),
+    #[error("RBD must look like 12345-6, got {0:?}")]
+    BadRbd(String),
+    #[error("there is no centre {0}")]
+    UnknownCentre(String),
+    #[error("there is no member {0}")]
+    UnknownMember(String),
+    #[error("there is no commission {0}")]
+    UnknownCommission(String),
+    #[error("another centre already has RBD {0}")]
+    DuplicateRbd(String),
+    #[error("this is not a network document (kind {0:?})")]
+    WrongKind(String),
+    #[error("this document was written by a newer Juntas (schema {0}); update the app")]
+    NewerSchema(u64),
+    #[error("the document does not have the expected shape: {0}")]
+    Shape(String),
+    #[error("automerge refused the change: {0}")]
+    Automerge(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Network,
+    Centre,
+    Member,
+    Commission,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Entity::Network => "network",
+            Entity::Centre => "centre",
+            Entity::Member => "member",
+            Entity::Commission => "commission",
+        })
+    }
+}
+
+impl Network {
+    /// A new, empty network.
+    pub fn new(name: &str, slep: &str, now: i64) -> Network {
+        Network {
+            kind: KIND.to_string(),
+            schema_version: SCHEMA_VERSION,
+            name: name.trim().to_string(),
+            slep: slep.trim().to_string(),
+            created_at: now,
+            updated_at: now,
+            ..Network::default()
+        }
+    }
+
+    /// Centres sorted for display: by commune, then name.
+    pub fn centres_sorted(&self) -> Vec<(&String, &Centre)> {
+        let mut v: Vec<_> = self.centres.iter().collect();
+        v.sort_by(|a, b| (&a.1.commune, &a.1.name, a.0).cmp(&(&b.1.commune, &b.1.name, b.0)));
+        v
+    }
+
+    pub fn members_sorted(&self) -> Vec<(&String, &Member)> {
+        let mut v: Vec<_> = self.members.iter().collect();
+        v.sort_by(|a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
+        v
+    }
+
+    pub fn commissions_sorted(&self) -> Vec<(&String, &Commission)> {
+        let mut v: Vec<_> = self.commissions.iter().collect();
+        v.sort_by(|a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
+        v
+    }
+
+    /// Applies `command` to this plain value, validating it first.
+    pub fn apply(&mut self, command: Command) -> Result<(), ModelError> {
+        match command {
+            Command::Rename { name, slep } => {
+                require_name(&name, Entity::Network)?;
+                self.name = name.trim().to_string();
+                self.slep = slep.trim().to_string();
+            }
+            Command::PutCentre { id, mut centre } => {
+                require_name(&centre.name, Entity::Centre)?;
+                centre.name = centre.name.trim().to_string();
+                centre.commune = centre.commune.trim().to_string();
+                centre.kind = centre.kind.trim().to_string();
+                centre.rbd = normalise_rbd(&centre.rbd)?;
+                if !centre.rbd.is_empty()
+                    && self
+                        .centres
+                        .iter()
+                        .any(|(other, c)| *other != id && c.rbd == centre.rbd)
+                {
+                    return Err(ModelError::DuplicateRbd(centre.rbd));
+                }
+                self.centres.insert(id, centre);
+            }
+            Command::RemoveCentre { id } => {
+                self.centres
+                    .remove(&id)
+                    .ok_or_else(|| ModelError::UnknownCentre(id.clone()))?;
+                for m in self.members.values_mut() {
+                    if m.centre_id.as_deref() == Some(id.as_str()) {
+                        m.centre_id = None;
+                    }
+                }
+            }
+            Command::PutMember { id, mut member } => {
+                require_name(&member.name, Entity::Member)?;
+                member.name = member.name.trim().to_string();
+                if let Some(c) = &member.centre_id
+                    && !self.centres.contains_key(c)
+                {
+                    return Err(ModelError::UnknownCentre(c.clone()));
+                }
+                self.members.insert(id, member);
+            }
+            Command::RemoveMember { id } => {
+                self.members
+                    .remove(&id)
+                    .ok_or_else(|| ModelError::UnknownMember(id.clone()))?;
+                for c in self.commissions.values_mut() {
+                    c.members.remove(&id);
+                }
+            }
+            Command::PutCommission { id, mut commission } => {
+                require_name(&commission.name, Entity::Commission)?;
+                commission.name = commission.name.trim().to_string();
+                if let Some(m) = commission.member_ids().find(|m| !self.members.contains_key(*m)) {
+                    return Err(ModelError::UnknownMember(m.to_string()));
+                }
+                self.commissions.insert(id, commission);
+            }
+            Command::RemoveCommission { id } => {
+                self.commissions
+                    .remove(&id)
+                    .ok_or(ModelError::UnknownCommission(id))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn require_name(name: &str, what: Entity) -> Result<(), ModelError> {
+    if name.trim().is_empty() {
+        Err(ModelError::MissingName(what))
+    } else {
+        Ok(())
+    }
+}
+
+/// Accepts "12345-6", "12345-k", "12345" or "" (trimmed); the verifier is upper-cased.
+fn normalise_rbd(rbd: &str) -> Result<String, ModelError> {
+    let rbd = rbd.trim();
+    if rbd.is_empty() {
+        return Ok(String::new());
+    }
+    let (number, verifier) = match rbd.split_once('-') {
+        Some((n, v)) => (n, Some(v)),
+        None => (rbd, None),
+    };
+    let number_ok = !number.is_empty() && number.len() <= 6 && number.bytes().all(|b| b.is_ascii_digit());
+    let verifier_ok = verifier.is_none_or(|v| v.len() == 1 && v.chars().all(|c| c.is_ascii_digit() || c == 'k' || c == 'K'));
+    if number_ok && verifier_ok {
+        Ok(rbd.to_uppercase())
+    } else {
+        Err(ModelError::BadRbd(rbd.to_string()))
+    }
+}
+
+/// Writes a new network into an empty document and commits it.
+pub fn create(doc: &mut AutoCommit, network: &Network, now: i64) -> Result<(), ModelError> {
+    require_name(&network.name, Entity::Network)?;
+    reconcile(doc, network).map_err(|e| ModelError::Automerge(e.to_string()))?;
+    commit(doc, now, "crear red");
+    Ok(())
+}
+
+/// Reads the directory, checking that it is one and that this code understands its schema.
+pub fn read(doc: &AutoCommit) -> Result<Network, ModelError> {
+    let network: Network = hydrate(doc).map_err(|e| ModelError::Shape(e.to_string()))?;
+    if network.kind != KIND {
+        return Err(ModelError::WrongKind(network.kind));
+    }
+    if network.schema_version > SCHEMA_VERSION {
+        return Err(ModelError::NewerSchema(network.schema_version));
+    }
+    Ok(network)
+}
+
+/// Applies `command` to the document: read, validate and change the plain value, write back
+/// only what differs, commit with `now` (ms since the epoch). A refused command changes nothing.
+pub fn apply(doc: &mut AutoCommit, command: Command, now: i64) -> Result<Network, ModelError> {
+    let mut network = read(doc)?;
+    let message = describe(&command);
+    network.apply(command)?;
+    network.updated_at = now;
+    reconcile(doc, &network).map_err(|e| {
+        doc.rollback();
+        ModelError::Automerge(e.to_string())
+    })?;
+    commit(doc, now, message);
+    Ok(network)
+}
+
+fn describe(command: &Command) -> &'static str {
+    match command {
+        Command::Rename { .. } => "renombrar red",
+        Command::PutCentre { .. } => "guardar centro",
+        Command::RemoveCentre { .. } => "quitar centro",
+        Command::PutMember { .. } => "guardar miembro",
+        Command::RemoveMember { .. } => "quitar miembro",
+        Command::PutCommission { .. } => "guardar comisión",
+        Command::RemoveCommission { .. } => "quitar comisión",
+    }
+}
+
+fn commit(doc: &mut AutoCommit, now_ms: i64, message: &str) {
+    doc.commit_with(
+        CommitOptions::default()
+            .with_time(now_ms / 1000)
+            .with_message(message.to_string()),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::ActorId;
+
+    fn doc_with(network: &Network) -> AutoCommit {
+        let mut doc = AutoCommit::new().with_actor(ActorId::from(vec![1; 16]));
+        create(&mut doc, network, 1_000).expect("create");
+        doc
+    }
+
+    fn centre(name: &str, rbd: &str) -> Centre {
+        Centre {
+            name: name.into(),
+            rbd: rbd.into(),
+            commune: "Macul".into(),
+            kind: "Jardín infantil VTF".into(),
+            enrolment: Some(104),
+            ..Centre::default()
+        }
+    }
+
+    /// The document survives a save/load round trip unchanged.
+    fn assert_round_trips(doc: &mut AutoCommit) {
+        let loaded = AutoCommit::load(&doc.save()).expect("load");
+        assert_eq!(read(&loaded), read(doc));
+    }
+
+    #[test]
+    fn a_new_network_reads_back_as_written() {
+        let net = Network::new(" Avanzando Juntas ", "SLEP Gabriela Mistral", 5);
+        let mut doc = doc_with(&net);
+        let back = read(&doc).unwrap();
+        assert_eq!(back.name, "Avanzando Juntas");
+        assert_eq!(back.schema_version, SCHEMA_VERSION);
+        assert_round_trips(&mut doc);
+    }
+
+    #[test]
+    fn centres_are_added_edited_and_removed() {
+        let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("Los Copihues", "12345-k") }, 10).unwrap();
+        let net = read(&doc).unwrap();
+        assert_eq!(net.centres["c1"].rbd, "12345-K");
+        assert_eq!(net.updated_at, 10);
+
+        let mut edited = net.centres["c1"].clone();
+        edited.enrolment = Some(120);
+        edited.name = "Los Copihues II".into();
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: edited }, 20).unwrap();
+        assert_eq!(read(&doc).unwrap().centres["c1"].enrolment, Some(120));
+        assert_round_trips(&mut doc);
+
+        apply(&mut doc, Command::RemoveCentre { id: "c1".into() }, 30).unwrap();
+        assert!(read(&doc).unwrap().centres.is_empty());
+        assert_round_trips(&mut doc);
+    }
+
+    #[test]
+    fn refused_commands_say_why_and_change_nothing() {
+        let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "100-1") }, 1).unwrap();
+        let heads = doc.get_heads();
+        let cases = [
+            (Command::PutCentre { id: "c2".into(), centre: centre("  ", "") }, ModelError::MissingName(Entity::Centre)),
+            (Command::PutCentre { id: "c2".into(), centre: centre("B", "12a45") }, ModelError::BadRbd("12a45".into())),
+            (Command::PutCentre { id: "c2".into(), centre: centre("B", "100-1") }, ModelError::DuplicateRbd("100-1".into())),
+            (Command::RemoveCentre { id: "zz".into() }, ModelError::UnknownCentre("zz".into())),
+            (
+                Command::PutMember { id: "m".into(), member: Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("zz".into()) } },
+                ModelError::UnknownCentre("zz".into()),
+            ),
+            (
+                Command::PutCommission { id: "k".into(), commission: Commission { name: "Sanitaria".into(), members: [("ghost".to_string(), true)].into() } },
+                ModelError::UnknownMember("ghost".into()),
+            ),
+            (Command::Rename { name: "".into(), slep: "x".into() }, ModelError::MissingName(Entity::Network)),
+        ];
+        for (command, expected) in cases {
+            assert_eq!(apply(&mut doc, command, 2), Err(expected));
+        }
+        assert_eq!(doc.get_heads(), heads, "a refused command must not commit anything");
+    }
+
+    #[test]
+    fn removing_a_centre_or_member_leaves_no_dangling_references() {
+        let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "") }, 1).unwrap();
+        let ana = Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
+        apply(&mut doc, Command::PutMember { id: "m1".into(), member: ana }, 2).unwrap();
+        let commission = Commission { name: "Sanitaria".into(), members: [("m1".to_string(), true)].into() };
+        apply(&mut doc, Command::PutCommission { id: "k1".into(), commission }, 3).unwrap();
+
+        apply(&mut doc, Command::RemoveCentre { id: "c1".into() }, 4).unwrap();
+        assert_eq!(read(&doc).unwrap().members["m1"].centre_id, None);
+        apply(&mut doc, Command::RemoveMember { id: "m1".into() }, 5).unwrap();
+        assert!(read(&doc).unwrap().commissions["k1"].members.is_empty());
+        assert_round_trips(&mut doc);
+    }
+
+    #[test]
+    fn concurrent_edits_of_different_entries_both_survive_a_merge() {
+        let mut a = doc_with(&Network::new("Red", "SLEP", 0));
+        let mut b = a.fork().with_actor(ActorId::from(vec![2; 16]));
+        apply(&mut a, Command::PutCentre { id: "ca".into(), centre: centre("A", "") }, 1).unwrap();
+        apply(&mut b, Command::PutCentre { id: "cb".into(), centre: centre("B", "") }, 1).unwrap();
+        a.merge(&mut b).unwrap();
+        b.merge(&mut a).unwrap();
+        let (na, nb) = (read(&a).unwrap(), read(&b).unwrap());
+        assert_eq!(na, nb);
+        assert_eq!(na.centres.len(), 2);
+    }
+
+    #[test]
+    fn a_document_from_a_newer_app_or_of_another_kind_is_refused() {
+        let mut newer = Network::new("Red", "SLEP", 0);
+        newer.schema_version = SCHEMA_VERSION + 1;
+        assert_eq!(read(&doc_with(&newer)), Err(ModelError::NewerSchema(SCHEMA_VERSION + 1)));
+        let mut other = Network::new("Red", "SLEP", 0);
+        other.kind = "juntas/plan".into();
+        assert_eq!(read(&doc_with(&other)), Err(ModelError::WrongKind("juntas/plan".into())));
+        assert!(matches!(read(&AutoCommit::new()), Err(ModelError::Shape(_) | ModelError::WrongKind(_))));
+    }
+}

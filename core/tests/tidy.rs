@@ -1,0 +1,73 @@
+//! Tidy checks over the whole repository: architecture invariants 1 and 2, and the rule that
+//! every Rust module opens with a `//!` line saying what it owns.
+
+use std::{fs, path::Path};
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !matches!(name, "target" | "node_modules" | "dist" | ".git" | "data") {
+                rust_files(&path, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root")
+}
+
+#[test]
+fn core_names_no_web_or_io_crate() {
+    let core = repo_root().join("core");
+    let mut files = vec![core.join("Cargo.toml")];
+    rust_files(&core.join("src"), &mut files);
+    let banned = ["leptos", "web_sys", "web-sys", "wasm_bindgen", "wasm-bindgen", "gloo", "tokio", "axum", "rexie"];
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        for word in banned {
+            let hit = text.match_indices(word).any(|(i, _)| {
+                let before = text[..i].chars().last();
+                let after = text[i + word.len()..].chars().next();
+                let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                !is_word(before) && !is_word(after)
+            });
+            assert!(!hit, "{} names {word}: juntas-core must not know web or IO crates", f.display());
+        }
+    }
+}
+
+#[test]
+fn core_reads_no_clock_and_draws_no_randomness() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("core/src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        for call in ["SystemTime::now", "Instant::now", "thread_rng", "rand::rng()", "OsRng", "ActorId::random"] {
+            assert!(!text.contains(call), "{} calls {call}: time and randomness are arguments", f.display());
+        }
+    }
+}
+
+#[test]
+fn every_module_says_what_it_owns() {
+    let mut files = Vec::new();
+    rust_files(repo_root(), &mut files);
+    let mut missing = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(repo_root()).expect("inside repo");
+        let in_test_dir = rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
+        if in_test_dir || rel.ends_with("build.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&f).expect("read");
+        if !text.lines().take(5).any(|l| l.starts_with("//!")) {
+            missing.push(rel.display().to_string());
+        }
+    }
+    assert!(missing.is_empty(), "modules without a //! line: {missing:?}");
+}
