@@ -1,1 +1,95 @@
-//! placeholder
+//! Juntas, the browser app (Leptos 0.8, client-side rendered).
+//!
+//! Code map:
+//! - [`i18n`]: every UI text in es-CL and en; the language switch.
+//! - [`local`]: what the device remembers outside documents (language, networks, identity).
+//! - [`storage`]: IndexedDB behind `juntas_core::Storage` — the only module that touches it.
+//! - [`repo`]: this tab's node: opens documents, applies commands, saves each change at once.
+//! - [`state`]: the reactive bridge; components read plain structs and call commands here.
+//! - [`components`]: reusable widgets; [`pages`]: one file per route.
+//! - [`download`]: handing bytes to the person as a file.
+//!
+//! `App` is providers + router; nothing else happens at this level.
+
+pub mod components;
+pub mod download;
+pub mod i18n;
+pub mod local;
+pub mod pages;
+pub mod repo;
+pub mod state;
+pub mod storage;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    components::{A, ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::LangSwitch,
+    i18n::{T, provide_i18n, tr},
+    pages::{
+        centres::CentresPage, commissions::CommissionsPage, home::Home, members::MembersPage,
+        network::NetworkPage, not_found::NotFound,
+    },
+    repo::Repo,
+    state::RepoCtx,
+};
+
+/// Opening this tab's storage: the app waits for it, and says so when it fails.
+#[derive(Clone)]
+enum Boot {
+    Opening,
+    Ready(RepoCtx),
+    Failed(String),
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_i18n();
+    let boot = RwSignal::new(Boot::Opening);
+    spawn_local(async move {
+        boot.set(match Repo::open().await {
+            Ok(repo) => Boot::Ready(RepoCtx(StoredValue::new_local(repo))),
+            Err(e) => Boot::Failed(e.to_string()),
+        });
+    });
+    view! {
+        <Router>
+            <header class="app-header">
+                <h1><A href="/">{tr(T::AppName)}</A></h1>
+                <LangSwitch />
+            </header>
+            {move || match boot.get() {
+                Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
+                Boot::Failed(reason) => view! {
+                    <main class="page">
+                        <div class="alert" role="alert" data-testid="storage-error">
+                            <h2>{tr(T::StorageUnavailable)}</h2>
+                            <p>{reason}</p>
+                        </div>
+                    </main>
+                }.into_any(),
+                Boot::Ready(repo) => {
+                    provide_context(repo);
+                    view! { <AppRoutes /> }.into_any()
+                }
+            }}
+        </Router>
+    }
+}
+
+#[component]
+fn AppRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=NotFound>
+            <Route path=path!("/") view=Home />
+            <ParentRoute path=path!("/red/:id") view=NetworkPage>
+                <Route path=path!("") view=CentresPage />
+                <Route path=path!("miembros") view=MembersPage />
+                <Route path=path!("comisiones") view=CommissionsPage />
+            </ParentRoute>
+        </Routes>
+    }
+}

@@ -1,2 +1,67 @@
-//! placeholder
-fn main(){}
+//! The `juntas-server` binary: reads flags and environment, logs, serves until Ctrl-C/SIGTERM.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::{Context, bail};
+use juntas_server::{Config, serve};
+
+const USAGE: &str = "juntas-server [--addr IP] [--port N] [--data DIR] [--dist DIR]
+  --addr  address to listen on   (env JUNTAS_ADDR, default 127.0.0.1)
+  --port  port                   (env JUNTAS_PORT, default 8080)
+  --data  data directory         (env JUNTAS_DATA, default ./data)
+  --dist  the built app          (env JUNTAS_DIST, default ./dist)";
+
+fn config() -> anyhow::Result<Config> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut addr = env("JUNTAS_ADDR").unwrap_or_else(|| "127.0.0.1".into());
+    let mut port = env("JUNTAS_PORT").unwrap_or_else(|| "8080".into());
+    let mut data = env("JUNTAS_DATA").unwrap_or_else(|| "data".into());
+    let mut dist = env("JUNTAS_DIST").unwrap_or_else(|| "dist".into());
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let slot = match flag.as_str() {
+            "--addr" => &mut addr,
+            "--port" => &mut port,
+            "--data" => &mut data,
+            "--dist" => &mut dist,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}\n{USAGE}"),
+        };
+        *slot = args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+    }
+    let ip = addr.parse().with_context(|| format!("--addr {addr:?} is not an IP address"))?;
+    let port: u16 = port.parse().with_context(|| format!("--port {port:?} is not a port number"))?;
+    Ok(Config {
+        addr: SocketAddr::new(ip, port),
+        data_dir: PathBuf::from(data),
+        dist_dir: PathBuf::from(dist),
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let config = config()?;
+    serve(config, shutdown_signal()).await
+}

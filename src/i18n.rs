@@ -1,0 +1,183 @@
+//! The UI's words in Spanish (Chile, the default) and English, and the language switch. Every
+//! text is one entry of one table: a key without both languages does not compile.
+
+use leptos::prelude::*;
+
+use crate::local;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Es,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es-CL",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        [Lang::Es, Lang::En].into_iter().find(|l| l.code() == code)
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $es:literal, $en:literal;)*) => {
+        /// A text of the UI.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            pub fn in_lang(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$key, Lang::Es) => $es, (T::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "Juntas", "Juntas";
+    Tagline => "Los documentos de la red, escritos entre todas, con o sin señal.", "The network's documents, written together, with or without signal.";
+    Language => "Idioma", "Language";
+    Loading => "Cargando…", "Loading…";
+    StorageUnavailable => "No se pudo abrir el almacenamiento de este dispositivo", "This device's storage could not be opened";
+    MyNetworks => "Redes en este dispositivo", "Networks on this device";
+    NoNetworks => "Aún no hay redes en este dispositivo.", "There are no networks on this device yet.";
+    CreateNetwork => "Crear red", "Create network";
+    CreateExample => "Crear red de ejemplo", "Create example network";
+    ExampleHint => "Llena la red «Avanzando Juntas» del SLEP Gabriela Mistral: 15 jardines, sus directoras y tres comisiones.", "Fills the “Avanzando Juntas” network of SLEP Gabriela Mistral: 15 centres, their principals and three commissions.";
+    NetworkName => "Nombre de la red", "Network name";
+    SlepName => "SLEP", "SLEP";
+    Open => "Abrir", "Open";
+    Centres => "Centros", "Centres";
+    Members => "Miembros", "Members";
+    Commissions => "Comisiones", "Commissions";
+    Network => "Red", "Network";
+    AllNetworks => "Todas las redes", "All networks";
+    SavedHere => "Guardado en este dispositivo", "Saved on this device";
+    Saving => "Guardando…", "Saving…";
+    SaveError => "Error al guardar", "Error saving";
+    Retry => "Reintentar", "Retry";
+    WhoAreYou => "¿Quién eres?", "Who are you?";
+    PickYourself => "Elige tu nombre", "Pick your name";
+    NobodyYet => "Nadie (solo mirar)", "Nobody (just looking)";
+    YouAre => "Eres", "You are";
+    AddMyself => "Agregarme", "Add myself";
+    Name => "Nombre", "Name";
+    Rbd => "RBD", "RBD";
+    Commune => "Comuna", "Commune";
+    CentreKind => "Tipo de centro", "Kind of centre";
+    Enrolment => "Matrícula", "Enrolment";
+    StaffTotal => "Total de funcionarias", "Total staff";
+    Educators => "Educadoras de párvulos", "Early-childhood educators";
+    Technicians => "Técnicas en educación parvularia", "Early-childhood technicians";
+    StaffOnLeave => "Con licencia médica", "On medical leave";
+    Role => "Rol", "Role";
+    Centre => "Centro", "Centre";
+    NoCentre => "Sin centro", "No centre";
+    RolePrincipal => "Directora", "Principal";
+    RoleSlep => "Profesional SLEP", "SLEP professional";
+    RoleFacilitator => "Facilitador(a)", "Facilitator";
+    AddCentre => "Agregar centro", "Add centre";
+    AddMember => "Agregar miembro", "Add member";
+    AddCommission => "Agregar comisión", "Add commission";
+    Edit => "Editar", "Edit";
+    Close => "Cerrar", "Close";
+    Remove => "Quitar", "Remove";
+    ConfirmRemove => "¿Quitar «{}»? Esta acción no se puede deshacer.", "Remove “{}”? This cannot be undone.";
+    CommissionMembers => "Integrantes", "Members";
+    NoMembersYet => "Sin integrantes", "No members";
+    NoCentresYet => "Aún no hay centros.", "No centres yet.";
+    NoMembersInNetwork => "Aún no hay miembros.", "No members yet.";
+    NoCommissionsYet => "Aún no hay comisiones.", "No commissions yet.";
+    Children => "niños y niñas", "children";
+    Staff => "funcionarias", "staff";
+    CouldNotOpen => "No se pudo abrir este documento", "This document could not be opened";
+    ExportRaw => "Exportar los datos tal como están", "Export the data as it is";
+    ExportRawHint => "El archivo guarda todo lo que hay en este dispositivo para este documento, para que alguien pueda recuperarlo.", "The file keeps everything this device holds for this document, so that someone can recover it.";
+    NotFoundHere => "Este dispositivo no tiene una copia de este documento.", "This device has no copy of this document.";
+    PageNotFound => "Página no encontrada", "Page not found";
+    BackHome => "Volver al inicio", "Back to the start";
+    ErrMissingName => "Falta el nombre.", "The name is missing.";
+    ErrBadRbd => "El RBD se escribe como 12345-6.", "An RBD is written like 12345-6.";
+    ErrDuplicateRbd => "Otro centro ya tiene ese RBD.", "Another centre already has that RBD.";
+    ErrUnknown => "Ese elemento ya no existe (¿lo quitó otra persona?).", "That item no longer exists (did someone remove it?).";
+    ErrNewerSchema => "Este documento fue escrito con una versión más nueva de Juntas. Actualiza la aplicación.", "This document was written by a newer Juntas. Update the app.";
+    ErrNotNetwork => "Este documento no es una red.", "This document is not a network.";
+    ErrBadNumber => "Escribe un número entero (0 o más).", "Write a whole number (0 or more).";
+    LastChange => "Última modificación", "Last change";
+    Optional => "opcional", "optional";
+    CountsHint => "Solo cifras: Juntas no guarda nombres de niños ni niñas.", "Numbers only: Juntas stores no children's names.";
+}
+
+/// The language in force, provided by [`provide_i18n`].
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+/// Reads the saved language (Spanish when none), provides it, and keeps `<html lang>` in step.
+pub fn provide_i18n() -> I18n {
+    let lang = RwSignal::new(local::language().and_then(|c| Lang::from_code(&c)).unwrap_or_default());
+    Effect::new(move |_| {
+        let l = lang.get();
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", l.code());
+        }
+    });
+    provide_context(I18n(lang));
+    I18n(lang)
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+impl I18n {
+    /// The text in the current language (reactive when called inside a view closure).
+    pub fn t(self, text: T) -> &'static str {
+        text.in_lang(self.0.get())
+    }
+
+    pub fn set(self, lang: Lang) -> Result<(), String> {
+        self.0.set(lang);
+        local::set_language(lang.code())
+    }
+}
+
+/// A reactive text for views: `{tr(T::Centres)}`.
+pub fn tr(text: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let i18n = use_i18n();
+    move || i18n.t(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_is_written_in_both_languages() {
+        for t in T::ALL {
+            for lang in [Lang::Es, Lang::En] {
+                assert!(!t.in_lang(lang).trim().is_empty(), "{t:?} is empty in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn templates_have_the_same_placeholders_in_both_languages() {
+        for t in T::ALL {
+            assert_eq!(
+                t.in_lang(Lang::Es).matches("{}").count(),
+                t.in_lang(Lang::En).matches("{}").count(),
+                "{t:?}"
+            );
+        }
+    }
+}

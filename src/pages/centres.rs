@@ -1,0 +1,178 @@
+//! `/red/:id`: the network's centres — list, add, edit (each field saved when left), remove.
+
+use juntas_core::model::network::{Centre, Command};
+use leptos::prelude::*;
+
+use crate::{
+    components::{Field, FieldKind, parse_count},
+    i18n::{T, tr, use_i18n},
+    repo::new_entry_id,
+    state::network::{NetworkState, explain, use_network},
+};
+
+const KINDS: [&str; 4] = [
+    "Jardín infantil VTF",
+    "Sala cuna VTF",
+    "Jardín infantil y sala cuna VTF",
+    "Escuela con nivel de transición",
+];
+
+/// Asks the browser to confirm removing `name`.
+pub fn confirm_remove(template: &str, name: &str) -> bool {
+    let question = template.replace("{}", name);
+    web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false)
+}
+
+#[component]
+pub fn CentresPage() -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let editing = RwSignal::new(None::<String>);
+    let new_name = RwSignal::new(String::new());
+    let new_commune = RwSignal::new(String::new());
+    let add_error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = new_entry_id();
+        let centre = Centre { name: new_name.get(), commune: new_commune.get(), ..Centre::default() };
+        let opened = id.clone();
+        net.spawn(Command::PutCentre { id, centre }, move |e| add_error.set(Some(explain(i18n, &e))));
+        // Open the new centre's form at once; it shows nothing until the command lands.
+        editing.set(Some(opened));
+        new_name.set(String::new());
+    };
+    let rows = move || {
+        net.network.with(|n| n.centres_sorted().into_iter().map(|(id, c)| (id.clone(), c.clone())).collect::<Vec<_>>())
+    };
+    view! {
+        <main class="page">
+            <h2 class="visually-hidden">{tr(T::Centres)}</h2>
+            <form class="add-row" on:submit=add>
+                <label class="field">
+                    <span class="field-label">{tr(T::Name)}</span>
+                    <input data-testid="new-centre-name" required bind:value=new_name />
+                </label>
+                <label class="field">
+                    <span class="field-label">{tr(T::Commune)}</span>
+                    <input data-testid="new-centre-commune" bind:value=new_commune />
+                </label>
+                <button type="submit" class="primary" data-testid="add-centre">{tr(T::AddCentre)}</button>
+                <p class="form-error" role="alert">{move || add_error.get()}</p>
+            </form>
+            <Show when=move || net.network.with(|n| n.centres.is_empty())>
+                <p class="empty">{tr(T::NoCentresYet)}</p>
+            </Show>
+            <ul class="cards">
+                // Keyed by the whole entry: a row re-renders only when its centre changed.
+                <For each=rows key=|row| row.clone() let:row>
+                    <CentreRow id=row.0 centre=row.1 editing />
+                </For>
+            </ul>
+        </main>
+    }
+}
+
+#[component]
+fn CentreRow(id: String, centre: Centre, editing: RwSignal<Option<String>>) -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let is_open = {
+        let id = id.clone();
+        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
+    };
+    let toggle = {
+        let id = id.clone();
+        move |_| editing.update(|e| *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) })
+    };
+    let remove = {
+        let (id, name) = (id.clone(), centre.name.clone());
+        move |_| {
+            if confirm_remove(i18n.t(T::ConfirmRemove), &name) {
+                net.spawn(Command::RemoveCentre { id: id.clone() }, |_| {});
+            }
+        }
+    };
+    let figures = [
+        centre.enrolment.map(|n| format!("{n} {}", i18n.t(T::Children))),
+        centre.staff_total.map(|n| format!("{n} {}", i18n.t(T::Staff))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let editor_id = id.clone();
+    view! {
+        <li class="card" data-testid="centre-card" data-id=id.clone()>
+            <div class="card-head">
+                <div>
+                    <h3 data-testid="centre-title">{centre.name.clone()}</h3>
+                    <p class="muted">
+                        {centre.commune.clone()}
+                        {(!centre.rbd.is_empty()).then(|| format!(" · RBD {}", centre.rbd))}
+                        {(!centre.kind.is_empty()).then(|| format!(" · {}", centre.kind))}
+                    </p>
+                    <p class="muted" data-testid="centre-figures">{figures}</p>
+                </div>
+                <div class="actions">
+                    <button class="secondary" data-testid="centre-edit" aria-expanded=move || is_open.get().to_string() on:click=toggle>
+                        {move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}
+                    </button>
+                    <button class="danger" data-testid="centre-remove" on:click=remove>{tr(T::Remove)}</button>
+                </div>
+            </div>
+        </li>
+        <Show when=move || is_open.get()>
+            <li class="card editor"><CentreEditor net id=editor_id.clone() /></li>
+        </Show>
+    }
+}
+
+/// The centre's fields; each is saved when the person leaves it.
+#[component]
+fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = {
+        let id = id.clone();
+        Memo::new(move |_| net.network.with(|n| n.centres.get(&id).cloned()))
+    };
+    // Builds the value and commit handler of one field.
+    let field = move |get: fn(&Centre) -> String, set: fn(&mut Centre, String) -> Result<(), ()>| {
+        let id = id.clone();
+        let value = Signal::derive(move || current.with(|c| c.as_ref().map(get).unwrap_or_default()));
+        let commit = Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {
+            let Some(mut centre) = current.get_untracked() else { return };
+            if set(&mut centre, text).is_err() {
+                error.set(Some(i18n.t(T::ErrBadNumber).into()));
+                return;
+            }
+            net.spawn(Command::PutCentre { id: id.clone(), centre }, move |e| error.set(Some(explain(i18n, &e))));
+        });
+        (value, commit)
+    };
+    fn count(v: Option<u32>) -> String {
+        v.map(|n| n.to_string()).unwrap_or_default()
+    }
+    let (name, name_c) = field(|c| c.name.clone(), |c, v| Ok(c.name = v));
+    let (rbd, rbd_c) = field(|c| c.rbd.clone(), |c, v| Ok(c.rbd = v));
+    let (commune, commune_c) = field(|c| c.commune.clone(), |c, v| Ok(c.commune = v));
+    let (kind, kind_c) = field(|c| c.kind.clone(), |c, v| Ok(c.kind = v));
+    let (enrol, enrol_c) = field(|c| count(c.enrolment), |c, v| Ok(c.enrolment = parse_count(&v)?));
+    let (staff, staff_c) = field(|c| count(c.staff_total), |c, v| Ok(c.staff_total = parse_count(&v)?));
+    let (edu, edu_c) = field(|c| count(c.educators), |c, v| Ok(c.educators = parse_count(&v)?));
+    let (tec, tec_c) = field(|c| count(c.technicians), |c, v| Ok(c.technicians = parse_count(&v)?));
+    let (leave, leave_c) = field(|c| count(c.staff_on_leave), |c, v| Ok(c.staff_on_leave = parse_count(&v)?));
+    view! {
+        <div class="editor-grid" data-testid="centre-editor">
+            <Field label=T::Name testid="centre-name" value=name on_commit=name_c required=true />
+            <Field label=T::Rbd testid="centre-rbd" value=rbd on_commit=rbd_c />
+            <Field label=T::Commune testid="centre-commune" value=commune on_commit=commune_c />
+            <Field label=T::CentreKind testid="centre-kind" value=kind on_commit=kind_c list="centre-kinds" />
+            <datalist id="centre-kinds">{KINDS.map(|k| view! { <option value=k></option> }).collect_view()}</datalist>
+            <Field label=T::Enrolment testid="centre-enrolment" value=enrol on_commit=enrol_c kind=FieldKind::Count hint=T::CountsHint />
+            <Field label=T::StaffTotal testid="centre-staff" value=staff on_commit=staff_c kind=FieldKind::Count />
+            <Field label=T::Educators testid="centre-educators" value=edu on_commit=edu_c kind=FieldKind::Count />
+            <Field label=T::Technicians testid="centre-technicians" value=tec on_commit=tec_c kind=FieldKind::Count />
+            <Field label=T::StaffOnLeave testid="centre-leave" value=leave on_commit=leave_c kind=FieldKind::Count />
+        </div>
+    }
+}

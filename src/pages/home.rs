@@ -1,0 +1,96 @@
+//! `/`: the networks on this device, "Crear red" and "Crear red de ejemplo".
+
+use juntas_core::model::{example, network::Network};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
+
+use crate::{
+    i18n::{T, tr, use_i18n},
+    local,
+    repo::{new_entry_id, now_ms},
+    state::use_repo,
+};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = use_i18n();
+    let known = RwSignal::new(local::networks());
+    let name = RwSignal::new(String::new());
+    let slep = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let repo = StoredValue::new_local(use_repo());
+    let navigate = use_navigate();
+
+    let create = move |net: Network| {
+        let navigate = navigate.clone();
+        let repo = repo.get_value();
+        busy.set(true);
+        spawn_local(async move {
+            match repo.create_network(&net).await {
+                Ok(id) => {
+                    if let Err(e) = local::remember_network(&id.to_string(), &net.name) {
+                        error.set(Some(e));
+                    }
+                    known.set(local::networks());
+                    navigate(&format!("/red/{id}"), Default::default());
+                }
+                Err(e) => error.set(Some(format!("{}: {e}", i18n.t(T::SaveError)))),
+            }
+            busy.set(false);
+        });
+    };
+    let create_named = {
+        let create = create.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if name.get().trim().is_empty() {
+                error.set(Some(i18n.t(T::ErrMissingName).into()));
+                return;
+            }
+            create(Network::new(&name.get(), &slep.get(), now_ms()));
+        }
+    };
+    let create_example = move |_| create(example::avanzando_juntas(now_ms(), new_entry_id));
+
+    view! {
+        <main class="page home">
+            <p class="tagline">{tr(T::Tagline)}</p>
+            <section aria-labelledby="my-networks">
+                <h2 id="my-networks">{tr(T::MyNetworks)}</h2>
+                <Show when=move || !known.get().is_empty() fallback=move || view! { <p class="empty">{tr(T::NoNetworks)}</p> }>
+                    <ul class="cards">
+                        <For each=move || known.get() key=|n| n.clone() let:n>
+                            <li class="card">
+                                <a data-testid="network-link" href=format!("/red/{}", n.id)>{n.name.clone()}</a>
+                            </li>
+                        </For>
+                    </ul>
+                </Show>
+            </section>
+            <section aria-labelledby="create">
+                <h2 id="create">{tr(T::CreateNetwork)}</h2>
+                <form class="stack" on:submit=create_named>
+                    <label class="field">
+                        <span class="field-label">{tr(T::NetworkName)}</span>
+                        <input data-testid="create-network-name" required bind:value=name />
+                    </label>
+                    <label class="field">
+                        <span class="field-label">{tr(T::SlepName)}</span>
+                        <input data-testid="create-network-slep" bind:value=slep />
+                    </label>
+                    <button type="submit" class="primary" data-testid="create-network" disabled=move || busy.get()>
+                        {tr(T::CreateNetwork)}
+                    </button>
+                </form>
+                <div class="stack example">
+                    <button class="secondary" data-testid="create-example" disabled=move || busy.get() on:click=create_example>
+                        {tr(T::CreateExample)}
+                    </button>
+                    <small class="hint">{tr(T::ExampleHint)}</small>
+                </div>
+                <p class="form-error" role="alert" data-testid="home-error">{move || error.get()}</p>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,167 @@
+//! `/red/:id/miembros`: the network's members — name, role, centre; add, edit, remove.
+
+use juntas_core::model::network::{Command, Member, Role};
+use leptos::prelude::*;
+
+use crate::{
+    components::Field,
+    i18n::{I18n, T, tr, use_i18n},
+    pages::centres::confirm_remove,
+    repo::new_entry_id,
+    state::network::{NetworkState, explain, use_network},
+};
+
+pub fn role_text(i18n: I18n, role: Role) -> &'static str {
+    i18n.t(match role {
+        Role::Principal => T::RolePrincipal,
+        Role::SlepProfessional => T::RoleSlep,
+        Role::Facilitator => T::RoleFacilitator,
+    })
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let editing = RwSignal::new(None::<String>);
+    let new_name = RwSignal::new(String::new());
+    let new_role = RwSignal::new(Role::Principal);
+    let add_error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let member = Member { name: new_name.get(), role: new_role.get(), centre_id: None };
+        let id = new_entry_id();
+        editing.set(Some(id.clone()));
+        net.spawn(Command::PutMember { id, member }, move |e| add_error.set(Some(explain(i18n, &e))));
+        new_name.set(String::new());
+    };
+    let rows = move || {
+        net.network.with(|n| {
+            n.members_sorted()
+                .into_iter()
+                .map(|(id, m)| {
+                    let centre = m.centre_id.as_ref().and_then(|c| n.centres.get(c)).map(|c| c.name.clone());
+                    (id.clone(), m.clone(), centre)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <main class="page">
+            <h2 class="visually-hidden">{tr(T::Members)}</h2>
+            <form class="add-row" on:submit=add>
+                <label class="field">
+                    <span class="field-label">{tr(T::Name)}</span>
+                    <input data-testid="new-member-name" required bind:value=new_name />
+                </label>
+                <label class="field">
+                    <span class="field-label">{tr(T::Role)}</span>
+                    <select data-testid="new-member-role" on:change=move |ev| {
+                        if let Some(r) = Role::parse(&event_target_value(&ev)) { new_role.set(r) }
+                    }>
+                        {Role::ALL.map(|r| view! { <option value=r.as_str() selected=move || new_role.get() == r>{move || role_text(i18n, r)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="primary" data-testid="add-member">{tr(T::AddMember)}</button>
+                <p class="form-error" role="alert">{move || add_error.get()}</p>
+            </form>
+            <Show when=move || net.network.with(|n| n.members.is_empty())>
+                <p class="empty">{tr(T::NoMembersInNetwork)}</p>
+            </Show>
+            <ul class="cards">
+                <For each=rows key=|row| row.clone() let:row>
+                    {
+                        let (id, member, centre) = row;
+                        let open_id = id.clone();
+                        let is_open = move || editing.get().as_deref() == Some(open_id.as_str());
+                        let toggle_id = id.clone();
+                        let remove_id = id.clone();
+                        let name = member.name.clone();
+                        let editor_id = id.clone();
+                        view! {
+                            <li class="card" data-testid="member-card" data-id=id.clone()>
+                                <div class="card-head">
+                                    <div>
+                                        <h3 data-testid="member-title">{member.name.clone()}</h3>
+                                        <p class="muted">{move || role_text(i18n, member.role)} {centre.clone().map(|c| format!(" · {c}"))}</p>
+                                    </div>
+                                    <div class="actions">
+                                        <button class="secondary" data-testid="member-edit" on:click=move |_| editing.update(|e| {
+                                            *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
+                                        })>{tr(T::Edit)}</button>
+                                        <button class="danger" data-testid="member-remove" on:click=move |_| {
+                                            if confirm_remove(i18n.t(T::ConfirmRemove), &name) {
+                                                net.spawn(Command::RemoveMember { id: remove_id.clone() }, |_| {});
+                                            }
+                                        }>{tr(T::Remove)}</button>
+                                    </div>
+                                </div>
+                            </li>
+                            <Show when=is_open.clone()>
+                                <li class="card editor"><MemberEditor net id=editor_id.clone() /></li>
+                            </Show>
+                        }
+                    }
+                </For>
+            </ul>
+        </main>
+    }
+}
+
+#[component]
+fn MemberEditor(net: NetworkState, id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = {
+        let id = id.clone();
+        Memo::new(move |_| net.network.with(|n| n.members.get(&id).cloned()))
+    };
+    let error = RwSignal::new(None::<String>);
+    let save = {
+        let id = id.clone();
+        move |change: Box<dyn FnOnce(&mut Member)>, error: RwSignal<Option<String>>| {
+            let Some(mut member) = current.get_untracked() else { return };
+            change(&mut member);
+            net.spawn(Command::PutMember { id: id.clone(), member }, move |e| error.set(Some(explain(i18n, &e))));
+        }
+    };
+    let save_name = {
+        let save = save.clone();
+        Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| save(Box::new(move |m| m.name = text), error))
+    };
+    let save_role = save.clone();
+    let save_centre = save;
+    let centres = move || {
+        net.network.with(|n| n.centres_sorted().into_iter().map(|(id, c)| (id.clone(), c.name.clone())).collect::<Vec<_>>())
+    };
+    view! {
+        <div class="editor-grid" data-testid="member-editor">
+            <Field label=T::Name testid="member-name" value=Signal::derive(move || current.with(|m| m.as_ref().map(|m| m.name.clone()).unwrap_or_default())) on_commit=save_name required=true />
+            <label class="field">
+                <span class="field-label">{tr(T::Role)}</span>
+                <select data-testid="member-role" on:change=move |ev| {
+                    if let Some(r) = Role::parse(&event_target_value(&ev)) { save_role(Box::new(move |m| m.role = r), error) }
+                }>
+                    {Role::ALL.map(|r| view! {
+                        <option value=r.as_str() selected=move || current.with(|m| m.as_ref().map(|m| m.role) == Some(r))>{move || role_text(i18n, r)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span class="field-label">{tr(T::Centre)}</span>
+                <select data-testid="member-centre" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    save_centre(Box::new(move |m| m.centre_id = (!v.is_empty()).then_some(v)), error)
+                }>
+                    <option value="" selected=move || current.with(|m| m.as_ref().and_then(|m| m.centre_id.clone()).is_none())>{tr(T::NoCentre)}</option>
+                    <For each=centres key=|c| c.clone() let:c>
+                        <option value=c.0.clone() selected={
+                            let cid = c.0.clone();
+                            move || current.with(|m| m.as_ref().and_then(|m| m.centre_id.as_deref()) == Some(cid.as_str()))
+                        }>{c.1.clone()}</option>
+                    </For>
+                </select>
+            </label>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}

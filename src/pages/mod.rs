@@ -1,0 +1,8 @@
+//! One file per route.
+
+pub mod centres;
+pub mod commissions;
+pub mod home;
+pub mod members;
+pub mod network;
+pub mod not_found;

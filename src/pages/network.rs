@@ -1,0 +1,141 @@
+//! `/red/:id/…`: one network's shell — its name, where changes are saved, "¿Quién eres?", the
+//! section tabs — or, when the document cannot be opened, why and a way to export its bytes.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Local};
+use juntas_core::{DocumentId, LoadError};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{components::Outlet, hooks::use_params_map};
+
+use crate::{
+    components::SaveBadge,
+    i18n::{T, tr, use_i18n},
+    repo::OpenError,
+    state::{
+        network::{NetworkState, OpenState, explain_open, use_network},
+        use_repo,
+    },
+};
+
+/// Formats ms since the epoch as the person's local "dd-mm-aaaa hh:mm".
+pub fn format_time(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&Local).format("%d-%m-%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn NetworkPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| DocumentId::from_str(&s).ok()));
+    move || match id.get() {
+        Some(id) => view! { <NetworkShell id /> }.into_any(),
+        None => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+    }
+}
+
+#[component]
+fn NetworkShell(id: DocumentId) -> impl IntoView {
+    let state = NetworkState::open(id);
+    provide_context(state);
+    move || match state.open.get() {
+        OpenState::Loading => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
+        OpenState::Failed(e) => view! { <CouldNotOpen error=e /> }.into_any(),
+        OpenState::Ready => view! { <Ready /> }.into_any(),
+    }
+}
+
+#[component]
+fn Ready() -> impl IntoView {
+    let net = use_network();
+    let base = format!("/red/{}", net.id);
+    view! {
+        <div class="network">
+            <header class="network-header">
+                <div>
+                    <h2 data-testid="network-name">{move || net.network.with(|n| n.name.clone())}</h2>
+                    <p class="muted">
+                        {move || net.network.with(|n| n.slep.clone())}
+                        " · " {tr(T::LastChange)} " "
+                        <span data-testid="last-change">{move || format_time(net.network.with(|n| n.updated_at))}</span>
+                    </p>
+                </div>
+                <SaveBadge />
+                <WhoAmI />
+            </header>
+            <nav class="tabs" aria-label=tr(T::Network)>
+                <a href=base.clone() data-testid="nav-centres">{tr(T::Centres)}</a>
+                <a href=format!("{base}/miembros") data-testid="nav-members">{tr(T::Members)}</a>
+                <a href=format!("{base}/comisiones") data-testid="nav-commissions">{tr(T::Commissions)}</a>
+            </nav>
+            <Outlet />
+        </div>
+    }
+}
+
+/// "¿Quién eres?": which member this device's person is; kept on this device only.
+#[component]
+fn WhoAmI() -> impl IntoView {
+    let net = use_network();
+    let error = RwSignal::new(None::<String>);
+    let members = move || {
+        net.network.with(|n| {
+            n.members_sorted().into_iter().map(|(id, m)| (id.clone(), m.name.clone())).collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <label class="field whoami">
+            <span class="field-label">{tr(T::WhoAreYou)}</span>
+            <select
+                data-testid="whoami"
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    error.set(net.set_me((!v.is_empty()).then_some(v)).err());
+                }
+            >
+                <option value="" selected=move || net.me.get().is_none()>{tr(T::NobodyYet)}</option>
+                <For each=members key=|m| m.clone() let:m>
+                    <option value=m.0.clone() selected={
+                        let id = m.0.clone();
+                        move || net.me.get().as_deref() == Some(id.as_str())
+                    }>{m.1.clone()}</option>
+                </For>
+            </select>
+            <span class="field-error" role="alert">{move || error.get()}</span>
+        </label>
+    }
+}
+
+#[component]
+fn CouldNotOpen(error: OpenError) -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let reason = explain_open(i18n, &error);
+    let corrupt = matches!(error, OpenError::Load(LoadError::Corrupt { .. }));
+    let repo = StoredValue::new_local(use_repo());
+    let export_error = RwSignal::new(None::<String>);
+    let export = move |_| {
+        let repo = repo.get_value();
+        spawn_local(async move {
+            match repo.raw_bytes(net.id).await {
+                Ok(bytes) => crate::download::bytes(&format!("{}.automerge", net.id), "application/octet-stream", &bytes),
+                Err(e) => export_error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <main class="page">
+            <div class="alert" role="alert" data-testid="open-error">
+                <h2>{tr(T::CouldNotOpen)}</h2>
+                <p data-testid="open-error-reason">{reason}</p>
+            </div>
+            <Show when=move || corrupt>
+                <button class="secondary" data-testid="export-raw" on:click=export>{tr(T::ExportRaw)}</button>
+                <small class="hint">{tr(T::ExportRawHint)}</small>
+                <p class="form-error" role="alert">{move || export_error.get()}</p>
+            </Show>
+            <p><a href="/">{tr(T::AllNetworks)}</a></p>
+        </main>
+    }
+}

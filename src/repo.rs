@@ -1,0 +1,126 @@
+//! The browser node: owns this tab's open documents and its storage handle, applies commands to
+//! documents and saves each change at once. Each tab is its own node (architecture invariant 8).
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
+use automerge::ActorId;
+use futures::lock::Mutex;
+use juntas_core::{
+    DocumentId, LoadError, StorageError, StoredDoc,
+    model::network::{self, Command, ModelError, Network},
+    store,
+};
+
+use crate::storage::IdbStorage;
+
+/// The IndexedDB database name automerge-repo uses, so the layout stays compatible.
+pub const DATABASE: &str = "automerge";
+
+/// Why a document could not be opened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    #[error("{0}")]
+    Model(#[from] ModelError),
+    #[error("this device has no copy of the document")]
+    NotFound,
+}
+
+/// A command's outcome: the command may be refused; if it was applied, saving may still fail
+/// (the change then stays in memory and the next save retries it).
+pub type Applied = Result<(Network, Result<(), StorageError>), ModelError>;
+
+type Handle = Rc<Mutex<StoredDoc>>;
+
+pub struct Repo {
+    storage: IdbStorage,
+    docs: RefCell<HashMap<DocumentId, Handle>>,
+}
+
+/// `n` random bytes from the browser's crypto (core draws no randomness itself).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the browser provides crypto.getRandomValues");
+    bytes
+}
+
+/// A fresh id for an entry (centre, member, commission): 8 random bytes in hex.
+pub fn new_entry_id() -> String {
+    random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_actor() -> ActorId {
+    ActorId::from(random_bytes::<16>().to_vec())
+}
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+impl Repo {
+    pub async fn open() -> Result<Rc<Repo>, StorageError> {
+        let storage = IdbStorage::open(DATABASE).await?;
+        Ok(Rc::new(Repo { storage, docs: RefCell::default() }))
+    }
+
+    /// Creates a network document, saves it and returns its id.
+    pub async fn create_network(&self, net: &Network) -> Result<DocumentId, String> {
+        let id = DocumentId::from_bytes(random_bytes());
+        let mut doc = StoredDoc::new(id, new_actor());
+        network::create(doc.doc_mut(), net, now_ms()).map_err(|e| e.to_string())?;
+        doc.save(&self.storage).await.map_err(|e| e.to_string())?;
+        self.docs.borrow_mut().insert(id, Rc::new(Mutex::new(doc)));
+        Ok(id)
+    }
+
+    async fn handle(&self, id: DocumentId) -> Result<Handle, OpenError> {
+        if let Some(h) = self.docs.borrow().get(&id) {
+            return Ok(h.clone());
+        }
+        let doc = StoredDoc::load(&self.storage, id, new_actor())
+            .await?
+            .ok_or(OpenError::NotFound)?;
+        // Another task may have loaded it meanwhile: keep the first, so there is one handle.
+        let h = self.docs.borrow_mut().entry(id).or_insert_with(|| Rc::new(Mutex::new(doc))).clone();
+        Ok(h)
+    }
+
+    pub async fn open_network(&self, id: DocumentId) -> Result<Network, OpenError> {
+        let h = self.handle(id).await?;
+        let doc = h.lock().await;
+        Ok(network::read(doc.doc())?)
+    }
+
+    /// Applies `command` to network `id` and saves it on this device.
+    pub async fn apply(&self, id: DocumentId, command: Command) -> Result<Applied, OpenError> {
+        let h = self.handle(id).await?;
+        let mut doc = h.lock().await;
+        let net = match network::apply(doc.doc_mut(), command, now_ms()) {
+            Ok(net) => net,
+            Err(e) => return Ok(Err(e)),
+        };
+        let saved = doc.save(&self.storage).await.map(|_| ());
+        Ok(Ok((net, saved)))
+    }
+
+    /// Writes any change still unsaved (after an earlier failure).
+    pub async fn retry_save(&self, id: DocumentId) -> Result<(), StorageError> {
+        let h = self.docs.borrow().get(&id).cloned();
+        match h {
+            Some(h) => h.lock().await.save(&self.storage).await.map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Every stored chunk of `id` concatenated: a file Automerge can load, for a document this
+    /// app cannot open.
+    pub async fn raw_bytes(&self, id: DocumentId) -> Result<Vec<u8>, StorageError> {
+        Ok(store::load_raw(&self.storage, &id)
+            .await?
+            .into_iter()
+            .flat_map(|(_, bytes)| bytes)
+            .collect())
+    }
+}

@@ -1,0 +1,150 @@
+//! One open network directory as signals: the plain `Network`, whether it opened, and whether
+//! its last change reached this device's storage. Commands go through here.
+
+use juntas_core::{
+    DocumentId, LoadError,
+    model::network::{Command, ModelError, Network},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+use std::rc::Rc;
+
+use crate::{
+    i18n::{I18n, T},
+    local,
+    repo::{OpenError, Repo},
+    state::use_repo,
+};
+
+/// Whether the document could be opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpenState {
+    Loading,
+    Ready,
+    Failed(OpenError),
+}
+
+/// Whether the last change is stored on this device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    Failed(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct NetworkState {
+    pub id: DocumentId,
+    pub network: RwSignal<Network>,
+    pub open: RwSignal<OpenState>,
+    pub save: RwSignal<SaveState>,
+    /// The member this device's person says she is, in this network.
+    pub me: RwSignal<Option<String>>,
+    repo: StoredValue<Rc<Repo>, LocalStorage>,
+}
+
+impl NetworkState {
+    /// Starts opening `id` from this device's storage.
+    pub fn open(id: DocumentId) -> NetworkState {
+        let state = NetworkState {
+            id,
+            network: RwSignal::new(Network::default()),
+            open: RwSignal::new(OpenState::Loading),
+            save: RwSignal::new(SaveState::Saved),
+            me: RwSignal::new(local::identity(&id.to_string())),
+            repo: StoredValue::new_local(use_repo()),
+        };
+        let repo = state.repo.get_value();
+        spawn_local(async move {
+            match repo.open_network(id).await {
+                Ok(net) => {
+                    let _ = local::remember_network(&id.to_string(), &net.name);
+                    state.network.set(net);
+                    state.open.set(OpenState::Ready);
+                }
+                Err(e) => state.open.set(OpenState::Failed(e)),
+            }
+        });
+        state
+    }
+
+    /// Applies `command`; a refused command comes back as the error to show next to the form.
+    pub async fn run(self, command: Command) -> Result<(), ModelError> {
+        let repo = self.repo.get_value();
+        self.save.set(SaveState::Saving);
+        match repo.apply(self.id, command).await {
+            Ok(Ok((net, saved))) => {
+                let _ = local::remember_network(&self.id.to_string(), &net.name);
+                self.network.set(net);
+                self.save.set(match saved {
+                    Ok(()) => SaveState::Saved,
+                    Err(e) => SaveState::Failed(e.to_string()),
+                });
+                Ok(())
+            }
+            Ok(Err(refused)) => {
+                self.save.set(SaveState::Saved);
+                Err(refused)
+            }
+            Err(e) => {
+                self.save.set(SaveState::Failed(e.to_string()));
+                Err(ModelError::Shape(e.to_string()))
+            }
+        }
+    }
+
+    /// Runs `command` in the background, reporting a refusal through `on_error`.
+    pub fn spawn(self, command: Command, on_error: impl FnOnce(ModelError) + 'static) {
+        spawn_local(async move {
+            if let Err(e) = self.run(command).await {
+                on_error(e);
+            }
+        });
+    }
+
+    pub fn retry_save(self) {
+        let repo = self.repo.get_value();
+        self.save.set(SaveState::Saving);
+        spawn_local(async move {
+            self.save.set(match repo.retry_save(self.id).await {
+                Ok(()) => SaveState::Saved,
+                Err(e) => SaveState::Failed(e.to_string()),
+            });
+        });
+    }
+
+    pub fn set_me(self, member: Option<String>) -> Result<(), String> {
+        local::set_identity(&self.id.to_string(), member.as_deref())?;
+        self.me.set(member);
+        Ok(())
+    }
+}
+
+/// The open network of the current page.
+pub fn use_network() -> NetworkState {
+    expect_context::<NetworkState>()
+}
+
+/// The person-facing words for a refused command.
+pub fn explain(i18n: I18n, e: &ModelError) -> String {
+    let t = |k| i18n.t(k).to_string();
+    match e {
+        ModelError::MissingName(_) => t(T::ErrMissingName),
+        ModelError::BadRbd(_) => t(T::ErrBadRbd),
+        ModelError::DuplicateRbd(_) => t(T::ErrDuplicateRbd),
+        ModelError::UnknownCentre(_) | ModelError::UnknownMember(_) | ModelError::UnknownCommission(_) => t(T::ErrUnknown),
+        ModelError::NewerSchema(_) => t(T::ErrNewerSchema),
+        ModelError::WrongKind(_) => t(T::ErrNotNetwork),
+        ModelError::Shape(m) | ModelError::Automerge(m) => m.clone(),
+    }
+}
+
+/// The person-facing words for a document that would not open.
+pub fn explain_open(i18n: I18n, e: &OpenError) -> String {
+    match e {
+        OpenError::NotFound => i18n.t(T::NotFoundHere).to_string(),
+        OpenError::Model(m) => explain(i18n, m),
+        OpenError::Load(LoadError::Storage(s)) => s.to_string(),
+        OpenError::Load(l @ LoadError::Corrupt { .. }) => l.to_string(),
+    }
+}

@@ -1,0 +1,143 @@
+//! IndexedDB implementation of `juntas_core::Storage`, byte-compatible with automerge-repo's
+//! IndexedDB adapter: database `automerge`, object store `documents`, array keys, values
+//! `{ key, binary: Uint8Array }`, prefix loads by `IDBKeyRange.bound(prefix, [...prefix, "\uffff"])`.
+//! This is the only module that touches IndexedDB (architecture invariant 4).
+
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use juntas_core::{Storage, StorageError, StorageKey};
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
+use wasm_bindgen::{JsCast, JsValue};
+
+const STORE: &str = "documents";
+
+/// A handle on one IndexedDB database. Clones share the connection; a second `open` of the same
+/// name is a second handle (another tab), and both see each other's writes.
+#[derive(Clone)]
+pub struct IdbStorage {
+    db: Rc<Rexie>,
+}
+
+fn storage_error(e: impl std::fmt::Display) -> StorageError {
+    let text = e.to_string();
+    if text.contains("QuotaExceeded") || text.contains("quota") {
+        StorageError::Full(text)
+    } else {
+        StorageError::Io(text)
+    }
+}
+
+fn js_key(key: &StorageKey) -> JsValue {
+    key.parts().iter().map(|p| JsValue::from_str(p)).collect::<Array>().into()
+}
+
+fn from_js_key(value: &JsValue) -> Result<StorageKey, StorageError> {
+    let array: &Array = value
+        .dyn_ref()
+        .ok_or_else(|| StorageError::Io("a stored key is not an array".into()))?;
+    let parts = array
+        .iter()
+        .map(|p| p.as_string().ok_or_else(|| StorageError::Io("a stored key part is not text".into())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(StorageKey::new(parts))
+}
+
+fn binary_of(value: &JsValue) -> Result<Vec<u8>, StorageError> {
+    let binary = Reflect::get(value, &JsValue::from_str("binary"))
+        .map_err(|_| StorageError::Io("a stored value has no binary".into()))?;
+    let bytes: &Uint8Array = binary
+        .dyn_ref()
+        .ok_or_else(|| StorageError::Io("a stored value's binary is not bytes".into()))?;
+    Ok(bytes.to_vec())
+}
+
+impl IdbStorage {
+    /// Opens (creating if needed) the database `name`; the app uses `automerge`.
+    pub async fn open(name: &str) -> Result<Self, StorageError> {
+        let db = Rexie::builder(name)
+            .version(1)
+            .add_object_store(ObjectStore::new(STORE))
+            .build()
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(Self { db: Rc::new(db) })
+    }
+
+    /// Deletes a whole database (tests use throwaway databases).
+    pub async fn delete_database(name: &str) -> Result<(), StorageError> {
+        Rexie::delete(name).await.map_err(storage_error)
+    }
+
+    async fn write(&self, f: impl AsyncFnOnce(&rexie::Store) -> Result<(), StorageError>) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[STORE], TransactionMode::ReadWrite)
+            .map_err(storage_error)?;
+        let store = tx.store(STORE).map_err(storage_error)?;
+        f(&store).await?;
+        match tx.done().await.map_err(storage_error)? {
+            TransactionResult::Committed => Ok(()),
+            TransactionResult::Aborted => Err(StorageError::Io("the write was aborted".into())),
+        }
+    }
+
+    fn read_store(&self) -> Result<(rexie::Transaction, rexie::Store), StorageError> {
+        let tx = self
+            .db
+            .transaction(&[STORE], TransactionMode::ReadOnly)
+            .map_err(storage_error)?;
+        let store = tx.store(STORE).map_err(storage_error)?;
+        Ok((tx, store))
+    }
+}
+
+impl Storage for IdbStorage {
+    async fn load(&self, key: &StorageKey) -> Result<Option<Vec<u8>>, StorageError> {
+        let (_tx, store) = self.read_store()?;
+        match store.get(js_key(key)).await.map_err(storage_error)? {
+            Some(v) if !v.is_undefined() => binary_of(&v).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn load_range(
+        &self,
+        prefix: &StorageKey,
+    ) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
+        let (_tx, store) = self.read_store()?;
+        let upper: Array = prefix.parts().iter().map(|p| JsValue::from_str(p)).collect();
+        upper.push(&JsValue::from_str("\u{ffff}"));
+        let range = KeyRange::bound(&js_key(prefix), &upper, Some(false), Some(false))
+            .map_err(storage_error)?;
+        store
+            .scan(Some(range), None, None, None)
+            .await
+            .map_err(storage_error)?
+            .iter()
+            .map(|(k, v)| Ok((from_js_key(k)?, binary_of(v)?)))
+            .collect()
+    }
+
+    async fn put(&self, key: &StorageKey, data: &[u8]) -> Result<(), StorageError> {
+        let value = Object::new();
+        let set = |name: &str, v: &JsValue| {
+            Reflect::set(&value, &JsValue::from_str(name), v).map_err(|_| StorageError::Io("could not build the stored value".into()))
+        };
+        set("key", &js_key(key))?;
+        set("binary", &Uint8Array::from(data).into())?;
+        self.write(async |store| {
+            store
+                .put(&value, Some(&js_key(key)))
+                .await
+                .map(|_| ())
+                .map_err(storage_error)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        self.write(async |store| store.delete(js_key(key)).await.map_err(storage_error))
+            .await
+    }
+}
