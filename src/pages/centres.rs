@@ -41,9 +41,7 @@ pub fn CentresPage() -> impl IntoView {
         editing.set(Some(opened));
         new_name.set(String::new());
     };
-    let rows = move || {
-        net.network.with(|n| n.centres_sorted().into_iter().map(|(id, c)| (id.clone(), c.clone())).collect::<Vec<_>>())
-    };
+    let ids = move || net.network.with(|n| n.centres_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Centres)}</h2>
@@ -63,9 +61,10 @@ pub fn CentresPage() -> impl IntoView {
                 <p class="empty">{tr(T::NoCentresYet)}</p>
             </Show>
             <ul class="cards">
-                // Keyed by the whole entry: a row re-renders only when its centre changed.
-                <For each=rows key=|row| row.clone() let:row>
-                    <CentreRow id=row.0 centre=row.1 editing />
+                // Keyed by id; each row reads its own centre through a memo, so a change
+                // re-renders only the text that changed and an open form keeps its focus.
+                <For each=ids key=|id| id.clone() let:id>
+                    <CentreRow id editing />
                 </For>
             </ul>
         </main>
@@ -73,9 +72,13 @@ pub fn CentresPage() -> impl IntoView {
 }
 
 #[component]
-fn CentreRow(id: String, centre: Centre, editing: RwSignal<Option<String>>) -> impl IntoView {
+fn CentreRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
     let net = use_network();
     let i18n = use_i18n();
+    let centre = {
+        let id = id.clone();
+        Memo::new(move |_| net.network.with(|n| n.centres.get(&id).cloned().unwrap_or_default()))
+    };
     let is_open = {
         let id = id.clone();
         Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
@@ -85,32 +88,45 @@ fn CentreRow(id: String, centre: Centre, editing: RwSignal<Option<String>>) -> i
         move |_| editing.update(|e| *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) })
     };
     let remove = {
-        let (id, name) = (id.clone(), centre.name.clone());
+        let id = id.clone();
         move |_| {
-            if confirm_remove(i18n.t(T::ConfirmRemove), &name) {
+            if confirm_remove(i18n.t(T::ConfirmRemove), &centre.with_untracked(|c| c.name.clone())) {
                 net.spawn(Command::RemoveCentre { id: id.clone() }, |_| {});
             }
         }
     };
-    let figures = [
-        centre.enrolment.map(|n| format!("{n} {}", i18n.t(T::Children))),
-        centre.staff_total.map(|n| format!("{n} {}", i18n.t(T::Staff))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
+    let place = move || {
+        centre.with(|c| {
+            let mut parts = vec![c.commune.clone()];
+            if !c.rbd.is_empty() {
+                parts.push(format!("RBD {}", c.rbd));
+            }
+            if !c.kind.is_empty() {
+                parts.push(c.kind.clone());
+            }
+            parts.retain(|p| !p.is_empty());
+            parts.join(" · ")
+        })
+    };
+    let figures = move || {
+        centre.with(|c| {
+            [
+                c.enrolment.map(|n| format!("{n} {}", i18n.t(T::Children))),
+                c.staff_total.map(|n| format!("{n} {}", i18n.t(T::Staff))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+        })
+    };
     let editor_id = id.clone();
     view! {
         <li class="card" data-testid="centre-card" data-id=id.clone()>
             <div class="card-head">
                 <div>
-                    <h3 data-testid="centre-title">{centre.name.clone()}</h3>
-                    <p class="muted">
-                        {centre.commune.clone()}
-                        {(!centre.rbd.is_empty()).then(|| format!(" · RBD {}", centre.rbd))}
-                        {(!centre.kind.is_empty()).then(|| format!(" · {}", centre.kind))}
-                    </p>
+                    <h3 data-testid="centre-title">{move || centre.with(|c| c.name.clone())}</h3>
+                    <p class="muted">{place}</p>
                     <p class="muted" data-testid="centre-figures">{figures}</p>
                 </div>
                 <div class="actions">
@@ -120,10 +136,10 @@ fn CentreRow(id: String, centre: Centre, editing: RwSignal<Option<String>>) -> i
                     <button class="danger" data-testid="centre-remove" on:click=remove>{tr(T::Remove)}</button>
                 </div>
             </div>
+            <Show when=move || is_open.get()>
+                <CentreEditor net id=editor_id.clone() />
+            </Show>
         </li>
-        <Show when=move || is_open.get()>
-            <li class="card editor"><CentreEditor net id=editor_id.clone() /></li>
-        </Show>
     }
 }
 

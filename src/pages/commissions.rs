@@ -26,18 +26,7 @@ pub fn CommissionsPage() -> impl IntoView {
         net.spawn(Command::PutCommission { id, commission }, move |e| add_error.set(Some(explain(i18n, &e))));
         new_name.set(String::new());
     };
-    let rows = move || {
-        net.network.with(|n| {
-            n.commissions_sorted()
-                .into_iter()
-                .map(|(id, k)| {
-                    let mut names: Vec<String> = k.member_ids().filter_map(|m| n.members.get(m)).map(|m| m.name.clone()).collect();
-                    names.sort();
-                    (id.clone(), k.name.clone(), names)
-                })
-                .collect::<Vec<_>>()
-        })
-    };
+    let ids = move || net.network.with(|n| n.commissions_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Commissions)}</h2>
@@ -53,45 +42,58 @@ pub fn CommissionsPage() -> impl IntoView {
                 <p class="empty">{tr(T::NoCommissionsYet)}</p>
             </Show>
             <ul class="cards">
-                <For each=rows key=|row| row.clone() let:row>
-                    {
-                        let (id, name, names) = row;
-                        let open_id = id.clone();
-                        let is_open = move || editing.get().as_deref() == Some(open_id.as_str());
-                        let (toggle_id, remove_id, editor_id, remove_name) = (id.clone(), id.clone(), id.clone(), name.clone());
-                        let members_text = if names.is_empty() { None } else { Some(names.join(", ")) };
-                        view! {
-                            <li class="card" data-testid="commission-card" data-id=id.clone()>
-                                <div class="card-head">
-                                    <div>
-                                        <h3 data-testid="commission-title">{name.clone()}</h3>
-                                        <p class="muted" data-testid="commission-members">
-                                            {match members_text {
-                                                Some(t) => t.into_any(),
-                                                None => tr(T::NoMembersYet).into_any(),
-                                            }}
-                                        </p>
-                                    </div>
-                                    <div class="actions">
-                                        <button class="secondary" data-testid="commission-edit" on:click=move |_| editing.update(|e| {
-                                            *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
-                                        })>{tr(T::Edit)}</button>
-                                        <button class="danger" data-testid="commission-remove" on:click=move |_| {
-                                            if confirm_remove(i18n.t(T::ConfirmRemove), &remove_name) {
-                                                net.spawn(Command::RemoveCommission { id: remove_id.clone() }, |_| {});
-                                            }
-                                        }>{tr(T::Remove)}</button>
-                                    </div>
-                                </div>
-                            </li>
-                            <Show when=is_open.clone()>
-                                <li class="card editor"><CommissionEditor net id=editor_id.clone() /></li>
-                            </Show>
-                        }
-                    }
+                <For each=ids key=|id| id.clone() let:id>
+                    <CommissionRow id editing />
                 </For>
             </ul>
         </main>
+    }
+}
+
+#[component]
+fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    // (name, members' names sorted): the row re-renders only what changed in these.
+    let row = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            net.network.with(|n| {
+                let k = n.commissions.get(&id).cloned().unwrap_or_default();
+                let mut names: Vec<String> = k.member_ids().filter_map(|m| n.members.get(m)).map(|m| m.name.clone()).collect();
+                names.sort();
+                (k.name, names)
+            })
+        })
+    };
+    let is_open = {
+        let id = id.clone();
+        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
+    };
+    let (toggle_id, remove_id, editor_id) = (id.clone(), id.clone(), id.clone());
+    let members_text = move || row.with(|r| if r.1.is_empty() { tr(T::NoMembersYet)().to_string() } else { r.1.join(", ") });
+    view! {
+        <li class="card" data-testid="commission-card" data-id=id>
+            <div class="card-head">
+                <div>
+                    <h3 data-testid="commission-title">{move || row.with(|r| r.0.clone())}</h3>
+                    <p class="muted" data-testid="commission-members">{members_text}</p>
+                </div>
+                <div class="actions">
+                    <button class="secondary" data-testid="commission-edit" aria-expanded=move || is_open.get().to_string() on:click=move |_| editing.update(|e| {
+                        *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
+                    })>{move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}</button>
+                    <button class="danger" data-testid="commission-remove" on:click=move |_| {
+                        if confirm_remove(i18n.t(T::ConfirmRemove), &row.with_untracked(|r| r.0.clone())) {
+                            net.spawn(Command::RemoveCommission { id: remove_id.clone() }, |_| {});
+                        }
+                    }>{tr(T::Remove)}</button>
+                </div>
+            </div>
+            <Show when=move || is_open.get()>
+                <CommissionEditor net id=editor_id.clone() />
+            </Show>
+        </li>
     }
 }
 

@@ -35,17 +35,7 @@ pub fn MembersPage() -> impl IntoView {
         net.spawn(Command::PutMember { id, member }, move |e| add_error.set(Some(explain(i18n, &e))));
         new_name.set(String::new());
     };
-    let rows = move || {
-        net.network.with(|n| {
-            n.members_sorted()
-                .into_iter()
-                .map(|(id, m)| {
-                    let centre = m.centre_id.as_ref().and_then(|c| n.centres.get(c)).map(|c| c.name.clone());
-                    (id.clone(), m.clone(), centre)
-                })
-                .collect::<Vec<_>>()
-        })
-    };
+    let ids = move || net.network.with(|n| n.members_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Members)}</h2>
@@ -69,42 +59,59 @@ pub fn MembersPage() -> impl IntoView {
                 <p class="empty">{tr(T::NoMembersInNetwork)}</p>
             </Show>
             <ul class="cards">
-                <For each=rows key=|row| row.clone() let:row>
-                    {
-                        let (id, member, centre) = row;
-                        let open_id = id.clone();
-                        let is_open = move || editing.get().as_deref() == Some(open_id.as_str());
-                        let toggle_id = id.clone();
-                        let remove_id = id.clone();
-                        let name = member.name.clone();
-                        let editor_id = id.clone();
-                        view! {
-                            <li class="card" data-testid="member-card" data-id=id.clone()>
-                                <div class="card-head">
-                                    <div>
-                                        <h3 data-testid="member-title">{member.name.clone()}</h3>
-                                        <p class="muted">{move || role_text(i18n, member.role)} {centre.clone().map(|c| format!(" · {c}"))}</p>
-                                    </div>
-                                    <div class="actions">
-                                        <button class="secondary" data-testid="member-edit" on:click=move |_| editing.update(|e| {
-                                            *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
-                                        })>{tr(T::Edit)}</button>
-                                        <button class="danger" data-testid="member-remove" on:click=move |_| {
-                                            if confirm_remove(i18n.t(T::ConfirmRemove), &name) {
-                                                net.spawn(Command::RemoveMember { id: remove_id.clone() }, |_| {});
-                                            }
-                                        }>{tr(T::Remove)}</button>
-                                    </div>
-                                </div>
-                            </li>
-                            <Show when=is_open.clone()>
-                                <li class="card editor"><MemberEditor net id=editor_id.clone() /></li>
-                            </Show>
-                        }
-                    }
+                <For each=ids key=|id| id.clone() let:id>
+                    <MemberRow id editing />
                 </For>
             </ul>
         </main>
+    }
+}
+
+#[component]
+fn MemberRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    // (member, the name of its centre): the row re-renders only what changed in these.
+    let row = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            net.network.with(|n| {
+                let m = n.members.get(&id).cloned().unwrap_or_default();
+                let centre = m.centre_id.as_ref().and_then(|c| n.centres.get(c)).map(|c| c.name.clone());
+                (m, centre)
+            })
+        })
+    };
+    let is_open = {
+        let id = id.clone();
+        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
+    };
+    let (toggle_id, remove_id, editor_id) = (id.clone(), id.clone(), id.clone());
+    view! {
+        <li class="card" data-testid="member-card" data-id=id>
+            <div class="card-head">
+                <div>
+                    <h3 data-testid="member-title">{move || row.with(|r| r.0.name.clone())}</h3>
+                    <p class="muted">
+                        {move || role_text(i18n, row.with(|r| r.0.role))}
+                        {move || row.with(|r| r.1.clone().map(|c| format!(" · {c}")))}
+                    </p>
+                </div>
+                <div class="actions">
+                    <button class="secondary" data-testid="member-edit" aria-expanded=move || is_open.get().to_string() on:click=move |_| editing.update(|e| {
+                        *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
+                    })>{move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}</button>
+                    <button class="danger" data-testid="member-remove" on:click=move |_| {
+                        if confirm_remove(i18n.t(T::ConfirmRemove), &row.with_untracked(|r| r.0.name.clone())) {
+                            net.spawn(Command::RemoveMember { id: remove_id.clone() }, |_| {});
+                        }
+                    }>{tr(T::Remove)}</button>
+                </div>
+            </div>
+            <Show when=move || is_open.get()>
+                <MemberEditor net id=editor_id.clone() />
+            </Show>
+        </li>
     }
 }
 
