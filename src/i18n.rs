@@ -124,7 +124,8 @@ pub struct I18n(pub RwSignal<Lang>);
 
 /// Reads the saved language (Spanish when none), provides it, and keeps `<html lang>` in step.
 pub fn provide_i18n() -> I18n {
-    let lang = RwSignal::new(local::language().and_then(|c| Lang::from_code(&c)).unwrap_or_default());
+    let lang =
+        RwSignal::new(local::language().and_then(|c| Lang::from_code(&c)).unwrap_or_default());
     Effect::new(move |_| {
         let l = lang.get();
         if let Some(html) = document().document_element() {

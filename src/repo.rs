@@ -79,11 +79,11 @@ impl Repo {
         if let Some(h) = self.docs.borrow().get(&id) {
             return Ok(h.clone());
         }
-        let doc = StoredDoc::load(&self.storage, id, new_actor())
-            .await?
-            .ok_or(OpenError::NotFound)?;
+        let doc =
+            StoredDoc::load(&self.storage, id, new_actor()).await?.ok_or(OpenError::NotFound)?;
         // Another task may have loaded it meanwhile: keep the first, so there is one handle.
-        let h = self.docs.borrow_mut().entry(id).or_insert_with(|| Rc::new(Mutex::new(doc))).clone();
+        let h =
+            self.docs.borrow_mut().entry(id).or_insert_with(|| Rc::new(Mutex::new(doc))).clone();
         Ok(h)
     }
 

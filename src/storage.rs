@@ -33,12 +33,13 @@ fn js_key(key: &StorageKey) -> JsValue {
 }
 
 fn from_js_key(value: &JsValue) -> Result<StorageKey, StorageError> {
-    let array: &Array = value
-        .dyn_ref()
-        .ok_or_else(|| StorageError::Io("a stored key is not an array".into()))?;
+    let array: &Array =
+        value.dyn_ref().ok_or_else(|| StorageError::Io("a stored key is not an array".into()))?;
     let parts = array
         .iter()
-        .map(|p| p.as_string().ok_or_else(|| StorageError::Io("a stored key part is not text".into())))
+        .map(|p| {
+            p.as_string().ok_or_else(|| StorageError::Io("a stored key part is not text".into()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(StorageKey::new(parts))
 }
@@ -69,11 +70,12 @@ impl IdbStorage {
         Rexie::delete(name).await.map_err(storage_error)
     }
 
-    async fn write(&self, f: impl AsyncFnOnce(&rexie::Store) -> Result<(), StorageError>) -> Result<(), StorageError> {
-        let tx = self
-            .db
-            .transaction(&[STORE], TransactionMode::ReadWrite)
-            .map_err(storage_error)?;
+    async fn write(
+        &self,
+        f: impl AsyncFnOnce(&rexie::Store) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let tx =
+            self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(storage_error)?;
         let store = tx.store(STORE).map_err(storage_error)?;
         f(&store).await?;
         match tx.done().await.map_err(storage_error)? {
@@ -83,10 +85,7 @@ impl IdbStorage {
     }
 
     fn read_store(&self) -> Result<(rexie::Transaction, rexie::Store), StorageError> {
-        let tx = self
-            .db
-            .transaction(&[STORE], TransactionMode::ReadOnly)
-            .map_err(storage_error)?;
+        let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(storage_error)?;
         let store = tx.store(STORE).map_err(storage_error)?;
         Ok((tx, store))
     }
@@ -122,22 +121,18 @@ impl Storage for IdbStorage {
     async fn put(&self, key: &StorageKey, data: &[u8]) -> Result<(), StorageError> {
         let value = Object::new();
         let set = |name: &str, v: &JsValue| {
-            Reflect::set(&value, &JsValue::from_str(name), v).map_err(|_| StorageError::Io("could not build the stored value".into()))
+            Reflect::set(&value, &JsValue::from_str(name), v)
+                .map_err(|_| StorageError::Io("could not build the stored value".into()))
         };
         set("key", &js_key(key))?;
         set("binary", &Uint8Array::from(data).into())?;
         self.write(async |store| {
-            store
-                .put(&value, Some(&js_key(key)))
-                .await
-                .map(|_| ())
-                .map_err(storage_error)
+            store.put(&value, Some(&js_key(key))).await.map(|_| ()).map_err(storage_error)
         })
         .await
     }
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
-        self.write(async |store| store.delete(js_key(key)).await.map_err(storage_error))
-            .await
+        self.write(async |store| store.delete(js_key(key)).await.map_err(storage_error)).await
     }
 }

@@ -29,7 +29,8 @@ fn fresh_name(what: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn indexeddb_storage_passes_the_storage_contract() {
-    contract::run_all(async || IdbStorage::open(&fresh_name("contract")).await.expect("open")).await;
+    contract::run_all(async || IdbStorage::open(&fresh_name("contract")).await.expect("open"))
+        .await;
 }
 
 #[wasm_bindgen_test]
@@ -47,15 +48,24 @@ async fn values_are_stored_as_automerge_repo_stores_them() {
     let key = StorageKey::new(["doc", "incremental", "abc"]);
     s.put(&key, &[1, 2, 3]).await.expect("put");
     // Read it back with rexie directly: array key, `{ key, binary: Uint8Array }` value.
-    let db = rexie::Rexie::builder(&name).version(1).add_object_store(rexie::ObjectStore::new("documents")).build().await.expect("db");
+    let db = rexie::Rexie::builder(&name)
+        .version(1)
+        .add_object_store(rexie::ObjectStore::new("documents"))
+        .build()
+        .await
+        .expect("db");
     let tx = db.transaction(&["documents"], rexie::TransactionMode::ReadOnly).expect("tx");
     let store = tx.store("documents").expect("store");
-    let js_key: js_sys::Array = ["doc", "incremental", "abc"].iter().map(|p| JsValue::from_str(p)).collect();
+    let js_key: js_sys::Array =
+        ["doc", "incremental", "abc"].iter().map(|p| JsValue::from_str(p)).collect();
     let value = store.get(js_key.into()).await.expect("get").expect("present");
     let binary = js_sys::Reflect::get(&value, &"binary".into()).expect("binary");
     let bytes: js_sys::Uint8Array = binary.dyn_into().expect("binary is a Uint8Array");
     assert_eq!(bytes.to_vec(), vec![1, 2, 3]);
-    let stored_key: js_sys::Array = js_sys::Reflect::get(&value, &"key".into()).expect("key").dyn_into().expect("key is an array");
+    let stored_key: js_sys::Array = js_sys::Reflect::get(&value, &"key".into())
+        .expect("key")
+        .dyn_into()
+        .expect("key is an array");
     assert_eq!(stored_key.length(), 3);
 }
 
@@ -68,8 +78,14 @@ async fn two_tabs_editing_one_document_through_indexeddb_lose_nothing() {
     let mut first = StoredDoc::new(id, ActorId::from(vec![1; 16]));
     first.doc_mut().put(juntas_core::automerge::ROOT, "base", 1).expect("put");
     first.save(&storage_a).await.expect("save");
-    let mut a = StoredDoc::load(&storage_a, id, ActorId::from(vec![2; 16])).await.expect("load").expect("some");
-    let mut b = StoredDoc::load(&storage_b, id, ActorId::from(vec![3; 16])).await.expect("load").expect("some");
+    let mut a = StoredDoc::load(&storage_a, id, ActorId::from(vec![2; 16]))
+        .await
+        .expect("load")
+        .expect("some");
+    let mut b = StoredDoc::load(&storage_b, id, ActorId::from(vec![3; 16]))
+        .await
+        .expect("load")
+        .expect("some");
     for i in 0..15 {
         a.doc_mut().put(juntas_core::automerge::ROOT, format!("a{i}"), i).expect("put");
         a.save(&storage_a).await.expect("save a");
@@ -78,10 +94,20 @@ async fn two_tabs_editing_one_document_through_indexeddb_lose_nothing() {
     }
     a.compact(&storage_a).await.expect("compact a");
     b.compact(&storage_b).await.expect("compact b");
-    let merged = StoredDoc::load(&storage_a, id, ActorId::from(vec![4; 16])).await.expect("load").expect("some");
+    let merged = StoredDoc::load(&storage_a, id, ActorId::from(vec![4; 16]))
+        .await
+        .expect("load")
+        .expect("some");
     for i in 0..15 {
         for who in ["a", "b"] {
-            assert!(merged.doc().get(juntas_core::automerge::ROOT, format!("{who}{i}")).expect("get").is_some(), "{who}{i} lost");
+            assert!(
+                merged
+                    .doc()
+                    .get(juntas_core::automerge::ROOT, format!("{who}{i}"))
+                    .expect("get")
+                    .is_some(),
+                "{who}{i} lost"
+            );
         }
     }
 }

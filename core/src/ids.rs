@@ -53,10 +53,8 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|e| BadDocumentId::Encoding(e.to_string()))?;
-        let arr: [u8; 16] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| BadDocumentId::Length(bytes.len()))?;
+        let arr: [u8; 16] =
+            bytes.as_slice().try_into().map_err(|_| BadDocumentId::Length(bytes.len()))?;
         Ok(Self(arr))
     }
 }
@@ -85,9 +83,6 @@ mod tests {
             "2tb62c1N273fZFQsiqCHHLegvVuw".parse::<DocumentId>(),
             Err(BadDocumentId::Encoding(_))
         ));
-        assert!(matches!(
-            "not an id!".parse::<DocumentId>(),
-            Err(BadDocumentId::Encoding(_))
-        ));
+        assert!(matches!("not an id!".parse::<DocumentId>(), Err(BadDocumentId::Encoding(_))));
     }
 }

@@ -125,10 +125,7 @@ impl Storage for MemoryStorage {
 
     async fn put(&self, key: &StorageKey, data: &[u8]) -> Result<(), StorageError> {
         self.check_write()?;
-        self.entries
-            .lock()
-            .expect("lock")
-            .insert(key.clone(), data.to_vec());
+        self.entries.lock().expect("lock").insert(key.clone(), data.to_vec());
         Ok(())
     }
 
@@ -217,10 +214,7 @@ pub mod contract {
         let mut got_sorted = got.clone();
         got_sorted.sort();
         assert_eq!(got_sorted, expected, "prefix [doc1] must not match doc10 or doc");
-        let inc = s
-            .load_range(&key(&["doc1", "incremental"]))
-            .await
-            .expect("load_range");
+        let inc = s.load_range(&key(&["doc1", "incremental"])).await.expect("load_range");
         assert_eq!(inc.len(), 1, "a two-part prefix narrows the range");
     }
 
@@ -238,7 +232,10 @@ pub mod contract {
         let big: Vec<u8> = (0..(2 * 1024 * 1024)).map(|i: u32| (i % 251) as u8).collect();
         let k = key(&["doc", "snapshot", "big"]);
         s.put(&k, &big).await.expect("put 2 MiB");
-        assert!(s.load(&k).await.expect("load").as_deref() == Some(&big[..]), "2 MiB must round-trip");
+        assert!(
+            s.load(&k).await.expect("load").as_deref() == Some(&big[..]),
+            "2 MiB must round-trip"
+        );
     }
 
     /// `a` and `b` are two handles on the same underlying store.

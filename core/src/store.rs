@@ -188,11 +188,8 @@ impl StoredDoc {
             return self.compact(storage).await.map(Saved::Compacted);
         }
         let bytes = self.doc.save_after(&self.saved_heads);
-        let key = StorageKey::new([
-            self.id.to_string(),
-            "incremental".to_string(),
-            hash_hex(&bytes),
-        ]);
+        let key =
+            StorageKey::new([self.id.to_string(), "incremental".to_string(), hash_hex(&bytes)]);
         storage.put(&key, &bytes).await?;
         self.chunks.insert(key);
         self.saved_heads = heads;
@@ -213,11 +210,8 @@ impl StoredDoc {
         self.doc.commit();
         let heads = self.doc.get_heads();
         let bytes = self.doc.save();
-        let key = StorageKey::new([
-            self.id.to_string(),
-            "snapshot".to_string(),
-            heads_hash(&heads),
-        ]);
+        let key =
+            StorageKey::new([self.id.to_string(), "snapshot".to_string(), heads_hash(&heads)]);
         storage.put(&key, &bytes).await?;
         self.saved_heads = heads;
         self.snapshot_bytes = bytes.len();
@@ -275,7 +269,10 @@ mod tests {
         set(&mut d, "a", 1);
         assert!(matches!(block_on(d.save(&s)).unwrap(), Saved::Compacted(_)));
         set(&mut d, "b", 2);
-        assert!(matches!(block_on(d.save(&s)).unwrap(), Saved::Incremental(_) | Saved::Compacted(_)));
+        assert!(matches!(
+            block_on(d.save(&s)).unwrap(),
+            Saved::Incremental(_) | Saved::Compacted(_)
+        ));
         assert_eq!(block_on(d.save(&s)).unwrap(), Saved::Nothing);
 
         let keys = block_on(s.load_range(&StorageKey::new([id().to_string()]))).unwrap();

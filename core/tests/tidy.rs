@@ -26,17 +26,33 @@ fn core_names_no_web_or_io_crate() {
     let core = repo_root().join("core");
     let mut files = vec![core.join("Cargo.toml")];
     rust_files(&core.join("src"), &mut files);
-    let banned = ["leptos", "web_sys", "web-sys", "wasm_bindgen", "wasm-bindgen", "gloo", "tokio", "axum", "rexie"];
+    let banned = [
+        "leptos",
+        "web_sys",
+        "web-sys",
+        "wasm_bindgen",
+        "wasm-bindgen",
+        "gloo",
+        "tokio",
+        "axum",
+        "rexie",
+    ];
     for f in files {
         let text = fs::read_to_string(&f).expect("read");
         for word in banned {
             let hit = text.match_indices(word).any(|(i, _)| {
                 let before = text[..i].chars().last();
                 let after = text[i + word.len()..].chars().next();
-                let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+                let is_word = |c: Option<char>| {
+                    c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                };
                 !is_word(before) && !is_word(after)
             });
-            assert!(!hit, "{} names {word}: juntas-core must not know web or IO crates", f.display());
+            assert!(
+                !hit,
+                "{} names {word}: juntas-core must not know web or IO crates",
+                f.display()
+            );
         }
     }
 }
@@ -47,8 +63,19 @@ fn core_reads_no_clock_and_draws_no_randomness() {
     rust_files(&repo_root().join("core/src"), &mut files);
     for f in files {
         let text = fs::read_to_string(&f).expect("read");
-        for call in ["SystemTime::now", "Instant::now", "thread_rng", "rand::rng()", "OsRng", "ActorId::random"] {
-            assert!(!text.contains(call), "{} calls {call}: time and randomness are arguments", f.display());
+        for call in [
+            "SystemTime::now",
+            "Instant::now",
+            "thread_rng",
+            "rand::rng()",
+            "OsRng",
+            "ActorId::random",
+        ] {
+            assert!(
+                !text.contains(call),
+                "{} calls {call}: time and randomness are arguments",
+                f.display()
+            );
         }
     }
 }
@@ -60,7 +87,8 @@ fn every_module_says_what_it_owns() {
     let mut missing = Vec::new();
     for f in files {
         let rel = f.strip_prefix(repo_root()).expect("inside repo");
-        let in_test_dir = rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
+        let in_test_dir =
+            rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
         if in_test_dir || rel.ends_with("build.rs") {
             continue;
         }

@@ -75,7 +75,11 @@ fn is_hashed_asset(path: &str) -> bool {
         .is_some_and(|(_, h)| h.len() >= 12 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-async fn security_headers(csp: HeaderValue, req: Request<axum::body::Body>, next: Next) -> Response {
+async fn security_headers(
+    csp: HeaderValue,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
     let h = res.headers_mut();

@@ -33,7 +33,8 @@ fn config() -> anyhow::Result<Config> {
         *slot = args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
     }
     let ip = addr.parse().with_context(|| format!("--addr {addr:?} is not an IP address"))?;
-    let port: u16 = port.parse().with_context(|| format!("--port {port:?} is not a port number"))?;
+    let port: u16 =
+        port.parse().with_context(|| format!("--port {port:?} is not a port number"))?;
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         data_dir: PathBuf::from(data),
@@ -47,7 +48,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -60,7 +62,9 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = config()?;
     serve(config, shutdown_signal()).await

@@ -21,7 +21,11 @@ fn dist() -> tempfile::TempDir {
 }
 
 async fn get(d: &tempfile::TempDir, path: &str, accept: &str) -> axum::response::Response {
-    let req = Request::builder().uri(path).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .uri(path)
+        .header(header::ACCEPT_ENCODING, accept)
+        .body(Body::empty())
+        .unwrap();
     app(d.path()).expect("app").oneshot(req).await.expect("response")
 }
 

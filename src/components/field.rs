@@ -33,7 +33,8 @@ pub fn Field(
     #[prop(optional)] hint: Option<T>,
     #[prop(optional)] required: bool,
     /// The id of a `<datalist>` of suggestions.
-    #[prop(optional)] list: Option<&'static str>,
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let (input_type, inputmode, autocomplete) = match kind {

@@ -34,14 +34,20 @@ pub fn CentresPage() -> impl IntoView {
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let id = new_entry_id();
-        let centre = Centre { name: new_name.get(), commune: new_commune.get(), ..Centre::default() };
+        let centre =
+            Centre { name: new_name.get(), commune: new_commune.get(), ..Centre::default() };
         let opened = id.clone();
-        net.spawn(Command::PutCentre { id, centre }, move |e| add_error.set(Some(explain(i18n, &e))));
+        net.spawn(Command::PutCentre { id, centre }, move |e| {
+            add_error.set(Some(explain(i18n, &e)))
+        });
         // Open the new centre's form at once; it shows nothing until the command lands.
         editing.set(Some(opened));
         new_name.set(String::new());
     };
-    let ids = move || net.network.with(|n| n.centres_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    let ids = move || {
+        net.network
+            .with(|n| n.centres_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>())
+    };
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Centres)}</h2>
@@ -85,12 +91,17 @@ fn CentreRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
     };
     let toggle = {
         let id = id.clone();
-        move |_| editing.update(|e| *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) })
+        move |_| {
+            editing.update(|e| {
+                *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) }
+            })
+        }
     };
     let remove = {
         let id = id.clone();
         move |_| {
-            if confirm_remove(i18n.t(T::ConfirmRemove), &centre.with_untracked(|c| c.name.clone())) {
+            if confirm_remove(i18n.t(T::ConfirmRemove), &centre.with_untracked(|c| c.name.clone()))
+            {
                 net.spawn(Command::RemoveCentre { id: id.clone() }, |_| {});
             }
         }
@@ -152,16 +163,20 @@ fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
         Memo::new(move |_| net.network.with(|n| n.centres.get(&id).cloned()))
     };
     // Builds the value and commit handler of one field.
-    let field = move |get: fn(&Centre) -> String, set: fn(&mut Centre, String) -> Result<(), ()>| {
+    let field = move |get: fn(&Centre) -> String,
+                      set: fn(&mut Centre, String) -> Result<(), ()>| {
         let id = id.clone();
-        let value = Signal::derive(move || current.with(|c| c.as_ref().map(get).unwrap_or_default()));
+        let value =
+            Signal::derive(move || current.with(|c| c.as_ref().map(get).unwrap_or_default()));
         let commit = Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {
             let Some(mut centre) = current.get_untracked() else { return };
             if set(&mut centre, text).is_err() {
                 error.set(Some(i18n.t(T::ErrBadNumber).into()));
                 return;
             }
-            net.spawn(Command::PutCentre { id: id.clone(), centre }, move |e| error.set(Some(explain(i18n, &e))));
+            net.spawn(Command::PutCentre { id: id.clone(), centre }, move |e| {
+                error.set(Some(explain(i18n, &e)))
+            });
         });
         (value, commit)
     };
@@ -173,10 +188,12 @@ fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
     let (commune, commune_c) = field(|c| c.commune.clone(), |c, v| Ok(c.commune = v));
     let (kind, kind_c) = field(|c| c.kind.clone(), |c, v| Ok(c.kind = v));
     let (enrol, enrol_c) = field(|c| count(c.enrolment), |c, v| Ok(c.enrolment = parse_count(&v)?));
-    let (staff, staff_c) = field(|c| count(c.staff_total), |c, v| Ok(c.staff_total = parse_count(&v)?));
+    let (staff, staff_c) =
+        field(|c| count(c.staff_total), |c, v| Ok(c.staff_total = parse_count(&v)?));
     let (edu, edu_c) = field(|c| count(c.educators), |c, v| Ok(c.educators = parse_count(&v)?));
     let (tec, tec_c) = field(|c| count(c.technicians), |c, v| Ok(c.technicians = parse_count(&v)?));
-    let (leave, leave_c) = field(|c| count(c.staff_on_leave), |c, v| Ok(c.staff_on_leave = parse_count(&v)?));
+    let (leave, leave_c) =
+        field(|c| count(c.staff_on_leave), |c, v| Ok(c.staff_on_leave = parse_count(&v)?));
     view! {
         <div class="editor-grid" data-testid="centre-editor">
             <Field label=T::Name testid="centre-name" value=name on_commit=name_c required=true />

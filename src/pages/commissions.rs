@@ -1,6 +1,6 @@
 //! `/red/:id/comisiones`: the network's commissions — name and members; add, edit, remove.
 
-use juntas_core::model::network::{Commission, Command};
+use juntas_core::model::network::{Command, Commission};
 use leptos::prelude::*;
 
 use crate::{
@@ -23,10 +23,16 @@ pub fn CommissionsPage() -> impl IntoView {
         let commission = Commission { name: new_name.get(), ..Commission::default() };
         let id = new_entry_id();
         editing.set(Some(id.clone()));
-        net.spawn(Command::PutCommission { id, commission }, move |e| add_error.set(Some(explain(i18n, &e))));
+        net.spawn(Command::PutCommission { id, commission }, move |e| {
+            add_error.set(Some(explain(i18n, &e)))
+        });
         new_name.set(String::new());
     };
-    let ids = move || net.network.with(|n| n.commissions_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    let ids = move || {
+        net.network.with(|n| {
+            n.commissions_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()
+        })
+    };
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Commissions)}</h2>
@@ -60,7 +66,11 @@ fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView
         Memo::new(move |_| {
             net.network.with(|n| {
                 let k = n.commissions.get(&id).cloned().unwrap_or_default();
-                let mut names: Vec<String> = k.member_ids().filter_map(|m| n.members.get(m)).map(|m| m.name.clone()).collect();
+                let mut names: Vec<String> = k
+                    .member_ids()
+                    .filter_map(|m| n.members.get(m))
+                    .map(|m| m.name.clone())
+                    .collect();
                 names.sort();
                 (k.name, names)
             })
@@ -71,7 +81,11 @@ fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView
         Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
     };
     let (toggle_id, remove_id, editor_id) = (id.clone(), id.clone(), id.clone());
-    let members_text = move || row.with(|r| if r.1.is_empty() { tr(T::NoMembersYet)().to_string() } else { r.1.join(", ") });
+    let members_text = move || {
+        row.with(
+            |r| if r.1.is_empty() { tr(T::NoMembersYet)().to_string() } else { r.1.join(", ") },
+        )
+    };
     view! {
         <li class="card" data-testid="commission-card" data-id=id>
             <div class="card-head">
@@ -110,15 +124,24 @@ fn CommissionEditor(net: NetworkState, id: String) -> impl IntoView {
         move |change: Box<dyn FnOnce(&mut Commission)>, error: RwSignal<Option<String>>| {
             let Some(mut commission) = current.get_untracked() else { return };
             change(&mut commission);
-            net.spawn(Command::PutCommission { id: id.clone(), commission }, move |e| error.set(Some(explain(i18n, &e))));
+            net.spawn(Command::PutCommission { id: id.clone(), commission }, move |e| {
+                error.set(Some(explain(i18n, &e)))
+            });
         }
     };
     let save_name = {
         let save = save.clone();
-        Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| save(Box::new(move |k| k.name = text), error))
+        Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {
+            save(Box::new(move |k| k.name = text), error)
+        })
     };
     let members = move || {
-        net.network.with(|n| n.members_sorted().into_iter().map(|(id, m)| (id.clone(), m.name.clone())).collect::<Vec<_>>())
+        net.network.with(|n| {
+            n.members_sorted()
+                .into_iter()
+                .map(|(id, m)| (id.clone(), m.name.clone()))
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <div class="editor-grid" data-testid="commission-editor">

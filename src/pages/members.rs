@@ -32,10 +32,15 @@ pub fn MembersPage() -> impl IntoView {
         let member = Member { name: new_name.get(), role: new_role.get(), centre_id: None };
         let id = new_entry_id();
         editing.set(Some(id.clone()));
-        net.spawn(Command::PutMember { id, member }, move |e| add_error.set(Some(explain(i18n, &e))));
+        net.spawn(Command::PutMember { id, member }, move |e| {
+            add_error.set(Some(explain(i18n, &e)))
+        });
         new_name.set(String::new());
     };
-    let ids = move || net.network.with(|n| n.members_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    let ids = move || {
+        net.network
+            .with(|n| n.members_sorted().into_iter().map(|(id, _)| id.clone()).collect::<Vec<_>>())
+    };
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Members)}</h2>
@@ -77,7 +82,8 @@ fn MemberRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
         Memo::new(move |_| {
             net.network.with(|n| {
                 let m = n.members.get(&id).cloned().unwrap_or_default();
-                let centre = m.centre_id.as_ref().and_then(|c| n.centres.get(c)).map(|c| c.name.clone());
+                let centre =
+                    m.centre_id.as_ref().and_then(|c| n.centres.get(c)).map(|c| c.name.clone());
                 (m, centre)
             })
         })
@@ -128,17 +134,26 @@ fn MemberEditor(net: NetworkState, id: String) -> impl IntoView {
         move |change: Box<dyn FnOnce(&mut Member)>, error: RwSignal<Option<String>>| {
             let Some(mut member) = current.get_untracked() else { return };
             change(&mut member);
-            net.spawn(Command::PutMember { id: id.clone(), member }, move |e| error.set(Some(explain(i18n, &e))));
+            net.spawn(Command::PutMember { id: id.clone(), member }, move |e| {
+                error.set(Some(explain(i18n, &e)))
+            });
         }
     };
     let save_name = {
         let save = save.clone();
-        Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| save(Box::new(move |m| m.name = text), error))
+        Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {
+            save(Box::new(move |m| m.name = text), error)
+        })
     };
     let save_role = save.clone();
     let save_centre = save;
     let centres = move || {
-        net.network.with(|n| n.centres_sorted().into_iter().map(|(id, c)| (id.clone(), c.name.clone())).collect::<Vec<_>>())
+        net.network.with(|n| {
+            n.centres_sorted()
+                .into_iter()
+                .map(|(id, c)| (id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <div class="editor-grid" data-testid="member-editor">

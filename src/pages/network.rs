@@ -6,7 +6,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Local};
 use juntas_core::{DocumentId, LoadError};
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{components::Outlet, hooks::use_params_map};
+use leptos_router::{
+    components::{A, Outlet},
+    hooks::use_params_map,
+};
 
 use crate::{
     components::SaveBadge,
@@ -28,7 +31,8 @@ pub fn format_time(ms: i64) -> String {
 #[component]
 pub fn NetworkPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| DocumentId::from_str(&s).ok()));
+    let id =
+        Memo::new(move |_| params.read().get("id").and_then(|s| DocumentId::from_str(&s).ok()));
     move || match id.get() {
         Some(id) => view! { <NetworkShell id /> }.into_any(),
         None => view! { <crate::pages::not_found::NotFound /> }.into_any(),
@@ -40,7 +44,9 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
     let state = NetworkState::open(id);
     provide_context(state);
     move || match state.open.get() {
-        OpenState::Loading => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
+        OpenState::Loading => {
+            view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
+        }
         OpenState::Failed(e) => view! { <CouldNotOpen error=e /> }.into_any(),
         OpenState::Ready => view! { <Ready /> }.into_any(),
     }
@@ -65,9 +71,10 @@ fn Ready() -> impl IntoView {
                 <WhoAmI />
             </header>
             <nav class="tabs" aria-label=tr(T::Network)>
-                <a href=base.clone() data-testid="nav-centres">{tr(T::Centres)}</a>
-                <a href=format!("{base}/miembros") data-testid="nav-members">{tr(T::Members)}</a>
-                <a href=format!("{base}/comisiones") data-testid="nav-commissions">{tr(T::Commissions)}</a>
+                // `A` marks the current tab with aria-current="page".
+                <A href=base.clone() exact=true attr:data-testid="nav-centres">{tr(T::Centres)}</A>
+                <A href=format!("{base}/miembros") attr:data-testid="nav-members">{tr(T::Members)}</A>
+                <A href=format!("{base}/comisiones") attr:data-testid="nav-commissions">{tr(T::Commissions)}</A>
             </nav>
             <Outlet />
         </div>
@@ -81,7 +88,10 @@ fn WhoAmI() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let members = move || {
         net.network.with(|n| {
-            n.members_sorted().into_iter().map(|(id, m)| (id.clone(), m.name.clone())).collect::<Vec<_>>()
+            n.members_sorted()
+                .into_iter()
+                .map(|(id, m)| (id.clone(), m.name.clone()))
+                .collect::<Vec<_>>()
         })
     };
     view! {
@@ -119,7 +129,11 @@ fn CouldNotOpen(error: OpenError) -> impl IntoView {
         let repo = repo.get_value();
         spawn_local(async move {
             match repo.raw_bytes(net.id).await {
-                Ok(bytes) => crate::download::bytes(&format!("{}.automerge", net.id), "application/octet-stream", &bytes),
+                Ok(bytes) => crate::download::bytes(
+                    &format!("{}.automerge", net.id),
+                    "application/octet-stream",
+                    &bytes,
+                ),
                 Err(e) => export_error.set(Some(e.to_string())),
             }
         });

@@ -132,7 +132,9 @@ pub fn explain(i18n: I18n, e: &ModelError) -> String {
         ModelError::MissingName(_) => t(T::ErrMissingName),
         ModelError::BadRbd(_) => t(T::ErrBadRbd),
         ModelError::DuplicateRbd(_) => t(T::ErrDuplicateRbd),
-        ModelError::UnknownCentre(_) | ModelError::UnknownMember(_) | ModelError::UnknownCommission(_) => t(T::ErrUnknown),
+        ModelError::UnknownCentre(_)
+        | ModelError::UnknownMember(_)
+        | ModelError::UnknownCommission(_) => t(T::ErrUnknown),
         ModelError::NewerSchema(_) => t(T::ErrNewerSchema),
         ModelError::WrongKind(_) => t(T::ErrNotNetwork),
         ModelError::Shape(m) | ModelError::Automerge(m) => m.clone(),

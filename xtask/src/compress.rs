@@ -56,7 +56,11 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
 pub fn report_sizes(dir: &Path) -> io::Result<()> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
-    all.retain(|f| ["wasm", "js", "css", "html"].contains(&ext(f)) && !f.ends_with("sw.js") && !f.ends_with("register-sw.js"));
+    all.retain(|f| {
+        ["wasm", "js", "css", "html"].contains(&ext(f))
+            && !f.ends_with("sw.js")
+            && !f.ends_with("register-sw.js")
+    });
     all.sort();
     println!("\n{:<44} {:>12} {:>12} {:>12}", "file", "raw", "gzip -9", "brotli 11");
     let (mut raw, mut gz, mut br) = (0, 0, 0);
@@ -72,6 +76,9 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
     println!("{:<44} {raw:>12} {gz:>12} {br:>12}", "total (bytes)");
     let kib = |n: usize| n as f64 / 1024.0;
     println!("{:<44} {:>12.1} {:>12.1} {:>12.1}", "total (KiB)", kib(raw), kib(gz), kib(br));
-    println!("target for this stage: total <= 400 KB brotli -> {}", if br <= 400_000 { "met" } else { "NOT met" });
+    println!(
+        "target for this stage: total <= 400 KB brotli -> {}",
+        if br <= 400_000 { "met" } else { "NOT met" }
+    );
     Ok(())
 }

@@ -39,7 +39,10 @@ fn main() {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the project").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the project")
+        .to_path_buf()
 }
 
 /// `trunk build --release` (after fetching crates, since Trunk builds offline), then
@@ -51,13 +54,17 @@ fn build_app() -> Result<(), String> {
         Command::new("trunk").args(["build", "--release"]).env("TRUNK_SKIP_VERSION_CHECK", "true"),
     )?;
     let t = Instant::now();
-    let n = compress::precompress_dir(Path::new("dist")).map_err(|e| format!("precompress: {e}"))?;
+    let n =
+        compress::precompress_dir(Path::new("dist")).map_err(|e| format!("precompress: {e}"))?;
     println!("xtask: precompressed {n} files (brotli + gzip) in {:.1}s", t.elapsed().as_secs_f64());
     Ok(())
 }
 
 fn build_server() -> Result<(), String> {
-    step("build the server", Command::new("cargo").args(["build", "--profile", "server", "-p", "juntas-server"]))
+    step(
+        "build the server",
+        Command::new("cargo").args(["build", "--profile", "server", "-p", "juntas-server"]),
+    )
 }
 
 fn server_binary() -> PathBuf {
@@ -70,11 +77,16 @@ fn run(args: &[String]) -> Result<(), String> {
     build_server()?;
     let mut server = Command::new(server_binary());
     server.args(args);
-    let (addr, port) = (flag(args, "--addr").unwrap_or("127.0.0.1"), flag(args, "--port").unwrap_or("8080"));
+    let (addr, port) =
+        (flag(args, "--addr").unwrap_or("127.0.0.1"), flag(args, "--port").unwrap_or("8080"));
     println!("xtask: starting juntas-server — open http://{addr}:{port}/ (Ctrl-C stops it)");
     let status = server.status().map_err(|e| format!("could not start the server: {e}"))?;
     // Ctrl-C reaches the server too (same process group); it shuts down cleanly.
-    if status.success() || status.code().is_none() { Ok(()) } else { Err(format!("the server exited with {status}")) }
+    if status.success() || status.code().is_none() {
+        Ok(())
+    } else {
+        Err(format!("the server exited with {status}"))
+    }
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -119,22 +131,45 @@ fn test() -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser_tools()?;
     let mut tally = Tally::default();
-    tally.check("format (cargo fmt --check)", Command::new("cargo").args(["fmt", "--all", "--check"]));
+    tally.check(
+        "format (cargo fmt --check)",
+        Command::new("cargo").args(["fmt", "--all", "--check"]),
+    );
     tally.check(
         "lint native (clippy -D warnings)",
-        Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Command::new("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     );
     tally.check(
         "lint wasm32 (clippy -D warnings)",
         Command::new("cargo").args([
-            "clippy", "-p", "juntas", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings",
+            "clippy",
+            "-p",
+            "juntas",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
         ]),
     );
     tally.check(
         "docs (cargo doc, warnings are errors)",
-        Command::new("cargo").args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Command::new("cargo")
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
     );
-    tally.tests("native tests (cargo test --workspace)", Command::new("cargo").args(["test", "--workspace"]));
+    tally.tests(
+        "native tests (cargo test --workspace)",
+        Command::new("cargo").args(["test", "--workspace"]),
+    );
     tally.tests(
         "browser adapter tests (wasm-bindgen-test, headless Chromium)",
         Command::new("cargo")

@@ -11,8 +11,14 @@ use std::{
 pub fn step(name: &str, cmd: &mut Command) -> Result<(), String> {
     println!("\nxtask: ── {name}");
     let t = Instant::now();
-    let status = cmd.status().map_err(|e| format!("{name}: could not start {:?}: {e}", cmd.get_program()))?;
-    println!("xtask: {name}: {} in {:.1}s", if status.success() { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{name}: could not start {:?}: {e}", cmd.get_program()))?;
+    println!(
+        "xtask: {name}: {} in {:.1}s",
+        if status.success() { "ok" } else { "FAILED" },
+        t.elapsed().as_secs_f64()
+    );
     if status.success() { Ok(()) } else { Err(format!("{name} failed ({status})")) }
 }
 
@@ -91,7 +97,10 @@ impl Tally {
             Ok((ok, p, f)) => {
                 self.passed += p;
                 self.failed += f;
-                println!("xtask: {name}: {p} passed, {f} failed in {:.1}s", t.elapsed().as_secs_f64());
+                println!(
+                    "xtask: {name}: {p} passed, {f} failed in {:.1}s",
+                    t.elapsed().as_secs_f64()
+                );
                 if !ok {
                     if f == 0 {
                         self.failed += 1;
@@ -122,7 +131,10 @@ mod tests {
     #[test]
     fn reads_cargo_and_tap_summaries() {
         assert_eq!(parse_counts("test result: ok. 21 passed; 0 failed; 0 ignored;"), Some((21, 0)));
-        assert_eq!(parse_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(
+            parse_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored"),
+            Some((3, 2))
+        );
         assert_eq!(parse_counts("# pass 7"), Some((7, 0)));
         assert_eq!(parse_counts("# fail 1"), Some((0, 1)));
         assert_eq!(parse_counts("ok 1 - creates a network"), None);

@@ -50,14 +50,25 @@ pub fn ensure_build_tools() -> Result<(), String> {
     let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         println!("xtask: the wasm32-unknown-unknown target is missing: installing it with rustup");
-        step("add the wasm32 target", Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        step(
+            "add the wasm32 target",
+            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        )?;
     }
-    if output("cargo", &["fmt", "--version"]).is_none() || output("cargo", &["clippy", "--version"]).is_none() {
+    if output("cargo", &["fmt", "--version"]).is_none()
+        || output("cargo", &["clippy", "--version"]).is_none()
+    {
         println!("xtask: rustfmt or clippy is missing: installing them with rustup");
-        step("add rustfmt and clippy", Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
+        step(
+            "add rustfmt and clippy",
+            Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]),
+        )?;
     }
     if output("trunk", &["--version"]).as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
-        cargo_install(&format!("trunk {TRUNK_VERSION}"), &["--locked", "trunk", "--version", TRUNK_VERSION])?;
+        cargo_install(
+            &format!("trunk {TRUNK_VERSION}"),
+            &["--locked", "trunk", "--version", TRUNK_VERSION],
+        )?;
     }
     let wb = locked_wasm_bindgen()?;
     if output("wasm-bindgen", &["--version"]).as_deref() != Some(&format!("wasm-bindgen {wb}")) {
@@ -81,11 +92,15 @@ pub fn ensure_browser_tools() -> Result<(), String> {
         if !is_root() {
             return Err("Chromium and ChromeDriver are missing; as root run: apt-get install -y chromium chromium-driver".into());
         }
-        println!("xtask: Chromium/ChromeDriver are missing: installing Debian's chromium and chromium-driver with apt-get");
+        println!(
+            "xtask: Chromium/ChromeDriver are missing: installing Debian's chromium and chromium-driver with apt-get"
+        );
         step("apt-get update", Command::new("apt-get").args(["update", "-q"]))?;
         step(
             "install chromium",
-            Command::new("apt-get").args(["install", "-y", "-q", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"),
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "chromium", "chromium-driver"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
         )?;
     }
     if !have("node") || !have("npm") {
@@ -96,7 +111,10 @@ pub fn ensure_browser_tools() -> Result<(), String> {
     let current = std::fs::read(lock).map_err(|e| format!("e2e/package-lock.json: {e}"))?;
     if std::fs::read(stamp).ok().as_deref() != Some(&current[..]) {
         println!("xtask: the e2e npm packages are missing or stale: installing them with npm ci");
-        step("npm ci (e2e)", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir("e2e"))?;
+        step(
+            "npm ci (e2e)",
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir("e2e"),
+        )?;
         std::fs::write(stamp, &current).map_err(|e| e.to_string())?;
     }
     Ok(())

@@ -27,10 +27,21 @@ const CENTRES: [(&str, &str, &str, Option<[u32; 5]>); 15] = [
 ];
 
 const PRINCIPALS: [&str; 15] = [
-    "María González", "Carolina Muñoz", "Patricia Rojas", "Claudia Díaz", "Verónica Soto",
-    "Alejandra Contreras", "Marcela Silva", "Paola Martínez", "Andrea Sepúlveda",
-    "Lorena Morales", "Francisca Rodríguez", "Ximena Fuentes", "Gloria Araya",
-    "Daniela Espinoza", "Sandra Castillo",
+    "María González",
+    "Carolina Muñoz",
+    "Patricia Rojas",
+    "Claudia Díaz",
+    "Verónica Soto",
+    "Alejandra Contreras",
+    "Marcela Silva",
+    "Paola Martínez",
+    "Andrea Sepúlveda",
+    "Lorena Morales",
+    "Francisca Rodríguez",
+    "Ximena Fuentes",
+    "Gloria Araya",
+    "Daniela Espinoza",
+    "Sandra Castillo",
 ];
 
 /// (commission, indexes of the principals in it).
@@ -102,7 +113,10 @@ mod tests {
         let net = avanzando_juntas(0, counter());
         assert_eq!(net.centres.len(), 15);
         let in_commune = |c: &str| net.centres.values().filter(|x| x.commune == c).count();
-        assert_eq!((in_commune("La Granja"), in_commune("San Joaquín"), in_commune("Macul")), (5, 1, 9));
+        assert_eq!(
+            (in_commune("La Granja"), in_commune("San Joaquín"), in_commune("Macul")),
+            (5, 1, 9)
+        );
         let total = |f: fn(&Centre) -> Option<u32>| net.centres.values().filter_map(f).sum::<u32>();
         // Table 3's "Total" row: 1078 enrolled, 224 workers, 56 educators, 127 technicians, 39 on leave.
         assert_eq!(total(|c| c.enrolment), 1078);
@@ -126,7 +140,9 @@ mod tests {
             rebuilt.apply(Command::PutMember { id: id.clone(), member: m.clone() }).unwrap();
         }
         for (id, k) in &net.commissions {
-            rebuilt.apply(Command::PutCommission { id: id.clone(), commission: k.clone() }).unwrap();
+            rebuilt
+                .apply(Command::PutCommission { id: id.clone(), commission: k.clone() })
+                .unwrap();
         }
         assert_eq!(rebuilt, net);
         let mut doc = AutoCommit::new();

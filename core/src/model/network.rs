@@ -195,19 +195,14 @@ impl Network {
                 centre.kind = centre.kind.trim().to_string();
                 centre.rbd = normalise_rbd(&centre.rbd)?;
                 if !centre.rbd.is_empty()
-                    && self
-                        .centres
-                        .iter()
-                        .any(|(other, c)| *other != id && c.rbd == centre.rbd)
+                    && self.centres.iter().any(|(other, c)| *other != id && c.rbd == centre.rbd)
                 {
                     return Err(ModelError::DuplicateRbd(centre.rbd));
                 }
                 self.centres.insert(id, centre);
             }
             Command::RemoveCentre { id } => {
-                self.centres
-                    .remove(&id)
-                    .ok_or_else(|| ModelError::UnknownCentre(id.clone()))?;
+                self.centres.remove(&id).ok_or_else(|| ModelError::UnknownCentre(id.clone()))?;
                 for m in self.members.values_mut() {
                     if m.centre_id.as_deref() == Some(id.as_str()) {
                         m.centre_id = None;
@@ -225,9 +220,7 @@ impl Network {
                 self.members.insert(id, member);
             }
             Command::RemoveMember { id } => {
-                self.members
-                    .remove(&id)
-                    .ok_or_else(|| ModelError::UnknownMember(id.clone()))?;
+                self.members.remove(&id).ok_or_else(|| ModelError::UnknownMember(id.clone()))?;
                 for c in self.commissions.values_mut() {
                     c.members.remove(&id);
                 }
@@ -241,9 +234,7 @@ impl Network {
                 self.commissions.insert(id, commission);
             }
             Command::RemoveCommission { id } => {
-                self.commissions
-                    .remove(&id)
-                    .ok_or(ModelError::UnknownCommission(id))?;
+                self.commissions.remove(&id).ok_or(ModelError::UnknownCommission(id))?;
             }
         }
         Ok(())
@@ -251,11 +242,7 @@ impl Network {
 }
 
 fn require_name(name: &str, what: Entity) -> Result<(), ModelError> {
-    if name.trim().is_empty() {
-        Err(ModelError::MissingName(what))
-    } else {
-        Ok(())
-    }
+    if name.trim().is_empty() { Err(ModelError::MissingName(what)) } else { Ok(()) }
 }
 
 /// Accepts "12345-6", "12345-k", "12345" or "" (trimmed); the verifier is upper-cased.
@@ -268,8 +255,11 @@ fn normalise_rbd(rbd: &str) -> Result<String, ModelError> {
         Some((n, v)) => (n, Some(v)),
         None => (rbd, None),
     };
-    let number_ok = !number.is_empty() && number.len() <= 6 && number.bytes().all(|b| b.is_ascii_digit());
-    let verifier_ok = verifier.is_none_or(|v| v.len() == 1 && v.chars().all(|c| c.is_ascii_digit() || c == 'k' || c == 'K'));
+    let number_ok =
+        !number.is_empty() && number.len() <= 6 && number.bytes().all(|b| b.is_ascii_digit());
+    let verifier_ok = verifier.is_none_or(|v| {
+        v.len() == 1 && v.chars().all(|c| c.is_ascii_digit() || c == 'k' || c == 'K')
+    });
     if number_ok && verifier_ok {
         Ok(rbd.to_uppercase())
     } else {
@@ -326,9 +316,7 @@ fn describe(command: &Command) -> &'static str {
 
 fn commit(doc: &mut AutoCommit, now_ms: i64, message: &str) {
     doc.commit_with(
-        CommitOptions::default()
-            .with_time(now_ms / 1000)
-            .with_message(message.to_string()),
+        CommitOptions::default().with_time(now_ms / 1000).with_message(message.to_string()),
     );
 }
 
@@ -373,7 +361,12 @@ mod tests {
     #[test]
     fn centres_are_added_edited_and_removed() {
         let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("Los Copihues", "12345-k") }, 10).unwrap();
+        apply(
+            &mut doc,
+            Command::PutCentre { id: "c1".into(), centre: centre("Los Copihues", "12345-k") },
+            10,
+        )
+        .unwrap();
         let net = read(&doc).unwrap();
         assert_eq!(net.centres["c1"].rbd, "12345-K");
         assert_eq!(net.updated_at, 10);
@@ -393,22 +386,48 @@ mod tests {
     #[test]
     fn refused_commands_say_why_and_change_nothing() {
         let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "100-1") }, 1).unwrap();
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "100-1") }, 1)
+            .unwrap();
         let heads = doc.get_heads();
         let cases = [
-            (Command::PutCentre { id: "c2".into(), centre: centre("  ", "") }, ModelError::MissingName(Entity::Centre)),
-            (Command::PutCentre { id: "c2".into(), centre: centre("B", "12a45") }, ModelError::BadRbd("12a45".into())),
-            (Command::PutCentre { id: "c2".into(), centre: centre("B", "100-1") }, ModelError::DuplicateRbd("100-1".into())),
+            (
+                Command::PutCentre { id: "c2".into(), centre: centre("  ", "") },
+                ModelError::MissingName(Entity::Centre),
+            ),
+            (
+                Command::PutCentre { id: "c2".into(), centre: centre("B", "12a45") },
+                ModelError::BadRbd("12a45".into()),
+            ),
+            (
+                Command::PutCentre { id: "c2".into(), centre: centre("B", "100-1") },
+                ModelError::DuplicateRbd("100-1".into()),
+            ),
             (Command::RemoveCentre { id: "zz".into() }, ModelError::UnknownCentre("zz".into())),
             (
-                Command::PutMember { id: "m".into(), member: Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("zz".into()) } },
+                Command::PutMember {
+                    id: "m".into(),
+                    member: Member {
+                        name: "Ana".into(),
+                        role: Role::Principal,
+                        centre_id: Some("zz".into()),
+                    },
+                },
                 ModelError::UnknownCentre("zz".into()),
             ),
             (
-                Command::PutCommission { id: "k".into(), commission: Commission { name: "Sanitaria".into(), members: [("ghost".to_string(), true)].into() } },
+                Command::PutCommission {
+                    id: "k".into(),
+                    commission: Commission {
+                        name: "Sanitaria".into(),
+                        members: [("ghost".to_string(), true)].into(),
+                    },
+                },
                 ModelError::UnknownMember("ghost".into()),
             ),
-            (Command::Rename { name: "".into(), slep: "x".into() }, ModelError::MissingName(Entity::Network)),
+            (
+                Command::Rename { name: "".into(), slep: "x".into() },
+                ModelError::MissingName(Entity::Network),
+            ),
         ];
         for (command, expected) in cases {
             assert_eq!(apply(&mut doc, command, 2), Err(expected));
@@ -419,10 +438,13 @@ mod tests {
     #[test]
     fn removing_a_centre_or_member_leaves_no_dangling_references() {
         let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "") }, 1).unwrap();
-        let ana = Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
+        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "") }, 1)
+            .unwrap();
+        let ana =
+            Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
         apply(&mut doc, Command::PutMember { id: "m1".into(), member: ana }, 2).unwrap();
-        let commission = Commission { name: "Sanitaria".into(), members: [("m1".to_string(), true)].into() };
+        let commission =
+            Commission { name: "Sanitaria".into(), members: [("m1".to_string(), true)].into() };
         apply(&mut doc, Command::PutCommission { id: "k1".into(), commission }, 3).unwrap();
 
         apply(&mut doc, Command::RemoveCentre { id: "c1".into() }, 4).unwrap();
@@ -453,6 +475,9 @@ mod tests {
         let mut other = Network::new("Red", "SLEP", 0);
         other.kind = "juntas/plan".into();
         assert_eq!(read(&doc_with(&other)), Err(ModelError::WrongKind("juntas/plan".into())));
-        assert!(matches!(read(&AutoCommit::new()), Err(ModelError::Shape(_) | ModelError::WrongKind(_))));
+        assert!(matches!(
+            read(&AutoCommit::new()),
+            Err(ModelError::Shape(_) | ModelError::WrongKind(_))
+        ));
     }
 }

@@ -1,0 +1,34 @@
+// Page object: the start page ("Redes en este dispositivo", "Crear red", "Crear red de ejemplo").
+import { NetworkPage } from './network.mjs';
+
+export class HomePage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async goto() {
+    await this.page.goto('/');
+    await this.page.getByTestId('create-example').waitFor();
+    return this;
+  }
+
+  async createExample() {
+    await this.page.getByTestId('create-example').click();
+    const net = new NetworkPage(this.page);
+    await net.waitReady();
+    return net;
+  }
+
+  async createNetwork(name, slep) {
+    await this.page.getByTestId('create-network-name').fill(name);
+    await this.page.getByTestId('create-network-slep').fill(slep);
+    await this.page.getByTestId('create-network').click();
+    const net = new NetworkPage(this.page);
+    await net.waitReady();
+    return net;
+  }
+
+  networkLinks() {
+    return this.page.getByTestId('network-link');
+  }
+}

@@ -1,0 +1,112 @@
+// Page object: one network — header (name, save state, "¿Quién eres?") and its three tabs.
+
+export class NetworkPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async waitReady() {
+    await this.page.getByTestId('network-name').waitFor();
+    return this;
+  }
+
+  url() {
+    return this.page.url();
+  }
+
+  name() {
+    return this.page.getByTestId('network-name').textContent();
+  }
+
+  saveState() {
+    return this.page.getByTestId('save-state');
+  }
+
+  async waitSaved() {
+    await this.page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="save-state"]');
+      return el && /Guardado en este dispositivo|Saved on this device/.test(el.textContent);
+    });
+  }
+
+  // ── Centres
+  async openCentres() {
+    await this.page.getByTestId('nav-centres').click();
+    await this.page.getByTestId('add-centre').waitFor();
+  }
+
+  centreCards() {
+    return this.page.getByTestId('centre-card');
+  }
+
+  centre(name) {
+    return this.centreCards().filter({ has: this.page.getByTestId('centre-title').filter({ hasText: name }) });
+  }
+
+  async editCentre(name) {
+    const card = this.centre(name);
+    await card.getByTestId('centre-edit').click();
+    await card.getByTestId('centre-editor').waitFor();
+    return card;
+  }
+
+  /** Types into a field and leaves it, which saves it. */
+  async setField(scope, testid, value) {
+    const input = scope.getByTestId(testid);
+    await input.fill(value);
+    await input.blur();
+  }
+
+  async addCentre(name, commune) {
+    await this.page.getByTestId('new-centre-name').fill(name);
+    await this.page.getByTestId('new-centre-commune').fill(commune);
+    await this.page.getByTestId('add-centre').click();
+    await this.centre(name).waitFor();
+  }
+
+  // ── Members
+  async openMembers() {
+    await this.page.getByTestId('nav-members').click();
+    await this.page.getByTestId('add-member').waitFor();
+  }
+
+  memberCards() {
+    return this.page.getByTestId('member-card');
+  }
+
+  member(name) {
+    return this.memberCards().filter({ has: this.page.getByTestId('member-title').filter({ hasText: name }) });
+  }
+
+  async addMember(name, role) {
+    await this.page.getByTestId('new-member-name').fill(name);
+    await this.page.getByTestId('new-member-role').selectOption(role);
+    await this.page.getByTestId('add-member').click();
+    await this.member(name).waitFor();
+  }
+
+  // ── Commissions
+  async openCommissions() {
+    await this.page.getByTestId('nav-commissions').click();
+    await this.page.getByTestId('add-commission').waitFor();
+  }
+
+  commission(name) {
+    return this.page.getByTestId('commission-card').filter({ has: this.page.getByTestId('commission-title').filter({ hasText: name }) });
+  }
+
+  async addCommission(name) {
+    await this.page.getByTestId('new-commission-name').fill(name);
+    await this.page.getByTestId('add-commission').click();
+    await this.commission(name).waitFor();
+  }
+
+  // ── Identity
+  async iAm(name) {
+    await this.page.getByTestId('whoami').selectOption({ label: name });
+  }
+
+  async whoAmI() {
+    return this.page.getByTestId('whoami').evaluate((s) => s.options[s.selectedIndex].text);
+  }
+}

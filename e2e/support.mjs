@@ -1,0 +1,57 @@
+// Shared set-up for the journeys: Debian's Chromium through playwright-core (no browser
+// download), contexts for a laptop or a phone, and an axe-core scan.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
+
+const ARGS = [
+  '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const EXECUTABLE = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+export const PHONE = { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
+export const LAPTOP = { viewport: { width: 1280, height: 800 } };
+
+export function launch() {
+  return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+}
+
+/** A browser with a profile on disk, so closing and reopening it is a real browser restart. */
+export function newProfileDir() {
+  return mkdtempSync(join(tmpdir(), 'juntas-profile-'));
+}
+
+export function launchProfile(dir, device = LAPTOP) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: EXECUTABLE, headless: true, args: ARGS, baseURL: BASE_URL, ...device,
+  });
+}
+
+export async function newContext(browser, device = LAPTOP) {
+  const context = await browser.newContext({ baseURL: BASE_URL, ...device });
+  context.on('page', watchErrors);
+  return context;
+}
+
+/** Fails loudly on uncaught page errors (a Rust panic shows up here). */
+export function watchErrors(page) {
+  page.on('pageerror', (e) => { page.__errors = [...(page.__errors ?? []), e.message]; });
+  page.on('dialog', (d) => d.accept());
+}
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical accessibility violations on the current page. */
+export async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}

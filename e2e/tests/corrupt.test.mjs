@@ -1,0 +1,49 @@
+// A damaged document: it says it cannot open and why, offers its bytes, and the rest works.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, newContext } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('corrupt bytes in one document leave the others working', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const home = await new HomePage(page).goto();
+  const good = await home.createNetwork('Red sana', 'SLEP Sano');
+  const goodUrl = good.url();
+  await home.goto();
+  const bad = await home.createNetwork('Red dañada', 'SLEP Roto');
+  const badUrl = bad.url();
+  const docId = badUrl.split('/red/')[1];
+
+  // Something wrote garbage under that document's key (a bad disk, a buggy extension…).
+  await page.evaluate(async (id) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    const key = [id, 'incremental', 'f'.repeat(64)];
+    tx.objectStore('documents').put({ key, binary: new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5]) }, key);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  }, docId);
+
+  await page.goto(badUrl);
+  await page.getByTestId('open-error').waitFor();
+  assert.match(await page.getByTestId('open-error').textContent(), /No se pudo abrir este documento/);
+  assert.match(await page.getByTestId('open-error-reason').textContent(), /dañado|damaged/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-raw').click()]);
+  assert.match(download.suggestedFilename(), /\.automerge$/);
+  const bytes = readFileSync(await download.path());
+  assert.ok(bytes.length > 9, `the export holds the document's chunks too (${bytes.length} bytes)`);
+
+  await page.goto(goodUrl);
+  const net = await new NetworkPage(page).waitReady();
+  assert.equal(await net.name(), 'Red sana');
+  await net.addCentre('Jardín Nuevo', 'Macul');
+  await net.waitSaved();
+  await context.close();
+});

@@ -1,0 +1,37 @@
+// After one visit the app opens with no connection, with the data on the device.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the app boots offline from the service worker cache with its data', async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  const net = await new HomePage(page).goto().then((h) => h.createExample());
+  const card = await net.editCentre('Jardín Infantil Lucerito');
+  await net.setField(card, 'centre-enrolment', '64');
+  await net.centre('Jardín Infantil Lucerito').getByTestId('centre-figures').filter({ hasText: '64' }).waitFor();
+  await net.waitSaved();
+  // The service worker has precached the app.
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('juntas-')));
+  const url = page.url();
+
+  await context.setOffline(true);
+  await page.goto(url);
+  await net.waitReady();
+  assert.match(await net.centre('Jardín Infantil Lucerito').textContent(), /64 niños y niñas/);
+  // An edit offline is saved on the device just the same.
+  const again = await net.editCentre('Jardín Infantil Lucerito');
+  await net.setField(again, 'centre-leave', '2');
+  await net.waitSaved();
+  await page.reload();
+  await net.waitReady();
+  assert.equal(await net.name(), 'Avanzando Juntas');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
