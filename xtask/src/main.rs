@@ -51,7 +51,10 @@ fn build_app() -> Result<(), String> {
     step("fetch crates", Command::new("cargo").args(["fetch"]))?;
     step(
         "build the app (trunk build --release)",
-        Command::new("trunk").args(["build", "--release"]).env("TRUNK_SKIP_VERSION_CHECK", "true"),
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("PATH", tools::path_with_npm_tools()),
     )?;
     let t = Instant::now();
     let n =

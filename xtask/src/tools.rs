@@ -1,6 +1,7 @@
 //! Installs what a fresh machine lacks, one clear line per tool: the wasm32 target, rustfmt
 //! and clippy, Trunk 0.21.14, the wasm-bindgen CLI of Cargo.lock's version, and for tests
-//! Debian's Chromium + ChromeDriver and the e2e npm packages.
+//! npm's binaryen (wasm-opt 132); for tests Debian's Chromium + ChromeDriver and the e2e
+//! npm packages.
 
 use std::{path::Path, process::Command, time::Instant};
 
@@ -75,6 +76,8 @@ pub fn ensure_build_tools() -> Result<(), String> {
         // Not --locked: a locked dependency of the CLI is missing from the registry mirror.
         cargo_install(&format!("wasm-bindgen-cli {wb}"), &["wasm-bindgen-cli", "--version", &wb])?;
     }
+    // wasm-opt: npm's binaryen 132 (Debian's 108 produces a wasm that crashes at start-up).
+    npm_ci("tools")?;
     println!("xtask: build tools ready ({:.1}s)", t.elapsed().as_secs_f64());
     Ok(())
 }
@@ -103,19 +106,31 @@ pub fn ensure_browser_tools() -> Result<(), String> {
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         )?;
     }
+    npm_ci("e2e")
+}
+
+/// `npm ci` in `dir` unless its node_modules already match its package-lock.json.
+fn npm_ci(dir: &str) -> Result<(), String> {
     if !have("node") || !have("npm") {
-        return Err("node and npm are needed for the browser journeys (Node 20)".into());
+        return Err(format!("node and npm (Node 20) are needed for {dir}/"));
     }
-    let lock = Path::new("e2e/package-lock.json");
-    let stamp = Path::new("e2e/node_modules/.juntas-lock");
-    let current = std::fs::read(lock).map_err(|e| format!("e2e/package-lock.json: {e}"))?;
-    if std::fs::read(stamp).ok().as_deref() != Some(&current[..]) {
-        println!("xtask: the e2e npm packages are missing or stale: installing them with npm ci");
+    let lock = Path::new(dir).join("package-lock.json");
+    let stamp = Path::new(dir).join("node_modules/.juntas-lock");
+    let current = std::fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    if std::fs::read(&stamp).ok().as_deref() != Some(&current[..]) {
+        println!("xtask: the npm packages in {dir}/ are missing or stale: installing them with npm ci");
         step(
-            "npm ci (e2e)",
-            Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir("e2e"),
+            &format!("npm ci ({dir})"),
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir),
         )?;
-        std::fs::write(stamp, &current).map_err(|e| e.to_string())?;
+        std::fs::write(&stamp, &current).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// PATH with the npm build tools (wasm-opt 132) first, for Trunk.
+pub fn path_with_npm_tools() -> std::ffi::OsString {
+    let mut dirs = vec![std::env::current_dir().unwrap_or_default().join("tools/node_modules/.bin")];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(dirs).unwrap_or_default()
 }
