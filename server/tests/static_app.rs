@@ -76,6 +76,6 @@ async fn app_routes_get_the_app() {
 #[test]
 fn refuses_to_start_without_a_built_app() {
     let d = tempfile::tempdir().unwrap();
-    let err = app(d.path()).err().expect("must refuse");
+    let Err(err) = app(d.path()) else { panic!("must refuse to start without index.html") };
     assert!(err.to_string().contains("not built"), "{err}");
 }

@@ -13,13 +13,17 @@ pub enum FieldKind {
     Count,
 }
 
+/// A count field held something other than a whole number ≥ 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadCount;
+
 /// Parses a count field: empty means "not given"; anything else must be a whole number ≥ 0.
-pub fn parse_count(text: &str) -> Result<Option<u32>, ()> {
+pub fn parse_count(text: &str) -> Result<Option<u32>, BadCount> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse::<u32>().map(Some).map_err(|_| ())
+    t.parse::<u32>().map(Some).map_err(|_| BadCount)
 }
 
 /// `on_commit` gets the new text and the field's error signal to fill if the value is refused.

@@ -7,7 +7,7 @@ use crate::{
     state::network::{SaveState, use_network},
 };
 
-/// "Guardado en este dispositivo" / "Guardando…" / "Error al guardar: <reason>" + retry.
+/// "Guardado en este dispositivo" / "Guardando…" / "Error al guardar: (reason)" + retry.
 #[component]
 pub fn SaveBadge() -> impl IntoView {
     let net = use_network();

@@ -3,5 +3,5 @@
 mod field;
 mod header;
 
-pub use field::{Field, FieldKind, parse_count};
+pub use field::{BadCount, Field, FieldKind, parse_count};
 pub use header::{LangSwitch, SaveBadge};

@@ -4,7 +4,7 @@ use juntas_core::model::network::{Centre, Command};
 use leptos::prelude::*;
 
 use crate::{
-    components::{Field, FieldKind, parse_count},
+    components::{BadCount, Field, FieldKind, parse_count},
     i18n::{T, tr, use_i18n},
     repo::new_entry_id,
     state::network::{NetworkState, explain, use_network},
@@ -164,7 +164,7 @@ fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
     };
     // Builds the value and commit handler of one field.
     let field = move |get: fn(&Centre) -> String,
-                      set: fn(&mut Centre, String) -> Result<(), ()>| {
+                      set: fn(&mut Centre, String) -> Result<(), BadCount>| {
         let id = id.clone();
         let value =
             Signal::derive(move || current.with(|c| c.as_ref().map(get).unwrap_or_default()));
@@ -183,17 +183,69 @@ fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
     fn count(v: Option<u32>) -> String {
         v.map(|n| n.to_string()).unwrap_or_default()
     }
-    let (name, name_c) = field(|c| c.name.clone(), |c, v| Ok(c.name = v));
-    let (rbd, rbd_c) = field(|c| c.rbd.clone(), |c, v| Ok(c.rbd = v));
-    let (commune, commune_c) = field(|c| c.commune.clone(), |c, v| Ok(c.commune = v));
-    let (kind, kind_c) = field(|c| c.kind.clone(), |c, v| Ok(c.kind = v));
-    let (enrol, enrol_c) = field(|c| count(c.enrolment), |c, v| Ok(c.enrolment = parse_count(&v)?));
-    let (staff, staff_c) =
-        field(|c| count(c.staff_total), |c, v| Ok(c.staff_total = parse_count(&v)?));
-    let (edu, edu_c) = field(|c| count(c.educators), |c, v| Ok(c.educators = parse_count(&v)?));
-    let (tec, tec_c) = field(|c| count(c.technicians), |c, v| Ok(c.technicians = parse_count(&v)?));
-    let (leave, leave_c) =
-        field(|c| count(c.staff_on_leave), |c, v| Ok(c.staff_on_leave = parse_count(&v)?));
+    let (name, name_c) = field(
+        |c| c.name.clone(),
+        |c, v| {
+            c.name = v;
+            Ok(())
+        },
+    );
+    let (rbd, rbd_c) = field(
+        |c| c.rbd.clone(),
+        |c, v| {
+            c.rbd = v;
+            Ok(())
+        },
+    );
+    let (commune, commune_c) = field(
+        |c| c.commune.clone(),
+        |c, v| {
+            c.commune = v;
+            Ok(())
+        },
+    );
+    let (kind, kind_c) = field(
+        |c| c.kind.clone(),
+        |c, v| {
+            c.kind = v;
+            Ok(())
+        },
+    );
+    let (enrol, enrol_c) = field(
+        |c| count(c.enrolment),
+        |c, v| {
+            c.enrolment = parse_count(&v)?;
+            Ok(())
+        },
+    );
+    let (staff, staff_c) = field(
+        |c| count(c.staff_total),
+        |c, v| {
+            c.staff_total = parse_count(&v)?;
+            Ok(())
+        },
+    );
+    let (edu, edu_c) = field(
+        |c| count(c.educators),
+        |c, v| {
+            c.educators = parse_count(&v)?;
+            Ok(())
+        },
+    );
+    let (tec, tec_c) = field(
+        |c| count(c.technicians),
+        |c, v| {
+            c.technicians = parse_count(&v)?;
+            Ok(())
+        },
+    );
+    let (leave, leave_c) = field(
+        |c| count(c.staff_on_leave),
+        |c, v| {
+            c.staff_on_leave = parse_count(&v)?;
+            Ok(())
+        },
+    );
     view! {
         <div class="editor-grid" data-testid="centre-editor">
             <Field label=T::Name testid="centre-name" value=name on_commit=name_c required=true />

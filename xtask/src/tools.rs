@@ -37,10 +37,10 @@ fn locked_wasm_bindgen() -> Result<String, String> {
     let lock = std::fs::read_to_string("Cargo.lock").map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     Err("Cargo.lock names no wasm-bindgen".into())
@@ -118,7 +118,9 @@ fn npm_ci(dir: &str) -> Result<(), String> {
     let stamp = Path::new(dir).join("node_modules/.juntas-lock");
     let current = std::fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
     if std::fs::read(&stamp).ok().as_deref() != Some(&current[..]) {
-        println!("xtask: the npm packages in {dir}/ are missing or stale: installing them with npm ci");
+        println!(
+            "xtask: the npm packages in {dir}/ are missing or stale: installing them with npm ci"
+        );
         step(
             &format!("npm ci ({dir})"),
             Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir),
@@ -130,7 +132,8 @@ fn npm_ci(dir: &str) -> Result<(), String> {
 
 /// PATH with the npm build tools (wasm-opt 132) first, for Trunk.
 pub fn path_with_npm_tools() -> std::ffi::OsString {
-    let mut dirs = vec![std::env::current_dir().unwrap_or_default().join("tools/node_modules/.bin")];
+    let mut dirs =
+        vec![std::env::current_dir().unwrap_or_default().join("tools/node_modules/.bin")];
     dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(dirs).unwrap_or_default()
 }

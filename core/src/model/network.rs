@@ -342,6 +342,15 @@ mod tests {
         }
     }
 
+    /// Applies a command that must succeed, and checks that the document then survives a
+    /// save/load round trip unchanged.
+    fn applied(doc: &mut AutoCommit, command: Command, now: i64) -> Network {
+        let net = apply(doc, command, now).expect("command accepted");
+        assert_round_trips(doc);
+        assert_eq!(read(doc).unwrap(), net);
+        net
+    }
+
     /// The document survives a save/load round trip unchanged.
     fn assert_round_trips(doc: &mut AutoCommit) {
         let loaded = AutoCommit::load(&doc.save()).expect("load");
@@ -374,11 +383,11 @@ mod tests {
         let mut edited = net.centres["c1"].clone();
         edited.enrolment = Some(120);
         edited.name = "Los Copihues II".into();
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: edited }, 20).unwrap();
+        applied(&mut doc, Command::PutCentre { id: "c1".into(), centre: edited }, 20);
         assert_eq!(read(&doc).unwrap().centres["c1"].enrolment, Some(120));
         assert_round_trips(&mut doc);
 
-        apply(&mut doc, Command::RemoveCentre { id: "c1".into() }, 30).unwrap();
+        applied(&mut doc, Command::RemoveCentre { id: "c1".into() }, 30);
         assert!(read(&doc).unwrap().centres.is_empty());
         assert_round_trips(&mut doc);
     }
@@ -386,8 +395,7 @@ mod tests {
     #[test]
     fn refused_commands_say_why_and_change_nothing() {
         let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "100-1") }, 1)
-            .unwrap();
+        applied(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "100-1") }, 1);
         let heads = doc.get_heads();
         let cases = [
             (
@@ -438,18 +446,17 @@ mod tests {
     #[test]
     fn removing_a_centre_or_member_leaves_no_dangling_references() {
         let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
-        apply(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "") }, 1)
-            .unwrap();
+        applied(&mut doc, Command::PutCentre { id: "c1".into(), centre: centre("A", "") }, 1);
         let ana =
             Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
-        apply(&mut doc, Command::PutMember { id: "m1".into(), member: ana }, 2).unwrap();
+        applied(&mut doc, Command::PutMember { id: "m1".into(), member: ana }, 2);
         let commission =
             Commission { name: "Sanitaria".into(), members: [("m1".to_string(), true)].into() };
-        apply(&mut doc, Command::PutCommission { id: "k1".into(), commission }, 3).unwrap();
+        applied(&mut doc, Command::PutCommission { id: "k1".into(), commission }, 3);
 
-        apply(&mut doc, Command::RemoveCentre { id: "c1".into() }, 4).unwrap();
+        applied(&mut doc, Command::RemoveCentre { id: "c1".into() }, 4);
         assert_eq!(read(&doc).unwrap().members["m1"].centre_id, None);
-        apply(&mut doc, Command::RemoveMember { id: "m1".into() }, 5).unwrap();
+        applied(&mut doc, Command::RemoveMember { id: "m1".into() }, 5);
         assert!(read(&doc).unwrap().commissions["k1"].members.is_empty());
         assert_round_trips(&mut doc);
     }
@@ -458,8 +465,8 @@ mod tests {
     fn concurrent_edits_of_different_entries_both_survive_a_merge() {
         let mut a = doc_with(&Network::new("Red", "SLEP", 0));
         let mut b = a.fork().with_actor(ActorId::from(vec![2; 16]));
-        apply(&mut a, Command::PutCentre { id: "ca".into(), centre: centre("A", "") }, 1).unwrap();
-        apply(&mut b, Command::PutCentre { id: "cb".into(), centre: centre("B", "") }, 1).unwrap();
+        applied(&mut a, Command::PutCentre { id: "ca".into(), centre: centre("A", "") }, 1);
+        applied(&mut b, Command::PutCentre { id: "cb".into(), centre: centre("B", "") }, 1);
         a.merge(&mut b).unwrap();
         b.merge(&mut a).unwrap();
         let (na, nb) = (read(&a).unwrap(), read(&b).unwrap());
