@@ -12,11 +12,13 @@
 //!   implementation runs.
 //! - [`store`]: loading, saving and compacting one document as chunks under its id.
 //! - [`model`]: typed views and commands over each kind of document.
+//! - [`sync`]: automerge-repo wire messages and the sans-IO sync session.
 
 pub mod ids;
 pub mod model;
 pub mod storage;
 pub mod store;
+pub mod sync;
 
 pub use automerge;
 pub use ids::DocumentId;
