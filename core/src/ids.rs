@@ -18,7 +18,7 @@ pub enum BadDocumentId {
 
 impl DocumentId {
     /// Wraps 16 bytes the caller drew (core draws no randomness).
-    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
         Self(bytes)
     }
 

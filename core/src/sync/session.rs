@@ -417,10 +417,12 @@ impl Session {
         })
     }
 
-    /// The reply to a `request` for a document we do not have.
+    /// The reply to a `request` for a document we do not have. The peer stays interested: once
+    /// the document arrives here, [`Session::update`] sends it (the peer must accept a `sync`
+    /// after `doc-unavailable`, automerge-repo issue 343).
     pub fn unavailable(&mut self, document_id: DocumentId) -> Option<Vec<u8>> {
         let remote = self.remote_peer()?.clone();
-        self.docs.remove(&document_id);
+        self.docs.insert(document_id, DocState::fresh());
         Some(
             Message::DocUnavailable {
                 sender_id: self.config.peer_id.clone(),
