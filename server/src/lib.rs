@@ -1,6 +1,9 @@
 //! juntas-server: serves the built app — precompressed when the browser accepts it, with a
-//! strict Content-Security-Policy and cache headers that keep the service worker honest.
-//! (The `/sync` endpoint arrives with the sync work.)
+//! strict Content-Security-Policy and cache headers that keep the service worker honest — and
+//! syncs documents over `/sync` (see [`sync`]) for holders of the access key (see [`auth`]).
+
+pub mod auth;
+pub mod sync;
 
 use std::{
     net::SocketAddr,
@@ -25,6 +28,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built app (`trunk build --release` output).
     pub dist_dir: PathBuf,
+    /// The access key; `None` = the one in `<data>/access-key`, generated on first start.
+    pub access_key: Option<String>,
+    /// Page origins allowed to sync besides the server's own.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,11 +126,43 @@ pub async fn serve(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    serve_on(listener, config, shutdown).await
+}
+
+/// Serves on an already bound listener until `shutdown` resolves (tests bind port 0).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError::DataDir(config.data_dir.clone(), e))?;
-    let router = app(&config.dist_dir)?;
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let key = match &config.access_key {
+        Some(k) => auth::AccessKey::new(k)?,
+        None => {
+            let (key, created) = auth::AccessKey::load_or_create(&config.data_dir)?;
+            let path = config.data_dir.join(auth::KEY_FILE);
+            if created {
+                tracing::info!(file = %path.display(), "generated a new access key");
+            } else {
+                tracing::info!(file = %path.display(), "using the access key on file");
+            }
+            key
+        }
+    };
+    let static_app = app(&config.dist_dir)?;
+    let sync =
+        sync::SyncService::start(&config.data_dir, key, config.allowed_origins.clone()).await?;
+    let router = sync.clone().routes().merge(static_app);
     tracing::info!(addr = %listener.local_addr()?, data = %config.data_dir.display(), "listening");
+    // Stop sync first: it closes the WebSockets (which would otherwise hold the graceful
+    // shutdown open) and flushes storage before the process exits.
+    let stop_sync = sync.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stop_sync.stop().await;
+    };
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

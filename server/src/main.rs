@@ -5,11 +5,16 @@ use std::{net::SocketAddr, path::PathBuf};
 use anyhow::{Context, bail};
 use juntas_server::{Config, serve};
 
-const USAGE: &str = "juntas-server [--addr IP] [--port N] [--data DIR] [--dist DIR]
-  --addr  address to listen on   (env JUNTAS_ADDR, default 127.0.0.1)
-  --port  port                   (env JUNTAS_PORT, default 8080)
-  --data  data directory         (env JUNTAS_DATA, default ./data)
-  --dist  the built app          (env JUNTAS_DIST, default ./dist)";
+const USAGE: &str =
+    "juntas-server [--addr IP] [--port N] [--data DIR] [--dist DIR] [--allow-origin URL]…
+  --addr          address to listen on        (env JUNTAS_ADDR, default 127.0.0.1)
+  --port          port                        (env JUNTAS_PORT, default 8080)
+  --data          data directory              (env JUNTAS_DATA, default ./data)
+  --dist          the built app               (env JUNTAS_DIST, default ./dist)
+  --allow-origin  another page origin allowed to sync, repeatable
+                                              (env JUNTAS_ALLOWED_ORIGINS, comma-separated)
+  The access key comes from env JUNTAS_ACCESS_KEY, else from DATA/access-key (generated on
+  first start). It is never taken from the command line, where other users could read it.";
 
 fn config() -> anyhow::Result<Config> {
     let env = |k: &str| std::env::var(k).ok();
@@ -17,9 +22,17 @@ fn config() -> anyhow::Result<Config> {
     let mut port = env("JUNTAS_PORT").unwrap_or_else(|| "8080".into());
     let mut data = env("JUNTAS_DATA").unwrap_or_else(|| "data".into());
     let mut dist = env("JUNTAS_DIST").unwrap_or_else(|| "dist".into());
+    let mut origins: Vec<String> = env("JUNTAS_ALLOWED_ORIGINS")
+        .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+        .unwrap_or_default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let slot = match flag.as_str() {
+            "--allow-origin" => {
+                origins
+                    .push(args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?);
+                continue;
+            }
             "--addr" => &mut addr,
             "--port" => &mut port,
             "--data" => &mut data,
@@ -39,6 +52,8 @@ fn config() -> anyhow::Result<Config> {
         addr: SocketAddr::new(ip, port),
         data_dir: PathBuf::from(data),
         dist_dir: PathBuf::from(dist),
+        access_key: env("JUNTAS_ACCESS_KEY"),
+        allowed_origins: origins,
     })
 }
 
