@@ -5,6 +5,8 @@
 //! - [`local`]: what the device remembers outside documents (language, networks, identity).
 //! - [`storage`]: IndexedDB behind `juntas_core::Storage` — the only module that touches it.
 //! - [`repo`]: this tab's node: opens documents, applies commands, saves each change at once.
+//! - [`sync`]: the WebSocket transport, reconnecting, and the sync status.
+//! - [`invite`]: invite links (network id + access key in the fragment).
 //! - [`state`]: the reactive bridge; components read plain structs and call commands here.
 //! - [`components`]: reusable widgets; [`pages`]: one file per route.
 //! - [`download`]: handing bytes to the person as a file.
@@ -14,11 +16,13 @@
 pub mod components;
 pub mod download;
 pub mod i18n;
+pub mod invite;
 pub mod local;
 pub mod pages;
 pub mod repo;
 pub mod state;
 pub mod storage;
+pub mod sync;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -41,17 +45,22 @@ use crate::{
 #[derive(Clone)]
 enum Boot {
     Opening,
-    Ready(RepoCtx),
+    Ready(RepoCtx, sync::SyncCtx),
     Failed(String),
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
+    // Before the router reads the address: take an invite's key and network from the fragment.
+    invite::accept_from_location();
     let boot = RwSignal::new(Boot::Opening);
     spawn_local(async move {
         boot.set(match Repo::open().await {
-            Ok(repo) => Boot::Ready(RepoCtx(StoredValue::new_local(repo))),
+            Ok(repo) => {
+                let sync = sync::start(repo.clone());
+                Boot::Ready(RepoCtx(StoredValue::new_local(repo)), sync)
+            }
             Err(e) => Boot::Failed(e.to_string()),
         });
     });
@@ -71,8 +80,9 @@ pub fn App() -> impl IntoView {
                         </div>
                     </main>
                 }.into_any(),
-                Boot::Ready(repo) => {
+                Boot::Ready(repo, sync) => {
                     provide_context(repo);
+                    provide_context(sync);
                     view! { <AppRoutes /> }.into_any()
                 }
             }}

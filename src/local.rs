@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 const LANGUAGE: &str = "juntas.language";
 const NETWORKS: &str = "juntas.networks";
+const ACCESS_KEY: &str = "juntas.access-key";
+const STORAGE_ID: &str = "juntas.storage-id";
+const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 
 fn identity_key(network: &str) -> String {
     format!("juntas.identity.{network}")
@@ -53,4 +56,34 @@ pub fn set_identity(network: &str, member: Option<&str>) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The server's access key (from an invite link), if this device has one.
+pub fn access_key() -> Option<String> {
+    LocalStorage::get(ACCESS_KEY).ok()
+}
+
+pub fn set_access_key(key: &str) -> Result<(), String> {
+    LocalStorage::set(ACCESS_KEY, key).map_err(|e| e.to_string())
+}
+
+/// This browser's storage id (shared by its tabs, as IndexedDB is): generated once.
+pub fn storage_id() -> String {
+    if let Ok(id) = LocalStorage::get::<String>(STORAGE_ID) {
+        return id;
+    }
+    let id: String = crate::repo::random_bytes::<16>().iter().map(|b| format!("{b:02x}")).collect();
+    // If localStorage refuses, the id lives for this tab only: sync still works, it just
+    // cannot reuse persisted sync state next time.
+    let _ = LocalStorage::set(STORAGE_ID, &id);
+    id
+}
+
+/// The server's storage id from the last handshake (to count pending changes offline).
+pub fn server_storage_id() -> Option<String> {
+    LocalStorage::get(SERVER_STORAGE_ID).ok()
+}
+
+pub fn set_server_storage_id(id: &str) -> Result<(), String> {
+    LocalStorage::set(SERVER_STORAGE_ID, id).map_err(|e| e.to_string())
 }

@@ -31,7 +31,7 @@ pub enum OpenError {
 /// (the change then stays in memory and the next save retries it).
 pub type Applied = Result<(Network, Result<(), StorageError>), ModelError>;
 
-type Handle = Rc<Mutex<StoredDoc>>;
+pub type Handle = Rc<Mutex<StoredDoc>>;
 
 pub struct Repo {
     storage: IdbStorage,
@@ -87,9 +87,31 @@ impl Repo {
         Ok(h)
     }
 
+    /// The handle of `id`, or an empty document to sync into when this device has no copy yet
+    /// (a network joined by invite). An empty document is saved once sync brings changes.
+    pub async fn handle_or_empty(&self, id: DocumentId) -> Result<Handle, LoadError> {
+        match self.handle(id).await {
+            Ok(h) => Ok(h),
+            Err(OpenError::Load(e)) => Err(e),
+            Err(_) => Ok(self
+                .docs
+                .borrow_mut()
+                .entry(id)
+                .or_insert_with(|| Rc::new(Mutex::new(StoredDoc::new(id, new_actor()))))
+                .clone()),
+        }
+    }
+
+    pub fn storage(&self) -> &IdbStorage {
+        &self.storage
+    }
+
     pub async fn open_network(&self, id: DocumentId) -> Result<Network, OpenError> {
         let h = self.handle(id).await?;
-        let doc = h.lock().await;
+        let mut doc = h.lock().await;
+        if doc.doc_mut().get_heads().is_empty() {
+            return Err(OpenError::NotFound);
+        }
         Ok(network::read(doc.doc())?)
     }
 

@@ -29,6 +29,29 @@ export class NetworkPage {
     });
   }
 
+  // ── Sync
+  syncState() {
+    return this.page.getByTestId('sync-state');
+  }
+
+  /** Waits until the sync badge is in `state` (alone, offline, connecting, syncing, synced, error). */
+  async waitSync(state, timeout = 15000) {
+    await this.page.waitForFunction(
+      (s) => document.querySelector('[data-testid="sync-state"]')?.dataset.state === s,
+      state, { timeout },
+    );
+  }
+
+  async inviteLink() {
+    await this.page.getByTestId('invite').locator('summary').click();
+    return this.page.getByTestId('invite-link').inputValue();
+  }
+
+  /** The network id from the address bar. */
+  id() {
+    return new URL(this.page.url()).pathname.split('/')[2];
+  }
+
   // ── Centres
   async openCentres() {
     await this.page.getByTestId('nav-centres').click();

@@ -1,7 +1,10 @@
-//! Reusable widgets: form fields that commit on change, the save badge, the language switch.
+//! Reusable widgets: form fields that commit on change, the save and sync badges, the language
+//! switch.
 
 mod field;
 mod header;
+pub mod sync_badge;
 
 pub use field::{BadCount, Field, FieldKind, parse_count};
 pub use header::{LangSwitch, SaveBadge};
+pub use sync_badge::SyncBadge;

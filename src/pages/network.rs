@@ -12,7 +12,9 @@ use leptos_router::{
 };
 
 use crate::{
-    components::SaveBadge,
+    invite,
+    sync::{Link, use_sync},
+    components::{SaveBadge, SyncBadge},
     i18n::{T, tr, use_i18n},
     repo::OpenError,
     state::{
@@ -43,12 +45,50 @@ pub fn NetworkPage() -> impl IntoView {
 fn NetworkShell(id: DocumentId) -> impl IntoView {
     let state = NetworkState::open(id);
     provide_context(state);
+    let sync = use_sync();
     move || match state.open.get() {
         OpenState::Loading => {
             view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
         }
+        OpenState::Failed(OpenError::NotFound)
+            if !matches!(sync.link.get(), Link::NoServer) =>
+        {
+            view! {
+                <main class="page">
+                    <p data-testid="downloading">{tr(T::Downloading)}</p>
+                    <SyncBadge />
+                </main>
+            }
+            .into_any()
+        }
         OpenState::Failed(e) => view! { <CouldNotOpen error=e /> }.into_any(),
         OpenState::Ready => view! { <Ready /> }.into_any(),
+    }
+}
+
+/// "Invitar": the invite link with the network id and the access key in its fragment.
+#[component]
+fn InvitePanel() -> impl IntoView {
+    let net = use_network();
+    let link = invite::link(net.id);
+    view! {
+        <details class="invite" data-testid="invite">
+            <summary>{tr(T::Invite)}</summary>
+            {match link {
+                Some(link) => view! {
+                    <p class="muted">{tr(T::InviteHint)}</p>
+                    <label>
+                        {tr(T::InviteLink)}
+                        <input readonly value=link.clone() data-testid="invite-link" on:focus=|ev| {
+                            if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+                                input.select();
+                            }
+                        } />
+                    </label>
+                }.into_any(),
+                None => view! { <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p> }.into_any(),
+            }}
+        </details>
     }
 }
 
@@ -68,7 +108,9 @@ fn Ready() -> impl IntoView {
                     </p>
                 </div>
                 <SaveBadge />
+                <SyncBadge />
                 <WhoAmI />
+                <InvitePanel />
             </header>
             <nav class="tabs" aria-label=tr(T::Network)>
                 // `A` marks the current tab with aria-current="page".

@@ -14,6 +14,7 @@ use crate::{
     local,
     repo::{OpenError, Repo},
     state::use_repo,
+    sync::{Link, use_sync},
 };
 
 /// Whether the document could be opened.
@@ -41,6 +42,7 @@ pub struct NetworkState {
     /// The member this device's person says she is, in this network.
     pub me: RwSignal<Option<String>>,
     repo: StoredValue<Rc<Repo>, LocalStorage>,
+    sync: StoredValue<Rc<crate::sync::SyncNode>, LocalStorage>,
 }
 
 impl NetworkState {
@@ -53,19 +55,47 @@ impl NetworkState {
             save: RwSignal::new(SaveState::Saved),
             me: RwSignal::new(local::identity(&id.to_string())),
             repo: StoredValue::new_local(use_repo()),
+            sync: StoredValue::new_local(use_sync().node()),
         };
-        let repo = state.repo.get_value();
-        spawn_local(async move {
-            match repo.open_network(id).await {
-                Ok(net) => {
-                    let _ = local::remember_network(&id.to_string(), &net.name);
-                    state.network.set(net);
-                    state.open.set(OpenState::Ready);
-                }
-                Err(e) => state.open.set(OpenState::Failed(e)),
+        state.reload();
+        // A remote change to this document (merged by sync): read it again.
+        let sync = use_sync();
+        Effect::new(move |_| {
+            if sync.changed.get().1 == Some(id) {
+                state.reload();
+            }
+        });
+        // A document this device does not have yet is asked from the server.
+        Effect::new(move |_| {
+            if matches!(state.open.get(), OpenState::Failed(OpenError::NotFound))
+                && !matches!(sync.link.get(), Link::NoServer)
+            {
+                sync.node().want(id);
             }
         });
         state
+    }
+
+    /// Reads the document from this tab's node into the signals.
+    pub fn reload(self) {
+        let repo = self.repo.get_value();
+        spawn_local(async move {
+            match repo.open_network(self.id).await {
+                Ok(net) => {
+                    let _ = local::remember_network(&self.id.to_string(), &net.name);
+                    self.network.set(net);
+                    if self.open.get_untracked() != OpenState::Ready {
+                        self.open.set(OpenState::Ready);
+                        use_sync_node(self).want(self.id);
+                    }
+                }
+                Err(e) => {
+                    if self.open.get_untracked() != OpenState::Failed(e.clone()) {
+                        self.open.set(OpenState::Failed(e));
+                    }
+                }
+            }
+        });
     }
 
     /// Applies `command`; a refused command comes back as the error to show next to the form.
@@ -76,6 +106,7 @@ impl NetworkState {
             Ok(Ok((net, saved))) => {
                 let _ = local::remember_network(&self.id.to_string(), &net.name);
                 self.network.set(net);
+                use_sync_node(self).local_change(self.id).await;
                 self.save.set(match saved {
                     Ok(()) => SaveState::Saved,
                     Err(e) => SaveState::Failed(e.to_string()),
@@ -118,6 +149,10 @@ impl NetworkState {
         self.me.set(member);
         Ok(())
     }
+}
+
+fn use_sync_node(state: NetworkState) -> Rc<crate::sync::SyncNode> {
+    state.sync.get_value()
 }
 
 /// The open network of the current page.

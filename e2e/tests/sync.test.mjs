@@ -1,0 +1,86 @@
+// Sync journeys: two browsers on one network through juntas-server, one of them offline.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** A browser that opened the operator's link (key only) and created the example network. */
+async function founder() {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await page.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(page).createExample();
+  await net.waitSync('synced');
+  return { context, page, net };
+}
+
+/** A second person who opens the invite link on her phone. */
+async function invited(link) {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto(link);
+  const net = await new NetworkPage(page).waitReady();
+  return { context, page, net };
+}
+
+async function centreNames(net) {
+  return net.page.getByTestId('centre-title').allTextContents();
+}
+
+test('an invite link brings the network to another device, and edits flow both ways', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await founder();
+  const link = await a.net.inviteLink();
+  assert.match(link, /\/unirse#red=[1-9A-HJ-NP-Za-km-z]+&clave=/, 'id and key travel in the fragment');
+  const b = await invited(link);
+  assert.equal(await b.net.name(), 'Avanzando Juntas');
+  assert.equal(new URL(b.page.url()).hash, '', 'the key leaves the address bar');
+  await b.net.centreCards().nth(14).waitFor();
+
+  // Live: an edit on B shows on A without reloading.
+  const [first] = await centreNames(b.net);
+  const card = await b.net.editCentre(first);
+  await b.net.setField(card, 'centre-name', `${first} (B)`);
+  await a.net.centre(`${first} (B)`).waitFor({ timeout: 5000 });
+  assert.deepEqual(a.page.__errors ?? [], []);
+  assert.deepEqual(b.page.__errors ?? [], []);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('offline edits on A and live edits on B merge when A reconnects', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await founder();
+  const b = await invited(await a.net.inviteLink());
+  await b.net.centreCards().nth(14).waitFor();
+  const names = await centreNames(a.net);
+  const [x, y] = [names[1], names[2]];
+
+  await a.context.setOffline(true);
+  await a.net.waitSync('offline');
+  const cardX = await a.net.editCentre(x);
+  await a.net.setField(cardX, 'centre-name', `${x} (editado sin señal)`);
+  await a.net.waitSaved();
+  await a.page.waitForFunction(() => /Sin conexión · [1-9]\d* cambios por enviar/.test(
+    document.querySelector('[data-testid="sync-state"]').textContent));
+
+  const cardY = await b.net.editCentre(y);
+  await b.net.setField(cardY, 'centre-name', `${y} (editado en línea)`);
+  await b.net.waitSync('synced');
+
+  await a.context.setOffline(false);
+  await a.net.waitSync('synced');
+  for (const net of [a.net, b.net]) {
+    await net.centre(`${x} (editado sin señal)`).waitFor({ timeout: 10000 });
+    await net.centre(`${y} (editado en línea)`).waitFor({ timeout: 10000 });
+  }
+  assert.equal(await a.net.centreCards().count(), 15, 'nothing duplicated or lost');
+  assert.equal(await b.net.centreCards().count(), 15);
+  await a.context.close();
+  await b.context.close();
+});
