@@ -133,6 +133,15 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         gloo_events::EventListener::new(&gloo_utils::window(), "online", move |_| node.wake())
     };
     online.forget();
+    // Emulated or real loss of network does not always close an open WebSocket; the browser's
+    // `offline` event does close ours, so pending counts and the badge tell the truth.
+    let offline = {
+        let node = node.clone();
+        gloo_events::EventListener::new(&gloo_utils::window(), "offline", move |_| {
+            node.conn.borrow_mut().take();
+        })
+    };
+    offline.forget();
     let unload = {
         gloo_events::EventListener::new_with_options(
             &gloo_utils::window(),
@@ -299,7 +308,9 @@ impl SyncNode {
                 Err(e) => {
                     let _ = c.out.unbounded_send(Session::error_message(&e));
                     let reason = match e {
-                        juntas_core::sync::ProtocolError::Version { .. } => SyncError::ProtocolVersion,
+                        juntas_core::sync::ProtocolError::Version { .. } => {
+                            SyncError::ProtocolVersion
+                        }
                         other => SyncError::Server(other.to_string()),
                     };
                     return Err(Some(reason));
@@ -430,6 +441,9 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
 
 async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     let Some(key) = local::access_key() else { return Attempt::NoKey };
+    if !gloo_utils::window().navigator().on_line() {
+        return Attempt::Offline;
+    }
     node.set_link(Link::Connecting);
     match gloo_net::http::Request::post("/session").body(key) {
         Ok(req) => match req.send().await {
@@ -457,8 +471,10 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         storage_id: Some(node.storage_id.clone()),
         is_ephemeral: false,
     });
-    *node.conn.borrow_mut() = Some(Conn { session, out: out_tx.clone() });
     let _ = out_tx.unbounded_send(join);
+    // The connection's only sender lives in `conn`: dropping it (the `offline` event) ends
+    // the loop below.
+    *node.conn.borrow_mut() = Some(Conn { session, out: out_tx });
     let mut handshake_done = false;
     loop {
         select! {

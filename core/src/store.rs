@@ -229,6 +229,30 @@ impl StoredDoc {
     }
 }
 
+/// Where the sync state with a peer's storage is kept: `[doc_id, "sync-state", storage_id]`.
+pub fn sync_state_key(id: &DocumentId, peer_storage: &str) -> StorageKey {
+    StorageKey::new([id.to_string(), "sync-state".to_string(), peer_storage.to_string()])
+}
+
+/// The sync state persisted for (document, peer storage), if any.
+pub async fn load_sync_state<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    peer_storage: &str,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    storage.load(&sync_state_key(id, peer_storage)).await
+}
+
+/// Persists the sync state for (document, peer storage).
+pub async fn save_sync_state<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    peer_storage: &str,
+    state: &[u8],
+) -> Result<(), StorageError> {
+    storage.put(&sync_state_key(id, peer_storage), state).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,28 +400,4 @@ mod tests {
         let back = block_on(StoredDoc::load(&s, id(), actor(2))).unwrap().unwrap();
         assert_eq!(get(&back, "b"), Some(2));
     }
-}
-
-/// Where the sync state with a peer's storage is kept: `[doc_id, "sync-state", storage_id]`.
-pub fn sync_state_key(id: &DocumentId, peer_storage: &str) -> StorageKey {
-    StorageKey::new([id.to_string(), "sync-state".to_string(), peer_storage.to_string()])
-}
-
-/// The sync state persisted for (document, peer storage), if any.
-pub async fn load_sync_state<S: Storage>(
-    storage: &S,
-    id: &DocumentId,
-    peer_storage: &str,
-) -> Result<Option<Vec<u8>>, StorageError> {
-    storage.load(&sync_state_key(id, peer_storage)).await
-}
-
-/// Persists the sync state for (document, peer storage).
-pub async fn save_sync_state<S: Storage>(
-    storage: &S,
-    id: &DocumentId,
-    peer_storage: &str,
-    state: &[u8],
-) -> Result<(), StorageError> {
-    storage.put(&sync_state_key(id, peer_storage), state).await
 }

@@ -37,7 +37,9 @@ pub fn SyncBadge() -> impl IntoView {
                 format!("{} · {} {}", i18n.t(T::SyncOffline), d.pending, i18n.t(T::SyncPending)),
             ),
             Link::Connecting => ("connecting", i18n.t(T::SyncConnecting).to_string()),
-            Link::Failed(e) => ("error", format!("{}: {}", i18n.t(T::SyncErrorWord), explain(i18n, &e))),
+            Link::Failed(e) => {
+                ("error", format!("{}: {}", i18n.t(T::SyncErrorWord), explain(i18n, &e)))
+            }
             Link::Online if d.unavailable => (
                 "error",
                 format!("{}: {}", i18n.t(T::SyncErrorWord), explain(i18n, &SyncError::Unavailable)),

@@ -12,15 +12,15 @@ use leptos_router::{
 };
 
 use crate::{
-    invite,
-    sync::{Link, use_sync},
     components::{SaveBadge, SyncBadge},
     i18n::{T, tr, use_i18n},
+    invite,
     repo::OpenError,
     state::{
         network::{NetworkState, OpenState, explain_open, use_network},
         use_repo,
     },
+    sync::{Link, use_sync},
 };
 
 /// Formats ms since the epoch as the person's local "dd-mm-aaaa hh:mm".
@@ -50,9 +50,7 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
         OpenState::Loading => {
             view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
         }
-        OpenState::Failed(OpenError::NotFound)
-            if !matches!(sync.link.get(), Link::NoServer) =>
-        {
+        OpenState::Failed(OpenError::NotFound) if !matches!(sync.link.get(), Link::NoServer) => {
             view! {
                 <main class="page">
                     <p data-testid="downloading">{tr(T::Downloading)}</p>
