@@ -1,7 +1,8 @@
-//! Golden vectors for the wire messages: bytes written by the JS `@automerge/automerge-repo`
-//! 2.5.6 encoder (captured once with `cbor.encode` from the npm package; not a CI dependency) (cbor-x with `tagUint8Array: false`) must decode to the expected message, and
-//! our encoding must be the same maps in the minimal CBOR form samod writes (cbor-x uses a
-//! two-byte map length, `b9 00 0n`, where minicbor writes `an`; nothing else differs).
+//! Golden vectors for the wire messages. The JS bytes were captured once with `cbor.encode` of
+//! `@automerge/automerge-repo` 2.5.6 (cbor-x with `tagUint8Array: false`); they must decode to
+//! the expected message, and our encoding must be the same maps in the minimal CBOR form samod
+//! writes (cbor-x uses a two-byte map length, `b9 00 0n`, where minicbor writes `an`; nothing
+//! else differs).
 
 use juntas_core::DocumentId;
 use juntas_core::sync::message::{DecodeError, Message, PeerId, PeerMetadata, StorageId};
