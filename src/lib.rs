@@ -5,7 +5,7 @@
 //! - [`local`]: what the device remembers outside documents (language, networks, identity).
 //! - [`storage`]: IndexedDB behind `juntas_core::Storage` — the only module that touches it.
 //! - [`repo`]: this tab's node: opens documents, applies commands, saves each change at once.
-//! - [`sync`]: the WebSocket transport, reconnecting, and the sync status.
+//! - [`sync`]: the sync node: server (WebSocket) and tab (BroadcastChannel) transports, status.
 //! - [`invite`]: invite links (network id + access key in the fragment).
 //! - [`state`]: the reactive bridge; components read plain structs and call commands here.
 //! - [`components`]: reusable widgets; [`pages`]: one file per route.

@@ -7,6 +7,7 @@
 //!   document ids are arguments; storage is reached only through the [`storage::Storage`] trait.
 //!
 //! Code map:
+//! - [`bundle`]: bundle files (a network's documents in one checked file) for sharing offline.
 //! - [`ids`]: document ids in automerge-repo's format (bs58check of 16 bytes).
 //! - [`storage`]: the `Storage` trait, `MemoryStorage` and the contract suite every
 //!   implementation runs.
@@ -14,6 +15,7 @@
 //! - [`model`]: typed views and commands over each kind of document.
 //! - [`sync`]: automerge-repo wire messages and the sans-IO sync session.
 
+pub mod bundle;
 pub mod ids;
 pub mod model;
 pub mod storage;

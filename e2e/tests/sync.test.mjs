@@ -84,3 +84,34 @@ test('offline edits on A and live edits on B merge when A reconnects', { skip: !
   await a.context.close();
   await b.context.close();
 });
+
+test('two tabs of one browser stay in step with no connection to the server', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await founder();
+  const second = await a.context.newPage();
+  await second.goto(a.page.url());
+  const b = await new NetworkPage(second).waitReady();
+  await b.centreCards().nth(14).waitFor();
+
+  await a.context.setOffline(true);
+  await a.net.waitSync('offline');
+  await b.waitSync('offline');
+  const [x, y] = (await centreNames(a.net)).slice(3, 5);
+
+  const cardX = await a.net.editCentre(x);
+  await a.net.setField(cardX, 'centre-name', `${x} (pestaña 1)`);
+  await b.centre(`${x} (pestaña 1)`).waitFor({ timeout: 5000 });
+
+  const cardY = await b.editCentre(y);
+  await b.setField(cardY, 'centre-name', `${y} (pestaña 2)`);
+  await a.net.centre(`${y} (pestaña 2)`).waitFor({ timeout: 5000 });
+  assert.equal(await a.net.centreCards().count(), 15, 'nothing duplicated');
+  assert.equal(await b.centreCards().count(), 15);
+
+  // Back online, both tabs' edits reach the server and neither tab has anything pending.
+  await a.context.setOffline(false);
+  await a.net.waitSync('synced');
+  await b.waitSync('synced');
+  assert.deepEqual(a.page.__errors ?? [], []);
+  assert.deepEqual(second.__errors ?? [], []);
+  await a.context.close();
+});

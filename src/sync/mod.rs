@@ -1,0 +1,471 @@
+//! This tab's sync node: one core `Session` per peer (the server over a WebSocket, and every
+//! other tab of this browser over a BroadcastChannel), the merge of what they send, and the
+//! sync status the UI shows.
+//!
+//! Each tab is its own node with its own storage handle (architecture invariant 8). Remote
+//! changes are merged into the document, saved to IndexedDB, passed on to the node's other
+//! peers (so a tab that is offline still hears what another tab got from the server and the
+//! reverse), and announced through [`SyncCtx::changed`] so open pages re-read it. Local changes
+//! go out from [`SyncNode::local_change`]. Sync state is persisted per (document, server
+//! storage id); tabs share this browser's storage, so their sessions start fresh and cheap.
+//! The transports live in [`server`] and [`tabs`].
+
+pub mod server;
+pub mod tabs;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use automerge::AutoCommit;
+use futures::channel::mpsc;
+use juntas_core::sync::message::{PeerId, StorageId};
+use juntas_core::sync::session::pending_changes;
+use juntas_core::sync::{Config, Incoming, ProtocolError, Session};
+use juntas_core::{DocumentId, store};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::local;
+use crate::repo::{Repo, now_ms, random_bytes};
+
+/// Why sync is not working, as the person is told (a closed set: architecture invariant 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncError {
+    /// The access key is wrong or missing on the server.
+    Unauthorised,
+    /// The server reported an error.
+    Server(String),
+    /// The server does not have a document this device asked for.
+    Unavailable,
+    /// This device's storage refused to save what arrived.
+    StorageFull(String),
+    /// The server speaks another protocol version.
+    ProtocolVersion,
+}
+
+/// The tab's connection to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// This device has no access key: it works alone (and with its other tabs).
+    NoServer,
+    /// No connection (offline, or the server is down); retrying.
+    Offline,
+    Connecting,
+    Online,
+    Failed(SyncError),
+}
+
+/// How one document stands with the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocSync {
+    /// Local changes the server is not known to have.
+    pub pending: usize,
+    /// Last time both had the same heads (ms since the epoch).
+    pub synced_at: Option<i64>,
+    pub unavailable: bool,
+}
+
+/// Reactive sync state for the UI.
+#[derive(Clone, Copy)]
+pub struct SyncCtx {
+    pub link: RwSignal<Link>,
+    pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
+    /// Bumped with the document's id whenever a remote change was merged.
+    pub changed: RwSignal<(u64, Option<DocumentId>)>,
+    node: StoredValue<Rc<SyncNode>, LocalStorage>,
+}
+
+impl SyncCtx {
+    pub fn node(&self) -> Rc<SyncNode> {
+        self.node.get_value()
+    }
+
+    /// Whether any document has changes the server does not have (warn before closing).
+    pub fn has_pending(&self) -> bool {
+        self.docs.with_untracked(|d| d.values().any(|s| s.pending > 0))
+    }
+}
+
+pub fn use_sync() -> SyncCtx {
+    expect_context::<SyncCtx>()
+}
+
+/// Who a session is with.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Peer {
+    Server,
+    /// Another tab of this browser, by its peer id.
+    Tab(String),
+}
+
+/// Hands one encoded message to a transport. Dropping it may end the transport's connection
+/// (the server's loop ends when its last sender is gone).
+type Send = Rc<dyn Fn(Vec<u8>)>;
+
+struct Conn {
+    session: Session,
+    send: Send,
+}
+
+/// The tab's sync node.
+pub struct SyncNode {
+    repo: Rc<Repo>,
+    peer_id: PeerId,
+    storage_id: StorageId,
+    conns: RefCell<BTreeMap<Peer, Conn>>,
+    /// Documents to keep in sync beyond the known networks (just joined by invite).
+    wanted: RefCell<BTreeSet<DocumentId>>,
+    ui: RefCell<Option<SyncCtx>>,
+    /// Wakes the server's reconnect loop early (back online, a key was entered).
+    wake: RefCell<Option<mpsc::UnboundedSender<()>>>,
+}
+
+/// Starts the node and its transports; provides [`SyncCtx`].
+pub fn start(repo: Rc<Repo>) -> SyncCtx {
+    let node = Rc::new(SyncNode {
+        repo,
+        peer_id: PeerId(format!("tab-{}", hex(&random_bytes::<8>()))),
+        storage_id: StorageId(local::storage_id()),
+        conns: RefCell::new(BTreeMap::new()),
+        wanted: RefCell::new(BTreeSet::new()),
+        ui: RefCell::new(None),
+        wake: RefCell::new(None),
+    });
+    let ctx = SyncCtx {
+        link: RwSignal::new(Link::NoServer),
+        docs: RwSignal::new(BTreeMap::new()),
+        changed: RwSignal::new((0, None)),
+        node: StoredValue::new_local(node.clone()),
+    };
+    *node.ui.borrow_mut() = Some(ctx);
+    let unload = gloo_events::EventListener::new_with_options(
+        &gloo_utils::window(),
+        "beforeunload",
+        gloo_events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            if ctx.has_pending() {
+                event.prevent_default();
+                if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                    e.set_return_value("unsynced");
+                }
+            }
+        },
+    );
+    unload.forget();
+    server::start(node.clone());
+    tabs::start(node.clone());
+    ctx
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl SyncNode {
+    fn ui(&self) -> SyncCtx {
+        self.ui.borrow().expect("set at start")
+    }
+
+    fn config(&self) -> Config {
+        Config {
+            peer_id: self.peer_id.clone(),
+            storage_id: Some(self.storage_id.clone()),
+            is_ephemeral: false,
+        }
+    }
+
+    fn set_link(&self, link: Link) {
+        let ui = self.ui();
+        if ui.link.get_untracked() != link {
+            ui.link.set(link);
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(tx) = self.wake.borrow().as_ref() {
+            let _ = tx.unbounded_send(());
+        }
+    }
+
+    fn connect(&self, peer: Peer, session: Session, send: Send) {
+        self.conns.borrow_mut().insert(peer, Conn { session, send });
+    }
+
+    fn disconnect(&self, peer: &Peer) {
+        self.conns.borrow_mut().remove(peer);
+    }
+
+    fn has(&self, peer: &Peer) -> bool {
+        self.conns.borrow().contains_key(peer)
+    }
+
+    fn is_ready(&self, peer: &Peer) -> bool {
+        self.conns.borrow().get(peer).is_some_and(|c| c.session.is_ready())
+    }
+
+    /// Runs `f` on the session with `peer` and sends what it returns.
+    fn with_session(&self, peer: &Peer, f: impl FnOnce(&mut Session) -> Option<Vec<u8>>) {
+        let out = {
+            let mut conns = self.conns.borrow_mut();
+            conns.get_mut(peer).and_then(|c| f(&mut c.session).map(|m| (m, c.send.clone())))
+        };
+        if let Some((bytes, send)) = out {
+            send(bytes);
+        }
+    }
+
+    /// Keeps `id` in sync from now on: a document just opened or created, or one this device
+    /// does not have yet (joined by invite), which the peers are then asked for.
+    pub fn want(self: &Rc<Self>, id: DocumentId) {
+        self.wanted.borrow_mut().insert(id);
+        let node = self.clone();
+        spawn_local(async move {
+            node.open_doc(id).await;
+            node.refresh_status(id).await;
+        });
+    }
+
+    /// A new access key was stored: try to connect now.
+    pub fn key_changed(&self) {
+        self.wake();
+    }
+
+    fn documents(&self) -> BTreeSet<DocumentId> {
+        let mut all: BTreeSet<DocumentId> =
+            local::networks().iter().filter_map(|n| n.id.parse().ok()).collect();
+        all.extend(self.wanted.borrow().iter().copied());
+        all
+    }
+
+    /// After a local command on `id`: send it to every peer and refresh the pending count.
+    pub async fn local_change(self: &Rc<Self>, id: DocumentId) {
+        // A document created since a handshake is opened on that connection first.
+        self.open_doc(id).await;
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let mut doc = handle.lock().await;
+        self.fan_out(None, id, doc.doc_mut());
+        drop(doc);
+        self.refresh_status(id).await;
+    }
+
+    /// Changes merged from outside sync (an imported file): refresh open pages, pass them on.
+    pub fn imported(self: &Rc<Self>, ids: &[DocumentId]) {
+        for &id in ids {
+            self.ui().changed.update(|(n, changed)| {
+                *n += 1;
+                *changed = Some(id);
+            });
+            let node = self.clone();
+            spawn_local(async move { node.local_change(id).await });
+        }
+    }
+
+    /// Sends whatever `doc` has that each peer (but `except`) lacks.
+    fn fan_out(&self, except: Option<&Peer>, id: DocumentId, doc: &mut AutoCommit) {
+        let now = now_ms() as u64;
+        let out: Vec<(Vec<u8>, Send)> = self
+            .conns
+            .borrow_mut()
+            .iter_mut()
+            .filter(|(peer, _)| Some(*peer) != except)
+            .filter_map(|(_, c)| c.session.update(now, id, doc).map(|m| (m, c.send.clone())))
+            .collect();
+        for (bytes, send) in out {
+            send(bytes);
+        }
+    }
+
+    /// Recomputes how `id` stands with the server (also offline, from the persisted state).
+    pub async fn refresh_status(&self, id: DocumentId) {
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let saved = match self.server_storage() {
+            Some(s) => store::load_sync_state(self.repo.storage(), &id, &s).await.ok().flatten(),
+            None => None,
+        };
+        let mut doc = handle.lock().await;
+        let live = {
+            let conns = self.conns.borrow();
+            conns.get(&Peer::Server).and_then(|c| c.session.status(&id, doc.doc_mut()))
+        };
+        let status = match live {
+            Some(s) => DocSync {
+                pending: s.pending,
+                synced_at: s.last_synced_at.map(|t| t as i64),
+                unavailable: s.unavailable,
+            },
+            None => {
+                let shared = saved
+                    .and_then(|b| automerge::sync::State::decode(&b).ok())
+                    .map(|s| s.shared_heads)
+                    .unwrap_or_default();
+                let previous = self.ui().docs.with_untracked(|d| d.get(&id).cloned());
+                DocSync {
+                    pending: pending_changes(doc.doc_mut(), &shared),
+                    synced_at: previous.as_ref().and_then(|p| p.synced_at),
+                    unavailable: false,
+                }
+            }
+        };
+        drop(doc);
+        let ui = self.ui();
+        if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
+            ui.docs.update(|d| {
+                d.insert(id, status);
+            });
+        }
+    }
+
+    fn server_storage(&self) -> Option<String> {
+        self.conns
+            .borrow()
+            .get(&Peer::Server)
+            .and_then(|c| c.session.remote_storage().map(|s| s.0.clone()))
+            .or_else(local::server_storage_id)
+    }
+
+    /// Opens `id` on every ready session that does not sync it yet.
+    async fn open_doc(self: &Rc<Self>, id: DocumentId) {
+        let peers: Vec<Peer> = self
+            .conns
+            .borrow()
+            .iter()
+            .filter(|(_, c)| c.session.is_ready() && !c.session.is_open(&id))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in peers {
+            self.open_doc_with(&peer, id).await;
+        }
+    }
+
+    async fn open_doc_with(&self, peer: &Peer, id: DocumentId) {
+        let saved = match (peer, self.server_storage()) {
+            (Peer::Server, Some(server)) => {
+                store::load_sync_state(self.repo.storage(), &id, &server).await.ok().flatten()
+            }
+            _ => None,
+        };
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let mut doc = handle.lock().await;
+        self.with_session(peer, |s| {
+            if !s.is_ready() || s.is_open(&id) {
+                return None;
+            }
+            s.open_doc(id, doc.doc_mut(), saved.as_deref())
+        });
+    }
+
+    /// Handles one message from `peer`. `Err(Some(reason))`: the connection must close for
+    /// `reason` (an `error` message has been queued); `Err(None)`: it closes normally.
+    async fn on_message(
+        self: &Rc<Self>,
+        peer: &Peer,
+        bytes: &[u8],
+    ) -> Result<(), Option<SyncError>> {
+        let received = {
+            let mut conns = self.conns.borrow_mut();
+            let Some(c) = conns.get_mut(peer) else { return Err(None) };
+            c.session.receive(bytes).inspect_err(|e| (c.send)(Session::error_message(e)))
+        };
+        let incoming = received.map_err(|e| {
+            Some(match e {
+                ProtocolError::Version { .. } => SyncError::ProtocolVersion,
+                other => SyncError::Server(other.to_string()),
+            })
+        })?;
+        match incoming {
+            Incoming::Ready { reply, metadata, .. } => {
+                if let Some(reply) = reply {
+                    self.with_session(peer, |_| Some(reply));
+                }
+                if *peer == Peer::Server {
+                    if let Some(s) = metadata.storage_id.filter(|_| !metadata.is_ephemeral) {
+                        let _ = local::set_server_storage_id(&s.0);
+                    }
+                    self.set_link(Link::Online);
+                }
+                for id in self.documents() {
+                    self.open_doc_with(peer, id).await;
+                    self.refresh_status(id).await;
+                }
+            }
+            Incoming::Sync { document_id, message, request } => {
+                self.on_sync(peer, document_id, message, request).await?;
+            }
+            Incoming::Unavailable { document_id } => {
+                self.refresh_status(document_id).await;
+            }
+            Incoming::RemoteError { message } => return Err(Some(SyncError::Server(message))),
+            Incoming::Leave => return Err(None),
+            Incoming::Ephemeral { .. } | Incoming::Ignored { .. } => {}
+        }
+        Ok(())
+    }
+
+    async fn on_sync(
+        self: &Rc<Self>,
+        peer: &Peer,
+        document_id: DocumentId,
+        message: automerge::sync::Message,
+        request: bool,
+    ) -> Result<(), Option<SyncError>> {
+        let handle = self
+            .repo
+            .handle_or_empty(document_id)
+            .await
+            .map_err(|e| Some(SyncError::Server(e.to_string())))?;
+        let mut doc = handle.lock().await;
+        if request && doc.doc_mut().get_heads().is_empty() {
+            self.with_session(peer, |s| s.unavailable(document_id));
+            return Ok(());
+        }
+        let applied = {
+            let mut conns = self.conns.borrow_mut();
+            let Some(c) = conns.get_mut(peer) else { return Err(None) };
+            match c.session.apply(now_ms() as u64, document_id, doc.doc_mut(), message) {
+                Ok(a) => {
+                    if let Some(reply) = a.reply.clone() {
+                        (c.send)(reply);
+                    }
+                    let persist = match peer {
+                        Peer::Server => c
+                            .session
+                            .sync_state(&document_id)
+                            .zip(c.session.remote_storage().map(|s| s.0.clone())),
+                        Peer::Tab(_) => None,
+                    };
+                    Ok((a.changed, persist))
+                }
+                Err(e) => {
+                    (c.send)(Session::error_message(&e));
+                    Err(e)
+                }
+            }
+        };
+        let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
+        if changed {
+            if let Err(e) = doc.save(self.repo.storage()).await {
+                drop(doc);
+                self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
+                return Ok(());
+            }
+            self.fan_out(Some(peer), document_id, doc.doc_mut());
+        }
+        drop(doc);
+        if let Some((state, storage)) = persist
+            && let Err(e) =
+                store::save_sync_state(self.repo.storage(), &document_id, &storage, &state).await
+        {
+            self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
+        }
+        if changed {
+            self.ui().changed.update(|(n, id)| {
+                *n += 1;
+                *id = Some(document_id);
+            });
+        }
+        self.refresh_status(document_id).await;
+        Ok(())
+    }
+}

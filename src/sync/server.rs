@@ -1,0 +1,143 @@
+//! The WebSocket transport to juntas-server: exchanging the access key for a session cookie,
+//! connecting, reconnecting with backoff, and dropping the connection when the browser says
+//! it is offline. The only code that touches the WebSocket.
+
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+use futures::{FutureExt, SinkExt, StreamExt, select};
+use gloo_net::websocket::{Message as WsMessage, futures::WebSocket};
+use juntas_core::sync::Session;
+use leptos::task::spawn_local;
+
+use super::{Link, Peer, SyncError, SyncNode};
+use crate::local;
+
+const BACKOFF_START_MS: u32 = 500;
+const BACKOFF_MAX_MS: u32 = 5_000;
+
+/// Starts the reconnect loop.
+pub(super) fn start(node: Rc<SyncNode>) {
+    let (wake_tx, wake_rx) = mpsc::unbounded();
+    *node.wake.borrow_mut() = Some(wake_tx);
+    let online = {
+        let node = node.clone();
+        gloo_events::EventListener::new(&gloo_utils::window(), "online", move |_| node.wake())
+    };
+    online.forget();
+    // Emulated or real loss of network does not always close an open WebSocket; the browser's
+    // `offline` event does close ours, so pending counts and the badge tell the truth.
+    let offline = {
+        let node = node.clone();
+        gloo_events::EventListener::new(&gloo_utils::window(), "offline", move |_| {
+            node.disconnect(&Peer::Server);
+        })
+    };
+    offline.forget();
+    spawn_local(run(node, wake_rx));
+}
+
+enum Attempt {
+    /// The connection ran and then closed.
+    Closed,
+    Offline,
+    Failed(SyncError),
+    NoKey,
+}
+
+async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
+    let mut backoff = BACKOFF_START_MS;
+    loop {
+        let attempt = connect_once(&node).await;
+        node.disconnect(&Peer::Server);
+        match attempt {
+            Attempt::Closed => {
+                backoff = BACKOFF_START_MS;
+                node.set_link(Link::Offline);
+            }
+            Attempt::Offline => node.set_link(Link::Offline),
+            Attempt::Failed(e) => node.set_link(Link::Failed(e)),
+            Attempt::NoKey => node.set_link(Link::NoServer),
+        }
+        for id in node.documents() {
+            node.refresh_status(id).await;
+        }
+        let sleep = gloo_timers::future::TimeoutFuture::new(backoff).fuse();
+        futures::pin_mut!(sleep);
+        select! {
+            _ = sleep => {}
+            _ = wake.next() => { backoff = BACKOFF_START_MS; }
+        }
+        backoff = (backoff * 2).min(BACKOFF_MAX_MS);
+    }
+}
+
+async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
+    let Some(key) = local::access_key() else { return Attempt::NoKey };
+    if !gloo_utils::window().navigator().on_line() {
+        return Attempt::Offline;
+    }
+    node.set_link(Link::Connecting);
+    match gloo_net::http::Request::post("/session").body(key) {
+        Ok(req) => match req.send().await {
+            Ok(resp) if resp.ok() => {}
+            Ok(resp) if resp.status() == 401 => return Attempt::Failed(SyncError::Unauthorised),
+            Ok(resp) => {
+                let text = resp.text().await.unwrap_or_default();
+                return Attempt::Failed(SyncError::Server(format!("{} {text}", resp.status())));
+            }
+            Err(_) => return Attempt::Offline,
+        },
+        Err(_) => return Attempt::Offline,
+    }
+    let location = gloo_utils::window().location();
+    let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
+    let host = location.host().unwrap_or_default();
+    let Ok(ws) = WebSocket::open(&format!("{scheme}://{host}/sync")) else {
+        return Attempt::Offline;
+    };
+    let (mut ws_out, ws_in) = ws.split();
+    let mut ws_in = ws_in.fuse();
+    let (out_tx, mut out_rx) = mpsc::unbounded::<Vec<u8>>();
+    let (session, join) = Session::dial(node.config());
+    let _ = out_tx.unbounded_send(join);
+    // The connection's only sender lives in the node's connection table: dropping it (the
+    // `offline` event) ends the loop below.
+    node.connect(
+        Peer::Server,
+        session,
+        Rc::new(move |bytes| {
+            let _ = out_tx.unbounded_send(bytes);
+        }),
+    );
+    let mut handshake_done = false;
+    loop {
+        select! {
+            msg = out_rx.next() => {
+                let Some(bytes) = msg else { return Attempt::Closed };
+                if ws_out.send(WsMessage::Bytes(bytes)).await.is_err() {
+                    return if handshake_done { Attempt::Closed } else { Attempt::Offline };
+                }
+            }
+            msg = ws_in.next() => match msg {
+                Some(Ok(WsMessage::Bytes(bytes))) => {
+                    match node.on_message(&Peer::Server, &bytes).await {
+                        Ok(()) => handshake_done = node.is_ready(&Peer::Server),
+                        Err(Some(e)) => {
+                            // Flush the error message we queued, then give up on this connection.
+                            while let Ok(bytes) = out_rx.try_recv() {
+                                let _ = ws_out.send(WsMessage::Bytes(bytes)).await;
+                            }
+                            return Attempt::Failed(e);
+                        }
+                        Err(None) => return Attempt::Closed,
+                    }
+                }
+                Some(Ok(WsMessage::Text(_))) => {}
+                Some(Err(_)) | None => {
+                    return if handshake_done { Attempt::Closed } else { Attempt::Offline };
+                }
+            }
+        }
+    }
+}
