@@ -55,3 +55,25 @@ export async function axeViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+const JSQR = readFileSync(require.resolve('jsqr/dist/jsQR.js'), 'utf8');
+
+/** Scans the QR code drawn (as SVG) inside `locator`, as a phone camera would; its text or null. */
+export async function scanQr(locator) {
+  await locator.page().evaluate(JSQR);
+  return locator.evaluate(async (el) => {
+    const xml = new XMLSerializer().serializeToString(el.querySelector('svg'));
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(xml)}`;
+    await img.decode();
+    const size = 480;
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(img, 0, 0, size, size);
+    const { data } = ctx.getImageData(0, 0, size, size);
+    return window.jsQR(data, size, size)?.data ?? null;
+  });
+}

@@ -7,6 +7,7 @@ use automerge::ActorId;
 use futures::lock::Mutex;
 use juntas_core::{
     DocumentId, LoadError, StorageError, StoredDoc,
+    bundle::{self, BundleError},
     model::network::{self, Command, ModelError, Network},
     store,
 };
@@ -32,6 +33,29 @@ pub enum OpenError {
 pub type Applied = Result<(Network, Result<(), StorageError>), ModelError>;
 
 pub type Handle = Rc<Mutex<StoredDoc>>;
+
+/// What importing a bundle did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub network: DocumentId,
+    pub name: String,
+    /// Documents that gained changes (empty: the file had nothing new).
+    pub changed: Vec<DocumentId>,
+}
+
+/// Why a bundle was not imported.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImportError {
+    /// The file was refused whole; nothing changed.
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+    /// This device's copy could not be read; nothing changed.
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    /// The merge happened in memory but could not be stored (it is retried with the next save).
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+}
 
 pub struct Repo {
     storage: IdbStorage,
@@ -134,6 +158,42 @@ impl Repo {
             Some(h) => h.lock().await.save(&self.storage).await.map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// The bundle file of network `id` (today the network is one document).
+    pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, String> {
+        let h = self.handle(id).await.map_err(|e| e.to_string())?;
+        let bytes = h.lock().await.doc_mut().save();
+        bundle::encode(id, now_ms(), &[(id, bytes)]).map_err(|e| e.to_string())
+    }
+
+    /// Checks a bundle whole, then merges each of its documents into this device's copy (the
+    /// same merge as sync) and saves it. With `expected`, only that network's bundle is taken.
+    pub async fn import_bundle(
+        &self,
+        bytes: &[u8],
+        expected: Option<DocumentId>,
+    ) -> Result<Imported, ImportError> {
+        let bundle = bundle::decode(bytes, expected)?;
+        // Every local copy must be readable before anything is merged into any of them.
+        let mut targets = Vec::with_capacity(bundle.documents.len());
+        for (id, incoming) in bundle.documents {
+            targets.push((id, self.handle_or_empty(id).await?, incoming));
+        }
+        let mut changed = Vec::new();
+        for (id, handle, mut incoming) in targets {
+            let mut doc = handle.lock().await;
+            let before = doc.doc_mut().get_heads();
+            doc.doc_mut().merge(&mut incoming).map_err(|e| {
+                ImportError::Bundle(BundleError::BadDocument { id, reason: e.to_string() })
+            })?;
+            if doc.doc_mut().get_heads() != before {
+                doc.save(&self.storage).await?;
+                changed.push(id);
+            }
+        }
+        let name = self.open_network(bundle.network).await.map(|n| n.name).unwrap_or_default();
+        Ok(Imported { network: bundle.network, name, changed })
     }
 
     /// Every stored chunk of `id` concatenated: a file Automerge can load, for a document this

@@ -28,6 +28,16 @@ export class HomePage {
     return net;
   }
 
+  /** Imports a bundle file from the start page: the network it carries, or the error shown. */
+  async importBundle(bytes, name = 'red.juntas') {
+    await this.page.getByTestId('bundle-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    const net = new NetworkPage(this.page);
+    const error = this.page.getByTestId('bundle-error');
+    await Promise.race([net.page.getByTestId('network-name').waitFor(), error.waitFor()]);
+    if (await error.isVisible()) return { error: await error.textContent() };
+    return { net };
+  }
+
   networkLinks() {
     return this.page.getByTestId('network-link');
   }

@@ -47,6 +47,34 @@ export class NetworkPage {
     return this.page.getByTestId('invite-link').inputValue();
   }
 
+  // ── Bundle files ("Compartir archivo")
+  async openShareFile() {
+    const panel = this.page.getByTestId('share-file');
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator('summary').click();
+    return panel;
+  }
+
+  /** Clicks "Descargar archivo" and returns the file's name and bytes. */
+  async downloadBundle() {
+    const panel = await this.openShareFile();
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      panel.getByTestId('bundle-download').click(),
+    ]);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+  }
+
+  /** Picks `bytes` as the file to import into this network; resolves to the message shown. */
+  async importBundle(bytes, name = 'red.juntas') {
+    const panel = await this.openShareFile();
+    await panel.getByTestId('bundle-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    const outcome = panel.locator('[data-testid="bundle-result"], [data-testid="bundle-error"]');
+    await outcome.waitFor();
+    return { ok: (await outcome.getAttribute('data-testid')) === 'bundle-result', text: await outcome.textContent() };
+  }
+
   /** The network id from the address bar. */
   id() {
     return new URL(this.page.url()).pathname.split('/')[2];

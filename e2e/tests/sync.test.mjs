@@ -1,7 +1,7 @@
 // Sync journeys: two browsers on one network through juntas-server, one of them offline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE } from '../support.mjs';
+import { launch, newContext, PHONE, scanQr } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 
@@ -38,6 +38,7 @@ test('an invite link brings the network to another device, and edits flow both w
   const a = await founder();
   const link = await a.net.inviteLink();
   assert.match(link, /\/unirse#red=[1-9A-HJ-NP-Za-km-z]+&clave=/, 'id and key travel in the fragment');
+  assert.equal(await scanQr(a.page.getByTestId('invite-qr')), link, 'the QR code carries the same link');
   const b = await invited(link);
   assert.equal(await b.net.name(), 'Avanzando Juntas');
   assert.equal(new URL(b.page.url()).hash, '', 'the key leaves the address bar');

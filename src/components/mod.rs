@@ -1,10 +1,12 @@
 //! Reusable widgets: form fields that commit on change, the save and sync badges, the language
-//! switch.
+//! switch, bundle files (share / import).
 
+pub mod bundle;
 mod field;
 mod header;
 pub mod sync_badge;
 
+pub use bundle::{ImportBundle, SharePanel};
 pub use field::{BadCount, Field, FieldKind, parse_count};
 pub use header::{LangSwitch, SaveBadge};
 pub use sync_badge::SyncBadge;

@@ -5,6 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use crate::{
+    components::ImportBundle,
     i18n::{T, tr, use_i18n},
     local,
     repo::{new_entry_id, now_ms},
@@ -52,6 +53,14 @@ pub fn Home() -> impl IntoView {
         }
     };
     let create_example = move |_| create(example::avanzando_juntas(now_ms(), new_entry_id));
+    let navigate_imported = use_navigate();
+    let open_imported = {
+        let navigate = navigate_imported;
+        move |imported: crate::repo::Imported| {
+            known.set(local::networks());
+            navigate(&format!("/red/{}", imported.network), Default::default());
+        }
+    };
 
     view! {
         <main class="page home">
@@ -90,6 +99,11 @@ pub fn Home() -> impl IntoView {
                     <small class="hint">{tr(T::ExampleHint)}</small>
                 </div>
                 <p class="form-error" role="alert" data-testid="home-error">{move || error.get()}</p>
+            </section>
+            <section aria-labelledby="import">
+                <h2 id="import">{tr(T::ImportBundle)}</h2>
+                <p class="muted">{tr(T::ImportBundleHint)}</p>
+                <ImportBundle expected=None on_imported=open_imported />
             </section>
         </main>
     }

@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{SaveBadge, SyncBadge},
+    components::{SaveBadge, SharePanel, SyncBadge},
     i18n::{T, tr, use_i18n},
     invite,
     repo::OpenError,
@@ -64,7 +64,19 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
     }
 }
 
-/// "Invitar": the invite link with the network id and the access key in its fragment.
+/// The invite link as a QR code (SVG markup), for a phone's camera across the table.
+fn qr_svg(link: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// "Invitar": the invite link with the network id and the access key in its fragment, and its
+/// QR code.
 #[component]
 fn InvitePanel() -> impl IntoView {
     let net = use_network();
@@ -83,6 +95,7 @@ fn InvitePanel() -> impl IntoView {
                             }
                         } />
                     </label>
+                    <div class="qr" role="img" aria-label=tr(T::InviteQr) data-testid="invite-qr" inner_html=qr_svg(&link) />
                 }.into_any(),
                 None => view! { <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p> }.into_any(),
             }}
@@ -109,6 +122,7 @@ fn Ready() -> impl IntoView {
                 <SyncBadge />
                 <WhoAmI />
                 <InvitePanel />
+                <SharePanel id=net.id name=Signal::derive(move || net.network.with(|n| n.name.clone())) />
             </header>
             <nav class="tabs" aria-label=tr(T::Network)>
                 // `A` marks the current tab with aria-current="page".

@@ -1,0 +1,104 @@
+// Bundle journeys: a network travels as a file (WhatsApp, email, USB) to a device that has
+// never been online with it; bad files are refused whole and change nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function device(options) {
+  const context = await newContext(browser, options);
+  const page = await context.newPage();
+  return { context, page, home: await new HomePage(page).goto() };
+}
+
+async function centreNames(net) {
+  return net.page.getByTestId('centre-title').allTextContents();
+}
+
+test('a file exported on A brings its network to a fresh device C, and a second file merges', async () => {
+  const a = await device();
+  const netA = await a.home.createExample();
+  const [x, y, z] = (await centreNames(netA)).slice(0, 3);
+  const card = await netA.editCentre(x);
+  await netA.setField(card, 'centre-name', `${x} (desde A)`);
+  await netA.waitSaved();
+  const file = await netA.downloadBundle();
+  assert.match(file.name, /^red-avanzando-juntas-\d{4}-\d{2}-\d{2}\.juntas$/);
+  assert.ok(file.bytes.subarray(0, 8).equals(Buffer.from('JUNTAS-B')), 'a Juntas bundle');
+
+  // C is a phone that has never seen the network: import from the start page.
+  const c = await device(PHONE);
+  const { net: netC, error } = await c.home.importBundle(file.bytes, file.name);
+  assert.equal(error, undefined);
+  assert.equal(await netC.name(), 'Avanzando Juntas');
+  await netC.centre(`${x} (desde A)`).waitFor();
+  assert.equal(await netC.centreCards().count(), 15);
+  // It is now one of C's networks.
+  await c.home.goto();
+  assert.deepEqual(await c.home.networkLinks().allTextContents(), ['Avanzando Juntas']);
+
+  // Both edit; C's file imported on A merges C's edit with A's later one, losing neither.
+  await c.page.goBack();
+  await netC.waitReady();
+  const cardC = await netC.editCentre(y);
+  await netC.setField(cardC, 'centre-name', `${y} (desde C)`);
+  await netC.waitSaved();
+  const cardA = await netA.editCentre(z);
+  await netA.setField(cardA, 'centre-name', `${z} (desde A, después)`);
+  await netA.waitSaved();
+  const back = await netC.downloadBundle();
+  const result = await netA.importBundle(back.bytes, back.name);
+  assert.ok(result.ok, result.text);
+  await netA.centre(`${y} (desde C)`).waitFor();
+  await netA.centre(`${z} (desde A, después)`).waitFor();
+  await netA.centre(`${x} (desde A)`).waitFor();
+  assert.equal(await netA.centreCards().count(), 15);
+  // The same file again brings nothing new.
+  assert.match((await netA.importBundle(back.bytes, back.name)).text, /no traía nada nuevo/);
+  assert.deepEqual(a.page.__errors ?? [], []);
+  assert.deepEqual(c.page.__errors ?? [], []);
+  await a.context.close();
+  await c.context.close();
+});
+
+test('a damaged, cut-off, foreign or unrelated file is refused and changes nothing', async () => {
+  const a = await device();
+  const netA = await a.home.createExample();
+  const file = await netA.downloadBundle();
+
+  const c = await device(PHONE);
+  const netC = await c.home.createNetwork('Red de C', 'SLEP de prueba');
+  await netC.addCentre('Jardín de C', 'Coquimbo');
+  await netC.waitSaved();
+  const before = await centreNames(netC);
+
+  const damaged = Buffer.from(file.bytes);
+  damaged[damaged.length - 100] ^= 0xff;
+  const cases = [
+    [damaged, /No se importó el archivo y no se cambió nada: está dañado/],
+    [file.bytes.subarray(0, file.bytes.length - 10), /está incompleto/],
+    [file.bytes, /es de otra red/],
+    [Buffer.from('%PDF-1.7 acta de la reunión'), /no es un archivo de Juntas/],
+  ];
+  for (const [bytes, message] of cases) {
+    const result = await netC.importBundle(bytes);
+    assert.equal(result.ok, false);
+    assert.match(result.text, message);
+  }
+  assert.deepEqual(await centreNames(netC), before, 'C unchanged');
+  await c.page.reload();
+  await netC.waitReady();
+  assert.deepEqual(await centreNames(netC), before, 'C unchanged after a reload');
+
+  // From the start page a damaged file adds no network.
+  await c.home.goto();
+  const { error } = await c.home.importBundle(damaged);
+  assert.match(error, /dañado/);
+  assert.deepEqual(await c.home.networkLinks().allTextContents(), ['Red de C']);
+  await a.context.close();
+  await c.context.close();
+});

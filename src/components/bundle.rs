@@ -1,0 +1,224 @@
+//! "Compartir archivo" and "Importar archivo": a network as a bundle file (core's
+//! `bundle` format), out through a download or the Web Share API, in through a file picker.
+
+use std::rc::Rc;
+
+use juntas_core::{
+    DocumentId,
+    bundle::{self, BundleError},
+};
+use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::{
+    i18n::{I18n, T, tr, use_i18n},
+    local,
+    repo::{ImportError, Imported, now_ms},
+    state::use_repo,
+    sync::use_sync,
+};
+
+const MIME: &str = "application/octet-stream";
+
+/// The words for a refused or failed import.
+pub fn explain(i18n: I18n, e: &ImportError) -> String {
+    let reason = match e {
+        ImportError::Bundle(b) => i18n
+            .t(match b {
+                BundleError::TooLarge { .. } => T::BundleTooLarge,
+                BundleError::NotABundle => T::BundleNotOurs,
+                BundleError::Version(_) => T::BundleVersion,
+                BundleError::Truncated => T::BundleTruncated,
+                BundleError::Damaged => T::BundleDamaged,
+                BundleError::ForeignNetwork { .. } => T::BundleForeign,
+                BundleError::MissingNetwork => T::BundleMissing,
+                BundleError::BadDocument { .. } => T::BundleBadDoc,
+            })
+            .to_string(),
+        ImportError::Load(e) => e.to_string(),
+        ImportError::Storage(e) => return format!("{}: {e}", i18n.t(T::SaveError)),
+    };
+    format!("{} {reason}", i18n.t(T::BundleRejected))
+}
+
+/// "red-avanzando-juntas-2026-11-22.juntas".
+fn file_name(network: &str, now: i64) -> String {
+    let slug: String = network
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let date = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    format!("red-{slug}-{date}.{}", bundle::EXTENSION)
+}
+
+/// The browser's `navigator.share` for `data`, when it says it can share it.
+fn web_share(data: &JsValue) -> Option<js_sys::Promise> {
+    let nav: JsValue = gloo_utils::window().navigator().into();
+    let get = |name: &str| {
+        js_sys::Reflect::get(&nav, &name.into()).ok()?.dyn_into::<js_sys::Function>().ok()
+    };
+    let (can_share, share) = (get("canShare")?, get("share")?);
+    if !can_share.call1(&nav, data).ok()?.is_truthy() {
+        return None;
+    }
+    share.call1(&nav, data).ok()?.dyn_into().ok()
+}
+
+fn share_data(file: &gloo_file::File, title: &str) -> JsValue {
+    let data = js_sys::Object::new();
+    let files = js_sys::Array::of1(AsRef::<web_sys::File>::as_ref(file));
+    let _ = js_sys::Reflect::set(&data, &"files".into(), &files);
+    let _ = js_sys::Reflect::set(&data, &"title".into(), &title.into());
+    data.into()
+}
+
+/// Whether this browser shares files of our type (Chrome's allow-list leaves most out).
+fn can_share_files() -> bool {
+    let nav: JsValue = gloo_utils::window().navigator().into();
+    let probe = gloo_file::File::new_with_options::<&[u8]>("x.juntas", &[], Some(MIME), None);
+    js_sys::Reflect::get(&nav, &"canShare".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&nav, &share_data(&probe, "")).ok())
+        .is_some_and(|v| v.is_truthy())
+}
+
+/// The network page's "Compartir archivo" panel: download, share, import.
+#[component]
+pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl IntoView {
+    let repo = StoredValue::new_local(use_repo());
+    let error = RwSignal::new(None::<String>);
+    let shareable = can_share_files();
+    let export = move |share: bool| {
+        let repo = repo.get_value();
+        error.set(None);
+        spawn_local(async move {
+            let bytes = match repo.export_bundle(id).await {
+                Ok(b) => b,
+                Err(e) => return error.set(Some(e)),
+            };
+            let name = file_name(&name.get_untracked(), now_ms());
+            if share {
+                let file =
+                    gloo_file::File::new_with_options(&name, bytes.as_slice(), Some(MIME), None);
+                if let Some(p) = web_share(&share_data(&file, &name)) {
+                    // A cancelled share is the person's choice, not an error.
+                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                    return;
+                }
+            }
+            crate::download::bytes(&name, MIME, &bytes);
+        });
+    };
+    view! {
+        <details class="share-file" data-testid="share-file">
+            <summary>{tr(T::ShareFile)}</summary>
+            <p class="muted">{tr(T::ShareFileHint)}</p>
+            <div class="row">
+                <button class="secondary" data-testid="bundle-download" on:click=move |_| export(false)>
+                    {tr(T::DownloadBundle)}
+                </button>
+                <Show when=move || shareable>
+                    <button class="secondary" data-testid="bundle-share" on:click=move |_| export(true)>
+                        {tr(T::ShareBundle)}
+                    </button>
+                </Show>
+            </div>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+            <ImportBundle expected=Some(id) on_imported=|_| () />
+        </details>
+    }
+}
+
+/// "Importar archivo": picks a bundle, refuses it whole or merges it. With `expected`, only
+/// that network's file is taken.
+#[component]
+pub fn ImportBundle(
+    expected: Option<DocumentId>,
+    #[prop(into)] on_imported: Callback<Imported>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let repo = StoredValue::new_local(use_repo());
+    let node = StoredValue::new_local(use_sync().node());
+    let result = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let on_change = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        // Let the same file be picked again (after fixing it, say).
+        input.set_value("");
+        let file = gloo_file::File::from(file);
+        if file.size() > bundle::MAX_BYTES as u64 {
+            let e = BundleError::TooLarge { size: file.size() as usize, max: bundle::MAX_BYTES };
+            result.set(Some(Err(explain(i18n, &ImportError::Bundle(e)))));
+            return;
+        }
+        let (repo, node): (_, Rc<_>) = (repo.get_value(), node.get_value());
+        busy.set(true);
+        result.set(None);
+        spawn_local(async move {
+            let outcome = match gloo_file::futures::read_as_bytes(&file).await {
+                Err(e) => Err(format!(
+                    "{} {} ({e})",
+                    i18n.t(T::BundleRejected),
+                    i18n.t(T::BundleReadFailed)
+                )),
+                Ok(bytes) => match repo.import_bundle(&bytes, expected).await {
+                    Err(e) => Err(explain(i18n, &e)),
+                    Ok(imported) => {
+                        let remembered =
+                            local::remember_network(&imported.network.to_string(), &imported.name);
+                        node.imported(&imported.changed);
+                        let text = if imported.changed.is_empty() {
+                            T::BundleNothingNew
+                        } else {
+                            T::BundleImported
+                        };
+                        on_imported.run(imported);
+                        remembered.map(|()| i18n.t(text).to_string())
+                    }
+                },
+            };
+            result.set(Some(outcome));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="import-bundle stack">
+            <label class="field">
+                <span class="field-label">{tr(T::ImportBundle)}</span>
+                <input
+                    type="file"
+                    accept=format!(".{},{MIME}", bundle::EXTENSION)
+                    data-testid="bundle-import"
+                    disabled=move || busy.get()
+                    on:change=on_change
+                />
+            </label>
+            {move || match result.get() {
+                Some(Ok(text)) => view! { <p class="ok" role="status" data-testid="bundle-result">{text}</p> }.into_any(),
+                Some(Err(text)) => view! { <p class="form-error" role="alert" data-testid="bundle-error">{text}</p> }.into_any(),
+                None => ().into_any(),
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_plain() {
+        // 2026-11-22 12:00 UTC
+        assert_eq!(
+            super::file_name("Avanzando Juntas / SLEP ñuble", 1_795_348_800_000),
+            "red-avanzando-juntas-slep-ñuble-2026-11-22.juntas"
+        );
+    }
+}
