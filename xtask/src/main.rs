@@ -222,7 +222,7 @@ fn test() -> Result<(), String> {
                     "browser journeys (Playwright + Chromium)",
                     Command::new("node")
                         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
-                        .arg("e2e/tests/")
+                        .args(["e2e/tests/", "e2e/interop/"])
                         .env("BASE_URL", format!("http://127.0.0.1:{port}"))
                         .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY),
                 );

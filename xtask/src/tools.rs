@@ -106,7 +106,9 @@ pub fn ensure_browser_tools() -> Result<(), String> {
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         )?;
     }
-    npm_ci("e2e")
+    npm_ci("e2e")?;
+    // The JS automerge-repo client the interop journeys run against juntas-server.
+    npm_ci("e2e/interop")
 }
 
 /// `npm ci` in `dir` unless its node_modules already match its package-lock.json.

@@ -2,4 +2,5 @@
 //! aggregate; entries that several people add concurrently live in maps keyed by id.
 
 pub mod example;
+pub mod lenient;
 pub mod network;

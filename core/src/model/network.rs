@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use automerge::{AutoCommit, transaction::CommitOptions};
 use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
 
+use super::lenient;
+
 /// The schema this code writes. Documents with a higher version are refused, not mangled.
 pub const SCHEMA_VERSION: u64 = 1;
 /// The `kind` field of a network directory document.
@@ -14,12 +16,18 @@ pub const KIND: &str = "juntas/network";
 /// The whole directory, as plain data.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hydrate, Reconcile)]
 pub struct Network {
+    #[autosurgeon(hydrate = "lenient::string")]
     pub kind: String,
+    #[autosurgeon(hydrate = "lenient::u64")]
     pub schema_version: u64,
+    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
+    #[autosurgeon(hydrate = "lenient::string")]
     pub slep: String,
     /// Milliseconds since the Unix epoch, as given by the caller.
+    #[autosurgeon(hydrate = "lenient::i64")]
     pub created_at: i64,
+    #[autosurgeon(hydrate = "lenient::i64")]
     pub updated_at: i64,
     pub centres: BTreeMap<String, Centre>,
     pub members: BTreeMap<String, Member>,
@@ -29,16 +37,25 @@ pub struct Network {
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
 pub struct Centre {
+    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
     /// Rol Base de Datos, the Ministry's id of an establishment ("12345-6"); may be empty.
+    #[autosurgeon(hydrate = "lenient::string")]
     pub rbd: String,
+    #[autosurgeon(hydrate = "lenient::string")]
     pub commune: String,
     /// e.g. "Jardín infantil y sala cuna VTF".
+    #[autosurgeon(hydrate = "lenient::string")]
     pub kind: String,
+    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub enrolment: Option<u32>,
+    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub staff_total: Option<u32>,
+    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub educators: Option<u32>,
+    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub technicians: Option<u32>,
+    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub staff_on_leave: Option<u32>,
 }
 
@@ -72,14 +89,18 @@ impl Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
 pub struct Member {
+    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
+    #[autosurgeon(hydrate = "lenient::role")]
     pub role: Role,
     /// The member's centre (principals); None for SLEP staff and facilitators.
+    #[autosurgeon(hydrate = "lenient::opt_string")]
     pub centre_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
 pub struct Commission {
+    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
     /// Member ids as a set (map to `true`): concurrent additions of different members merge.
     pub members: BTreeMap<String, bool>,
