@@ -8,7 +8,7 @@
 //! reverse), and announced through [`SyncCtx::changed`] so open pages re-read it. Local changes
 //! go out from [`SyncNode::local_change`]. Sync state is persisted per (document, server
 //! storage id); tabs share this browser's storage, so their sessions start fresh and cheap.
-//! The transports live in [`server`] and [`tabs`].
+//! The transports live in [`server`](mod@server) and [`tabs`](mod@tabs).
 
 pub mod server;
 pub mod tabs;

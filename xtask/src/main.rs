@@ -17,7 +17,8 @@ use proc::{Tally, step};
 const USAGE: &str = "usage:
   cargo xtask run [--addr IP] [--port N] [--data DIR]   build the app and serve it (default http://127.0.0.1:8080, data in ./data)
   cargo xtask test                                      every check CI runs, ending with 'N passed, N failed'
-  cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)";
+  cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
+  cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +29,7 @@ fn main() {
         Some("test") => test(),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),
+            Some("sync") => bench_sync(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -234,6 +236,21 @@ fn test() -> Result<(), String> {
         tally.fail("browser journeys", "skipped: the app did not build");
     }
     tally.finish(started)
+}
+
+/// The sync benchmark (server/benches/sync.rs) against the built juntas-server and the JS
+/// automerge-repo sync server from e2e/interop.
+fn bench_sync() -> Result<(), String> {
+    tools::ensure_browser_tools()?;
+    build_server()?;
+    let root = std::env::current_dir().map_err(|e| e.to_string())?;
+    step(
+        "sync benchmark",
+        Command::new("cargo")
+            .args(["bench", "-p", "juntas-server", "--bench", "sync"])
+            .env("JUNTAS_BENCH_SERVER_BIN", root.join(server_binary()))
+            .env("JUNTAS_BENCH_JS", root.join("e2e/interop/js-sync-server.mjs")),
+    )
 }
 
 fn bench_size() -> Result<(), String> {

@@ -1,0 +1,543 @@
+//! `cargo xtask bench sync`: juntas-server and the JS automerge-repo sync server side by side
+//! under the same load, driven by the same client (core's session over a WebSocket).
+//!
+//! 1. Typists: N clients on one shared document, each committing an edit every
+//!    [`EDIT_EVERY`] (a typing burst coalesced into commits). Each edit stores the time it was
+//!    made; every other client that receives it records the remote latency. Reported: p50 /
+//!    p95 latency, edits/s made and deliveries/s observed, the server's peak RSS.
+//! 2. Reconnect: A and B share a document; A goes offline and both make 500 edits; A comes
+//!    back with its persisted sync state (and, for comparison, without it). Reported: bytes
+//!    both ways and the messages A sent (round trips) until both have everything.
+//!
+//! Environment: `JUNTAS_BENCH_SERVER_BIN` (the built juntas-server), `JUNTAS_BENCH_JS` (the
+//! JS server script), optional `JUNTAS_BENCH_SECONDS` (default 8) and
+//! `JUNTAS_BENCH_TYPISTS` (default "4,16,64").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
+use futures::{SinkExt, StreamExt};
+use juntas_core::DocumentId;
+use juntas_core::sync::message::{PeerId, StorageId};
+use juntas_core::sync::{Config, Incoming, Session};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{Message as Ws, client::IntoClientRequest};
+
+const KEY: &str = "bench-access-key-0123456789";
+const EDIT_EVERY: Duration = Duration::from_millis(200);
+const OFFLINE_EDITS: usize = 500;
+
+type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// A server under test, as a child process.
+struct Server {
+    name: &'static str,
+    child: Child,
+    addr: SocketAddr,
+    token: Option<String>,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Peak and current resident memory of the server process, in KiB.
+    fn memory(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+
+    fn url(&self) -> String {
+        match self.name {
+            "juntas-server" => format!("ws://{}/sync", self.addr),
+            _ => format!("ws://{}/", self.addr),
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_for_port(addr: SocketAddr) {
+    for _ in 0..200 {
+        if TcpStream::connect(addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on {addr}");
+}
+
+async fn start_juntas(bin: &PathBuf) -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let dist = data.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>bench</title>").unwrap();
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["--port", &port.to_string(), "--data"])
+        .arg(data.path().join("store"))
+        .arg("--dist")
+        .arg(&dist)
+        .env("JUNTAS_ACCESS_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for_port(addr).await;
+    let token = session_token(addr).await;
+    Server { name: "juntas-server", child, addr, token: Some(token), _data: data }
+}
+
+async fn start_js(script: &PathBuf) -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new("node")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(data.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("node");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for_port(addr).await;
+    Server { name: "JS sync server", child, addr, token: None, _data: data }
+}
+
+async fn session_token(addr: SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST /session HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{KEY}",
+        KEY.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let start = out.find("{\"token\":\"").expect("a token") + 10;
+    out[start..].split('"').next().unwrap().to_owned()
+}
+
+/// One client: core's session over a WebSocket, counting what it sends and receives.
+struct Client {
+    doc: AutoCommit,
+    session: Session,
+    ws: WsStream,
+    sent: (usize, usize),
+    received: (usize, usize),
+}
+
+impl Client {
+    async fn connect(server: &Server, name: &str, doc: AutoCommit) -> Client {
+        let mut req = server.url().into_client_request().unwrap();
+        if let Some(t) = &server.token {
+            req.headers_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+        let (session, join) = Session::dial(Config {
+            peer_id: PeerId(format!("{name}-{}", std::process::id())),
+            storage_id: Some(StorageId(format!("{name}-storage"))),
+            is_ephemeral: false,
+        });
+        let mut c = Client { doc, session, ws, sent: (0, 0), received: (0, 0) };
+        c.send(join).await;
+        loop {
+            let msg = c.next().await.expect("peer message");
+            if let Ok(Incoming::Ready { .. }) = c.session.receive(&msg) {
+                return c;
+            }
+        }
+    }
+
+    async fn send(&mut self, bytes: Vec<u8>) {
+        self.sent.0 += 1;
+        self.sent.1 += bytes.len();
+        self.ws.send(Ws::Binary(bytes.into())).await.expect("send");
+    }
+
+    async fn next(&mut self) -> Option<Vec<u8>> {
+        while let Some(frame) = self.ws.next().await {
+            match frame {
+                Ok(Ws::Binary(b)) => {
+                    self.received.0 += 1;
+                    self.received.1 += b.len();
+                    return Some(b.to_vec());
+                }
+                Ok(Ws::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+        None
+    }
+
+    async fn open(&mut self, id: DocumentId, saved: Option<&[u8]>) {
+        if let Some(m) = self.session.open_doc(id, &mut self.doc, saved) {
+            self.send(m).await;
+        }
+    }
+
+    /// Handles one incoming message; whether the document changed.
+    async fn handle(&mut self, msg: &[u8], now: u64) -> bool {
+        match self.session.receive(msg) {
+            Ok(Incoming::Sync { document_id, message, .. }) => {
+                let applied =
+                    self.session.apply(now, document_id, &mut self.doc, message).expect("apply");
+                if let Some(r) = applied.reply {
+                    self.send(r).await;
+                }
+                applied.changed
+            }
+            _ => false,
+        }
+    }
+
+    async fn push(&mut self, id: DocumentId, now: u64) {
+        if let Some(m) = self.session.update(now, id, &mut self.doc) {
+            self.send(m).await;
+        }
+    }
+
+    /// Exchanges messages until `done`, or gives up after `limit`.
+    async fn run_until(&mut self, limit: Duration, done: impl Fn(&mut Client) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(self) {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(Some(msg)) => {
+                    self.handle(&msg, 0).await;
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn synced(&mut self, id: DocumentId) -> bool {
+        self.session
+            .status(&id, &mut self.doc)
+            .is_some_and(|s| s.pending == 0 && s.last_synced_at.is_some())
+    }
+}
+
+fn int(doc: &AutoCommit, key: &str) -> Option<i64> {
+    match doc.get(ROOT, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Int(i) => Some(*i),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+struct Load {
+    typists: usize,
+    p50_ms: f64,
+    p95_ms: f64,
+    edits_per_s: f64,
+    deliveries_per_s: f64,
+    peak_rss_kib: u64,
+}
+
+/// N typists on one new document for `seconds`.
+async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
+    let id = DocumentId::from_bytes([round; 16]);
+    let mut seed = AutoCommit::new();
+    seed.put(ROOT, "title", "plan").unwrap();
+    seed.commit();
+    let mut owner = Client::connect(server, "owner", seed).await;
+    owner.open(id, None).await;
+    assert!(owner.run_until(Duration::from_secs(20), |c| c.synced(id)).await, "upload");
+
+    let base = Instant::now();
+    let window = Duration::from_secs(seconds);
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let mut c = Client::connect(server, &format!("typist{i}"), AutoCommit::new()).await;
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            c.open(id, None).await;
+            assert!(
+                c.run_until(Duration::from_secs(60), |c| c
+                    .doc
+                    .get(ROOT, "title")
+                    .ok()
+                    .flatten()
+                    .is_some())
+                    .await,
+                "typist {i} got the document"
+            );
+            barrier.wait().await;
+            let start = tokio::time::Instant::now();
+            let end = start + window;
+            let offset = EDIT_EVERY.mul_f64(i as f64 / n as f64);
+            let mut tick = tokio::time::interval_at(start + offset, EDIT_EVERY);
+            let mut last_seen = vec![0i64; n];
+            let (mut latencies, mut edits) = (Vec::new(), 0usize);
+            let key = format!("t{i}");
+            loop {
+                tokio::select! {
+                    _ = tick.tick(), if tokio::time::Instant::now() < end => {
+                        let t = base.elapsed().as_micros() as i64;
+                        c.doc.put(ROOT, key.as_str(), t).unwrap();
+                        c.doc.commit();
+                        edits += 1;
+                        c.push(id, 0).await;
+                    }
+                    msg = c.next() => {
+                        let Some(msg) = msg else { break };
+                        if c.handle(&msg, 0).await {
+                            let now = base.elapsed().as_micros() as i64;
+                            for (j, seen) in last_seen.iter_mut().enumerate() {
+                                if j == i { continue; }
+                                if let Some(t) = int(&c.doc, &format!("t{j}")) && t > *seen {
+                                    *seen = t;
+                                    if now < (end - start).as_micros() as i64 + t {
+                                        latencies.push(now - t);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ = tokio::time::sleep_until(end + Duration::from_secs(2)) => break,
+                }
+            }
+            (latencies, edits)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut edits = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        edits += e;
+    }
+    all.sort_unstable();
+    let pct = |p: f64| {
+        if all.is_empty() {
+            f64::NAN
+        } else {
+            all[((all.len() - 1) as f64 * p) as usize] as f64 / 1000.0
+        }
+    };
+    Load {
+        typists: n,
+        p50_ms: pct(0.5),
+        p95_ms: pct(0.95),
+        edits_per_s: edits as f64 / seconds as f64,
+        deliveries_per_s: all.len() as f64 / seconds as f64,
+        peak_rss_kib: server.memory().0,
+    }
+}
+
+struct Reconnect {
+    with_state: bool,
+    converged: bool,
+    messages_sent: usize,
+    messages_received: usize,
+    bytes_sent: usize,
+    bytes_received: usize,
+}
+
+/// A and B share a document; A is offline for 500 edits on each side, then reconnects.
+async fn reconnect(server: &Server, round: u8, with_state: bool) -> Reconnect {
+    let id = DocumentId::from_bytes([round; 16]);
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "title", "plan").unwrap();
+    doc.commit();
+    let mut a = Client::connect(server, "a", doc).await;
+    a.open(id, None).await;
+    assert!(a.run_until(Duration::from_secs(20), |c| c.synced(id)).await);
+    let mut b = Client::connect(server, "b", AutoCommit::new()).await;
+    b.open(id, None).await;
+    assert!(
+        b.run_until(Duration::from_secs(20), |c| c.doc.get(ROOT, "title").ok().flatten().is_some())
+            .await
+    );
+    let _ = b.run_until(Duration::from_millis(300), |_| false).await;
+
+    let saved = a.session.sync_state(&id);
+    let mut a_doc = std::mem::take(&mut a.doc);
+    drop(a);
+    for k in 0..OFFLINE_EDITS {
+        a_doc.put(ROOT, format!("a{k}"), k as i64).unwrap();
+        a_doc.commit();
+        b.doc.put(ROOT, format!("b{k}"), k as i64).unwrap();
+        b.doc.commit();
+        b.push(id, 0).await;
+    }
+    assert!(
+        b.run_until(Duration::from_secs(30), |c| c.synced(id)).await,
+        "B's edits reached the server"
+    );
+
+    let mut a = Client::connect(server, "a", a_doc).await;
+    let (sent0, received0) = (a.sent, a.received);
+    a.open(id, if with_state { saved.as_deref() } else { None }).await;
+    let last_b = format!("b{}", OFFLINE_EDITS - 1);
+    let converged = a
+        .run_until(Duration::from_secs(30), |c| int(&c.doc, &last_b).is_some() && c.synced(id))
+        .await;
+    Reconnect {
+        with_state,
+        converged,
+        messages_sent: a.sent.0 - sent0.0,
+        messages_received: a.received.0 - received0.0,
+        bytes_sent: a.sent.1 - sent0.1,
+        bytes_received: a.received.1 - received0.1,
+    }
+}
+
+/// The largest message a first download of a big document needs: a plan-sized text with
+/// `changes` typed edits, synced into an empty peer; the biggest wire message seen.
+fn largest_first_sync(changes: usize) -> (usize, usize) {
+    use automerge::sync::{State, SyncDoc};
+    let mut big = AutoCommit::new();
+    let text = big.put_object(ROOT, "text", automerge::ObjType::Text).unwrap();
+    let words = "La comisión acordó que cada jardín revisa su protocolo sanitario antes de marzo. ";
+    for k in 0..changes {
+        let at = big.length(&text);
+        let c = words.as_bytes()[k % words.len()] as char;
+        big.splice_text(&text, at, 0, &c.to_string()).unwrap();
+        big.commit();
+    }
+    let mut empty = AutoCommit::new();
+    let (mut s1, mut s2) = (State::new(), State::new());
+    let mut largest = 0;
+    for _ in 0..10 {
+        let m1 = big.sync().generate_sync_message(&mut s1);
+        if let Some(m) = m1.clone() {
+            largest = largest.max(m.clone().encode().len());
+            empty.sync().receive_sync_message(&mut s2, m).unwrap();
+        }
+        let m2 = empty.sync().generate_sync_message(&mut s2);
+        if let Some(m) = m2.clone() {
+            largest = largest.max(m.clone().encode().len());
+            big.sync().receive_sync_message(&mut s1, m).unwrap();
+        }
+        if m1.is_none() && m2.is_none() {
+            break;
+        }
+    }
+    assert_eq!(empty.get_heads(), big.get_heads());
+    (largest, big.save().len())
+}
+
+fn env_path(name: &str) -> PathBuf {
+    PathBuf::from(
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set (run `cargo xtask bench sync`)")),
+    )
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let bin = env_path("JUNTAS_BENCH_SERVER_BIN");
+    let js = env_path("JUNTAS_BENCH_JS");
+    let seconds: u64 =
+        std::env::var("JUNTAS_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
+    let counts: Vec<usize> = std::env::var("JUNTAS_BENCH_TYPISTS")
+        .unwrap_or_else(|_| "4,16,64".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+
+    for changes in [20_000, 200_000] {
+        let (largest, saved) = largest_first_sync(changes);
+        println!(
+            "largest message to download a text of {changes} typed changes: {largest} B (saved document {saved} B); the 16 MiB /sync limit is {:.0}× that",
+            16.0 * 1024.0 * 1024.0 / largest as f64
+        );
+    }
+    println!(
+        "sync benchmark: one shared document, a commit every {} ms per typist, {seconds} s per run",
+        EDIT_EVERY.as_millis()
+    );
+    let mut loads: Vec<(&str, Load)> = Vec::new();
+    let mut reconnects: Vec<(&str, Reconnect)> = Vec::new();
+    for which in ["juntas-server", "JS sync server"] {
+        let server =
+            if which == "juntas-server" { start_juntas(&bin).await } else { start_js(&js).await };
+        for (round, with_state) in [(100u8, true), (101, false)] {
+            let r = reconnect(&server, round, with_state).await;
+            println!(
+                "{:>15} reconnect after {OFFLINE_EDITS}+{OFFLINE_EDITS} edits, {} saved state: {} · A sent {} messages ({} B), received {} ({} B)",
+                server.name,
+                if r.with_state { "with" } else { "without" },
+                if r.converged { "converged" } else { "DID NOT CONVERGE" },
+                r.messages_sent,
+                r.bytes_sent,
+                r.messages_received,
+                r.bytes_received
+            );
+            reconnects.push((server.name, r));
+        }
+        for (round, &n) in counts.iter().enumerate() {
+            let load = typists(&server, n, seconds, 10 + round as u8).await;
+            println!(
+                "{:>15} {:>3} typists: p50 {:>8.1} ms  p95 {:>8.1} ms  {:>6.1} edits/s  {:>7.1} deliveries/s  peak RSS {:>7} KiB",
+                server.name,
+                load.typists,
+                load.p50_ms,
+                load.p95_ms,
+                load.edits_per_s,
+                load.deliveries_per_s,
+                load.peak_rss_kib
+            );
+            loads.push((server.name, load));
+        }
+    }
+
+    println!("\nratios (juntas-server / JS sync server, same run):");
+    for &n in &counts {
+        let get =
+            |name: &str| loads.iter().find(|(s, l)| *s == name && l.typists == n).map(|(_, l)| l);
+        if let (Some(j), Some(s)) = (get("juntas-server"), get("JS sync server")) {
+            println!(
+                "  {n:>3} typists: p95 latency {:.2}×  deliveries/s {:.2}×  peak RSS {:.2}×",
+                j.p95_ms / s.p95_ms,
+                j.deliveries_per_s / s.deliveries_per_s,
+                j.peak_rss_kib as f64 / s.peak_rss_kib as f64
+            );
+        }
+    }
+    for with_state in [true, false] {
+        let get = |name: &str| {
+            reconnects
+                .iter()
+                .find(|(s, r)| *s == name && r.with_state == with_state)
+                .map(|(_, r)| r)
+        };
+        if let (Some(j), Some(s)) = (get("juntas-server"), get("JS sync server")) {
+            println!(
+                "  reconnect {} saved state: bytes {:.2}×  messages sent by A {} vs {}",
+                if with_state { "with" } else { "without" },
+                (j.bytes_sent + j.bytes_received) as f64 / (s.bytes_sent + s.bytes_received) as f64,
+                j.messages_sent,
+                s.messages_sent
+            );
+        }
+    }
+}
