@@ -66,12 +66,27 @@ impl Server {
         (field("VmHWM:"), field("VmRSS:"))
     }
 
+    /// CPU time the server process has used so far (user + system), in seconds.
+    fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&self.child.id().to_string())
+    }
+
     fn url(&self) -> String {
         match self.name {
             "juntas-server" => format!("ws://{}/sync", self.addr),
             _ => format!("ws://{}/", self.addr),
         }
     }
+}
+
+/// CPU time process `pid` ("self" for this one) has used so far, user + system, in seconds.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<i64> = rest.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    // `state` (a letter) is skipped by the parse filter: utime/stime are f[10], f[11].
+    f.get(10).zip(f.get(11)).map(|(u, s)| (u + s) as f64 / 100.0).unwrap_or(0.0)
 }
 
 fn free_port() -> u16 {
@@ -255,6 +270,10 @@ struct Load {
     edits_per_s: f64,
     deliveries_per_s: f64,
     peak_rss_kib: u64,
+    /// Share of one core the server used during the run.
+    server_cpu: f64,
+    /// Share of one core the load generator (all typists, this process) used.
+    clients_cpu: f64,
 }
 
 /// N typists on one new document for `seconds`.
@@ -268,6 +287,8 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
     assert!(owner.run_until(Duration::from_secs(20), |c| c.synced(id)).await, "upload");
 
     let base = Instant::now();
+    let cpu_before = server.cpu_seconds();
+    let clients_before = cpu_seconds("self");
     let window = Duration::from_secs(seconds);
     let barrier = Arc::new(tokio::sync::Barrier::new(n));
     let mut tasks = Vec::new();
@@ -346,6 +367,8 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
         edits_per_s: edits as f64 / seconds as f64,
         deliveries_per_s: all.len() as f64 / seconds as f64,
         peak_rss_kib: server.memory().0,
+        server_cpu: (server.cpu_seconds() - cpu_before) / base.elapsed().as_secs_f64(),
+        clients_cpu: (cpu_seconds("self") - clients_before) / base.elapsed().as_secs_f64(),
     }
 }
 
@@ -497,14 +520,16 @@ async fn main() {
         for (round, &n) in counts.iter().enumerate() {
             let load = typists(&server, n, seconds, 10 + round as u8).await;
             println!(
-                "{:>15} {:>3} typists: p50 {:>8.1} ms  p95 {:>8.1} ms  {:>6.1} edits/s  {:>7.1} deliveries/s  peak RSS {:>7} KiB",
+                "{:>15} {:>3} typists: p50 {:>8.1} ms  p95 {:>8.1} ms  {:>6.1} edits/s  {:>7.1} deliveries/s  peak RSS {:>7} KiB  server CPU {:>4.0} %  clients CPU {:>4.0} %",
                 server.name,
                 load.typists,
                 load.p50_ms,
                 load.p95_ms,
                 load.edits_per_s,
                 load.deliveries_per_s,
-                load.peak_rss_kib
+                load.peak_rss_kib,
+                load.server_cpu * 100.0,
+                load.clients_cpu * 100.0
             );
             loads.push((server.name, load));
         }
