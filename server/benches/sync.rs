@@ -2,7 +2,7 @@
 //! under the same load, driven by the same client (core's session over a WebSocket).
 //!
 //! 1. Typists: N clients on one shared document, each committing an edit every
-//!    [`EDIT_EVERY`] (a typing burst coalesced into commits). Each edit stores the time it was
+//!    [`EDIT_EVERY_MS`] ms (a typing burst coalesced into commits; `JUNTAS_BENCH_COMMIT_MS`). Each edit stores the time it was
 //!    made; every other client that receives it records the remote latency. Reported: p50 /
 //!    p95 latency, edits/s made and deliveries/s observed, the server's peak RSS.
 //! 2. Reconnect: A and B share a document; A goes offline and both make 500 edits; A comes
@@ -29,7 +29,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Message as Ws, client::IntoClientRequest};
 
 const KEY: &str = "bench-access-key-0123456789";
-const EDIT_EVERY: Duration = Duration::from_millis(200);
+/// How often each typist commits, unless `JUNTAS_BENCH_COMMIT_MS` says otherwise.
+const EDIT_EVERY_MS: u64 = 200;
 const OFFLINE_EDITS: usize = 500;
 
 type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
@@ -310,8 +311,8 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
             barrier.wait().await;
             let start = tokio::time::Instant::now();
             let end = start + window;
-            let offset = EDIT_EVERY.mul_f64(i as f64 / n as f64);
-            let mut tick = tokio::time::interval_at(start + offset, EDIT_EVERY);
+            let offset = edit_every().mul_f64(i as f64 / n as f64);
+            let mut tick = tokio::time::interval_at(start + offset, edit_every());
             let mut last_seen = vec![0i64; n];
             let (mut latencies, mut edits) = (Vec::new(), 0usize);
             let key = format!("t{i}");
@@ -465,6 +466,11 @@ fn largest_first_sync(changes: usize) -> (usize, usize) {
     (largest, big.save().len())
 }
 
+fn edit_every() -> Duration {
+    let ms = std::env::var("JUNTAS_BENCH_COMMIT_MS").ok().and_then(|s| s.parse().ok());
+    Duration::from_millis(ms.unwrap_or(EDIT_EVERY_MS))
+}
+
 fn env_path(name: &str) -> PathBuf {
     PathBuf::from(
         std::env::var(name)
@@ -496,7 +502,7 @@ async fn main() {
     }
     println!(
         "sync benchmark: one shared document, a commit every {} ms per typist, {seconds} s per run",
-        EDIT_EVERY.as_millis()
+        edit_every().as_millis()
     );
     let mut loads: Vec<(&str, Load)> = Vec::new();
     let mut reconnects: Vec<(&str, Reconnect)> = Vec::new();
