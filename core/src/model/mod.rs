@@ -4,3 +4,4 @@
 pub mod example;
 pub mod lenient;
 pub mod network;
+pub mod review;
