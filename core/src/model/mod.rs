@@ -4,4 +4,5 @@
 pub mod example;
 pub mod lenient;
 pub mod network;
+pub mod plan;
 pub mod review;

@@ -1,0 +1,454 @@
+//! The network's common operating plan (plan de funcionamiento): one Automerge document per
+//! network and year, its sections built from the template, each with a collaborative `Text`
+//! body, an owning commission and a status (en redacción → lista para revisión → acordada).
+//!
+//! Bodies are edited by splices (character-level merge: two people writing in the same
+//! paragraph, online or offline, keep both texts). Positions are Unicode code points, the
+//! encoding this crate's Automerge uses. Status and commission are scalars: when two people
+//! set them concurrently Automerge keeps one value on every replica, and [`read`] reports the
+//! other in [`Section::conflicts`] so the UI can say there were two values and which is kept.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+pub const KIND: &str = "juntas/plan-common";
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Who writes a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Written once by the owning commission for all centres (común).
+    Common,
+    /// Each centre writes its own (por centro).
+    PerCentre,
+    /// Common text plus a per-centre addendum (común con ajuste local).
+    CommonWithLocal,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Common => "comun",
+            Scope::PerCentre => "por-centro",
+            Scope::CommonWithLocal => "comun-con-ajuste",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        [Scope::Common, Scope::PerCentre, Scope::CommonWithLocal]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// Whether the common plan holds text for it.
+    pub fn has_common_text(self) -> bool {
+        !matches!(self, Scope::PerCentre)
+    }
+}
+
+/// A common section's progress in its commission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Status {
+    #[default]
+    Drafting,
+    ReadyForReview,
+    Agreed,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Drafting, Status::ReadyForReview, Status::Agreed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Drafting => "en-redaccion",
+            Status::ReadyForReview => "lista-para-revision",
+            Status::Agreed => "acordada",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A section of the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionDef {
+    pub id: String,
+    /// "1.1"
+    pub code: String,
+    pub title: String,
+    /// What to write, shown above the text.
+    pub prompt: String,
+    pub scope: Scope,
+    pub required: bool,
+}
+
+fn def(id: &str, code: &str, title: &str, prompt: &str, scope: Scope) -> SectionDef {
+    SectionDef {
+        id: id.into(),
+        code: code.into(),
+        title: title.into(),
+        prompt: prompt.into(),
+        scope,
+        required: true,
+    }
+}
+
+/// The built-in template: the 2021 MINEDUC operating-plan form for early-childhood education.
+pub fn template() -> Vec<SectionDef> {
+    use Scope::*;
+    vec![
+        def(
+            "1.1",
+            "1.1",
+            "Limpieza y desinfección de salas y otros espacios",
+            "Describa las rutinas de limpieza y desinfección: área, detalle, horarios y responsables.",
+            CommonWithLocal,
+        ),
+        def(
+            "1.2",
+            "1.2",
+            "Medidas de higiene y protección personal",
+            "Describa las medidas de higiene y los elementos de protección para niños, niñas y equipo.",
+            Common,
+        ),
+        def(
+            "1.3",
+            "1.3",
+            "Rutinas de ingreso y salida",
+            "Describa cómo se organiza el ingreso y la salida del jardín.",
+            CommonWithLocal,
+        ),
+        def(
+            "1.4",
+            "1.4",
+            "Recreos y uso de patios",
+            "Describa la organización de los tiempos en patio.",
+            CommonWithLocal,
+        ),
+        def("1.5", "1.5", "Uso de baños", "Describa las rutinas de uso de baños y mudas.", Common),
+        def(
+            "1.6",
+            "1.6",
+            "Otras medidas sanitarias",
+            "Otras medidas del protocolo sanitario.",
+            Common,
+        ),
+        def(
+            "2",
+            "2",
+            "Protocolos ante casos sospechosos o confirmados y alimentación",
+            "Describa qué se hace ante un caso sospechoso o confirmado y cómo se organiza la alimentación.",
+            Common,
+        ),
+        def(
+            "3",
+            "3",
+            "Organización de la jornada y aforos",
+            "Niveles o salas, metros cuadrados, aforo y horarios de ingreso y salida de su jardín.",
+            PerCentre,
+        ),
+        def(
+            "4",
+            "4",
+            "Comunicación con las familias",
+            "Describa cómo y cuándo se informa a las familias.",
+            Common,
+        ),
+        def(
+            "5",
+            "5",
+            "Inducción al equipo",
+            "Describa la inducción del equipo en las medidas del plan.",
+            Common,
+        ),
+        def(
+            "6",
+            "6",
+            "Apoyo socioemocional",
+            "Describa las acciones de apoyo socioemocional para niños, niñas, familias y equipo.",
+            Common,
+        ),
+        def(
+            "7",
+            "7",
+            "Educación remota",
+            "Describa cómo se acompaña a quienes no asisten presencialmente.",
+            CommonWithLocal,
+        ),
+    ]
+}
+
+/// A non-text field that two people set at the same time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub field: &'static str,
+    /// The value every replica keeps.
+    pub kept: String,
+    /// The values that lost.
+    pub others: Vec<String>,
+}
+
+/// A section as plain data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub def: SectionDef,
+    pub order: String,
+    pub commission: Option<String>,
+    pub status: Status,
+    pub body: String,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The common plan as plain data, sections in template order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommonPlan {
+    pub network_id: String,
+    pub year: i64,
+    pub updated_at: i64,
+    pub sections: Vec<Section>,
+}
+
+impl CommonPlan {
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.def.id == id)
+    }
+}
+
+/// Why a plan command was refused or the document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("there is no section {0}")]
+    UnknownSection(String),
+    #[error("section {0} is written by each centre, not in the common plan")]
+    NotCommon(String),
+    #[error("position {at} is past the end of the text ({len} characters)")]
+    OutOfRange { at: usize, len: usize },
+    #[error("this is not a common plan (kind {0:?})")]
+    WrongKind(String),
+    #[error("this plan was written by a newer Juntas (schema {0}); update the app")]
+    NewerSchema(u64),
+    #[error("the plan does not have the expected shape: {0}")]
+    Shape(String),
+    #[error("automerge refused the change: {0}")]
+    Automerge(String),
+}
+
+fn am(e: automerge::AutomergeError) -> PlanError {
+    PlanError::Automerge(e.to_string())
+}
+
+fn commit(doc: &mut AutoCommit, now: i64, message: &str) {
+    doc.commit_with(CommitOptions::default().with_time(now / 1000).with_message(message));
+}
+
+/// Writes a new common plan into an empty document from `defs` and commits it.
+pub fn create(
+    doc: &mut AutoCommit,
+    network_id: &str,
+    year: i64,
+    defs: &[SectionDef],
+    now: i64,
+) -> Result<(), PlanError> {
+    doc.put(ROOT, "kind", KIND).map_err(am)?;
+    doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(am)?;
+    doc.put(ROOT, "network_id", network_id).map_err(am)?;
+    doc.put(ROOT, "year", year).map_err(am)?;
+    doc.put(ROOT, "updated_at", now).map_err(am)?;
+    let sections = doc.put_object(ROOT, "sections", ObjType::Map).map_err(am)?;
+    for (i, d) in defs.iter().enumerate() {
+        let s = doc.put_object(&sections, d.id.as_str(), ObjType::Map).map_err(am)?;
+        doc.put(&s, "code", d.code.as_str()).map_err(am)?;
+        doc.put(&s, "title", d.title.as_str()).map_err(am)?;
+        doc.put(&s, "prompt", d.prompt.as_str()).map_err(am)?;
+        doc.put(&s, "scope", d.scope.as_str()).map_err(am)?;
+        doc.put(&s, "required", d.required).map_err(am)?;
+        doc.put(&s, "order", format!("{:04}", (i + 1) * 10)).map_err(am)?;
+        doc.put(&s, "status", Status::Drafting.as_str()).map_err(am)?;
+        doc.put(&s, "commission", ScalarValue::Null).map_err(am)?;
+        if d.scope.has_common_text() {
+            doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+        }
+    }
+    commit(doc, now, "crear plan");
+    Ok(())
+}
+
+fn section_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, PlanError> {
+    let sections = match doc.get(ROOT, "sections").map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Err(PlanError::Shape("no sections".into())),
+    };
+    match doc.get(&sections, id).map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => Ok(o),
+        _ => Err(PlanError::UnknownSection(id.into())),
+    }
+}
+
+fn body_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, PlanError> {
+    let s = section_obj(doc, id)?;
+    match doc.get(&s, "body").map_err(am)? {
+        Some((Value::Object(ObjType::Text), o)) => Ok(o),
+        _ => Err(PlanError::NotCommon(id.into())),
+    }
+}
+
+/// Replaces `delete` characters at `at` in a section's body with `insert`, and commits.
+pub fn splice(
+    doc: &mut AutoCommit,
+    section: &str,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    now: i64,
+) -> Result<(), PlanError> {
+    let body = body_obj(doc, section)?;
+    let len = doc.length(&body);
+    if at + delete > len {
+        return Err(PlanError::OutOfRange { at: at + delete, len });
+    }
+    doc.splice_text(&body, at, delete as isize, insert).map_err(am)?;
+    doc.put(ROOT, "updated_at", now).map_err(am)?;
+    commit(doc, now, &format!("editar {section}"));
+    Ok(())
+}
+
+/// Sets a section's status.
+pub fn set_status(
+    doc: &mut AutoCommit,
+    section: &str,
+    status: Status,
+    now: i64,
+) -> Result<(), PlanError> {
+    let s = section_obj(doc, section)?;
+    doc.put(&s, "status", status.as_str()).map_err(am)?;
+    doc.put(ROOT, "updated_at", now).map_err(am)?;
+    commit(doc, now, &format!("estado {section}"));
+    Ok(())
+}
+
+/// Assigns a section to a commission (or to none).
+pub fn assign(
+    doc: &mut AutoCommit,
+    section: &str,
+    commission: Option<&str>,
+    now: i64,
+) -> Result<(), PlanError> {
+    let s = section_obj(doc, section)?;
+    match commission {
+        Some(c) => doc.put(&s, "commission", c),
+        None => doc.put(&s, "commission", ScalarValue::Null),
+    }
+    .map_err(am)?;
+    doc.put(ROOT, "updated_at", now).map_err(am)?;
+    commit(doc, now, &format!("comisión {section}"));
+    Ok(())
+}
+
+fn scalar_text(v: &Value<'_>) -> Option<String> {
+    match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            ScalarValue::Null => Some(String::new()),
+            other => Some(other.to_string()),
+        },
+        Value::Object(_) => None,
+    }
+}
+
+fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, PlanError> {
+    match doc.get(obj, key).map_err(am)? {
+        Some((Value::Object(ObjType::Text), o)) => doc.text(&o).map_err(am),
+        Some((v, _)) => {
+            scalar_text(&v).ok_or_else(|| PlanError::Shape(format!("{key} is an object")))
+        }
+        None => Err(PlanError::Shape(format!("{key} is missing"))),
+    }
+}
+
+fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, PlanError> {
+    match doc.get(obj, key).map_err(am)? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Int(i) => Ok(*i),
+            ScalarValue::Uint(u) => {
+                i64::try_from(*u).map_err(|_| PlanError::Shape(format!("{key} too large")))
+            }
+            ScalarValue::F64(f) if f.fract() == 0.0 => Ok(*f as i64),
+            _ => Err(PlanError::Shape(format!("{key} is not a number"))),
+        },
+        _ => Err(PlanError::Shape(format!("{key} is missing"))),
+    }
+}
+
+/// The winning value of a scalar field and the values that lost to it, if any.
+fn contested(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    field: &'static str,
+) -> Result<(String, Option<Conflict>), PlanError> {
+    let kept = string(doc, obj, field)?;
+    let all = doc.get_all(obj, field).map_err(am)?;
+    let mut values: Vec<String> = all.iter().filter_map(|(v, _)| scalar_text(v)).collect();
+    values.sort();
+    values.dedup();
+    values.retain(|v| *v != kept);
+    let conflict =
+        (!values.is_empty()).then(|| Conflict { field, kept: kept.clone(), others: values });
+    Ok((kept, conflict))
+}
+
+/// Reads the common plan, checking its kind and schema.
+pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
+    let kind = string(doc, &ROOT, "kind")?;
+    if kind != KIND {
+        return Err(PlanError::WrongKind(kind));
+    }
+    let version = int(doc, &ROOT, "schema_version")?;
+    if version as u64 > SCHEMA_VERSION {
+        return Err(PlanError::NewerSchema(version as u64));
+    }
+    let sections_obj = match doc.get(ROOT, "sections").map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Err(PlanError::Shape("no sections".into())),
+    };
+    let mut sections = Vec::new();
+    for id in doc.keys(&sections_obj).collect::<Vec<_>>() {
+        let s = section_obj(doc, &id)?;
+        let scope = string(doc, &s, "scope")?;
+        let scope =
+            Scope::parse(&scope).ok_or_else(|| PlanError::Shape(format!("scope {scope:?}")))?;
+        let required = match doc.get(&s, "required").map_err(am)? {
+            Some((Value::Scalar(v), _)) => v.as_bool() == Some(true),
+            _ => false,
+        };
+        let (status, status_conflict) = contested(doc, &s, "status")?;
+        let (commission, commission_conflict) = contested(doc, &s, "commission")?;
+        let body = match doc.get(&s, "body").map_err(am)? {
+            Some((Value::Object(ObjType::Text), o)) => doc.text(&o).map_err(am)?,
+            _ => String::new(),
+        };
+        sections.push(Section {
+            def: SectionDef {
+                code: string(doc, &s, "code")?,
+                title: string(doc, &s, "title")?,
+                prompt: string(doc, &s, "prompt")?,
+                scope,
+                required,
+                id,
+            },
+            order: string(doc, &s, "order")?,
+            commission: (!commission.is_empty()).then_some(commission),
+            status: Status::parse(&status).unwrap_or_default(),
+            body,
+            conflicts: [status_conflict, commission_conflict].into_iter().flatten().collect(),
+        });
+    }
+    sections.sort_by(|a, b| (&a.order, &a.def.id).cmp(&(&b.order, &b.def.id)));
+    Ok(CommonPlan {
+        network_id: string(doc, &ROOT, "network_id")?,
+        year: int(doc, &ROOT, "year")?,
+        updated_at: int(doc, &ROOT, "updated_at")?,
+        sections,
+    })
+}

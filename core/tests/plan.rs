@@ -1,0 +1,156 @@
+//! The common plan: built from the template, and two or three people writing the same section
+//! at once (same paragraph, overlapping deletes, one of them offline for 200 edits) end with
+//! the same text holding every surviving insertion; concurrent status changes are shown.
+
+use automerge::{ActorId, AutoCommit};
+use juntas_core::model::plan::{self, PlanError, Scope, Status};
+
+fn replica(name: &str, from: &mut AutoCommit) -> AutoCommit {
+    from.fork().with_actor(ActorId::from(name.as_bytes().to_vec()))
+}
+
+fn new_plan() -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(b"facilitador".to_vec()));
+    plan::create(&mut doc, "red-1", 2027, &plan::template(), 1_000).unwrap();
+    doc
+}
+
+fn body(doc: &AutoCommit, section: &str) -> String {
+    plan::read(doc).unwrap().section(section).unwrap().body.clone()
+}
+
+fn merge_all(docs: &mut [&mut AutoCommit]) {
+    for i in 0..docs.len() {
+        for j in 0..docs.len() {
+            if i != j {
+                let mut other = docs[j].fork();
+                docs[i].merge(&mut other).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_plan_from_the_template_has_every_section_in_order() {
+    let doc = new_plan();
+    let p = plan::read(&doc).unwrap();
+    assert_eq!((p.network_id.as_str(), p.year), ("red-1", 2027));
+    let codes: Vec<&str> = p.sections.iter().map(|s| s.def.code.as_str()).collect();
+    assert_eq!(codes, ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2", "3", "4", "5", "6", "7"]);
+    assert!(p.sections.iter().all(|s| s.status == Status::Drafting && s.commission.is_none()));
+    assert_eq!(p.section("3").unwrap().def.scope, Scope::PerCentre);
+    assert_eq!(p.section("1.1").unwrap().def.scope, Scope::CommonWithLocal);
+}
+
+#[test]
+fn commands_refuse_what_cannot_be_done() {
+    let mut doc = new_plan();
+    assert_eq!(
+        plan::splice(&mut doc, "9.9", 0, 0, "x", 2),
+        Err(PlanError::UnknownSection("9.9".into()))
+    );
+    assert_eq!(plan::splice(&mut doc, "3", 0, 0, "x", 2), Err(PlanError::NotCommon("3".into())));
+    assert_eq!(
+        plan::splice(&mut doc, "1.2", 5, 0, "x", 2),
+        Err(PlanError::OutOfRange { at: 5, len: 0 })
+    );
+    let mut not_a_plan = AutoCommit::new();
+    juntas_core::model::network::create(
+        &mut not_a_plan,
+        &juntas_core::model::network::Network::new("Red", "SLEP", 1),
+        1,
+    )
+    .unwrap();
+    assert!(matches!(plan::read(&not_a_plan), Err(PlanError::WrongKind(_))));
+}
+
+#[test]
+fn two_members_typing_in_the_same_paragraph_keep_both_texts() {
+    let mut base = new_plan();
+    plan::splice(&mut base, "1.2", 0, 0, "Lavado de manos al llegar.", 2_000).unwrap();
+    let mut ana = replica("ana", &mut base);
+    let mut berta = replica("berta", &mut base);
+    // Both insert inside the same sentence at the same moment.
+    plan::splice(&mut ana, "1.2", 15, 0, " con jabón", 3_000).unwrap();
+    plan::splice(&mut berta, "1.2", 15, 0, " y alcohol gel", 3_000).unwrap();
+    merge_all(&mut [&mut ana, &mut berta]);
+    let (a, b) = (body(&ana, "1.2"), body(&berta, "1.2"));
+    assert_eq!(a, b);
+    assert!(a.contains(" con jabón") && a.contains(" y alcohol gel"), "{a}");
+    assert!(a.starts_with("Lavado de manos") && a.ends_with("al llegar."), "{a}");
+}
+
+#[test]
+fn overlapping_deletes_remove_the_union_and_keep_insertions() {
+    let mut base = new_plan();
+    plan::splice(&mut base, "4", 0, 0, "uno dos tres cuatro", 2_000).unwrap();
+    let mut ana = replica("ana", &mut base);
+    let mut berta = replica("berta", &mut base);
+    plan::splice(&mut ana, "4", 4, 8, "", 3_000).unwrap(); // "dos tres"
+    plan::splice(&mut berta, "4", 8, 5, "TRES ", 3_000).unwrap(); // "tres " -> "TRES "
+    merge_all(&mut [&mut ana, &mut berta]);
+    let text = body(&ana, "4");
+    assert_eq!(text, body(&berta, "4"));
+    assert!(!text.contains("dos") && !text.contains("tres"), "{text}");
+    assert!(
+        text.contains("TRES") && text.starts_with("uno ") && text.ends_with("cuatro"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_offline_member_typing_200_edits_merges_with_two_online_ones() {
+    let mut base = new_plan();
+    plan::splice(&mut base, "6", 0, 0, "Acciones de apoyo.", 2_000).unwrap();
+    let mut offline = replica("offline", &mut base);
+    let mut ana = replica("ana", &mut base);
+    let mut berta = replica("berta", &mut base);
+    let typed =
+        "Se hará una pausa activa diaria con cada nivel y un taller mensual para las familias. ";
+    // Typed at the start of the section, one character per commit.
+    for (k, c) in typed.chars().cycle().take(200).enumerate() {
+        plan::splice(&mut offline, "6", k, 0, &c.to_string(), 3_000 + k as i64).unwrap();
+    }
+    for k in 0..20 {
+        let len = body(&ana, "6").chars().count();
+        plan::splice(&mut ana, "6", len, 0, &format!(" [ana {k}]"), 4_000 + k).unwrap();
+        plan::splice(&mut berta, "6", 0, 0, &format!("[berta {k}] "), 4_000 + k).unwrap();
+        merge_all(&mut [&mut ana, &mut berta]);
+    }
+    merge_all(&mut [&mut offline, &mut ana, &mut berta]);
+    let text = body(&offline, "6");
+    assert_eq!(text, body(&ana, "6"));
+    assert_eq!(text, body(&berta, "6"));
+    let typed200: String = typed.chars().cycle().take(200).collect();
+    assert!(text.contains(&typed200), "the offline text arrives whole and in order");
+    for k in 0..20 {
+        assert!(text.contains(&format!(" [ana {k}]")) && text.contains(&format!("[berta {k}] ")));
+    }
+    assert!(text.contains("Acciones de apoyo."));
+}
+
+#[test]
+fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
+    let mut base = new_plan();
+    let mut ana = replica("ana", &mut base);
+    let mut berta = replica("berta", &mut base);
+    plan::set_status(&mut ana, "1.2", Status::ReadyForReview, 2_000).unwrap();
+    plan::set_status(&mut berta, "1.2", Status::Agreed, 2_000).unwrap();
+    plan::assign(&mut ana, "1.2", Some("comision-sanitaria"), 2_000).unwrap();
+    merge_all(&mut [&mut ana, &mut berta]);
+    let (pa, pb) = (plan::read(&ana).unwrap(), plan::read(&berta).unwrap());
+    assert_eq!(pa, pb, "same on every replica");
+    let s = pa.section("1.2").unwrap();
+    assert_eq!(s.commission.as_deref(), Some("comision-sanitaria"), "an uncontested field merges");
+    assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
+    let c = &s.conflicts[0];
+    assert_eq!(c.field, "status");
+    assert_eq!(c.kept, s.status.as_str());
+    let mut both = vec![c.kept.clone(), c.others[0].clone()];
+    both.sort();
+    assert_eq!(both, ["acordada", "lista-para-revision"]);
+    // Someone decides: the conflict is gone everywhere.
+    plan::set_status(&mut berta, "1.2", Status::Agreed, 3_000).unwrap();
+    merge_all(&mut [&mut ana, &mut berta]);
+    assert!(plan::read(&ana).unwrap().section("1.2").unwrap().conflicts.is_empty());
+}
