@@ -154,3 +154,26 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
     merge_all(&mut [&mut ana, &mut berta]);
     assert!(plan::read(&ana).unwrap().section("1.2").unwrap().conflicts.is_empty());
 }
+
+#[test]
+fn what_changed_in_the_common_part_since_a_centre_adopted_it() {
+    use juntas_core::model::diff::Part;
+    let mut doc = new_plan();
+    plan::splice(&mut doc, "1.3", 0, 0, "Ingreso a las 8:30 por la puerta principal.", 2_000)
+        .unwrap();
+    let adopted = doc.get_heads();
+    assert!(plan::changes_between(&doc, &adopted, &adopted).unwrap().is_empty());
+    plan::splice(&mut doc, "1.3", 14, 4, "8:15", 3_000).unwrap();
+    plan::splice(&mut doc, "5", 0, 0, "Inducción el primer día.", 3_001).unwrap();
+    let now = doc.get_heads();
+    let changes = plan::changes_between(&doc, &adopted, &now).unwrap();
+    let ids: Vec<&str> = changes.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["1.3", "5"], "only changed sections, in plan order");
+    assert!(changes[0].1.contains(&Part::Removed("8:30".into())));
+    assert!(changes[0].1.contains(&Part::Added("8:15".into())));
+    assert_eq!(changes[1].1, vec![Part::Added("Inducción el primer día.".into())]);
+    assert_eq!(
+        plan::body_at(&doc, "1.3", &adopted).unwrap(),
+        "Ingreso a las 8:30 por la puerta principal."
+    );
+}

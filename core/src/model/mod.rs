@@ -1,6 +1,7 @@
 //! Typed views and commands over each kind of Juntas document. One Automerge document per
 //! aggregate; entries that several people add concurrently live in maps keyed by id.
 
+pub mod diff;
 pub mod example;
 pub mod lenient;
 pub mod network;

@@ -9,7 +9,9 @@
 //! other in [`Section::conflicts`] so the UI can say there were two values and which is kept.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use super::diff::{self, Part};
 
 pub const KIND: &str = "juntas/plan-common";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -451,4 +453,38 @@ pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
         updated_at: int(doc, &ROOT, "updated_at")?,
         sections,
     })
+}
+
+/// A section's body as it was at `heads` (empty if the section had no text then).
+pub fn body_at(doc: &AutoCommit, section: &str, heads: &[ChangeHash]) -> Result<String, PlanError> {
+    let sections = match doc.get_at(ROOT, "sections", heads).map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Ok(String::new()),
+    };
+    let s = match doc.get_at(&sections, section, heads).map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Ok(String::new()),
+    };
+    match doc.get_at(&s, "body", heads).map_err(am)? {
+        Some((Value::Object(ObjType::Text), o)) => doc.text_at(&o, heads).map_err(am),
+        _ => Ok(String::new()),
+    }
+}
+
+/// Every section whose body differs between two versions of the plan, in plan order, with
+/// its word-level difference ("hay cambios en la parte común", the SLEP's diff).
+pub fn changes_between(
+    doc: &AutoCommit,
+    from: &[ChangeHash],
+    to: &[ChangeHash],
+) -> Result<Vec<(String, Vec<Part>)>, PlanError> {
+    let mut out = Vec::new();
+    for section in read(doc)?.sections {
+        let id = section.def.id;
+        let parts = diff::words(&body_at(doc, &id, from)?, &body_at(doc, &id, to)?);
+        if diff::is_change(&parts) {
+            out.push((id, parts));
+        }
+    }
+    Ok(out)
 }

@@ -1,0 +1,61 @@
+//! Readable differences between two versions of a text, word by word: what changed in the
+//! common part since a centre adopted it, and what changed in a section between two
+//! deliveries to the SLEP.
+
+use similar::{ChangeTag, TextDiff};
+
+/// A run of words that is in both versions, only in the new one, or only in the old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Same(String),
+    Added(String),
+    Removed(String),
+}
+
+/// The word-level difference from `old` to `new`, adjacent runs of one kind joined.
+pub fn words(old: &str, new: &str) -> Vec<Part> {
+    let diff = TextDiff::from_words(old, new);
+    let mut parts: Vec<Part> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let text = change.value();
+        match (parts.last_mut(), change.tag()) {
+            (Some(Part::Same(s)), ChangeTag::Equal)
+            | (Some(Part::Added(s)), ChangeTag::Insert)
+            | (Some(Part::Removed(s)), ChangeTag::Delete) => s.push_str(text),
+            (_, ChangeTag::Equal) => parts.push(Part::Same(text.into())),
+            (_, ChangeTag::Insert) => parts.push(Part::Added(text.into())),
+            (_, ChangeTag::Delete) => parts.push(Part::Removed(text.into())),
+        }
+    }
+    parts
+}
+
+/// Whether a difference changes anything.
+pub fn is_change(parts: &[Part]) -> bool {
+    parts.iter().any(|p| !matches!(p, Part::Same(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_word_reads_as_removed_then_added() {
+        let parts = words(
+            "Ingreso a las 8:30 por la puerta principal.",
+            "Ingreso a las 8:15 por la puerta principal.",
+        );
+        assert_eq!(
+            parts,
+            vec![
+                Part::Same("Ingreso a las ".into()),
+                Part::Removed("8:30".into()),
+                Part::Added("8:15".into()),
+                Part::Same(" por la puerta principal.".into()),
+            ]
+        );
+        assert!(is_change(&parts));
+        assert!(!is_change(&words("igual", "igual")));
+        assert_eq!(words("", "nuevo texto"), vec![Part::Added("nuevo texto".into())]);
+    }
+}
