@@ -11,7 +11,10 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
+use autosurgeon::Prop;
+
 use super::diff::{self, Part};
+use super::lenient;
 
 pub const KIND: &str = "juntas/plan-common";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -359,28 +362,19 @@ fn scalar_text(v: &Value<'_>) -> Option<String> {
     }
 }
 
+fn shape(e: autosurgeon::HydrateError) -> PlanError {
+    PlanError::Shape(e.to_string())
+}
+
+/// A string field, written as a scalar or (by a JS peer) as Text; null or absent reads as "".
 fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, PlanError> {
-    match doc.get(obj, key).map_err(am)? {
-        Some((Value::Object(ObjType::Text), o)) => doc.text(&o).map_err(am),
-        Some((v, _)) => {
-            scalar_text(&v).ok_or_else(|| PlanError::Shape(format!("{key} is an object")))
-        }
-        None => Err(PlanError::Shape(format!("{key} is missing"))),
-    }
+    lenient::opt_string(doc, obj, Prop::Key(key.into()))
+        .map(Option::unwrap_or_default)
+        .map_err(shape)
 }
 
 fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, PlanError> {
-    match doc.get(obj, key).map_err(am)? {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Int(i) => Ok(*i),
-            ScalarValue::Uint(u) => {
-                i64::try_from(*u).map_err(|_| PlanError::Shape(format!("{key} too large")))
-            }
-            ScalarValue::F64(f) if f.fract() == 0.0 => Ok(*f as i64),
-            _ => Err(PlanError::Shape(format!("{key} is not a number"))),
-        },
-        _ => Err(PlanError::Shape(format!("{key} is missing"))),
-    }
+    lenient::i64(doc, obj, Prop::Key(key.into())).map_err(shape)
 }
 
 /// The winning value of a scalar field and the values that lost to it, if any.
