@@ -58,17 +58,20 @@ fn file_name(network: &str, now: i64) -> String {
     format!("red-{slug}-{date}.{}", bundle::EXTENSION)
 }
 
+/// Calls `navigator[name](data)` when the browser has that method (the Web Share API is not
+/// in web-sys' stable bindings).
+fn navigator_call(name: &str, data: &JsValue) -> Option<JsValue> {
+    let nav: JsValue = gloo_utils::window().navigator().into();
+    let f = js_sys::Reflect::get(&nav, &name.into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+    f.call1(&nav, data).ok()
+}
+
 /// The browser's `navigator.share` for `data`, when it says it can share it.
 fn web_share(data: &JsValue) -> Option<js_sys::Promise> {
-    let nav: JsValue = gloo_utils::window().navigator().into();
-    let get = |name: &str| {
-        js_sys::Reflect::get(&nav, &name.into()).ok()?.dyn_into::<js_sys::Function>().ok()
-    };
-    let (can_share, share) = (get("canShare")?, get("share")?);
-    if !can_share.call1(&nav, data).ok()?.is_truthy() {
+    if !navigator_call("canShare", data)?.is_truthy() {
         return None;
     }
-    share.call1(&nav, data).ok()?.dyn_into().ok()
+    navigator_call("share", data)?.dyn_into().ok()
 }
 
 fn share_data(file: &gloo_file::File, title: &str) -> JsValue {
@@ -81,13 +84,8 @@ fn share_data(file: &gloo_file::File, title: &str) -> JsValue {
 
 /// Whether this browser shares files of our type (Chrome's allow-list leaves most out).
 fn can_share_files() -> bool {
-    let nav: JsValue = gloo_utils::window().navigator().into();
     let probe = gloo_file::File::new_with_options::<&[u8]>("x.juntas", &[], Some(MIME), None);
-    js_sys::Reflect::get(&nav, &"canShare".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call1(&nav, &share_data(&probe, "")).ok())
-        .is_some_and(|v| v.is_truthy())
+    navigator_call("canShare", &share_data(&probe, "")).is_some_and(|v| v.is_truthy())
 }
 
 /// The network page's "Compartir archivo" panel: download, share, import.

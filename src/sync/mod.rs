@@ -280,7 +280,11 @@ impl SyncNode {
     /// Recomputes how `id` stands with the server (also offline, from the persisted state).
     pub async fn refresh_status(&self, id: DocumentId) {
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
-        let saved = match self.server_storage() {
+        // The live session knows; the persisted state is read only when there is none (this
+        // runs after every merged message, so no IndexedDB read on that path).
+        let live_session =
+            self.conns.borrow().get(&Peer::Server).is_some_and(|c| c.session.is_open(&id));
+        let saved = match self.server_storage().filter(|_| !live_session) {
             Some(s) => store::load_sync_state(self.repo.storage(), &id, &s).await.ok().flatten(),
             None => None,
         };

@@ -98,7 +98,7 @@ impl fmt::Display for PlanState {
     }
 }
 
-/// Whether `action` may follow in `state`; `heads` are the plan's current heads.
+/// Whether `action` may follow in `state`, given the heads of the last delivery.
 fn check(
     state: PlanState,
     last_delivered: Option<&[String]>,
@@ -127,11 +127,7 @@ pub fn fold(events: &[Event]) -> Review {
     let mut review =
         Review { state: PlanState::Draft, submissions: Vec::new(), set_aside: Vec::new() };
     for event in sorted {
-        let last = review.submissions.last().and_then(|e| match &e.action {
-            Action::Deliver { heads } => Some(heads.as_slice()),
-            _ => None,
-        });
-        match check(review.state, last, &event.action, &event.note) {
+        match review.allows(&event.action, &event.note) {
             Ok(next) => {
                 review.state = next;
                 if matches!(event.action, Action::Deliver { .. }) {
@@ -148,11 +144,7 @@ impl Review {
     /// Checks `action` against the current state before it is logged (commands call this, so
     /// one person alone never logs an illegal event).
     pub fn allows(&self, action: &Action, note: &str) -> Result<PlanState, ReviewError> {
-        let last = self.submissions.last().and_then(|e| match &e.action {
-            Action::Deliver { heads } => Some(heads.as_slice()),
-            _ => None,
-        });
-        check(self.state, last, action, note)
+        check(self.state, self.delivered_heads(), action, note)
     }
 
     /// The heads of the last delivery: the version the SLEP reviews.
