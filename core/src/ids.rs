@@ -22,6 +22,23 @@ impl DocumentId {
         Self(bytes)
     }
 
+    /// The id of a document every device must agree on without talking (the plan of a year,
+    /// a centre's plan): the first 16 bytes of SHA-256 over `parts`, each length-prefixed.
+    /// Two devices creating "the 2026 plan" offline thus create the same document.
+    pub fn derived(parts: &[&str]) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"juntas/derived-id/1");
+        for p in parts {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p.as_bytes());
+        }
+        let digest = h.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self(bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }

@@ -3,6 +3,7 @@
 //! the same text holding every surviving insertion; concurrent status changes are shown.
 
 use automerge::{ActorId, AutoCommit};
+use juntas_core::model::history::Stamp;
 use juntas_core::model::plan::{self, PlanError, Scope, Status};
 
 fn replica(name: &str, from: &mut AutoCommit) -> AutoCommit {
@@ -11,7 +12,7 @@ fn replica(name: &str, from: &mut AutoCommit) -> AutoCommit {
 
 fn new_plan() -> AutoCommit {
     let mut doc = AutoCommit::new().with_actor(ActorId::from(b"facilitador".to_vec()));
-    plan::create(&mut doc, "red-1", 2027, &plan::template(), 1_000).unwrap();
+    plan::create(&mut doc, "red-1", 2027, &plan::template(), &Stamp::new("m", 1_000)).unwrap();
     doc
 }
 
@@ -46,12 +47,15 @@ fn a_plan_from_the_template_has_every_section_in_order() {
 fn commands_refuse_what_cannot_be_done() {
     let mut doc = new_plan();
     assert_eq!(
-        plan::splice(&mut doc, "9.9", 0, 0, "x", 2),
+        plan::splice(&mut doc, "9.9", 0, 0, "x", &Stamp::new("m", 2)),
         Err(PlanError::UnknownSection("9.9".into()))
     );
-    assert_eq!(plan::splice(&mut doc, "3", 0, 0, "x", 2), Err(PlanError::NotCommon("3".into())));
     assert_eq!(
-        plan::splice(&mut doc, "1.2", 5, 0, "x", 2),
+        plan::splice(&mut doc, "3", 0, 0, "x", &Stamp::new("m", 2)),
+        Err(PlanError::NotCommon("3".into()))
+    );
+    assert_eq!(
+        plan::splice(&mut doc, "1.2", 5, 0, "x", &Stamp::new("m", 2)),
         Err(PlanError::OutOfRange { at: 5, len: 0 })
     );
     let mut not_a_plan = AutoCommit::new();
@@ -67,12 +71,13 @@ fn commands_refuse_what_cannot_be_done() {
 #[test]
 fn two_members_typing_in_the_same_paragraph_keep_both_texts() {
     let mut base = new_plan();
-    plan::splice(&mut base, "1.2", 0, 0, "Lavado de manos al llegar.", 2_000).unwrap();
+    plan::splice(&mut base, "1.2", 0, 0, "Lavado de manos al llegar.", &Stamp::new("m", 2_000))
+        .unwrap();
     let mut ana = replica("ana", &mut base);
     let mut berta = replica("berta", &mut base);
     // Both insert inside the same sentence at the same moment.
-    plan::splice(&mut ana, "1.2", 15, 0, " con jabón", 3_000).unwrap();
-    plan::splice(&mut berta, "1.2", 15, 0, " y alcohol gel", 3_000).unwrap();
+    plan::splice(&mut ana, "1.2", 15, 0, " con jabón", &Stamp::new("m", 3_000)).unwrap();
+    plan::splice(&mut berta, "1.2", 15, 0, " y alcohol gel", &Stamp::new("m", 3_000)).unwrap();
     merge_all(&mut [&mut ana, &mut berta]);
     let (a, b) = (body(&ana, "1.2"), body(&berta, "1.2"));
     assert_eq!(a, b);
@@ -83,11 +88,11 @@ fn two_members_typing_in_the_same_paragraph_keep_both_texts() {
 #[test]
 fn overlapping_deletes_remove_the_union_and_keep_insertions() {
     let mut base = new_plan();
-    plan::splice(&mut base, "4", 0, 0, "uno dos tres cuatro", 2_000).unwrap();
+    plan::splice(&mut base, "4", 0, 0, "uno dos tres cuatro", &Stamp::new("m", 2_000)).unwrap();
     let mut ana = replica("ana", &mut base);
     let mut berta = replica("berta", &mut base);
-    plan::splice(&mut ana, "4", 4, 8, "", 3_000).unwrap(); // "dos tres"
-    plan::splice(&mut berta, "4", 8, 5, "TRES ", 3_000).unwrap(); // "tres " -> "TRES "
+    plan::splice(&mut ana, "4", 4, 8, "", &Stamp::new("m", 3_000)).unwrap(); // "dos tres"
+    plan::splice(&mut berta, "4", 8, 5, "TRES ", &Stamp::new("m", 3_000)).unwrap(); // "tres " -> "TRES "
     merge_all(&mut [&mut ana, &mut berta]);
     let text = body(&ana, "4");
     assert_eq!(text, body(&berta, "4"));
@@ -101,7 +106,7 @@ fn overlapping_deletes_remove_the_union_and_keep_insertions() {
 #[test]
 fn an_offline_member_typing_200_edits_merges_with_two_online_ones() {
     let mut base = new_plan();
-    plan::splice(&mut base, "6", 0, 0, "Acciones de apoyo.", 2_000).unwrap();
+    plan::splice(&mut base, "6", 0, 0, "Acciones de apoyo.", &Stamp::new("m", 2_000)).unwrap();
     let mut offline = replica("offline", &mut base);
     let mut ana = replica("ana", &mut base);
     let mut berta = replica("berta", &mut base);
@@ -109,12 +114,15 @@ fn an_offline_member_typing_200_edits_merges_with_two_online_ones() {
         "Se hará una pausa activa diaria con cada nivel y un taller mensual para las familias. ";
     // Typed at the start of the section, one character per commit.
     for (k, c) in typed.chars().cycle().take(200).enumerate() {
-        plan::splice(&mut offline, "6", k, 0, &c.to_string(), 3_000 + k as i64).unwrap();
+        plan::splice(&mut offline, "6", k, 0, &c.to_string(), &Stamp::new("m", 3_000 + k as i64))
+            .unwrap();
     }
     for k in 0..20 {
         let len = body(&ana, "6").chars().count();
-        plan::splice(&mut ana, "6", len, 0, &format!(" [ana {k}]"), 4_000 + k).unwrap();
-        plan::splice(&mut berta, "6", 0, 0, &format!("[berta {k}] "), 4_000 + k).unwrap();
+        plan::splice(&mut ana, "6", len, 0, &format!(" [ana {k}]"), &Stamp::new("m", 4_000 + k))
+            .unwrap();
+        plan::splice(&mut berta, "6", 0, 0, &format!("[berta {k}] "), &Stamp::new("m", 4_000 + k))
+            .unwrap();
         merge_all(&mut [&mut ana, &mut berta]);
     }
     merge_all(&mut [&mut offline, &mut ana, &mut berta]);
@@ -134,9 +142,9 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
     let mut base = new_plan();
     let mut ana = replica("ana", &mut base);
     let mut berta = replica("berta", &mut base);
-    plan::set_status(&mut ana, "1.2", Status::ReadyForReview, 2_000).unwrap();
-    plan::set_status(&mut berta, "1.2", Status::Agreed, 2_000).unwrap();
-    plan::assign(&mut ana, "1.2", Some("comision-sanitaria"), 2_000).unwrap();
+    plan::set_status(&mut ana, "1.2", Status::ReadyForReview, &Stamp::new("m", 2_000)).unwrap();
+    plan::set_status(&mut berta, "1.2", Status::Agreed, &Stamp::new("m", 2_000)).unwrap();
+    plan::assign(&mut ana, "1.2", Some("comision-sanitaria"), &Stamp::new("m", 2_000)).unwrap();
     merge_all(&mut [&mut ana, &mut berta]);
     let (pa, pb) = (plan::read(&ana).unwrap(), plan::read(&berta).unwrap());
     assert_eq!(pa, pb, "same on every replica");
@@ -150,7 +158,7 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
     both.sort();
     assert_eq!(both, ["acordada", "lista-para-revision"]);
     // Someone decides: the conflict is gone everywhere.
-    plan::set_status(&mut berta, "1.2", Status::Agreed, 3_000).unwrap();
+    plan::set_status(&mut berta, "1.2", Status::Agreed, &Stamp::new("m", 3_000)).unwrap();
     merge_all(&mut [&mut ana, &mut berta]);
     assert!(plan::read(&ana).unwrap().section("1.2").unwrap().conflicts.is_empty());
 }
@@ -159,12 +167,19 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
 fn what_changed_in_the_common_part_since_a_centre_adopted_it() {
     use juntas_core::model::diff::Part;
     let mut doc = new_plan();
-    plan::splice(&mut doc, "1.3", 0, 0, "Ingreso a las 8:30 por la puerta principal.", 2_000)
-        .unwrap();
+    plan::splice(
+        &mut doc,
+        "1.3",
+        0,
+        0,
+        "Ingreso a las 8:30 por la puerta principal.",
+        &Stamp::new("m", 2_000),
+    )
+    .unwrap();
     let adopted = doc.get_heads();
     assert!(plan::changes_between(&doc, &adopted, &adopted).unwrap().is_empty());
-    plan::splice(&mut doc, "1.3", 14, 4, "8:15", 3_000).unwrap();
-    plan::splice(&mut doc, "5", 0, 0, "Inducción el primer día.", 3_001).unwrap();
+    plan::splice(&mut doc, "1.3", 14, 4, "8:15", &Stamp::new("m", 3_000)).unwrap();
+    plan::splice(&mut doc, "5", 0, 0, "Inducción el primer día.", &Stamp::new("m", 3_001)).unwrap();
     let now = doc.get_heads();
     let changes = plan::changes_between(&doc, &adopted, &now).unwrap();
     let ids: Vec<&str> = changes.iter().map(|(id, _)| id.as_str()).collect();

@@ -1,9 +1,12 @@
 //! Typed views and commands over each kind of Juntas document. One Automerge document per
 //! aggregate; entries that several people add concurrently live in maps keyed by id.
 
+pub mod centre_plan;
 pub mod diff;
 pub mod example;
+pub mod history;
 pub mod lenient;
 pub mod network;
 pub mod plan;
 pub mod review;
+pub mod text;

@@ -32,6 +32,11 @@ pub struct Network {
     pub centres: BTreeMap<String, Centre>,
     pub members: BTreeMap<String, Member>,
     pub commissions: BTreeMap<String, Commission>,
+    /// The plans this network has started, as a set: "2027" (the year's common plan) and
+    /// "2027/<centre id>" (a centre's plan). Document ids are derived from these, so the set
+    /// only tells other devices which ones to ask for. Absent in older documents.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub plans: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -115,13 +120,35 @@ impl Commission {
 /// A change a person asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Rename { name: String, slep: String },
-    PutCentre { id: String, centre: Centre },
-    RemoveCentre { id: String },
-    PutMember { id: String, member: Member },
-    RemoveMember { id: String },
-    PutCommission { id: String, commission: Commission },
-    RemoveCommission { id: String },
+    Rename {
+        name: String,
+        slep: String,
+    },
+    PutCentre {
+        id: String,
+        centre: Centre,
+    },
+    RemoveCentre {
+        id: String,
+    },
+    PutMember {
+        id: String,
+        member: Member,
+    },
+    RemoveMember {
+        id: String,
+    },
+    PutCommission {
+        id: String,
+        commission: Commission,
+    },
+    RemoveCommission {
+        id: String,
+    },
+    /// Records that a plan was started ("2027" or "2027/<centre id>").
+    ListPlan {
+        key: String,
+    },
 }
 
 /// Why a command was refused or a document could not be read. The UI words each variant.
@@ -257,6 +284,9 @@ impl Network {
             Command::RemoveCommission { id } => {
                 self.commissions.remove(&id).ok_or(ModelError::UnknownCommission(id))?;
             }
+            Command::ListPlan { key } => {
+                self.plans.insert(key, true);
+            }
         }
         Ok(())
     }
@@ -332,6 +362,7 @@ fn describe(command: &Command) -> &'static str {
         Command::RemoveMember { .. } => "quitar miembro",
         Command::PutCommission { .. } => "guardar comisión",
         Command::RemoveCommission { .. } => "quitar comisión",
+        Command::ListPlan { .. } => "iniciar plan",
     }
 }
 

@@ -8,13 +8,17 @@
 //! set them concurrently Automerge keeps one value on every replica, and [`read`] reports the
 //! other in [`Section::conflicts`] so the UI can say there were two values and which is kept.
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::transaction::Transactable;
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
 
 use autosurgeon::Prop;
 
 use super::diff::{self, Part};
+use super::history::{self, Stamp};
 use super::lenient;
+use crate::DocumentId;
 
 pub const KIND: &str = "juntas/plan-common";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -230,7 +234,11 @@ pub enum PlanError {
     NotCommon(String),
     #[error("position {at} is past the end of the text ({len} characters)")]
     OutOfRange { at: usize, len: usize },
-    #[error("this is not a common plan (kind {0:?})")]
+    #[error("a section needs a number and a title")]
+    MissingTitle,
+    #[error("a comment needs some text")]
+    EmptyComment,
+    #[error("this is not the expected plan document (kind {0:?})")]
     WrongKind(String),
     #[error("this plan was written by a newer Juntas (schema {0}); update the app")]
     NewerSchema(u64),
@@ -240,12 +248,25 @@ pub enum PlanError {
     Automerge(String),
 }
 
-fn am(e: automerge::AutomergeError) -> PlanError {
+pub(crate) fn am(e: automerge::AutomergeError) -> PlanError {
     PlanError::Automerge(e.to_string())
 }
 
-fn commit(doc: &mut AutoCommit, now: i64, message: &str) {
-    doc.commit_with(CommitOptions::default().with_time(now / 1000).with_message(message));
+/// The id of a network's plan for `year`: every device computes the same one.
+pub fn id_for(network: DocumentId, year: i64) -> DocumentId {
+    DocumentId::derived(&["plan-common", &network.to_string(), &year.to_string()])
+}
+
+/// The year's plan as every device creates it: the built-in template, written by a fixed
+/// actor at time 0, so the change is byte-identical everywhere and two facilitators starting
+/// the plan offline get one plan, not two (Automerge keeps one copy of an identical change).
+/// The caller gives the result its own actor before editing.
+pub fn skeleton(network: DocumentId, year: i64) -> AutoCommit {
+    let id = id_for(network, year);
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(id.as_bytes().to_vec()));
+    create(&mut doc, &network.to_string(), year, &template(), &Stamp::new("", 0))
+        .expect("the built-in template writes into an empty document");
+    doc
 }
 
 /// Writes a new common plan into an empty document from `defs` and commits it.
@@ -254,29 +275,76 @@ pub fn create(
     network_id: &str,
     year: i64,
     defs: &[SectionDef],
-    now: i64,
+    stamp: &Stamp,
 ) -> Result<(), PlanError> {
+    let now = stamp.at;
     doc.put(ROOT, "kind", KIND).map_err(am)?;
     doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(am)?;
     doc.put(ROOT, "network_id", network_id).map_err(am)?;
     doc.put(ROOT, "year", year).map_err(am)?;
     doc.put(ROOT, "updated_at", now).map_err(am)?;
     let sections = doc.put_object(ROOT, "sections", ObjType::Map).map_err(am)?;
+    doc.put_object(ROOT, "comments", ObjType::Map).map_err(am)?;
     for (i, d) in defs.iter().enumerate() {
-        let s = doc.put_object(&sections, d.id.as_str(), ObjType::Map).map_err(am)?;
-        doc.put(&s, "code", d.code.as_str()).map_err(am)?;
-        doc.put(&s, "title", d.title.as_str()).map_err(am)?;
-        doc.put(&s, "prompt", d.prompt.as_str()).map_err(am)?;
-        doc.put(&s, "scope", d.scope.as_str()).map_err(am)?;
-        doc.put(&s, "required", d.required).map_err(am)?;
-        doc.put(&s, "order", format!("{:04}", (i + 1) * 10)).map_err(am)?;
-        doc.put(&s, "status", Status::Drafting.as_str()).map_err(am)?;
-        doc.put(&s, "commission", ScalarValue::Null).map_err(am)?;
-        if d.scope.has_common_text() {
-            doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
-        }
+        write_section(doc, &sections, d, &format!("{:04}", (i + 1) * 10))?;
     }
-    commit(doc, now, "crear plan");
+    history::commit(doc, stamp, "crear plan", "");
+    Ok(())
+}
+
+fn write_section(
+    doc: &mut AutoCommit,
+    sections: &ObjId,
+    d: &SectionDef,
+    order: &str,
+) -> Result<(), PlanError> {
+    let s = doc.put_object(sections, d.id.as_str(), ObjType::Map).map_err(am)?;
+    put_def_fields(doc, &s, d)?;
+    doc.put(&s, "order", order).map_err(am)?;
+    doc.put(&s, "status", Status::Drafting.as_str()).map_err(am)?;
+    doc.put(&s, "commission", ScalarValue::Null).map_err(am)?;
+    if d.scope.has_common_text() {
+        doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+    }
+    Ok(())
+}
+
+fn put_def_fields(doc: &mut AutoCommit, s: &ObjId, d: &SectionDef) -> Result<(), PlanError> {
+    doc.put(s, "code", d.code.as_str()).map_err(am)?;
+    doc.put(s, "title", d.title.as_str()).map_err(am)?;
+    doc.put(s, "prompt", d.prompt.as_str()).map_err(am)?;
+    doc.put(s, "scope", d.scope.as_str()).map_err(am)?;
+    doc.put(s, "required", d.required).map_err(am)?;
+    Ok(())
+}
+
+/// The facilitator edits the template: a section's code, title, prompt, scope and whether it
+/// is required; a section id the plan does not have yet is added at the end. A section that
+/// becomes common gets an (empty) common text; a text already written is never deleted.
+pub fn put_def(doc: &mut AutoCommit, d: &SectionDef, stamp: &Stamp) -> Result<(), PlanError> {
+    if d.title.trim().is_empty() || d.code.trim().is_empty() {
+        return Err(PlanError::MissingTitle);
+    }
+    match section_obj(doc, &d.id) {
+        Ok(s) => {
+            put_def_fields(doc, &s, d)?;
+            if d.scope.has_common_text() && body_obj(doc, &d.id).is_err() {
+                doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+            }
+        }
+        Err(PlanError::UnknownSection(_)) => {
+            let last = read(doc)?.sections.last().map(|s| s.order.clone()).unwrap_or_default();
+            let next = last.parse::<u32>().unwrap_or(0) + 10;
+            let sections = match doc.get(ROOT, "sections").map_err(am)? {
+                Some((Value::Object(ObjType::Map), o)) => o,
+                _ => return Err(PlanError::Shape("no sections".into())),
+            };
+            write_section(doc, &sections, d, &format!("{next:04}"))?;
+        }
+        Err(e) => return Err(e),
+    }
+    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+    history::commit(doc, stamp, "plantilla", &d.id);
     Ok(())
 }
 
@@ -306,16 +374,28 @@ pub fn splice(
     at: usize,
     delete: usize,
     insert: &str,
-    now: i64,
+    stamp: &Stamp,
 ) -> Result<(), PlanError> {
     let body = body_obj(doc, section)?;
-    let len = doc.length(&body);
+    splice_obj(doc, &body, at, delete, insert)?;
+    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+    history::commit(doc, stamp, "editar", section);
+    Ok(())
+}
+
+/// Splices a Text object, refusing a range past its end.
+pub(crate) fn splice_obj(
+    doc: &mut AutoCommit,
+    text: &ObjId,
+    at: usize,
+    delete: usize,
+    insert: &str,
+) -> Result<(), PlanError> {
+    let len = doc.length(text);
     if at + delete > len {
         return Err(PlanError::OutOfRange { at: at + delete, len });
     }
-    doc.splice_text(&body, at, delete as isize, insert).map_err(am)?;
-    doc.put(ROOT, "updated_at", now).map_err(am)?;
-    commit(doc, now, &format!("editar {section}"));
+    doc.splice_text(text, at, delete as isize, insert).map_err(am)?;
     Ok(())
 }
 
@@ -324,12 +404,12 @@ pub fn set_status(
     doc: &mut AutoCommit,
     section: &str,
     status: Status,
-    now: i64,
+    stamp: &Stamp,
 ) -> Result<(), PlanError> {
     let s = section_obj(doc, section)?;
     doc.put(&s, "status", status.as_str()).map_err(am)?;
-    doc.put(ROOT, "updated_at", now).map_err(am)?;
-    commit(doc, now, &format!("estado {section}"));
+    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+    history::commit(doc, stamp, "estado", section);
     Ok(())
 }
 
@@ -338,7 +418,7 @@ pub fn assign(
     doc: &mut AutoCommit,
     section: &str,
     commission: Option<&str>,
-    now: i64,
+    stamp: &Stamp,
 ) -> Result<(), PlanError> {
     let s = section_obj(doc, section)?;
     match commission {
@@ -346,8 +426,8 @@ pub fn assign(
         None => doc.put(&s, "commission", ScalarValue::Null),
     }
     .map_err(am)?;
-    doc.put(ROOT, "updated_at", now).map_err(am)?;
-    commit(doc, now, &format!("comisión {section}"));
+    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+    history::commit(doc, stamp, "comision", section);
     Ok(())
 }
 
@@ -362,18 +442,18 @@ fn scalar_text(v: &Value<'_>) -> Option<String> {
     }
 }
 
-fn shape(e: autosurgeon::HydrateError) -> PlanError {
+pub(crate) fn shape(e: autosurgeon::HydrateError) -> PlanError {
     PlanError::Shape(e.to_string())
 }
 
 /// A string field, written as a scalar or (by a JS peer) as Text; null or absent reads as "".
-fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, PlanError> {
+pub(crate) fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, PlanError> {
     lenient::opt_string(doc, obj, Prop::Key(key.into()))
         .map(Option::unwrap_or_default)
         .map_err(shape)
 }
 
-fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, PlanError> {
+pub(crate) fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, PlanError> {
     lenient::i64(doc, obj, Prop::Key(key.into())).map_err(shape)
 }
 
@@ -447,6 +527,93 @@ pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
         updated_at: int(doc, &ROOT, "updated_at")?,
         sections,
     })
+}
+
+/// A comment on a section, or an observation of the SLEP on a delivered plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: String,
+    pub section: String,
+    /// Member id.
+    pub by: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub text: String,
+    /// For an observation, the delivery (event id) it is about; empty for a comment.
+    pub about: String,
+}
+
+/// Adds `note` to the map `list` at the root ("comments", "observations"), without
+/// committing. Each note has its own id, so notes written at once by many people all stay.
+pub(crate) fn put_note(doc: &mut AutoCommit, list: &str, note: &Note) -> Result<(), PlanError> {
+    if note.text.trim().is_empty() {
+        return Err(PlanError::EmptyComment);
+    }
+    let map = match doc.get(ROOT, list).map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Err(PlanError::Shape(format!("no {list}"))),
+    };
+    let n = doc.put_object(&map, note.id.as_str(), ObjType::Map).map_err(am)?;
+    doc.put(&n, "section", note.section.as_str()).map_err(am)?;
+    doc.put(&n, "by", note.by.as_str()).map_err(am)?;
+    doc.put(&n, "at", note.at).map_err(am)?;
+    doc.put(&n, "text", note.text.trim()).map_err(am)?;
+    doc.put(&n, "about", note.about.as_str()).map_err(am)?;
+    Ok(())
+}
+
+/// The notes in the map `list`, oldest first (absent map: none).
+pub(crate) fn read_notes(doc: &AutoCommit, list: &str) -> Result<Vec<Note>, PlanError> {
+    let map = match doc.get(ROOT, list).map_err(am)? {
+        Some((Value::Object(ObjType::Map), o)) => o,
+        _ => return Ok(Vec::new()),
+    };
+    let mut out = Vec::new();
+    for id in doc.keys(&map).collect::<Vec<_>>() {
+        let Some((Value::Object(ObjType::Map), n)) = doc.get(&map, id.as_str()).map_err(am)? else {
+            continue;
+        };
+        out.push(Note {
+            section: string(doc, &n, "section")?,
+            by: string(doc, &n, "by")?,
+            at: int(doc, &n, "at")?,
+            text: string(doc, &n, "text")?,
+            about: string(doc, &n, "about")?,
+            id,
+        });
+    }
+    out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    Ok(out)
+}
+
+/// Anyone in the network comments on a section (commission members edit; others comment).
+pub fn comment(
+    doc: &mut AutoCommit,
+    id: &str,
+    section: &str,
+    text: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
+    section_obj(doc, section)?;
+    put_note(
+        doc,
+        "comments",
+        &Note {
+            id: id.into(),
+            section: section.into(),
+            by: stamp.by.clone(),
+            at: stamp.at,
+            text: text.into(),
+            about: String::new(),
+        },
+    )?;
+    history::commit(doc, stamp, "comentar", section);
+    Ok(())
+}
+
+/// Every comment, oldest first.
+pub fn comments(doc: &AutoCommit) -> Result<Vec<Note>, PlanError> {
+    read_notes(doc, "comments")
 }
 
 /// A section's body as it was at `heads` (empty if the section had no text then).

@@ -1,0 +1,530 @@
+//! One centre's operating plan for a year ("Plan de mi jardín"): the version of the common
+//! plan the centre adopted (its heads), the centre's own sections and local addenda (Text),
+//! the delivery/review log to the SLEP, the SLEP's observations and the comments.
+//!
+//! What the SLEP reads is always a fixed version: a delivery stores this document's heads, and
+//! at those heads the adopted common heads fix the common text, so "the plan as delivered" is
+//! the same on every device and later edits (a new draft) never change it.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
+
+use super::diff::{self, Part};
+use super::history::{self, Stamp};
+use super::plan::{self, Note, PlanError, Scope, SectionDef, am, int, string};
+use super::review::{self, Action, Event, PlanState, Review, ReviewError};
+use crate::DocumentId;
+
+pub const KIND: &str = "juntas/plan-centre";
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Why a centre-plan command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CentreError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+    /// "Entregar al SLEP" with required sections still empty: (code, title) of each.
+    #[error("required sections are empty: {}", .0.iter().map(|(c, t)| format!("{c} {t}")).collect::<Vec<_>>().join(", "))]
+    Incomplete(Vec<(String, String)>),
+    #[error("adopt the common plan before delivering")]
+    NotAdopted,
+    #[error("this device does not have the version of the common plan this centre adopted yet")]
+    CommonVersionMissing,
+}
+
+/// The id of `centre`'s plan under the common plan `common`: every device computes the same.
+pub fn id_for(common: DocumentId, centre: &str) -> DocumentId {
+    DocumentId::derived(&["plan-centre", &common.to_string(), centre])
+}
+
+/// The centre's plan as every device creates it (fixed actor, time 0: byte-identical, so two
+/// devices starting it offline get one document). A Text exists for every built-in section a
+/// centre writes; sections the facilitator adds later get theirs on first edit.
+pub fn skeleton(network: DocumentId, year: i64, centre: &str) -> AutoCommit {
+    let common = plan::id_for(network, year);
+    let id = id_for(common, centre);
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(id.as_bytes().to_vec()));
+    let write = |doc: &mut AutoCommit| -> Result<(), automerge::AutomergeError> {
+        doc.put(ROOT, "kind", KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "network_id", network.to_string())?;
+        doc.put(ROOT, "centre_id", centre)?;
+        doc.put(ROOT, "year", year)?;
+        doc.put(ROOT, "common_id", common.to_string())?;
+        doc.put(ROOT, "adopted", "")?;
+        doc.put(ROOT, "updated_at", 0)?;
+        let sections = doc.put_object(ROOT, "sections", ObjType::Map)?;
+        for d in plan::template().iter().filter(|d| d.scope != Scope::Common) {
+            let s = doc.put_object(&sections, d.id.as_str(), ObjType::Map)?;
+            doc.put_object(&s, "body", ObjType::Text)?;
+        }
+        for list in ["events", "observations", "comments"] {
+            doc.put_object(ROOT, list, ObjType::Map)?;
+        }
+        Ok(())
+    };
+    write(&mut doc).expect("writing into an empty document");
+    history::commit(&mut doc, &Stamp::new("", 0), "crear plan del centro", "");
+    doc
+}
+
+/// The centre's plan as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CentrePlan {
+    pub network_id: String,
+    pub centre_id: String,
+    pub year: i64,
+    pub common_id: String,
+    /// Heads of the common plan this centre adopted (empty: not adopted yet).
+    pub adopted: Vec<ChangeHash>,
+    /// Section id → the centre's text (per-centre body or local addendum).
+    pub bodies: BTreeMap<String, String>,
+    pub events: Vec<Event>,
+    pub observations: Vec<Note>,
+    pub comments: Vec<Note>,
+    pub updated_at: i64,
+}
+
+impl CentrePlan {
+    pub fn review(&self) -> Review {
+        review::fold(&self.events)
+    }
+
+    pub fn body(&self, section: &str) -> &str {
+        self.bodies.get(section).map(String::as_str).unwrap_or_default()
+    }
+}
+
+fn parse_heads(s: &str) -> Vec<ChangeHash> {
+    s.split(',').filter_map(|h| h.trim().parse().ok()).collect()
+}
+
+fn join_heads(heads: &[ChangeHash]) -> String {
+    heads.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn map_at(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    heads: Option<&[ChangeHash]>,
+) -> Result<Option<ObjId>, PlanError> {
+    let got = match heads {
+        Some(h) => doc.get_at(obj, key, h),
+        None => doc.get(obj, key),
+    }
+    .map_err(am)?;
+    Ok(match got {
+        Some((Value::Object(ObjType::Map), o)) => Some(o),
+        _ => None,
+    })
+}
+
+fn bodies_at(
+    doc: &AutoCommit,
+    heads: Option<&[ChangeHash]>,
+) -> Result<BTreeMap<String, String>, PlanError> {
+    let mut out = BTreeMap::new();
+    let Some(sections) = map_at(doc, &ROOT, "sections", heads)? else { return Ok(out) };
+    let keys: Vec<String> = match heads {
+        Some(h) => doc.keys_at(&sections, h).collect(),
+        None => doc.keys(&sections).collect(),
+    };
+    for id in keys {
+        let Some(s) = map_at(doc, &sections, &id, heads)? else { continue };
+        let body = match heads {
+            Some(h) => doc.get_at(&s, "body", h),
+            None => doc.get(&s, "body"),
+        }
+        .map_err(am)?;
+        if let Some((Value::Object(ObjType::Text), t)) = body {
+            let text = match heads {
+                Some(h) => doc.text_at(&t, h),
+                None => doc.text(&t),
+            }
+            .map_err(am)?;
+            out.insert(id, text);
+        }
+    }
+    Ok(out)
+}
+
+fn adopted_at(
+    doc: &AutoCommit,
+    heads: Option<&[ChangeHash]>,
+) -> Result<Vec<ChangeHash>, PlanError> {
+    let got = match heads {
+        Some(h) => doc.get_at(ROOT, "adopted", h),
+        None => doc.get(ROOT, "adopted"),
+    }
+    .map_err(am)?;
+    Ok(match got {
+        Some((Value::Scalar(v), _)) => v.as_str().map(parse_heads).unwrap_or_default(),
+        _ => Vec::new(),
+    })
+}
+
+fn events(doc: &AutoCommit) -> Result<Vec<Event>, PlanError> {
+    let mut out = Vec::new();
+    let Some(map) = map_at(doc, &ROOT, "events", None)? else { return Ok(out) };
+    for id in doc.keys(&map).collect::<Vec<_>>() {
+        let Some(e) = map_at(doc, &map, &id, None)? else { continue };
+        let action = match string(doc, &e, "action")?.as_str() {
+            "entregar" => Action::Deliver {
+                heads: string(doc, &e, "heads")?.split(',').map(str::to_string).collect(),
+            },
+            "observar" => Action::Observe,
+            "aprobar" => Action::Approve,
+            other => return Err(PlanError::Shape(format!("review action {other:?}"))),
+        };
+        out.push(Event {
+            at: int(doc, &e, "at")?,
+            by: string(doc, &e, "by")?,
+            note: string(doc, &e, "note")?,
+            action,
+            id,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the centre's plan, checking its kind and schema.
+pub fn read(doc: &AutoCommit) -> Result<CentrePlan, PlanError> {
+    let kind = string(doc, &ROOT, "kind")?;
+    if kind != KIND {
+        return Err(PlanError::WrongKind(kind));
+    }
+    let version = int(doc, &ROOT, "schema_version")?;
+    if version as u64 > SCHEMA_VERSION {
+        return Err(PlanError::NewerSchema(version as u64));
+    }
+    Ok(CentrePlan {
+        network_id: string(doc, &ROOT, "network_id")?,
+        centre_id: string(doc, &ROOT, "centre_id")?,
+        year: int(doc, &ROOT, "year")?,
+        common_id: string(doc, &ROOT, "common_id")?,
+        adopted: adopted_at(doc, None)?,
+        bodies: bodies_at(doc, None)?,
+        events: events(doc)?,
+        observations: plan::read_notes(doc, "observations")?,
+        comments: plan::read_notes(doc, "comments")?,
+        updated_at: int(doc, &ROOT, "updated_at")?,
+    })
+}
+
+fn touch(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), PlanError> {
+    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+    Ok(())
+}
+
+/// Edits the centre's text of `section` (its own section or its addendum to a common one).
+pub fn splice(
+    doc: &mut AutoCommit,
+    section: &str,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
+    let sections =
+        map_at(doc, &ROOT, "sections", None)?.ok_or(PlanError::Shape("no sections".into()))?;
+    let s = match map_at(doc, &sections, section, None)? {
+        Some(s) => s,
+        None => doc.put_object(&sections, section, ObjType::Map).map_err(am)?,
+    };
+    let body = match doc.get(&s, "body").map_err(am)? {
+        Some((Value::Object(ObjType::Text), t)) => t,
+        _ => doc.put_object(&s, "body", ObjType::Text).map_err(am)?,
+    };
+    plan::splice_obj(doc, &body, at, delete, insert)?;
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, "editar", section);
+    Ok(())
+}
+
+/// Whether `common` holds every change of `heads`.
+fn has_heads(common: &mut AutoCommit, heads: &[ChangeHash]) -> bool {
+    heads.iter().all(|h| common.get_change_by_hash(h).is_some())
+}
+
+/// Adopts the common plan as it is now on this device.
+pub fn adopt(
+    doc: &mut AutoCommit,
+    common: &mut AutoCommit,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
+    let heads = common.get_heads();
+    doc.put(ROOT, "adopted", join_heads(&heads)).map_err(am)?;
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, "adoptar", "");
+    Ok(())
+}
+
+/// A section of the centre's plan as it reads: the adopted common text and the centre's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionView {
+    pub def: SectionDef,
+    /// The common text at the adopted version (empty for a per-centre section).
+    pub common: String,
+    /// The centre's text: its own section, or its addendum to a common one.
+    pub local: String,
+}
+
+impl SectionView {
+    /// Whether the section counts as written for delivery.
+    pub fn is_filled(&self) -> bool {
+        match self.def.scope {
+            Scope::Common | Scope::CommonWithLocal => !self.common.trim().is_empty(),
+            Scope::PerCentre => !self.local.trim().is_empty(),
+        }
+    }
+}
+
+/// The sections of the common plan's current template, filled with the common text at
+/// `adopted` and the centre's `bodies`.
+pub fn compose(
+    common: &mut AutoCommit,
+    adopted: &[ChangeHash],
+    bodies: &BTreeMap<String, String>,
+) -> Result<Vec<SectionView>, CentreError> {
+    if !has_heads(common, adopted) {
+        return Err(CentreError::CommonVersionMissing);
+    }
+    let defs = plan::read(common)?.sections;
+    let mut out = Vec::with_capacity(defs.len());
+    for s in defs {
+        let common_text = if s.def.scope.has_common_text() && !adopted.is_empty() {
+            plan::body_at(common, &s.def.id, adopted)?
+        } else {
+            String::new()
+        };
+        let local = bodies.get(&s.def.id).cloned().unwrap_or_default();
+        out.push(SectionView { def: s.def, common: common_text, local });
+    }
+    Ok(out)
+}
+
+/// The plan as it reads now on this device.
+pub fn current(doc: &AutoCommit, common: &mut AutoCommit) -> Result<Vec<SectionView>, CentreError> {
+    compose(common, &adopted_at(doc, None)?, &bodies_at(doc, None)?)
+}
+
+/// The plan as it was at `heads` of this document (a delivery).
+pub fn at(
+    doc: &AutoCommit,
+    common: &mut AutoCommit,
+    heads: &[ChangeHash],
+) -> Result<Vec<SectionView>, CentreError> {
+    compose(common, &adopted_at(doc, Some(heads))?, &bodies_at(doc, Some(heads))?)
+}
+
+/// The heads stored in a delivery event.
+pub fn delivery_heads(event: &Event) -> Vec<ChangeHash> {
+    match &event.action {
+        Action::Deliver { heads } => heads.iter().filter_map(|h| h.parse().ok()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What changed in the common plan since the centre adopted it: (section id, word diff) of
+/// every section whose common text differs ("hay cambios en la parte común").
+pub fn common_changes(
+    doc: &AutoCommit,
+    common: &mut AutoCommit,
+) -> Result<Vec<(String, Vec<Part>)>, CentreError> {
+    let adopted = adopted_at(doc, None)?;
+    if adopted.is_empty() || !has_heads(common, &adopted) {
+        return Ok(Vec::new());
+    }
+    let now = common.get_heads();
+    Ok(plan::changes_between(common, &adopted, &now)?)
+}
+
+fn log_event(doc: &mut AutoCommit, event: &Event, stamp: &Stamp) -> Result<(), PlanError> {
+    let map = map_at(doc, &ROOT, "events", None)?.ok_or(PlanError::Shape("no events".into()))?;
+    let e = doc.put_object(&map, event.id.as_str(), ObjType::Map).map_err(am)?;
+    let (action, heads) = match &event.action {
+        Action::Deliver { heads } => ("entregar", heads.join(",")),
+        Action::Observe => ("observar", String::new()),
+        Action::Approve => ("aprobar", String::new()),
+    };
+    doc.put(&e, "action", action).map_err(am)?;
+    doc.put(&e, "heads", heads).map_err(am)?;
+    doc.put(&e, "at", event.at).map_err(am)?;
+    doc.put(&e, "by", event.by.as_str()).map_err(am)?;
+    doc.put(&e, "note", event.note.trim()).map_err(am)?;
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, action, "");
+    Ok(())
+}
+
+/// "Entregar al SLEP": records the current version as an immutable delivery. Refused when the
+/// common plan is not adopted, a required section is empty, or nothing changed since the last
+/// delivery.
+pub fn deliver(
+    doc: &mut AutoCommit,
+    common: &mut AutoCommit,
+    event_id: &str,
+    note: &str,
+    stamp: &Stamp,
+) -> Result<PlanState, CentreError> {
+    let plan = read(doc)?;
+    if plan.adopted.is_empty() {
+        return Err(CentreError::NotAdopted);
+    }
+    let now = current(doc, common)?;
+    let missing: Vec<(String, String)> = now
+        .iter()
+        .filter(|s| s.def.required && !s.is_filled())
+        .map(|s| (s.def.code.clone(), s.def.title.clone()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(CentreError::Incomplete(missing));
+    }
+    let review = plan.review();
+    if let Some(last) = review.submissions.last()
+        && at(doc, common, &delivery_heads(last))? == now
+    {
+        return Err(ReviewError::NothingNewToDeliver.into());
+    }
+    let heads: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
+    let action = Action::Deliver { heads };
+    let next = review.allows(&action, note)?;
+    let event = Event {
+        id: event_id.into(),
+        at: stamp.at,
+        by: stamp.by.clone(),
+        action,
+        note: note.into(),
+    };
+    log_event(doc, &event, stamp)?;
+    Ok(next)
+}
+
+/// Whether the centre changed its plan since the last delivery (a new draft is open).
+pub fn has_new_draft(doc: &AutoCommit, common: &mut AutoCommit) -> Result<bool, CentreError> {
+    let review = read(doc)?.review();
+    match review.submissions.last() {
+        None => Ok(false),
+        Some(last) => Ok(at(doc, common, &delivery_heads(last))? != current(doc, common)?),
+    }
+}
+
+/// The SLEP returns the delivered plan with a note and observations per section
+/// (`(note id, section id, text)`).
+pub fn observe(
+    doc: &mut AutoCommit,
+    event_id: &str,
+    note: &str,
+    per_section: &[(String, String, String)],
+    stamp: &Stamp,
+) -> Result<PlanState, CentreError> {
+    let review = read(doc)?.review();
+    let next = review.allows(&Action::Observe, note)?;
+    let about = review.submissions.last().map(|e| e.id.clone()).unwrap_or_default();
+    for (id, section, text) in per_section.iter().filter(|(_, _, t)| !t.trim().is_empty()) {
+        plan::put_note(
+            doc,
+            "observations",
+            &Note {
+                id: id.clone(),
+                section: section.clone(),
+                by: stamp.by.clone(),
+                at: stamp.at,
+                text: text.clone(),
+                about: about.clone(),
+            },
+        )?;
+    }
+    let event = Event {
+        id: event_id.into(),
+        at: stamp.at,
+        by: stamp.by.clone(),
+        action: Action::Observe,
+        note: note.into(),
+    };
+    log_event(doc, &event, stamp)?;
+    Ok(next)
+}
+
+/// The SLEP approves the delivered plan.
+pub fn approve(
+    doc: &mut AutoCommit,
+    event_id: &str,
+    note: &str,
+    stamp: &Stamp,
+) -> Result<PlanState, CentreError> {
+    let review = read(doc)?.review();
+    let next = review.allows(&Action::Approve, note)?;
+    let event = Event {
+        id: event_id.into(),
+        at: stamp.at,
+        by: stamp.by.clone(),
+        action: Action::Approve,
+        note: note.into(),
+    };
+    log_event(doc, &event, stamp)?;
+    Ok(next)
+}
+
+/// A comment on one of the centre's sections.
+pub fn comment(
+    doc: &mut AutoCommit,
+    id: &str,
+    section: &str,
+    text: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
+    plan::put_note(
+        doc,
+        "comments",
+        &Note {
+            id: id.into(),
+            section: section.into(),
+            by: stamp.by.clone(),
+            at: stamp.at,
+            text: text.into(),
+            about: String::new(),
+        },
+    )?;
+    history::commit(doc, stamp, "comentar", section);
+    Ok(())
+}
+
+/// One section's difference between two deliveries: the common text and the centre's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionDiff {
+    pub def: SectionDef,
+    pub common: Vec<Part>,
+    pub local: Vec<Part>,
+}
+
+/// The sections that differ between the deliveries `from` and `to` (the SLEP's "what changed
+/// since the previous submission").
+pub fn diff_deliveries(
+    doc: &AutoCommit,
+    common: &mut AutoCommit,
+    from: &Event,
+    to: &Event,
+) -> Result<Vec<SectionDiff>, CentreError> {
+    let old = at(doc, common, &delivery_heads(from))?;
+    let new = at(doc, common, &delivery_heads(to))?;
+    let mut out = Vec::new();
+    for n in new {
+        let (oc, ol) = old
+            .iter()
+            .find(|o| o.def.id == n.def.id)
+            .map(|o| (o.common.as_str(), o.local.as_str()))
+            .unwrap_or_default();
+        let common_parts = diff::words(oc, &n.common);
+        let local_parts = diff::words(ol, &n.local);
+        if diff::is_change(&common_parts) || diff::is_change(&local_parts) {
+            out.push(SectionDiff { def: n.def, common: common_parts, local: local_parts });
+        }
+    }
+    Ok(out)
+}

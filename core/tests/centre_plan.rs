@@ -1,0 +1,277 @@
+//! A centre's plan: one document however many devices start it, adoption of the common part,
+//! delivery to the SLEP with its checks, review, the diff between deliveries, and history.
+
+use automerge::{ActorId, AutoCommit};
+use juntas_core::DocumentId;
+use juntas_core::model::centre_plan::{self, CentreError};
+use juntas_core::model::diff::Part;
+use juntas_core::model::history::{self, Stamp};
+use juntas_core::model::plan::{self, Scope};
+use juntas_core::model::review::{PlanState, ReviewError};
+
+const NET: DocumentId = DocumentId::from_bytes([7; 16]);
+
+fn device(mut doc: AutoCommit, n: u8) -> AutoCommit {
+    doc = doc.with_actor(ActorId::from(vec![n; 16]));
+    doc
+}
+
+fn s(by: &str, at: i64) -> Stamp {
+    Stamp::new(by, at)
+}
+
+/// The common plan with every common text written.
+fn written_common() -> AutoCommit {
+    let mut common = device(plan::skeleton(NET, 2027), 1);
+    for sec in plan::read(&common).unwrap().sections {
+        if sec.def.scope.has_common_text() {
+            let text = format!("Acuerdo común de la sección {}.", sec.def.code);
+            plan::splice(&mut common, &sec.def.id, 0, 0, &text, &s("ana", 1_000)).unwrap();
+        }
+    }
+    common
+}
+
+fn per_centre_ids(common: &AutoCommit) -> Vec<String> {
+    plan::read(common)
+        .unwrap()
+        .sections
+        .into_iter()
+        .filter(|x| x.def.scope == Scope::PerCentre)
+        .map(|x| x.def.id)
+        .collect()
+}
+
+#[test]
+fn two_devices_starting_the_same_plan_offline_get_one_document() {
+    let mut phone = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    let mut laptop = device(centre_plan::skeleton(NET, 2027, "c1"), 3);
+    assert_eq!(phone.get_heads(), laptop.get_heads(), "the skeleton is byte-identical");
+    centre_plan::splice(&mut phone, "3", 0, 0, "Jornada de 8:30 a 16:30.", &s("p", 1)).unwrap();
+    centre_plan::splice(&mut laptop, "3", 0, 0, "Aforo: 20 por sala. ", &s("p", 2)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    let text = centre_plan::read(&phone).unwrap().body("3").to_string();
+    assert_eq!(text, centre_plan::read(&laptop).unwrap().body("3"));
+    assert!(text.contains("Jornada de 8:30 a 16:30.") && text.contains("Aforo: 20 por sala."));
+    // The same holds for the common plan of a year.
+    let mut a = device(plan::skeleton(NET, 2027), 4);
+    let mut b = device(plan::skeleton(NET, 2027), 5);
+    a.merge(&mut b).unwrap();
+    assert_eq!(plan::read(&a).unwrap().sections.len(), plan::template().len());
+    assert_ne!(plan::id_for(NET, 2027), plan::id_for(NET, 2028));
+    assert_ne!(
+        centre_plan::id_for(plan::id_for(NET, 2027), "c1"),
+        centre_plan::id_for(plan::id_for(NET, 2027), "c2")
+    );
+}
+
+#[test]
+fn delivery_needs_adoption_and_every_required_section_then_is_fixed() {
+    let mut common = written_common();
+    let mut doc = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    assert_eq!(
+        centre_plan::deliver(&mut doc, &mut common, "e1", "", &s("p", 2_000)),
+        Err(CentreError::NotAdopted)
+    );
+    centre_plan::adopt(&mut doc, &mut common, &s("p", 2_000)).unwrap();
+    let missing = match centre_plan::deliver(&mut doc, &mut common, "e1", "", &s("p", 2_001)) {
+        Err(CentreError::Incomplete(m)) => m,
+        other => panic!("expected Incomplete, got {other:?}"),
+    };
+    assert_eq!(missing, vec![("3".to_string(), "Organización de la jornada y aforos".to_string())]);
+    for id in per_centre_ids(&common) {
+        centre_plan::splice(&mut doc, &id, 0, 0, "Jornada completa.", &s("p", 2_002)).unwrap();
+    }
+    let state = centre_plan::deliver(&mut doc, &mut common, "e1", "", &s("p", 3_000)).unwrap();
+    assert_eq!(state, PlanState::Submitted);
+    assert_eq!(
+        centre_plan::deliver(&mut doc, &mut common, "e2", "", &s("p", 3_001)),
+        Err(CentreError::Review(ReviewError::NothingNewToDeliver))
+    );
+    assert!(!centre_plan::has_new_draft(&doc, &mut common).unwrap());
+    // Editing afterwards opens a new draft; the delivered version does not move.
+    centre_plan::splice(&mut doc, "3", 0, 0, "NUEVO ", &s("p", 4_000)).unwrap();
+    assert!(centre_plan::has_new_draft(&doc, &mut common).unwrap());
+    let read = centre_plan::read(&doc).unwrap();
+    let delivered = read.review().submissions[0].clone();
+    let then =
+        centre_plan::at(&doc, &mut common, &centre_plan::delivery_heads(&delivered)).unwrap();
+    let sec3 = then.iter().find(|x| x.def.id == "3").unwrap();
+    assert_eq!(sec3.local, "Jornada completa.");
+    assert_eq!(delivered.by, "p");
+    // The common text as adopted is part of what was delivered, even after the commission
+    // keeps writing.
+    plan::splice(&mut common, "1.2", 0, 0, "CAMBIO ", &s("ana", 5_000)).unwrap();
+    let then =
+        centre_plan::at(&doc, &mut common, &centre_plan::delivery_heads(&delivered)).unwrap();
+    assert_eq!(
+        then.iter().find(|x| x.def.id == "1.2").unwrap().common,
+        "Acuerdo común de la sección 1.2."
+    );
+}
+
+#[test]
+fn the_centre_sees_and_adopts_changes_in_the_common_part() {
+    let mut common = written_common();
+    let mut doc = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    centre_plan::adopt(&mut doc, &mut common, &s("p", 2_000)).unwrap();
+    assert!(centre_plan::common_changes(&doc, &mut common).unwrap().is_empty());
+    plan::splice(&mut common, "1.3", 0, 0, "Ingreso escalonado. ", &s("ana", 3_000)).unwrap();
+    let changes = centre_plan::common_changes(&doc, &mut common).unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].0, "1.3");
+    assert!(changes[0].1.iter().any(|p| matches!(p, Part::Added(t) if t.contains("escalonado"))));
+    let before = centre_plan::current(&doc, &mut common).unwrap();
+    assert!(!before.iter().find(|x| x.def.id == "1.3").unwrap().common.contains("escalonado"));
+    centre_plan::adopt(&mut doc, &mut common, &s("p", 4_000)).unwrap();
+    assert!(centre_plan::common_changes(&doc, &mut common).unwrap().is_empty());
+    let after = centre_plan::current(&doc, &mut common).unwrap();
+    assert!(after.iter().find(|x| x.def.id == "1.3").unwrap().common.contains("escalonado"));
+    // A device that has not received the adopted version says so instead of showing old text.
+    let mut stale = device(plan::skeleton(NET, 2027), 9);
+    assert_eq!(centre_plan::current(&doc, &mut stale), Err(CentreError::CommonVersionMissing));
+}
+
+fn delivered_plan(common: &mut AutoCommit) -> AutoCommit {
+    let mut doc = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    centre_plan::adopt(&mut doc, common, &s("p", 2_000)).unwrap();
+    for id in per_centre_ids(common) {
+        centre_plan::splice(&mut doc, &id, 0, 0, "Salas de 20 niños.", &s("p", 2_001)).unwrap();
+    }
+    centre_plan::deliver(&mut doc, common, "e1", "Primera entrega", &s("p", 3_000)).unwrap();
+    doc
+}
+
+#[test]
+fn review_round_trip_with_observations_and_the_diff_between_deliveries() {
+    let mut common = written_common();
+    let mut draft = device(centre_plan::skeleton(NET, 2027, "c9"), 2);
+    assert!(matches!(
+        centre_plan::approve(&mut draft, "x", "", &s("slep", 1)),
+        Err(CentreError::Review(ReviewError::ApproveUndelivered(PlanState::Draft)))
+    ));
+    let mut doc = delivered_plan(&mut common);
+    let obs = vec![("o1".to_string(), "3".to_string(), "Indicar el aforo del patio.".to_string())];
+    assert_eq!(
+        centre_plan::observe(&mut doc, "e2", "  ", &obs, &s("slep", 4_000)),
+        Err(CentreError::Review(ReviewError::ObservationWithoutNote))
+    );
+    let state =
+        centre_plan::observe(&mut doc, "e2", "Falta el patio", &obs, &s("slep", 4_000)).unwrap();
+    assert_eq!(state, PlanState::HasIssues);
+    let read = centre_plan::read(&doc).unwrap();
+    assert_eq!(read.observations.len(), 1);
+    assert_eq!(read.observations[0].about, "e1");
+    assert_eq!(read.observations[0].section, "3");
+    let len = read.body("3").chars().count();
+    centre_plan::splice(&mut doc, "3", len, 0, " Patio: 15 niños a la vez.", &s("p", 5_000))
+        .unwrap();
+    let state = centre_plan::deliver(&mut doc, &mut common, "e3", "", &s("p", 6_000)).unwrap();
+    assert_eq!(state, PlanState::Resubmitted);
+    let review = centre_plan::read(&doc).unwrap().review();
+    let [first, second] = &review.submissions[..] else { panic!("two deliveries") };
+    let diffs = centre_plan::diff_deliveries(&doc, &mut common, first, second).unwrap();
+    assert_eq!(diffs.len(), 1, "only the section that changed");
+    assert_eq!(diffs[0].def.id, "3");
+    assert!(
+        diffs[0].local.contains(&Part::Added("Patio: 15 niños a la vez.".into()))
+            || diffs[0].local.iter().any(|p| matches!(p, Part::Added(t) if t.contains("Patio")))
+    );
+    assert!(!diffs[0].common.iter().any(|p| !matches!(p, Part::Same(_))));
+    let state = centre_plan::approve(&mut doc, "e4", "Aprobado", &s("slep", 7_000)).unwrap();
+    assert_eq!(state, PlanState::Approved);
+}
+
+#[test]
+fn adoption_and_delivery_survive_a_merge_with_an_offline_device() {
+    let mut common = written_common();
+    let mut laptop = delivered_plan(&mut common);
+    let mut phone = device(AutoCommit::new(), 3);
+    phone.merge(&mut laptop).unwrap();
+    // The SLEP observes on its copy while the principal, offline, keeps writing on the phone.
+    let mut slep = device(AutoCommit::new(), 4);
+    slep.merge(&mut laptop).unwrap();
+    let obs = vec![("o1".to_string(), "3".to_string(), "Más detalle.".to_string())];
+    centre_plan::observe(&mut slep, "e2", "Ver sección 3", &obs, &s("slep", 4_000)).unwrap();
+    centre_plan::splice(&mut phone, "3", 0, 0, "Detalle: ", &s("p", 4_500)).unwrap();
+    for (a, b) in [(0, 1), (1, 2), (2, 0), (0, 1)] {
+        let docs = [&mut laptop, &mut phone, &mut slep];
+        let mut other = docs[b].fork();
+        docs[a].merge(&mut other).unwrap();
+    }
+    let reads: Vec<_> =
+        [&laptop, &phone, &slep].iter().map(|d| centre_plan::read(d).unwrap()).collect();
+    for r in &reads {
+        assert_eq!(r, &reads[0]);
+        assert_eq!(r.review().state, PlanState::HasIssues);
+        assert_eq!(r.review().submissions.len(), 1);
+        assert!(!r.adopted.is_empty());
+        assert!(r.body("3").starts_with("Detalle: "));
+    }
+    assert!(centre_plan::has_new_draft(&laptop, &mut common).unwrap());
+}
+
+#[test]
+fn history_names_who_changed_which_section_and_groups_typing() {
+    let mut common = device(plan::skeleton(NET, 2027), 1);
+    for (k, c) in "Hola".chars().enumerate() {
+        plan::splice(&mut common, "4", k, 0, &c.to_string(), &s("ana", 10_000 + k as i64 * 500))
+            .unwrap();
+    }
+    plan::set_status(&mut common, "4", plan::Status::ReadyForReview, &s("berta", 20_000)).unwrap();
+    plan::comment(&mut common, "k1", "4", "¿Y los apoderados?", &s("carla", 30_000)).unwrap();
+    let entries = history::entries(&mut common);
+    assert_eq!(entries.len(), 1 + 4 + 1 + 1);
+    assert_eq!(entries[1].by, "ana");
+    assert_eq!(entries[1].section, "4");
+    let groups = history::grouped(entries, 60_000);
+    let lines: Vec<(String, String, usize)> =
+        groups.iter().map(|g| (g.first.by.clone(), g.first.verb.clone(), g.count)).collect();
+    assert_eq!(
+        lines[..3],
+        [
+            ("carla".to_string(), "comentar".to_string(), 1),
+            ("berta".to_string(), "estado".to_string(), 1),
+            ("ana".to_string(), "editar".to_string(), 4),
+        ]
+    );
+    let comments = plan::comments(&common).unwrap();
+    assert_eq!(comments[0].text, "¿Y los apoderados?");
+    assert_eq!(comments[0].by, "carla");
+    assert_eq!(
+        plan::comment(&mut common, "k2", "4", "  ", &s("c", 1)),
+        Err(plan::PlanError::EmptyComment)
+    );
+}
+
+#[test]
+fn the_facilitator_edits_the_template_without_losing_text() {
+    let mut common = written_common();
+    let mut def = plan::read(&common).unwrap().section("4").unwrap().def.clone();
+    def.title = "Comunicación con las familias y apoderados".into();
+    def.required = false;
+    plan::put_def(&mut common, &def, &s("fac", 9_000)).unwrap();
+    let sec = plan::read(&common).unwrap().section("4").unwrap().clone();
+    assert_eq!(sec.def.title, "Comunicación con las familias y apoderados");
+    assert!(!sec.def.required);
+    assert_eq!(sec.body, "Acuerdo común de la sección 4.");
+    let new = plan::SectionDef {
+        id: "8".into(),
+        code: "8".into(),
+        title: "Plan de retorno".into(),
+        prompt: "Cómo se vuelve.".into(),
+        scope: Scope::PerCentre,
+        required: true,
+    };
+    plan::put_def(&mut common, &new, &s("fac", 9_001)).unwrap();
+    let read = plan::read(&common).unwrap();
+    assert_eq!(read.sections.last().unwrap().def.id, "8");
+    let mut bad = new.clone();
+    bad.title = " ".into();
+    assert_eq!(plan::put_def(&mut common, &bad, &s("fac", 1)), Err(plan::PlanError::MissingTitle));
+    // A centre writes the new section (its text is created on first edit).
+    let mut doc = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    centre_plan::splice(&mut doc, "8", 0, 0, "Retorno gradual.", &s("p", 9_500)).unwrap();
+    assert_eq!(centre_plan::read(&doc).unwrap().body("8"), "Retorno gradual.");
+}
