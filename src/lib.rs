@@ -34,8 +34,13 @@ use crate::{
     components::LangSwitch,
     i18n::{T, provide_i18n, tr},
     pages::{
-        centres::CentresPage, commissions::CommissionsPage, home::Home, members::MembersPage,
-        network::NetworkPage, not_found::NotFound,
+        centres::CentresPage,
+        commissions::CommissionsPage,
+        home::Home,
+        members::MembersPage,
+        network::NetworkPage,
+        not_found::NotFound,
+        plan::{CentrePlanPage, PlanHome, PlanShell, PrintPage, ReviewTablePage, SectionPage},
     },
     repo::Repo,
     state::RepoCtx,
@@ -99,6 +104,13 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("") view=CentresPage />
                 <Route path=path!("miembros") view=MembersPage />
                 <Route path=path!("comisiones") view=CommissionsPage />
+                <ParentRoute path=path!("plan") view=PlanShell>
+                    <Route path=path!("") view=PlanHome />
+                    <Route path=path!("seccion/:sid") view=SectionPage />
+                    <Route path=path!("centro/:cid") view=CentrePlanPage />
+                    <Route path=path!("centro/:cid/imprimir") view=PrintPage />
+                    <Route path=path!("revision") view=ReviewTablePage />
+                </ParentRoute>
             </ParentRoute>
         </Routes>
     }

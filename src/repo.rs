@@ -3,12 +3,16 @@
 
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
-use automerge::ActorId;
+use automerge::{ActorId, AutoCommit};
 use futures::lock::Mutex;
 use juntas_core::{
     DocumentId, LoadError, StorageError, StoredDoc,
     bundle::{self, BundleError},
-    model::network::{self, Command, ModelError, Network},
+    model::{
+        centre_plan,
+        network::{self, Command, ModelError, Network},
+        plan,
+    },
     store,
 };
 
@@ -55,6 +59,19 @@ pub enum ImportError {
     /// The merge happened in memory but could not be stored (it is retried with the next save).
     #[error("{0}")]
     Storage(#[from] StorageError),
+}
+
+/// The plan documents network `id` lists (common plans and centres' plans), by derived id.
+pub fn plan_documents(id: DocumentId, net: &Network) -> Vec<DocumentId> {
+    net.plans
+        .keys()
+        .filter_map(|key| match key.split_once('/') {
+            None => key.parse().ok().map(|year| plan::id_for(id, year)),
+            Some((year, centre)) => {
+                year.parse().ok().map(|year| centre_plan::id_for(plan::id_for(id, year), centre))
+            }
+        })
+        .collect()
 }
 
 pub struct Repo {
@@ -151,6 +168,55 @@ impl Repo {
         Ok(Ok((net, saved)))
     }
 
+    /// Makes sure `id` exists on this device: when it has no copy, the deterministic
+    /// `skeleton` is merged in and saved (every device writes the identical first change, so
+    /// creating it twice, even offline, still makes one document).
+    pub async fn ensure(
+        &self,
+        id: DocumentId,
+        skeleton: impl FnOnce() -> AutoCommit,
+    ) -> Result<(), String> {
+        let h = self.handle_or_empty(id).await.map_err(|e| e.to_string())?;
+        let mut doc = h.lock().await;
+        if doc.doc_mut().get_heads().is_empty() {
+            let mut first = skeleton();
+            doc.doc_mut().merge(&mut first).map_err(|e| e.to_string())?;
+            doc.save(&self.storage).await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on document `id` as this device has it (an empty document when it has none).
+    pub async fn read<R>(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(&mut AutoCommit) -> R,
+    ) -> Result<R, OpenError> {
+        let h = self.handle_or_empty(id).await?;
+        let mut doc = h.lock().await;
+        Ok(f(doc.doc_mut()))
+    }
+
+    /// Runs `f` on two documents at once (a centre's plan and the common plan), always locked
+    /// in the order given by the caller's roles (centre first), never the reverse.
+    pub async fn read_two<R>(
+        &self,
+        first: DocumentId,
+        second: DocumentId,
+        f: impl FnOnce(&mut AutoCommit, &mut AutoCommit) -> R,
+    ) -> Result<R, OpenError> {
+        let a = self.handle_or_empty(first).await?;
+        let b = self.handle_or_empty(second).await?;
+        let mut a = a.lock().await;
+        let mut b = b.lock().await;
+        Ok(f(a.doc_mut(), b.doc_mut()))
+    }
+
+    /// Saves `id` if it has changes not yet stored.
+    pub async fn save(&self, id: DocumentId) -> Result<(), StorageError> {
+        self.retry_save(id).await
+    }
+
     /// Writes any change still unsaved (after an earlier failure).
     pub async fn retry_save(&self, id: DocumentId) -> Result<(), StorageError> {
         let h = self.docs.borrow().get(&id).cloned();
@@ -160,11 +226,25 @@ impl Repo {
         }
     }
 
-    /// The bundle file of network `id` (today the network is one document).
+    /// The bundle file of network `id`: the directory and every plan of it this device has.
     pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, String> {
         let h = self.handle(id).await.map_err(|e| e.to_string())?;
         let bytes = h.lock().await.doc_mut().save();
-        bundle::encode(id, now_ms(), &[(id, bytes)]).map_err(|e| e.to_string())
+        let mut docs = vec![(id, bytes)];
+        let net = self.open_network(id).await.map_err(|e| e.to_string())?;
+        for other in plan_documents(id, &net) {
+            match self.handle(other).await {
+                Ok(h) => {
+                    let mut doc = h.lock().await;
+                    if !doc.doc_mut().get_heads().is_empty() {
+                        docs.push((other, doc.doc_mut().save()));
+                    }
+                }
+                Err(OpenError::NotFound) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        bundle::encode(id, now_ms(), &docs).map_err(|e| e.to_string())
     }
 
     /// Checks a bundle whole, then merges each of its documents into this device's copy (the

@@ -6,3 +6,4 @@ pub mod home;
 pub mod members;
 pub mod network;
 pub mod not_found;
+pub mod plan;

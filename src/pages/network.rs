@@ -129,6 +129,7 @@ fn Ready() -> impl IntoView {
                 <A href=base.clone() exact=true attr:data-testid="nav-centres">{tr(T::Centres)}</A>
                 <A href=format!("{base}/miembros") attr:data-testid="nav-members">{tr(T::Members)}</A>
                 <A href=format!("{base}/comisiones") attr:data-testid="nav-commissions">{tr(T::Commissions)}</A>
+                <A href=format!("{base}/plan") attr:data-testid="nav-plan">{tr(T::Plan)}</A>
             </nav>
             <Outlet />
         </div>

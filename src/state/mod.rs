@@ -2,6 +2,7 @@
 //! signals here and call the commands here; they never touch Automerge (invariant 5).
 
 pub mod network;
+pub mod plan;
 
 use std::rc::Rc;
 

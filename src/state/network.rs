@@ -83,6 +83,12 @@ impl NetworkState {
             match repo.open_network(self.id).await {
                 Ok(net) => {
                     let _ = local::remember_network(&self.id.to_string(), &net.name);
+                    // Plans listed in the directory are kept in sync (and asked for when this
+                    // device does not have them yet).
+                    let node = use_sync_node(self);
+                    for doc in crate::repo::plan_documents(self.id, &net) {
+                        node.want(doc);
+                    }
                     self.network.set(net);
                     if self.open.get_untracked() != OpenState::Ready {
                         self.open.set(OpenState::Ready);

@@ -335,7 +335,9 @@ impl SyncNode {
             .conns
             .borrow()
             .iter()
-            .filter(|(_, c)| c.session.is_ready() && !c.session.is_open(&id))
+            .filter(|(_, c)| {
+                c.session.is_ready() && (!c.session.is_open(&id) || c.session.is_unavailable(&id))
+            })
             .map(|(p, _)| p.clone())
             .collect();
         for peer in peers {
@@ -353,7 +355,7 @@ impl SyncNode {
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
         let mut doc = handle.lock().await;
         self.with_session(peer, |s| {
-            if !s.is_ready() || s.is_open(&id) {
+            if !s.is_ready() || (s.is_open(&id) && !s.is_unavailable(&id)) {
                 return None;
             }
             s.open_doc(id, doc.doc_mut(), saved.as_deref())

@@ -322,6 +322,11 @@ impl Session {
         self.docs.contains_key(document_id)
     }
 
+    /// Whether the peer said it does not have this document (asking again may find it now).
+    pub fn is_unavailable(&self, document_id: &DocumentId) -> bool {
+        self.docs.get(document_id).is_some_and(|d| d.unavailable)
+    }
+
     /// Seeds a document that the peer started talking about with the state persisted for it,
     /// before the first [`Session::apply`]. Without it the session starts from a fresh state.
     pub fn restore_state(&mut self, document_id: DocumentId, saved: &[u8]) {

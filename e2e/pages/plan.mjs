@@ -1,0 +1,170 @@
+// Page object: the operating plan — sections and commissions, a common section's editor, a
+// centre's plan (adopt, write, deliver, review), the SLEP's table and the print view.
+
+export class PlanPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  /** Chooses who this device's person is ("¿Quién eres?"). */
+  async iAm(name) {
+    await this.page.getByTestId('whoami').selectOption({ label: name });
+  }
+
+  async open() {
+    await this.page.getByTestId('nav-plan').click();
+    await this.page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
+    return this;
+  }
+
+  async create() {
+    await this.page.getByTestId('plan-create').click();
+    await this.sections().first().waitFor();
+  }
+
+  sections() {
+    return this.page.getByTestId('plan-section');
+  }
+
+  section(id) {
+    return this.page.locator(`[data-testid="plan-section"][data-id="${id}"]`);
+  }
+
+  async showAll() {
+    const box = this.page.getByTestId('only-mine');
+    if (await box.isChecked()) await box.uncheck();
+  }
+
+  async assign(sectionId, commission) {
+    await this.showAll();
+    await this.section(sectionId).getByTestId('section-commission').selectOption({ label: commission });
+    await this.page.waitForFunction(([id, c]) => {
+      const sel = document.querySelector(`[data-testid="plan-section"][data-id="${id}"] [data-testid="section-commission"]`);
+      return sel && sel.selectedOptions[0]?.textContent === c;
+    }, [sectionId, commission]);
+  }
+
+  async openSection(sectionId) {
+    await this.section(sectionId).getByTestId('open-section').click();
+    await this.page.getByTestId('section-page').waitFor();
+  }
+
+  async backToPlan() {
+    await this.page.getByTestId('back-to-plan').click();
+    await this.sections().first().waitFor();
+  }
+
+  /** Opens a common section, types `text` into it and goes back to the list. */
+  async writeSection(sectionId, text) {
+    await this.openSection(sectionId);
+    await this.typeAtEnd(text);
+    await this.waitBodyContains(text);
+    await this.body().blur();
+    await this.backToPlan();
+  }
+
+  body() {
+    return this.page.getByTestId('section-body');
+  }
+
+  /** Types at the end of the section's text, key by key, like a person. */
+  async typeAtEnd(text) {
+    const box = this.body();
+    await box.click();
+    await box.press('End');
+    await this.page.keyboard.press('Control+End');
+    await this.page.keyboard.type(text, { delay: 5 });
+  }
+
+  async waitBodyContains(text, timeout = 15000) {
+    await this.page.waitForFunction(
+      (t) => document.querySelector('[data-testid="section-body"]')?.value.includes(t), text, { timeout },
+    );
+  }
+
+  async setStatus(label) {
+    await this.page.getByTestId('section-status-select').selectOption({ label });
+  }
+
+  // ── A centre's plan
+  async openMyCentrePlan() {
+    await this.page.getByTestId('my-centre-plan').click();
+    await this.page.locator('[data-testid="plan-state"]').waitFor();
+  }
+
+  state() {
+    return this.page.getByTestId('plan-state');
+  }
+
+  async waitState(text, timeout = 15000) {
+    await this.page.waitForFunction(
+      (t) => document.querySelector('[data-testid="plan-state"]')?.textContent.trim() === t, text, { timeout },
+    );
+  }
+
+  centreSection(id) {
+    return this.page.locator(`[data-testid="centre-section"][data-id="${id}"]`);
+  }
+
+  async adopt() {
+    await this.page.getByTestId('adopt').first().click();
+    await this.page.getByTestId('not-adopted').waitFor({ state: 'detached' });
+  }
+
+  async writeLocal(sectionId, text) {
+    const box = this.centreSection(sectionId).getByTestId('local-text');
+    await box.click();
+    await this.page.keyboard.press('Control+End');
+    await this.page.keyboard.type(text, { delay: 2 });
+    await box.blur();
+  }
+
+  /** Clicks "Entregar al SLEP"; resolves to { ok, text, missing }. */
+  async deliver() {
+    await this.page.getByTestId('deliver').click();
+    const outcome = this.page.locator('[data-testid="deliver-ok"], [data-testid="deliver-error"]');
+    await outcome.first().waitFor();
+    const ok = (await outcome.first().getAttribute('data-testid')) === 'deliver-ok';
+    return {
+      ok,
+      text: await outcome.first().textContent(),
+      missing: ok ? [] : await this.page.getByTestId('missing-section').allTextContents(),
+    };
+  }
+
+  // ── SLEP
+  async openReviewTable() {
+    await this.page.getByTestId('plan-review-table').click();
+    await this.page.getByTestId('review-table').waitFor();
+  }
+
+  row(centreName) {
+    return this.page.getByTestId('review-row').filter({ hasText: centreName });
+  }
+
+  async waitRowState(centreName, state, timeout = 15000) {
+    await this.row(centreName).getByTestId('row-state').filter({ hasText: state }).waitFor({ timeout });
+  }
+
+  async openRow(centreName) {
+    await this.row(centreName).getByTestId('review-open').click();
+    await this.page.getByTestId('plan-state').waitFor();
+  }
+
+  async observe(sectionId, observation, note) {
+    await this.centreSection(sectionId).getByTestId('observe-section').fill(observation);
+    await this.page.getByTestId('review-note').fill(note);
+    await this.page.getByTestId('review-observe').click();
+  }
+
+  async approve(note) {
+    await this.page.getByTestId('review-note').fill(note);
+    await this.page.getByTestId('review-approve').click();
+  }
+
+  // ── Print
+  async openPrint() {
+    await this.page.getByTestId('print-link').click();
+    await this.page.getByTestId('print-heading').first().waitFor();
+  }
+}

@@ -1,0 +1,138 @@
+// The operating plan, whole: a facilitator starts it and assigns a section; two commission
+// members co-write it (one offline); a principal adopts, writes her centre's part and
+// delivers on her phone; the SLEP reviewer observes, sees what changed, and approves; the
+// print view carries the centre and every section.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+const CENTRE = 'Jardín Infantil Los Copihues';
+const HEADINGS = ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6', '2', '3', '4', '5', '6', '7'];
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function person(url, device, who) {
+  const context = await newContext(browser, device);
+  const page = await context.newPage();
+  await page.goto(url);
+  const net = await new NetworkPage(page).waitReady();
+  const plan = new PlanPage(page);
+  await plan.iAm(who);
+  return { context, page, net, plan };
+}
+
+test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve, print', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // The facilitator creates the network and the year's plan, and gives 1.2 to a commission.
+  const cContext = await newContext(browser, LAPTOP);
+  const cPage = await cContext.newPage();
+  await cPage.goto(`/#clave=${KEY}`);
+  const cNet = await new HomePage(cPage).createExample();
+  await cNet.waitSync('synced');
+  const c = { page: cPage, net: cNet, plan: new PlanPage(cPage) };
+  await c.plan.iAm('Ignacio Vargas');
+  await c.plan.open();
+  await c.plan.create();
+  assert.equal(await c.plan.sections().count(), 12, 'the built-in template');
+  await c.plan.assign('1.2', 'Protocolo sanitario');
+  // The facilitator drafts the other common sections (the network agreed them in a workshop).
+  for (const id of ['1.1', '1.3', '1.4', '1.5', '1.6', '2', '4', '5', '6', '7']) {
+    await c.plan.writeSection(id, `Acuerdo de la red para la sección ${id}.`);
+  }
+  const link = await c.net.inviteLink();
+
+  // Two members of that commission: María on her phone, Alejandra on a laptop.
+  const a = await person(link, PHONE, 'María González');
+  const b = await person(link, LAPTOP, 'Alejandra Contreras');
+  for (const p of [a, b]) {
+    await p.plan.open();
+    await p.plan.section('1.2').waitFor();
+    assert.equal(await p.plan.sections().count(), 1, '"Mis secciones" shows her commission\'s section');
+    await p.plan.openSection('1.2');
+  }
+  // Someone outside the commission (the SLEP reviewer, on the founder's laptop) reads but
+  // cannot type.
+  await c.plan.iAm('Rodrigo Pérez');
+  await c.plan.openSection('1.2');
+  await c.page.getByTestId('read-only-hint').waitFor();
+
+  // María loses signal; both write in the same section at once.
+  await a.context.setOffline(true);
+  await a.net.waitSync('offline');
+  await a.plan.typeAtEnd('Lavado de manos al llegar (María).');
+  await b.plan.typeAtEnd('Uso de mascarilla en adultos (Alejandra).');
+  await b.plan.waitBodyContains('(Alejandra).');
+  await a.context.setOffline(false);
+  for (const p of [a, b, c]) {
+    await p.plan.waitBodyContains('Lavado de manos al llegar (María).', 20000);
+    await p.plan.waitBodyContains('Uso de mascarilla en adultos (Alejandra).', 20000);
+  }
+  const texts = await Promise.all([a, b, c].map((p) => p.plan.body().inputValue()));
+  assert.equal(texts[0], texts[1]);
+  assert.equal(texts[1], texts[2]);
+  assert.equal(await c.page.getByTestId('section-body').getAttribute('readonly'), '', 'read-only outside the commission');
+  await b.plan.setStatus('Acordada');
+
+  // María adopts the common part and delivers her centre's plan from the phone.
+  await a.plan.open();
+  await a.plan.openMyCentrePlan();
+  assert.equal((await a.page.getByTestId('centre-name').textContent()).trim(), CENTRE);
+  await a.plan.adopt();
+  assert.match(await a.plan.centreSection('1.2').getByTestId('common-text').textContent(), /\(María\)[\s\S]*\(Alejandra\)|\(Alejandra\)[\s\S]*\(María\)/);
+  const refused = await a.plan.deliver();
+  assert.equal(refused.ok, false);
+  assert.ok(refused.missing.some((m) => m.startsWith('3 ')), `section 3 is listed as missing: ${refused.missing}`);
+  await a.plan.writeLocal('3', 'Jornada de 8:30 a 16:30, salas de 20 niños.');
+  const delivered = await a.plan.deliver();
+  assert.equal(delivered.ok, true, delivered.text);
+  await a.plan.waitState('entregado');
+
+  // The SLEP reviewer sees it in the table and returns it with an observation on section 3.
+  await c.plan.iAm('Rodrigo Pérez');
+  await c.plan.open();
+  await c.plan.openReviewTable();
+  await c.plan.waitRowState(CENTRE, 'entregado', 20000);
+  await c.plan.openRow(CENTRE);
+  await c.plan.observe('3', 'Indique el aforo del patio.', 'Falta el aforo del patio');
+  await c.plan.waitState('con observaciones');
+
+  // María sees the observation, corrects, and delivers again.
+  await a.plan.waitState('con observaciones', 20000);
+  await a.plan.centreSection('3').getByTestId('observation').filter({ hasText: 'Indique el aforo del patio.' }).waitFor();
+  await a.plan.writeLocal('3', ' Patio: 15 niños a la vez.');
+  const again = await a.plan.deliver();
+  assert.equal(again.ok, true, again.text);
+  await a.plan.waitState('reentregado');
+
+  // The reviewer sees exactly what changed since the previous delivery, and approves.
+  await c.plan.waitState('reentregado', 20000);
+  const diff = c.plan.centreSection('3').getByTestId('section-diff');
+  await diff.waitFor();
+  assert.match(await diff.locator('ins').allTextContents().then((t) => t.join(' ')), /Patio: 15 niños a la vez\./);
+  assert.equal(await c.page.getByTestId('section-diff').count(), 1, 'only section 3 changed');
+  await c.plan.approve('Aprobado, gracias.');
+  await c.plan.waitState('aprobado');
+  await a.plan.waitState('aprobado', 20000);
+
+  // The print view: the centre, every section heading, nothing of the app around it.
+  await a.plan.openPrint();
+  const headings = await a.page.getByTestId('print-heading').allTextContents();
+  assert.deepEqual(headings.map((h) => h.split('. ')[0]), HEADINGS);
+  await a.page.emulateMedia({ media: 'print' });
+  await a.page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
+  assert.equal(await a.page.locator('.app-header').isVisible(), false, 'the app header is not printed');
+  assert.equal(await a.page.getByTestId('print-view').getByText(CENTRE).first().isVisible(), true);
+  for (const h of await a.page.getByTestId('print-heading').all()) assert.equal(await h.isVisible(), true);
+  const png = await a.page.screenshot({ fullPage: true });
+  assert.ok(png.length > 20000, `a real page was drawn (${png.length} bytes)`);
+
+  for (const p of [a, b, c]) assert.deepEqual(p.page.__errors ?? [], []);
+  await a.context.close();
+  await b.context.close();
+  await cContext.close();
+});

@@ -1,0 +1,115 @@
+//! The collaborative text box of a plan section: every input becomes one splice of the
+//! Automerge Text (never a whole-text replace), and a remote edit is written into the box with
+//! the caret and selection kept where they were relative to the text around them.
+
+use std::{cell::Cell, future::Future, pin::Pin, rc::Rc};
+
+use juntas_core::model::text::{chars_to_utf16, edit_between, rebase_caret, utf16_to_chars};
+use leptos::{html, prelude::*, task::spawn_local};
+
+/// Applies a splice `(at, delete, insert)` (code points) and returns the text after it, or why
+/// it was refused.
+pub type Splicer =
+    Rc<dyn Fn(usize, usize, String) -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
+
+/// Writes `new` into the box, moving the caret and selection past any edit before them.
+fn write_keeping_caret(el: &web_sys::HtmlTextAreaElement, new: &str) {
+    let old = el.value();
+    if old == new {
+        return;
+    }
+    let focused = document().active_element().is_some_and(|a| a == ***el);
+    let (start, end) = (
+        el.selection_start().ok().flatten().unwrap_or(0) as usize,
+        el.selection_end().ok().flatten().unwrap_or(0) as usize,
+    );
+    let (start, end) = (utf16_to_chars(&old, start), utf16_to_chars(&old, end));
+    el.set_value(new);
+    if focused {
+        let s = chars_to_utf16(new, rebase_caret(&old, new, start)) as u32;
+        let e = chars_to_utf16(new, rebase_caret(&old, new, end)) as u32;
+        let _ = el.set_selection_range(s, e);
+    }
+}
+
+#[component]
+pub fn PlanText(
+    /// The text as the document has it (changes with remote edits).
+    #[prop(into)]
+    value: Signal<String>,
+    /// Whether this person may edit (others read it).
+    #[prop(into)]
+    editable: Signal<bool>,
+    splice: Splicer,
+    testid: String,
+    #[prop(optional, into)] label: String,
+    /// Called when the box loses focus (flush what was typed).
+    #[prop(optional)]
+    on_blur: Option<Callback<()>>,
+) -> impl IntoView {
+    let el = NodeRef::<html::Textarea>::new();
+    // Splices sent and not yet applied: a value arriving meanwhile is older than the box.
+    let in_flight = Rc::new(Cell::new(0u32));
+    // The text the box is known to match, the base every input is compared with.
+    let known = StoredValue::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    {
+        let in_flight = in_flight.clone();
+        Effect::new(move |_| {
+            let v = value.get();
+            if let Some(el) = el.get()
+                && in_flight.get() == 0
+            {
+                write_keeping_caret(&el, &v);
+                known.set_value(v);
+            }
+        });
+    }
+    let on_input = move |_| {
+        let Some(area) = el.get() else { return };
+        let new = area.value();
+        let Some((at, delete, insert)) = edit_between(&known.get_value(), &new) else { return };
+        known.set_value(new);
+        in_flight.set(in_flight.get() + 1);
+        let fut = splice(at, delete, insert);
+        let in_flight = in_flight.clone();
+        spawn_local(async move {
+            let result = fut.await;
+            in_flight.set(in_flight.get() - 1);
+            let settled = in_flight.get() == 0;
+            let text = match result {
+                Ok(text) => {
+                    error.set(None);
+                    text
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    value.get_untracked()
+                }
+            };
+            // The document's text now includes every remote edit merged meanwhile.
+            if settled && let Some(area) = el.get_untracked() {
+                write_keeping_caret(&area, &text);
+                known.set_value(text);
+            }
+        });
+    };
+    view! {
+        <div class="plan-text">
+            <textarea
+                node_ref=el
+                data-testid=testid
+                aria-label=label
+                rows="8"
+                readonly=move || !editable.get()
+                on:input=on_input
+                on:blur=move |_| {
+                    if let Some(cb) = on_blur {
+                        cb.run(());
+                    }
+                }
+            ></textarea>
+            <span class="field-error" role="alert">{move || error.get()}</span>
+        </div>
+    }
+}

@@ -1,0 +1,1265 @@
+//! `/red/:id/plan/…`: the year's operating plan — the sections and their commissions
+//! ("Mis secciones"), a common section's editor, a centre's plan ("Plan de mi jardín") with
+//! adoption, delivery and the SLEP's review, the SLEP's table of centres, and the print view.
+
+use juntas_core::model::{
+    centre_plan::{CentreError, SectionView},
+    diff::Part,
+    history::Group,
+    network::Role,
+    plan::{CommonPlan, PlanError, Scope, SectionDef, Status},
+    review::{Action, PlanState, ReviewError},
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    components::{A, Outlet},
+    hooks::use_params_map,
+};
+
+use crate::{
+    components::PlanText,
+    i18n::{I18n, T, tr, use_i18n},
+    pages::network::format_time,
+    state::{
+        network::use_network,
+        plan::{CentreData, CentreRow, Loaded, Me, PlanCtx, use_plan},
+    },
+};
+
+#[component]
+pub fn PlanShell() -> impl IntoView {
+    let ctx = PlanCtx::open(use_network());
+    provide_context(ctx);
+    view! { <div class="plan"><Outlet /></div> }
+}
+
+pub fn state_text(s: PlanState) -> T {
+    match s {
+        PlanState::Draft => T::StateDraft,
+        PlanState::Submitted => T::StateSubmitted,
+        PlanState::HasIssues => T::StateHasIssues,
+        PlanState::Resubmitted => T::StateResubmitted,
+        PlanState::Approved => T::StateApproved,
+    }
+}
+
+fn status_text(s: Status) -> T {
+    match s {
+        Status::Drafting => T::StatusDrafting,
+        Status::ReadyForReview => T::StatusReady,
+        Status::Agreed => T::StatusAgreed,
+    }
+}
+
+fn scope_text(s: Scope) -> T {
+    match s {
+        Scope::Common => T::ScopeCommon,
+        Scope::PerCentre => T::ScopePerCentre,
+        Scope::CommonWithLocal => T::ScopeCommonLocal,
+    }
+}
+
+fn member_name(ctx: PlanCtx, id: &str) -> String {
+    ctx.net
+        .network
+        .with(|n| n.members.get(id).map(|m| m.name.clone()))
+        .unwrap_or_else(|| if id.is_empty() { "—".to_string() } else { id.to_string() })
+}
+
+fn commission_name(ctx: PlanCtx, id: &str) -> String {
+    ctx.net.network.with(|n| n.commissions.get(id).map(|c| c.name.clone())).unwrap_or_default()
+}
+
+/// Whether `me` may write a common section owned by `commission`.
+fn can_edit_common(me: &Me, commission: Option<&str>) -> bool {
+    me.is(Role::Facilitator) || commission.is_some_and(|c| me.commissions.contains(c))
+}
+
+/// A word diff as `<ins>`/`<del>` runs.
+fn diff_view(parts: Vec<Part>) -> impl IntoView {
+    parts
+        .into_iter()
+        .map(|p| match p {
+            Part::Same(t) => view! { <span>{t}</span> }.into_any(),
+            Part::Added(t) => view! { <ins>{t}</ins> }.into_any(),
+            Part::Removed(t) => view! { <del>{t}</del> }.into_any(),
+        })
+        .collect_view()
+}
+
+/// Text with its line breaks kept (read-only prose).
+fn prose(text: String, testid: &'static str) -> impl IntoView {
+    view! { <div class="prose" data-testid=testid>{text}</div> }
+}
+
+#[component]
+fn HistoryList(groups: Vec<Group>, ctx: PlanCtx) -> impl IntoView {
+    let i18n = use_i18n();
+    let lines = groups
+        .into_iter()
+        .take(50)
+        .map(|g| {
+            let who = member_name(ctx, &g.first.by);
+            let what = match g.first.verb.as_str() {
+                "editar" => i18n.t(T::HistEdit),
+                "estado" => i18n.t(T::HistStatus),
+                "comision" => i18n.t(T::HistCommission),
+                "comentar" => i18n.t(T::HistComment),
+                "plantilla" => i18n.t(T::HistTemplate),
+                "adoptar" => i18n.t(T::HistAdopt),
+                "entregar" => i18n.t(T::HistDeliver),
+                "observar" => i18n.t(T::HistObserve),
+                "aprobar" => i18n.t(T::HistApprove),
+                _ => i18n.t(T::HistCreate),
+            };
+            let section = if g.first.section.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", g.first.section)
+            };
+            let count = if g.count > 1 { format!(" ({})", g.count) } else { String::new() };
+            view! {
+                <li data-testid="history-entry">
+                    <time>{format_time(g.last_at)}</time> " " <strong>{who}</strong> " " {what}
+                    {section} {count}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="history">{lines}</ul> }
+}
+
+// ---------------------------------------------------------------------------------------
+// The plan's home: sections, commissions, "Mis secciones".
+
+#[component]
+pub fn PlanHome() -> impl IntoView {
+    let ctx = use_plan();
+    let me = ctx.me();
+    let creating = RwSignal::new(None::<String>);
+    // Rebuilt only when the plan appears or fails, not on every edit.
+    let common_phase = Memo::new(move |_| match &*ctx.common.read() {
+        Loaded::Loading => Loaded::Loading,
+        Loaded::Missing => Loaded::Missing,
+        Loaded::Failed(e) => Loaded::Failed(e.clone()),
+        Loaded::Ready(_) => Loaded::Ready(()),
+    });
+    let create = move |_| {
+        spawn_local(async move {
+            if let Err(e) = ctx.create_common().await {
+                creating.set(Some(e));
+            }
+        });
+    };
+    view! {
+        <main class="page">
+            <h2>{tr(T::PlanTitle)} " " {ctx.year}</h2>
+            {move || match common_phase.get() {
+                Loaded::Loading => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+                Loaded::Missing => view! {
+                    <div class="empty" data-testid="plan-missing">
+                        <p>{tr(T::PlanNotStarted)}</p>
+                        <Show when=move || me.with(|m| m.is(Role::Facilitator))
+                            fallback=|| view! { <p class="muted">{tr(T::PlanFacilitatorStarts)}</p> }>
+                            <button class="primary" data-testid="plan-create" on:click=create>{tr(T::PlanCreate)}</button>
+                        </Show>
+                        <p class="form-error" role="alert">{move || creating.get()}</p>
+                    </div>
+                }.into_any(),
+                Loaded::Failed(e) => view! { <div class="alert" role="alert" data-testid="plan-error">{e}</div> }.into_any(),
+                Loaded::Ready(_) => view! { <PlanSections /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn PlanSections() -> impl IntoView {
+    let ctx = use_plan();
+    let me = ctx.me();
+    let only_mine = RwSignal::new(me.with_untracked(|m| !m.commissions.is_empty()));
+    let plan = Memo::new(move |_| match ctx.common.get() {
+        Loaded::Ready(p) => p,
+        _ => CommonPlan {
+            network_id: String::new(),
+            year: ctx.year,
+            updated_at: 0,
+            sections: Vec::new(),
+        },
+    });
+    let ids = move || {
+        let me = me.get();
+        plan.with(|p| {
+            p.sections
+                .iter()
+                .filter(|s| {
+                    !only_mine.get()
+                        || s.commission.as_deref().is_some_and(|c| me.commissions.contains(c))
+                })
+                .map(|s| s.def.id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    let history = RwSignal::new(Vec::<Group>::new());
+    Effect::new(move |_| {
+        plan.track();
+        spawn_local(async move { history.set(ctx.common_history().await) });
+    });
+    view! {
+        <nav class="row plan-links">
+            {move || me.get().centre().map(|c| view! {
+                <A href=format!("centro/{c}") attr:data-testid="my-centre-plan" attr:class="button primary">{tr(T::MyCentrePlan)}</A>
+            })}
+            <A href="revision" attr:data-testid="plan-review-table" attr:class="button secondary">{tr(T::ReviewTable)}</A>
+        </nav>
+        <label class="check">
+            <input type="checkbox" data-testid="only-mine" prop:checked=move || only_mine.get()
+                on:change=move |ev| only_mine.set(event_target_checked(&ev)) />
+            <span>{tr(T::MySections)}</span>
+        </label>
+        <Show when=move || only_mine.get() && ids().is_empty()>
+            <p class="empty" data-testid="no-sections-mine">{tr(T::NoSectionsMine)}</p>
+        </Show>
+        <ul class="cards">
+            <For each=ids key=|id| id.clone() let:id>
+                <SectionRow id plan />
+            </For>
+        </ul>
+        <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+            <AddSection plan />
+        </Show>
+        <details class="history-box">
+            <summary>{tr(T::History)}</summary>
+            {move || view! { <HistoryList groups=history.get() ctx /> }}
+        </details>
+    }
+}
+
+#[component]
+fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
+    let ctx = use_plan();
+    let me = ctx.me();
+    let i18n = use_i18n();
+    let section = {
+        let id = id.clone();
+        Memo::new(move |_| plan.with(|p| p.section(&id).cloned()))
+    };
+    let error = RwSignal::new(None::<String>);
+    let commissions = move || {
+        ctx.net.network.with(|n| {
+            n.commissions_sorted()
+                .into_iter()
+                .map(|(id, c)| (id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let assign_id = id.clone();
+    view! {
+        <li class="card" data-testid="plan-section" data-id=id.clone()>
+            {move || section.get().map(|s| {
+                let commission = s.commission.clone();
+                let conflicts = s.conflicts.iter().map(|c| {
+                    let field = if c.field == "status" { i18n.t(T::Status) } else { i18n.t(T::Commission) };
+                    let shown = |v: &str| if c.field == "status" {
+                        Status::parse(v).map(|st| i18n.t(status_text(st)).to_string()).unwrap_or_else(|| v.to_string())
+                    } else {
+                        commission_name(ctx, v)
+                    };
+                    let others = c.others.iter().map(|v| shown(v)).collect::<Vec<_>>().join(", ");
+                    view! {
+                        <p class="conflict" data-testid="section-conflict">
+                            {field} ": " {tr(T::ConflictKept)} " «" {shown(&c.kept)} "»; " {tr(T::ConflictOther)} " «" {others} "»"
+                        </p>
+                    }
+                }).collect_view();
+                view! {
+                    <div class="card-head">
+                        <div>
+                            <h3><A href=format!("seccion/{}", s.def.id) attr:data-testid="open-section">{s.def.code.clone()} " " {s.def.title.clone()}</A></h3>
+                            <p class="muted">
+                                {tr(scope_text(s.def.scope))}
+                                {s.def.scope.has_common_text().then(|| view! {
+                                    " · " <span data-testid="section-status">{tr(status_text(s.status))}</span>
+                                })}
+                            </p>
+                            {conflicts}
+                        </div>
+                        {s.def.scope.has_common_text().then(|| {
+                            let assign_id = assign_id.clone();
+                            view! {
+                            <label class="field">
+                                <span class="field-label">{tr(T::Commission)}</span>
+                                <select data-testid="section-commission" disabled=move || !me.with(|m| m.is(Role::Facilitator))
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        let section = assign_id.clone();
+                                        spawn_local(async move {
+                                            error.set(ctx.assign(section, (!v.is_empty()).then_some(v)).await.err());
+                                        });
+                                    }>
+                                    <option value="" selected=commission.is_none()>{tr(T::NoCommission)}</option>
+                                    {commissions().into_iter().map(|(cid, name)| {
+                                        let selected = commission.as_deref() == Some(cid.as_str());
+                                        view! { <option value=cid selected=selected>{name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        }})}
+                    </div>
+                }
+            })}
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </li>
+    }
+}
+
+#[component]
+fn AddSection(plan: Memo<CommonPlan>) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let code = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let scope = RwSignal::new(Scope::Common.as_str().to_string());
+    let error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut id = code.get().trim().to_string();
+        if plan.with(|p| p.section(&id).is_some()) {
+            id = format!("{id}-{}", crate::repo::new_entry_id());
+        }
+        let def = SectionDef {
+            id,
+            code: code.get().trim().to_string(),
+            title: title.get(),
+            prompt: String::new(),
+            scope: Scope::parse(&scope.get()).unwrap_or(Scope::Common),
+            required: true,
+        };
+        spawn_local(async move {
+            match ctx.put_def(def).await {
+                Ok(()) => {
+                    code.set(String::new());
+                    title.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(explain_plan(i18n, &e))),
+            }
+        });
+    };
+    view! {
+        <form class="add-row" on:submit=add>
+            <label class="field narrow">
+                <span class="field-label">{tr(T::SectionCode)}</span>
+                <input data-testid="new-section-code" required bind:value=code />
+            </label>
+            <label class="field">
+                <span class="field-label">{tr(T::SectionTitle)}</span>
+                <input data-testid="new-section-title" required bind:value=title />
+            </label>
+            <ScopeSelect value=scope testid="new-section-scope" />
+            <button type="submit" class="secondary" data-testid="add-section">{tr(T::AddSection)}</button>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
+
+#[component]
+fn ScopeSelect(value: RwSignal<String>, testid: &'static str) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="field-label">{tr(T::Scope)}</span>
+            <select data-testid=testid on:change=move |ev| value.set(event_target_value(&ev))>
+                {[Scope::Common, Scope::PerCentre, Scope::CommonWithLocal].into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=move || value.get() == s.as_str()>{tr(scope_text(s))}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+fn explain_plan(i18n: I18n, e: &PlanError) -> String {
+    match e {
+        PlanError::MissingTitle => i18n.t(T::ErrSectionTitle).to_string(),
+        PlanError::EmptyComment => i18n.t(T::ErrEmptyComment).to_string(),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// One common section: its text, status, template fields, comments.
+
+#[component]
+pub fn SectionPage() -> impl IntoView {
+    let ctx = use_plan();
+    let params = use_params_map();
+    let sid = Memo::new(move |_| params.read().get("sid").unwrap_or_default());
+    let section = Memo::new(move |_| match ctx.common.get() {
+        Loaded::Ready(p) => p.section(&sid.get()).cloned(),
+        _ => None,
+    });
+    // The editor is built once per section, never on an edit (the text box keeps its caret).
+    let exists = Memo::new(move |_| section.with(|s| s.as_ref().map(|s| s.def.id.clone())));
+    view! {
+        <main class="page">
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            {move || match exists.get() {
+                None => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+                Some(id) => view! { <SectionEditor id section /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn SectionEditor(
+    id: String,
+    section: Memo<Option<juntas_core::model::plan::Section>>,
+) -> impl IntoView {
+    let ctx = use_plan();
+    let me = ctx.me();
+    let i18n = use_i18n();
+    let s0 = section.get_untracked().expect("shown only when the section exists");
+    let commission =
+        Memo::new(move |_| section.with(|s| s.as_ref().and_then(|s| s.commission.clone())));
+    let editable =
+        Signal::derive(move || me.with(|m| can_edit_common(m, commission.get().as_deref())));
+    let body = Signal::derive(move || {
+        section.with(|s| s.as_ref().map(|s| s.body.clone()).unwrap_or_default())
+    });
+    let splice_id = id.clone();
+    let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
+        let section = splice_id.clone();
+        Box::pin(ctx.splice_common(section, at, delete, insert))
+    });
+    let status_error = RwSignal::new(None::<String>);
+    let status_id = id.clone();
+    let comments = RwSignal::new(Vec::new());
+    let reload_comments =
+        move || spawn_local(async move { comments.set(ctx.common_comments().await) });
+    Effect::new(move |_| {
+        section.track();
+        reload_comments();
+    });
+    let history = RwSignal::new(Vec::<Group>::new());
+    let hist_id = id.clone();
+    Effect::new(move |_| {
+        section.track();
+        let sid = hist_id.clone();
+        spawn_local(async move {
+            let all = ctx.common_history().await;
+            history.set(all.into_iter().filter(|g| g.first.section == sid).collect());
+        });
+    });
+    let comment_id = id.clone();
+    let post = Callback::new(move |text: String| {
+        let section = comment_id.clone();
+        async move { ctx.comment_common(section, text).await }
+    });
+    view! {
+        <article class="section-page" data-testid="section-page">
+            <h2 data-testid="section-title">{move || section.with(|s| s.as_ref().map(|s| format!("{} {}", s.def.code, s.def.title)))}</h2>
+            <p class="prompt">{move || section.with(|s| s.as_ref().map(|s| s.def.prompt.clone()))}</p>
+            <p class="muted">
+                {tr(scope_text(s0.def.scope))} " · " {tr(T::Commission)} ": "
+                <span data-testid="section-commission-name">{move || commission.get().map(|c| commission_name(ctx, &c)).unwrap_or_else(|| i18n.t(T::NoCommission).to_string())}</span>
+            </p>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                <TemplateEditor section />
+            </Show>
+            {s0.def.scope.has_common_text().then(|| view! {
+                <label class="field">
+                    <span class="field-label">{tr(T::Status)}</span>
+                    <select data-testid="section-status-select" disabled=move || !editable.get()
+                        on:change=move |ev| {
+                            let Some(st) = Status::parse(&event_target_value(&ev)) else { return };
+                            let sid = status_id.clone();
+                            spawn_local(async move { status_error.set(ctx.set_status(sid, st).await.err()) });
+                        }>
+                        {Status::ALL.into_iter().map(|st| view! {
+                            <option value=st.as_str() selected=move || section.with(|s| s.as_ref().is_some_and(|s| s.status == st))>{tr(status_text(st))}</option>
+                        }).collect_view()}
+                    </select>
+                    <span class="field-error" role="alert">{move || status_error.get()}</span>
+                </label>
+                <Show when=move || !editable.get()>
+                    <p class="hint" data-testid="read-only-hint">{tr(T::OnlyCommissionEdits)}</p>
+                </Show>
+                <PlanText value=body editable splice=splicer testid="section-body".to_string() label=i18n.t(T::CommonText).to_string()
+                    on_blur=Callback::new(move |_| ctx.flush_now()) />
+            })}
+            {(!s0.def.scope.has_common_text()).then(|| view! { <p class="hint">{tr(T::WrittenByEachCentre)}</p> })}
+            <Comments section=id.clone() notes=Signal::derive(move || comments.get()) post on_posted=Callback::new(move |_| reload_comments()) />
+            <details class="history-box">
+                <summary>{tr(T::History)}</summary>
+                {move || view! { <HistoryList groups=history.get() ctx /> }}
+            </details>
+        </article>
+    }
+}
+
+#[component]
+fn TemplateEditor(section: Memo<Option<juntas_core::model::plan::Section>>) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let s = section.get_untracked().expect("shown only when the section exists");
+    let title = RwSignal::new(s.def.title.clone());
+    let prompt = RwSignal::new(s.def.prompt.clone());
+    let scope = RwSignal::new(s.def.scope.as_str().to_string());
+    let required = RwSignal::new(s.def.required);
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(cur) = section.get_untracked() else { return };
+        let def = SectionDef {
+            title: title.get(),
+            prompt: prompt.get(),
+            scope: Scope::parse(&scope.get()).unwrap_or(cur.def.scope),
+            required: required.get(),
+            ..cur.def
+        };
+        spawn_local(async move {
+            match ctx.put_def(def).await {
+                Ok(()) => {
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(explain_plan(i18n, &e))),
+            }
+        });
+    };
+    view! {
+        <details class="template" data-testid="template-editor">
+            <summary>{tr(T::EditTemplate)}</summary>
+            <form class="editor-grid" on:submit=save>
+                <label class="field">
+                    <span class="field-label">{tr(T::SectionTitle)}</span>
+                    <input data-testid="template-title" bind:value=title />
+                </label>
+                <label class="field">
+                    <span class="field-label">{tr(T::Prompt)}</span>
+                    <textarea data-testid="template-prompt" rows="3" prop:value=move || prompt.get() on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
+                </label>
+                <ScopeSelect value=scope testid="template-scope" />
+                <label class="check">
+                    <input type="checkbox" data-testid="template-required" prop:checked=move || required.get() on:change=move |ev| required.set(event_target_checked(&ev)) />
+                    <span>{tr(T::Required)}</span>
+                </label>
+                <button type="submit" class="secondary" data-testid="template-save">{tr(T::Save)}</button>
+                <Show when=move || saved.get()><span class="ok">{tr(T::Saved)}</span></Show>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn Comments<F>(
+    section: String,
+    #[prop(into)] notes: Signal<Vec<juntas_core::model::plan::Note>>,
+    post: Callback<String, F>,
+    on_posted: Callback<()>,
+) -> impl IntoView
+where
+    F: std::future::Future<Output = Result<(), PlanError>> + 'static,
+{
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let sid = section.clone();
+    let list = move || {
+        notes.with(|all| {
+            all.iter()
+                .filter(|n| n.section == sid)
+                .map(|n| {
+                    view! {
+                        <li data-testid="comment">
+                            <strong>{member_name(ctx, &n.by)}</strong> " · " <time>{format_time(n.at)}</time>
+                            <p>{n.text.clone()}</p>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let fut = post.run(text.get());
+        spawn_local(async move {
+            match fut.await {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                    on_posted.run(());
+                }
+                Err(e) => error.set(Some(explain_plan(i18n, &e))),
+            }
+        });
+    };
+    view! {
+        <section class="comments">
+            <h3>{tr(T::Comments)}</h3>
+            <ul>{list}</ul>
+            <form class="add-row" on:submit=send>
+                <label class="field">
+                    <span class="field-label">{tr(T::AddComment)}</span>
+                    <textarea data-testid="comment-input" rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </label>
+                <button type="submit" class="secondary" data-testid="comment-add">{tr(T::Send)}</button>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </form>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A centre's plan: adoption, its own texts, delivery, review.
+
+/// Loads a centre's plan whenever any plan document changes; creates it on first visit by
+/// the centre's principal.
+fn centre_data(ctx: PlanCtx, cid: Memo<String>) -> RwSignal<Loaded<CentreData>> {
+    let data = RwSignal::new(Loaded::Loading);
+    let me = ctx.me();
+    Effect::new(move |_| {
+        ctx.version.track();
+        ctx.common.track();
+        let cid = cid.get();
+        let mine = me.with(|m| m.centre() == Some(cid.as_str()) && m.is(Role::Principal));
+        spawn_local(async move {
+            let mut got = ctx.load_centre(cid.clone()).await;
+            if got == Loaded::Missing
+                && mine
+                && matches!(ctx.common.get_untracked(), Loaded::Ready(_))
+            {
+                got = match ctx.ensure_centre(cid.clone()).await {
+                    Ok(_) => ctx.load_centre(cid).await,
+                    Err(e) => Loaded::Failed(e),
+                };
+            }
+            data.set(got);
+        });
+    });
+    data
+}
+
+#[component]
+pub fn CentrePlanPage() -> impl IntoView {
+    let ctx = use_plan();
+    let params = use_params_map();
+    let cid = Memo::new(move |_| params.read().get("cid").unwrap_or_default());
+    let data = centre_data(ctx, cid);
+    // The page is rebuilt only when this changes; edits and remote changes update it in place
+    // (a text box being typed into is never recreated).
+    let phase = Memo::new(move |_| match &*data.read() {
+        Loaded::Loading => 0,
+        Loaded::Missing => 1,
+        Loaded::Failed(_) => 2,
+        Loaded::Ready(_) => 3,
+    });
+    let ready = Memo::new(move |_| match data.get() {
+        Loaded::Ready(d) => Some(d),
+        _ => None,
+    });
+    let failure = move || match &*data.read() {
+        Loaded::Failed(e) => e.clone(),
+        _ => String::new(),
+    };
+    view! {
+        <main class="page centre-plan">
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            <Establishment cid />
+            {move || match phase.get() {
+                0 => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+                1 => view! { <p class="empty" data-testid="centre-plan-missing">{tr(T::CentrePlanNotStarted)}</p> }.into_any(),
+                2 => view! { <div class="alert" role="alert" data-testid="plan-error">{failure}</div> }.into_any(),
+                _ => view! { <CentrePlanBody cid d=ready /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn Establishment(cid: Memo<String>) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    move || {
+        let (centre, slep) =
+            ctx.net.network.with(|n| (n.centres.get(&cid.get()).cloned(), n.slep.clone()));
+        centre.map(|c| {
+            view! {
+                <header class="establishment" data-testid="establishment">
+                    <h2 data-testid="centre-name">{c.name.clone()}</h2>
+                    <dl>
+                        <dt>{i18n.t(T::CentreKind)}</dt><dd>{c.kind.clone()}</dd>
+                        <dt>{i18n.t(T::Rbd)}</dt><dd>{c.rbd.clone()}</dd>
+                        <dt>{i18n.t(T::Owner)}</dt><dd>{slep}</dd>
+                        <dt>{i18n.t(T::Commune)}</dt><dd>{c.commune.clone()}</dd>
+                    </dl>
+                </header>
+            }
+        })
+    }
+}
+
+/// Which version of a centre's plan is on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Draft,
+    Delivery(usize),
+}
+
+/// Everything a section of the centre page reads, shared by all sections.
+#[derive(Clone, Copy)]
+struct CentreView {
+    cid: Memo<String>,
+    d: Memo<Option<CentreData>>,
+    views: Memo<Result<Vec<SectionView>, String>>,
+    version: Memo<Option<usize>>,
+    last: Memo<Option<usize>>,
+    awaiting: Memo<bool>,
+    editing: Memo<bool>,
+    reviewing: Memo<bool>,
+    observations: RwSignal<std::collections::BTreeMap<String, String>>,
+}
+
+#[component]
+fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoView {
+    let ctx = use_plan();
+    let me = ctx.me();
+    let i18n = use_i18n();
+    let is_principal = Memo::new(move |_| {
+        let c = cid.get();
+        me.with(|m| m.is(Role::Principal) && m.centre() == Some(c.as_str()))
+    });
+    let is_reviewer = Memo::new(move |_| me.with(|m| m.is(Role::SlepProfessional)));
+    let state =
+        Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.state).unwrap_or(PlanState::Draft)));
+    let awaiting =
+        Memo::new(move |_| matches!(state.get(), PlanState::Submitted | PlanState::Resubmitted));
+    let count = Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.deliveries.len()).unwrap_or(0)));
+    let last = Memo::new(move |_| count.get().checked_sub(1));
+    // No choice yet: the reviewer follows the last delivery, everyone else the draft.
+    let chosen = RwSignal::new(None::<Choice>);
+    let version = Memo::new(move |_| match chosen.get() {
+        Some(Choice::Draft) => None,
+        Some(Choice::Delivery(i)) => Some(i),
+        None if is_reviewer.get() => last.get(),
+        None => None,
+    });
+    let views = Memo::new(move |_| {
+        let v = version.get();
+        d.with(|d| match (d, v) {
+            (None, _) => Ok(Vec::new()),
+            (Some(d), None) => d.view.clone(),
+            (Some(d), Some(i)) => {
+                d.deliveries.get(i).map(|x| x.1.clone()).unwrap_or(Ok(Vec::new()))
+            }
+        })
+    });
+    let cv = CentreView {
+        cid,
+        d,
+        views,
+        version,
+        last,
+        awaiting,
+        editing: Memo::new(move |_| version.get().is_none() && is_principal.get()),
+        reviewing: Memo::new(move |_| {
+            is_reviewer.get()
+                && awaiting.get()
+                && version.get().is_some()
+                && version.get() == last.get()
+        }),
+        observations: RwSignal::new(Default::default()),
+    };
+    let ids = move || {
+        views.with(|v| {
+            v.as_ref()
+                .map(|v| v.iter().map(|s| s.def.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let views_error = move || views.with(|v| v.as_ref().err().cloned());
+    let adopt_error = RwSignal::new(None::<String>);
+    let adopt = move |_| {
+        spawn_local(async move {
+            adopt_error
+                .set(ctx.adopt(cid.get_untracked()).await.err().map(|e| explain_centre(i18n, &e)));
+        });
+    };
+    let new_draft = move || d.with(|d| d.as_ref().is_some_and(|d| d.new_draft));
+    let set_aside = move || d.with(|d| d.as_ref().is_some_and(|d| d.set_aside > 0));
+    let observed_note = move || {
+        d.with(|d| {
+            let d = d.as_ref()?;
+            (d.state == PlanState::HasIssues).then_some(())?;
+            d.plan
+                .events
+                .iter()
+                .filter(|e| e.action == Action::Observe)
+                .max_by_key(|e| (e.at, e.id.clone()))
+                .map(|e| e.note.clone())
+        })
+    };
+    let not_adopted = move || {
+        is_principal.get() && d.with(|d| d.as_ref().is_some_and(|d| d.plan.adopted.is_empty()))
+    };
+    let changes =
+        Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.changes.clone()).unwrap_or_default()));
+    let versions = move || {
+        d.with(|d| {
+            d.as_ref()
+                .map(|d| {
+                    d.deliveries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (e, _))| {
+                            (
+                                i,
+                                format!(
+                                    "{} {} · {}",
+                                    i18n.t(T::Delivery),
+                                    i + 1,
+                                    format_time(e.at)
+                                ),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let log = move || {
+        d.with(|d| {
+            let Some(d) = d.as_ref() else { return Vec::new() };
+            let mut events = d.plan.events.clone();
+            events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+            events
+                .into_iter()
+                .map(|e| {
+                    let what = match e.action {
+                        Action::Deliver { .. } => i18n.t(T::HistDeliver),
+                        Action::Observe => i18n.t(T::HistObserve),
+                        Action::Approve => i18n.t(T::HistApprove),
+                    };
+                    let note = (!e.note.is_empty()).then(|| format!(": {}", e.note));
+                    view! { <li data-testid="review-event"><time>{format_time(e.at)}</time> " " <strong>{member_name(ctx, &e.by)}</strong> " " {what} {note}</li> }
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let history = move || d.with(|d| d.as_ref().map(|d| d.history.clone()).unwrap_or_default());
+    view! {
+        <p class="state-line">
+            {tr(T::PlanState)} ": " <strong class="state" data-testid="plan-state">{move || tr(state_text(state.get()))()}</strong>
+            <Show when=new_draft>" · " <span data-testid="new-draft">{tr(T::NewDraft)}</span></Show>
+            <Show when=set_aside>" · " <span class="conflict" data-testid="review-set-aside">{tr(T::ReviewSetAside)}</span></Show>
+        </p>
+        {move || observed_note().map(|n| view! {
+            <div class="alert" data-testid="observation-note"><strong>{tr(T::SlepObservations)}</strong> ": " {n}</div>
+        })}
+        <Show when=not_adopted>
+            <div class="notice" data-testid="not-adopted">
+                <p>{tr(T::NotAdoptedYet)}</p>
+                <button class="primary" data-testid="adopt" on:click=adopt>{tr(T::Adopt)}</button>
+            </div>
+        </Show>
+        <Show when=move || !changes.with(Vec::is_empty)>
+            <div class="notice" data-testid="common-changed">
+                <p><strong>{tr(T::CommonChanged)}</strong></p>
+                <details>
+                    <summary data-testid="common-changes-open">{tr(T::SeeChanges)}</summary>
+                    {move || changes.get().into_iter().map(|(sid, parts)| view! {
+                        <div class="diff" data-testid="common-change"><h4>{sid}</h4><p>{diff_view(parts)}</p></div>
+                    }).collect_view()}
+                </details>
+                <Show when=move || is_principal.get()>
+                    <button class="primary" data-testid="adopt" on:click=adopt>{tr(T::Adopt)}</button>
+                </Show>
+            </div>
+        </Show>
+        <p class="form-error" role="alert">{move || adopt_error.get()}</p>
+        <div class="row">
+            <label class="field">
+                <span class="field-label">{tr(T::Version)}</span>
+                <select data-testid="plan-version" on:change=move |ev| {
+                    chosen.set(Some(match event_target_value(&ev).parse::<usize>() {
+                        Ok(i) => Choice::Delivery(i),
+                        Err(_) => Choice::Draft,
+                    }));
+                }>
+                    <option value="" selected=move || version.get().is_none()>{tr(T::CurrentDraft)}</option>
+                    {move || versions().into_iter().map(|(i, label)| view! {
+                        <option value=i.to_string() selected=move || version.get() == Some(i)>{label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <A href=move || format!("/red/{}/plan/centro/{}/imprimir", ctx.net.id, cid.get()) attr:data-testid="print-link" attr:class="button secondary">{tr(T::PrintView)}</A>
+        </div>
+        {move || views_error().map(|e| view! { <div class="alert" role="alert" data-testid="plan-error">{e}</div> })}
+        <div class="sections">
+            <For each=ids key=|id| id.clone() let:id>
+                <CentreSection id cv />
+            </For>
+        </div>
+        <Show when=move || is_principal.get()>
+            <DeliverPanel cid />
+        </Show>
+        <Show when=move || is_reviewer.get() && awaiting.get()>
+            <ReviewPanel cid observations=cv.observations />
+        </Show>
+        <details class="history-box" open=move || count.get() > 0>
+            <summary>{tr(T::ReviewLog)}</summary>
+            <ul data-testid="review-log">{log}</ul>
+        </details>
+        <details class="history-box">
+            <summary>{tr(T::History)}</summary>
+            {move || view! { <HistoryList groups=history() ctx /> }}
+        </details>
+    }
+}
+
+#[component]
+fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let s = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cv.views
+                .with(|v| v.as_ref().ok().and_then(|v| v.iter().find(|s| s.def.id == id).cloned()))
+        })
+    };
+    let def = Memo::new(move |_| s.with(|s| s.as_ref().map(|s| s.def.clone())));
+    let scope =
+        Memo::new(move |_| def.with(|d| d.as_ref().map(|d| d.scope).unwrap_or(Scope::Common)));
+    let has_local = Memo::new(move |_| scope.get() != Scope::Common);
+    let local_label = move || match scope.get() {
+        Scope::CommonWithLocal => i18n.t(T::LocalAddendum),
+        _ => i18n.t(T::CentreText),
+    };
+    let local =
+        Signal::derive(move || s.with(|s| s.as_ref().map(|s| s.local.clone()).unwrap_or_default()));
+    let common = move || s.with(|s| s.as_ref().map(|s| s.common.clone()).unwrap_or_default());
+    let splicer: crate::components::Splicer = {
+        let sid = id.clone();
+        std::rc::Rc::new(move |at, delete, insert| {
+            Box::pin(ctx.splice_centre(cv.cid.get_untracked(), sid.clone(), at, delete, insert))
+        })
+    };
+    let splicer = StoredValue::new_local(splicer);
+    let diff = {
+        let id = id.clone();
+        move || {
+            let v = cv.version.get();
+            (v.is_some() && v == cv.last.get())
+                .then(|| {
+                    cv.d.with(|d| {
+                        d.as_ref().and_then(|d| d.diffs.iter().find(|x| x.def.id == id).cloned())
+                    })
+                })
+                .flatten()
+        }
+    };
+    let obs = {
+        let id = id.clone();
+        move || {
+            cv.d.with(|d| {
+                let Some(d) = d.as_ref() else { return Vec::new() };
+                let latest =
+                    d.plan.review().submissions.last().map(|e| e.id.clone()).unwrap_or_default();
+                let awaiting = cv.awaiting.get();
+                d.plan
+                    .observations
+                    .iter()
+                    .filter(|o| o.section == id && (!awaiting || o.about == latest))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let notes = Signal::derive(move || {
+        cv.d.with(|d| d.as_ref().map(|d| d.plan.comments.clone()).unwrap_or_default())
+    });
+    let count_id = id.clone();
+    let comment_count = move || notes.with(|n| n.iter().filter(|c| c.section == count_id).count());
+    let post = {
+        let sid = id.clone();
+        Callback::new(move |text: String| {
+            let sid = sid.clone();
+            async move { ctx.comment_centre(cv.cid.get_untracked(), sid, text).await }
+        })
+    };
+    let obs_id = id.clone();
+    let title = move || def.with(|d| d.as_ref().map(|d| format!("{} {}", d.code, d.title)));
+    let prompt =
+        move || def.with(|d| d.as_ref().map(|d| d.prompt.clone()).filter(|p| !p.is_empty()));
+    view! {
+        <section class="centre-section" id=format!("sec-{id}") data-testid="centre-section" data-id=id.clone()>
+            <h3 data-testid="centre-section-title">{title}</h3>
+            <Show when=move || cv.editing.get()>
+                {move || prompt().map(|p| view! { <p class="prompt">{p}</p> })}
+            </Show>
+            <Show when=move || scope.get().has_common_text()>
+                <p class="label muted">{tr(T::CommonTextAdopted)}</p>
+                <div class="prose" data-testid="common-text">{common}</div>
+            </Show>
+            {move || has_local.get().then(|| {
+                let splicer = splicer.get_value();
+                if cv.editing.get() {
+                    view! {
+                        <p class="label muted">{local_label}</p>
+                        <PlanText value=local editable=Signal::derive(|| true) splice=splicer
+                            testid="local-text".to_string() label=local_label()
+                            on_blur=Callback::new(move |_| ctx.flush_now()) />
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="label muted">{local_label}</p>
+                        <div class="prose" data-testid="local-text-read">{move || local.get()}</div>
+                    }.into_any()
+                }
+            })}
+            {move || diff().map(|d| view! {
+                <details class="diff" data-testid="section-diff" open=true>
+                    <summary>{tr(T::ChangesSincePrevious)}</summary>
+                    {d.common.iter().any(|p| !matches!(p, Part::Same(_))).then(|| view! { <p>{diff_view(d.common.clone())}</p> })}
+                    {d.local.iter().any(|p| !matches!(p, Part::Same(_))).then(|| view! { <p>{diff_view(d.local.clone())}</p> })}
+                </details>
+            })}
+            {move || {
+                let obs = obs();
+                (!obs.is_empty()).then(|| view! {
+                    <ul class="observations">
+                        {obs.into_iter().map(|o| view! {
+                            <li data-testid="observation"><strong>{tr(T::SlepObservation)}</strong> " (" {member_name(ctx, &o.by)} "): " {o.text}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <Show when=move || cv.reviewing.get()>
+                {
+                    let obs_id = obs_id.clone();
+                    view! {
+                        <label class="field">
+                            <span class="field-label">{tr(T::ObservationForSection)}</span>
+                            <textarea data-testid="observe-section" rows="2" on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                let id = obs_id.clone();
+                                cv.observations.update(|m| { m.insert(id, v); });
+                            }></textarea>
+                        </label>
+                    }
+                }
+            </Show>
+            <details class="comments-box">
+                <summary>{tr(T::Comments)} " (" {comment_count} ")"</summary>
+                <Comments section=id.clone() notes post on_posted=Callback::new(move |_| ctx.version.update(|v| *v += 1)) />
+            </details>
+        </section>
+    }
+}
+
+fn explain_centre(i18n: I18n, e: &CentreError) -> String {
+    match e {
+        CentreError::Incomplete(_) => i18n.t(T::ErrIncomplete).to_string(),
+        CentreError::NotAdopted => i18n.t(T::ErrNotAdopted).to_string(),
+        CentreError::CommonVersionMissing => i18n.t(T::ErrCommonMissing).to_string(),
+        CentreError::Review(ReviewError::NothingNewToDeliver) => {
+            i18n.t(T::ErrNothingNew).to_string()
+        }
+        CentreError::Review(ReviewError::ObservationWithoutNote) => {
+            i18n.t(T::ErrObservationNote).to_string()
+        }
+        CentreError::Review(ReviewError::ApproveUndelivered(_))
+        | CentreError::Review(ReviewError::ObserveUndelivered(_)) => {
+            i18n.t(T::ErrNotDelivered).to_string()
+        }
+        CentreError::Plan(p) => explain_plan(i18n, p),
+    }
+}
+
+#[component]
+fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<(String, Vec<(String, String)>)>);
+    let done = RwSignal::new(None::<PlanState>);
+    let deliver = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let cid = cid.get_untracked();
+        spawn_local(async move {
+            match ctx.deliver(cid, note.get_untracked()).await {
+                Ok(s) => {
+                    error.set(None);
+                    done.set(Some(s));
+                    note.set(String::new());
+                }
+                Err(e) => {
+                    let missing = match &e {
+                        CentreError::Incomplete(m) => m.clone(),
+                        _ => Vec::new(),
+                    };
+                    done.set(None);
+                    error.set(Some((explain_centre(i18n, &e), missing)));
+                }
+            }
+        });
+    };
+    view! {
+        <form class="deliver" on:submit=deliver>
+            <h3>{tr(T::DeliverTitle)}</h3>
+            <label class="field">
+                <span class="field-label">{tr(T::NoteOptional)}</span>
+                <input data-testid="deliver-note" bind:value=note />
+            </label>
+            <button type="submit" class="primary" data-testid="deliver">{tr(T::Deliver)}</button>
+            {move || done.get().map(|s| view! { <p class="ok" data-testid="deliver-ok">{tr(T::Delivered)} " (" {tr(state_text(s))} ")"</p> })}
+            {move || error.get().map(|(msg, missing)| view! {
+                <div class="form-error" role="alert" data-testid="deliver-error">
+                    <p>{msg}</p>
+                    <ul>{missing.into_iter().map(|(code, title)| {
+                        let anchor = format!("#sec-{code}");
+                        view! { <li><a href=anchor data-testid="missing-section">{code} " " {title}</a></li> }
+                    }).collect_view()}</ul>
+                </div>
+            })}
+        </form>
+    }
+}
+
+#[component]
+fn ReviewPanel(
+    cid: Memo<String>,
+    observations: RwSignal<std::collections::BTreeMap<String, String>>,
+) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let observe = move |_| {
+        let cid = cid.get_untracked();
+        let per_section: Vec<(String, String)> = observations.get_untracked().into_iter().collect();
+        spawn_local(async move {
+            error.set(
+                ctx.observe(cid, note.get_untracked(), per_section)
+                    .await
+                    .err()
+                    .map(|e| explain_centre(i18n, &e)),
+            );
+        });
+    };
+    let approve = move |_| {
+        let cid = cid.get_untracked();
+        spawn_local(async move {
+            error.set(
+                ctx.approve(cid, note.get_untracked())
+                    .await
+                    .err()
+                    .map(|e| explain_centre(i18n, &e)),
+            );
+        });
+    };
+    view! {
+        <section class="review" data-testid="review-panel">
+            <h3>{tr(T::ReviewTitle)}</h3>
+            <label class="field">
+                <span class="field-label">{tr(T::ReviewNote)}</span>
+                <textarea data-testid="review-note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+            </label>
+            <div class="row">
+                <button class="secondary" data-testid="review-observe" on:click=observe>{tr(T::SendObservations)}</button>
+                <button class="primary" data-testid="review-approve" on:click=approve>{tr(T::Approve)}</button>
+            </div>
+            <p class="form-error" role="alert" data-testid="review-error">{move || error.get()}</p>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The SLEP's table of centres.
+
+#[component]
+pub fn ReviewTablePage() -> impl IntoView {
+    let ctx = use_plan();
+    let rows = RwSignal::new(None::<Vec<CentreRow>>);
+    Effect::new(move |_| {
+        ctx.version.track();
+        ctx.net.network.track();
+        spawn_local(async move { rows.set(Some(ctx.load_table().await)) });
+    });
+    view! {
+        <main class="page">
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            <h2>{tr(T::ReviewTable)} " " {ctx.year}</h2>
+            {move || match rows.get() {
+                None => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+                Some(rows) => view! {
+                    <table class="review-table" data-testid="review-table">
+                        <thead><tr><th>{tr(T::Centre)}</th><th>{tr(T::PlanState)}</th><th>{tr(T::LastChange)}</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr data-testid="review-row" data-centre=r.centre.clone()>
+                                    <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:data-testid="review-open">{r.name.clone()}</A></td>
+                                    <td data-testid="row-state">{if r.started { tr(state_text(r.state))().to_string() } else { tr(T::NotStarted)().to_string() }}</td>
+                                    <td>{r.last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Print view (A4).
+
+#[component]
+pub fn PrintPage() -> impl IntoView {
+    let ctx = use_plan();
+    let params = use_params_map();
+    let cid = Memo::new(move |_| params.read().get("cid").unwrap_or_default());
+    let data = centre_data(ctx, cid);
+    view! {
+        <main class="print-view" data-testid="print-view">
+            <p class="no-print row">
+                <A href=format!("/red/{}/plan/centro/{}", ctx.net.id, cid.get_untracked())>{tr(T::BackToPlan)}</A>
+                <button class="primary" on:click=|_| { let _ = window().print(); }>{tr(T::Print)}</button>
+            </p>
+            <h1 class="print-title">{tr(T::PlanTitle)} " " {ctx.year}</h1>
+            <Establishment cid />
+            {move || match data.get() {
+                Loaded::Ready(d) => {
+                    // The last delivery when there is one (what the SLEP has), else the draft.
+                    let (label, views) = match d.deliveries.last() {
+                        Some((e, v)) => (format!("{} · {}", tr(T::Delivered)(), format_time(e.at)), v.clone()),
+                        None => (tr(T::CurrentDraft)().to_string(), d.view.clone()),
+                    };
+                    view! {
+                        <p class="muted" data-testid="print-version">{label} " · " {tr(state_text(d.state))}</p>
+                        {match views {
+                            Err(e) => view! { <p role="alert">{e}</p> }.into_any(),
+                            Ok(views) => views.into_iter().map(|s| view! {
+                                <section class="print-section">
+                                    <h2 data-testid="print-heading">{s.def.code.clone()} ". " {s.def.title.clone()}</h2>
+                                    {(!s.common.is_empty()).then(|| prose(s.common.clone(), "print-common"))}
+                                    {(!s.local.is_empty()).then(|| view! {
+                                        {(s.def.scope == Scope::CommonWithLocal).then(|| view! { <h3>{tr(T::LocalAddendum)}</h3> })}
+                                        {prose(s.local.clone(), "print-local")}
+                                    })}
+                                </section>
+                            }).collect_view().into_any(),
+                        }}
+                    }.into_any()
+                }
+                Loaded::Loading => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+                Loaded::Missing => view! { <p>{tr(T::CentrePlanNotStarted)}</p> }.into_any(),
+                Loaded::Failed(e) => view! { <p role="alert">{e}</p> }.into_any(),
+            }}
+        </main>
+    }
+}
