@@ -33,7 +33,7 @@ pub struct Network {
     pub members: BTreeMap<String, Member>,
     pub commissions: BTreeMap<String, Commission>,
     /// The plans this network has started, as a set: "2027" (the year's common plan) and
-    /// "2027/<centre id>" (a centre's plan). Document ids are derived from these, so the set
+    /// "2027/{centre id}" (a centre's plan). Document ids are derived from these, so the set
     /// only tells other devices which ones to ask for. Absent in older documents.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub plans: BTreeMap<String, bool>,
@@ -145,7 +145,7 @@ pub enum Command {
     RemoveCommission {
         id: String,
     },
-    /// Records that a plan was started ("2027" or "2027/<centre id>").
+    /// Records that a plan was started ("2027" or "2027/{centre id}").
     ListPlan {
         key: String,
     },
