@@ -18,7 +18,8 @@ const USAGE: &str = "usage:
   cargo xtask run [--addr IP] [--port N] [--data DIR]   build the app and serve it (default http://127.0.0.1:8080, data in ./data)
   cargo xtask test                                      every check CI runs, ending with 'N passed, N failed'
   cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
-  cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost";
+  cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost
+  cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +31,7 @@ fn main() {
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),
             Some("sync") => bench_sync(),
+            Some("plan") => bench_plan(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -251,6 +253,57 @@ fn bench_sync() -> Result<(), String> {
             .env("JUNTAS_BENCH_SERVER_BIN", root.join(server_binary()))
             .env("JUNTAS_BENCH_JS", root.join("e2e/interop/js-sync-server.mjs")),
     )
+}
+
+/// The current year (UTC) from the system clock: the plan the app opens is the current year's.
+fn current_year() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm), year only.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+fn bench_plan() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser_tools()?;
+    build_app()?;
+    build_server()?;
+    let dir = std::env::temp_dir().join(format!("juntas-bench-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let bundle = dir.join("plan.juntas");
+    println!("xtask: ── writing the fixture (15 centres, ~20,000 changes)");
+    let out = Command::new("cargo")
+        .args(["run", "--release", "-q", "-p", "juntas-core", "--example", "plan_fixture", "--"])
+        .arg(&bundle)
+        .arg(current_year().to_string())
+        .output()
+        .map_err(|e| format!("plan fixture: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("plan fixture failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let fixture = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let port = free_port();
+    let _server = start_test_server(port, &dir.join("data"))?;
+    let result = step(
+        "plan benchmark (headless Chromium)",
+        Command::new("node")
+            .arg("e2e/bench/plan.bench.mjs")
+            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
+            .env("BUNDLE", &bundle)
+            .env("FIXTURE", fixture),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 fn bench_size() -> Result<(), String> {
