@@ -29,9 +29,8 @@ fn type_into(
     n: usize,
     t0: i64,
 ) -> usize {
-    let mut len = start_len;
     let mut keys = 0;
-    for (k, c) in PROSE.chars().cycle().take(n).enumerate() {
+    for (len, (k, c)) in (start_len..).zip(PROSE.chars().cycle().take(n).enumerate()) {
         let at = t0 + k as i64 * 350;
         if k % 40 == 39 {
             splice(len, 0, "x", at);
@@ -39,7 +38,6 @@ fn type_into(
             keys += 2;
         }
         splice(len, 0, &c.to_string(), at + 200);
-        len += 1;
         keys += 1;
     }
     keys

@@ -4,7 +4,7 @@
 // print view carries the centre and every section.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { launch, newContext, PHONE, LAPTOP, axeViolations } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -91,6 +91,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   const delivered = await a.plan.deliver();
   assert.equal(delivered.ok, true, delivered.text);
   await a.plan.waitState('entregado');
+  assert.deepEqual(await axeViolations(a.page), [], 'the centre plan on a phone has no serious a11y issue');
 
   // The SLEP reviewer sees it in the table and returns it with an observation on section 3.
   await c.plan.iAm('Rodrigo Pérez');

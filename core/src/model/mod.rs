@@ -5,6 +5,7 @@ pub mod centre_plan;
 pub mod diff;
 pub mod example;
 pub mod history;
+pub mod inquiry;
 pub mod lenient;
 pub mod network;
 pub mod plan;
