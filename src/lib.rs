@@ -37,6 +37,7 @@ use crate::{
         centres::CentresPage,
         commissions::CommissionsPage,
         home::Home,
+        inquiry::{DefinitionPage, InquiryHome, InquiryShell, RecordPage, ResultsPage},
         members::MembersPage,
         network::NetworkPage,
         not_found::NotFound,
@@ -110,6 +111,13 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("centro/:cid") view=CentrePlanPage />
                     <Route path=path!("centro/:cid/imprimir") view=PrintPage />
                     <Route path=path!("revision") view=ReviewTablePage />
+                </ParentRoute>
+                <ParentRoute path=path!("indagacion") view=InquiryShell>
+                    <Route path=path!("") view=InquiryHome />
+                    <Route path=path!("nueva") view=DefinitionPage />
+                    <Route path=path!(":iid/editar") view=DefinitionPage />
+                    <Route path=path!(":iid/ficha/:rid") view=RecordPage />
+                    <Route path=path!(":iid/resultados") view=ResultsPage />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

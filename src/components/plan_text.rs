@@ -46,7 +46,18 @@ pub fn PlanText(
     /// Called when the box loses focus (flush what was typed).
     #[prop(optional)]
     on_blur: Option<Callback<()>>,
+    /// Visible lines (8 by default); 1 makes a one-line field where Enter does not break lines.
+    #[prop(optional)]
+    rows: Option<u32>,
+    /// The element id (so an error message can link to it).
+    #[prop(optional, into)]
+    id: Option<String>,
+    /// `numeric` for counts (the phone's number keyboard).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
 ) -> impl IntoView {
+    let rows = rows.unwrap_or(8);
+    let single = rows == 1;
     let el = NodeRef::<html::Textarea>::new();
     // Splices sent and not yet applied: a value arriving meanwhile is older than the box.
     let in_flight = Rc::new(Cell::new(0u32));
@@ -98,10 +109,18 @@ pub fn PlanText(
         <div class="plan-text">
             <textarea
                 node_ref=el
+                id=id
+                class:single=single
                 data-testid=testid
                 aria-label=label
-                rows="8"
+                rows=rows.to_string()
+                inputmode=inputmode
                 readonly=move || !editable.get()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if single && ev.key() == "Enter" {
+                        ev.prevent_default();
+                    }
+                }
                 on:input=on_input
                 on:blur=move |_| {
                     if let Some(cb) = on_blur {

@@ -3,6 +3,7 @@
 pub mod centres;
 pub mod commissions;
 pub mod home;
+pub mod inquiry;
 pub mod members;
 pub mod network;
 pub mod not_found;

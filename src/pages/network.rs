@@ -130,6 +130,7 @@ fn Ready() -> impl IntoView {
                 <A href=format!("{base}/miembros") attr:data-testid="nav-members">{tr(T::Members)}</A>
                 <A href=format!("{base}/comisiones") attr:data-testid="nav-commissions">{tr(T::Commissions)}</A>
                 <A href=format!("{base}/plan") attr:data-testid="nav-plan">{tr(T::Plan)}</A>
+                <A href=format!("{base}/indagacion") attr:data-testid="nav-inquiry">{tr(T::Inquiry)}</A>
             </nav>
             <Outlet />
         </div>

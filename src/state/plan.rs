@@ -5,6 +5,8 @@
 
 use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
 
+use super::Batch;
+
 use chrono::Datelike;
 use gloo_timers::callback::Timeout;
 use juntas_core::{
@@ -43,13 +45,6 @@ pub enum Loaded<T> {
     Failed(String),
 }
 
-/// Documents with typing not yet saved and sent, and the timer that will do it.
-#[derive(Default)]
-struct Flusher {
-    dirty: BTreeSet<DocumentId>,
-    timer: Option<Timeout>,
-}
-
 #[derive(Clone, Copy)]
 pub struct PlanCtx {
     pub net: NetworkState,
@@ -61,7 +56,7 @@ pub struct PlanCtx {
     pub version: RwSignal<u64>,
     repo: StoredValue<Rc<Repo>, LocalStorage>,
     sync: StoredValue<Rc<SyncNode>, LocalStorage>,
-    flusher: StoredValue<Rc<RefCell<Flusher>>, LocalStorage>,
+    flusher: StoredValue<Rc<RefCell<Batch>>, LocalStorage>,
     /// Bumped by every local keystroke: a read that started before one is stale and is redone.
     edits: StoredValue<u64>,
 }
@@ -134,7 +129,11 @@ impl PlanCtx {
     }
 
     pub fn me(&self) -> Signal<Me> {
-        let net = self.net;
+        Self::me_of(self.net)
+    }
+
+    /// The person this device says it is in `net`, with her role and commissions.
+    pub fn me_of(net: NetworkState) -> Signal<Me> {
         Signal::derive(move || {
             let Some(id) = net.me.get() else { return Me::default() };
             net.network.with(|n| Me {
@@ -224,7 +223,7 @@ impl PlanCtx {
     fn schedule(self, id: DocumentId) {
         let flusher = self.flusher.get_value();
         let mut f = flusher.borrow_mut();
-        f.dirty.insert(id);
+        f.ids.insert(id);
         if f.timer.is_none() {
             self.net.save.set(SaveState::Saving);
             f.timer = Some(Timeout::new(FLUSH_MS, move || self.flush_now()));
@@ -234,11 +233,7 @@ impl PlanCtx {
     /// Saves and sends every document typed into since the last flush.
     pub fn flush_now(self) {
         let flusher = self.flusher.get_value();
-        let dirty: Vec<DocumentId> = {
-            let mut f = flusher.borrow_mut();
-            f.timer = None;
-            std::mem::take(&mut f.dirty).into_iter().collect()
-        };
+        let dirty = flusher.borrow_mut().take();
         if dirty.is_empty() {
             return;
         }

@@ -37,6 +37,9 @@ pub struct Network {
     /// only tells other devices which ones to ask for. Absent in older documents.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub plans: BTreeMap<String, bool>,
+    /// The network's inquiries, as a set of inquiry document ids. Absent in older documents.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub inquiries: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -148,6 +151,10 @@ pub enum Command {
     /// Records that a plan was started ("2027" or "2027/{centre id}").
     ListPlan {
         key: String,
+    },
+    /// Records that an inquiry document exists.
+    ListInquiry {
+        id: String,
     },
 }
 
@@ -287,6 +294,9 @@ impl Network {
             Command::ListPlan { key } => {
                 self.plans.insert(key, true);
             }
+            Command::ListInquiry { id } => {
+                self.inquiries.insert(id, true);
+            }
         }
         Ok(())
     }
@@ -363,6 +373,7 @@ fn describe(command: &Command) -> &'static str {
         Command::PutCommission { .. } => "guardar comisión",
         Command::RemoveCommission { .. } => "quitar comisión",
         Command::ListPlan { .. } => "iniciar plan",
+        Command::ListInquiry { .. } => "crear indagación",
     }
 }
 
