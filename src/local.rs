@@ -9,6 +9,7 @@ const NETWORKS: &str = "juntas.networks";
 const ACCESS_KEY: &str = "juntas.access-key";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
+const OWN_DOCS: &str = "juntas.own-documents";
 
 fn identity_key(network: &str) -> String {
     format!("juntas.identity.{network}")
@@ -42,6 +43,21 @@ pub fn remember_network(id: &str, name: &str) -> Result<(), String> {
         None => all.push(KnownNetwork { id: id.to_string(), name: name.to_string() }),
     }
     LocalStorage::set(NETWORKS, all).map_err(|e| e.to_string())
+}
+
+/// Documents this device created that belong to no list it syncs by itself (inquiry records):
+/// they are synced from start-up, so one made offline reaches the server without opening it.
+pub fn own_documents() -> Vec<String> {
+    LocalStorage::get(OWN_DOCS).unwrap_or_default()
+}
+
+pub fn remember_own_document(id: &str) -> Result<(), String> {
+    let mut all = own_documents();
+    if all.iter().any(|d| d == id) {
+        return Ok(());
+    }
+    all.push(id.to_string());
+    LocalStorage::set(OWN_DOCS, all).map_err(|e| e.to_string())
 }
 
 pub fn identity(network: &str) -> Option<String> {

@@ -9,7 +9,7 @@ use juntas_core::{
     DocumentId, LoadError, StorageError, StoredDoc,
     bundle::{self, BundleError},
     model::{
-        centre_plan,
+        centre_plan, inquiry,
         network::{self, Command, ModelError, Network},
         plan,
     },
@@ -226,13 +226,23 @@ impl Repo {
         }
     }
 
-    /// The bundle file of network `id`: the directory and every plan of it this device has.
+    /// The bundle file of network `id`: the directory and every plan, inquiry and record of it
+    /// this device has.
     pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, String> {
         let h = self.handle(id).await.map_err(|e| e.to_string())?;
         let bytes = h.lock().await.doc_mut().save();
         let mut docs = vec![(id, bytes)];
         let net = self.open_network(id).await.map_err(|e| e.to_string())?;
-        for other in plan_documents(id, &net) {
+        let mut others = plan_documents(id, &net);
+        for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
+            others.push(inq);
+            if let Ok(h) = self.handle(inq).await
+                && let Ok(i) = inquiry::read_inquiry(h.lock().await.doc())
+            {
+                others.extend(i.records.keys().filter_map(|r| r.parse::<DocumentId>().ok()));
+            }
+        }
+        for other in others {
             match self.handle(other).await {
                 Ok(h) => {
                     let mut doc = h.lock().await;

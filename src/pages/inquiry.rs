@@ -348,6 +348,16 @@ fn explain(i18n: I18n, e: &InquiryError) -> String {
     }
 }
 
+/// Scrolls to the control with `id` and puts the caret in it (a missing item's link).
+fn focus_field(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = document().get_element_by_id(id) else { return };
+    el.scroll_into_view();
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
 /// A missing item in the person's words.
 fn missing_text(i18n: I18n, m: &Missing) -> String {
     let t = |k| i18n.t(k).to_string();
@@ -560,8 +570,12 @@ fn RecordForm(
                 <div class="form-error" role="alert" data-testid="finalise-missing">
                     <p>{tr(T::ErrRecordIncomplete)}</p>
                     <ul>
-                        {move || missing.get().into_iter().map(|m| view! {
-                            <li><a href=format!("#{}", m.field_id()) data-testid="missing-item">{missing_text(i18n, &m)}</a></li>
+                        {move || missing.get().into_iter().map(|m| {
+                            let target = m.field_id();
+                            view! {
+                                <li><button type="button" class="link" data-testid="missing-item" data-target=target.clone()
+                                    on:click=move |_| focus_field(&target)>{missing_text(i18n, &m)}</button></li>
+                            }
                         }).collect_view()}
                     </ul>
                 </div>

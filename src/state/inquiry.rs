@@ -191,6 +191,7 @@ impl InquiryCtx {
         self.change(id, |doc, s| inquiry::start_record(doc, &inq, &start, s))
             .await
             .map_err(|e| e.to_string())?;
+        crate::local::remember_own_document(&id.to_string())?;
         self.sync.get_value().want(id);
         self.change(inquiry_id, |doc, s| inquiry::list_record(doc, &id.to_string(), &centre_id, s))
             .await

@@ -89,6 +89,9 @@ impl NetworkState {
                     for doc in crate::repo::plan_documents(self.id, &net) {
                         node.want(doc);
                     }
+                    for doc in net.inquiries.keys().filter_map(|k| k.parse().ok()) {
+                        node.want(doc);
+                    }
                     self.network.set(net);
                     if self.open.get_untracked() != OpenState::Ready {
                         self.open.set(OpenState::Ready);

@@ -235,6 +235,7 @@ impl SyncNode {
     fn documents(&self) -> BTreeSet<DocumentId> {
         let mut all: BTreeSet<DocumentId> =
             local::networks().iter().filter_map(|n| n.id.parse().ok()).collect();
+        all.extend(local::own_documents().iter().filter_map(|d| d.parse::<DocumentId>().ok()));
         all.extend(self.wanted.borrow().iter().copied());
         all
     }

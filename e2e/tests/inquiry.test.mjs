@@ -1,0 +1,122 @@
+// The inquiry on a phone: a record filled offline survives a reload and closing the browser,
+// "Finalizar" says what is missing and takes her there, it becomes "enviada" only once the
+// server has it, and the facilitator sees it in Resultados and in a CSV Excel can read.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, launchProfile, newProfileDir, watchErrors, LAPTOP, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+import { InquiryPage, parseCsv } from '../pages/inquiry.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+const ANSWER = 'Que cada niño, niña y familia participe; "inclusión" es\nadaptar la sala, no al niño.';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function phone(dir) {
+  const context = await launchProfile(dir, PHONE);
+  const page = context.pages()[0] ?? await context.newPage();
+  watchErrors(page);
+  return { context, page, inq: new InquiryPage(page), net: new NetworkPage(page) };
+}
+
+test('inquiry: offline on a phone, finalise with a missing field, sent after ack, results and CSV', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // The facilitator defines the inquiry (annex 6 pre-filled).
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  await fPage.goto(`/#clave=${KEY}`);
+  const fNet = await new HomePage(fPage).createExample();
+  await fNet.waitSync('synced');
+  await new PlanPage(fPage).iAm('Ignacio Vargas');
+  const f = new InquiryPage(fPage);
+  await f.open();
+  await f.createFromAnnex6();
+  await fNet.waitSync('synced');
+  const link = await fNet.inviteLink();
+
+  // María opens the invite on her phone while she has signal, then loses it.
+  const dir = newProfileDir();
+  let m = await phone(dir);
+  await m.page.goto(link);
+  await m.net.waitReady();
+  await new PlanPage(m.page).iAm('María González');
+  await m.inq.open();
+  await m.page.getByTestId('inquiry-card').getByTestId('inquiry-title').waitFor();
+  await m.page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await m.page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('juntas-')));
+  await m.context.setOffline(true);
+  await m.inq.newRecord();
+  assert.equal(await m.inq.value('f-principal_name'), 'María González', 'pre-filled with her name');
+  assert.equal((await m.page.getByTestId('record-centre').textContent()).trim(), 'Jardín Infantil Los Copihues');
+  assert.match(await m.page.getByTestId('f-date').inputValue(), /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(await m.page.getByTestId('privacy-note').textContent(), /no guarda nombres/);
+  await m.inq.type('f-place', 'Sala de actividades, después de la jornada');
+  await m.inq.type('f-guidance', 'Bases Curriculares de la Educación Parvularia');
+  await m.inq.type('f-nee_count', '4');
+  await m.inq.type('f-situation', 'Tenemos dos salas con niños con TEA y una con');
+  const recordUrl = m.page.url();
+
+  // A reload mid-sentence, offline: nothing lost.
+  await m.page.reload();
+  await m.page.getByTestId('record-state').waitFor();
+  assert.equal(await m.inq.value('f-situation'), 'Tenemos dos salas con niños con TEA y una con');
+  // The browser closes and opens again, still without signal.
+  await m.context.close();
+  m = await phone(dir);
+  await m.context.setOffline(true);
+  await m.page.goto(recordUrl);
+  await m.page.getByTestId('record-state').waitFor();
+  assert.equal(await m.inq.value('f-place'), 'Sala de actividades, después de la jornada');
+  await m.inq.type('f-situation', ' síndrome de Down.');
+
+  // "Finalizar" with a field left empty and no participants: the list, and a link to the field.
+  const missing = await m.inq.finalise();
+  assert.ok(missing.some((t) => t.includes('¿Dónde?')), `missing: ${missing}`);
+  assert.ok(missing.some((t) => t.includes('Se necesitan entre 2 y 3 participantes')), `missing: ${missing}`);
+  await m.inq.missingItem('¿Dónde?').click();
+  assert.equal(await m.page.evaluate(() => document.activeElement?.id), 'f-guidance_where', 'the link takes her to the field');
+  await m.page.keyboard.type('Principios pedagógicos, página 30');
+  await m.inq.addParticipant('Rosa Pérez', 'Educadora de párvulos', [ANSWER, 'TEA, TEL', 'Con apoyos visuales, rutinas, y paciencia.']);
+  await m.inq.addParticipant('Juana Díaz', 'Apoderado/a', ['Poco, la verdad.', 'No sé', 'En casa, con cariño.']);
+  assert.deepEqual(await m.inq.finalise(), []);
+  await m.inq.waitState('finalizada');
+  await m.page.waitForTimeout(1500);
+  assert.equal(await m.inq.state(), 'finalizada', 'not "enviada" while the server does not have it');
+
+  // Signal comes back: "enviada" once the server acknowledged.
+  await m.context.setOffline(false);
+  await m.inq.waitState('enviada', 30000);
+
+  // The facilitator sees it in Resultados and downloads the answers.
+  await fPage.getByTestId('nav-inquiry').click();
+  await f.openResults();
+  await fPage.getByTestId('results-count').filter({ hasText: ': 1' }).waitFor({ timeout: 20000 });
+  assert.equal(await fPage.getByTestId('nee-total').textContent(), '4');
+  assert.equal(await fPage.getByTestId('results-question').count(), 3);
+  assert.ok((await fPage.getByTestId('not-delivered').locator('li').count()) === 14, '14 centres have not delivered');
+  const { name, bytes } = await f.download('results-export');
+  assert.equal(name, 'respuestas.csv');
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM');
+  const rows = parseCsv(bytes.subarray(3).toString('utf8'));
+  assert.equal(rows[0][0], 'centro');
+  const data = rows.slice(1).filter((r) => r.length > 1);
+  assert.equal(data.length, 2 * 3, 'one row per participant and question');
+  const rosa = data.find((r) => r[5] === 'Rosa Pérez' && r[7] === '¿Qué sabe de inclusión?');
+  assert.equal(rosa[8], ANSWER, 'accents, commas, quotes and a line break survive');
+  assert.equal(rosa[0], 'Jardín Infantil Los Copihues');
+
+  // "Exportar lista": anyone can check who is missing.
+  await fPage.getByTestId('nav-inquiry').click();
+  const list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'));
+  assert.deepEqual(list[0], ['ficha', 'centro', 'directora', 'estado', 'último cambio', 'último acuse del servidor']);
+  assert.equal(list[1][1], 'Jardín Infantil Los Copihues');
+  assert.equal(list[1][2], 'María González');
+
+  assert.deepEqual(m.page.__errors ?? [], []);
+  assert.deepEqual(fPage.__errors ?? [], []);
+  await m.context.close();
+  await fContext.close();
+});
