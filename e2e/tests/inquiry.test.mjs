@@ -58,6 +58,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.inq.type('f-nee_count', '4');
   await m.inq.type('f-situation', 'Tenemos dos salas con niños con TEA y una con');
   const recordUrl = m.page.url();
+  await m.net.waitSaved();
 
   // A reload mid-sentence, offline: nothing lost.
   await m.page.reload();
@@ -71,6 +72,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.page.getByTestId('record-state').waitFor();
   assert.equal(await m.inq.value('f-place'), 'Sala de actividades, después de la jornada');
   await m.inq.type('f-situation', ' síndrome de Down.');
+  assert.equal(await m.inq.value('f-situation'), 'Tenemos dos salas con niños con TEA y una con síndrome de Down.');
 
   // "Finalizar" with a field left empty and no participants: the list, and a link to the field.
   const missing = await m.inq.finalise();

@@ -2,7 +2,13 @@
 //! Automerge Text (never a whole-text replace), and a remote edit is written into the box with
 //! the caret and selection kept where they were relative to the text around them.
 
-use std::{cell::Cell, future::Future, pin::Pin, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    future::Future,
+    pin::Pin,
+    rc::Rc,
+};
 
 use juntas_core::model::text::{chars_to_utf16, edit_between, rebase_caret, utf16_to_chars};
 use leptos::{html, prelude::*, task::spawn_local};
@@ -76,32 +82,44 @@ pub fn PlanText(
             }
         });
     }
+    // Splices go to the document one after the other, in typing order: a later keystroke's
+    // position is only valid after the earlier ones are applied (the document's lock alone
+    // does not promise that order).
+    let queue: Rc<RefCell<VecDeque<(usize, usize, String)>>> = Rc::default();
     let on_input = move |_| {
         let Some(area) = el.get() else { return };
         let new = area.value();
-        let Some((at, delete, insert)) = edit_between(&known.get_value(), &new) else { return };
+        let Some(edit) = edit_between(&known.get_value(), &new) else { return };
         known.set_value(new);
         in_flight.set(in_flight.get() + 1);
-        let fut = splice(at, delete, insert);
-        let in_flight = in_flight.clone();
+        queue.borrow_mut().push_back(edit);
+        if in_flight.get() > 1 {
+            return; // the running loop below will take it
+        }
+        let (queue, in_flight, splice) = (queue.clone(), in_flight.clone(), splice.clone());
         spawn_local(async move {
-            let result = fut.await;
-            in_flight.set(in_flight.get() - 1);
-            let settled = in_flight.get() == 0;
-            let text = match result {
-                Ok(text) => {
-                    error.set(None);
-                    text
+            loop {
+                let Some((at, delete, insert)) = queue.borrow_mut().pop_front() else { break };
+                let result = splice(at, delete, insert).await;
+                in_flight.set(in_flight.get() - 1);
+                let text = match result {
+                    Ok(text) => {
+                        error.set(None);
+                        text
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        value.get_untracked()
+                    }
+                };
+                // The document's text now includes every remote edit merged meanwhile.
+                if in_flight.get() == 0 {
+                    if let Some(area) = el.get_untracked() {
+                        write_keeping_caret(&area, &text);
+                        known.set_value(text);
+                    }
+                    break;
                 }
-                Err(e) => {
-                    error.set(Some(e));
-                    value.get_untracked()
-                }
-            };
-            // The document's text now includes every remote edit merged meanwhile.
-            if settled && let Some(area) = el.get_untracked() {
-                write_keeping_caret(&area, &text);
-                known.set_value(text);
             }
         });
     };

@@ -47,6 +47,8 @@ pub struct InquiryCtx {
     repo: StoredValue<Rc<Repo>, LocalStorage>,
     sync: StoredValue<Rc<SyncNode>, LocalStorage>,
     unsent: StoredValue<Rc<RefCell<Batch>>, LocalStorage>,
+    /// Documents being written now, and whether more typing arrived meanwhile.
+    saving: StoredValue<Rc<RefCell<std::collections::BTreeMap<DocumentId, bool>>>, LocalStorage>,
 }
 
 pub fn use_inquiry() -> InquiryCtx {
@@ -67,6 +69,7 @@ impl InquiryCtx {
             repo: StoredValue::new_local(use_repo()),
             sync: StoredValue::new_local(sync.node()),
             unsent: StoredValue::new_local(Rc::default()),
+            saving: StoredValue::new_local(Rc::default()),
         };
         Effect::new(move |_| {
             let (_, changed) = sync.changed.get();
@@ -110,6 +113,30 @@ impl InquiryCtx {
         self.net.save.set(match saved {
             Ok(()) => SaveState::Saved,
             Err(e) => SaveState::Failed(e.to_string()),
+        });
+    }
+
+    /// Writes `id` to the device now; keystrokes arriving during a write are written right
+    /// after it, together (one write in flight at a time, none skipped).
+    fn save_soon(self, id: DocumentId) {
+        let saving = self.saving.get_value();
+        if let Some(again) = saving.borrow_mut().get_mut(&id) {
+            *again = true;
+            return;
+        }
+        saving.borrow_mut().insert(id, false);
+        spawn_local(async move {
+            loop {
+                self.save(id).await;
+                let mut s = saving.borrow_mut();
+                match s.get_mut(&id) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        s.remove(&id);
+                        break;
+                    }
+                }
+            }
         });
     }
 
@@ -238,7 +265,7 @@ impl InquiryCtx {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        self.save(id).await;
+        self.save_soon(id);
         self.send_later(id);
         Ok(text)
     }
