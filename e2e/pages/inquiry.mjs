@@ -73,13 +73,9 @@ export class InquiryPage {
   /** Clicks "Finalizar"; resolves to the missing items' texts (empty when it finalised). */
   async finalise() {
     await this.page.getByTestId('record-finalise').click();
-    const outcome = this.page.locator('[data-testid="finalise-missing"]');
-    try {
-      await outcome.waitFor({ timeout: 1500 });
-      return outcome.getByTestId('missing-item').allTextContents();
-    } catch {
-      return [];
-    }
+    await this.page.waitForFunction(() => document.querySelector('[data-testid="finalise-missing"]')
+      || document.querySelector('[data-testid="record-state"]')?.textContent.trim() !== 'borrador');
+    return this.page.getByTestId('missing-item').allTextContents();
   }
 
   missingItem(text) {

@@ -492,6 +492,7 @@ fn RecordForm(
     let missing = RwSignal::new(Vec::<Missing>::new());
     let error = RwSignal::new(None::<String>);
     let finalise = move |_| {
+        missing.set(Vec::new());
         spawn_local(async move {
             match ctx.finalise(id).await {
                 Ok(()) => {
@@ -528,6 +529,10 @@ fn RecordForm(
                 .unwrap_or_default()
         })
     };
+    let at_max = Memo::new(move |_| {
+        record
+            .with(|r| r.as_ref().is_some_and(|r| r.participants.len() >= inquiry::MAX_PARTICIPANTS))
+    });
     let add = move |_| {
         spawn_local(async move {
             error.set(ctx.add_participant(id).await.err().map(|e| explain(i18n, &e)));
@@ -561,7 +566,7 @@ fn RecordForm(
                     <ParticipantBox id pid record />
                 </For>
                 <button type="button" class="secondary" data-testid="participant-add" on:click=add
-                    disabled=move || pids().len() >= inquiry::MAX_PARTICIPANTS>{tr(T::AddParticipant)}</button>
+                    disabled=move || at_max.get()>{tr(T::AddParticipant)}</button>
             </fieldset>
             {field("observations", T::Observations, 3)}
             <button type="button" class="primary" data-testid="record-finalise" on:click=finalise>{tr(T::Finalise)}</button>
