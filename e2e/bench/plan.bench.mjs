@@ -6,59 +6,13 @@ import { readFileSync } from 'node:fs';
 import { launch, newContext, LAPTOP } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
+import { PROBE, pct, median, openTime, keystrokes } from './probe.mjs';
 
 const fixture = JSON.parse(process.env.FIXTURE);
 const bundle = readFileSync(process.env.BUNDLE);
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 5);
 const KEYS = 200;
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const median = (xs) => pct(xs, 50);
-
-// In every page: the time (ms since navigation start) at which `window.__until` first holds,
-// checked every frame; and keystroke-to-paint samples (keydown → the frame after it is drawn).
-const PROBE = () => {
-  window.__paints = [];
-  window.__work = [];
-  let t0 = 0;
-  addEventListener('keydown', (e) => {
-    t0 = e.timeStamp;
-    requestAnimationFrame(() => setTimeout(() => window.__paints.push(performance.now() - t0), 0));
-  }, true);
-  // After the app's input handler and the splice it starts (microtasks), the thread is free.
-  addEventListener('input', () => {
-    const start = t0;
-    setTimeout(() => window.__work.push(performance.now() - start), 0);
-  });
-  const tick = () => {
-    if (window.__until && window.__opened === undefined) {
-      try { if (window.__until()) window.__opened = performance.now(); } catch {}
-    }
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-};
-
-async function openTime(page, url, until) {
-  await page.goto(url);
-  await page.evaluate(`window.__until = ${until}`);
-  await page.waitForFunction(() => window.__opened !== undefined, null, { timeout: 60000 });
-  return page.evaluate(() => window.__opened);
-}
-
-async function keystrokes(page, selector) {
-  const box = page.locator(selector).first();
-  await box.click();
-  await page.keyboard.press('Control+End');
-  await page.evaluate(() => { window.__paints = []; window.__work = []; });
-  const text = 'Se agrega una medida acordada en la comisión para el ingreso de las familias. ';
-  for (let i = 0; i < KEYS; i++) await page.keyboard.type(text[i % text.length], { delay: 25 });
-  await page.waitForTimeout(300);
-  return page.evaluate(() => ({ paint: window.__paints, work: window.__work }));
-}
+const TEXT = 'Se agrega una medida acordada en la comisión para el ingreso de las familias. ';
 
 const browser = await launch();
 try {
@@ -104,10 +58,10 @@ try {
   await page.goto(section);
   await page.locator('[data-testid="section-body"]').waitFor();
   await page.waitForFunction(new Function(`return (${waits.section})()`));
-  const common = await keystrokes(page, '[data-testid="section-body"]');
+  const common = await keystrokes(page, '[data-testid="section-body"]', KEYS, TEXT);
   await page.goto(centre);
   await page.waitForFunction(new Function(`return (${waits.centre})()`));
-  const local = await keystrokes(page, `[data-testid="centre-section"][data-id="3"] [data-testid="local-text"]`);
+  const local = await keystrokes(page, `[data-testid="centre-section"][data-id="3"] [data-testid="local-text"]`, KEYS, TEXT);
   const errors = page.__errors ?? [];
   const stats = (xs) => [pct(xs, 50), pct(xs, 95), Math.max(...xs), xs.length];
   const r = {

@@ -291,8 +291,7 @@ impl PlanCtx {
         let text = repo
             .read(self.common_id, |doc| -> Result<String, PlanError> {
                 plan::splice(doc, &section, at, delete, &insert, &stamp)?;
-                let heads = doc.get_heads();
-                plan::body_at(doc, &section, &heads)
+                plan::body(doc, &section)
             })
             .await
             .map_err(|e| e.to_string())?

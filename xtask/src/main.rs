@@ -19,7 +19,8 @@ const USAGE: &str = "usage:
   cargo xtask test                                      every check CI runs, ending with 'N passed, N failed'
   cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
   cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost
-  cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size";
+  cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
+  cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +33,7 @@ fn main() {
             Some("size") | None => bench_size(),
             Some("sync") => bench_sync(),
             Some("plan") => bench_plan(),
+            Some("inquiry") => bench_inquiry(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -273,30 +275,41 @@ fn current_year() -> i64 {
 }
 
 fn bench_plan() -> Result<(), String> {
+    let year = current_year().to_string();
+    browser_bench("plan", "plan_fixture", &[&year], "e2e/bench/plan.bench.mjs")
+}
+
+fn bench_inquiry() -> Result<(), String> {
+    browser_bench("inquiry", "inquiry_fixture", &[], "e2e/bench/inquiry.bench.mjs")
+}
+
+/// Builds everything, writes a fixture bundle with a core example, starts a server and runs a
+/// browser benchmark script against it (the script prints the report).
+fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser_tools()?;
     build_app()?;
     build_server()?;
-    let dir = std::env::temp_dir().join(format!("juntas-bench-plan-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("juntas-bench-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let bundle = dir.join("plan.juntas");
-    println!("xtask: ── writing the fixture (15 centres, ~20,000 changes)");
+    let bundle = dir.join("fixture.juntas");
+    println!("xtask: ── writing the {name} fixture");
     let out = Command::new("cargo")
-        .args(["run", "--release", "-q", "-p", "juntas-core", "--example", "plan_fixture", "--"])
+        .args(["run", "--release", "-q", "-p", "juntas-core", "--example", example, "--"])
         .arg(&bundle)
-        .arg(current_year().to_string())
+        .args(args)
         .output()
-        .map_err(|e| format!("plan fixture: {e}"))?;
+        .map_err(|e| format!("{example}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("plan fixture failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("{example} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let fixture = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let port = free_port();
     let _server = start_test_server(port, &dir.join("data"))?;
     let result = step(
-        "plan benchmark (headless Chromium)",
+        &format!("{name} benchmark (headless Chromium)"),
         Command::new("node")
-            .arg("e2e/bench/plan.bench.mjs")
+            .arg(script)
             .env("BASE_URL", format!("http://127.0.0.1:{port}"))
             .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
             .env("BUNDLE", &bundle)

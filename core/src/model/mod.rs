@@ -11,3 +11,4 @@ pub mod network;
 pub mod plan;
 pub mod review;
 pub mod text;
+pub mod tree;

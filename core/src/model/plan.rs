@@ -616,6 +616,11 @@ pub fn comments(doc: &AutoCommit) -> Result<Vec<Note>, PlanError> {
     read_notes(doc, "comments")
 }
 
+/// A section's body as it is now.
+pub fn body(doc: &AutoCommit, section: &str) -> Result<String, PlanError> {
+    doc.text(&body_obj(doc, section)?).map_err(am)
+}
+
 /// A section's body as it was at `heads` (empty if the section had no text then).
 pub fn body_at(doc: &AutoCommit, section: &str, heads: &[ChangeHash]) -> Result<String, PlanError> {
     let sections = match doc.get_at(ROOT, "sections", heads).map_err(am)? {
