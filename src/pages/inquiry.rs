@@ -67,12 +67,13 @@ fn inquiry_signal(ctx: InquiryCtx, iid: Memo<Option<DocumentId>>) -> RwSignal<Lo
 fn records_signal(
     ctx: InquiryCtx,
     inq: RwSignal<Loaded<Inquiry>>,
+    last_change: bool,
 ) -> RwSignal<Option<Vec<RecordLine>>> {
     let lines = RwSignal::new(None);
     Effect::new(move |_| {
         ctx.version.track();
         if let Loaded::Ready(i) = inq.get() {
-            spawn_local(async move { lines.set(Some(ctx.load_records(&i).await)) });
+            spawn_local(async move { lines.set(Some(ctx.load_records(&i, last_change).await)) });
         }
     });
     lines
@@ -118,7 +119,7 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
     let me = PlanCtx::me_of(ctx.net);
     let iid = Memo::new(move |_| Some(id));
     let inq = inquiry_signal(ctx, iid);
-    let lines = records_signal(ctx, inq);
+    let lines = records_signal(ctx, inq, true);
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let base = format!("/red/{}/indagacion/{}", ctx.net.id, id);
@@ -674,7 +675,7 @@ pub fn ResultsPage() -> impl IntoView {
     let ctx = use_inquiry();
     let iid = param_id("iid");
     let inq = inquiry_signal(ctx, iid);
-    let lines = records_signal(ctx, inq);
+    let lines = records_signal(ctx, inq, false);
     let finalised = Memo::new(move |_| {
         lines
             .get()

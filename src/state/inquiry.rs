@@ -297,28 +297,39 @@ impl InquiryCtx {
         self.change(id, |doc, s| inquiry::finalise(doc, &today, s)).await
     }
 
-    /// Every record of an inquiry this device has, with its last change.
-    pub async fn load_records(self, inq: &Inquiry) -> Vec<RecordLine> {
+    /// Every record of an inquiry this device has, read side by side; with `last_change`,
+    /// also when each last changed (walks the record's history: the list needs it, the
+    /// results do not).
+    pub async fn load_records(self, inq: &Inquiry, last_change: bool) -> Vec<RecordLine> {
         let repo = self.repo.get_value();
         let node = self.sync.get_value();
-        let mut out = Vec::new();
-        for rid in inq.records.keys() {
-            let Ok(id) = rid.parse::<DocumentId>() else { continue };
+        let ids: Vec<DocumentId> = inq.records.keys().filter_map(|r| r.parse().ok()).collect();
+        let reads = ids.into_iter().map(|id| {
             node.want(id);
-            let got = repo
-                .read(id, |doc| {
-                    if doc.get_heads().is_empty() {
-                        return None;
+            let repo = repo.clone();
+            async move {
+                let got = repo
+                    .read(id, |doc| {
+                        if doc.get_heads().is_empty() {
+                            return None;
+                        }
+                        let last = if last_change {
+                            history::entries(doc).last().map(|e| e.at)
+                        } else {
+                            None
+                        };
+                        Some(inquiry::read_record(doc).map(|r| (r, last)))
+                    })
+                    .await;
+                match got {
+                    Ok(Some(Ok((record, last_change)))) => {
+                        Some(RecordLine { id, record, last_change })
                     }
-                    let last = history::entries(doc).last().map(|e| e.at);
-                    Some(inquiry::read_record(doc).map(|r| (r, last)))
-                })
-                .await;
-            if let Ok(Some(Ok((record, last_change)))) = got {
-                out.push(RecordLine { id, record, last_change });
+                    _ => None,
+                }
             }
-        }
-        out
+        });
+        futures::future::join_all(reads).await.into_iter().flatten().collect()
     }
 }
 
