@@ -43,6 +43,8 @@ pub struct NetworkState {
     pub me: RwSignal<Option<String>>,
     repo: StoredValue<Rc<Repo>, LocalStorage>,
     sync: StoredValue<Rc<crate::sync::SyncNode>, LocalStorage>,
+    /// Plan and inquiry documents the network lists that sync was already asked to keep.
+    listed: StoredValue<std::collections::BTreeSet<DocumentId>>,
 }
 
 impl NetworkState {
@@ -56,6 +58,7 @@ impl NetworkState {
             me: RwSignal::new(local::identity(&id.to_string())),
             repo: StoredValue::new_local(use_repo()),
             sync: StoredValue::new_local(use_sync().node()),
+            listed: StoredValue::new(Default::default()),
         };
         state.reload();
         // A remote change to this document (merged by sync): read it again.
@@ -85,12 +88,15 @@ impl NetworkState {
                     let _ = local::remember_network(&self.id.to_string(), &net.name);
                     // Plans listed in the directory are kept in sync (and asked for when this
                     // device does not have them yet).
+                    // Only ids not asked for yet: this runs on every change to the network.
                     let node = use_sync_node(self);
-                    for doc in crate::repo::plan_documents(self.id, &net) {
-                        node.want(doc);
-                    }
-                    for doc in net.inquiries.keys().filter_map(|k| k.parse().ok()) {
-                        node.want(doc);
+                    let listed = crate::repo::plan_documents(self.id, &net)
+                        .into_iter()
+                        .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()));
+                    for doc in listed {
+                        if self.listed.try_update_value(|seen| seen.insert(doc)) == Some(true) {
+                            node.want(doc);
+                        }
                     }
                     self.network.set(net);
                     if self.open.get_untracked() != OpenState::Ready {

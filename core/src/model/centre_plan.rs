@@ -479,20 +479,7 @@ pub fn comment(
     text: &str,
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
-    plan::put_note(
-        doc,
-        "comments",
-        &Note {
-            id: id.into(),
-            section: section.into(),
-            by: stamp.by.clone(),
-            at: stamp.at,
-            text: text.into(),
-            about: String::new(),
-        },
-    )?;
-    history::commit(doc, stamp, "comentar", section);
-    Ok(())
+    plan::add_comment(doc, id, section, text, stamp)
 }
 
 /// One section's difference between two deliveries: the common text and the centre's text.

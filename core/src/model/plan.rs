@@ -595,18 +595,26 @@ pub fn comment(
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
     section_obj(doc, section)?;
-    put_note(
-        doc,
-        "comments",
-        &Note {
-            id: id.into(),
-            section: section.into(),
-            by: stamp.by.clone(),
-            at: stamp.at,
-            text: text.into(),
-            about: String::new(),
-        },
-    )?;
+    add_comment(doc, id, section, text, stamp)
+}
+
+/// Writes a comment into the document's `comments` and commits it (plan and centre plan).
+pub(crate) fn add_comment(
+    doc: &mut AutoCommit,
+    id: &str,
+    section: &str,
+    text: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
+    let note = Note {
+        id: id.into(),
+        section: section.into(),
+        by: stamp.by.clone(),
+        at: stamp.at,
+        text: text.into(),
+        about: String::new(),
+    };
+    put_note(doc, "comments", &note)?;
     history::commit(doc, stamp, "comentar", section);
     Ok(())
 }
