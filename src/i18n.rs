@@ -300,6 +300,29 @@ texts! {
     NeeTotals => "Niños y niñas con diagnóstico NEE", "Children with an SEN diagnosis";
     Total => "Total", "Total";
     NotDeliveredYet => "Centros que aún no entregan", "Centres that have not delivered yet";
+    Tree => "Árbol", "Tree";
+    Trees => "Árboles de problemas", "Problem trees";
+    CentralProblem => "Problema central", "Central problem";
+    TreeCreate => "Nuevo árbol", "New tree";
+    BackToTrees => "← Volver a árboles", "← Back to trees";
+    BackToOutline => "← Volver al esquema", "← Back to the outline";
+    Projector => "Vista para proyector", "Projector view";
+    Effects => "Efectos (arriba)", "Effects (above)";
+    Causes => "Causas (abajo)", "Causes (below)";
+    NewCard => "Nueva tarjeta", "New card";
+    Add => "Agregar", "Add";
+    CardText => "Texto de la tarjeta", "Card text";
+    MoveUp => "Subir", "Move up";
+    MoveDown => "Bajar", "Move down";
+    MoveUnder => "Mover debajo de", "Move under";
+    ConfirmRemoveCard => "¿Quitar esta tarjeta? Sus tarjetas hijas suben un nivel.", "Remove this card? Its child cards move up one level.";
+    RootCause => "Causa raíz", "Root cause";
+    Evidence => "Evidencia (cita o cifra)", "Evidence (a quote or a figure)";
+    ExportSvg => "Descargar SVG", "Download SVG";
+    ExportPng => "Descargar PNG", "Download PNG";
+    ExportOutline => "Descargar esquema (texto)", "Download outline (text)";
+    ErrTreeCycle => "Una tarjeta no puede ir debajo de sí misma ni de sus propias tarjetas.", "A card cannot go under itself or its own cards.";
+    ErrCardText => "Escribe el texto.", "Write the text.";
     CountsHint => "Solo cifras: Juntas no guarda nombres de niños ni niñas.", "Numbers only: Juntas stores no children's names.";
 }
 

@@ -42,6 +42,7 @@ use crate::{
         network::NetworkPage,
         not_found::NotFound,
         plan::{CentrePlanPage, PlanHome, PlanShell, PrintPage, ReviewTablePage, SectionPage},
+        tree::{ProjectorPage, TreeHome, TreePage},
     },
     repo::Repo,
     state::RepoCtx,
@@ -112,6 +113,9 @@ fn AppRoutes() -> impl IntoView {
                     <Route path=path!("centro/:cid/imprimir") view=PrintPage />
                     <Route path=path!("revision") view=ReviewTablePage />
                 </ParentRoute>
+                <Route path=path!("arbol") view=TreeHome />
+                <Route path=path!("arbol/:tid") view=TreePage />
+                <Route path=path!("arbol/:tid/proyector") view=ProjectorPage />
                 <ParentRoute path=path!("indagacion") view=InquiryShell>
                     <Route path=path!("") view=InquiryHome />
                     <Route path=path!("nueva") view=DefinitionPage />

@@ -234,6 +234,7 @@ impl Repo {
         let mut docs = vec![(id, bytes)];
         let net = self.open_network(id).await.map_err(|e| e.to_string())?;
         let mut others = plan_documents(id, &net);
+        others.extend(net.trees.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
             others.push(inq);
             if let Ok(h) = self.handle(inq).await

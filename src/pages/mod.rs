@@ -8,3 +8,4 @@ pub mod members;
 pub mod network;
 pub mod not_found;
 pub mod plan;
+pub mod tree;

@@ -131,6 +131,7 @@ fn Ready() -> impl IntoView {
                 <A href=format!("{base}/comisiones") attr:data-testid="nav-commissions">{tr(T::Commissions)}</A>
                 <A href=format!("{base}/plan") attr:data-testid="nav-plan">{tr(T::Plan)}</A>
                 <A href=format!("{base}/indagacion") attr:data-testid="nav-inquiry">{tr(T::Inquiry)}</A>
+                <A href=format!("{base}/arbol") attr:data-testid="nav-tree">{tr(T::Tree)}</A>
             </nav>
             <Outlet />
         </div>

@@ -92,7 +92,8 @@ impl NetworkState {
                     let node = use_sync_node(self);
                     let listed = crate::repo::plan_documents(self.id, &net)
                         .into_iter()
-                        .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()));
+                        .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
+                        .chain(net.trees.keys().filter_map(|k| k.parse().ok()));
                     for doc in listed {
                         if self.listed.try_update_value(|seen| seen.insert(doc)) == Some(true) {
                             node.want(doc);

@@ -40,6 +40,9 @@ pub struct Network {
     /// The network's inquiries, as a set of inquiry document ids. Absent in older documents.
     #[autosurgeon(missing = "BTreeMap::new")]
     pub inquiries: BTreeMap<String, bool>,
+    /// The network's problem trees, as a set of document ids. Absent in older documents.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub trees: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -154,6 +157,10 @@ pub enum Command {
     },
     /// Records that an inquiry document exists.
     ListInquiry {
+        id: String,
+    },
+    /// Records that a problem tree document exists.
+    ListTree {
         id: String,
     },
 }
@@ -297,6 +304,9 @@ impl Network {
             Command::ListInquiry { id } => {
                 self.inquiries.insert(id, true);
             }
+            Command::ListTree { id } => {
+                self.trees.insert(id, true);
+            }
         }
         Ok(())
     }
@@ -374,6 +384,7 @@ fn describe(command: &Command) -> &'static str {
         Command::RemoveCommission { .. } => "quitar comisión",
         Command::ListPlan { .. } => "iniciar plan",
         Command::ListInquiry { .. } => "crear indagación",
+        Command::ListTree { .. } => "crear árbol",
     }
 }
 

@@ -1,0 +1,77 @@
+// Page object: problem trees — create one, the outline editor (add cards on a side or under a
+// card) and the projector view with its exports.
+
+export class TreePage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async open() {
+    await this.page.getByTestId('nav-tree').click();
+    await this.page.getByTestId('tree-create').waitFor();
+  }
+
+  async create(problem) {
+    await this.page.getByTestId('tree-problem').fill(problem);
+    await this.page.getByTestId('tree-create').click();
+    await this.waitProblem(problem);
+  }
+
+  async waitProblem(text) {
+    await this.page.waitForFunction(
+      (t) => document.querySelector('[data-testid="tree-problem-text"]')?.value === t, text, { timeout: 20000 },
+    );
+  }
+
+  /** Adds a card at the end of a side ("causas" or "efectos"). */
+  async addCard(side, text) {
+    const box = this.page.getByTestId(`side-${side}`);
+    await box.getByTestId('add-card-text').last().fill(text);
+    await box.getByTestId('add-card').last().click();
+    await this.waitCards([text]);
+  }
+
+  async addChild(parentText, text) {
+    const id = await this.page.evaluate((t) => [...document.querySelectorAll('[data-testid="card-text"]')]
+      .find((i) => i.value === t)?.closest('[data-testid="tree-card"]').dataset.id, parentText);
+    const card = this.page.locator(`[data-testid="tree-card"][data-id="${id}"]`);
+    await card.getByTestId('card-more').first().click();
+    await card.getByTestId('add-child-text').first().fill(text);
+    await card.getByTestId('add-child').first().click();
+    await this.waitCards([text]);
+  }
+
+  /** Waits until every text is a card on this device. */
+  async waitCards(texts, timeout = 15000) {
+    await this.page.waitForFunction((ts) => {
+      const have = [...document.querySelectorAll('[data-testid="card-text"]')].map((i) => i.value);
+      return ts.every((t) => have.includes(t));
+    }, texts, { timeout });
+  }
+
+  /** The outline as (depth, text) lines in order, effects then causes. */
+  outline() {
+    return this.page.evaluate(() => [...document.querySelectorAll('[data-testid="card-text"]')].map((i) => {
+      let depth = 0;
+      for (let el = i.closest('[data-testid="tree-card"]')?.parentElement; el; el = el.parentElement) {
+        if (el.dataset?.testid === 'tree-card') depth++;
+      }
+      return `${depth}:${i.closest('[data-testid^="side-"]').dataset.testid}:${i.value}`;
+    }));
+  }
+
+  async openProjector() {
+    await this.page.getByTestId('tree-projector').click();
+    await this.page.getByTestId('tree-svg').waitFor();
+  }
+
+  async download(testid) {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByTestId(testid).click(),
+    ]);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+  }
+}

@@ -1,0 +1,81 @@
+// The problem tree in a workshop: three phones add causes and effects at once (one of them
+// offline), every one ends with the same tree, the projector draws every card, and the
+// drawing exports as PNG and SVG.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+import { TreePage } from '../pages/tree.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function join(link, device) {
+  const context = await newContext(browser, device);
+  const page = await context.newPage();
+  await page.goto(link);
+  await new NetworkPage(page).waitReady();
+  return { context, page, tree: new TreePage(page) };
+}
+
+test('tree: three phones add cards at once, one offline; all converge; projector and exports', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  await fPage.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(fPage).createExample();
+  await net.waitSync('synced');
+  const f = new TreePage(fPage);
+  await f.open();
+  await f.create('Baja colaboración entre los jardines de la red');
+  const treeUrl = fPage.url();
+  const link = await net.inviteLink();
+
+  const people = [await join(link, PHONE), await join(link, PHONE), await join(link, PHONE)];
+  for (const p of people) {
+    await p.page.goto(treeUrl);
+    await p.tree.waitProblem('Baja colaboración entre los jardines de la red');
+  }
+  await people[2].context.setOffline(true);
+  const cards = {
+    0: [['efectos', 'Cada jardín reinventa sus protocolos'], ['causas', 'Las directoras no se conocen']],
+    1: [['causas', 'Falta de tiempo por licencias médicas'], ['efectos', 'Se repiten errores']],
+    2: [['causas', 'Reuniones solo por WhatsApp'], ['efectos', 'Planes distintos para lo mismo']],
+  };
+  await Promise.all(people.map(async (p, i) => {
+    for (const [side, text] of cards[i]) await p.tree.addCard(side, text);
+  }));
+  // A nested card: a cause of a cause.
+  await people[0].tree.addChild('Las directoras no se conocen', 'No hubo instancias de encuentro');
+  await people[2].context.setOffline(false);
+  const all = [...Object.values(cards).flat().map(([, t]) => t), 'No hubo instancias de encuentro'];
+  for (const p of [...people, { page: fPage, tree: f }]) {
+    await p.tree.waitCards(all, 30000);
+  }
+  const outlines = await Promise.all([...people.map((p) => p.tree.outline()), f.outline()]);
+  for (const o of outlines) assert.deepEqual(o, outlines[0], 'every device shows the same tree');
+  assert.equal(outlines[0].length, all.length, 'nothing lost, nothing duplicated');
+
+  // The projector draws every card; exports work.
+  await f.openProjector();
+  const svgText = await fPage.getByTestId('tree-svg').textContent();
+  for (const t of all) {
+    for (const word of t.split(' ')) assert.ok(svgText.includes(word), `the drawing shows “${t}”`);
+  }
+  const png = await f.download('export-png');
+  assert.equal(png.name, 'arbol.png');
+  assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  assert.ok(png.bytes.length > 5000, `a drawn image (${png.bytes.length} bytes)`);
+  const svg = await f.download('export-svg');
+  assert.match(svg.bytes.toString('utf8'), /^<svg[\s\S]*Reuniones solo por[\s\S]*<\/svg>$/);
+  const text = await f.download('export-text');
+  assert.match(text.bytes.toString('utf8'), /Causas:[\s\S]*- Las directoras no se conocen\n {4}- No hubo instancias de encuentro/);
+
+  for (const p of people) assert.deepEqual(p.page.__errors ?? [], []);
+  assert.deepEqual(fPage.__errors ?? [], []);
+  for (const p of people) await p.context.close();
+  await fContext.close();
+});
