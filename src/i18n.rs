@@ -323,6 +323,12 @@ texts! {
     ExportOutline => "Descargar esquema (texto)", "Download outline (text)";
     ErrTreeCycle => "Una tarjeta no puede ir debajo de sí misma ni de sus propias tarjetas.", "A card cannot go under itself or its own cards.";
     ErrCardText => "Escribe el texto.", "Write the text.";
+    HistRecordCreate => "empezó la ficha", "started the record";
+    HistParticipantAdd => "agregó un participante", "added a participant";
+    HistParticipantRemove => "quitó un participante", "removed a participant";
+    HistRole => "eligió un rol", "chose a role";
+    HistDate => "cambió la fecha", "changed the date";
+    HistFinalise => "finalizó", "finalised";
     CountsHint => "Solo cifras: Juntas no guarda nombres de niños ni niñas.", "Numbers only: Juntas stores no children's names.";
 }
 

@@ -88,6 +88,12 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.page.waitForTimeout(1500);
   assert.equal(await m.inq.state(), 'finalizada', 'not "enviada" while the server does not have it');
 
+  // Her history lists what she did (typing grouped per field).
+  await m.page.getByTestId('record-history').locator('summary').click();
+  const history = await m.page.getByTestId('record-history-entry').allTextContents();
+  assert.ok(history.some((h) => /María González finalizó/.test(h)), `history: ${history}`);
+  assert.ok(history.some((h) => /editó: Lugar de aplicación/.test(h)), `history: ${history}`);
+
   // Signal comes back: "enviada" once the server acknowledged.
   await m.context.setOffline(false);
   await m.inq.waitState('enviada', 30000);

@@ -395,18 +395,56 @@ fn field_label(i18n: I18n, f: &str) -> &'static str {
 // ---------------------------------------------------------------------------------------
 // The record form (phone first).
 
+/// One line of a record's history: when, who, what (and how many changes it groups).
+fn record_history_line(
+    ctx: InquiryCtx,
+    i18n: I18n,
+    g: juntas_core::model::history::Group,
+) -> impl IntoView {
+    let who = ctx
+        .net
+        .network
+        .with_untracked(|n| n.members.get(&g.first.by).map(|m| m.name.clone()))
+        .unwrap_or_else(|| g.first.by.clone());
+    let what = match g.first.verb.as_str() {
+        "crear ficha" => i18n.t(T::HistRecordCreate),
+        "editar" => i18n.t(T::HistEdit),
+        "agregar participante" => i18n.t(T::HistParticipantAdd),
+        "quitar participante" => i18n.t(T::HistParticipantRemove),
+        "rol" => i18n.t(T::HistRole),
+        "fecha" => i18n.t(T::HistDate),
+        "finalizar" => i18n.t(T::HistFinalise),
+        _ => i18n.t(T::HistEdit),
+    };
+    // A record field's name ("place"); participants' texts ("<id>/name") are not named.
+    let field = (g.first.verb == "editar" && !g.first.section.contains('/'))
+        .then(|| field_label(i18n, &g.first.section));
+    let count = (g.count > 1).then(|| format!(" ({})", g.count));
+    view! {
+        <li data-testid="record-history-entry">
+            <time>{format_time(g.last_at)}</time> " " <strong>{who}</strong> " " {what}
+            {field.map(|f| format!(": {f}"))} {count}
+        </li>
+    }
+}
+
 #[component]
 pub fn RecordPage() -> impl IntoView {
     let ctx = use_inquiry();
+    let i18n = use_i18n();
     let rid = param_id("rid");
     let data = RwSignal::new(Loaded::<(Record, bool)>::Loading);
+    let history = RwSignal::new(Vec::new());
     Effect::new(move |_| {
         ctx.version.track();
         let Some(id) = rid.get() else {
             data.set(Loaded::Missing);
             return;
         };
-        spawn_local(async move { data.set(ctx.load_record(id).await) });
+        spawn_local(async move {
+            data.set(ctx.load_record(id).await);
+            history.set(ctx.record_history(id).await);
+        });
     });
     // Built once per record: typing and remote changes update it in place.
     let phase = Memo::new(move |_| match &*data.read() {
@@ -424,7 +462,13 @@ pub fn RecordPage() -> impl IntoView {
         <main class="page record">
             <p><A href=format!("/red/{}/indagacion", ctx.net.id)>{tr(T::BackToInquiries)}</A></p>
             {move || match (phase.get(), rid.get_untracked()) {
-                (3, Some(id)) => view! { <RecordForm id record corrected /> }.into_any(),
+                (3, Some(id)) => view! {
+                    <RecordForm id record corrected />
+                    <details class="history-box" data-testid="record-history">
+                        <summary>{tr(T::History)}</summary>
+                        <ul class="history">{move || history.get().into_iter().map(|g| record_history_line(ctx, i18n, g)).collect_view()}</ul>
+                    </details>
+                }.into_any(),
                 (2, _) => view! { <p role="alert" class="alert">{move || match data.get() { Loaded::Failed(e) => e, _ => String::new() }}</p> }.into_any(),
                 (1, _) => view! { <p data-testid="record-missing">{tr(T::NotFoundHere)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
