@@ -101,6 +101,46 @@ fn deleting_a_card_moves_its_children_up_even_one_added_concurrently() {
     assert!(t.outline().contains("  - Se repiten errores"));
 }
 
+#[test]
+fn a_remote_edit_is_read_by_reading_only_the_card_it_touched() {
+    let mut base = new_tree();
+    let (mut phone, mut projector) = (replica(&mut base, 1), replica(&mut base, 2));
+    for k in 0..50 {
+        let side = if k % 2 == 0 { CAUSES } else { EFFECTS };
+        tree::add(&mut phone, &format!("c{k}"), side, None, &format!("carta {k}"), &s(10 + k))
+            .unwrap();
+    }
+    projector.merge(&mut phone).unwrap();
+    let mut reader = tree::Reader::default();
+    assert_eq!(reader.read(&mut projector).unwrap().cards.len(), 50);
+    assert_eq!(reader.last_read(), 51, "the first read reads every card and the problem");
+    assert_eq!(reader.read(&mut projector).unwrap().cards.len(), 50);
+    assert_eq!(reader.last_read(), 0, "nothing changed, nothing read");
+
+    // Someone types in one card, adds one under another and moves a third.
+    tree::splice(&mut phone, "c7", false, 0, 0, "¡", &s(100)).unwrap();
+    tree::add(&mut phone, "c50", "c8", None, "nueva", &s(101)).unwrap();
+    tree::move_card(&mut phone, "c9", "c8", None, &s(102)).unwrap();
+    projector.merge(&mut phone).unwrap();
+    let t = reader.read(&mut projector).unwrap();
+    assert_eq!(reader.last_read(), 3, "only c7, c50 and c9 are read again");
+    assert_eq!(t, tree::read(&projector).unwrap());
+    assert_eq!(t.card("c7").unwrap().text, "¡carta 7");
+    assert_eq!(
+        t.children_of("c8").iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["c50", "c9"]
+    );
+
+    // The new card's own text, edited later, is placed too.
+    tree::splice(&mut phone, "c50", true, 0, 0, "una cita", &s(103)).unwrap();
+    tree::splice(&mut phone, tree::PROBLEM, false, 0, 0, "¡", &s(104)).unwrap();
+    projector.merge(&mut phone).unwrap();
+    let t = reader.read(&mut projector).unwrap();
+    assert_eq!(reader.last_read(), 2);
+    assert_eq!(t.card("c50").unwrap().evidence, "una cita");
+    assert_eq!(t.problem, "¡Baja colaboración entre jardines");
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Add { parent: usize, text: u8 },
@@ -127,6 +167,9 @@ proptest! {
     fn four_replicas_editing_and_merging_at_random_agree_and_keep_the_rules(ops in proptest::collection::vec(op(), 1..80)) {
         let mut base = new_tree();
         let mut rs: Vec<AutoCommit> = (0..4).map(|n| replica(&mut base, n as u8)).collect();
+        // Each replica also keeps an incremental reader, which must always read what a full
+        // read does.
+        let mut readers: Vec<tree::Reader> = (0..4).map(|_| tree::Reader::default()).collect();
         let mut added: Vec<String> = Vec::new();
         let mut deleted: Vec<String> = Vec::new();
         for (step, (who, op)) in ops.into_iter().enumerate() {
@@ -142,7 +185,9 @@ proptest! {
                     tree::add(&mut rs[who], &id, &p, None, &format!("carta {text}"), &s(at)).unwrap();
                     added.push(id);
                 }
-                Op::Edit { card } => if let Some(id) = pick(card) {
+                Op::Edit { card } => if card.is_multiple_of(7) {
+                    tree::splice(&mut rs[who], tree::PROBLEM, false, 0, 0, "¡", &s(at)).unwrap();
+                } else if let Some(id) = pick(card) {
                     tree::splice(&mut rs[who], &id, false, 0, 0, "¡", &s(at)).unwrap();
                 },
                 Op::Move { card, parent, before } => if let Some(id) = pick(card) {
@@ -162,14 +207,19 @@ proptest! {
                     rs[who].merge(&mut other).unwrap();
                 }
             }
-            assert_rules(&tree::read(&rs[who]).unwrap());
+            let full = tree::read(&rs[who]).unwrap();
+            assert_rules(&full);
+            prop_assert_eq!(&readers[who].read(&mut rs[who]).unwrap(), &full);
         }
         // Everyone merges everything.
         for i in 0..4 { for j in 0..4 { if i != j { let mut o = rs[j].fork(); rs[i].merge(&mut o).unwrap(); } } }
         let first = tree::read(&rs[0]).unwrap();
         for r in &rs[1..] { prop_assert_eq!(&tree::read(r).unwrap(), &first); }
+        for (reader, r) in readers.iter_mut().zip(rs.iter_mut()) {
+            prop_assert_eq!(&reader.read(r).unwrap(), &first);
+        }
         assert_rules(&first);
-        prop_assert_eq!(&first.problem, "Baja colaboración entre jardines");
+        prop_assert!(first.problem.ends_with("Baja colaboración entre jardines"), "{}", first.problem);
         for id in &added {
             prop_assert_eq!(first.cards.contains_key(id), !deleted.contains(id), "card {} lost or not deleted", id);
         }

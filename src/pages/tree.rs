@@ -3,7 +3,7 @@
 //! projector view (an SVG drawing: effects above the trunk, causes below) with SVG, PNG and
 //! text export.
 
-use std::{rc::Rc, str::FromStr};
+use std::{cell::RefCell, rc::Rc, str::FromStr};
 
 use juntas_core::{
     DocumentId,
@@ -42,6 +42,8 @@ struct TreeCtx {
     tree: RwSignal<Loaded<Tree>>,
     repo: StoredValue<Rc<Repo>, LocalStorage>,
     node: StoredValue<Rc<crate::sync::SyncNode>, LocalStorage>,
+    /// Re-reads only the cards a change touched (a remote edit costs one card, not 300).
+    reader: StoredValue<Rc<RefCell<tree::Reader>>, LocalStorage>,
     i18n: crate::i18n::I18n,
 }
 
@@ -54,6 +56,7 @@ impl TreeCtx {
             tree: RwSignal::new(Loaded::Loading),
             repo: StoredValue::new_local(use_repo()),
             node: StoredValue::new_local(sync.node()),
+            reader: StoredValue::new_local(Rc::default()),
             i18n: use_i18n(),
         };
         sync.node().want(id);
@@ -67,11 +70,11 @@ impl TreeCtx {
     }
 
     fn reload(self) {
-        let repo = self.repo.get_value();
+        let (repo, reader) = (self.repo.get_value(), self.reader.get_value());
         spawn_local(async move {
-            let got =
-                repo.read(self.id, |d| {
-                    if d.get_heads().is_empty() { None } else { Some(tree::read(d)) }
+            let got = repo
+                .read(self.id, |d| {
+                    if d.get_heads().is_empty() { None } else { Some(reader.borrow_mut().read(d)) }
                 })
                 .await;
             self.tree.set(match got {
@@ -273,13 +276,13 @@ fn children_ids(ctx: TreeCtx, parent: &str) -> Vec<String> {
 fn SideBox(side: &'static str) -> impl IntoView {
     let ctx = expect_context::<TreeCtx>();
     let error = RwSignal::new(None::<String>);
-    let ids = move || children_ids(ctx, side);
+    let ids = Memo::new(move |_| children_ids(ctx, side));
     let title = if side == EFFECTS { T::Effects } else { T::Causes };
     view! {
         <section class="tree-side" data-testid=format!("side-{side}")>
             <h3>{tr(title)}</h3>
             <ul class="outline">
-                <For each=ids key=|id| id.clone() let:id>
+                <For each=move || ids.get() key=|id| id.clone() let:id>
                     <CardNode id />
                 </For>
             </ul>
@@ -326,9 +329,10 @@ fn CardNode(id: String) -> impl IntoView {
     };
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
+    // A memo, so a remote edit elsewhere in the tree does not re-diff this card's children.
     let kids = {
         let id = id.clone();
-        move || children_ids(ctx, &id)
+        Memo::new(move |_| children_ids(ctx, &id))
     };
     let text = move || card.with(|c| c.as_ref().map(|c| c.text.clone()).unwrap_or_default());
     let evidence =
@@ -473,7 +477,7 @@ fn CardNode(id: String) -> impl IntoView {
             </Show>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <ul class="outline">
-                <For each=kids.clone() key=|id| id.clone() let:child>
+                <For each=move || kids.get() key=|id| id.clone() let:child>
                     {view! { <CardNode id=child /> }.into_any()}
                 </For>
             </ul>
@@ -606,53 +610,106 @@ pub fn ProjectorPage() -> impl IntoView {
     }
 }
 
+/// One card as drawn; the whole value is its key, so a redraw touches only what moved or
+/// changed.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct DrawnCard {
+    id: String,
+    /// x, y, width, height in tenths of a pixel.
+    rect: (i64, i64, i64, i64),
+    lines: Vec<String>,
+    fill: &'static str,
+    ink: &'static str,
+}
+
+/// The drawing as plain values: cards, edges (in tenths of a pixel), canvas size.
+#[derive(Clone, PartialEq)]
+struct Drawing {
+    cards: Vec<DrawnCard>,
+    edges: Vec<(i64, i64, i64, i64)>,
+    width: f64,
+    height: f64,
+}
+
+fn drawing(t: &Tree) -> Drawing {
+    let tenth = |v: f64| (v * 10.0).round() as i64;
+    let (placed, edges, width, height_px) = layout(t);
+    let cards: Vec<DrawnCard> = placed
+        .into_iter()
+        .map(|c| {
+            let problem = c.id == tree::PROBLEM;
+            let cw = if problem { CARD_W * 1.5 } else { CARD_W };
+            DrawnCard {
+                rect: (tenth(c.x), tenth(c.y), tenth(cw), tenth(height(c.lines.len()))),
+                fill: if problem {
+                    "#a4282c"
+                } else if c.root {
+                    "#f2c14e"
+                } else {
+                    "#ffffff"
+                },
+                ink: if problem { "#ffffff" } else { "#1d2733" },
+                id: c.id,
+                lines: c.lines,
+            }
+        })
+        .collect();
+    let centre: std::collections::HashMap<&str, (i64, i64)> = cards
+        .iter()
+        .map(|c| (c.id.as_str(), (c.rect.0 + c.rect.2 / 2, c.rect.1 + c.rect.3 / 2)))
+        .collect();
+    let edges = edges
+        .iter()
+        .filter_map(|(a, b)| {
+            let ((x1, y1), (x2, y2)) = (centre.get(a.as_str())?, centre.get(b.as_str())?);
+            Some((*x1, *y1, *x2, *y2))
+        })
+        .collect();
+    Drawing { cards, edges, width, height: height_px }
+}
+
 #[component]
 fn Projector(id: DocumentId) -> impl IntoView {
     let ctx = TreeCtx::open(id);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
-    let drawing = move || {
-        let Loaded::Ready(t) = ctx.tree.get() else { return None };
-        let (cards, edges, w, h) = layout(&t);
-        let centre = |id: &str| {
-            cards.iter().find(|c| c.id == id).map(|c| {
-                let cw = if c.id == tree::PROBLEM { CARD_W * 1.5 } else { CARD_W };
-                (c.x + cw / 2.0, c.y + height(c.lines.len()) / 2.0)
-            })
-        };
-        let lines = edges
-            .iter()
-            .filter_map(|(a, b)| Some((centre(a)?, centre(b)?)))
-            .map(|((x1, y1), (x2, y2))| view! { <line x1=x1 y1=y1 x2=x2 y2=y2 stroke="#6b4f2a" stroke-width="4" /> })
-            .collect_view();
-        let boxes = cards
+    let drawn = Memo::new(move |_| match ctx.tree.get() {
+        Loaded::Ready(t) => Some(drawing(&t)),
+        _ => None,
+    });
+    let px = |v: i64| v as f64 / 10.0;
+    let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
+    let card_view = move |c: DrawnCard| {
+        let (x, y, w, h) = (px(c.rect.0), px(c.rect.1), px(c.rect.2), px(c.rect.3));
+        let texts = c
+            .lines
             .into_iter()
-            .map(|c| {
-                let problem = c.id == tree::PROBLEM;
-                let cw = if problem { CARD_W * 1.5 } else { CARD_W };
-                let ch = height(c.lines.len());
-                let fill = if problem { "#a4282c" } else if c.root { "#f2c14e" } else { "#ffffff" };
-                let ink = if problem { "#ffffff" } else { "#1d2733" };
-                let texts = c
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| view! {
-                        <text x=c.x + cw / 2.0 y=c.y + 8.0 + LINE_H * (i as f64 + 0.8) text-anchor="middle" font-size="18" font-family="sans-serif" fill=ink>{l.clone()}</text>
-                    })
-                    .collect_view();
-                view! {
-                    <g data-testid="svg-card" data-id=c.id.clone()>
-                        <rect x=c.x y=c.y width=cw height=ch rx="10" fill=fill stroke="#1f5f8b" stroke-width="2" />
-                        {texts}
-                    </g>
-                }
+            .enumerate()
+            .map(|(i, l)| view! {
+                <text x=x + w / 2.0 y=y + 8.0 + LINE_H * (i as f64 + 0.8) text-anchor="middle" font-size="18" font-family="sans-serif" fill=c.ink>{l}</text>
             })
             .collect_view();
-        Some(view! {
-            <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" data-testid="tree-svg" width=w height=h viewBox=format!("0 0 {w} {h}") role="img">
-                <rect x="0" y="0" width=w height=h fill="#f3f6f9" />
-                {lines}
-                {boxes}
+        view! {
+            <g data-testid="svg-card" data-id=c.id>
+                <rect x=x y=y width=w height=h rx="10" fill=c.fill stroke="#1f5f8b" stroke-width="2" />
+                {texts}
+            </g>
+        }
+    };
+    let ready = Memo::new(move |_| drawn.with(|d| d.is_some()));
+    let svg = move || {
+        ready.get().then(|| view! {
+            <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" data-testid="tree-svg"
+                width=move || size().0 height=move || size().1
+                viewBox=move || { let (w, h) = size(); format!("0 0 {w} {h}") } role="img">
+                <rect x="0" y="0" width=move || size().0 height=move || size().1 fill="#f3f6f9" />
+                <g>
+                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.edges.clone()).unwrap_or_default()) key=|e| *e let:e>
+                        <line x1=px(e.0) y1=px(e.1) x2=px(e.2) y2=px(e.3) stroke="#6b4f2a" stroke-width="4" />
+                    </For>
+                </g>
+                <g>
+                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.cards.clone()).unwrap_or_default()) key=|c| c.clone() children=card_view />
+                </g>
             </svg>
         })
     };
@@ -680,7 +737,7 @@ fn Projector(id: DocumentId) -> impl IntoView {
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
             </p>
-            <div class="svg-wrap">{drawing}</div>
+            <div class="svg-wrap">{svg}</div>
         </main>
     }
 }

@@ -451,7 +451,17 @@ impl SyncNode {
             }
         };
         let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
+        drop(doc);
         if changed {
+            // Show first, then persist: what arrived is already in memory (and the peer still
+            // has it), so open pages re-read it now instead of waiting for IndexedDB — and
+            // for a compaction now and then — while they hold the document.
+            self.ui().changed.update(|(n, id)| {
+                *n += 1;
+                *id = Some(document_id);
+            });
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let mut doc = handle.lock().await;
             if let Err(e) = doc.save(self.repo.storage()).await {
                 drop(doc);
                 self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
@@ -459,18 +469,11 @@ impl SyncNode {
             }
             self.fan_out(Some(peer), document_id, doc.doc_mut());
         }
-        drop(doc);
         if let Some((state, storage)) = persist
             && let Err(e) =
                 store::save_sync_state(self.repo.storage(), &document_id, &storage, &state).await
         {
             self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
-        }
-        if changed {
-            self.ui().changed.update(|(n, id)| {
-                *n += 1;
-                *id = Some(document_id);
-            });
         }
         self.refresh_status(document_id).await;
         Ok(())

@@ -20,7 +20,8 @@ const USAGE: &str = "usage:
   cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
   cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost
   cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
-  cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling";
+  cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
+  cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +35,7 @@ fn main() {
             Some("sync") => bench_sync(),
             Some("plan") => bench_plan(),
             Some("inquiry") => bench_inquiry(),
+            Some("tree") => bench_tree(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -281,6 +283,10 @@ fn bench_plan() -> Result<(), String> {
 
 fn bench_inquiry() -> Result<(), String> {
     browser_bench("inquiry", "inquiry_fixture", &[], "e2e/bench/inquiry.bench.mjs")
+}
+
+fn bench_tree() -> Result<(), String> {
+    browser_bench("tree", "tree_fixture", &[], "e2e/bench/tree.bench.mjs")
 }
 
 /// Builds everything, writes a fixture bundle with a core example, starts a server and runs a

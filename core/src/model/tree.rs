@@ -16,10 +16,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::history::{self, Stamp};
-use super::plan::{PlanError, am, int, splice_obj, string};
+use super::plan::{PlanError, am, splice_obj, string};
 
 pub const KIND: &str = "juntas/problem-tree";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -255,6 +255,9 @@ pub struct Tree {
     pub problem: String,
     /// Living cards (not the problem), each placed once.
     pub cards: BTreeMap<String, Card>,
+    /// Each parent's children in sibling order (derived from `cards` on read), so walking the
+    /// tree is linear: a 300-card drawing asks for children once per card.
+    kids: BTreeMap<String, Vec<String>>,
 }
 
 impl Tree {
@@ -264,9 +267,24 @@ impl Tree {
 
     /// Children of a side or a card, in sibling order.
     pub fn children_of(&self, parent: &str) -> Vec<&Card> {
-        let mut v: Vec<&Card> = self.cards.values().filter(|c| c.parent == parent).collect();
-        v.sort_by(|a, b| (&a.order, &a.id).cmp(&(&b.order, &b.id)));
-        v
+        self.kids
+            .get(parent)
+            .map_or_else(Vec::new, |ids| ids.iter().filter_map(|id| self.cards.get(id)).collect())
+    }
+
+    fn with_index(problem: String, cards: BTreeMap<String, Card>) -> Tree {
+        let mut kids: BTreeMap<String, Vec<&Card>> = BTreeMap::new();
+        for c in cards.values() {
+            kids.entry(c.parent.clone()).or_default().push(c);
+        }
+        let kids = kids
+            .into_iter()
+            .map(|(p, mut v)| {
+                v.sort_by(|a, b| (&a.order, &a.id).cmp(&(&b.order, &b.id)));
+                (p, v.into_iter().map(|c| c.id.clone()).collect())
+            })
+            .collect();
+        Tree { problem, cards, kids }
     }
 
     /// Card ids from `id`'s parent up to its side.
@@ -317,6 +335,7 @@ impl Tree {
     }
 }
 
+#[derive(Clone)]
 struct Raw {
     parent: String,
     prev_parent: String,
@@ -328,47 +347,240 @@ struct Raw {
     deleted: bool,
 }
 
-fn text_of(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, TreeError> {
-    match doc.get(obj, key).map_err(doc_err)? {
-        Some((Value::Object(ObjType::Text), t)) => doc.text(&t).map_err(doc_err),
+/// One card's fields as stored (value and object id), read in one pass over its map.
+type Fields = BTreeMap<String, (Value<'static>, ObjId)>;
+
+fn fields(doc: &AutoCommit, obj: &ObjId) -> Fields {
+    doc.map_range(obj, ..)
+        .map(|f| (f.key.to_string(), (Value::from(f.value.clone()), f.id())))
+        .collect()
+}
+
+fn shape(key: &str, expected: &str, found: &Value<'_>) -> TreeError {
+    PlanError::Shape(format!("{key}: expected {expected}, found {found:?}")).into()
+}
+
+/// A string field: a scalar string or a Text (what other automerge-repo peers write); absent
+/// or null reads as empty.
+fn field_string(doc: &AutoCommit, f: &Fields, key: &str) -> Result<String, TreeError> {
+    match f.get(key) {
+        None => Ok(String::new()),
+        Some((Value::Object(ObjType::Text), id)) => doc.text(id).map_err(doc_err),
+        Some((Value::Scalar(v), _)) => match v.as_ref() {
+            ScalarValue::Str(s) => Ok(s.to_string()),
+            ScalarValue::Null => Ok(String::new()),
+            _ => Err(shape(key, "a string", &f[key].0)),
+        },
+        Some((other, _)) => Err(shape(key, "a string", other)),
+    }
+}
+
+/// A whole number, however it was written (Int, Uint or a whole float).
+fn field_int(f: &Fields, key: &str) -> Result<i64, TreeError> {
+    match f.get(key) {
+        Some((Value::Scalar(v), _)) => match v.as_ref() {
+            ScalarValue::Int(i) => Ok(*i),
+            ScalarValue::Uint(u) => {
+                i64::try_from(*u).map_err(|_| shape(key, "a whole number", &f[key].0))
+            }
+            ScalarValue::F64(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(*x as i64),
+            _ => Err(shape(key, "a whole number", &f[key].0)),
+        },
+        Some((other, _)) => Err(shape(key, "a whole number", other)),
+        None => Err(PlanError::Shape(format!("{key}: missing")).into()),
+    }
+}
+
+fn field_text(doc: &AutoCommit, f: &Fields, key: &str) -> Result<String, TreeError> {
+    match f.get(key) {
+        Some((Value::Object(ObjType::Text), id)) => doc.text(id).map_err(doc_err),
         _ => Ok(String::new()),
     }
 }
 
-fn flag(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<bool, TreeError> {
-    Ok(
-        matches!(doc.get(obj, key).map_err(doc_err)?, Some((Value::Scalar(v), _)) if v.as_bool() == Some(true)),
-    )
+fn field_flag(f: &Fields, key: &str) -> bool {
+    matches!(f.get(key), Some((Value::Scalar(v), _)) if v.as_bool() == Some(true))
+}
+
+fn read_card(doc: &AutoCommit, obj: &ObjId) -> Result<Raw, TreeError> {
+    let f = fields(doc, obj);
+    Ok(Raw {
+        parent: field_string(doc, &f, "parent")?,
+        prev_parent: field_string(doc, &f, "prev_parent")?,
+        moved_at: field_int(&f, "moved_at")?,
+        order: field_string(doc, &f, "order")?,
+        text: field_text(doc, &f, "text")?,
+        evidence: field_text(doc, &f, "evidence")?,
+        root_cause: field_flag(&f, "root_cause"),
+        deleted: field_flag(&f, "deleted"),
+    })
 }
 
 /// Reads the tree and applies the rules (see the module's doc).
 pub fn read(doc: &AutoCommit) -> Result<Tree, TreeError> {
+    let (problem, raw) = read_all(doc)?;
+    Ok(apply_rules(problem, &raw))
+}
+
+fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), TreeError> {
     let kind = string(doc, &ROOT, "kind")?;
     if kind != KIND {
         return Err(PlanError::WrongKind(kind).into());
     }
     let cards = cards_obj(doc)?;
-    let problem = text_of(doc, &card_obj(doc, PROBLEM)?, "text")?;
+    let mut problem = None;
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
-    for id in doc.keys(&cards).collect::<Vec<_>>() {
-        if id == PROBLEM {
-            continue;
+    for item in doc.map_range(&cards, ..) {
+        let (id, obj) = (item.key.to_string(), item.id());
+        if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
+            return Err(PlanError::Shape(format!("card {id}: not a map")).into());
         }
-        let c = card_obj(doc, &id)?;
-        raw.insert(
-            id,
-            Raw {
-                parent: string(doc, &c, "parent")?,
-                prev_parent: string(doc, &c, "prev_parent")?,
-                moved_at: int(doc, &c, "moved_at")?,
-                order: string(doc, &c, "order")?,
-                text: text_of(doc, &c, "text")?,
-                evidence: text_of(doc, &c, "evidence")?,
-                root_cause: flag(doc, &c, "root_cause")?,
-                deleted: flag(doc, &c, "deleted")?,
-            },
-        );
+        if id == PROBLEM {
+            problem = Some(field_text(doc, &fields(doc, &obj), "text")?);
+        } else {
+            raw.insert(id, read_card(doc, &obj)?);
+        }
     }
+    let problem = problem.ok_or_else(|| TreeError::UnknownCard(PROBLEM.into()))?;
+    Ok((problem, raw))
+}
+
+/// Keeps what it read of one tree document, so that reading it again after a change
+/// re-reads only the cards that change touched (a remote edit on a 300-card tree costs one
+/// card, not 300). Which cards were touched comes from the operations of the new changes:
+/// an operation on the cards map names the card by its key, one inside a card names the
+/// card's map, text or evidence object. Anything else (the document's root, an object this
+/// reader cannot place) makes it read everything again. The rules are applied to the whole
+/// tree every time.
+#[derive(Default)]
+pub struct Reader {
+    heads: Vec<ChangeHash>,
+    problem: String,
+    raw: BTreeMap<String, Raw>,
+    /// The cards map's object id (as "counter@actor").
+    cards: String,
+    /// Object id ("counter@actor") → the card it belongs to (the problem included).
+    owner: BTreeMap<String, String>,
+    /// How many cards the last read read from the document.
+    last_read: usize,
+}
+
+impl Reader {
+    /// How many cards the last [`Reader::read`] took from the document (all of them after a
+    /// full read, only the touched ones otherwise, none when nothing changed).
+    pub fn last_read(&self) -> usize {
+        self.last_read
+    }
+
+    /// The tree as of `doc`'s current heads.
+    pub fn read(&mut self, doc: &mut AutoCommit) -> Result<Tree, TreeError> {
+        self.last_read = 0;
+        let now = doc.get_heads();
+        let known = !self.heads.is_empty()
+            && self.heads.iter().all(|h| doc.get_change_by_hash(h).is_some());
+        if !known {
+            self.read_everything(doc)?;
+        } else if now != self.heads {
+            let before = std::mem::take(&mut self.heads);
+            let read = match self.touched(doc, &before) {
+                Some((ids, unplaced)) => self.reread(doc, ids, &unplaced)?,
+                None => false,
+            };
+            if !read {
+                self.read_everything(doc)?;
+            }
+        }
+        self.heads = now;
+        Ok(apply_rules(self.problem.clone(), &self.raw))
+    }
+
+    fn read_everything(&mut self, doc: &AutoCommit) -> Result<(), TreeError> {
+        *self = Reader::default();
+        let cards = cards_obj(doc)?;
+        self.cards = cards.to_string();
+        let (problem, raw) = read_all(doc)?;
+        self.problem = problem;
+        self.raw = raw;
+        for item in doc.map_range(&cards, ..) {
+            let (id, obj) = (item.key.to_string(), item.id());
+            self.place(doc, &id, &obj);
+        }
+        self.last_read = self.owner.values().collect::<BTreeSet<_>>().len();
+        Ok(())
+    }
+
+    /// Remembers which objects belong to card `id` (its map and its texts).
+    fn place(&mut self, doc: &AutoCommit, id: &str, obj: &ObjId) {
+        self.owner.insert(obj.to_string(), id.to_string());
+        for (value, o) in fields(doc, obj).values() {
+            if matches!(value, Value::Object(_)) {
+                self.owner.insert(o.to_string(), id.to_string());
+            }
+        }
+    }
+
+    /// The cards the changes since `before` touched, and objects they wrote to that this
+    /// reader could not place yet (those of cards created in the same changes, normally).
+    /// `None`: they touched something outside the cards.
+    fn touched(
+        &self,
+        doc: &mut AutoCommit,
+        before: &[ChangeHash],
+    ) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+        use automerge::legacy::{Key, ObjectId};
+        let (mut ids, mut unplaced) = (BTreeSet::new(), BTreeSet::new());
+        for change in doc.get_changes(before) {
+            for op in change.decode().operations {
+                let ObjectId::Id(obj) = &op.obj else { return None };
+                let obj = format!("{}@{}", obj.0, obj.1);
+                if obj == self.cards {
+                    let Key::Map(key) = &op.key else { return None };
+                    ids.insert(key.to_string());
+                } else if let Some(card) = self.owner.get(&obj) {
+                    ids.insert(card.clone());
+                } else {
+                    unplaced.insert(obj);
+                }
+            }
+        }
+        Some((ids, unplaced))
+    }
+
+    /// Re-reads cards `ids`. False when some object written to is still not placed after
+    /// that (then the caller reads everything).
+    fn reread(
+        &mut self,
+        doc: &AutoCommit,
+        ids: BTreeSet<String>,
+        unplaced: &BTreeSet<String>,
+    ) -> Result<bool, TreeError> {
+        let cards = cards_obj(doc)?;
+        self.last_read = ids.len();
+        for id in ids {
+            match doc.get(&cards, id.as_str()).map_err(doc_err)? {
+                Some((Value::Object(ObjType::Map), obj)) => {
+                    if id == PROBLEM {
+                        self.problem = field_text(doc, &fields(doc, &obj), "text")?;
+                    } else {
+                        self.raw.insert(id.clone(), read_card(doc, &obj)?);
+                    }
+                    self.place(doc, &id, &obj);
+                }
+                _ if id == PROBLEM => return Err(TreeError::UnknownCard(PROBLEM.into())),
+                Some((other, _)) => {
+                    return Err(PlanError::Shape(format!("card {id}: {other:?}, not a map")).into());
+                }
+                None => {
+                    self.raw.remove(&id);
+                }
+            }
+        }
+        Ok(unplaced.iter().all(|o| self.owner.contains_key(o)))
+    }
+}
+
+/// The rules of the module's doc, applied to the cards as stored.
+fn apply_rules(problem: String, raw: &BTreeMap<String, Raw>) -> Tree {
     // 1. Parents as written; an unknown parent sends the card to the causes side.
     let mut parent: BTreeMap<String, String> = raw
         .iter()
@@ -421,7 +633,7 @@ pub fn read(doc: &AutoCommit) -> Result<Tree, TreeError> {
             },
         );
     }
-    Ok(Tree { problem, cards: out })
+    Tree::with_index(problem, out)
 }
 
 /// One cycle in the parent relation (its cards), if any, found deterministically.
