@@ -102,6 +102,39 @@ fn deleting_a_card_moves_its_children_up_even_one_added_concurrently() {
 }
 
 #[test]
+fn cards_added_at_one_spot_at_once_can_still_be_reordered() {
+    let mut base = new_tree();
+    let mut rs: Vec<AutoCommit> = (0..3).map(|n| replica(&mut base, n)).collect();
+    // Three phones add an effect at the end at the same moment: all get the same order key.
+    for (n, r) in rs.iter_mut().enumerate() {
+        tree::add(r, &format!("e{n}"), EFFECTS, None, &format!("efecto {n}"), &s(10)).unwrap();
+    }
+    for i in 0..3 {
+        for j in 0..3 {
+            if i != j {
+                let mut o = rs[j].fork();
+                rs[i].merge(&mut o).unwrap();
+            }
+        }
+    }
+    let order = |d: &AutoCommit| {
+        tree::read(d).unwrap().children_of(EFFECTS).iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&rs[0]), ["e0", "e1", "e2"], "ties broken by id, the same everywhere");
+    // "Subir" on the last one, then "bajar" on the first one.
+    tree::move_card(&mut rs[0], "e2", EFFECTS, Some("e1"), &s(20)).unwrap();
+    assert_eq!(order(&rs[0]), ["e0", "e2", "e1"]);
+    tree::move_card(&mut rs[0], "e0", EFFECTS, Some("e1"), &s(21)).unwrap();
+    assert_eq!(order(&rs[0]), ["e2", "e0", "e1"]);
+    let mut o = rs[0].fork();
+    rs[1].merge(&mut o).unwrap();
+    assert_eq!(order(&rs[1]), ["e2", "e0", "e1"]);
+    // A card added before a tied one lands there too.
+    tree::add(&mut rs[2], "e3", EFFECTS, Some("e1"), "efecto 3", &s(22)).unwrap();
+    assert_eq!(order(&rs[2]), ["e0", "e3", "e1", "e2"]);
+}
+
+#[test]
 fn a_remote_edit_is_read_by_reading_only_the_card_it_touched() {
     let mut base = new_tree();
     let (mut phone, mut projector) = (replica(&mut base, 1), replica(&mut base, 2));

@@ -1,6 +1,15 @@
 // Page object: problem trees — create one, the outline editor (add cards on a side or under a
 // card) and the projector view with its exports.
 
+// The outline as this device shows it: "depth:side-…:text" per card, in order.
+const OUTLINE = () => [...document.querySelectorAll('[data-testid="card-text"]')].map((i) => {
+  let depth = 0;
+  for (let el = i.closest('[data-testid="tree-card"]')?.parentElement; el; el = el.parentElement) {
+    if (el.dataset?.testid === 'tree-card') depth++;
+  }
+  return `${depth}:${i.closest('[data-testid^="side-"]').dataset.testid}:${i.value}`;
+});
+
 export class TreePage {
   constructor(page) {
     this.page = page;
@@ -31,11 +40,36 @@ export class TreePage {
     await this.waitCards([text]);
   }
 
-  async addChild(parentText, text) {
+  /** The card whose text is `text`, with its tools open. */
+  async tools(text) {
     const id = await this.page.evaluate((t) => [...document.querySelectorAll('[data-testid="card-text"]')]
-      .find((i) => i.value === t)?.closest('[data-testid="tree-card"]').dataset.id, parentText);
+      .find((i) => i.value === t)?.closest('[data-testid="tree-card"]').dataset.id, text);
+    if (!id) throw new Error(`no card “${text}”`);
     const card = this.page.locator(`[data-testid="tree-card"][data-id="${id}"]`);
-    await card.getByTestId('card-more').first().click();
+    const more = card.getByTestId('card-more').first();
+    if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+    return card;
+  }
+
+  async moveUnder(text, parentText) {
+    const card = await this.tools(text);
+    await card.getByTestId('card-move').first().selectOption({ label: parentText });
+  }
+
+  async moveUp(text) {
+    const card = await this.tools(text);
+    await card.getByTestId('card-up').first().click();
+  }
+
+  /** Deletes a card (the confirmation is accepted by `watchErrors`). */
+  async remove(text) {
+    const card = await this.tools(text);
+    await card.getByTestId('card-delete').first().click();
+    await this.page.waitForFunction((t) => ![...document.querySelectorAll('[data-testid="card-text"]')].some((i) => i.value === t), text);
+  }
+
+  async addChild(parentText, text) {
+    const card = await this.tools(parentText);
     await card.getByTestId('add-child-text').first().fill(text);
     await card.getByTestId('add-child').first().click();
     await this.waitCards([text]);
@@ -49,15 +83,9 @@ export class TreePage {
     }, texts, { timeout });
   }
 
-  /** The outline as (depth, text) lines in order, effects then causes. */
+  /** The outline as (depth, side, text) lines in order, effects then causes. */
   outline() {
-    return this.page.evaluate(() => [...document.querySelectorAll('[data-testid="card-text"]')].map((i) => {
-      let depth = 0;
-      for (let el = i.closest('[data-testid="tree-card"]')?.parentElement; el; el = el.parentElement) {
-        if (el.dataset?.testid === 'tree-card') depth++;
-      }
-      return `${depth}:${i.closest('[data-testid^="side-"]').dataset.testid}:${i.value}`;
-    }));
+    return this.page.evaluate(OUTLINE);
   }
 
   async openProjector() {

@@ -74,6 +74,36 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   const text = await f.download('export-text');
   assert.match(text.bytes.toString('utf8'), /Causas:[\s\S]*- Las directoras no se conocen\n {4}- No hubo instancias de encuentro/);
 
+  // With the projector showing, a card added on a phone appears in the drawing live.
+  await people[1].tree.addCard('causas', 'Poco tiempo para planificar');
+  await fPage.waitForFunction(() => document.querySelector('[data-testid="tree-svg"]')?.textContent.includes('planificar'), null, { timeout: 15000 });
+
+  // Reorganising at once from three phones: a move under another card, a reorder, and a
+  // delete whose children move up to its parent (never a cascade).
+  await people[0].tree.moveUnder('Reuniones solo por WhatsApp', 'Falta de tiempo por licencias médicas');
+  const effects = (await people[2].tree.outline()).filter((l) => l.startsWith('0:side-efectos:'));
+  const last = effects.at(-1).split(':').slice(2).join(':');
+  await people[2].tree.moveUp(last);
+  await people[1].tree.remove('Las directoras no se conocen');
+  await fPage.goBack();
+  const devices = [...people.map((p) => p.tree), f];
+  let final;
+  for (const deadline = Date.now() + 20000; ; await fPage.waitForTimeout(250)) {
+    const now = await Promise.all(devices.map((d) => d.outline()));
+    final = now[0];
+    const done = now.every((o) => JSON.stringify(o) === JSON.stringify(final))
+      && !final.some((l) => l.endsWith(':Las directoras no se conocen'))
+      && final.includes('1:side-causas:Reuniones solo por WhatsApp');
+    if (done) break;
+    if (Date.now() > deadline) assert.fail(`the devices did not converge: ${JSON.stringify(now)}`);
+  }
+  assert.ok(final.includes('1:side-causas:Reuniones solo por WhatsApp'), `moved under a cause: ${final}`);
+  assert.ok(final.includes('0:side-causas:No hubo instancias de encuentro'), `the deleted card's child moved up: ${final}`);
+  assert.ok(!final.some((l) => l.endsWith(':Las directoras no se conocen')), 'the deleted card is gone');
+  const effectsNow = final.filter((l) => l.startsWith('0:side-efectos:')).map((l) => l.split(':').slice(2).join(':'));
+  assert.equal(effectsNow.indexOf(last), effectsNow.length - 2, `“${last}” moved up one place: ${effectsNow}`);
+  assert.equal(final.length, all.length, 'one card added, one deleted: as many as before');
+
   for (const p of people) assert.deepEqual(p.page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);
   for (const p of people) await p.context.close();

@@ -115,16 +115,46 @@ fn card_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, TreeError> {
     }
 }
 
-/// The order key for a new last child of `parent`, or one placed before `before`.
-fn order_for(tree: &Tree, parent: &str, before: Option<&str>) -> String {
-    let siblings = tree.children_of(parent);
-    match before.and_then(|b| siblings.iter().position(|c| c.id == b)) {
-        Some(i) => {
-            let prev = if i == 0 { "" } else { siblings[i - 1].order.as_str() };
-            key_between(prev, &siblings[i].order)
-        }
-        None => key_between(siblings.last().map_or("", |c| c.order.as_str()), ""),
+/// The order keys to write so that card `id` lands among `parent`'s children before
+/// `before` (or last): one key when one fits strictly between its new neighbours. Cards
+/// inserted at one spot concurrently can share a key (their ids break the tie); nothing fits
+/// between equal keys, so then the whole row gets fresh keys in its intended order.
+fn placement(tree: &Tree, parent: &str, id: &str, before: Option<&str>) -> Vec<(String, String)> {
+    let siblings: Vec<&Card> =
+        tree.children_of(parent).into_iter().filter(|c| c.id != id).collect();
+    let at = before.and_then(|b| siblings.iter().position(|c| c.id == b)).unwrap_or(siblings.len());
+    let prev = if at == 0 { "" } else { siblings[at - 1].order.as_str() };
+    let next = siblings.get(at).map_or("", |c| c.order.as_str());
+    if next.is_empty() || prev < next {
+        return vec![(id.to_string(), key_between(prev, next))];
     }
+    let mut row: Vec<&str> = siblings.iter().map(|c| c.id.as_str()).collect();
+    row.insert(at, id);
+    let mut key = String::new();
+    row.into_iter()
+        .map(|card| {
+            key = key_between(&key, "");
+            (card.to_string(), key.clone())
+        })
+        .collect()
+}
+
+/// Writes the keys of [`placement`]; returns the key of `id` itself.
+fn write_placement(
+    doc: &mut AutoCommit,
+    id: &str,
+    keys: Vec<(String, String)>,
+) -> Result<String, TreeError> {
+    let mut own = String::new();
+    for (card, key) in keys {
+        if card == id {
+            own = key;
+        } else {
+            let c = card_obj(doc, &card)?;
+            doc.put(&c, "order", key).map_err(doc_err)?;
+        }
+    }
+    Ok(own)
 }
 
 fn is_side(parent: &str) -> bool {
@@ -144,7 +174,7 @@ pub fn add(
     if !is_side(parent) && tree.card(parent).is_none() {
         return Err(TreeError::UnknownCard(parent.into()));
     }
-    let order = order_for(&tree, parent, before);
+    let order = write_placement(doc, id, placement(&tree, parent, id, before))?;
     let cards = cards_obj(doc)?;
     let c = doc.put_object(&cards, id, ObjType::Map).map_err(doc_err)?;
     doc.put(&c, "parent", parent).map_err(doc_err)?;
@@ -204,7 +234,8 @@ pub fn move_card(
         }
     }
     let from = card.parent.clone();
-    let order = order_for(&tree, parent, before.filter(|b| *b != id));
+    let order =
+        write_placement(doc, id, placement(&tree, parent, id, before.filter(|b| *b != id)))?;
     let c = card_obj(doc, id)?;
     doc.put(&c, "prev_parent", from.as_str()).map_err(doc_err)?;
     doc.put(&c, "parent", parent).map_err(doc_err)?;
