@@ -91,6 +91,13 @@ impl IdbStorage {
     }
 }
 
+/// Every key that starts with `prefix`'s parts.
+fn prefix_range(prefix: &StorageKey) -> Result<KeyRange, StorageError> {
+    let upper: Array = prefix.parts().iter().map(|p| JsValue::from_str(p)).collect();
+    upper.push(&JsValue::from_str("\u{ffff}"));
+    KeyRange::bound(&js_key(prefix), &upper, Some(false), Some(false)).map_err(storage_error)
+}
+
 impl Storage for IdbStorage {
     async fn load(&self, key: &StorageKey) -> Result<Option<Vec<u8>>, StorageError> {
         let (_tx, store) = self.read_store()?;
@@ -105,16 +112,23 @@ impl Storage for IdbStorage {
         prefix: &StorageKey,
     ) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
         let (_tx, store) = self.read_store()?;
-        let upper: Array = prefix.parts().iter().map(|p| JsValue::from_str(p)).collect();
-        upper.push(&JsValue::from_str("\u{ffff}"));
-        let range = KeyRange::bound(&js_key(prefix), &upper, Some(false), Some(false))
-            .map_err(storage_error)?;
         store
-            .scan(Some(range), None, None, None)
+            .scan(Some(prefix_range(prefix)?), None, None, None)
             .await
             .map_err(storage_error)?
             .iter()
             .map(|(k, v)| Ok((from_js_key(k)?, binary_of(v)?)))
+            .collect()
+    }
+
+    async fn keys(&self, prefix: &StorageKey) -> Result<Vec<StorageKey>, StorageError> {
+        let (_tx, store) = self.read_store()?;
+        store
+            .get_all_keys(Some(prefix_range(prefix)?), None)
+            .await
+            .map_err(storage_error)?
+            .iter()
+            .map(from_js_key)
             .collect()
     }
 

@@ -66,6 +66,11 @@ pub trait Storage {
         &self,
         prefix: &StorageKey,
     ) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError>;
+    /// The keys under `prefix`, in key order. Adapters that can list keys without reading
+    /// the values should.
+    async fn keys(&self, prefix: &StorageKey) -> Result<Vec<StorageKey>, StorageError> {
+        Ok(self.load_range(prefix).await?.into_iter().map(|(k, _)| k).collect())
+    }
     async fn put(&self, key: &StorageKey, data: &[u8]) -> Result<(), StorageError>;
     /// Deleting a missing key is not an error.
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError>;
@@ -216,6 +221,15 @@ pub mod contract {
         assert_eq!(got_sorted, expected, "prefix [doc1] must not match doc10 or doc");
         let inc = s.load_range(&key(&["doc1", "incremental"])).await.expect("load_range");
         assert_eq!(inc.len(), 1, "a two-part prefix narrows the range");
+        let mut keys: Vec<String> = s
+            .keys(&key(&["doc1"]))
+            .await
+            .expect("keys")
+            .into_iter()
+            .map(|k| k.parts().join("/"))
+            .collect();
+        keys.sort();
+        assert_eq!(keys, expected, "keys lists the same entries as load_range");
     }
 
     pub async fn keys_with_separators_do_not_collide(s: &impl Storage) {

@@ -229,6 +229,62 @@ impl StoredDoc {
     }
 }
 
+/// Where a plain reading of a document is cached: `[doc_id, "view", name]`.
+fn view_key(id: &DocumentId, name: &str) -> StorageKey {
+    StorageKey::new([id.to_string(), "view".to_string(), name.to_string()])
+}
+
+/// sha256 of a set of chunk keys: the same set of content-addressed chunks means the same
+/// document, so a view stamped with it is valid exactly while storage holds that set.
+fn chunks_fingerprint<'a>(keys: impl IntoIterator<Item = &'a StorageKey>) -> [u8; 32] {
+    let mut keys: Vec<&StorageKey> = keys.into_iter().collect();
+    keys.sort();
+    let mut hasher = Sha256::new();
+    for k in keys {
+        for part in k.parts() {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.update([1]);
+    }
+    hasher.finalize().into()
+}
+
+impl StoredDoc {
+    /// Caches `view` (a plain reading of this document, serialised by the caller) under
+    /// `name`, stamped with the chunks it was read from. Does nothing while there are unsaved
+    /// changes (the stored chunks would not be what was read).
+    pub async fn save_view<S: Storage>(
+        &mut self,
+        storage: &S,
+        name: &str,
+        view: &[u8],
+    ) -> Result<(), StorageError> {
+        if self.has_unsaved_changes() || self.chunks.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = chunks_fingerprint(&self.chunks).to_vec();
+        bytes.extend_from_slice(view);
+        storage.put(&view_key(&self.id, name), &bytes).await
+    }
+}
+
+/// The view cached under `name` for `id`, when it was read from exactly the chunks storage
+/// holds now (listing keys only: the document is not loaded). `None` when there is none or
+/// it is stale.
+pub async fn load_view<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    name: &str,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let Some(bytes) = storage.load(&view_key(id, name)).await? else { return Ok(None) };
+    let mut chunks = storage.keys(&chunk_prefix(id, "snapshot")).await?;
+    chunks.extend(storage.keys(&chunk_prefix(id, "incremental")).await?);
+    let fresh =
+        !chunks.is_empty() && bytes.len() >= 32 && bytes[..32] == chunks_fingerprint(&chunks)[..];
+    Ok(fresh.then(|| bytes[32..].to_vec()))
+}
+
 /// Where the sync state with a peer's storage is kept: `[doc_id, "sync-state", storage_id]`.
 pub fn sync_state_key(id: &DocumentId, peer_storage: &str) -> StorageKey {
     StorageKey::new([id.to_string(), "sync-state".to_string(), peer_storage.to_string()])
@@ -399,5 +455,40 @@ mod tests {
         block_on(d.save(&s)).unwrap();
         let back = block_on(StoredDoc::load(&s, id(), actor(2))).unwrap().unwrap();
         assert_eq!(get(&back, "b"), Some(2));
+    }
+
+    #[test]
+    fn a_cached_view_is_served_only_while_the_chunks_are_those_it_was_read_from() {
+        let s = MemoryStorage::new();
+        let mut d = StoredDoc::new(id(), actor(1));
+        set(&mut d, "a", 1);
+        block_on(d.save(&s)).unwrap();
+        block_on(d.save_view(&s, "v1", b"a=1")).unwrap();
+        assert_eq!(block_on(load_view(&s, &id(), "v1")).unwrap().as_deref(), Some(&b"a=1"[..]));
+        assert_eq!(block_on(load_view(&s, &id(), "other")).unwrap(), None);
+
+        // Unsaved changes: nothing is cached (the chunks are not what was read).
+        set(&mut d, "b", 2);
+        block_on(d.save_view(&s, "v1", b"a=1 b=2")).unwrap();
+        assert_eq!(block_on(load_view(&s, &id(), "v1")).unwrap().as_deref(), Some(&b"a=1"[..]));
+        // Once saved, the old view is stale.
+        block_on(d.save(&s)).unwrap();
+        assert_eq!(block_on(load_view(&s, &id(), "v1")).unwrap(), None);
+
+        // Another handle (another tab) writes a chunk: this handle's view is stale.
+        block_on(d.save_view(&s, "v1", b"a=1 b=2")).unwrap();
+        assert!(block_on(load_view(&s, &id(), "v1")).unwrap().is_some());
+        let mut other = block_on(StoredDoc::load(&s, id(), actor(2))).unwrap().unwrap();
+        set(&mut other, "c", 3);
+        block_on(other.save(&s)).unwrap();
+        assert_eq!(block_on(load_view(&s, &id(), "v1")).unwrap(), None);
+
+        // After a compaction the snapshot stands for the same content under a new key.
+        block_on(other.compact(&s)).unwrap();
+        block_on(other.save_view(&s, "v1", b"a=1 b=2 c=3")).unwrap();
+        assert_eq!(
+            block_on(load_view(&s, &id(), "v1")).unwrap().as_deref(),
+            Some(&b"a=1 b=2 c=3"[..])
+        );
     }
 }

@@ -2,6 +2,8 @@
 // (navigation start → a condition holds on a frame) and keystrokes (keydown → the frame
 // after it; keydown → the app's work done, i.e. the input handler and what it starts).
 
+import { writeFileSync } from 'node:fs';
+
 export const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -47,4 +49,29 @@ export async function keystrokes(page, selector, n, text) {
   for (let i = 0; i < n; i++) await page.keyboard.type(text[i % text.length], { delay: 25 });
   await page.waitForTimeout(500);
   return page.evaluate(() => ({ paint: window.__paints, work: window.__work }));
+}
+
+/** With JUNTAS_BENCH_PROFILE=1 (or =FILE.cpuprofile, kept for DevTools), starts a CPU profile
+ *  of `page`; `stop()` prints the top self times. Without it, returns null. Build the app with
+ *  `data-keep-debug` on its rust link to see function names instead of wasm indices. */
+export async function startProfile(context, page) {
+  const where = process.env.JUNTAS_BENCH_PROFILE;
+  if (!where) return null;
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await cdp.send('Profiler.stop');
+      if (where.endsWith('.cpuprofile')) writeFileSync(where, JSON.stringify(profile));
+      const self = new Map();
+      profile.samples.forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[k] ?? 0)));
+      const byName = new Map();
+      for (const n of profile.nodes) {
+        const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}`;
+        byName.set(name, (byName.get(name) ?? 0) + (self.get(n.id) ?? 0) / 1000);
+      }
+      for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  profile ${ms.toFixed(1).padStart(8)} ms  ${name}`);
+    },
+  };
 }

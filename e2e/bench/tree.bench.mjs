@@ -6,11 +6,11 @@
 // the new text — the app's own work for a remote update — plus the end-to-end time from the
 // edit to that frame (which adds the sender's save, the server and the network).
 // Env: BASE_URL, JUNTAS_ACCESS_KEY, BUNDLE (path), FIXTURE (the generator's JSON line).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
-import { PROBE, median, stats, openTime } from './probe.mjs';
+import { PROBE, median, stats, openTime, startProfile } from './probe.mjs';
 
 const fixture = JSON.parse(process.env.FIXTURE);
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 5);
@@ -65,10 +65,8 @@ try {
   await openTime(editor.page, outlineUrl, allListed);
   const ids = await editor.page.evaluate(() => [...document.querySelectorAll('[data-testid="tree-card"]')].map((c) => c.dataset.id));
 
-  // JUNTAS_BENCH_PROFILE=1 (or =FILE.cpuprofile to keep it for DevTools): a CPU profile of
-  // the projector over the updates; prints the top self times.
-  const profiling = process.env.JUNTAS_BENCH_PROFILE ? await projector.context.newCDPSession(projector.page) : null;
-  if (profiling) { await profiling.send('Profiler.enable'); await profiling.send('Profiler.start'); }
+  // With JUNTAS_BENCH_PROFILE set, a CPU profile of the projector over the updates.
+  const profiling = await startProfile(projector.context, projector.page);
   const remote = { projector: [], phone: [] };
   const endToEnd = { projector: [], phone: [] };
   for (let i = 0; i < UPDATES; i++) {
@@ -97,19 +95,7 @@ try {
       endToEnd[who].push(origin + opened - sent);
     }
   }
-  if (profiling) {
-    const { profile } = await profiling.send('Profiler.stop');
-    if (process.env.JUNTAS_BENCH_PROFILE.endsWith('.cpuprofile')) writeFileSync(process.env.JUNTAS_BENCH_PROFILE, JSON.stringify(profile));
-    const self = new Map();
-    const dt = profile.timeDeltas;
-    profile.samples.forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (dt[k] ?? 0)));
-    const byName = new Map();
-    for (const n of profile.nodes) {
-      const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}`;
-      byName.set(name, (byName.get(name) ?? 0) + (self.get(n.id) ?? 0) / 1000);
-    }
-    for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  profile ${ms.toFixed(1).padStart(8)} ms  ${name}`);
-  }
+  if (profiling) await profiling.stop();
   const f = (x) => x.toFixed(1);
   const line = (xs) => { const s = stats(xs); return `p50 ${f(s[0])} ms, p95 ${f(s[1])} ms, max ${f(s[2])} ms, n=${s[3]}`; };
   console.log(`tree bench: ${fixture.cards} cards (depth ${fixture.depth}) built by ${fixture.edits} edits from 8 phones (${fixture.changes} changes; tree document ${(fixture.tree_bytes / 1024).toFixed(1)} KiB, bundle ${(fixture.bundle_bytes / 1024).toFixed(1)} KiB)`);

@@ -313,32 +313,36 @@ impl InquiryCtx {
         let repo = self.repo.get_value();
         let node = self.sync.get_value();
         let ids: Vec<DocumentId> = inq.records.keys().filter_map(|r| r.parse().ok()).collect();
-        let reads = ids.into_iter().map(|id| {
-            node.want(id);
+        let reads = ids.iter().map(|&id| {
             let repo = repo.clone();
             async move {
+                // Cached beside the record (see `Repo::read_view`), so a list or Resultados
+                // of records this device already has does not parse every one of them.
                 let got = repo
-                    .read(id, |doc| {
+                    .read_view(id, "record-line-v1", |doc| {
                         if doc.get_heads().is_empty() {
                             return None;
                         }
-                        let last = if last_change {
-                            history::entries(doc).last().map(|e| e.at)
-                        } else {
-                            None
-                        };
-                        Some(inquiry::read_record(doc).map(|r| (r, last)))
+                        let last = history::entries(doc).last().map(|e| e.at);
+                        inquiry::read_record(doc).ok().map(|r| (r, last))
                     })
                     .await;
                 match got {
-                    Ok(Some(Ok((record, last_change)))) => {
-                        Some(RecordLine { id, record, last_change })
-                    }
+                    Ok(Some((record, last))) => Some(RecordLine {
+                        id,
+                        record,
+                        last_change: if last_change { last } else { None },
+                    }),
                     _ => None,
                 }
             }
         });
-        futures::future::join_all(reads).await.into_iter().flatten().collect()
+        let lines = futures::future::join_all(reads).await.into_iter().flatten().collect();
+        // Then keep them in sync (which loads them): after they are read, not before.
+        for id in ids {
+            node.want(id);
+        }
+        lines
     }
 }
 

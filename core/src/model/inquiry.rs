@@ -301,7 +301,7 @@ pub fn start_record(
 }
 
 /// A participant as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Participant {
     pub id: String,
     pub order: i64,
@@ -311,8 +311,8 @@ pub struct Participant {
     pub answers: Vec<String>,
 }
 
-/// A record as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A record as plain data (serialisable: the app caches it beside the document).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     pub inquiry_id: String,
     pub template_version: u64,
