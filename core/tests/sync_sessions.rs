@@ -514,3 +514,23 @@ fn random_schedules_converge() {
         }
     }
 }
+
+#[test]
+fn pending_changes_counts_what_the_peer_lacks_from_any_known_heads() {
+    let mut doc = AutoCommit::new();
+    let mut at_two = Vec::new();
+    for k in 0..5i64 {
+        doc.put(ROOT, "k", k).unwrap();
+        doc.commit();
+        if k == 1 {
+            at_two = doc.get_heads();
+        }
+    }
+    assert_eq!(juntas_core::sync::session::pending_changes(&mut doc, &[]), 5);
+    assert_eq!(juntas_core::sync::session::pending_changes(&mut doc, &at_two), 3);
+    let heads = doc.get_heads();
+    assert_eq!(juntas_core::sync::session::pending_changes(&mut doc, &heads), 0);
+    let unknown = juntas_core::automerge::ChangeHash([7; 32]);
+    assert_eq!(juntas_core::sync::session::pending_changes(&mut doc, &[unknown]), 5);
+    assert_eq!(doc.get(ROOT, "k").unwrap().unwrap().0.as_i64(), Some(4));
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { launch, newContext, LAPTOP } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
-import { PROBE, pct, median, openTime, keystrokes } from './probe.mjs';
+import { PROBE, pct, median, openTime, keystrokes, startProfile } from './probe.mjs';
 
 const fixture = JSON.parse(process.env.FIXTURE);
 const bundle = readFileSync(process.env.BUNDLE);
@@ -34,12 +34,14 @@ try {
     table: `() => [...document.querySelectorAll('[data-testid="row-state"]')].filter((e) => e.textContent.trim() === 'borrador').length === 15`,
   };
   const open = { network: [], section: [], centre: [], table: [] };
+  const profiling = await startProfile(context, page);
   for (let r = 0; r < RUNS; r++) {
     open.network.push(await openTime(page, `/red/${fixture.network}`, `() => document.querySelectorAll('[data-testid="centre-card"]').length === 15`));
     open.section.push(await openTime(page, section, waits.section));
     open.centre.push(await openTime(page, centre, waits.centre));
     open.table.push(await openTime(page, table, waits.table));
   }
+  if (profiling) await profiling.stop();
   // In-app navigation (the app already running): the plan list → section 1.2.
   const inApp = [];
   for (let r = 0; r < RUNS; r++) {
