@@ -13,7 +13,7 @@
 use std::fmt;
 
 /// Where a centre's plan stands with the SLEP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PlanState {
     /// Not delivered yet (borrador).
     Draft,
