@@ -47,6 +47,11 @@ pub struct NetworkState {
     listed: StoredValue<std::collections::BTreeSet<DocumentId>>,
 }
 
+/// How long after the network opens its listed documents start syncing in the background.
+const BACKGROUND_SYNC_DELAY_MS: u32 = 2_000;
+/// And how far apart: loading a document cannot yield, so loads are spread out.
+const BACKGROUND_SYNC_GAP_MS: u32 = 250;
+
 impl NetworkState {
     /// Starts opening `id` from this device's storage.
     pub fn open(id: DocumentId) -> NetworkState {
@@ -86,18 +91,31 @@ impl NetworkState {
             match repo.open_network(self.id).await {
                 Ok(net) => {
                     let _ = local::remember_network(&self.id.to_string(), &net.name);
-                    // Plans listed in the directory are kept in sync (and asked for when this
-                    // device does not have them yet).
-                    // Only ids not asked for yet: this runs on every change to the network.
+                    // Plans, inquiries and trees listed in the directory are kept in sync
+                    // (and asked for when this device does not have them yet). Only ids not
+                    // asked for yet: this runs on every change to the network. In the
+                    // background, a moment after the page is up: syncing a document loads it
+                    // (16 plan documents are ~300 ms of parsing), and the page on screen has
+                    // already asked for the ones it shows.
                     let node = use_sync_node(self);
-                    let listed = crate::repo::plan_documents(self.id, &net)
+                    let new: Vec<DocumentId> = crate::repo::plan_documents(self.id, &net)
                         .into_iter()
                         .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
-                        .chain(net.trees.keys().filter_map(|k| k.parse().ok()));
-                    for doc in listed {
-                        if self.listed.try_update_value(|seen| seen.insert(doc)) == Some(true) {
-                            node.want(doc);
-                        }
+                        .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
+                        .filter(|doc| {
+                            self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true)
+                        })
+                        .collect();
+                    if !new.is_empty() {
+                        spawn_local(async move {
+                            gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_DELAY_MS).await;
+                            // One at a time: each load blocks the page while it parses.
+                            for doc in new {
+                                node.want(doc);
+                                gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_GAP_MS)
+                                    .await;
+                            }
+                        });
                     }
                     self.network.set(net);
                     if self.open.get_untracked() != OpenState::Ready {
