@@ -167,6 +167,8 @@ texts! {
     NoCommission => "Sin comisión", "No commission";
     ConflictKept => "se guardó", "kept";
     ConflictOther => "al mismo tiempo otra persona eligió", "at the same time someone else chose";
+    ConflictConfirm => "Confirmar lo guardado", "Confirm what was kept";
+    ConflictUnknownValue => "Ese valor no es un estado conocido; elija uno en la lista.", "That value is not a known status; choose one from the list.";
     StatusDrafting => "En redacción", "Drafting";
     StatusReady => "Lista para revisión", "Ready for review";
     StatusAgreed => "Acordada", "Agreed";

@@ -157,8 +157,9 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
     let mut both = vec![c.kept.clone(), c.others[0].clone()];
     both.sort();
     assert_eq!(both, ["acordada", "lista-para-revision"]);
-    // Someone decides: the conflict is gone everywhere.
-    plan::set_status(&mut berta, "1.2", Status::Agreed, &Stamp::new("m", 3_000)).unwrap();
+    // Someone confirms the value that was kept (what "Confirmar lo guardado" does): the
+    // conflict is gone everywhere, though the value shown does not change.
+    plan::set_status(&mut berta, "1.2", s.status, &Stamp::new("m", 3_000)).unwrap();
     merge_all(&mut [&mut ana, &mut berta]);
     assert!(plan::read(&ana).unwrap().section("1.2").unwrap().conflicts.is_empty());
 }

@@ -86,6 +86,23 @@ export class PlanPage {
     await this.page.getByTestId('section-status-select').selectOption({ label });
   }
 
+  /** The section's current status as its select shows it. */
+  async status() {
+    const sel = this.page.getByTestId('section-status-select');
+    return sel.evaluate((s) => s.selectedOptions[0]?.textContent.trim());
+  }
+
+  /** Notes saying two people set a field at once. */
+  conflicts() {
+    return this.page.getByTestId('section-conflict');
+  }
+
+  /** "Confirmar lo guardado" on the first conflict note; waits until it is settled here. */
+  async confirmConflict() {
+    await this.conflicts().first().getByTestId('conflict-confirm').click();
+    await this.conflicts().first().waitFor({ state: 'detached' });
+  }
+
   // ── A centre's plan
   async openMyCentrePlan() {
     await this.page.getByTestId('my-centre-plan').click();

@@ -67,6 +67,9 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.typeAtEnd('Lavado de manos al llegar (María).');
   await b.plan.typeAtEnd('Uso de mascarilla en adultos (Alejandra).');
   await b.plan.waitBodyContains('(Alejandra).');
+  // And each sets the section's status, differently.
+  await a.plan.setStatus('Lista para revisión');
+  await b.plan.setStatus('Acordada');
   await a.context.setOffline(false);
   for (const p of [a, b, c]) {
     await p.plan.waitBodyContains('Lavado de manos al llegar (María).', 20000);
@@ -76,6 +79,20 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   assert.equal(texts[0], texts[1]);
   assert.equal(texts[1], texts[2]);
   assert.equal(await c.page.getByTestId('section-body').getAttribute('readonly'), '', 'read-only outside the commission');
+  // The status did not change silently: everyone sees both values and the same one kept.
+  for (const p of [a, b, c]) await p.plan.conflicts().first().waitFor({ timeout: 20000 });
+  const kept = await b.plan.status();
+  for (const p of [a, b, c]) {
+    assert.equal(await p.plan.status(), kept, 'every device keeps the same status');
+    const note = await p.plan.conflicts().first().textContent();
+    assert.match(note, /Lista para revisión/);
+    assert.match(note, /Acordada/);
+  }
+  assert.equal(await c.plan.conflicts().getByTestId('conflict-confirm').count(), 0, 'only the commission settles it');
+  // Alejandra confirms what was kept; the note goes away everywhere.
+  await b.plan.confirmConflict();
+  for (const p of [a, c]) await p.plan.conflicts().first().waitFor({ state: 'detached', timeout: 20000 });
+  assert.equal(await a.plan.status(), kept);
   await b.plan.setStatus('Acordada');
 
   // María adopts the common part and delivers her centre's plan from the phone.

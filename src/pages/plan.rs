@@ -7,7 +7,7 @@ use juntas_core::model::{
     diff::Part,
     history::Group,
     network::Role,
-    plan::{CommonPlan, PlanError, Scope, SectionDef, Status},
+    plan::{CommonPlan, Conflict, PlanError, Scope, SectionDef, Status},
     review::{Action, PlanState, ReviewError},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -68,6 +68,79 @@ fn member_name(ctx: PlanCtx, id: &str) -> String {
 
 fn commission_name(ctx: PlanCtx, id: &str) -> String {
     ctx.net.network.with(|n| n.commissions.get(id).map(|c| c.name.clone())).unwrap_or_default()
+}
+
+/// One note per field two people set at once on `section` (see [`ConflictNote`]).
+fn conflict_notes(
+    section: &juntas_core::model::plan::Section,
+    me: Signal<Me>,
+) -> impl IntoView + use<> {
+    let commission = section.commission.clone();
+    section
+        .conflicts
+        .iter()
+        .map(|c| {
+            let may = match c.field {
+                "status" => {
+                    let commission = commission.clone();
+                    Signal::derive(move || me.with(|m| can_edit_common(m, commission.as_deref())))
+                }
+                _ => Signal::derive(move || me.with(|m| m.is(Role::Facilitator))),
+            };
+            view! { <ConflictNote section=section.def.id.clone() conflict=c.clone() may_decide=may /> }
+        })
+        .collect_view()
+}
+
+/// Says that two people set a section's status or commission at once, which value every
+/// device kept and what the other person chose; whoever may change the field can confirm
+/// the kept value, which settles it everywhere.
+#[component]
+fn ConflictNote(section: String, conflict: Conflict, may_decide: Signal<bool>) -> impl IntoView {
+    let ctx = use_plan();
+    let i18n = use_i18n();
+    let is_status = conflict.field == "status";
+    let shown = move |v: &str| {
+        if is_status {
+            Status::parse(v)
+                .map(|st| i18n.t(status_text(st)).to_string())
+                .unwrap_or_else(|| v.to_string())
+        } else if v.is_empty() {
+            i18n.t(T::NoCommission).to_string()
+        } else {
+            commission_name(ctx, v)
+        }
+    };
+    let others = conflict.others.iter().map(|v| shown(v)).collect::<Vec<_>>().join(", ");
+    let kept_shown = shown(&conflict.kept);
+    let field = if is_status { T::Status } else { T::Commission };
+    let error = RwSignal::new(None::<String>);
+    let kept = conflict.kept;
+    let confirm = move |_| {
+        let (section, kept) = (section.clone(), kept.clone());
+        spawn_local(async move {
+            let done = if is_status {
+                match Status::parse(&kept) {
+                    Some(st) => ctx.set_status(section, st).await,
+                    None => Err(i18n.t(T::ConflictUnknownValue).to_string()),
+                }
+            } else {
+                ctx.assign(section, (!kept.is_empty()).then_some(kept)).await
+            };
+            error.set(done.err());
+        });
+    };
+    view! {
+        <p class="conflict" data-testid="section-conflict">
+            {tr(field)} ": " {tr(T::ConflictKept)} " «" {kept_shown} "»; " {tr(T::ConflictOther)} " «" {others} "». "
+            <Show when=move || may_decide.get()>
+                <button type="button" class="link" data-testid="conflict-confirm" on:click=confirm.clone()>
+                    {tr(T::ConflictConfirm)}
+                </button>
+            </Show>
+            <span class="field-error" role="alert">{move || error.get()}</span>
+        </p>
+    }
 }
 
 /// Whether `me` may write a common section owned by `commission`.
@@ -239,7 +312,6 @@ fn PlanSections() -> impl IntoView {
 fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
     let ctx = use_plan();
     let me = ctx.me();
-    let i18n = use_i18n();
     let section = {
         let id = id.clone();
         Memo::new(move |_| plan.with(|p| p.section(&id).cloned()))
@@ -258,20 +330,7 @@ fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
         <li class="card" data-testid="plan-section" data-id=id.clone()>
             {move || section.get().map(|s| {
                 let commission = s.commission.clone();
-                let conflicts = s.conflicts.iter().map(|c| {
-                    let field = if c.field == "status" { i18n.t(T::Status) } else { i18n.t(T::Commission) };
-                    let shown = |v: &str| if c.field == "status" {
-                        Status::parse(v).map(|st| i18n.t(status_text(st)).to_string()).unwrap_or_else(|| v.to_string())
-                    } else {
-                        commission_name(ctx, v)
-                    };
-                    let others = c.others.iter().map(|v| shown(v)).collect::<Vec<_>>().join(", ");
-                    view! {
-                        <p class="conflict" data-testid="section-conflict">
-                            {field} ": " {tr(T::ConflictKept)} " «" {shown(&c.kept)} "»; " {tr(T::ConflictOther)} " «" {others} "»"
-                        </p>
-                    }
-                }).collect_view();
+                let conflicts = conflict_notes(&s, me);
                 view! {
                     <div class="card-head">
                         <div>
@@ -481,6 +540,7 @@ fn SectionEditor(
                     </select>
                     <span class="field-error" role="alert">{move || status_error.get()}</span>
                 </label>
+                {move || section.with(|s| s.as_ref().map(|s| conflict_notes(s, me)))}
                 <Show when=move || !editable.get()>
                     <p class="hint" data-testid="read-only-hint">{tr(T::OnlyCommissionEdits)}</p>
                 </Show>
