@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { launch, newContext, LAPTOP } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
-import { PROBE, pct, median, openTime, keystrokes, startProfile } from './probe.mjs';
+import { PROBE, pct, median, openTime, keystrokes, plainTextarea, startProfile } from './probe.mjs';
 
 const fixture = JSON.parse(process.env.FIXTURE);
 const bundle = readFileSync(process.env.BUNDLE);
@@ -34,7 +34,9 @@ try {
     table: `() => [...document.querySelectorAll('[data-testid="row-state"]')].filter((e) => e.textContent.trim() === 'borrador').length === 15`,
   };
   const open = { network: [], section: [], centre: [], table: [] };
-  const profiling = await startProfile(context, page);
+  // JUNTAS_BENCH_PROFILE_WHAT=keys profiles the typing into the common section instead.
+  const profileKeys = process.env.JUNTAS_BENCH_PROFILE_WHAT === 'keys';
+  const profiling = profileKeys ? null : await startProfile(context, page);
   for (let r = 0; r < RUNS; r++) {
     open.network.push(await openTime(page, `/red/${fixture.network}`, `() => document.querySelectorAll('[data-testid="centre-card"]').length === 15`));
     open.section.push(await openTime(page, section, waits.section));
@@ -60,7 +62,12 @@ try {
   await page.goto(section);
   await page.locator('[data-testid="section-body"]').waitFor();
   await page.waitForFunction(new Function(`return (${waits.section})()`));
+  const keysProfile = profileKeys ? await startProfile(context, page) : null;
   const common = await keystrokes(page, '[data-testid="section-body"]', KEYS, TEXT);
+  if (keysProfile) await keysProfile.stop();
+  // The same keys into a plain textarea on the same page, holding the same text: the floor.
+  const body = await page.locator('[data-testid="section-body"]').inputValue();
+  const plain = await keystrokes(page, await plainTextarea(page, body), KEYS, TEXT);
   await page.goto(centre);
   await page.waitForFunction(new Function(`return (${waits.centre})()`));
   const local = await keystrokes(page, `[data-testid="centre-section"][data-id="3"] [data-testid="local-text"]`, KEYS, TEXT);
@@ -69,6 +76,7 @@ try {
   const r = {
     network: median(open.network), section: median(open.section), centre: median(open.centre), table: median(open.table), inApp: median(inApp),
     common: stats(common.paint), local: stats(local.paint), commonWork: stats(common.work), localWork: stats(local.work),
+    plain: stats(plain.paint),
   };
   const f = (x) => x.toFixed(1);
   const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
@@ -83,7 +91,9 @@ try {
   console.log(`  keystroke -> paint over ${KEYS} keys (goal p95 <= 16 ms):`);
   console.log(`    common section (shared, ~8,000-change document): p50 ${f(r.common[0])} ms, p95 ${f(r.common[1])} ms (${f(r.common[1] / 16)}x goal), max ${f(r.common[2])} ms, n=${r.common[3]}`);
   console.log(`    centre's own text: p50 ${f(r.local[0])} ms, p95 ${f(r.local[1])} ms (${f(r.local[1] / 16)}x goal), max ${f(r.local[2])} ms, n=${r.local[3]}`);
-  console.log(`  keystroke -> app's work done (input handler + splice; the rest of the above is waiting for the frame):`);
+  console.log(`    floor: a plain textarea with the same text on the same page, no app handler: p50 ${f(r.plain[0])} ms, p95 ${f(r.plain[1])} ms, max ${f(r.plain[2])} ms`);
+  console.log(`    app / floor at p95: common ${f(r.common[1] / r.plain[1])}x, centre's own ${f(r.local[1] / r.plain[1])}x`);
+  console.log(`  input event -> the app's work done (its handler and the splice it starts; the rest of the above is the browser and the frame):`);
   console.log(`    common section: p50 ${f(r.commonWork[0])} ms, p95 ${f(r.commonWork[1])} ms, max ${f(r.commonWork[2])} ms`);
   console.log(`    centre's own text: p50 ${f(r.localWork[0])} ms, p95 ${f(r.localWork[1])} ms, max ${f(r.localWork[2])} ms`);
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }

@@ -103,6 +103,13 @@ export class PlanPage {
     await this.conflicts().first().waitFor({ state: 'detached' });
   }
 
+  /** Opens the page's "Historial" box; resolves to its lines once read. */
+  async history() {
+    await this.page.getByTestId('history-open').click();
+    await this.page.getByTestId('history-entry').first().waitFor();
+    return this.page.getByTestId('history-entry').allTextContents();
+  }
+
   // ── A centre's plan
   async openMyCentrePlan() {
     await this.page.getByTestId('my-centre-plan').click();

@@ -93,6 +93,12 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await b.plan.confirmConflict();
   for (const p of [a, c]) await p.plan.conflicts().first().waitFor({ state: 'detached', timeout: 20000 });
   assert.equal(await a.plan.status(), kept);
+  // The section's history says who wrote and who set the status.
+  const lines = await b.plan.history();
+  for (const who of ['María González', 'Alejandra Contreras']) {
+    assert.ok(lines.some((l) => l.includes(who)), `${who} in the history: ${lines.join(' | ')}`);
+  }
+  assert.ok(lines.some((l) => /estado/i.test(l)), `a status change in the history: ${lines.join(' | ')}`);
   await b.plan.setStatus('Acordada');
 
   // María adopts the common part and delivers her centre's plan from the phone.

@@ -165,6 +165,49 @@ fn prose(text: String, testid: &'static str) -> impl IntoView {
     view! { <div class="prose" data-testid=testid>{text}</div> }
 }
 
+/// How long changes must pause before an open history box is read again: typing is a change
+/// per key, and reading the history of a plan is a walk over all its changes.
+const HISTORY_REFRESH_MS: u32 = 1_000;
+
+/// The "Historial" box. Read when opened, not before, and while open read again once changes
+/// (whatever `track` tracks) pause for [`HISTORY_REFRESH_MS`].
+#[component]
+fn HistoryBox<Track, Load, Fut>(ctx: PlanCtx, track: Track, load: Load) -> impl IntoView
+where
+    Track: Fn() + 'static,
+    Load: Fn() -> Fut + Copy + 'static,
+    Fut: std::future::Future<Output = Vec<Group>> + 'static,
+{
+    let open = RwSignal::new(false);
+    let groups = RwSignal::new(None::<Vec<Group>>);
+    let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let read = move || spawn_local(async move { groups.set(Some(load().await)) });
+    Effect::new(move |_| {
+        track();
+        if !open.get() {
+            timer.set_value(None);
+            groups.set(None);
+        } else if groups.with_untracked(Option::is_none) {
+            read();
+        } else {
+            // Replacing the timer cancels the one before: one read when typing pauses.
+            timer.set_value(Some(gloo_timers::callback::Timeout::new(HISTORY_REFRESH_MS, read)));
+        }
+    });
+    let toggled = move |ev: leptos::ev::Event| {
+        open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
+    };
+    view! {
+        <details class="history-box" data-testid="history-box" on:toggle=toggled>
+            <summary data-testid="history-open">{tr(T::History)}</summary>
+            {move || match groups.get() {
+                Some(groups) => view! { <HistoryList groups ctx /> }.into_any(),
+                None => view! { <p class="muted">{tr(T::Loading)}</p> }.into_any(),
+            }}
+        </details>
+    }
+}
+
 #[component]
 fn HistoryList(groups: Vec<Group>, ctx: PlanCtx) -> impl IntoView {
     let i18n = use_i18n();
@@ -273,11 +316,6 @@ fn PlanSections() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let history = RwSignal::new(Vec::<Group>::new());
-    Effect::new(move |_| {
-        plan.track();
-        spawn_local(async move { history.set(ctx.common_history().await) });
-    });
     view! {
         <nav class="row plan-links">
             {move || me.get().centre().map(|c| view! {
@@ -301,10 +339,7 @@ fn PlanSections() -> impl IntoView {
         <Show when=move || me.with(|m| m.is(Role::Facilitator))>
             <AddSection plan />
         </Show>
-        <details class="history-box">
-            <summary>{tr(T::History)}</summary>
-            {move || view! { <HistoryList groups=history.get() ctx /> }}
-        </details>
+        <HistoryBox ctx track=move || plan.track() load=move || ctx.common_history() />
     }
 }
 
@@ -499,16 +534,12 @@ fn SectionEditor(
         section.track();
         reload_comments();
     });
-    let history = RwSignal::new(Vec::<Group>::new());
-    let hist_id = id.clone();
-    Effect::new(move |_| {
-        section.track();
-        let sid = hist_id.clone();
-        spawn_local(async move {
-            let all = ctx.common_history().await;
-            history.set(all.into_iter().filter(|g| g.first.section == sid).collect());
-        });
-    });
+    let hist_id = StoredValue::new(id.clone());
+    let section_history = move || async move {
+        let sid = hist_id.get_value();
+        let all = ctx.common_history().await;
+        all.into_iter().filter(|g| g.first.section == sid).collect()
+    };
     let comment_id = id.clone();
     let post = Callback::new(move |text: String| {
         let section = comment_id.clone();
@@ -549,10 +580,7 @@ fn SectionEditor(
             })}
             {(!s0.def.scope.has_common_text()).then(|| view! { <p class="hint">{tr(T::WrittenByEachCentre)}</p> })}
             <Comments section=id.clone() notes=Signal::derive(move || comments.get()) post on_posted=Callback::new(move |_| reload_comments()) />
-            <details class="history-box">
-                <summary>{tr(T::History)}</summary>
-                {move || view! { <HistoryList groups=history.get() ctx /> }}
-            </details>
+            <HistoryBox ctx track=move || section.track() load=section_history />
         </article>
     }
 }
@@ -909,7 +937,6 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
                 .collect::<Vec<_>>()
         })
     };
-    let history = move || d.with(|d| d.as_ref().map(|d| d.history.clone()).unwrap_or_default());
     view! {
         <p class="state-line">
             {tr(T::PlanState)} ": " <strong class="state" data-testid="plan-state">{move || tr(state_text(state.get()))()}</strong>
@@ -973,10 +1000,7 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
             <summary>{tr(T::ReviewLog)}</summary>
             <ul data-testid="review-log">{log}</ul>
         </details>
-        <details class="history-box">
-            <summary>{tr(T::History)}</summary>
-            {move || view! { <HistoryList groups=history() ctx /> }}
-        </details>
+        <HistoryBox ctx track=move || d.track() load=move || ctx.centre_history(cid.get_untracked()) />
     }
 }
 

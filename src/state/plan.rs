@@ -472,7 +472,6 @@ impl PlanCtx {
                     }
                     _ => Vec::new(),
                 };
-                let history = history::grouped(history::entries(doc), 10 * 60 * 1000);
                 Ok::<_, PlanError>(Some(CentreData {
                     state: review.state,
                     set_aside: review.set_aside.len(),
@@ -482,7 +481,6 @@ impl PlanCtx {
                     new_draft,
                     deliveries,
                     diffs,
-                    history,
                 }))
             })
             .await;
@@ -538,6 +536,16 @@ impl PlanCtx {
             .unwrap_or_default()
     }
 
+    /// The history of a centre's plan, grouped.
+    pub async fn centre_history(self, centre: String) -> Vec<Group> {
+        let repo = self.repo.get_value();
+        repo.read(self.centre_id(&centre), |doc| {
+            history::grouped(history::entries(doc), 10 * 60 * 1000)
+        })
+        .await
+        .unwrap_or_default()
+    }
+
     pub async fn common_comments(self) -> Vec<plan::Note> {
         let repo = self.repo.get_value();
         repo.read(self.common_id, |doc| plan::comments(doc).unwrap_or_default())
@@ -562,7 +570,6 @@ pub struct CentreData {
     pub deliveries: Vec<(Event, Result<Vec<SectionView>, String>)>,
     /// What changed between the last two deliveries.
     pub diffs: Vec<SectionDiff>,
-    pub history: Vec<Group>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
