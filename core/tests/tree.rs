@@ -258,3 +258,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_tree_from_a_newer_app_or_of_another_kind_is_refused_with_the_reason() {
+    use automerge::{ROOT, transaction::Transactable};
+    use juntas_core::model::plan::PlanError;
+    let mut newer = new_tree();
+    newer.put(ROOT, "schema_version", tree::SCHEMA_VERSION + 1).unwrap();
+    match tree::read(&newer) {
+        Err(TreeError::Doc(PlanError::NewerSchema(v))) => assert_eq!(v, tree::SCHEMA_VERSION + 1),
+        other => panic!("a newer tree is not read as if it were ours: {other:?}"),
+    }
+    let mut other = new_tree();
+    other.put(ROOT, "kind", "juntas/plan-common").unwrap();
+    assert!(
+        matches!(tree::read(&other), Err(TreeError::Doc(PlanError::WrongKind(k))) if k == "juntas/plan-common")
+    );
+}

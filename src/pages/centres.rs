@@ -4,7 +4,7 @@ use juntas_core::model::network::{Centre, Command};
 use leptos::prelude::*;
 
 use crate::{
-    components::{BadCount, Field, FieldKind, parse_count},
+    components::{BadCount, EntryCard, Field, FieldKind, entry_saver, parse_count},
     i18n::{T, tr, use_i18n},
     repo::new_entry_id,
     state::network::{NetworkState, explain, use_network},
@@ -16,12 +16,6 @@ const KINDS: [&str; 4] = [
     "Jardín infantil y sala cuna VTF",
     "Escuela con nivel de transición",
 ];
-
-/// Asks the browser to confirm removing `name`.
-pub fn confirm_remove(template: &str, name: &str) -> bool {
-    let question = template.replace("{}", name);
-    web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false)
-}
 
 #[component]
 pub fn CentresPage() -> impl IntoView {
@@ -85,27 +79,6 @@ fn CentreRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| net.network.with(|n| n.centres.get(&id).cloned().unwrap_or_default()))
     };
-    let is_open = {
-        let id = id.clone();
-        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
-    };
-    let toggle = {
-        let id = id.clone();
-        move |_| {
-            editing.update(|e| {
-                *e = if e.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) }
-            })
-        }
-    };
-    let remove = {
-        let id = id.clone();
-        move |_| {
-            if confirm_remove(i18n.t(T::ConfirmRemove), &centre.with_untracked(|c| c.name.clone()))
-            {
-                net.spawn(Command::RemoveCentre { id: id.clone() }, |_| {});
-            }
-        }
-    };
     let place = move || {
         centre.with(|c| {
             let mut parts = vec![c.commune.clone()];
@@ -133,24 +106,13 @@ fn CentreRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
     };
     let editor_id = id.clone();
     view! {
-        <li class="card" data-testid="centre-card" data-id=id.clone()>
-            <div class="card-head">
-                <div>
-                    <h3 data-testid="centre-title">{move || centre.with(|c| c.name.clone())}</h3>
-                    <p class="muted">{place}</p>
-                    <p class="muted" data-testid="centre-figures">{figures}</p>
-                </div>
-                <div class="actions">
-                    <button class="secondary" data-testid="centre-edit" aria-expanded=move || is_open.get().to_string() on:click=toggle>
-                        {move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}
-                    </button>
-                    <button class="danger" data-testid="centre-remove" on:click=remove>{tr(T::Remove)}</button>
-                </div>
-            </div>
-            <Show when=move || is_open.get()>
-                <CentreEditor net id=editor_id.clone() />
-            </Show>
-        </li>
+        <EntryCard kind="centre" id=id.clone() editing
+            title=Signal::derive(move || centre.with(|c| c.name.clone()))
+            remove=Command::RemoveCentre { id }
+            editor=move || view! { <CentreEditor net id=editor_id.clone() /> }>
+            <p class="muted">{place}</p>
+            <p class="muted" data-testid="centre-figures">{figures}</p>
+        </EntryCard>
     }
 }
 
@@ -162,21 +124,21 @@ fn CentreEditor(net: NetworkState, id: String) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| net.network.with(|n| n.centres.get(&id).cloned()))
     };
+    let save = entry_saver(current, move |centre| Command::PutCentre { id: id.clone(), centre });
     // Builds the value and commit handler of one field.
     let field = move |get: fn(&Centre) -> String,
                       set: fn(&mut Centre, String) -> Result<(), BadCount>| {
-        let id = id.clone();
+        let save = save.clone();
         let value =
             Signal::derive(move || current.with(|c| c.as_ref().map(get).unwrap_or_default()));
         let commit = Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {
-            let Some(mut centre) = current.get_untracked() else { return };
-            if set(&mut centre, text).is_err() {
+            // A number that does not parse is refused here, before anything is saved.
+            let Some(mut changed) = current.get_untracked() else { return };
+            if set(&mut changed, text).is_err() {
                 error.set(Some(i18n.t(T::ErrBadNumber).into()));
                 return;
             }
-            net.spawn(Command::PutCentre { id: id.clone(), centre }, move |e| {
-                error.set(Some(explain(i18n, &e)))
-            });
+            save(Box::new(move |c| *c = changed), error)
         });
         (value, commit)
     };

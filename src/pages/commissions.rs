@@ -4,9 +4,8 @@ use juntas_core::model::network::{Command, Commission};
 use leptos::prelude::*;
 
 use crate::{
-    components::Field,
+    components::{EntryCard, Field, entry_saver},
     i18n::{T, tr, use_i18n},
-    pages::centres::confirm_remove,
     repo::new_entry_id,
     state::network::{NetworkState, explain, use_network},
 };
@@ -59,7 +58,6 @@ pub fn CommissionsPage() -> impl IntoView {
 #[component]
 fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
     let net = use_network();
-    let i18n = use_i18n();
     // (name, members' names sorted): the row re-renders only what changed in these.
     let row = {
         let id = id.clone();
@@ -76,59 +74,33 @@ fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView
             })
         })
     };
-    let is_open = {
-        let id = id.clone();
-        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
-    };
-    let (toggle_id, remove_id, editor_id) = (id.clone(), id.clone(), id.clone());
     let members_text = move || {
         row.with(
             |r| if r.1.is_empty() { tr(T::NoMembersYet)().to_string() } else { r.1.join(", ") },
         )
     };
+    let editor_id = id.clone();
     view! {
-        <li class="card" data-testid="commission-card" data-id=id>
-            <div class="card-head">
-                <div>
-                    <h3 data-testid="commission-title">{move || row.with(|r| r.0.clone())}</h3>
-                    <p class="muted" data-testid="commission-members">{members_text}</p>
-                </div>
-                <div class="actions">
-                    <button class="secondary" data-testid="commission-edit" aria-expanded=move || is_open.get().to_string() on:click=move |_| editing.update(|e| {
-                        *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
-                    })>{move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}</button>
-                    <button class="danger" data-testid="commission-remove" on:click=move |_| {
-                        if confirm_remove(i18n.t(T::ConfirmRemove), &row.with_untracked(|r| r.0.clone())) {
-                            net.spawn(Command::RemoveCommission { id: remove_id.clone() }, |_| {});
-                        }
-                    }>{tr(T::Remove)}</button>
-                </div>
-            </div>
-            <Show when=move || is_open.get()>
-                <CommissionEditor net id=editor_id.clone() />
-            </Show>
-        </li>
+        <EntryCard kind="commission" id=id.clone() editing
+            title=Signal::derive(move || row.with(|r| r.0.clone()))
+            remove=Command::RemoveCommission { id }
+            editor=move || view! { <CommissionEditor net id=editor_id.clone() /> }>
+            <p class="muted" data-testid="commission-members">{members_text}</p>
+        </EntryCard>
     }
 }
 
 #[component]
 fn CommissionEditor(net: NetworkState, id: String) -> impl IntoView {
-    let i18n = use_i18n();
     let current = {
         let id = id.clone();
         Memo::new(move |_| net.network.with(|n| n.commissions.get(&id).cloned()))
     };
     let error = RwSignal::new(None::<String>);
-    let save = {
-        let id = id.clone();
-        move |change: Box<dyn FnOnce(&mut Commission)>, error: RwSignal<Option<String>>| {
-            let Some(mut commission) = current.get_untracked() else { return };
-            change(&mut commission);
-            net.spawn(Command::PutCommission { id: id.clone(), commission }, move |e| {
-                error.set(Some(explain(i18n, &e)))
-            });
-        }
-    };
+    let save = entry_saver(current, move |commission| Command::PutCommission {
+        id: id.clone(),
+        commission,
+    });
     let save_name = {
         let save = save.clone();
         Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {

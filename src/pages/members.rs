@@ -4,9 +4,8 @@ use juntas_core::model::network::{Command, Member, Role};
 use leptos::prelude::*;
 
 use crate::{
-    components::Field,
+    components::{EntryCard, Field, entry_saver},
     i18n::{I18n, T, tr, use_i18n},
-    pages::centres::confirm_remove,
     repo::new_entry_id,
     state::network::{NetworkState, explain, use_network},
 };
@@ -88,36 +87,17 @@ fn MemberRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView {
             })
         })
     };
-    let is_open = {
-        let id = id.clone();
-        Memo::new(move |_| editing.get().as_deref() == Some(id.as_str()))
-    };
-    let (toggle_id, remove_id, editor_id) = (id.clone(), id.clone(), id.clone());
+    let editor_id = id.clone();
     view! {
-        <li class="card" data-testid="member-card" data-id=id>
-            <div class="card-head">
-                <div>
-                    <h3 data-testid="member-title">{move || row.with(|r| r.0.name.clone())}</h3>
-                    <p class="muted">
-                        {move || role_text(i18n, row.with(|r| r.0.role))}
-                        {move || row.with(|r| r.1.clone().map(|c| format!(" · {c}")))}
-                    </p>
-                </div>
-                <div class="actions">
-                    <button class="secondary" data-testid="member-edit" aria-expanded=move || is_open.get().to_string() on:click=move |_| editing.update(|e| {
-                        *e = if e.as_deref() == Some(toggle_id.as_str()) { None } else { Some(toggle_id.clone()) }
-                    })>{move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}</button>
-                    <button class="danger" data-testid="member-remove" on:click=move |_| {
-                        if confirm_remove(i18n.t(T::ConfirmRemove), &row.with_untracked(|r| r.0.name.clone())) {
-                            net.spawn(Command::RemoveMember { id: remove_id.clone() }, |_| {});
-                        }
-                    }>{tr(T::Remove)}</button>
-                </div>
-            </div>
-            <Show when=move || is_open.get()>
-                <MemberEditor net id=editor_id.clone() />
-            </Show>
-        </li>
+        <EntryCard kind="member" id=id.clone() editing
+            title=Signal::derive(move || row.with(|r| r.0.name.clone()))
+            remove=Command::RemoveMember { id }
+            editor=move || view! { <MemberEditor net id=editor_id.clone() /> }>
+            <p class="muted">
+                {move || role_text(i18n, row.with(|r| r.0.role))}
+                {move || row.with(|r| r.1.clone().map(|c| format!(" · {c}")))}
+            </p>
+        </EntryCard>
     }
 }
 
@@ -129,16 +109,7 @@ fn MemberEditor(net: NetworkState, id: String) -> impl IntoView {
         Memo::new(move |_| net.network.with(|n| n.members.get(&id).cloned()))
     };
     let error = RwSignal::new(None::<String>);
-    let save = {
-        let id = id.clone();
-        move |change: Box<dyn FnOnce(&mut Member)>, error: RwSignal<Option<String>>| {
-            let Some(mut member) = current.get_untracked() else { return };
-            change(&mut member);
-            net.spawn(Command::PutMember { id: id.clone(), member }, move |e| {
-                error.set(Some(explain(i18n, &e)))
-            });
-        }
-    };
+    let save = entry_saver(current, move |member| Command::PutMember { id: id.clone(), member });
     let save_name = {
         let save = save.clone();
         Callback::new(move |(text, error): (String, RwSignal<Option<String>>)| {

@@ -251,11 +251,7 @@ impl InquiryCtx {
 
     /// A record's history, a burst of typing per line, newest first.
     pub async fn record_history(self, id: DocumentId) -> Vec<history::Group> {
-        self.repo
-            .get_value()
-            .read(id, |doc| history::grouped(history::entries(doc), 10 * 60 * 1000))
-            .await
-            .unwrap_or_default()
+        self.repo.get_value().read(id, history::read_grouped).await.unwrap_or_default()
     }
 
     /// Types into a record: applied and stored on the device at once; sent within a second.

@@ -531,19 +531,13 @@ impl PlanCtx {
     /// The history of the common plan, grouped.
     pub async fn common_history(self) -> Vec<Group> {
         let repo = self.repo.get_value();
-        repo.read(self.common_id, |doc| history::grouped(history::entries(doc), 10 * 60 * 1000))
-            .await
-            .unwrap_or_default()
+        repo.read(self.common_id, history::read_grouped).await.unwrap_or_default()
     }
 
     /// The history of a centre's plan, grouped.
     pub async fn centre_history(self, centre: String) -> Vec<Group> {
         let repo = self.repo.get_value();
-        repo.read(self.centre_id(&centre), |doc| {
-            history::grouped(history::entries(doc), 10 * 60 * 1000)
-        })
-        .await
-        .unwrap_or_default()
+        repo.read(self.centre_id(&centre), history::read_grouped).await.unwrap_or_default()
     }
 
     pub async fn common_comments(self) -> Vec<plan::Note> {

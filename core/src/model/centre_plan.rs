@@ -194,14 +194,7 @@ fn events(doc: &AutoCommit) -> Result<Vec<Event>, PlanError> {
 
 /// Reads the centre's plan, checking its kind and schema.
 pub fn read(doc: &AutoCommit) -> Result<CentrePlan, PlanError> {
-    let kind = string(doc, &ROOT, "kind")?;
-    if kind != KIND {
-        return Err(PlanError::WrongKind(kind));
-    }
-    let version = int(doc, &ROOT, "schema_version")?;
-    if version as u64 > SCHEMA_VERSION {
-        return Err(PlanError::NewerSchema(version as u64));
-    }
+    plan::check_kind(doc, KIND, SCHEMA_VERSION)?;
     Ok(CentrePlan {
         network_id: string(doc, &ROOT, "network_id")?,
         centre_id: string(doc, &ROOT, "centre_id")?,

@@ -80,6 +80,14 @@ pub struct Group {
     pub count: usize,
 }
 
+/// How far apart two entries of one run may be in the history the app shows: ten minutes.
+pub const RUN_GAP_MS: i64 = 10 * 60 * 1000;
+
+/// The history of `doc` as the app shows it: runs of [`RUN_GAP_MS`], newest first.
+pub fn read_grouped(doc: &mut AutoCommit) -> Vec<Group> {
+    grouped(entries(doc), RUN_GAP_MS)
+}
+
 /// Groups `entries` (sorted by time, stable) into runs; newest run first.
 pub fn grouped(mut entries: Vec<Entry>, gap_ms: i64) -> Vec<Group> {
     entries.sort_by_key(|e| e.at);

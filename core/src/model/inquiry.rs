@@ -213,15 +213,7 @@ pub fn list_record(
 }
 
 fn check_kind(doc: &AutoCommit, kind: &str) -> Result<(), InquiryError> {
-    let found = string(doc, &ROOT, "kind")?;
-    if found != kind {
-        return Err(PlanError::WrongKind(found).into());
-    }
-    let version = int(doc, &ROOT, "schema_version")?;
-    if version as u64 > SCHEMA_VERSION {
-        return Err(PlanError::NewerSchema(version as u64).into());
-    }
-    Ok(())
+    Ok(super::plan::check_kind(doc, kind, SCHEMA_VERSION)?)
 }
 
 /// Reads the inquiry and its current definition.

@@ -474,16 +474,22 @@ fn contested(
     Ok((kept, conflict))
 }
 
-/// Reads the common plan, checking its kind and schema.
-pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
-    let kind = string(doc, &ROOT, "kind")?;
-    if kind != KIND {
-        return Err(PlanError::WrongKind(kind));
+/// Refuses a document that is not of `kind` or was written by a newer schema than `schema`.
+pub(crate) fn check_kind(doc: &AutoCommit, kind: &str, schema: u64) -> Result<(), PlanError> {
+    let found = string(doc, &ROOT, "kind")?;
+    if found != kind {
+        return Err(PlanError::WrongKind(found));
     }
     let version = int(doc, &ROOT, "schema_version")?;
-    if version as u64 > SCHEMA_VERSION {
+    if version as u64 > schema {
         return Err(PlanError::NewerSchema(version as u64));
     }
+    Ok(())
+}
+
+/// Reads the common plan, checking its kind and schema.
+pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
+    check_kind(doc, KIND, SCHEMA_VERSION)?;
     let sections_obj = match doc.get(ROOT, "sections").map_err(am)? {
         Some((Value::Object(ObjType::Map), o)) => o,
         _ => return Err(PlanError::Shape("no sections".into())),

@@ -19,7 +19,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::history::{self, Stamp};
-use super::plan::{PlanError, am, splice_obj, string};
+use super::plan::{PlanError, am, splice_obj};
 
 pub const KIND: &str = "juntas/problem-tree";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -454,10 +454,7 @@ pub fn read(doc: &AutoCommit) -> Result<Tree, TreeError> {
 }
 
 fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), TreeError> {
-    let kind = string(doc, &ROOT, "kind")?;
-    if kind != KIND {
-        return Err(PlanError::WrongKind(kind).into());
-    }
+    super::plan::check_kind(doc, KIND, SCHEMA_VERSION)?;
     let cards = cards_obj(doc)?;
     let mut problem = None;
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
