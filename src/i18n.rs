@@ -65,6 +65,8 @@ texts! {
     SavedHere => "Guardado en este dispositivo", "Saved on this device";
     Saving => "Guardando…", "Saving…";
     SaveError => "Error al guardar", "Error saving";
+    SaveFull => "No queda espacio en este dispositivo: sus últimos cambios están en esta pestaña, sin guardar. Libere espacio y pulse Reintentar; no cierre la pestaña.", "This device is out of space: your latest changes are in this tab, not stored. Free some space and press Retry; do not close the tab.";
+    SaveUnavailable => "Este navegador no deja guardar (¿ventana privada?): sus cambios están solo en esta pestaña.", "This browser does not allow storing (private window?): your changes are only in this tab.";
     Retry => "Reintentar", "Retry";
     WhoAreYou => "¿Quién eres?", "Who are you?";
     PickYourself => "Elige tu nombre", "Pick your name";

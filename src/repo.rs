@@ -1,7 +1,11 @@
 //! The browser node: owns this tab's open documents and its storage handle, applies commands to
 //! documents and saves each change at once. Each tab is its own node (architecture invariant 8).
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, HashMap},
+    rc::Rc,
+};
 
 use automerge::{ActorId, AutoCommit};
 use futures::lock::Mutex;
@@ -78,6 +82,8 @@ pub fn plan_documents(id: DocumentId, net: &Network) -> Vec<DocumentId> {
 pub struct Repo {
     storage: IdbStorage,
     docs: RefCell<HashMap<DocumentId, Handle>>,
+    /// Documents whose last save failed, and why: their changes are only in memory.
+    unsaved: RefCell<BTreeMap<DocumentId, StorageError>>,
 }
 
 /// `n` random bytes from the browser's crypto (core draws no randomness itself).
@@ -104,7 +110,43 @@ pub fn now_ms() -> i64 {
 impl Repo {
     pub async fn open() -> Result<Rc<Repo>, StorageError> {
         let storage = IdbStorage::open(DATABASE).await?;
-        Ok(Rc::new(Repo { storage, docs: RefCell::default() }))
+        Ok(Rc::new(Repo { storage, docs: RefCell::default(), unsaved: RefCell::default() }))
+    }
+
+    /// Saves what `doc` has not stored yet and remembers the outcome: every save goes through
+    /// here, so [`Repo::unsaved`] knows which documents live only in memory.
+    pub async fn store(&self, doc: &mut StoredDoc) -> Result<(), StorageError> {
+        let id = doc.id();
+        let saved = doc.save(&self.storage).await.map(|_| ());
+        match &saved {
+            Ok(()) => self.unsaved.borrow_mut().remove(&id),
+            Err(e) => self.unsaved.borrow_mut().insert(id, e.clone()),
+        };
+        saved
+    }
+
+    /// Why some document is not stored on this device (its changes are in memory only), or
+    /// `None` when everything is.
+    pub fn unsaved(&self) -> Option<StorageError> {
+        self.unsaved.borrow().values().next().cloned()
+    }
+
+    /// Tries again to store every document whose save failed; the first error, if any.
+    pub async fn retry_unsaved(&self) -> Result<(), StorageError> {
+        let ids: Vec<DocumentId> = self.unsaved.borrow().keys().copied().collect();
+        let mut first = Ok(());
+        for id in ids {
+            let h = self.docs.borrow().get(&id).cloned();
+            let Some(h) = h else {
+                self.unsaved.borrow_mut().remove(&id);
+                continue;
+            };
+            let saved = self.store(&mut *h.lock().await).await;
+            if first.is_ok() {
+                first = saved;
+            }
+        }
+        first
     }
 
     /// Creates a network document, saves it and returns its id.
@@ -112,7 +154,7 @@ impl Repo {
         let id = DocumentId::from_bytes(random_bytes());
         let mut doc = StoredDoc::new(id, new_actor());
         network::create(doc.doc_mut(), net, now_ms()).map_err(|e| e.to_string())?;
-        doc.save(&self.storage).await.map_err(|e| e.to_string())?;
+        self.store(&mut doc).await.map_err(|e| e.to_string())?;
         self.docs.borrow_mut().insert(id, Rc::new(Mutex::new(doc)));
         Ok(id)
     }
@@ -165,7 +207,7 @@ impl Repo {
             Ok(net) => net,
             Err(e) => return Ok(Err(e)),
         };
-        let saved = doc.save(&self.storage).await.map(|_| ());
+        let saved = self.store(&mut doc).await;
         Ok(Ok((net, saved)))
     }
 
@@ -182,7 +224,7 @@ impl Repo {
         if doc.doc_mut().get_heads().is_empty() {
             let mut first = skeleton();
             doc.doc_mut().merge(&mut first).map_err(|e| e.to_string())?;
-            doc.save(&self.storage).await.map_err(|e| e.to_string())?;
+            self.store(&mut doc).await.map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -248,14 +290,9 @@ impl Repo {
 
     /// Saves `id` if it has changes not yet stored.
     pub async fn save(&self, id: DocumentId) -> Result<(), StorageError> {
-        self.retry_save(id).await
-    }
-
-    /// Writes any change still unsaved (after an earlier failure).
-    pub async fn retry_save(&self, id: DocumentId) -> Result<(), StorageError> {
         let h = self.docs.borrow().get(&id).cloned();
         match h {
-            Some(h) => h.lock().await.save(&self.storage).await.map(|_| ()),
+            Some(h) => self.store(&mut *h.lock().await).await,
             None => Ok(()),
         }
     }
@@ -313,7 +350,7 @@ impl Repo {
                 ImportError::Bundle(BundleError::BadDocument { id, reason: e.to_string() })
             })?;
             if doc.doc_mut().get_heads() != before {
-                doc.save(&self.storage).await?;
+                self.store(&mut doc).await?;
                 changed.push(id);
             }
         }

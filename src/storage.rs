@@ -5,9 +5,10 @@
 
 use std::rc::Rc;
 
+use idb::builder::{DatabaseBuilder, ObjectStoreBuilder};
+use idb::{Database, Factory, KeyRange, ObjectStore, Query, TransactionMode, TransactionResult};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use juntas_core::{Storage, StorageError, StorageKey};
-use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::{JsCast, JsValue};
 
 const STORE: &str = "documents";
@@ -16,18 +17,21 @@ const STORE: &str = "documents";
 /// name is a second handle (another tab), and both see each other's writes.
 #[derive(Clone)]
 pub struct IdbStorage {
-    db: Rc<Rexie>,
+    db: Rc<Database>,
 }
 
-fn storage_error(e: impl std::fmt::Display) -> StorageError {
-    let text = e.to_string();
-    if text.contains("QuotaExceeded") || text.contains("quota") {
+/// Maps a failure's text to the error kind the UI explains: a full device is its own case.
+fn classify(text: String) -> StorageError {
+    if text.contains("QuotaExceeded") || text.to_lowercase().contains("quota") {
         StorageError::Full(text)
     } else {
         StorageError::Io(text)
     }
 }
 
+fn storage_error(e: impl std::fmt::Display) -> StorageError {
+    classify(e.to_string())
+}
 fn js_key(key: &StorageKey) -> JsValue {
     key.parts().iter().map(|p| JsValue::from_str(p)).collect::<Array>().into()
 }
@@ -56,9 +60,9 @@ fn binary_of(value: &JsValue) -> Result<Vec<u8>, StorageError> {
 impl IdbStorage {
     /// Opens (creating if needed) the database `name`; the app uses `automerge`.
     pub async fn open(name: &str) -> Result<Self, StorageError> {
-        let db = Rexie::builder(name)
+        let db = DatabaseBuilder::new(name)
             .version(1)
-            .add_object_store(ObjectStore::new(STORE))
+            .add_object_store(ObjectStoreBuilder::new(STORE))
             .build()
             .await
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
@@ -67,27 +71,36 @@ impl IdbStorage {
 
     /// Deletes a whole database (tests use throwaway databases).
     pub async fn delete_database(name: &str) -> Result<(), StorageError> {
-        Rexie::delete(name).await.map_err(storage_error)
+        Factory::new()
+            .map_err(storage_error)?
+            .delete(name)
+            .map_err(storage_error)?
+            .await
+            .map_err(storage_error)
     }
 
+    /// Runs one read-write transaction. When the browser aborts it at commit (a full device
+    /// aborts there, after every request succeeded), the transaction's own error says why.
     async fn write(
         &self,
-        f: impl AsyncFnOnce(&rexie::Store) -> Result<(), StorageError>,
+        f: impl AsyncFnOnce(&ObjectStore) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
         let tx =
             self.db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(storage_error)?;
-        let store = tx.store(STORE).map_err(storage_error)?;
+        let store = tx.object_store(STORE).map_err(storage_error)?;
         f(&store).await?;
-        match tx.done().await.map_err(storage_error)? {
+        match tx.await.map_err(storage_error)? {
             TransactionResult::Committed => Ok(()),
-            TransactionResult::Aborted => Err(StorageError::Io("the write was aborted".into())),
+            TransactionResult::Aborted => Err(match store.transaction().error() {
+                Some(e) => classify(format!("{}: {}", e.name(), e.message())),
+                None => StorageError::Io("the write was aborted".into()),
+            }),
         }
     }
 
-    fn read_store(&self) -> Result<(rexie::Transaction, rexie::Store), StorageError> {
+    fn read_store(&self) -> Result<ObjectStore, StorageError> {
         let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(storage_error)?;
-        let store = tx.store(STORE).map_err(storage_error)?;
-        Ok((tx, store))
+        tx.object_store(STORE).map_err(storage_error)
     }
 }
 
@@ -100,8 +113,9 @@ fn prefix_range(prefix: &StorageKey) -> Result<KeyRange, StorageError> {
 
 impl Storage for IdbStorage {
     async fn load(&self, key: &StorageKey) -> Result<Option<Vec<u8>>, StorageError> {
-        let (_tx, store) = self.read_store()?;
-        match store.get(js_key(key)).await.map_err(storage_error)? {
+        let store = self.read_store()?;
+        let request = store.get(Query::Key(js_key(key))).map_err(storage_error)?;
+        match request.await.map_err(storage_error)? {
             Some(v) if !v.is_undefined() => binary_of(&v).map(Some),
             _ => Ok(None),
         }
@@ -111,20 +125,24 @@ impl Storage for IdbStorage {
         &self,
         prefix: &StorageKey,
     ) -> Result<Vec<(StorageKey, Vec<u8>)>, StorageError> {
-        let (_tx, store) = self.read_store()?;
-        store
-            .scan(Some(prefix_range(prefix)?), None, None, None)
-            .await
-            .map_err(storage_error)?
-            .iter()
-            .map(|(k, v)| Ok((from_js_key(k)?, binary_of(v)?)))
-            .collect()
+        // Keys and values from one transaction: both lists are in key order and see one state.
+        let store = self.read_store()?;
+        let range = prefix_range(prefix)?;
+        let keys = store.get_all_keys(Some(Query::KeyRange(range.clone())), None);
+        let values = store.get_all(Some(Query::KeyRange(range)), None);
+        let keys = keys.map_err(storage_error)?.await.map_err(storage_error)?;
+        let values = values.map_err(storage_error)?.await.map_err(storage_error)?;
+        if keys.len() != values.len() {
+            return Err(StorageError::Io("a range read returned unmatched keys and values".into()));
+        }
+        keys.iter().zip(&values).map(|(k, v)| Ok((from_js_key(k)?, binary_of(v)?))).collect()
     }
 
     async fn keys(&self, prefix: &StorageKey) -> Result<Vec<StorageKey>, StorageError> {
-        let (_tx, store) = self.read_store()?;
+        let store = self.read_store()?;
         store
-            .get_all_keys(Some(prefix_range(prefix)?), None)
+            .get_all_keys(Some(Query::KeyRange(prefix_range(prefix)?)), None)
+            .map_err(storage_error)?
             .await
             .map_err(storage_error)?
             .iter()
@@ -141,12 +159,17 @@ impl Storage for IdbStorage {
         set("key", &js_key(key))?;
         set("binary", &Uint8Array::from(data).into())?;
         self.write(async |store| {
-            store.put(&value, Some(&js_key(key))).await.map(|_| ()).map_err(storage_error)
+            let request = store.put(&value, Some(&js_key(key))).map_err(storage_error)?;
+            request.await.map(|_| ()).map_err(storage_error)
         })
         .await
     }
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
-        self.write(async |store| store.delete(js_key(key)).await.map_err(storage_error)).await
+        self.write(async |store| {
+            let request = store.delete(Query::Key(js_key(key))).map_err(storage_error)?;
+            request.await.map_err(storage_error)
+        })
+        .await
     }
 }

@@ -47,18 +47,23 @@ async fn values_are_stored_as_automerge_repo_stores_them() {
     let s = IdbStorage::open(&name).await.expect("open");
     let key = StorageKey::new(["doc", "incremental", "abc"]);
     s.put(&key, &[1, 2, 3]).await.expect("put");
-    // Read it back with rexie directly: array key, `{ key, binary: Uint8Array }` value.
-    let db = rexie::Rexie::builder(&name)
+    // Read it back with idb directly: array key, `{ key, binary: Uint8Array }` value.
+    let db = idb::builder::DatabaseBuilder::new(&name)
         .version(1)
-        .add_object_store(rexie::ObjectStore::new("documents"))
+        .add_object_store(idb::builder::ObjectStoreBuilder::new("documents"))
         .build()
         .await
         .expect("db");
-    let tx = db.transaction(&["documents"], rexie::TransactionMode::ReadOnly).expect("tx");
-    let store = tx.store("documents").expect("store");
+    let tx = db.transaction(&["documents"], idb::TransactionMode::ReadOnly).expect("tx");
+    let store = tx.object_store("documents").expect("store");
     let js_key: js_sys::Array =
         ["doc", "incremental", "abc"].iter().map(|p| JsValue::from_str(p)).collect();
-    let value = store.get(js_key.into()).await.expect("get").expect("present");
+    let value = store
+        .get(idb::Query::Key(js_key.into()))
+        .expect("get")
+        .await
+        .expect("get")
+        .expect("present");
     let binary = js_sys::Reflect::get(&value, &"binary".into()).expect("binary");
     let bytes: js_sys::Uint8Array = binary.dyn_into().expect("binary is a Uint8Array");
     assert_eq!(bytes.to_vec(), vec![1, 2, 3]);

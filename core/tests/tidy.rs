@@ -35,7 +35,7 @@ fn core_names_no_web_or_io_crate() {
         "gloo",
         "tokio",
         "axum",
-        "rexie",
+        "idb",
     ];
     for f in files {
         let text = fs::read_to_string(&f).expect("read");

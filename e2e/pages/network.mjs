@@ -69,8 +69,11 @@ export class NetworkPage {
   /** Picks `bytes` as the file to import into this network; resolves to the message shown. */
   async importBundle(bytes, name = 'red.juntas') {
     const panel = await this.openShareFile();
-    await panel.getByTestId('bundle-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
     const outcome = panel.locator('[data-testid="bundle-result"], [data-testid="bundle-error"]');
+    // The previous file's message must go before this file's is read.
+    const stale = await outcome.elementHandle({ timeout: 100 }).catch(() => null);
+    await panel.getByTestId('bundle-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    if (stale) await stale.waitForElementState('hidden');
     await outcome.waitFor();
     return { ok: (await outcome.getAttribute('data-testid')) === 'bundle-result', text: await outcome.textContent() };
   }

@@ -145,8 +145,11 @@ export class PlanPage {
 
   /** Clicks "Entregar al SLEP"; resolves to { ok, text, missing }. */
   async deliver() {
-    await this.page.getByTestId('deliver').click();
     const outcome = this.page.locator('[data-testid="deliver-ok"], [data-testid="deliver-error"]');
+    // A previous attempt's message must go before this attempt's is read.
+    const stale = await outcome.first().elementHandle({ timeout: 100 }).catch(() => null);
+    await this.page.getByTestId('deliver').click();
+    if (stale) await stale.waitForElementState('hidden');
     await outcome.first().waitFor();
     const ok = (await outcome.first().getAttribute('data-testid')) === 'deliver-ok';
     return {

@@ -1,5 +1,6 @@
 //! The header's widgets: where the last change is stored (save badge) and the language switch.
 
+use juntas_core::StorageError;
 use leptos::prelude::*;
 
 use crate::{
@@ -15,7 +16,11 @@ pub fn SaveBadge() -> impl IntoView {
     let text = move || match net.save.get() {
         SaveState::Saved => i18n.t(T::SavedHere).to_string(),
         SaveState::Saving => i18n.t(T::Saving).to_string(),
-        SaveState::Failed(reason) => format!("{}: {reason}", i18n.t(T::SaveError)),
+        SaveState::Failed(StorageError::Full(_)) => i18n.t(T::SaveFull).to_string(),
+        SaveState::Failed(StorageError::Unavailable(_)) => i18n.t(T::SaveUnavailable).to_string(),
+        SaveState::Failed(StorageError::Io(reason)) => {
+            format!("{}: {reason}", i18n.t(T::SaveError))
+        }
     };
     let failed = move || matches!(net.save.get(), SaveState::Failed(_));
     view! {

@@ -1173,6 +1173,9 @@ fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
     let done = RwSignal::new(None::<PlanState>);
     let deliver = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The previous outcome goes away at once: what shows next is about this delivery.
+        error.set(None);
+        done.set(None);
         let cid = cid.get_untracked();
         spawn_local(async move {
             match ctx.deliver(cid, note.get_untracked()).await {

@@ -101,11 +101,9 @@ impl TreeCtx {
             },
         )?;
         self.net.save.set(SaveState::Saving);
-        let saved = repo.save(self.id).await;
-        self.net.save.set(match saved {
-            Ok(()) => SaveState::Saved,
-            Err(e) => SaveState::Failed(e.to_string()),
-        });
+        // A failure is recorded by the repo and shown by settle().
+        let _ = repo.save(self.id).await;
+        self.net.settle();
         self.node.get_value().local_change(self.id).await;
         self.reload();
         Ok(())

@@ -109,11 +109,8 @@ impl InquiryCtx {
 
     async fn save(self, id: DocumentId) {
         self.net.save.set(SaveState::Saving);
-        let saved = self.repo.get_value().save(id).await;
-        self.net.save.set(match saved {
-            Ok(()) => SaveState::Saved,
-            Err(e) => SaveState::Failed(e.to_string()),
-        });
+        let _ = self.repo.get_value().save(id).await;
+        self.net.settle();
     }
 
     /// Writes `id` to the device now; keystrokes arriving during a write are written right

@@ -2,7 +2,7 @@
 //! its last change reached this device's storage. Commands go through here.
 
 use juntas_core::{
-    DocumentId, LoadError,
+    DocumentId, LoadError, StorageError,
     model::network::{Command, ModelError, Network},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -25,12 +25,13 @@ pub enum OpenState {
     Failed(OpenError),
 }
 
-/// Whether the last change is stored on this device.
+/// Whether this device has stored every change made here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveState {
     Saved,
     Saving,
-    Failed(String),
+    /// Some document's changes are in memory only (see [`crate::repo::Repo::unsaved`]).
+    Failed(StorageError),
 }
 
 #[derive(Clone, Copy)]
@@ -137,22 +138,21 @@ impl NetworkState {
         let repo = self.repo.get_value();
         self.save.set(SaveState::Saving);
         match repo.apply(self.id, command).await {
-            Ok(Ok((net, saved))) => {
+            // A failed save is recorded by the repo; settle() shows it.
+            Ok(Ok((net, _saved))) => {
                 let _ = local::remember_network(&self.id.to_string(), &net.name);
                 self.network.set(net);
                 use_sync_node(self).local_change(self.id).await;
-                self.save.set(match saved {
-                    Ok(()) => SaveState::Saved,
-                    Err(e) => SaveState::Failed(e.to_string()),
-                });
+                self.settle();
                 Ok(())
             }
             Ok(Err(refused)) => {
-                self.save.set(SaveState::Saved);
+                self.settle();
                 Err(refused)
             }
             Err(e) => {
-                self.save.set(SaveState::Failed(e.to_string()));
+                // The document could not be read: nothing changed, so nothing is unsaved.
+                self.settle();
                 Err(ModelError::Shape(e.to_string()))
             }
         }
@@ -167,14 +167,22 @@ impl NetworkState {
         });
     }
 
+    /// Tries again to store every document whose save failed (on any page of the network).
     pub fn retry_save(self) {
         let repo = self.repo.get_value();
         self.save.set(SaveState::Saving);
         spawn_local(async move {
-            self.save.set(match repo.retry_save(self.id).await {
-                Ok(()) => SaveState::Saved,
-                Err(e) => SaveState::Failed(e.to_string()),
-            });
+            let _ = repo.retry_unsaved().await;
+            self.settle();
+        });
+    }
+
+    /// Sets the save badge from what is really stored after a save: "Guardado" only when no
+    /// document is left in memory only, whichever page saved last.
+    pub fn settle(self) {
+        self.save.set(match self.repo.get_value().unsaved() {
+            None => SaveState::Saved,
+            Some(e) => SaveState::Failed(e),
         });
     }
 

@@ -240,17 +240,12 @@ impl PlanCtx {
         let repo = self.repo.get_value();
         let node = self.sync.get_value();
         spawn_local(async move {
-            let mut failed = None;
             for id in dirty {
-                if let Err(e) = repo.save(id).await {
-                    failed = Some(e.to_string());
-                }
+                // A failure is recorded by the repo and shown by settle().
+                let _ = repo.save(id).await;
                 node.local_change(id).await;
             }
-            self.net.save.set(match failed {
-                Some(e) => SaveState::Failed(e),
-                None => SaveState::Saved,
-            });
+            self.net.settle();
         });
     }
 
@@ -264,12 +259,10 @@ impl PlanCtx {
         let stamp = self.stamp();
         let r = repo.read(id, |doc| f(doc, &stamp)).await.map_err(|e| e.to_string())?;
         self.net.save.set(SaveState::Saving);
-        let saved = repo.save(id).await;
+        // A failure is recorded by the repo and shown by settle().
+        let _ = repo.save(id).await;
         self.sync.get_value().local_change(id).await;
-        self.net.save.set(match saved {
-            Ok(()) => SaveState::Saved,
-            Err(e) => SaveState::Failed(e.to_string()),
-        });
+        self.net.settle();
         if id == self.common_id {
             self.reload_common();
         }
@@ -387,12 +380,10 @@ impl PlanCtx {
             .await
             .map_err(|e| e.to_string())?;
         self.net.save.set(SaveState::Saving);
-        let saved = repo.save(id).await;
+        // A failure is recorded by the repo and shown by settle().
+        let _ = repo.save(id).await;
         self.sync.get_value().local_change(id).await;
-        self.net.save.set(match saved {
-            Ok(()) => SaveState::Saved,
-            Err(e) => SaveState::Failed(e.to_string()),
-        });
+        self.net.settle();
         self.version.update(|v| *v += 1);
         Ok(r)
     }

@@ -140,12 +140,14 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         node: StoredValue::new_local(node.clone()),
     };
     *node.ui.borrow_mut() = Some(ctx);
+    let repo = node.repo.clone();
     let unload = gloo_events::EventListener::new_with_options(
         &gloo_utils::window(),
         "beforeunload",
         gloo_events::EventListenerOptions::enable_prevent_default(),
         move |event| {
-            if ctx.has_pending() {
+            // Unsent to the server, or not stored on this device: closing would lose it.
+            if ctx.has_pending() || repo.unsaved().is_some() {
                 event.prevent_default();
                 if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
                     e.set_return_value("unsynced");
@@ -462,7 +464,7 @@ impl SyncNode {
             });
             after_next_paint().await;
             let mut doc = handle.lock().await;
-            if let Err(e) = doc.save(self.repo.storage()).await {
+            if let Err(e) = self.repo.store(&mut doc).await {
                 drop(doc);
                 self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
                 return Ok(());
