@@ -275,3 +275,85 @@ fn the_facilitator_edits_the_template_without_losing_text() {
     centre_plan::splice(&mut doc, "8", 0, 0, "Retorno gradual.", &s("p", 9_500)).unwrap();
     assert_eq!(centre_plan::read(&doc).unwrap().body("8"), "Retorno gradual.");
 }
+
+#[test]
+fn a_new_section_written_on_two_devices_before_they_sync_keeps_both_texts() {
+    // The template gained section 8 after the centre's plan was made; the principal writes it
+    // on her phone and the vice-principal on the laptop, both offline.
+    let base = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    let mut phone = device(base.clone(), 3);
+    let mut laptop = device(base, 4);
+    centre_plan::splice(&mut phone, "8", 0, 0, "Retorno gradual por niveles.", &s("p", 1)).unwrap();
+    centre_plan::splice(&mut laptop, "8", 0, 0, "Reunión con familias.", &s("v", 2)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    let body = centre_plan::read(&phone).unwrap().body("8").to_string();
+    assert_eq!(body, centre_plan::read(&laptop).unwrap().body("8"), "one text on both devices");
+    assert!(
+        body.contains("Retorno gradual por niveles.") && body.contains("Reunión con familias."),
+        "{body}"
+    );
+    // Editing the joined text works on every part: append to the end, fix a word in the first
+    // part, and delete across the gap; both devices read the same text afterwards.
+    let len = body.chars().count();
+    centre_plan::splice(&mut phone, "8", len, 0, " Fin.", &s("p", 3)).unwrap();
+    let first_word = body.find(' ').unwrap();
+    centre_plan::splice(&mut laptop, "8", 0, first_word, "Plan:", &s("v", 4)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    let body = centre_plan::read(&phone).unwrap().body("8").to_string();
+    assert_eq!(body, centre_plan::read(&laptop).unwrap().body("8"));
+    assert!(body.starts_with("Plan:") && body.ends_with(" Fin."), "{body}");
+    let gap = body.find("\n\n").unwrap();
+    let n = body.chars().count();
+    let gap_at = body[..gap].chars().count();
+    centre_plan::splice(&mut phone, "8", gap_at - 1, 4, "", &s("p", 5)).unwrap();
+    let after = centre_plan::read(&phone).unwrap().body("8").to_string();
+    assert_eq!(after.chars().count(), n - 2, "two letters deleted, the gap stays: {after}");
+    // Past the end is refused, not clamped silently.
+    assert!(matches!(
+        centre_plan::splice(&mut phone, "8", n + 10, 0, "x", &s("p", 6)),
+        Err(plan::PlanError::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn a_splice_of_joined_texts_lands_in_the_right_parts() {
+    use centre_plan::split_splice;
+    // Parts "abc" and "de" joined with a 2-char gap: "abc__de".
+    assert_eq!(split_splice(&[3, 2], 2, 1, 1, "X"), vec![(0, 1, 1, "X".to_string())]);
+    assert_eq!(
+        split_splice(&[3, 2], 2, 3, 0, "X"),
+        vec![(0, 3, 0, "X".to_string())],
+        "end of a part"
+    );
+    assert_eq!(
+        split_splice(&[3, 2], 2, 4, 0, "X"),
+        vec![(0, 3, 0, "X".to_string())],
+        "inside the gap"
+    );
+    assert_eq!(
+        split_splice(&[3, 2], 2, 5, 0, "X"),
+        vec![(1, 0, 0, "X".to_string())],
+        "start of the next"
+    );
+    assert_eq!(
+        split_splice(&[3, 2], 2, 7, 0, "X"),
+        vec![(1, 2, 0, "X".to_string())],
+        "the very end"
+    );
+    assert_eq!(
+        split_splice(&[3, 2], 2, 2, 4, "Y"),
+        vec![(0, 2, 1, "Y".to_string()), (1, 0, 1, String::new())],
+        "a deletion across the gap takes from both parts"
+    );
+    assert_eq!(
+        split_splice(&[3, 2], 2, 0, 7, ""),
+        vec![(0, 0, 3, String::new()), (1, 0, 2, String::new())]
+    );
+    assert_eq!(
+        split_splice(&[3], 2, 1, 1, "Z"),
+        vec![(0, 1, 1, "Z".to_string())],
+        "one part is plain"
+    );
+}

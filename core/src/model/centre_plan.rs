@@ -43,7 +43,8 @@ pub fn id_for(common: DocumentId, centre: &str) -> DocumentId {
 
 /// The centre's plan as every device creates it (fixed actor, time 0: byte-identical, so two
 /// devices starting it offline get one document). A Text exists for every built-in section a
-/// centre writes; sections the facilitator adds later get theirs on first edit.
+/// centre writes; sections the facilitator adds later get theirs on first edit (if two devices
+/// do that before syncing, both texts are kept and read joined: see `section_texts`).
 pub fn skeleton(network: DocumentId, year: i64, centre: &str) -> AutoCommit {
     let common = plan::id_for(network, year);
     let id = id_for(common, centre);
@@ -124,6 +125,96 @@ fn map_at(
     })
 }
 
+/// Every Text this centre holds for one section, in one order every device computes. A section
+/// the template gained after this plan was made gets its Text on first edit; two devices that
+/// both wrote it before syncing each made one, and Automerge keeps both under one key. Reading
+/// only the value Automerge picks would hide the other person's words, so all are read.
+fn section_texts(
+    doc: &AutoCommit,
+    sections: &ObjId,
+    section: &str,
+    heads: Option<&[ChangeHash]>,
+) -> Result<Vec<ObjId>, PlanError> {
+    let all = |obj: &ObjId, key: &str| match heads {
+        Some(h) => doc.get_all_at(obj, key, h),
+        None => doc.get_all(obj, key),
+    };
+    let mut out = Vec::new();
+    for (value, map) in all(sections, section).map_err(am)? {
+        if value != Value::Object(ObjType::Map) {
+            continue;
+        }
+        for (value, text) in all(&map, "body").map_err(am)? {
+            if value == Value::Object(ObjType::Text) {
+                out.push(text);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What shows between two texts written separately (never stored; not deletable).
+const PART_GAP: &str = "\n\n";
+
+/// The non-empty texts of one section with their ids, as read at `heads`.
+fn section_parts(
+    doc: &AutoCommit,
+    sections: &ObjId,
+    section: &str,
+    heads: Option<&[ChangeHash]>,
+) -> Result<Vec<(ObjId, String)>, PlanError> {
+    let mut parts = Vec::new();
+    for t in section_texts(doc, sections, section, heads)? {
+        let text = match heads {
+            Some(h) => doc.text_at(&t, h),
+            None => doc.text(&t),
+        }
+        .map_err(am)?;
+        parts.push((t, text));
+    }
+    // Empty texts add nothing but a gap; when every one is empty the first is the one to write.
+    if parts.len() > 1 {
+        let first = parts[0].clone();
+        parts.retain(|(_, t)| !t.is_empty());
+        if parts.is_empty() {
+            parts.push(first);
+        }
+    }
+    Ok(parts)
+}
+
+/// Splits one splice of the joined text (`parts` of these lengths, `gap` code points between
+/// them) into a splice per part: `(part, at, delete, insert)`. Deletions inside a gap are
+/// ignored (the gap is not stored); an insertion at or inside a gap goes to the end of the part
+/// before it. Positions past the end are clamped to the end.
+pub fn split_splice(
+    lens: &[usize],
+    gap: usize,
+    at: usize,
+    delete: usize,
+    insert: &str,
+) -> Vec<(usize, usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut placed = insert.is_empty();
+    for (i, &len) in lens.iter().enumerate() {
+        let end = start + len;
+        let last = i + 1 == lens.len();
+        let (from, to) = (at.max(start), (at + delete).min(end));
+        let del = to.saturating_sub(from);
+        let here = !placed && at >= start && (at < end + gap || last);
+        if here {
+            // Here `from` is `at` when `at` is inside this part, and `del` is 0 when it is past it.
+            placed = true;
+            out.push((i, (at - start).min(len), del, insert.to_string()));
+        } else if del > 0 {
+            out.push((i, from - start, del, String::new()));
+        }
+        start = end + gap;
+    }
+    out
+}
+
 fn bodies_at(
     doc: &AutoCommit,
     heads: Option<&[ChangeHash]>,
@@ -135,19 +226,10 @@ fn bodies_at(
         None => doc.keys(&sections).collect(),
     };
     for id in keys {
-        let Some(s) = map_at(doc, &sections, &id, heads)? else { continue };
-        let body = match heads {
-            Some(h) => doc.get_at(&s, "body", h),
-            None => doc.get(&s, "body"),
-        }
-        .map_err(am)?;
-        if let Some((Value::Object(ObjType::Text), t)) = body {
-            let text = match heads {
-                Some(h) => doc.text_at(&t, h),
-                None => doc.text(&t),
-            }
-            .map_err(am)?;
-            out.insert(id, text);
+        let parts = section_parts(doc, &sections, &id, heads)?;
+        if !parts.is_empty() {
+            let texts: Vec<&str> = parts.iter().map(|(_, t)| t.as_str()).collect();
+            out.insert(id, texts.join(PART_GAP));
         }
     }
     Ok(out)
@@ -225,15 +307,25 @@ pub fn splice(
 ) -> Result<(), PlanError> {
     let sections =
         map_at(doc, &ROOT, "sections", None)?.ok_or(PlanError::Shape("no sections".into()))?;
-    let s = match map_at(doc, &sections, section, None)? {
-        Some(s) => s,
-        None => doc.put_object(&sections, section, ObjType::Map).map_err(am)?,
-    };
-    let body = match doc.get(&s, "body").map_err(am)? {
-        Some((Value::Object(ObjType::Text), t)) => t,
-        _ => doc.put_object(&s, "body", ObjType::Text).map_err(am)?,
-    };
-    plan::splice_obj(doc, &body, at, delete, insert)?;
+    let parts = section_parts(doc, &sections, section, None)?;
+    if parts.is_empty() {
+        let s = match map_at(doc, &sections, section, None)? {
+            Some(s) => s,
+            None => doc.put_object(&sections, section, ObjType::Map).map_err(am)?,
+        };
+        let body = doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+        plan::splice_obj(doc, &body, at, delete, insert)?;
+    } else {
+        let lens: Vec<usize> = parts.iter().map(|(_, t)| t.chars().count()).collect();
+        let gap = PART_GAP.chars().count();
+        let total = lens.iter().sum::<usize>() + gap * (lens.len() - 1);
+        if at + delete > total {
+            return Err(PlanError::OutOfRange { at: at + delete, len: total });
+        }
+        for (part, at, delete, insert) in split_splice(&lens, gap, at, delete, insert) {
+            plan::splice_obj(doc, &parts[part].0, at, delete, &insert)?;
+        }
+    }
     touch(doc, stamp)?;
     history::commit(doc, stamp, "editar", section);
     Ok(())
