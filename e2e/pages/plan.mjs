@@ -76,6 +76,27 @@ export class PlanPage {
     await this.page.keyboard.type(text, { delay: 5 });
   }
 
+  /** Types at the very start of the section's text. */
+  async typeAtStart(text) {
+    await this.body().click();
+    await this.page.keyboard.press('Control+Home');
+    await this.page.keyboard.type(text, { delay: 5 });
+  }
+
+  /** Puts the caret right after the first `text` in the section, as a tap there would. */
+  async placeCaretAfter(text) {
+    await this.body().evaluate((box, t) => {
+      box.focus();
+      const at = box.value.indexOf(t) + t.length;
+      box.setSelectionRange(at, at);
+    }, text);
+  }
+
+  /** Where the caret is in the section's box and the text just before it. */
+  async caret() {
+    return this.body().evaluate((box) => ({ at: box.selectionStart, before: box.value.slice(0, box.selectionStart) }));
+  }
+
   async waitBodyContains(text, timeout = 15000) {
     await this.page.waitForFunction(
       (t) => document.querySelector('[data-testid="section-body"]')?.value.includes(t), text, { timeout },
@@ -133,6 +154,19 @@ export class PlanPage {
   async adopt() {
     await this.page.getByTestId('adopt').first().click();
     await this.page.getByTestId('not-adopted').waitFor({ state: 'detached' });
+  }
+
+  /** Waits for "Hay cambios en la parte común", opens "Ver cambios"; resolves to the changes. */
+  async commonChanges(timeout = 20000) {
+    await this.page.getByTestId('common-changed').waitFor({ timeout });
+    await this.page.getByTestId('common-changes-open').click();
+    return this.page.getByTestId('common-change').allTextContents();
+  }
+
+  /** Adopts the changed common part; waits for the notice to go. */
+  async adoptChanges() {
+    await this.page.getByTestId('common-changed').getByTestId('adopt').click();
+    await this.page.getByTestId('common-changed').waitFor({ state: 'detached' });
   }
 
   async writeLocal(sectionId, text) {

@@ -93,6 +93,19 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await b.plan.confirmConflict();
   for (const p of [a, c]) await p.plan.conflicts().first().waitFor({ state: 'detached', timeout: 20000 });
   assert.equal(await a.plan.status(), kept);
+  // Alejandra has her caret in the middle of her sentence when María's words arrive ahead of
+  // it: the caret stays after "Uso de" and what she types next lands there.
+  await b.plan.placeCaretAfter('Uso de');
+  const before = await b.plan.caret();
+  await a.plan.typeAtStart('Ventilación cruzada. ');
+  await b.plan.waitBodyContains('Ventilación cruzada. ', 20000);
+  const moved = await b.plan.caret();
+  assert.equal(moved.at, before.at + 'Ventilación cruzada. '.length, 'the caret moved with the text ahead of it');
+  assert.ok(moved.before.endsWith('Uso de'), `the caret is still after "Uso de": ${moved.before}`);
+  await b.page.keyboard.type(' la', { delay: 5 });
+  for (const p of [a, b]) await p.plan.waitBodyContains('Uso de la mascarilla', 20000);
+  assert.ok((await a.plan.body().inputValue()).startsWith('Ventilación cruzada. '));
+
   // The section's history says who wrote and who set the status.
   const lines = await b.plan.history();
   for (const who of ['María González', 'Alejandra Contreras']) {
@@ -142,6 +155,15 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await c.plan.approve('Aprobado, gracias.');
   await c.plan.waitState('aprobado');
   await a.plan.waitState('aprobado', 20000);
+
+  // Later the network changes a common section: María is told, sees what changed, adopts it.
+  await c.plan.iAm('Ignacio Vargas');
+  await c.plan.open();
+  await c.plan.writeSection('4', ' Reunión mensual con apoderados.');
+  const changes = await a.plan.commonChanges();
+  assert.ok(changes.some((t) => t.includes('Reunión mensual con apoderados.')), `the change is shown: ${changes}`);
+  await a.plan.adoptChanges();
+  assert.match(await a.plan.centreSection('4').getByTestId('common-text').textContent(), /Reunión mensual con apoderados\./);
 
   // The print view: the centre, every section heading, nothing of the app around it.
   await a.plan.openPrint();
