@@ -304,6 +304,14 @@ texts! {
     NeeTotals => "Niños y niñas con diagnóstico NEE", "Children with an SEN diagnosis";
     Total => "Total", "Total";
     NotDeliveredYet => "Centros que aún no entregan", "Centres that have not delivered yet";
+    Round1 => "Para la ronda 1 del taller (World Café)", "For the workshop's round 1 (World Café)";
+    Round1HowWas => "¿Cómo fue el proceso de indagación?", "How was the inquiry process?";
+    Round1HowWasHint => "Lo que cada directora anotó en observaciones / reflexiones:", "What each principal wrote in observations / reflections:";
+    Round1Improve => "¿Cómo podríamos mejorar los procesos de indagación?", "How could we improve the inquiry processes?";
+    Round1Highlight => "¿Qué podemos destacar de la información recogida?", "What can we highlight from the information we collected?";
+    Round1HighlightHint => "Las fichas y las respuestas por pregunta, más abajo.", "The records and the answers by question, below.";
+    RecordsSideBySide => "Las fichas, lado a lado", "The records side by side";
+    NoReflections => "(nadie anotó observaciones todavía)", "(no one has written observations yet)";
     Tree => "Árbol", "Tree";
     Trees => "Árboles de problemas", "Problem trees";
     CentralProblem => "Problema central", "Central problem";

@@ -204,6 +204,7 @@ fn the_csv_opens_in_excel_with_accents_commas_and_line_breaks_intact() {
     let inq = new_inquiry();
     let mut doc = new_record(&inq);
     complete(&mut doc);
+    put(&mut doc, field("observations"), "Costó coordinar horarios; las familias, muy dispuestas.");
     let bytes = answers_csv(&[inquiry::read_record(&doc).unwrap()]);
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 BOM");
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
@@ -214,4 +215,13 @@ fn the_csv_opens_in_excel_with_accents_commas_and_line_breaks_intact() {
     assert_eq!(&rows[0][0], "Jardín Infantil Los Copihues");
     assert_eq!(&rows[0][7], "¿Qué sabe de inclusión?");
     assert_eq!(&rows[0][8], "Respuesta 0, con coma, y \"comillas\"\nen dos líneas");
+    // The record's own answers travel with every row, so a filter in Excel keeps them.
+    let record = inquiry::read_record(&doc).unwrap();
+    assert_eq!(header[12], "observaciones / reflexiones");
+    for (col, field) in
+        [(9, "guidance"), (10, "guidance_where"), (11, "situation"), (12, "observations")]
+    {
+        assert!(!record.field(field).is_empty(), "{field} is filled");
+        assert_eq!(&rows[0][col], record.field(field), "{field}");
+    }
 }

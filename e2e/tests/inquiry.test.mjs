@@ -83,6 +83,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.page.keyboard.type('Principios pedagógicos, página 30');
   await m.inq.addParticipant('Rosa Pérez', 'Educadora de párvulos', [ANSWER, 'TEA, TEL', 'Con apoyos visuales, rutinas, y paciencia.']);
   await m.inq.addParticipant('Juana Díaz', 'Apoderado/a', ['Poco, la verdad.', 'No sé', 'En casa, con cariño.']);
+  await m.inq.type('f-observations', 'Costó coordinar horarios; las familias, muy dispuestas.');
   assert.deepEqual(await m.inq.finalise(), []);
   await m.inq.waitState('finalizada');
   await m.page.waitForTimeout(1500);
@@ -105,6 +106,12 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.equal(await fPage.getByTestId('nee-total').textContent(), '4');
   assert.equal(await fPage.getByTestId('results-question').count(), 3);
   assert.ok((await fPage.getByTestId('not-delivered').locator('li').count()) === 14, '14 centres have not delivered');
+  // Her record side by side with the others, and her reflection as material for round 1.
+  const card = fPage.getByTestId('results-record');
+  assert.equal(await card.count(), 1);
+  assert.match(await card.textContent(), /Jardín Infantil Los Copihues[\s\S]*síndrome de Down/);
+  assert.match(await fPage.getByTestId('round-1').textContent(), /¿Cómo fue el proceso de indagación\?/);
+  assert.match(await fPage.getByTestId('round-1-reflection').textContent(), /Los Copihues.*Costó coordinar horarios/);
   const { name, bytes } = await f.download('results-export');
   assert.equal(name, 'respuestas.csv');
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM');
@@ -115,6 +122,8 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   const rosa = data.find((r) => r[5] === 'Rosa Pérez' && r[7] === '¿Qué sabe de inclusión?');
   assert.equal(rosa[8], ANSWER, 'accents, commas, quotes and a line break survive');
   assert.equal(rosa[0], 'Jardín Infantil Los Copihues');
+  assert.equal(rosa[11], 'Tenemos dos salas con niños con TEA y una con síndrome de Down.', 'the record\'s own answers travel along');
+  assert.equal(rosa[12], 'Costó coordinar horarios; las familias, muy dispuestas.');
 
   // "Exportar lista": anyone can check who is missing.
   await fPage.getByTestId('nav-inquiry').click();

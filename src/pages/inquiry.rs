@@ -755,6 +755,15 @@ pub fn ResultsPage() -> impl IntoView {
         let bytes = finalised.with_untracked(|f| inquiry::answers_csv(f));
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
     };
+    // Round 1 of the workshop asks how the inquiry went: what each principal reflected.
+    let reflections = move || {
+        finalised.with(|f| {
+            f.iter()
+                .map(|r| (r.centre_name.clone(), r.field(inquiry::OBSERVATIONS).trim().to_string()))
+                .filter(|(_, t)| !t.is_empty())
+                .collect::<Vec<_>>()
+        })
+    };
     // Questions as the records have them (a record keeps its own version's wording).
     let by_question = move || {
         finalised.with(|f| {
@@ -802,6 +811,47 @@ pub fn ResultsPage() -> impl IntoView {
             </table>
             <h3>{tr(T::NotDeliveredYet)}</h3>
             <ul data-testid="not-delivered">{move || missing_centres().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+            <section class="round" data-testid="round-1">
+                <h3>{tr(T::Round1)}</h3>
+                <ol>
+                    <li>
+                        <strong>{tr(T::Round1HowWas)}</strong>
+                        <p class="hint">{tr(T::Round1HowWasHint)}</p>
+                        <ul>{move || {
+                            let notes = reflections();
+                            if notes.is_empty() {
+                                view! { <li class="hint">{tr(T::NoReflections)}</li> }.into_any()
+                            } else {
+                                notes.into_iter().map(|(centre, text)| view! {
+                                    <li data-testid="round-1-reflection"><strong>{centre}</strong> ": " <span class="prose">{text}</span></li>
+                                }).collect_view().into_any()
+                            }
+                        }}</ul>
+                    </li>
+                    <li><strong>{tr(T::Round1Improve)}</strong></li>
+                    <li><strong>{tr(T::Round1Highlight)}</strong> <p class="hint">{tr(T::Round1HighlightHint)}</p></li>
+                </ol>
+            </section>
+            <h3>{tr(T::RecordsSideBySide)}</h3>
+            <div class="record-grid">
+                {move || finalised.get().into_iter().map(|r| {
+                    let item = |label: T, text: String| view! { <dt>{tr(label)}</dt> <dd class="prose">{text}</dd> };
+                    view! {
+                        <article class="record-card" data-testid="results-record">
+                            <h4>{r.centre_name.clone()}</h4>
+                            <p class="hint">{r.field("principal_name").to_string()} " · " {r.date.clone()}</p>
+                            <dl>
+                                {item(T::Place, r.field("place").to_string())}
+                                {item(T::Guidance, r.field("guidance").to_string())}
+                                {item(T::GuidanceWhere, r.field("guidance_where").to_string())}
+                                {item(T::NeeCount, r.field("nee_count").trim().to_string())}
+                                {item(T::Situation, r.field("situation").to_string())}
+                                {item(T::Observations, r.field(inquiry::OBSERVATIONS).to_string())}
+                            </dl>
+                        </article>
+                    }
+                }).collect_view()}
+            </div>
             {move || by_question().into_iter().map(|(title, answers)| view! {
                 <section class="question" data-testid="results-question">
                     <h3>{title}</h3>

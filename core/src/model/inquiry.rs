@@ -636,6 +636,10 @@ pub fn answers_csv(records: &[Record]) -> Vec<u8> {
                     p.role.clone(),
                     question.clone(),
                     p.answers.get(q).cloned().unwrap_or_default(),
+                    r.field("guidance").to_string(),
+                    r.field("guidance_where").to_string(),
+                    r.field("situation").to_string(),
+                    r.field(OBSERVATIONS).to_string(),
                 ]);
             }
         }
@@ -651,6 +655,10 @@ pub fn answers_csv(records: &[Record]) -> Vec<u8> {
             "rol",
             "pregunta",
             "respuesta",
+            "orientación o documento con perspectiva de inclusión",
+            "dónde",
+            "situación actual",
+            "observaciones / reflexiones",
         ],
         &rows,
     )
