@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use juntas_core::DocumentId;
-use juntas_core::automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use juntas_core::automerge::transaction::{CommitOptions, Transactable};
+use juntas_core::automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use juntas_core::sync::message::{Message, PeerId, StorageId};
 use juntas_core::sync::{Config, Incoming, ProtocolError, Session};
 
@@ -40,7 +41,9 @@ impl Node {
         let (_, log) = self.doc.get(ROOT, "log").unwrap().expect("every copy starts with the log");
         let len = self.doc.length(&log);
         self.doc.insert(&log, (n as usize) % (len + 1), key.as_str()).unwrap();
-        self.doc.commit();
+        // A fixed time, not the clock: change hashes (and so the sync's Bloom filters and their
+        // false positives) are the same on every run, and every schedule replays from its seed.
+        self.doc.commit_with(CommitOptions::default().with_time(n as i64));
         self.edits.push(key);
     }
 }
