@@ -156,7 +156,7 @@ texts! {
     Optional => "opcional", "optional";
     Plan => "Plan", "Plan";
     PlanTitle => "Plan de funcionamiento", "Operating plan";
-    PlanNotStarted => "El plan de este año aún no se crea.", "This year's plan has not been created yet.";
+    PlanNotStarted => "El plan de ese año aún no se crea.", "That year's plan has not been created yet.";
     PlanFacilitatorStarts => "Lo crea el facilitador(a) de la red desde la plantilla.", "The network's facilitator creates it from the template.";
     PlanCreate => "Crear el plan desde la plantilla", "Create the plan from the template";
     MyCentrePlan => "Plan de mi jardín", "My centre's plan";
@@ -304,6 +304,7 @@ texts! {
     NeeTotals => "Niños y niñas con diagnóstico NEE", "Children with an SEN diagnosis";
     Total => "Total", "Total";
     NotDeliveredYet => "Centros que aún no entregan", "Centres that have not delivered yet";
+    Year => "Año", "Year";
     Round1 => "Para la ronda 1 del taller (World Café)", "For the workshop's round 1 (World Café)";
     Round1HowWas => "¿Cómo fue el proceso de indagación?", "How was the inquiry process?";
     Round1HowWasHint => "Lo que cada directora anotó en observaciones / reflexiones:", "What each principal wrote in observations / reflections:";

@@ -1,5 +1,6 @@
 //! What this device remembers outside documents, in localStorage: the language, the networks
-//! it holds, and who the person using it is in each network ("¿Quién eres?").
+//! it holds, who the person using it is in each network ("¿Quién eres?") and which year's
+//! plan she last looked at.
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,19 @@ const ACCESS_KEY: &str = "juntas.access-key";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
+
+fn plan_year_key(network: &str) -> String {
+    format!("juntas.plan-year.{network}")
+}
+
+/// The plan year this device last chose in `network` (none: the current year).
+pub fn plan_year(network: &str) -> Option<i64> {
+    LocalStorage::get(plan_year_key(network)).ok()
+}
+
+pub fn set_plan_year(network: &str, year: i64) -> Result<(), String> {
+    LocalStorage::set(plan_year_key(network), year).map_err(|e| e.to_string())
+}
 
 fn identity_key(network: &str) -> String {
     format!("juntas.identity.{network}")

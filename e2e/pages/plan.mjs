@@ -17,6 +17,17 @@ export class PlanPage {
     return this;
   }
 
+  /** Picks the year whose plan the pages show ("Año"); waits for that year's first page. */
+  async pickYear(year) {
+    await this.page.getByTestId('plan-year').selectOption(String(year));
+    await this.page.getByTestId('plan-title').filter({ hasText: String(year) }).waitFor();
+    await this.page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
+  }
+
+  async title() {
+    return (await this.page.getByTestId('plan-title').textContent()).trim();
+  }
+
   async create() {
     await this.page.getByTestId('plan-create').click();
     await this.sections().first().waitFor();

@@ -182,3 +182,32 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await b.context.close();
   await cContext.close();
 });
+
+test('next year\'s plan is written apart from this year\'s, and the chosen year stays', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(page).createExample();
+  const plan = new PlanPage(page);
+  await plan.iAm('Ignacio Vargas');
+  await plan.open();
+  const year = new Date().getFullYear();
+  assert.equal(await plan.title(), `Plan de funcionamiento ${year}`, 'this year by default');
+  // In November the network starts next year's plan.
+  await plan.pickYear(year + 1);
+  await plan.create();
+  await plan.writeSection('1.1', 'Acuerdo para el año que viene.');
+  // This year's is another document: still not started.
+  await plan.pickYear(year);
+  await page.getByTestId('plan-missing').waitFor();
+  // Back to next year; a reload keeps the choice and the text.
+  await plan.pickYear(year + 1);
+  await net.waitSaved();
+  await page.reload();
+  await plan.sections().first().waitFor();
+  assert.equal(await plan.title(), `Plan de funcionamiento ${year + 1}`);
+  await plan.openSection('1.1');
+  assert.match(await plan.body().inputValue(), /Acuerdo para el año que viene\./);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});

@@ -19,18 +19,54 @@ use leptos_router::{
 use crate::{
     components::PlanText,
     i18n::{I18n, T, tr, use_i18n},
+    local,
     pages::network::format_time,
     state::{
         network::use_network,
-        plan::{CentreData, CentreRow, Loaded, Me, PlanCtx, use_plan},
+        plan::{CentreData, CentreRow, Loaded, Me, PlanCtx, current_year, plan_years, use_plan},
     },
 };
 
 #[component]
 pub fn PlanShell() -> impl IntoView {
-    let ctx = PlanCtx::open(use_network());
-    provide_context(ctx);
-    view! { <div class="plan"><Outlet /></div> }
+    let net = use_network();
+    let year = RwSignal::new(local::plan_year(&net.id.to_string()).unwrap_or_else(current_year));
+    provide_context(PlanYear(year));
+    // A new year is a new set of documents: the plan state and the pages under it start over.
+    move || {
+        provide_context(PlanCtx::open(net, year.get()));
+        view! { <div class="plan"><Outlet /></div> }
+    }
+}
+
+/// The year whose plan the plan pages show (chosen on the plan's first page, kept per device).
+#[derive(Clone, Copy)]
+struct PlanYear(RwSignal<i64>);
+
+/// "Año": the plan of another year (next year's is written in November).
+#[component]
+fn YearPicker() -> impl IntoView {
+    let ctx = use_plan();
+    let PlanYear(year) = expect_context::<PlanYear>();
+    let net = ctx.net;
+    let pick = move |ev: leptos::ev::Event| {
+        if let Ok(y) = event_target_value(&ev).parse::<i64>() {
+            if let Err(e) = local::set_plan_year(&net.id.to_string(), y) {
+                leptos::logging::warn!("the chosen year is not remembered: {e}");
+            }
+            year.set(y);
+        }
+    };
+    view! {
+        <label class="field inline">
+            <span class="field-label">{tr(T::Year)}</span>
+            <select data-testid="plan-year" on:change=pick>
+                {move || plan_years(net).into_iter().map(|y| view! {
+                    <option value=y.to_string() selected=y == ctx.year>{y}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
 }
 
 pub fn state_text(s: PlanState) -> T {
@@ -269,7 +305,10 @@ pub fn PlanHome() -> impl IntoView {
     };
     view! {
         <main class="page">
-            <h2>{tr(T::PlanTitle)} " " {ctx.year}</h2>
+            <div class="row plan-head">
+                <h2 data-testid="plan-title">{tr(T::PlanTitle)} " " {ctx.year}</h2>
+                <YearPicker />
+            </div>
             {move || match common_phase.get() {
                 Loaded::Loading => view! { <p>{tr(T::Loading)}</p> }.into_any(),
                 Loaded::Missing => view! {

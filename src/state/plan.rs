@@ -88,13 +88,26 @@ pub fn current_year() -> i64 {
     i64::from(chrono::Local::now().year())
 }
 
+/// The years offered for a network's plan: last year, this year, next year, and any year the
+/// network has started a plan for, newest first.
+pub fn plan_years(net: NetworkState) -> Vec<i64> {
+    let now = current_year();
+    let mut years: BTreeSet<i64> = (now - 1..=now + 1).collect();
+    net.network.with(|n| {
+        years.extend(
+            n.plans.keys().filter(|k| !k.contains('/')).filter_map(|k| k.parse::<i64>().ok()),
+        )
+    });
+    years.into_iter().rev().collect()
+}
+
 pub fn use_plan() -> PlanCtx {
     expect_context::<PlanCtx>()
 }
 
 impl PlanCtx {
-    pub fn open(net: NetworkState) -> PlanCtx {
-        let year = current_year();
+    /// The plan of `year` in `net`, read and kept in step while its pages are open.
+    pub fn open(net: NetworkState, year: i64) -> PlanCtx {
         let sync = use_sync();
         let ctx = PlanCtx {
             net,
