@@ -305,6 +305,7 @@ texts! {
     Total => "Total", "Total";
     NotDeliveredYet => "Centros que aún no entregan", "Centres that have not delivered yet";
     Year => "Año", "Year";
+    AllDelivered => "Todos los centros entregaron.", "Every centre has delivered.";
     Round1 => "Para la ronda 1 del taller (World Café)", "For the workshop's round 1 (World Café)";
     Round1HowWas => "¿Cómo fue el proceso de indagación?", "How was the inquiry process?";
     Round1HowWasHint => "Lo que cada directora anotó en observaciones / reflexiones:", "What each principal wrote in observations / reflections:";

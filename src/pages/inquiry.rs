@@ -810,7 +810,14 @@ pub fn ResultsPage() -> impl IntoView {
                 </tbody>
             </table>
             <h3>{tr(T::NotDeliveredYet)}</h3>
-            <ul data-testid="not-delivered">{move || missing_centres().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+            <ul data-testid="not-delivered">{move || {
+                let missing = missing_centres();
+                if missing.is_empty() {
+                    view! { <li class="hint" data-testid="all-delivered">{tr(T::AllDelivered)}</li> }.into_any()
+                } else {
+                    missing.into_iter().map(|n| view! { <li>{n}</li> }).collect_view().into_any()
+                }
+            }}</ul>
             <section class="round" data-testid="round-1">
                 <h3>{tr(T::Round1)}</h3>
                 <ol>
@@ -823,7 +830,7 @@ pub fn ResultsPage() -> impl IntoView {
                                 view! { <li class="hint">{tr(T::NoReflections)}</li> }.into_any()
                             } else {
                                 notes.into_iter().map(|(centre, text)| view! {
-                                    <li data-testid="round-1-reflection"><strong>{centre}</strong> ": " <span class="prose">{text}</span></li>
+                                    <li data-testid="round-1-reflection"><strong>{centre}</strong> <div class="prose">{text}</div></li>
                                 }).collect_view().into_any()
                             }
                         }}</ul>
@@ -857,7 +864,7 @@ pub fn ResultsPage() -> impl IntoView {
                     <h3>{title}</h3>
                     <ul>
                         {answers.into_iter().map(|(centre, name, role, answer)| view! {
-                            <li data-testid="results-answer"><strong>{centre}</strong> " · " {name} " (" {role} "): " <span class="prose">{answer}</span></li>
+                            <li data-testid="results-answer"><strong>{centre}</strong> " · " {name} " (" {role} "):" <div class="prose">{answer}</div></li>
                         }).collect_view()}
                     </ul>
                 </section>
