@@ -214,7 +214,12 @@ async fn a_document_uploaded_by_one_core_session_is_served_to_another() {
     bea.doc.put(ROOT, "title", "Plan 2027 (v2)").unwrap();
     bea.doc.commit();
     bea.push(id).await;
-    alice.sync_until(id, |c| title(&c.doc).as_deref() == Some("Plan 2027 (v2)")).await;
+    // Bea keeps listening, as an app does: while her previous reply is unanswered automerge
+    // holds the new change back and sends it with her answer to the server's next message.
+    tokio::join!(
+        bea.sync_until(id, |c| c.in_sync(id)),
+        alice.sync_until(id, |c| title(&c.doc).as_deref() == Some("Plan 2027 (v2)")),
+    );
 }
 
 #[tokio::test]

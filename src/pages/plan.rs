@@ -34,7 +34,9 @@ pub fn PlanShell() -> impl IntoView {
     provide_context(PlanYear(year));
     // A new year is a new set of documents: the plan state and the pages under it start over.
     move || {
-        provide_context(PlanCtx::open(net, year.get()));
+        let year = year.get();
+        // Only the year re-opens the plan: nothing `open` reads may subscribe this closure.
+        provide_context(untrack(|| PlanCtx::open(net, year)));
         view! { <div class="plan"><Outlet /></div> }
     }
 }
