@@ -36,6 +36,7 @@ fn core_names_no_web_or_io_crate() {
         "tokio",
         "axum",
         "idb",
+        "rexie",
     ];
     for f in files {
         let text = fs::read_to_string(&f).expect("read");
