@@ -37,9 +37,10 @@ pub enum OpenError {
     NotFound,
 }
 
-/// A command's outcome: the command may be refused; if it was applied, saving may still fail
-/// (the change then stays in memory and the next save retries it).
-pub type Applied = Result<(Network, Result<(), StorageError>), ModelError>;
+/// A command's outcome: the command may be refused. If it was applied, saving may still fail;
+/// the repo then records the document as unsaved ([`Repo::unsaved`]) and the change stays in
+/// memory until a save succeeds.
+pub type Applied = Result<Network, ModelError>;
 
 pub type Handle = Rc<Mutex<StoredDoc>>;
 
@@ -207,8 +208,9 @@ impl Repo {
             Ok(net) => net,
             Err(e) => return Ok(Err(e)),
         };
-        let saved = self.store(&mut doc).await;
-        Ok(Ok((net, saved)))
+        // A failure is recorded in `unsaved`, which is where the save badge reads it.
+        let _ = self.store(&mut doc).await;
+        Ok(Ok(net))
     }
 
     /// Makes sure `id` exists on this device: when it has no copy, the deterministic

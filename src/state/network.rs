@@ -139,7 +139,7 @@ impl NetworkState {
         self.save.set(SaveState::Saving);
         match repo.apply(self.id, command).await {
             // A failed save is recorded by the repo; settle() shows it.
-            Ok(Ok((net, _saved))) => {
+            Ok(Ok(net)) => {
                 let _ = local::remember_network(&self.id.to_string(), &net.name);
                 self.network.set(net);
                 use_sync_node(self).local_change(self.id).await;
