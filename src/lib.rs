@@ -4,17 +4,20 @@
 //! - [`i18n`]: every UI text in es-CL and en; the language switch.
 //! - [`local`]: what the device remembers outside documents (language, networks, identity).
 //! - [`storage`]: IndexedDB behind `juntas_core::Storage` — the only module that touches it.
-//! - [`repo`]: this tab's node: opens documents, applies commands, saves each change at once.
+//! - [`repo`]: this tab's node: its open documents, their locks, storing them.
+//! - [`error`]: the app's one error type and its one renderer, in the person's language.
 //! - [`sync`]: the sync node: server (WebSocket) and tab (BroadcastChannel) transports, status.
 //! - [`invite`]: invite links (network id + access key in the fragment).
-//! - [`state`]: the reactive bridge; components read plain structs and call commands here.
-//! - [`components`]: reusable widgets; [`pages`]: one file per route.
+//! - [`state`]: the reactive bridge; [`state::doc`] is the one document pipeline every change
+//!   goes through; components read plain structs and call commands here.
+//! - [`components`]: reusable widgets; [`pages`]: the routes' views.
 //! - [`download`]: handing bytes to the person as a file.
 //!
 //! `App` is providers + router; nothing else happens at this level.
 
 pub mod components;
 pub mod download;
+pub mod error;
 pub mod i18n;
 pub mod invite;
 pub mod local;
@@ -45,20 +48,21 @@ use crate::{
         tree::{ProjectorPage, TreeHome, TreePage},
     },
     repo::Repo,
-    state::RepoCtx,
+    state::doc::Docs,
 };
 
 /// Opening this tab's storage: the app waits for it, and says so when it fails.
 #[derive(Clone)]
 enum Boot {
     Opening,
-    Ready(RepoCtx, sync::SyncCtx),
-    Failed(String),
+    Ready(Docs),
+    Failed(juntas_core::StorageError),
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
+    let i18n = i18n::use_i18n();
     // Before the router reads the address: take an invite's key and network from the fragment.
     invite::accept_from_location();
     let boot = RwSignal::new(Boot::Opening);
@@ -66,9 +70,9 @@ pub fn App() -> impl IntoView {
         boot.set(match Repo::open().await {
             Ok(repo) => {
                 let sync = sync::start(repo.clone());
-                Boot::Ready(RepoCtx(StoredValue::new_local(repo)), sync)
+                Boot::Ready(Docs::new(repo, sync))
             }
-            Err(e) => Boot::Failed(e.to_string()),
+            Err(e) => Boot::Failed(e),
         });
     });
     view! {
@@ -83,13 +87,13 @@ pub fn App() -> impl IntoView {
                     <main class="page">
                         <div class="alert" role="alert" data-testid="storage-error">
                             <h2>{tr(T::StorageUnavailable)}</h2>
-                            <p>{reason}</p>
+                            <p>{move || error::storage(i18n, &reason)}</p>
                         </div>
                     </main>
                 }.into_any(),
-                Boot::Ready(repo, sync) => {
-                    provide_context(repo);
-                    provide_context(sync);
+                Boot::Ready(docs) => {
+                    provide_context(docs.sync());
+                    provide_context(docs);
                     view! { <AppRoutes /> }.into_any()
                 }
             }}

@@ -1,5 +1,7 @@
-//! The browser node: owns this tab's open documents and its storage handle, applies commands to
-//! documents and saves each change at once. Each tab is its own node (architecture invariant 8).
+//! The browser node: owns this tab's open documents and its storage handle, lends them out one
+//! at a time (a lock per document) and stores them, remembering which ones failed to store.
+//! Each tab is its own node (architecture invariant 8). Pages reach it only through the
+//! document pipeline in `state::doc`.
 
 use std::{
     cell::RefCell,
@@ -14,33 +16,17 @@ use juntas_core::{
     bundle::{self, BundleError},
     model::{
         centre_plan, inquiry,
-        network::{self, Command, ModelError, Network},
+        network::{self, Network},
         plan,
     },
     store,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::storage::IdbStorage;
+use crate::{error::AppError, storage::IdbStorage};
 
 /// The IndexedDB database name automerge-repo uses, so the layout stays compatible.
 pub const DATABASE: &str = "automerge";
-
-/// Why a document could not be opened.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum OpenError {
-    #[error("{0}")]
-    Load(#[from] LoadError),
-    #[error("{0}")]
-    Model(#[from] ModelError),
-    #[error("this device has no copy of the document")]
-    NotFound,
-}
-
-/// A command's outcome: the command may be refused. If it was applied, saving may still fail;
-/// the repo then records the document as unsaved ([`Repo::unsaved`]) and the change stays in
-/// memory until a save succeeds.
-pub type Applied = Result<Network, ModelError>;
 
 pub type Handle = Rc<Mutex<StoredDoc>>;
 
@@ -65,6 +51,16 @@ pub enum ImportError {
     /// The merge happened in memory but could not be stored (it is retried with the next save).
     #[error("{0}")]
     Storage(#[from] StorageError),
+}
+
+impl From<ImportError> for crate::error::AppError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Bundle(b) => b.into(),
+            ImportError::Load(l) => l.into(),
+            ImportError::Storage(s) => s.into(),
+        }
+    }
 }
 
 /// The plan documents network `id` lists (common plans and centres' plans), by derived id.
@@ -151,34 +147,35 @@ impl Repo {
     }
 
     /// Creates a network document, saves it and returns its id.
-    pub async fn create_network(&self, net: &Network) -> Result<DocumentId, String> {
+    pub async fn create_network(&self, net: &Network) -> Result<DocumentId, AppError> {
         let id = DocumentId::from_bytes(random_bytes());
         let mut doc = StoredDoc::new(id, new_actor());
-        network::create(doc.doc_mut(), net, now_ms()).map_err(|e| e.to_string())?;
-        self.store(&mut doc).await.map_err(|e| e.to_string())?;
+        network::create(doc.doc_mut(), net, now_ms())?;
+        self.store(&mut doc).await?;
         self.docs.borrow_mut().insert(id, Rc::new(Mutex::new(doc)));
         Ok(id)
     }
 
-    async fn handle(&self, id: DocumentId) -> Result<Handle, OpenError> {
+    /// The handle of `id`, or `None` when this device has no copy.
+    async fn handle(&self, id: DocumentId) -> Result<Option<Handle>, LoadError> {
         if let Some(h) = self.docs.borrow().get(&id) {
-            return Ok(h.clone());
+            return Ok(Some(h.clone()));
         }
-        let doc =
-            StoredDoc::load(&self.storage, id, new_actor()).await?.ok_or(OpenError::NotFound)?;
+        let Some(doc) = StoredDoc::load(&self.storage, id, new_actor()).await? else {
+            return Ok(None);
+        };
         // Another task may have loaded it meanwhile: keep the first, so there is one handle.
         let h =
             self.docs.borrow_mut().entry(id).or_insert_with(|| Rc::new(Mutex::new(doc))).clone();
-        Ok(h)
+        Ok(Some(h))
     }
 
     /// The handle of `id`, or an empty document to sync into when this device has no copy yet
     /// (a network joined by invite). An empty document is saved once sync brings changes.
     pub async fn handle_or_empty(&self, id: DocumentId) -> Result<Handle, LoadError> {
-        match self.handle(id).await {
-            Ok(h) => Ok(h),
-            Err(OpenError::Load(e)) => Err(e),
-            Err(_) => Ok(self
+        match self.handle(id).await? {
+            Some(h) => Ok(h),
+            None => Ok(self
                 .docs
                 .borrow_mut()
                 .entry(id)
@@ -191,52 +188,12 @@ impl Repo {
         &self.storage
     }
 
-    pub async fn open_network(&self, id: DocumentId) -> Result<Network, OpenError> {
-        let h = self.handle(id).await?;
-        let mut doc = h.lock().await;
-        if doc.doc_mut().get_heads().is_empty() {
-            return Err(OpenError::NotFound);
-        }
-        Ok(network::read(doc.doc())?)
-    }
-
-    /// Applies `command` to network `id` and saves it on this device.
-    pub async fn apply(&self, id: DocumentId, command: Command) -> Result<Applied, OpenError> {
-        let h = self.handle(id).await?;
-        let mut doc = h.lock().await;
-        let net = match network::apply(doc.doc_mut(), command, now_ms()) {
-            Ok(net) => net,
-            Err(e) => return Ok(Err(e)),
-        };
-        // A failure is recorded in `unsaved`, which is where the save badge reads it.
-        let _ = self.store(&mut doc).await;
-        Ok(Ok(net))
-    }
-
-    /// Makes sure `id` exists on this device: when it has no copy, the deterministic
-    /// `skeleton` is merged in and saved (every device writes the identical first change, so
-    /// creating it twice, even offline, still makes one document).
-    pub async fn ensure(
-        &self,
-        id: DocumentId,
-        skeleton: impl FnOnce() -> AutoCommit,
-    ) -> Result<(), String> {
-        let h = self.handle_or_empty(id).await.map_err(|e| e.to_string())?;
-        let mut doc = h.lock().await;
-        if doc.doc_mut().get_heads().is_empty() {
-            let mut first = skeleton();
-            doc.doc_mut().merge(&mut first).map_err(|e| e.to_string())?;
-            self.store(&mut doc).await.map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-
     /// Runs `f` on document `id` as this device has it (an empty document when it has none).
     pub async fn read<R>(
         &self,
         id: DocumentId,
         f: impl FnOnce(&mut AutoCommit) -> R,
-    ) -> Result<R, OpenError> {
+    ) -> Result<R, LoadError> {
         let h = self.handle_or_empty(id).await?;
         let mut doc = h.lock().await;
         Ok(f(doc.doc_mut()))
@@ -248,25 +205,26 @@ impl Repo {
     /// document (parsing a record typed key by key costs ~20 ms; fifteen of them are
     /// Resultados). Otherwise `f` runs and its result is cached. `name` carries a version:
     /// change it when `T` changes.
-    pub async fn read_view<T: Serialize + DeserializeOwned>(
+    pub async fn read_view<T: Serialize + DeserializeOwned, E>(
         &self,
         id: DocumentId,
         name: &str,
-        f: impl FnOnce(&mut AutoCommit) -> Option<T>,
-    ) -> Result<Option<T>, OpenError> {
+        f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
+    ) -> Result<Option<Result<T, E>>, LoadError> {
         let in_memory = self.docs.borrow().contains_key(&id);
         if !in_memory
             && let Ok(Some(bytes)) = store::load_view(&self.storage, &id, name).await
             && let Ok(view) = serde_json::from_slice(&bytes)
         {
-            return Ok(Some(view));
+            return Ok(Some(Ok(view)));
         }
         // A failed cache read is not reported: the document itself is read next, and any
-        // storage error shows there.
+        // storage error shows there. Only a reading that succeeded is cached.
         let h = self.handle_or_empty(id).await?;
         let mut doc = h.lock().await;
         let view = f(doc.doc_mut());
-        if let Some(bytes) = view.as_ref().and_then(|v| serde_json::to_vec(v).ok())
+        if let Some(Ok(v)) = &view
+            && let Ok(bytes) = serde_json::to_vec(v)
             && let Err(e) = doc.save_view(&self.storage, name, &bytes).await
         {
             // Only a cache: nothing is lost, the next open reads the document again.
@@ -282,7 +240,7 @@ impl Repo {
         first: DocumentId,
         second: DocumentId,
         f: impl FnOnce(&mut AutoCommit, &mut AutoCommit) -> R,
-    ) -> Result<R, OpenError> {
+    ) -> Result<R, LoadError> {
         let a = self.handle_or_empty(first).await?;
         let b = self.handle_or_empty(second).await?;
         let mut a = a.lock().await;
@@ -301,34 +259,36 @@ impl Repo {
 
     /// The bundle file of network `id`: the directory and every plan, inquiry and record of it
     /// this device has.
-    pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, String> {
-        let h = self.handle(id).await.map_err(|e| e.to_string())?;
-        let bytes = h.lock().await.doc_mut().save();
+    pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, AppError> {
+        let h = self.handle(id).await?.ok_or(AppError::NotFound)?;
+        let (bytes, net) = {
+            let mut doc = h.lock().await;
+            (doc.doc_mut().save(), network::read(doc.doc())?)
+        };
         let mut docs = vec![(id, bytes)];
-        let net = self.open_network(id).await.map_err(|e| e.to_string())?;
         let mut others = plan_documents(id, &net);
         others.extend(net.trees.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
             others.push(inq);
-            if let Ok(h) = self.handle(inq).await
-                && let Ok(i) = inquiry::read_inquiry(h.lock().await.doc())
-            {
-                others.extend(i.records.keys().filter_map(|r| r.parse::<DocumentId>().ok()));
+            // An inquiry this device cannot read would leave its records out of the file
+            // unannounced: refuse instead, naming why.
+            if let Some(h) = self.handle(inq).await? {
+                let mut doc = h.lock().await;
+                if !doc.doc_mut().get_heads().is_empty() {
+                    let i = inquiry::read_inquiry(doc.doc())?;
+                    others.extend(i.records.keys().filter_map(|r| r.parse::<DocumentId>().ok()));
+                }
             }
         }
         for other in others {
-            match self.handle(other).await {
-                Ok(h) => {
-                    let mut doc = h.lock().await;
-                    if !doc.doc_mut().get_heads().is_empty() {
-                        docs.push((other, doc.doc_mut().save()));
-                    }
+            if let Some(h) = self.handle(other).await? {
+                let mut doc = h.lock().await;
+                if !doc.doc_mut().get_heads().is_empty() {
+                    docs.push((other, doc.doc_mut().save()));
                 }
-                Err(OpenError::NotFound) => {}
-                Err(e) => return Err(e.to_string()),
             }
         }
-        bundle::encode(id, now_ms(), &docs).map_err(|e| e.to_string())
+        Ok(bundle::encode(id, now_ms(), &docs)?)
     }
 
     /// Checks a bundle whole, then merges each of its documents into this device's copy (the
@@ -356,7 +316,13 @@ impl Repo {
                 changed.push(id);
             }
         }
-        let name = self.open_network(bundle.network).await.map(|n| n.name).unwrap_or_default();
+        // The network's name for the message; the import itself is done whatever it says.
+        let name = self
+            .read(bundle.network, |doc| network::read(doc).map(|n| n.name).ok())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         Ok(Imported { network: bundle.network, name, changed })
     }
 

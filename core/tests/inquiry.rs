@@ -225,3 +225,31 @@ fn the_csv_opens_in_excel_with_accents_commas_and_line_breaks_intact() {
         assert_eq!(&rows[0][col], record.field(field), "{field}");
     }
 }
+
+#[test]
+fn a_splice_past_the_end_or_into_another_kind_of_document_is_refused_with_the_reason() {
+    use juntas_core::model::DocError;
+    let inq = new_inquiry();
+    let mut record = new_record(&inq);
+    let heads = record.get_heads();
+    assert_eq!(
+        inquiry::splice(&mut record, &field("place"), 3, 0, "x", &s(30)),
+        Err(InquiryError::OutOfRange { at: 3, len: 0 })
+    );
+    assert_eq!(record.get_heads(), heads, "a refused splice commits nothing");
+    assert_eq!(
+        inquiry::read_record(&inq),
+        Err(DocError::WrongKind {
+            expected: inquiry::RECORD_KIND,
+            found: inquiry::INQUIRY_KIND.into()
+        })
+    );
+    let mut not_a_record = new_inquiry();
+    assert_eq!(
+        inquiry::add_participant(&mut not_a_record, "p1", &s(40)),
+        Err(InquiryError::Doc(DocError::WrongKind {
+            expected: inquiry::RECORD_KIND,
+            found: inquiry::INQUIRY_KIND.into()
+        }))
+    );
+}

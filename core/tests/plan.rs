@@ -3,6 +3,7 @@
 //! the same text holding every surviving insertion; concurrent status changes are shown.
 
 use automerge::{ActorId, AutoCommit};
+use juntas_core::model::DocError;
 use juntas_core::model::history::Stamp;
 use juntas_core::model::plan::{self, PlanError, Scope, Status};
 
@@ -65,7 +66,10 @@ fn commands_refuse_what_cannot_be_done() {
         1,
     )
     .unwrap();
-    assert!(matches!(plan::read(&not_a_plan), Err(PlanError::WrongKind(_))));
+    assert_eq!(
+        plan::read(&not_a_plan),
+        Err(DocError::WrongKind { expected: plan::KIND, found: "juntas/network".into() })
+    );
 }
 
 #[test]

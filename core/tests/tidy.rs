@@ -100,3 +100,54 @@ fn every_module_says_what_it_owns() {
     }
     assert!(missing.is_empty(), "modules without a //! line: {missing:?}");
 }
+
+/// Invariant 5 and the one document pipeline: pages and components read plain structs and
+/// call commands in `src/state/`; they never name Automerge nor reach the repo, so every
+/// document change goes through `src/state/doc.rs`.
+#[test]
+fn pages_and_components_never_reach_documents() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("src/pages"), &mut files);
+    rust_files(&repo_root().join("src/components"), &mut files);
+    assert!(files.len() > 10, "the app's pages and components are where they were");
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        for word in ["automerge", "AutoCommit", "use_repo", "Repo", "repo()", "StoredDoc"] {
+            let hit = text.match_indices(word).any(|(i, _)| {
+                let before = text[..i].chars().last();
+                let after = text[i + word.len()..].chars().next();
+                let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !is_word(before) && !is_word(after)
+            });
+            assert!(
+                !hit,
+                "{} names {word}: pages and components go through src/state (one document pipeline)",
+                f.display()
+            );
+        }
+    }
+}
+
+/// Only the pipeline stores documents or tells sync about a local change.
+#[test]
+fn only_the_pipeline_saves_and_sends() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("src"), &mut files);
+    for f in files {
+        let path = f.to_string_lossy().replace('\\', "/");
+        if path.ends_with("src/state/doc.rs")
+            || path.ends_with("src/repo.rs")
+            || path.contains("src/sync/")
+        {
+            continue;
+        }
+        let text = fs::read_to_string(&f).expect("read");
+        for call in [".save(", ".store(", "local_change(", "handle_or_empty("] {
+            assert!(
+                !text.contains(call),
+                "{} calls {call}: documents are saved and sent only by src/state/doc.rs",
+                f.display()
+            );
+        }
+    }
+}

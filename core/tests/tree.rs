@@ -262,16 +262,32 @@ proptest! {
 #[test]
 fn a_tree_from_a_newer_app_or_of_another_kind_is_refused_with_the_reason() {
     use automerge::{ROOT, transaction::Transactable};
-    use juntas_core::model::plan::PlanError;
+    use juntas_core::model::DocError;
     let mut newer = new_tree();
     newer.put(ROOT, "schema_version", tree::SCHEMA_VERSION + 1).unwrap();
-    match tree::read(&newer) {
-        Err(TreeError::Doc(PlanError::NewerSchema(v))) => assert_eq!(v, tree::SCHEMA_VERSION + 1),
-        other => panic!("a newer tree is not read as if it were ours: {other:?}"),
-    }
+    let refused = DocError::NewerSchema { kind: tree::KIND, found: tree::SCHEMA_VERSION + 1 };
+    assert_eq!(
+        tree::read(&newer),
+        Err(refused.clone()),
+        "a newer tree is not read as if it were ours"
+    );
+    let heads = newer.get_heads();
+    assert_eq!(
+        tree::add(&mut newer, "c1", CAUSES, None, "Causa", &Stamp::new("m", 1)),
+        Err(TreeError::Doc(refused)),
+        "nor written to"
+    );
+    assert_eq!(newer.get_heads(), heads);
+    let mut doc = new_tree();
+    tree::add(&mut doc, "c1", CAUSES, None, "Causa", &Stamp::new("m", 1)).unwrap();
+    assert_eq!(
+        tree::splice(&mut doc, "c1", false, 4, 2, "", &Stamp::new("m", 2)),
+        Err(TreeError::OutOfRange { at: 6, len: 5 })
+    );
     let mut other = new_tree();
     other.put(ROOT, "kind", "juntas/plan-common").unwrap();
-    assert!(
-        matches!(tree::read(&other), Err(TreeError::Doc(PlanError::WrongKind(k))) if k == "juntas/plan-common")
+    assert_eq!(
+        tree::read(&other),
+        Err(DocError::WrongKind { expected: tree::KIND, found: "juntas/plan-common".into() })
     );
 }

@@ -91,6 +91,8 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
 
   // Her history lists what she did (typing grouped per field).
   await m.page.getByTestId('record-history').locator('summary').click();
+  // Read when opened (not on every keystroke).
+  await m.page.getByTestId('record-history-entry').first().waitFor();
   const history = await m.page.getByTestId('record-history-entry').allTextContents();
   assert.ok(history.some((h) => /María González finalizó/.test(h)), `history: ${history}`);
   assert.ok(history.some((h) => /editó: Lugar de aplicación/.test(h)), `history: ${history}`);

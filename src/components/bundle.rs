@@ -1,8 +1,6 @@
 //! "Compartir archivo" and "Importar archivo": a network as a bundle file (core's
 //! `bundle` format), out through a download or the Web Share API, in through a file picker.
 
-use std::rc::Rc;
-
 use juntas_core::{
     DocumentId,
     bundle::{self, BundleError},
@@ -11,35 +9,13 @@ use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
-    i18n::{I18n, T, tr, use_i18n},
-    local,
-    repo::{ImportError, Imported, now_ms},
-    state::use_repo,
-    sync::use_sync,
+    error::{AppError, explain},
+    i18n::{T, tr, use_i18n},
+    repo::{Imported, now_ms},
+    state::{doc::use_docs, network},
 };
 
 const MIME: &str = "application/octet-stream";
-
-/// The words for a refused or failed import.
-pub fn explain(i18n: I18n, e: &ImportError) -> String {
-    let reason = match e {
-        ImportError::Bundle(b) => i18n
-            .t(match b {
-                BundleError::TooLarge { .. } => T::BundleTooLarge,
-                BundleError::NotABundle => T::BundleNotOurs,
-                BundleError::Version(_) => T::BundleVersion,
-                BundleError::Truncated => T::BundleTruncated,
-                BundleError::Damaged => T::BundleDamaged,
-                BundleError::ForeignNetwork { .. } => T::BundleForeign,
-                BundleError::MissingNetwork => T::BundleMissing,
-                BundleError::BadDocument { .. } => T::BundleBadDoc,
-            })
-            .to_string(),
-        ImportError::Load(e) => e.to_string(),
-        ImportError::Storage(e) => return format!("{}: {e}", i18n.t(T::SaveError)),
-    };
-    format!("{} {reason}", i18n.t(T::BundleRejected))
-}
 
 /// "red-avanzando-juntas-2026-11-22.juntas".
 fn file_name(network: &str, now: i64) -> String {
@@ -91,16 +67,16 @@ fn can_share_files() -> bool {
 /// The network page's "Compartir archivo" panel: download, share, import.
 #[component]
 pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl IntoView {
-    let repo = StoredValue::new_local(use_repo());
+    let net = network::use_network();
+    let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
     let shareable = can_share_files();
     let export = move |share: bool| {
-        let repo = repo.get_value();
         error.set(None);
         spawn_local(async move {
-            let bytes = match repo.export_bundle(id).await {
+            let bytes = match net.export_bundle().await {
                 Ok(b) => b,
-                Err(e) => return error.set(Some(e)),
+                Err(e) => return error.set(Some(explain(i18n, &e))),
             };
             let name = file_name(&name.get_untracked(), now_ms());
             if share {
@@ -143,8 +119,7 @@ pub fn ImportBundle(
     #[prop(into)] on_imported: Callback<Imported>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let repo = StoredValue::new_local(use_repo());
-    let node = StoredValue::new_local(use_sync().node());
+    let docs = use_docs();
     let result = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let on_change = move |ev: leptos::ev::Event| {
@@ -155,10 +130,9 @@ pub fn ImportBundle(
         let file = gloo_file::File::from(file);
         if file.size() > bundle::MAX_BYTES as u64 {
             let e = BundleError::TooLarge { size: file.size() as usize, max: bundle::MAX_BYTES };
-            result.set(Some(Err(explain(i18n, &ImportError::Bundle(e)))));
+            result.set(Some(Err(explain(i18n, &AppError::Bundle(e)))));
             return;
         }
-        let (repo, node): (_, Rc<_>) = (repo.get_value(), node.get_value());
         busy.set(true);
         result.set(None);
         spawn_local(async move {
@@ -168,19 +142,16 @@ pub fn ImportBundle(
                     i18n.t(T::BundleRejected),
                     i18n.t(T::BundleReadFailed)
                 )),
-                Ok(bytes) => match repo.import_bundle(&bytes, expected).await {
+                Ok(bytes) => match network::import_bundle(docs, &bytes, expected).await {
                     Err(e) => Err(explain(i18n, &e)),
                     Ok(imported) => {
-                        let remembered =
-                            local::remember_network(&imported.network.to_string(), &imported.name);
-                        node.imported(&imported.changed);
                         let text = if imported.changed.is_empty() {
                             T::BundleNothingNew
                         } else {
                             T::BundleImported
                         };
                         on_imported.run(imported);
-                        remembered.map(|()| i18n.t(text).to_string())
+                        Ok(i18n.t(text).to_string())
                     }
                 },
             };

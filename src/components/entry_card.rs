@@ -6,8 +6,9 @@ use juntas_core::model::network::Command;
 use leptos::prelude::*;
 
 use crate::{
+    error::explain,
     i18n::{T, tr, use_i18n},
-    state::network::{explain, use_network},
+    state::network::use_network,
 };
 
 /// Asks the browser to confirm removing `name`.

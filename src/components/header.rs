@@ -1,11 +1,11 @@
 //! The header's widgets: where the last change is stored (save badge) and the language switch.
 
-use juntas_core::StorageError;
 use leptos::prelude::*;
 
 use crate::{
+    error::storage,
     i18n::{Lang, T, tr, use_i18n},
-    state::network::{SaveState, use_network},
+    state::{doc::SaveState, network::use_network},
 };
 
 /// "Guardado en este dispositivo" / "Guardando…" / "Error al guardar: (reason)" + retry.
@@ -16,11 +16,7 @@ pub fn SaveBadge() -> impl IntoView {
     let text = move || match net.save.get() {
         SaveState::Saved => i18n.t(T::SavedHere).to_string(),
         SaveState::Saving => i18n.t(T::Saving).to_string(),
-        SaveState::Failed(StorageError::Full(_)) => i18n.t(T::SaveFull).to_string(),
-        SaveState::Failed(StorageError::Unavailable(_)) => i18n.t(T::SaveUnavailable).to_string(),
-        SaveState::Failed(StorageError::Io(reason)) => {
-            format!("{}: {reason}", i18n.t(T::SaveError))
-        }
+        SaveState::Failed(e) => storage(i18n, &e),
     };
     let failed = move || matches!(net.save.get(), SaveState::Failed(_));
     view! {

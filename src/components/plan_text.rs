@@ -1,6 +1,7 @@
-//! The collaborative text box of a plan section: every input becomes one splice of the
-//! Automerge Text (never a whole-text replace), and a remote edit is written into the box with
-//! the caret and selection kept where they were relative to the text around them.
+//! The collaborative text box of every document (plan sections, record fields, tree cards):
+//! every input becomes one splice of the Automerge Text (never a whole-text replace), and a
+//! remote edit is written into the box with the caret and selection kept where they were
+//! relative to the text around them.
 
 use std::{
     cell::{Cell, RefCell},
@@ -135,8 +136,13 @@ pub fn PlanText(
                 inputmode=inputmode
                 readonly=move || !editable.get()
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    // Enter in a one-line box is "done": no line break, and what was typed
+                    // goes out now, as when the box loses focus.
                     if single && ev.key() == "Enter" {
                         ev.prevent_default();
+                        if let Some(cb) = on_blur {
+                            cb.run(());
+                        }
                     }
                 }
                 on:input=on_input

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 use crate::{
     components::{BadCount, EntryCard, Field, FieldKind, entry_saver, parse_count},
+    error::explain,
     i18n::{T, tr, use_i18n},
     repo::new_entry_id,
-    state::network::{NetworkState, explain, use_network},
+    state::network::{NetworkState, use_network},
 };
 
 const KINDS: [&str; 4] = [

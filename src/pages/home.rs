@@ -6,10 +6,11 @@ use leptos_router::hooks::use_navigate;
 
 use crate::{
     components::ImportBundle,
+    error::explain,
     i18n::{T, tr, use_i18n},
     local,
     repo::{new_entry_id, now_ms},
-    state::use_repo,
+    state::{doc::use_docs, network},
 };
 
 #[component]
@@ -20,23 +21,19 @@ pub fn Home() -> impl IntoView {
     let slep = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let repo = StoredValue::new_local(use_repo());
+    let docs = use_docs();
     let navigate = use_navigate();
 
     let create = move |net: Network| {
         let navigate = navigate.clone();
-        let repo = repo.get_value();
         busy.set(true);
         spawn_local(async move {
-            match repo.create_network(&net).await {
+            match network::create(docs, net).await {
                 Ok(id) => {
-                    if let Err(e) = local::remember_network(&id.to_string(), &net.name) {
-                        error.set(Some(e));
-                    }
                     known.set(local::networks());
                     navigate(&format!("/red/{id}"), Default::default());
                 }
-                Err(e) => error.set(Some(format!("{}: {e}", i18n.t(T::SaveError)))),
+                Err(e) => error.set(Some(explain(i18n, &e))),
             }
             busy.set(false);
         });

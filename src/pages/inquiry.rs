@@ -7,8 +7,10 @@ use std::str::FromStr;
 use juntas_core::{
     DocumentId,
     model::{
+        history::Verb,
         inquiry::{self, Definition, Inquiry, InquiryError, Missing, Record, TextRef},
         network::Role,
+        results::{self, LeftOut, RecordReading},
     },
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -18,8 +20,9 @@ use leptos_router::{
 };
 
 use crate::{
-    components::PlanText,
+    components::{HistoryBox, PlanText, Subject},
     download,
+    error::{AppError, explain},
     i18n::{I18n, T, tr, use_i18n},
     pages::network::format_time,
     state::{
@@ -54,11 +57,11 @@ fn param_id(name: &'static str) -> Memo<Option<DocumentId>> {
 fn inquiry_signal(ctx: InquiryCtx, iid: Memo<Option<DocumentId>>) -> RwSignal<Loaded<Inquiry>> {
     let data = RwSignal::new(Loaded::Loading);
     Effect::new(move |_| {
-        ctx.version.track();
         let Some(id) = iid.get() else {
             data.set(Loaded::Missing);
             return;
         };
+        ctx.watch(id);
         spawn_local(async move { data.set(ctx.load_inquiry(id).await) });
     });
     data
@@ -71,8 +74,8 @@ fn records_signal(
 ) -> RwSignal<Option<Vec<RecordLine>>> {
     let lines = RwSignal::new(None);
     Effect::new(move |_| {
-        ctx.version.track();
         if let Loaded::Ready(i) = inq.get() {
+            ctx.watch_records(&i);
             spawn_local(async move { lines.set(Some(ctx.load_records(&i, last_change).await)) });
         }
     });
@@ -131,7 +134,7 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
             spawn_local(async move {
                 match ctx.new_record(id).await {
                     Ok(rid) => navigate(&format!("{base}/ficha/{rid}"), Default::default()),
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => error.set(Some(explain(i18n, &e))),
                 }
             });
         }
@@ -139,18 +142,33 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
     let export = move |_| {
         let Some(lines) = lines.get_untracked() else { return };
         let docs = sync.docs.get_untracked();
+        let centre_name = |id: &str| {
+            ctx.net.network.with_untracked(|n| n.centres.get(id).map(|c| c.name.clone()))
+        };
         let rows: Vec<Vec<String>> = lines
             .iter()
             .map(|l| {
                 let s = docs.get(&l.id);
-                vec![
-                    l.id.to_string(),
-                    l.record.centre_name.clone(),
-                    l.record.field("principal_name").to_string(),
-                    i18n.t(state_text(record_state(&l.record, s))).to_string(),
-                    l.last_change.map(format_time).unwrap_or_default(),
-                    s.and_then(|s| s.synced_at).map(format_time).unwrap_or_default(),
-                ]
+                let synced = s.and_then(|s| s.synced_at).map(format_time).unwrap_or_default();
+                match &l.record {
+                    Ok(r) => vec![
+                        l.id.to_string(),
+                        r.centre_name.clone(),
+                        r.field("principal_name").to_string(),
+                        i18n.t(state_text(record_state(r, s))).to_string(),
+                        l.last_change.map(format_time).unwrap_or_default(),
+                        synced,
+                    ],
+                    // Listed with why, never left out of the file.
+                    Err(e) => vec![
+                        l.id.to_string(),
+                        centre_name(&l.centre).unwrap_or_else(|| l.centre.clone()),
+                        String::new(),
+                        format!("{} {}", i18n.t(T::Unreadable), explain(i18n, e)),
+                        String::new(),
+                        synced,
+                    ],
+                }
             })
             .collect();
         let bytes = inquiry::csv(
@@ -174,7 +192,27 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
             .get()
             .unwrap_or_default()
             .into_iter()
-            .filter(|l| l.record.principal_id == me)
+            .filter_map(|l| match l.record {
+                Ok(r) if r.principal_id == me => Some((l.id, r)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // Records this device cannot read: named with why, whoever's they are.
+    let unreadable = move || {
+        lines
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|l| {
+                let e = l.record.err()?;
+                let centre = ctx
+                    .net
+                    .network
+                    .with(|n| n.centres.get(&l.centre).map(|c| c.name.clone()))
+                    .unwrap_or(l.centre);
+                Some(format!("{} {centre} — {}", i18n.t(T::Unreadable), explain(i18n, &e)))
+            })
             .collect::<Vec<_>>()
     };
     view! {
@@ -185,7 +223,7 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
                     <p class="muted">{i.definition.challenge.clone()}</p>
                     {(!i.definition.deadline.is_empty()).then(|| view! { <p class="muted">{tr(T::Deadline)} ": " {i.definition.deadline.clone()}</p> })}
                 }.into_any(),
-                Loaded::Failed(e) => view! { <p role="alert">{e}</p> }.into_any(),
+                Loaded::Failed(e) => view! { <p role="alert" data-testid="inquiry-unreadable">{explain(i18n, &e)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
             }}
             <div class="row">
@@ -202,10 +240,10 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
             <ul class="records" data-testid="my-records">
                 {
                 let base = lines_base.clone();
-                move || mine().into_iter().map(|l| {
-                    let href = format!("{base}/ficha/{}", l.id);
-                    let label = format!("{} · {}", l.record.date, l.record.centre_name);
-                    let state = move || sync.docs.with(|d| record_state(&l.record, d.get(&l.id)));
+                move || mine().into_iter().map(|(id, record)| {
+                    let href = format!("{base}/ficha/{id}");
+                    let label = format!("{} · {}", record.date, record.centre_name);
+                    let state = move || sync.docs.with(|d| record_state(&record, d.get(&id)));
                     view! {
                         <li data-testid="record-line">
                             <A href=href>{label}</A>
@@ -214,6 +252,9 @@ fn InquiryCard(id: DocumentId) -> impl IntoView {
                     }
                 }).collect_view()
                 }
+            </ul>
+            <ul class="form-error" data-testid="records-unreadable">
+                {move || unreadable().into_iter().map(|text| view! { <li data-testid="record-unreadable">{text}</li> }).collect_view()}
             </ul>
         </article>
     }
@@ -339,16 +380,6 @@ pub fn DefinitionPage() -> impl IntoView {
     }
 }
 
-fn explain(i18n: I18n, e: &InquiryError) -> String {
-    match e {
-        InquiryError::MissingTitle => i18n.t(T::ErrInquiryTitle).to_string(),
-        InquiryError::NoQuestions => i18n.t(T::ErrNoQuestions).to_string(),
-        InquiryError::TooManyParticipants => i18n.t(T::ErrTooManyParticipants).to_string(),
-        InquiryError::Incomplete(_) => i18n.t(T::ErrRecordIncomplete).to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// Scrolls to the control with `id` and puts the caret in it (a missing item's link).
 fn focus_field(id: &str) {
     use wasm_bindgen::JsCast;
@@ -395,37 +426,13 @@ fn field_label(i18n: I18n, f: &str) -> &'static str {
 // ---------------------------------------------------------------------------------------
 // The record form (phone first).
 
-/// One line of a record's history: when, who, what (and how many changes it groups).
-fn record_history_line(
-    ctx: InquiryCtx,
-    i18n: I18n,
-    g: juntas_core::model::history::Group,
-) -> impl IntoView {
-    let who = ctx
-        .net
-        .network
-        .with_untracked(|n| n.members.get(&g.first.by).map(|m| m.name.clone()))
-        .unwrap_or_else(|| g.first.by.clone());
-    let what = match g.first.verb.as_str() {
-        "crear ficha" => i18n.t(T::HistRecordCreate),
-        "editar" => i18n.t(T::HistEdit),
-        "agregar participante" => i18n.t(T::HistParticipantAdd),
-        "quitar participante" => i18n.t(T::HistParticipantRemove),
-        "rol" => i18n.t(T::HistRole),
-        "fecha" => i18n.t(T::HistDate),
-        "finalizar" => i18n.t(T::HistFinalise),
-        _ => i18n.t(T::HistEdit),
-    };
-    // A record field's name ("place"); participants' texts ("<id>/name") are not named.
-    let field = (g.first.verb == "editar" && !g.first.section.contains('/'))
-        .then(|| field_label(i18n, &g.first.section));
-    let count = (g.count > 1).then(|| format!(" ({})", g.count));
-    view! {
-        <li data-testid="record-history-entry">
-            <time>{format_time(g.last_at)}</time> " " <strong>{who}</strong> " " {what}
-            {field.map(|f| format!(": {f}"))} {count}
-        </li>
-    }
+/// What a line of a record's history is about: the field typed into (participants' texts,
+/// "<id>/name", are not named).
+fn record_subject() -> Subject {
+    std::rc::Rc::new(|i18n: I18n, g: &juntas_core::model::history::Group| {
+        (g.first.verb == Verb::Edit && !g.first.section.contains('/'))
+            .then(|| format!(": {}", field_label(i18n, &g.first.section)))
+    })
 }
 
 #[component]
@@ -434,17 +441,13 @@ pub fn RecordPage() -> impl IntoView {
     let i18n = use_i18n();
     let rid = param_id("rid");
     let data = RwSignal::new(Loaded::<(Record, bool)>::Loading);
-    let history = RwSignal::new(Vec::new());
     Effect::new(move |_| {
-        ctx.version.track();
         let Some(id) = rid.get() else {
             data.set(Loaded::Missing);
             return;
         };
-        spawn_local(async move {
-            data.set(ctx.load_record(id).await);
-            history.set(ctx.record_history(id).await);
-        });
+        ctx.watch(id);
+        spawn_local(async move { data.set(ctx.load_record(id).await) });
     });
     // Built once per record: typing and remote changes update it in place.
     let phase = Memo::new(move |_| match &*data.read() {
@@ -464,12 +467,11 @@ pub fn RecordPage() -> impl IntoView {
             {move || match (phase.get(), rid.get_untracked()) {
                 (3, Some(id)) => view! {
                     <RecordForm id record corrected />
-                    <details class="history-box" data-testid="record-history">
-                        <summary>{tr(T::History)}</summary>
-                        <ul class="history">{move || history.get().into_iter().map(|g| record_history_line(ctx, i18n, g)).collect_view()}</ul>
-                    </details>
+                    // Read when opened, not on every keystroke.
+                    <HistoryBox track=move || data.track() load=move || ctx.record_history(id)
+                        subject=record_subject() testid="record-history" entry_testid="record-history-entry" />
                 }.into_any(),
-                (2, _) => view! { <p role="alert" class="alert">{move || match data.get() { Loaded::Failed(e) => e, _ => String::new() }}</p> }.into_any(),
+                (2, _) => view! { <p role="alert" class="alert" data-testid="record-unreadable">{move || match data.get() { Loaded::Failed(e) => explain(i18n, &e), _ => String::new() }}</p> }.into_any(),
                 (1, _) => view! { <p data-testid="record-missing">{tr(T::NotFoundHere)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
             }}
@@ -508,7 +510,11 @@ fn text_box(
         })
     });
     let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
-        Box::pin(ctx.splice(id, target.clone(), at, delete, insert))
+        let target = target.clone();
+        let i18n = use_i18n();
+        Box::pin(async move {
+            ctx.splice(id, target, at, delete, insert).await.map_err(|e| explain(i18n, &e))
+        })
     });
     let numeric = dom_id == "f-nee_count";
     view! {
@@ -544,7 +550,7 @@ fn RecordForm(
                     missing.set(Vec::new());
                     error.set(None);
                 }
-                Err(InquiryError::Incomplete(m)) => missing.set(m),
+                Err(AppError::Inquiry(InquiryError::Incomplete(m))) => missing.set(m),
                 Err(e) => error.set(Some(explain(i18n, &e))),
             }
         });
@@ -720,15 +726,6 @@ pub fn ResultsPage() -> impl IntoView {
     let iid = param_id("iid");
     let inq = inquiry_signal(ctx, iid);
     let lines = records_signal(ctx, inq, false);
-    let finalised = Memo::new(move |_| {
-        lines
-            .get()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|l| l.record.finalised_at.is_some())
-            .map(|l| l.record)
-            .collect::<Vec<_>>()
-    });
     let centres = move || {
         ctx.net.network.with(|n| {
             n.centres_sorted()
@@ -737,58 +734,27 @@ pub fn ResultsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let missing_centres = move || {
-        let done: std::collections::BTreeSet<String> =
-            finalised.with(|f| f.iter().map(|r| r.centre_id.clone()).collect());
-        centres()
+    // Everything shown is derived in core (`results::results`), records this device cannot
+    // read included (with why, in the person's words).
+    let i18n = use_i18n();
+    let res = Memo::new(move |_| {
+        let readings = lines
+            .get()
+            .unwrap_or_default()
             .into_iter()
-            .filter(|(id, _)| !done.contains(id))
-            .map(|(_, n)| n)
-            .collect::<Vec<_>>()
-    };
-    let total = move || {
-        finalised.with(|f| {
-            f.iter().filter_map(|r| inquiry::parse_count(r.field("nee_count"))).sum::<u32>()
+            .map(|l| RecordReading {
+                id: l.id.to_string(),
+                record: l.record.map_err(|e| crate::error::explain(i18n, &e)),
+            })
+            .collect::<Vec<_>>();
+        inq.with(|i| match i {
+            Loaded::Ready(i) => results::results(i, &readings, &centres()),
+            _ => results::results(&Default::default(), &readings, &centres()),
         })
-    };
+    });
     let export = move |_| {
-        let bytes = finalised.with_untracked(|f| inquiry::answers_csv(f));
+        let bytes = res.with_untracked(|r| inquiry::answers_csv(&r.records()));
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
-    };
-    // Round 1 of the workshop asks how the inquiry went: what each principal reflected.
-    let reflections = move || {
-        finalised.with(|f| {
-            f.iter()
-                .map(|r| (r.centre_name.clone(), r.field(inquiry::OBSERVATIONS).trim().to_string()))
-                .filter(|(_, t)| !t.is_empty())
-                .collect::<Vec<_>>()
-        })
-    };
-    // Questions as the records have them (a record keeps its own version's wording).
-    let by_question = move || {
-        finalised.with(|f| {
-            let n = f.iter().map(|r| r.questions.len()).max().unwrap_or(0);
-            (0..n)
-                .map(|q| {
-                    let title =
-                        f.iter().find_map(|r| r.questions.get(q).cloned()).unwrap_or_default();
-                    let answers: Vec<(String, String, String, String)> = f
-                        .iter()
-                        .flat_map(|r| {
-                            r.participants.iter().map(move |p| {
-                                (
-                                    r.centre_name.clone(),
-                                    p.name.clone(),
-                                    p.role.clone(),
-                                    p.answers.get(q).cloned().unwrap_or_default(),
-                                )
-                            })
-                        })
-                        .collect();
-                    (title, answers)
-                })
-                .collect::<Vec<_>>()
-        })
     };
     view! {
         <main class="page results" data-testid="results">
@@ -798,24 +764,52 @@ pub fn ResultsPage() -> impl IntoView {
                 <button class="secondary" data-testid="results-export" on:click=export>{tr(T::ExportAnswers)}</button>
                 <button class="secondary" on:click=|_| { let _ = window().print(); }>{tr(T::Print)}</button>
             </div>
-            <p data-testid="results-count">{tr(T::FinalisedRecords)} ": " {move || finalised.with(Vec::len)}</p>
+            <p data-testid="results-count">{tr(T::FinalisedRecords)} ": " {move || res.with(|r| r.finalised.len())}</p>
             <h3>{tr(T::NeeTotals)}</h3>
-            <p>{tr(T::Total)} ": " <strong data-testid="nee-total">{total}</strong></p>
+            <p>{tr(T::Total)} ": " <strong data-testid="nee-total" data-partial=move || res.with(|r| r.nee.is_partial()).to_string()>{move || res.with(|r| r.nee.total)}</strong></p>
+            // A total that leaves records out says so, and which.
+            {move || {
+                let left = res.with(|r| r.nee.left_out.clone());
+                (!left.is_empty()).then(|| {
+                    let unreadable = left.iter().filter(|l| matches!(l.why, LeftOut::Unreadable(_))).count();
+                    let not_counts = left.len() - unreadable;
+                    let mut parts = Vec::new();
+                    if unreadable > 0 {
+                        parts.push(format!("{unreadable} {}", tr(if unreadable == 1 { T::PartialUnreadableOne } else { T::PartialUnreadableMany })()));
+                    }
+                    if not_counts > 0 {
+                        parts.push(format!("{not_counts} {}", tr(if not_counts == 1 { T::PartialNotCountOne } else { T::PartialNotCountMany })()));
+                    }
+                    let names = left.iter().map(|l| if l.centre.is_empty() { l.record.clone() } else { l.centre.clone() }).collect::<Vec<_>>().join(", ");
+                    view! { <p class="form-error" role="status" data-testid="nee-partial">{tr(T::PartialTotal)} ": " {parts.join("; ")} " (" {names} ")."</p> }
+                })
+            }}
             <table class="review-table">
                 <thead><tr><th>{tr(T::Centre)}</th><th>{tr(T::NeeCount)}</th></tr></thead>
                 <tbody>
-                    {move || finalised.get().into_iter().map(|r| view! {
-                        <tr data-testid="nee-row"><td>{r.centre_name.clone()}</td><td>{r.field("nee_count").trim().to_string()}</td></tr>
+                    {move || res.with(|r| r.nee.rows.clone()).into_iter().map(|r| view! {
+                        <tr data-testid="nee-row"><td>{r.centre}</td><td>{r.text}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
+            // Records this device cannot read: left out of the total, their centres not missing.
+            {move || {
+                let unreadable = res.with(|r| r.unreadable.clone());
+                (!unreadable.is_empty()).then(|| view! {
+                    <ul class="form-error" data-testid="results-unreadable">
+                        {unreadable.into_iter().map(|u| view! {
+                            <li data-testid="results-unreadable-record">{tr(T::Unreadable)} " " {u.centre_name.unwrap_or(u.id)} " — " {u.reason}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
             <h3>{tr(T::NotDeliveredYet)}</h3>
             <ul data-testid="not-delivered">{move || {
-                let missing = missing_centres();
+                let missing = res.with(|r| r.missing.clone());
                 if missing.is_empty() {
                     view! { <li class="hint" data-testid="all-delivered">{tr(T::AllDelivered)}</li> }.into_any()
                 } else {
-                    missing.into_iter().map(|n| view! { <li>{n}</li> }).collect_view().into_any()
+                    missing.into_iter().map(|c| view! { <li>{c.name}</li> }).collect_view().into_any()
                 }
             }}</ul>
             <section class="round" data-testid="round-1">
@@ -825,12 +819,12 @@ pub fn ResultsPage() -> impl IntoView {
                         <strong>{tr(T::Round1HowWas)}</strong>
                         <p class="hint">{tr(T::Round1HowWasHint)}</p>
                         <ul>{move || {
-                            let notes = reflections();
+                            let notes = res.with(|r| r.reflections.clone());
                             if notes.is_empty() {
                                 view! { <li class="hint">{tr(T::NoReflections)}</li> }.into_any()
                             } else {
-                                notes.into_iter().map(|(centre, text)| view! {
-                                    <li data-testid="round-1-reflection"><strong>{centre}</strong> <div class="prose">{text}</div></li>
+                                notes.into_iter().map(|n| view! {
+                                    <li data-testid="round-1-reflection"><strong>{n.centre}</strong> <div class="prose">{n.text}</div></li>
                                 }).collect_view().into_any()
                             }
                         }}</ul>
@@ -841,7 +835,8 @@ pub fn ResultsPage() -> impl IntoView {
             </section>
             <h3>{tr(T::RecordsSideBySide)}</h3>
             <div class="record-grid">
-                {move || finalised.get().into_iter().map(|r| {
+                {move || res.with(|r| r.finalised.clone()).into_iter().map(|f| {
+                    let r = f.record;
                     let item = |label: T, text: String| view! { <dt>{tr(label)}</dt> <dd class="prose">{text}</dd> };
                     view! {
                         <article class="record-card" data-testid="results-record">
@@ -859,12 +854,12 @@ pub fn ResultsPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            {move || by_question().into_iter().map(|(title, answers)| view! {
+            {move || res.with(|r| r.questions.clone()).into_iter().map(|q| view! {
                 <section class="question" data-testid="results-question">
-                    <h3>{title}</h3>
+                    <h3>{q.title}</h3>
                     <ul>
-                        {answers.into_iter().map(|(centre, name, role, answer)| view! {
-                            <li data-testid="results-answer"><strong>{centre}</strong> " · " {name} " (" {role} "):" <div class="prose">{answer}</div></li>
+                        {q.answers.into_iter().map(|a| view! {
+                            <li data-testid="results-answer"><strong>{a.centre}</strong> " · " {a.name} " (" {a.role} "):" <div class="prose">{a.answer}</div></li>
                         }).collect_view()}
                     </ul>
                 </section>

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 use crate::{
     components::{EntryCard, Field, entry_saver},
+    error::explain,
     i18n::{I18n, T, tr, use_i18n},
     repo::new_entry_id,
-    state::network::{NetworkState, explain, use_network},
+    state::network::{NetworkState, use_network},
 };
 
 pub fn role_text(i18n: I18n, role: Role) -> &'static str {

@@ -13,13 +13,10 @@ use leptos_router::{
 
 use crate::{
     components::{SaveBadge, SharePanel, SyncBadge},
+    error::{AppError, explain},
     i18n::{T, tr, use_i18n},
     invite,
-    repo::OpenError,
-    state::{
-        network::{NetworkState, OpenState, explain_open, use_network},
-        use_repo,
-    },
+    state::network::{NetworkState, OpenState, use_network},
     sync::{Link, use_sync},
 };
 
@@ -50,7 +47,7 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
         OpenState::Loading => {
             view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
         }
-        OpenState::Failed(OpenError::NotFound) if !matches!(sync.link.get(), Link::NoServer) => {
+        OpenState::Failed(AppError::NotFound) if !matches!(sync.link.get(), Link::NoServer) => {
             view! {
                 <main class="page">
                     <p data-testid="downloading">{tr(T::Downloading)}</p>
@@ -142,6 +139,7 @@ fn Ready() -> impl IntoView {
 #[component]
 fn WhoAmI() -> impl IntoView {
     let net = use_network();
+    let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
     let members = move || {
         net.network.with(|n| {
@@ -158,7 +156,7 @@ fn WhoAmI() -> impl IntoView {
                 data-testid="whoami"
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
-                    error.set(net.set_me((!v.is_empty()).then_some(v)).err());
+                    error.set(net.set_me((!v.is_empty()).then_some(v)).err().map(|e| explain(i18n, &e)));
                 }
             >
                 <option value="" selected=move || net.me.get().is_none()>{tr(T::NobodyYet)}</option>
@@ -175,23 +173,19 @@ fn WhoAmI() -> impl IntoView {
 }
 
 #[component]
-fn CouldNotOpen(error: OpenError) -> impl IntoView {
+fn CouldNotOpen(error: AppError) -> impl IntoView {
     let net = use_network();
     let i18n = use_i18n();
-    let reason = explain_open(i18n, &error);
-    let corrupt = matches!(error, OpenError::Load(LoadError::Corrupt { .. }));
-    let repo = StoredValue::new_local(use_repo());
+    let reason = explain(i18n, &error);
+    let corrupt = matches!(error, AppError::Load(LoadError::Corrupt { .. }));
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
-        let repo = repo.get_value();
         spawn_local(async move {
-            match repo.raw_bytes(net.id).await {
-                Ok(bytes) => crate::download::bytes(
-                    &format!("{}.automerge", net.id),
-                    "application/octet-stream",
-                    &bytes,
-                ),
-                Err(e) => export_error.set(Some(e.to_string())),
+            match net.raw_bytes().await {
+                Ok(bytes) => {
+                    crate::download::bytes(&net.raw_file_name(), "application/octet-stream", &bytes)
+                }
+                Err(e) => export_error.set(Some(explain(i18n, &e))),
             }
         });
     };

@@ -7,8 +7,8 @@ use juntas_core::model::{
     diff::Part,
     history::Group,
     network::Role,
-    plan::{CommonPlan, Conflict, PlanError, Scope, SectionDef, Status},
-    review::{Action, PlanState, ReviewError},
+    plan::{CommonPlan, Conflict, Scope, SectionDef, Status},
+    review::{Action, PlanState},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -17,8 +17,9 @@ use leptos_router::{
 };
 
 use crate::{
-    components::PlanText,
-    i18n::{I18n, T, tr, use_i18n},
+    components::{Comments, HistoryBox, PlanText, Subject},
+    error::{AppError, explain},
+    i18n::{T, tr, use_i18n},
     local,
     pages::network::format_time,
     state::{
@@ -159,11 +160,13 @@ fn ConflictNote(section: String, conflict: Conflict, may_decide: Signal<bool>) -
         spawn_local(async move {
             let done = if is_status {
                 match Status::parse(&kept) {
-                    Some(st) => ctx.set_status(section, st).await,
+                    Some(st) => ctx.set_status(section, st).await.map_err(|e| explain(i18n, &e)),
                     None => Err(i18n.t(T::ConflictUnknownValue).to_string()),
                 }
             } else {
-                ctx.assign(section, (!kept.is_empty()).then_some(kept)).await
+                ctx.assign(section, (!kept.is_empty()).then_some(kept))
+                    .await
+                    .map_err(|e| explain(i18n, &e))
             };
             error.set(done.err());
         });
@@ -203,84 +206,11 @@ fn prose(text: String, testid: &'static str) -> impl IntoView {
     view! { <div class="prose" data-testid=testid>{text}</div> }
 }
 
-/// How long changes must pause before an open history box is read again: typing is a change
-/// per key, and reading the history of a plan is a walk over all its changes.
-const HISTORY_REFRESH_MS: u32 = 1_000;
-
-/// The "Historial" box. Read when opened, not before, and while open read again once changes
-/// (whatever `track` tracks) pause for [`HISTORY_REFRESH_MS`].
-#[component]
-fn HistoryBox<Track, Load, Fut>(ctx: PlanCtx, track: Track, load: Load) -> impl IntoView
-where
-    Track: Fn() + 'static,
-    Load: Fn() -> Fut + Copy + 'static,
-    Fut: std::future::Future<Output = Vec<Group>> + 'static,
-{
-    let open = RwSignal::new(false);
-    let groups = RwSignal::new(None::<Vec<Group>>);
-    let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
-    let read = move || spawn_local(async move { groups.set(Some(load().await)) });
-    Effect::new(move |_| {
-        track();
-        if !open.get() {
-            timer.set_value(None);
-            groups.set(None);
-        } else if groups.with_untracked(Option::is_none) {
-            read();
-        } else {
-            // Replacing the timer cancels the one before: one read when typing pauses.
-            timer.set_value(Some(gloo_timers::callback::Timeout::new(HISTORY_REFRESH_MS, read)));
-        }
-    });
-    let toggled = move |ev: leptos::ev::Event| {
-        open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
-    };
-    view! {
-        <details class="history-box" data-testid="history-box" on:toggle=toggled>
-            <summary data-testid="history-open">{tr(T::History)}</summary>
-            {move || match groups.get() {
-                Some(groups) => view! { <HistoryList groups ctx /> }.into_any(),
-                None => view! { <p class="muted">{tr(T::Loading)}</p> }.into_any(),
-            }}
-        </details>
-    }
-}
-
-#[component]
-fn HistoryList(groups: Vec<Group>, ctx: PlanCtx) -> impl IntoView {
-    let i18n = use_i18n();
-    let lines = groups
-        .into_iter()
-        .take(50)
-        .map(|g| {
-            let who = member_name(ctx, &g.first.by);
-            let what = match g.first.verb.as_str() {
-                "editar" => i18n.t(T::HistEdit),
-                "estado" => i18n.t(T::HistStatus),
-                "comision" => i18n.t(T::HistCommission),
-                "comentar" => i18n.t(T::HistComment),
-                "plantilla" => i18n.t(T::HistTemplate),
-                "adoptar" => i18n.t(T::HistAdopt),
-                "entregar" => i18n.t(T::HistDeliver),
-                "observar" => i18n.t(T::HistObserve),
-                "aprobar" => i18n.t(T::HistApprove),
-                _ => i18n.t(T::HistCreate),
-            };
-            let section = if g.first.section.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", g.first.section)
-            };
-            let count = if g.count > 1 { format!(" ({})", g.count) } else { String::new() };
-            view! {
-                <li data-testid="history-entry">
-                    <time>{format_time(g.last_at)}</time> " " <strong>{who}</strong> " " {what}
-                    {section} {count}
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="history">{lines}</ul> }
+/// History lines of a plan name the section they are about.
+fn section_subject() -> Subject {
+    std::rc::Rc::new(|_, g: &Group| {
+        (!g.first.section.is_empty()).then(|| format!(" · {}", g.first.section))
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -289,6 +219,7 @@ fn HistoryList(groups: Vec<Group>, ctx: PlanCtx) -> impl IntoView {
 #[component]
 pub fn PlanHome() -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let me = ctx.me();
     let creating = RwSignal::new(None::<String>);
     // Rebuilt only when the plan appears or fails, not on every edit.
@@ -301,7 +232,7 @@ pub fn PlanHome() -> impl IntoView {
     let create = move |_| {
         spawn_local(async move {
             if let Err(e) = ctx.create_common().await {
-                creating.set(Some(e));
+                creating.set(Some(explain(i18n, &e)));
             }
         });
     };
@@ -323,7 +254,7 @@ pub fn PlanHome() -> impl IntoView {
                         <p class="form-error" role="alert">{move || creating.get()}</p>
                     </div>
                 }.into_any(),
-                Loaded::Failed(e) => view! { <div class="alert" role="alert" data-testid="plan-error">{e}</div> }.into_any(),
+                Loaded::Failed(e) => view! { <div class="alert" role="alert" data-testid="plan-error">{explain(i18n, &e)}</div> }.into_any(),
                 Loaded::Ready(_) => view! { <PlanSections /> }.into_any(),
             }}
         </main>
@@ -380,13 +311,14 @@ fn PlanSections() -> impl IntoView {
         <Show when=move || me.with(|m| m.is(Role::Facilitator))>
             <AddSection plan />
         </Show>
-        <HistoryBox ctx track=move || plan.track() load=move || ctx.common_history() />
+        <HistoryBox track=move || plan.track() load=move || ctx.common_history() subject=section_subject() />
     }
 }
 
 #[component]
 fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let me = ctx.me();
     let section = {
         let id = id.clone();
@@ -429,7 +361,7 @@ fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
                                         let v = event_target_value(&ev);
                                         let section = assign_id.clone();
                                         spawn_local(async move {
-                                            error.set(ctx.assign(section, (!v.is_empty()).then_some(v)).await.err());
+                                            error.set(ctx.assign(section, (!v.is_empty()).then_some(v)).await.err().map(|e| explain(i18n, &e)));
                                         });
                                     }>
                                     <option value="" selected=commission.is_none()>{tr(T::NoCommission)}</option>
@@ -477,7 +409,7 @@ fn AddSection(plan: Memo<CommonPlan>) -> impl IntoView {
                     title.set(String::new());
                     error.set(None);
                 }
-                Err(e) => error.set(Some(explain_plan(i18n, &e))),
+                Err(e) => error.set(Some(explain(i18n, &e))),
             }
         });
     };
@@ -509,14 +441,6 @@ fn ScopeSelect(value: RwSignal<String>, testid: &'static str) -> impl IntoView {
                 }).collect_view()}
             </select>
         </label>
-    }
-}
-
-fn explain_plan(i18n: I18n, e: &PlanError) -> String {
-    match e {
-        PlanError::MissingTitle => i18n.t(T::ErrSectionTitle).to_string(),
-        PlanError::EmptyComment => i18n.t(T::ErrEmptyComment).to_string(),
-        other => other.to_string(),
     }
 }
 
@@ -564,11 +488,13 @@ fn SectionEditor(
     let splice_id = id.clone();
     let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
         let section = splice_id.clone();
-        Box::pin(ctx.splice_common(section, at, delete, insert))
+        Box::pin(async move {
+            ctx.splice_common(section, at, delete, insert).await.map_err(|e| explain(i18n, &e))
+        })
     });
     let status_error = RwSignal::new(None::<String>);
     let status_id = id.clone();
-    let comments = RwSignal::new(Vec::new());
+    let comments = RwSignal::new(Loaded::Loading);
     let reload_comments =
         move || spawn_local(async move { comments.set(ctx.common_comments().await) });
     Effect::new(move |_| {
@@ -578,8 +504,12 @@ fn SectionEditor(
     let hist_id = StoredValue::new(id.clone());
     let section_history = move || async move {
         let sid = hist_id.get_value();
-        let all = ctx.common_history().await;
-        all.into_iter().filter(|g| g.first.section == sid).collect()
+        match ctx.common_history().await {
+            Loaded::Ready(all) => {
+                Loaded::Ready(all.into_iter().filter(|g| g.first.section == sid).collect())
+            }
+            other => other,
+        }
     };
     let comment_id = id.clone();
     let post = Callback::new(move |text: String| {
@@ -604,7 +534,7 @@ fn SectionEditor(
                         on:change=move |ev| {
                             let Some(st) = Status::parse(&event_target_value(&ev)) else { return };
                             let sid = status_id.clone();
-                            spawn_local(async move { status_error.set(ctx.set_status(sid, st).await.err()) });
+                            spawn_local(async move { status_error.set(ctx.set_status(sid, st).await.err().map(|e| explain(i18n, &e))) });
                         }>
                         {Status::ALL.into_iter().map(|st| view! {
                             <option value=st.as_str() selected=move || section.with(|s| s.as_ref().is_some_and(|s| s.status == st))>{tr(status_text(st))}</option>
@@ -621,7 +551,7 @@ fn SectionEditor(
             })}
             {(!s0.def.scope.has_common_text()).then(|| view! { <p class="hint">{tr(T::WrittenByEachCentre)}</p> })}
             <Comments section=id.clone() notes=Signal::derive(move || comments.get()) post on_posted=Callback::new(move |_| reload_comments()) />
-            <HistoryBox ctx track=move || section.track() load=section_history />
+            <HistoryBox track=move || section.track() load=section_history subject=std::rc::Rc::new(|_, _| None) />
         </article>
     }
 }
@@ -653,7 +583,7 @@ fn TemplateEditor(section: Memo<Option<juntas_core::model::plan::Section>>) -> i
                     error.set(None);
                     saved.set(true);
                 }
-                Err(e) => error.set(Some(explain_plan(i18n, &e))),
+                Err(e) => error.set(Some(explain(i18n, &e))),
             }
         });
     };
@@ -682,66 +612,6 @@ fn TemplateEditor(section: Memo<Option<juntas_core::model::plan::Section>>) -> i
     }
 }
 
-#[component]
-fn Comments<F>(
-    section: String,
-    #[prop(into)] notes: Signal<Vec<juntas_core::model::plan::Note>>,
-    post: Callback<String, F>,
-    on_posted: Callback<()>,
-) -> impl IntoView
-where
-    F: std::future::Future<Output = Result<(), PlanError>> + 'static,
-{
-    let ctx = use_plan();
-    let i18n = use_i18n();
-    let text = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let sid = section.clone();
-    let list = move || {
-        notes.with(|all| {
-            all.iter()
-                .filter(|n| n.section == sid)
-                .map(|n| {
-                    view! {
-                        <li data-testid="comment">
-                            <strong>{member_name(ctx, &n.by)}</strong> " · " <time>{format_time(n.at)}</time>
-                            <p>{n.text.clone()}</p>
-                        </li>
-                    }
-                })
-                .collect_view()
-        })
-    };
-    let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let fut = post.run(text.get());
-        spawn_local(async move {
-            match fut.await {
-                Ok(()) => {
-                    text.set(String::new());
-                    error.set(None);
-                    on_posted.run(());
-                }
-                Err(e) => error.set(Some(explain_plan(i18n, &e))),
-            }
-        });
-    };
-    view! {
-        <section class="comments">
-            <h3>{tr(T::Comments)}</h3>
-            <ul>{list}</ul>
-            <form class="add-row" on:submit=send>
-                <label class="field">
-                    <span class="field-label">{tr(T::AddComment)}</span>
-                    <textarea data-testid="comment-input" rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-                </label>
-                <button type="submit" class="secondary" data-testid="comment-add">{tr(T::Send)}</button>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </form>
-        </section>
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // A centre's plan: adoption, its own texts, delivery, review.
 
@@ -751,7 +621,7 @@ fn centre_data(ctx: PlanCtx, cid: Memo<String>) -> RwSignal<Loaded<CentreData>> 
     let data = RwSignal::new(Loaded::Loading);
     let me = ctx.me();
     Effect::new(move |_| {
-        ctx.version.track();
+        ctx.track();
         ctx.common.track();
         let cid = cid.get();
         let mine = me.with(|m| m.centre() == Some(cid.as_str()) && m.is(Role::Principal));
@@ -775,6 +645,7 @@ fn centre_data(ctx: PlanCtx, cid: Memo<String>) -> RwSignal<Loaded<CentreData>> 
 #[component]
 pub fn CentrePlanPage() -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let params = use_params_map();
     let cid = Memo::new(move |_| params.read().get("cid").unwrap_or_default());
     let data = centre_data(ctx, cid);
@@ -791,7 +662,7 @@ pub fn CentrePlanPage() -> impl IntoView {
         _ => None,
     });
     let failure = move || match &*data.read() {
-        Loaded::Failed(e) => e.clone(),
+        Loaded::Failed(e) => explain(i18n, e),
         _ => String::new(),
     };
     view! {
@@ -843,10 +714,9 @@ enum Choice {
 struct CentreView {
     cid: Memo<String>,
     d: Memo<Option<CentreData>>,
-    views: Memo<Result<Vec<SectionView>, String>>,
+    views: Memo<Result<Vec<SectionView>, AppError>>,
     version: Memo<Option<usize>>,
     last: Memo<Option<usize>>,
-    awaiting: Memo<bool>,
     editing: Memo<bool>,
     reviewing: Memo<bool>,
     observations: RwSignal<std::collections::BTreeMap<String, String>>,
@@ -864,18 +734,20 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
     let is_reviewer = Memo::new(move |_| me.with(|m| m.is(Role::SlepProfessional)));
     let state =
         Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.state).unwrap_or(PlanState::Draft)));
-    let awaiting =
-        Memo::new(move |_| matches!(state.get(), PlanState::Submitted | PlanState::Resubmitted));
     let count = Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.deliveries.len()).unwrap_or(0)));
     let last = Memo::new(move |_| count.get().checked_sub(1));
     // No choice yet: the reviewer follows the last delivery, everyone else the draft.
     let chosen = RwSignal::new(None::<Choice>);
-    let version = Memo::new(move |_| match chosen.get() {
-        Some(Choice::Draft) => None,
-        Some(Choice::Delivery(i)) => Some(i),
-        None if is_reviewer.get() => last.get(),
-        None => None,
+    let screen = Memo::new(move |_| {
+        use juntas_core::model::review_summary::{Viewer, screen};
+        let chosen = chosen.get().map(|c| match c {
+            Choice::Draft => None,
+            Choice::Delivery(i) => Some(i),
+        });
+        let viewer = Viewer { principal: is_principal.get(), reviewer: is_reviewer.get() };
+        screen(state.get(), count.get(), chosen, viewer)
     });
+    let version = Memo::new(move |_| screen.get().version);
     let views = Memo::new(move |_| {
         let v = version.get();
         d.with(|d| match (d, v) {
@@ -892,14 +764,8 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
         views,
         version,
         last,
-        awaiting,
-        editing: Memo::new(move |_| version.get().is_none() && is_principal.get()),
-        reviewing: Memo::new(move |_| {
-            is_reviewer.get()
-                && awaiting.get()
-                && version.get().is_some()
-                && version.get() == last.get()
-        }),
+        editing: Memo::new(move |_| screen.get().editing),
+        reviewing: Memo::new(move |_| screen.get().reviewing),
         observations: RwSignal::new(Default::default()),
     };
     let ids = move || {
@@ -913,22 +779,14 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
     let adopt_error = RwSignal::new(None::<String>);
     let adopt = move |_| {
         spawn_local(async move {
-            adopt_error
-                .set(ctx.adopt(cid.get_untracked()).await.err().map(|e| explain_centre(i18n, &e)));
+            adopt_error.set(ctx.adopt(cid.get_untracked()).await.err().map(|e| explain(i18n, &e)));
         });
     };
     let new_draft = move || d.with(|d| d.as_ref().is_some_and(|d| d.new_draft));
     let set_aside = move || d.with(|d| d.as_ref().is_some_and(|d| d.set_aside > 0));
     let observed_note = move || {
         d.with(|d| {
-            let d = d.as_ref()?;
-            (d.state == PlanState::HasIssues).then_some(())?;
-            d.plan
-                .events
-                .iter()
-                .filter(|e| e.action == Action::Observe)
-                .max_by_key(|e| (e.at, e.id.clone()))
-                .map(|e| e.note.clone())
+            d.as_ref().and_then(|d| juntas_core::model::review_summary::observation_note(&d.plan))
         })
     };
     let not_adopted = move || {
@@ -962,9 +820,7 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
     let log = move || {
         d.with(|d| {
             let Some(d) = d.as_ref() else { return Vec::new() };
-            let mut events = d.plan.events.clone();
-            events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-            events
+            juntas_core::model::review_summary::log(&d.plan)
                 .into_iter()
                 .map(|e| {
                     let what = match e.action {
@@ -1025,7 +881,7 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
             </label>
             <A href=move || format!("/red/{}/plan/centro/{}/imprimir", ctx.net.id, cid.get()) attr:data-testid="print-link" attr:class="button secondary">{tr(T::PrintView)}</A>
         </div>
-        {move || views_error().map(|e| view! { <div class="alert" role="alert" data-testid="plan-error">{e}</div> })}
+        {move || views_error().map(|e| view! { <div class="alert" role="alert" data-testid="plan-error">{explain(i18n, &e)}</div> })}
         <div class="sections">
             <For each=ids key=|id| id.clone() let:id>
                 <CentreSection id cv />
@@ -1034,14 +890,14 @@ fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> impl IntoVi
         <Show when=move || is_principal.get()>
             <DeliverPanel cid />
         </Show>
-        <Show when=move || is_reviewer.get() && awaiting.get()>
+        <Show when=move || screen.with(|s| s.review_panel)>
             <ReviewPanel cid observations=cv.observations />
         </Show>
         <details class="history-box" open=move || count.get() > 0>
             <summary>{tr(T::ReviewLog)}</summary>
             <ul data-testid="review-log">{log}</ul>
         </details>
-        <HistoryBox ctx track=move || d.track() load=move || ctx.centre_history(cid.get_untracked()) />
+        <HistoryBox track=move || d.track() load=move || ctx.centre_history(cid.get_untracked()) subject=section_subject() />
     }
 }
 
@@ -1070,7 +926,10 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
     let splicer: crate::components::Splicer = {
         let sid = id.clone();
         std::rc::Rc::new(move |at, delete, insert| {
-            Box::pin(ctx.splice_centre(cv.cid.get_untracked(), sid.clone(), at, delete, insert))
+            let (cid, sid) = (cv.cid.get_untracked(), sid.clone());
+            Box::pin(async move {
+                ctx.splice_centre(cid, sid, at, delete, insert).await.map_err(|e| explain(i18n, &e))
+            })
         })
     };
     let splicer = StoredValue::new_local(splicer);
@@ -1091,24 +950,21 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
         let id = id.clone();
         move || {
             cv.d.with(|d| {
-                let Some(d) = d.as_ref() else { return Vec::new() };
-                let latest =
-                    d.plan.review().submissions.last().map(|e| e.id.clone()).unwrap_or_default();
-                let awaiting = cv.awaiting.get();
-                d.plan
-                    .observations
-                    .iter()
-                    .filter(|o| o.section == id && (!awaiting || o.about == latest))
-                    .cloned()
-                    .collect::<Vec<_>>()
+                d.as_ref()
+                    .map(|d| juntas_core::model::review_summary::section_observations(&d.plan, &id))
+                    .unwrap_or_default()
             })
         }
     };
     let notes = Signal::derive(move || {
-        cv.d.with(|d| d.as_ref().map(|d| d.plan.comments.clone()).unwrap_or_default())
+        Loaded::Ready(
+            cv.d.with(|d| d.as_ref().map(|d| d.plan.comments.clone()).unwrap_or_default()),
+        )
     });
     let count_id = id.clone();
-    let comment_count = move || notes.with(|n| n.iter().filter(|c| c.section == count_id).count());
+    let comment_count = move || {
+        notes.with(|n| n.ready().map_or(0, |n| n.iter().filter(|c| c.section == count_id).count()))
+    };
     let post = {
         let sid = id.clone();
         Callback::new(move |text: String| {
@@ -1180,28 +1036,9 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
             </Show>
             <details class="comments-box">
                 <summary>{tr(T::Comments)} " (" {comment_count} ")"</summary>
-                <Comments section=id.clone() notes post on_posted=Callback::new(move |_| ctx.version.update(|v| *v += 1)) />
+                <Comments section=id.clone() notes post />
             </details>
         </section>
-    }
-}
-
-fn explain_centre(i18n: I18n, e: &CentreError) -> String {
-    match e {
-        CentreError::Incomplete(_) => i18n.t(T::ErrIncomplete).to_string(),
-        CentreError::NotAdopted => i18n.t(T::ErrNotAdopted).to_string(),
-        CentreError::CommonVersionMissing => i18n.t(T::ErrCommonMissing).to_string(),
-        CentreError::Review(ReviewError::NothingNewToDeliver) => {
-            i18n.t(T::ErrNothingNew).to_string()
-        }
-        CentreError::Review(ReviewError::ObservationWithoutNote) => {
-            i18n.t(T::ErrObservationNote).to_string()
-        }
-        CentreError::Review(ReviewError::ApproveUndelivered(_))
-        | CentreError::Review(ReviewError::ObserveUndelivered(_)) => {
-            i18n.t(T::ErrNotDelivered).to_string()
-        }
-        CentreError::Plan(p) => explain_plan(i18n, p),
     }
 }
 
@@ -1227,11 +1064,11 @@ fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
                 }
                 Err(e) => {
                     let missing = match &e {
-                        CentreError::Incomplete(m) => m.clone(),
+                        AppError::Centre(CentreError::Incomplete(m)) => m.clone(),
                         _ => Vec::new(),
                     };
                     done.set(None);
-                    error.set(Some((explain_centre(i18n, &e), missing)));
+                    error.set(Some((explain(i18n, &e), missing)));
                 }
             }
         });
@@ -1275,19 +1112,15 @@ fn ReviewPanel(
                 ctx.observe(cid, note.get_untracked(), per_section)
                     .await
                     .err()
-                    .map(|e| explain_centre(i18n, &e)),
+                    .map(|e| explain(i18n, &e)),
             );
         });
     };
     let approve = move |_| {
         let cid = cid.get_untracked();
         spawn_local(async move {
-            error.set(
-                ctx.approve(cid, note.get_untracked())
-                    .await
-                    .err()
-                    .map(|e| explain_centre(i18n, &e)),
-            );
+            error
+                .set(ctx.approve(cid, note.get_untracked()).await.err().map(|e| explain(i18n, &e)));
         });
     };
     view! {
@@ -1312,9 +1145,10 @@ fn ReviewPanel(
 #[component]
 pub fn ReviewTablePage() -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let rows = RwSignal::new(None::<Vec<CentreRow>>);
     Effect::new(move |_| {
-        ctx.version.track();
+        ctx.track();
         ctx.net.network.track();
         spawn_local(async move { rows.set(Some(ctx.load_table().await)) });
     });
@@ -1328,12 +1162,20 @@ pub fn ReviewTablePage() -> impl IntoView {
                     <table class="review-table" data-testid="review-table">
                         <thead><tr><th>{tr(T::Centre)}</th><th>{tr(T::PlanState)}</th><th>{tr(T::LastChange)}</th></tr></thead>
                         <tbody>
-                            {rows.into_iter().map(|r| view! {
-                                <tr data-testid="review-row" data-centre=r.centre.clone()>
-                                    <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:data-testid="review-open">{r.name.clone()}</A></td>
-                                    <td data-testid="row-state">{if r.started { tr(state_text(r.state))().to_string() } else { tr(T::NotStarted)().to_string() }}</td>
-                                    <td>{r.last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
-                                </tr>
+                            {rows.into_iter().map(|r| {
+                                // A plan this device cannot read says so (never "not started").
+                                let (state, last, unreadable) = match r.reading {
+                                    Loaded::Ready((state, last)) => (tr(state_text(state))().to_string(), last, false),
+                                    Loaded::Failed(e) => (format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)), None, true),
+                                    Loaded::Missing | Loaded::Loading => (tr(T::NotStarted)().to_string(), None, false),
+                                };
+                                view! {
+                                    <tr data-testid="review-row" data-centre=r.centre.clone()>
+                                        <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:data-testid="review-open">{r.name.clone()}</A></td>
+                                        <td data-testid="row-state" class:form-error=unreadable>{state}</td>
+                                        <td>{last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
+                                    </tr>
+                                }
                             }).collect_view()}
                         </tbody>
                     </table>
@@ -1349,6 +1191,7 @@ pub fn ReviewTablePage() -> impl IntoView {
 #[component]
 pub fn PrintPage() -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let params = use_params_map();
     let cid = Memo::new(move |_| params.read().get("cid").unwrap_or_default());
     let data = centre_data(ctx, cid);
@@ -1370,7 +1213,7 @@ pub fn PrintPage() -> impl IntoView {
                     view! {
                         <p class="muted" data-testid="print-version">{label} " · " {tr(state_text(d.state))}</p>
                         {match views {
-                            Err(e) => view! { <p role="alert">{e}</p> }.into_any(),
+                            Err(e) => view! { <p role="alert">{explain(i18n, &e)}</p> }.into_any(),
                             Ok(views) => views.into_iter().map(|s| view! {
                                 <section class="print-section">
                                     <h2 data-testid="print-heading">{s.def.code.clone()} ". " {s.def.title.clone()}</h2>
@@ -1386,7 +1229,7 @@ pub fn PrintPage() -> impl IntoView {
                 }
                 Loaded::Loading => view! { <p>{tr(T::Loading)}</p> }.into_any(),
                 Loaded::Missing => view! { <p>{tr(T::CentrePlanNotStarted)}</p> }.into_any(),
-                Loaded::Failed(e) => view! { <p role="alert">{e}</p> }.into_any(),
+                Loaded::Failed(e) => view! { <p role="alert">{explain(i18n, &e)}</p> }.into_any(),
             }}
         </main>
     }

@@ -1,34 +1,26 @@
-//! The network's inquiries and their records as the pages need them, and the commands on them.
-//! Every keystroke in a record is stored on the device at once (closing the browser
-//! mid-sentence loses nothing); sending it to the server waits up to a second, to batch typing.
+//! The network's inquiries and their records as the pages need them, and the commands on them,
+//! through the document pipeline (`state::doc`): every keystroke in a record is stored on the
+//! device at once (closing the browser mid-sentence loses nothing) and sent within a second.
 
-use std::{cell::RefCell, rc::Rc};
-
-use super::Batch;
-
-use gloo_timers::callback::Timeout;
 use juntas_core::{
     DocumentId,
-    automerge::AutoCommit,
     model::{
         history::{self, Stamp},
-        inquiry::{self, Definition, Inquiry, InquiryError, Record, Start, TextRef},
+        inquiry::{self, Definition, Inquiry, Record, Start, TextRef},
         network::Command,
     },
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use crate::{
-    repo::{Repo, new_entry_id, now_ms, random_bytes},
+    error::AppError,
+    repo::{new_entry_id, now_ms, random_bytes},
     state::{
-        network::{NetworkState, SaveState},
-        plan::Loaded,
-        use_repo,
+        doc::{Docs, Loaded},
+        network::NetworkState,
     },
-    sync::{DocSync, SyncNode, use_sync},
+    sync::DocSync,
 };
-
-const SEND_AFTER_MS: u32 = 1_000;
 
 /// Where a record stands, as its owner sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +34,7 @@ pub enum RecordState {
 #[derive(Clone, Copy)]
 pub struct InquiryCtx {
     pub net: NetworkState,
-    /// Bumped when any inquiry document changes (local or remote).
-    pub version: RwSignal<u64>,
-    repo: StoredValue<Rc<Repo>, LocalStorage>,
-    sync: StoredValue<Rc<SyncNode>, LocalStorage>,
-    unsent: StoredValue<Rc<RefCell<Batch>>, LocalStorage>,
-    /// Documents being written now, and whether more typing arrived meanwhile.
-    saving: StoredValue<Rc<RefCell<std::collections::BTreeMap<DocumentId, bool>>>, LocalStorage>,
+    docs: Docs,
 }
 
 pub fn use_inquiry() -> InquiryCtx {
@@ -62,22 +48,8 @@ pub fn today() -> String {
 
 impl InquiryCtx {
     pub fn open(net: NetworkState) -> InquiryCtx {
-        let sync = use_sync();
-        let ctx = InquiryCtx {
-            net,
-            version: RwSignal::new(0),
-            repo: StoredValue::new_local(use_repo()),
-            sync: StoredValue::new_local(sync.node()),
-            unsent: StoredValue::new_local(Rc::default()),
-            saving: StoredValue::new_local(Rc::default()),
-        };
-        Effect::new(move |_| {
-            let (_, changed) = sync.changed.get();
-            if changed.is_some_and(|id| id != net.id) {
-                ctx.version.update(|v| *v += 1);
-            }
-        });
-        on_cleanup(move || ctx.send_now());
+        let ctx = InquiryCtx { net, docs: net.docs };
+        on_cleanup(move || ctx.docs.flush());
         ctx
     }
 
@@ -86,117 +58,55 @@ impl InquiryCtx {
         self.net.network.with(|n| n.inquiries.keys().filter_map(|k| k.parse().ok()).collect())
     }
 
+    /// Subscribes the running effect to changes of `id` (an inquiry or a record).
+    pub fn watch(self, id: DocumentId) {
+        self.docs.watch(id);
+    }
+
+    /// Subscribes the running effect to the inquiry's records.
+    pub fn watch_records(self, inq: &Inquiry) {
+        for id in inq.records.keys().filter_map(|r| r.parse::<DocumentId>().ok()) {
+            self.docs.watch(id);
+        }
+    }
+
     fn stamp(&self) -> Stamp {
         Stamp::new(&self.net.me.get_untracked().unwrap_or_default(), now_ms())
     }
 
-    /// Runs a change on `id`, saves it at once and sends it.
-    async fn change<R>(
-        self,
-        id: DocumentId,
-        f: impl FnOnce(&mut AutoCommit, &Stamp) -> Result<R, InquiryError>,
-    ) -> Result<R, InquiryError> {
-        let repo = self.repo.get_value();
-        let stamp = self.stamp();
-        let r = repo.read(id, |doc| f(doc, &stamp)).await.map_err(|e| {
-            InquiryError::Doc(juntas_core::model::plan::PlanError::Shape(e.to_string()))
-        })??;
-        self.save(id).await;
-        self.sync.get_value().local_change(id).await;
-        self.version.update(|v| *v += 1);
-        Ok(r)
-    }
-
-    async fn save(self, id: DocumentId) {
-        self.net.save.set(SaveState::Saving);
-        let _ = self.repo.get_value().save(id).await;
-        self.net.settle();
-    }
-
-    /// Writes `id` to the device now; keystrokes arriving during a write are written right
-    /// after it, together (one write in flight at a time, none skipped).
-    fn save_soon(self, id: DocumentId) {
-        let saving = self.saving.get_value();
-        if let Some(again) = saving.borrow_mut().get_mut(&id) {
-            *again = true;
-            return;
-        }
-        saving.borrow_mut().insert(id, false);
-        spawn_local(async move {
-            loop {
-                self.save(id).await;
-                let mut s = saving.borrow_mut();
-                match s.get_mut(&id) {
-                    Some(again) if *again => *again = false,
-                    _ => {
-                        s.remove(&id);
-                        break;
-                    }
-                }
-            }
-        });
-    }
-
-    /// Sends typing within a second (several keystrokes in one message).
-    fn send_later(self, id: DocumentId) {
-        let unsent = self.unsent.get_value();
-        let mut u = unsent.borrow_mut();
-        u.ids.insert(id);
-        if u.timer.is_none() {
-            u.timer = Some(Timeout::new(SEND_AFTER_MS, move || self.send_now()));
-        }
-    }
-
+    /// Sends what was typed now (a box lost focus).
     pub fn send_now(self) {
-        let unsent = self.unsent.get_value();
-        let ids = unsent.borrow_mut().take();
-        let node = self.sync.get_value();
-        spawn_local(async move {
-            for id in ids {
-                node.local_change(id).await;
-            }
-        });
+        self.docs.flush();
     }
 
     /// The facilitator creates an inquiry (annex 6 by default).
-    pub async fn create(self, def: Definition) -> Result<DocumentId, InquiryError> {
+    pub async fn create(self, def: Definition) -> Result<DocumentId, AppError> {
         let id = DocumentId::from_bytes(random_bytes());
-        let network = self.net.id.to_string();
-        self.change(id, |doc, s| inquiry::create(doc, &network, &def, s)).await?;
-        self.net.run(Command::ListInquiry { id: id.to_string() }).await.map_err(|e| {
-            InquiryError::Doc(juntas_core::model::plan::PlanError::Shape(e.to_string()))
-        })?;
-        self.sync.get_value().want(id);
+        let (network, s) = (self.net.id.to_string(), self.stamp());
+        self.docs.run(id, |doc| inquiry::create(doc, &network, &def, &s)).await?;
+        self.docs.want(id);
+        self.net.run(Command::ListInquiry { id: id.to_string() }).await?;
         Ok(id)
     }
 
-    pub async fn redefine(self, id: DocumentId, def: Definition) -> Result<u64, InquiryError> {
-        self.change(id, |doc, s| inquiry::redefine(doc, &def, s)).await
+    pub async fn redefine(self, id: DocumentId, def: Definition) -> Result<u64, AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::redefine(doc, &def, &s)).await
     }
 
     pub async fn load_inquiry(self, id: DocumentId) -> Loaded<Inquiry> {
-        self.sync.get_value().want(id);
-        let got = self
-            .repo
-            .get_value()
-            .read(id, |doc| {
-                if doc.get_heads().is_empty() { None } else { Some(inquiry::read_inquiry(doc)) }
-            })
-            .await;
-        match got {
-            Ok(None) => Loaded::Missing,
-            Ok(Some(Ok(i))) => Loaded::Ready(i),
-            Ok(Some(Err(e))) => Loaded::Failed(e.to_string()),
-            Err(e) => Loaded::Failed(e.to_string()),
-        }
+        self.docs.want(id);
+        self.docs.read(id, |doc| inquiry::read_inquiry(doc)).await
     }
 
     /// "Nueva indagación": a record pre-filled with her name, centre and today's date.
-    pub async fn new_record(self, inquiry_id: DocumentId) -> Result<DocumentId, String> {
-        let Loaded::Ready(inq) = self.load_inquiry(inquiry_id).await else {
-            return Err("la indagación no está en este dispositivo".into());
+    pub async fn new_record(self, inquiry_id: DocumentId) -> Result<DocumentId, AppError> {
+        let inq = match self.load_inquiry(inquiry_id).await {
+            Loaded::Ready(inq) => inq,
+            Loaded::Failed(e) => return Err(e),
+            Loaded::Missing | Loaded::Loading => return Err(AppError::NotFound),
         };
-        let me = self.net.me.get_untracked().ok_or("elige quién eres")?;
+        let me = self.net.me.get_untracked().ok_or(AppError::NoIdentity)?;
         let (name, centre_id, centre_name) = self.net.network.with_untracked(|n| {
             let m = n.members.get(&me);
             let cid = m.and_then(|m| m.centre_id.clone()).unwrap_or_default();
@@ -212,43 +122,29 @@ impl InquiryCtx {
             centre_name,
             date: today(),
         };
-        self.change(id, |doc, s| inquiry::start_record(doc, &inq, &start, s))
-            .await
-            .map_err(|e| e.to_string())?;
-        crate::local::remember_own_document(&id.to_string())?;
-        self.sync.get_value().want(id);
-        self.change(inquiry_id, |doc, s| inquiry::list_record(doc, &id.to_string(), &centre_id, s))
-            .await
-            .map_err(|e| e.to_string())?;
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::start_record(doc, &inq, &start, &s)).await?;
+        crate::local::remember_own_document(&id.to_string()).map_err(AppError::Local)?;
+        self.docs.want(id);
+        self.docs
+            .run(inquiry_id, |doc| inquiry::list_record(doc, &id.to_string(), &centre_id, &s))
+            .await?;
         Ok(id)
     }
 
+    /// A record, and whether it was corrected after it was finalised.
     pub async fn load_record(self, id: DocumentId) -> Loaded<(Record, bool)> {
-        self.sync.get_value().want(id);
-        let got = self
-            .repo
-            .get_value()
+        self.docs.want(id);
+        self.docs
             .read(id, |doc| {
-                if doc.get_heads().is_empty() {
-                    return None;
-                }
-                Some(
-                    inquiry::read_record(doc)
-                        .map(|r| (r, inquiry::corrected_after_finalising(doc))),
-                )
+                inquiry::read_record(doc).map(|r| (r, inquiry::corrected_after_finalising(doc)))
             })
-            .await;
-        match got {
-            Ok(None) => Loaded::Missing,
-            Ok(Some(Ok(r))) => Loaded::Ready(r),
-            Ok(Some(Err(e))) => Loaded::Failed(e.to_string()),
-            Err(e) => Loaded::Failed(e.to_string()),
-        }
+            .await
     }
 
     /// A record's history, a burst of typing per line, newest first.
-    pub async fn record_history(self, id: DocumentId) -> Vec<history::Group> {
-        self.repo.get_value().read(id, history::read_grouped).await.unwrap_or_default()
+    pub async fn record_history(self, id: DocumentId) -> Loaded<Vec<history::Group>> {
+        self.docs.read(id, |doc| Ok::<_, AppError>(history::read_grouped(doc))).await
     }
 
     /// Types into a record: applied and stored on the device at once; sent within a second.
@@ -259,81 +155,72 @@ impl InquiryCtx {
         at: usize,
         delete: usize,
         insert: String,
-    ) -> Result<String, String> {
-        let repo = self.repo.get_value();
-        let stamp = self.stamp();
-        let text = repo
-            .read(id, |doc| inquiry::splice(doc, &target, at, delete, &insert, &stamp))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        self.save_soon(id);
-        self.send_later(id);
-        Ok(text)
+    ) -> Result<String, AppError> {
+        let s = self.stamp();
+        self.docs.type_into(id, |doc| inquiry::splice(doc, &target, at, delete, &insert, &s)).await
     }
 
-    pub async fn add_participant(self, id: DocumentId) -> Result<(), InquiryError> {
-        let pid = new_entry_id();
-        self.change(id, |doc, s| inquiry::add_participant(doc, &pid, s)).await
+    pub async fn add_participant(self, id: DocumentId) -> Result<(), AppError> {
+        let (pid, s) = (new_entry_id(), self.stamp());
+        self.docs.run(id, |doc| inquiry::add_participant(doc, &pid, &s)).await
     }
 
-    pub async fn remove_participant(self, id: DocumentId, pid: String) -> Result<(), InquiryError> {
-        self.change(id, |doc, s| inquiry::remove_participant(doc, &pid, s)).await
+    pub async fn remove_participant(self, id: DocumentId, pid: String) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::remove_participant(doc, &pid, &s)).await
     }
 
-    pub async fn set_role(
-        self,
-        id: DocumentId,
-        pid: String,
-        role: String,
-    ) -> Result<(), InquiryError> {
-        self.change(id, |doc, s| inquiry::set_role(doc, &pid, &role, s)).await
+    pub async fn set_role(self, id: DocumentId, pid: String, role: String) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::set_role(doc, &pid, &role, &s)).await
     }
 
-    pub async fn set_date(self, id: DocumentId, date: String) -> Result<(), InquiryError> {
-        self.change(id, |doc, s| inquiry::set_date(doc, &date, s)).await
+    pub async fn set_date(self, id: DocumentId, date: String) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::set_date(doc, &date, &s)).await
     }
 
-    pub async fn finalise(self, id: DocumentId) -> Result<(), InquiryError> {
-        let today = today();
-        self.change(id, |doc, s| inquiry::finalise(doc, &today, s)).await
+    pub async fn finalise(self, id: DocumentId) -> Result<(), AppError> {
+        let (today, s) = (today(), self.stamp());
+        self.docs.run(id, |doc| inquiry::finalise(doc, &today, &s)).await
     }
 
-    /// Every record of an inquiry this device has, read side by side; with `last_change`,
-    /// also when each last changed (walks the record's history: the list needs it, the
-    /// results do not).
+    /// Every record of an inquiry this device has, read side by side — an unreadable one
+    /// with why, never left out; with `last_change`, also when each last changed (walks the
+    /// record's history: the list needs it, the results do not). Records not on this device
+    /// yet are not listed (sync asks for them).
     pub async fn load_records(self, inq: &Inquiry, last_change: bool) -> Vec<RecordLine> {
-        let repo = self.repo.get_value();
-        let node = self.sync.get_value();
-        let ids: Vec<DocumentId> = inq.records.keys().filter_map(|r| r.parse().ok()).collect();
-        let reads = ids.iter().map(|&id| {
-            let repo = repo.clone();
-            async move {
-                // Cached beside the record (see `Repo::read_view`), so a list or Resultados
-                // of records this device already has does not parse every one of them.
-                let got = repo
-                    .read_view(id, "record-line-v1", |doc| {
-                        if doc.get_heads().is_empty() {
-                            return None;
-                        }
-                        let last = history::entries(doc).last().map(|e| e.at);
-                        inquiry::read_record(doc).ok().map(|r| (r, last))
-                    })
-                    .await;
-                match got {
-                    Ok(Some((record, last))) => Some(RecordLine {
-                        id,
-                        record,
-                        last_change: if last_change { last } else { None },
-                    }),
-                    _ => None,
-                }
-            }
+        let listed: Vec<(DocumentId, String)> = inq
+            .records
+            .iter()
+            .filter_map(|(r, centre)| Some((r.parse().ok()?, centre.clone())))
+            .collect();
+        let reads = listed.iter().cloned().map(|(id, centre)| async move {
+            // Cached beside the record, so a list or Resultados of records this device
+            // already has does not parse every one of them.
+            let got = self
+                .docs
+                .read_view(id, "record-line-v1", |doc| {
+                    let last = history::entries(doc).last().map(|e| e.at);
+                    inquiry::read_record(doc).map(|r| (r, last))
+                })
+                .await;
+            let (record, last) = match got {
+                Loaded::Ready((r, last)) => (Ok(r), last),
+                Loaded::Failed(e) => (Err(e), None),
+                Loaded::Missing | Loaded::Loading => return None,
+            };
+            Some(RecordLine {
+                id,
+                centre,
+                record,
+                last_change: if last_change { last } else { None },
+            })
         });
         let lines = futures::future::join_all(reads).await.into_iter().flatten().collect();
         // Then keep them in sync (which loads them): after they are read, not before.
-        for id in ids {
-            node.want(id);
+        for (id, _) in listed {
+            self.docs.want(id);
         }
         lines
     }
@@ -343,7 +230,10 @@ impl InquiryCtx {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordLine {
     pub id: DocumentId,
-    pub record: Record,
+    /// The centre the inquiry lists it under (known even when the record cannot be read).
+    pub centre: String,
+    /// The record, or why this device cannot read it.
+    pub record: Result<Record, AppError>,
     pub last_change: Option<i64>,
 }
 

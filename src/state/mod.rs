@@ -1,26 +1,18 @@
 //! The reactive bridge between documents and components: components read plain structs from
-//! signals here and call the commands here; they never touch Automerge (invariant 5).
+//! signals here and call the commands here; they never touch Automerge or the repo
+//! (invariant 5). Every document goes through one pipeline, [`doc`]; the other modules are
+//! its typed wrappers, one per document kind.
 
+pub mod doc;
 pub mod inquiry;
 pub mod network;
 pub mod plan;
+pub mod tree;
 
-use std::{collections::BTreeSet, rc::Rc};
+use std::collections::BTreeSet;
 
 use gloo_timers::callback::Timeout;
 use juntas_core::DocumentId;
-
-use leptos::prelude::*;
-
-use crate::repo::Repo;
-
-/// This tab's node, shared through context.
-#[derive(Clone, Copy)]
-pub struct RepoCtx(pub StoredValue<Rc<Repo>, LocalStorage>);
-
-pub fn use_repo() -> Rc<Repo> {
-    expect_context::<RepoCtx>().0.get_value()
-}
 
 /// Documents typed into but not yet flushed (saved and/or sent), and the timer that will do
 /// it: typing is batched so a burst of keys is one write and one message.

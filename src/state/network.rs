@@ -1,20 +1,20 @@
-//! One open network directory as signals: the plain `Network`, whether it opened, and whether
-//! its last change reached this device's storage. Commands go through here.
+//! One open network directory as signals: the plain `Network`, whether it opened, and the
+//! network's commands (through the document pipeline, `state::doc`). Also the commands that
+//! are about networks as a whole: create one, export and import a bundle, the raw bytes of one
+//! that cannot be read.
 
 use juntas_core::{
-    DocumentId, LoadError, StorageError,
-    model::network::{Command, ModelError, Network},
+    DocumentId,
+    model::network::{self, Command, Network},
 };
 use leptos::{prelude::*, task::spawn_local};
 
-use std::rc::Rc;
-
 use crate::{
-    i18n::{I18n, T},
+    error::AppError,
     local,
-    repo::{OpenError, Repo},
-    state::use_repo,
-    sync::{Link, use_sync},
+    repo::Imported,
+    state::doc::{Docs, Loaded, SaveState, use_docs},
+    sync::Link,
 };
 
 /// Whether the document could be opened.
@@ -22,16 +22,7 @@ use crate::{
 pub enum OpenState {
     Loading,
     Ready,
-    Failed(OpenError),
-}
-
-/// Whether this device has stored every change made here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveState {
-    Saved,
-    Saving,
-    /// Some document's changes are in memory only (see [`crate::repo::Repo::unsaved`]).
-    Failed(StorageError),
+    Failed(AppError),
 }
 
 #[derive(Clone, Copy)]
@@ -39,11 +30,11 @@ pub struct NetworkState {
     pub id: DocumentId,
     pub network: RwSignal<Network>,
     pub open: RwSignal<OpenState>,
+    /// The save badge (the pipeline's, for every document of the tab).
     pub save: RwSignal<SaveState>,
     /// The member this device's person says she is, in this network.
     pub me: RwSignal<Option<String>>,
-    repo: StoredValue<Rc<Repo>, LocalStorage>,
-    sync: StoredValue<Rc<crate::sync::SyncNode>, LocalStorage>,
+    pub docs: Docs,
     /// Plan and inquiry documents the network lists that sync was already asked to keep.
     listed: StoredValue<std::collections::BTreeSet<DocumentId>>,
 }
@@ -54,112 +45,100 @@ const BACKGROUND_SYNC_DELAY_MS: u32 = 2_000;
 const BACKGROUND_SYNC_GAP_MS: u32 = 250;
 
 impl NetworkState {
-    /// Starts opening `id` from this device's storage.
+    /// Starts opening `id` from this device's storage; re-read on every change to it.
     pub fn open(id: DocumentId) -> NetworkState {
+        let docs = use_docs();
         let state = NetworkState {
             id,
             network: RwSignal::new(Network::default()),
             open: RwSignal::new(OpenState::Loading),
-            save: RwSignal::new(SaveState::Saved),
+            save: docs.save,
             me: RwSignal::new(local::identity(&id.to_string())),
-            repo: StoredValue::new_local(use_repo()),
-            sync: StoredValue::new_local(use_sync().node()),
+            docs,
             listed: StoredValue::new(Default::default()),
         };
-        state.reload();
-        // A remote change to this document (merged by sync): read it again.
-        let sync = use_sync();
         Effect::new(move |_| {
-            if sync.changed.get().1 == Some(id) {
-                state.reload();
-            }
+            docs.watch(id);
+            state.reload();
         });
         // A document this device does not have yet is asked from the server.
+        let sync = docs.sync();
         Effect::new(move |_| {
-            if matches!(state.open.get(), OpenState::Failed(OpenError::NotFound))
+            if matches!(state.open.get(), OpenState::Failed(AppError::NotFound))
                 && !matches!(sync.link.get(), Link::NoServer)
             {
-                sync.node().want(id);
+                docs.want(id);
             }
         });
         state
     }
 
     /// Reads the document from this tab's node into the signals.
-    pub fn reload(self) {
-        let repo = self.repo.get_value();
+    fn reload(self) {
         spawn_local(async move {
-            match repo.open_network(self.id).await {
-                Ok(net) => {
-                    let _ = local::remember_network(&self.id.to_string(), &net.name);
-                    // Plans, inquiries and trees listed in the directory are kept in sync
-                    // (and asked for when this device does not have them yet). Only ids not
-                    // asked for yet: this runs on every change to the network. In the
-                    // background, a moment after the page is up: syncing a document loads it
-                    // (16 plan documents are ~300 ms of parsing), and the page on screen has
-                    // already asked for the ones it shows.
-                    let node = use_sync_node(self);
-                    let new: Vec<DocumentId> = crate::repo::plan_documents(self.id, &net)
-                        .into_iter()
-                        .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
-                        .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
-                        .filter(|doc| {
-                            self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true)
-                        })
-                        .collect();
-                    if !new.is_empty() {
-                        spawn_local(async move {
-                            gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_DELAY_MS).await;
-                            // One at a time: each load blocks the page while it parses.
-                            for doc in new {
-                                node.want(doc);
-                                gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_GAP_MS)
-                                    .await;
-                            }
-                        });
+            match self.docs.read(self.id, |doc| network::read(doc)).await {
+                Loaded::Ready(net) => {
+                    if let Err(e) = local::remember_network(&self.id.to_string(), &net.name) {
+                        leptos::logging::warn!("could not list the network on this device: {e}");
                     }
+                    self.keep_listed_in_sync(&net);
                     self.network.set(net);
                     if self.open.get_untracked() != OpenState::Ready {
                         self.open.set(OpenState::Ready);
-                        use_sync_node(self).want(self.id);
+                        self.docs.want(self.id);
                     }
                 }
-                Err(e) => {
-                    if self.open.get_untracked() != OpenState::Failed(e.clone()) {
-                        self.open.set(OpenState::Failed(e));
-                    }
-                }
+                Loaded::Missing => self.fail(AppError::NotFound),
+                Loaded::Failed(e) => self.fail(e),
+                Loaded::Loading => {}
+            }
+        });
+    }
+
+    fn fail(self, e: AppError) {
+        if self.open.get_untracked() != OpenState::Failed(e.clone()) {
+            self.open.set(OpenState::Failed(e));
+        }
+    }
+
+    /// Plans, inquiries and trees listed in the directory are kept in sync (and asked for when
+    /// this device does not have them yet). Only ids not asked for yet: this runs on every
+    /// change to the network. In the background, a moment after the page is up: syncing a
+    /// document loads it (16 plan documents are ~300 ms of parsing), and the page on screen
+    /// has already asked for the ones it shows.
+    fn keep_listed_in_sync(self, net: &Network) {
+        let new: Vec<DocumentId> = crate::repo::plan_documents(self.id, net)
+            .into_iter()
+            .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
+            .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
+            .filter(|doc| self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true))
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let docs = self.docs;
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_DELAY_MS).await;
+            // One at a time: each load blocks the page while it parses.
+            for doc in new {
+                docs.want(doc);
+                gloo_timers::future::TimeoutFuture::new(BACKGROUND_SYNC_GAP_MS).await;
             }
         });
     }
 
     /// Applies `command`; a refused command comes back as the error to show next to the form.
-    pub async fn run(self, command: Command) -> Result<(), ModelError> {
-        let repo = self.repo.get_value();
-        self.save.set(SaveState::Saving);
-        match repo.apply(self.id, command).await {
-            // A failed save is recorded by the repo; settle() shows it.
-            Ok(Ok(net)) => {
-                let _ = local::remember_network(&self.id.to_string(), &net.name);
-                self.network.set(net);
-                use_sync_node(self).local_change(self.id).await;
-                self.settle();
-                Ok(())
-            }
-            Ok(Err(refused)) => {
-                self.settle();
-                Err(refused)
-            }
-            Err(e) => {
-                // The document could not be read: nothing changed, so nothing is unsaved.
-                self.settle();
-                Err(ModelError::Shape(e.to_string()))
-            }
+    pub async fn run(self, command: Command) -> Result<(), AppError> {
+        let net = self.docs.run(self.id, |doc| network::apply(doc, command, now_ms())).await?;
+        if let Err(e) = local::remember_network(&self.id.to_string(), &net.name) {
+            leptos::logging::warn!("could not list the network on this device: {e}");
         }
+        self.network.set(net);
+        Ok(())
     }
 
     /// Runs `command` in the background, reporting a refusal through `on_error`.
-    pub fn spawn(self, command: Command, on_error: impl FnOnce(ModelError) + 'static) {
+    pub fn spawn(self, command: Command, on_error: impl FnOnce(AppError) + 'static) {
         spawn_local(async move {
             if let Err(e) = self.run(command).await {
                 on_error(e);
@@ -169,32 +148,30 @@ impl NetworkState {
 
     /// Tries again to store every document whose save failed (on any page of the network).
     pub fn retry_save(self) {
-        let repo = self.repo.get_value();
-        self.save.set(SaveState::Saving);
-        spawn_local(async move {
-            let _ = repo.retry_unsaved().await;
-            self.settle();
-        });
+        self.docs.retry_save();
     }
 
-    /// Sets the save badge from what is really stored after a save: "Guardado" only when no
-    /// document is left in memory only, whichever page saved last.
-    pub fn settle(self) {
-        self.save.set(match self.repo.get_value().unsaved() {
-            None => SaveState::Saved,
-            Some(e) => SaveState::Failed(e),
-        });
+    /// Every stored chunk of this network concatenated (a file Automerge can load), for a
+    /// document this app cannot open.
+    pub async fn raw_bytes(self) -> Result<Vec<u8>, AppError> {
+        Ok(self.docs.repo().raw_bytes(self.id).await?)
     }
 
-    pub fn set_me(self, member: Option<String>) -> Result<(), String> {
-        local::set_identity(&self.id.to_string(), member.as_deref())?;
+    /// The name of the file [`NetworkState::raw_bytes`] is downloaded as.
+    pub fn raw_file_name(self) -> String {
+        format!("{}.automerge", self.id)
+    }
+
+    /// The network's bundle file: the directory and every document of it this device has.
+    pub async fn export_bundle(self) -> Result<Vec<u8>, AppError> {
+        self.docs.repo().export_bundle(self.id).await
+    }
+
+    pub fn set_me(self, member: Option<String>) -> Result<(), AppError> {
+        local::set_identity(&self.id.to_string(), member.as_deref()).map_err(AppError::Local)?;
         self.me.set(member);
         Ok(())
     }
-}
-
-fn use_sync_node(state: NetworkState) -> Rc<crate::sync::SyncNode> {
-    state.sync.get_value()
 }
 
 /// The open network of the current page.
@@ -202,28 +179,29 @@ pub fn use_network() -> NetworkState {
     expect_context::<NetworkState>()
 }
 
-/// The person-facing words for a refused command.
-pub fn explain(i18n: I18n, e: &ModelError) -> String {
-    let t = |k| i18n.t(k).to_string();
-    match e {
-        ModelError::MissingName(_) => t(T::ErrMissingName),
-        ModelError::BadRbd(_) => t(T::ErrBadRbd),
-        ModelError::DuplicateRbd(_) => t(T::ErrDuplicateRbd),
-        ModelError::UnknownCentre(_)
-        | ModelError::UnknownMember(_)
-        | ModelError::UnknownCommission(_) => t(T::ErrUnknown),
-        ModelError::NewerSchema(_) => t(T::ErrNewerSchema),
-        ModelError::WrongKind(_) => t(T::ErrNotNetwork),
-        ModelError::Shape(m) | ModelError::Automerge(m) => m.clone(),
-    }
+/// Creates a network on this device and lists it; its id.
+pub async fn create(docs: Docs, net: Network) -> Result<DocumentId, AppError> {
+    let id = docs.repo().create_network(&net).await?;
+    local::remember_network(&id.to_string(), &net.name).map_err(AppError::Local)?;
+    docs.want(id);
+    Ok(id)
 }
 
-/// The person-facing words for a document that would not open.
-pub fn explain_open(i18n: I18n, e: &OpenError) -> String {
-    match e {
-        OpenError::NotFound => i18n.t(T::NotFoundHere).to_string(),
-        OpenError::Model(m) => explain(i18n, m),
-        OpenError::Load(LoadError::Storage(s)) => s.to_string(),
-        OpenError::Load(l @ LoadError::Corrupt { .. }) => l.to_string(),
-    }
+/// Imports a bundle file (only network `expected`'s, when given): every document in it is
+/// merged into this device's copy and saved; open pages of every changed document re-read.
+pub async fn import_bundle(
+    docs: Docs,
+    bytes: &[u8],
+    expected: Option<DocumentId>,
+) -> Result<Imported, AppError> {
+    let imported = docs.repo().import_bundle(bytes, expected).await?;
+    docs.sync().node().imported(&imported.changed);
+    // The merge is done and stored; only the list of networks on this device failed.
+    local::remember_network(&imported.network.to_string(), &imported.name)
+        .map_err(AppError::Local)?;
+    Ok(imported)
+}
+
+fn now_ms() -> i64 {
+    crate::repo::now_ms()
 }

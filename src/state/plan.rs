@@ -1,49 +1,29 @@
-//! The year's operating plan as signals: the common plan, the person's role in it, the
-//! commands on the common plan and on centres' plans, and the throttled save and sync of
-//! typing (a keystroke is applied at once; it is written to storage and sent to peers at most
-//! once a second, and at once when the box loses focus or the page is hidden).
+//! The year's operating plan as signals: the common plan, the person's role in it, and the
+//! commands on the common plan and on centres' plans — all through the document pipeline
+//! (`state::doc`), typing included.
 
-use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
-
-use super::Batch;
+use std::collections::BTreeSet;
 
 use chrono::Datelike;
-use gloo_timers::callback::Timeout;
 use juntas_core::{
     DocumentId,
-    automerge::AutoCommit,
     model::{
-        centre_plan::{self, CentreError, CentrePlan, SectionDiff, SectionView},
+        centre_plan::{self, CentrePlan, SectionDiff, SectionView},
         diff::Part,
         history::{self, Group, Stamp},
         network::{Command, Member, Role},
-        plan::{self, CommonPlan, PlanError, SectionDef, Status},
+        plan::{self, CommonPlan, SectionDef, Status},
         review::{Event, PlanState},
     },
 };
 use leptos::{prelude::*, task::spawn_local};
 
+pub use crate::state::doc::Loaded;
 use crate::{
-    repo::{Repo, new_entry_id, now_ms},
-    state::{
-        network::{NetworkState, SaveState},
-        use_repo,
-    },
-    sync::{SyncNode, use_sync},
+    error::AppError,
+    repo::{new_entry_id, now_ms},
+    state::{doc::Docs, network::NetworkState},
 };
-
-/// How long typing waits before it is saved and sent (the sync bench: one commit a second per
-/// person keeps the server's latency low with the network's ~20 people).
-const FLUSH_MS: u32 = 1_000;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Loaded<T> {
-    Loading,
-    /// Nobody has started it (or this device has not received it yet).
-    Missing,
-    Ready(T),
-    Failed(String),
-}
 
 #[derive(Clone, Copy)]
 pub struct PlanCtx {
@@ -51,14 +31,7 @@ pub struct PlanCtx {
     pub year: i64,
     pub common_id: DocumentId,
     pub common: RwSignal<Loaded<CommonPlan>>,
-    /// Bumped whenever a plan document of this network changes (remote or local), so pages
-    /// showing a centre's plan re-read it.
-    pub version: RwSignal<u64>,
-    repo: StoredValue<Rc<Repo>, LocalStorage>,
-    sync: StoredValue<Rc<SyncNode>, LocalStorage>,
-    flusher: StoredValue<Rc<RefCell<Batch>>, LocalStorage>,
-    /// Bumped by every local keystroke: a read that started before one is stale and is redone.
-    edits: StoredValue<u64>,
+    docs: Docs,
 }
 
 /// The person this device says it is, as the plan pages need her.
@@ -108,37 +81,37 @@ pub fn use_plan() -> PlanCtx {
 impl PlanCtx {
     /// The plan of `year` in `net`, read and kept in step while its pages are open.
     pub fn open(net: NetworkState, year: i64) -> PlanCtx {
-        let sync = use_sync();
         let ctx = PlanCtx {
             net,
             year,
             common_id: plan::id_for(net.id, year),
             common: RwSignal::new(Loaded::Loading),
-            version: RwSignal::new(0),
-            repo: StoredValue::new_local(use_repo()),
-            sync: StoredValue::new_local(sync.node()),
-            flusher: StoredValue::new_local(Rc::default()),
-            edits: StoredValue::new(0),
+            docs: net.docs,
         };
-        ctx.sync.get_value().want(ctx.common_id);
-        ctx.reload_common();
+        ctx.docs.want(ctx.common_id);
         Effect::new(move |_| {
-            let (_, changed) = sync.changed.get();
-            if changed == Some(ctx.common_id) {
-                ctx.reload_common();
-            }
-            if changed.is_some_and(|id| id != net.id) {
-                ctx.version.update(|v| *v += 1);
-            }
+            ctx.docs.watch(ctx.common_id);
+            ctx.reload_common();
         });
-        // Typing not sent yet is written and sent when the page is hidden or closed.
-        let listener = gloo_events::EventListener::new(&window(), "pagehide", move |_| {
-            ctx.flush_now();
-        });
-        // Kept as long as the plan pages are open (dropped with their owner).
-        StoredValue::new_local(listener);
-        on_cleanup(move || ctx.flush_now());
+        // Typing not sent yet goes out when the plan pages close.
+        on_cleanup(move || ctx.docs.flush());
         ctx
+    }
+
+    /// Subscribes the running effect to every plan document of the year: the common plan
+    /// and every centre's plan.
+    pub fn track(self) {
+        self.docs.watch(self.common_id);
+        let centres: Vec<String> = self.net.network.with(|n| n.centres.keys().cloned().collect());
+        for c in centres {
+            self.docs.watch(self.centre_id(&c));
+        }
+    }
+
+    /// Subscribes the running effect to one centre's plan and the common plan.
+    pub fn track_centre(self, centre: &str) {
+        self.docs.watch(self.common_id);
+        self.docs.watch(self.centre_id(centre));
     }
 
     pub fn me(&self) -> Signal<Me> {
@@ -174,113 +147,34 @@ impl PlanCtx {
         self.net.network.with_untracked(|n| n.plans.contains_key(&self.year.to_string()))
     }
 
-    pub fn reload_common(self) {
-        let repo = self.repo.get_value();
+    fn reload_common(self) {
         spawn_local(async move {
-            let got = loop {
-                let start = self.edits.get_value();
-                let got = repo
-                    .read(self.common_id, |doc| {
-                        if doc.get_heads().is_empty() { None } else { Some(plan::read(doc)) }
-                    })
-                    .await;
-                if self.edits.get_value() == start {
-                    break got;
-                }
-            };
-            self.common.set(match got {
-                Ok(None) => Loaded::Missing,
-                Ok(Some(Ok(p))) => Loaded::Ready(p),
-                Ok(Some(Err(e))) => Loaded::Failed(e.to_string()),
-                Err(e) => Loaded::Failed(e.to_string()),
-            });
+            self.common.set(self.docs.read(self.common_id, |doc| plan::read(doc)).await);
         });
     }
 
     /// The facilitator starts the year's plan from the built-in template.
-    pub async fn create_common(self) -> Result<(), String> {
-        let repo = self.repo.get_value();
+    pub async fn create_common(self) -> Result<(), AppError> {
         let (net, year) = (self.net.id, self.year);
-        repo.ensure(self.common_id, || plan::skeleton(net, year)).await?;
-        self.net
-            .run(Command::ListPlan { key: year.to_string() })
-            .await
-            .map_err(|e| e.to_string())?;
-        self.sync.get_value().want(self.common_id);
-        self.sync.get_value().local_change(self.common_id).await;
-        self.reload_common();
-        Ok(())
+        self.docs.ensure(self.common_id, || plan::skeleton(net, year)).await?;
+        self.net.run(Command::ListPlan { key: year.to_string() }).await
     }
 
     /// Opens (creating on first use) a centre's plan for the year.
-    pub async fn ensure_centre(self, centre: String) -> Result<DocumentId, String> {
-        let repo = self.repo.get_value();
+    pub async fn ensure_centre(self, centre: String) -> Result<DocumentId, AppError> {
         let id = self.centre_id(&centre);
         let (net, year) = (self.net.id, self.year);
-        let c = centre.clone();
-        let existed =
-            repo.read(id, |d| !d.get_heads().is_empty()).await.map_err(|e| e.to_string())?;
-        if !existed {
-            repo.ensure(id, || centre_plan::skeleton(net, year, &c)).await?;
-            self.sync.get_value().want(id);
-            self.sync.get_value().local_change(id).await;
-        }
+        self.docs.ensure(id, || centre_plan::skeleton(net, year, &centre)).await?;
         let key = format!("{year}/{centre}");
         if !self.net.network.with_untracked(|n| n.plans.contains_key(&key)) {
-            self.net.run(Command::ListPlan { key }).await.map_err(|e| e.to_string())?;
+            self.net.run(Command::ListPlan { key }).await?;
         }
         Ok(id)
     }
 
-    /// Marks `id` as typed into; it is saved and sent within [`FLUSH_MS`].
-    fn schedule(self, id: DocumentId) {
-        let flusher = self.flusher.get_value();
-        let mut f = flusher.borrow_mut();
-        f.ids.insert(id);
-        if f.timer.is_none() {
-            self.net.save.set(SaveState::Saving);
-            f.timer = Some(Timeout::new(FLUSH_MS, move || self.flush_now()));
-        }
-    }
-
-    /// Saves and sends every document typed into since the last flush.
+    /// Sends what was typed now (a box lost focus).
     pub fn flush_now(self) {
-        let flusher = self.flusher.get_value();
-        let dirty = flusher.borrow_mut().take();
-        if dirty.is_empty() {
-            return;
-        }
-        let repo = self.repo.get_value();
-        let node = self.sync.get_value();
-        spawn_local(async move {
-            for id in dirty {
-                // A failure is recorded by the repo and shown by settle().
-                let _ = repo.save(id).await;
-                node.local_change(id).await;
-            }
-            self.net.settle();
-        });
-    }
-
-    /// Runs a command on one document, then saves and sends it at once.
-    async fn change<R>(
-        self,
-        id: DocumentId,
-        f: impl FnOnce(&mut AutoCommit, &Stamp) -> R,
-    ) -> Result<R, String> {
-        let repo = self.repo.get_value();
-        let stamp = self.stamp();
-        let r = repo.read(id, |doc| f(doc, &stamp)).await.map_err(|e| e.to_string())?;
-        self.net.save.set(SaveState::Saving);
-        // A failure is recorded by the repo and shown by settle().
-        let _ = repo.save(id).await;
-        self.sync.get_value().local_change(id).await;
-        self.net.settle();
-        if id == self.common_id {
-            self.reload_common();
-        }
-        self.version.update(|v| *v += 1);
-        Ok(r)
+        self.docs.flush();
     }
 
     /// Types into a common section; returns its text after the splice.
@@ -290,18 +184,15 @@ impl PlanCtx {
         at: usize,
         delete: usize,
         insert: String,
-    ) -> Result<String, String> {
-        let repo = self.repo.get_value();
+    ) -> Result<String, AppError> {
         let stamp = self.stamp();
-        self.edits.update_value(|n| *n += 1);
-        let text = repo
-            .read(self.common_id, |doc| -> Result<String, PlanError> {
+        let text = self
+            .docs
+            .type_into(self.common_id, |doc| {
                 plan::splice(doc, &section, at, delete, &insert, &stamp)?;
                 plan::body(doc, &section)
             })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .await?;
         self.common.update(|c| {
             if let Loaded::Ready(p) = c
                 && let Some(s) = p.sections.iter_mut().find(|s| s.def.id == section)
@@ -310,7 +201,6 @@ impl PlanCtx {
                 p.updated_at = stamp.at;
             }
         });
-        self.schedule(self.common_id);
         Ok(text)
     }
 
@@ -322,46 +212,36 @@ impl PlanCtx {
         at: usize,
         delete: usize,
         insert: String,
-    ) -> Result<String, String> {
-        let repo = self.repo.get_value();
+    ) -> Result<String, AppError> {
         let stamp = self.stamp();
-        let id = self.centre_id(&centre);
-        self.edits.update_value(|n| *n += 1);
-        let text = repo
-            .read(id, |doc| -> Result<String, PlanError> {
+        self.docs
+            .type_into(self.centre_id(&centre), |doc| {
                 centre_plan::splice(doc, &section, at, delete, &insert, &stamp)?;
-                Ok(centre_plan::read(doc)?.body(&section).to_string())
+                Ok::<_, AppError>(centre_plan::read(doc)?.body(&section).to_string())
             })
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        self.schedule(id);
-        Ok(text)
     }
 
-    pub async fn set_status(self, section: String, status: Status) -> Result<(), String> {
-        self.change(self.common_id, |d, s| plan::set_status(d, &section, status, s))
-            .await?
-            .map_err(|e| e.to_string())
+    pub async fn set_status(self, section: String, status: Status) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(self.common_id, |d| plan::set_status(d, &section, status, &s)).await
     }
 
-    pub async fn assign(self, section: String, commission: Option<String>) -> Result<(), String> {
-        self.change(self.common_id, |d, s| plan::assign(d, &section, commission.as_deref(), s))
-            .await?
-            .map_err(|e| e.to_string())
-    }
-
-    pub async fn put_def(self, def: SectionDef) -> Result<(), PlanError> {
-        self.change(self.common_id, |d, s| plan::put_def(d, &def, s))
+    pub async fn assign(self, section: String, commission: Option<String>) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs
+            .run(self.common_id, |d| plan::assign(d, &section, commission.as_deref(), &s))
             .await
-            .map_err(PlanError::Shape)?
     }
 
-    pub async fn comment_common(self, section: String, text: String) -> Result<(), PlanError> {
-        let id = new_entry_id();
-        self.change(self.common_id, |d, s| plan::comment(d, &id, &section, &text, s))
-            .await
-            .map_err(PlanError::Shape)?
+    pub async fn put_def(self, def: SectionDef) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(self.common_id, |d| plan::put_def(d, &def, &s)).await
+    }
+
+    pub async fn comment_common(self, section: String, text: String) -> Result<(), AppError> {
+        let (id, s) = (new_entry_id(), self.stamp());
+        self.docs.run(self.common_id, |d| plan::comment(d, &id, &section, &text, &s)).await
     }
 
     pub async fn comment_centre(
@@ -369,50 +249,27 @@ impl PlanCtx {
         centre: String,
         section: String,
         text: String,
-    ) -> Result<(), PlanError> {
-        let id = new_entry_id();
-        self.change(self.centre_id(&centre), |d, s| {
-            centre_plan::comment(d, &id, &section, &text, s)
-        })
-        .await
-        .map_err(PlanError::Shape)?
+    ) -> Result<(), AppError> {
+        let (id, s) = (new_entry_id(), self.stamp());
+        self.docs
+            .run(self.centre_id(&centre), |d| centre_plan::comment(d, &id, &section, &text, &s))
+            .await
     }
 
-    /// Runs a command that needs the centre's plan and the common plan together.
-    async fn change_centre<R>(
-        self,
-        centre: &str,
-        f: impl FnOnce(&mut AutoCommit, &mut AutoCommit, &Stamp) -> R,
-    ) -> Result<R, String> {
-        self.flush_now();
-        let id = self.centre_id(centre);
-        let repo = self.repo.get_value();
-        let stamp = self.stamp();
-        let r = repo
-            .read_two(id, self.common_id, |doc, common| f(doc, common, &stamp))
+    pub async fn adopt(self, centre: String) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs
+            .run_two(self.centre_id(&centre), self.common_id, |d, c| centre_plan::adopt(d, c, &s))
             .await
-            .map_err(|e| e.to_string())?;
-        self.net.save.set(SaveState::Saving);
-        // A failure is recorded by the repo and shown by settle().
-        let _ = repo.save(id).await;
-        self.sync.get_value().local_change(id).await;
-        self.net.settle();
-        self.version.update(|v| *v += 1);
-        Ok(r)
     }
 
-    pub async fn adopt(self, centre: String) -> Result<(), CentreError> {
-        self.change_centre(&centre, centre_plan::adopt)
+    pub async fn deliver(self, centre: String, note: String) -> Result<PlanState, AppError> {
+        let (id, s) = (new_entry_id(), self.stamp());
+        self.docs
+            .run_two(self.centre_id(&centre), self.common_id, |d, c| {
+                centre_plan::deliver(d, c, &id, &note, &s)
+            })
             .await
-            .map_err(|e| CentreError::Plan(PlanError::Shape(e)))?
-            .map_err(CentreError::Plan)
-    }
-
-    pub async fn deliver(self, centre: String, note: String) -> Result<PlanState, CentreError> {
-        let id = new_entry_id();
-        self.change_centre(&centre, |d, c, s| centre_plan::deliver(d, c, &id, &note, s))
-            .await
-            .map_err(|e| CentreError::Plan(PlanError::Shape(e)))?
     }
 
     /// The SLEP returns the plan with observations (section id, text) and a note.
@@ -421,135 +278,111 @@ impl PlanCtx {
         centre: String,
         note: String,
         per_section: Vec<(String, String)>,
-    ) -> Result<PlanState, CentreError> {
-        let id = new_entry_id();
+    ) -> Result<PlanState, AppError> {
+        let (id, s) = (new_entry_id(), self.stamp());
         let notes: Vec<(String, String, String)> =
-            per_section.into_iter().map(|(s, t)| (new_entry_id(), s, t)).collect();
-        self.change_centre(&centre, |d, _, s| centre_plan::observe(d, &id, &note, &notes, s))
+            per_section.into_iter().map(|(sec, t)| (new_entry_id(), sec, t)).collect();
+        self.docs
+            .run(self.centre_id(&centre), |d| centre_plan::observe(d, &id, &note, &notes, &s))
             .await
-            .map_err(|e| CentreError::Plan(PlanError::Shape(e)))?
     }
 
-    pub async fn approve(self, centre: String, note: String) -> Result<PlanState, CentreError> {
-        let id = new_entry_id();
-        self.change_centre(&centre, |d, _, s| centre_plan::approve(d, &id, &note, s))
-            .await
-            .map_err(|e| CentreError::Plan(PlanError::Shape(e)))?
+    pub async fn approve(self, centre: String, note: String) -> Result<PlanState, AppError> {
+        let (id, s) = (new_entry_id(), self.stamp());
+        self.docs.run(self.centre_id(&centre), |d| centre_plan::approve(d, &id, &note, &s)).await
     }
 
-    /// Everything the centre page shows, read from this device's copies (read again when a
-    /// keystroke landed while reading, so a slow read never puts back older text).
+    /// Everything the centre page shows, read from this device's copies. What cannot be
+    /// worked out on this device (a delivered version whose common part has not arrived, say)
+    /// is listed in `unread`, never left out silently.
     pub async fn load_centre(self, centre: String) -> Loaded<CentreData> {
-        loop {
-            let start = self.edits.get_value();
-            let got = self.load_centre_once(centre.clone()).await;
-            if self.edits.get_value() == start {
-                return got;
-            }
-        }
-    }
-
-    async fn load_centre_once(self, centre: String) -> Loaded<CentreData> {
-        let repo = self.repo.get_value();
         let id = self.centre_id(&centre);
-        let got = repo
+        self.docs
             .read_two(id, self.common_id, |doc, common| {
-                if doc.get_heads().is_empty() {
-                    return Ok(None);
-                }
                 let plan = centre_plan::read(doc)?;
-                let view = centre_plan::current(doc, common);
-                let changes = centre_plan::common_changes(doc, common).unwrap_or_default();
-                let new_draft = centre_plan::has_new_draft(doc, common).unwrap_or(false);
+                let mut unread = Vec::new();
+                let view = centre_plan::current(doc, common).map_err(AppError::from);
+                let changes = noted(&mut unread, centre_plan::common_changes(doc, common))
+                    .unwrap_or_default();
+                let new_draft =
+                    noted(&mut unread, centre_plan::has_new_draft(doc, common)).unwrap_or(false);
                 let review = plan.review();
                 let deliveries = review
                     .submissions
                     .iter()
                     .map(|e| {
                         let heads = centre_plan::delivery_heads(e);
-                        (e.clone(), centre_plan::at(doc, common, &heads).map_err(|e| e.to_string()))
+                        (e.clone(), centre_plan::at(doc, common, &heads).map_err(AppError::from))
                     })
                     .collect();
                 let diffs = match &review.submissions[..] {
                     [.., prev, last] => {
-                        centre_plan::diff_deliveries(doc, common, prev, last).unwrap_or_default()
+                        noted(&mut unread, centre_plan::diff_deliveries(doc, common, prev, last))
+                            .unwrap_or_default()
                     }
                     _ => Vec::new(),
                 };
-                Ok::<_, PlanError>(Some(CentreData {
+                Ok::<_, AppError>(CentreData {
                     state: review.state,
                     set_aside: review.set_aside.len(),
                     plan,
-                    view: view.map_err(|e| e.to_string()),
+                    view,
                     changes,
                     new_draft,
                     deliveries,
                     diffs,
-                }))
+                    unread,
+                })
             })
-            .await;
-        match got {
-            Ok(Ok(Some(d))) => Loaded::Ready(d),
-            Ok(Ok(None)) => Loaded::Missing,
-            Ok(Err(e)) => Loaded::Failed(e.to_string()),
-            Err(e) => Loaded::Failed(e.to_string()),
-        }
+            .await
     }
 
-    /// One line per centre for the SLEP's table.
+    /// One line per centre for the SLEP's table: not started, unreadable (with why), or its
+    /// state and last change.
     pub async fn load_table(self) -> Vec<CentreRow> {
-        let repo = self.repo.get_value();
         let centres: Vec<(String, String)> = self.net.network.with_untracked(|n| {
             n.centres_sorted().into_iter().map(|(id, c)| (id.clone(), c.name.clone())).collect()
         });
-        // Side by side, and through cached readings (see `Repo::read_view`): the table is
-        // fifteen plans, and parsing one typed key by key costs tens of ms.
+        // Side by side, and through cached readings: the table is fifteen plans, and parsing
+        // one typed key by key costs tens of ms.
         let reads = centres.into_iter().map(|(cid, name)| {
-            let (repo, id) = (repo.clone(), self.centre_id(&cid));
+            let id = self.centre_id(&cid);
             async move {
-                let row = repo
+                let reading = self
+                    .docs
                     .read_view(id, "table-row-v1", |doc| {
-                        if doc.get_heads().is_empty() {
-                            return None;
-                        }
-                        let plan = centre_plan::read(doc).ok()?;
+                        let plan = centre_plan::read(doc)?;
                         let last =
                             history::entries(doc).into_iter().rev().find(|e| !e.by.is_empty());
-                        Some((plan.review().state, last.map(|e| (e.at, e.by))))
+                        Ok::<_, AppError>((plan.review().state, last.map(|e| (e.at, e.by))))
                     })
-                    .await
-                    .ok()
-                    .flatten();
-                CentreRow {
-                    started: row.is_some(),
-                    state: row.as_ref().map(|r| r.0).unwrap_or(PlanState::Draft),
-                    last: row.and_then(|r| r.1),
-                    centre: cid,
-                    name,
-                }
+                    .await;
+                CentreRow { centre: cid, name, reading }
             }
         });
         futures::future::join_all(reads).await
     }
 
     /// The history of the common plan, grouped.
-    pub async fn common_history(self) -> Vec<Group> {
-        let repo = self.repo.get_value();
-        repo.read(self.common_id, history::read_grouped).await.unwrap_or_default()
+    pub async fn common_history(self) -> Loaded<Vec<Group>> {
+        self.docs.read(self.common_id, |doc| Ok::<_, AppError>(history::read_grouped(doc))).await
     }
 
     /// The history of a centre's plan, grouped.
-    pub async fn centre_history(self, centre: String) -> Vec<Group> {
-        let repo = self.repo.get_value();
-        repo.read(self.centre_id(&centre), history::read_grouped).await.unwrap_or_default()
+    pub async fn centre_history(self, centre: String) -> Loaded<Vec<Group>> {
+        self.docs
+            .read(self.centre_id(&centre), |doc| Ok::<_, AppError>(history::read_grouped(doc)))
+            .await
     }
 
-    pub async fn common_comments(self) -> Vec<plan::Note> {
-        let repo = self.repo.get_value();
-        repo.read(self.common_id, |doc| plan::comments(doc).unwrap_or_default())
-            .await
-            .unwrap_or_default()
+    pub async fn common_comments(self) -> Loaded<Vec<plan::Note>> {
+        self.docs.read(self.common_id, |doc| plan::comments(doc)).await
     }
+}
+
+/// The value of `r`, or `None` with its error noted in `unread`.
+fn noted<T>(unread: &mut Vec<AppError>, r: Result<T, centre_plan::CentreError>) -> Option<T> {
+    r.map_err(|e| unread.push(e.into())).ok()
 }
 
 /// A centre's plan as its page shows it.
@@ -560,22 +393,22 @@ pub struct CentreData {
     /// Review decisions that concurrent actions set aside.
     pub set_aside: usize,
     /// The plan as it reads now (or why it cannot be composed on this device yet).
-    pub view: Result<Vec<SectionView>, String>,
+    pub view: Result<Vec<SectionView>, AppError>,
     /// What changed in the common part since adoption.
     pub changes: Vec<(String, Vec<Part>)>,
     pub new_draft: bool,
     /// Every delivery and the plan as it was delivered.
-    pub deliveries: Vec<(Event, Result<Vec<SectionView>, String>)>,
+    pub deliveries: Vec<(Event, Result<Vec<SectionView>, AppError>)>,
     /// What changed between the last two deliveries.
     pub diffs: Vec<SectionDiff>,
+    /// What could not be worked out on this device, and why.
+    pub unread: Vec<AppError>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CentreRow {
     pub centre: String,
     pub name: String,
-    pub started: bool,
-    pub state: PlanState,
-    /// (ms, member id) of the last change.
-    pub last: Option<(i64, String)>,
+    /// Missing: not started. Ready: its state and (ms, member id) of the last change.
+    pub reading: Loaded<(PlanState, Option<(i64, String)>)>,
 }

@@ -5,7 +5,7 @@
 //! Each tab is its own node with its own storage handle (architecture invariant 8). Remote
 //! changes are merged into the document, saved to IndexedDB, passed on to the node's other
 //! peers (so a tab that is offline still hears what another tab got from the server and the
-//! reverse), and announced through [`SyncCtx::changed`] so open pages re-read it. Local changes
+//! reverse), and announced per document through [`SyncCtx::notify`] so open pages re-read it. Local changes
 //! go out from [`SyncNode::local_change`]. Sync state is persisted per (document, server
 //! storage id); tabs share this browser's storage, so their sessions start fresh and cheap.
 //! The transports live in [`server`](mod@server) and [`tabs`](mod@tabs).
@@ -67,19 +67,41 @@ pub struct DocSync {
     pub unavailable: bool,
 }
 
+/// One change counter per document.
+type Counters = BTreeMap<DocumentId, ArcRwSignal<u64>>;
+
 /// Reactive sync state for the UI.
 #[derive(Clone, Copy)]
 pub struct SyncCtx {
     pub link: RwSignal<Link>,
     pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
-    /// Bumped with the document's id whenever a remote change was merged.
-    pub changed: RwSignal<(u64, Option<DocumentId>)>,
+    /// One change counter per document (made on first watch): several documents changed
+    /// at once each bump their own, so no change is coalesced away.
+    changes: StoredValue<Rc<RefCell<Counters>>, LocalStorage>,
     node: StoredValue<Rc<SyncNode>, LocalStorage>,
 }
 
 impl SyncCtx {
     pub fn node(&self) -> Rc<SyncNode> {
         self.node.get_value()
+    }
+
+    fn counter(&self, id: DocumentId) -> ArcRwSignal<u64> {
+        self.changes.with_value(|c| c.borrow_mut().entry(id).or_default().clone())
+    }
+
+    /// Subscribes the running effect or memo to changes of `id` (local or remote); returns
+    /// how many there have been.
+    pub fn watch(&self, id: DocumentId) -> u64 {
+        self.counter(id).get()
+    }
+
+    /// Tells everything watching `id` that it changed.
+    pub fn notify(&self, id: DocumentId) {
+        let counter = self.changes.with_value(|c| c.borrow().get(&id).cloned());
+        if let Some(counter) = counter {
+            counter.update(|n| *n += 1);
+        }
     }
 
     /// Whether any document has changes the server does not have (warn before closing).
@@ -136,7 +158,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
     let ctx = SyncCtx {
         link: RwSignal::new(Link::NoServer),
         docs: RwSignal::new(BTreeMap::new()),
-        changed: RwSignal::new((0, None)),
+        changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
     };
     *node.ui.borrow_mut() = Some(ctx);
@@ -256,10 +278,7 @@ impl SyncNode {
     /// Changes merged from outside sync (an imported file): refresh open pages, pass them on.
     pub fn imported(self: &Rc<Self>, ids: &[DocumentId]) {
         for &id in ids {
-            self.ui().changed.update(|(n, changed)| {
-                *n += 1;
-                *changed = Some(id);
-            });
+            self.ui().notify(id);
             let node = self.clone();
             spawn_local(async move { node.local_change(id).await });
         }
@@ -419,11 +438,16 @@ impl SyncNode {
         message: automerge::sync::Message,
         request: bool,
     ) -> Result<(), Option<SyncError>> {
-        let handle = self
-            .repo
-            .handle_or_empty(document_id)
-            .await
-            .map_err(|e| Some(SyncError::Server(e.to_string())))?;
+        let handle = match self.repo.handle_or_empty(document_id).await {
+            Ok(h) => h,
+            Err(e) => {
+                // This device's copy cannot be read (a storage failure or a corrupt chunk):
+                // that document is skipped, the rest keep syncing; the page that opens it says
+                // why, and nothing is merged into a copy that could not be read.
+                leptos::logging::warn!("not syncing {document_id}: {e}");
+                return Ok(());
+            }
+        };
         let mut doc = handle.lock().await;
         if request && doc.doc_mut().get_heads().is_empty() {
             self.with_session(peer, |s| s.unavailable(document_id));
@@ -458,10 +482,7 @@ impl SyncNode {
             // Show first, then persist: what arrived is already in memory (and the peer still
             // has it), so open pages re-read and paint it now instead of waiting for
             // IndexedDB — and for a compaction now and then — while they hold the document.
-            self.ui().changed.update(|(n, id)| {
-                *n += 1;
-                *id = Some(document_id);
-            });
+            self.ui().notify(document_id);
             after_next_paint().await;
             let mut doc = handle.lock().await;
             if let Err(e) = self.repo.store(&mut doc).await {

@@ -12,8 +12,10 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
 
 use super::diff::{self, Part};
-use super::history::{self, Stamp};
-use super::plan::{self, Note, PlanError, Scope, SectionDef, am, int, string};
+use super::doc::{self, DocError, Document};
+use super::history::{self, Stamp, Verb};
+use super::lenient;
+use super::plan::{self, Note, PlanError, Scope, SectionDef, int, string};
 use super::review::{self, Action, Event, PlanState, Review, ReviewError};
 use crate::DocumentId;
 
@@ -23,6 +25,9 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// Why a centre-plan command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CentreError {
+    /// This plan or the common plan could not be read, or Automerge refused the change.
+    #[error(transparent)]
+    Doc(#[from] DocError),
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error(transparent)]
@@ -69,7 +74,7 @@ pub fn skeleton(network: DocumentId, year: i64, centre: &str) -> AutoCommit {
         Ok(())
     };
     write(&mut doc).expect("writing into an empty document");
-    history::commit(&mut doc, &Stamp::new("", 0), "crear plan del centro", "");
+    history::commit(&mut doc, &Stamp::new("", 0), Verb::CreateCentrePlan, "");
     doc
 }
 
@@ -113,12 +118,11 @@ fn map_at(
     obj: &ObjId,
     key: &str,
     heads: Option<&[ChangeHash]>,
-) -> Result<Option<ObjId>, PlanError> {
+) -> Result<Option<ObjId>, DocError> {
     let got = match heads {
         Some(h) => doc.get_at(obj, key, h),
         None => doc.get(obj, key),
-    }
-    .map_err(am)?;
+    }?;
     Ok(match got {
         Some((Value::Object(ObjType::Map), o)) => Some(o),
         _ => None,
@@ -134,17 +138,17 @@ fn section_texts(
     sections: &ObjId,
     section: &str,
     heads: Option<&[ChangeHash]>,
-) -> Result<Vec<ObjId>, PlanError> {
+) -> Result<Vec<ObjId>, DocError> {
     let all = |obj: &ObjId, key: &str| match heads {
         Some(h) => doc.get_all_at(obj, key, h),
         None => doc.get_all(obj, key),
     };
     let mut out = Vec::new();
-    for (value, map) in all(sections, section).map_err(am)? {
+    for (value, map) in all(sections, section)? {
         if value != Value::Object(ObjType::Map) {
             continue;
         }
-        for (value, text) in all(&map, "body").map_err(am)? {
+        for (value, text) in all(&map, "body")? {
             if value == Value::Object(ObjType::Text) {
                 out.push(text);
             }
@@ -162,14 +166,13 @@ fn section_parts(
     sections: &ObjId,
     section: &str,
     heads: Option<&[ChangeHash]>,
-) -> Result<Vec<(ObjId, String)>, PlanError> {
+) -> Result<Vec<(ObjId, String)>, DocError> {
     let mut parts = Vec::new();
     for t in section_texts(doc, sections, section, heads)? {
         let text = match heads {
             Some(h) => doc.text_at(&t, h),
             None => doc.text(&t),
-        }
-        .map_err(am)?;
+        }?;
         parts.push((t, text));
     }
     // Empty texts add nothing but a gap; when every one is empty the first is the one to write.
@@ -218,7 +221,7 @@ pub fn split_splice(
 fn bodies_at(
     doc: &AutoCommit,
     heads: Option<&[ChangeHash]>,
-) -> Result<BTreeMap<String, String>, PlanError> {
+) -> Result<BTreeMap<String, String>, DocError> {
     let mut out = BTreeMap::new();
     let Some(sections) = map_at(doc, &ROOT, "sections", heads)? else { return Ok(out) };
     let keys: Vec<String> = match heads {
@@ -235,22 +238,18 @@ fn bodies_at(
     Ok(out)
 }
 
-fn adopted_at(
-    doc: &AutoCommit,
-    heads: Option<&[ChangeHash]>,
-) -> Result<Vec<ChangeHash>, PlanError> {
+fn adopted_at(doc: &AutoCommit, heads: Option<&[ChangeHash]>) -> Result<Vec<ChangeHash>, DocError> {
     let got = match heads {
         Some(h) => doc.get_at(ROOT, "adopted", h),
         None => doc.get(ROOT, "adopted"),
-    }
-    .map_err(am)?;
+    }?;
     Ok(match got {
         Some((Value::Scalar(v), _)) => v.as_str().map(parse_heads).unwrap_or_default(),
         _ => Vec::new(),
     })
 }
 
-fn events(doc: &AutoCommit) -> Result<Vec<Event>, PlanError> {
+fn events(doc: &AutoCommit) -> Result<Vec<Event>, DocError> {
     let mut out = Vec::new();
     let Some(map) = map_at(doc, &ROOT, "events", None)? else { return Ok(out) };
     for id in doc.keys(&map).collect::<Vec<_>>() {
@@ -261,7 +260,7 @@ fn events(doc: &AutoCommit) -> Result<Vec<Event>, PlanError> {
             },
             "observar" => Action::Observe,
             "aprobar" => Action::Approve,
-            other => return Err(PlanError::Shape(format!("review action {other:?}"))),
+            _ => return Err(lenient::shape(doc, &e, "action")),
         };
         out.push(Event {
             at: int(doc, &e, "at")?,
@@ -274,25 +273,38 @@ fn events(doc: &AutoCommit) -> Result<Vec<Event>, PlanError> {
     Ok(out)
 }
 
-/// Reads the centre's plan, checking its kind and schema.
-pub fn read(doc: &AutoCommit) -> Result<CentrePlan, PlanError> {
-    plan::check_kind(doc, KIND, SCHEMA_VERSION)?;
-    Ok(CentrePlan {
-        network_id: string(doc, &ROOT, "network_id")?,
-        centre_id: string(doc, &ROOT, "centre_id")?,
-        year: int(doc, &ROOT, "year")?,
-        common_id: string(doc, &ROOT, "common_id")?,
-        adopted: adopted_at(doc, None)?,
-        bodies: bodies_at(doc, None)?,
-        events: events(doc)?,
-        observations: plan::read_notes(doc, "observations")?,
-        comments: plan::read_notes(doc, "comments")?,
-        updated_at: int(doc, &ROOT, "updated_at")?,
-    })
+/// A centre's plan document (`kind` [`KIND`]).
+pub struct CentrePlanDoc;
+
+impl Document for CentrePlanDoc {
+    const KIND: &'static str = KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = CentrePlan;
+
+    fn read(doc: &AutoCommit) -> Result<CentrePlan, DocError> {
+        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        Ok(CentrePlan {
+            network_id: string(doc, &ROOT, "network_id")?,
+            centre_id: string(doc, &ROOT, "centre_id")?,
+            year: int(doc, &ROOT, "year")?,
+            common_id: string(doc, &ROOT, "common_id")?,
+            adopted: adopted_at(doc, None)?,
+            bodies: bodies_at(doc, None)?,
+            events: events(doc)?,
+            observations: plan::read_notes(doc, "observations")?,
+            comments: plan::read_notes(doc, "comments")?,
+            updated_at: int(doc, &ROOT, "updated_at")?,
+        })
+    }
 }
 
-fn touch(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), PlanError> {
-    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
+/// Reads the centre's plan, checking its kind and schema.
+pub fn read(doc: &AutoCommit) -> Result<CentrePlan, DocError> {
+    CentrePlanDoc::read(doc)
+}
+
+fn touch(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), DocError> {
+    doc.put(ROOT, "updated_at", stamp.at)?;
     Ok(())
 }
 
@@ -305,15 +317,14 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
-    let sections =
-        map_at(doc, &ROOT, "sections", None)?.ok_or(PlanError::Shape("no sections".into()))?;
+    let sections = lenient::map(doc, &ROOT, "sections")?;
     let parts = section_parts(doc, &sections, section, None)?;
     if parts.is_empty() {
         let s = match map_at(doc, &sections, section, None)? {
             Some(s) => s,
-            None => doc.put_object(&sections, section, ObjType::Map).map_err(am)?,
+            None => doc.put_object(&sections, section, ObjType::Map).map_err(DocError::from)?,
         };
-        let body = doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+        let body = doc.put_object(&s, "body", ObjType::Text).map_err(DocError::from)?;
         plan::splice_obj(doc, &body, at, delete, insert)?;
     } else {
         let lens: Vec<usize> = parts.iter().map(|(_, t)| t.chars().count()).collect();
@@ -327,7 +338,7 @@ pub fn splice(
         }
     }
     touch(doc, stamp)?;
-    history::commit(doc, stamp, "editar", section);
+    history::commit(doc, stamp, Verb::Edit, section);
     Ok(())
 }
 
@@ -343,9 +354,9 @@ pub fn adopt(
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
     let heads = common.get_heads();
-    doc.put(ROOT, "adopted", join_heads(&heads)).map_err(am)?;
+    doc.put(ROOT, "adopted", join_heads(&heads)).map_err(DocError::from)?;
     touch(doc, stamp)?;
-    history::commit(doc, stamp, "adoptar", "");
+    history::commit(doc, stamp, Verb::Adopt, "");
     Ok(())
 }
 
@@ -429,21 +440,21 @@ pub fn common_changes(
     Ok(plan::changes_between(common, &adopted, &now)?)
 }
 
-fn log_event(doc: &mut AutoCommit, event: &Event, stamp: &Stamp) -> Result<(), PlanError> {
-    let map = map_at(doc, &ROOT, "events", None)?.ok_or(PlanError::Shape("no events".into()))?;
-    let e = doc.put_object(&map, event.id.as_str(), ObjType::Map).map_err(am)?;
-    let (action, heads) = match &event.action {
-        Action::Deliver { heads } => ("entregar", heads.join(",")),
-        Action::Observe => ("observar", String::new()),
-        Action::Approve => ("aprobar", String::new()),
+fn log_event(doc: &mut AutoCommit, event: &Event, stamp: &Stamp) -> Result<(), DocError> {
+    let map = lenient::map(doc, &ROOT, "events")?;
+    let e = doc.put_object(&map, event.id.as_str(), ObjType::Map)?;
+    let (action, verb, heads) = match &event.action {
+        Action::Deliver { heads } => ("entregar", Verb::Deliver, heads.join(",")),
+        Action::Observe => ("observar", Verb::Observe, String::new()),
+        Action::Approve => ("aprobar", Verb::Approve, String::new()),
     };
-    doc.put(&e, "action", action).map_err(am)?;
-    doc.put(&e, "heads", heads).map_err(am)?;
-    doc.put(&e, "at", event.at).map_err(am)?;
-    doc.put(&e, "by", event.by.as_str()).map_err(am)?;
-    doc.put(&e, "note", event.note.trim()).map_err(am)?;
+    doc.put(&e, "action", action)?;
+    doc.put(&e, "heads", heads)?;
+    doc.put(&e, "at", event.at)?;
+    doc.put(&e, "by", event.by.as_str())?;
+    doc.put(&e, "note", event.note.trim())?;
     touch(doc, stamp)?;
-    history::commit(doc, stamp, action, "");
+    history::commit(doc, stamp, verb, "");
     Ok(())
 }
 

@@ -24,9 +24,149 @@ impl Stamp {
 
 const TAG: &str = "juntas1";
 
+/// What a change did, as its message names it. The wire strings are Spanish and fixed: old
+/// documents must read the same. A verb this build does not know (written by a newer Juntas,
+/// or a change message from another program) is kept as [`Verb::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Verb {
+    // Common plan.
+    /// "crear plan": the year's common plan was created.
+    CreatePlan,
+    /// "plantilla": a section of the template was edited or added.
+    Template,
+    /// "estado": a section's status was set.
+    Status,
+    /// "comision": a section was assigned to a commission.
+    Commission,
+    /// "comentar": a comment on a section (common or centre plan).
+    Comment,
+    /// "editar": text typed (a plan section, a record field, a tree card).
+    Edit,
+    // Centre plan.
+    /// "crear plan del centro".
+    CreateCentrePlan,
+    /// "adoptar": the centre adopted the common plan as it was.
+    Adopt,
+    /// "entregar": delivered to the SLEP.
+    Deliver,
+    /// "observar": the SLEP returned it with observations.
+    Observe,
+    /// "aprobar": the SLEP approved it.
+    Approve,
+    // Inquiry and records.
+    /// "crear indagación".
+    CreateInquiry,
+    /// "editar indagación": a new version of the definition.
+    EditInquiry,
+    /// "nueva ficha": a record was listed in the inquiry.
+    ListRecord,
+    /// "crear ficha": a record was started.
+    CreateRecord,
+    /// "agregar participante".
+    AddParticipant,
+    /// "quitar participante".
+    RemoveParticipant,
+    /// "rol": a participant's role was set.
+    SetRole,
+    /// "fecha": the record's date was set.
+    SetDate,
+    /// "finalizar": the record was finalised.
+    Finalise,
+    // Problem tree.
+    /// "crear árbol".
+    CreateTree,
+    /// "agregar": a card was added.
+    AddCard,
+    /// "mover": a card was moved.
+    MoveCard,
+    /// "quitar": a card was deleted.
+    RemoveCard,
+    /// "causa raíz": a card was marked (or unmarked) as a root cause.
+    RootCause,
+    /// Anything else, as written.
+    Other(String),
+}
+
+impl Verb {
+    /// Every verb this build writes.
+    pub const KNOWN: [Verb; 25] = [
+        Verb::CreatePlan,
+        Verb::Template,
+        Verb::Status,
+        Verb::Commission,
+        Verb::Comment,
+        Verb::Edit,
+        Verb::CreateCentrePlan,
+        Verb::Adopt,
+        Verb::Deliver,
+        Verb::Observe,
+        Verb::Approve,
+        Verb::CreateInquiry,
+        Verb::EditInquiry,
+        Verb::ListRecord,
+        Verb::CreateRecord,
+        Verb::AddParticipant,
+        Verb::RemoveParticipant,
+        Verb::SetRole,
+        Verb::SetDate,
+        Verb::Finalise,
+        Verb::CreateTree,
+        Verb::AddCard,
+        Verb::MoveCard,
+        Verb::RemoveCard,
+        Verb::RootCause,
+    ];
+
+    /// The string written in the change message.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Verb::CreatePlan => "crear plan",
+            Verb::Template => "plantilla",
+            Verb::Status => "estado",
+            Verb::Commission => "comision",
+            Verb::Comment => "comentar",
+            Verb::Edit => "editar",
+            Verb::CreateCentrePlan => "crear plan del centro",
+            Verb::Adopt => "adoptar",
+            Verb::Deliver => "entregar",
+            Verb::Observe => "observar",
+            Verb::Approve => "aprobar",
+            Verb::CreateInquiry => "crear indagación",
+            Verb::EditInquiry => "editar indagación",
+            Verb::ListRecord => "nueva ficha",
+            Verb::CreateRecord => "crear ficha",
+            Verb::AddParticipant => "agregar participante",
+            Verb::RemoveParticipant => "quitar participante",
+            Verb::SetRole => "rol",
+            Verb::SetDate => "fecha",
+            Verb::Finalise => "finalizar",
+            Verb::CreateTree => "crear árbol",
+            Verb::AddCard => "agregar",
+            Verb::MoveCard => "mover",
+            Verb::RemoveCard => "quitar",
+            Verb::RootCause => "causa raíz",
+            Verb::Other(s) => s,
+        }
+    }
+
+    /// The verb a change message names; unknown strings are kept as [`Verb::Other`].
+    pub fn parse(s: &str) -> Verb {
+        Verb::KNOWN
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .unwrap_or_else(|| Verb::Other(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for Verb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Commits the pending operations with the author, verb and section in the change's message.
-pub fn commit(doc: &mut AutoCommit, stamp: &Stamp, verb: &str, section: &str) {
-    let message = format!("{TAG}\t{}\t{verb}\t{section}", stamp.by);
+pub fn commit(doc: &mut AutoCommit, stamp: &Stamp, verb: Verb, section: &str) {
+    let message = format!("{TAG}\t{}\t{}\t{section}", stamp.by, verb.as_str());
     doc.commit_with(
         CommitOptions::default().with_time(stamp.at.div_euclid(1000)).with_message(message),
     );
@@ -39,8 +179,8 @@ pub struct Entry {
     pub at: i64,
     /// Member id; empty when the change came from a peer that does not write authors.
     pub by: String,
-    /// What was done ("editar", "estado", "adoptar", "entregar", …).
-    pub verb: String,
+    /// What was done.
+    pub verb: Verb,
     /// The section it touched; empty for the whole plan.
     pub section: String,
 }
@@ -57,13 +197,13 @@ pub fn entries(doc: &mut AutoCommit) -> Vec<Entry> {
                 (Some(TAG), Some(by), Some(verb), Some(section)) => Entry {
                     at,
                     by: by.to_string(),
-                    verb: verb.to_string(),
+                    verb: Verb::parse(verb),
                     section: section.to_string(),
                 },
                 _ => Entry {
                     at,
                     by: String::new(),
-                    verb: message.to_string(),
+                    verb: Verb::parse(message),
                     section: String::new(),
                 },
             }
@@ -108,4 +248,44 @@ pub fn grouped(mut entries: Vec<Entry>, gap_ms: i64) -> Vec<Group> {
     }
     out.reverse();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    #[test]
+    fn every_verb_reads_back_as_written_and_unknown_ones_are_kept() {
+        let mut seen = std::collections::BTreeSet::new();
+        for verb in Verb::KNOWN {
+            assert!(seen.insert(verb.as_str().to_string()), "{verb:?} shares its wire string");
+            assert_eq!(Verb::parse(verb.as_str()), verb);
+        }
+        assert_eq!(Verb::parse("editar"), Verb::Edit);
+        assert_eq!(Verb::parse("causa raíz"), Verb::RootCause);
+        assert_eq!(Verb::parse("archivar"), Verb::Other("archivar".into()));
+        assert_eq!(Verb::Other("archivar".into()).as_str(), "archivar");
+    }
+
+    #[test]
+    fn entries_carry_the_verb_and_other_messages_are_kept_whole() {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "a", 1).unwrap();
+        commit(&mut doc, &Stamp::new("m1", 5_000), Verb::Status, "1.1");
+        doc.put(automerge::ROOT, "a", 2).unwrap();
+        commit(&mut doc, &Stamp::new("m2", 6_000), Verb::Other("archivar".into()), "");
+        doc.put(automerge::ROOT, "a", 3).unwrap();
+        doc.commit_with(CommitOptions::default().with_message("crear red".to_string()));
+        let got: Vec<(String, Verb, String)> =
+            entries(&mut doc).into_iter().map(|e| (e.by, e.verb, e.section)).collect();
+        assert_eq!(
+            got,
+            [
+                ("m1".into(), Verb::Status, "1.1".into()),
+                ("m2".into(), Verb::Other("archivar".into()), String::new()),
+                (String::new(), Verb::Other("crear red".into()), String::new()),
+            ]
+        );
+    }
 }

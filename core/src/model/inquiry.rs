@@ -14,8 +14,10 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use super::history::{self, Stamp};
-use super::plan::{PlanError, am, int, splice_obj, string};
+use super::doc::{self, DocError, Document};
+use super::history::{self, Stamp, Verb};
+use super::lenient;
+use super::plan::{SpliceError, int, splice_obj, string};
 
 pub const INQUIRY_KIND: &str = "juntas/inquiry";
 pub const RECORD_KIND: &str = "juntas/inquiry-record";
@@ -95,12 +97,20 @@ pub enum InquiryError {
     /// "Finalizar" with something missing: everything missing, in form order.
     #[error("the record is incomplete ({} items)", .0.len())]
     Incomplete(Vec<Missing>),
+    #[error("position {at} is past the end of the text ({len} characters)")]
+    OutOfRange { at: usize, len: usize },
+    /// The document could not be read, or Automerge refused the change.
     #[error(transparent)]
-    Doc(#[from] PlanError),
+    Doc(#[from] DocError),
 }
 
-fn doc_err(e: automerge::AutomergeError) -> InquiryError {
-    InquiryError::Doc(am(e))
+impl From<SpliceError> for InquiryError {
+    fn from(e: SpliceError) -> InquiryError {
+        match e {
+            SpliceError::OutOfRange { at, len } => InquiryError::OutOfRange { at, len },
+            SpliceError::Doc(e) => InquiryError::Doc(e),
+        }
+    }
 }
 
 fn put_list(
@@ -108,31 +118,32 @@ fn put_list(
     obj: &ObjId,
     key: &str,
     items: &[String],
-) -> Result<(), InquiryError> {
-    let list = doc.put_object(obj, key, ObjType::List).map_err(doc_err)?;
+) -> Result<(), DocError> {
+    let list = doc.put_object(obj, key, ObjType::List)?;
     for (i, q) in items.iter().enumerate() {
-        doc.insert(&list, i, q.as_str()).map_err(doc_err)?;
+        doc.insert(&list, i, q.as_str())?;
     }
     Ok(())
 }
 
-fn read_list(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Vec<String>, InquiryError> {
-    let Some((Value::Object(ObjType::List), list)) = doc.get(obj, key).map_err(doc_err)? else {
+fn read_list(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Vec<String>, DocError> {
+    let Some((Value::Object(ObjType::List), list)) = doc.get(obj, key)? else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for i in 0..doc.length(&list) {
-        match doc.get(&list, i).map_err(doc_err)? {
+        match doc.get(&list, i)? {
             Some((Value::Scalar(s), _)) => out.push(s.as_str().unwrap_or_default().to_string()),
-            Some((Value::Object(ObjType::Text), t)) => out.push(doc.text(&t).map_err(doc_err)?),
+            Some((Value::Object(ObjType::Text), t)) => out.push(doc.text(&t)?),
             _ => {}
         }
     }
     Ok(out)
 }
 
-fn map(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Option<ObjId>, InquiryError> {
-    Ok(match doc.get(obj, key).map_err(doc_err)? {
+/// The map at `obj[key]`, if that is a map.
+fn map(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Option<ObjId>, DocError> {
+    Ok(match doc.get(obj, key)? {
         Some((Value::Object(ObjType::Map), o)) => Some(o),
         _ => None,
     })
@@ -148,28 +159,24 @@ fn check_definition(d: &Definition) -> Result<(), InquiryError> {
     Ok(())
 }
 
-fn write_definition(
-    doc: &mut AutoCommit,
-    version: u64,
-    d: &Definition,
-) -> Result<(), InquiryError> {
+fn write_definition(doc: &mut AutoCommit, version: u64, d: &Definition) -> Result<(), DocError> {
     let versions = match map(doc, &ROOT, "versions")? {
         Some(v) => v,
-        None => doc.put_object(ROOT, "versions", ObjType::Map).map_err(doc_err)?,
+        None => doc.put_object(ROOT, "versions", ObjType::Map)?,
     };
-    let v = doc.put_object(&versions, version.to_string(), ObjType::Map).map_err(doc_err)?;
-    doc.put(&v, "title", d.title.trim()).map_err(doc_err)?;
-    doc.put(&v, "challenge", d.challenge.trim()).map_err(doc_err)?;
-    doc.put(&v, "keywords", d.keywords.trim()).map_err(doc_err)?;
-    doc.put(&v, "diagnosis", d.diagnosis.trim()).map_err(doc_err)?;
-    doc.put(&v, "deadline", d.deadline.trim()).map_err(doc_err)?;
+    let v = doc.put_object(&versions, version.to_string(), ObjType::Map)?;
+    doc.put(&v, "title", d.title.trim())?;
+    doc.put(&v, "challenge", d.challenge.trim())?;
+    doc.put(&v, "keywords", d.keywords.trim())?;
+    doc.put(&v, "diagnosis", d.diagnosis.trim())?;
+    doc.put(&v, "deadline", d.deadline.trim())?;
     let questions: Vec<String> =
         d.questions.iter().map(|q| q.trim().to_string()).filter(|q| !q.is_empty()).collect();
     let roles: Vec<String> =
         d.roles.iter().map(|q| q.trim().to_string()).filter(|q| !q.is_empty()).collect();
     put_list(doc, &v, "questions", &questions)?;
     put_list(doc, &v, "roles", &roles)?;
-    doc.put(ROOT, "version", version).map_err(doc_err)?;
+    doc.put(ROOT, "version", version)?;
     Ok(())
 }
 
@@ -181,12 +188,15 @@ pub fn create(
     stamp: &Stamp,
 ) -> Result<(), InquiryError> {
     check_definition(d)?;
-    doc.put(ROOT, "kind", INQUIRY_KIND).map_err(doc_err)?;
-    doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(doc_err)?;
-    doc.put(ROOT, "network_id", network_id).map_err(doc_err)?;
-    doc.put_object(ROOT, "records", ObjType::Map).map_err(doc_err)?;
-    write_definition(doc, 1, d)?;
-    history::commit(doc, stamp, "crear indagación", "");
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(ROOT, "kind", INQUIRY_KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "network_id", network_id)?;
+        doc.put_object(ROOT, "records", ObjType::Map)?;
+        write_definition(doc, 1, d)
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::CreateInquiry, "");
     Ok(())
 }
 
@@ -195,7 +205,7 @@ pub fn redefine(doc: &mut AutoCommit, d: &Definition, stamp: &Stamp) -> Result<u
     check_definition(d)?;
     let version = read_inquiry(doc)?.version + 1;
     write_definition(doc, version, d)?;
-    history::commit(doc, stamp, "editar indagación", "");
+    history::commit(doc, stamp, Verb::EditInquiry, "");
     Ok(version)
 }
 
@@ -206,39 +216,47 @@ pub fn list_record(
     centre: &str,
     stamp: &Stamp,
 ) -> Result<(), InquiryError> {
-    let records = map(doc, &ROOT, "records")?.ok_or(PlanError::Shape("no records".into()))?;
-    doc.put(&records, record, centre).map_err(doc_err)?;
-    history::commit(doc, stamp, "nueva ficha", "");
+    let records = lenient::map(doc, &ROOT, "records")?;
+    doc.put(&records, record, centre).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::ListRecord, "");
     Ok(())
 }
 
-fn check_kind(doc: &AutoCommit, kind: &str) -> Result<(), InquiryError> {
-    Ok(super::plan::check_kind(doc, kind, SCHEMA_VERSION)?)
+/// An inquiry document (`kind` [`INQUIRY_KIND`]).
+pub struct InquiryDoc;
+
+impl Document for InquiryDoc {
+    const KIND: &'static str = INQUIRY_KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = Inquiry;
+
+    fn read(doc: &AutoCommit) -> Result<Inquiry, DocError> {
+        doc::check_kind(doc, INQUIRY_KIND, SCHEMA_VERSION)?;
+        let version = lenient::u64(doc, &ROOT, "version")?;
+        let versions = lenient::map(doc, &ROOT, "versions")?;
+        let v = lenient::map(doc, &versions, &version.to_string())?;
+        let definition = Definition {
+            title: string(doc, &v, "title")?,
+            challenge: string(doc, &v, "challenge")?,
+            keywords: string(doc, &v, "keywords")?,
+            diagnosis: string(doc, &v, "diagnosis")?,
+            deadline: string(doc, &v, "deadline")?,
+            questions: read_list(doc, &v, "questions")?,
+            roles: read_list(doc, &v, "roles")?,
+        };
+        let mut records = BTreeMap::new();
+        if let Some(r) = map(doc, &ROOT, "records")? {
+            for k in doc.keys(&r).collect::<Vec<_>>() {
+                records.insert(k.clone(), string(doc, &r, &k)?);
+            }
+        }
+        Ok(Inquiry { network_id: string(doc, &ROOT, "network_id")?, version, definition, records })
+    }
 }
 
 /// Reads the inquiry and its current definition.
-pub fn read_inquiry(doc: &AutoCommit) -> Result<Inquiry, InquiryError> {
-    check_kind(doc, INQUIRY_KIND)?;
-    let version = int(doc, &ROOT, "version")? as u64;
-    let versions = map(doc, &ROOT, "versions")?.ok_or(PlanError::Shape("no versions".into()))?;
-    let v = map(doc, &versions, &version.to_string())?
-        .ok_or(PlanError::Shape(format!("no version {version}")))?;
-    let definition = Definition {
-        title: string(doc, &v, "title")?,
-        challenge: string(doc, &v, "challenge")?,
-        keywords: string(doc, &v, "keywords")?,
-        diagnosis: string(doc, &v, "diagnosis")?,
-        deadline: string(doc, &v, "deadline")?,
-        questions: read_list(doc, &v, "questions")?,
-        roles: read_list(doc, &v, "roles")?,
-    };
-    let mut records = BTreeMap::new();
-    if let Some(r) = map(doc, &ROOT, "records")? {
-        for k in doc.keys(&r).collect::<Vec<_>>() {
-            records.insert(k.clone(), string(doc, &r, &k)?);
-        }
-    }
-    Ok(Inquiry { network_id: string(doc, &ROOT, "network_id")?, version, definition, records })
+pub fn read_inquiry(doc: &AutoCommit) -> Result<Inquiry, DocError> {
+    InquiryDoc::read(doc)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,25 +288,29 @@ pub fn start_record(
     start: &Start,
     stamp: &Stamp,
 ) -> Result<(), InquiryError> {
-    doc.put(ROOT, "kind", RECORD_KIND).map_err(doc_err)?;
-    doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(doc_err)?;
-    doc.put(ROOT, "inquiry_id", start.inquiry_id.as_str()).map_err(doc_err)?;
-    doc.put(ROOT, "template_version", inquiry.version).map_err(doc_err)?;
-    doc.put(ROOT, "principal_id", start.principal_id.as_str()).map_err(doc_err)?;
-    doc.put(ROOT, "centre_id", start.centre_id.as_str()).map_err(doc_err)?;
-    doc.put(ROOT, "centre_name", start.centre_name.as_str()).map_err(doc_err)?;
-    doc.put(ROOT, "date", start.date.as_str()).map_err(doc_err)?;
-    doc.put(ROOT, "finalised_at", ScalarValue::Null).map_err(doc_err)?;
-    put_list(doc, &ROOT, "questions", &inquiry.definition.questions)?;
-    put_list(doc, &ROOT, "roles", &inquiry.definition.roles)?;
-    for f in TEXT_FIELDS.iter().chain([&OBSERVATIONS]) {
-        let t = doc.put_object(ROOT, *f, ObjType::Text).map_err(doc_err)?;
-        if *f == "principal_name" {
-            doc.splice_text(&t, 0, 0, &start.principal_name).map_err(doc_err)?;
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(ROOT, "kind", RECORD_KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "inquiry_id", start.inquiry_id.as_str())?;
+        doc.put(ROOT, "template_version", inquiry.version)?;
+        doc.put(ROOT, "principal_id", start.principal_id.as_str())?;
+        doc.put(ROOT, "centre_id", start.centre_id.as_str())?;
+        doc.put(ROOT, "centre_name", start.centre_name.as_str())?;
+        doc.put(ROOT, "date", start.date.as_str())?;
+        doc.put(ROOT, "finalised_at", ScalarValue::Null)?;
+        put_list(doc, &ROOT, "questions", &inquiry.definition.questions)?;
+        put_list(doc, &ROOT, "roles", &inquiry.definition.roles)?;
+        for f in TEXT_FIELDS.iter().chain([&OBSERVATIONS]) {
+            let t = doc.put_object(ROOT, *f, ObjType::Text)?;
+            if *f == "principal_name" {
+                doc.splice_text(&t, 0, 0, &start.principal_name)?;
+            }
         }
-    }
-    doc.put_object(ROOT, "participants", ObjType::Map).map_err(doc_err)?;
-    history::commit(doc, stamp, "crear ficha", "");
+        doc.put_object(ROOT, "participants", ObjType::Map)?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::CreateRecord, "");
     Ok(())
 }
 
@@ -328,16 +350,35 @@ impl Record {
     }
 }
 
-fn text_of(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, InquiryError> {
-    match doc.get(obj, key).map_err(doc_err)? {
-        Some((Value::Object(ObjType::Text), t)) => doc.text(&t).map_err(doc_err),
+fn text_of(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Object(ObjType::Text), t)) => Ok(doc.text(&t)?),
         Some((Value::Scalar(s), _)) => Ok(s.as_str().unwrap_or_default().to_string()),
         _ => Ok(String::new()),
     }
 }
 
-pub fn read_record(doc: &AutoCommit) -> Result<Record, InquiryError> {
-    check_kind(doc, RECORD_KIND)?;
+/// A principal's record of an inquiry (`kind` [`RECORD_KIND`]).
+pub struct RecordDoc;
+
+impl Document for RecordDoc {
+    const KIND: &'static str = RECORD_KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = Record;
+
+    fn read(doc: &AutoCommit) -> Result<Record, DocError> {
+        doc::check_kind(doc, RECORD_KIND, SCHEMA_VERSION)?;
+        record_fields(doc)
+    }
+}
+
+/// Reads a record, checking its kind and schema.
+pub fn read_record(doc: &AutoCommit) -> Result<Record, DocError> {
+    RecordDoc::read(doc)
+}
+
+/// A record's fields (kind and schema already checked).
+fn record_fields(doc: &AutoCommit) -> Result<Record, DocError> {
     let mut fields = BTreeMap::new();
     for f in TEXT_FIELDS.iter().chain([&OBSERVATIONS]) {
         fields.insert(f.to_string(), text_of(doc, &ROOT, f)?);
@@ -363,13 +404,13 @@ pub fn read_record(doc: &AutoCommit) -> Result<Record, InquiryError> {
         }
     }
     participants.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
-    let finalised_at = match doc.get(ROOT, "finalised_at").map_err(doc_err)? {
+    let finalised_at = match doc.get(ROOT, "finalised_at")? {
         Some((Value::Scalar(s), _)) => s.as_i64(),
         _ => None,
     };
     Ok(Record {
         inquiry_id: string(doc, &ROOT, "inquiry_id")?,
-        template_version: int(doc, &ROOT, "template_version")? as u64,
+        template_version: lenient::u64(doc, &ROOT, "template_version")?,
         principal_id: string(doc, &ROOT, "principal_id")?,
         centre_id: string(doc, &ROOT, "centre_id")?,
         centre_name: string(doc, &ROOT, "centre_name")?,
@@ -403,19 +444,19 @@ fn text_obj(doc: &mut AutoCommit, target: &TextRef) -> Result<ObjId, InquiryErro
             let pobj = participant_obj(doc, p)?;
             let answers = match map(doc, &pobj, "answers")? {
                 Some(a) => a,
-                None => doc.put_object(&pobj, "answers", ObjType::Map).map_err(doc_err)?,
+                None => doc.put_object(&pobj, "answers", ObjType::Map).map_err(DocError::from)?,
             };
             (answers, i.to_string())
         }
     };
-    match doc.get(&parent, key.as_str()).map_err(doc_err)? {
+    match doc.get(&parent, key.as_str()).map_err(DocError::from)? {
         Some((Value::Object(ObjType::Text), t)) => Ok(t),
-        _ => doc.put_object(&parent, key.as_str(), ObjType::Text).map_err(doc_err),
+        _ => Ok(doc.put_object(&parent, key.as_str(), ObjType::Text).map_err(DocError::from)?),
     }
 }
 
 fn participant_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, InquiryError> {
-    let ps = map(doc, &ROOT, "participants")?.ok_or(PlanError::Shape("no participants".into()))?;
+    let ps = lenient::map(doc, &ROOT, "participants")?;
     map(doc, &ps, id)?.ok_or_else(|| InquiryError::UnknownParticipant(id.into()))
 }
 
@@ -435,8 +476,8 @@ pub fn splice(
         TextRef::Name(p) => format!("{p}/name"),
         TextRef::Answer(p, i) => format!("{p}/{i}"),
     };
-    history::commit(doc, stamp, "editar", &section);
-    doc.text(&t).map_err(doc_err)
+    history::commit(doc, stamp, Verb::Edit, &section);
+    Ok(doc.text(&t).map_err(DocError::from)?)
 }
 
 /// Adds a participant (at most three).
@@ -446,16 +487,20 @@ pub fn add_participant(doc: &mut AutoCommit, id: &str, stamp: &Stamp) -> Result<
         return Err(InquiryError::TooManyParticipants);
     }
     let order = record.participants.iter().map(|p| p.order).max().unwrap_or(0) + 1;
-    let ps = map(doc, &ROOT, "participants")?.ok_or(PlanError::Shape("no participants".into()))?;
-    let p = doc.put_object(&ps, id, ObjType::Map).map_err(doc_err)?;
-    doc.put(&p, "order", order).map_err(doc_err)?;
-    doc.put(&p, "role", "").map_err(doc_err)?;
-    doc.put_object(&p, "name", ObjType::Text).map_err(doc_err)?;
-    let answers = doc.put_object(&p, "answers", ObjType::Map).map_err(doc_err)?;
-    for i in 0..record.questions.len() {
-        doc.put_object(&answers, i.to_string(), ObjType::Text).map_err(doc_err)?;
-    }
-    history::commit(doc, stamp, "agregar participante", id);
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        let ps = lenient::map(doc, &ROOT, "participants")?;
+        let p = doc.put_object(&ps, id, ObjType::Map)?;
+        doc.put(&p, "order", order)?;
+        doc.put(&p, "role", "")?;
+        doc.put_object(&p, "name", ObjType::Text)?;
+        let answers = doc.put_object(&p, "answers", ObjType::Map)?;
+        for i in 0..record.questions.len() {
+            doc.put_object(&answers, i.to_string(), ObjType::Text)?;
+        }
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::AddParticipant, id);
     Ok(())
 }
 
@@ -465,9 +510,9 @@ pub fn remove_participant(
     stamp: &Stamp,
 ) -> Result<(), InquiryError> {
     participant_obj(doc, id)?;
-    let ps = map(doc, &ROOT, "participants")?.ok_or(PlanError::Shape("no participants".into()))?;
-    doc.delete(&ps, id).map_err(doc_err)?;
-    history::commit(doc, stamp, "quitar participante", id);
+    let ps = lenient::map(doc, &ROOT, "participants")?;
+    doc.delete(&ps, id).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::RemoveParticipant, id);
     Ok(())
 }
 
@@ -478,14 +523,14 @@ pub fn set_role(
     stamp: &Stamp,
 ) -> Result<(), InquiryError> {
     let p = participant_obj(doc, id)?;
-    doc.put(&p, "role", role.trim()).map_err(doc_err)?;
-    history::commit(doc, stamp, "rol", id);
+    doc.put(&p, "role", role.trim()).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::SetRole, id);
     Ok(())
 }
 
 pub fn set_date(doc: &mut AutoCommit, date: &str, stamp: &Stamp) -> Result<(), InquiryError> {
-    doc.put(ROOT, "date", date.trim()).map_err(doc_err)?;
-    history::commit(doc, stamp, "fecha", "");
+    doc.put(ROOT, "date", date.trim()).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::SetDate, "");
     Ok(())
 }
 
@@ -590,15 +635,15 @@ pub fn finalise(doc: &mut AutoCommit, today: &str, stamp: &Stamp) -> Result<(), 
     if !missing.is_empty() {
         return Err(InquiryError::Incomplete(missing));
     }
-    doc.put(ROOT, "finalised_at", stamp.at).map_err(doc_err)?;
-    history::commit(doc, stamp, "finalizar", "");
+    doc.put(ROOT, "finalised_at", stamp.at).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::Finalise, "");
     Ok(())
 }
 
 /// Whether the record changed after it was finalised (a correction, shown in its history).
 pub fn corrected_after_finalising(doc: &mut AutoCommit) -> bool {
     let Ok(Some(at)) = read_record(doc).map(|r| r.finalised_at) else { return false };
-    history::entries(doc).iter().any(|e| e.verb == "editar" && e.at > at)
+    history::entries(doc).iter().any(|e| e.verb == Verb::Edit && e.at > at)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 //! scalar strings and unsigned integers; idiomatic JavaScript (`@automerge/automerge` 3)
 //! writes a plain string as collaborative Text and a whole number as a signed Int, or as a
 //! float. A document touched by such a peer must still open, so these readers accept every
-//! faithful form and refuse only values that cannot mean what the field means.
+//! faithful form and refuse only values that cannot mean what the field means, with a
+//! [`DocError::Shape`] naming the field by its path and saying what was found.
 
-use automerge::{ObjId, ObjType, ScalarValue, Value};
-use autosurgeon::{HydrateError, Prop, ReadDoc};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
 
+use super::doc::DocError;
 use super::network::Role;
 
 enum Raw {
@@ -17,27 +18,74 @@ enum Raw {
     Other(String),
 }
 
-fn raw<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<Raw, HydrateError> {
-    let got = match prop {
-        Prop::Key(k) => doc.get(obj, k.as_ref())?,
-        Prop::Index(i) => doc.get(obj, i as usize)?,
-    };
-    Ok(match got {
+fn raw<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<Raw, DocError> {
+    Ok(match doc.get(obj, key)? {
         None => Raw::Missing,
         Some((Value::Object(ObjType::Text), id)) => Raw::Text(doc.text(&id)?),
-        Some((Value::Object(t), _)) => Raw::Other(format!("a {t:?} object")),
+        Some((Value::Object(t), _)) => Raw::Other(object(t).to_string()),
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Null => Raw::Null,
             ScalarValue::Str(s) => Raw::Text(s.to_string()),
             ScalarValue::Int(i) => Raw::Int(i128::from(*i)),
             ScalarValue::Uint(u) => Raw::Int(i128::from(*u)),
             ScalarValue::F64(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Raw::Int(*f as i128),
-            other => Raw::Other(format!("{other:?}")),
+            other => Raw::Other(scalar(other)),
         },
     })
 }
 
-fn unexpected(expected: &str, found: &Raw) -> HydrateError {
+fn object(t: ObjType) -> &'static str {
+    match t {
+        ObjType::Map => "a map",
+        ObjType::Table => "a table",
+        ObjType::List => "a list",
+        ObjType::Text => "a text",
+    }
+}
+
+fn scalar(s: &ScalarValue) -> String {
+    match s {
+        ScalarValue::Null => "null".to_string(),
+        ScalarValue::Str(s) => format!("the text {:?}", s.as_str()),
+        ScalarValue::Int(i) => format!("the number {i}"),
+        ScalarValue::Uint(u) => format!("the number {u}"),
+        ScalarValue::F64(f) => format!("the number {f}"),
+        ScalarValue::Boolean(b) => format!("the boolean {b}"),
+        ScalarValue::Bytes(_) => "bytes".to_string(),
+        ScalarValue::Counter(_) => "a counter".to_string(),
+        ScalarValue::Timestamp(_) => "a timestamp".to_string(),
+        ScalarValue::Unknown { .. } => "a value of an unknown type".to_string(),
+    }
+}
+
+/// What a value is, in the words a [`DocError::Shape`] uses ("the number 3", "a list").
+pub fn describe(value: Option<&Value<'_>>) -> String {
+    match value {
+        None => "nothing".to_string(),
+        Some(Value::Object(t)) => object(*t).to_string(),
+        Some(Value::Scalar(s)) => scalar(s),
+    }
+}
+
+/// The path of `obj[key]` from the document's root, keys (and list indexes) joined by dots.
+pub fn path<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> String {
+    let mut parts: Vec<String> = doc
+        .parents(obj)
+        .map(|p| p.path().into_iter().map(|(_, prop)| prop.to_string()).collect())
+        .unwrap_or_default();
+    parts.push(key.to_string());
+    parts.join(".")
+}
+
+/// A [`DocError::Shape`] naming `obj[key]` and what it holds.
+pub fn shape<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> DocError {
+    match raw(doc, obj, key) {
+        Ok(found) => unexpected(doc, obj, key, &found),
+        Err(e) => e,
+    }
+}
+
+fn unexpected<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str, found: &Raw) -> DocError {
     let found = match found {
         Raw::Missing => "nothing".to_string(),
         Raw::Null => "null".to_string(),
@@ -45,66 +93,97 @@ fn unexpected(expected: &str, found: &Raw) -> HydrateError {
         Raw::Int(i) => format!("the number {i}"),
         Raw::Other(o) => o.clone(),
     };
-    HydrateError::unexpected(expected, found)
+    DocError::shape(path(doc, obj, key), found)
 }
 
 /// A string: scalar or Text.
-pub fn string<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<String, HydrateError> {
-    match raw(doc, obj, prop)? {
+pub fn string<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<String, DocError> {
+    match raw(doc, obj, key)? {
         Raw::Text(s) => Ok(s),
-        other => Err(unexpected("a string", &other)),
+        other => Err(unexpected(doc, obj, key, &other)),
     }
 }
 
 /// An optional string: absent or null is `None`.
-pub fn opt_string<D: ReadDoc>(
-    doc: &D,
-    obj: &ObjId,
-    prop: Prop<'_>,
-) -> Result<Option<String>, HydrateError> {
-    match raw(doc, obj, prop)? {
+pub fn opt_string<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<Option<String>, DocError> {
+    match raw(doc, obj, key)? {
         Raw::Missing | Raw::Null => Ok(None),
         Raw::Text(s) => Ok(Some(s)),
-        other => Err(unexpected("a string or nothing", &other)),
+        other => Err(unexpected(doc, obj, key, &other)),
     }
 }
 
-fn whole<T: TryFrom<i128>>(raw: Raw, expected: &str) -> Result<T, HydrateError> {
+fn whole<D: ReadDoc, T: TryFrom<i128>>(
+    doc: &D,
+    obj: &ObjId,
+    key: &str,
+    raw: Raw,
+) -> Result<T, DocError> {
     match raw {
-        Raw::Int(i) => T::try_from(i).map_err(|_| unexpected(expected, &Raw::Int(i))),
-        other => Err(unexpected(expected, &other)),
+        Raw::Int(i) => T::try_from(i).map_err(|_| unexpected(doc, obj, key, &Raw::Int(i))),
+        other => Err(unexpected(doc, obj, key, &other)),
     }
 }
 
 /// A whole number ≥ 0: Uint, non-negative Int or a whole float.
-pub fn u64<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<u64, HydrateError> {
-    whole(raw(doc, obj, prop)?, "a whole number ≥ 0")
+pub fn u64<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<u64, DocError> {
+    whole(doc, obj, key, raw(doc, obj, key)?)
 }
 
 /// A signed whole number (times in ms).
-pub fn i64<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<i64, HydrateError> {
-    whole(raw(doc, obj, prop)?, "a whole number")
+pub fn i64<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<i64, DocError> {
+    whole(doc, obj, key, raw(doc, obj, key)?)
 }
 
 /// An optional count: absent or null is `None`.
-pub fn opt_u32<D: ReadDoc>(
-    doc: &D,
-    obj: &ObjId,
-    prop: Prop<'_>,
-) -> Result<Option<u32>, HydrateError> {
-    match raw(doc, obj, prop)? {
+pub fn opt_u32<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<Option<u32>, DocError> {
+    match raw(doc, obj, key)? {
         Raw::Missing | Raw::Null => Ok(None),
-        other => whole(other, "a whole number ≥ 0 or nothing").map(Some),
+        other => whole(doc, obj, key, other).map(Some),
     }
 }
 
 /// A member's role by its stored name.
-pub fn role<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<Role, HydrateError> {
-    let raw = raw(doc, obj, prop)?;
+pub fn role<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<Role, DocError> {
+    let raw = raw(doc, obj, key)?;
     match &raw {
-        Raw::Text(s) => Role::parse(s).ok_or_else(|| unexpected("a role", &raw)),
-        _ => Err(unexpected("a role", &raw)),
+        Raw::Text(s) => Role::parse(s).ok_or_else(|| unexpected(doc, obj, key, &raw)),
+        _ => Err(unexpected(doc, obj, key, &raw)),
     }
+}
+
+/// A map that must be there.
+pub fn map<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<ObjId, DocError> {
+    opt_map(doc, obj, key)?.ok_or_else(|| shape(doc, obj, key))
+}
+
+/// A map that may be absent (or null); anything else there is refused.
+pub fn opt_map<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Result<Option<ObjId>, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(Some(id)),
+        None => Ok(None),
+        Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(None),
+        Some(_) => Err(shape(doc, obj, key)),
+    }
+}
+
+/// A set stored as a map of keys to `true`; absent or null is empty.
+pub fn set<D: ReadDoc>(
+    doc: &D,
+    obj: &ObjId,
+    key: &str,
+) -> Result<std::collections::BTreeMap<String, bool>, DocError> {
+    let Some(map) = opt_map(doc, obj, key)? else { return Ok(Default::default()) };
+    let mut out = std::collections::BTreeMap::new();
+    for k in doc.keys(&map) {
+        match doc.get(&map, k.as_str())? {
+            Some((Value::Scalar(s), _)) if s.as_bool().is_some() => {
+                out.insert(k, s.as_bool() == Some(true));
+            }
+            _ => return Err(shape(doc, &map, &k)),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -112,7 +191,8 @@ mod tests {
     use automerge::transaction::Transactable;
     use automerge::{AutoCommit, ObjType, ROOT, ScalarValue};
 
-    use crate::model::network::{self, KIND, ModelError, Role};
+    use crate::model::doc::DocError;
+    use crate::model::network::{self, KIND, Role};
 
     /// What `repo.create({...})` in JavaScript writes: Text for strings, Int / F64 for numbers.
     fn written_by_javascript(enrolment: ScalarValue) -> AutoCommit {
@@ -162,13 +242,14 @@ mod tests {
     fn values_that_cannot_mean_the_field_are_refused_with_what_was_found() {
         for (bad, found) in [
             (ScalarValue::Int(-3), "the number -3"),
-            (ScalarValue::F64(2.5), "F64"),
+            (ScalarValue::F64(2.5), "the number 2.5"),
             (ScalarValue::Str("muchos".into()), "the text \"muchos\""),
+            (ScalarValue::Boolean(false), "the boolean false"),
         ] {
-            match network::read(&written_by_javascript(bad)) {
-                Err(ModelError::Shape(m)) => assert!(m.contains(found), "{m}"),
-                other => panic!("expected a shape error, got {other:?}"),
-            }
+            assert_eq!(
+                network::read(&written_by_javascript(bad)),
+                Err(DocError::Shape { field: "centres.c1.enrolment".into(), found: found.into() })
+            );
         }
     }
 }

@@ -3,12 +3,19 @@
 
 pub mod centre_plan;
 pub mod diff;
+pub mod doc;
 pub mod example;
 pub mod history;
 pub mod inquiry;
 pub mod lenient;
 pub mod network;
 pub mod plan;
+pub mod results;
 pub mod review;
+pub mod review_summary;
 pub mod text;
 pub mod tree;
+pub mod tree_layout;
+pub mod tree_moves;
+
+pub use doc::{DocError, Document};

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{AutoCommit, transaction::CommitOptions};
-use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
+use automerge::{AutoCommit, ObjId, ROOT, ReadDoc, transaction::CommitOptions};
+use autosurgeon::{Reconcile, reconcile};
 
+use super::doc::{self, DocError, Document};
 use super::lenient;
 
 /// The schema this code writes. Documents with a higher version are refused, not mangled.
@@ -14,20 +15,14 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub const KIND: &str = "juntas/network";
 
 /// The whole directory, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile)]
 pub struct Network {
-    #[autosurgeon(hydrate = "lenient::string")]
     pub kind: String,
-    #[autosurgeon(hydrate = "lenient::u64")]
     pub schema_version: u64,
-    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
-    #[autosurgeon(hydrate = "lenient::string")]
     pub slep: String,
     /// Milliseconds since the Unix epoch, as given by the caller.
-    #[autosurgeon(hydrate = "lenient::i64")]
     pub created_at: i64,
-    #[autosurgeon(hydrate = "lenient::i64")]
     pub updated_at: i64,
     pub centres: BTreeMap<String, Centre>,
     pub members: BTreeMap<String, Member>,
@@ -35,42 +30,30 @@ pub struct Network {
     /// The plans this network has started, as a set: "2027" (the year's common plan) and
     /// "2027/{centre id}" (a centre's plan). Document ids are derived from these, so the set
     /// only tells other devices which ones to ask for. Absent in older documents.
-    #[autosurgeon(missing = "BTreeMap::new")]
     pub plans: BTreeMap<String, bool>,
     /// The network's inquiries, as a set of inquiry document ids. Absent in older documents.
-    #[autosurgeon(missing = "BTreeMap::new")]
     pub inquiries: BTreeMap<String, bool>,
     /// The network's problem trees, as a set of document ids. Absent in older documents.
-    #[autosurgeon(missing = "BTreeMap::new")]
     pub trees: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
 pub struct Centre {
-    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
     /// Rol Base de Datos, the Ministry's id of an establishment ("12345-6"); may be empty.
-    #[autosurgeon(hydrate = "lenient::string")]
     pub rbd: String,
-    #[autosurgeon(hydrate = "lenient::string")]
     pub commune: String,
     /// e.g. "Jardín infantil y sala cuna VTF".
-    #[autosurgeon(hydrate = "lenient::string")]
     pub kind: String,
-    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub enrolment: Option<u32>,
-    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub staff_total: Option<u32>,
-    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub educators: Option<u32>,
-    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub technicians: Option<u32>,
-    #[autosurgeon(hydrate = "lenient::opt_u32")]
     pub staff_on_leave: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Reconcile)]
 pub enum Role {
     #[default]
     #[autosurgeon(rename = "directora")]
@@ -98,20 +81,16 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
 pub struct Member {
-    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
-    #[autosurgeon(hydrate = "lenient::role")]
     pub role: Role,
     /// The member's centre (principals); None for SLEP staff and facilitators.
-    #[autosurgeon(hydrate = "lenient::opt_string")]
     pub centre_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
 pub struct Commission {
-    #[autosurgeon(hydrate = "lenient::string")]
     pub name: String,
     /// Member ids as a set (map to `true`): concurrent additions of different members merge.
     pub members: BTreeMap<String, bool>,
@@ -180,14 +159,9 @@ pub enum ModelError {
     UnknownCommission(String),
     #[error("another centre already has RBD {0}")]
     DuplicateRbd(String),
-    #[error("this is not a network document (kind {0:?})")]
-    WrongKind(String),
-    #[error("this document was written by a newer Juntas (schema {0}); update the app")]
-    NewerSchema(u64),
-    #[error("the document does not have the expected shape: {0}")]
-    Shape(String),
-    #[error("automerge refused the change: {0}")]
-    Automerge(String),
+    /// The document could not be read, or Automerge refused the change.
+    #[error(transparent)]
+    Doc(#[from] DocError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,21 +315,86 @@ fn normalise_rbd(rbd: &str) -> Result<String, ModelError> {
 /// Writes a new network into an empty document and commits it.
 pub fn create(doc: &mut AutoCommit, network: &Network, now: i64) -> Result<(), ModelError> {
     require_name(&network.name, Entity::Network)?;
-    reconcile(doc, network).map_err(|e| ModelError::Automerge(e.to_string()))?;
+    reconcile(doc, network).map_err(DocError::from)?;
     commit(doc, now, "crear red");
     Ok(())
 }
 
+/// The network directory document (`kind` [`KIND`]).
+pub struct NetworkDoc;
+
+impl Document for NetworkDoc {
+    const KIND: &'static str = KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = Network;
+
+    fn read(doc: &AutoCommit) -> Result<Network, DocError> {
+        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        let root = &ROOT;
+        Ok(Network {
+            kind: lenient::string(doc, root, "kind")?,
+            schema_version: lenient::u64(doc, root, "schema_version")?,
+            name: lenient::string(doc, root, "name")?,
+            slep: lenient::string(doc, root, "slep")?,
+            created_at: lenient::i64(doc, root, "created_at")?,
+            updated_at: lenient::i64(doc, root, "updated_at")?,
+            centres: entries(doc, "centres", read_centre)?,
+            members: entries(doc, "members", read_member)?,
+            commissions: entries(doc, "commissions", read_commission)?,
+            plans: lenient::set(doc, root, "plans")?,
+            inquiries: lenient::set(doc, root, "inquiries")?,
+            trees: lenient::set(doc, root, "trees")?,
+        })
+    }
+}
+
 /// Reads the directory, checking that it is one and that this code understands its schema.
-pub fn read(doc: &AutoCommit) -> Result<Network, ModelError> {
-    let network: Network = hydrate(doc).map_err(|e| ModelError::Shape(e.to_string()))?;
-    if network.kind != KIND {
-        return Err(ModelError::WrongKind(network.kind));
+pub fn read(doc: &AutoCommit) -> Result<Network, DocError> {
+    NetworkDoc::read(doc)
+}
+
+/// Every entry of the map `key` at the root (absent: none), each read by `read_one`.
+fn entries<T>(
+    doc: &AutoCommit,
+    key: &str,
+    read_one: fn(&AutoCommit, &ObjId) -> Result<T, DocError>,
+) -> Result<BTreeMap<String, T>, DocError> {
+    let mut out = BTreeMap::new();
+    let Some(map) = lenient::opt_map(doc, &ROOT, key)? else { return Ok(out) };
+    for id in doc.keys(&map).collect::<Vec<_>>() {
+        let entry = lenient::map(doc, &map, &id)?;
+        out.insert(id, read_one(doc, &entry)?);
     }
-    if network.schema_version > SCHEMA_VERSION {
-        return Err(ModelError::NewerSchema(network.schema_version));
-    }
-    Ok(network)
+    Ok(out)
+}
+
+fn read_centre(doc: &AutoCommit, c: &ObjId) -> Result<Centre, DocError> {
+    Ok(Centre {
+        name: lenient::string(doc, c, "name")?,
+        rbd: lenient::string(doc, c, "rbd")?,
+        commune: lenient::string(doc, c, "commune")?,
+        kind: lenient::string(doc, c, "kind")?,
+        enrolment: lenient::opt_u32(doc, c, "enrolment")?,
+        staff_total: lenient::opt_u32(doc, c, "staff_total")?,
+        educators: lenient::opt_u32(doc, c, "educators")?,
+        technicians: lenient::opt_u32(doc, c, "technicians")?,
+        staff_on_leave: lenient::opt_u32(doc, c, "staff_on_leave")?,
+    })
+}
+
+fn read_member(doc: &AutoCommit, m: &ObjId) -> Result<Member, DocError> {
+    Ok(Member {
+        name: lenient::string(doc, m, "name")?,
+        role: lenient::role(doc, m, "role")?,
+        centre_id: lenient::opt_string(doc, m, "centre_id")?,
+    })
+}
+
+fn read_commission(doc: &AutoCommit, c: &ObjId) -> Result<Commission, DocError> {
+    Ok(Commission {
+        name: lenient::string(doc, c, "name")?,
+        members: lenient::set(doc, c, "members")?,
+    })
 }
 
 /// Applies `command` to the document: read, validate and change the plain value, write back
@@ -367,7 +406,7 @@ pub fn apply(doc: &mut AutoCommit, command: Command, now: i64) -> Result<Network
     network.updated_at = now;
     reconcile(doc, &network).map_err(|e| {
         doc.rollback();
-        ModelError::Automerge(e.to_string())
+        DocError::from(e)
     })?;
     commit(doc, now, message);
     Ok(network)
@@ -552,13 +591,23 @@ mod tests {
     fn a_document_from_a_newer_app_or_of_another_kind_is_refused() {
         let mut newer = Network::new("Red", "SLEP", 0);
         newer.schema_version = SCHEMA_VERSION + 1;
-        assert_eq!(read(&doc_with(&newer)), Err(ModelError::NewerSchema(SCHEMA_VERSION + 1)));
+        assert_eq!(
+            read(&doc_with(&newer)),
+            Err(DocError::NewerSchema { kind: KIND, found: SCHEMA_VERSION + 1 })
+        );
         let mut other = Network::new("Red", "SLEP", 0);
         other.kind = "juntas/plan".into();
-        assert_eq!(read(&doc_with(&other)), Err(ModelError::WrongKind("juntas/plan".into())));
-        assert!(matches!(
+        assert_eq!(
+            read(&doc_with(&other)),
+            Err(DocError::WrongKind { expected: KIND, found: "juntas/plan".into() })
+        );
+        assert_eq!(
             read(&AutoCommit::new()),
-            Err(ModelError::Shape(_) | ModelError::WrongKind(_))
-        ));
+            Err(DocError::WrongKind { expected: KIND, found: String::new() })
+        );
+        assert_eq!(
+            apply(&mut doc_with(&newer), Command::ListTree { id: "t".into() }, 1),
+            Err(ModelError::Doc(DocError::NewerSchema { kind: KIND, found: SCHEMA_VERSION + 1 }))
+        );
     }
 }

@@ -13,10 +13,9 @@ use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 
-use autosurgeon::Prop;
-
 use super::diff::{self, Part};
-use super::history::{self, Stamp};
+use super::doc::{self, DocError, Document};
+use super::history::{self, Stamp, Verb};
 use super::lenient;
 use crate::DocumentId;
 
@@ -238,18 +237,29 @@ pub enum PlanError {
     MissingTitle,
     #[error("a comment needs some text")]
     EmptyComment,
-    #[error("this is not the expected plan document (kind {0:?})")]
-    WrongKind(String),
-    #[error("this plan was written by a newer Juntas (schema {0}); update the app")]
-    NewerSchema(u64),
-    #[error("the plan does not have the expected shape: {0}")]
-    Shape(String),
-    #[error("automerge refused the change: {0}")]
-    Automerge(String),
+    /// The document could not be read, or Automerge refused the change.
+    #[error(transparent)]
+    Doc(#[from] DocError),
 }
 
-pub(crate) fn am(e: automerge::AutomergeError) -> PlanError {
-    PlanError::Automerge(e.to_string())
+/// Why a splice into a Text was not made: every model turns it into its own error.
+#[derive(Debug)]
+pub(crate) enum SpliceError {
+    /// The range ends at `at`, past the end of the text (`len` characters).
+    OutOfRange {
+        at: usize,
+        len: usize,
+    },
+    Doc(DocError),
+}
+
+impl From<SpliceError> for PlanError {
+    fn from(e: SpliceError) -> PlanError {
+        match e {
+            SpliceError::OutOfRange { at, len } => PlanError::OutOfRange { at, len },
+            SpliceError::Doc(e) => PlanError::Doc(e),
+        }
+    }
 }
 
 /// The id of a network's plan for `year`: every device computes the same one.
@@ -277,18 +287,21 @@ pub fn create(
     defs: &[SectionDef],
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
-    let now = stamp.at;
-    doc.put(ROOT, "kind", KIND).map_err(am)?;
-    doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(am)?;
-    doc.put(ROOT, "network_id", network_id).map_err(am)?;
-    doc.put(ROOT, "year", year).map_err(am)?;
-    doc.put(ROOT, "updated_at", now).map_err(am)?;
-    let sections = doc.put_object(ROOT, "sections", ObjType::Map).map_err(am)?;
-    doc.put_object(ROOT, "comments", ObjType::Map).map_err(am)?;
-    for (i, d) in defs.iter().enumerate() {
-        write_section(doc, &sections, d, &format!("{:04}", (i + 1) * 10))?;
-    }
-    history::commit(doc, stamp, "crear plan", "");
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(ROOT, "kind", KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "network_id", network_id)?;
+        doc.put(ROOT, "year", year)?;
+        doc.put(ROOT, "updated_at", stamp.at)?;
+        let sections = doc.put_object(ROOT, "sections", ObjType::Map)?;
+        doc.put_object(ROOT, "comments", ObjType::Map)?;
+        for (i, d) in defs.iter().enumerate() {
+            write_section(doc, &sections, d, &format!("{:04}", (i + 1) * 10))?;
+        }
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::CreatePlan, "");
     Ok(())
 }
 
@@ -297,24 +310,24 @@ fn write_section(
     sections: &ObjId,
     d: &SectionDef,
     order: &str,
-) -> Result<(), PlanError> {
-    let s = doc.put_object(sections, d.id.as_str(), ObjType::Map).map_err(am)?;
+) -> Result<(), DocError> {
+    let s = doc.put_object(sections, d.id.as_str(), ObjType::Map)?;
     put_def_fields(doc, &s, d)?;
-    doc.put(&s, "order", order).map_err(am)?;
-    doc.put(&s, "status", Status::Drafting.as_str()).map_err(am)?;
-    doc.put(&s, "commission", ScalarValue::Null).map_err(am)?;
+    doc.put(&s, "order", order)?;
+    doc.put(&s, "status", Status::Drafting.as_str())?;
+    doc.put(&s, "commission", ScalarValue::Null)?;
     if d.scope.has_common_text() {
-        doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+        doc.put_object(&s, "body", ObjType::Text)?;
     }
     Ok(())
 }
 
-fn put_def_fields(doc: &mut AutoCommit, s: &ObjId, d: &SectionDef) -> Result<(), PlanError> {
-    doc.put(s, "code", d.code.as_str()).map_err(am)?;
-    doc.put(s, "title", d.title.as_str()).map_err(am)?;
-    doc.put(s, "prompt", d.prompt.as_str()).map_err(am)?;
-    doc.put(s, "scope", d.scope.as_str()).map_err(am)?;
-    doc.put(s, "required", d.required).map_err(am)?;
+fn put_def_fields(doc: &mut AutoCommit, s: &ObjId, d: &SectionDef) -> Result<(), DocError> {
+    doc.put(s, "code", d.code.as_str())?;
+    doc.put(s, "title", d.title.as_str())?;
+    doc.put(s, "prompt", d.prompt.as_str())?;
+    doc.put(s, "scope", d.scope.as_str())?;
+    doc.put(s, "required", d.required)?;
     Ok(())
 }
 
@@ -329,31 +342,30 @@ pub fn put_def(doc: &mut AutoCommit, d: &SectionDef, stamp: &Stamp) -> Result<()
         Ok(s) => {
             put_def_fields(doc, &s, d)?;
             if d.scope.has_common_text() && body_obj(doc, &d.id).is_err() {
-                doc.put_object(&s, "body", ObjType::Text).map_err(am)?;
+                doc.put_object(&s, "body", ObjType::Text).map_err(DocError::from)?;
             }
         }
         Err(PlanError::UnknownSection(_)) => {
             let last = read(doc)?.sections.last().map(|s| s.order.clone()).unwrap_or_default();
             let next = last.parse::<u32>().unwrap_or(0) + 10;
-            let sections = match doc.get(ROOT, "sections").map_err(am)? {
-                Some((Value::Object(ObjType::Map), o)) => o,
-                _ => return Err(PlanError::Shape("no sections".into())),
-            };
+            let sections = lenient::map(doc, &ROOT, "sections")?;
             write_section(doc, &sections, d, &format!("{next:04}"))?;
         }
         Err(e) => return Err(e),
     }
-    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
-    history::commit(doc, stamp, "plantilla", &d.id);
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, Verb::Template, &d.id);
+    Ok(())
+}
+
+fn touch(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), DocError> {
+    doc.put(ROOT, "updated_at", stamp.at)?;
     Ok(())
 }
 
 fn section_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, PlanError> {
-    let sections = match doc.get(ROOT, "sections").map_err(am)? {
-        Some((Value::Object(ObjType::Map), o)) => o,
-        _ => return Err(PlanError::Shape("no sections".into())),
-    };
-    match doc.get(&sections, id).map_err(am)? {
+    let sections = lenient::map(doc, &ROOT, "sections")?;
+    match doc.get(&sections, id).map_err(DocError::from)? {
         Some((Value::Object(ObjType::Map), o)) => Ok(o),
         _ => Err(PlanError::UnknownSection(id.into())),
     }
@@ -361,7 +373,7 @@ fn section_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, PlanError> {
 
 fn body_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, PlanError> {
     let s = section_obj(doc, id)?;
-    match doc.get(&s, "body").map_err(am)? {
+    match doc.get(&s, "body").map_err(DocError::from)? {
         Some((Value::Object(ObjType::Text), o)) => Ok(o),
         _ => Err(PlanError::NotCommon(id.into())),
     }
@@ -378,8 +390,8 @@ pub fn splice(
 ) -> Result<(), PlanError> {
     let body = body_obj(doc, section)?;
     splice_obj(doc, &body, at, delete, insert)?;
-    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
-    history::commit(doc, stamp, "editar", section);
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, Verb::Edit, section);
     Ok(())
 }
 
@@ -390,13 +402,13 @@ pub(crate) fn splice_obj(
     at: usize,
     delete: usize,
     insert: &str,
-) -> Result<(), PlanError> {
+) -> Result<(), SpliceError> {
     let len = doc.length(text);
     if at + delete > len {
-        return Err(PlanError::OutOfRange { at: at + delete, len });
+        return Err(SpliceError::OutOfRange { at: at + delete, len });
     }
-    doc.splice_text(text, at, delete as isize, insert).map_err(am)?;
-    Ok(())
+    doc.splice_text(text, at, delete as isize, insert)
+        .map_err(|e| SpliceError::Doc(DocError::from(e)))
 }
 
 /// Sets a section's status.
@@ -407,9 +419,9 @@ pub fn set_status(
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
     let s = section_obj(doc, section)?;
-    doc.put(&s, "status", status.as_str()).map_err(am)?;
-    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
-    history::commit(doc, stamp, "estado", section);
+    doc.put(&s, "status", status.as_str()).map_err(DocError::from)?;
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, Verb::Status, section);
     Ok(())
 }
 
@@ -425,9 +437,9 @@ pub fn assign(
         Some(c) => doc.put(&s, "commission", c),
         None => doc.put(&s, "commission", ScalarValue::Null),
     }
-    .map_err(am)?;
-    doc.put(ROOT, "updated_at", stamp.at).map_err(am)?;
-    history::commit(doc, stamp, "comision", section);
+    .map_err(DocError::from)?;
+    touch(doc, stamp)?;
+    history::commit(doc, stamp, Verb::Commission, section);
     Ok(())
 }
 
@@ -442,19 +454,14 @@ fn scalar_text(v: &Value<'_>) -> Option<String> {
     }
 }
 
-pub(crate) fn shape(e: autosurgeon::HydrateError) -> PlanError {
-    PlanError::Shape(e.to_string())
-}
-
 /// A string field, written as a scalar or (by a JS peer) as Text; null or absent reads as "".
-pub(crate) fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, PlanError> {
-    lenient::opt_string(doc, obj, Prop::Key(key.into()))
-        .map(Option::unwrap_or_default)
-        .map_err(shape)
+pub(crate) fn string(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, DocError> {
+    lenient::opt_string(doc, obj, key).map(Option::unwrap_or_default)
 }
 
-pub(crate) fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, PlanError> {
-    lenient::i64(doc, obj, Prop::Key(key.into())).map_err(shape)
+/// A whole number field (Int, Uint or a whole float).
+pub(crate) fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, DocError> {
+    lenient::i64(doc, obj, key)
 }
 
 /// The winning value of a scalar field and the values that lost to it, if any.
@@ -462,9 +469,9 @@ fn contested(
     doc: &AutoCommit,
     obj: &ObjId,
     field: &'static str,
-) -> Result<(String, Option<Conflict>), PlanError> {
+) -> Result<(String, Option<Conflict>), DocError> {
     let kept = string(doc, obj, field)?;
-    let all = doc.get_all(obj, field).map_err(am)?;
+    let all = doc.get_all(obj, field)?;
     let mut values: Vec<String> = all.iter().filter_map(|(v, _)| scalar_text(v)).collect();
     values.sort();
     values.dedup();
@@ -474,65 +481,61 @@ fn contested(
     Ok((kept, conflict))
 }
 
-/// Refuses a document that is not of `kind` or was written by a newer schema than `schema`.
-pub(crate) fn check_kind(doc: &AutoCommit, kind: &str, schema: u64) -> Result<(), PlanError> {
-    let found = string(doc, &ROOT, "kind")?;
-    if found != kind {
-        return Err(PlanError::WrongKind(found));
+/// The year's common plan document (`kind` [`KIND`]).
+pub struct CommonPlanDoc;
+
+impl Document for CommonPlanDoc {
+    const KIND: &'static str = KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = CommonPlan;
+
+    fn read(doc: &AutoCommit) -> Result<CommonPlan, DocError> {
+        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        let sections_obj = lenient::map(doc, &ROOT, "sections")?;
+        let mut sections = Vec::new();
+        for id in doc.keys(&sections_obj).collect::<Vec<_>>() {
+            let s = lenient::map(doc, &sections_obj, &id)?;
+            let scope = Scope::parse(&string(doc, &s, "scope")?)
+                .ok_or_else(|| lenient::shape(doc, &s, "scope"))?;
+            let required = match doc.get(&s, "required")? {
+                Some((Value::Scalar(v), _)) => v.as_bool() == Some(true),
+                _ => false,
+            };
+            let (status, status_conflict) = contested(doc, &s, "status")?;
+            let (commission, commission_conflict) = contested(doc, &s, "commission")?;
+            let body = match doc.get(&s, "body")? {
+                Some((Value::Object(ObjType::Text), o)) => doc.text(&o)?,
+                _ => String::new(),
+            };
+            sections.push(Section {
+                def: SectionDef {
+                    code: string(doc, &s, "code")?,
+                    title: string(doc, &s, "title")?,
+                    prompt: string(doc, &s, "prompt")?,
+                    scope,
+                    required,
+                    id,
+                },
+                order: string(doc, &s, "order")?,
+                commission: (!commission.is_empty()).then_some(commission),
+                status: Status::parse(&status).unwrap_or_default(),
+                body,
+                conflicts: [status_conflict, commission_conflict].into_iter().flatten().collect(),
+            });
+        }
+        sections.sort_by(|a, b| (&a.order, &a.def.id).cmp(&(&b.order, &b.def.id)));
+        Ok(CommonPlan {
+            network_id: string(doc, &ROOT, "network_id")?,
+            year: int(doc, &ROOT, "year")?,
+            updated_at: int(doc, &ROOT, "updated_at")?,
+            sections,
+        })
     }
-    let version = int(doc, &ROOT, "schema_version")?;
-    if version as u64 > schema {
-        return Err(PlanError::NewerSchema(version as u64));
-    }
-    Ok(())
 }
 
 /// Reads the common plan, checking its kind and schema.
-pub fn read(doc: &AutoCommit) -> Result<CommonPlan, PlanError> {
-    check_kind(doc, KIND, SCHEMA_VERSION)?;
-    let sections_obj = match doc.get(ROOT, "sections").map_err(am)? {
-        Some((Value::Object(ObjType::Map), o)) => o,
-        _ => return Err(PlanError::Shape("no sections".into())),
-    };
-    let mut sections = Vec::new();
-    for id in doc.keys(&sections_obj).collect::<Vec<_>>() {
-        let s = section_obj(doc, &id)?;
-        let scope = string(doc, &s, "scope")?;
-        let scope =
-            Scope::parse(&scope).ok_or_else(|| PlanError::Shape(format!("scope {scope:?}")))?;
-        let required = match doc.get(&s, "required").map_err(am)? {
-            Some((Value::Scalar(v), _)) => v.as_bool() == Some(true),
-            _ => false,
-        };
-        let (status, status_conflict) = contested(doc, &s, "status")?;
-        let (commission, commission_conflict) = contested(doc, &s, "commission")?;
-        let body = match doc.get(&s, "body").map_err(am)? {
-            Some((Value::Object(ObjType::Text), o)) => doc.text(&o).map_err(am)?,
-            _ => String::new(),
-        };
-        sections.push(Section {
-            def: SectionDef {
-                code: string(doc, &s, "code")?,
-                title: string(doc, &s, "title")?,
-                prompt: string(doc, &s, "prompt")?,
-                scope,
-                required,
-                id,
-            },
-            order: string(doc, &s, "order")?,
-            commission: (!commission.is_empty()).then_some(commission),
-            status: Status::parse(&status).unwrap_or_default(),
-            body,
-            conflicts: [status_conflict, commission_conflict].into_iter().flatten().collect(),
-        });
-    }
-    sections.sort_by(|a, b| (&a.order, &a.def.id).cmp(&(&b.order, &b.def.id)));
-    Ok(CommonPlan {
-        network_id: string(doc, &ROOT, "network_id")?,
-        year: int(doc, &ROOT, "year")?,
-        updated_at: int(doc, &ROOT, "updated_at")?,
-        sections,
-    })
+pub fn read(doc: &AutoCommit) -> Result<CommonPlan, DocError> {
+    CommonPlanDoc::read(doc)
 }
 
 /// A comment on a section, or an observation of the SLEP on a delivered plan.
@@ -555,28 +558,28 @@ pub(crate) fn put_note(doc: &mut AutoCommit, list: &str, note: &Note) -> Result<
     if note.text.trim().is_empty() {
         return Err(PlanError::EmptyComment);
     }
-    let map = match doc.get(ROOT, list).map_err(am)? {
-        Some((Value::Object(ObjType::Map), o)) => o,
-        _ => return Err(PlanError::Shape(format!("no {list}"))),
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        let map = lenient::map(doc, &ROOT, list)?;
+        let n = doc.put_object(&map, note.id.as_str(), ObjType::Map)?;
+        doc.put(&n, "section", note.section.as_str())?;
+        doc.put(&n, "by", note.by.as_str())?;
+        doc.put(&n, "at", note.at)?;
+        doc.put(&n, "text", note.text.trim())?;
+        doc.put(&n, "about", note.about.as_str())?;
+        Ok(())
     };
-    let n = doc.put_object(&map, note.id.as_str(), ObjType::Map).map_err(am)?;
-    doc.put(&n, "section", note.section.as_str()).map_err(am)?;
-    doc.put(&n, "by", note.by.as_str()).map_err(am)?;
-    doc.put(&n, "at", note.at).map_err(am)?;
-    doc.put(&n, "text", note.text.trim()).map_err(am)?;
-    doc.put(&n, "about", note.about.as_str()).map_err(am)?;
-    Ok(())
+    Ok(write(doc)?)
 }
 
 /// The notes in the map `list`, oldest first (absent map: none).
-pub(crate) fn read_notes(doc: &AutoCommit, list: &str) -> Result<Vec<Note>, PlanError> {
-    let map = match doc.get(ROOT, list).map_err(am)? {
+pub(crate) fn read_notes(doc: &AutoCommit, list: &str) -> Result<Vec<Note>, DocError> {
+    let map = match doc.get(ROOT, list)? {
         Some((Value::Object(ObjType::Map), o)) => o,
         _ => return Ok(Vec::new()),
     };
     let mut out = Vec::new();
     for id in doc.keys(&map).collect::<Vec<_>>() {
-        let Some((Value::Object(ObjType::Map), n)) = doc.get(&map, id.as_str()).map_err(am)? else {
+        let Some((Value::Object(ObjType::Map), n)) = doc.get(&map, id.as_str())? else {
             continue;
         };
         out.push(Note {
@@ -621,32 +624,32 @@ pub(crate) fn add_comment(
         about: String::new(),
     };
     put_note(doc, "comments", &note)?;
-    history::commit(doc, stamp, "comentar", section);
+    history::commit(doc, stamp, Verb::Comment, section);
     Ok(())
 }
 
 /// Every comment, oldest first.
-pub fn comments(doc: &AutoCommit) -> Result<Vec<Note>, PlanError> {
+pub fn comments(doc: &AutoCommit) -> Result<Vec<Note>, DocError> {
     read_notes(doc, "comments")
 }
 
 /// A section's body as it is now.
 pub fn body(doc: &AutoCommit, section: &str) -> Result<String, PlanError> {
-    doc.text(&body_obj(doc, section)?).map_err(am)
+    Ok(doc.text(&body_obj(doc, section)?).map_err(DocError::from)?)
 }
 
 /// A section's body as it was at `heads` (empty if the section had no text then).
-pub fn body_at(doc: &AutoCommit, section: &str, heads: &[ChangeHash]) -> Result<String, PlanError> {
-    let sections = match doc.get_at(ROOT, "sections", heads).map_err(am)? {
+pub fn body_at(doc: &AutoCommit, section: &str, heads: &[ChangeHash]) -> Result<String, DocError> {
+    let sections = match doc.get_at(ROOT, "sections", heads)? {
         Some((Value::Object(ObjType::Map), o)) => o,
         _ => return Ok(String::new()),
     };
-    let s = match doc.get_at(&sections, section, heads).map_err(am)? {
+    let s = match doc.get_at(&sections, section, heads)? {
         Some((Value::Object(ObjType::Map), o)) => o,
         _ => return Ok(String::new()),
     };
-    match doc.get_at(&s, "body", heads).map_err(am)? {
-        Some((Value::Object(ObjType::Text), o)) => doc.text_at(&o, heads).map_err(am),
+    match doc.get_at(&s, "body", heads)? {
+        Some((Value::Object(ObjType::Text), o)) => Ok(doc.text_at(&o, heads)?),
         _ => Ok(String::new()),
     }
 }
@@ -657,7 +660,7 @@ pub fn changes_between(
     doc: &AutoCommit,
     from: &[ChangeHash],
     to: &[ChangeHash],
-) -> Result<Vec<(String, Vec<Part>)>, PlanError> {
+) -> Result<Vec<(String, Vec<Part>)>, DocError> {
     let mut out = Vec::new();
     for section in read(doc)?.sections {
         let id = section.def.id;

@@ -18,8 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use super::history::{self, Stamp};
-use super::plan::{PlanError, am, splice_obj};
+use super::doc::{self, DocError, Document};
+use super::history::{self, Stamp, Verb};
+use super::lenient;
+use super::plan::{SpliceError, splice_obj};
 
 pub const KIND: &str = "juntas/problem-tree";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -40,12 +42,20 @@ pub enum TreeError {
     Problem,
     #[error("a card needs some text")]
     EmptyText,
+    #[error("position {at} is past the end of the text ({len} characters)")]
+    OutOfRange { at: usize, len: usize },
+    /// The document could not be read, or Automerge refused the change.
     #[error(transparent)]
-    Doc(#[from] PlanError),
+    Doc(#[from] DocError),
 }
 
-fn doc_err(e: automerge::AutomergeError) -> TreeError {
-    TreeError::Doc(am(e))
+impl From<SpliceError> for TreeError {
+    fn from(e: SpliceError) -> TreeError {
+        match e {
+            SpliceError::OutOfRange { at, len } => TreeError::OutOfRange { at, len },
+            SpliceError::Doc(e) => TreeError::Doc(e),
+        }
+    }
 }
 
 /// A fractional key strictly between `a` and `b` (`""` = the open end), base-10 digits read
@@ -90,26 +100,27 @@ pub fn create(
     if problem.trim().is_empty() {
         return Err(TreeError::EmptyText);
     }
-    doc.put(ROOT, "kind", KIND).map_err(doc_err)?;
-    doc.put(ROOT, "schema_version", SCHEMA_VERSION).map_err(doc_err)?;
-    doc.put(ROOT, "network_id", network_id).map_err(doc_err)?;
-    let cards = doc.put_object(ROOT, "cards", ObjType::Map).map_err(doc_err)?;
-    let p = doc.put_object(&cards, PROBLEM, ObjType::Map).map_err(doc_err)?;
-    let text = doc.put_object(&p, "text", ObjType::Text).map_err(doc_err)?;
-    doc.splice_text(&text, 0, 0, problem.trim()).map_err(doc_err)?;
-    history::commit(doc, stamp, "crear árbol", "");
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(ROOT, "kind", KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "network_id", network_id)?;
+        let cards = doc.put_object(ROOT, "cards", ObjType::Map)?;
+        let p = doc.put_object(&cards, PROBLEM, ObjType::Map)?;
+        let text = doc.put_object(&p, "text", ObjType::Text)?;
+        doc.splice_text(&text, 0, 0, problem.trim())?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::CreateTree, "");
     Ok(())
 }
 
-fn cards_obj(doc: &AutoCommit) -> Result<ObjId, TreeError> {
-    match doc.get(ROOT, "cards").map_err(doc_err)? {
-        Some((Value::Object(ObjType::Map), o)) => Ok(o),
-        _ => Err(PlanError::Shape("no cards".into()).into()),
-    }
+fn cards_obj(doc: &AutoCommit) -> Result<ObjId, DocError> {
+    lenient::map(doc, &ROOT, "cards")
 }
 
 fn card_obj(doc: &AutoCommit, id: &str) -> Result<ObjId, TreeError> {
-    match doc.get(&cards_obj(doc)?, id).map_err(doc_err)? {
+    match doc.get(&cards_obj(doc)?, id).map_err(DocError::from)? {
         Some((Value::Object(ObjType::Map), o)) => Ok(o),
         _ => Err(TreeError::UnknownCard(id.into())),
     }
@@ -151,7 +162,7 @@ fn write_placement(
             own = key;
         } else {
             let c = card_obj(doc, &card)?;
-            doc.put(&c, "order", key).map_err(doc_err)?;
+            doc.put(&c, "order", key).map_err(DocError::from)?;
         }
     }
     Ok(own)
@@ -175,18 +186,22 @@ pub fn add(
         return Err(TreeError::UnknownCard(parent.into()));
     }
     let order = write_placement(doc, id, placement(&tree, parent, id, before))?;
-    let cards = cards_obj(doc)?;
-    let c = doc.put_object(&cards, id, ObjType::Map).map_err(doc_err)?;
-    doc.put(&c, "parent", parent).map_err(doc_err)?;
-    doc.put(&c, "prev_parent", parent).map_err(doc_err)?;
-    doc.put(&c, "moved_at", stamp.at).map_err(doc_err)?;
-    doc.put(&c, "order", order).map_err(doc_err)?;
-    doc.put(&c, "root_cause", false).map_err(doc_err)?;
-    doc.put(&c, "deleted", false).map_err(doc_err)?;
-    let t = doc.put_object(&c, "text", ObjType::Text).map_err(doc_err)?;
-    doc.splice_text(&t, 0, 0, text).map_err(doc_err)?;
-    doc.put_object(&c, "evidence", ObjType::Text).map_err(doc_err)?;
-    history::commit(doc, stamp, "agregar", id);
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        let cards = cards_obj(doc)?;
+        let c = doc.put_object(&cards, id, ObjType::Map)?;
+        doc.put(&c, "parent", parent)?;
+        doc.put(&c, "prev_parent", parent)?;
+        doc.put(&c, "moved_at", stamp.at)?;
+        doc.put(&c, "order", order)?;
+        doc.put(&c, "root_cause", false)?;
+        doc.put(&c, "deleted", false)?;
+        let t = doc.put_object(&c, "text", ObjType::Text)?;
+        doc.splice_text(&t, 0, 0, text)?;
+        doc.put_object(&c, "evidence", ObjType::Text)?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::AddCard, id);
     Ok(())
 }
 
@@ -202,13 +217,13 @@ pub fn splice(
 ) -> Result<String, TreeError> {
     let c = card_obj(doc, id)?;
     let key = if evidence { "evidence" } else { "text" };
-    let t = match doc.get(&c, key).map_err(doc_err)? {
+    let t = match doc.get(&c, key).map_err(DocError::from)? {
         Some((Value::Object(ObjType::Text), t)) => t,
-        _ => doc.put_object(&c, key, ObjType::Text).map_err(doc_err)?,
+        _ => doc.put_object(&c, key, ObjType::Text).map_err(DocError::from)?,
     };
     splice_obj(doc, &t, at, delete, insert)?;
-    history::commit(doc, stamp, "editar", id);
-    doc.text(&t).map_err(doc_err)
+    history::commit(doc, stamp, Verb::Edit, id);
+    Ok(doc.text(&t).map_err(DocError::from)?)
 }
 
 /// Moves a card under `parent` (also across sides), at the end or before `before`. Refused
@@ -237,11 +252,15 @@ pub fn move_card(
     let order =
         write_placement(doc, id, placement(&tree, parent, id, before.filter(|b| *b != id)))?;
     let c = card_obj(doc, id)?;
-    doc.put(&c, "prev_parent", from.as_str()).map_err(doc_err)?;
-    doc.put(&c, "parent", parent).map_err(doc_err)?;
-    doc.put(&c, "moved_at", stamp.at).map_err(doc_err)?;
-    doc.put(&c, "order", order).map_err(doc_err)?;
-    history::commit(doc, stamp, "mover", id);
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(&c, "prev_parent", from.as_str())?;
+        doc.put(&c, "parent", parent)?;
+        doc.put(&c, "moved_at", stamp.at)?;
+        doc.put(&c, "order", order)?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::MoveCard, id);
     Ok(())
 }
 
@@ -251,8 +270,8 @@ pub fn delete(doc: &mut AutoCommit, id: &str, stamp: &Stamp) -> Result<(), TreeE
         return Err(TreeError::Problem);
     }
     let c = card_obj(doc, id)?;
-    doc.put(&c, "deleted", true).map_err(doc_err)?;
-    history::commit(doc, stamp, "quitar", id);
+    doc.put(&c, "deleted", true).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::RemoveCard, id);
     Ok(())
 }
 
@@ -263,8 +282,8 @@ pub fn set_root_cause(
     stamp: &Stamp,
 ) -> Result<(), TreeError> {
     let c = card_obj(doc, id)?;
-    doc.put(&c, "root_cause", on).map_err(doc_err)?;
-    history::commit(doc, stamp, "causa raíz", id);
+    doc.put(&c, "root_cause", on).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::RootCause, id);
     Ok(())
 }
 
@@ -387,44 +406,43 @@ fn fields(doc: &AutoCommit, obj: &ObjId) -> Fields {
         .collect()
 }
 
-fn shape(key: &str, expected: &str, found: &Value<'_>) -> TreeError {
-    PlanError::Shape(format!("{key}: expected {expected}, found {found:?}")).into()
+/// A card's field holding `found`, which it cannot mean (`None`: nothing).
+fn shape(card: &str, key: &str, found: Option<&Value<'_>>) -> DocError {
+    DocError::shape(format!("cards.{card}.{key}"), lenient::describe(found))
 }
 
 /// A string field: a scalar string or a Text (what other automerge-repo peers write); absent
 /// or null reads as empty.
-fn field_string(doc: &AutoCommit, f: &Fields, key: &str) -> Result<String, TreeError> {
+fn field_string(doc: &AutoCommit, card: &str, f: &Fields, key: &str) -> Result<String, DocError> {
     match f.get(key) {
         None => Ok(String::new()),
-        Some((Value::Object(ObjType::Text), id)) => doc.text(id).map_err(doc_err),
-        Some((Value::Scalar(v), _)) => match v.as_ref() {
+        Some((Value::Object(ObjType::Text), id)) => Ok(doc.text(id)?),
+        Some((v @ Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Str(s) => Ok(s.to_string()),
             ScalarValue::Null => Ok(String::new()),
-            _ => Err(shape(key, "a string", &f[key].0)),
+            _ => Err(shape(card, key, Some(v))),
         },
-        Some((other, _)) => Err(shape(key, "a string", other)),
+        Some((other, _)) => Err(shape(card, key, Some(other))),
     }
 }
 
 /// A whole number, however it was written (Int, Uint or a whole float).
-fn field_int(f: &Fields, key: &str) -> Result<i64, TreeError> {
+fn field_int(card: &str, f: &Fields, key: &str) -> Result<i64, DocError> {
     match f.get(key) {
-        Some((Value::Scalar(v), _)) => match v.as_ref() {
+        Some((v @ Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Int(i) => Ok(*i),
-            ScalarValue::Uint(u) => {
-                i64::try_from(*u).map_err(|_| shape(key, "a whole number", &f[key].0))
-            }
+            ScalarValue::Uint(u) => i64::try_from(*u).map_err(|_| shape(card, key, Some(v))),
             ScalarValue::F64(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(*x as i64),
-            _ => Err(shape(key, "a whole number", &f[key].0)),
+            _ => Err(shape(card, key, Some(v))),
         },
-        Some((other, _)) => Err(shape(key, "a whole number", other)),
-        None => Err(PlanError::Shape(format!("{key}: missing")).into()),
+        Some((other, _)) => Err(shape(card, key, Some(other))),
+        None => Err(shape(card, key, None)),
     }
 }
 
-fn field_text(doc: &AutoCommit, f: &Fields, key: &str) -> Result<String, TreeError> {
+fn field_text(doc: &AutoCommit, f: &Fields, key: &str) -> Result<String, DocError> {
     match f.get(key) {
-        Some((Value::Object(ObjType::Text), id)) => doc.text(id).map_err(doc_err),
+        Some((Value::Object(ObjType::Text), id)) => Ok(doc.text(id)?),
         _ => Ok(String::new()),
     }
 }
@@ -433,13 +451,13 @@ fn field_flag(f: &Fields, key: &str) -> bool {
     matches!(f.get(key), Some((Value::Scalar(v), _)) if v.as_bool() == Some(true))
 }
 
-fn read_card(doc: &AutoCommit, obj: &ObjId) -> Result<Raw, TreeError> {
+fn read_card(doc: &AutoCommit, card: &str, obj: &ObjId) -> Result<Raw, DocError> {
     let f = fields(doc, obj);
     Ok(Raw {
-        parent: field_string(doc, &f, "parent")?,
-        prev_parent: field_string(doc, &f, "prev_parent")?,
-        moved_at: field_int(&f, "moved_at")?,
-        order: field_string(doc, &f, "order")?,
+        parent: field_string(doc, card, &f, "parent")?,
+        prev_parent: field_string(doc, card, &f, "prev_parent")?,
+        moved_at: field_int(card, &f, "moved_at")?,
+        order: field_string(doc, card, &f, "order")?,
         text: field_text(doc, &f, "text")?,
         evidence: field_text(doc, &f, "evidence")?,
         root_cause: field_flag(&f, "root_cause"),
@@ -447,29 +465,48 @@ fn read_card(doc: &AutoCommit, obj: &ObjId) -> Result<Raw, TreeError> {
     })
 }
 
-/// Reads the tree and applies the rules (see the module's doc).
-pub fn read(doc: &AutoCommit) -> Result<Tree, TreeError> {
-    let (problem, raw) = read_all(doc)?;
-    Ok(apply_rules(problem, &raw))
+/// A problem tree document (`kind` [`KIND`]).
+pub struct TreeDoc;
+
+impl Document for TreeDoc {
+    const KIND: &'static str = KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = Tree;
+
+    fn read(doc: &AutoCommit) -> Result<Tree, DocError> {
+        let (problem, raw) = read_all(doc)?;
+        Ok(apply_rules(problem, &raw))
+    }
 }
 
-fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), TreeError> {
-    super::plan::check_kind(doc, KIND, SCHEMA_VERSION)?;
+/// Reads the tree and applies the rules (see the module's doc).
+pub fn read(doc: &AutoCommit) -> Result<Tree, DocError> {
+    TreeDoc::read(doc)
+}
+
+/// The central problem's card is not a map (or not there).
+fn no_problem(doc: &AutoCommit, cards: &ObjId) -> DocError {
+    lenient::shape(doc, cards, PROBLEM)
+}
+
+fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), DocError> {
+    doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
     let cards = cards_obj(doc)?;
     let mut problem = None;
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     for item in doc.map_range(&cards, ..) {
         let (id, obj) = (item.key.to_string(), item.id());
         if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
-            return Err(PlanError::Shape(format!("card {id}: not a map")).into());
+            return Err(lenient::shape(doc, &cards, &id));
         }
         if id == PROBLEM {
             problem = Some(field_text(doc, &fields(doc, &obj), "text")?);
         } else {
-            raw.insert(id, read_card(doc, &obj)?);
+            let card = read_card(doc, &id, &obj)?;
+            raw.insert(id, card);
         }
     }
-    let problem = problem.ok_or_else(|| TreeError::UnknownCard(PROBLEM.into()))?;
+    let problem = problem.ok_or_else(|| no_problem(doc, &cards))?;
     Ok((problem, raw))
 }
 
@@ -501,7 +538,7 @@ impl Reader {
     }
 
     /// The tree as of `doc`'s current heads.
-    pub fn read(&mut self, doc: &mut AutoCommit) -> Result<Tree, TreeError> {
+    pub fn read(&mut self, doc: &mut AutoCommit) -> Result<Tree, DocError> {
         self.last_read = 0;
         let now = doc.get_heads();
         let known = !self.heads.is_empty()
@@ -522,7 +559,7 @@ impl Reader {
         Ok(apply_rules(self.problem.clone(), &self.raw))
     }
 
-    fn read_everything(&mut self, doc: &AutoCommit) -> Result<(), TreeError> {
+    fn read_everything(&mut self, doc: &AutoCommit) -> Result<(), DocError> {
         *self = Reader::default();
         let cards = cards_obj(doc)?;
         self.cards = cards.to_string();
@@ -581,23 +618,21 @@ impl Reader {
         doc: &AutoCommit,
         ids: BTreeSet<String>,
         unplaced: &BTreeSet<String>,
-    ) -> Result<bool, TreeError> {
+    ) -> Result<bool, DocError> {
         let cards = cards_obj(doc)?;
         self.last_read = ids.len();
         for id in ids {
-            match doc.get(&cards, id.as_str()).map_err(doc_err)? {
+            match doc.get(&cards, id.as_str())? {
                 Some((Value::Object(ObjType::Map), obj)) => {
                     if id == PROBLEM {
                         self.problem = field_text(doc, &fields(doc, &obj), "text")?;
                     } else {
-                        self.raw.insert(id.clone(), read_card(doc, &obj)?);
+                        self.raw.insert(id.clone(), read_card(doc, &id, &obj)?);
                     }
                     self.place(doc, &id, &obj);
                 }
-                _ if id == PROBLEM => return Err(TreeError::UnknownCard(PROBLEM.into())),
-                Some((other, _)) => {
-                    return Err(PlanError::Shape(format!("card {id}: {other:?}, not a map")).into());
-                }
+                _ if id == PROBLEM => return Err(no_problem(doc, &cards)),
+                Some(_) => return Err(lenient::shape(doc, &cards, &id)),
                 None => {
                     self.raw.remove(&id);
                 }

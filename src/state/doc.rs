@@ -1,0 +1,334 @@
+//! The one document pipeline. Every document of every kind is read, changed, saved, sent and
+//! re-read here, the same way:
+//!
+//! - **read**: one load with one outcome — [`Loaded::Missing`] (this device has no copy yet),
+//!   [`Loaded::Failed`] with the reason, or [`Loaded::Ready`]; a read that a keystroke
+//!   overtook is redone, so a slow read never puts back older text;
+//! - **run** a command: lock → command → store → tell sync → settle the save badge → tell
+//!   everything watching that document ([`Docs::watch`]) to re-read;
+//! - **type** into a collaborative text: the splice is applied at once, stored with one write
+//!   in flight (keys typed meanwhile are written right after it, together), and sent within a
+//!   second, or at once when the box loses focus or the page is hidden.
+//!
+//! The typed states (`network`, `plan`, `inquiry`, `tree`) are thin wrappers that hold the
+//! plain structs as signals and name the domain commands; none of them saves or sends.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::BTreeMap,
+    rc::Rc,
+};
+
+use gloo_timers::callback::Timeout;
+use juntas_core::{DocumentId, automerge::AutoCommit};
+use leptos::{prelude::*, task::spawn_local};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::Batch;
+use crate::{error::AppError, repo::Repo, sync::SyncCtx};
+
+/// How long typing waits before it is sent (the sync bench: one message a second per person
+/// keeps the server's latency low with the network's ~20 people).
+const SEND_AFTER_MS: u32 = 1_000;
+
+/// How one document stands on this device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded<T> {
+    Loading,
+    /// Nobody has started it, or this device has not received it yet.
+    Missing,
+    Ready(T),
+    /// It could not be read, and why.
+    Failed(AppError),
+}
+
+impl<T> Loaded<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Loaded::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self, Loaded::Ready(_))
+    }
+}
+
+/// Whether this device has stored every change made here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    /// Some document's changes are in memory only (see [`Repo::unsaved`]).
+    Failed(juntas_core::StorageError),
+}
+
+#[derive(Default)]
+struct Typing {
+    /// Documents being written now, and whether more typing arrived meanwhile.
+    writing: RefCell<BTreeMap<DocumentId, bool>>,
+    /// Documents typed into and not sent yet, and the timer that sends them.
+    unsent: RefCell<Batch>,
+    /// Bumped by every keystroke: a read that started before one is stale and is redone.
+    edits: Cell<u64>,
+}
+
+/// The pipeline, shared through context.
+#[derive(Clone, Copy)]
+pub struct Docs {
+    repo: StoredValue<Rc<Repo>, LocalStorage>,
+    sync: SyncCtx,
+    /// Whether every change made on this device is stored (the save badge).
+    pub save: RwSignal<SaveState>,
+    typing: StoredValue<Rc<Typing>, LocalStorage>,
+}
+
+pub fn use_docs() -> Docs {
+    expect_context::<Docs>()
+}
+
+impl Docs {
+    /// The pipeline of this tab; typing not sent yet goes out when the page is hidden.
+    pub fn new(repo: Rc<Repo>, sync: SyncCtx) -> Docs {
+        let docs = Docs {
+            repo: StoredValue::new_local(repo),
+            sync,
+            save: RwSignal::new(SaveState::Saved),
+            typing: StoredValue::new_local(Rc::default()),
+        };
+        gloo_events::EventListener::new(&window(), "pagehide", move |_| docs.flush()).forget();
+        docs
+    }
+
+    pub(crate) fn repo(self) -> Rc<Repo> {
+        self.repo.get_value()
+    }
+
+    pub fn sync(self) -> SyncCtx {
+        self.sync
+    }
+
+    /// Subscribes the running effect or memo to every change of `id`, local or remote.
+    pub fn watch(self, id: DocumentId) -> u64 {
+        self.sync.watch(id)
+    }
+
+    /// Keeps `id` in sync from now on (and asks peers for it when this device lacks it).
+    pub fn want(self, id: DocumentId) {
+        self.sync.node().want(id);
+    }
+
+    /// Reads `id` with `f` (which checks the document's kind and shape).
+    pub async fn read<T, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
+    ) -> Loaded<T> {
+        let repo = self.repo();
+        self.fresh(|| repo.read(id, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))).await
+    }
+
+    /// Reads `first` together with `second` (a centre's plan with the common plan); missing
+    /// when `first` is.
+    pub async fn read_two<T, E: Into<AppError>>(
+        self,
+        first: DocumentId,
+        second: DocumentId,
+        f: impl Fn(&mut AutoCommit, &mut AutoCommit) -> Result<T, E>,
+    ) -> Loaded<T> {
+        let repo = self.repo();
+        self.fresh(|| {
+            repo.read_two(first, second, |a, b| (!a.get_heads().is_empty()).then(|| f(a, b)))
+        })
+        .await
+    }
+
+    /// Like [`Docs::read`] for a reading lists show often, served from the cached reading
+    /// beside the document when storage still holds what it was made from (see
+    /// [`Repo::read_view`]). `name` carries a version: change it when `T` changes.
+    pub async fn read_view<T: Serialize + DeserializeOwned, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        name: &str,
+        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
+    ) -> Loaded<T> {
+        let repo = self.repo();
+        self.fresh(|| repo.read_view(id, name, |doc| (!doc.get_heads().is_empty()).then(|| f(doc))))
+            .await
+    }
+
+    /// Runs a read until no keystroke landed while it ran.
+    async fn fresh<T, E: Into<AppError>, L: Into<AppError>, F>(
+        self,
+        read: impl Fn() -> F,
+    ) -> Loaded<T>
+    where
+        F: std::future::Future<Output = Result<Option<Result<T, E>>, L>>,
+    {
+        let typing = self.typing.get_value();
+        loop {
+            let start = typing.edits.get();
+            let got = read().await;
+            if typing.edits.get() != start {
+                continue;
+            }
+            return match got {
+                Ok(None) => Loaded::Missing,
+                Ok(Some(Ok(t))) => Loaded::Ready(t),
+                Ok(Some(Err(e))) => Loaded::Failed(e.into()),
+                Err(e) => Loaded::Failed(e.into()),
+            };
+        }
+    }
+
+    /// Runs a command on `id`: lock → command → store → tell sync → settle → re-read. A
+    /// refused command changes nothing; a failed save keeps the change in memory (it is still
+    /// sent) and the save badge says so.
+    pub async fn run<R, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<R, E>,
+    ) -> Result<R, AppError> {
+        let repo = self.repo();
+        let r = repo.read(id, f).await?.map_err(Into::into)?;
+        self.changed(id).await;
+        Ok(r)
+    }
+
+    /// Runs a command that changes `first` and reads `second` (locked in that order).
+    pub async fn run_two<R, E: Into<AppError>>(
+        self,
+        first: DocumentId,
+        second: DocumentId,
+        f: impl FnOnce(&mut AutoCommit, &mut AutoCommit) -> Result<R, E>,
+    ) -> Result<R, AppError> {
+        let repo = self.repo();
+        let r = repo.read_two(first, second, f).await?.map_err(Into::into)?;
+        self.changed(first).await;
+        Ok(r)
+    }
+
+    /// Makes sure `id` exists here: when this device has no copy, the deterministic
+    /// `skeleton` is merged in (every device writes the identical first change, so creating
+    /// it twice, even offline, still makes one document). Whether it was created.
+    pub async fn ensure(
+        self,
+        id: DocumentId,
+        skeleton: impl FnOnce() -> AutoCommit,
+    ) -> Result<bool, AppError> {
+        let created = self
+            .repo()
+            .read(id, |doc| {
+                if !doc.get_heads().is_empty() {
+                    return Ok(false);
+                }
+                doc.merge(&mut skeleton()).map(|_| true)
+            })
+            .await?
+            .map_err(|e| AppError::Doc(e.into()))?;
+        if created {
+            self.want(id);
+            self.changed(id).await;
+        }
+        Ok(created)
+    }
+
+    /// After a change to `id`: store it, send it, settle the badge, tell the watchers.
+    async fn changed(self, id: DocumentId) {
+        self.save.set(SaveState::Saving);
+        // A failure is recorded by the repo and shown by settle().
+        let _ = self.repo().save(id).await;
+        self.sync.node().local_change(id).await;
+        self.settle();
+        self.sync.notify(id);
+    }
+
+    /// Applies a keystroke's splice to `id` at once; it is stored right away (one write in
+    /// flight) and sent within a second. Watchers are not told: the box already shows it, and
+    /// the typed state updates its own copy.
+    pub async fn type_into<R, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<R, E>,
+    ) -> Result<R, AppError> {
+        let typing = self.typing.get_value();
+        typing.edits.set(typing.edits.get() + 1);
+        let r = self.repo().read(id, f).await?.map_err(Into::into)?;
+        self.store_soon(id);
+        self.send_later(id);
+        Ok(r)
+    }
+
+    /// Writes `id` to the device now; keystrokes arriving during a write are written right
+    /// after it, together (one write in flight at a time, none skipped).
+    fn store_soon(self, id: DocumentId) {
+        let typing = self.typing.get_value();
+        if let Some(again) = typing.writing.borrow_mut().get_mut(&id) {
+            *again = true;
+            return;
+        }
+        typing.writing.borrow_mut().insert(id, false);
+        self.save.set(SaveState::Saving);
+        spawn_local(async move {
+            loop {
+                let _ = self.repo().save(id).await;
+                let mut writing = typing.writing.borrow_mut();
+                match writing.get_mut(&id) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        writing.remove(&id);
+                        break;
+                    }
+                }
+            }
+            self.settle();
+        });
+    }
+
+    fn send_later(self, id: DocumentId) {
+        let typing = self.typing.get_value();
+        let mut unsent = typing.unsent.borrow_mut();
+        unsent.ids.insert(id);
+        if unsent.timer.is_none() {
+            unsent.timer = Some(Timeout::new(SEND_AFTER_MS, move || self.flush()));
+        }
+    }
+
+    /// Sends every document typed into and not sent yet (a box lost focus, the page is
+    /// hidden, a command follows).
+    pub fn flush(self) {
+        let ids = self.typing.get_value().unsent.borrow_mut().take();
+        if ids.is_empty() {
+            return;
+        }
+        let node = self.sync.node();
+        spawn_local(async move {
+            for id in ids {
+                node.local_change(id).await;
+            }
+        });
+    }
+
+    /// Sets the save badge from what is really stored: "Guardado" only when no document is
+    /// left in memory only, whichever page saved last.
+    pub fn settle(self) {
+        let typing = self.typing.get_value();
+        if !typing.writing.borrow().is_empty() {
+            return; // the last write in flight settles it
+        }
+        self.save.set(match self.repo().unsaved() {
+            None => SaveState::Saved,
+            Some(e) => SaveState::Failed(e),
+        });
+    }
+
+    /// Tries again to store every document whose save failed (on any page).
+    pub fn retry_save(self) {
+        self.save.set(SaveState::Saving);
+        spawn_local(async move {
+            let _ = self.repo().retry_unsaved().await;
+            self.settle();
+        });
+    }
+}

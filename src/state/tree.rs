@@ -1,0 +1,156 @@
+//! One open problem tree as a signal, and its commands (through the document pipeline). The
+//! tree is re-read incrementally: a remote edit re-reads the cards it touched, not all 300.
+
+use std::{cell::RefCell, rc::Rc};
+
+use juntas_core::{
+    DocumentId,
+    model::{
+        history::Stamp,
+        network::Command,
+        tree::{self, Tree},
+    },
+};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    error::AppError,
+    repo::{new_entry_id, now_ms, random_bytes},
+    state::{
+        doc::{Docs, Loaded},
+        network::NetworkState,
+    },
+};
+
+/// One open tree: its plain data and the commands on it.
+#[derive(Clone, Copy)]
+pub struct TreeCtx {
+    pub net: NetworkState,
+    pub id: DocumentId,
+    pub tree: RwSignal<Loaded<Tree>>,
+    docs: Docs,
+    /// Re-reads only the cards a change touched (a remote edit costs one card, not 300).
+    reader: StoredValue<Rc<RefCell<tree::Reader>>, LocalStorage>,
+}
+
+/// The trees the network lists.
+pub fn trees(net: NetworkState) -> Vec<DocumentId> {
+    net.network.with(|n| n.trees.keys().filter_map(|k| k.parse().ok()).collect())
+}
+
+/// "Nuevo árbol": a tree around `problem`, listed in the network; its id.
+pub async fn create(net: NetworkState, problem: String) -> Result<DocumentId, AppError> {
+    let id = DocumentId::from_bytes(random_bytes());
+    let stamp = stamp(net);
+    let network = net.id.to_string();
+    net.docs.run(id, |d| tree::create(d, &network, &problem, &stamp)).await?;
+    net.docs.want(id);
+    net.run(Command::ListTree { id: id.to_string() }).await?;
+    Ok(id)
+}
+
+fn stamp(net: NetworkState) -> Stamp {
+    Stamp::new(&net.me.get_untracked().unwrap_or_default(), now_ms())
+}
+
+impl TreeCtx {
+    /// Opens tree `id` of `net` and keeps it read while the page is open.
+    pub fn open(net: NetworkState, id: DocumentId) -> TreeCtx {
+        let ctx = TreeCtx {
+            net,
+            id,
+            tree: RwSignal::new(Loaded::Loading),
+            docs: net.docs,
+            reader: StoredValue::new_local(Rc::default()),
+        };
+        ctx.docs.want(id);
+        Effect::new(move |_| {
+            ctx.docs.watch(id);
+            ctx.reload();
+        });
+        ctx
+    }
+
+    fn reload(self) {
+        let reader = self.reader.get_value();
+        spawn_local(async move {
+            let got = self.docs.read(self.id, |d| reader.borrow_mut().read(d)).await;
+            self.tree.set(got);
+        });
+    }
+
+    /// Runs a command in the background; its refusal (or failure) is set on `error`.
+    fn spawn(
+        self,
+        error: RwSignal<Option<AppError>>,
+        f: impl FnOnce(&mut juntas_core::automerge::AutoCommit, &Stamp) -> Result<(), tree::TreeError>
+        + 'static,
+    ) {
+        let stamp = stamp(self.net);
+        spawn_local(async move {
+            error.set(self.docs.run(self.id, |d| f(d, &stamp)).await.err());
+        });
+    }
+
+    /// Adds a card with `text` at the end of `parent` (a side or a card).
+    pub fn add(self, parent: String, text: String, error: RwSignal<Option<AppError>>) {
+        let id = new_entry_id();
+        self.spawn(error, move |d, s| tree::add(d, &id, &parent, None, text.trim(), s));
+    }
+
+    /// Moves `card` under `parent`, before `before` (at the end when `None`).
+    pub fn move_card(
+        self,
+        card: String,
+        parent: String,
+        before: Option<String>,
+        error: RwSignal<Option<AppError>>,
+    ) {
+        self.spawn(error, move |d, s| tree::move_card(d, &card, &parent, before.as_deref(), s));
+    }
+
+    /// Removes `card`; its cards move up to its parent.
+    pub fn delete(self, card: String, error: RwSignal<Option<AppError>>) {
+        self.spawn(error, move |d, s| tree::delete(d, &card, s));
+    }
+
+    pub fn set_root_cause(self, card: String, on: bool, error: RwSignal<Option<AppError>>) {
+        self.spawn(error, move |d, s| tree::set_root_cause(d, &card, on, s));
+    }
+
+    /// Types into a card's text (or its evidence): one splice, stored at once, sent within a
+    /// second; returns the text after it.
+    pub async fn splice(
+        self,
+        card: String,
+        evidence: bool,
+        at: usize,
+        delete: usize,
+        insert: String,
+    ) -> Result<String, AppError> {
+        let stamp = stamp(self.net);
+        let text = self
+            .docs
+            .type_into(self.id, |d| tree::splice(d, &card, evidence, at, delete, &insert, &stamp))
+            .await?;
+        // The outline reads cards from the signal: put the new text there too.
+        self.tree.update(|t| {
+            let Loaded::Ready(t) = t else { return };
+            if card == tree::PROBLEM && !evidence {
+                t.problem = text.clone();
+            } else if let Some(c) = t.cards.get_mut(&card) {
+                if evidence {
+                    c.evidence = text.clone();
+                } else {
+                    c.text = text.clone();
+                }
+            }
+        });
+        Ok(text)
+    }
+
+    /// Sends what was typed now (a card's box lost focus).
+    pub fn flush(self) {
+        self.docs.flush();
+    }
+}
