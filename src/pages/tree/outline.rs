@@ -1,99 +1,6 @@
-//! `/red/:id/arbol/…`: problem trees for workshops — the list and "Nuevo árbol", the outline
-//! editor for phones (add, edit, reorder, move, delete, evidence, causa raíz) and the
-//! projector view (an SVG drawing: effects above the trunk, causes below) with SVG, PNG and
-//! text export.
+//! `/red/:id/arbol/:tid`: the outline editor for phones.
 
-use std::{rc::Rc, str::FromStr};
-
-use juntas_core::{
-    DocumentId,
-    model::tree::{self, CAUSES, EFFECTS, Tree},
-};
-use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_params_map},
-};
-use wasm_bindgen::JsCast;
-
-use crate::{
-    components::{PlanText, Splicer},
-    download,
-    error::{AppError, explain},
-    i18n::{T, tr, use_i18n},
-    state::{
-        doc::Loaded,
-        network::use_network,
-        tree::{self as trees, TreeCtx},
-    },
-};
-
-fn tree_id() -> Memo<Option<DocumentId>> {
-    let params = use_params_map();
-    Memo::new(move |_| params.read().get("tid").and_then(|s| DocumentId::from_str(&s).ok()))
-}
-
-// ---------------------------------------------------------------------------------------
-
-#[component]
-pub fn TreeHome() -> impl IntoView {
-    let net = use_network();
-    let i18n = use_i18n();
-    let problem = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let text = problem.get_untracked();
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match trees::create(net, text).await {
-                Ok(id) => navigate(&format!("/red/{}/arbol/{id}", net.id), Default::default()),
-                Err(e) => error.set(Some(explain(i18n, &e))),
-            }
-        });
-    };
-    view! {
-        <main class="page">
-            <h2>{tr(T::Trees)}</h2>
-            <ul class="cards">
-                <For each=move || trees::trees(net) key=|id| *id let:id>
-                    <TreeLine id />
-                </For>
-            </ul>
-            <form class="add-row" on:submit=create>
-                <label class="field">
-                    <span class="field-label">{tr(T::CentralProblem)}</span>
-                    <input data-testid="tree-problem" required bind:value=problem />
-                </label>
-                <button type="submit" class="primary" data-testid="tree-create">{tr(T::TreeCreate)}</button>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </form>
-        </main>
-    }
-}
-
-#[component]
-fn TreeLine(id: DocumentId) -> impl IntoView {
-    let ctx = TreeCtx::open(use_network(), id);
-    let i18n = use_i18n();
-    let net = ctx.net.id;
-    view! {
-        <li class="card">
-            <A href=format!("/red/{net}/arbol/{id}") attr:data-testid="tree-open">
-                {move || match ctx.tree.get() {
-                    Loaded::Ready(t) => t.problem,
-                    // A tree that cannot be read is listed with why, not left out.
-                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    _ => "…".to_string(),
-                }}
-            </A>
-        </li>
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Outline editor.
+use super::*;
 
 #[component]
 pub fn TreePage() -> impl IntoView {
@@ -105,14 +12,14 @@ pub fn TreePage() -> impl IntoView {
 }
 
 /// The error line under a form or a card, in the person's words.
-fn error_line(error: RwSignal<Option<AppError>>) -> impl IntoView {
+pub(super) fn error_line(error: RwSignal<Option<AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     view! { <p class="form-error" role="alert">{move || error.get().map(|e| explain(i18n, &e))}</p> }
 }
 
 /// A card's text (or evidence) as a collaborative text box: splices, stored at once, sent
 /// within a second or on Enter/blur, caret kept on remote edits.
-fn card_box(
+pub(super) fn card_box(
     ctx: TreeCtx,
     card: String,
     evidence: bool,
@@ -134,7 +41,7 @@ fn card_box(
 }
 
 #[component]
-fn TreeEditor(id: DocumentId) -> impl IntoView {
+pub(super) fn TreeEditor(id: DocumentId) -> impl IntoView {
     let ctx = TreeCtx::open(use_network(), id);
     provide_context(ctx);
     let i18n = use_i18n();
@@ -167,7 +74,7 @@ fn TreeEditor(id: DocumentId) -> impl IntoView {
     }
 }
 
-fn children_ids(ctx: TreeCtx, parent: &str) -> Vec<String> {
+pub(super) fn children_ids(ctx: TreeCtx, parent: &str) -> Vec<String> {
     ctx.tree.with(|t| match t {
         Loaded::Ready(t) => t.children_of(parent).into_iter().map(|c| c.id.clone()).collect(),
         _ => Vec::new(),
@@ -175,7 +82,7 @@ fn children_ids(ctx: TreeCtx, parent: &str) -> Vec<String> {
 }
 
 #[component]
-fn SideBox(side: &'static str) -> impl IntoView {
+pub(super) fn SideBox(side: &'static str) -> impl IntoView {
     let ctx = expect_context::<TreeCtx>();
     let error = RwSignal::new(None::<AppError>);
     let ids = Memo::new(move |_| children_ids(ctx, side));
@@ -194,7 +101,7 @@ fn SideBox(side: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn AddCard(
+pub(super) fn AddCard(
     parent: String,
     testid: &'static str,
     error: RwSignal<Option<AppError>>,
@@ -220,7 +127,7 @@ fn AddCard(
 }
 
 #[component]
-fn CardNode(id: String) -> impl IntoView {
+pub(super) fn CardNode(id: String) -> impl IntoView {
     let ctx = expect_context::<TreeCtx>();
     let i18n = use_i18n();
     let card = {
@@ -346,163 +253,4 @@ fn CardNode(id: String) -> impl IntoView {
             </ul>
         </li>
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Projector view and exports.
-
-#[component]
-pub fn ProjectorPage() -> impl IntoView {
-    let tid = tree_id();
-    move || match tid.get() {
-        Some(id) => view! { <Projector id /> }.into_any(),
-        None => view! { <crate::pages::not_found::NotFound /> }.into_any(),
-    }
-}
-
-/// One card as drawn; the whole value is its key, so a redraw touches only what moved or
-/// changed.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct DrawnCard {
-    id: String,
-    /// x, y, width, height in tenths of a pixel.
-    rect: (i64, i64, i64, i64),
-    lines: Vec<String>,
-    fill: &'static str,
-    ink: &'static str,
-}
-
-/// The drawing as plain values: cards, edges (in tenths of a pixel), canvas size.
-#[derive(Clone, PartialEq)]
-struct Drawing {
-    cards: Vec<DrawnCard>,
-    edges: Vec<(i64, i64, i64, i64)>,
-    width: f64,
-    height: f64,
-}
-
-fn drawing(t: &Tree) -> Drawing {
-    use juntas_core::model::tree_layout::{self, Kind};
-    let tenth = |v: f64| (v * 10.0).round() as i64;
-    let layout = tree_layout::layout(t);
-    let cards = layout
-        .cards
-        .into_iter()
-        .map(|c| DrawnCard {
-            rect: (tenth(c.x), tenth(c.y), tenth(c.w), tenth(c.h)),
-            fill: match c.kind {
-                Kind::Problem => "#a4282c",
-                _ if c.root_cause => "#f2c14e",
-                _ => "#ffffff",
-            },
-            ink: if c.kind == Kind::Problem { "#ffffff" } else { "#1d2733" },
-            id: c.id,
-            lines: c.lines,
-        })
-        .collect();
-    let edges =
-        layout.edges.iter().map(|e| (tenth(e.x1), tenth(e.y1), tenth(e.x2), tenth(e.y2))).collect();
-    Drawing { cards, edges, width: layout.width, height: layout.height }
-}
-
-#[component]
-fn Projector(id: DocumentId) -> impl IntoView {
-    let ctx = TreeCtx::open(use_network(), id);
-    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
-    let drawn = Memo::new(move |_| match ctx.tree.get() {
-        Loaded::Ready(t) => Some(drawing(&t)),
-        _ => None,
-    });
-    let px = |v: i64| v as f64 / 10.0;
-    let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
-    let card_view = move |c: DrawnCard| {
-        let (x, y, w, h) = (px(c.rect.0), px(c.rect.1), px(c.rect.2), px(c.rect.3));
-        let texts = c
-            .lines
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| view! {
-                <text x=x + w / 2.0 y=juntas_core::model::tree_layout::baseline(y, i) text-anchor="middle" font-size="18" font-family="sans-serif" fill=c.ink>{l}</text>
-            })
-            .collect_view();
-        view! {
-            <g data-testid="svg-card" data-id=c.id>
-                <rect x=x y=y width=w height=h rx="10" fill=c.fill stroke="#1f5f8b" stroke-width="2" />
-                {texts}
-            </g>
-        }
-    };
-    let ready = Memo::new(move |_| drawn.with(|d| d.is_some()));
-    let svg = move || {
-        ready.get().then(|| view! {
-            <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" data-testid="tree-svg"
-                width=move || size().0 height=move || size().1
-                viewBox=move || { let (w, h) = size(); format!("0 0 {w} {h}") } role="img">
-                <rect x="0" y="0" width=move || size().0 height=move || size().1 fill="#f3f6f9" />
-                <g>
-                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.edges.clone()).unwrap_or_default()) key=|e| *e let:e>
-                        <line x1=px(e.0) y1=px(e.1) x2=px(e.2) y2=px(e.3) stroke="#6b4f2a" stroke-width="4" />
-                    </For>
-                </g>
-                <g>
-                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.cards.clone()).unwrap_or_default()) key=|c| c.clone() children=card_view />
-                </g>
-            </svg>
-        })
-    };
-    let svg_text = move || svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
-    let export_svg = move |_| download::bytes("arbol.svg", "image/svg+xml", svg_text().as_bytes());
-    let export_text = move |_| {
-        if let Loaded::Ready(t) = ctx.tree.get_untracked() {
-            download::bytes("arbol.txt", "text/plain;charset=utf-8", t.outline().as_bytes());
-        }
-    };
-    let export_png = move |_| {
-        let svg = svg_text();
-        let Some(el) = svg_ref.get_untracked() else { return };
-        let (w, h) = (
-            el.get_attribute("width").and_then(|v| v.parse::<f64>().ok()).unwrap_or(800.0),
-            el.get_attribute("height").and_then(|v| v.parse::<f64>().ok()).unwrap_or(600.0),
-        );
-        png_download(&svg, w as u32, h as u32);
-    };
-    view! {
-        <main class="projector">
-            <p class="row no-print">
-                <A href=format!("/red/{}/arbol/{id}", ctx.net.id)>{tr(T::BackToOutline)}</A>
-                <button class="secondary" data-testid="export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
-                <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
-                <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
-            </p>
-            <div class="svg-wrap">{svg}</div>
-        </main>
-    }
-}
-
-/// Draws the SVG into a canvas and downloads it as PNG.
-fn png_download(svg: &str, w: u32, h: u32) {
-    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
-    let url = format!(
-        "data:image/svg+xml;charset=utf-8,{}",
-        js_sys::encode_uri_component(svg).as_string().unwrap_or_default()
-    );
-    let img2 = img.clone();
-    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let Ok(canvas) = document().create_element("canvas") else { return };
-        let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlCanvasElement>() else { return };
-        canvas.set_width(w);
-        canvas.set_height(h);
-        let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
-        let _ = ctx.draw_image_with_html_image_element(&img2, 0.0, 0.0);
-        if let Ok(data) = canvas.to_data_url_with_type("image/png") {
-            let Ok(a) = document().create_element("a") else { return };
-            let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-            a.set_href(&data);
-            a.set_download("arbol.png");
-            a.click();
-        }
-    });
-    img.set_onload(Some(onload.unchecked_ref()));
-    img.set_src(&url);
 }

@@ -1,0 +1,201 @@
+// The one document pipeline, from outside: nothing this device cannot read vanishes (an
+// unreadable record, an unreadable centre plan), one file that changes several documents
+// refreshes every page showing them, and two phones typing in one tree card offline keep both
+// texts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+import { InquiryPage } from '../pages/inquiry.mjs';
+import { TreePage } from '../pages/tree.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Writes garbage under a document's key, as a bad disk or a buggy extension would. */
+async function corrupt(page, docId) {
+  await page.evaluate(async (id) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    const key = [id, 'incremental', 'f'.repeat(64)];
+    tx.objectStore('documents').put({ key, binary: new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5]) }, key);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  }, docId);
+}
+
+/** The ids of every document this browser stores. */
+function storedIds(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const keys = await new Promise((ok) => { const r = db.transaction('documents').objectStore('documents').getAllKeys(); r.onsuccess = () => ok(r.result); });
+    db.close();
+    return [...new Set(keys.map((k) => k[0]))];
+  });
+}
+
+test('a record whose stored bytes are corrupt is named in the list and in Resultados, and the NEE total says it is partial', async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  const net = await new HomePage(page).goto().then((h) => h.createExample());
+  const plan = new PlanPage(page);
+  const inq = new InquiryPage(page);
+  await plan.iAm('Ignacio Vargas');
+  await inq.open();
+  await inq.createFromAnnex6();
+
+  // Two principals start a record each; one of them will be damaged on this device.
+  await plan.iAm('María González');
+  await inq.newRecord();
+  await inq.type('f-nee_count', '4');
+  await net.waitSaved();
+  const damagedId = page.url().split('/ficha/')[1];
+  await page.getByRole('link', { name: /Volver|Back/ }).first().click();
+  await page.getByTestId('inquiry-card').waitFor();
+  await plan.iAm('Carolina Muñoz');
+  await inq.newRecord();
+  await inq.type('f-nee_count', '2');
+  await net.waitSaved();
+
+  await corrupt(page, damagedId);
+  await page.goto(net.url());
+  await net.waitReady();
+  await inq.open();
+  const line = page.getByTestId('record-unreadable');
+  await line.waitFor();
+  assert.match(await line.textContent(), /No se pudo leer: Jardín Infantil Los Copihues — .*dañado/);
+
+  await page.getByTestId('results-open').click();
+  await page.getByTestId('results').waitFor();
+  await page.getByTestId('results-unreadable-record').waitFor();
+  assert.match(await page.getByTestId('results-unreadable-record').textContent(), /Jardín Infantil Los Copihues/);
+  assert.match(await page.getByTestId('nee-partial').textContent(), /Total parcial: 1 ficha no se pudo leer \(Jardín Infantil Los Copihues\)/);
+  assert.equal(await page.getByTestId('nee-total').getAttribute('data-partial'), 'true');
+  // Its centre is unreadable, not "missing".
+  const missing = await page.getByTestId('not-delivered').textContent();
+  assert.ok(!missing.includes('Los Copihues'), `not listed as missing: ${missing}`);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
+test('an unreadable centre plan says so in the SLEP table, not "sin empezar"', async () => {
+  const context = await newContext(browser, LAPTOP);
+  const page = await context.newPage();
+  const net = await new HomePage(page).goto().then((h) => h.createExample());
+  const plan = new PlanPage(page);
+  await plan.iAm('Ignacio Vargas');
+  await plan.open();
+  await plan.create();
+  await plan.iAm('María González');
+  const before = await storedIds(page);
+  await plan.openMyCentrePlan();
+  await net.waitSaved();
+  const made = (await storedIds(page)).filter((id) => !before.includes(id));
+  assert.equal(made.length, 1, `opening "Plan de mi jardín" made her centre's plan: ${made}`);
+
+  await corrupt(page, made[0]);
+  await page.goto(net.url());
+  await net.waitReady();
+  await plan.iAm('Rodrigo Pérez');
+  await plan.open();
+  await plan.openReviewTable();
+  const state = plan.row('Jardín Infantil Los Copihues').getByTestId('row-state');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="row-state"]')].some((s) => /No se pudo leer/.test(s.textContent)));
+  assert.match(await state.textContent(), /No se pudo leer: .*dañado/);
+  assert.match(await plan.row('Jardín Infantil Semillita').getByTestId('row-state').textContent(), /sin empezar/);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
+test('one imported file that changes the network and the plan refreshes both on the open page', async () => {
+  const a = await newContext(browser, LAPTOP);
+  const aPage = await a.newPage();
+  const netA = await new HomePage(aPage).goto().then((h) => h.createExample());
+  const planA = new PlanPage(aPage);
+  await planA.iAm('Ignacio Vargas');
+  await planA.open();
+  await planA.create();
+  const first = await netA.downloadBundle();
+
+  const c = await newContext(browser, PHONE);
+  const cPage = await c.newPage();
+  const { net: netC } = await new HomePage(cPage).goto().then((h) => h.importBundle(first.bytes, first.name));
+  const planC = new PlanPage(cPage);
+  await planC.open();
+  await planC.openSection('2');
+
+  // A renames a centre and writes in section 2; one file carries both.
+  await aPage.goto(netA.url());
+  await netA.waitReady();
+  const [name] = await aPage.getByTestId('centre-title').allTextContents();
+  const card = await netA.editCentre(name);
+  await netA.setField(card, 'centre-name', `${name} (renombrado)`);
+  await planA.open();
+  await planA.writeSection('2', 'Texto escrito en A.');
+  await netA.waitSaved();
+  const second = await netA.downloadBundle();
+
+  // C imports it while the section page is open: the section's text and the network's data
+  // (the last-change line of the header) both show what arrived, with no reload.
+  const lastBefore = await cPage.getByTestId('last-change').textContent();
+  const result = await netC.importBundle(second.bytes, second.name);
+  assert.ok(result.ok, result.text);
+  await planC.waitBodyContains('Texto escrito en A.');
+  await cPage.waitForFunction((t) => document.querySelector('[data-testid="last-change"]')?.textContent !== t, lastBefore);
+  await cPage.getByTestId('nav-centres').click();
+  await netC.centre(`${name} (renombrado)`).waitFor();
+  assert.deepEqual(cPage.__errors ?? [], []);
+  await a.close();
+  await c.close();
+});
+
+test('two phones typing in the same tree card offline keep both texts after sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  await fPage.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(fPage).createExample();
+  await net.waitSync('synced');
+  const f = new TreePage(fPage);
+  await f.open();
+  await f.create('Baja colaboración entre los jardines');
+  await f.addCard('causas', 'Falta de tiempo');
+  await net.waitSync('synced');
+  const treeUrl = fPage.url();
+  const link = await net.inviteLink();
+
+  const phones = [];
+  for (let i = 0; i < 2; i++) {
+    const context = await newContext(browser, PHONE);
+    const page = await context.newPage();
+    await page.goto(link);
+    await new NetworkPage(page).waitReady();
+    await page.goto(treeUrl);
+    const tree = new TreePage(page);
+    await tree.waitCards(['Falta de tiempo']);
+    phones.push({ context, page, tree });
+  }
+  for (const p of phones) await p.context.setOffline(true);
+  // One adds at the start, the other at the end, each key by key.
+  const [a, b] = phones;
+  const boxA = a.page.getByTestId('card-text').first();
+  await boxA.click();
+  await a.page.keyboard.press('Home');
+  await a.page.keyboard.type('Mucha ', { delay: 5 });
+  const boxB = b.page.getByTestId('card-text').first();
+  await boxB.click();
+  await b.page.keyboard.press('End');
+  await b.page.keyboard.type(' para reunirse', { delay: 5 });
+  await boxA.blur();
+  await boxB.blur();
+  for (const p of phones) await p.context.setOffline(false);
+  const merged = 'Mucha Falta de tiempo para reunirse';
+  for (const p of [...phones, { page: fPage, tree: f }]) await p.tree.waitCards([merged], 30000);
+  for (const p of phones) assert.deepEqual(p.page.__errors ?? [], []);
+  for (const p of phones) await p.context.close();
+  await fContext.close();
+});

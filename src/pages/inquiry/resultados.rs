@@ -1,0 +1,151 @@
+//! `/red/:id/indagacion/:iid/resultados`: the records side by side, totals, the workshop's round 1, CSV.
+
+use super::*;
+
+#[component]
+pub fn ResultsPage() -> impl IntoView {
+    let ctx = use_inquiry();
+    let iid = param_id("iid");
+    let inq = inquiry_signal(ctx, iid);
+    let lines = records_signal(ctx, inq, false);
+    let centres = move || {
+        ctx.net.network.with(|n| {
+            n.centres_sorted()
+                .into_iter()
+                .map(|(id, c)| (id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    // Everything shown is derived in core (`results::results`), records this device cannot
+    // read included (with why, in the person's words).
+    let i18n = use_i18n();
+    let res = Memo::new(move |_| {
+        let readings = lines
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| RecordReading {
+                id: l.id.to_string(),
+                record: l.record.map_err(|e| crate::error::explain(i18n, &e)),
+            })
+            .collect::<Vec<_>>();
+        inq.with(|i| match i {
+            Loaded::Ready(i) => results(i, &readings, &centres()),
+            _ => results(&Default::default(), &readings, &centres()),
+        })
+    });
+    let export = move |_| {
+        let bytes = res.with_untracked(|r| inquiry::answers_csv(&r.records()));
+        download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
+    };
+    view! {
+        <main class="page results" data-testid="results">
+            <p class="no-print"><A href=format!("/red/{}/indagacion", ctx.net.id)>{tr(T::BackToInquiries)}</A></p>
+            <h2>{tr(T::Results)} ": " {move || match inq.get() { Loaded::Ready(i) => i.definition.title, _ => String::new() }}</h2>
+            <div class="row no-print">
+                <button class="secondary" data-testid="results-export" on:click=export>{tr(T::ExportAnswers)}</button>
+                <button class="secondary" on:click=|_| { let _ = window().print(); }>{tr(T::Print)}</button>
+            </div>
+            <p data-testid="results-count">{tr(T::FinalisedRecords)} ": " {move || res.with(|r| r.finalised.len())}</p>
+            <h3>{tr(T::NeeTotals)}</h3>
+            <p>{tr(T::Total)} ": " <strong data-testid="nee-total" data-partial=move || res.with(|r| r.nee.is_partial()).to_string()>{move || res.with(|r| r.nee.total)}</strong></p>
+            // A total that leaves records out says so, and which.
+            {move || {
+                let left = res.with(|r| r.nee.left_out.clone());
+                (!left.is_empty()).then(|| {
+                    let unreadable = left.iter().filter(|l| matches!(l.why, LeftOut::Unreadable(_))).count();
+                    let not_counts = left.len() - unreadable;
+                    let mut parts = Vec::new();
+                    if unreadable > 0 {
+                        parts.push(format!("{unreadable} {}", tr(if unreadable == 1 { T::PartialUnreadableOne } else { T::PartialUnreadableMany })()));
+                    }
+                    if not_counts > 0 {
+                        parts.push(format!("{not_counts} {}", tr(if not_counts == 1 { T::PartialNotCountOne } else { T::PartialNotCountMany })()));
+                    }
+                    let names = left.iter().map(|l| if l.centre.is_empty() { l.record.clone() } else { l.centre.clone() }).collect::<Vec<_>>().join(", ");
+                    view! { <p class="form-error" role="status" data-testid="nee-partial">{tr(T::PartialTotal)} ": " {parts.join("; ")} " (" {names} ")."</p> }
+                })
+            }}
+            <table class="review-table">
+                <thead><tr><th>{tr(T::Centre)}</th><th>{tr(T::NeeCount)}</th></tr></thead>
+                <tbody>
+                    {move || res.with(|r| r.nee.rows.clone()).into_iter().map(|r| view! {
+                        <tr data-testid="nee-row"><td>{r.centre}</td><td>{r.text}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            // Records this device cannot read: left out of the total, their centres not missing.
+            {move || {
+                let unreadable = res.with(|r| r.unreadable.clone());
+                (!unreadable.is_empty()).then(|| view! {
+                    <ul class="form-error" data-testid="results-unreadable">
+                        {unreadable.into_iter().map(|u| view! {
+                            <li data-testid="results-unreadable-record">{tr(T::Unreadable)} " " {u.centre_name.unwrap_or(u.id)} " — " {u.reason}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <h3>{tr(T::NotDeliveredYet)}</h3>
+            <ul data-testid="not-delivered">{move || {
+                let missing = res.with(|r| r.missing.clone());
+                if missing.is_empty() {
+                    view! { <li class="hint" data-testid="all-delivered">{tr(T::AllDelivered)}</li> }.into_any()
+                } else {
+                    missing.into_iter().map(|c| view! { <li>{c.name}</li> }).collect_view().into_any()
+                }
+            }}</ul>
+            <section class="round" data-testid="round-1">
+                <h3>{tr(T::Round1)}</h3>
+                <ol>
+                    <li>
+                        <strong>{tr(T::Round1HowWas)}</strong>
+                        <p class="hint">{tr(T::Round1HowWasHint)}</p>
+                        <ul>{move || {
+                            let notes = res.with(|r| r.reflections.clone());
+                            if notes.is_empty() {
+                                view! { <li class="hint">{tr(T::NoReflections)}</li> }.into_any()
+                            } else {
+                                notes.into_iter().map(|n| view! {
+                                    <li data-testid="round-1-reflection"><strong>{n.centre}</strong> <div class="prose">{n.text}</div></li>
+                                }).collect_view().into_any()
+                            }
+                        }}</ul>
+                    </li>
+                    <li><strong>{tr(T::Round1Improve)}</strong></li>
+                    <li><strong>{tr(T::Round1Highlight)}</strong> <p class="hint">{tr(T::Round1HighlightHint)}</p></li>
+                </ol>
+            </section>
+            <h3>{tr(T::RecordsSideBySide)}</h3>
+            <div class="record-grid">
+                {move || res.with(|r| r.finalised.clone()).into_iter().map(|f| {
+                    let r = f.record;
+                    let item = |label: T, text: String| view! { <dt>{tr(label)}</dt> <dd class="prose">{text}</dd> };
+                    view! {
+                        <article class="record-card" data-testid="results-record">
+                            <h4>{r.centre_name.clone()}</h4>
+                            <p class="hint">{r.field("principal_name").to_string()} " · " {r.date.clone()}</p>
+                            <dl>
+                                {item(T::Place, r.field("place").to_string())}
+                                {item(T::Guidance, r.field("guidance").to_string())}
+                                {item(T::GuidanceWhere, r.field("guidance_where").to_string())}
+                                {item(T::NeeCount, r.field("nee_count").trim().to_string())}
+                                {item(T::Situation, r.field("situation").to_string())}
+                                {item(T::Observations, r.field(inquiry::OBSERVATIONS).to_string())}
+                            </dl>
+                        </article>
+                    }
+                }).collect_view()}
+            </div>
+            {move || res.with(|r| r.questions.clone()).into_iter().map(|q| view! {
+                <section class="question" data-testid="results-question">
+                    <h3>{q.title}</h3>
+                    <ul>
+                        {q.answers.into_iter().map(|a| view! {
+                            <li data-testid="results-answer"><strong>{a.centre}</strong> " · " {a.name} " (" {a.role} "):" <div class="prose">{a.answer}</div></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }).collect_view()}
+        </main>
+    }
+}
