@@ -4,7 +4,7 @@
 
 use juntas_core::DocumentId;
 
-use crate::local;
+use crate::{error::AppError, local};
 
 /// The invite link for `network` on this server, if this device has the access key.
 pub fn link(network: DocumentId) -> Option<String> {
@@ -29,28 +29,27 @@ pub fn parse_fragment(hash: &str) -> (Option<DocumentId>, Option<String>) {
 
 /// Takes an invite from the address bar (before the router reads it): stores the key and the
 /// network, and replaces the address with the network's page so the key leaves the address
-/// bar and the history.
-pub fn accept_from_location() {
+/// bar and the history. A key or network this device refused to store is returned (the page
+/// says so: without the key the device cannot sync).
+pub fn accept_from_location() -> Result<(), AppError> {
     let window = gloo_utils::window();
     let location = window.location();
-    let Ok(hash) = location.hash() else { return };
+    let Ok(hash) = location.hash() else { return Ok(()) };
     let (network, key) = parse_fragment(&hash);
     if network.is_none() && key.is_none() {
-        return;
+        return Ok(());
     }
-    if let Some(key) = &key {
-        let _ = local::set_access_key(key);
-    }
+    let stored = key.as_deref().map_or(Ok(()), local::set_access_key);
     let target = match network {
-        Some(id) => {
-            let _ = local::remember_network(&id.to_string(), "…");
-            format!("/red/{id}")
-        }
+        Some(id) => format!("/red/{id}"),
         None => "/".to_owned(),
     };
+    let listed = network.map_or(Ok(()), |id| local::remember_network(&id.to_string(), "…"));
+    // Even when storing failed, the key leaves the address bar.
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target));
     }
+    stored.and(listed).map_err(AppError::Local)
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub fn App() -> impl IntoView {
     provide_i18n();
     let i18n = i18n::use_i18n();
     // Before the router reads the address: take an invite's key and network from the fragment.
-    invite::accept_from_location();
+    let invite_error = invite::accept_from_location().err();
     let boot = RwSignal::new(Boot::Opening);
     spawn_local(async move {
         boot.set(match Repo::open().await {
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <h1><A href="/">{tr(T::AppName)}</A></h1>
                 <LangSwitch />
             </header>
+            {invite_error.map(|e| view! { <p class="alert" role="alert" data-testid="invite-error">{error::explain(i18n, &e)}</p> })}
             {move || match boot.get() {
                 Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
                 Boot::Failed(reason) => view! {
