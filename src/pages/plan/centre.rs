@@ -2,15 +2,15 @@
 
 use super::*;
 
-/// Loads a centre's plan whenever any plan document changes; creates it on first visit by
+/// Loads a centre's plan whenever it or the common plan changes; creates it on first visit by
 /// the centre's principal.
 pub(super) fn centre_data(ctx: PlanCtx, cid: Memo<String>) -> RwSignal<Loaded<CentreData>> {
     let data = RwSignal::new(Loaded::Loading);
     let me = ctx.me();
     Effect::new(move |_| {
-        ctx.track();
         ctx.common.track();
         let cid = cid.get();
+        ctx.track_centre(&cid);
         let mine = me.with(|m| m.centre() == Some(cid.as_str()) && m.is(Role::Principal));
         spawn_local(async move {
             let mut got = ctx.load_centre(cid.clone()).await;
