@@ -63,7 +63,7 @@ test('a record whose stored bytes are corrupt is named in the list and in Result
   await net.waitSaved();
 
   await corrupt(page, damagedId);
-  await page.goto(net.url());
+  await page.goto(`/red/${net.id()}`);
   await net.waitReady();
   await inq.open();
   const line = page.getByTestId('record-unreadable');
@@ -99,7 +99,7 @@ test('an unreadable centre plan says so in the SLEP table, not "sin empezar"', a
   assert.equal(made.length, 1, `opening "Plan de mi jardín" made her centre's plan: ${made}`);
 
   await corrupt(page, made[0]);
-  await page.goto(net.url());
+  await page.goto(`/red/${net.id()}`);
   await net.waitReady();
   await plan.iAm('Rodrigo Pérez');
   await plan.open();
@@ -129,26 +129,23 @@ test('one imported file that changes the network and the plan refreshes both on 
   await planC.open();
   await planC.openSection('2');
 
-  // A renames a centre and writes in section 2; one file carries both.
-  await aPage.goto(netA.url());
+  // A adds a member and writes in section 2; one file carries both.
+  await aPage.goto(`/red/${netA.id()}`);
   await netA.waitReady();
-  const [name] = await aPage.getByTestId('centre-title').allTextContents();
-  const card = await netA.editCentre(name);
-  await netA.setField(card, 'centre-name', `${name} (renombrado)`);
+  await netA.openMembers();
+  await netA.addMember('Nueva Integrante', 'directora');
   await planA.open();
   await planA.writeSection('2', 'Texto escrito en A.');
   await netA.waitSaved();
   const second = await netA.downloadBundle();
 
-  // C imports it while the section page is open: the section's text and the network's data
-  // (the last-change line of the header) both show what arrived, with no reload.
-  const lastBefore = await cPage.getByTestId('last-change').textContent();
+  // C imports it while the section page is open: the section's text (the plan document) and
+  // "¿Quién eres?" in the header (the network document) both show what arrived, no reload.
   const result = await netC.importBundle(second.bytes, second.name);
   assert.ok(result.ok, result.text);
   await planC.waitBodyContains('Texto escrito en A.');
-  await cPage.waitForFunction((t) => document.querySelector('[data-testid="last-change"]')?.textContent !== t, lastBefore);
-  await cPage.getByTestId('nav-centres').click();
-  await netC.centre(`${name} (renombrado)`).waitFor();
+  await cPage.waitForFunction(() => [...document.querySelectorAll('[data-testid="whoami"] option')].some((o) => o.textContent === 'Nueva Integrante'));
+  assert.equal(await cPage.getByTestId('section-page').count(), 1, 'still on the section page');
   assert.deepEqual(cPage.__errors ?? [], []);
   await a.close();
   await c.close();
@@ -179,7 +176,10 @@ test('two phones typing in the same tree card offline keep both texts after sync
     await tree.waitCards(['Falta de tiempo']);
     phones.push({ context, page, tree });
   }
-  for (const p of phones) await p.context.setOffline(true);
+  for (const p of phones) {
+    await p.context.setOffline(true);
+    await new NetworkPage(p.page).waitSync('offline');
+  }
   // One adds at the start, the other at the end, each key by key.
   const [a, b] = phones;
   const boxA = a.page.getByTestId('card-text').first();

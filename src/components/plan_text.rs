@@ -62,6 +62,9 @@ pub fn PlanText(
     /// `numeric` for counts (the phone's number keyboard).
     #[prop(optional)]
     inputmode: Option<&'static str>,
+    /// A class for the text box itself (how a page sizes and marks it).
+    #[prop(optional)]
+    class: Option<&'static str>,
 ) -> impl IntoView {
     let rows = rows.unwrap_or(8);
     let single = rows == 1;
@@ -129,6 +132,7 @@ pub fn PlanText(
             <textarea
                 node_ref=el
                 id=id
+                class=class
                 class:single=single
                 data-testid=testid
                 aria-label=label

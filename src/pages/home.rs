@@ -29,7 +29,8 @@ pub fn Home() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             match network::create(docs, net).await {
-                Ok(id) => {
+                Ok((id, not_listed)) => {
+                    error.set(not_listed.map(|e| explain(i18n, &e)));
                     known.set(local::networks());
                     navigate(&format!("/red/{id}"), Default::default());
                 }

@@ -185,10 +185,10 @@ impl InquiryCtx {
         self.docs.run(id, |doc| inquiry::finalise(doc, &today, &s)).await
     }
 
-    /// Every record of an inquiry this device has, read side by side — an unreadable one
-    /// with why, never left out; with `last_change`, also when each last changed (walks the
-    /// record's history: the list needs it, the results do not). Records not on this device
-    /// yet are not listed (sync asks for them).
+    /// Every record the inquiry lists, read side by side — one that cannot be read, or is
+    /// not on this device yet, with why (`AppError::NotFound`), never left out; with
+    /// `last_change`, also when each last changed (walks the record's history: the list needs
+    /// it, the results do not).
     pub async fn load_records(self, inq: &Inquiry, last_change: bool) -> Vec<RecordLine> {
         let listed: Vec<(DocumentId, String)> = inq
             .records
@@ -208,7 +208,9 @@ impl InquiryCtx {
             let (record, last) = match got {
                 Loaded::Ready((r, last)) => (Ok(r), last),
                 Loaded::Failed(e) => (Err(e), None),
-                Loaded::Missing | Loaded::Loading => return None,
+                // Listed but not on this device yet (sync asks for it): a total without it is
+                // partial, and says so.
+                Loaded::Missing | Loaded::Loading => (Err(AppError::NotFound), None),
             };
             Some(RecordLine {
                 id,

@@ -179,12 +179,13 @@ pub fn use_network() -> NetworkState {
     expect_context::<NetworkState>()
 }
 
-/// Creates a network on this device and lists it; its id.
-pub async fn create(docs: Docs, net: Network) -> Result<DocumentId, AppError> {
+/// Creates a network on this device and lists it: its id, and why it could not be listed on
+/// this device's start page (it is created and opens all the same; opening lists it again).
+pub async fn create(docs: Docs, net: Network) -> Result<(DocumentId, Option<AppError>), AppError> {
     let id = docs.repo().create_network(&net).await?;
-    local::remember_network(&id.to_string(), &net.name).map_err(AppError::Local)?;
     docs.want(id);
-    Ok(id)
+    let listed = local::remember_network(&id.to_string(), &net.name).map_err(AppError::Local);
+    Ok((id, listed.err()))
 }
 
 /// Imports a bundle file (only network `expected`'s, when given): every document in it is

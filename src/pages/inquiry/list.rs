@@ -122,7 +122,8 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|l| {
-                let e = l.record.err()?;
+                // Records not received yet are not errors here (sync is bringing them).
+                let e = l.record.err().filter(|e| *e != AppError::NotFound)?;
                 let centre = ctx
                     .net
                     .network

@@ -85,9 +85,9 @@ pub(super) fn text_box(
             }
         })
     });
+    let i18n = use_i18n();
     let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
         let target = target.clone();
-        let i18n = use_i18n();
         Box::pin(async move {
             ctx.splice(id, target, at, delete, insert).await.map_err(|e| explain(i18n, &e))
         })

@@ -36,7 +36,7 @@ pub(super) fn card_box(
     });
     view! {
         <PlanText value editable=Signal::derive(|| true) splice=splicer testid=testid.to_string()
-            label=i18n.t(label).to_string() rows=1 on_blur=Callback::new(move |_| ctx.flush()) />
+            label=i18n.t(label).to_string() rows=1 class="card-text" on_blur=Callback::new(move |_| ctx.flush()) />
     }
 }
 
