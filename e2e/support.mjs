@@ -77,3 +77,16 @@ export async function scanQr(locator) {
     return window.jsQR(data, size, size)?.data ?? null;
   });
 }
+
+/** Writes garbage under document `docId`'s key in this browser's storage, as a bad disk or a
+ *  buggy extension would: the next load of that document finds a corrupt chunk. */
+export async function corruptDocument(page, docId) {
+  await page.evaluate(async (id) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    const key = [id, 'incremental', 'f'.repeat(64)];
+    tx.objectStore('documents').put({ key, binary: new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5]) }, key);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  }, docId);
+}

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newContext } from '../support.mjs';
+import { launch, newContext, corruptDocument } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 
@@ -22,14 +22,7 @@ test('corrupt bytes in one document leave the others working', async () => {
   const docId = badUrl.split('/red/')[1];
 
   // Something wrote garbage under that document's key (a bad disk, a buggy extension…).
-  await page.evaluate(async (id) => {
-    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
-    const tx = db.transaction('documents', 'readwrite');
-    const key = [id, 'incremental', 'f'.repeat(64)];
-    tx.objectStore('documents').put({ key, binary: new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5]) }, key);
-    await new Promise((ok) => { tx.oncomplete = ok; });
-    db.close();
-  }, docId);
+  await corruptDocument(page, docId);
 
   await page.goto(badUrl);
   await page.getByTestId('open-error').waitFor();

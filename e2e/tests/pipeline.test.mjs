@@ -4,7 +4,7 @@
 // texts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { launch, newContext, corruptDocument, PHONE, LAPTOP } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -16,18 +16,6 @@ const KEY = process.env.JUNTAS_ACCESS_KEY;
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** Writes garbage under a document's key, as a bad disk or a buggy extension would. */
-async function corrupt(page, docId) {
-  await page.evaluate(async (id) => {
-    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
-    const tx = db.transaction('documents', 'readwrite');
-    const key = [id, 'incremental', 'f'.repeat(64)];
-    tx.objectStore('documents').put({ key, binary: new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5]) }, key);
-    await new Promise((ok) => { tx.oncomplete = ok; });
-    db.close();
-  }, docId);
-}
 
 /** The ids of every document this browser stores. */
 function storedIds(page) {
@@ -62,7 +50,7 @@ test('a record whose stored bytes are corrupt is named in the list and in Result
   await inq.type('f-nee_count', '2');
   await net.waitSaved();
 
-  await corrupt(page, damagedId);
+  await corruptDocument(page, damagedId);
   await page.goto(`/red/${net.id()}`);
   await net.waitReady();
   await inq.open();
@@ -98,7 +86,7 @@ test('an unreadable centre plan says so in the SLEP table, not "sin empezar"', a
   const made = (await storedIds(page)).filter((id) => !before.includes(id));
   assert.equal(made.length, 1, `opening "Plan de mi jardín" made her centre's plan: ${made}`);
 
-  await corrupt(page, made[0]);
+  await corruptDocument(page, made[0]);
   await page.goto(`/red/${net.id()}`);
   await net.waitReady();
   await plan.iAm('Rodrigo Pérez');
