@@ -64,10 +64,16 @@ pub enum SaveState {
     Failed(juntas_core::StorageError),
 }
 
+/// How long the badge keeps saying "Guardando…" after typing's last write: a write per key
+/// would otherwise flip it (and repaint it) twice per keystroke.
+const TYPING_SETTLE_MS: u32 = 250;
+
 #[derive(Default)]
 struct Typing {
     /// Documents being written now, and whether more typing arrived meanwhile.
     writing: RefCell<BTreeMap<DocumentId, bool>>,
+    /// Settles the badge once typing's writes pause.
+    settle: RefCell<Option<Timeout>>,
     /// Documents typed into and not sent yet, and the timer that sends them.
     unsent: RefCell<Batch>,
     /// Bumped by every keystroke: a read that started before one is stale and is redone.
@@ -97,7 +103,11 @@ impl Docs {
             save: RwSignal::new(SaveState::Saved),
             typing: StoredValue::new_local(Rc::default()),
         };
-        gloo_events::EventListener::new(&window(), "pagehide", move |_| docs.flush()).forget();
+        gloo_events::EventListener::new(&window(), "pagehide", move |_| {
+            docs.store_typed_now();
+            docs.flush();
+        })
+        .forget();
         docs
     }
 
@@ -236,7 +246,7 @@ impl Docs {
 
     /// After a change to `id`: store it, send it, settle the badge, tell the watchers.
     async fn changed(self, id: DocumentId) {
-        self.save.set(SaveState::Saving);
+        self.saving();
         // A failure is recorded by the repo and shown by settle().
         let _ = self.repo().save(id).await;
         self.sync.node().local_change(id).await;
@@ -260,17 +270,22 @@ impl Docs {
         Ok(r)
     }
 
-    /// Writes `id` to the device now; keystrokes arriving during a write are written right
-    /// after it, together (one write in flight at a time, none skipped).
+    /// Writes `id` to the device right after the keystroke is painted; keystrokes arriving
+    /// meanwhile are written right after it, together (one write in flight at a time, none
+    /// skipped). The badge says "Guardando…" until the writes pause.
     fn store_soon(self, id: DocumentId) {
         let typing = self.typing.get_value();
+        typing.settle.borrow_mut().take();
+        self.saving();
         if let Some(again) = typing.writing.borrow_mut().get_mut(&id) {
             *again = true;
             return;
         }
         typing.writing.borrow_mut().insert(id, false);
-        self.save.set(SaveState::Saving);
         spawn_local(async move {
+            // The change is already in memory (and on screen once the frame is painted):
+            // hashing and handing it to IndexedDB waits for that frame, not the other way.
+            crate::sync::after_next_paint().await;
             loop {
                 let _ = self.repo().save(id).await;
                 let mut writing = typing.writing.borrow_mut();
@@ -282,8 +297,29 @@ impl Docs {
                     }
                 }
             }
-            self.settle();
+            let timer = Timeout::new(TYPING_SETTLE_MS, move || self.settle());
+            *typing.settle.borrow_mut() = Some(timer);
         });
+    }
+
+    /// The page is going away: typed changes waiting for the next frame are written now.
+    fn store_typed_now(self) {
+        let ids: Vec<DocumentId> =
+            self.typing.get_value().writing.borrow().keys().copied().collect();
+        for id in ids {
+            let repo = self.repo();
+            spawn_local(async move {
+                // A failure is recorded by the repo (the tab is closing; nothing to show).
+                let _ = repo.save(id).await;
+            });
+        }
+    }
+
+    /// "Guardando…", set once (not again for every keystroke of a burst).
+    fn saving(self) {
+        if self.save.get_untracked() != SaveState::Saving {
+            self.save.set(SaveState::Saving);
+        }
     }
 
     fn send_later(self, id: DocumentId) {
@@ -317,15 +353,18 @@ impl Docs {
         if !typing.writing.borrow().is_empty() {
             return; // the last write in flight settles it
         }
-        self.save.set(match self.repo().unsaved() {
+        let now = match self.repo().unsaved() {
             None => SaveState::Saved,
             Some(e) => SaveState::Failed(e),
-        });
+        };
+        if self.save.get_untracked() != now {
+            self.save.set(now);
+        }
     }
 
     /// Tries again to store every document whose save failed (on any page).
     pub fn retry_save(self) {
-        self.save.set(SaveState::Saving);
+        self.saving();
         spawn_local(async move {
             let _ = self.repo().retry_unsaved().await;
             self.settle();
