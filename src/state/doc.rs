@@ -270,9 +270,9 @@ impl Docs {
         Ok(r)
     }
 
-    /// Writes `id` to the device right after the keystroke is painted; keystrokes arriving
-    /// meanwhile are written right after it, together (one write in flight at a time, none
-    /// skipped). The badge says "Guardando…" until the writes pause.
+    /// Writes `id` to the device now; keystrokes arriving during a write are written right
+    /// after it, together (one write in flight at a time, none skipped). The badge says
+    /// "Guardando…" until the writes pause.
     fn store_soon(self, id: DocumentId) {
         let typing = self.typing.get_value();
         typing.settle.borrow_mut().take();
@@ -283,9 +283,6 @@ impl Docs {
         }
         typing.writing.borrow_mut().insert(id, false);
         spawn_local(async move {
-            // The change is already in memory (and on screen once the frame is painted):
-            // hashing and handing it to IndexedDB waits for that frame, not the other way.
-            crate::sync::after_next_paint().await;
             loop {
                 let _ = self.repo().save(id).await;
                 let mut writing = typing.writing.borrow_mut();
@@ -302,7 +299,8 @@ impl Docs {
         });
     }
 
-    /// The page is going away: typed changes waiting for the next frame are written now.
+    /// The page is going away: documents being typed into are written once more now (a write
+    /// that queued behind the one in flight must not wait for it).
     fn store_typed_now(self) {
         let ids: Vec<DocumentId> =
             self.typing.get_value().writing.borrow().keys().copied().collect();

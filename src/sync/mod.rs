@@ -505,7 +505,7 @@ impl SyncNode {
 
 /// Resolves once the next frame has been painted (a timer after the animation frame), or
 /// after 100 ms when no frame comes (a hidden tab gets none).
-pub(crate) async fn after_next_paint() {
+async fn after_next_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         let window = leptos::prelude::window();
         let _ = window.request_animation_frame(&resolve);
