@@ -12,7 +12,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
 
 use super::diff::{self, Part};
-use super::doc::{self, DocError, Document};
+use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use super::plan::{self, Note, PlanError, Scope, SectionDef, int, string};
@@ -282,7 +282,7 @@ impl Document for CentrePlanDoc {
     type Plain = CentrePlan;
 
     fn read(doc: &AutoCommit) -> Result<CentrePlan, DocError> {
-        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        Self::check(doc)?;
         Ok(CentrePlan {
             network_id: string(doc, &ROOT, "network_id")?,
             centre_id: string(doc, &ROOT, "centre_id")?,

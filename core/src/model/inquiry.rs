@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use super::doc::{self, DocError, Document};
+use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use super::plan::{SpliceError, int, splice_obj, string};
@@ -231,7 +231,7 @@ impl Document for InquiryDoc {
     type Plain = Inquiry;
 
     fn read(doc: &AutoCommit) -> Result<Inquiry, DocError> {
-        doc::check_kind(doc, INQUIRY_KIND, SCHEMA_VERSION)?;
+        Self::check(doc)?;
         let version = lenient::u64(doc, &ROOT, "version")?;
         let versions = lenient::map(doc, &ROOT, "versions")?;
         let v = lenient::map(doc, &versions, &version.to_string())?;
@@ -367,7 +367,7 @@ impl Document for RecordDoc {
     type Plain = Record;
 
     fn read(doc: &AutoCommit) -> Result<Record, DocError> {
-        doc::check_kind(doc, RECORD_KIND, SCHEMA_VERSION)?;
+        Self::check(doc)?;
         record_fields(doc)
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use automerge::{AutoCommit, ObjId, ROOT, ReadDoc, transaction::CommitOptions};
 use autosurgeon::{Reconcile, reconcile};
 
-use super::doc::{self, DocError, Document};
+use super::doc::{DocError, Document};
 use super::lenient;
 
 /// The schema this code writes. Documents with a higher version are refused, not mangled.
@@ -329,7 +329,7 @@ impl Document for NetworkDoc {
     type Plain = Network;
 
     fn read(doc: &AutoCommit) -> Result<Network, DocError> {
-        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        Self::check(doc)?;
         let root = &ROOT;
         Ok(Network {
             kind: lenient::string(doc, root, "kind")?,

@@ -14,7 +14,7 @@ use automerge::{
 };
 
 use super::diff::{self, Part};
-use super::doc::{self, DocError, Document};
+use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use crate::DocumentId;
@@ -490,7 +490,7 @@ impl Document for CommonPlanDoc {
     type Plain = CommonPlan;
 
     fn read(doc: &AutoCommit) -> Result<CommonPlan, DocError> {
-        doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+        Self::check(doc)?;
         let sections_obj = lenient::map(doc, &ROOT, "sections")?;
         let mut sections = Vec::new();
         for id in doc.keys(&sections_obj).collect::<Vec<_>>() {

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use super::doc::{self, DocError, Document};
+use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use super::plan::{SpliceError, splice_obj};
@@ -490,7 +490,7 @@ fn no_problem(doc: &AutoCommit, cards: &ObjId) -> DocError {
 }
 
 fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), DocError> {
-    doc::check_kind(doc, KIND, SCHEMA_VERSION)?;
+    TreeDoc::check(doc)?;
     let cards = cards_obj(doc)?;
     let mut problem = None;
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
