@@ -1,8 +1,13 @@
 //! juntas-server: serves the built app — precompressed when the browser accepts it, with a
 //! strict Content-Security-Policy and cache headers that keep the service worker honest — and
-//! syncs documents over `/sync` (see [`sync`]) for holders of the access key (see [`auth`]).
+//! syncs documents over `/sync` (see [`sync`], [`engine`]) for holders of the access key (see
+//! [`auth`]). Every TCP connection is counted against a cap per client address and in total and
+//! must send its request headers within a timeout; `/healthz` and `/metrics` are in [`ops`].
 
 pub mod auth;
+pub mod engine;
+pub mod fs_storage;
+pub mod ops;
 pub mod sync;
 
 use std::{
@@ -32,6 +37,35 @@ pub struct Config {
     pub access_key: Option<String>,
     /// Page origins allowed to sync besides the server's own.
     pub allowed_origins: Vec<String>,
+    pub limits: Limits,
+}
+
+/// Caps and timeouts; `Limits::default()` is what the server starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Time a client has to send a request's headers (slow senders are closed).
+    pub header_read: std::time::Duration,
+    /// Open TCP connections from one client address.
+    pub connections_per_address: usize,
+    /// Open TCP connections in all.
+    pub connections_total: usize,
+    pub sync: sync::Timeouts,
+    pub engine: engine::Limits,
+    /// Who may read `/metrics`: `None` = only clients on this machine (loopback).
+    pub metrics_token: Option<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: std::time::Duration::from_secs(10),
+            connections_per_address: 64,
+            connections_total: 4096,
+            sync: sync::Timeouts::default(),
+            engine: engine::Limits::default(),
+            metrics_token: None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,19 +186,133 @@ pub async fn serve_on(
         }
     };
     let static_app = app(&config.dist_dir)?;
-    let sync =
-        sync::SyncService::start(&config.data_dir, key, config.allowed_origins.clone()).await?;
-    let router = sync.clone().routes().merge(static_app);
+    let limits = config.limits.clone();
+    let sync = sync::SyncService::start(
+        &config.data_dir,
+        key,
+        config.allowed_origins.clone(),
+        limits.engine.clone(),
+        limits.sync.clone(),
+    )?;
+    let ops = ops::Ops::new(&config.data_dir, sync.engine().clone(), limits.metrics_token.clone());
+    let router = ops::routes(ops.clone()).merge(sync.clone().routes()).merge(static_app);
     tracing::info!(addr = %listener.local_addr()?, data = %config.data_dir.display(), "listening");
-    // Stop sync first: it closes the WebSockets (which would otherwise hold the graceful
-    // shutdown open) and flushes storage before the process exits.
-    let stop_sync = sync.clone();
-    let shutdown = async move {
-        shutdown.await;
-        stop_sync.stop().await;
-    };
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    accept_loop(listener, router, &limits, ops, shutdown).await;
+    // Stop sync after the listener: it closes the WebSockets and saves every document.
+    sync.stop().await;
     Ok(())
+}
+
+/// Open connections per client address, released when a connection ends.
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    by_addr: std::collections::HashMap<std::net::IpAddr, usize>,
+    /// Addresses already logged as refused in this minute (logged once, not per connection).
+    logged: std::collections::HashMap<std::net::IpAddr, std::time::Instant>,
+}
+
+struct Slot {
+    counts: std::sync::Arc<std::sync::Mutex<Counts>>,
+    addr: std::net::IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut c = self.counts.lock().expect("counts");
+        c.total -= 1;
+        if let Some(n) = c.by_addr.get_mut(&self.addr) {
+            *n -= 1;
+            if *n == 0 {
+                c.by_addr.remove(&self.addr);
+            }
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: &Limits,
+    ops: std::sync::Arc<ops::Ops>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let counts = std::sync::Arc::new(std::sync::Mutex::new(Counts::default()));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let addr = peer.ip();
+        let slot = {
+            let mut c = counts.lock().expect("counts");
+            let here = c.by_addr.get(&addr).copied().unwrap_or(0);
+            if c.total >= limits.connections_total || here >= limits.connections_per_address {
+                let reason = if c.total >= limits.connections_total {
+                    ops::Refusal::ConnectionsTotal
+                } else {
+                    ops::Refusal::ConnectionsPerAddress
+                };
+                ops.refused(reason);
+                let now = std::time::Instant::now();
+                let fresh =
+                    c.logged.get(&addr).is_none_or(|t| now.duration_since(*t).as_secs() >= 60);
+                if fresh {
+                    c.logged.retain(|_, t| now.duration_since(*t).as_secs() < 60);
+                    c.logged.insert(addr, now);
+                    tracing::warn!(client = %addr, open = here, reason = reason.as_str(), "refusing connections");
+                }
+                drop(stream);
+                continue;
+            }
+            c.total += 1;
+            *c.by_addr.entry(addr).or_default() += 1;
+            Slot { counts: counts.clone(), addr }
+        };
+        let service =
+            hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                router.clone(),
+                move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    req
+                },
+            ));
+        let header_read = limits.header_read;
+        let mut stop = stop_rx.clone();
+        tasks.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(header_read);
+            let conn = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { let _ = stop.wait_for(|s| *s).await; } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), conn).await;
+                }
+            }
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+    let _ = stop_tx.send(true);
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ const USAGE: &str =
   --allow-origin  another page origin allowed to sync, repeatable
                                               (env JUNTAS_ALLOWED_ORIGINS, comma-separated)
   The access key comes from env JUNTAS_ACCESS_KEY, else from DATA/access-key (generated on
-  first start). It is never taken from the command line, where other users could read it.";
+  first start). It is never taken from the command line, where other users could read it.
+  GET /metrics answers only on loopback unless env JUNTAS_METRICS_TOKEN is set (then it wants
+  `Authorization: Bearer <token>`).";
 
 fn config() -> anyhow::Result<Config> {
     let env = |k: &str| std::env::var(k).ok();
@@ -54,6 +56,10 @@ fn config() -> anyhow::Result<Config> {
         dist_dir: PathBuf::from(dist),
         access_key: env("JUNTAS_ACCESS_KEY"),
         allowed_origins: origins,
+        limits: juntas_server::Limits {
+            metrics_token: env("JUNTAS_METRICS_TOKEN"),
+            ..Default::default()
+        },
     })
 }
 

@@ -1,16 +1,20 @@
-//! `/sync` and `/session`: authenticated WebSocket connections handed to samod, with every
-//! inbound frame checked against the protocol before samod sees it.
+//! `/sync` and `/session`: authenticated WebSocket connections handed to the [`engine`], which
+//! speaks the protocol with core's own [`Session`](juntas_core::sync::Session).
 //!
-//! A frame that is not a well-formed automerge-repo message (garbage CBOR, text, oversize)
-//! gets an `error` message and closes that connection only. samod stores documents with its
-//! filesystem storage under `<data>/docs` (the nodefs layout) and never announces documents:
-//! a client receives only what it asks for by id.
+//! Each connection is two tasks: a reader that forwards binary frames to the engine and a
+//! writer that sends what the engine queues, plus a WebSocket ping every `ping_every`. A
+//! connection that sends nothing for `handshake_timeout` after the upgrade, or nothing at all
+//! (not even a pong) for `idle_timeout`, is closed. Text frames and oversize frames get an
+//! `error` message and close that connection only. Documents are stored under `<data>/docs`
+//! in the nodefs layout; the server never announces documents: a client receives only what
+//! it asks for by id.
+//!
+//! [`engine`]: crate::engine
 
-use std::convert::Infallible;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::State;
@@ -18,13 +22,34 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures::channel::mpsc;
-use futures::{SinkExt, StreamExt, future, stream};
+use futures::{SinkExt, StreamExt};
 use juntas_core::sync::Message;
-use samod::storage::TokioFilesystemStorage;
-use samod::{AcceptorHandle, PeerId, Repo, ShareConfig};
+use tokio::sync::mpsc;
 
 use crate::auth::{self, AccessKey};
+use crate::engine::{self, EngineHandle, Event, Out};
+use crate::fs_storage::FsStorage;
+
+/// Connection timings, with the defaults the server starts with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the upgrade to the first frame (`join`).
+    pub handshake: Duration,
+    /// With nothing received, not even a pong.
+    pub idle: Duration,
+    /// How often the server pings an open connection.
+    pub ping_every: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(75),
+            ping_every: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Largest WebSocket message (and frame) accepted. The largest legitimate message is the
 /// first sync of the biggest document; `cargo xtask bench` measures it (see ARCHITECTURE.md).
@@ -33,50 +58,43 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Everything `/sync` and `/session` need.
 pub struct SyncService {
-    repo: Repo,
-    acceptor: AcceptorHandle,
+    engine: EngineHandle,
     key: AccessKey,
     allowed_origins: Vec<String>,
     max_message_bytes: usize,
+    timeouts: Timeouts,
     next_conn: AtomicU64,
 }
 
 impl SyncService {
-    /// Starts samod over `<data_dir>/docs`.
-    pub async fn start(
+    /// Starts the sync engine over `<data_dir>/docs`.
+    pub fn start(
         data_dir: &Path,
         key: AccessKey,
         allowed_origins: Vec<String>,
+        limits: engine::Limits,
+        timeouts: Timeouts,
     ) -> anyhow::Result<Arc<SyncService>> {
-        let storage = TokioFilesystemStorage::new(data_dir.join("docs"));
-        let repo = Repo::build_tokio()
-            .with_storage(storage)
-            .with_peer_id(PeerId::from("juntas-server"))
-            .with_share_policy(ShareConfig::read_write().with_announce(false))
-            .load()
-            .await;
-        let acceptor = repo
-            .make_acceptor("ws://juntas-server/sync".parse()?)
-            .map_err(|_| anyhow::anyhow!("the sync repository stopped while starting"))?;
+        let engine = engine::start(FsStorage::new(data_dir.join("docs")), limits)?;
         Ok(Arc::new(SyncService {
-            repo,
-            acceptor,
+            engine,
             key,
             allowed_origins,
             max_message_bytes: MAX_MESSAGE_BYTES,
+            timeouts,
             next_conn: AtomicU64::new(1),
         }))
     }
 
-    /// Closes every connection and flushes storage.
+    /// Closes every connection and saves every document.
     pub async fn stop(&self) {
-        self.repo.stop().await;
+        self.engine.stop().await;
         tracing::info!("sync stopped; storage flushed");
     }
 
-    /// The samod repository (tests read documents through it).
-    pub fn repo(&self) -> &Repo {
-        &self.repo
+    /// The engine (health and metrics).
+    pub fn engine(&self) -> &EngineHandle {
+        &self.engine
     }
 
     /// Lowers the message size limit (tests).
@@ -157,17 +175,27 @@ async fn upgrade(
 }
 
 impl SyncService {
-    fn accept(&self, conn: u64, socket: WebSocket) {
+    fn accept(self: Arc<Self>, conn: u64, socket: WebSocket) {
         tracing::info!(conn, "sync connection opened");
-        let (mut ws_out, ws_in) = socket.split();
-        let (out_tx, mut out_rx) = mpsc::channel::<WsMessage>(64);
+        let (mut ws_out, mut ws_in) = socket.split();
+        let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
+        let engine = self.engine.clone();
+        let timeouts = self.timeouts.clone();
 
-        // Writer: everything to the socket goes through one queue, so an `error` message
-        // is ordered after what samod already sent.
-        tokio::spawn(async move {
-            while let Some(msg) = out_rx.next().await {
-                let closing = matches!(msg, WsMessage::Close(_));
-                if ws_out.send(msg).await.is_err() || closing {
+        // Writer: everything to the socket goes through one queue, so an `error` is ordered
+        // after what the engine already sent; pings keep proxies and the idle check honest.
+        let writer = tokio::spawn(async move {
+            let mut ping = tokio::time::interval(timeouts.ping_every);
+            ping.tick().await;
+            loop {
+                let msg = tokio::select! {
+                    msg = out_rx.recv() => match msg {
+                        Some(Out::Binary(bytes)) => WsMessage::Binary(bytes.into()),
+                        Some(Out::Close) | None => break,
+                    },
+                    _ = ping.tick() => WsMessage::Ping(Vec::new().into()),
+                };
+                if ws_out.send(msg).await.is_err() {
                     break;
                 }
             }
@@ -175,45 +203,61 @@ impl SyncService {
             tracing::info!(conn, "sync connection closed");
         });
 
-        let inbound = stream::unfold(
-            (ws_in, out_tx.clone(), 0u64),
-            move |(mut ws_in, mut out, mut bytes)| async move {
-                loop {
-                    let reason = match ws_in.next().await {
-                        None | Some(Ok(WsMessage::Close(_))) => {
-                            tracing::info!(conn, bytes_in = bytes, "peer closed");
-                            return None;
+        tokio::spawn(async move {
+            if !engine.send(Event::Open { conn, out: out_tx.clone() }).await {
+                tracing::warn!(conn, "sync connection refused: the server is stopping");
+                writer.abort();
+                return;
+            }
+            let mut bytes_in = 0u64;
+            let mut limit = timeouts.handshake;
+            let reason = loop {
+                let next = tokio::select! {
+                    next = tokio::time::timeout(limit, ws_in.next()) => next,
+                    // The engine closed it (error sent, or the server stops).
+                    _ = out_tx.closed() => break None,
+                };
+                let frame = match next {
+                    Err(_) if bytes_in == 0 => {
+                        break Some(format!(
+                            "no handshake within {} s",
+                            timeouts.handshake.as_secs()
+                        ));
+                    }
+                    Err(_) => {
+                        break Some(format!("idle for {} s", timeouts.idle.as_secs()));
+                    }
+                    Ok(frame) => frame,
+                };
+                match frame {
+                    None | Some(Ok(WsMessage::Close(_))) => {
+                        tracing::info!(conn, bytes_in, "peer closed");
+                        break None;
+                    }
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                    Some(Ok(WsMessage::Binary(data))) => {
+                        bytes_in += data.len() as u64;
+                        limit = timeouts.idle;
+                        if !engine.send(Event::Frame { conn, bytes: data.to_vec() }).await {
+                            break None;
                         }
-                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
-                        Some(Ok(WsMessage::Binary(data))) => match Message::decode(&data) {
-                            Ok(_) => {
-                                bytes += data.len() as u64;
-                                return Some((
-                                    Ok::<_, Infallible>(data.to_vec()),
-                                    (ws_in, out, bytes),
-                                ));
-                            }
-                            Err(e) => format!("malformed message: {e}"),
-                        },
-                        Some(Ok(WsMessage::Text(_))) => {
-                            "text frames are not part of the protocol".into()
-                        }
-                        Some(Err(e)) => format!("connection error: {e}"),
-                    };
-                    tracing::warn!(conn, reason = %reason, "closing sync connection");
-                    let error = Message::Error { message: reason }.encode();
-                    let _ = out.send(WsMessage::Binary(error.into())).await;
-                    let _ = out.send(WsMessage::Close(None)).await;
-                    return None;
+                    }
+                    Some(Ok(WsMessage::Text(_))) => {
+                        break Some("text frames are not part of the protocol".into());
+                    }
+                    Some(Err(e)) => break Some(format!("connection error: {e}")),
                 }
-            },
-        );
-        let sink = out_tx.with(|bytes: Vec<u8>| {
-            future::ready(Ok::<_, mpsc::SendError>(WsMessage::Binary(bytes.into())))
+            };
+            if let Some(reason) = reason {
+                tracing::warn!(conn, reason = %reason, "closing sync connection");
+                let error = Message::Error { message: reason }.encode();
+                let _ = out_tx.try_send(Out::Binary(error));
+                let _ = out_tx.try_send(Out::Close);
+            }
+            engine.send(Event::Closed { conn }).await;
+            drop(out_tx);
+            // The writer ends once the engine's copy of the queue is dropped too.
+            let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
         });
-        let transport = samod::Transport::new(Box::pin(inbound), sink);
-        if self.acceptor.accept(transport).is_err() {
-            tracing::warn!(conn, "sync connection refused: the repository is stopping");
-        }
     }
 }

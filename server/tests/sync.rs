@@ -1,4 +1,4 @@
-//! `/sync` against real peers: core's sans-IO session over a real WebSocket to samod, the
+//! `/sync` against real peers: core's sans-IO session over a real WebSocket to the server's engine, the
 //! access-key/session gate, the Origin allow-list, malformed input that closes only its own
 //! connection, and a server killed with SIGKILL mid-sync that loses nothing.
 
@@ -37,6 +37,7 @@ async fn start(data: &Path, dist: &Path) -> (SocketAddr, tokio::sync::oneshot::S
         dist_dir: dist.to_path_buf(),
         access_key: Some(KEY.into()),
         allowed_origins: vec![],
+        limits: Default::default(),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -1,0 +1,588 @@
+//! The sync engine: every `/sync` connection's core [`Session`] and the documents they share,
+//! owned by one thread, so handling a message costs the same whatever is stored or loaded.
+//!
+//! Connections hand it frames through one bounded queue ([`Event`]); it answers through each
+//! connection's own bounded queue ([`Out`]). A document is loaded from [`FsStorage`] when a
+//! connection first asks for it and evicted (saved first) once no connection has used it for
+//! `evict_after`. A request for an id nobody stored is answered `doc-unavailable` and keeps no
+//! document, only the asking connection's interest while it lives. Changes that arrive are
+//! merged and answered at once; saving and the messages to the document's other connections
+//! wait for `coalesce` so that many typists cost one save and one message per peer per window,
+//! not one per keystroke per peer. A message that would grow a document past `max_doc_ops`, or
+//! a connection asking for more than `max_docs_per_minute` new documents, gets an `error` and
+//! that connection is closed; everyone else keeps syncing.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use juntas_core::automerge::{self, ActorId, ReadDoc, sync};
+use juntas_core::store::{load_sync_state, save_sync_state};
+use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session};
+use juntas_core::{DocumentId, LoadError, StorageKey, StoredDoc};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::fs_storage::FsStorage;
+
+/// One connection's id (for logs and the engine's tables).
+pub type ConnId = u64;
+
+/// What the engine sends to a connection's writer.
+#[derive(Debug)]
+pub enum Out {
+    Binary(Vec<u8>),
+    /// Close the socket after what was queued before.
+    Close,
+}
+
+/// What connections and the server tell the engine.
+pub enum Event {
+    Open {
+        conn: ConnId,
+        out: mpsc::Sender<Out>,
+    },
+    Frame {
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        conn: ConnId,
+    },
+    /// Answers once every event before it was handled (health check).
+    Ping(oneshot::Sender<()>),
+    /// Saves every unsaved document and stops.
+    Stop(oneshot::Sender<()>),
+}
+
+/// Limits and timings, with the defaults the server starts with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub coalesce: Duration,
+    pub evict_after: Duration,
+    pub max_doc_ops: u64,
+    pub max_docs_per_minute: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            coalesce: Duration::from_millis(25),
+            evict_after: Duration::from_secs(30),
+            max_doc_ops: 2_000_000,
+            max_docs_per_minute: 2_000,
+        }
+    }
+}
+
+/// Counters the engine keeps and `/metrics` reads without asking it.
+#[derive(Default, Debug)]
+pub struct Metrics {
+    pub connections: AtomicU64,
+    pub connections_total: AtomicU64,
+    pub documents_loaded: AtomicU64,
+    /// Documents in memory now.
+    pub documents_in_memory: AtomicU64,
+    pub documents_evicted: AtomicU64,
+    pub messages_in: AtomicU64,
+    pub messages_out: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub refused_protocol: AtomicU64,
+    pub refused_too_large: AtomicU64,
+    pub refused_rate: AtomicU64,
+    pub refused_slow_reader: AtomicU64,
+    pub storage_errors: AtomicU64,
+    /// The last save failed and has not succeeded since.
+    pub storage_failing: AtomicBool,
+}
+
+fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+struct Conn {
+    session: Session,
+    out: mpsc::Sender<Out>,
+    /// Documents this connection has synced (it receives their changes).
+    docs: HashSet<DocumentId>,
+    /// When each of the documents opened in the last minute was opened.
+    opened: VecDeque<Instant>,
+}
+
+struct Doc {
+    stored: StoredDoc,
+    subscribers: HashSet<ConnId>,
+    /// Changed since the last save and fan-out.
+    dirty: bool,
+    /// When the last subscriber left.
+    idle_since: Option<Instant>,
+    /// This copy exists only in memory (nobody stored it yet).
+    fresh: bool,
+}
+
+/// The engine's state; lives on its own thread.
+struct Engine {
+    storage: FsStorage,
+    limits: Limits,
+    peer_id: PeerId,
+    storage_id: String,
+    conns: HashMap<ConnId, Conn>,
+    docs: HashMap<DocumentId, Doc>,
+    /// Connections that asked for a document nobody had: they get it when it arrives.
+    waiting: HashMap<DocumentId, HashSet<ConnId>>,
+    flush_at: Option<tokio::time::Instant>,
+    metrics: Arc<Metrics>,
+}
+
+/// The handle connections use; cheap to clone.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Event>,
+    pub metrics: Arc<Metrics>,
+    pub storage_id: String,
+}
+
+impl EngineHandle {
+    pub async fn send(&self, event: Event) -> bool {
+        self.tx.send(event).await.is_ok()
+    }
+
+    /// True when the engine handled everything queued before within `timeout`.
+    pub async fn alive(&self, timeout: Duration) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Event::Ping(tx)).await.is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(timeout, rx).await, Ok(Ok(())))
+    }
+
+    /// Saves everything and stops the engine.
+    pub async fn stop(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Event::Stop(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// Reads or creates the storage id peers remember their sync state under (samod's key, so a
+/// data directory it wrote keeps its id).
+fn storage_id(storage: &FsStorage) -> anyhow::Result<String> {
+    let key = StorageKey::new(["storage-adapter-id"]);
+    if let Some(bytes) = storage.load_blocking(&key)?
+        && let Ok(id) = String::from_utf8(bytes)
+        && !id.trim().is_empty()
+    {
+        return Ok(id.trim().to_owned());
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        hex(&bytes[..4]),
+        hex(&bytes[4..6]),
+        hex(&bytes[6..8]),
+        hex(&bytes[8..10]),
+        hex(&bytes[10..])
+    );
+    storage.put_blocking(&key, id.as_bytes())?;
+    Ok(id)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Starts the engine on its own thread over `storage`.
+pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle> {
+    let storage_id = storage_id(&storage)?;
+    let metrics = Arc::new(Metrics::default());
+    let (tx, rx) = mpsc::channel(4096);
+    let engine = Engine {
+        storage,
+        limits,
+        peer_id: PeerId::from("juntas-server"),
+        storage_id: storage_id.clone(),
+        conns: HashMap::new(),
+        docs: HashMap::new(),
+        waiting: HashMap::new(),
+        flush_at: None,
+        metrics: metrics.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    std::thread::Builder::new()
+        .name("juntas-sync".into())
+        .spawn(move || runtime.block_on(engine.run(rx)))?;
+    Ok(EngineHandle { tx, metrics, storage_id })
+}
+
+/// Operations a message would add, counted before it is merged. A chunk that is a whole
+/// document (not one change) is loaded on its own to count it.
+fn incoming_ops(message: &sync::Message) -> u64 {
+    message
+        .changes
+        .iter()
+        .map(|chunk| match automerge::Change::try_from(chunk) {
+            Ok(change) => change.len() as u64,
+            Err(_) => automerge::Automerge::load(chunk).map(|d| d.stats().num_ops).unwrap_or(0),
+        })
+        .sum()
+}
+
+impl Engine {
+    async fn run(mut self, mut rx: mpsc::Receiver<Event>) {
+        let mut sweep = tokio::time::interval(Duration::from_secs(1));
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let flush_at = self.flush_at;
+            tokio::select! {
+                event = rx.recv() => match event {
+                    None => { self.flush(); break; }
+                    Some(Event::Stop(done)) => {
+                        self.flush();
+                        self.close_all();
+                        let _ = done.send(());
+                        break;
+                    }
+                    Some(event) => self.handle(event),
+                },
+                _ = async { tokio::time::sleep_until(flush_at.unwrap_or_else(tokio::time::Instant::now)).await }, if flush_at.is_some() => {
+                    self.flush();
+                }
+                _ = sweep.tick() => self.sweep(Instant::now()),
+            }
+            self.metrics.documents_in_memory.store(self.docs.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Open { conn, out } => {
+                let session = Session::accept(SessionConfig {
+                    peer_id: self.peer_id.clone(),
+                    storage_id: Some(juntas_core::sync::StorageId(self.storage_id.clone())),
+                    is_ephemeral: false,
+                });
+                self.conns.insert(
+                    conn,
+                    Conn { session, out, docs: HashSet::new(), opened: VecDeque::new() },
+                );
+                add(&self.metrics.connections, 1);
+                add(&self.metrics.connections_total, 1);
+            }
+            Event::Frame { conn, bytes } => self.frame(conn, &bytes),
+            Event::Closed { conn } => self.drop_conn(conn),
+            Event::Ping(done) => {
+                let _ = done.send(());
+            }
+            Event::Stop(_) => unreachable!("handled in run"),
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        let len = bytes.len() as u64;
+        match c.out.try_send(Out::Binary(bytes)) {
+            Ok(()) => {
+                add(&self.metrics.messages_out, 1);
+                add(&self.metrics.bytes_out, len);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                // A reader that does not keep up would make the server hold its backlog.
+                tracing::warn!(conn, "closing sync connection: the client does not read");
+                add(&self.metrics.refused_slow_reader, 1);
+                let _ = c.out.try_send(Out::Close);
+                self.drop_conn(conn);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.drop_conn(conn),
+        }
+    }
+
+    /// Sends `error` and closes the connection.
+    fn refuse(&mut self, conn: ConnId, reason: String, counter: fn(&Metrics) -> &AtomicU64) {
+        tracing::warn!(conn, reason = %reason, "closing sync connection");
+        add(counter(&self.metrics), 1);
+        if let Some(c) = self.conns.get(&conn) {
+            let msg = juntas_core::sync::Message::Error { message: reason }.encode();
+            let _ = c.out.try_send(Out::Binary(msg));
+            let _ = c.out.try_send(Out::Close);
+        }
+        self.drop_conn(conn);
+    }
+
+    fn frame(&mut self, conn: ConnId, bytes: &[u8]) {
+        add(&self.metrics.messages_in, 1);
+        add(&self.metrics.bytes_in, bytes.len() as u64);
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        match c.session.receive(bytes) {
+            Err(e) => self.refuse(conn, e.to_string(), |m| &m.refused_protocol),
+            Ok(Incoming::Ready { reply, remote, .. }) => {
+                tracing::info!(conn, peer = %remote, "sync peer joined");
+                if let Some(reply) = reply {
+                    self.send(conn, reply);
+                }
+            }
+            Ok(Incoming::Sync { document_id, message, request }) => {
+                self.sync(conn, document_id, message, request)
+            }
+            Ok(Incoming::RemoteError { message }) => {
+                tracing::info!(conn, message = %message, "peer reported an error");
+                self.close(conn);
+            }
+            Ok(Incoming::Leave) => self.close(conn),
+            // The server asks for nothing, so `doc-unavailable` needs no answer; presence
+            // (ephemeral) is not relayed: the app does not use it.
+            Ok(Incoming::Unavailable { .. } | Incoming::Ephemeral { .. }) => {}
+            Ok(Incoming::Ignored { .. }) => {}
+        }
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get(&conn) {
+            let _ = c.out.try_send(Out::Close);
+        }
+        self.drop_conn(conn);
+    }
+
+    /// Whether `conn` may start syncing one more document now.
+    fn may_open(&mut self, conn: ConnId, now: Instant) -> bool {
+        let limit = self.limits.max_docs_per_minute;
+        let Some(c) = self.conns.get_mut(&conn) else { return false };
+        while c.opened.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60)) {
+            c.opened.pop_front();
+        }
+        if c.opened.len() >= limit {
+            return false;
+        }
+        c.opened.push_back(now);
+        true
+    }
+
+    /// Loads `id` into memory if it is stored. `Ok(false)`: nobody stored it.
+    fn load(&mut self, id: DocumentId) -> Result<bool, LoadError> {
+        if self.docs.contains_key(&id) {
+            return Ok(true);
+        }
+        let loaded =
+            futures::executor::block_on(StoredDoc::load(&self.storage, id, server_actor()))?;
+        let Some(stored) = loaded else { return Ok(false) };
+        add(&self.metrics.documents_loaded, 1);
+        self.docs.insert(
+            id,
+            Doc {
+                stored,
+                subscribers: HashSet::new(),
+                dirty: false,
+                idle_since: None,
+                fresh: false,
+            },
+        );
+        Ok(true)
+    }
+
+    fn sync(&mut self, conn: ConnId, id: DocumentId, message: sync::Message, request: bool) {
+        let now = Instant::now();
+        let first_time = self.conns.get(&conn).is_some_and(|c| !c.docs.contains(&id));
+        if first_time && !self.may_open(conn, now) {
+            let reason = format!(
+                "too many documents requested: at most {} a minute per connection",
+                self.limits.max_docs_per_minute
+            );
+            return self.refuse(conn, reason, |m| &m.refused_rate);
+        }
+        match self.load(id) {
+            Ok(true) => {}
+            Ok(false) if request && message.changes.is_empty() => {
+                // Nobody has it and neither does the peer: keep no document, only its interest.
+                let Some(c) = self.conns.get_mut(&conn) else { return };
+                c.docs.insert(id);
+                let reply = c.session.unavailable(id);
+                self.waiting.entry(id).or_default().insert(conn);
+                if let Some(reply) = reply {
+                    self.send(conn, reply);
+                }
+                return;
+            }
+            Ok(false) => {
+                // The peer has a document nobody stored yet: it is about to upload it (an empty
+                // copy is dropped again below if nothing arrives).
+                self.docs.insert(
+                    id,
+                    Doc {
+                        stored: StoredDoc::new(id, server_actor()),
+                        subscribers: HashSet::new(),
+                        dirty: false,
+                        idle_since: None,
+                        fresh: true,
+                    },
+                );
+            }
+            Err(e) => {
+                // A damaged or unreadable document on the server: say so in the log, and tell
+                // only this peer that it is not available here; the connection keeps working.
+                add(&self.metrics.storage_errors, 1);
+                tracing::error!(conn, doc = %id, error = %e, "cannot load a stored document");
+                let Some(c) = self.conns.get_mut(&conn) else { return };
+                if let Some(reply) = c.session.unavailable(id) {
+                    self.send(conn, reply);
+                }
+                return;
+            }
+        }
+        let incoming = incoming_ops(&message);
+        let Some(doc) = self.docs.get_mut(&id) else { return };
+        let current = doc.stored.doc().stats().num_ops;
+        if incoming > 0 && current + incoming > self.limits.max_doc_ops {
+            let reason = format!(
+                "document {id} would exceed the server's limit of {} operations ({} now, {} more)",
+                self.limits.max_doc_ops, current, incoming
+            );
+            if doc.fresh && doc.subscribers.is_empty() {
+                self.docs.remove(&id);
+            }
+            return self.refuse(conn, reason, |m| &m.refused_too_large);
+        }
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if first_time
+            && let Some(peer_storage) = c.session.remote_storage().map(|s| s.0.clone())
+            && let Ok(Some(saved)) =
+                futures::executor::block_on(load_sync_state(&self.storage, &id, &peer_storage))
+        {
+            c.session.restore_state(id, &saved);
+        }
+        match c.session.apply(now_ms(), id, doc.stored.doc_mut(), message) {
+            Ok(applied) => {
+                c.docs.insert(id);
+                doc.subscribers.insert(conn);
+                doc.idle_since = None;
+                if applied.changed {
+                    doc.dirty = true;
+                    if let Some(waiters) = self.waiting.remove(&id) {
+                        doc.subscribers.extend(waiters);
+                    }
+                    if self.flush_at.is_none() {
+                        self.flush_at = Some(tokio::time::Instant::now() + self.limits.coalesce);
+                    }
+                } else if doc.fresh && doc.stored.doc_mut().get_heads().is_empty() {
+                    // Nothing arrived for a document nobody has: do not keep it.
+                    doc.subscribers.remove(&conn);
+                    self.docs.remove(&id);
+                    self.waiting.entry(id).or_default().insert(conn);
+                }
+                if let Some(reply) = applied.reply {
+                    self.send(conn, reply);
+                }
+            }
+            Err(e) => self.refuse(conn, e.to_string(), |m| &m.refused_protocol),
+        }
+    }
+
+    /// Saves every changed document, then brings each of its peers up to date.
+    fn flush(&mut self) {
+        self.flush_at = None;
+        let dirty: Vec<DocumentId> =
+            self.docs.iter().filter(|(_, d)| d.dirty).map(|(id, _)| *id).collect();
+        for id in dirty {
+            let Some(doc) = self.docs.get_mut(&id) else { continue };
+            match futures::executor::block_on(doc.stored.save(&self.storage)) {
+                Ok(_) => {
+                    doc.fresh = false;
+                    self.metrics.storage_failing.store(false, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    // Kept in memory and retried at the next flush; /healthz reports it.
+                    add(&self.metrics.storage_errors, 1);
+                    self.metrics.storage_failing.store(true, Ordering::Relaxed);
+                    tracing::error!(doc = %id, error = %e, "cannot save a document");
+                    if self.flush_at.is_none() {
+                        self.flush_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
+                    }
+                }
+            }
+            doc.dirty = false;
+            let subscribers: Vec<ConnId> = doc.subscribers.iter().copied().collect();
+            let now = now_ms();
+            let mut outgoing = Vec::new();
+            for conn in subscribers {
+                let Some(c) = self.conns.get_mut(&conn) else { continue };
+                if let Some(msg) = c.session.update(now, id, doc.stored.doc_mut()) {
+                    outgoing.push((conn, msg));
+                }
+            }
+            for (conn, msg) in outgoing {
+                self.send(conn, msg);
+            }
+        }
+    }
+
+    /// Forgets a connection: its documents lose a subscriber, its sync states are kept.
+    fn drop_conn(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.remove(&conn) else { return };
+        self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+        let peer_storage = c.session.remote_storage().map(|s| s.0.clone());
+        let now = Instant::now();
+        for id in &c.docs {
+            if let Some(waiters) = self.waiting.get_mut(id) {
+                waiters.remove(&conn);
+                if waiters.is_empty() {
+                    self.waiting.remove(id);
+                }
+            }
+            let Some(doc) = self.docs.get_mut(id) else { continue };
+            doc.subscribers.remove(&conn);
+            if doc.subscribers.is_empty() {
+                doc.idle_since = Some(now);
+            }
+            if let (Some(peer), Some(state)) = (&peer_storage, c.session.sync_state(id))
+                && !doc.fresh
+                && let Err(e) =
+                    futures::executor::block_on(save_sync_state(&self.storage, id, peer, &state))
+            {
+                add(&self.metrics.storage_errors, 1);
+                tracing::warn!(doc = %id, error = %e, "cannot keep a peer's sync state");
+            }
+        }
+    }
+
+    /// Evicts documents nobody has used for `evict_after` (saved first).
+    fn sweep(&mut self, now: Instant) {
+        let after = self.limits.evict_after;
+        let idle: Vec<DocumentId> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| {
+                d.subscribers.is_empty() && d.idle_since.is_some_and(|t| now - t >= after)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in idle {
+            let Some(doc) = self.docs.get_mut(&id) else { continue };
+            if doc.dirty || doc.stored.has_unsaved_changes() {
+                if let Err(e) = futures::executor::block_on(doc.stored.save(&self.storage)) {
+                    add(&self.metrics.storage_errors, 1);
+                    tracing::error!(doc = %id, error = %e, "cannot save a document; kept in memory");
+                    continue;
+                }
+            }
+            self.docs.remove(&id);
+            add(&self.metrics.documents_evicted, 1);
+        }
+    }
+
+    fn close_all(&mut self) {
+        let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in conns {
+            self.close(conn);
+        }
+    }
+}
+
+/// The server never authors changes; every document it holds gets this actor.
+fn server_actor() -> ActorId {
+    ActorId::from(&b"juntas-server\0\0\0"[..])
+}
