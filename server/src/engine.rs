@@ -21,7 +21,7 @@ use juntas_core::automerge::{self, ActorId, ReadDoc, sync};
 use juntas_core::store::{load_sync_state, save_sync_state};
 use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session};
 use juntas_core::{DocumentId, LoadError, StorageKey, StoredDoc};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::fs_storage::FsStorage;
 
@@ -38,9 +38,11 @@ pub enum Out {
 
 /// What connections and the server tell the engine.
 pub enum Event {
+    /// A connection opened; `kill` ends it at once when its queue is too full for `Close`.
     Open {
         conn: ConnId,
         out: mpsc::Sender<Out>,
+        kill: Arc<Notify>,
     },
     Frame {
         conn: ConnId,
@@ -108,6 +110,7 @@ fn now_ms() -> u64 {
 struct Conn {
     session: Session,
     out: mpsc::Sender<Out>,
+    kill: Arc<Notify>,
     /// Documents this connection has synced (it receives their changes).
     docs: HashSet<DocumentId>,
     /// When each of the documents opened in the last minute was opened.
@@ -262,7 +265,7 @@ impl Engine {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Open { conn, out } => {
+            Event::Open { conn, out, kill } => {
                 let session = Session::accept(SessionConfig {
                     peer_id: self.peer_id.clone(),
                     storage_id: Some(juntas_core::sync::StorageId(self.storage_id.clone())),
@@ -270,7 +273,7 @@ impl Engine {
                 });
                 self.conns.insert(
                     conn,
-                    Conn { session, out, docs: HashSet::new(), opened: VecDeque::new() },
+                    Conn { session, out, kill, docs: HashSet::new(), opened: VecDeque::new() },
                 );
                 add(&self.metrics.connections, 1);
                 add(&self.metrics.connections_total, 1);
@@ -296,7 +299,7 @@ impl Engine {
                 // A reader that does not keep up would make the server hold its backlog.
                 tracing::warn!(conn, "closing sync connection: the client does not read");
                 add(&self.metrics.refused_slow_reader, 1);
-                let _ = c.out.try_send(Out::Close);
+                c.kill.notify_one();
                 self.drop_conn(conn);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => self.drop_conn(conn),
@@ -309,8 +312,9 @@ impl Engine {
         add(counter(&self.metrics), 1);
         if let Some(c) = self.conns.get(&conn) {
             let msg = juntas_core::sync::Message::Error { message: reason }.encode();
-            let _ = c.out.try_send(Out::Binary(msg));
-            let _ = c.out.try_send(Out::Close);
+            if c.out.try_send(Out::Binary(msg)).is_err() || c.out.try_send(Out::Close).is_err() {
+                c.kill.notify_one();
+            }
         }
         self.drop_conn(conn);
     }
@@ -343,8 +347,10 @@ impl Engine {
     }
 
     fn close(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get(&conn) {
-            let _ = c.out.try_send(Out::Close);
+        if let Some(c) = self.conns.get(&conn)
+            && c.out.try_send(Out::Close).is_err()
+        {
+            c.kill.notify_one();
         }
         self.drop_conn(conn);
     }

@@ -181,6 +181,8 @@ impl SyncService {
         let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
         let engine = self.engine.clone();
         let timeouts = self.timeouts.clone();
+        let kill = Arc::new(tokio::sync::Notify::new());
+        let killed = kill.clone();
 
         // Writer: everything to the socket goes through one queue, so an `error` is ordered
         // after what the engine already sent; pings keep proxies and the idle check honest.
@@ -194,6 +196,7 @@ impl SyncService {
                         Some(Out::Close) | None => break,
                     },
                     _ = ping.tick() => WsMessage::Ping(Vec::new().into()),
+                    _ = killed.notified() => break,
                 };
                 if ws_out.send(msg).await.is_err() {
                     break;
@@ -204,7 +207,7 @@ impl SyncService {
         });
 
         tokio::spawn(async move {
-            if !engine.send(Event::Open { conn, out: out_tx.clone() }).await {
+            if !engine.send(Event::Open { conn, out: out_tx.clone(), kill }).await {
                 tracing::warn!(conn, "sync connection refused: the server is stopping");
                 writer.abort();
                 return;

@@ -1,0 +1,402 @@
+//! The server under abuse, from outside over real sockets (`cargo test -p juntas-server abuse`):
+//! slow headers and silent WebSockets are closed within their timeouts, a flood of connections
+//! is capped while a legitimate client still syncs, unknown ids keep nothing in memory, a
+//! connection asking for too many documents or growing one past the cap gets an `error`
+//! naming the limit, idle documents are evicted and come back on demand, and 10,000 stored
+//! documents do not slow a new one down.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use automerge::{AutoCommit, ObjType, ROOT, transaction::Transactable};
+use common::*;
+use futures::{SinkExt, StreamExt};
+use juntas_core::DocumentId;
+use juntas_core::sync::message::{Message, PeerId};
+use juntas_core::sync::{Incoming, Session};
+use juntas_server::Limits;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+fn limits(f: impl FnOnce(&mut Limits)) -> Limits {
+    let mut l = Limits::default();
+    f(&mut l);
+    l
+}
+
+/// Reads until the server closes the socket; returns how long that took.
+async fn closed_within(s: &mut TcpStream, limit: Duration) -> Duration {
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(limit, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => continue,
+            Err(_) => panic!("still open after {limit:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn abuse_a_request_line_that_stalls_is_closed_at_the_header_timeout() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.header_read = Duration::from_secs(1)))
+            .await;
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET / HT").await.unwrap();
+        stalled.push(s);
+    }
+    for s in &mut stalled {
+        let took = closed_within(s, Duration::from_secs(5)).await;
+        assert!(took < Duration::from_secs(3), "closed after {took:?}");
+    }
+    // The server still answers.
+    assert_eq!(get(addr, "/healthz").await.0, 200);
+}
+
+#[tokio::test]
+async fn abuse_a_websocket_that_never_joins_is_closed_with_a_reason() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.sync.handshake = Duration::from_secs(1)))
+            .await;
+    let token = token(addr).await;
+    let mut ws = connect(addr, Some(&token), None).await.unwrap();
+    let started = Instant::now();
+    let error = tokio::time::timeout(Duration::from_secs(5), next_binary(&mut ws))
+        .await
+        .expect("closed in time")
+        .expect("an error message before the close");
+    let Message::Error { message } = Message::decode(&error).unwrap() else {
+        panic!("expected an error message")
+    };
+    assert!(message.contains("no handshake"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(next_binary(&mut ws).await.is_none(), "the socket closes after the error");
+}
+
+#[tokio::test]
+async fn abuse_a_flood_of_connections_is_capped_and_a_legitimate_client_still_syncs() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.connections_per_address = 50)).await;
+    let token = token(addr).await;
+    // 1,000 idle connections from one address: 50 are held, the rest are closed at once.
+    let mut flood = Vec::new();
+    for _ in 0..1000 {
+        flood.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let mut refused = 0;
+    for s in flood.iter_mut().skip(50) {
+        let mut buf = [0u8; 1];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await
+        {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 900, "only {refused} of 950 connections beyond the cap were closed");
+    // Someone else (another address) syncs while the flood holds its 50.
+    let id = DocumentId::from_bytes([7; 16]);
+    let mut alice = Client::new("alice", doc_with("durante"));
+    let ws = connect_from([127, 0, 0, 2], addr, &token).await;
+    alice.connect_over(ws, id).await;
+    alice.sync_until(id, |c| c.in_sync(id)).await;
+    let mut bea = Client::new("bea", AutoCommit::new());
+    let ws = connect_from([127, 0, 0, 3], addr, &token).await;
+    bea.connect_over(ws, id).await;
+    bea.sync_until(id, |c| title(&c.doc).as_deref() == Some("durante")).await;
+    drop(flood);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(metric(addr, "juntas_refusals_total{reason=\"connections_per_address\"}").await >= 900);
+}
+
+/// Sends `request` messages for `ids` and waits for every answer.
+async fn request_unknown(ws: &mut WsStream, session: &mut Session, ids: &[DocumentId]) -> usize {
+    let mut total = 0;
+    for batch in ids.chunks(100) {
+        let answered = request_batch(ws, session, batch).await;
+        total += answered;
+        if answered < batch.len() {
+            break;
+        }
+    }
+    total
+}
+
+/// Requests `ids` and reads until each is answered (or the socket closes).
+async fn request_batch(ws: &mut WsStream, session: &mut Session, ids: &[DocumentId]) -> usize {
+    for id in ids {
+        let mut empty = AutoCommit::new();
+        if let Some(msg) = session.open_doc(*id, &mut empty, None) {
+            ws.send(Ws::Binary(msg.into())).await.unwrap();
+        }
+    }
+    let mut unavailable = 0;
+    while unavailable < ids.len() {
+        let Some(bytes) = tokio::time::timeout(Duration::from_secs(10), next_binary(ws))
+            .await
+            .expect("answers in time")
+        else {
+            break;
+        };
+        if let Ok(Incoming::Unavailable { .. }) = session.receive(&bytes) {
+            unavailable += 1;
+        }
+    }
+    unavailable
+}
+
+async fn joined(ws: &mut WsStream, name: &str) -> Session {
+    let (mut session, join) = Session::dial(juntas_core::sync::Config {
+        peer_id: PeerId(name.into()),
+        storage_id: None,
+        is_ephemeral: true,
+    });
+    ws.send(Ws::Binary(join.into())).await.unwrap();
+    let peer = next_binary(ws).await.unwrap();
+    assert!(matches!(session.receive(&peer).unwrap(), Incoming::Ready { .. }));
+    session
+}
+
+fn random_ids(n: usize, seed: u8) -> Vec<DocumentId> {
+    (0..n)
+        .map(|i| {
+            let mut b = [seed; 16];
+            b[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            DocumentId::from_bytes(b)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn abuse_requests_for_unknown_ids_keep_no_documents_in_memory() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.engine.max_docs_per_minute = 5000)).await;
+    let token = token(addr).await;
+    let mut ws = connect(addr, Some(&token), None).await.unwrap();
+    let mut session = joined(&mut ws, "prober").await;
+    let ids = random_ids(4000, 9);
+    assert_eq!(request_unknown(&mut ws, &mut session, &ids).await, 4000);
+    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 0);
+    // Nothing was written for them either.
+    let stored = walk_count(&data.path().join("docs"));
+    assert!(stored <= 1, "{stored} files stored for unknown ids");
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten().map(|e| if e.path().is_dir() { walk_count(&e.path()) } else { 1 }).sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn abuse_a_connection_asking_for_too_many_documents_is_closed_with_the_limit() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.engine.max_docs_per_minute = 100)).await;
+    let token = token(addr).await;
+    let mut ws = connect(addr, Some(&token), None).await.unwrap();
+    let mut session = joined(&mut ws, "greedy").await;
+    let answered = request_unknown(&mut ws, &mut session, &random_ids(150, 3)).await;
+    assert_eq!(answered, 100, "the first 100 are answered");
+    // The error arrived (the session saw it as the remote error) and the socket closed.
+    assert!(next_binary(&mut ws).await.is_none());
+    assert_eq!(
+        metric(addr, "juntas_refusals_total{reason=\"documents_per_minute\"}").await,
+        1,
+        "refused once, not per frame"
+    );
+    // Another client is unaffected.
+    let id = DocumentId::from_bytes([4; 16]);
+    let mut alice = Client::new("alice", doc_with("sigue"));
+    alice.connect(addr, &token, id).await;
+    alice.sync_until(id, |c| c.in_sync(id)).await;
+}
+
+#[tokio::test]
+async fn abuse_a_document_past_the_operation_cap_is_refused_with_a_clear_error() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) =
+        start_with(data.path(), dist.path(), limits(|l| l.engine.max_doc_ops = 1000)).await;
+    let token = token(addr).await;
+    // Under the cap: fine.
+    let small = DocumentId::from_bytes([5; 16]);
+    let mut alice = Client::new("alice", doc_with("pequeño"));
+    alice.connect(addr, &token, small).await;
+    alice.sync_until(small, |c| c.in_sync(small)).await;
+    // 2,000 characters of text are 2,000 operations.
+    let big = DocumentId::from_bytes([6; 16]);
+    let mut doc = AutoCommit::new();
+    let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
+    doc.splice_text(&text, 0, 0, &"a".repeat(2000)).unwrap();
+    doc.commit();
+    let mut mallory = Client::new("mallory", doc);
+    mallory.connect(addr, &token, big).await;
+    let mut error = None;
+    let ws = mallory.ws.as_mut().unwrap();
+    let session = mallory.session.as_mut().unwrap();
+    while let Some(bytes) = tokio::time::timeout(Duration::from_secs(10), next_binary(ws))
+        .await
+        .expect("an answer in time")
+    {
+        match session.receive(&bytes) {
+            Ok(Incoming::RemoteError { message }) => {
+                error = Some(message);
+                break;
+            }
+            Ok(Incoming::Sync { document_id, message, .. }) => {
+                let applied = session.apply(1, document_id, &mut mallory.doc, message).unwrap();
+                if let Some(reply) = applied.reply {
+                    ws.send(Ws::Binary(reply.into())).await.unwrap();
+                }
+            }
+            _ => {}
+        }
+    }
+    let error = error.expect("an error message");
+    assert!(error.contains("limit of 1000 operations"), "{error}");
+    // The refused document was not kept, and Alice's still syncs.
+    let mut bea = Client::new("bea", AutoCommit::new());
+    bea.connect(addr, &token, big).await;
+    let ws = bea.ws.as_mut().unwrap();
+    let mut unavailable = false;
+    while let Some(bytes) =
+        tokio::time::timeout(Duration::from_secs(5), next_binary(ws)).await.unwrap()
+    {
+        if let Ok(Incoming::Unavailable { .. }) = bea.session.as_mut().unwrap().receive(&bytes) {
+            unavailable = true;
+            break;
+        }
+    }
+    assert!(unavailable, "the refused document is not served");
+    alice.doc.put(ROOT, "title", "sigue").unwrap();
+    alice.doc.commit();
+    alice.push(small).await;
+    alice.sync_until(small, |c| c.in_sync(small)).await;
+}
+
+#[tokio::test]
+async fn abuse_an_idle_document_is_evicted_and_reloaded_on_demand() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) = start_with(
+        data.path(),
+        dist.path(),
+        limits(|l| l.engine.evict_after = Duration::from_millis(500)),
+    )
+    .await;
+    let token = token(addr).await;
+    let id = DocumentId::from_bytes([8; 16]);
+    let mut doc = doc_with("guardado");
+    let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
+    doc.splice_text(&text, 0, 0, &"x".repeat(200_000)).unwrap();
+    doc.commit();
+    let mut alice = Client::new("alice", doc);
+    alice.connect(addr, &token, id).await;
+    alice.sync_until(id, |c| c.in_sync(id)).await;
+    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 1);
+    alice.ws.take().unwrap().close(None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while metric(addr, "juntas_documents_in_memory").await != 0 {
+        assert!(Instant::now() < deadline, "not evicted 5 s after its last client left");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut bea = Client::new("bea", AutoCommit::new());
+    bea.connect(addr, &token, id).await;
+    let want = alice.doc.get_heads();
+    bea.sync_until(id, move |c| c.doc.get_heads() == want).await;
+    assert_eq!(title(&bea.doc).as_deref(), Some("guardado"));
+    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 1);
+}
+
+/// Writes `n` small documents straight into a data directory, as the server stores them.
+fn fill(data: &std::path::Path, n: usize) -> Vec<DocumentId> {
+    let mut ids = Vec::with_capacity(n);
+    for (i, id) in random_ids(n, 1).into_iter().enumerate() {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "n", i as i64).unwrap();
+        let bytes = doc.save();
+        let s = id.to_string();
+        let dir = data.join("docs").join(&s[..2]).join(&s[2..]).join("snapshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{i:064x}")), bytes).unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn abuse_with_10000_documents_on_disk_and_2000_loaded_a_new_document_still_syncs_fast() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let ids = fill(data.path(), 10_000);
+    let (addr, _stop) = start(data.path(), dist.path()).await;
+    let token = token(addr).await;
+    // One client loads 2,000 of them (samod slowed down with every loaded document).
+    let mut ws = connect(addr, Some(&token), None).await.unwrap();
+    let mut session = joined(&mut ws, "loader").await;
+    for id in &ids[..2000] {
+        let mut empty = AutoCommit::new();
+        if let Some(msg) = session.open_doc(*id, &mut empty, None) {
+            ws.send(Ws::Binary(msg.into())).await.unwrap();
+        }
+    }
+    let mut answered = 0;
+    while answered < 2000 {
+        let bytes = next_binary(&mut ws).await.expect("open");
+        if let Ok(Incoming::Sync { .. }) = session.receive(&bytes) {
+            answered += 1;
+        }
+    }
+    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 2000);
+    // A new document: upload by one client, read by another.
+    let id = DocumentId::from_bytes([2; 16]);
+    let started = Instant::now();
+    let mut alice = Client::new("alice", doc_with("nuevo"));
+    alice.connect(addr, &token, id).await;
+    alice.sync_until(id, |c| c.in_sync(id)).await;
+    let mut bea = Client::new("bea", AutoCommit::new());
+    bea.connect(addr, &token, id).await;
+    bea.sync_until(id, |c| title(&c.doc).as_deref() == Some("nuevo")).await;
+    let took = started.elapsed();
+    // Generous for a loaded CI machine; the bench reports the real figure (a few ms).
+    assert!(took < Duration::from_millis(500), "a new document took {took:?}");
+}
+
+#[tokio::test]
+async fn operations_health_metrics_and_robots() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) = start(data.path(), dist.path()).await;
+    assert_eq!(get(addr, "/healthz").await, (200, "ok\n".to_owned()));
+    let (status, robots) = get(addr, "/robots.txt").await;
+    assert_eq!((status, robots.as_str()), (200, "User-agent: *\nDisallow: /\n"));
+    assert_eq!(metric(addr, "juntas_sync_connections").await, 0);
+    // Storage that cannot be written makes the server unhealthy, and says why.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if !is_root() {
+            std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
+            let (status, body) = get(addr, "/healthz").await;
+            std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+            assert_eq!(status, 503);
+            assert!(body.contains("storage not writable"), "{body}");
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
