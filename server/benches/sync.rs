@@ -1,6 +1,10 @@
-//! `cargo xtask bench sync`: juntas-server and the JS automerge-repo sync server side by side
-//! under the same load, driven by the same client (core's session over a WebSocket).
+//! `cargo xtask bench sync`: juntas-server, the previous build when one is given (e.g. the samod
+//! engine), and the JS automerge-repo sync server side by side under the same load, driven by
+//! the same client (core's session over a WebSocket).
 //!
+//! 0. Documents on disk: N small documents stored (written in the nodefs layout every server
+//!    here reads), then one new document uploaded by one client and read by another; then the
+//!    same after one client loaded 2,000 of the stored documents. Goal: flat in N.
 //! 1. Typists: N clients on one shared document, each committing an edit every
 //!    [`EDIT_EVERY_MS`] ms (a typing burst coalesced into commits; `JUNTAS_BENCH_COMMIT_MS`). Each edit stores the time it was
 //!    made; every other client that receives it records the remote latency. Reported: p50 /
@@ -9,9 +13,14 @@
 //!    back with its persisted sync state (and, for comparison, without it). Reported: bytes
 //!    both ways and the messages A sent (round trips) until both have everything.
 //!
+//! A round whose clients cannot even get the document in time is reported as saturated; it
+//! does not stop the run.
+//!
 //! Environment: `JUNTAS_BENCH_SERVER_BIN` (the built juntas-server), `JUNTAS_BENCH_JS` (the
-//! JS server script), optional `JUNTAS_BENCH_SECONDS` (default 8) and
-//! `JUNTAS_BENCH_TYPISTS` (default "4,16,64").
+//! JS server script), optional `JUNTAS_BENCH_BASELINE_BIN` (another juntas-server build to
+//! compare), `JUNTAS_BENCH_SECONDS` (default 8), `JUNTAS_BENCH_TYPISTS` (default
+//! "16,32,50,64"), `JUNTAS_BENCH_COMMIT_MS` (default 1000) and `JUNTAS_BENCH_DISK` (default
+//! "10,1000,10000").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,14 +39,14 @@ use tokio_tungstenite::tungstenite::{Message as Ws, client::IntoClientRequest};
 
 const KEY: &str = "bench-access-key-0123456789";
 /// How often each typist commits, unless `JUNTAS_BENCH_COMMIT_MS` says otherwise.
-const EDIT_EVERY_MS: u64 = 200;
+const EDIT_EVERY_MS: u64 = 1000;
 const OFFLINE_EDITS: usize = 500;
 
 type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// A server under test, as a child process.
 struct Server {
-    name: &'static str,
+    name: String,
     child: Child,
     addr: SocketAddr,
     token: Option<String>,
@@ -73,9 +82,10 @@ impl Server {
     }
 
     fn url(&self) -> String {
-        match self.name {
-            "juntas-server" => format!("ws://{}/sync", self.addr),
-            _ => format!("ws://{}/", self.addr),
+        if self.token.is_some() {
+            format!("ws://{}/sync", self.addr)
+        } else {
+            format!("ws://{}/", self.addr)
         }
     }
 }
@@ -104,8 +114,7 @@ async fn wait_for_port(addr: SocketAddr) {
     panic!("nothing listens on {addr}");
 }
 
-async fn start_juntas(bin: &PathBuf) -> Server {
-    let data = tempfile::tempdir().unwrap();
+async fn start_juntas(bin: &PathBuf, name: &str, data: tempfile::TempDir) -> Server {
     let dist = data.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<!doctype html><title>bench</title>").unwrap();
@@ -123,11 +132,24 @@ async fn start_juntas(bin: &PathBuf) -> Server {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     wait_for_port(addr).await;
     let token = session_token(addr).await;
-    Server { name: "juntas-server", child, addr, token: Some(token), _data: data }
+    Server { name: name.to_owned(), child, addr, token: Some(token), _data: data }
 }
 
-async fn start_js(script: &PathBuf) -> Server {
-    let data = tempfile::tempdir().unwrap();
+/// Where each server keeps documents under its data directory.
+fn docs_dir(kind: Kind, data: &std::path::Path) -> PathBuf {
+    match kind {
+        Kind::Juntas => data.join("store").join("docs"),
+        Kind::Js => data.to_path_buf(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Juntas,
+    Js,
+}
+
+async fn start_js(script: &PathBuf, data: tempfile::TempDir) -> Server {
     let port = free_port();
     let child = Command::new("node")
         .arg(script)
@@ -138,7 +160,7 @@ async fn start_js(script: &PathBuf) -> Server {
         .expect("node");
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     wait_for_port(addr).await;
-    Server { name: "JS sync server", child, addr, token: None, _data: data }
+    Server { name: "JS sync server".into(), child, addr, token: None, _data: data }
 }
 
 async fn session_token(addr: SocketAddr) -> String {
@@ -265,6 +287,8 @@ fn int(doc: &AutoCommit, key: &str) -> Option<i64> {
 }
 
 struct Load {
+    /// Some client could not get the document within a minute.
+    saturated: bool,
     typists: usize,
     p50_ms: f64,
     p95_ms: f64,
@@ -285,7 +309,7 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
     seed.commit();
     let mut owner = Client::connect(server, "owner", seed).await;
     owner.open(id, None).await;
-    assert!(owner.run_until(Duration::from_secs(20), |c| c.synced(id)).await, "upload");
+    let mut saturated = !owner.run_until(Duration::from_secs(20), |c| c.synced(id)).await;
 
     let base = Instant::now();
     let cpu_before = server.cpu_seconds();
@@ -298,17 +322,15 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
             c.open(id, None).await;
-            assert!(
-                c.run_until(Duration::from_secs(60), |c| c
-                    .doc
-                    .get(ROOT, "title")
-                    .ok()
-                    .flatten()
-                    .is_some())
-                    .await,
-                "typist {i} got the document"
-            );
+            let got = c
+                .run_until(Duration::from_secs(60), |c| {
+                    c.doc.get(ROOT, "title").ok().flatten().is_some()
+                })
+                .await;
             barrier.wait().await;
+            if !got {
+                return (Vec::new(), 0, true);
+            }
             let start = tokio::time::Instant::now();
             let end = start + window;
             let offset = edit_every().mul_f64(i as f64 / n as f64);
@@ -343,15 +365,16 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
                     _ = tokio::time::sleep_until(end + Duration::from_secs(2)) => break,
                 }
             }
-            (latencies, edits)
+            (latencies, edits, false)
         }));
     }
     let mut all = Vec::new();
     let mut edits = 0;
     for t in tasks {
-        let (l, e) = t.await.unwrap();
+        let (l, e, stuck) = t.await.unwrap();
         all.extend(l);
         edits += e;
+        saturated |= stuck;
     }
     all.sort_unstable();
     let pct = |p: f64| {
@@ -362,6 +385,7 @@ async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
         }
     };
     Load {
+        saturated,
         typists: n,
         p50_ms: pct(0.5),
         p95_ms: pct(0.95),
@@ -478,6 +502,83 @@ fn env_path(name: &str) -> PathBuf {
     )
 }
 
+/// Writes `n` small documents into a server's document directory (nodefs layout).
+fn fill(dir: &std::path::Path, n: usize) -> Vec<DocumentId> {
+    (0..n)
+        .map(|i| {
+            let mut b = [0xA5u8; 16];
+            b[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let id = DocumentId::from_bytes(b);
+            let mut doc = AutoCommit::new();
+            doc.put(ROOT, "n", i as i64).unwrap();
+            let s = id.to_string();
+            let d = dir.join(&s[..2]).join(&s[2..]).join("snapshot");
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("{i:064x}")), doc.save()).unwrap();
+            id
+        })
+        .collect()
+}
+
+/// One new document uploaded by one client and read by another, in ms.
+async fn new_document_ms(server: &Server, round: u8) -> f64 {
+    let id = DocumentId::from_bytes([round; 16]);
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "title", "nuevo").unwrap();
+    doc.commit();
+    let started = Instant::now();
+    let mut a = Client::connect(server, "a", doc).await;
+    a.open(id, None).await;
+    if !a.run_until(Duration::from_secs(120), |c| c.synced(id)).await {
+        return f64::INFINITY;
+    }
+    let mut b = Client::connect(server, "b", AutoCommit::new()).await;
+    b.open(id, None).await;
+    let got = b
+        .run_until(Duration::from_secs(120), |c| c.doc.get(ROOT, "title").ok().flatten().is_some())
+        .await;
+    if got { started.elapsed().as_secs_f64() * 1000.0 } else { f64::INFINITY }
+}
+
+/// One client opens `ids` (stored documents) and waits until it has them all.
+async fn load_all(server: &Server, ids: &[DocumentId]) -> Duration {
+    let started = Instant::now();
+    let mut c = Client::connect(server, "loader", AutoCommit::new()).await;
+    let mut docs: std::collections::HashMap<DocumentId, AutoCommit> = Default::default();
+    for id in ids {
+        let mut d = AutoCommit::new();
+        if let Some(m) = c.session.open_doc(*id, &mut d, None) {
+            c.send(m).await;
+        }
+        docs.insert(*id, d);
+    }
+    let mut have = 0;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while have < ids.len() && Instant::now() < deadline {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(60), c.next()).await else {
+            break;
+        };
+        if let Ok(Incoming::Sync { document_id, message, .. }) = c.session.receive(&msg)
+            && let Some(d) = docs.get_mut(&document_id)
+        {
+            let was_empty = d.get_heads().is_empty();
+            if let Ok(applied) = c.session.apply(0, document_id, d, message) {
+                if was_empty && !d.get_heads().is_empty() {
+                    have += 1;
+                }
+                if let Some(r) = applied.reply {
+                    c.send(r).await;
+                }
+            }
+        }
+    }
+    started.elapsed()
+}
+
+fn fmt_ms(ms: f64) -> String {
+    if ms.is_finite() { format!("{ms:.1} ms") } else { "DID NOT FINISH in 120 s".into() }
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -485,13 +586,33 @@ async fn main() {
     }
     let bin = env_path("JUNTAS_BENCH_SERVER_BIN");
     let js = env_path("JUNTAS_BENCH_JS");
+    let baseline = std::env::var("JUNTAS_BENCH_BASELINE_BIN").ok().map(PathBuf::from);
     let seconds: u64 =
         std::env::var("JUNTAS_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
-    let counts: Vec<usize> = std::env::var("JUNTAS_BENCH_TYPISTS")
-        .unwrap_or_else(|_| "4,16,64".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let list = |name: &str, default: &str| -> Vec<usize> {
+        std::env::var(name)
+            .unwrap_or_else(|_| default.into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect()
+    };
+    let counts = list("JUNTAS_BENCH_TYPISTS", "16,32,50,64");
+    let disk = list("JUNTAS_BENCH_DISK", "10,1000,10000");
+
+    let mut servers: Vec<(String, Kind)> = vec![("juntas-server".into(), Kind::Juntas)];
+    if baseline.is_some() {
+        servers.push(("previous build".into(), Kind::Juntas));
+    }
+    servers.push(("JS sync server".into(), Kind::Js));
+    let start = async |name: &str, kind: Kind, data: tempfile::TempDir| -> Server {
+        match kind {
+            Kind::Js => start_js(&js, data).await,
+            Kind::Juntas if name == "previous build" => {
+                start_juntas(baseline.as_ref().unwrap(), name, data).await
+            }
+            Kind::Juntas => start_juntas(&bin, name, data).await,
+        }
+    };
 
     for changes in [20_000, 200_000] {
         let (largest, saved) = largest_first_sync(changes);
@@ -500,15 +621,36 @@ async fn main() {
             16.0 * 1024.0 * 1024.0 / largest as f64
         );
     }
+
+    println!("\ndocuments on disk: one new document, uploaded and read back by a second client");
+    let mut on_disk: Vec<(String, usize, f64, f64)> = Vec::new();
+    for (name, kind) in &servers {
+        for &n in &disk {
+            let data = tempfile::tempdir().unwrap();
+            let ids = fill(&docs_dir(*kind, data.path()), n);
+            let server = start(name, *kind, data).await;
+            let cold = new_document_ms(&server, 1).await;
+            let loaded = ids.len().min(2000);
+            let took = load_all(&server, &ids[..loaded]).await;
+            let after = new_document_ms(&server, 2).await;
+            println!(
+                "{name:>15} {n:>6} on disk: new document {:>10} · loading {loaded} of them took {:.1} s · then a new document {:>10}",
+                fmt_ms(cold),
+                took.as_secs_f64(),
+                fmt_ms(after)
+            );
+            on_disk.push((name.clone(), n, cold, after));
+        }
+    }
+
     println!(
-        "sync benchmark: one shared document, a commit every {} ms per typist, {seconds} s per run",
+        "\nsync benchmark: one shared document, a commit every {} ms per typist, {seconds} s per run",
         edit_every().as_millis()
     );
-    let mut loads: Vec<(&str, Load)> = Vec::new();
-    let mut reconnects: Vec<(&str, Reconnect)> = Vec::new();
-    for which in ["juntas-server", "JS sync server"] {
-        let server =
-            if which == "juntas-server" { start_juntas(&bin).await } else { start_js(&js).await };
+    let mut loads: Vec<(String, Load)> = Vec::new();
+    let mut reconnects: Vec<(String, Reconnect)> = Vec::new();
+    for (name, kind) in &servers {
+        let server = start(name, *kind, tempfile::tempdir().unwrap()).await;
         for (round, with_state) in [(100u8, true), (101, false)] {
             let r = reconnect(&server, round, with_state).await;
             println!(
@@ -521,12 +663,12 @@ async fn main() {
                 r.messages_received,
                 r.bytes_received
             );
-            reconnects.push((server.name, r));
+            reconnects.push((server.name.clone(), r));
         }
         for (round, &n) in counts.iter().enumerate() {
             let load = typists(&server, n, seconds, 10 + round as u8).await;
             println!(
-                "{:>15} {:>3} typists: p50 {:>8.1} ms  p95 {:>8.1} ms  {:>6.1} edits/s  {:>7.1} deliveries/s  peak RSS {:>7} KiB  server CPU {:>4.0} %  clients CPU {:>4.0} %",
+                "{:>15} {:>3} typists: p50 {:>8.1} ms  p95 {:>8.1} ms  {:>6.1} edits/s  {:>7.1} deliveries/s  peak RSS {:>7} KiB  server CPU {:>4.0} %  clients CPU {:>4.0} %{}",
                 server.name,
                 load.typists,
                 load.p50_ms,
@@ -535,40 +677,63 @@ async fn main() {
                 load.deliveries_per_s,
                 load.peak_rss_kib,
                 load.server_cpu * 100.0,
-                load.clients_cpu * 100.0
+                load.clients_cpu * 100.0,
+                if load.saturated {
+                    "  SATURATED (a client could not get the document)"
+                } else {
+                    ""
+                }
             );
-            loads.push((server.name, load));
+            loads.push((server.name.clone(), load));
         }
     }
 
-    println!("\nratios (juntas-server / JS sync server, same run):");
-    for &n in &counts {
-        let get =
-            |name: &str| loads.iter().find(|(s, l)| *s == name && l.typists == n).map(|(_, l)| l);
-        if let (Some(j), Some(s)) = (get("juntas-server"), get("JS sync server")) {
-            println!(
-                "  {n:>3} typists: p95 latency {:.2}×  deliveries/s {:.2}×  peak RSS {:.2}×",
-                j.p95_ms / s.p95_ms,
-                j.deliveries_per_s / s.deliveries_per_s,
-                j.peak_rss_kib as f64 / s.peak_rss_kib as f64
-            );
+    for other in ["previous build", "JS sync server"] {
+        if !servers.iter().any(|(n, _)| n == other) {
+            continue;
         }
-    }
-    for with_state in [true, false] {
-        let get = |name: &str| {
-            reconnects
-                .iter()
-                .find(|(s, r)| *s == name && r.with_state == with_state)
-                .map(|(_, r)| r)
-        };
-        if let (Some(j), Some(s)) = (get("juntas-server"), get("JS sync server")) {
-            println!(
-                "  reconnect {} saved state: bytes {:.2}×  messages sent by A {} vs {}",
-                if with_state { "with" } else { "without" },
-                (j.bytes_sent + j.bytes_received) as f64 / (s.bytes_sent + s.bytes_received) as f64,
-                j.messages_sent,
-                s.messages_sent
-            );
+        println!("\nratios (juntas-server / {other}, same run):");
+        for &n in &disk {
+            let get = |name: &str| on_disk.iter().find(|(s, d, ..)| s == name && *d == n);
+            if let (Some(j), Some(o)) = (get("juntas-server"), get(other)) {
+                println!(
+                    "  {n:>6} on disk: new document {:.2}×, after 2,000 loaded {:.3}×",
+                    j.2 / o.2,
+                    j.3 / o.3
+                );
+            }
+        }
+        for &n in &counts {
+            let get = |name: &str| {
+                loads.iter().find(|(s, l)| s == name && l.typists == n).map(|(_, l)| l)
+            };
+            if let (Some(j), Some(s)) = (get("juntas-server"), get(other)) {
+                println!(
+                    "  {n:>3} typists: p95 latency {:.2}×  deliveries/s {:.2}×  peak RSS {:.2}×  server CPU {:.2}×",
+                    j.p95_ms / s.p95_ms,
+                    j.deliveries_per_s / s.deliveries_per_s,
+                    j.peak_rss_kib as f64 / s.peak_rss_kib as f64,
+                    j.server_cpu / s.server_cpu
+                );
+            }
+        }
+        for with_state in [true, false] {
+            let get = |name: &str| {
+                reconnects
+                    .iter()
+                    .find(|(s, r)| s == name && r.with_state == with_state)
+                    .map(|(_, r)| r)
+            };
+            if let (Some(j), Some(s)) = (get("juntas-server"), get(other)) {
+                println!(
+                    "  reconnect {} saved state: bytes {:.2}×  messages sent by A {} vs {}",
+                    if with_state { "with" } else { "without" },
+                    (j.bytes_sent + j.bytes_received) as f64
+                        / (s.bytes_sent + s.bytes_received) as f64,
+                    j.messages_sent,
+                    s.messages_sent
+                );
+            }
         }
     }
 }

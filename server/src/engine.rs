@@ -138,7 +138,12 @@ struct Engine {
     docs: HashMap<DocumentId, Doc>,
     /// Connections that asked for a document nobody had: they get it when it arrives.
     waiting: HashMap<DocumentId, HashSet<ConnId>>,
+    /// Documents changed since the last flush.
+    dirty: HashSet<DocumentId>,
     flush_at: Option<tokio::time::Instant>,
+    /// Sync states go to disk on another thread: a client leaving with 2,000 documents open
+    /// must not hold up everyone else's messages.
+    side: std::sync::mpsc::Sender<(DocumentId, String, Vec<u8>)>,
     metrics: Arc<Metrics>,
 }
 
@@ -207,14 +212,16 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
     let metrics = Arc::new(Metrics::default());
     let (tx, rx) = mpsc::channel(4096);
     let engine = Engine {
-        storage,
+        storage: storage.clone(),
         limits,
         peer_id: PeerId::from("juntas-server"),
         storage_id: storage_id.clone(),
         conns: HashMap::new(),
         docs: HashMap::new(),
         waiting: HashMap::new(),
+        dirty: HashSet::new(),
         flush_at: None,
+        side: side_writer(storage.clone(), metrics.clone())?,
         metrics: metrics.clone(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
@@ -222,6 +229,25 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
         .name("juntas-sync".into())
         .spawn(move || runtime.block_on(engine.run(rx)))?;
     Ok(EngineHandle { tx, metrics, storage_id })
+}
+
+/// The thread that writes sync states; ends when the engine drops its sender.
+fn side_writer(
+    storage: FsStorage,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<std::sync::mpsc::Sender<(DocumentId, String, Vec<u8>)>> {
+    let (tx, rx) = std::sync::mpsc::channel::<(DocumentId, String, Vec<u8>)>();
+    std::thread::Builder::new().name("juntas-sync-states".into()).spawn(move || {
+        for (id, peer, state) in rx {
+            if let Err(e) =
+                futures::executor::block_on(save_sync_state(&storage, &id, &peer, &state))
+            {
+                add(&metrics.storage_errors, 1);
+                tracing::warn!(doc = %id, error = %e, "cannot keep a peer's sync state");
+            }
+        }
+    })?;
+    Ok(tx)
 }
 
 /// Operations a message would add, counted before it is merged. A chunk that is a whole
@@ -468,6 +494,7 @@ impl Engine {
                 doc.idle_since = None;
                 if applied.changed {
                     doc.dirty = true;
+                    self.dirty.insert(id);
                     if let Some(waiters) = self.waiting.remove(&id) {
                         doc.subscribers.extend(waiters);
                     }
@@ -491,8 +518,7 @@ impl Engine {
     /// Saves every changed document, then brings each of its peers up to date.
     fn flush(&mut self) {
         self.flush_at = None;
-        let dirty: Vec<DocumentId> =
-            self.docs.iter().filter(|(_, d)| d.dirty).map(|(id, _)| *id).collect();
+        let dirty: Vec<DocumentId> = self.dirty.drain().collect();
         for id in dirty {
             let Some(doc) = self.docs.get_mut(&id) else { continue };
             match futures::executor::block_on(doc.stored.save(&self.storage)) {
@@ -546,11 +572,8 @@ impl Engine {
             }
             if let (Some(peer), Some(state)) = (&peer_storage, c.session.sync_state(id))
                 && !doc.fresh
-                && let Err(e) =
-                    futures::executor::block_on(save_sync_state(&self.storage, id, peer, &state))
             {
-                add(&self.metrics.storage_errors, 1);
-                tracing::warn!(doc = %id, error = %e, "cannot keep a peer's sync state");
+                let _ = self.side.send((*id, peer.clone(), state));
             }
         }
     }
@@ -568,12 +591,12 @@ impl Engine {
             .collect();
         for id in idle {
             let Some(doc) = self.docs.get_mut(&id) else { continue };
-            if doc.dirty || doc.stored.has_unsaved_changes() {
-                if let Err(e) = futures::executor::block_on(doc.stored.save(&self.storage)) {
-                    add(&self.metrics.storage_errors, 1);
-                    tracing::error!(doc = %id, error = %e, "cannot save a document; kept in memory");
-                    continue;
-                }
+            if (doc.dirty || doc.stored.has_unsaved_changes())
+                && let Err(e) = futures::executor::block_on(doc.stored.save(&self.storage))
+            {
+                add(&self.metrics.storage_errors, 1);
+                tracing::error!(doc = %id, error = %e, "cannot save a document; kept in memory");
+                continue;
             }
             self.docs.remove(&id);
             add(&self.metrics.documents_evicted, 1);

@@ -5,6 +5,7 @@
 //! must send its request headers within a timeout; `/healthz` and `/metrics` are in [`ops`].
 
 pub mod auth;
+pub mod backup;
 pub mod engine;
 pub mod fs_storage;
 pub mod ops;

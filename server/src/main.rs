@@ -7,6 +7,8 @@ use juntas_server::{Config, serve};
 
 const USAGE: &str =
     "juntas-server [--addr IP] [--port N] [--data DIR] [--dist DIR] [--allow-origin URL]…
+juntas-server backup DEST [--data DIR]    copy the data directory, also while the server runs
+juntas-server restore BACKUP [--data DIR] put a backup into a new, empty data directory
   --addr          address to listen on        (env JUNTAS_ADDR, default 127.0.0.1)
   --port          port                        (env JUNTAS_PORT, default 8080)
   --data          data directory              (env JUNTAS_DATA, default ./data)
@@ -18,7 +20,14 @@ const USAGE: &str =
   GET /metrics answers only on loopback unless env JUNTAS_METRICS_TOKEN is set (then it wants
   `Authorization: Bearer <token>`).";
 
-fn config() -> anyhow::Result<Config> {
+/// What the command line asks for.
+enum Command {
+    Serve,
+    Backup(PathBuf),
+    Restore(PathBuf),
+}
+
+fn config() -> anyhow::Result<(Command, Config)> {
     let env = |k: &str| std::env::var(k).ok();
     let mut addr = env("JUNTAS_ADDR").unwrap_or_else(|| "127.0.0.1".into());
     let mut port = env("JUNTAS_PORT").unwrap_or_else(|| "8080".into());
@@ -27,7 +36,17 @@ fn config() -> anyhow::Result<Config> {
     let mut origins: Vec<String> = env("JUNTAS_ALLOWED_ORIGINS")
         .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
         .unwrap_or_default();
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let mut command = Command::Serve;
+    if let Some(first) = args.peek().cloned()
+        && (first == "backup" || first == "restore")
+    {
+        args.next();
+        let dir = PathBuf::from(
+            args.next().with_context(|| format!("{first} needs a directory\n{USAGE}"))?,
+        );
+        command = if first == "backup" { Command::Backup(dir) } else { Command::Restore(dir) };
+    }
     while let Some(flag) = args.next() {
         let slot = match flag.as_str() {
             "--allow-origin" => {
@@ -50,17 +69,20 @@ fn config() -> anyhow::Result<Config> {
     let ip = addr.parse().with_context(|| format!("--addr {addr:?} is not an IP address"))?;
     let port: u16 =
         port.parse().with_context(|| format!("--port {port:?} is not a port number"))?;
-    Ok(Config {
-        addr: SocketAddr::new(ip, port),
-        data_dir: PathBuf::from(data),
-        dist_dir: PathBuf::from(dist),
-        access_key: env("JUNTAS_ACCESS_KEY"),
-        allowed_origins: origins,
-        limits: juntas_server::Limits {
-            metrics_token: env("JUNTAS_METRICS_TOKEN"),
-            ..Default::default()
+    Ok((
+        command,
+        Config {
+            addr: SocketAddr::new(ip, port),
+            data_dir: PathBuf::from(data),
+            dist_dir: PathBuf::from(dist),
+            access_key: env("JUNTAS_ACCESS_KEY"),
+            allowed_origins: origins,
+            limits: juntas_server::Limits {
+                metrics_token: env("JUNTAS_METRICS_TOKEN"),
+                ..Default::default()
+            },
         },
-    })
+    ))
 }
 
 async fn shutdown_signal() {
@@ -87,6 +109,24 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config = config()?;
-    serve(config, shutdown_signal()).await
+    let (command, config) = config()?;
+    match command {
+        Command::Serve => serve(config, shutdown_signal()).await,
+        Command::Backup(dest) => {
+            let report = juntas_server::backup::backup(&config.data_dir, &dest)?;
+            println!("backup of {} in {}: {report}", config.data_dir.display(), dest.display());
+            if !report.unreadable.is_empty() {
+                bail!("{} documents in the backup cannot be read", report.unreadable.len());
+            }
+            Ok(())
+        }
+        Command::Restore(from) => {
+            let report = juntas_server::backup::restore(&from, &config.data_dir)?;
+            println!("restored {} into {}: {report}", from.display(), config.data_dir.display());
+            if !report.unreadable.is_empty() {
+                bail!("{} restored documents cannot be read", report.unreadable.len());
+            }
+            Ok(())
+        }
+    }
 }

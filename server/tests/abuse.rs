@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use automerge::{AutoCommit, ObjType, ROOT, transaction::Transactable};
 use common::*;
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use juntas_core::DocumentId;
 use juntas_core::sync::message::{Message, PeerId};
 use juntas_core::sync::{Incoming, Session};

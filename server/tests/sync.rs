@@ -7,14 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
-use futures::{SinkExt, StreamExt};
-use juntas_core::DocumentId;
-use juntas_core::sync::message::{Message, PeerId, StorageId};
-use juntas_core::sync::{Config as SessionConfig, Incoming, Session};
-use juntas_server::{Config, serve_on};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use futures::SinkExt;
+use juntas_core::sync::message::Message;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::{self, Message as Ws, client::IntoClientRequest};
+use tokio_tungstenite::tungstenite::{self, Message as Ws};
 
 mod common;
 use common::*;

@@ -16,9 +16,10 @@ use proc::{Tally, step};
 
 const USAGE: &str = "usage:
   cargo xtask run [--addr IP] [--port N] [--data DIR]   build the app and serve it (default http://127.0.0.1:8080, data in ./data)
+  cargo xtask build                                     build the app (dist/) and the server (target/server/juntas-server) for deployment
   cargo xtask test                                      every check CI runs, ending with 'N passed, N failed'
   cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
-  cargo xtask bench sync                                juntas-server vs the JS sync server: typists' latency, memory, reconnect cost
+  cargo xtask bench sync                                juntas-server vs the JS sync server (and JUNTAS_BENCH_BASELINE_BIN): documents on disk, typists, reconnect
   cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
   cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
   cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint";
@@ -29,6 +30,9 @@ fn main() {
     std::env::set_current_dir(&root).expect("cd to the project root");
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("build") => {
+            tools::ensure_build_tools().and_then(|()| build_app()).and_then(|()| build_server())
+        }
         Some("test") => test(),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),
