@@ -1,9 +1,9 @@
 //! The `juntas-server` binary: reads flags and environment, logs, serves until Ctrl-C/SIGTERM.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
-use juntas_server::{Config, serve};
+use juntas_server::{Config, Limits, serve};
 
 const USAGE: &str =
     "juntas-server [--addr IP] [--port N] [--data DIR] [--dist DIR] [--allow-origin URL]…
@@ -15,10 +15,42 @@ juntas-server restore BACKUP [--data DIR] put a backup into a new, empty data di
   --dist          the built app               (env JUNTAS_DIST, default ./dist)
   --allow-origin  another page origin allowed to sync, repeatable
                                               (env JUNTAS_ALLOWED_ORIGINS, comma-separated)
+  Limits (each also env JUNTAS_<NAME>, e.g. JUNTAS_EVICT_AFTER=60; defaults in docs/deploy.md):
+  --header-timeout SECS            --handshake-timeout SECS      --idle-timeout SECS
+  --ping-every SECS                --max-connections-per-address N
+  --max-connections N              --max-docs-per-minute N       --max-doc-ops N
+  --evict-after SECS               --coalesce-ms MS
   The access key comes from env JUNTAS_ACCESS_KEY, else from DATA/access-key (generated on
   first start). It is never taken from the command line, where other users could read it.
   GET /metrics answers only on loopback unless env JUNTAS_METRICS_TOKEN is set (then it wants
   `Authorization: Bearer <token>`).";
+
+/// The limit flags: name, and how to set it from a number.
+const LIMITS: &[(&str, fn(&mut Limits, u64))] = &[
+    ("header-timeout", |l, v| l.header_read = Duration::from_secs(v)),
+    ("handshake-timeout", |l, v| l.sync.handshake = Duration::from_secs(v)),
+    ("idle-timeout", |l, v| l.sync.idle = Duration::from_secs(v)),
+    ("ping-every", |l, v| l.sync.ping_every = Duration::from_secs(v)),
+    ("max-connections-per-address", |l, v| l.connections_per_address = v as usize),
+    ("max-connections", |l, v| l.connections_total = v as usize),
+    ("max-docs-per-minute", |l, v| l.engine.max_docs_per_minute = v as usize),
+    ("max-doc-ops", |l, v| l.engine.max_doc_ops = v),
+    ("evict-after", |l, v| l.engine.evict_after = Duration::from_secs(v)),
+    ("coalesce-ms", |l, v| l.engine.coalesce = Duration::from_millis(v)),
+];
+
+fn set_limit(limits: &mut Limits, name: &str, value: &str) -> anyhow::Result<bool> {
+    let Some((_, set)) = LIMITS.iter().find(|(n, _)| *n == name) else { return Ok(false) };
+    let v: u64 = value
+        .trim()
+        .parse()
+        .with_context(|| format!("--{name} {value:?} is not a whole number"))?;
+    if v == 0 && name != "coalesce-ms" {
+        bail!("--{name} must be more than 0");
+    }
+    set(limits, v);
+    Ok(true)
+}
 
 /// What the command line asks for.
 enum Command {
@@ -36,6 +68,13 @@ fn config() -> anyhow::Result<(Command, Config)> {
     let mut origins: Vec<String> = env("JUNTAS_ALLOWED_ORIGINS")
         .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
         .unwrap_or_default();
+    let mut limits = Limits { metrics_token: env("JUNTAS_METRICS_TOKEN"), ..Default::default() };
+    for (name, _) in LIMITS {
+        let var = format!("JUNTAS_{}", name.to_uppercase().replace('-', "_"));
+        if let Some(v) = env(&var) {
+            set_limit(&mut limits, name, &v).with_context(|| format!("env {var}"))?;
+        }
+    }
     let mut args = std::env::args().skip(1).peekable();
     let mut command = Command::Serve;
     if let Some(first) = args.peek().cloned()
@@ -62,7 +101,16 @@ fn config() -> anyhow::Result<(Command, Config)> {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
+            other => {
+                if let Some(name) = other.strip_prefix("--") {
+                    let value =
+                        args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+                    if set_limit(&mut limits, name, &value)? {
+                        continue;
+                    }
+                }
+                bail!("unknown argument {other:?}\n{USAGE}")
+            }
         };
         *slot = args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
     }
@@ -77,10 +125,7 @@ fn config() -> anyhow::Result<(Command, Config)> {
             dist_dir: PathBuf::from(dist),
             access_key: env("JUNTAS_ACCESS_KEY"),
             allowed_origins: origins,
-            limits: juntas_server::Limits {
-                metrics_token: env("JUNTAS_METRICS_TOKEN"),
-                ..Default::default()
-            },
+            limits,
         },
     ))
 }
