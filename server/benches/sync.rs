@@ -125,6 +125,9 @@ async fn start_juntas(bin: &PathBuf, name: &str, data: tempfile::TempDir) -> Ser
         .arg("--dist")
         .arg(&dist)
         .env("JUNTAS_ACCESS_KEY", KEY)
+        // Documents nobody uses leave memory after 2 s (the default is 30), so the bench can
+        // measure memory after eviction.
+        .env("JUNTAS_EVICT_AFTER", "2")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -648,6 +651,7 @@ async fn main() {
         edit_every().as_millis()
     );
     let mut loads: Vec<(String, Load)> = Vec::new();
+    let mut idle_rss: Vec<(String, u64)> = Vec::new();
     let mut reconnects: Vec<(String, Reconnect)> = Vec::new();
     for (name, kind) in &servers {
         let server = start(name, *kind, tempfile::tempdir().unwrap()).await;
@@ -686,6 +690,11 @@ async fn main() {
             );
             loads.push((server.name.clone(), load));
         }
+        // Everyone has left: what the server keeps for documents nobody uses.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let rss = server.memory().1;
+        println!("{:>15} RSS 5 s after every client left: {rss} KiB", server.name);
+        idle_rss.push((server.name.clone(), rss));
     }
 
     for other in ["previous build", "JS sync server"] {
@@ -716,6 +725,10 @@ async fn main() {
                     j.server_cpu / s.server_cpu
                 );
             }
+        }
+        let idle = |name: &str| idle_rss.iter().find(|(s, _)| s == name).map(|(_, r)| *r);
+        if let (Some(j), Some(o)) = (idle("juntas-server"), idle(other)) {
+            println!("  memory once every client left: {:.2}×", j as f64 / o as f64);
         }
         for with_state in [true, false] {
             let get = |name: &str| {
