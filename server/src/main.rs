@@ -25,8 +25,11 @@ juntas-server restore BACKUP [--data DIR] put a backup into a new, empty data di
   GET /metrics answers only on loopback unless env JUNTAS_METRICS_TOKEN is set (then it wants
   `Authorization: Bearer <token>`).";
 
+/// How one limit flag sets its value.
+type SetLimit = fn(&mut Limits, u64);
+
 /// The limit flags: name, and how to set it from a number.
-const LIMITS: &[(&str, fn(&mut Limits, u64))] = &[
+const LIMITS: &[(&str, SetLimit)] = &[
     ("header-timeout", |l, v| l.header_read = Duration::from_secs(v)),
     ("handshake-timeout", |l, v| l.sync.handshake = Duration::from_secs(v)),
     ("idle-timeout", |l, v| l.sync.idle = Duration::from_secs(v)),

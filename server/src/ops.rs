@@ -137,42 +137,52 @@ async fn metrics(
         );
     };
     let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    put("sync_connections", "gauge", "Open sync connections.", get(&m.connections));
-    put(
-        "sync_connections_total",
-        "counter",
-        "Sync connections accepted.",
-        get(&m.connections_total),
-    );
-    put("documents_in_memory", "gauge", "Documents loaded in memory.", get(&m.documents_in_memory));
-    put(
-        "documents_loaded_total",
-        "counter",
-        "Documents loaded from storage.",
-        get(&m.documents_loaded),
-    );
-    put(
-        "documents_evicted_total",
-        "counter",
-        "Idle documents evicted from memory.",
-        get(&m.documents_evicted),
-    );
-    put("sync_messages_in_total", "counter", "Sync messages received.", get(&m.messages_in));
-    put("sync_messages_out_total", "counter", "Sync messages sent.", get(&m.messages_out));
-    put("sync_bytes_in_total", "counter", "Sync bytes received.", get(&m.bytes_in));
-    put("sync_bytes_out_total", "counter", "Sync bytes sent.", get(&m.bytes_out));
-    put(
-        "storage_errors_total",
-        "counter",
-        "Failed storage reads or writes.",
-        get(&m.storage_errors),
-    );
-    put(
-        "resident_memory_bytes",
-        "gauge",
-        "Resident set size of the process.",
-        rss_bytes().unwrap_or(0),
-    );
+    let series: [(&str, &str, &str, u64); 11] = [
+        ("sync_connections", "gauge", "Open sync connections.", get(&m.connections)),
+        (
+            "sync_connections_total",
+            "counter",
+            "Sync connections accepted.",
+            get(&m.connections_total),
+        ),
+        (
+            "documents_in_memory",
+            "gauge",
+            "Documents loaded in memory.",
+            get(&m.documents_in_memory),
+        ),
+        (
+            "documents_loaded_total",
+            "counter",
+            "Documents loaded from storage.",
+            get(&m.documents_loaded),
+        ),
+        (
+            "documents_evicted_total",
+            "counter",
+            "Idle documents evicted from memory.",
+            get(&m.documents_evicted),
+        ),
+        ("sync_messages_in_total", "counter", "Sync messages received.", get(&m.messages_in)),
+        ("sync_messages_out_total", "counter", "Sync messages sent.", get(&m.messages_out)),
+        ("sync_bytes_in_total", "counter", "Sync bytes received.", get(&m.bytes_in)),
+        ("sync_bytes_out_total", "counter", "Sync bytes sent.", get(&m.bytes_out)),
+        (
+            "storage_errors_total",
+            "counter",
+            "Failed storage reads or writes.",
+            get(&m.storage_errors),
+        ),
+        (
+            "resident_memory_bytes",
+            "gauge",
+            "Resident set size of the process.",
+            rss_bytes().unwrap_or(0),
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        put(name, kind, help, value);
+    }
     let _ = writeln!(
         out,
         "# HELP juntas_refusals_total Connections closed or refused, by reason.\n# TYPE juntas_refusals_total counter"

@@ -456,9 +456,11 @@ impl Process {
             .spawn()
             .expect("start juntas-server");
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        // Owned before waiting, so a failed start still kills and reaps it (Drop).
+        let process = Process { child, addr };
         for _ in 0..200 {
             if TcpStream::connect(addr).await.is_ok() {
-                return Process { child, addr };
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
