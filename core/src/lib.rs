@@ -13,11 +13,13 @@
 //!   implementation runs.
 //! - [`store`]: loading, saving and compacting one document as chunks under its id.
 //! - [`model`]: typed views and commands over each kind of document.
+//! - [`rules`]: who may change what, judged by a change's effect (one function for all).
 //! - [`sync`]: automerge-repo wire messages and the sans-IO sync session.
 
 pub mod bundle;
 pub mod ids;
 pub mod model;
+pub mod rules;
 pub mod storage;
 pub mod store;
 pub mod sync;

@@ -1,0 +1,364 @@
+//! Who may change what: one pure function every reader shares (the app to shape what it
+//! offers, the server to refuse, readers for facts that depend on a role).
+//!
+//! A change is judged by its **effect**, not by the command that made it: [`effects`] turns
+//! the patches between a change's parents and the change into paths from the document's root
+//! (`sections/1.2/body`, `events/<id>/action`) and actions, and [`check`] decides them against
+//! the member who signed the change, as the network document describes her ([`Who`]), and the
+//! facts of the document at the change's parents ([`Facts`]). The table it implements is in
+//! ARCHITECTURE.md ("Who may change what"). Creation of a document (its first change) is not
+//! judged here: skeletons and bootstrap are decided by whoever accepts new documents.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{AutoCommit, ChangeHash, Prop, Value, patches::PatchAction};
+
+use crate::model::network::Role;
+
+/// The member a change is judged for, as the network document says at the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub member: String,
+    pub role: Role,
+    /// Her centre (principals).
+    pub centre: Option<String>,
+    /// Ids of the commissions she belongs to.
+    pub commissions: BTreeSet<String>,
+}
+
+/// What a change does at one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A scalar was set; its value when it is a string (`events/<id>/action` needs it).
+    Put(Option<String>),
+    /// A map, list or text was created at the path.
+    Create,
+    /// A key was deleted (or a conflict on it resolved: Automerge writes that as a delete).
+    Delete,
+    /// The text or list at the path was edited (characters, elements or marks).
+    Edit,
+}
+
+/// One effect of a change: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub path: Vec<String>,
+    pub action: Action,
+}
+
+impl Effect {
+    fn at(&self, i: usize) -> Option<&str> {
+        self.path.get(i).map(String::as_str)
+    }
+}
+
+/// The kind of the document a change is made to, with the facts about it that the rules need,
+/// read from the document at the change's parents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facts {
+    Network,
+    /// Each section's commission id (None = not assigned).
+    CommonPlan {
+        commissions: BTreeMap<String, Option<String>>,
+    },
+    /// The centre the plan belongs to (root `centre_id`).
+    CentrePlan {
+        centre: String,
+    },
+    Inquiry,
+    /// The record's author (root `principal_id`).
+    Record {
+        author: String,
+    },
+    /// Who added each card (from the signed change that created it).
+    Tree {
+        authors: BTreeMap<String, String>,
+    },
+}
+
+/// Why a change is refused: which rule, in terms the app words in the person's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("only members of the network change its documents")]
+    NotAMember,
+    #[error("only a facilitator changes {what}")]
+    OnlyFacilitator { what: &'static str },
+    #[error("only the commission {commission:?} (and a facilitator) writes section {section}")]
+    OnlyCommission { section: String, commission: Option<String> },
+    #[error("only the principal of centre {centre} changes its plan")]
+    OnlyCentrePrincipal { centre: String },
+    #[error("only a SLEP professional observes or approves a plan")]
+    OnlySlep,
+    #[error("only the principal of centre {centre} delivers its plan")]
+    OnlyPrincipalDelivers { centre: String },
+    #[error("only its author changes this {what}")]
+    OnlyAuthor { what: &'static str },
+    #[error("{field} names its author and must name the member who signs")]
+    NotSigner { field: String },
+    #[error("{field} is fixed when the document is created")]
+    WriteOnce { field: String },
+    #[error("a {what} is never changed once made")]
+    Immutable { what: &'static str },
+    #[error("no rule allows changing {path}")]
+    Unknown { path: String },
+}
+
+/// The effects of going from `before` to `after` in `doc` (for one change: its parents and
+/// its hash), as paths from the root.
+pub fn effects(doc: &mut AutoCommit, before: &[ChangeHash], after: &[ChangeHash]) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for patch in doc.diff(before, after) {
+        let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop(p)).collect();
+        let action = match patch.action {
+            PatchAction::PutMap { key, value, .. } => {
+                path.push(key);
+                put(&value.0)
+            }
+            PatchAction::PutSeq { index, value, .. } => {
+                path.push(index.to_string());
+                put(&value.0)
+            }
+            PatchAction::DeleteMap { key } => {
+                path.push(key);
+                Action::Delete
+            }
+            PatchAction::Insert { .. }
+            | PatchAction::SpliceText { .. }
+            | PatchAction::DeleteSeq { .. }
+            | PatchAction::Mark { .. } => Action::Edit,
+            PatchAction::Increment { prop: p, .. } => {
+                path.push(prop(&p));
+                Action::Put(None)
+            }
+            // A conflict appears when concurrent changes meet; the change that made each
+            // value is judged on its own.
+            PatchAction::Conflict { .. } => continue,
+        };
+        out.push(Effect { path, action });
+    }
+    out
+}
+
+fn prop(p: &Prop) -> String {
+    match p {
+        Prop::Map(k) => k.clone(),
+        Prop::Seq(i) => i.to_string(),
+    }
+}
+
+fn put(value: &Value<'_>) -> Action {
+    match value {
+        Value::Object(_) => Action::Create,
+        Value::Scalar(s) => Action::Put(s.as_str().map(str::to_owned)),
+    }
+}
+
+/// Root fields written only when a document is created.
+const WRITE_ONCE: &[&str] = &[
+    "kind",
+    "schema_version",
+    "network_id",
+    "year",
+    "centre_id",
+    "common_id",
+    "inquiry_id",
+    "principal_id",
+    "template_version",
+];
+
+/// Whether `who` may make a change whose effects are `effects` to a document described by
+/// `facts`. `who` is None when the signer is not a member of the network.
+pub fn check(who: Option<&Who>, facts: &Facts, effects: &[Effect]) -> Result<(), Refusal> {
+    let who = who.ok_or(Refusal::NotAMember)?;
+    for e in effects {
+        check_one(who, facts, effects, e)?;
+    }
+    Ok(())
+}
+
+/// The value a change gives a field of the entry at `prefix` (e.g. an event's `action`).
+fn field_in<'a>(effects: &'a [Effect], prefix: &[String], field: &str) -> Option<&'a str> {
+    effects.iter().find_map(|e| {
+        let here = e.path.len() == prefix.len() + 1
+            && e.path.starts_with(prefix)
+            && e.path[prefix.len()] == field;
+        match &e.action {
+            Action::Put(Some(v)) if here => Some(v.as_str()),
+            _ => None,
+        }
+    })
+}
+
+fn facilitator(who: &Who) -> bool {
+    who.role == Role::Facilitator
+}
+
+/// An entry's `by`: written at creation, and it must be the signer.
+fn by_is_signer(who: &Who, e: &Effect, depth: usize) -> Result<(), Refusal> {
+    if e.path.len() == depth + 1 && e.at(depth) == Some("by") {
+        match &e.action {
+            Action::Put(Some(by)) if *by == who.member => {}
+            _ => return Err(Refusal::NotSigner { field: e.path.join("/") }),
+        }
+    }
+    Ok(())
+}
+
+/// A comment or observation: created by anyone allowed, with `by` = the signer, never edited.
+fn note(who: &Who, effects: &[Effect], e: &Effect, what: &'static str) -> Result<(), Refusal> {
+    let prefix = &e.path[..2.min(e.path.len())];
+    let created = effects.iter().any(|x| x.path == prefix && x.action == Action::Create);
+    if !created {
+        return Err(Refusal::Immutable { what });
+    }
+    by_is_signer(who, e, 2)
+}
+
+fn check_one(who: &Who, facts: &Facts, all: &[Effect], e: &Effect) -> Result<(), Refusal> {
+    let root = e.at(0).unwrap_or("");
+    if e.path.len() == 1 && WRITE_ONCE.contains(&root) {
+        return Err(Refusal::WriteOnce { field: root.to_owned() });
+    }
+    if e.path.len() == 1 && root == "updated_at" {
+        // A timestamp every allowed change touches.
+        return Ok(());
+    }
+    match facts {
+        Facts::Network => network(who, e),
+        Facts::CommonPlan { commissions } => common_plan(who, commissions, all, e),
+        Facts::CentrePlan { centre } => centre_plan(who, centre, all, e),
+        Facts::Inquiry => inquiry(who, e),
+        Facts::Record { author } => {
+            if *author == who.member {
+                Ok(())
+            } else {
+                Err(Refusal::OnlyAuthor { what: "record" })
+            }
+        }
+        Facts::Tree { authors } => tree(who, authors, e),
+    }
+}
+
+fn network(who: &Who, e: &Effect) -> Result<(), Refusal> {
+    if facilitator(who) {
+        return Ok(());
+    }
+    match (e.at(0), e.at(1), e.at(2), e.path.len()) {
+        // Her own name.
+        (Some("members"), Some(m), Some("name"), 3) if m == who.member => Ok(()),
+        // The principal lists her centre's plan the first time she opens it.
+        (Some("plans"), Some(key), None, 2) => {
+            let centre = key.split_once('/').map(|(_, c)| c);
+            match (centre, &who.centre, who.role) {
+                (Some(c), Some(mine), Role::Principal) if c == mine => Ok(()),
+                _ => Err(Refusal::OnlyFacilitator { what: "the network's plans" }),
+            }
+        }
+        // Any member lists a tree she created.
+        (Some("trees"), Some(_), None, 2) if matches!(e.action, Action::Put(_)) => Ok(()),
+        (Some("members"), ..) => Err(Refusal::OnlyFacilitator { what: "members and roles" }),
+        (Some("commissions"), ..) => Err(Refusal::OnlyFacilitator { what: "commissions" }),
+        (Some("centres"), ..) => Err(Refusal::OnlyFacilitator { what: "centres" }),
+        (Some("inquiries"), ..) => Err(Refusal::OnlyFacilitator { what: "inquiries" }),
+        _ => Err(Refusal::OnlyFacilitator { what: "the network" }),
+    }
+}
+
+fn common_plan(
+    who: &Who,
+    commissions: &BTreeMap<String, Option<String>>,
+    all: &[Effect],
+    e: &Effect,
+) -> Result<(), Refusal> {
+    match (e.at(0), e.at(1), e.at(2)) {
+        (Some("comments"), Some(_), _) => note(who, all, e, "comment"),
+        (Some("sections"), Some(section), Some(field)) if is_content(field, e) => {
+            if facilitator(who) {
+                return Ok(());
+            }
+            let commission = commissions.get(section).cloned().flatten();
+            match &commission {
+                Some(c) if who.commissions.contains(c) => Ok(()),
+                _ => Err(Refusal::OnlyCommission { section: section.to_owned(), commission }),
+            }
+        }
+        _ if facilitator(who) => Ok(()),
+        _ => Err(Refusal::OnlyFacilitator { what: "the plan's template" }),
+    }
+}
+
+/// A section's text (edited, not created) or its status: what its commission writes.
+fn is_content(field: &str, e: &Effect) -> bool {
+    e.path.len() == 3
+        && match field {
+            "body" => e.action == Action::Edit,
+            "status" => matches!(e.action, Action::Put(_) | Action::Delete),
+            _ => false,
+        }
+}
+
+fn centre_plan(who: &Who, centre: &str, all: &[Effect], e: &Effect) -> Result<(), Refusal> {
+    let principal_here = who.role == Role::Principal && who.centre.as_deref() == Some(centre);
+    match (e.at(0), e.at(1)) {
+        (Some("comments"), Some(_)) => note(who, all, e, "comment"),
+        (Some("observations"), Some(_)) => {
+            if who.role != Role::SlepProfessional {
+                return Err(Refusal::OnlySlep);
+            }
+            note(who, all, e, "observation")
+        }
+        (Some("events"), Some(id)) => {
+            let prefix = vec!["events".to_owned(), id.to_owned()];
+            let created = all.iter().any(|x| x.path == prefix && x.action == Action::Create);
+            if !created {
+                return Err(Refusal::Immutable { what: "review event" });
+            }
+            match field_in(all, &prefix, "action") {
+                Some("entregar") if principal_here => by_is_signer(who, e, 2),
+                Some("entregar") => {
+                    Err(Refusal::OnlyPrincipalDelivers { centre: centre.to_owned() })
+                }
+                Some("observar" | "aprobar") if who.role == Role::SlepProfessional => {
+                    by_is_signer(who, e, 2)
+                }
+                Some("observar" | "aprobar") => Err(Refusal::OnlySlep),
+                _ => Err(Refusal::Unknown { path: e.path.join("/") }),
+            }
+        }
+        (Some("sections" | "adopted"), _) if principal_here => Ok(()),
+        (Some("sections" | "adopted"), _) => {
+            Err(Refusal::OnlyCentrePrincipal { centre: centre.to_owned() })
+        }
+        _ => Err(Refusal::Unknown { path: e.path.join("/") }),
+    }
+}
+
+fn inquiry(who: &Who, e: &Effect) -> Result<(), Refusal> {
+    if facilitator(who) {
+        return Ok(());
+    }
+    match (e.at(0), e.path.len(), &e.action) {
+        // A principal lists the record she starts, under her own centre.
+        (Some("records"), 2, Action::Put(Some(centre)))
+            if who.role == Role::Principal && who.centre.as_deref() == Some(centre) =>
+        {
+            Ok(())
+        }
+        _ => Err(Refusal::OnlyFacilitator { what: "the inquiry" }),
+    }
+}
+
+fn tree(who: &Who, authors: &BTreeMap<String, String>, e: &Effect) -> Result<(), Refusal> {
+    match (e.at(0), e.at(1), e.at(2), e.path.len()) {
+        (Some("cards"), Some(card), Some("deleted"), 3) => {
+            let author = authors.get(card);
+            if facilitator(who) || author == Some(&who.member) {
+                Ok(())
+            } else {
+                Err(Refusal::OnlyAuthor { what: "card (or a facilitator)" })
+            }
+        }
+        (Some("cards"), Some(_), ..) => Ok(()),
+        _ => Err(Refusal::Unknown { path: e.path.join("/") }),
+    }
+}
