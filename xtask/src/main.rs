@@ -1,6 +1,7 @@
 //! `cargo xtask run|test|bench`: the two commands that set up a fresh machine, build Juntas,
 //! serve it and check it, plus the benchmarks.
 
+mod breakdown;
 mod compress;
 mod proc;
 mod tools;
@@ -332,5 +333,11 @@ fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Resu
 fn bench_size() -> Result<(), String> {
     tools::ensure_build_tools()?;
     build_app()?;
-    compress::report_sizes(Path::new("dist")).map_err(|e| format!("bench size: {e}"))
+    compress::report_sizes(Path::new("dist")).map_err(|e| format!("bench size: {e}"))?;
+    breakdown::report(
+        Path::new("target/wasm32-unknown-unknown/release/juntas.wasm"),
+        &tools::path_with_npm_tools(),
+        25,
+    )
+    .map_err(|e| format!("bench size: {e}"))
 }

@@ -1,0 +1,208 @@
+//! Where the wasm's bytes are: the app's release wasm as rustc wrote it (it still has the
+//! `name` section), optimised by the same wasm-opt at the same level as the shipped one but
+//! keeping names (`-g`), then every function body attributed to a crate — and, for our own
+//! crates, to a module — by its demangled name. Each group's bodies are also brotli-compressed
+//! on their own, so the table says what a group costs a phone, roughly (a group compressed
+//! alone compresses a little worse than inside the whole file).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use wasmparser::{Name, Parser, Payload};
+
+/// One group's share.
+struct Group {
+    functions: usize,
+    bytes: usize,
+    bodies: Vec<u8>,
+}
+
+/// The crate (and for ours, the module) a demangled function name belongs to.
+fn group_of(name: &str) -> String {
+    // `<T as Trait>::f` belongs to T's crate; `<T>::f` too. When T is a generic parameter
+    // (an instance the name does not spell), the code is the trait's crate's.
+    let mut path = name.strip_prefix('<').unwrap_or(name);
+    if name.starts_with('<')
+        && let Some((self_ty, rest)) = path.split_once(" as ")
+        && self_ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && !self_ty.contains("::")
+    {
+        path = rest;
+    }
+    let path = path.trim_start_matches('&').trim_start_matches("mut ").trim_start_matches("dyn ");
+    let mut parts =
+        path.split("::").map(|p| p.split(['<', ' ', '>', '(', '[']).next().unwrap_or(p));
+    let first = parts.next().unwrap_or("").to_owned();
+    let generic = first.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    if generic || first.is_empty() || !first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return "(other: closures, shims, generic impls)".into();
+    }
+    match first.as_str() {
+        "juntas" | "juntas_core" => {
+            let second = parts.next().unwrap_or("");
+            let third = parts.next().unwrap_or("");
+            let keep_third = matches!(second, "pages" | "model" | "components" | "state" | "sync");
+            if keep_third
+                && !third.is_empty()
+                && third.chars().next().is_some_and(|c| c.is_lowercase())
+            {
+                format!("{first}::{second}::{third}")
+            } else if !second.is_empty() && second.chars().next().is_some_and(|c| c.is_lowercase())
+            {
+                format!("{first}::{second}")
+            } else {
+                first
+            }
+        }
+        _ => first,
+    }
+}
+
+/// Optimises `input` with names kept into `output` with the wasm-opt on `path`.
+fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> Result<(), String> {
+    let status = Command::new("wasm-opt")
+        .env("PATH", path)
+        .args(["-Oz", "-g", "--all-features", "--strip-producers"])
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .status()
+        .map_err(|e| format!("wasm-opt: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("wasm-opt failed ({status})")) }
+}
+
+/// Prints the breakdown of `rustc_wasm` (the `juntas.wasm` cargo wrote for the release build).
+pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
+    let optimised = rustc_wasm.with_file_name("juntas.names-opt.wasm");
+    optimise_with_names(rustc_wasm, &optimised, tools_path)?;
+    let bytes = std::fs::read(&optimised).map_err(|e| format!("{}: {e}", optimised.display()))?;
+
+    let mut imported = 0u32;
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut bodies: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    let mut data_bytes = 0usize;
+    let mut custom_bytes = 0usize;
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload.map_err(|e| format!("reading the wasm: {e}"))? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(|e| e.to_string())?;
+                    if matches!(import.ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let index = imported + bodies.len() as u32;
+                bodies.push((index, body.range()));
+            }
+            Payload::DataSection(reader) => data_bytes += reader.range().len(),
+            Payload::CustomSection(reader) => {
+                custom_bytes += reader.data().len();
+                if let wasmparser::KnownCustom::Name(names_reader) = reader.as_known() {
+                    for name in names_reader {
+                        if let Ok(Name::Function(map)) = name {
+                            for naming in map.into_iter().flatten() {
+                                names.insert(naming.index, naming.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut code_total = 0;
+    for (index, range) in &bodies {
+        let name = names.get(index).map(String::as_str).unwrap_or("");
+        let demangled = format!("{:#}", rustc_demangle::demangle(name));
+        let g = groups.entry(group_of(&demangled)).or_insert(Group {
+            functions: 0,
+            bytes: 0,
+            bodies: Vec::new(),
+        });
+        g.functions += 1;
+        g.bytes += range.len();
+        g.bodies.extend_from_slice(&bytes[range.clone()]);
+        code_total += range.len();
+    }
+    let mut rows_sorted: Vec<(String, Group)> = groups.into_iter().collect();
+    rows_sorted.sort_by_key(|(_, g)| std::cmp::Reverse(g.bytes));
+
+    println!(
+        "\nwhere the wasm's bytes are (the release build re-optimised by wasm-opt -Oz with names kept: \
+         {} bytes of function code in {} functions, {} bytes of data segments; the shipped wasm has \
+         no names section, which here is {custom_bytes} bytes):",
+        code_total,
+        bodies.len(),
+        data_bytes
+    );
+    println!(
+        "{:<48} {:>9} {:>10} {:>7} {:>14}",
+        "crate / our module", "functions", "code", "share", "brotli alone"
+    );
+    let mut shown = 0;
+    let mut ours = Vec::new();
+    for (name, g) in &rows_sorted {
+        let line = format!(
+            "{:<48} {:>9} {:>10} {:>6.1}% {:>14}",
+            name,
+            g.functions,
+            g.bytes,
+            100.0 * g.bytes as f64 / code_total as f64,
+            crate::compress::brotli(&g.bodies).len()
+        );
+        if name.starts_with("juntas") {
+            ours.push(line);
+        } else if shown < rows {
+            println!("{line}");
+            shown += 1;
+        }
+    }
+    let rest: usize = rows_sorted
+        .iter()
+        .filter(|(n, _)| !n.starts_with("juntas"))
+        .skip(rows)
+        .map(|(_, g)| g.bytes)
+        .sum();
+    println!(
+        "{:<48} {:>9} {:>10} {:>6.1}%",
+        "(other crates)",
+        "",
+        rest,
+        100.0 * rest as f64 / code_total as f64
+    );
+    println!("our crates, by module:");
+    for line in ours {
+        println!("{line}");
+    }
+    println!("{:<48} {:>9} {:>10}", "data segments (strings, tables)", "", data_bytes);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_of;
+
+    #[test]
+    fn names_go_to_their_crate_and_our_modules() {
+        assert_eq!(group_of("automerge::op_set::OpSet::insert"), "automerge");
+        assert_eq!(group_of("<alloc::vec::Vec<T> as core::clone::Clone>::clone"), "alloc");
+        assert_eq!(group_of("juntas::pages::plan::section::SectionPage"), "juntas::pages::plan");
+        assert_eq!(group_of("juntas_core::model::tree::read"), "juntas_core::model::tree");
+        assert_eq!(group_of("juntas::error::explain"), "juntas::error");
+        assert_eq!(
+            group_of("<juntas::state::doc::Docs as core::clone::Clone>::clone"),
+            "juntas::state::doc"
+        );
+        assert_eq!(group_of("leptos::into_view::<impl juntas::X>"), "leptos");
+        assert_eq!(group_of("{closure}"), "(other: closures, shims, generic impls)");
+        assert_eq!(group_of("<T as tachys::view::Render>::build"), "tachys");
+        assert_eq!(group_of("<F as core::ops::FnOnce<A>>::call_once"), "core");
+        assert_eq!(group_of("<T>::to_owned"), "(other: closures, shims, generic impls)");
+    }
+}
