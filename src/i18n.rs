@@ -203,6 +203,9 @@ texts! {
     Saved => "Guardado", "Saved";
     BackToPlan => "← Volver al plan", "← Back to the plan";
     OnlyCommissionEdits => "Solo la comisión de esta sección la edita; puedes leerla y comentar.", "Only this section's commission edits it; you can read it and comment.";
+    OnlyCommissionNamed => "Solo la comisión «{}» (y la facilitación) edita esta sección; puedes leerla y comentar.", "Only the “{}” commission (and the facilitator) edits this section; you can read it and comment.";
+    NoCommissionOnlyFacilitator => "Esta sección aún no tiene comisión: solo la facilitación la edita; puedes leerla y comentar.", "This section has no commission yet: only the facilitator edits it; you can read it and comment.";
+    ChooseWhoToEdit => "Para editar, di quién eres (arriba); mientras tanto puedes leer.", "To edit, say who you are (above); meanwhile you can read.";
     CommonText => "Texto común", "Common text";
     WrittenByEachCentre => "Esta sección la escribe cada centro en su plan.", "Each centre writes this section in its own plan.";
     Comments => "Comentarios", "Comments";

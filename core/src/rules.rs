@@ -47,6 +47,19 @@ pub struct Effect {
 }
 
 impl Effect {
+    /// Editing the text or list at `path` (what a page asks before offering a text box).
+    pub fn edit<const N: usize>(path: [&str; N]) -> Effect {
+        Effect { path: path.iter().map(|p| p.to_string()).collect(), action: Action::Edit }
+    }
+
+    /// Setting the field at `path` to `value`.
+    pub fn put<const N: usize>(path: [&str; N], value: Option<&str>) -> Effect {
+        Effect {
+            path: path.iter().map(|p| p.to_string()).collect(),
+            action: Action::Put(value.map(str::to_owned)),
+        }
+    }
+
     fn at(&self, i: usize) -> Option<&str> {
         self.path.get(i).map(String::as_str)
     }
@@ -174,6 +187,12 @@ pub fn check(who: Option<&Who>, facts: &Facts, effects: &[Effect]) -> Result<(),
         check_one(who, facts, effects, e)?;
     }
     Ok(())
+}
+
+/// Whether `who` may make one change with this single effect: what a page asks before it offers
+/// a control (the same rule the server applies to the change the control would make).
+pub fn may(who: Option<&Who>, facts: &Facts, effect: Effect) -> Result<(), Refusal> {
+    check(who, facts, &[effect])
 }
 
 /// The value a change gives a field of the entry at `prefix` (e.g. an event's `action`).

@@ -9,7 +9,7 @@ use juntas_core::DocumentId;
 use juntas_core::model::history::Stamp;
 use juntas_core::model::network::{self, Centre, Command, Commission, Member, Network, Role};
 use juntas_core::model::{centre_plan, inquiry, plan, tree};
-use juntas_core::rules::{Effect, Facts, Refusal, Who, check, effects};
+use juntas_core::rules::{Effect, Facts, Refusal, Who, check, effects, may};
 
 fn who(member: &str, role: Role, centre: Option<&str>, commissions: &[&str]) -> Who {
     Who {
@@ -389,4 +389,25 @@ fn effects_name_paths_from_the_root() {
     assert!(paths.contains(&"sections/1.2/body".to_owned()), "{paths:?}");
     assert!(paths.contains(&"updated_at".to_owned()), "{paths:?}");
     let _ = doc.get(ROOT, "kind");
+}
+
+#[test]
+fn a_page_asks_the_same_rule_before_offering_a_control() {
+    let facts = Facts::CommonPlan {
+        commissions: BTreeMap::from([
+            ("1.2".to_owned(), Some("k1".to_owned())),
+            ("2".to_owned(), None),
+        ]),
+    };
+    let body = |s: &str| Effect::edit(["sections", s, "body"]);
+    assert_eq!(may(Some(&principal("c1", &["k1"])), &facts, body("1.2")), Ok(()));
+    assert_eq!(
+        may(Some(&principal("c2", &["k2"])), &facts, body("1.2")),
+        Err(Refusal::OnlyCommission { section: "1.2".into(), commission: Some("k1".into()) })
+    );
+    assert_eq!(may(Some(&facilitator()), &facts, body("2")), Ok(()));
+    assert_eq!(may(None, &facts, body("1.2")), Err(Refusal::NotAMember));
+    let assign = Effect::put(["sections", "1.2", "commission"], Some("k2"));
+    assert!(may(Some(&principal("c1", &["k1"])), &facts, assign.clone()).is_err());
+    assert_eq!(may(Some(&facilitator()), &facts, assign), Ok(()));
 }

@@ -60,6 +60,11 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await c.plan.iAm('Rodrigo Pérez');
   await c.plan.openSection('1.2');
   await c.page.getByTestId('read-only-hint').waitFor();
+  assert.match(
+    await c.page.getByTestId('read-only-hint').textContent(),
+    /Solo la comisión «Protocolo sanitario» \(y la facilitación\) edita esta sección/,
+    'the read-only line says whose section it is',
+  );
 
   // María loses signal; both write in the same section at once.
   await a.context.setOffline(true);

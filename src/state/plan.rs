@@ -44,6 +44,16 @@ pub struct Me {
 }
 
 impl Me {
+    /// Who the rules judge: None when the person chose nobody of the network.
+    pub fn who(&self) -> Option<juntas_core::rules::Who> {
+        self.member.as_ref().map(|m| juntas_core::rules::Who {
+            member: self.id.clone(),
+            role: m.role,
+            centre: m.centre_id.clone(),
+            commissions: self.commissions.clone(),
+        })
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.member.as_ref().map(|m| m.role)
     }

@@ -10,6 +10,7 @@ use juntas_core::model::{
     plan::{CommonPlan, Conflict, Scope, SectionDef, Status},
     review::{Action, PlanState},
 };
+use juntas_core::rules::{self, Facts, Refusal};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{A, Outlet},
@@ -19,7 +20,7 @@ use leptos_router::{
 use crate::{
     components::{Comments, HistoryBox, PlanText, Subject},
     error::{AppError, explain},
-    i18n::{T, tr, use_i18n},
+    i18n::{I18n, T, tr, use_i18n},
     local,
     pages::network::format_time,
     state::{
@@ -121,10 +122,15 @@ fn conflict_notes(
         .map(|c| {
             let may = match c.field {
                 "status" => {
-                    let commission = commission.clone();
-                    Signal::derive(move || me.with(|m| can_edit_common(m, commission.as_deref())))
+                    let (commission, id) = (commission.clone(), section.def.id.clone());
+                    Signal::derive(move || {
+                        me.with(|m| may_write_section(m, &id, commission.as_deref()).is_ok())
+                    })
                 }
-                _ => Signal::derive(move || me.with(|m| m.is(Role::Facilitator))),
+                _ => {
+                    let id = section.def.id.clone();
+                    Signal::derive(move || me.with(|m| may_assign(m, &id).is_ok()))
+                }
             };
             view! { <ConflictNote section=section.def.id.clone() conflict=c.clone() may_decide=may /> }
         })
@@ -184,9 +190,37 @@ fn ConflictNote(section: String, conflict: Conflict, may_decide: Signal<bool>) -
     }
 }
 
-/// Whether `me` may write a common section owned by `commission`.
-fn can_edit_common(me: &Me, commission: Option<&str>) -> bool {
-    me.is(Role::Facilitator) || commission.is_some_and(|c| me.commissions.contains(c))
+/// Whether `me` may write the text and status of common section `section`, owned by
+/// `commission`: core's rules, the same the server applies.
+fn may_write_section(me: &Me, section: &str, commission: Option<&str>) -> Result<(), Refusal> {
+    let facts = Facts::CommonPlan {
+        commissions: [(section.to_owned(), commission.map(str::to_owned))].into(),
+    };
+    rules::may(me.who().as_ref(), &facts, rules::Effect::edit(["sections", section, "body"]))
+}
+
+/// Whether `me` may assign `section` to a commission (the template's part).
+fn may_assign(me: &Me, section: &str) -> Result<(), Refusal> {
+    let facts = Facts::CommonPlan { commissions: Default::default() };
+    rules::may(
+        me.who().as_ref(),
+        &facts,
+        rules::Effect::put(["sections", section, "commission"], None),
+    )
+}
+
+/// The one line that says why a section's text is read-only for `me`.
+fn why_read_only(ctx: PlanCtx, i18n: I18n, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::OnlyCommission { commission: Some(c), .. } => {
+            i18n.t(T::OnlyCommissionNamed).replace("{}", &commission_name(ctx, c))
+        }
+        Refusal::OnlyCommission { commission: None, .. } => {
+            i18n.t(T::NoCommissionOnlyFacilitator).to_owned()
+        }
+        Refusal::NotAMember => i18n.t(T::ChooseWhoToEdit).to_owned(),
+        _ => i18n.t(T::OnlyCommissionEdits).to_owned(),
+    }
 }
 
 /// A word diff as `<ins>`/`<del>` runs.

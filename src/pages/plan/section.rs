@@ -35,8 +35,12 @@ pub(super) fn SectionEditor(
     let s0 = section.get_untracked().expect("shown only when the section exists");
     let commission =
         Memo::new(move |_| section.with(|s| s.as_ref().and_then(|s| s.commission.clone())));
-    let editable =
-        Signal::derive(move || me.with(|m| can_edit_common(m, commission.get().as_deref())));
+    let section_id = StoredValue::new(id.clone());
+    let refusal = Memo::new(move |_| {
+        let c = commission.get();
+        me.with(|m| section_id.with_value(|sid| may_write_section(m, sid, c.as_deref()).err()))
+    });
+    let editable = Signal::derive(move || refusal.with(Option::is_none));
     let body = Signal::derive(move || {
         section.with(|s| s.as_ref().map(|s| s.body.clone()).unwrap_or_default())
     });
@@ -99,7 +103,7 @@ pub(super) fn SectionEditor(
                 </label>
                 {move || section.with(|s| s.as_ref().map(|s| conflict_notes(s, me)))}
                 <Show when=move || !editable.get()>
-                    <p class="hint" data-testid="read-only-hint">{tr(T::OnlyCommissionEdits)}</p>
+                    <p class="hint" data-testid="read-only-hint">{move || refusal.with(|r| r.as_ref().map(|r| why_read_only(ctx, i18n, r)))}</p>
                 </Show>
                 <PlanText value=body editable splice=splicer testid="section-body".to_string() label=i18n.t(T::CommonText).to_string()
                     on_blur=Callback::new(move |_| ctx.flush_now()) />
