@@ -70,6 +70,9 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.context.setOffline(true);
   await a.net.waitSync('offline');
   await a.plan.typeAtEnd('Lavado de manos al llegar (María).');
+  // What she typed in the section is counted as waiting to be sent (not only the network's).
+  await a.page.waitForFunction(() => /Sin conexión · [1-9]\d* cambios? por enviar/.test(
+    document.querySelector('[data-testid="sync-state"]').textContent));
   await b.plan.typeAtEnd('Uso de mascarilla en adultos (Alejandra).');
   await b.plan.waitBodyContains('(Alejandra).');
   // And each sets the section's status, differently.

@@ -184,7 +184,7 @@ async fn abuse_requests_for_unknown_ids_keep_no_documents_in_memory() {
     let mut session = joined(&mut ws, "prober").await;
     let ids = random_ids(4000, 9);
     assert_eq!(request_unknown(&mut ws, &mut session, &ids).await, 4000);
-    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 0);
+    wait_metric(addr, "juntas_documents_in_memory", 0).await;
     // Nothing was written for them either.
     let stored = walk_count(&data.path().join("docs"));
     assert!(stored <= 1, "{stored} files stored for unknown ids");
@@ -302,7 +302,7 @@ async fn abuse_an_idle_document_is_evicted_and_reloaded_on_demand() {
     let mut alice = Client::new("alice", doc);
     alice.connect(addr, &token, id).await;
     alice.sync_until(id, |c| c.in_sync(id)).await;
-    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 1);
+    wait_metric(addr, "juntas_documents_in_memory", 1).await;
     alice.ws.take().unwrap().close(None).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while metric(addr, "juntas_documents_in_memory").await != 0 {
@@ -314,7 +314,21 @@ async fn abuse_an_idle_document_is_evicted_and_reloaded_on_demand() {
     let want = alice.doc.get_heads();
     bea.sync_until(id, move |c| c.doc.get_heads() == want).await;
     assert_eq!(title(&bea.doc).as_deref(), Some("guardado"));
-    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 1);
+    wait_metric(addr, "juntas_documents_in_memory", 1).await;
+}
+
+/// Waits (up to 5 s) until a gauge reads `value`: the engine updates its gauges after it has
+/// answered, so a client can be a moment ahead of them.
+async fn wait_metric(addr: std::net::SocketAddr, name: &str, value: u64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = metric(addr, name).await;
+        if now == value {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name} is {now}, expected {value}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Writes `n` small documents straight into a data directory, as the server stores them.
@@ -355,7 +369,7 @@ async fn abuse_with_10000_documents_on_disk_and_2000_loaded_a_new_document_still
             answered += 1;
         }
     }
-    assert_eq!(metric(addr, "juntas_documents_in_memory").await, 2000);
+    wait_metric(addr, "juntas_documents_in_memory", 2000).await;
     // A new document: upload by one client, read by another.
     let id = DocumentId::from_bytes([2; 16]);
     let started = Instant::now();
@@ -417,9 +431,9 @@ async fn abuse_a_joined_socket_that_stops_answering_pings_is_closed_as_idle() {
     let mut ws = connect(addr, Some(&token), None).await.unwrap();
     let _session = joined(&mut ws, "silent").await;
     // Not reading means not answering the server's pings either.
-    assert_eq!(metric(addr, "juntas_sync_connections").await, 1);
+    wait_metric(addr, "juntas_sync_connections", 1).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(metric(addr, "juntas_sync_connections").await, 0, "the silent socket is closed");
+    wait_metric(addr, "juntas_sync_connections", 0).await;
     // (The `error` it was sent may be lost behind the pongs this client owes; the handshake
     // test reads the reason.)
     let closed = tokio::time::timeout(Duration::from_secs(2), async {
@@ -526,9 +540,11 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
         after_round.push(server.rss_kib());
     }
     println!("RSS after each eviction: {after_round:?} KiB");
+    // Kept, each round would add ≈ 9 MiB (what one costs in use, measured above); the
+    // allocator may keep a few pages for reuse, which is the bound.
     let (first, last) = (after_round[0], after_round[4]);
     assert!(
-        last < first + 2 * 1024,
+        last < first + 4 * 1024,
         "five 2 MiB documents, each evicted, left {} KiB more than the first",
         last.saturating_sub(first)
     );

@@ -21,13 +21,19 @@ pub fn explain(i18n: I18n, e: &SyncError) -> String {
 }
 
 /// "Sin conexión · N cambios por enviar" / "Sincronizando…" / "Sincronizado con el servidor
-/// hh:mm" / "Error: …".
+/// hh:mm" / "Error: …". The count is every document's (plan, records, trees), not only the
+/// network's: what she typed in a section offline is counted too.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let net = use_network();
     let sync = use_sync();
     let i18n = use_i18n();
-    let doc = move || sync.docs.with(|d| d.get(&net.id).cloned().unwrap_or_default());
+    let doc = move || {
+        sync.docs.with(|d| {
+            let network: DocSync = d.get(&net.id).cloned().unwrap_or_default();
+            DocSync { pending: d.values().map(|s| s.pending).sum(), ..network }
+        })
+    };
     let state = move || {
         let d: DocSync = doc();
         match sync.link.get() {
