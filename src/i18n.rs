@@ -114,6 +114,9 @@ texts! {
     SyncErrorWord => "Error", "Error";
     SyncUnauthorised => "la clave de acceso no es válida", "the access key is not valid";
     SyncServerError => "error del servidor", "server error";
+    SrvTooManyDocuments => "este dispositivo pidió demasiados documentos en un minuto; vuelve a intentar solo en un momento", "this device asked for too many documents in a minute; it tries again by itself in a moment";
+    SrvDocumentTooLarge => "un documento pasó el tamaño que acepta el servidor: sus últimos cambios siguen en este dispositivo pero no se envían; avisa a quien administra el servidor", "a document grew past the size the server accepts: its latest changes stay on this device but are not sent; tell whoever runs the server";
+    SrvIdle => "la conexión estuvo en silencio y el servidor la cerró; vuelve a intentar sola", "the connection was silent and the server closed it; it tries again by itself";
     SyncUnavailable => "el servidor no tiene este documento", "the server does not have this document";
     SyncStorageFull => "no queda espacio en este dispositivo", "this device's storage is full";
     SyncProtocol => "el servidor usa otra versión del protocolo", "the server speaks another protocol version";

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use juntas_core::automerge::{self, ActorId, ReadDoc, sync};
 use juntas_core::store::{load_sync_state, save_sync_state};
-use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session};
+use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session, refusal};
 use juntas_core::{DocumentId, LoadError, StorageKey, StoredDoc};
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -422,7 +422,8 @@ impl Engine {
         let first_time = self.conns.get(&conn).is_some_and(|c| !c.docs.contains(&id));
         if first_time && !self.may_open(conn, now) {
             let reason = format!(
-                "too many documents requested: at most {} a minute per connection",
+                "{}: at most {} a minute per connection",
+                refusal::TOO_MANY_DOCUMENTS,
                 self.limits.max_docs_per_minute
             );
             return self.refuse(conn, reason, |m| &m.refused_rate);
@@ -471,8 +472,11 @@ impl Engine {
         let current = doc.stored.doc().stats().num_ops;
         if incoming > 0 && current + incoming > self.limits.max_doc_ops {
             let reason = format!(
-                "document {id} would exceed the server's limit of {} operations ({} now, {} more)",
-                self.limits.max_doc_ops, current, incoming
+                "{}: document {id} would exceed the server's limit of {} operations ({} now, {} more)",
+                refusal::DOCUMENT_TOO_LARGE,
+                self.limits.max_doc_ops,
+                current,
+                incoming
             );
             if doc.fresh && doc.subscribers.is_empty() {
                 self.docs.remove(&id);

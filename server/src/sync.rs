@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::{SinkExt, StreamExt};
-use juntas_core::sync::Message;
+use juntas_core::sync::{Message, refusal};
 use tokio::sync::mpsc;
 
 use crate::auth::{self, AccessKey};
@@ -223,12 +223,13 @@ impl SyncService {
                 let frame = match next {
                     Err(_) if bytes_in == 0 => {
                         break Some(format!(
-                            "no handshake within {} s",
+                            "{} within {} s",
+                            refusal::NO_HANDSHAKE,
                             timeouts.handshake.as_secs()
                         ));
                     }
                     Err(_) => {
-                        break Some(format!("idle for {} s", timeouts.idle.as_secs()));
+                        break Some(format!("{} for {} s", refusal::IDLE, timeouts.idle.as_secs()));
                     }
                     Ok(frame) => frame,
                 };

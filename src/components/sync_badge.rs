@@ -1,5 +1,6 @@
 //! The sync badge: how the open document stands with the server, in the person's words.
 
+use juntas_core::sync::refusal;
 use leptos::prelude::*;
 
 use crate::{
@@ -13,10 +14,22 @@ use crate::{
 pub fn explain(i18n: I18n, e: &SyncError) -> String {
     match e {
         SyncError::Unauthorised => i18n.t(T::SyncUnauthorised).to_string(),
-        SyncError::Server(m) => format!("{}: {m}", i18n.t(T::SyncServerError)),
+        SyncError::Server(m) => match refusal::classify(m) {
+            Some(r) => i18n.t(server_refusal(r)).to_string(),
+            None => format!("{}: {m}", i18n.t(T::SyncServerError)),
+        },
         SyncError::Unavailable => i18n.t(T::SyncUnavailable).to_string(),
         SyncError::StorageFull(m) => format!("{} ({m})", i18n.t(T::SyncStorageFull)),
         SyncError::ProtocolVersion => i18n.t(T::SyncProtocol).to_string(),
+    }
+}
+
+/// The words for a reason the server gave for closing the connection.
+fn server_refusal(r: refusal::Refusal) -> T {
+    match r {
+        refusal::Refusal::TooManyDocuments => T::SrvTooManyDocuments,
+        refusal::Refusal::DocumentTooLarge => T::SrvDocumentTooLarge,
+        refusal::Refusal::Idle | refusal::Refusal::NoHandshake => T::SrvIdle,
     }
 }
 

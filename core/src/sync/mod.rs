@@ -1,6 +1,8 @@
-//! Sync: the automerge-repo wire protocol and a sans-IO session that speaks it.
+//! Sync: the automerge-repo wire protocol, a sans-IO session that speaks it, and the reasons a
+//! server gives when it closes a connection.
 
 pub mod message;
+pub mod refusal;
 pub mod session;
 
 pub use message::{DecodeError, Message, PeerId, PeerMetadata, StorageId};
