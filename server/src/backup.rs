@@ -11,9 +11,8 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use juntas_core::{DocumentId, StoredDoc, automerge::ActorId};
+use juntas_core::{StoredDoc, automerge::ActorId};
 
 use crate::fs_storage::FsStorage;
 
@@ -106,29 +105,11 @@ fn copy_tree(from: &Path, to: &Path, report: &mut Report) -> Result<(), BackupEr
     }
 }
 
-/// Every document id stored under `docs` (nodefs layout: `<id[..2]>/<id[2..]>/…`).
-pub fn document_ids(docs: &Path) -> Vec<DocumentId> {
-    let mut ids = Vec::new();
-    let Ok(top) = fs::read_dir(docs) else { return ids };
-    for a in top.flatten().filter(|e| e.path().is_dir()) {
-        let Ok(inner) = fs::read_dir(a.path()) else { continue };
-        for b in inner.flatten().filter(|e| e.path().is_dir()) {
-            let name =
-                format!("{}{}", a.file_name().to_string_lossy(), b.file_name().to_string_lossy());
-            if let Ok(id) = DocumentId::from_str(&name) {
-                ids.push(id);
-            }
-        }
-    }
-    ids.sort();
-    ids
-}
-
 /// Opens every document under `data/docs`.
 fn check(data: &Path, report: &mut Report) {
     let storage = FsStorage::new(data.join("docs"));
     let actor = ActorId::from(&b"juntas-backup\0\0\0"[..]);
-    for id in document_ids(&data.join("docs")) {
+    for id in storage.document_ids() {
         report.documents += 1;
         match futures::executor::block_on(StoredDoc::load(&storage, id, actor.clone())) {
             Ok(Some(_)) => {}

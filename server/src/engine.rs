@@ -120,12 +120,17 @@ struct Conn {
 struct Doc {
     stored: StoredDoc,
     subscribers: HashSet<ConnId>,
-    /// Changed since the last save and fan-out.
-    dirty: bool,
     /// When the last subscriber left.
     idle_since: Option<Instant>,
     /// This copy exists only in memory (nobody stored it yet).
     fresh: bool,
+}
+
+impl Doc {
+    /// `fresh`: only in memory, nobody stored it yet.
+    fn new(stored: StoredDoc, fresh: bool) -> Doc {
+        Doc { stored, subscribers: HashSet::new(), idle_since: None, fresh }
+    }
 }
 
 /// The engine's state; lives on its own thread.
@@ -152,7 +157,6 @@ struct Engine {
 pub struct EngineHandle {
     tx: mpsc::Sender<Event>,
     pub metrics: Arc<Metrics>,
-    pub storage_id: String,
 }
 
 impl EngineHandle {
@@ -215,7 +219,7 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
         storage: storage.clone(),
         limits,
         peer_id: PeerId::from("juntas-server"),
-        storage_id: storage_id.clone(),
+        storage_id,
         conns: HashMap::new(),
         docs: HashMap::new(),
         waiting: HashMap::new(),
@@ -228,7 +232,7 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
     std::thread::Builder::new()
         .name("juntas-sync".into())
         .spawn(move || runtime.block_on(engine.run(rx)))?;
-    Ok(EngineHandle { tx, metrics, storage_id })
+    Ok(EngineHandle { tx, metrics })
 }
 
 /// The thread that writes sync states; ends when the engine drops its sender.
@@ -336,9 +340,16 @@ impl Engine {
     fn refuse(&mut self, conn: ConnId, reason: String, counter: fn(&Metrics) -> &AtomicU64) {
         tracing::warn!(conn, reason = %reason, "closing sync connection");
         add(counter(&self.metrics), 1);
+        let error = juntas_core::sync::Message::Error { message: reason }.encode();
+        self.end(conn, Some(error));
+    }
+
+    /// Queues `last` (if any) and a close; a queue too full for them ends the socket at once.
+    fn end(&mut self, conn: ConnId, last: Option<Vec<u8>>) {
         if let Some(c) = self.conns.get(&conn) {
-            let msg = juntas_core::sync::Message::Error { message: reason }.encode();
-            if c.out.try_send(Out::Binary(msg)).is_err() || c.out.try_send(Out::Close).is_err() {
+            let queued = last.is_none_or(|m| c.out.try_send(Out::Binary(m)).is_ok())
+                && c.out.try_send(Out::Close).is_ok();
+            if !queued {
                 c.kill.notify_one();
             }
         }
@@ -362,23 +373,14 @@ impl Engine {
             }
             Ok(Incoming::RemoteError { message }) => {
                 tracing::info!(conn, message = %message, "peer reported an error");
-                self.close(conn);
+                self.end(conn, None);
             }
-            Ok(Incoming::Leave) => self.close(conn),
+            Ok(Incoming::Leave) => self.end(conn, None),
             // The server asks for nothing, so `doc-unavailable` needs no answer; presence
             // (ephemeral) is not relayed: the app does not use it.
             Ok(Incoming::Unavailable { .. } | Incoming::Ephemeral { .. }) => {}
             Ok(Incoming::Ignored { .. }) => {}
         }
-    }
-
-    fn close(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get(&conn)
-            && c.out.try_send(Out::Close).is_err()
-        {
-            c.kill.notify_one();
-        }
-        self.drop_conn(conn);
     }
 
     /// Whether `conn` may start syncing one more document now.
@@ -404,16 +406,7 @@ impl Engine {
             futures::executor::block_on(StoredDoc::load(&self.storage, id, server_actor()))?;
         let Some(stored) = loaded else { return Ok(false) };
         add(&self.metrics.documents_loaded, 1);
-        self.docs.insert(
-            id,
-            Doc {
-                stored,
-                subscribers: HashSet::new(),
-                dirty: false,
-                idle_since: None,
-                fresh: false,
-            },
-        );
+        self.docs.insert(id, Doc::new(stored, false));
         Ok(true)
     }
 
@@ -444,16 +437,7 @@ impl Engine {
             Ok(false) => {
                 // The peer has a document nobody stored yet: it is about to upload it (an empty
                 // copy is dropped again below if nothing arrives).
-                self.docs.insert(
-                    id,
-                    Doc {
-                        stored: StoredDoc::new(id, server_actor()),
-                        subscribers: HashSet::new(),
-                        dirty: false,
-                        idle_since: None,
-                        fresh: true,
-                    },
-                );
+                self.docs.insert(id, Doc::new(StoredDoc::new(id, server_actor()), true));
             }
             Err(e) => {
                 // A damaged or unreadable document on the server: say so in the log, and tell
@@ -497,7 +481,6 @@ impl Engine {
                 doc.subscribers.insert(conn);
                 doc.idle_since = None;
                 if applied.changed {
-                    doc.dirty = true;
                     self.dirty.insert(id);
                     if let Some(waiters) = self.waiting.remove(&id) {
                         doc.subscribers.extend(waiters);
@@ -540,7 +523,6 @@ impl Engine {
                     }
                 }
             }
-            doc.dirty = false;
             let subscribers: Vec<ConnId> = doc.subscribers.iter().copied().collect();
             let now = now_ms();
             let mut outgoing = Vec::new();
@@ -595,7 +577,7 @@ impl Engine {
             .collect();
         for id in idle {
             let Some(doc) = self.docs.get_mut(&id) else { continue };
-            if (doc.dirty || doc.stored.has_unsaved_changes())
+            if doc.stored.has_unsaved_changes()
                 && let Err(e) = futures::executor::block_on(doc.stored.save(&self.storage))
             {
                 add(&self.metrics.storage_errors, 1);
@@ -610,7 +592,7 @@ impl Engine {
     fn close_all(&mut self) {
         let conns: Vec<ConnId> = self.conns.keys().copied().collect();
         for conn in conns {
-            self.close(conn);
+            self.end(conn, None);
         }
     }
 }

@@ -66,7 +66,7 @@ fn decode(name: &str) -> Option<String> {
 }
 
 fn io(path: &Path, e: std::io::Error) -> StorageError {
-    if e.kind() == ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
+    if e.kind() == ErrorKind::StorageFull {
         StorageError::Full(format!("{}: {e}", path.display()))
     } else {
         StorageError::Io(format!("{}: {e}", path.display()))
@@ -79,8 +79,25 @@ impl FsStorage {
         FsStorage { root: root.into() }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Every document stored here (directories `<id[..2]>/<id[2..]>` that name a document).
+    pub fn document_ids(&self) -> Vec<juntas_core::DocumentId> {
+        let mut ids = Vec::new();
+        let Ok(top) = fs::read_dir(&self.root) else { return ids };
+        for a in top.flatten().filter(|e| e.path().is_dir()) {
+            let Ok(inner) = fs::read_dir(a.path()) else { continue };
+            for b in inner.flatten().filter(|e| e.path().is_dir()) {
+                let name = format!(
+                    "{}{}",
+                    a.file_name().to_string_lossy(),
+                    b.file_name().to_string_lossy()
+                );
+                if let Ok(id) = name.parse() {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort();
+        ids
     }
 
     /// The directory components of `key` under the root.
@@ -151,7 +168,9 @@ impl FsStorage {
                 Ok(inner.is_file().then_some(inner))
             }
             Ok(_) => Ok(Some(path)),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(20) => Ok(None),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(None)
+            }
             Err(e) => Err(io(&path, e)),
         }
     }
@@ -202,7 +221,7 @@ impl FsStorage {
                 Self::walk(&path, &mut prefix.parts().to_vec(), &mut out)?;
             }
             Ok(_) => out.push((prefix.clone(), path)),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(20) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {}
             Err(e) => return Err(io(&path, e)),
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));

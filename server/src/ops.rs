@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use subtle::ConstantTimeEq;
+
 use crate::engine::EngineHandle;
 
 /// Why a TCP connection was refused before it was served.
@@ -122,7 +124,7 @@ async fn metrics(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let allowed = match &ops.metrics_token {
-        Some(token) => bearer.is_some_and(|b| crate::auth::constant_time_eq(b, token)),
+        Some(token) => bearer.is_some_and(|b| bool::from(b.as_bytes().ct_eq(token.as_bytes()))),
         None => peer.ip().is_loopback(),
     };
     if !allowed {
@@ -130,14 +132,8 @@ async fn metrics(
     }
     let m = &ops.engine.metrics;
     let mut out = String::new();
-    let mut put = |name: &str, kind: &str, help: &str, value: u64| {
-        let _ = writeln!(
-            out,
-            "# HELP juntas_{name} {help}\n# TYPE juntas_{name} {kind}\njuntas_{name} {value}"
-        );
-    };
     let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    let series: [(&str, &str, &str, u64); 11] = [
+    let mut series = vec![
         ("sync_connections", "gauge", "Open sync connections.", get(&m.connections)),
         (
             "sync_connections_total",
@@ -173,15 +169,16 @@ async fn metrics(
             "Failed storage reads or writes.",
             get(&m.storage_errors),
         ),
-        (
-            "resident_memory_bytes",
-            "gauge",
-            "Resident set size of the process.",
-            rss_bytes().unwrap_or(0),
-        ),
     ];
+    // Left out, not reported as 0, where /proc does not say.
+    if let Some(rss) = rss_bytes() {
+        series.push(("resident_memory_bytes", "gauge", "Resident set size of the process.", rss));
+    }
     for (name, kind, help, value) in series {
-        put(name, kind, help, value);
+        let _ = writeln!(
+            out,
+            "# HELP juntas_{name} {help}\n# TYPE juntas_{name} {kind}\njuntas_{name} {value}"
+        );
     }
     let _ = writeln!(
         out,
