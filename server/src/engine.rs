@@ -518,6 +518,7 @@ impl Engine {
                     add(&self.metrics.storage_errors, 1);
                     self.metrics.storage_failing.store(true, Ordering::Relaxed);
                     tracing::error!(doc = %id, error = %e, "cannot save a document");
+                    self.dirty.insert(id);
                     if self.flush_at.is_none() {
                         self.flush_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
                     }

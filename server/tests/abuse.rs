@@ -586,3 +586,39 @@ async fn abuse_4000_unknown_ids_leave_memory_where_it_was() {
         after[2].saturating_sub(after[0])
     );
 }
+
+#[tokio::test]
+async fn a_save_that_fails_is_retried_and_health_says_so_meanwhile() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, _stop) = start(data.path(), dist.path()).await;
+    let token = token(addr).await;
+    let id = DocumentId::from_bytes([11; 16]);
+    // A file where the documents' directory must be: every save fails (also as root).
+    let docs = data.path().join("docs");
+    let aside = data.path().join("docs-aside");
+    std::fs::rename(&docs, &aside).unwrap();
+    std::fs::write(&docs, b"not a directory").unwrap();
+    let mut alice = Client::new("alice", doc_with("guardar"));
+    alice.connect(addr, &token, id).await;
+    alice.sync_until(id, |c| c.in_sync(id)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, body) = get(addr, "/healthz").await;
+        if status == 503 {
+            assert!(body.contains("the last document save failed"), "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "healthz never reported the failed save");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Storage comes back: the change is saved without anyone sending it again.
+    std::fs::remove_file(&docs).unwrap();
+    std::fs::rename(&aside, &docs).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(addr, "/healthz").await.0 != 200 {
+        assert!(Instant::now() < deadline, "the save was not retried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let s = id.to_string();
+    assert!(walk_count(&docs.join(&s[..2]).join(&s[2..])) > 0, "the document is on disk");
+}
