@@ -213,10 +213,17 @@ impl SyncService {
                 return;
             }
             let mut bytes_in = 0u64;
-            let mut limit = timeouts.handshake;
+            // The handshake is due by a fixed time (pings do not postpone it); after it, any
+            // frame, pongs included, counts as life.
+            let handshake_due = tokio::time::Instant::now() + timeouts.handshake;
             let reason = loop {
+                let due = if bytes_in == 0 {
+                    handshake_due
+                } else {
+                    tokio::time::Instant::now() + timeouts.idle
+                };
                 let next = tokio::select! {
-                    next = tokio::time::timeout(limit, ws_in.next()) => next,
+                    next = tokio::time::timeout_at(due, ws_in.next()) => next,
                     // The engine closed it (error sent, or the server stops).
                     _ = out_tx.closed() => break None,
                 };
@@ -241,7 +248,6 @@ impl SyncService {
                     Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
                     Some(Ok(WsMessage::Binary(data))) => {
                         bytes_in += data.len() as u64;
-                        limit = timeouts.idle;
                         if !engine.send(Event::Frame { conn, bytes: data.to_vec() }).await {
                             break None;
                         }
