@@ -11,9 +11,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{AutoCommit, ChangeHash, Prop, Value, patches::PatchAction};
+use automerge::{
+    AutoCommit, ChangeHash, ObjType, Prop, ROOT, ReadDoc, Value, patches::PatchAction,
+};
 
-use crate::model::network::Role;
+use crate::model::network::{Network, Role};
+use crate::model::{centre_plan, history, inquiry, network, plan, tree};
 
 /// The member a change is judged for, as the network document says at the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,24 @@ pub struct Who {
     pub centre: Option<String>,
     /// Ids of the commissions she belongs to.
     pub commissions: BTreeSet<String>,
+}
+
+impl Who {
+    /// `member` as `network` describes her; None when she is not (or no longer) a member.
+    pub fn of(network: &Network, member: &str) -> Option<Who> {
+        let m = network.members.get(member)?;
+        Some(Who {
+            member: member.to_owned(),
+            role: m.role,
+            centre: m.centre_id.clone(),
+            commissions: network
+                .commissions
+                .iter()
+                .filter(|(_, c)| c.members.get(member).copied().unwrap_or(false))
+                .map(|(id, _)| id.clone())
+                .collect(),
+        })
+    }
 }
 
 /// What a change does at one path.
@@ -87,6 +108,129 @@ pub enum Facts {
     Tree {
         authors: BTreeMap<String, String>,
     },
+}
+
+/// A string at `key` of `obj`, if there is one.
+fn text_at(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok().flatten()? {
+        (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Each entry of the map at root `key`, with the string its field `field` holds.
+fn field_of_each(doc: &AutoCommit, key: &str, field: &str) -> BTreeMap<String, Option<String>> {
+    let Some((Value::Object(ObjType::Map), map)) = doc.get(ROOT, key).ok().flatten() else {
+        return BTreeMap::new();
+    };
+    doc.map_range(&map, ..)
+        .map(|item| {
+            let value = text_at(doc, &item.id(), field);
+            (item.key.to_string(), value)
+        })
+        .collect()
+}
+
+/// The facts the rules need about `doc`, read from its current state; None for a document of
+/// a kind no rule knows (or not created yet). A fact a change could alter is write-once or
+/// facilitator-only, so reading it after a change judged with it gives the same answer.
+pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
+    let kind = text_at(doc, &ROOT, "kind")?;
+    Some(match kind.as_str() {
+        network::KIND => Facts::Network,
+        plan::KIND => {
+            Facts::CommonPlan { commissions: field_of_each(doc, "sections", "commission") }
+        }
+        centre_plan::KIND => Facts::CentrePlan { centre: text_at(doc, &ROOT, "centre_id")? },
+        inquiry::INQUIRY_KIND => Facts::Inquiry,
+        inquiry::RECORD_KIND => Facts::Record { author: text_at(doc, &ROOT, "principal_id")? },
+        tree::KIND => Facts::Tree {
+            authors: field_of_each(doc, "cards", "by")
+                .into_iter()
+                .filter_map(|(card, by)| Some((card, by?)))
+                .collect(),
+        },
+        _ => return None,
+    })
+}
+
+/// Where a document belongs, as its own fields say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// It is a network document (its own id is the network).
+    IsNetwork,
+    /// Its root `network_id`.
+    Network(String),
+    /// An inquiry record: the network of its inquiry (root `inquiry_id`).
+    Inquiry(String),
+}
+
+/// The network `doc` belongs to; None for a document no rule knows.
+pub fn owner_of(doc: &AutoCommit) -> Option<Owner> {
+    match text_at(doc, &ROOT, "kind")?.as_str() {
+        network::KIND => Some(Owner::IsNetwork),
+        inquiry::RECORD_KIND => text_at(doc, &ROOT, "inquiry_id").map(Owner::Inquiry),
+        plan::KIND | centre_plan::KIND | inquiry::INQUIRY_KIND | tree::KIND => {
+            text_at(doc, &ROOT, "network_id").map(Owner::Network)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `who` may read a document with these facts: every member reads her network's
+/// documents except inquiry records, which only their author, facilitators and SLEP
+/// professionals read (others see the aggregate results).
+pub fn may_read(who: Option<&Who>, facts: &Facts) -> bool {
+    let Some(who) = who else { return false };
+    match facts {
+        Facts::Record { author } => {
+            *author == who.member || matches!(who.role, Role::Facilitator | Role::SlepProfessional)
+        }
+        _ => true,
+    }
+}
+
+/// A change the rules refuse, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("change {change} refused: {refusal}")]
+pub struct Refused {
+    pub change: ChangeHash,
+    pub refusal: Refusal,
+}
+
+/// Judges every change of `doc` not in its history at `before` (what one message brought) as
+/// made by `who`: its effects against the rules, and the author its history message names,
+/// which must be `who` (a change without a Juntas message names nobody and is shown so). The
+/// first change of a document (its creation) is judged only for its author: where a new
+/// document may be made is decided by whoever accepts it ([`owner_of`]).
+pub fn judge(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    who: Option<&Who>,
+) -> Result<(), Refused> {
+    let facts = facts_of(doc);
+    let changes: Vec<(ChangeHash, Vec<ChangeHash>, Option<String>)> = doc
+        .get_changes(before)
+        .into_iter()
+        .map(|c| (c.hash(), c.deps().to_vec(), c.message().map(str::to_owned)))
+        .collect();
+    for (hash, deps, message) in changes {
+        let refused = |refusal| Refused { change: hash, refusal };
+        let who = who.ok_or_else(|| refused(Refusal::NotAMember))?;
+        if let Some(author) = history::author(message.as_deref())
+            && author != who.member
+        {
+            return Err(refused(Refusal::NotSigner { field: "history".into() }));
+        }
+        if deps.is_empty() {
+            continue;
+        }
+        let facts =
+            facts.as_ref().ok_or_else(|| refused(Refusal::Unknown { path: "kind".into() }))?;
+        let effects = effects(doc, &deps, &[hash]);
+        check(Some(who), facts, &effects).map_err(refused)?;
+    }
+    Ok(())
 }
 
 /// Why a change is refused: which rule, in terms the app words in the person's language.
@@ -376,6 +520,13 @@ fn tree(who: &Who, authors: &BTreeMap<String, String>, e: &Effect) -> Result<(),
             } else {
                 Err(Refusal::OnlyAuthor { what: "card (or a facilitator)" })
             }
+        }
+        (Some("cards"), Some(_), Some("by"), 3) => {
+            let created = authors.get(e.path[1].as_str()).is_none_or(|a| *a == who.member);
+            if !created {
+                return Err(Refusal::WriteOnce { field: e.path.join("/") });
+            }
+            by_is_signer(who, e, 2)
         }
         (Some("cards"), Some(_), ..) => Ok(()),
         _ => Err(Refusal::Unknown { path: e.path.join("/") }),

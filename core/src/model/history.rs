@@ -172,6 +172,16 @@ pub fn commit(doc: &mut AutoCommit, stamp: &Stamp, verb: Verb, section: &str) {
     );
 }
 
+/// The member a change's message names as its author; None for a change without a Juntas
+/// message (made by another program).
+pub fn author(message: Option<&str>) -> Option<&str> {
+    let mut parts = message?.split('\t');
+    match (parts.next(), parts.next()) {
+        (Some(TAG), Some(by)) => Some(by),
+        _ => None,
+    }
+}
+
 /// One change as the history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

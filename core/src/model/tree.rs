@@ -189,6 +189,7 @@ pub fn add(
     let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
         let cards = cards_obj(doc)?;
         let c = doc.put_object(&cards, id, ObjType::Map)?;
+        doc.put(&c, "by", stamp.by.as_str())?;
         doc.put(&c, "parent", parent)?;
         doc.put(&c, "prev_parent", parent)?;
         doc.put(&c, "moved_at", stamp.at)?;

@@ -1,0 +1,198 @@
+//! Judging what a message brought, as the server does before it keeps or relays a change:
+//! the member as the network describes her, the document's facts read from the document,
+//! where a document belongs, who may read it, and the author its history names.
+
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use juntas_core::DocumentId;
+use juntas_core::model::history::{self, Stamp, Verb};
+use juntas_core::model::network::{self, Centre, Commission, Member, Network, Role};
+use juntas_core::model::{centre_plan, inquiry, plan, tree};
+use juntas_core::rules::{Facts, Owner, Refusal, Who, facts_of, judge, may_read, owner_of};
+
+fn net_id() -> DocumentId {
+    DocumentId::from_bytes([7; 16])
+}
+
+fn network() -> Network {
+    let mut n = Network::new("Red", "SLEP", 1);
+    n.centres.insert("c1".into(), Centre { name: "Jardín Uno".into(), ..Default::default() });
+    let m = |name: &str, role, centre: Option<&str>| Member {
+        name: name.into(),
+        role,
+        centre_id: centre.map(str::to_owned),
+    };
+    n.members.insert("p1".into(), m("Ana", Role::Principal, Some("c1")));
+    n.members.insert("p2".into(), m("Bea", Role::Principal, Some("c2")));
+    n.members.insert("s1".into(), m("Rodrigo", Role::SlepProfessional, None));
+    n.members.insert("f1".into(), m("Ignacio", Role::Facilitator, None));
+    n.commissions.insert(
+        "k1".into(),
+        Commission { name: "Protocolo".into(), members: [("p1".to_owned(), true)].into() },
+    );
+    n
+}
+
+fn stamp(by: &str) -> Stamp {
+    Stamp::new(by, 1_700_000_000_000)
+}
+
+#[test]
+fn a_member_is_what_the_network_says_she_is() {
+    let n = network();
+    let ana = Who::of(&n, "p1").unwrap();
+    assert_eq!(ana.role, Role::Principal);
+    assert_eq!(ana.centre.as_deref(), Some("c1"));
+    assert!(ana.commissions.contains("k1"));
+    assert!(Who::of(&n, "p2").unwrap().commissions.is_empty());
+    assert_eq!(Who::of(&n, "nobody"), None);
+}
+
+#[test]
+fn facts_and_owner_are_read_from_each_kind_of_document() {
+    let mut n = AutoCommit::new();
+    network::create(&mut n, &network(), 1).unwrap();
+    assert_eq!(facts_of(&n), Some(Facts::Network));
+    assert_eq!(owner_of(&n), Some(Owner::IsNetwork));
+
+    let mut p = plan::skeleton(net_id(), 2027);
+    plan::assign(&mut p, "1.2", Some("k1"), &stamp("f1")).unwrap();
+    let Some(Facts::CommonPlan { commissions }) = facts_of(&p) else { panic!("common plan") };
+    assert_eq!(commissions.get("1.2"), Some(&Some("k1".to_owned())));
+    assert_eq!(commissions.get("2"), Some(&None));
+    assert_eq!(owner_of(&p), Some(Owner::Network(net_id().to_string())));
+
+    let c = centre_plan::skeleton(net_id(), 2027, "c1");
+    assert_eq!(facts_of(&c), Some(Facts::CentrePlan { centre: "c1".into() }));
+
+    let mut t = AutoCommit::new();
+    tree::create(&mut t, &net_id().to_string(), "Ausentismo", &stamp("f1")).unwrap();
+    tree::add(&mut t, "k9", tree::CAUSES, None, "Lluvia", &stamp("p2")).unwrap();
+    let Some(Facts::Tree { authors }) = facts_of(&t) else { panic!("tree") };
+    assert_eq!(authors.get("k9").map(String::as_str), Some("p2"), "a card names who added it");
+
+    let mut r = AutoCommit::new();
+    r.put(ROOT, "kind", inquiry::RECORD_KIND).unwrap();
+    r.put(ROOT, "inquiry_id", "inq").unwrap();
+    r.put(ROOT, "principal_id", "p1").unwrap();
+    assert_eq!(facts_of(&r), Some(Facts::Record { author: "p1".into() }));
+    assert_eq!(owner_of(&r), Some(Owner::Inquiry("inq".into())));
+
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "title", "not ours").unwrap();
+    assert_eq!(facts_of(&other), None);
+    assert_eq!(owner_of(&other), None);
+}
+
+#[test]
+fn records_are_read_by_their_author_facilitators_and_the_slep_only() {
+    let n = network();
+    let record = Facts::Record { author: "p1".into() };
+    assert!(may_read(Who::of(&n, "p1").as_ref(), &record));
+    assert!(may_read(Who::of(&n, "f1").as_ref(), &record));
+    assert!(may_read(Who::of(&n, "s1").as_ref(), &record));
+    assert!(!may_read(Who::of(&n, "p2").as_ref(), &record));
+    assert!(!may_read(None, &Facts::Network));
+    assert!(may_read(Who::of(&n, "p2").as_ref(), &Facts::Inquiry));
+}
+
+/// Writes an `aprobar` event into a centre plan the way a modified client would.
+fn approve(doc: &mut AutoCommit, id: &str, by: &str) {
+    let events = match doc.get(ROOT, "events").unwrap() {
+        Some((_, o)) => o,
+        None => doc.put_object(ROOT, "events", ObjType::Map).unwrap(),
+    };
+    let e = doc.put_object(&events, id, ObjType::Map).unwrap();
+    for (k, v) in [("action", "aprobar"), ("by", by), ("heads", ""), ("note", "")] {
+        doc.put(&e, k, v).unwrap();
+    }
+    history::commit(doc, &stamp(by), Verb::Approve, "");
+}
+
+#[test]
+fn a_principal_approving_her_own_plan_is_refused_and_the_slep_is_not() {
+    let n = network();
+    let mut doc = centre_plan::skeleton(net_id(), 2027, "c1");
+    doc.commit();
+    let before = doc.get_heads();
+    approve(&mut doc, "e1", "p1");
+    let refused = judge(&mut doc, &before, Who::of(&n, "p1").as_ref()).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::OnlySlep);
+    assert_eq!(Some(refused.change), doc.get_heads().first().copied());
+
+    let mut doc = centre_plan::skeleton(net_id(), 2027, "c1");
+    doc.commit();
+    let before = doc.get_heads();
+    approve(&mut doc, "e1", "s1");
+    assert_eq!(judge(&mut doc, &before, Who::of(&n, "s1").as_ref()), Ok(()));
+    // Not a member (removed, or another network's token): nothing is accepted.
+    let mut doc = centre_plan::skeleton(net_id(), 2027, "c1");
+    doc.commit();
+    let before = doc.get_heads();
+    approve(&mut doc, "e1", "s1");
+    assert_eq!(judge(&mut doc, &before, None).unwrap_err().refusal, Refusal::NotAMember);
+}
+
+#[test]
+fn history_must_name_the_member_who_sends_the_change() {
+    let n = network();
+    let mut doc = plan::skeleton(net_id(), 2027);
+    plan::assign(&mut doc, "1.2", Some("k1"), &stamp("f1")).unwrap();
+    doc.commit();
+    let before = doc.get_heads();
+    // Ana writes in her commission's section, but the change says Bea did it.
+    plan::splice(&mut doc, "1.2", 0, 0, "Hola", &stamp("p2")).unwrap();
+    let refused = judge(&mut doc, &before, Who::of(&n, "p1").as_ref()).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::NotSigner { field: "history".into() });
+    // Signed as herself it is hers to write.
+    let mut doc = plan::skeleton(net_id(), 2027);
+    plan::assign(&mut doc, "1.2", Some("k1"), &stamp("f1")).unwrap();
+    doc.commit();
+    let before = doc.get_heads();
+    plan::splice(&mut doc, "1.2", 0, 0, "Hola", &stamp("p1")).unwrap();
+    assert_eq!(judge(&mut doc, &before, Who::of(&n, "p1").as_ref()), Ok(()));
+    // Bea is not in the commission.
+    let before = doc.get_heads();
+    plan::splice(&mut doc, "1.2", 0, 0, "X", &stamp("p2")).unwrap();
+    let refused = judge(&mut doc, &before, Who::of(&n, "p2").as_ref()).unwrap_err();
+    assert!(matches!(refused.refusal, Refusal::OnlyCommission { .. }), "{refused:?}");
+}
+
+#[test]
+fn a_document_of_no_known_kind_takes_no_changes_but_its_creation() {
+    let n = network();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "title", "x").unwrap();
+    doc.commit();
+    // Its creation is judged by whoever accepts new documents (by its owner).
+    assert_eq!(judge(&mut doc, &[], Who::of(&n, "f1").as_ref()), Ok(()));
+    let before = doc.get_heads();
+    doc.put(ROOT, "title", "y").unwrap();
+    doc.commit();
+    let refused = judge(&mut doc, &before, Who::of(&n, "f1").as_ref()).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::Unknown { path: "kind".into() });
+}
+
+#[test]
+fn only_the_author_of_a_card_or_a_facilitator_deletes_it_and_a_card_names_its_adder() {
+    let n = network();
+    let mut doc = AutoCommit::new();
+    tree::create(&mut doc, &net_id().to_string(), "Ausentismo", &stamp("f1")).unwrap();
+    let before = doc.get_heads();
+    // A card claiming another adder is refused.
+    tree::add(&mut doc, "k1", tree::CAUSES, None, "Lluvia", &stamp("p2")).unwrap();
+    let refused = judge(&mut doc, &before, Who::of(&n, "p1").as_ref()).unwrap_err();
+    assert!(matches!(refused.refusal, Refusal::NotSigner { .. }), "{refused:?}");
+    let mut doc = AutoCommit::new();
+    tree::create(&mut doc, &net_id().to_string(), "Ausentismo", &stamp("f1")).unwrap();
+    let before = doc.get_heads();
+    tree::add(&mut doc, "k1", tree::CAUSES, None, "Lluvia", &stamp("p1")).unwrap();
+    assert_eq!(judge(&mut doc, &before, Who::of(&n, "p1").as_ref()), Ok(()));
+    let before = doc.get_heads();
+    tree::delete(&mut doc, "k1", &stamp("p2")).unwrap();
+    assert!(judge(&mut doc, &before, Who::of(&n, "p2").as_ref()).is_err());
+    assert_eq!(
+        judge(&mut doc, &before, Who::of(&n, "f1").as_ref()).unwrap_err().refusal,
+        Refusal::NotSigner { field: "history".into() },
+        "the history names p2, not f1"
+    );
+}
