@@ -210,9 +210,9 @@ pub fn judge(
 ) -> Result<(), Refused> {
     let facts = facts_of(doc);
     let changes: Vec<(ChangeHash, Vec<ChangeHash>, Option<String>)> = doc
-        .get_changes(before)
+        .get_changes_meta(before)
         .into_iter()
-        .map(|c| (c.hash(), c.deps().to_vec(), c.message().map(str::to_owned)))
+        .map(|c| (c.hash, c.deps, c.message.map(|m| m.into_owned())))
         .collect();
     for (hash, deps, message) in changes {
         let refused = |refusal| Refused { change: hash, refusal };
@@ -303,10 +303,16 @@ fn prop(p: &Prop) -> String {
     }
 }
 
+/// Longest string value an [`Action::Put`] carries: rules compare short names and ids
+/// (`aprobar`, a member id); a longer value is kept as "some value", not copied.
+const PUT_VALUE_MAX: usize = 256;
+
 fn put(value: &Value<'_>) -> Action {
     match value {
         Value::Object(_) => Action::Create,
-        Value::Scalar(s) => Action::Put(s.as_str().map(str::to_owned)),
+        Value::Scalar(s) => {
+            Action::Put(s.as_str().filter(|v| v.len() <= PUT_VALUE_MAX).map(str::to_owned))
+        }
     }
 }
 

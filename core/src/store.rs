@@ -148,6 +148,14 @@ impl StoredDoc {
     }
 
     /// For commands; call [`StoredDoc::save`] afterwards.
+    /// Drops every change after `heads` (what a refused message brought), keeping the actor.
+    /// Only for changes not saved yet: what storage holds is never taken back.
+    pub fn rollback(&mut self, heads: &[ChangeHash]) -> Result<(), AutomergeError> {
+        let actor = self.doc.get_actor().clone();
+        self.doc = self.doc.fork_at(heads)?.with_actor(actor);
+        Ok(())
+    }
+
     pub fn doc_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
     }

@@ -17,12 +17,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use juntas_core::automerge::{self, ActorId, ReadDoc, sync};
+use juntas_core::automerge::{self, ActorId, ChangeHash, ReadDoc, sync};
+use juntas_core::model::network::{self as network_model, Network, Role};
+use juntas_core::rules::{self, Owner, Who};
 use juntas_core::store::{load_sync_state, save_sync_state};
 use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session, refusal};
 use juntas_core::{DocumentId, LoadError, StorageKey, StoredDoc};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::accounts::Grant;
 use crate::fs_storage::FsStorage;
 
 /// One connection's id (for logs and the engine's tables).
@@ -43,6 +46,17 @@ pub enum Event {
         conn: ConnId,
         out: mpsc::Sender<Out>,
         kill: Arc<Notify>,
+        /// The networks (and the member in each) its devices act for.
+        grants: Vec<Grant>,
+    },
+    /// A device was removed: its connections close now.
+    Revoke {
+        device: String,
+    },
+    /// The network document `id` as it reads now (None: nobody stored it, or unreadable).
+    Network {
+        id: DocumentId,
+        reply: oneshot::Sender<Option<Network>>,
     },
     Frame {
         conn: ConnId,
@@ -85,6 +99,8 @@ pub struct Metrics {
     pub documents_loaded: AtomicU64,
     /// Documents in memory now.
     pub documents_in_memory: AtomicU64,
+    /// Of which network documents (loaded to check who may read and write).
+    pub networks_in_memory: AtomicU64,
     pub documents_evicted: AtomicU64,
     pub messages_in: AtomicU64,
     pub messages_out: AtomicU64,
@@ -94,6 +110,10 @@ pub struct Metrics {
     pub refused_too_large: AtomicU64,
     pub refused_rate: AtomicU64,
     pub refused_slow_reader: AtomicU64,
+    /// A document asked for by a connection none of whose members may read it.
+    pub refused_access: AtomicU64,
+    /// A message with a change the rules refuse.
+    pub refused_change: AtomicU64,
     pub storage_errors: AtomicU64,
     /// The last save failed and has not succeeded since.
     pub storage_failing: AtomicBool,
@@ -115,6 +135,14 @@ struct Conn {
     docs: HashSet<DocumentId>,
     /// When each of the documents opened in the last minute was opened.
     opened: VecDeque<Instant>,
+    grants: Vec<Grant>,
+}
+
+impl Conn {
+    fn grant(&self, network: &DocumentId) -> Option<&Grant> {
+        let network = network.to_string();
+        self.grants.iter().find(|g| g.network == network)
+    }
 }
 
 struct Doc {
@@ -150,6 +178,12 @@ struct Engine {
     /// must not hold up everyone else's messages.
     side: std::sync::mpsc::Sender<(DocumentId, String, Vec<u8>)>,
     metrics: Arc<Metrics>,
+    /// The network each document belongs to, once known (it never changes).
+    owners: HashMap<DocumentId, DocumentId>,
+    /// Each network document read at its heads (read again when it changes).
+    networks: HashMap<DocumentId, (Vec<ChangeHash>, Network)>,
+    /// Every network document met so far.
+    network_ids: HashSet<DocumentId>,
 }
 
 /// The handle connections use; cheap to clone.
@@ -227,6 +261,9 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
         flush_at: None,
         side: side_writer(storage.clone(), metrics.clone())?,
         metrics: metrics.clone(),
+        owners: HashMap::new(),
+        networks: HashMap::new(),
+        network_ids: HashSet::new(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     std::thread::Builder::new()
@@ -290,12 +327,14 @@ impl Engine {
                 _ = sweep.tick() => self.sweep(Instant::now()),
             }
             self.metrics.documents_in_memory.store(self.docs.len() as u64, Ordering::Relaxed);
+            let networks = self.network_ids.iter().filter(|id| self.docs.contains_key(id)).count();
+            self.metrics.networks_in_memory.store(networks as u64, Ordering::Relaxed);
         }
     }
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Open { conn, out, kill } => {
+            Event::Open { conn, out, kill, grants } => {
                 let session = Session::accept(SessionConfig {
                     peer_id: self.peer_id.clone(),
                     storage_id: Some(juntas_core::sync::StorageId(self.storage_id.clone())),
@@ -303,13 +342,35 @@ impl Engine {
                 });
                 self.conns.insert(
                     conn,
-                    Conn { session, out, kill, docs: HashSet::new(), opened: VecDeque::new() },
+                    Conn {
+                        session,
+                        out,
+                        kill,
+                        docs: HashSet::new(),
+                        opened: VecDeque::new(),
+                        grants,
+                    },
                 );
                 add(&self.metrics.connections, 1);
                 add(&self.metrics.connections_total, 1);
             }
             Event::Frame { conn, bytes } => self.frame(conn, &bytes),
             Event::Closed { conn } => self.drop_conn(conn),
+            Event::Revoke { device } => {
+                let holding: Vec<ConnId> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| c.grants.iter().any(|g| g.device == device))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for conn in holding {
+                    let reason = refusal::DEVICE_REMOVED.to_owned();
+                    self.refuse(conn, reason, |m| &m.refused_access);
+                }
+            }
+            Event::Network { id, reply } => {
+                let _ = reply.send(self.network(id));
+            }
             Event::Ping(done) => {
                 let _ = done.send(());
             }
@@ -406,8 +467,82 @@ impl Engine {
             futures::executor::block_on(StoredDoc::load(&self.storage, id, server_actor()))?;
         let Some(stored) = loaded else { return Ok(false) };
         add(&self.metrics.documents_loaded, 1);
-        self.docs.insert(id, Doc::new(stored, false));
+        let mut doc = Doc::new(stored, false);
+        // Loaded to check access (a network) or refused: evicted like any unused document
+        // unless someone subscribes.
+        doc.idle_since = Some(Instant::now());
+        self.docs.insert(id, doc);
         Ok(true)
+    }
+
+    /// The network document `id` as it reads now, loading it if needed.
+    fn network(&mut self, id: DocumentId) -> Option<Network> {
+        match self.load(id) {
+            Ok(true) => {}
+            _ => return None,
+        }
+        let doc = self.docs.get_mut(&id)?;
+        let heads = doc.stored.doc_mut().get_heads();
+        if let Some((at, net)) = self.networks.get(&id)
+            && *at == heads
+        {
+            return Some(net.clone());
+        }
+        let net = network_model::read(doc.stored.doc()).ok()?;
+        self.networks.insert(id, (heads, net.clone()));
+        Some(net)
+    }
+
+    /// The network document `id` belongs to, read from its own fields (an inquiry record's
+    /// through its inquiry). None: not a Juntas document, or its inquiry is not here.
+    fn owner(&mut self, id: DocumentId) -> Option<DocumentId> {
+        if let Some(n) = self.owners.get(&id) {
+            return Some(*n);
+        }
+        let owner = rules::owner_of(self.docs.get(&id)?.stored.doc())?;
+        let network = match owner {
+            Owner::IsNetwork => {
+                self.network_ids.insert(id);
+                id
+            }
+            Owner::Network(n) => n.parse().ok()?,
+            Owner::Inquiry(inquiry) => {
+                let inquiry: DocumentId = inquiry.parse().ok()?;
+                if inquiry == id || !self.load(inquiry).ok()? {
+                    return None;
+                }
+                match rules::owner_of(self.docs.get(&inquiry)?.stored.doc())? {
+                    Owner::Network(n) => n.parse().ok()?,
+                    _ => return None,
+                }
+            }
+        };
+        self.owners.insert(id, network);
+        Some(network)
+    }
+
+    /// Who `conn` is in the network `doc` belongs to, as that network says now.
+    fn who(&mut self, conn: ConnId, doc: DocumentId) -> Option<Who> {
+        let network = self.owner(doc)?;
+        let member = self.conns.get(&conn)?.grant(&network)?.member.clone();
+        Who::of(&self.network(network)?, &member)
+    }
+
+    /// Whether `conn` may read the loaded document `id`.
+    fn may_read(&mut self, conn: ConnId, id: DocumentId) -> bool {
+        let who = self.who(conn, id);
+        let Some(facts) = self.docs.get(&id).and_then(|d| rules::facts_of(d.stored.doc())) else {
+            return false;
+        };
+        rules::may_read(who.as_ref(), &facts)
+    }
+
+    /// Answers `doc-unavailable` for `id` to `conn`, as for a document nobody stored.
+    fn unavailable(&mut self, conn: ConnId, id: DocumentId) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if let Some(reply) = c.session.unavailable(id) {
+            self.send(conn, reply);
+        }
     }
 
     fn sync(&mut self, conn: ConnId, id: DocumentId, message: sync::Message, request: bool) {
@@ -444,12 +579,19 @@ impl Engine {
                 // only this peer that it is not available here; the connection keeps working.
                 add(&self.metrics.storage_errors, 1);
                 tracing::error!(conn, doc = %id, error = %e, "cannot load a stored document");
-                let Some(c) = self.conns.get_mut(&conn) else { return };
-                if let Some(reply) = c.session.unavailable(id) {
-                    self.send(conn, reply);
-                }
-                return;
+                return self.unavailable(conn, id);
             }
+        }
+        let fresh = self.docs.get(&id).is_some_and(|d| d.fresh);
+        // Who she is, as the network said before this message (a message to the network
+        // document is judged by the roles it had, not by the roles it gives).
+        let who = if fresh { None } else { self.who(conn, id) };
+        if !fresh && !self.may_read(conn, id) {
+            // Another network's document, or a record she may not read: answered exactly as
+            // a document nobody stored, so its existence is not revealed.
+            add(&self.metrics.refused_access, 1);
+            tracing::info!(conn, doc = %id, "document not served: no member of its network");
+            return self.unavailable(conn, id);
         }
         let incoming = incoming_ops(&message);
         let Some(doc) = self.docs.get_mut(&id) else { return };
@@ -475,30 +617,114 @@ impl Engine {
         {
             c.session.restore_state(id, &saved);
         }
-        match c.session.apply(now_ms(), id, doc.stored.doc_mut(), message) {
-            Ok(applied) => {
-                c.docs.insert(id);
-                doc.subscribers.insert(conn);
-                doc.idle_since = None;
-                if applied.changed {
-                    self.dirty.insert(id);
-                    if let Some(waiters) = self.waiting.remove(&id) {
-                        doc.subscribers.extend(waiters);
+        let before = doc.stored.doc_mut().get_heads();
+        let applied = match c.session.apply(now_ms(), id, doc.stored.doc_mut(), message) {
+            Ok(applied) => applied,
+            Err(e) => return self.refuse(conn, e.to_string(), |m| &m.refused_protocol),
+        };
+        if applied.changed
+            && let Err(reason) = self.judge(conn, id, &before, who)
+        {
+            // Not kept, not relayed: the document goes back to what it was.
+            let reason = format!("{}: document {id}: {reason}", refusal::CHANGE_REFUSED);
+            match self.docs.get_mut(&id) {
+                Some(doc) if !doc.fresh => {
+                    if let Err(e) = doc.stored.rollback(&before) {
+                        tracing::error!(doc = %id, error = %e, "cannot drop a refused change");
                     }
-                    if self.flush_at.is_none() {
-                        self.flush_at = Some(tokio::time::Instant::now() + self.limits.coalesce);
-                    }
-                } else if doc.fresh && doc.stored.doc_mut().get_heads().is_empty() {
-                    // Nothing arrived for a document nobody has: do not keep it.
-                    doc.subscribers.remove(&conn);
-                    self.docs.remove(&id);
-                    self.waiting.entry(id).or_default().insert(conn);
+                    self.networks.remove(&id);
                 }
-                if let Some(reply) = applied.reply {
-                    self.send(conn, reply);
+                _ => {
+                    self.docs.remove(&id);
+                    self.owners.remove(&id);
                 }
             }
-            Err(e) => self.refuse(conn, e.to_string(), |m| &m.refused_protocol),
+            return self.refuse(conn, reason, |m| &m.refused_change);
+        }
+        let Some(doc) = self.docs.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.docs.insert(id);
+        doc.subscribers.insert(conn);
+        doc.idle_since = None;
+        if applied.changed {
+            self.dirty.insert(id);
+            if self.flush_at.is_none() {
+                self.flush_at = Some(tokio::time::Instant::now() + self.limits.coalesce);
+            }
+            if let Some(waiters) = self.waiting.remove(&id) {
+                for w in waiters {
+                    if self.may_read(w, id)
+                        && let Some(doc) = self.docs.get_mut(&id)
+                    {
+                        doc.subscribers.insert(w);
+                    }
+                }
+            }
+        } else if doc.fresh && doc.stored.doc_mut().get_heads().is_empty() {
+            // Nothing arrived for a document nobody has: do not keep it.
+            doc.subscribers.remove(&conn);
+            self.docs.remove(&id);
+            self.waiting.entry(id).or_default().insert(conn);
+        }
+        if let Some(reply) = applied.reply {
+            self.send(conn, reply);
+        }
+    }
+
+    /// Whether the changes `conn` just brought to `id` (everything after `before`) are
+    /// allowed: a new document must belong to a network the connection acts for, and every
+    /// change must be one its member may make ([`rules::judge`]).
+    fn judge(
+        &mut self,
+        conn: ConnId,
+        id: DocumentId,
+        before: &[ChangeHash],
+        who: Option<Who>,
+    ) -> Result<(), String> {
+        let network = self.owner(id).ok_or("it belongs to no network this server knows")?;
+        let member = match self.conns.get(&conn).and_then(|c| c.grant(&network)) {
+            Some(g) => g.member.clone(),
+            None => return Err("it belongs to a network this device is not a member of".into()),
+        };
+        let fresh = self.docs.get(&id).is_some_and(|d| d.fresh);
+        let who = if fresh && id == network {
+            // A network the server has never had: only its founder holds a grant for it
+            // (invites need the network here), and she uploads it as its facilitator.
+            Some(Who {
+                member,
+                role: Role::Facilitator,
+                centre: None,
+                commissions: Default::default(),
+            })
+        } else if fresh {
+            self.network(network).and_then(|n| Who::of(&n, &member))
+        } else {
+            who
+        };
+        let doc = self.docs.get_mut(&id).ok_or("gone")?;
+        rules::judge(doc.stored.doc_mut(), before, who.as_ref())
+            .map_err(|r| r.refusal.to_string())?;
+        if id == network {
+            self.networks.remove(&id);
+            self.members_changed(network);
+        }
+        Ok(())
+    }
+
+    /// Closes the connections of members a network no longer lists.
+    fn members_changed(&mut self, network: DocumentId) {
+        let Some(net) = self.network(network) else { return };
+        let key = network.to_string();
+        let gone: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.grants.iter().any(|g| g.network == key && !net.members.contains_key(&g.member))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in gone {
+            self.refuse(conn, refusal::DEVICE_REMOVED.to_owned(), |m| &m.refused_access);
         }
     }
 

@@ -4,10 +4,12 @@
 //! [`auth`]). Every TCP connection is counted against a cap per client address and in total and
 //! must send its request headers within a timeout; `/healthz` and `/metrics` are in [`ops`].
 
+pub mod accounts;
 pub mod auth;
 pub mod backup;
 pub mod engine;
 pub mod fs_storage;
+pub mod members;
 pub mod ops;
 pub mod sync;
 
@@ -188,15 +190,21 @@ pub async fn serve_on(
     };
     let static_app = app(&config.dist_dir)?;
     let limits = config.limits.clone();
+    let accounts = std::sync::Arc::new(accounts::Accounts::open(&config.data_dir)?);
     let sync = sync::SyncService::start(
         &config.data_dir,
-        key,
+        accounts.clone(),
         config.allowed_origins.clone(),
         limits.engine.clone(),
         limits.sync.clone(),
     )?;
+    let members =
+        members::Members::new(accounts, sync.engine().clone(), key, config.allowed_origins.clone());
     let ops = ops::Ops::new(&config.data_dir, sync.engine().clone(), limits.metrics_token.clone());
-    let router = ops::routes(ops.clone()).merge(sync.clone().routes()).merge(static_app);
+    let router = ops::routes(ops.clone())
+        .merge(sync.clone().routes())
+        .merge(members.routes())
+        .merge(static_app);
     tracing::info!(addr = %listener.local_addr()?, data = %config.data_dir.display(), "listening");
     accept_loop(listener, router, &limits, ops, shutdown).await;
     // Stop sync after the listener: it closes the WebSockets and saves every document.

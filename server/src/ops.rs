@@ -148,6 +148,12 @@ async fn metrics(
             get(&m.documents_in_memory),
         ),
         (
+            "networks_in_memory",
+            "gauge",
+            "Of the documents in memory, network documents (who may read and write).",
+            get(&m.networks_in_memory),
+        ),
+        (
             "documents_loaded_total",
             "counter",
             "Documents loaded from storage.",
@@ -189,6 +195,8 @@ async fn metrics(
         ("document_too_large", get(&m.refused_too_large)),
         ("documents_per_minute", get(&m.refused_rate)),
         ("slow_reader", get(&m.refused_slow_reader)),
+        ("not_a_member", get(&m.refused_access)),
+        ("change_refused", get(&m.refused_change)),
         ("connections_per_address", get(&ops.refused_per_address)),
         ("connections_total", get(&ops.refused_total)),
     ] {

@@ -26,7 +26,8 @@ use futures::{SinkExt, StreamExt};
 use juntas_core::sync::{Message, refusal};
 use tokio::sync::mpsc;
 
-use crate::auth::{self, AccessKey};
+use crate::accounts::{Accounts, Grant, Refused};
+use crate::auth;
 use crate::engine::{self, EngineHandle, Event, Out};
 use crate::fs_storage::FsStorage;
 
@@ -59,7 +60,7 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// Everything `/sync` and `/session` need.
 pub struct SyncService {
     engine: EngineHandle,
-    key: AccessKey,
+    accounts: Arc<Accounts>,
     allowed_origins: Vec<String>,
     max_message_bytes: usize,
     timeouts: Timeouts,
@@ -70,7 +71,7 @@ impl SyncService {
     /// Starts the sync engine over `<data_dir>/docs`.
     pub fn start(
         data_dir: &Path,
-        key: AccessKey,
+        accounts: Arc<Accounts>,
         allowed_origins: Vec<String>,
         limits: engine::Limits,
         timeouts: Timeouts,
@@ -78,7 +79,7 @@ impl SyncService {
         let engine = engine::start(FsStorage::new(data_dir.join("docs")), limits)?;
         Ok(Arc::new(SyncService {
             engine,
-            key,
+            accounts,
             allowed_origins,
             max_message_bytes: MAX_MESSAGE_BYTES,
             timeouts,
@@ -104,52 +105,86 @@ impl SyncService {
         Arc::new(s)
     }
 
+    /// Members' devices and invites.
+    pub fn accounts(&self) -> &Arc<Accounts> {
+        &self.accounts
+    }
+
     pub fn routes(self: Arc<Self>) -> Router {
         Router::new().route("/sync", get(upgrade)).route("/session", post(session)).with_state(self)
     }
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+pub(crate) fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn refuse(status: StatusCode, reason: &'static str) -> Response {
+pub(crate) fn refuse(status: StatusCode, reason: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], reason).into_response()
 }
 
-/// `POST /session` with the access key as the body: a session cookie (and the token, for
-/// clients that are not browsers).
+/// The grants of the device tokens in `tokens` (separated by `.`, newlines or spaces), and
+/// the reason the first refused one was refused.
+pub(crate) fn grants(accounts: &Accounts, tokens: &str) -> (Vec<(String, Grant)>, Option<Refused>) {
+    let now = now_secs();
+    let mut ok = Vec::new();
+    let mut refused = None;
+    for token in
+        tokens.split(['.', '\n', ' ', ',']).map(str::trim).filter(|t| !t.is_empty()).take(64)
+    {
+        match accounts.authenticate(token, now) {
+            Ok(g) => ok.push((token.to_owned(), g)),
+            Err(r) => {
+                refused.get_or_insert(r);
+            }
+        }
+    }
+    (ok, refused)
+}
+
+/// `POST /session` with this device's tokens (one per network) as the body: a session cookie
+/// carrying the ones that work, and which networks they are for (the others are named with
+/// the reason, e.g. a removed device).
 async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: String) -> Response {
     let origin = header_str(&headers, header::ORIGIN);
     if !auth::origin_allowed(origin, header_str(&headers, header::HOST), &s.allowed_origins) {
         tracing::warn!(origin = origin.unwrap_or(""), "session refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
-    if !s.key.matches(&body) {
-        tracing::warn!("session refused: wrong access key");
-        return refuse(StatusCode::UNAUTHORIZED, "wrong access key");
+    let (ok, refused) = grants(&s.accounts, &body);
+    if ok.is_empty() {
+        let reason = refused.unwrap_or(Refused::UnknownDevice);
+        tracing::warn!(reason = %reason, "session refused");
+        return (StatusCode::UNAUTHORIZED, reason.to_string()).into_response();
     }
-    let token = s.key.issue(now_secs());
+    let cookie_value: Vec<&str> = ok.iter().map(|(t, _)| t.as_str()).collect();
     let secure = if origin.is_some_and(|o| o.starts_with("https://")) { "; Secure" } else { "" };
     let cookie = format!(
-        "{}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        "{}={}; HttpOnly; SameSite=Strict; Path=/sync; Max-Age={}{secure}",
         auth::COOKIE,
+        cookie_value.join("."),
         auth::TOKEN_LIFETIME_SECS
     );
-    tracing::info!("session opened");
+    let networks: Vec<serde_json::Value> = ok
+        .iter()
+        .map(|(_, g)| serde_json::json!({"network": g.network, "member": g.member, "device": g.device}))
+        .collect();
+    tracing::info!(devices = ok.len(), "session opened");
     (
         StatusCode::OK,
-        [(header::SET_COOKIE, cookie), (header::CONTENT_TYPE, "application/json".into())],
-        format!("{{\"token\":\"{token}\"}}"),
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(
+            serde_json::json!({"networks": networks, "refused": refused.map(|r| r.to_string())}),
+        ),
     )
         .into_response()
 }
 
-/// `GET /sync`: checks origin and token before upgrading.
+/// `GET /sync`: checks origin and the device tokens before upgrading.
 async fn upgrade(
     State(s): State<Arc<SyncService>>,
     headers: HeaderMap,
@@ -160,22 +195,24 @@ async fn upgrade(
         tracing::warn!(origin = origin.unwrap_or(""), "sync refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
-    let authorised =
-        auth::token_from_headers(&headers).is_some_and(|t| s.key.verify(&t, now_secs()));
-    if !authorised {
-        tracing::warn!("sync refused: no valid session");
-        return refuse(StatusCode::UNAUTHORIZED, "no valid session");
+    let tokens = auth::token_from_headers(&headers).unwrap_or_default();
+    let (ok, refused) = grants(&s.accounts, &tokens);
+    if ok.is_empty() {
+        let reason = refused.unwrap_or(Refused::UnknownDevice);
+        tracing::warn!(reason = %reason, "sync refused");
+        return (StatusCode::UNAUTHORIZED, reason.to_string()).into_response();
     }
+    let grants: Vec<Grant> = ok.into_iter().map(|(_, g)| g).collect();
     let conn = s.next_conn.fetch_add(1, Ordering::Relaxed);
     let limit = s.max_message_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
         .on_failed_upgrade(move |e| tracing::warn!(conn, error = %e, "websocket upgrade failed"))
-        .on_upgrade(move |socket| async move { s.accept(conn, socket) })
+        .on_upgrade(move |socket| async move { s.accept(conn, socket, grants) })
 }
 
 impl SyncService {
-    fn accept(self: Arc<Self>, conn: u64, socket: WebSocket) {
+    fn accept(self: Arc<Self>, conn: u64, socket: WebSocket, grants: Vec<Grant>) {
         tracing::info!(conn, "sync connection opened");
         let (mut ws_out, mut ws_in) = socket.split();
         let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
@@ -207,7 +244,7 @@ impl SyncService {
         });
 
         tokio::spawn(async move {
-            if !engine.send(Event::Open { conn, out: out_tx.clone(), kill }).await {
+            if !engine.send(Event::Open { conn, out: out_tx.clone(), kill, grants }).await {
                 tracing::warn!(conn, "sync connection refused: the server is stopping");
                 writer.abort();
                 return;

@@ -197,9 +197,12 @@ async fn abuse_requests_for_unknown_ids_keep_no_documents_in_memory() {
     let mut session = joined(&mut ws, "prober").await;
     let ids = random_ids(4000, 9);
     assert_eq!(request_unknown(&mut ws, &mut session, &ids).await, 4000);
-    wait_metric(addr, "juntas_documents_in_memory", 0).await;
+    wait_docs(addr, 0).await;
     // Nothing was written for them either.
-    let stored = walk_count(&data.path().join("docs"));
+    // Besides the server's own id and the test network's document.
+    let net = net().to_string();
+    let stored = walk_count(&data.path().join("docs"))
+        - walk_count(&data.path().join("docs").join(&net[..2]).join(&net[2..]));
     assert!(stored <= 1, "{stored} files stored for unknown ids");
 }
 
@@ -248,7 +251,7 @@ async fn abuse_a_document_past_the_operation_cap_is_refused_with_a_clear_error()
     alice.sync_until(small, |c| c.in_sync(small)).await;
     // 2,000 characters of text are 2,000 operations.
     let big = DocumentId::from_bytes([6; 16]);
-    let mut doc = AutoCommit::new();
+    let mut doc = owned();
     let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
     doc.splice_text(&text, 0, 0, &"a".repeat(2000)).unwrap();
     doc.commit();
@@ -315,10 +318,10 @@ async fn abuse_an_idle_document_is_evicted_and_reloaded_on_demand() {
     let mut alice = Client::new("alice", doc);
     alice.connect(addr, &token, id).await;
     alice.sync_until(id, |c| c.in_sync(id)).await;
-    wait_metric(addr, "juntas_documents_in_memory", 1).await;
+    wait_docs(addr, 1).await;
     alice.ws.take().unwrap().close(None).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while metric(addr, "juntas_documents_in_memory").await != 0 {
+    while docs_in_memory(addr).await != 0 {
         assert!(Instant::now() < deadline, "not evicted 5 s after its last client left");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -327,7 +330,27 @@ async fn abuse_an_idle_document_is_evicted_and_reloaded_on_demand() {
     let want = alice.doc.get_heads();
     bea.sync_until(id, move |c| c.doc.get_heads() == want).await;
     assert_eq!(title(&bea.doc).as_deref(), Some("guardado"));
-    wait_metric(addr, "juntas_documents_in_memory", 1).await;
+    wait_docs(addr, 1).await;
+}
+
+/// Documents in memory besides the test network's own document, which the server loads to
+/// check who may read and write (and evicts like any other once unused).
+async fn docs_in_memory(addr: std::net::SocketAddr) -> u64 {
+    let all = metric(addr, "juntas_documents_in_memory").await;
+    all.saturating_sub(metric(addr, "juntas_networks_in_memory").await)
+}
+
+/// Waits (up to 5 s) until [`docs_in_memory`] reads `value`.
+async fn wait_docs(addr: std::net::SocketAddr, value: u64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = docs_in_memory(addr).await;
+        if now == value {
+            return;
+        }
+        assert!(Instant::now() < deadline, "documents in memory: {now}, expected {value}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Waits (up to 5 s) until a gauge reads `value`: the engine updates its gauges after it has
@@ -348,7 +371,7 @@ async fn wait_metric(addr: std::net::SocketAddr, name: &str, value: u64) {
 fn fill(data: &std::path::Path, n: usize) -> Vec<DocumentId> {
     let mut ids = Vec::with_capacity(n);
     for (i, id) in random_ids(n, 1).into_iter().enumerate() {
-        let mut doc = AutoCommit::new();
+        let mut doc = owned();
         doc.put(ROOT, "n", i as i64).unwrap();
         let bytes = doc.save();
         let s = id.to_string();
@@ -382,7 +405,7 @@ async fn abuse_with_10000_documents_on_disk_and_2000_loaded_a_new_document_still
             answered += 1;
         }
     }
-    wait_metric(addr, "juntas_documents_in_memory", 2000).await;
+    wait_docs(addr, 2000).await;
     // A new document: upload by one client, read by another.
     let id = DocumentId::from_bytes([2; 16]);
     let started = Instant::now();
@@ -507,7 +530,7 @@ impl Process {
 
     async fn evicted(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while metric(self.addr, "juntas_documents_in_memory").await != 0 {
+        while docs_in_memory(self.addr).await != 0 {
             assert!(Instant::now() < deadline, "documents still in memory after 10 s");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -534,7 +557,7 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
     let mut after_round = Vec::new();
     for round in 0..5u8 {
         let id = DocumentId::from_bytes([10 + round; 16]);
-        let mut doc = AutoCommit::new();
+        let mut doc = owned();
         doc.put(ROOT, "title", "a".repeat(2 * 1024 * 1024)).unwrap();
         doc.commit();
         let mut alice = Client::new("alice", doc);
@@ -586,7 +609,7 @@ async fn abuse_4000_unknown_ids_leave_memory_where_it_was() {
         );
         drop(ws);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(metric(server.addr, "juntas_documents_in_memory").await, 0);
+        assert_eq!(docs_in_memory(server.addr).await, 0);
         after.push(server.rss_kib());
     }
     println!("4,000 unknown ids × 3 clients: RSS {before} KiB → {after:?} KiB");

@@ -47,14 +47,19 @@ async fn a_document_uploaded_by_one_core_session_is_served_to_another() {
 async fn the_session_gate_rejects_wrong_keys_missing_tokens_and_foreign_origins() {
     let (data, dist) = (tempfile::tempdir().unwrap(), dist());
     let (addr, _stop) = start(data.path(), dist.path()).await;
+    let device = token(addr).await;
 
-    let (status, _) = post(addr, "/session", "wrong-key-wrong-key", None).await;
+    // The operator's key is not a member's credential.
+    let (status, _) = post(addr, "/session", KEY, None).await;
     assert_eq!(status, 401);
-    let (status, text) = post(addr, "/session", KEY, Some(&format!("http://{addr}"))).await;
-    assert_eq!(status, 200);
+    let (status, _) = post(addr, "/session", "wrong-token", None).await;
+    assert_eq!(status, 401);
+    let (status, text) = post(addr, "/session", &device, Some(&format!("http://{addr}"))).await;
+    assert_eq!(status, 200, "{text}");
     assert!(text.contains("juntas_session="), "a browser gets a cookie");
     assert!(text.contains("HttpOnly") && text.contains("SameSite=Strict"));
-    let (status, _) = post(addr, "/session", KEY, Some("http://evil.example")).await;
+    assert!(text.contains(&net().to_string()), "it says which network the device is for");
+    let (status, _) = post(addr, "/session", &device, Some("http://evil.example")).await;
     assert_eq!(status, 403);
 
     let expect_status = |r: Result<WsStream, tungstenite::Error>, code: u16| match r {
@@ -64,7 +69,8 @@ async fn the_session_gate_rejects_wrong_keys_missing_tokens_and_foreign_origins(
     };
     expect_status(connect(addr, None, None).await, 401);
     expect_status(connect(addr, Some("forged-token"), None).await, 401);
-    let token = token(addr).await;
+    expect_status(connect(addr, Some(KEY), None).await, 401);
+    let token = device;
     expect_status(connect(addr, Some(&token), Some("http://evil.example")).await, 403);
     assert!(connect(addr, Some(&token), Some(&format!("http://{addr}"))).await.is_ok());
 }

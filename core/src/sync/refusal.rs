@@ -11,6 +11,11 @@ pub const IDLE: &str = "idle";
 /// The peer did not send `join` in time after connecting.
 pub const NO_HANDSHAKE: &str = "no handshake";
 
+/// The device's token was revoked (or its member removed from the network).
+pub const DEVICE_REMOVED: &str = "device removed";
+/// A change the rules do not allow this member to make (followed by the document and the rule).
+pub const CHANGE_REFUSED: &str = "change refused";
+
 /// The known reasons a server gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -18,6 +23,8 @@ pub enum Refusal {
     DocumentTooLarge,
     Idle,
     NoHandshake,
+    DeviceRemoved,
+    ChangeRefused,
 }
 
 /// The known reason an `error` message starts with, if any.
@@ -27,6 +34,8 @@ pub fn classify(message: &str) -> Option<Refusal> {
         (DOCUMENT_TOO_LARGE, Refusal::DocumentTooLarge),
         (IDLE, Refusal::Idle),
         (NO_HANDSHAKE, Refusal::NoHandshake),
+        (DEVICE_REMOVED, Refusal::DeviceRemoved),
+        (CHANGE_REFUSED, Refusal::ChangeRefused),
     ]
     .into_iter()
     .find_map(|(phrase, r)| message.starts_with(phrase).then_some(r))
@@ -44,6 +53,7 @@ mod tests {
         );
         assert_eq!(classify("document too large: x"), Some(Refusal::DocumentTooLarge));
         assert_eq!(classify("idle for 75 s"), Some(Refusal::Idle));
+        assert_eq!(classify("change refused: document x: only"), Some(Refusal::ChangeRefused));
         assert_eq!(classify("malformed message: eof"), None);
     }
 }

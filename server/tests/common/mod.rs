@@ -75,11 +75,126 @@ pub async fn post(addr: SocketAddr, path: &str, body: &str, origin: Option<&str>
     (status, out)
 }
 
+/// A JSON request (`method` POST or DELETE) with an optional bearer token; returns (status,
+/// body as JSON, or Null).
+pub async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+    bearer: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let body = body.to_string();
+    let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}
+
+/// The test network every test document belongs to.
+pub fn net() -> DocumentId {
+    DocumentId::from_bytes([0xAA; 16])
+}
+
+/// The test network: f1 facilitates, p1 is the principal of c1 (in commission k1), s1 is
+/// from the SLEP.
+pub fn network_doc() -> AutoCommit {
+    use juntas_core::model::network::{self, Commission, Member, Network, Role};
+    let mut n = Network::new("Red de prueba", "SLEP", 1);
+    let m = |name: &str, role, centre: Option<&str>| Member {
+        name: name.into(),
+        role,
+        centre_id: centre.map(str::to_owned),
+    };
+    n.members.insert("f1".into(), m("Ignacio", Role::Facilitator, None));
+    n.members.insert("p1".into(), m("Ana", Role::Principal, Some("c1")));
+    n.members.insert("p2".into(), m("Bea", Role::Principal, Some("c2")));
+    n.members.insert("s1".into(), m("Rodrigo", Role::SlepProfessional, None));
+    n.commissions.insert(
+        "k1".into(),
+        Commission { name: "Protocolo".into(), members: [("p1".to_owned(), true)].into() },
+    );
+    let mut doc = AutoCommit::new();
+    network::create(&mut doc, &n, 1).unwrap();
+    doc.commit();
+    doc
+}
+
+/// A one-time claim link's code, made with the operator's key.
+pub async fn claim_code(addr: SocketAddr) -> String {
+    let (status, body) =
+        call(addr, "POST", "/api/claim-links", serde_json::json!({}), Some(KEY)).await;
+    assert_eq!(status, 200, "{body}");
+    body["path"].as_str().unwrap().split_once("reclamar=").unwrap().1.to_owned()
+}
+
+static FOUNDERS: std::sync::Mutex<Vec<(SocketAddr, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// A device token of `member` of the test network. The first call on a server claims the
+/// network as f1 (with an operator's claim link) and uploads it; later calls are personal
+/// invites made by that first device, redeemed.
+pub async fn token_of(addr: SocketAddr, member: &str) -> String {
+    let founder = FOUNDERS.lock().unwrap().iter().find(|(a, _)| *a == addr).map(|(_, t)| t.clone());
+    let founder = match founder {
+        Some(t) => t,
+        None => {
+            let code = claim_code(addr).await;
+            let body = serde_json::json!({"code": code, "network": net().to_string(), "member": "f1", "device": "test"});
+            let (status, body) = call(addr, "POST", "/api/claim", body, None).await;
+            assert_eq!(status, 200, "{body}");
+            let t = body["token"].as_str().unwrap().to_owned();
+            let mut c = Client::new("founder", network_doc());
+            c.connect(addr, &t, net()).await;
+            c.sync_until(net(), |c| c.in_sync(net())).await;
+            FOUNDERS.lock().unwrap().push((addr, t.clone()));
+            if member == "f1" {
+                return t;
+            }
+            t
+        }
+    };
+    invite_and_redeem(addr, &founder, member).await
+}
+
+/// An invite made with `by`'s token for `member`, redeemed: the new device's token.
+pub async fn invite_and_redeem(addr: SocketAddr, by: &str, member: &str) -> String {
+    let body = serde_json::json!({"network": net().to_string(), "member": member});
+    let (status, body) = call(addr, "POST", "/api/invites", body, Some(by)).await;
+    assert_eq!(status, 200, "{body}");
+    let code = body["path"].as_str().unwrap().split_once("invitacion=").unwrap().1.to_owned();
+    let (status, body) = call(
+        addr,
+        "POST",
+        "/api/redeem",
+        serde_json::json!({"code": code, "device": "test"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// A facilitator's device token on the test network.
 pub async fn token(addr: SocketAddr) -> String {
-    let (status, text) = post(addr, "/session", KEY, None).await;
-    assert_eq!(status, 200, "{text}");
-    let start = text.find("{\"token\":\"").unwrap() + 10;
-    text[start..].split('"').next().unwrap().to_owned()
+    token_of(addr, "f1").await
+}
+
+/// An empty document of the test network that a facilitator may write anything into (a
+/// common plan's root).
+pub fn owned() -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", juntas_core::model::plan::KIND).unwrap();
+    doc.put(ROOT, "network_id", net().to_string()).unwrap();
+    doc.commit();
+    doc
 }
 
 pub async fn connect(
@@ -200,7 +315,7 @@ pub fn new_doc_id(n: u8) -> DocumentId {
 }
 
 pub fn doc_with(title: &str) -> AutoCommit {
-    let mut doc = AutoCommit::new();
+    let mut doc = owned();
     doc.put(ROOT, "title", title).unwrap();
     doc.commit();
     doc

@@ -1,0 +1,401 @@
+//! Members' devices, personal invites and the operator's claim links, kept in
+//! `<data>/accounts.json`.
+//!
+//! A device holds a bearer token (32 random bytes) that names one member of one network; the
+//! server keeps only its SHA-256. A member's role, centre and commissions are not here: they
+//! are in the network document, which only facilitators change, so the server asks the
+//! document every time. Invites and claim links are single use and expire; only their hashes
+//! are stored. Every change is written atomically (temporary file, fsync, rename) before it
+//! is answered.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The file under the data directory.
+pub const FILE: &str = "accounts.json";
+/// How long a personal invite works.
+pub const INVITE_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+/// How long an operator's claim link works.
+pub const CLAIM_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+/// `last_seen` is written at most this often per device (it is a hint, not a log).
+const SEEN_EVERY_SECS: u64 = 300;
+
+/// What a device may do: act as `member` of `network`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Grant {
+    pub device: String,
+    pub network: String,
+    pub member: String,
+}
+
+/// A device as the facilitator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub network: String,
+    pub member: String,
+    /// What the browser called itself when it registered.
+    pub name: String,
+    pub created: u64,
+    pub last_seen: u64,
+    pub revoked: Option<u64>,
+    #[serde(rename = "token_sha256")]
+    token_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Invite {
+    network: String,
+    member: String,
+    expires: u64,
+    used: Option<u64>,
+    /// The device that made it.
+    by: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Claim {
+    expires: u64,
+    used: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Claimed {
+    at: u64,
+    member: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    #[serde(default)]
+    claims: BTreeMap<String, Claim>,
+    #[serde(default)]
+    invites: BTreeMap<String, Invite>,
+    #[serde(default)]
+    devices: BTreeMap<String, Device>,
+    /// Networks claimed with an operator's link, and by whom.
+    #[serde(default)]
+    networks: BTreeMap<String, Claimed>,
+}
+
+/// Why a credential does not work, in words the app recognises (see `refusal` in core).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("this invite was already used")]
+    InviteUsed,
+    #[error("this invite has expired")]
+    InviteExpired,
+    #[error("this link is not a valid invite")]
+    InviteUnknown,
+    #[error("this network was already claimed")]
+    AlreadyClaimed,
+    #[error("this device was removed from the network")]
+    Revoked,
+    #[error("this device is not registered on this server")]
+    UnknownDevice,
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("{0}")]
+    Refused(#[from] Refused),
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, String),
+    #[error("no randomness available: {0}")]
+    Random(String),
+}
+
+pub struct Accounts {
+    path: PathBuf,
+    state: Mutex<(State, HashMap<String, String>)>,
+}
+
+fn hash(secret: &str) -> String {
+    Sha256::digest(secret.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn secret() -> Result<String, AccountsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AccountsError::Random(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn short_id() -> Result<String, AccountsError> {
+    let mut bytes = [0u8; 9];
+    getrandom::fill(&mut bytes).map_err(|e| AccountsError::Random(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn index(state: &State) -> HashMap<String, String> {
+    state.devices.values().map(|d| (d.token_hash.clone(), d.id.clone())).collect()
+}
+
+impl Accounts {
+    /// Opens `<data_dir>/accounts.json` (empty when there is none). A damaged file is an
+    /// error, never an empty start: that would lock every member out.
+    pub fn open(data_dir: &Path) -> Result<Accounts, AccountsError> {
+        let path = data_dir.join(FILE);
+        let state: State = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| AccountsError::Read(path.clone(), e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => return Err(AccountsError::Read(path, e.to_string())),
+        };
+        let idx = index(&state);
+        Ok(Accounts { path, state: Mutex::new((state, idx)) })
+    }
+
+    fn save(&self, state: &State) -> Result<(), AccountsError> {
+        use std::io::Write;
+        let err = |e| AccountsError::Write(self.path.clone(), e);
+        let tmp = self.path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(state).expect("accounts serialise");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp).map_err(err)?;
+        f.write_all(&bytes).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, &self.path).map_err(err)
+    }
+
+    /// Runs `f` on the state and writes it; nothing changes when `f` or the write fails.
+    fn update<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<T, AccountsError>,
+    ) -> Result<T, AccountsError> {
+        let mut guard = self.state.lock().expect("accounts");
+        let (state, idx) = &mut *guard;
+        let before = serde_json::to_vec(state).expect("accounts serialise");
+        let result = f(state).and_then(|t| self.save(state).map(|()| t));
+        if result.is_err() {
+            *state = serde_json::from_slice(&before).expect("what we wrote reads back");
+        }
+        *idx = index(state);
+        result
+    }
+
+    /// A new one-time claim link code for the operator.
+    pub fn new_claim(&self, now: u64) -> Result<String, AccountsError> {
+        let code = secret()?;
+        self.update(|s| {
+            s.claims.retain(|_, c| c.used.is_none() && c.expires > now);
+            s.claims.insert(hash(&code), Claim { expires: now + CLAIM_LIFETIME_SECS, used: None });
+            Ok(())
+        })?;
+        Ok(code)
+    }
+
+    /// Whether `network` was claimed.
+    pub fn is_claimed(&self, network: &str) -> bool {
+        self.state.lock().expect("accounts").0.networks.contains_key(network)
+    }
+
+    /// Uses the claim `code` to make this device `member` (a facilitator: the caller checked)
+    /// of `network`. Returns the device's token and grant.
+    pub fn claim(
+        &self,
+        code: &str,
+        network: &str,
+        member: &str,
+        device_name: &str,
+        now: u64,
+    ) -> Result<(String, Grant), AccountsError> {
+        let token = secret()?;
+        let id = short_id()?;
+        self.update(|s| {
+            let claim = s.claims.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            if claim.used.is_some() {
+                return Err(Refused::InviteUsed.into());
+            }
+            if claim.expires <= now {
+                return Err(Refused::InviteExpired.into());
+            }
+            if s.networks.contains_key(network) {
+                return Err(Refused::AlreadyClaimed.into());
+            }
+            claim.used = Some(now);
+            s.networks.insert(network.into(), Claimed { at: now, member: member.into() });
+            s.devices.insert(id.clone(), device(&id, network, member, device_name, &token, now));
+            Ok(())
+        })?;
+        Ok((token, Grant { device: id, network: network.into(), member: member.into() }))
+    }
+
+    /// A personal invite for `member` of `network`, made by `by` (the caller checked that
+    /// `by` may invite her).
+    pub fn invite(
+        &self,
+        by: &Grant,
+        member: &str,
+        now: u64,
+    ) -> Result<(String, u64), AccountsError> {
+        let code = secret()?;
+        let expires = now + INVITE_LIFETIME_SECS;
+        self.update(|s| {
+            s.invites.retain(|_, i| i.used.is_none() && i.expires > now);
+            s.invites.insert(
+                hash(&code),
+                Invite {
+                    network: by.network.clone(),
+                    member: member.into(),
+                    expires,
+                    used: None,
+                    by: by.device.clone(),
+                },
+            );
+            Ok(())
+        })?;
+        Ok((code, expires))
+    }
+
+    /// Uses an invite: registers a new device for its member.
+    pub fn redeem(
+        &self,
+        code: &str,
+        device_name: &str,
+        now: u64,
+    ) -> Result<(String, Grant), AccountsError> {
+        let token = secret()?;
+        let id = short_id()?;
+        self.update(|s| {
+            let invite = s.invites.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            if invite.used.is_some() {
+                return Err(Refused::InviteUsed.into());
+            }
+            if invite.expires <= now {
+                return Err(Refused::InviteExpired.into());
+            }
+            invite.used = Some(now);
+            let (network, member) = (invite.network.clone(), invite.member.clone());
+            s.devices.insert(id.clone(), device(&id, &network, &member, device_name, &token, now));
+            Ok(Grant { device: id.clone(), network, member })
+        })
+        .map(|g| (token, g))
+    }
+
+    /// The device a token belongs to: its grant, or why it does not work.
+    pub fn authenticate(&self, token: &str, now: u64) -> Result<Grant, Refused> {
+        let mut guard = self.state.lock().expect("accounts");
+        let (state, idx) = &mut *guard;
+        let id = idx.get(&hash(token)).ok_or(Refused::UnknownDevice)?.clone();
+        let d = state.devices.get_mut(&id).ok_or(Refused::UnknownDevice)?;
+        if d.revoked.is_some() {
+            return Err(Refused::Revoked);
+        }
+        let grant =
+            Grant { device: d.id.clone(), network: d.network.clone(), member: d.member.clone() };
+        if now >= d.last_seen + SEEN_EVERY_SECS {
+            d.last_seen = now;
+            let state = &*state;
+            if let Err(e) = self.save(state) {
+                tracing::warn!(error = %e, "cannot note when a device was last seen");
+            }
+        }
+        Ok(grant)
+    }
+
+    /// Every device of `network` (a facilitator's view), or of one member.
+    pub fn devices(&self, network: &str, member: Option<&str>) -> Vec<Device> {
+        let guard = self.state.lock().expect("accounts");
+        guard
+            .0
+            .devices
+            .values()
+            .filter(|d| d.network == network && member.is_none_or(|m| d.member == m))
+            .cloned()
+            .collect()
+    }
+
+    pub fn device(&self, id: &str) -> Option<Device> {
+        self.state.lock().expect("accounts").0.devices.get(id).cloned()
+    }
+
+    /// Removes a device: its token stops working (the caller closes its connections).
+    pub fn revoke(&self, id: &str, now: u64) -> Result<(), AccountsError> {
+        self.update(|s| {
+            let d = s.devices.get_mut(id).ok_or(Refused::UnknownDevice)?;
+            d.revoked.get_or_insert(now);
+            Ok(())
+        })
+    }
+}
+
+fn device(id: &str, network: &str, member: &str, name: &str, token: &str, now: u64) -> Device {
+    let name: String = name.chars().filter(|c| !c.is_control()).take(80).collect();
+    Device {
+        id: id.into(),
+        network: network.into(),
+        member: member.into(),
+        name,
+        created: now,
+        last_seen: now,
+        revoked: None,
+        token_hash: hash(token),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_and_an_invite_work_once_and_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(dir.path()).unwrap();
+        let code = a.new_claim(100).unwrap();
+        let (token, f) = a.claim(&code, "net", "f1", "Chrome", 101).unwrap();
+        assert!(matches!(
+            a.claim(&code, "net2", "f1", "x", 102),
+            Err(AccountsError::Refused(Refused::InviteUsed))
+        ));
+        assert_eq!(a.authenticate(&token, 103).unwrap(), f);
+        let (invite, expires) = a.invite(&f, "p1", 110).unwrap();
+        assert_eq!(expires, 110 + INVITE_LIFETIME_SECS);
+        let (ptoken, p) = a.redeem(&invite, "Android", 120).unwrap();
+        assert_eq!((p.network.as_str(), p.member.as_str()), ("net", "p1"));
+        assert!(matches!(
+            a.redeem(&invite, "other", 121),
+            Err(AccountsError::Refused(Refused::InviteUsed))
+        ));
+        drop(a);
+        let a = Accounts::open(dir.path()).unwrap();
+        assert_eq!(a.authenticate(&ptoken, 130).unwrap(), p);
+        a.revoke(&p.device, 140).unwrap();
+        assert_eq!(a.authenticate(&ptoken, 141), Err(Refused::Revoked));
+        assert_eq!(a.authenticate("forged", 141), Err(Refused::UnknownDevice));
+        assert_eq!(a.devices("net", None).len(), 2);
+        let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(!text.contains(&ptoken) && !text.contains(&invite), "only hashes are kept");
+    }
+
+    #[test]
+    fn an_expired_invite_does_nothing_and_a_damaged_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(dir.path()).unwrap();
+        let code = a.new_claim(0).unwrap();
+        let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
+        let (invite, _) = a.invite(&f, "p1", 10).unwrap();
+        assert!(matches!(
+            a.redeem(&invite, "x", 10 + INVITE_LIFETIME_SECS),
+            Err(AccountsError::Refused(Refused::InviteExpired))
+        ));
+        assert_eq!(a.devices("net", None).len(), 1, "nothing was registered");
+        std::fs::write(dir.path().join(FILE), b"{not json").unwrap();
+        assert!(matches!(Accounts::open(dir.path()), Err(AccountsError::Read(..))));
+    }
+}

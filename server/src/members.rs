@@ -1,0 +1,306 @@
+//! `/api/…`: the operator's claim links, a facilitator's personal invites, redeeming them on
+//! a device, and the devices of a network (listed and removed).
+//!
+//! Only the operator's key makes claim links, and it never leaves the server's machine in an
+//! invite. A device proves itself with its token (`Authorization: Bearer`); what it may do is
+//! decided by the network document: a facilitator invites anyone of the network and sees and
+//! removes every device; any member adds a device of her own and sees and removes hers.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use juntas_core::DocumentId;
+use juntas_core::model::network::{Network, Role};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use crate::accounts::{Accounts, AccountsError, Grant, Refused};
+use crate::auth::{self, AccessKey};
+use crate::engine::{EngineHandle, Event};
+use crate::sync::{header_str, now_secs};
+
+pub struct Members {
+    accounts: Arc<Accounts>,
+    engine: EngineHandle,
+    operator: AccessKey,
+    allowed_origins: Vec<String>,
+}
+
+impl Members {
+    pub fn new(
+        accounts: Arc<Accounts>,
+        engine: EngineHandle,
+        operator: AccessKey,
+        allowed_origins: Vec<String>,
+    ) -> Arc<Members> {
+        Arc::new(Members { accounts, engine, operator, allowed_origins })
+    }
+
+    pub fn routes(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/api/claim-links", post(claim_link))
+            .route("/api/claim", post(claim))
+            .route("/api/invites", post(invite))
+            .route("/api/redeem", post(redeem))
+            .route("/api/devices", get(devices))
+            .route("/api/devices/{id}", delete(remove_device))
+            .with_state(self)
+    }
+
+    /// The network document as the sync engine reads it now.
+    async fn network(&self, id: &str) -> Option<Network> {
+        let id: DocumentId = id.parse().ok()?;
+        let (tx, rx) = oneshot::channel();
+        if !self.engine.send(Event::Network { id, reply: tx }).await {
+            return None;
+        }
+        rx.await.ok().flatten()
+    }
+
+    /// The device the request's bearer token belongs to.
+    fn device(&self, headers: &HeaderMap) -> Result<Grant, Response> {
+        let token = auth::token_from_headers(headers).unwrap_or_default();
+        self.accounts
+            .authenticate(&token, now_secs())
+            .map_err(|r| error(StatusCode::UNAUTHORIZED, &r.to_string()))
+    }
+
+    fn origin_ok(&self, headers: &HeaderMap) -> Result<(), Response> {
+        let origin = header_str(headers, header::ORIGIN);
+        if auth::origin_allowed(origin, header_str(headers, header::HOST), &self.allowed_origins) {
+            Ok(())
+        } else {
+            Err(error(StatusCode::FORBIDDEN, "origin not allowed"))
+        }
+    }
+}
+
+fn error(status: StatusCode, reason: &str) -> Response {
+    (status, Json(json!({ "error": reason }))).into_response()
+}
+
+fn failed(e: AccountsError) -> Response {
+    match e {
+        AccountsError::Refused(
+            r @ (Refused::InviteUsed | Refused::InviteExpired | Refused::AlreadyClaimed),
+        ) => error(StatusCode::GONE, &r.to_string()),
+        AccountsError::Refused(r @ Refused::InviteUnknown) => {
+            error(StatusCode::NOT_FOUND, &r.to_string())
+        }
+        AccountsError::Refused(r) => error(StatusCode::FORBIDDEN, &r.to_string()),
+        e => {
+            tracing::error!(error = %e, "accounts");
+            error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())
+        }
+    }
+}
+
+fn granted(token: String, g: Grant) -> Response {
+    Json(json!({ "token": token, "device": g.device, "network": g.network, "member": g.member }))
+        .into_response()
+}
+
+/// `POST /api/claim-links` with the operator's key as bearer: a one-time link that makes its
+/// opener the first facilitator of a network.
+async fn claim_link(State(m): State<Arc<Members>>, headers: HeaderMap) -> Response {
+    let key = auth::token_from_headers(&headers).unwrap_or_default();
+    if !m.operator.matches(&key) {
+        tracing::warn!("claim link refused: wrong operator key");
+        return error(StatusCode::UNAUTHORIZED, "wrong operator key");
+    }
+    match m.accounts.new_claim(now_secs()) {
+        Ok(code) => Json(json!({ "path": format!("/unirse#reclamar={code}") })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ClaimBody {
+    code: String,
+    network: String,
+    member: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// `POST /api/claim`: uses a claim link for a network (new, or one the server has that nobody
+/// claimed: then `member` must be a facilitator in it).
+async fn claim(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Json(b): Json<ClaimBody>,
+) -> Response {
+    if let Err(r) = m.origin_ok(&headers) {
+        return r;
+    }
+    if b.network.parse::<DocumentId>().is_err() || b.member.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "network and member are required");
+    }
+    if let Some(net) = m.network(&b.network).await
+        && net.members.get(&b.member).is_none_or(|x| x.role != Role::Facilitator)
+    {
+        return error(
+            StatusCode::FORBIDDEN,
+            "not allowed: only a facilitator of the network claims it",
+        );
+    }
+    match m.accounts.claim(&b.code, &b.network, &b.member, &b.device, now_secs()) {
+        Ok((token, g)) => {
+            tracing::info!(network = %g.network, member = %g.member, "network claimed");
+            granted(token, g)
+        }
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    network: String,
+    member: String,
+}
+
+/// `POST /api/invites`: a personal invite for a member (a facilitator: anyone of the network;
+/// anyone else: herself, to add a device).
+async fn invite(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Json(b): Json<InviteBody>,
+) -> Response {
+    let me = match m.device(&headers) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if me.network != b.network {
+        return error(
+            StatusCode::FORBIDDEN,
+            "not allowed: this device is not a member of that network",
+        );
+    }
+    let Some(net) = m.network(&b.network).await else {
+        return error(StatusCode::CONFLICT, "the network has not reached the server yet");
+    };
+    let Some(role) = net.members.get(&me.member).map(|x| x.role) else {
+        return error(StatusCode::FORBIDDEN, &Refused::Revoked.to_string());
+    };
+    if !net.members.contains_key(&b.member) {
+        return error(StatusCode::BAD_REQUEST, "no such member in the network");
+    }
+    if b.member != me.member && role != Role::Facilitator {
+        return error(
+            StatusCode::FORBIDDEN,
+            "not allowed: only a facilitator invites other members",
+        );
+    }
+    match m.accounts.invite(&me, &b.member, now_secs()) {
+        Ok((code, expires)) => Json(json!({
+            "path": format!("/unirse#invitacion={code}"),
+            "expires": expires,
+        }))
+        .into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RedeemBody {
+    code: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// `POST /api/redeem`: registers this device for the invite's member.
+async fn redeem(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Json(b): Json<RedeemBody>,
+) -> Response {
+    if let Err(r) = m.origin_ok(&headers) {
+        return r;
+    }
+    match m.accounts.redeem(&b.code, &b.device, now_secs()) {
+        Ok((token, g)) => {
+            tracing::info!(network = %g.network, member = %g.member, "invite redeemed");
+            granted(token, g)
+        }
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DevicesQuery {
+    network: String,
+}
+
+/// Whether the device `me` may see and remove devices of `member`.
+async fn may_manage(m: &Members, me: &Grant, member: &str) -> bool {
+    if me.member == member {
+        return true;
+    }
+    m.network(&me.network)
+        .await
+        .and_then(|n| n.members.get(&me.member).map(|x| x.role == Role::Facilitator))
+        .unwrap_or(false)
+}
+
+/// `GET /api/devices?network=…`: a facilitator sees every device; anyone else, her own.
+async fn devices(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Query(q): Query<DevicesQuery>,
+) -> Response {
+    let me = match m.device(&headers) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if me.network != q.network {
+        return error(
+            StatusCode::FORBIDDEN,
+            "not allowed: this device is not a member of that network",
+        );
+    }
+    let everyone = may_manage(&m, &me, "\0").await;
+    let list: Vec<serde_json::Value> = m
+        .accounts
+        .devices(&q.network, (!everyone).then_some(me.member.as_str()))
+        .into_iter()
+        .map(|d| {
+            json!({
+                "id": d.id, "member": d.member, "name": d.name, "created": d.created,
+                "last_seen": d.last_seen, "revoked": d.revoked, "this": d.id == me.device,
+            })
+        })
+        .collect();
+    Json(json!({ "devices": list })).into_response()
+}
+
+/// `DELETE /api/devices/{id}`: removes a device; its connections close at once.
+async fn remove_device(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match m.device(&headers) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let Some(target) = m.accounts.device(&id) else {
+        return error(StatusCode::NOT_FOUND, &Refused::UnknownDevice.to_string());
+    };
+    if target.network != me.network || !may_manage(&m, &me, &target.member).await {
+        return error(
+            StatusCode::FORBIDDEN,
+            "not allowed: only a facilitator removes another member's device",
+        );
+    }
+    if let Err(e) = m.accounts.revoke(&id, now_secs()) {
+        return failed(e);
+    }
+    m.engine.send(Event::Revoke { device: id.clone() }).await;
+    tracing::info!(device = %id, by = %me.member, "device removed");
+    StatusCode::NO_CONTENT.into_response()
+}
