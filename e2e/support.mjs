@@ -8,6 +8,16 @@ import { join } from 'node:path';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 
+/** A one-time link (path) that makes its opener a network's first facilitator, made with the
+ * operator's key as `cargo xtask run` does. */
+export async function claimLink() {
+  const res = await fetch(`${BASE_URL}/api/claim-links`, {
+    method: 'POST', headers: { Authorization: `Bearer ${process.env.JUNTAS_ACCESS_KEY}` },
+  });
+  if (!res.ok) throw new Error(`claim link: ${res.status} ${await res.text()}`);
+  return (await res.json()).path;
+}
+
 const ARGS = [
   '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -45,6 +45,9 @@ pub enum AppError {
     /// An action that needs to know who is acting, on a device that has not said.
     #[error("this device has not said who is using it")]
     NoIdentity,
+    /// An invite, claim or device request that did not work.
+    #[error(transparent)]
+    Invite(#[from] crate::invite::InviteError),
     /// The device could not remember something in its local settings.
     #[error("local settings could not be written: {0}")]
     Local(String),
@@ -69,6 +72,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         AppError::Tree(tr) => tree(i18n, tr),
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
+        AppError::Invite(i) => invite(i18n, i),
         AppError::Local(detail) => {
             leptos::logging::warn!("{detail}");
             t(T::ErrLocal)
@@ -159,6 +163,28 @@ fn tree(i18n: I18n, e: &TreeError) -> String {
         TreeError::Problem => t(T::ErrTreeProblem),
         TreeError::OutOfRange { .. } => t(T::ErrTextMoved),
         TreeError::Doc(d) => doc(i18n, d),
+    }
+}
+
+/// Why an invite, a claim or a device request did not work.
+pub fn invite(i18n: I18n, e: &crate::invite::InviteError) -> String {
+    use crate::invite::InviteError as E;
+    let t = |k: T| i18n.t(k).to_string();
+    match e {
+        E::Used => t(T::InvUsed),
+        E::Expired => t(T::InvExpired),
+        E::Unknown => t(T::InvUnknown),
+        E::AlreadyClaimed => t(T::InvAlreadyClaimed),
+        E::Removed => t(T::InvRemoved),
+        // The rule is the server's (English) words: the sentence before says what it is.
+        E::NotAllowed(rule) => format!("{} {rule}", t(T::InvNotAllowed)),
+        E::NotOnServer => t(T::InvNotOnServer),
+        E::Offline => t(T::InvOffline),
+        E::Server(detail) => format!("{} {detail}", t(T::InvServer)),
+        E::Local(detail) => {
+            leptos::logging::warn!("{detail}");
+            t(T::ErrLocal)
+        }
     }
 }
 

@@ -1,55 +1,211 @@
-//! Invite links: `<origin>/unirse#red=<network id>&clave=<access key>`. Both travel in the
-//! fragment, which browsers never send to a server, so neither reaches a request line or a log.
-//! Opening a link stores the key and the network on this device, then the app syncs it.
+//! Invite and claim links, and the server's members API. A personal invite is
+//! `<origin>/unirse#invitacion=<code>` (one member, works once, expires in 7 days); the
+//! operator's claim link is `<origin>/unirse#reclamar=<code>` (it makes the first facilitator
+//! of one network). Codes travel in the fragment, which browsers never send to a server, so
+//! none reaches a request line or a log. Opening an invite registers this device for that
+//! member: the server gives it a token only this device holds (see [`crate::local::Device`]).
 
-use juntas_core::DocumentId;
+use serde::Deserialize;
 
-use crate::{error::AppError, local};
+use crate::local;
 
-/// The invite link for `network` on this server, if this device has the access key.
-pub fn link(network: DocumentId) -> Option<String> {
-    let key = local::access_key()?;
-    let origin = gloo_utils::window().location().origin().ok()?;
-    Some(format!("{origin}/unirse#red={network}&clave={key}"))
+/// A link's code, by what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    Invite(String),
+    Claim(String),
 }
 
-/// The (network, key) in a fragment like `#red=…&clave=…`; either may be absent.
-pub fn parse_fragment(hash: &str) -> (Option<DocumentId>, Option<String>) {
-    let mut network = None;
-    let mut key = None;
-    for pair in hash.trim_start_matches('#').split('&') {
-        match pair.split_once('=') {
-            Some(("red", v)) => network = v.parse().ok(),
-            Some(("clave", v)) if !v.is_empty() => key = Some(v.to_owned()),
-            _ => {}
-        }
-    }
-    (network, key)
+/// The code in a fragment like `#invitacion=…` or `#reclamar=…`.
+pub fn parse_fragment(hash: &str) -> Option<Code> {
+    hash.trim_start_matches('#').split('&').find_map(|pair| match pair.split_once('=') {
+        Some(("invitacion", v)) if !v.is_empty() => Some(Code::Invite(v.to_owned())),
+        Some(("reclamar", v)) if !v.is_empty() => Some(Code::Claim(v.to_owned())),
+        _ => None,
+    })
 }
 
-/// Takes an invite from the address bar (before the router reads it): stores the key and the
-/// network, and replaces the address with the network's page so the key leaves the address
-/// bar and the history. A key or network this device refused to store is returned (the page
-/// says so: without the key the device cannot sync).
-pub fn accept_from_location() -> Result<(), AppError> {
+/// Takes a code from the address bar (before the router reads it) and keeps it on this device
+/// until it is used, then replaces the address so the code leaves the address bar and the
+/// history: an invite goes to `/unirse` (which redeems it), a claim link to the start page.
+pub fn accept_from_location() -> Result<(), InviteError> {
     let window = gloo_utils::window();
-    let location = window.location();
-    let Ok(hash) = location.hash() else { return Ok(()) };
-    let (network, key) = parse_fragment(&hash);
-    if network.is_none() && key.is_none() {
-        return Ok(());
-    }
-    let stored = key.as_deref().map_or(Ok(()), local::set_access_key);
-    let target = match network {
-        Some(id) => format!("/red/{id}"),
-        None => "/".to_owned(),
+    let Ok(hash) = window.location().hash() else { return Ok(()) };
+    let Some(code) = parse_fragment(&hash) else { return Ok(()) };
+    let (stored, target) = match &code {
+        Code::Invite(c) => (local::set_pending_invite(Some(c)), "/unirse"),
+        Code::Claim(c) => (local::set_claim_code(Some(c)), "/"),
     };
-    let listed = network.map_or(Ok(()), |id| local::remember_network(&id.to_string(), "…"));
-    // Even when storing failed, the key leaves the address bar.
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target));
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(target));
     }
-    stored.and(listed).map_err(AppError::Local)
+    stored.map_err(InviteError::Local)
+}
+
+/// Why a members request did not work, in terms the page words in the person's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InviteError {
+    #[error("this invite was already used")]
+    Used,
+    #[error("this invite has expired")]
+    Expired,
+    #[error("not a valid invite")]
+    Unknown,
+    #[error("this network was already claimed")]
+    AlreadyClaimed,
+    #[error("this device was removed from the network")]
+    Removed,
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    #[error("the network has not reached the server yet")]
+    NotOnServer,
+    #[error("no connection to the server")]
+    Offline,
+    #[error("the server answered {0}")]
+    Server(String),
+    #[error("local settings: {0}")]
+    Local(String),
+}
+
+#[derive(Deserialize)]
+struct Failure {
+    error: String,
+}
+
+/// The server's `{"error": …}` as an [`InviteError`].
+fn failure(status: u16, text: &str) -> InviteError {
+    let reason =
+        serde_json::from_str::<Failure>(text).map(|f| f.error).unwrap_or_else(|_| text.to_owned());
+    match reason.as_str() {
+        "this invite was already used" => InviteError::Used,
+        "this invite has expired" => InviteError::Expired,
+        "this link is not a valid invite" => InviteError::Unknown,
+        "this network was already claimed" => InviteError::AlreadyClaimed,
+        "this device was removed from the network" => InviteError::Removed,
+        "the network has not reached the server yet" => InviteError::NotOnServer,
+        r if r.starts_with("not allowed: ") => InviteError::NotAllowed(r[13..].to_owned()),
+        _ => InviteError::Server(format!("{status} {reason}")),
+    }
+}
+
+async fn request(
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    bearer: Option<&str>,
+) -> Result<String, InviteError> {
+    use gloo_net::http::RequestBuilder;
+    let mut req = RequestBuilder::new(path).method(match method {
+        "POST" => gloo_net::http::Method::POST,
+        "DELETE" => gloo_net::http::Method::DELETE,
+        _ => gloo_net::http::Method::GET,
+    });
+    if let Some(token) = bearer {
+        req = req.header("Authorization", &format!("Bearer {token}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("Content-Type", "application/json")
+            .body(b.to_string())
+            .map_err(|e| InviteError::Server(e.to_string()))?,
+        None => req.build().map_err(|e| InviteError::Server(e.to_string()))?,
+    };
+    let resp = req.send().await.map_err(|_| InviteError::Offline)?;
+    let text = resp.text().await.unwrap_or_default();
+    if resp.ok() { Ok(text) } else { Err(failure(resp.status(), &text)) }
+}
+
+#[derive(Deserialize)]
+struct Registered {
+    token: String,
+    device: String,
+    network: String,
+    member: String,
+}
+
+/// What this browser calls itself, for the facilitator's list of devices.
+fn device_name() -> String {
+    let ua = gloo_utils::window().navigator().user_agent().unwrap_or_default();
+    let os = ["Android", "iPhone", "iPad", "Windows", "Mac OS", "Linux", "CrOS"]
+        .into_iter()
+        .find(|o| ua.contains(o))
+        .unwrap_or("");
+    let browser =
+        ["Edg", "Firefox", "Chrome", "Safari"].into_iter().find(|b| ua.contains(b)).unwrap_or("");
+    format!("{browser} {os}").trim().replace("Edg", "Edge").replace("Mac OS", "Mac")
+}
+
+fn keep(text: &str) -> Result<local::Device, InviteError> {
+    let r: Registered =
+        serde_json::from_str(text).map_err(|e| InviteError::Server(e.to_string()))?;
+    let d =
+        local::Device { network: r.network, member: r.member, device: r.device, token: r.token };
+    local::set_device(d.clone()).map_err(InviteError::Local)?;
+    Ok(d)
+}
+
+/// Registers this device with the pending invite `code`; keeps the registration.
+pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
+    let body = serde_json::json!({ "code": code, "device": device_name() });
+    let text = request("POST", "/api/redeem", Some(body), None).await?;
+    keep(&text)
+}
+
+/// Uses this device's claim code to become `member` (a facilitator) of `network`.
+pub async fn claim(code: &str, network: &str, member: &str) -> Result<local::Device, InviteError> {
+    let body = serde_json::json!({ "code": code, "network": network, "member": member, "device": device_name() });
+    let text = request("POST", "/api/claim", Some(body), None).await?;
+    keep(&text)
+}
+
+#[derive(Deserialize)]
+struct Made {
+    path: String,
+    expires: i64,
+}
+
+/// A personal invite for `member` of `network`, made with this device's registration there:
+/// the whole link and when it expires (ms since the epoch).
+pub async fn create(network: &str, member: &str) -> Result<(String, i64), InviteError> {
+    let me = local::device(network).ok_or(InviteError::Removed)?;
+    let body = serde_json::json!({ "network": network, "member": member });
+    let text = request("POST", "/api/invites", Some(body), Some(&me.token)).await?;
+    let made: Made = serde_json::from_str(&text).map_err(|e| InviteError::Server(e.to_string()))?;
+    let origin = gloo_utils::window().location().origin().unwrap_or_default();
+    Ok((format!("{origin}{}", made.path), made.expires * 1000))
+}
+
+/// A registered device as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub member: String,
+    pub name: String,
+    pub last_seen: i64,
+    pub revoked: Option<i64>,
+    /// This very device.
+    pub this: bool,
+}
+
+#[derive(Deserialize)]
+struct DeviceList {
+    devices: Vec<DeviceInfo>,
+}
+
+/// The devices of `network` this device may see (a facilitator: all; anyone else: hers).
+pub async fn devices(network: &str) -> Result<Vec<DeviceInfo>, InviteError> {
+    let me = local::device(network).ok_or(InviteError::Removed)?;
+    let text =
+        request("GET", &format!("/api/devices?network={network}"), None, Some(&me.token)).await?;
+    let list: DeviceList =
+        serde_json::from_str(&text).map_err(|e| InviteError::Server(e.to_string()))?;
+    Ok(list.devices)
+}
+
+/// Removes a device from `network`; its connections close at once.
+pub async fn remove_device(network: &str, id: &str) -> Result<(), InviteError> {
+    let me = local::device(network).ok_or(InviteError::Removed)?;
+    request("DELETE", &format!("/api/devices/{id}"), None, Some(&me.token)).await.map(|_| ())
 }
 
 #[cfg(test)]
@@ -58,12 +214,24 @@ mod tests {
 
     #[test]
     fn fragments() {
-        let id = DocumentId::from_bytes([3; 16]);
-        let (n, k) = parse_fragment(&format!("#red={id}&clave=abc_DEF-123"));
-        assert_eq!(n, Some(id));
-        assert_eq!(k.as_deref(), Some("abc_DEF-123"));
-        assert_eq!(parse_fragment("#clave=xyz"), (None, Some("xyz".into())));
-        assert_eq!(parse_fragment(""), (None, None));
-        assert_eq!(parse_fragment("#red=not-an-id&clave="), (None, None));
+        assert_eq!(
+            parse_fragment("#invitacion=abc_DEF-123"),
+            Some(Code::Invite("abc_DEF-123".into()))
+        );
+        assert_eq!(parse_fragment("#reclamar=xyz"), Some(Code::Claim("xyz".into())));
+        assert_eq!(parse_fragment(""), None);
+        assert_eq!(parse_fragment("#invitacion="), None);
+        assert_eq!(parse_fragment("#red=abc&clave=old-style-key"), None);
+    }
+
+    #[test]
+    fn the_servers_reasons_are_recognised() {
+        assert_eq!(failure(410, r#"{"error":"this invite was already used"}"#), InviteError::Used);
+        assert_eq!(failure(410, r#"{"error":"this invite has expired"}"#), InviteError::Expired);
+        assert_eq!(
+            failure(403, r#"{"error":"not allowed: only a facilitator invites other members"}"#),
+            InviteError::NotAllowed("only a facilitator invites other members".into())
+        );
+        assert_eq!(failure(502, "Bad gateway"), InviteError::Server("502 Bad gateway".into()));
     }
 }

@@ -7,7 +7,7 @@
 //! - [`repo`]: this tab's node: its open documents, their locks, storing them.
 //! - [`error`]: the app's one error type and its one renderer, in the person's language.
 //! - [`sync`]: the sync node: server (WebSocket) and tab (BroadcastChannel) transports, status.
-//! - [`invite`]: invite links (network id + access key in the fragment).
+//! - [`invite`]: personal invites and claim links, and the server's members API.
 //! - [`state`]: the reactive bridge; [`state::doc`] is the one document pipeline every change
 //!   goes through; components read plain structs and call commands here.
 //! - [`components`]: reusable widgets; [`pages`]: the routes' views.
@@ -41,6 +41,7 @@ use crate::{
         commissions::CommissionsPage,
         home::Home,
         inquiry::{DefinitionPage, InquiryHome, InquiryShell, RecordPage, ResultsPage},
+        join::JoinPage,
         members::MembersPage,
         network::NetworkPage,
         not_found::NotFound,
@@ -63,8 +64,9 @@ enum Boot {
 pub fn App() -> impl IntoView {
     provide_i18n();
     let i18n = i18n::use_i18n();
-    // Before the router reads the address: take an invite's key and network from the fragment.
-    let invite_error = invite::accept_from_location().err();
+    // Before the router reads the address: take an invite's or a claim link's code from the
+    // fragment (it is kept on this device until used).
+    let invite_error = invite::accept_from_location().err().map(error::AppError::from);
     let boot = RwSignal::new(Boot::Opening);
     spawn_local(async move {
         boot.set(match Repo::open().await {
@@ -107,6 +109,7 @@ fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=Home />
+            <Route path=path!("/unirse") view=JoinPage />
             <ParentRoute path=path!("/red/:id") view=NetworkPage>
                 <Route path=path!("") view=CentresPage />
                 <Route path=path!("miembros") view=MembersPage />

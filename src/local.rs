@@ -1,13 +1,15 @@
 //! What this device remembers outside documents, in localStorage: the language, the networks
-//! it holds, who the person using it is in each network ("¿Quién eres?") and which year's
-//! plan she last looked at.
+//! it holds, this device's registration in each network (its token and the member it acts
+//! for), a pending claim link, and which year's plan she last looked at.
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
 const LANGUAGE: &str = "juntas.language";
 const NETWORKS: &str = "juntas.networks";
-const ACCESS_KEY: &str = "juntas.access-key";
+const DEVICES: &str = "juntas.devices";
+const CLAIM: &str = "juntas.claim";
+const PENDING_INVITE: &str = "juntas.pending-invite";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
@@ -88,13 +90,63 @@ pub fn set_identity(network: &str, member: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// The server's access key (from an invite link), if this device has one.
-pub fn access_key() -> Option<String> {
-    LocalStorage::get(ACCESS_KEY).ok()
+/// This device's registration in one network: the token the server gave it and the member
+/// it acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub network: String,
+    pub member: String,
+    pub device: String,
+    pub token: String,
 }
 
-pub fn set_access_key(key: &str) -> Result<(), String> {
-    LocalStorage::set(ACCESS_KEY, key).map_err(|e| e.to_string())
+/// Every network this device is registered in.
+pub fn devices() -> Vec<Device> {
+    LocalStorage::get(DEVICES).unwrap_or_default()
+}
+
+/// This device's registration in `network`, if any.
+pub fn device(network: &str) -> Option<Device> {
+    devices().into_iter().find(|d| d.network == network)
+}
+
+/// Keeps a registration (replacing an earlier one for the same network) and who she is there.
+pub fn set_device(d: Device) -> Result<(), String> {
+    let mut all = devices();
+    all.retain(|x| x.network != d.network);
+    set_identity(&d.network, Some(&d.member))?;
+    all.push(d);
+    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
+}
+
+/// The operator's one-time claim code this device holds (from a claim link), if any.
+pub fn claim_code() -> Option<String> {
+    LocalStorage::get(CLAIM).ok()
+}
+
+pub fn set_claim_code(code: Option<&str>) -> Result<(), String> {
+    match code {
+        Some(c) => LocalStorage::set(CLAIM, c).map_err(|e| e.to_string()),
+        None => {
+            LocalStorage::delete(CLAIM);
+            Ok(())
+        }
+    }
+}
+
+/// A personal invite opened on this device and not redeemed yet.
+pub fn pending_invite() -> Option<String> {
+    LocalStorage::get(PENDING_INVITE).ok()
+}
+
+pub fn set_pending_invite(code: Option<&str>) -> Result<(), String> {
+    match code {
+        Some(c) => LocalStorage::set(PENDING_INVITE, c).map_err(|e| e.to_string()),
+        None => {
+            LocalStorage::delete(PENDING_INVITE);
+            Ok(())
+        }
+    }
 }
 
 /// This browser's storage id (shared by its tabs, as IndexedDB is): generated once.

@@ -110,10 +110,12 @@ pub enum Facts {
     },
 }
 
-/// A string at `key` of `obj`, if there is one.
+/// A string at `key` of `obj`, if there is one: a scalar string or a Text (what JS Automerge
+/// writes for a plain string).
 fn text_at(doc: &AutoCommit, obj: &automerge::ObjId, key: &str) -> Option<String> {
     match doc.get(obj, key).ok().flatten()? {
         (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+        (Value::Object(ObjType::Text), id) => doc.text(&id).ok(),
         _ => None,
     }
 }
@@ -154,6 +156,31 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
     })
 }
 
+/// The root field `key` at `heads` as text: a string, a Text's content, or a number's digits.
+fn root_value_at(doc: &AutoCommit, key: &str, heads: &[ChangeHash]) -> Option<String> {
+    match doc.get_at(ROOT, key, heads).ok().flatten()? {
+        (Value::Scalar(s), _) => match s.as_str() {
+            Some(text) => Some(text.to_owned()),
+            None => match s.as_ref() {
+                automerge::ScalarValue::Int(i) => Some(i.to_string()),
+                automerge::ScalarValue::Uint(u) => Some(u.to_string()),
+                automerge::ScalarValue::F64(f) if f.fract() == 0.0 => Some((*f as i64).to_string()),
+                _ => None,
+            },
+        },
+        (Value::Object(ObjType::Text), id) => doc.text_at(&id, heads).ok(),
+        _ => None,
+    }
+}
+
+/// Whether root field `key` reads the same at `a` and at `b`.
+fn same_root_value(doc: &AutoCommit, key: &str, a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    match (root_value_at(doc, key, a), root_value_at(doc, key, b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Where a document belongs, as its own fields say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -187,6 +214,22 @@ pub fn may_read(who: Option<&Who>, facts: &Facts) -> bool {
             *author == who.member || matches!(who.role, Role::Facilitator | Role::SlepProfessional)
         }
         _ => true,
+    }
+}
+
+/// Whether `who` may create a document with these facts (its first change, which [`judge`]
+/// leaves to this): an inquiry only a facilitator; a record only its own author; a network
+/// only its founder (decided by whoever registers networks, not here); the rest any member.
+pub fn may_create(who: Option<&Who>, facts: &Facts) -> Result<(), Refusal> {
+    let who = who.ok_or(Refusal::NotAMember)?;
+    match facts {
+        Facts::Inquiry if !facilitator(who) => {
+            Err(Refusal::OnlyFacilitator { what: "the inquiry" })
+        }
+        Facts::Record { author } if *author != who.member => {
+            Err(Refusal::NotSigner { field: "principal_id".into() })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -227,7 +270,14 @@ pub fn judge(
         }
         let facts =
             facts.as_ref().ok_or_else(|| refused(Refusal::Unknown { path: "kind".into() }))?;
-        let effects = effects(doc, &deps, &[hash]);
+        let mut effects = effects(doc, &deps, &[hash]);
+        // Rewriting an identity field with the value it has (a reader that normalises a Text
+        // `kind` written by JS into a string) changes nothing it protects.
+        effects.retain(|e| {
+            !(e.path.len() == 1
+                && WRITE_ONCE.contains(&e.path[0].as_str())
+                && same_root_value(doc, &e.path[0], &deps, &[hash]))
+        });
         check(Some(who), facts, &effects).map_err(refused)?;
     }
     Ok(())

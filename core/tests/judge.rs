@@ -7,7 +7,9 @@ use juntas_core::DocumentId;
 use juntas_core::model::history::{self, Stamp, Verb};
 use juntas_core::model::network::{self, Centre, Commission, Member, Network, Role};
 use juntas_core::model::{centre_plan, inquiry, plan, tree};
-use juntas_core::rules::{Facts, Owner, Refusal, Who, facts_of, judge, may_read, owner_of};
+use juntas_core::rules::{
+    Facts, Owner, Refusal, Who, facts_of, judge, may_create, may_read, owner_of,
+};
 
 fn net_id() -> DocumentId {
     DocumentId::from_bytes([7; 16])
@@ -76,6 +78,17 @@ fn facts_and_owner_are_read_from_each_kind_of_document() {
     r.put(ROOT, "principal_id", "p1").unwrap();
     assert_eq!(facts_of(&r), Some(Facts::Record { author: "p1".into() }));
     assert_eq!(owner_of(&r), Some(Owner::Inquiry("inq".into())));
+
+    // JS Automerge writes a plain string as Text: read the same.
+    let mut js = AutoCommit::new();
+    let kind = js.put_object(ROOT, "kind", ObjType::Text).unwrap();
+    js.splice_text(&kind, 0, 0, inquiry::RECORD_KIND).unwrap();
+    for (key, value) in [("inquiry_id", "inq"), ("principal_id", "p1")] {
+        let t = js.put_object(ROOT, key, ObjType::Text).unwrap();
+        js.splice_text(&t, 0, 0, value).unwrap();
+    }
+    assert_eq!(facts_of(&js), Some(Facts::Record { author: "p1".into() }));
+    assert_eq!(owner_of(&js), Some(Owner::Inquiry("inq".into())));
 
     let mut other = AutoCommit::new();
     other.put(ROOT, "title", "not ours").unwrap();
@@ -194,5 +207,50 @@ fn only_the_author_of_a_card_or_a_facilitator_deletes_it_and_a_card_names_its_ad
         judge(&mut doc, &before, Who::of(&n, "f1").as_ref()).unwrap_err().refusal,
         Refusal::NotSigner { field: "history".into() },
         "the history names p2, not f1"
+    );
+}
+
+#[test]
+fn a_record_is_created_by_its_own_author_and_an_inquiry_by_a_facilitator() {
+    let n = network();
+    let record = Facts::Record { author: "p1".into() };
+    assert_eq!(may_create(Who::of(&n, "p1").as_ref(), &record), Ok(()));
+    assert_eq!(
+        may_create(Who::of(&n, "p2").as_ref(), &record),
+        Err(Refusal::NotSigner { field: "principal_id".into() })
+    );
+    assert!(may_create(Who::of(&n, "p1").as_ref(), &Facts::Inquiry).is_err());
+    assert_eq!(may_create(Who::of(&n, "f1").as_ref(), &Facts::Inquiry), Ok(()));
+    assert_eq!(
+        may_create(Who::of(&n, "s1").as_ref(), &Facts::Tree { authors: Default::default() }),
+        Ok(())
+    );
+    assert_eq!(may_create(None, &Facts::Network), Err(Refusal::NotAMember));
+}
+
+#[test]
+fn rewriting_an_identity_field_with_its_own_value_is_no_change_but_another_value_is_refused() {
+    let n = network();
+    // A plan made by JS Automerge: its `kind` and `network_id` are Text.
+    let mut doc = AutoCommit::new();
+    for (key, value) in [("kind", plan::KIND), ("network_id", "net")] {
+        let t = doc.put_object(ROOT, key, ObjType::Text).unwrap();
+        doc.splice_text(&t, 0, 0, value).unwrap();
+    }
+    doc.commit();
+    // The app reads it and writes the same values back as strings, with an allowed change.
+    let before = doc.get_heads();
+    doc.put(ROOT, "kind", plan::KIND).unwrap();
+    doc.put(ROOT, "network_id", "net").unwrap();
+    doc.put(ROOT, "title", "x").unwrap();
+    doc.commit();
+    assert_eq!(judge(&mut doc, &before, Who::of(&n, "f1").as_ref()), Ok(()));
+    // Another network id is refused.
+    let before = doc.get_heads();
+    doc.put(ROOT, "network_id", "other").unwrap();
+    doc.commit();
+    assert_eq!(
+        judge(&mut doc, &before, Who::of(&n, "f1").as_ref()).unwrap_err().refusal,
+        Refusal::WriteOnce { field: "network_id".into() }
     );
 }

@@ -17,7 +17,7 @@ try {
   const context = await newContext(browser, PHONE);
   await context.addInitScript(PROBE);
   const page = await context.newPage();
-  await page.goto(`/#clave=${process.env.JUNTAS_ACCESS_KEY}`);
+  await page.goto(`/`);
   const imported = await new HomePage(page).importBundle(readFileSync(process.env.BUNDLE), 'inq.juntas');
   if (imported.error) throw new Error(`import failed: ${imported.error}`);
   await new PlanPage(page).iAm('Ignacio Vargas');

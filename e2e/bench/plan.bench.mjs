@@ -19,7 +19,7 @@ try {
   const context = await newContext(browser, LAPTOP);
   await context.addInitScript(PROBE);
   const page = await context.newPage();
-  await page.goto(`/#clave=${process.env.JUNTAS_ACCESS_KEY}`);
+  await page.goto(`/`);
   const imported = await new HomePage(page).importBundle(bundle, 'plan.juntas');
   if (imported.error) throw new Error(`import failed: ${imported.error}`);
   const plan = new PlanPage(page);

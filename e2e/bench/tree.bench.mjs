@@ -5,11 +5,12 @@
 // the sync message reaching the projector (and the watching phone) to the frame that shows
 // the new text — the app's own work for a remote update — plus the end-to-end time from the
 // edit to that frame (which adds the sender's save, the server and the network).
-// Env: BASE_URL, JUNTAS_ACCESS_KEY, BUNDLE (path), FIXTURE (the generator's JSON line).
+// Env: BASE_URL, JUNTAS_ACCESS_KEY (the operator's, for a claim link), BUNDLE (path), FIXTURE
+// (the generator's JSON line).
 import { readFileSync } from 'node:fs';
-import { launch, newContext, PHONE, LAPTOP } from '../support.mjs';
+import { launch, newContext, PHONE, LAPTOP, claimLink } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
-import { PlanPage } from '../pages/plan.mjs';
+import { NetworkPage } from '../pages/network.mjs';
 import { PROBE, median, stats, openTime, startProfile } from './probe.mjs';
 
 const fixture = JSON.parse(process.env.FIXTURE);
@@ -31,18 +32,27 @@ const WS_PROBE = () => {
 
 const browser = await launch();
 try {
-  async function device(kind) {
+  // The first device imports the workshop's file and claims the network with the operator's
+  // link (it uploads it); the others are the facilitator's other devices, by invite.
+  async function device(kind, invite) {
     const context = await newContext(browser, kind);
     await context.addInitScript(PROBE);
     await context.addInitScript(WS_PROBE);
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`/#clave=${process.env.JUNTAS_ACCESS_KEY}`);
-    const imported = await new HomePage(page).importBundle(bundle, 'arbol.juntas');
-    if (imported.error) throw new Error(`import failed: ${imported.error}`);
-    await new PlanPage(page).iAm('Ignacio Vargas');
-    return { context, page, errors };
+    const net = new NetworkPage(page);
+    if (invite) {
+      await page.goto(invite);
+      await net.waitReady();
+    } else {
+      await page.goto(await claimLink());
+      const imported = await new HomePage(page).importBundle(bundle, 'arbol.juntas');
+      if (imported.error) throw new Error(`import failed: ${imported.error}`);
+      await net.claim('Ignacio Vargas');
+    }
+    await net.waitSync('synced', 120000);
+    return { context, page, errors, net };
   }
   const net = `/red/${fixture.network}`;
   const outlineUrl = `${net}/arbol/${fixture.tree}`;
@@ -59,9 +69,9 @@ try {
   }
   await openTime(projector.page, projectorUrl, allDrawn);
 
-  const watcher = await device(PHONE);
+  const watcher = await device(PHONE, await projector.net.inviteLink('Ignacio Vargas'));
   await openTime(watcher.page, outlineUrl, allListed);
-  const editor = await device(PHONE);
+  const editor = await device(PHONE, await projector.net.inviteLink('Ignacio Vargas'));
   await openTime(editor.page, outlineUrl, allListed);
   const ids = await editor.page.evaluate(() => [...document.querySelectorAll('[data-testid="tree-card"]')].map((c) => c.dataset.id));
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
-import { launch, newContext, BASE_URL } from '../support.mjs';
+import { launch, newContext, BASE_URL, claimLink } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 
@@ -17,19 +17,21 @@ let Repo;
 let WebSocketClientAdapter;
 const repos = [];
 
-/** The access key exchanged for a session token, as the app does with POST /session. */
-async function sessionToken() {
-  const response = await fetch(`${BASE_URL}/session`, { method: 'POST', body: KEY });
-  assert.equal(response.status, 200, 'the server takes the access key');
-  return (await response.json()).token;
+async function api(path, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`${BASE_URL}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const json = await response.json();
+  assert.equal(response.status, 200, `${path}: ${JSON.stringify(json)}`);
+  return json;
 }
 
 before(async () => {
   if (skip) return;
-  // juntas-server admits a WebSocket only with a session token. The JS adapter opens its
-  // socket with `new WebSocket(url)` from isomorphic-ws; a module hook gives it a ws that sends
-  // the token in the Authorization header (token-hooks.mjs, ws-with-token.mjs).
-  process.env.JUNTAS_SYNC_TOKEN = await sessionToken();
+  // juntas-server admits a WebSocket only with a member's device token. The JS adapter opens
+  // its socket with `new WebSocket(url)` from isomorphic-ws; a module hook gives it a ws that
+  // sends JUNTAS_SYNC_TOKEN (read at each connection) in the Authorization header
+  // (token-hooks.mjs, ws-with-token.mjs).
   register('./token-hooks.mjs', import.meta.url);
   ({ Repo } = await import('@automerge/automerge-repo'));
   ({ WebSocketClientAdapter } = await import('@automerge/automerge-repo-network-websocket'));
@@ -74,9 +76,11 @@ async function appDevice() {
 
 test('a network made in the app is read and edited by the JS automerge-repo client', { skip }, async () => {
   const { context, page } = await appDevice();
-  await page.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(page).createExample();
-  await net.waitSync('synced');
+  const net = await new HomePage(page).foundExample('Ignacio Vargas');
+  // The JS client is another device of the facilitator's, with its own invite.
+  const link = await net.inviteLink('Ignacio Vargas');
+  const code = link.split('invitacion=')[1];
+  process.env.JUNTAS_SYNC_TOKEN = (await api('/api/redeem', { code, device: 'automerge-repo (node)' })).token;
 
   const handle = await jsClient().find(`automerge:${net.id()}`);
   // Juntas writes scalar strings and uints, which Automerge 3 JS reads as ImmutableString and
@@ -104,7 +108,9 @@ test('a network made in the app is read and edited by the JS automerge-repo clie
 });
 
 test('a network made by the JS automerge-repo client opens in the app and syncs both ways', { skip }, async () => {
-  const js = jsClient();
+  // Made offline first: it has no device token until its facilitator claims it.
+  const js = new Repo({ network: [] });
+  repos.push(js);
   const now = Date.now();
   const handle = js.create({
     kind: 'juntas/network',
@@ -114,9 +120,15 @@ test('a network made by the JS automerge-repo client opens in the app and syncs 
     created_at: now,
     updated_at: now,
     centres: { c1: { name: 'Jardín Arcoíris', rbd: '12345-6', commune: 'La Serena', kind: 'VTF', enrolment: 42 } },
-    members: {},
+    members: { fjs: { name: 'Facilitadora JS', role: 'facilitador', centre_id: null } },
     commissions: {},
   });
+  // Its facilitator claims it with the operator's one-time link; the client then connects.
+  const claim = (await claimLink()).split('reclamar=')[1];
+  const network = handle.documentId;
+  const jsToken = (await api('/api/claim', { code: claim, network, member: 'fjs', device: 'node' })).token;
+  process.env.JUNTAS_SYNC_TOKEN = jsToken;
+  js.networkSubsystem.addNetworkAdapter(new WebSocketClientAdapter(SYNC_URL, 500));
   // Wait until the server has it: a second, empty JS client can find it there.
   const url = handle.url;
   for (let tries = 0; ; tries += 1) {
@@ -129,8 +141,9 @@ test('a network made by the JS automerge-repo client opens in the app and syncs 
     }
   }
 
+  // The app is her laptop: a personal invite made by the JS device.
   const { context, page } = await appDevice();
-  await page.goto(`/unirse#red=${handle.documentId}&clave=${KEY}`);
+  await page.goto(`${BASE_URL}/unirse#invitacion=${(await api('/api/invites', { network, member: 'fjs' }, jsToken)).path.split('invitacion=')[1]}`);
   const net = await new NetworkPage(page).waitReady();
   assert.equal(await net.name(), 'Red creada en JavaScript');
   await net.centre('Jardín Arcoíris').waitFor();

@@ -1,5 +1,6 @@
 // Page object: the start page ("Redes en este dispositivo", "Crear red", "Crear red de ejemplo").
 import { NetworkPage } from './network.mjs';
+import { claimLink } from '../support.mjs';
 
 export class HomePage {
   constructor(page) {
@@ -16,6 +17,17 @@ export class HomePage {
     await this.page.getByTestId('create-example').click();
     const net = new NetworkPage(this.page);
     await net.waitReady();
+    return net;
+  }
+
+  /** The operator's one-time link opened on this device, the example network created and
+   * claimed as its facilitator `who`; resolves once it synced with the server. */
+  async foundExample(who = 'Ignacio Vargas') {
+    await this.page.goto(await claimLink());
+    await this.page.getByTestId('claim-banner').waitFor();
+    const net = await this.createExample();
+    await net.claim(who);
+    await net.waitSync('synced');
     return net;
   }
 

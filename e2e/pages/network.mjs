@@ -42,15 +42,54 @@ export class NetworkPage {
     );
   }
 
-  async inviteLink() {
-    await this.page.getByTestId('invite').locator('summary').click();
-    return this.page.getByTestId('invite-link').inputValue();
+  /** A personal invite link for `member` (a facilitator's device), or for another device of
+   * this device's own member (no `member`). */
+  async inviteLink(member) {
+    const panel = this.page.getByTestId('invite');
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator(':scope > summary').click();
+    const previous = await panel.getByTestId('invite-link').inputValue({ timeout: 50 }).catch(() => null);
+    if (member) await panel.getByTestId('invite-member').selectOption({ label: member });
+    await panel.getByTestId('invite-create').click();
+    await this.page.waitForFunction((prev) => {
+      const el = document.querySelector('[data-testid="invite-link"]');
+      return el && el.value && el.value !== prev;
+    }, previous);
+    return panel.getByTestId('invite-link').inputValue();
+  }
+
+  /** Uses this device's claim link for this network, as facilitator `who`. */
+  async claim(who) {
+    const panel = this.page.getByTestId('claim');
+    await panel.getByTestId('claim-member').selectOption({ label: who });
+    await panel.getByTestId('claim-submit').click();
+    await this.page.getByTestId('me').filter({ hasText: who }).waitFor();
+  }
+
+  /** The devices the server lists for this network: [{ member, text }]. */
+  async devices() {
+    const panel = this.page.getByTestId('invite');
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator(':scope > summary').click();
+    const list = this.page.getByTestId('devices');
+    if (!(await list.evaluate((d) => d.open))) await list.locator(':scope > summary').click();
+    await this.page.getByTestId('device-row').first().waitFor();
+    return this.page.getByTestId('device-row').evaluateAll((rows) => rows.map((r) => ({ member: r.dataset.member, text: r.textContent })));
+  }
+
+  /** Removes the first device listed for `member` that is not removed yet (confirming). */
+  async removeDevice(member) {
+    await this.devices();
+    const rows = this.page.locator(`[data-testid="device-row"][data-member="${member}"]`);
+    const removed = () => rows.locator('em').count();
+    const before = await removed();
+    await rows.getByTestId('device-remove').first().click();
+    await this.page.waitForFunction(([m, n]) =>
+      document.querySelectorAll(`[data-testid="device-row"][data-member="${m}"] em`).length > n, [member, before]);
   }
 
   // ── Bundle files ("Compartir archivo")
   async openShareFile() {
     const panel = this.page.getByTestId('share-file');
-    if (!(await panel.evaluate((d) => d.open))) await panel.locator('summary').click();
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator(':scope > summary').click();
     return panel;
   }
 
@@ -157,10 +196,27 @@ export class NetworkPage {
 
   // ── Identity
   async iAm(name) {
-    await this.page.getByTestId('whoami').selectOption({ label: name });
+    await iAm(this.page, name);
   }
 
+  /** Who this device's person is: the registered member ("Eres …") or the local choice. */
   async whoAmI() {
+    if (await this.page.getByTestId('me').count()) {
+      return (await this.page.getByTestId('me').locator('strong').textContent()).trim();
+    }
     return this.page.getByTestId('whoami').evaluate((s) => s.options[s.selectedIndex].text);
   }
+}
+
+/** A device registered in the network is its member (checked); on one that is not, the person
+ * is chosen in "¿Quién eres?". */
+export async function iAm(page, name) {
+  await page.locator('[data-testid="me"], [data-testid="whoami"]').first().waitFor();
+  if (await page.getByTestId('me').count()) {
+    await page.waitForFunction(() => document.querySelector('[data-testid="me"] strong')?.textContent.trim());
+    const me = (await page.getByTestId('me').locator('strong').textContent()).trim();
+    if (me !== name) throw new Error(`this device is registered as ${me}, not ${name}`);
+    return;
+  }
+  await page.getByTestId('whoami').selectOption({ label: name });
 }

@@ -1,14 +1,16 @@
 // Page object: the operating plan — sections and commissions, a common section's editor, a
 // centre's plan (adopt, write, deliver, review), the SLEP's table and the print view.
 
+import { iAm } from './network.mjs';
+
 export class PlanPage {
   constructor(page) {
     this.page = page;
   }
 
-  /** Chooses who this device's person is ("¿Quién eres?"). */
+  /** Who this device's person is: checked on a registered device, chosen on another. */
   async iAm(name) {
-    await this.page.getByTestId('whoami').selectOption({ label: name });
+    await iAm(this.page, name);
   }
 
   async open() {

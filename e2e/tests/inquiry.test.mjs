@@ -27,15 +27,12 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   // The facilitator defines the inquiry (annex 6 pre-filled).
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
-  await fPage.goto(`/#clave=${KEY}`);
-  const fNet = await new HomePage(fPage).createExample();
-  await fNet.waitSync('synced');
-  await new PlanPage(fPage).iAm('Ignacio Vargas');
+  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const f = new InquiryPage(fPage);
   await f.open();
   await f.createFromAnnex6();
   await fNet.waitSync('synced');
-  const link = await fNet.inviteLink();
+  const link = await fNet.inviteLink('María González');
 
   // María opens the invite on her phone while she has signal, then loses it.
   const dir = newProfileDir();

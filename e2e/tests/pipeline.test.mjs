@@ -142,19 +142,16 @@ test('one imported file that changes the network and the plan refreshes both on 
 test('two phones typing in the same tree card offline keep both texts after sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
-  await fPage.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(fPage).createExample();
-  await net.waitSync('synced');
+  const net = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const f = new TreePage(fPage);
   await f.open();
   await f.create('Baja colaboración entre los jardines');
   await f.addCard('causas', 'Falta de tiempo');
   await net.waitSync('synced');
   const treeUrl = fPage.url();
-  const link = await net.inviteLink();
-
   const phones = [];
-  for (let i = 0; i < 2; i++) {
+  for (const who of ['María González', 'Alejandra Contreras']) {
+    const link = await net.inviteLink(who);
     const context = await newContext(browser, PHONE);
     const page = await context.newPage();
     await page.goto(link);

@@ -31,9 +31,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   // The facilitator creates the network and the year's plan, and gives 1.2 to a commission.
   const cContext = await newContext(browser, LAPTOP);
   const cPage = await cContext.newPage();
-  await cPage.goto(`/#clave=${KEY}`);
-  const cNet = await new HomePage(cPage).createExample();
-  await cNet.waitSync('synced');
+  const cNet = await new HomePage(cPage).foundExample('Ignacio Vargas');
   const c = { page: cPage, net: cNet, plan: new PlanPage(cPage) };
   await c.plan.iAm('Ignacio Vargas');
   await c.plan.open();
@@ -44,24 +42,25 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   for (const id of ['1.1', '1.3', '1.4', '1.5', '1.6', '2', '4', '5', '6', '7']) {
     await c.plan.writeSection(id, `Acuerdo de la red para la sección ${id}.`);
   }
-  const link = await c.net.inviteLink();
+  // Each person gets her own invite: it registers her device as her.
+  const invite = (who) => c.net.inviteLink(who);
 
   // Two members of that commission: María on her phone, Alejandra on a laptop.
-  const a = await person(link, PHONE, 'María González');
-  const b = await person(link, LAPTOP, 'Alejandra Contreras');
+  const a = await person(await invite('María González'), PHONE, 'María González');
+  const b = await person(await invite('Alejandra Contreras'), LAPTOP, 'Alejandra Contreras');
   for (const p of [a, b]) {
     await p.plan.open();
     await p.plan.section('1.2').waitFor();
     assert.equal(await p.plan.sections().count(), 1, '"Mis secciones" shows her commission\'s section');
     await p.plan.openSection('1.2');
   }
-  // Someone outside the commission (the SLEP reviewer, on the founder's laptop) reads but
-  // cannot type.
-  await c.plan.iAm('Rodrigo Pérez');
-  await c.plan.openSection('1.2');
-  await c.page.getByTestId('read-only-hint').waitFor();
+  // Someone outside the commission (the SLEP reviewer, on her laptop) reads but cannot type.
+  const r = await person(await invite('Rodrigo Pérez'), LAPTOP, 'Rodrigo Pérez');
+  await r.plan.open();
+  await r.plan.openSection('1.2');
+  await r.page.getByTestId('read-only-hint').waitFor();
   assert.match(
-    await c.page.getByTestId('read-only-hint').textContent(),
+    await r.page.getByTestId('read-only-hint').textContent(),
     /Solo la comisión «Protocolo sanitario» \(y la facilitación\) edita esta sección/,
     'the read-only line says whose section it is',
   );
@@ -79,27 +78,27 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.setStatus('Lista para revisión');
   await b.plan.setStatus('Acordada');
   await a.context.setOffline(false);
-  for (const p of [a, b, c]) {
+  for (const p of [a, b, r]) {
     await p.plan.waitBodyContains('Lavado de manos al llegar (María).', 20000);
     await p.plan.waitBodyContains('Uso de mascarilla en adultos (Alejandra).', 20000);
   }
-  const texts = await Promise.all([a, b, c].map((p) => p.plan.body().inputValue()));
+  const texts = await Promise.all([a, b, r].map((p) => p.plan.body().inputValue()));
   assert.equal(texts[0], texts[1]);
   assert.equal(texts[1], texts[2]);
-  assert.equal(await c.page.getByTestId('section-body').getAttribute('readonly'), '', 'read-only outside the commission');
+  assert.equal(await r.page.getByTestId('section-body').getAttribute('readonly'), '', 'read-only outside the commission');
   // The status did not change silently: everyone sees both values and the same one kept.
-  for (const p of [a, b, c]) await p.plan.conflicts().first().waitFor({ timeout: 20000 });
+  for (const p of [a, b, r]) await p.plan.conflicts().first().waitFor({ timeout: 20000 });
   const kept = await b.plan.status();
-  for (const p of [a, b, c]) {
+  for (const p of [a, b, r]) {
     assert.equal(await p.plan.status(), kept, 'every device keeps the same status');
     const note = await p.plan.conflicts().first().textContent();
     assert.match(note, /Lista para revisión/);
     assert.match(note, /Acordada/);
   }
-  assert.equal(await c.plan.conflicts().getByTestId('conflict-confirm').count(), 0, 'only the commission settles it');
+  assert.equal(await r.plan.conflicts().getByTestId('conflict-confirm').count(), 0, 'only the commission settles it');
   // Alejandra confirms what was kept; the note goes away everywhere.
   await b.plan.confirmConflict();
-  for (const p of [a, c]) await p.plan.conflicts().first().waitFor({ state: 'detached', timeout: 20000 });
+  for (const p of [a, r]) await p.plan.conflicts().first().waitFor({ state: 'detached', timeout: 20000 });
   assert.equal(await a.plan.status(), kept);
   // Alejandra has her caret in the middle of her sentence when María's words arrive ahead of
   // it: the caret stays after "Uso de" and what she types next lands there.
@@ -137,14 +136,19 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.waitState('entregado');
   assert.deepEqual(await axeViolations(a.page), [], 'the centre plan on a phone has no serious a11y issue');
 
-  // The SLEP reviewer sees it in the table and returns it with an observation on section 3.
-  await c.plan.iAm('Rodrigo Pérez');
+  // Only the SLEP is offered "Observar" / "Aprobar": not the facilitator.
   await c.plan.open();
   await c.plan.openReviewTable();
   await c.plan.waitRowState(CENTRE, 'entregado', 20000);
   await c.plan.openRow(CENTRE);
-  await c.plan.observe('3', 'Indique el aforo del patio.', 'Falta el aforo del patio');
-  await c.plan.waitState('con observaciones');
+  assert.equal(await c.page.getByTestId('review-approve').count(), 0, 'the facilitator cannot approve');
+  // The SLEP reviewer sees it in the table and returns it with an observation on section 3.
+  await r.plan.open();
+  await r.plan.openReviewTable();
+  await r.plan.waitRowState(CENTRE, 'entregado', 20000);
+  await r.plan.openRow(CENTRE);
+  await r.plan.observe('3', 'Indique el aforo del patio.', 'Falta el aforo del patio');
+  await r.plan.waitState('con observaciones');
 
   // María sees the observation, corrects, and delivers again.
   await a.plan.waitState('con observaciones', 20000);
@@ -155,17 +159,19 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.waitState('reentregado');
 
   // The reviewer sees exactly what changed since the previous delivery, and approves.
-  await c.plan.waitState('reentregado', 20000);
-  const diff = c.plan.centreSection('3').getByTestId('section-diff');
+  await r.plan.waitState('reentregado', 20000);
+  const diff = r.plan.centreSection('3').getByTestId('section-diff');
   await diff.waitFor();
   assert.match(await diff.locator('ins').allTextContents().then((t) => t.join(' ')), /Patio: 15 niños a la vez\./);
-  assert.equal(await c.page.getByTestId('section-diff').count(), 1, 'only section 3 changed');
-  await c.plan.approve('Aprobado, gracias.');
-  await c.plan.waitState('aprobado');
+  assert.equal(await r.page.getByTestId('section-diff').count(), 1, 'only section 3 changed');
+  await r.plan.approve('Aprobado, gracias.');
+  await r.plan.waitState('aprobado');
   await a.plan.waitState('aprobado', 20000);
+  // The history names who really delivered and approved.
+  const history = await a.plan.history();
+  assert.ok(history.some((l) => l.includes('Rodrigo Pérez')), `the SLEP's approval in the history: ${history.join(' | ')}`);
 
   // Later the network changes a common section: María is told, sees what changed, adopts it.
-  await c.plan.iAm('Ignacio Vargas');
   await c.plan.open();
   await c.plan.writeSection('4', ' Reunión mensual con apoderados.');
   const changes = await a.plan.commonChanges();
@@ -185,9 +191,10 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   const png = await a.page.screenshot({ fullPage: true });
   assert.ok(png.length > 20000, `a real page was drawn (${png.length} bytes)`);
 
-  for (const p of [a, b, c]) assert.deepEqual(p.page.__errors ?? [], []);
+  for (const p of [a, b, c, r]) assert.deepEqual(p.page.__errors ?? [], []);
   await a.context.close();
   await b.context.close();
+  await r.context.close();
   await cContext.close();
 });
 

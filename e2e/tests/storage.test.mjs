@@ -61,9 +61,7 @@ async function saveText(net) {
 test('a full device keeps the change, says so, and stores it once there is room', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const context = await newContext(browser);
   const page = await context.newPage();
-  await page.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(page).createExample();
-  await net.waitSync('synced');
+  const net = await new HomePage(page).foundExample('Ignacio Vargas');
   await net.waitSaved();
 
   // The device runs out of space; the principal adds a centre anyway.
@@ -75,7 +73,7 @@ test('a full device keeps the change, says so, and stores it once there is room'
   assert.doesNotMatch(await saveText(net), /Guardado en este dispositivo/);
 
   // It still reached the server: another device sees it.
-  const link = await net.inviteLink();
+  const link = await net.inviteLink('Rodrigo Pérez');
   const other = await newContext(browser, PHONE);
   const phone = await other.newPage();
   await phone.goto(link);

@@ -11,13 +11,12 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-/** A browser that opened the operator's link (key only) and created the example network. */
+/** A browser that opened the operator's claim link, created the example network and claimed
+ * it as its facilitator. */
 async function founder() {
   const context = await newContext(browser);
   const page = await context.newPage();
-  await page.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(page).createExample();
-  await net.waitSync('synced');
+  const net = await new HomePage(page).foundExample('Ignacio Vargas');
   return { context, page, net };
 }
 
@@ -36,12 +35,14 @@ async function centreNames(net) {
 
 test('an invite link brings the network to another device, and edits flow both ways', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const a = await founder();
-  const link = await a.net.inviteLink();
-  assert.match(link, /\/unirse#red=[1-9A-HJ-NP-Za-km-z]+&clave=/, 'id and key travel in the fragment');
+  // The facilitator's second device (her phone): a personal invite for herself.
+  const link = await a.net.inviteLink('Ignacio Vargas');
+  assert.match(link, /\/unirse#invitacion=[A-Za-z0-9_-]{43}$/, 'a one-time code travels in the fragment');
   assert.equal(await scanQr(a.page.getByTestId('invite-qr')), link, 'the QR code carries the same link');
   const b = await invited(link);
   assert.equal(await b.net.name(), 'Avanzando Juntas');
-  assert.equal(new URL(b.page.url()).hash, '', 'the key leaves the address bar');
+  assert.equal(new URL(b.page.url()).hash, '', 'the code leaves the address bar');
+  assert.equal(await b.net.whoAmI(), 'Ignacio Vargas', 'the device knows who she is');
   await b.net.centreCards().nth(14).waitFor();
 
   // Live: an edit on B shows on A without reloading.
@@ -57,7 +58,7 @@ test('an invite link brings the network to another device, and edits flow both w
 
 test('offline edits on A and live edits on B merge when A reconnects', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const a = await founder();
-  const b = await invited(await a.net.inviteLink());
+  const b = await invited(await a.net.inviteLink('Ignacio Vargas'));
   await b.net.centreCards().nth(14).waitFor();
   const names = await centreNames(a.net);
   const [x, y] = [names[1], names[2]];

@@ -25,16 +25,15 @@ async function join(link, device) {
 test('tree: three phones add cards at once, one offline; all converge; projector and exports', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
-  await fPage.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(fPage).createExample();
-  await net.waitSync('synced');
+  const net = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const f = new TreePage(fPage);
   await f.open();
   await f.create('Baja colaboración entre los jardines de la red');
   const treeUrl = fPage.url();
-  const link = await net.inviteLink();
-
-  const people = [await join(link, PHONE), await join(link, PHONE), await join(link, PHONE)];
+  const people = [];
+  for (const who of ['María González', 'Alejandra Contreras', 'Carolina Muñoz']) {
+    people.push(await join(await net.inviteLink(who), PHONE));
+  }
   for (const p of people) {
     await p.page.goto(treeUrl);
     await p.tree.waitProblem('Baja colaboración entre los jardines de la red');
@@ -84,7 +83,10 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   const effects = (await people[2].tree.outline()).filter((l) => l.startsWith('0:side-efectos:'));
   const last = effects.at(-1).split(':').slice(2).join(':');
   await people[2].tree.moveUp(last);
-  await people[1].tree.remove('Las directoras no se conocen');
+  // Only its author (or a facilitator) is offered "Quitar" on a card: María added it.
+  const notHers = await people[1].tree.tools('Las directoras no se conocen');
+  assert.equal(await notHers.getByTestId('card-delete').count(), 0, 'Alejandra cannot remove María\'s card');
+  await people[0].tree.remove('Las directoras no se conocen');
   await fPage.goBack();
   const devices = [...people.map((p) => p.tree), f];
   let final;

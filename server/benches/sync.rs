@@ -166,17 +166,87 @@ async fn start_js(script: &PathBuf, data: tempfile::TempDir) -> Server {
     Server { name: "JS sync server".into(), child, addr, token: None, _data: data }
 }
 
-async fn session_token(addr: SocketAddr) -> String {
+/// The network every bench document belongs to (juntas-server serves a document only to the
+/// members of its network and judges every change by its role; the JS server ignores it).
+fn bench_network() -> DocumentId {
+    DocumentId::from_bytes([0xBE; 16])
+}
+
+/// An empty document of the bench network that a facilitator may write anything into (a
+/// common plan's root): what every bench client writes.
+fn owned() -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", "juntas/plan-common").unwrap();
+    doc.put(ROOT, "network_id", bench_network().to_string()).unwrap();
+    doc.commit();
+    doc
+}
+
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
+    let auth = auth.map(|a| format!("Authorization: Bearer {a}\r\n")).unwrap_or_default();
     let req = format!(
-        "POST /session HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{KEY}",
-        KEY.len()
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
-    let start = out.find("{\"token\":\"").expect("a token") + 10;
-    out[start..].split('"').next().unwrap().to_owned()
+    out
+}
+
+fn json_field(out: &str, field: &str) -> Option<String> {
+    let key = format!("\"{field}\":\"");
+    let start = out.find(&key)? + key.len();
+    out[start..].split('"').next().map(str::to_owned)
+}
+
+/// A facilitator's device token on the bench network: the operator's claim link used, and the
+/// network document uploaded. A build from before member accounts (a baseline) takes the
+/// access key for a session token instead.
+async fn session_token(addr: SocketAddr) -> String {
+    let link = http(addr, "POST", "/api/claim-links", Some(KEY), "").await;
+    let Some(path) = json_field(&link, "path") else {
+        let out = http(addr, "POST", "/session", None, KEY).await;
+        return json_field(&out, "token").expect("a session token");
+    };
+    let code = path.split("reclamar=").nth(1).unwrap().to_owned();
+    let body = format!(
+        "{{\"code\":\"{code}\",\"network\":\"{}\",\"member\":\"f1\",\"device\":\"bench\"}}",
+        bench_network()
+    );
+    let out = http(addr, "POST", "/api/claim", None, &body).await;
+    let token = json_field(&out, "token").unwrap_or_else(|| panic!("claim: {out}"));
+    let mut net = AutoCommit::new();
+    net.put(ROOT, "kind", "juntas/network").unwrap();
+    net.put(ROOT, "schema_version", 1_u64).unwrap();
+    net.put(ROOT, "name", "Red del benchmark").unwrap();
+    net.put(ROOT, "slep", "SLEP").unwrap();
+    net.put(ROOT, "created_at", 0_i64).unwrap();
+    net.put(ROOT, "updated_at", 0_i64).unwrap();
+    for key in ["centres", "commissions", "plans", "inquiries", "trees"] {
+        net.put_object(ROOT, key, automerge::ObjType::Map).unwrap();
+    }
+    let members = net.put_object(ROOT, "members", automerge::ObjType::Map).unwrap();
+    let f1 = net.put_object(&members, "f1", automerge::ObjType::Map).unwrap();
+    net.put(&f1, "name", "Facilitación").unwrap();
+    net.put(&f1, "role", "facilitador").unwrap();
+    net.put(&f1, "centre_id", automerge::ScalarValue::Null).unwrap();
+    net.commit();
+    let url = format!("ws://{addr}/sync");
+    let mut founder = Client::connect_to(&url, Some(&token), "founder", net).await;
+    founder.open(bench_network(), None).await;
+    assert!(
+        founder.run_until(Duration::from_secs(20), |c| c.synced(bench_network())).await,
+        "the bench network reached the server"
+    );
+    token
 }
 
 /// One client: core's session over a WebSocket, counting what it sends and receives.
@@ -190,8 +260,12 @@ struct Client {
 
 impl Client {
     async fn connect(server: &Server, name: &str, doc: AutoCommit) -> Client {
-        let mut req = server.url().into_client_request().unwrap();
-        if let Some(t) = &server.token {
+        Client::connect_to(&server.url(), server.token.as_deref(), name, doc).await
+    }
+
+    async fn connect_to(url: &str, token: Option<&str>, name: &str, doc: AutoCommit) -> Client {
+        let mut req = url.into_client_request().unwrap();
+        if let Some(t) = token {
             req.headers_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
         }
         let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
@@ -307,7 +381,7 @@ struct Load {
 /// N typists on one new document for `seconds`.
 async fn typists(server: &Server, n: usize, seconds: u64, round: u8) -> Load {
     let id = DocumentId::from_bytes([round; 16]);
-    let mut seed = AutoCommit::new();
+    let mut seed = owned();
     seed.put(ROOT, "title", "plan").unwrap();
     seed.commit();
     let mut owner = Client::connect(server, "owner", seed).await;
@@ -412,7 +486,7 @@ struct Reconnect {
 /// A and B share a document; A is offline for 500 edits on each side, then reconnects.
 async fn reconnect(server: &Server, round: u8, with_state: bool) -> Reconnect {
     let id = DocumentId::from_bytes([round; 16]);
-    let mut doc = AutoCommit::new();
+    let mut doc = owned();
     doc.put(ROOT, "title", "plan").unwrap();
     doc.commit();
     let mut a = Client::connect(server, "a", doc).await;
@@ -512,7 +586,7 @@ fn fill(dir: &std::path::Path, n: usize) -> Vec<DocumentId> {
             let mut b = [0xA5u8; 16];
             b[..8].copy_from_slice(&(i as u64).to_le_bytes());
             let id = DocumentId::from_bytes(b);
-            let mut doc = AutoCommit::new();
+            let mut doc = owned();
             doc.put(ROOT, "n", i as i64).unwrap();
             let s = id.to_string();
             let d = dir.join(&s[..2]).join(&s[2..]).join("snapshot");
@@ -526,7 +600,7 @@ fn fill(dir: &std::path::Path, n: usize) -> Vec<DocumentId> {
 /// One new document uploaded by one client and read by another, in ms.
 async fn new_document_ms(server: &Server, round: u8) -> f64 {
     let id = DocumentId::from_bytes([round; 16]);
-    let mut doc = AutoCommit::new();
+    let mut doc = owned();
     doc.put(ROOT, "title", "nuevo").unwrap();
     doc.commit();
     let started = Instant::now();

@@ -582,11 +582,14 @@ impl Engine {
                 return self.unavailable(conn, id);
             }
         }
-        let fresh = self.docs.get(&id).is_some_and(|d| d.fresh);
+        // Empty: nobody uploaded it yet (the peer is about to). Anything else, even not saved
+        // yet, is read only by those who may.
+        let empty =
+            self.docs.get_mut(&id).is_none_or(|d| d.stored.doc_mut().get_heads().is_empty());
         // Who she is, as the network said before this message (a message to the network
         // document is judged by the roles it had, not by the roles it gives).
-        let who = if fresh { None } else { self.who(conn, id) };
-        if !fresh && !self.may_read(conn, id) {
+        let who = if empty { None } else { self.who(conn, id) };
+        if !empty && !self.may_read(conn, id) {
             // Another network's document, or a record she may not read: answered exactly as
             // a document nobody stored, so its existence is not revealed.
             add(&self.metrics.refused_access, 1);
@@ -628,7 +631,7 @@ impl Engine {
             // Not kept, not relayed: the document goes back to what it was.
             let reason = format!("{}: document {id}: {reason}", refusal::CHANGE_REFUSED);
             match self.docs.get_mut(&id) {
-                Some(doc) if !doc.fresh => {
+                Some(doc) if !before.is_empty() => {
                     if let Err(e) = doc.stored.rollback(&before) {
                         tracing::error!(doc = %id, error = %e, "cannot drop a refused change");
                     }
@@ -686,7 +689,7 @@ impl Engine {
             Some(g) => g.member.clone(),
             None => return Err("it belongs to a network this device is not a member of".into()),
         };
-        let fresh = self.docs.get(&id).is_some_and(|d| d.fresh);
+        let fresh = before.is_empty();
         let who = if fresh && id == network {
             // A network the server has never had: only its founder holds a grant for it
             // (invites need the network here), and she uploads it as its facilitator.
@@ -702,6 +705,11 @@ impl Engine {
             who
         };
         let doc = self.docs.get_mut(&id).ok_or("gone")?;
+        if fresh && id != network {
+            let facts =
+                rules::facts_of(doc.stored.doc()).ok_or("it is of no kind this server knows")?;
+            rules::may_create(who.as_ref(), &facts).map_err(|r| r.to_string())?;
+        }
         rules::judge(doc.stored.doc_mut(), before, who.as_ref())
             .map_err(|r| r.refusal.to_string())?;
         if id == network {

@@ -63,20 +63,29 @@ impl Members {
     }
 
     /// The device the request's bearer token belongs to.
-    fn device(&self, headers: &HeaderMap) -> Result<Grant, Response> {
+    fn device(&self, headers: &HeaderMap) -> Result<Grant, Denied> {
         let token = auth::token_from_headers(headers).unwrap_or_default();
         self.accounts
             .authenticate(&token, now_secs())
-            .map_err(|r| error(StatusCode::UNAUTHORIZED, &r.to_string()))
+            .map_err(|r| Denied(StatusCode::UNAUTHORIZED, r.to_string()))
     }
 
-    fn origin_ok(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn origin_ok(&self, headers: &HeaderMap) -> Result<(), Denied> {
         let origin = header_str(headers, header::ORIGIN);
         if auth::origin_allowed(origin, header_str(headers, header::HOST), &self.allowed_origins) {
             Ok(())
         } else {
-            Err(error(StatusCode::FORBIDDEN, "origin not allowed"))
+            Err(Denied(StatusCode::FORBIDDEN, "origin not allowed".into()))
         }
+    }
+}
+
+/// A request refused before it is handled: the status and the reason.
+struct Denied(StatusCode, String);
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        error(self.0, &self.1)
     }
 }
 
@@ -136,7 +145,7 @@ async fn claim(
     Json(b): Json<ClaimBody>,
 ) -> Response {
     if let Err(r) = m.origin_ok(&headers) {
-        return r;
+        return r.into_response();
     }
     if b.network.parse::<DocumentId>().is_err() || b.member.trim().is_empty() {
         return error(StatusCode::BAD_REQUEST, "network and member are required");
@@ -173,7 +182,7 @@ async fn invite(
 ) -> Response {
     let me = match m.device(&headers) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if me.network != b.network {
         return error(
@@ -220,7 +229,7 @@ async fn redeem(
     Json(b): Json<RedeemBody>,
 ) -> Response {
     if let Err(r) = m.origin_ok(&headers) {
-        return r;
+        return r.into_response();
     }
     match m.accounts.redeem(&b.code, &b.device, now_secs()) {
         Ok((token, g)) => {
@@ -255,7 +264,7 @@ async fn devices(
 ) -> Response {
     let me = match m.device(&headers) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if me.network != q.network {
         return error(
@@ -286,7 +295,7 @@ async fn remove_device(
 ) -> Response {
     let me = match m.device(&headers) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Some(target) = m.accounts.device(&id) else {
         return error(StatusCode::NOT_FOUND, &Refused::UnknownDevice.to_string());

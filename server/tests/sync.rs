@@ -1,5 +1,5 @@
 //! `/sync` against real peers: core's sans-IO session over a real WebSocket to the server's engine, the
-//! access-key/session gate, the Origin allow-list, malformed input that closes only its own
+//! device-token/session gate, the Origin allow-list, malformed input that closes only its own
 //! connection, and a server killed with SIGKILL mid-sync that loses nothing.
 
 use std::net::SocketAddr;

@@ -15,6 +15,11 @@ pub fn explain(i18n: I18n, e: &SyncError) -> String {
     match e {
         SyncError::Unauthorised => i18n.t(T::SyncUnauthorised).to_string(),
         SyncError::Server(m) => match refusal::classify(m) {
+            // Which document and which rule: the server's words, after hers.
+            Some(r @ refusal::Refusal::ChangeRefused) => {
+                let detail = m.strip_prefix(refusal::CHANGE_REFUSED).unwrap_or(m);
+                format!("{} ({})", i18n.t(server_refusal(r)), detail.trim_start_matches(':').trim())
+            }
             Some(r) => i18n.t(server_refusal(r)).to_string(),
             None => format!("{}: {m}", i18n.t(T::SyncServerError)),
         },
@@ -30,6 +35,8 @@ fn server_refusal(r: refusal::Refusal) -> T {
         refusal::Refusal::TooManyDocuments => T::SrvTooManyDocuments,
         refusal::Refusal::DocumentTooLarge => T::SrvDocumentTooLarge,
         refusal::Refusal::Idle | refusal::Refusal::NoHandshake => T::SrvIdle,
+        refusal::Refusal::DeviceRemoved => T::SrvDeviceRemoved,
+        refusal::Refusal::ChangeRefused => T::SrvChangeRefused,
     }
 }
 

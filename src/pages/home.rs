@@ -63,6 +63,9 @@ pub fn Home() -> impl IntoView {
     view! {
         <main class="page home">
             <p class="tagline">{tr(T::Tagline)}</p>
+            <Show when=|| crate::local::claim_code().is_some()>
+                <p class="notice" role="status" data-testid="claim-banner">{tr(T::ClaimBanner)}</p>
+            </Show>
             <section aria-labelledby="my-networks">
                 <h2 id="my-networks">{tr(T::MyNetworks)}</h2>
                 <Show when=move || !known.get().is_empty() fallback=move || view! { <p class="empty">{tr(T::NoNetworks)}</p> }>

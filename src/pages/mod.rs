@@ -4,6 +4,7 @@ pub mod centres;
 pub mod commissions;
 pub mod home;
 pub mod inquiry;
+pub mod join;
 pub mod members;
 pub mod network;
 pub mod not_found;

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Local};
-use juntas_core::{DocumentId, LoadError};
+use juntas_core::{DocumentId, LoadError, model::network::Role};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{A, Outlet},
@@ -13,9 +13,9 @@ use leptos_router::{
 
 use crate::{
     components::{SaveBadge, SharePanel, SyncBadge},
-    error::{AppError, explain},
+    error::{AppError, explain, invite as explain_invite},
     i18n::{T, tr, use_i18n},
-    invite,
+    invite, local,
     state::network::{NetworkState, OpenState, use_network},
     sync::{Link, use_sync},
 };
@@ -72,30 +72,192 @@ fn qr_svg(link: &str) -> Option<String> {
     )
 }
 
-/// "Invitar": the invite link with the network id and the access key in its fragment, and its
-/// QR code.
+/// "Invitar": a personal invite (link + QR, once, 7 days) for a member — a facilitator
+/// invites anyone of the network, anyone else adds a device of her own — and the devices
+/// registered in the network.
 #[component]
 fn InvitePanel() -> impl IntoView {
     let net = use_network();
-    let link = invite::link(net.id);
+    move || match net.device.get() {
+        None => view! {
+            <details class="invite" data-testid="invite">
+                <summary>{tr(T::Invite)}</summary>
+                <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p>
+            </details>
+        }
+        .into_any(),
+        Some(me) => view! { <Inviting me /> }.into_any(),
+    }
+}
+
+#[component]
+fn Inviting(me: local::Device) -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let facilitator = Memo::new({
+        let member = me.member.clone();
+        move |_| {
+            net.network
+                .with(|n| n.members.get(&member).is_some_and(|m| m.role == Role::Facilitator))
+        }
+    });
+    let members = move || {
+        net.network.with(|n| {
+            n.members_sorted()
+                .into_iter()
+                .map(|(id, m)| (id.clone(), m.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let chosen = RwSignal::new(String::new());
+    let made = RwSignal::new(None::<(String, i64, String)>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let create = {
+        let me = me.clone();
+        move |_| {
+            let member = if facilitator.get_untracked() {
+                chosen.get_untracked()
+            } else {
+                me.member.clone()
+            };
+            if member.is_empty() || busy.get_untracked() {
+                return;
+            }
+            let name = net.network.with_untracked(|n| {
+                n.members.get(&member).map(|m| m.name.clone()).unwrap_or_default()
+            });
+            busy.set(true);
+            error.set(None);
+            let network = net.id.to_string();
+            spawn_local(async move {
+                match invite::create(&network, &member).await {
+                    Ok((link, expires)) => made.set(Some((link, expires, name))),
+                    Err(e) => error.set(Some(explain_invite(i18n, &e))),
+                }
+                busy.set(false);
+            });
+        }
+    };
     view! {
         <details class="invite" data-testid="invite">
             <summary>{tr(T::Invite)}</summary>
-            {match link {
-                Some(link) => view! {
-                    <p class="muted">{tr(T::InviteHint)}</p>
-                    <label>
-                        {tr(T::InviteLink)}
-                        <input readonly value=link.clone() data-testid="invite-link" on:focus=|ev| {
-                            if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
-                                input.select();
+            <Show
+                when=move || facilitator.get()
+                fallback=move || view! { <p class="muted">{tr(T::InviteOwnHint)}</p> }
+            >
+                <p class="muted">{tr(T::InviteHint)}</p>
+                <label class="field">
+                    <span class="field-label">{tr(T::InviteWho)}</span>
+                    <select data-testid="invite-member" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        <option value="" selected=true>"—"</option>
+                        <For each=members key=|m| m.clone() let:m>
+                            <option value=m.0.clone()>{m.1.clone()}</option>
+                        </For>
+                    </select>
+                </label>
+            </Show>
+            <button data-testid="invite-create" on:click=create disabled=move || busy.get()>
+                {move || if facilitator.get() { tr(T::InviteCreate)() } else { tr(T::InviteOwnDevice)() }}
+            </button>
+            <p class="field-error" role="alert" data-testid="invite-panel-error">{move || error.get()}</p>
+            {move || made.get().map(|(link, expires, name)| view! {
+                <p data-testid="invite-for">{tr(T::InviteFor)} " " <strong>{name}</strong> " · " {tr(T::InviteExpires)} " " {format_time(expires)}</p>
+                <label>
+                    {tr(T::InviteLink)}
+                    <input readonly value=link.clone() data-testid="invite-link" on:focus=|ev| {
+                        if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+                            input.select();
+                        }
+                    } />
+                </label>
+                <div class="qr" role="img" aria-label=tr(T::InviteQr) data-testid="invite-qr" inner_html=qr_svg(&link) />
+            })}
+            <DeviceList />
+        </details>
+    }
+}
+
+/// The devices registered in the network (a facilitator sees all; anyone else, hers), each
+/// with "Quitar dispositivo". Read from the server when opened.
+#[component]
+fn DeviceList() -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let list = RwSignal::new(None::<Vec<invite::DeviceInfo>>);
+    let error = RwSignal::new(None::<String>);
+    let load = move || {
+        let network = net.id.to_string();
+        spawn_local(async move {
+            match invite::devices(&network).await {
+                Ok(d) => {
+                    list.set(Some(d));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(explain_invite(i18n, &e))),
+            }
+        });
+    };
+    let remove = move |id: String| {
+        let confirmed = gloo_utils::window()
+            .confirm_with_message(i18n.t(T::DeviceRemoveConfirm))
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        let network = net.id.to_string();
+        spawn_local(async move {
+            match invite::remove_device(&network, &id).await {
+                Ok(()) => load(),
+                Err(e) => error.set(Some(explain_invite(i18n, &e))),
+            }
+        });
+    };
+    let name_of = move |member: &str| {
+        net.network.with_untracked(|n| {
+            n.members.get(member).map(|m| m.name.clone()).unwrap_or_else(|| member.to_owned())
+        })
+    };
+    view! {
+        <details class="devices" data-testid="devices" on:toggle=move |ev| {
+            let open = ev.target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDetailsElement>(t).ok())
+                .is_some_and(|d| d.open());
+            if open {
+                load();
+            }
+        }>
+            <summary>{tr(T::Devices)}</summary>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+            {move || list.get().map(|devices| {
+                if devices.is_empty() {
+                    return view! { <p class="muted">{tr(T::DevicesNone)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="device-list">
+                        {devices.into_iter().map(|d| {
+                            let id = d.id.clone();
+                            let who = name_of(&d.member);
+                            let label = format!("{} {who} · {}", i18n.t(T::DeviceRemove), d.name);
+                            view! {
+                                <li data-testid="device-row" data-member=d.member.clone()>
+                                    <strong>{who}</strong> " · " {d.name.clone()}
+                                    {d.this.then(|| view! { " (" {tr(T::DeviceThis)} ")" })}
+                                    " · " {tr(T::DeviceLastSeen)} " " {format_time(d.last_seen * 1000)}
+                                    {match d.revoked {
+                                        Some(_) => view! { " · " <em>{tr(T::DeviceRemoved)}</em> }.into_any(),
+                                        None => view! {
+                                            " " <button class="secondary" data-testid="device-remove" aria-label=label on:click=move |_| remove(id.clone())>
+                                                {tr(T::DeviceRemove)}
+                                            </button>
+                                        }.into_any(),
+                                    }}
+                                </li>
                             }
-                        } />
-                    </label>
-                    <div class="qr" role="img" aria-label=tr(T::InviteQr) data-testid="invite-qr" inner_html=qr_svg(&link) />
-                }.into_any(),
-                None => view! { <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p> }.into_any(),
-            }}
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
         </details>
     }
 }
@@ -135,9 +297,105 @@ fn Ready() -> impl IntoView {
     }
 }
 
-/// "¿Quién eres?": which member this device's person is; kept on this device only.
+/// Who this device's person is: the member it is registered for ("Eres …"); on a device
+/// not registered in this network, the operator's claim (with a claim link) and a choice kept
+/// on this device only.
 #[component]
 fn WhoAmI() -> impl IntoView {
+    let net = use_network();
+    move || match net.device.get() {
+        Some(d) => {
+            let member = d.member.clone();
+            let name = move || {
+                net.network
+                    .with(|n| n.members.get(&member).map(|m| m.name.clone()).unwrap_or_default())
+            };
+            view! {
+                <p class="whoami" data-testid="me" title=tr(T::YouAreHint)>
+                    {tr(T::YouAre)} " " <strong>{name}</strong>
+                </p>
+            }
+            .into_any()
+        }
+        None => view! {
+            <Show when=|| local::claim_code().is_some()>
+                <ClaimPanel />
+            </Show>
+            <LocalWho />
+        }
+        .into_any(),
+    }
+}
+
+/// "Reclamar esta red": the operator's one-time link makes one of its facilitators the first
+/// registered member; she then invites everyone else.
+#[component]
+fn ClaimPanel() -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let facilitators = move || {
+        net.network.with(|n| {
+            n.members_sorted()
+                .into_iter()
+                .filter(|(_, m)| m.role == Role::Facilitator)
+                .map(|(id, m)| (id.clone(), m.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let chosen = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let claim = move |_| {
+        let member = chosen.get_untracked();
+        let Some(code) = local::claim_code() else { return };
+        if member.is_empty() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let network = net.id.to_string();
+        spawn_local(async move {
+            match invite::claim(&code, &network, &member).await {
+                Ok(d) => {
+                    if let Err(e) = local::set_claim_code(None) {
+                        leptos::logging::warn!("{e}");
+                    }
+                    net.me.set(Some(d.member.clone()));
+                    net.device.set(Some(d));
+                    sync.node().key_changed();
+                }
+                Err(e) => error.set(Some(explain_invite(i18n, &e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="claim" data-testid="claim" aria-labelledby="claim-title">
+            <h3 id="claim-title">{tr(T::Claim)}</h3>
+            <Show
+                when=move || !facilitators().is_empty()
+                fallback=|| view! { <p class="muted">{tr(T::ClaimNoFacilitator)}</p> }
+            >
+                <p class="muted">{tr(T::ClaimHint)}</p>
+                <label class="field">
+                    <span class="field-label">{tr(T::YouAre)}</span>
+                    <select data-testid="claim-member" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        <option value="" selected=true>"—"</option>
+                        <For each=facilitators key=|m| m.clone() let:m>
+                            <option value=m.0.clone()>{m.1.clone()}</option>
+                        </For>
+                    </select>
+                </label>
+                <button data-testid="claim-submit" on:click=claim disabled=move || busy.get()>{tr(T::ClaimSubmit)}</button>
+            </Show>
+            <p class="field-error" role="alert" data-testid="claim-error">{move || error.get()}</p>
+        </section>
+    }
+}
+
+/// "¿Quién eres?" on a device not registered in this network: kept on this device only.
+#[component]
+fn LocalWho() -> impl IntoView {
     let net = use_network();
     let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
@@ -151,7 +409,7 @@ fn WhoAmI() -> impl IntoView {
     };
     view! {
         <label class="field whoami">
-            <span class="field-label">{tr(T::WhoAreYou)}</span>
+            <span class="field-label">{tr(T::WhoAreYouLocal)}</span>
             <select
                 data-testid="whoami"
                 on:change=move |ev| {

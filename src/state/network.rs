@@ -32,8 +32,11 @@ pub struct NetworkState {
     pub open: RwSignal<OpenState>,
     /// The save badge (the pipeline's, for every document of the tab).
     pub save: RwSignal<SaveState>,
-    /// The member this device's person says she is, in this network.
+    /// The member this device's person is in this network: the one it is registered for, or
+    /// (a network this device is not registered in) the one she chose.
     pub me: RwSignal<Option<String>>,
+    /// This device's registration in this network (its token and member), if any.
+    pub device: RwSignal<Option<local::Device>>,
     pub docs: Docs,
     /// Plan and inquiry documents the network lists that sync was already asked to keep.
     listed: StoredValue<std::collections::BTreeSet<DocumentId>>,
@@ -53,7 +56,12 @@ impl NetworkState {
             network: RwSignal::new(Network::default()),
             open: RwSignal::new(OpenState::Loading),
             save: docs.save,
-            me: RwSignal::new(local::identity(&id.to_string())),
+            me: RwSignal::new(
+                local::device(&id.to_string())
+                    .map(|d| d.member)
+                    .or_else(|| local::identity(&id.to_string())),
+            ),
+            device: RwSignal::new(local::device(&id.to_string())),
             docs,
             listed: StoredValue::new(Default::default()),
         };

@@ -142,6 +142,11 @@ pub struct SyncNode {
     ui: RefCell<Option<SyncCtx>>,
     /// Wakes the server's reconnect loop early (back online, a key was entered).
     wake: RefCell<Option<mpsc::UnboundedSender<()>>>,
+    /// Networks this device is registered in: only their documents go to the server (the
+    /// server refuses anything else, and would close the connection for it).
+    granted: RefCell<BTreeSet<String>>,
+    /// The network each document belongs to, once read (it never changes).
+    owners: RefCell<BTreeMap<DocumentId, String>>,
 }
 
 /// Starts the node and its transports; provides [`SyncCtx`].
@@ -154,6 +159,8 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         wanted: RefCell::new(BTreeSet::new()),
         ui: RefCell::new(None),
         wake: RefCell::new(None),
+        granted: RefCell::new(BTreeSet::new()),
+        owners: RefCell::new(BTreeMap::new()),
     });
     let ctx = SyncCtx {
         link: RwSignal::new(Link::NoServer),
@@ -251,9 +258,55 @@ impl SyncNode {
         });
     }
 
-    /// A new access key was stored: try to connect now.
+    /// This device was registered in a network: connect again with its token, now.
     pub fn key_changed(&self) {
+        self.disconnect(&Peer::Server);
         self.wake();
+    }
+
+    fn set_granted(&self, networks: BTreeSet<String>) {
+        *self.granted.borrow_mut() = networks;
+    }
+
+    /// The network `doc` belongs to, from the document (an inquiry record through its
+    /// inquiry, which must have been read before).
+    fn network_of(&self, id: DocumentId, doc: &AutoCommit) -> Option<String> {
+        if let Some(n) = self.owners.borrow().get(&id) {
+            return Some(n.clone());
+        }
+        let network = match juntas_core::rules::owner_of(doc)? {
+            juntas_core::rules::Owner::IsNetwork => id.to_string(),
+            juntas_core::rules::Owner::Network(n) => n,
+            juntas_core::rules::Owner::Inquiry(q) => {
+                self.owners.borrow().get(&q.parse::<DocumentId>().ok()?)?.clone()
+            }
+        };
+        self.owners.borrow_mut().insert(id, network.clone());
+        Some(network)
+    }
+
+    /// Whether `doc` may go to the server: asking for a document this device does not have
+    /// is always fine; sending one only when this device is registered in its network.
+    fn server_may_have(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        if doc.get_heads().is_empty() {
+            return true;
+        }
+        self.network_of(id, doc).is_some_and(|n| self.granted.borrow().contains(&n))
+    }
+
+    /// Reads the inquiry a record belongs to, so [`SyncNode::network_of`] knows the record's
+    /// network (a record synced from start-up may come before its inquiry is opened).
+    async fn learn_owner(&self, doc: &AutoCommit) {
+        let Some(juntas_core::rules::Owner::Inquiry(q)) = juntas_core::rules::owner_of(doc) else {
+            return;
+        };
+        let Ok(q) = q.parse::<DocumentId>() else { return };
+        if self.owners.borrow().contains_key(&q) {
+            return;
+        }
+        let Ok(handle) = self.repo.handle_or_empty(q).await else { return };
+        let inquiry = handle.lock().await;
+        self.network_of(q, inquiry.doc());
     }
 
     fn documents(&self) -> BTreeSet<DocumentId> {
@@ -287,11 +340,13 @@ impl SyncNode {
     /// Sends whatever `doc` has that each peer (but `except`) lacks.
     fn fan_out(&self, except: Option<&Peer>, id: DocumentId, doc: &mut AutoCommit) {
         let now = now_ms() as u64;
+        let to_server = self.server_may_have(id, doc);
         let out: Vec<(Vec<u8>, Send)> = self
             .conns
             .borrow_mut()
             .iter_mut()
             .filter(|(peer, _)| Some(*peer) != except)
+            .filter(|(peer, _)| **peer != Peer::Server || to_server)
             .filter_map(|(_, c)| c.session.update(now, id, doc).map(|m| (m, c.send.clone())))
             .collect();
         for (bytes, send) in out {
@@ -376,6 +431,12 @@ impl SyncNode {
         };
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
         let mut doc = handle.lock().await;
+        if *peer == Peer::Server {
+            self.learn_owner(doc.doc()).await;
+            if !self.server_may_have(id, doc.doc_mut()) {
+                return;
+            }
+        }
         self.with_session(peer, |s| {
             if !s.is_ready() || (s.is_open(&id) && !s.is_unavailable(&id)) {
                 return None;

@@ -1,4 +1,4 @@
-//! The WebSocket transport to juntas-server: exchanging the access key for a session cookie,
+//! The WebSocket transport to juntas-server: exchanging this device's tokens for a session cookie,
 //! connecting, reconnecting with backoff, and dropping the connection when the browser says
 //! it is offline. The only code that touches the WebSocket.
 
@@ -73,12 +73,17 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
 }
 
 async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
-    let Some(key) = local::access_key() else { return Attempt::NoKey };
+    let devices = local::devices();
+    if devices.is_empty() {
+        return Attempt::NoKey;
+    }
+    node.set_granted(devices.iter().map(|d| d.network.clone()).collect());
+    let tokens: Vec<&str> = devices.iter().map(|d| d.token.as_str()).collect();
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
     }
     node.set_link(Link::Connecting);
-    match gloo_net::http::Request::post("/session").body(key) {
+    match gloo_net::http::Request::post("/session").body(tokens.join("\n")) {
         Ok(req) => match req.send().await {
             Ok(resp) if resp.ok() => {}
             Ok(resp) if resp.status() == 401 => return Attempt::Failed(SyncError::Unauthorised),

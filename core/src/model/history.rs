@@ -172,12 +172,12 @@ pub fn commit(doc: &mut AutoCommit, stamp: &Stamp, verb: Verb, section: &str) {
     );
 }
 
-/// The member a change's message names as its author; None for a change without a Juntas
-/// message (made by another program).
+/// The member a change's message names as its author; None for a change that names nobody
+/// (a skeleton every device writes alike, or a change made by another program).
 pub fn author(message: Option<&str>) -> Option<&str> {
     let mut parts = message?.split('\t');
     match (parts.next(), parts.next()) {
-        (Some(TAG), Some(by)) => Some(by),
+        (Some(TAG), Some(by)) if !by.is_empty() => Some(by),
         _ => None,
     }
 }

@@ -298,6 +298,8 @@ pub struct Card {
     pub text: String,
     pub evidence: String,
     pub root_cause: bool,
+    /// The member who added it (empty for a card made before cards named their adder).
+    pub by: String,
 }
 
 /// The tree as every replica reads it.
@@ -396,6 +398,7 @@ struct Raw {
     evidence: String,
     root_cause: bool,
     deleted: bool,
+    by: String,
 }
 
 /// One card's fields as stored (value and object id), read in one pass over its map.
@@ -463,6 +466,7 @@ fn read_card(doc: &AutoCommit, card: &str, obj: &ObjId) -> Result<Raw, DocError>
         evidence: field_text(doc, &f, "evidence")?,
         root_cause: field_flag(&f, "root_cause"),
         deleted: field_flag(&f, "deleted"),
+        by: field_string(doc, card, &f, "by")?,
     })
 }
 
@@ -694,6 +698,7 @@ fn apply_rules(problem: String, raw: &BTreeMap<String, Raw>) -> Tree {
                 text: r.text.clone(),
                 evidence: r.evidence.clone(),
                 root_cause: r.root_cause,
+                by: r.by.clone(),
             },
         );
     }

@@ -188,6 +188,18 @@ pub(super) fn CardNode(id: String) -> impl IntoView {
             ctx.move_card(m.card, m.parent, m.before, error);
         }
     };
+    // Only its author or a facilitator removes a card (the server refuses anyone else).
+    let may_delete = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            let by = card.with(|c| c.as_ref().map(|c| c.by.clone()).unwrap_or_default());
+            let me = crate::state::plan::PlanCtx::me_of(ctx.net).get();
+            let authors = std::collections::BTreeMap::from([(id.clone(), by)]);
+            let facts = juntas_core::rules::Facts::Tree { authors };
+            let effect = juntas_core::rules::Effect::put(["cards", id.as_str(), "deleted"], None);
+            juntas_core::rules::may(me.who().as_ref(), &facts, effect).is_ok()
+        })
+    };
     let up = move |_| step(&up_id, true);
     let down = move |_| step(&down_id, false);
     view! {
@@ -202,14 +214,19 @@ pub(super) fn CardNode(id: String) -> impl IntoView {
                     <div class="row">
                         <button type="button" class="secondary" data-testid="card-up" on:click=up.clone()>{tr(T::MoveUp)}</button>
                         <button type="button" class="secondary" data-testid="card-down" on:click=down.clone()>{tr(T::MoveDown)}</button>
-                        <button type="button" class="danger" data-testid="card-delete" on:click={
+                        {
                             let del_id = del_id.clone();
-                            move |_| {
-                                if window().confirm_with_message(i18n.t(T::ConfirmRemoveCard)).unwrap_or(false) {
-                                    ctx.delete(del_id.clone(), error);
+                            move || may_delete.get().then(|| {
+                                let del_id = del_id.clone();
+                                view! {
+                                    <button type="button" class="danger" data-testid="card-delete" on:click=move |_| {
+                                        if window().confirm_with_message(i18n.t(T::ConfirmRemoveCard)).unwrap_or(false) {
+                                            ctx.delete(del_id.clone(), error);
+                                        }
+                                    }>{tr(T::Remove)}</button>
                                 }
-                            }
-                        }>{tr(T::Remove)}</button>
+                            })
+                        }
                     </div>
                     <label class="field">
                         <span class="field-label">{tr(T::MoveUnder)}</span>

@@ -1,0 +1,361 @@
+//! Members, devices and roles, enforced by the server (`cargo test -p juntas-server members`):
+//! claim links and personal invites that work once, two networks on one server that never
+//! see each other, changes a role may not make refused and not kept, inquiry records read
+//! only by those who may, and a removed device or member disconnected at once.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use juntas_core::DocumentId;
+use juntas_core::model::history::{self, Stamp, Verb};
+use juntas_core::model::network::{self, Command};
+use juntas_core::model::{centre_plan, inquiry};
+use juntas_core::sync::Incoming;
+use serde_json::json;
+
+mod common;
+use common::*;
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Synced,
+    Unavailable,
+    Error(String),
+    Closed,
+}
+
+/// Exchanges messages until the server settles `id` for this client: in sync, unavailable,
+/// or an error (which closes the connection).
+async fn settle(c: &mut Client, id: DocumentId) -> Outcome {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut now = 1;
+    loop {
+        if c.in_sync(id) {
+            return Outcome::Synced;
+        }
+        let ws = c.ws.as_mut().unwrap();
+        let Ok(msg) = tokio::time::timeout_at(deadline, next_binary(ws)).await else {
+            panic!("{}: nothing settled in 10 s", c.name)
+        };
+        let Some(msg) = msg else { return Outcome::Closed };
+        let session = c.session.as_mut().unwrap();
+        match session.receive(&msg).unwrap() {
+            Incoming::Sync { document_id, message, .. } => {
+                now += 1;
+                let applied = session.apply(now, document_id, &mut c.doc, message).unwrap();
+                if let Some(reply) = applied.reply {
+                    use futures::SinkExt;
+                    ws.send(tokio_tungstenite::tungstenite::Message::Binary(reply.into()))
+                        .await
+                        .unwrap();
+                }
+            }
+            Incoming::Unavailable { .. } => return Outcome::Unavailable,
+            Incoming::RemoteError { message } => return Outcome::Error(message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+async fn open(addr: SocketAddr, token: &str, id: DocumentId, doc: AutoCommit) -> (Client, Outcome) {
+    let mut c = Client::new("c", doc);
+    c.connect(addr, token, id).await;
+    let outcome = settle(&mut c, id).await;
+    (c, outcome)
+}
+
+fn stamp(by: &str) -> Stamp {
+    Stamp::new(by, 1_700_000_000_000)
+}
+
+async fn server()
+-> (SocketAddr, tempfile::TempDir, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    let (addr, stop) = start(data.path(), dist.path()).await;
+    (addr, data, dist, stop)
+}
+
+#[tokio::test]
+async fn members_a_claim_link_works_once_and_only_for_a_facilitator() {
+    let (addr, _d, _s, _stop) = server().await;
+    let _f1 = token(addr).await; // claims the test network as f1
+    let code = claim_code(addr).await;
+    let claim = |code: &str, network: String, member: &str| json!({"code": code, "network": network, "member": member, "device": "x"});
+    // The network is on the server: only one of its facilitators may claim it, and only once.
+    let (status, body) =
+        call(addr, "POST", "/api/claim", claim(&code, net().to_string(), "p1"), None).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) =
+        call(addr, "POST", "/api/claim", claim(&code, net().to_string(), "f1"), None).await;
+    assert_eq!((status, body["error"].as_str()), (410, Some("this network was already claimed")));
+    // A new network with it, then the same link again.
+    let other = DocumentId::from_bytes([0xBB; 16]).to_string();
+    let (status, _) =
+        call(addr, "POST", "/api/claim", claim(&code, other.clone(), "f9"), None).await;
+    assert_eq!(status, 200);
+    let third = DocumentId::from_bytes([0xCC; 16]).to_string();
+    let (status, body) =
+        call(addr, "POST", "/api/claim", claim(&code, third.clone(), "f9"), None).await;
+    assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
+    let (status, _) = call(addr, "POST", "/api/claim", claim("forged", third, "f9"), None).await;
+    assert_eq!(status, 404);
+    // Without the operator's key there are no claim links.
+    let (status, _) =
+        call(addr, "POST", "/api/claim-links", json!({}), Some("a-guess-at-the-key")).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn members_a_personal_invite_works_once_and_only_a_facilitator_invites_others() {
+    let (addr, _d, _s, _stop) = server().await;
+    let p1 = token_of(addr, "p1").await;
+    let invite = |member: &str| json!({"network": net().to_string(), "member": member});
+    let (status, body) = call(addr, "POST", "/api/invites", invite("p2"), Some(&p1)).await;
+    assert_eq!(status, 403, "{body}");
+    // Her own second device: allowed.
+    let (status, body) = call(addr, "POST", "/api/invites", invite("p1"), Some(&p1)).await;
+    assert_eq!(status, 200, "{body}");
+    let code = body["path"].as_str().unwrap().split_once("invitacion=").unwrap().1.to_owned();
+    let redeem = json!({"code": code, "device": "Android"});
+    let (status, body) = call(addr, "POST", "/api/redeem", redeem.clone(), None).await;
+    assert_eq!((status, body["member"].as_str()), (200, Some("p1")));
+    let (status, body) = call(addr, "POST", "/api/redeem", redeem, None).await;
+    assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
+    let f1 = token(addr).await;
+    let (status, _) = call(addr, "POST", "/api/invites", invite("nobody"), Some(&f1)).await;
+    assert_eq!(status, 400);
+    let (status, _) = call(addr, "POST", "/api/invites", invite("p1"), Some("forged")).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn members_two_networks_on_one_server_never_see_each_other() {
+    let (addr, _d, _s, _stop) = server().await;
+    let ours = token(addr).await;
+    // A second network, claimed and uploaded by its own founder.
+    let theirs_id = DocumentId::from_bytes([0xBB; 16]);
+    let code = claim_code(addr).await;
+    let body =
+        json!({"code": code, "network": theirs_id.to_string(), "member": "f1", "device": "x"});
+    let (status, body) = call(addr, "POST", "/api/claim", body, None).await;
+    assert_eq!(status, 200, "{body}");
+    let theirs = body["token"].as_str().unwrap().to_owned();
+    let (_, outcome) = open(addr, &theirs, theirs_id, network_doc()).await;
+    assert_eq!(outcome, Outcome::Synced);
+    let their_plan = DocumentId::from_bytes([0xBC; 16]);
+    let plan = juntas_core::model::plan::skeleton(theirs_id, 2027);
+    assert_eq!(open(addr, &theirs, their_plan, plan).await.1, Outcome::Synced);
+
+    // Our facilitator knows their ids: both are answered as if nobody had them.
+    assert_eq!(open(addr, &ours, theirs_id, AutoCommit::new()).await.1, Outcome::Unavailable);
+    assert_eq!(open(addr, &ours, their_plan, AutoCommit::new()).await.1, Outcome::Unavailable);
+    // Nor can she put a document into their network.
+    let mut sneaky = AutoCommit::new();
+    sneaky.put(ROOT, "kind", juntas_core::model::plan::KIND).unwrap();
+    sneaky.put(ROOT, "network_id", theirs_id.to_string()).unwrap();
+    sneaky.commit();
+    let (_, outcome) = open(addr, &ours, DocumentId::from_bytes([0xBD; 16]), sneaky).await;
+    let Outcome::Error(m) = outcome else { panic!("{outcome:?}") };
+    assert!(m.starts_with("change refused") && m.contains("not a member"), "{m}");
+    // Nothing of it was kept: their founder cannot find it either.
+    let (_, outcome) =
+        open(addr, &theirs, DocumentId::from_bytes([0xBD; 16]), AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Unavailable);
+}
+
+/// Writes an `aprobar` event the way a modified client would, signed in history as `by`.
+fn approve(doc: &mut AutoCommit, id: &str, by: &str) {
+    let events = match doc.get(ROOT, "events").unwrap() {
+        Some((_, o)) => o,
+        None => doc.put_object(ROOT, "events", ObjType::Map).unwrap(),
+    };
+    let e = doc.put_object(&events, id, ObjType::Map).unwrap();
+    for (k, v) in [("action", "aprobar"), ("by", by), ("heads", ""), ("note", "")] {
+        doc.put(&e, k, v).unwrap();
+    }
+    history::commit(doc, &stamp(by), Verb::Approve, "");
+}
+
+fn events(doc: &AutoCommit) -> usize {
+    match doc.get(ROOT, "events").unwrap() {
+        Some((_, o)) => doc.length(&o),
+        None => 0,
+    }
+}
+
+#[tokio::test]
+async fn members_a_principal_approving_her_own_plan_is_refused_and_nobody_receives_it() {
+    let (addr, _d, _s, _stop) = server().await;
+    let (f1, p1, s1) = (token(addr).await, token_of(addr, "p1").await, token_of(addr, "s1").await);
+    let plan_id = DocumentId::from_bytes([0x51; 16]);
+    let plan = centre_plan::skeleton(net(), 2027, "c1");
+    assert_eq!(open(addr, &f1, plan_id, plan).await.1, Outcome::Synced);
+
+    // Ana, principal of c1, with a client that skips the app's checks.
+    let (mut ana, outcome) = open(addr, &p1, plan_id, AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Synced);
+    approve(&mut ana.doc, "e1", "p1");
+    ana.push(plan_id).await;
+    let outcome = settle(&mut ana, plan_id).await;
+    let Outcome::Error(m) = outcome else { panic!("{outcome:?}") };
+    assert!(m.starts_with("change refused") && m.contains("only a SLEP professional"), "{m}");
+    // The SLEP reads the plan without it, and her own approval is kept.
+    let (mut rodrigo, outcome) = open(addr, &s1, plan_id, AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Synced);
+    assert_eq!(events(&rodrigo.doc), 0, "the refused approval was not kept");
+    approve(&mut rodrigo.doc, "e2", "s1");
+    rodrigo.push(plan_id).await;
+    assert_eq!(settle(&mut rodrigo, plan_id).await, Outcome::Synced);
+    let (reader, _) = open(addr, &f1, plan_id, AutoCommit::new()).await;
+    assert_eq!(events(&reader.doc), 1);
+    // The same approval written with history naming someone else is refused too.
+    let (mut rodrigo, _) = open(addr, &s1, plan_id, AutoCommit::new()).await;
+    approve(&mut rodrigo.doc, "e3", "f1");
+    rodrigo.push(plan_id).await;
+    let outcome = settle(&mut rodrigo, plan_id).await;
+    assert!(
+        matches!(&outcome, Outcome::Error(m) if m.contains("must name the member who signs")),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn members_a_record_is_read_by_its_author_the_facilitators_and_the_slep_only() {
+    let (addr, _d, _s, _stop) = server().await;
+    let f1 = token(addr).await;
+    let (p1, p2, s1) =
+        (token_of(addr, "p1").await, token_of(addr, "p2").await, token_of(addr, "s1").await);
+    let inquiry_id = DocumentId::from_bytes([0x61; 16]);
+    let mut inq = AutoCommit::new();
+    let d = inquiry::Definition {
+        title: "Indagación".into(),
+        challenge: "Reto".into(),
+        keywords: String::new(),
+        diagnosis: String::new(),
+        questions: vec!["¿Qué?".into()],
+        roles: vec!["Educadora".into()],
+        deadline: String::new(),
+    };
+    inquiry::create(&mut inq, &net().to_string(), &d, &stamp("f1")).unwrap();
+    // A principal may not define an inquiry.
+    let (_, outcome) = open(addr, &p1, DocumentId::from_bytes([0x60; 16]), inq.clone()).await;
+    assert!(
+        matches!(&outcome, Outcome::Error(m) if m.contains("only a facilitator")),
+        "{outcome:?}"
+    );
+    assert_eq!(open(addr, &f1, inquiry_id, inq).await.1, Outcome::Synced);
+
+    let record = |principal: &str| {
+        let mut r = AutoCommit::new();
+        r.put(ROOT, "kind", inquiry::RECORD_KIND).unwrap();
+        r.put(ROOT, "inquiry_id", inquiry_id.to_string()).unwrap();
+        r.put(ROOT, "principal_id", principal).unwrap();
+        r.put(ROOT, "centre_id", "c1").unwrap();
+        r.commit();
+        r
+    };
+    // Bea cannot start a record in Ana's name.
+    let (_, outcome) = open(addr, &p2, DocumentId::from_bytes([0x63; 16]), record("p1")).await;
+    assert!(matches!(&outcome, Outcome::Error(m) if m.contains("principal_id")), "{outcome:?}");
+    let record_id = DocumentId::from_bytes([0x62; 16]);
+    assert_eq!(open(addr, &p1, record_id, record("p1")).await.1, Outcome::Synced);
+    assert_eq!(open(addr, &p2, record_id, AutoCommit::new()).await.1, Outcome::Unavailable);
+    assert_eq!(open(addr, &s1, record_id, AutoCommit::new()).await.1, Outcome::Synced);
+    assert_eq!(open(addr, &f1, record_id, AutoCommit::new()).await.1, Outcome::Synced);
+}
+
+/// Reads until the connection closes; the error it closed with, and when.
+async fn closed_with(c: &mut Client) -> (Option<String>, Instant) {
+    let ws = c.ws.as_mut().unwrap();
+    let session = c.session.as_mut().unwrap();
+    let mut error = None;
+    while let Ok(Some(bytes)) = tokio::time::timeout(Duration::from_secs(5), next_binary(ws)).await
+    {
+        if let Ok(Incoming::RemoteError { message }) = session.receive(&bytes) {
+            error = Some(message);
+        }
+    }
+    (error, Instant::now())
+}
+
+#[tokio::test]
+async fn members_a_removed_device_is_disconnected_within_a_second_and_refused_after() {
+    let (addr, _d, _s, _stop) = server().await;
+    let f1 = token(addr).await;
+    let p1 = token_of(addr, "p1").await;
+    let id = new_doc_id(3);
+    assert_eq!(open(addr, &f1, id, doc_with("Plan")).await.1, Outcome::Synced);
+    let (mut ana, outcome) = open(addr, &p1, id, AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Synced);
+
+    // Ana sees only her own devices and cannot remove the facilitator's.
+    let path = format!("/api/devices?network={}", net());
+    let (status, body) = call(addr, "GET", &path, json!({}), Some(&p1)).await;
+    assert_eq!(status, 200, "{body}");
+    let mine = body["devices"].as_array().unwrap();
+    assert!(mine.iter().all(|d| d["member"] == "p1") && !mine.is_empty(), "{body}");
+    let (_, body) = call(addr, "GET", &path, json!({}), Some(&f1)).await;
+    let all = body["devices"].as_array().unwrap().clone();
+    let facilitators =
+        all.iter().find(|d| d["member"] == "f1").unwrap()["id"].as_str().unwrap().to_owned();
+    let anas = mine[0]["id"].as_str().unwrap().to_owned();
+    let (status, _) =
+        call(addr, "DELETE", &format!("/api/devices/{facilitators}"), json!({}), Some(&p1)).await;
+    assert_eq!(status, 403);
+
+    let removed_at = Instant::now();
+    let (status, _) =
+        call(addr, "DELETE", &format!("/api/devices/{anas}"), json!({}), Some(&f1)).await;
+    assert_eq!(status, 204);
+    let (error, at) = closed_with(&mut ana).await;
+    assert!(at - removed_at < Duration::from_secs(1), "closed after {:?}", at - removed_at);
+    assert_eq!(error.as_deref(), Some("device removed"));
+    match connect(addr, Some(&p1), None).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 401),
+        other => panic!("a removed device connected: {:?}", other.is_ok()),
+    }
+    let (status, _) = post(addr, "/session", &p1, None).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn members_a_member_removed_from_the_network_is_disconnected_and_refused() {
+    let (addr, _d, _s, _stop) = server().await;
+    let f1 = token(addr).await;
+    let p2 = token_of(addr, "p2").await;
+    let (mut bea, outcome) = open(addr, &p2, net(), AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Synced);
+    // Bea may not change roles: making herself a facilitator is refused.
+    let mut escalate = bea.doc.fork();
+    network::apply(
+        &mut escalate,
+        Command::PutMember {
+            id: "p2".into(),
+            member: network::Member {
+                name: "Bea".into(),
+                role: network::Role::Facilitator,
+                centre_id: None,
+            },
+        },
+        5,
+    )
+    .unwrap();
+    let (mut bea2, _) = open(addr, &token_of(addr, "p2").await, net(), AutoCommit::new()).await;
+    bea2.doc.merge(&mut escalate).unwrap();
+    bea2.push(net()).await;
+    let outcome = settle(&mut bea2, net()).await;
+    assert!(
+        matches!(&outcome, Outcome::Error(m) if m.contains("only a facilitator changes members and roles")),
+        "{outcome:?}"
+    );
+
+    // The facilitator removes her.
+    let (mut ignacio, _) = open(addr, &f1, net(), AutoCommit::new()).await;
+    network::apply(&mut ignacio.doc, Command::RemoveMember { id: "p2".into() }, 6).unwrap();
+    ignacio.push(net()).await;
+    let (error, _) = closed_with(&mut bea).await;
+    assert_eq!(error.as_deref(), Some("device removed"));
+    let (_, outcome) = open(addr, &p2, net(), AutoCommit::new()).await;
+    assert_eq!(outcome, Outcome::Unavailable, "a former member's token reads nothing");
+}
