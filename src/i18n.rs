@@ -113,6 +113,15 @@ texts! {
     SyncedAt => "Sincronizado con el servidor", "Synced with the server";
     SyncErrorWord => "Error", "Error";
     SyncUnauthorised => "este dispositivo ya no tiene acceso al servidor (fue quitado, o su invitación no se completó); pide una invitación nueva", "this device no longer has access to the server (it was removed, or its invite was not completed); ask for a new invite";
+    SyncRefusedDoc => "El servidor no aceptó un cambio tuyo: lo que escribiste sigue en este dispositivo (puedes copiarlo) y no se envía; tus otros documentos siguen sincronizando.", "The server did not accept a change of yours: what you wrote stays on this device (you can copy it) and is not sent; your other documents keep syncing.";
+    RuleCommission => "Solo la comisión de la sección (y la facilitación) la escribe.", "Only the section's commission (and the facilitator) writes it.";
+    RuleFacilitator => "Solo la facilitación puede hacer ese cambio.", "Only the facilitator can make that change.";
+    RuleSlep => "Solo un(a) profesional del SLEP observa o aprueba un plan.", "Only a SLEP professional observes or approves a plan.";
+    RulePrincipal => "Solo la directora de ese centro cambia o entrega su plan.", "Only that centre's principal changes or delivers its plan.";
+    RuleAuthor => "Solo su autora puede cambiarlo.", "Only its author can change it.";
+    RuleMember => "Ya no eres miembro de esta red.", "You are no longer a member of this network.";
+    SyncRefusedRetry => "Reintentar", "Try again";
+    DirectoryReadOnly => "Solo la facilitación agrega, edita y quita centros, miembros y comisiones.", "Only the facilitator adds, edits and removes centres, members and commissions.";
     SrvDeviceRemoved => "este dispositivo fue quitado de la red: ya no envía ni recibe cambios; lo que escribiste sigue aquí", "this device was removed from the network: it no longer sends or receives changes; what you wrote stays here";
     SrvChangeRefused => "el servidor no aceptó un cambio (tu rol no lo permite); sigue en este dispositivo y no se envía", "the server did not accept a change (your role does not allow it); it stays on this device and is not sent";
     SyncServerError => "error del servidor", "server error";

@@ -10,6 +10,7 @@ const NETWORKS: &str = "juntas.networks";
 const DEVICES: &str = "juntas.devices";
 const CLAIM: &str = "juntas.claim";
 const PENDING_INVITE: &str = "juntas.pending-invite";
+const REFUSED: &str = "juntas.refused";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
@@ -147,6 +148,16 @@ pub fn set_pending_invite(code: Option<&str>) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Documents whose changes the server refused, with its reason: not sent again until she
+/// asks (so one refused document does not stop the others).
+pub fn refused() -> std::collections::BTreeMap<String, String> {
+    LocalStorage::get(REFUSED).unwrap_or_default()
+}
+
+pub fn set_refused(all: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    LocalStorage::set(REFUSED, all).map_err(|e| e.to_string())
 }
 
 /// This browser's storage id (shared by its tabs, as IndexedDB is): generated once.

@@ -290,7 +290,7 @@ pub enum Refusal {
     NotAMember,
     #[error("only a facilitator changes {what}")]
     OnlyFacilitator { what: &'static str },
-    #[error("only the commission {commission:?} (and a facilitator) writes section {section}")]
+    #[error("only the section's commission (and a facilitator) writes section {section}")]
     OnlyCommission { section: String, commission: Option<String> },
     #[error("only the principal of centre {centre} changes its plan")]
     OnlyCentrePrincipal { centre: String },
@@ -308,6 +308,32 @@ pub enum Refusal {
     Immutable { what: &'static str },
     #[error("no rule allows changing {path}")]
     Unknown { path: String },
+}
+
+/// Which kind of rule a refusal names, read back from its words (what a server sends in its
+/// `error`), so a client can say it in the person's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Commission,
+    Facilitator,
+    Slep,
+    Principal,
+    Author,
+    Member,
+}
+
+/// The rule a refusal's words (its `Display`) name; None for another text.
+pub fn rule_of(words: &str) -> Option<Rule> {
+    [
+        ("only the section's commission", Rule::Commission),
+        ("only a facilitator", Rule::Facilitator),
+        ("only a SLEP professional", Rule::Slep),
+        ("only the principal of centre", Rule::Principal),
+        ("only its author", Rule::Author),
+        ("only members of the network", Rule::Member),
+    ]
+    .into_iter()
+    .find_map(|(phrase, rule)| words.starts_with(phrase).then_some(rule))
 }
 
 /// The effects of going from `before` to `after` in `doc` (for one change: its parents and

@@ -8,7 +8,7 @@ use juntas_core::model::history::{self, Stamp, Verb};
 use juntas_core::model::network::{self, Centre, Commission, Member, Network, Role};
 use juntas_core::model::{centre_plan, inquiry, plan, tree};
 use juntas_core::rules::{
-    Facts, Owner, Refusal, Who, facts_of, judge, may_create, may_read, owner_of,
+    Facts, Owner, Refusal, Rule, Who, facts_of, judge, may_create, may_read, owner_of, rule_of,
 };
 
 fn net_id() -> DocumentId {
@@ -253,4 +253,24 @@ fn rewriting_an_identity_field_with_its_own_value_is_no_change_but_another_value
         judge(&mut doc, &before, Who::of(&n, "f1").as_ref()).unwrap_err().refusal,
         Refusal::WriteOnce { field: "network_id".into() }
     );
+}
+
+#[test]
+fn a_refusal_s_words_name_its_rule_for_the_client() {
+    let cases = [
+        (
+            Refusal::OnlyCommission { section: "1.2".into(), commission: None },
+            Some(Rule::Commission),
+        ),
+        (Refusal::OnlyFacilitator { what: "centres" }, Some(Rule::Facilitator)),
+        (Refusal::OnlySlep, Some(Rule::Slep)),
+        (Refusal::OnlyCentrePrincipal { centre: "c1".into() }, Some(Rule::Principal)),
+        (Refusal::OnlyPrincipalDelivers { centre: "c1".into() }, Some(Rule::Principal)),
+        (Refusal::OnlyAuthor { what: "record" }, Some(Rule::Author)),
+        (Refusal::NotAMember, Some(Rule::Member)),
+        (Refusal::Unknown { path: "x".into() }, None),
+    ];
+    for (refusal, rule) in cases {
+        assert_eq!(rule_of(&refusal.to_string()), rule, "{refusal}");
+    }
 }

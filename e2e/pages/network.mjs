@@ -181,11 +181,22 @@ export class NetworkPage {
   // ── Commissions
   async openCommissions() {
     await this.page.getByTestId('nav-commissions').click();
-    await this.page.getByTestId('add-commission').waitFor();
+    await this.page.locator('[data-testid="add-commission"], [data-testid="directory-read-only"]').first().waitFor();
   }
 
   commission(name) {
     return this.page.getByTestId('commission-card').filter({ has: this.page.getByTestId('commission-title').filter({ hasText: name }) });
+  }
+
+  /** Takes `member` out of (or puts her into) commission `name`. */
+  async setCommissionMember(name, member, on) {
+    const card = this.commission(name);
+    if ((await card.getByTestId('commission-edit').getAttribute('aria-expanded')) !== 'true') {
+      await card.getByTestId('commission-edit').click();
+    }
+    const box = card.locator('label.check').filter({ hasText: member }).getByTestId('commission-member');
+    await box.setChecked(on);
+    await this.waitSaved();
   }
 
   async addCommission(name) {

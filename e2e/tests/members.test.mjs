@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { launch, newContext, PHONE, LAPTOP, axeViolations } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+import { TreePage } from '../pages/tree.mjs';
 
 const KEY = process.env.JUNTAS_ACCESS_KEY;
 
@@ -58,6 +60,68 @@ test('a personal invite works once, for one person; a removed phone is cut off',
 
   for (const p of [fPage, mPage, xPage]) assert.deepEqual(p.__errors ?? [], []);
   await xContext.close();
+  await mContext.close();
+  await fContext.close();
+});
+
+test('removed from her commission while offline: her section text is refused and kept, her other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const fPlan = new PlanPage(fPage);
+  await fPlan.open();
+  await fPlan.create();
+  await fPlan.assign('1.2', 'Protocolo sanitario');
+  const fTree = new TreePage(fPage);
+  await fTree.open();
+  await fTree.create('Baja asistencia en invierno');
+  const treeUrl = fPage.url();
+  await f.waitSync('synced');
+
+  // María (commission "Protocolo sanitario") on her phone, in section 1.2.
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f.inviteLink('María González'));
+  const m = await new NetworkPage(mPage).waitReady();
+  await m.waitSync('synced');
+  // As a principal she is not offered the directory's controls.
+  await mPage.getByTestId('directory-read-only').waitFor();
+  assert.equal(await mPage.getByTestId('centre-edit').count(), 0, 'no "Editar" on centres');
+  const mPlan = new PlanPage(mPage);
+  await mPlan.open();
+  await mPlan.openSection('1.2');
+  await mContext.setOffline(true);
+  await m.waitSync('offline');
+
+  // Meanwhile the facilitator takes her out of the commission.
+  await f.openCommissions();
+  await f.setCommissionMember('Protocolo sanitario', 'María González', false);
+  await f.waitSync('synced');
+
+  // Without signal her phone still lets her write there; she does.
+  await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
+  await m.waitSaved();
+  await mContext.setOffline(false);
+  // The server refuses it: she is told why, her words stay on her phone.
+  await mPage.getByTestId('sync-refused').waitFor({ timeout: 20000 });
+  assert.match(await mPage.getByTestId('sync-refused').textContent(), /no aceptó un cambio tuyo[\s\S]*Solo la comisión de la sección \(y la facilitación\) la escribe/);
+  assert.match(await mPlan.body().inputValue(), /escrito sin señal/, 'her text is still there to copy');
+  // The facilitator never receives it.
+  await fPlan.open();
+  await fPlan.openSection('1.2');
+  await fPage.waitForTimeout(1000);
+  assert.doesNotMatch(await fPlan.body().inputValue(), /escrito sin señal/);
+
+  // Her other documents keep syncing: a card she adds to the tree reaches the facilitator.
+  await m.waitSync('synced', 20000);
+  await mPage.goto(treeUrl);
+  const mTree = new TreePage(mPage);
+  await mTree.waitProblem('Baja asistencia en invierno');
+  await mTree.addCard('causas', 'Resfríos en las salas');
+  await fPage.goto(treeUrl);
+  await fTree.waitCards(['Resfríos en las salas'], 20000);
+
+  for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
 });

@@ -63,12 +63,14 @@ pub fn EntryCard(
                     <h3 data-testid=format!("{kind}-title")>{move || title.get()}</h3>
                     {children()}
                 </div>
-                <div class="actions">
-                    <button class="secondary" data-testid=format!("{kind}-edit") aria-expanded=move || is_open.get().to_string() on:click=toggle>
-                        {move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}
-                    </button>
-                    <button class="danger" data-testid=format!("{kind}-remove") on:click=on_remove>{tr(T::Remove)}</button>
-                </div>
+                <Show when=move || net.may_edit_directory()>
+                    <div class="actions">
+                        <button class="secondary" data-testid=format!("{kind}-edit") aria-expanded=move || is_open.get().to_string() on:click=toggle.clone()>
+                            {move || if is_open.get() { tr(T::Close)() } else { tr(T::Edit)() }}
+                        </button>
+                        <button class="danger" data-testid=format!("{kind}-remove") on:click=on_remove.clone()>{tr(T::Remove)}</button>
+                    </div>
+                </Show>
             </div>
             <p class="form-error" role="alert" data-testid=format!("{kind}-remove-error")>{move || remove_error.get()}</p>
             <Show when=move || is_open.get()>

@@ -4,7 +4,7 @@ use juntas_core::sync::refusal;
 use leptos::prelude::*;
 
 use crate::{
-    i18n::{I18n, T, use_i18n},
+    i18n::{I18n, T, tr, use_i18n},
     pages::network::format_time,
     state::network::use_network,
     sync::{DocSync, Link, SyncError, use_sync},
@@ -26,6 +26,24 @@ pub fn explain(i18n: I18n, e: &SyncError) -> String {
         SyncError::Unavailable => i18n.t(T::SyncUnavailable).to_string(),
         SyncError::StorageFull(m) => format!("{} ({m})", i18n.t(T::SyncStorageFull)),
         SyncError::ProtocolVersion => i18n.t(T::SyncProtocol).to_string(),
+    }
+}
+
+/// The rule a refused change broke (the server's words, from `juntas_core::rules::Refusal`)
+/// in the person's language; a rule this build does not know is shown as the server wrote it.
+fn rule_words(i18n: I18n, reason: &str) -> String {
+    use juntas_core::rules::{Rule, rule_of};
+    let key = rule_of(reason).map(|r| match r {
+        Rule::Commission => T::RuleCommission,
+        Rule::Facilitator => T::RuleFacilitator,
+        Rule::Slep => T::RuleSlep,
+        Rule::Principal => T::RulePrincipal,
+        Rule::Author => T::RuleAuthor,
+        Rule::Member => T::RuleMember,
+    });
+    match key {
+        Some(k) => i18n.t(k).to_string(),
+        None => format!("({reason})"),
     }
 }
 
@@ -51,7 +69,9 @@ pub fn SyncBadge() -> impl IntoView {
     let doc = move || {
         sync.docs.with(|d| {
             let network: DocSync = d.get(&net.id).cloned().unwrap_or_default();
-            DocSync { pending: d.values().map(|s| s.pending).sum(), ..network }
+            // A refused document's changes are not waiting to be sent: they stay here (below).
+            let pending = d.values().filter(|s| s.refused.is_none()).map(|s| s.pending).sum();
+            DocSync { pending, ..network }
         })
     };
     let state = move || {
@@ -80,7 +100,15 @@ pub fn SyncBadge() -> impl IntoView {
             },
         }
     };
+    let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
+    let retry = move |_| sync.node().retry_refused();
     view! {
+        {move || refused().map(|reason| view! {
+            <p class="alert" role="alert" data-testid="sync-refused">
+                {tr(T::SyncRefusedDoc)} " " {rule_words(i18n, &reason)} " "
+                <button class="secondary" data-testid="sync-refused-retry" on:click=retry>{tr(T::SyncRefusedRetry)}</button>
+            </p>
+        })}
         <p
             class="sync-badge"
             class:error=move || state().0 == "error"

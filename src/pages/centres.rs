@@ -46,7 +46,11 @@ pub fn CentresPage() -> impl IntoView {
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Centres)}</h2>
-            <form class="add-row" on:submit=add>
+            <Show
+                when=move || net.may_edit_directory()
+                fallback=|| view! { <p class="muted" data-testid="directory-read-only">{tr(T::DirectoryReadOnly)}</p> }
+            >
+            <form class="add-row" on:submit=add.clone()>
                 <label class="field">
                     <span class="field-label">{tr(T::Name)}</span>
                     <input data-testid="new-centre-name" required bind:value=new_name />
@@ -58,6 +62,7 @@ pub fn CentresPage() -> impl IntoView {
                 <button type="submit" class="primary" data-testid="add-centre">{tr(T::AddCentre)}</button>
                 <p class="form-error" role="alert">{move || add_error.get()}</p>
             </form>
+            </Show>
             <Show when=move || net.network.with(|n| n.centres.is_empty())>
                 <p class="empty">{tr(T::NoCentresYet)}</p>
             </Show>

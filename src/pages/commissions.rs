@@ -36,7 +36,11 @@ pub fn CommissionsPage() -> impl IntoView {
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Commissions)}</h2>
-            <form class="add-row" on:submit=add>
+            <Show
+                when=move || net.may_edit_directory()
+                fallback=|| view! { <p class="muted" data-testid="directory-read-only">{tr(T::DirectoryReadOnly)}</p> }
+            >
+            <form class="add-row" on:submit=add.clone()>
                 <label class="field">
                     <span class="field-label">{tr(T::Name)}</span>
                     <input data-testid="new-commission-name" required bind:value=new_name />
@@ -44,6 +48,7 @@ pub fn CommissionsPage() -> impl IntoView {
                 <button type="submit" class="primary" data-testid="add-commission">{tr(T::AddCommission)}</button>
                 <p class="form-error" role="alert">{move || add_error.get()}</p>
             </form>
+            </Show>
             <Show when=move || net.network.with(|n| n.commissions.is_empty())>
                 <p class="empty">{tr(T::NoCommissionsYet)}</p>
             </Show>

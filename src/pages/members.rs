@@ -44,7 +44,11 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <main class="page">
             <h2 class="visually-hidden">{tr(T::Members)}</h2>
-            <form class="add-row" on:submit=add>
+            <Show
+                when=move || net.may_edit_directory()
+                fallback=|| view! { <p class="muted" data-testid="directory-read-only">{tr(T::DirectoryReadOnly)}</p> }
+            >
+            <form class="add-row" on:submit=add.clone()>
                 <label class="field">
                     <span class="field-label">{tr(T::Name)}</span>
                     <input data-testid="new-member-name" required bind:value=new_name />
@@ -60,6 +64,7 @@ pub fn MembersPage() -> impl IntoView {
                 <button type="submit" class="primary" data-testid="add-member">{tr(T::AddMember)}</button>
                 <p class="form-error" role="alert">{move || add_error.get()}</p>
             </form>
+            </Show>
             <Show when=move || net.network.with(|n| n.members.is_empty())>
                 <p class="empty">{tr(T::NoMembersInNetwork)}</p>
             </Show>

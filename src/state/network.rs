@@ -175,6 +175,19 @@ impl NetworkState {
         self.docs.repo().export_bundle(self.id).await
     }
 
+    /// Whether this device may add, edit and remove centres, members and commissions: a
+    /// facilitator's, or one not registered in this network (its copy is its own).
+    pub fn may_edit_directory(self) -> bool {
+        match self.device.get() {
+            None => true,
+            Some(d) => self.network.with(|n| {
+                n.members
+                    .get(&d.member)
+                    .is_some_and(|m| m.role == juntas_core::model::network::Role::Facilitator)
+            }),
+        }
+    }
+
     pub fn set_me(self, member: Option<String>) -> Result<(), AppError> {
         local::set_identity(&self.id.to_string(), member.as_deref()).map_err(AppError::Local)?;
         self.me.set(member);

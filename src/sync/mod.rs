@@ -65,6 +65,9 @@ pub struct DocSync {
     /// Last time both had the same heads (ms since the epoch).
     pub synced_at: Option<i64>,
     pub unavailable: bool,
+    /// The server refused a change to it, for this reason: it stays on this device and is
+    /// not sent again until she retries.
+    pub refused: Option<String>,
 }
 
 /// One change counter per document.
@@ -147,6 +150,8 @@ pub struct SyncNode {
     granted: RefCell<BTreeSet<String>>,
     /// The network each document belongs to, once read (it never changes).
     owners: RefCell<BTreeMap<DocumentId, String>>,
+    /// Documents the server refused a change to, and why (kept in localStorage).
+    refused: RefCell<BTreeMap<DocumentId, String>>,
 }
 
 /// Starts the node and its transports; provides [`SyncCtx`].
@@ -161,6 +166,9 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
         owners: RefCell::new(BTreeMap::new()),
+        refused: RefCell::new(
+            local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
+        ),
     });
     let ctx = SyncCtx {
         link: RwSignal::new(Link::NoServer),
@@ -288,10 +296,46 @@ impl SyncNode {
     /// Whether `doc` may go to the server: asking for a document this device does not have
     /// is always fine; sending one only when this device is registered in its network.
     fn server_may_have(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        if self.refused.borrow().contains_key(&id) {
+            return false;
+        }
         if doc.get_heads().is_empty() {
             return true;
         }
         self.network_of(id, doc).is_some_and(|n| self.granted.borrow().contains(&n))
+    }
+
+    /// The server refused a change: `message` is "change refused: document <id>: <reason>".
+    /// That document stops going to the server (the others go on); it keeps everything.
+    fn refused_by_server(&self, message: &str) {
+        let Some(rest) = message.strip_prefix(juntas_core::sync::refusal::CHANGE_REFUSED) else {
+            return;
+        };
+        let rest = rest.trim_start_matches(':').trim().trim_start_matches("document ").trim();
+        let Some((id, reason)) = rest.split_once(": ") else { return };
+        let Ok(id) = id.parse::<DocumentId>() else { return };
+        self.refused.borrow_mut().insert(id, reason.to_owned());
+        self.keep_refused();
+    }
+
+    fn keep_refused(&self) {
+        let all = self.refused.borrow().iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        if let Err(e) = local::set_refused(&all) {
+            leptos::logging::warn!("cannot remember a refused document: {e}");
+        }
+    }
+
+    /// Sends the refused documents again (her role may have changed back); refused again,
+    /// they are marked again.
+    pub fn retry_refused(self: &Rc<Self>) {
+        let ids: Vec<DocumentId> =
+            std::mem::take(&mut *self.refused.borrow_mut()).into_keys().collect();
+        self.keep_refused();
+        for id in ids {
+            let node = self.clone();
+            spawn_local(async move { node.refresh_status(id).await });
+        }
+        self.key_changed();
     }
 
     /// Reads the inquiry a record belongs to, so [`SyncNode::network_of`] knows the record's
@@ -375,6 +419,7 @@ impl SyncNode {
                 pending: s.pending,
                 synced_at: s.last_synced_at.map(|t| t as i64),
                 unavailable: s.unavailable,
+                refused: None,
             },
             None => {
                 let shared = saved
@@ -386,9 +431,11 @@ impl SyncNode {
                     pending: pending_changes(doc.doc_mut(), &shared),
                     synced_at: previous.as_ref().and_then(|p| p.synced_at),
                     unavailable: false,
+                    refused: None,
                 }
             }
         };
+        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), ..status };
         drop(doc);
         let ui = self.ui();
         if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
@@ -485,7 +532,12 @@ impl SyncNode {
             Incoming::Unavailable { document_id } => {
                 self.refresh_status(document_id).await;
             }
-            Incoming::RemoteError { message } => return Err(Some(SyncError::Server(message))),
+            Incoming::RemoteError { message } => {
+                if *peer == Peer::Server {
+                    self.refused_by_server(&message);
+                }
+                return Err(Some(SyncError::Server(message)));
+            }
             Incoming::Leave => return Err(None),
             Incoming::Ephemeral { .. } | Incoming::Ignored { .. } => {}
         }

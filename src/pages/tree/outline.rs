@@ -188,10 +188,14 @@ pub(super) fn CardNode(id: String) -> impl IntoView {
             ctx.move_card(m.card, m.parent, m.before, error);
         }
     };
-    // Only its author or a facilitator removes a card (the server refuses anyone else).
+    // Only its author or a facilitator removes a card (the server refuses anyone else); a
+    // device not registered in the network has its own copy and decides alone.
     let may_delete = {
         let id = id.clone();
         Memo::new(move |_| {
+            if ctx.net.device.with(Option::is_none) {
+                return true;
+            }
             let by = card.with(|c| c.as_ref().map(|c| c.by.clone()).unwrap_or_default());
             let me = crate::state::plan::PlanCtx::me_of(ctx.net).get();
             let authors = std::collections::BTreeMap::from([(id.clone(), by)]);
