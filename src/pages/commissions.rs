@@ -40,7 +40,7 @@ pub fn CommissionsPage() -> impl IntoView {
                 when=move || net.may_edit_directory()
                 fallback=|| view! { <p class="muted" data-testid="directory-read-only">{tr(T::DirectoryReadOnly)}</p> }
             >
-            <form class="add-row" on:submit=add.clone()>
+            <form class="add-row" on:submit=add>
                 <label class="field">
                     <span class="field-label">{tr(T::Name)}</span>
                     <input data-testid="new-commission-name" required bind:value=new_name />

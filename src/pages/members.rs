@@ -48,7 +48,7 @@ pub fn MembersPage() -> impl IntoView {
                 when=move || net.may_edit_directory()
                 fallback=|| view! { <p class="muted" data-testid="directory-read-only">{tr(T::DirectoryReadOnly)}</p> }
             >
-            <form class="add-row" on:submit=add.clone()>
+            <form class="add-row" on:submit=add>
                 <label class="field">
                     <span class="field-label">{tr(T::Name)}</span>
                     <input data-testid="new-member-name" required bind:value=new_name />
