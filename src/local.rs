@@ -11,6 +11,8 @@ const DEVICES: &str = "juntas.devices";
 const CLAIM: &str = "juntas.claim";
 const PENDING_INVITE: &str = "juntas.pending-invite";
 const REFUSED: &str = "juntas.refused";
+/// Where builds before personal invites kept the server-wide key (no longer accepted).
+const OLD_SHARED_KEY: &str = "juntas.access-key";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
@@ -118,6 +120,11 @@ pub fn set_device(d: Device) -> Result<(), String> {
     set_identity(&d.network, Some(&d.member))?;
     all.push(d);
     LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
+}
+
+/// Whether this device joined with the old server-wide key, which the server no longer takes.
+pub fn had_shared_key() -> bool {
+    LocalStorage::raw().get_item(OLD_SHARED_KEY).ok().flatten().is_some()
 }
 
 /// The operator's one-time claim code this device holds (from a claim link), if any.

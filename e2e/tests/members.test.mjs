@@ -46,6 +46,11 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   assert.deepEqual(await axeViolations(xPage), [], 'the refused invite page has no serious a11y issue');
   await xPage.goto('/');
   assert.equal(await new HomePage(xPage).networkLinks().count(), 0, 'the forwarded link gave nothing');
+  // A phone that joined with the old shared-key link is told to ask for a personal invite.
+  await xPage.evaluate(() => localStorage.setItem('juntas.access-key', '"old-shared-key"'));
+  const x = await new HomePage(xPage).createExample();
+  await x.waitSync('alone');
+  assert.match(await x.syncState().textContent(), /ya no sirve[\s\S]*invitación personal/);
 
   // The facilitator sees the network's devices and removes María's phone.
   const devices = await f.devices();

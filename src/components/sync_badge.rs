@@ -77,6 +77,9 @@ pub fn SyncBadge() -> impl IntoView {
     let state = move || {
         let d: DocSync = doc();
         match sync.link.get() {
+            Link::NoServer if crate::local::had_shared_key() => {
+                ("alone", i18n.t(T::SyncAloneOldKey).to_string())
+            }
             Link::NoServer => ("alone", i18n.t(T::SyncAlone).to_string()),
             Link::Offline => (
                 "offline",
