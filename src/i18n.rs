@@ -121,6 +121,7 @@ texts! {
     RulePrincipal => "Solo la directora de ese centro cambia o entrega su plan.", "Only that centre's principal changes or delivers its plan.";
     RuleAuthor => "Solo su autora puede cambiarlo.", "Only its author can change it.";
     RuleMember => "Ya no eres miembro de esta red.", "You are no longer a member of this network.";
+    BeforeAccounts => "(antes de las cuentas personales)", "(before personal accounts)";
     SyncRefusedRetry => "Reintentar", "Try again";
     DirectoryReadOnly => "Solo la facilitación agrega, edita y quita centros, miembros y comisiones.", "Only the facilitator adds, edits and removes centres, members and commissions.";
     SrvDeviceRemoved => "este dispositivo fue quitado de la red: ya no envía ni recibe cambios; lo que escribiste sigue aquí", "this device was removed from the network: it no longer sends or receives changes; what you wrote stays here";

@@ -138,8 +138,13 @@ fn device_name() -> String {
 fn keep(text: &str) -> Result<local::Device, InviteError> {
     let r: Registered =
         serde_json::from_str(text).map_err(|e| InviteError::Server(e.to_string()))?;
-    let d =
-        local::Device { network: r.network, member: r.member, device: r.device, token: r.token };
+    let d = local::Device {
+        network: r.network,
+        member: r.member,
+        device: r.device,
+        token: r.token,
+        claimed_at: None,
+    };
     local::set_device(d.clone()).map_err(InviteError::Local)?;
     Ok(d)
 }

@@ -101,6 +101,10 @@ pub struct Device {
     pub member: String,
     pub device: String,
     pub token: String,
+    /// When the network was claimed (ms since the epoch), as the server last said: changes
+    /// before it were made before personal accounts, their authors unchecked.
+    #[serde(default)]
+    pub claimed_at: Option<i64>,
 }
 
 /// Every network this device is registered in.
@@ -125,6 +129,17 @@ pub fn set_device(d: Device) -> Result<(), String> {
 /// Whether this device joined with the old server-wide key, which the server no longer takes.
 pub fn had_shared_key() -> bool {
     LocalStorage::raw().get_item(OLD_SHARED_KEY).ok().flatten().is_some()
+}
+
+/// Notes when `network` was claimed (from the server's answer to `/session`).
+pub fn set_claimed_at(network: &str, at_ms: i64) -> Result<(), String> {
+    let mut all = devices();
+    let Some(d) = all.iter_mut().find(|d| d.network == network) else { return Ok(()) };
+    if d.claimed_at == Some(at_ms) {
+        return Ok(());
+    }
+    d.claimed_at = Some(at_ms);
+    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
 }
 
 /// The operator's one-time claim code this device holds (from a claim link), if any.

@@ -3,7 +3,7 @@
 // the network's devices and removes one, which is cut off at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE, LAPTOP, axeViolations } from '../support.mjs';
+import { launch, newContext, PHONE, LAPTOP, axeViolations, claimLink } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -129,4 +129,31 @@ test('removed from her commission while offline: her section text is refused and
   for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
+});
+
+test('a network made before personal accounts is claimed whole; its earlier history names nobody', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, LAPTOP);
+  const page = await context.newPage();
+  await page.goto(await claimLink());
+  // Made on this device before it had an account: the person was a free choice.
+  const net = await new HomePage(page).createExample();
+  await net.iAm('Ignacio Vargas');
+  const plan = new PlanPage(page);
+  await plan.open();
+  await plan.create();
+  await plan.writeSection('1.1', 'Acuerdo escrito antes de las cuentas.');
+  await page.waitForTimeout(1100); // change times are whole seconds
+  // Its facilitator claims it; nothing written before is lost.
+  await net.claim('Ignacio Vargas');
+  await net.waitSync('synced');
+  await plan.open();
+  await plan.openSection('1.1');
+  assert.match(await plan.body().inputValue(), /Acuerdo escrito antes de las cuentas\./);
+  await plan.setStatus('Lista para revisión');
+  await net.waitSync('synced');
+  const lines = await plan.history();
+  assert.ok(lines.some((l) => /antes de las cuentas personales/.test(l) && /editó|creó|plan/i.test(l)), `earlier lines name nobody: ${lines.join(' | ')}`);
+  assert.ok(lines.some((l) => /Ignacio Vargas/.test(l) && /estado|Lista para revisión/i.test(l)), `later lines name her: ${lines.join(' | ')}`);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
 });

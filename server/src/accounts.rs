@@ -205,6 +205,12 @@ impl Accounts {
         self.state.lock().expect("accounts").0.networks.contains_key(network)
     }
 
+    /// When `network` was claimed (seconds since the epoch): changes before it were made
+    /// before members had accounts, so their authors were not checked.
+    pub fn claimed_at(&self, network: &str) -> Option<u64> {
+        self.state.lock().expect("accounts").0.networks.get(network).map(|c| c.at)
+    }
+
     /// Uses the claim `code` to make this device `member` (a facilitator: the caller checked)
     /// of `network`. Returns the device's token and grant.
     pub fn claim(

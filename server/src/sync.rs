@@ -171,7 +171,14 @@ async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: St
     );
     let networks: Vec<serde_json::Value> = ok
         .iter()
-        .map(|(_, g)| serde_json::json!({"network": g.network, "member": g.member, "device": g.device}))
+        .map(|(_, g)| {
+            serde_json::json!({
+                "network": g.network,
+                "member": g.member,
+                "device": g.device,
+                "claimed_at": s.accounts.claimed_at(&g.network),
+            })
+        })
         .collect();
     tracing::info!(devices = ok.len(), "session opened");
     (

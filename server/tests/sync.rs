@@ -59,6 +59,7 @@ async fn the_session_gate_rejects_wrong_keys_missing_tokens_and_foreign_origins(
     assert!(text.contains("juntas_session="), "a browser gets a cookie");
     assert!(text.contains("HttpOnly") && text.contains("SameSite=Strict"));
     assert!(text.contains(&net().to_string()), "it says which network the device is for");
+    assert!(text.contains("\"claimed_at\":1"), "and when it was claimed: {text}");
     let (status, _) = post(addr, "/session", &device, Some("http://evil.example")).await;
     assert_eq!(status, 403);
 

@@ -90,7 +90,13 @@ where
     let toggled = move |ev: leptos::ev::Event| {
         open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
     };
-    let who = move |id: &str| {
+    // Before the network was claimed anyone could pick any name: those authors are not told
+    // as facts.
+    let claimed_at = crate::local::device(&net.id.to_string()).and_then(|d| d.claimed_at);
+    let who = move |id: &str, at: i64| {
+        if claimed_at.is_some_and(|c| at < c) {
+            return i18n.t(T::BeforeAccounts).to_string();
+        }
         net.network
             .with(|n| n.members.get(id).map(|m| m.name.clone()))
             .unwrap_or_else(|| if id.is_empty() { "—".to_string() } else { id.to_string() })
@@ -101,7 +107,7 @@ where
         let count = (g.count > 1).then(|| format!(" ({})", g.count));
         view! {
             <li data-testid=entry_testid>
-                <time>{format_time(g.last_at)}</time> " " <strong>{who(&g.first.by)}</strong> " " {what}
+                <time>{format_time(g.last_at)}</time> " " <strong>{who(&g.first.by, g.first.at)}</strong> " " {what}
                 {about} {count}
             </li>
         }

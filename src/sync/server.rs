@@ -72,6 +72,27 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     }
 }
 
+/// Notes when each network this device is registered in was claimed (the `/session` answer).
+fn remember_claims(answer: &str) {
+    #[derive(serde::Deserialize)]
+    struct Network {
+        network: String,
+        claimed_at: Option<i64>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        networks: Vec<Network>,
+    }
+    let Ok(answer) = serde_json::from_str::<Answer>(answer) else { return };
+    for n in answer.networks {
+        if let Some(at) = n.claimed_at
+            && let Err(e) = local::set_claimed_at(&n.network, at * 1000)
+        {
+            leptos::logging::warn!("{e}");
+        }
+    }
+}
+
 async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     let devices = local::devices();
     if devices.is_empty() {
@@ -85,7 +106,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     node.set_link(Link::Connecting);
     match gloo_net::http::Request::post("/session").body(tokens.join("\n")) {
         Ok(req) => match req.send().await {
-            Ok(resp) if resp.ok() => {}
+            Ok(resp) if resp.ok() => remember_claims(&resp.text().await.unwrap_or_default()),
             Ok(resp) if resp.status() == 401 => return Attempt::Failed(SyncError::Unauthorised),
             Ok(resp) => {
                 let text = resp.text().await.unwrap_or_default();
