@@ -555,6 +555,8 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
     // evicted: each costs memory in proportion while in use, and none stays (the allocator
     // may keep pages for reuse, so what is measured is that rounds do not add up).
     let mut after_round = Vec::new();
+    // The least one round grew the server while its document was in use.
+    let mut in_use = u64::MAX;
     for round in 0..5u8 {
         let id = DocumentId::from_bytes([10 + round; 16]);
         let mut doc = owned();
@@ -568,6 +570,7 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
         bea.sync_until(id, |c| title(&c.doc).is_some_and(|t| t.len() == 2 * 1024 * 1024)).await;
         let loaded = server.rss_kib();
         let grew = loaded.saturating_sub(before);
+        in_use = in_use.min(grew);
         println!("round {round}: 2 MiB field in memory, RSS {before} KiB → {loaded} KiB");
         assert!(grew < 16 * 1024, "a 2 MiB field grew the server by {grew} KiB (> 8× its size)");
         drop(alice);
@@ -576,13 +579,15 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
         after_round.push(server.rss_kib());
     }
     println!("RSS after each eviction: {after_round:?} KiB");
-    // Kept, each round would add ≈ 9 MiB (what one costs in use, measured above); the
-    // allocator may keep a few pages for reuse, which is the bound.
-    let (first, last) = (after_round[0], after_round[4]);
+    // Kept, each round would add what one costs in use (≈ 13 MiB, measured above): after five,
+    // four times that above the first. The allocator may keep the pages of a round for reuse
+    // (glibc does, on some rounds and not others), so what is bounded is the spread: never
+    // more than one document's worth, whatever the round.
+    let (low, high) = (*after_round.iter().min().unwrap(), *after_round.iter().max().unwrap());
     assert!(
-        last < first + 4 * 1024,
-        "five 2 MiB documents, each evicted, left {} KiB more than the first",
-        last.saturating_sub(first)
+        high < low + in_use,
+        "after each eviction RSS spread over {} KiB, more than one document in use ({in_use} KiB): they add up",
+        high - low
     );
 }
 
