@@ -1,11 +1,6 @@
-//! Who may sync: the operator's access key, the session tokens it is exchanged for, and the
-//! `Origin` allow-list checked at every WebSocket upgrade.
-//!
-//! The access key travels only in an invite link's fragment (never in a request line) and, once,
-//! in the body of `POST /session`. The session token is `expiry ‖ HMAC-SHA256(key, expiry)`:
-//! stateless, so it survives a server restart, and invalid as soon as the operator changes
-//! the key. Browsers get it as an `HttpOnly; SameSite=Strict` cookie; other clients may send it
-//! as `Authorization: Bearer`.
+//! The operator's key (it only makes claim links: see [`crate::members`]), how a request
+//! carries its tokens (the session cookie or `Authorization: Bearer`), and the `Origin`
+//! allow-list checked at every WebSocket upgrade and members request.
 
 use std::path::Path;
 
@@ -14,9 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Name of the session cookie.
+/// Name of the session cookie (a browser's device tokens, for `/sync`).
 pub const COOKIE: &str = "juntas_session";
-/// How long a session token is valid.
+/// How long the browser keeps the session cookie (it posts its tokens again on every connect).
 pub const TOKEN_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 /// File under the data dir that keeps a generated access key.
 pub const KEY_FILE: &str = "access-key";
@@ -87,31 +82,6 @@ impl AccessKey {
     fn mac(&self) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(self.0.as_bytes()).expect("HMAC takes keys of any length")
     }
-
-    /// A session token valid until `now + TOKEN_LIFETIME_SECS`.
-    pub fn issue(&self, now_secs: u64) -> String {
-        let expiry = (now_secs + TOKEN_LIFETIME_SECS).to_be_bytes();
-        let mut mac = self.mac();
-        mac.update(b"session");
-        mac.update(&expiry);
-        let mut token = expiry.to_vec();
-        token.extend_from_slice(&mac.finalize().into_bytes());
-        URL_SAFE_NO_PAD.encode(token)
-    }
-
-    /// Whether `token` was issued with this key and has not expired.
-    pub fn verify(&self, token: &str, now_secs: u64) -> bool {
-        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token.trim()) else { return false };
-        if bytes.len() != 8 + 32 {
-            return false;
-        }
-        let (expiry, tag) = bytes.split_at(8);
-        let mut mac = self.mac();
-        mac.update(b"session");
-        mac.update(expiry);
-        let expiry = u64::from_be_bytes(expiry.try_into().expect("8 bytes"));
-        mac.verify_slice(tag).is_ok() && expiry > now_secs
-    }
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
@@ -128,7 +98,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// The session token a request carries, from the cookie or an `Authorization: Bearer` header.
+/// The token(s) a request carries, from an `Authorization: Bearer` header or the cookie.
 pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
     if let Some(auth) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = auth.strip_prefix("Bearer ")
@@ -163,21 +133,6 @@ mod tests {
 
     fn key() -> AccessKey {
         AccessKey::new("abcdefghijklmnop-0123").unwrap()
-    }
-
-    #[test]
-    fn tokens_verify_until_they_expire_and_only_under_their_key() {
-        let t = key().issue(1_000);
-        assert!(key().verify(&t, 1_000));
-        assert!(key().verify(&t, 1_000 + TOKEN_LIFETIME_SECS - 1));
-        assert!(!key().verify(&t, 1_000 + TOKEN_LIFETIME_SECS));
-        let other = AccessKey::new("another-key-entirely").unwrap();
-        assert!(!other.verify(&t, 1_000));
-        let mut forged = t.clone().into_bytes();
-        forged[3] ^= 1;
-        assert!(!key().verify(&String::from_utf8(forged).unwrap(), 1_000));
-        assert!(!key().verify("", 1_000));
-        assert!(!key().verify("not base64 at all!", 1_000));
     }
 
     #[test]
