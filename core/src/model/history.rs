@@ -2,9 +2,11 @@
 //! member, the verb and the section; [`entries`] reads them back from the document's changes,
 //! and [`grouped`] folds a burst of typing into one line.
 //!
-//! The author is the member id the device's person chose ("¿Quién eres?"), written into each
-//! change this device makes: the actor id (random per device and tab) is mapped to a person
-//! at the moment of the change, so the mapping travels with the change itself.
+//! The author is the member the device is registered for (or, on a device not registered in
+//! the network, the one its person chose), written into each change this device makes: the
+//! actor id (random per device and tab) is mapped to a person at the moment of the change, so
+//! the mapping travels with the change itself. The server refuses a change whose message names
+//! anyone but the member who sends it ([`crate::rules::judge`]).
 
 use automerge::AutoCommit;
 use automerge::transaction::CommitOptions;
