@@ -12,11 +12,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{
-    AutoCommit, ChangeHash, ObjType, Prop, ROOT, ReadDoc, Value, patches::PatchAction,
+    ActorId, AutoCommit, ChangeHash, ObjType, Prop, ROOT, ReadDoc, Value, patches::PatchAction,
 };
 
 use crate::model::network::{Network, Role};
 use crate::model::{centre_plan, history, inquiry, network, plan, tree};
+use crate::signing::{self, Signature};
 
 /// The member a change is judged for, as the network document says at the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,24 +243,74 @@ pub struct Refused {
 }
 
 /// Judges every change of `doc` not in its history at `before` (what one message brought) as
-/// made by `who`: its effects against the rules, and the author its history message names,
-/// which must be `who` (a change without a Juntas message names nobody and is shown so). The
-/// first change of a document (its creation) is judged only for its author: where a new
-/// document may be made is decided by whoever accepts it ([`owner_of`]).
+/// made by `who`, for documents without signatures; see [`judge_signed`].
 pub fn judge(
     doc: &mut AutoCommit,
     before: &[ChangeHash],
     who: Option<&Who>,
 ) -> Result<(), Refused> {
+    judge_signed(doc, before, who, &BTreeMap::new(), &|_| None)
+}
+
+/// Whom a change of an actor with `signature` and sequence number `seq`, brought by member
+/// `sender`, is judged as: `Some(member)` when a device of hers signed it, None when it is
+/// not signed (yet) and so is the sender's own; refused when its actor's head does not check
+/// or the actor belongs to another member (a forged actor).
+pub fn author_of(signature: &Signature, seq: u64, sender: &str) -> Result<Option<String>, Refusal> {
+    match signature {
+        Signature::Valid { member, seq: upto, .. } if seq <= *upto => Ok(Some(member.clone())),
+        Signature::Valid { member, .. } if member == sender => Ok(None),
+        Signature::Valid { .. } => Err(Refusal::ForgedActor),
+        Signature::Invalid(bad) => Err(Refusal::BadSignature { why: *bad }),
+        Signature::Absent => Ok(None),
+    }
+}
+
+/// Judges every change of `doc` not in its history at `before` (what one message brought).
+/// A change its actor's device signed ([`crate::signing`]) is judged as that device's member
+/// (`who_is` gives her role, as the network said before the message), so a member may relay
+/// another's signed changes; a change not signed yet is judged as `sender`, the member whose
+/// connection brought it. A change whose actor's head does not check, or whose actor another
+/// member's device signed for, is refused. Its effects are checked against the rules, and
+/// the author its history message names must be the member it is judged as (a change
+/// without a Juntas message names nobody and is shown so). A change may write only its own
+/// actor's signed head. The first change of a document (its creation) is judged only for its
+/// author: where a new document may be made is decided by whoever accepts it ([`owner_of`]).
+pub fn judge_signed(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    sender: Option<&Who>,
+    signatures: &BTreeMap<ActorId, Signature>,
+    who_is: &dyn Fn(&str) -> Option<Who>,
+) -> Result<(), Refused> {
     let facts = facts_of(doc);
-    let changes: Vec<(ChangeHash, Vec<ChangeHash>, Option<String>)> = doc
+    type Meta = (ChangeHash, Vec<ChangeHash>, Option<String>, ActorId, u64);
+    let changes: Vec<Meta> = doc
         .get_changes_meta(before)
         .into_iter()
-        .map(|c| (c.hash, c.deps, c.message.map(|m| m.into_owned())))
+        .map(|c| (c.hash, c.deps, c.message.map(|m| m.into_owned()), c.actor.into_owned(), c.seq))
         .collect();
-    for (hash, deps, message) in changes {
+    for (hash, deps, message, actor, seq) in changes {
         let refused = |refusal| Refused { change: hash, refusal };
-        let who = who.ok_or_else(|| refused(Refusal::NotAMember))?;
+        let sender = sender.ok_or_else(|| refused(Refusal::NotAMember))?;
+        let own_head = signing::key_of(&actor);
+        // A head write vouches for itself: anyone may relay it, whoever's it is.
+        if message.as_deref() == Some(signing::MESSAGE)
+            && !deps.is_empty()
+            && effects(doc, &deps, &[hash]).iter().all(|e| e.path.first() == Some(&own_head))
+        {
+            continue;
+        }
+        let signature = signatures.get(&actor).unwrap_or(&Signature::Absent);
+        let signer = author_of(signature, seq, &sender.member).map_err(refused)?;
+        let signer_role;
+        let who = match signer {
+            Some(member) if member != sender.member => {
+                signer_role = who_is(&member).ok_or_else(|| refused(Refusal::NotAMember))?;
+                &signer_role
+            }
+            _ => sender,
+        };
         if let Some(author) = history::author(message.as_deref())
             && author != who.member
         {
@@ -271,6 +322,13 @@ pub fn judge(
         let facts =
             facts.as_ref().ok_or_else(|| refused(Refusal::Unknown { path: "kind".into() }))?;
         let mut effects = effects(doc, &deps, &[hash]);
+        // Its own signed head is every actor's to write; another's is nobody's.
+        if effects.iter().any(|e| {
+            e.path.first().is_some_and(|k| k.starts_with(signing::PREFIX) && *k != own_head)
+        }) {
+            return Err(refused(Refusal::ForgedActor));
+        }
+        effects.retain(|e| e.path.first() != Some(&own_head));
         // Rewriting an identity field with the value it has (a reader that normalises a Text
         // `kind` written by JS into a string) changes nothing it protects.
         effects.retain(|e| {
@@ -308,6 +366,10 @@ pub enum Refusal {
     Immutable { what: &'static str },
     #[error("no rule allows changing {path}")]
     Unknown { path: String },
+    #[error("a signature names this change's actor as another member's device (forged actor)")]
+    ForgedActor,
+    #[error("a signature does not check: {why}")]
+    BadSignature { why: signing::Bad },
 }
 
 /// Which kind of rule a refusal names, read back from its words (what a server sends in its
@@ -320,6 +382,7 @@ pub enum Rule {
     Principal,
     Author,
     Member,
+    Signature,
 }
 
 /// The rule a refusal's words (its `Display`) name; None for another text.
@@ -331,6 +394,7 @@ pub fn rule_of(words: &str) -> Option<Rule> {
         ("only the principal of centre", Rule::Principal),
         ("only its author", Rule::Author),
         ("only members of the network", Rule::Member),
+        ("a signature", Rule::Signature),
     ]
     .into_iter()
     .find_map(|(phrase, rule)| words.starts_with(phrase).then_some(rule))

@@ -8,8 +8,13 @@
 //! the mapping travels with the change itself. The server refuses a change whose message names
 //! anyone but the member who sends it ([`crate::rules::judge`]).
 
+use std::collections::BTreeMap;
+
 use automerge::AutoCommit;
 use automerge::transaction::CommitOptions;
+
+use crate::signing;
+pub use crate::signing::Signed;
 
 /// Who acts, and when (ms since the Unix epoch, from the caller's clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,36 +194,62 @@ pub fn author(message: Option<&str>) -> Option<&str> {
 pub struct Entry {
     /// Milliseconds since the Unix epoch (changes keep whole seconds).
     pub at: i64,
-    /// Member id; empty when the change came from a peer that does not write authors.
+    /// Member id; empty when the change came from a peer that does not write authors, or when
+    /// its signature does not check ([`Signed::Forged`]: never shown as the named member's).
     pub by: String,
     /// What was done.
     pub verb: Verb,
     /// The section it touched; empty for the whole plan.
     pub section: String,
+    /// Whether a device of `by` signed it ([`entries_signed`]; [`entries`] says Unsigned).
+    pub signed: Signed,
 }
 
-/// Every change of `doc` in causal order, with its author when known.
+/// Every change of `doc` in causal order, with its author when known, as its message names
+/// it (unverified: see [`entries_signed`]). Signature writes are not listed.
 pub fn entries(doc: &mut AutoCommit) -> Vec<Entry> {
+    entries_signed(doc, &BTreeMap::new())
+}
+
+/// Every change of `doc` in causal order, attributed by its actor's signed head
+/// ([`signing::signed`]): a change a device of the named member signed is [`Signed::By`]; one
+/// whose signature does not check, or whose signer is not the member its message names, is
+/// [`Signed::Forged`] and names nobody.
+pub fn entries_signed(
+    doc: &mut AutoCommit,
+    signatures: &BTreeMap<automerge::ActorId, signing::Signature>,
+) -> Vec<Entry> {
     doc.get_changes_meta(&[])
         .into_iter()
+        .filter(|c| c.message.as_deref() != Some(signing::MESSAGE))
         .map(|c| {
             let at = c.timestamp.saturating_mul(1000);
             let message = c.message.as_deref().unwrap_or_default();
             let mut parts = message.split('\t');
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            let mut entry = match (parts.next(), parts.next(), parts.next(), parts.next()) {
                 (Some(TAG), Some(by), Some(verb), Some(section)) => Entry {
                     at,
                     by: by.to_string(),
                     verb: Verb::parse(verb),
                     section: section.to_string(),
+                    signed: Signed::Unsigned,
                 },
                 _ => Entry {
                     at,
                     by: String::new(),
                     verb: Verb::parse(message),
                     section: String::new(),
+                    signed: Signed::Unsigned,
                 },
+            };
+            let named = (!entry.by.is_empty()).then_some(entry.by.as_str());
+            entry.signed = signing::signed(signatures, &c.actor, c.seq, named);
+            match &entry.signed {
+                Signed::By(member) => entry.by = member.clone(),
+                Signed::Forged => entry.by.clear(),
+                Signed::Unsigned => {}
             }
+            entry
         })
         .collect()
 }
@@ -240,6 +271,14 @@ pub fn read_grouped(doc: &mut AutoCommit) -> Vec<Group> {
     grouped(entries(doc), RUN_GAP_MS)
 }
 
+/// [`read_grouped`] with authors checked against `signatures`.
+pub fn read_grouped_signed(
+    doc: &mut AutoCommit,
+    signatures: &BTreeMap<automerge::ActorId, signing::Signature>,
+) -> Vec<Group> {
+    grouped(entries_signed(doc, signatures), RUN_GAP_MS)
+}
+
 /// Groups `entries` (sorted by time, stable) into runs; newest run first.
 pub fn grouped(mut entries: Vec<Entry>, gap_ms: i64) -> Vec<Group> {
     entries.sort_by_key(|e| e.at);
@@ -248,6 +287,7 @@ pub fn grouped(mut entries: Vec<Entry>, gap_ms: i64) -> Vec<Group> {
         match out.last_mut() {
             Some(g)
                 if g.first.by == e.by
+                    && g.first.signed == e.signed
                     && g.first.verb == e.verb
                     && g.first.section == e.section
                     && e.at - g.last_at <= gap_ms =>

@@ -1,0 +1,216 @@
+//! Signed heads with real ECDSA P-256 keys (RustCrypto here; WebCrypto in the browser): who
+//! history names, what the server's judge accepts from a relaying member, and what it refuses
+//! (a forged actor, a bad signature, another actor's head).
+
+use std::collections::BTreeMap;
+
+use automerge::{ActorId, AutoCommit, ROOT, ReadDoc, transaction::Transactable};
+use juntas_core::DocumentId;
+use juntas_core::model::centre_plan;
+use juntas_core::model::history::{self, Signed, Stamp, Verb};
+use juntas_core::model::network::{Centre, Member, Network, Role};
+use juntas_core::rules::{Refusal, Who, judge_signed};
+use juntas_core::signing::{self, Bad, Device, Signature};
+use p256::ecdsa::{
+    Signature as EcSig, SigningKey, VerifyingKey,
+    signature::{Signer, Verifier},
+};
+
+const NET: &str = "net-1";
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn public(k: &SigningKey) -> Vec<u8> {
+    k.verifying_key().to_encoded_point(false).as_bytes().to_vec()
+}
+
+fn sign(k: &SigningKey, m: &[u8]) -> Vec<u8> {
+    let s: EcSig = k.sign(m);
+    s.to_bytes().to_vec()
+}
+
+fn check(key: &[u8], message: &[u8], sig: &[u8]) -> bool {
+    let (Ok(k), Ok(s)) = (VerifyingKey::from_sec1_bytes(key), EcSig::from_slice(sig)) else {
+        return false;
+    };
+    k.verify(message, &s).is_ok()
+}
+
+/// The server's certificate for a device key of `member`.
+fn device(server: &SigningKey, member: &str, dev: &SigningKey) -> Device {
+    let key = public(dev);
+    let cert = sign(server, &signing::cert_message(NET, member, &format!("d-{member}"), &key));
+    Device { network: NET.into(), member: member.into(), device: format!("d-{member}"), key, cert }
+}
+
+/// Signs this actor's latest change and writes the head, as the app does when it sends.
+fn sign_now(doc: &mut AutoCommit, dev: &SigningKey, d: &Device) {
+    let (seq, hash) = signing::to_sign(doc).expect("something to sign");
+    let sig = sign(dev, &signing::head_message(&hash));
+    signing::write_head(doc, d, seq, hash, &sig).unwrap();
+    assert_eq!(signing::to_sign(doc), None, "its own head write needs no signature");
+}
+
+fn sigs(doc: &mut AutoCommit, server: &SigningKey) -> BTreeMap<ActorId, Signature> {
+    signing::signatures(doc, NET, &public(server), &mut check)
+}
+
+fn network() -> Network {
+    let mut n = Network::new("Red", "SLEP", 1);
+    n.centres.insert("c1".into(), Centre { name: "Jardín Uno".into(), ..Default::default() });
+    let m = |name: &str, role, centre: Option<&str>| Member {
+        name: name.into(),
+        role,
+        centre_id: centre.map(str::to_owned),
+    };
+    n.members.insert("p1".into(), m("Ana", Role::Principal, Some("c1")));
+    n.members.insert("s1".into(), m("Rodrigo", Role::SlepProfessional, None));
+    n
+}
+
+fn plan_as(actor: u8) -> AutoCommit {
+    let mut doc = centre_plan::skeleton(DocumentId::from_bytes([7; 16]), 2027, "c1");
+    doc.commit();
+    doc.with_actor(ActorId::from([actor; 16].as_slice()))
+}
+
+fn approve(doc: &mut AutoCommit, by: &str) {
+    let events = match doc.get(ROOT, "events").unwrap() {
+        Some((_, o)) => o,
+        None => doc.put_object(ROOT, "events", automerge::ObjType::Map).unwrap(),
+    };
+    let id = format!("e{}", doc.get_heads().len() + doc.get_changes(&[]).len());
+    let e = doc.put_object(&events, id, automerge::ObjType::Map).unwrap();
+    for (k, v) in [("action", "aprobar"), ("by", by), ("heads", ""), ("note", "")] {
+        doc.put(&e, k, v).unwrap();
+    }
+    history::commit(doc, &Stamp::new(by, 1_700_000_000_000), Verb::Approve, "");
+}
+
+#[test]
+fn history_names_the_signer_and_never_a_member_whose_signature_does_not_check() {
+    let server = key(1);
+    let (ana_key, slep_key) = (key(2), key(3));
+    let (ana, slep) = (device(&server, "p1", &ana_key), device(&server, "s1", &slep_key));
+    let mut doc = plan_as(10);
+    approve(&mut doc, "s1");
+    sign_now(&mut doc, &slep_key, &slep);
+    let s = sigs(&mut doc, &server);
+    let approved = history::entries_signed(&mut doc, &s);
+    assert_eq!(
+        approved.last().map(|e| (&e.by, &e.signed)),
+        Some((&"s1".into(), &Signed::By("s1".into())))
+    );
+    assert!(
+        history::entries(&mut doc).iter().all(|e| e.verb != Verb::Other(signing::MESSAGE.into())),
+        "signature writes are not history"
+    );
+
+    // Ana's own device signs a change whose message says Rodrigo approved: not Rodrigo's.
+    let mut forged = plan_as(11);
+    approve(&mut forged, "s1");
+    sign_now(&mut forged, &ana_key, &ana);
+    let s = sigs(&mut forged, &server);
+    let last = history::entries_signed(&mut forged, &s).pop().unwrap();
+    assert_eq!((last.by.as_str(), last.signed), ("", Signed::Forged));
+
+    // A key the server never certified (a device made up offline) signs as Rodrigo.
+    let mut made_up = plan_as(12);
+    approve(&mut made_up, "s1");
+    let fake = device(&key(9), "s1", &key(4));
+    sign_now(&mut made_up, &key(4), &fake);
+    let s = sigs(&mut made_up, &server);
+    assert_eq!(s.values().next(), Some(&Signature::Invalid(Bad::Certificate)));
+    assert_eq!(history::entries_signed(&mut made_up, &s).pop().unwrap().signed, Signed::Forged);
+
+    // A certificate from another network does not count here.
+    let other = Device { network: "net-2".into(), ..slep.clone() };
+    let mut elsewhere = plan_as(13);
+    approve(&mut elsewhere, "s1");
+    sign_now(&mut elsewhere, &slep_key, &other);
+    assert_eq!(
+        sigs(&mut elsewhere, &server).values().next(),
+        Some(&Signature::Invalid(Bad::OtherNetwork))
+    );
+
+    // Not signed at all (a build before signatures): the message's name, marked unverified.
+    let mut old = plan_as(14);
+    approve(&mut old, "s1");
+    let s = sigs(&mut old, &server);
+    let last = history::entries_signed(&mut old, &s).pop().unwrap();
+    assert_eq!((last.by.as_str(), last.signed), ("s1", Signed::Unsigned));
+}
+
+#[test]
+fn one_signature_vouches_for_every_earlier_change_of_its_actor_and_not_for_later_ones() {
+    let server = key(1);
+    let slep_key = key(3);
+    let slep = device(&server, "s1", &slep_key);
+    let mut doc = plan_as(20);
+    for i in 0..3 {
+        doc.put(ROOT, format!("x{i}"), i).unwrap();
+        history::commit(&mut doc, &Stamp::new("s1", 0), Verb::Edit, "1");
+    }
+    sign_now(&mut doc, &slep_key, &slep);
+    doc.put(ROOT, "later", 1).unwrap();
+    history::commit(&mut doc, &Stamp::new("s1", 0), Verb::Edit, "1");
+    let s = sigs(&mut doc, &server);
+    let signed: Vec<Signed> =
+        history::entries_signed(&mut doc, &s).into_iter().map(|e| e.signed).collect();
+    let by = Signed::By("s1".into());
+    assert_eq!(&signed[signed.len() - 4..], &[by.clone(), by.clone(), by, Signed::Unsigned]);
+    assert!(signing::to_sign(&mut doc).is_some(), "the later change still wants a signature");
+}
+
+#[test]
+fn the_judge_takes_a_relayed_signed_change_as_its_signer_s_and_refuses_forgeries() {
+    let n = network();
+    let who_is = |m: &str| Who::of(&n, m);
+    let ana = Who::of(&n, "p1").unwrap();
+    let server = key(1);
+    let (ana_key, slep_key) = (key(2), key(3));
+    let slep = device(&server, "s1", &slep_key);
+
+    // Rodrigo approved on his device; Ana's phone relays it (a bundle she imported).
+    let mut doc = plan_as(30);
+    let before = doc.get_heads();
+    approve(&mut doc, "s1");
+    sign_now(&mut doc, &slep_key, &slep);
+    let s = sigs(&mut doc, &server);
+    assert_eq!(judge_signed(&mut doc, &before, Some(&ana), &s, &who_is), Ok(()));
+    // Without its signature, the same change is Ana's, and she may not approve.
+    let mut unsigned = plan_as(31);
+    let before = unsigned.get_heads();
+    approve(&mut unsigned, "p1");
+    let refused = judge_signed(&mut unsigned, &before, Some(&ana), &BTreeMap::new(), &who_is);
+    assert_eq!(refused.unwrap_err().refusal, Refusal::OnlySlep);
+
+    // Ana writes a change under Rodrigo's actor (after his signed head): a forged actor.
+    let before = doc.get_heads();
+    approve(&mut doc, "p1");
+    let s = sigs(&mut doc, &server);
+    let refused = judge_signed(&mut doc, &before, Some(&ana), &s, &who_is).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::ForgedActor);
+
+    // A head whose signature does not check refuses what it claims to vouch for.
+    let mut bad = plan_as(32);
+    let before = bad.get_heads();
+    approve(&mut bad, "s1");
+    let (seq, hash) = signing::to_sign(&mut bad).unwrap();
+    signing::write_head(&mut bad, &slep, seq, hash, &sign(&ana_key, &signing::head_message(&hash)))
+        .unwrap();
+    let s = sigs(&mut bad, &server);
+    let refused = judge_signed(&mut bad, &before, Some(&ana), &s, &who_is).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::BadSignature { why: Bad::Signature });
+
+    // Writing another actor's head is refused even when the rest is allowed.
+    let mut doc = plan_as(33);
+    let before = doc.get_heads();
+    doc.put(ROOT, signing::key_of(&ActorId::from([30; 16].as_slice())), "x").unwrap();
+    history::commit(&mut doc, &Stamp::new("p1", 0), Verb::Edit, "");
+    let refused = judge_signed(&mut doc, &before, Some(&ana), &BTreeMap::new(), &who_is);
+    assert_eq!(refused.unwrap_err().refusal, Refusal::ForgedActor);
+    let _ = ana_key;
+}
