@@ -51,6 +51,9 @@ pub enum AppError {
     /// The device could not remember something in its local settings.
     #[error("local settings could not be written: {0}")]
     Local(String),
+    /// Signing or checking signatures failed (WebCrypto or the key store).
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 /// The person-facing words for `e`, in the page's language. Technical detail that only a
@@ -77,6 +80,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
             leptos::logging::warn!("{detail}");
             t(T::ErrLocal)
         }
+        AppError::Key(k) => format!("{} ({k})", t(T::ErrKey)),
     }
 }
 

@@ -122,6 +122,11 @@ texts! {
     RuleAuthor => "Solo su autora puede cambiarlo.", "Only its author can change it.";
     RuleMember => "Ya no eres miembro de esta red.", "You are no longer a member of this network.";
     BeforeAccounts => "(antes de las cuentas personales)", "(before personal accounts)";
+    RuleSignature => "Una firma de dispositivo no es válida: el cambio no se puede atribuir a nadie.", "A device signature does not check: the change cannot be attributed to anyone.";
+    ErrKey => "No se pudieron comprobar las firmas de este documento.", "The signatures of this document could not be checked.";
+    HistorySigned => "firmado por su dispositivo", "signed by her device";
+    HistoryUnsigned => "sin firma de dispositivo", "no device signature";
+    HistoryForged => "Firma no válida: no se muestra como de nadie", "Signature does not check: shown as nobody's";
     SyncRefusedRetry => "Reintentar", "Try again";
     DirectoryReadOnly => "Solo la facilitación agrega, edita y quita centros, miembros y comisiones.", "Only the facilitator adds, edits and removes centres, members and commissions.";
     SrvDeviceRemoved => "este dispositivo fue quitado de la red: ya no envía ni recibe cambios; lo que escribiste sigue aquí", "this device was removed from the network: it no longer sends or receives changes; what you wrote stays here";

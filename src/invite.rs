@@ -144,6 +144,9 @@ fn keep(text: &str) -> Result<local::Device, InviteError> {
         device: r.device,
         token: r.token,
         claimed_at: None,
+        key: None,
+        cert: None,
+        server_key: None,
     };
     local::set_device(d.clone()).map_err(InviteError::Local)?;
     Ok(d)
@@ -153,14 +156,35 @@ fn keep(text: &str) -> Result<local::Device, InviteError> {
 pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     let body = serde_json::json!({ "code": code, "device": device_name() });
     let text = request("POST", "/api/redeem", Some(body), None).await?;
-    keep(&text)
+    Ok(with_key(keep(&text)?).await)
+}
+
+/// The registration with its signing key certified; without, when that fails (it is retried
+/// at the next start, and the device works unsigned meanwhile).
+async fn with_key(d: local::Device) -> local::Device {
+    match crate::keys::register(d.clone()).await {
+        Ok(d) => d,
+        Err(e) => {
+            web_sys::console::warn_1(&format!("this device's signing key: {e}").into());
+            d
+        }
+    }
+}
+
+/// A POST with this device's token (for [`crate::keys`]).
+pub async fn post_with_token(
+    path: &str,
+    body: serde_json::Value,
+    token: &str,
+) -> Result<String, InviteError> {
+    request("POST", path, Some(body), Some(token)).await
 }
 
 /// Uses this device's claim code to become `member` (a facilitator) of `network`.
 pub async fn claim(code: &str, network: &str, member: &str) -> Result<local::Device, InviteError> {
     let body = serde_json::json!({ "code": code, "network": network, "member": member, "device": device_name() });
     let text = request("POST", "/api/claim", Some(body), None).await?;
-    keep(&text)
+    Ok(with_key(keep(&text)?).await)
 }
 
 #[derive(Deserialize)]

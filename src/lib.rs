@@ -20,6 +20,7 @@ pub mod download;
 pub mod error;
 pub mod i18n;
 pub mod invite;
+pub mod keys;
 pub mod local;
 pub mod pages;
 pub mod repo;

@@ -105,6 +105,16 @@ pub struct Device {
     /// before it were made before personal accounts, their authors unchecked.
     #[serde(default)]
     pub claimed_at: Option<i64>,
+    /// This device's public signing key (hex) and the server's certificate for it; the
+    /// private half is in IndexedDB ([`crate::keys`]). None: registered before devices had
+    /// keys, or no WebCrypto here.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub cert: Option<String>,
+    /// The server's public key, to check everyone's certificates with.
+    #[serde(default)]
+    pub server_key: Option<String>,
 }
 
 /// Every network this device is registered in.

@@ -173,3 +173,45 @@ impl Storage for IdbStorage {
         .await
     }
 }
+
+/// The database holding this device's signing keys (one per registration): WebCrypto
+/// `CryptoKeyPair` objects, stored as they are (IndexedDB keeps a non-extractable key
+/// without ever exposing its private half).
+const KEYS_DATABASE: &str = "juntas-keys";
+const KEYS_STORE: &str = "keys";
+
+/// Reads the value stored under `id` in the keys database; None when there is none.
+pub async fn load_key(id: &str) -> Result<Option<JsValue>, StorageError> {
+    let db = keys_db().await?;
+    let tx = db.transaction(&[KEYS_STORE], TransactionMode::ReadOnly).map_err(storage_error)?;
+    let store = tx.object_store(KEYS_STORE).map_err(storage_error)?;
+    let value = store
+        .get(Query::Key(JsValue::from_str(id)))
+        .map_err(storage_error)?
+        .await
+        .map_err(storage_error)?;
+    Ok(value.filter(|v| !v.is_undefined()))
+}
+
+/// Stores `value` under `id` in the keys database.
+pub async fn store_key(id: &str, value: &JsValue) -> Result<(), StorageError> {
+    let db = keys_db().await?;
+    let tx = db.transaction(&[KEYS_STORE], TransactionMode::ReadWrite).map_err(storage_error)?;
+    let store = tx.object_store(KEYS_STORE).map_err(storage_error)?;
+    store.put(value, Some(&JsValue::from_str(id))).map_err(storage_error)?.await.map_err(
+        storage_error,
+    )?;
+    match tx.await.map_err(storage_error)? {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(StorageError::Io("the key was not stored".into())),
+    }
+}
+
+async fn keys_db() -> Result<Database, StorageError> {
+    DatabaseBuilder::new(KEYS_DATABASE)
+        .version(1)
+        .add_object_store(ObjectStoreBuilder::new(KEYS_STORE))
+        .build()
+        .await
+        .map_err(|e| StorageError::Unavailable(e.to_string()))
+}

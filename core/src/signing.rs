@@ -116,6 +116,12 @@ pub enum Bad {
     WrongChange,
     #[error("the device's signature does not check")]
     Signature,
+    #[error("the device was removed from the network")]
+    Revoked,
+    #[error("the change names another member than the device that signed it")]
+    OtherMember,
+    #[error("the change was made on top of a change that was left out")]
+    BuiltOn,
 }
 
 fn bytes(doc: &AutoCommit, obj: &automerge::ObjId, prop: &str) -> Option<Vec<u8>> {
@@ -316,4 +322,70 @@ pub fn write_head(
     doc.put(&obj, "sig", ScalarValue::Bytes(sig.to_vec()))?;
     doc.commit_with(CommitOptions::default().with_message(MESSAGE));
     Ok(())
+}
+
+/// Changes a reader does not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screened {
+    /// The member the changes' history messages name (empty: none).
+    pub named: String,
+    /// How many changes were left out (those refused and everything made on top of them;
+    /// signature writes are not counted).
+    pub changes: usize,
+    pub why: Bad,
+}
+
+/// Leaves out of `doc` (from outside sync: a bundle) every change whose actor's head does not
+/// check or whose signer is another member than its message names ([`Signed::Forged`]), and
+/// anything built on one; says what was left out, per actor. With nothing to leave out,
+/// `doc` is untouched.
+pub fn screen(
+    doc: &mut AutoCommit,
+    signatures: &BTreeMap<ActorId, Signature>,
+) -> Result<Vec<Screened>, automerge::AutomergeError> {
+    let mut refused: BTreeMap<ActorId, Screened> = BTreeMap::new();
+    let mut dropped: std::collections::HashSet<ChangeHash> = Default::default();
+    let metas: Vec<(ChangeHash, Vec<ChangeHash>, ActorId, u64, Option<String>)> = doc
+        .get_changes_meta(&[])
+        .into_iter()
+        .map(|c| {
+            (c.hash, c.deps, c.actor.into_owned(), c.seq, c.message.map(|m| m.into_owned()))
+        })
+        .collect();
+    for (hash, deps, actor, seq, message) in &metas {
+        let named = crate::model::history::author(message.as_deref());
+        let why = match signatures.get(actor) {
+            _ if deps.iter().any(|d| dropped.contains(d)) => Some(None),
+            Some(Signature::Invalid(bad)) if message.as_deref() != Some(MESSAGE) => {
+                Some(Some(*bad))
+            }
+            _ if signed(signatures, actor, *seq, named) == Signed::Forged => {
+                Some(Some(Bad::OtherMember))
+            }
+            _ => None,
+        };
+        if let Some(why) = why {
+            dropped.insert(*hash);
+            let e = refused.entry(actor.clone()).or_insert_with(|| Screened {
+                named: named.unwrap_or_default().to_owned(),
+                changes: 0,
+                why: why.unwrap_or(Bad::BuiltOn),
+            });
+            if message.as_deref() != Some(MESSAGE) {
+                e.changes += 1;
+            }
+            if let Some(w) = why {
+                e.why = w;
+            }
+        }
+    }
+    if dropped.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kept: Vec<automerge::Change> =
+        doc.get_changes(&[]).into_iter().filter(|c| !dropped.contains(&c.hash())).collect();
+    let mut out = AutoCommit::new();
+    out.apply_changes(kept)?;
+    *doc = out;
+    Ok(refused.into_values().collect())
 }

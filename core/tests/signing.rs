@@ -214,3 +214,42 @@ fn the_judge_takes_a_relayed_signed_change_as_its_signer_s_and_refuses_forgeries
     assert_eq!(refused.unwrap_err().refusal, Refusal::ForgedActor);
     let _ = ana_key;
 }
+
+#[test]
+fn a_bundle_s_forged_changes_and_what_was_built_on_them_are_left_out_and_named() {
+    let server = key(1);
+    let (ana_key, slep_key) = (key(2), key(3));
+    let (ana, slep) = (device(&server, "p1", &ana_key), device(&server, "s1", &slep_key));
+    let mut doc = plan_as(40);
+    // Rodrigo's real approval, signed.
+    approve(&mut doc, "s1");
+    sign_now(&mut doc, &slep_key, &slep);
+    // Ana's device signs a second "approval by Rodrigo", then writes on top of it.
+    let mut forged = doc.fork().with_actor(ActorId::from([41; 16].as_slice()));
+    approve(&mut forged, "s1");
+    sign_now(&mut forged, &ana_key, &ana);
+    let mut on_top = forged.fork().with_actor(ActorId::from([42; 16].as_slice()));
+    on_top.put(ROOT, "note", "x").unwrap();
+    history::commit(&mut on_top, &Stamp::new("p1", 0), Verb::Comment, "");
+    let mut bundle = doc.clone();
+    bundle.merge(&mut on_top).unwrap();
+    let s = sigs(&mut bundle, &server);
+    let left_out = signing::screen(&mut bundle, &s).unwrap();
+    assert_eq!(left_out.len(), 2, "{left_out:?}");
+    let forged_part = left_out.iter().find(|l| l.why == Bad::OtherMember).expect("named");
+    assert_eq!((forged_part.named.as_str(), forged_part.changes), ("s1", 1));
+    assert!(
+        left_out.iter().any(|l| l.named == "p1" && l.changes == 1 && l.why == Bad::BuiltOn),
+        "built on it"
+    );
+    // What is left: Rodrigo's signed approval, and nothing of the forgery.
+    let s = sigs(&mut bundle, &server);
+    let entries = history::entries_signed(&mut bundle, &s);
+    assert_eq!(entries.iter().filter(|e| e.verb == Verb::Approve).count(), 1);
+    assert!(entries.iter().all(|e| e.signed != Signed::Forged));
+    // A clean document is left as it is.
+    let mut clean = doc.clone();
+    let s = sigs(&mut clean, &server);
+    assert_eq!(signing::screen(&mut clean, &s).unwrap(), vec![]);
+    assert_eq!(clean.get_heads(), doc.get_heads());
+}

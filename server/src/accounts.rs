@@ -47,6 +47,16 @@ pub struct Device {
     pub revoked: Option<u64>,
     #[serde(rename = "token_sha256")]
     token_hash: String,
+    /// The device's public signing key (uncompressed SEC1, hex), once it registered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+}
+
+impl Device {
+    /// Whether `key` is the public key this device registered.
+    pub fn key_matches(&self, key: &[u8]) -> bool {
+        self.key.as_deref() == Some(hex::encode(key).as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +111,8 @@ pub enum Refused {
     UnknownDevice,
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    #[error("this device already registered another signing key")]
+    KeyTaken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +343,23 @@ impl Accounts {
         self.state.lock().expect("accounts").0.devices.get(id).cloned()
     }
 
+    /// Registers the public signing key of device `id` (the caller checked it is a key). A
+    /// device has one key for its life: a different second key is refused (a device that lost
+    /// its key is registered again with a new invite).
+    pub fn set_key(&self, id: &str, key: &[u8]) -> Result<(), AccountsError> {
+        let key = hex::encode(key);
+        self.update(|s| {
+            let d = s.devices.get_mut(id).ok_or(Refused::UnknownDevice)?;
+            match &d.key {
+                Some(k) if *k != key => Err(Refused::KeyTaken.into()),
+                _ => {
+                    d.key = Some(key);
+                    Ok(())
+                }
+            }
+        })
+    }
+
     /// Removes a device: its token stops working (the caller closes its connections).
     pub fn revoke(&self, id: &str, now: u64) -> Result<(), AccountsError> {
         self.update(|s| {
@@ -352,6 +381,7 @@ fn device(id: &str, network: &str, member: &str, name: &str, token: &str, now: u
         last_seen: now,
         revoked: None,
         token_hash: hash(token),
+        key: None,
     }
 }
 

@@ -12,7 +12,7 @@
 //! a connection asking for more than `max_docs_per_minute` new documents, gets an `error` and
 //! that connection is closed; everyone else keeps syncing.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use juntas_core::automerge::{self, ActorId, ChangeHash, ReadDoc, sync};
 use juntas_core::model::network::{self as network_model, Network, Role};
 use juntas_core::rules::{self, Owner, Who};
+use juntas_core::signing::{self, Signature};
 use juntas_core::store::{load_sync_state, save_sync_state};
 use juntas_core::sync::{Config as SessionConfig, Incoming, PeerId, Session, refusal};
 use juntas_core::{DocumentId, LoadError, StorageKey, StoredDoc};
@@ -27,6 +28,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::accounts::Grant;
 use crate::fs_storage::FsStorage;
+use crate::signatures::Signatures;
 
 /// One connection's id (for logs and the engine's tables).
 pub type ConnId = u64;
@@ -184,6 +186,11 @@ struct Engine {
     networks: HashMap<DocumentId, (Vec<ChangeHash>, Network)>,
     /// Every network document met so far.
     network_ids: HashSet<DocumentId>,
+    /// Checks signed heads (and knows which devices were removed).
+    signatures: Arc<Signatures>,
+    /// Heads already checked: (actor, seq, change hash, signature) → the answer (a revoked
+    /// device's heads are checked again: the answer can change).
+    checked: HashMap<(ActorId, u64, ChangeHash, Vec<u8>), Signature>,
 }
 
 /// The handle connections use; cheap to clone.
@@ -245,7 +252,11 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Starts the engine on its own thread over `storage`.
-pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle> {
+pub fn start(
+    storage: FsStorage,
+    limits: Limits,
+    signatures: Arc<Signatures>,
+) -> anyhow::Result<EngineHandle> {
     let storage_id = storage_id(&storage)?;
     let metrics = Arc::new(Metrics::default());
     let (tx, rx) = mpsc::channel(4096);
@@ -264,6 +275,8 @@ pub fn start(storage: FsStorage, limits: Limits) -> anyhow::Result<EngineHandle>
         owners: HashMap::new(),
         networks: HashMap::new(),
         network_ids: HashSet::new(),
+        signatures,
+        checked: HashMap::new(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     std::thread::Builder::new()
@@ -588,7 +601,15 @@ impl Engine {
             self.docs.get_mut(&id).is_none_or(|d| d.stored.doc_mut().get_heads().is_empty());
         // Who she is, as the network said before this message (a message to the network
         // document is judged by the roles it had, not by the roles it gives).
-        let who = if empty { None } else { self.who(conn, id) };
+        let net_before = if empty { None } else { self.owner(id).and_then(|n| self.network(n)) };
+        let who = match (&net_before, self.owner(id)) {
+            (Some(net), Some(owner)) => self
+                .conns
+                .get(&conn)
+                .and_then(|c| c.grant(&owner))
+                .and_then(|g| Who::of(net, &g.member)),
+            _ => None,
+        };
         if !empty && !self.may_read(conn, id) {
             // Another network's document, or a record she may not read: answered exactly as
             // a document nobody stored, so its existence is not revealed.
@@ -626,7 +647,7 @@ impl Engine {
             Err(e) => return self.refuse(conn, e.to_string(), |m| &m.refused_protocol),
         };
         if applied.changed
-            && let Err(reason) = self.judge(conn, id, &before, who)
+            && let Err(reason) = self.judge(conn, id, &before, who, net_before)
         {
             // Not kept, not relayed: the document goes back to what it was.
             let reason = format!("{}: document {id}: {reason}", refusal::CHANGE_REFUSED);
@@ -683,6 +704,7 @@ impl Engine {
         id: DocumentId,
         before: &[ChangeHash],
         who: Option<Who>,
+        net_before: Option<Network>,
     ) -> Result<(), String> {
         let network = self.owner(id).ok_or("it belongs to no network this server knows")?;
         let member = match self.conns.get(&conn).and_then(|c| c.grant(&network)) {
@@ -710,7 +732,52 @@ impl Engine {
                 rules::facts_of(doc.stored.doc()).ok_or("it is of no kind this server knows")?;
             rules::may_create(who.as_ref(), &facts).map_err(|r| r.to_string())?;
         }
-        rules::judge(doc.stored.doc_mut(), before, who.as_ref())
+        let network_str = network.to_string();
+        let actors: HashSet<ActorId> = doc
+            .stored
+            .doc_mut()
+            .get_changes_meta(before)
+            .into_iter()
+            .map(|c| c.actor.into_owned())
+            .collect();
+        let mut sigs = BTreeMap::new();
+        for actor in actors {
+            let doc = &mut self.docs.get_mut(&id).ok_or("gone")?.stored;
+            let sig = match signing::head_of(doc.doc(), &actor) {
+                None => continue,
+                Some(Err(bad)) => Signature::Invalid(bad),
+                Some(Ok(head)) => {
+                    let key = (actor.clone(), head.seq, head.hash, head.sig.clone());
+                    match self.checked.get(&key) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let s = self.signatures.verify(doc.doc_mut(), &head, &network_str);
+                            if matches!(s, Signature::Valid { .. }) {
+                                if self.checked.len() > 100_000 {
+                                    self.checked.clear();
+                                }
+                                self.checked.insert(key, s.clone());
+                            }
+                            s
+                        }
+                    }
+                }
+            };
+            sigs.insert(actor, sig);
+        }
+        // A removed device's heads stop counting at once, even those checked before.
+        for sig in sigs.values_mut() {
+            if let Signature::Valid { device, .. } = sig
+                && self.signatures.is_revoked(device)
+            {
+                *sig = Signature::Invalid(signing::Bad::Revoked);
+            }
+        }
+        // Signers' roles as the network had them before this message, like the sender's.
+        let net = if fresh { self.network(network) } else { net_before };
+        let who_is = |m: &str| net.as_ref().and_then(|n| Who::of(n, m));
+        let doc = self.docs.get_mut(&id).ok_or("gone")?;
+        rules::judge_signed(doc.stored.doc_mut(), before, who.as_ref(), &sigs, &who_is)
             .map_err(|r| r.refusal.to_string())?;
         if id == network {
             self.networks.remove(&id);

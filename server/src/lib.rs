@@ -11,6 +11,7 @@ pub mod engine;
 pub mod fs_storage;
 pub mod members;
 pub mod ops;
+pub mod signatures;
 pub mod sync;
 
 use std::{
@@ -191,15 +192,25 @@ pub async fn serve_on(
     let static_app = app(&config.dist_dir)?;
     let limits = config.limits.clone();
     let accounts = std::sync::Arc::new(accounts::Accounts::open(&config.data_dir)?);
+    let signatures = std::sync::Arc::new(signatures::Signatures::load_or_create(
+        &config.data_dir,
+        accounts.clone(),
+    )?);
     let sync = sync::SyncService::start(
         &config.data_dir,
         accounts.clone(),
+        signatures.clone(),
         config.allowed_origins.clone(),
         limits.engine.clone(),
         limits.sync.clone(),
     )?;
-    let members =
-        members::Members::new(accounts, sync.engine().clone(), key, config.allowed_origins.clone());
+    let members = members::Members::new(
+        accounts,
+        signatures,
+        sync.engine().clone(),
+        key,
+        config.allowed_origins.clone(),
+    );
     let ops = ops::Ops::new(&config.data_dir, sync.engine().clone(), limits.metrics_token.clone());
     let router = ops::routes(ops.clone())
         .merge(sync.clone().routes())

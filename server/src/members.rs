@@ -22,10 +22,12 @@ use tokio::sync::oneshot;
 use crate::accounts::{Accounts, AccountsError, Grant, Refused};
 use crate::auth::{self, AccessKey};
 use crate::engine::{EngineHandle, Event};
+use crate::signatures::Signatures;
 use crate::sync::{header_str, now_secs};
 
 pub struct Members {
     accounts: Arc<Accounts>,
+    signatures: Arc<Signatures>,
     engine: EngineHandle,
     operator: AccessKey,
     allowed_origins: Vec<String>,
@@ -34,11 +36,12 @@ pub struct Members {
 impl Members {
     pub fn new(
         accounts: Arc<Accounts>,
+        signatures: Arc<Signatures>,
         engine: EngineHandle,
         operator: AccessKey,
         allowed_origins: Vec<String>,
     ) -> Arc<Members> {
-        Arc::new(Members { accounts, engine, operator, allowed_origins })
+        Arc::new(Members { accounts, signatures, engine, operator, allowed_origins })
     }
 
     pub fn routes(self: Arc<Self>) -> Router {
@@ -47,6 +50,7 @@ impl Members {
             .route("/api/claim", post(claim))
             .route("/api/invites", post(invite))
             .route("/api/redeem", post(redeem))
+            .route("/api/device-key", post(device_key))
             .route("/api/devices", get(devices))
             .route("/api/devices/{id}", delete(remove_device))
             .with_state(self)
@@ -98,6 +102,9 @@ fn failed(e: AccountsError) -> Response {
         AccountsError::Refused(
             r @ (Refused::InviteUsed | Refused::InviteExpired | Refused::AlreadyClaimed),
         ) => error(StatusCode::GONE, &r.to_string()),
+        AccountsError::Refused(r @ Refused::KeyTaken) => {
+            error(StatusCode::CONFLICT, &r.to_string())
+        }
         AccountsError::Refused(r @ Refused::InviteUnknown) => {
             error(StatusCode::NOT_FOUND, &r.to_string())
         }
@@ -238,6 +245,41 @@ async fn redeem(
         }
         Err(e) => failed(e),
     }
+}
+
+#[derive(Deserialize)]
+struct KeyBody {
+    /// The device's ECDSA P-256 public key, uncompressed SEC1, in hex.
+    key: String,
+}
+
+/// `POST /api/device-key`: registers this device's public signing key (made in the browser,
+/// its private half never leaves it) and answers the server's certificate for it, with the
+/// server's public key to check certificates with.
+async fn device_key(
+    State(m): State<Arc<Members>>,
+    headers: HeaderMap,
+    Json(b): Json<KeyBody>,
+) -> Response {
+    let me = match m.device(&headers) {
+        Ok(g) => g,
+        Err(r) => return r.into_response(),
+    };
+    let Some((key, cert)) = hex::decode(b.key.trim()).ok().and_then(|key| {
+        let cert = m.signatures.certify(&me.network, &me.member, &me.device, &key)?;
+        Some((key, cert))
+    }) else {
+        return error(StatusCode::BAD_REQUEST, "not a P-256 public key");
+    };
+    if let Err(e) = m.accounts.set_key(&me.device, &key) {
+        return failed(e);
+    }
+    Json(json!({
+        "cert": hex::encode(cert),
+        "server_key": hex::encode(m.signatures.public()),
+        "network": me.network, "member": me.member, "device": me.device,
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]

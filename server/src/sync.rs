@@ -30,6 +30,7 @@ use crate::accounts::{Accounts, Grant, Refused};
 use crate::auth;
 use crate::engine::{self, EngineHandle, Event, Out};
 use crate::fs_storage::FsStorage;
+use crate::signatures::Signatures;
 
 /// Connection timings, with the defaults the server starts with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +62,7 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 pub struct SyncService {
     engine: EngineHandle,
     accounts: Arc<Accounts>,
+    signatures: Arc<Signatures>,
     allowed_origins: Vec<String>,
     max_message_bytes: usize,
     timeouts: Timeouts,
@@ -72,14 +74,17 @@ impl SyncService {
     pub fn start(
         data_dir: &Path,
         accounts: Arc<Accounts>,
+        signatures: Arc<Signatures>,
         allowed_origins: Vec<String>,
         limits: engine::Limits,
         timeouts: Timeouts,
     ) -> anyhow::Result<Arc<SyncService>> {
-        let engine = engine::start(FsStorage::new(data_dir.join("docs")), limits)?;
+        let engine =
+            engine::start(FsStorage::new(data_dir.join("docs")), limits, signatures.clone())?;
         Ok(Arc::new(SyncService {
             engine,
             accounts,
+            signatures,
             allowed_origins,
             max_message_bytes: MAX_MESSAGE_BYTES,
             timeouts,
@@ -184,9 +189,11 @@ async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: St
     (
         StatusCode::OK,
         [(header::SET_COOKIE, cookie)],
-        axum::Json(
-            serde_json::json!({"networks": networks, "refused": refused.map(|r| r.to_string())}),
-        ),
+        axum::Json(serde_json::json!({
+            "networks": networks,
+            "refused": refused.map(|r| r.to_string()),
+            "server_key": hex::encode(s.signatures.public()),
+        })),
     )
         .into_response()
 }

@@ -11,6 +11,7 @@ use juntas_core::DocumentId;
 use juntas_core::model::history::{self, Stamp, Verb};
 use juntas_core::model::network::{self, Command};
 use juntas_core::model::{centre_plan, inquiry};
+use juntas_core::signing;
 use juntas_core::sync::Incoming;
 use serde_json::json;
 
@@ -358,4 +359,106 @@ async fn members_a_member_removed_from_the_network_is_disconnected_and_refused()
     assert_eq!(error.as_deref(), Some("device removed"));
     let (_, outcome) = open(addr, &p2, net(), AutoCommit::new()).await;
     assert_eq!(outcome, Outcome::Unavailable, "a former member's token reads nothing");
+}
+
+/// Registers a P-256 key for the device of `token` (as the app does with WebCrypto) and
+/// returns the certified device and the server's public key.
+async fn register_key(
+    addr: SocketAddr,
+    token: &str,
+    key: &p256::ecdsa::SigningKey,
+) -> (signing::Device, Vec<u8>) {
+    let public = key.verifying_key().to_encoded_point(false).as_bytes().to_vec();
+    let (status, body) =
+        call(addr, "POST", "/api/device-key", json!({"key": hex::encode(&public)}), Some(token))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let hex = |k: &str| hex::decode(body[k].as_str().unwrap()).unwrap();
+    let device = signing::Device {
+        network: body["network"].as_str().unwrap().into(),
+        member: body["member"].as_str().unwrap().into(),
+        device: body["device"].as_str().unwrap().into(),
+        key: public,
+        cert: hex("cert"),
+    };
+    (device, hex("server_key"))
+}
+
+/// Signs this actor's latest change with `key` and writes the head, as the app does.
+fn sign_head(doc: &mut AutoCommit, key: &p256::ecdsa::SigningKey, device: &signing::Device) {
+    use p256::ecdsa::signature::Signer;
+    let (seq, hash) = signing::to_sign(doc).unwrap();
+    let sig: p256::ecdsa::Signature = key.sign(&signing::head_message(&hash));
+    signing::write_head(doc, device, seq, hash, &sig.to_bytes()).unwrap();
+}
+
+#[tokio::test]
+async fn members_a_relayed_signed_approval_is_the_slep_s_and_forged_or_removed_signers_are_refused()
+{
+    let (addr, _d, _s, _stop) = server().await;
+    let (f1, p1, s1) = (token(addr).await, token_of(addr, "p1").await, token_of(addr, "s1").await);
+    let slep_key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+    let (slep, server_key) = register_key(addr, &s1, &slep_key).await;
+    // A device registers one key for its life.
+    let other = p256::ecdsa::SigningKey::from_slice(&[4; 32]).unwrap();
+    let public = hex::encode(other.verifying_key().to_encoded_point(false).as_bytes());
+    let (status, _) =
+        call(addr, "POST", "/api/device-key", json!({"key": public}), Some(&s1)).await;
+    assert_eq!(status, 409);
+    let (status, _) =
+        call(addr, "POST", "/api/device-key", json!({"key": "00ff"}), Some(&s1)).await;
+    assert_eq!(status, 400);
+
+    let plan_id = DocumentId::from_bytes([0x71; 16]);
+    let (mut reader, outcome) =
+        open(addr, &f1, plan_id, centre_plan::skeleton(net(), 2027, "c1")).await;
+    assert_eq!(outcome, Outcome::Synced);
+
+    // Rodrigo approves on his phone with no signal; Ana's phone carries it (a bundle) and
+    // syncs it: it is his, signed by his device, so the server takes it from her.
+    let mut rodrigo = reader.doc.fork();
+    approve(&mut rodrigo, "e1", "s1");
+    sign_head(&mut rodrigo, &slep_key, &slep);
+    let (mut ana, _) = open(addr, &p1, plan_id, AutoCommit::new()).await;
+    ana.doc.merge(&mut rodrigo.clone()).unwrap();
+    ana.push(plan_id).await;
+    assert_eq!(settle(&mut ana, plan_id).await, Outcome::Synced);
+    let (mut check, _) = open(addr, &f1, plan_id, AutoCommit::new()).await;
+    assert_eq!(events(&check.doc), 1, "the relayed approval was kept");
+    let sigs = signing::signatures(
+        &mut check.doc,
+        &net().to_string(),
+        &server_key,
+        &mut |k: &[u8], m: &[u8], s: &[u8]| juntas_server::signatures::check(k, m, s),
+    );
+    let by = history::entries_signed(&mut check.doc, &sigs).pop().unwrap();
+    assert_eq!((by.by.as_str(), by.signed), ("s1", history::Signed::By("s1".into())));
+
+    // Ana writes an approval under Rodrigo's actor: a forged actor, refused.
+    let mut forged = rodrigo.fork().with_actor(rodrigo.get_actor().clone());
+    approve(&mut forged, "e2", "s1");
+    let (mut ana, _) = open(addr, &p1, plan_id, AutoCommit::new()).await;
+    ana.doc.merge(&mut forged).unwrap();
+    ana.push(plan_id).await;
+    let outcome = settle(&mut ana, plan_id).await;
+    assert!(matches!(&outcome, Outcome::Error(m) if m.contains("forged actor")), "{outcome:?}");
+
+    // The facilitator removes Rodrigo's device: what it signs afterwards is refused, even
+    // carried by someone else.
+    let path = format!("/api/devices?network={}", net());
+    let (_, body) = call(addr, "GET", &path, json!({}), Some(&f1)).await;
+    let his = body["devices"].as_array().unwrap().iter().find(|d| d["id"] == slep.device.as_str());
+    assert!(his.is_some(), "{body}");
+    let (status, _) =
+        call(addr, "DELETE", &format!("/api/devices/{}", slep.device), json!({}), Some(&f1)).await;
+    assert_eq!(status, 204);
+    approve(&mut rodrigo, "e3", "s1");
+    sign_head(&mut rodrigo, &slep_key, &slep);
+    let (mut ana, _) = open(addr, &p1, plan_id, AutoCommit::new()).await;
+    ana.doc.merge(&mut rodrigo).unwrap();
+    ana.push(plan_id).await;
+    let outcome = settle(&mut ana, plan_id).await;
+    assert!(matches!(&outcome, Outcome::Error(m) if m.contains("removed")), "{outcome:?}");
+    let (check, _) = open(addr, &f1, plan_id, AutoCommit::new()).await;
+    assert_eq!(events(&check.doc), 1, "nothing after the removal was kept");
 }

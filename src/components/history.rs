@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use juntas_core::model::history::{Group, Verb};
+use juntas_core::model::history::{Group, Signed, Verb};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -105,9 +105,21 @@ where
         let what = tr(verb_text(&g.first.verb));
         let about = subject.with_value(|f| f(i18n, &g));
         let count = (g.count > 1).then(|| format!(" ({})", g.count));
+        // Signed by her device: a check mark; a signature that does not check: nobody's.
+        let (author, mark, signed) = match &g.first.signed {
+            Signed::By(_) => (
+                who(&g.first.by, g.first.at),
+                Some(view! {
+                    " " <span class="signed" title=i18n.t(T::HistorySigned) aria-label=i18n.t(T::HistorySigned)>"✓"</span>
+                }),
+                "yes",
+            ),
+            Signed::Forged => (i18n.t(T::HistoryForged).to_string(), None, "forged"),
+            Signed::Unsigned => (who(&g.first.by, g.first.at), None, "no"),
+        };
         view! {
-            <li data-testid=entry_testid>
-                <time>{format_time(g.last_at)}</time> " " <strong>{who(&g.first.by, g.first.at)}</strong> " " {what}
+            <li data-testid=entry_testid data-signed=signed>
+                <time>{format_time(g.last_at)}</time> " " <strong>{author}</strong> {mark} " " {what}
                 {about} {count}
             </li>
         }

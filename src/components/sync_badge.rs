@@ -40,6 +40,7 @@ fn rule_words(i18n: I18n, reason: &str) -> String {
         Rule::Principal => T::RulePrincipal,
         Rule::Author => T::RuleAuthor,
         Rule::Member => T::RuleMember,
+        Rule::Signature => T::RuleSignature,
     });
     match key {
         Some(k) => i18n.t(k).to_string(),

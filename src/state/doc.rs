@@ -139,6 +139,32 @@ impl Docs {
         self.fresh(|| repo.read(id, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))).await
     }
 
+    /// The history of `id` (a document of `network`), grouped, each author checked against
+    /// her device's signature ([`crate::keys`]); on a device that never registered there,
+    /// every author is shown unverified.
+    pub async fn history(
+        self,
+        id: DocumentId,
+        network: &str,
+    ) -> Loaded<Vec<juntas_core::model::history::Group>> {
+        use juntas_core::model::history;
+        let Some(server_key) = crate::keys::server_key(network) else {
+            return self.read(id, |doc| Ok::<_, AppError>(history::read_grouped(doc))).await;
+        };
+        let checks =
+            self.read(id, |doc| Ok::<_, AppError>(crate::keys::needed(doc, &server_key))).await;
+        if let Loaded::Ready(checks) = checks
+            && let Err(e) = crate::keys::check_all(checks).await
+        {
+            return Loaded::Failed(e.into());
+        }
+        self.read(id, |doc| {
+            let signatures = crate::keys::signatures(doc, network, &server_key);
+            Ok::<_, AppError>(history::read_grouped_signed(doc, &signatures))
+        })
+        .await
+    }
+
     /// Reads `first` together with `second` (a centre's plan with the common plan); missing
     /// when `first` is.
     pub async fn read_two<T, E: Into<AppError>>(

@@ -144,7 +144,7 @@ impl InquiryCtx {
 
     /// A record's history, a burst of typing per line, newest first.
     pub async fn record_history(self, id: DocumentId) -> Loaded<Vec<history::Group>> {
-        self.docs.read(id, |doc| Ok::<_, AppError>(history::read_grouped(doc))).await
+        self.docs.history(id, &self.net.id.to_string()).await
     }
 
     /// Types into a record: applied and stored on the device at once; sent within a second.

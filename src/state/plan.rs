@@ -375,14 +375,12 @@ impl PlanCtx {
 
     /// The history of the common plan, grouped.
     pub async fn common_history(self) -> Loaded<Vec<Group>> {
-        self.docs.read(self.common_id, |doc| Ok::<_, AppError>(history::read_grouped(doc))).await
+        self.docs.history(self.common_id, &self.net.id.to_string()).await
     }
 
     /// The history of a centre's plan, grouped.
     pub async fn centre_history(self, centre: String) -> Loaded<Vec<Group>> {
-        self.docs
-            .read(self.centre_id(&centre), |doc| Ok::<_, AppError>(history::read_grouped(doc)))
-            .await
+        self.docs.history(self.centre_id(&centre), &self.net.id.to_string()).await
     }
 
     pub async fn common_comments(self) -> Loaded<Vec<plan::Note>> {

@@ -152,7 +152,15 @@ pub struct SyncNode {
     owners: RefCell<BTreeMap<DocumentId, String>>,
     /// Documents the server refused a change to, and why (kept in localStorage).
     refused: RefCell<BTreeMap<DocumentId, String>>,
+    /// When this tab last signed each document (ms), and those with a signature due later.
+    signed_at: RefCell<BTreeMap<DocumentId, f64>>,
+    sign_due: RefCell<BTreeSet<DocumentId>>,
 }
+
+/// How often a tab signs one document while she types: each signature is a small change
+/// (about 150 bytes of history), and the server takes a device's unsigned changes as its
+/// member's meanwhile.
+const SIGN_EVERY_MS: f64 = 10_000.0;
 
 /// Starts the node and its transports; provides [`SyncCtx`].
 pub fn start(repo: Rc<Repo>) -> SyncCtx {
@@ -166,6 +174,8 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
         owners: RefCell::new(BTreeMap::new()),
+        signed_at: RefCell::new(BTreeMap::new()),
+        sign_due: RefCell::new(BTreeSet::new()),
         refused: RefCell::new(
             local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
         ),
@@ -367,9 +377,42 @@ impl SyncNode {
         self.open_doc(id).await;
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
         let mut doc = handle.lock().await;
+        self.sign(id, &mut doc).await;
         self.fan_out(None, id, doc.doc_mut());
         drop(doc);
         self.refresh_status(id).await;
+    }
+
+    /// Signs what this tab changed in `id` ([`crate::keys::sign_pending`]) and stores the
+    /// head, at most every [`SIGN_EVERY_MS`] (a signature left for later is made then).
+    async fn sign(self: &Rc<Self>, id: DocumentId, doc: &mut juntas_core::StoredDoc) {
+        let Some(network) = self.network_of(id, doc.doc()) else { return };
+        let now = js_sys::Date::now();
+        let last = self.signed_at.borrow().get(&id).copied();
+        if let Some(last) = last
+            && now - last < SIGN_EVERY_MS
+        {
+            if self.sign_due.borrow_mut().insert(id) {
+                let node = self.clone();
+                let wait = (SIGN_EVERY_MS - (now - last)).max(0.0) as u32;
+                gloo_timers::callback::Timeout::new(wait, move || {
+                    node.sign_due.borrow_mut().remove(&id);
+                    spawn_local(async move { node.local_change(id).await });
+                })
+                .forget();
+            }
+            return;
+        }
+        match crate::keys::sign_pending(doc.doc_mut(), &network).await {
+            Ok(true) => {
+                self.signed_at.borrow_mut().insert(id, now);
+                if let Err(e) = self.repo.store(doc).await {
+                    leptos::logging::warn!("cannot store a signature: {e}");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => leptos::logging::warn!("cannot sign {id}: {e}"),
+        }
     }
 
     /// Changes merged from outside sync (an imported file): refresh open pages, pass them on.

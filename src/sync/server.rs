@@ -106,7 +106,13 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     node.set_link(Link::Connecting);
     match gloo_net::http::Request::post("/session").body(tokens.join("\n")) {
         Ok(req) => match req.send().await {
-            Ok(resp) if resp.ok() => remember_claims(&resp.text().await.unwrap_or_default()),
+            Ok(resp) if resp.ok() => {
+                remember_claims(&resp.text().await.unwrap_or_default());
+                // Registrations made before devices had keys get one (retried each time).
+                if devices.iter().any(|d| d.cert.is_none()) {
+                    leptos::task::spawn_local(crate::keys::register_missing());
+                }
+            }
             Ok(resp) if resp.status() == 401 => return Attempt::Failed(SyncError::Unauthorised),
             Ok(resp) => {
                 let text = resp.text().await.unwrap_or_default();
