@@ -184,6 +184,11 @@ texts! {
     ImportBundle => "Importar archivo", "Import file";
     ImportBundleHint => "¿Te enviaron un archivo .juntas? Impórtalo para sumar esa red a este dispositivo.", "Were you sent a .juntas file? Import it to add that network to this device.";
     BundleImported => "Archivo importado: se sumaron sus cambios.", "File imported: its changes were merged.";
+    BundleLeftOut => "cambios no importados porque su firma no es válida", "changes not imported because their signature does not check";
+    BadOtherMember => "firmados por el dispositivo de otra persona", "signed by another person's device";
+    BadBuiltOn => "hechos sobre un cambio no importado", "made on top of a change not imported";
+    BadRevoked => "de un dispositivo quitado de la red", "from a device removed from the network";
+    BadSignature => "la firma del dispositivo no se comprueba", "the device signature does not check";
     BundleNothingNew => "Archivo importado: no traía nada nuevo.", "File imported: it had nothing new.";
     BundleRejected => "No se importó el archivo y no se cambió nada:", "The file was not imported and nothing changed:";
     BundleTooLarge => "es demasiado grande para ser un archivo de Juntas (máximo 32 MB).", "it is too large to be a Juntas file (at most 32 MB).";

@@ -37,7 +37,9 @@ pub enum KeyError {
 
 fn js(e: JsValue) -> KeyError {
     KeyError::Crypto(
-        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}")),
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| format!("{e:?}")),
     )
 }
 
@@ -60,20 +62,44 @@ async fn key_pair(device: &str) -> Result<CryptoKeyPair, KeyError> {
     if let Some(v) =
         crate::storage::load_key(device).await.map_err(|e| KeyError::Store(e.to_string()))?
     {
-        return v.dyn_into::<CryptoKeyPair>().map_err(|_| KeyError::Store("not a key pair".into()));
+        // IndexedDB gives the pair back as a plain object (`CryptoKeyPair` is a dictionary):
+        // check that its halves are keys.
+        for half in ["privateKey", "publicKey"] {
+            let key = js_sys::Reflect::get(&v, &JsValue::from_str(half)).unwrap_or_default();
+            if !key.is_instance_of::<CryptoKey>() {
+                return Err(KeyError::Store(format!("the stored key pair has no {half}")));
+            }
+        }
+        return Ok(v.unchecked_into());
     }
     let params: Object = web_sys::EcKeyGenParams::new("ECDSA", "P-256").into();
-    let promise =
-        subtle()?.generate_key_with_object(&params, false, &usages(&["sign", "verify"])).map_err(js)?;
+    let promise = subtle()?
+        .generate_key_with_object(&params, false, &usages(&["sign", "verify"]))
+        .map_err(js)?;
     let pair: CryptoKeyPair = JsFuture::from(promise).await.map_err(js)?.unchecked_into();
     crate::storage::store_key(device, &pair).await.map_err(|e| KeyError::Store(e.to_string()))?;
     Ok(pair)
 }
 
-async fn public_bytes(pair: &CryptoKeyPair) -> Result<Vec<u8>, KeyError> {
+/// The public key (uncompressed SEC1) of registration `device`'s key pair (made if needed).
+pub async fn public_key(device: &str) -> Result<Vec<u8>, KeyError> {
+    let pair = key_pair(device).await?;
     let promise = subtle()?.export_key("raw", &pair.get_public_key()).map_err(js)?;
     let raw = JsFuture::from(promise).await.map_err(js)?;
     Ok(Uint8Array::new(&raw).to_vec())
+}
+
+/// Signs `message` with registration `device`'s private key (ECDSA P-256/SHA-256, r‖s).
+pub async fn sign_bytes(device: &str, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let pair = key_pair(device).await?;
+    let promise = subtle()?
+        .sign_with_object_and_buffer_source(
+            &ecdsa(),
+            &pair.get_private_key(),
+            &Uint8Array::from(message),
+        )
+        .map_err(js)?;
+    Ok(Uint8Array::new(&JsFuture::from(promise).await.map_err(js)?).to_vec())
 }
 
 #[derive(Deserialize)]
@@ -85,8 +111,7 @@ struct Certified {
 /// Makes (or reuses) this device's key for registration `d`, has the server certify it and
 /// keeps the certificate in the registration.
 pub async fn register(mut d: local::Device) -> Result<local::Device, KeyError> {
-    let pair = key_pair(&d.device).await?;
-    let public = public_bytes(&pair).await?;
+    let public = public_key(&d.device).await?;
     let body = serde_json::json!({ "key": hex::encode(&public) });
     let text = crate::invite::post_with_token("/api/device-key", body, &d.token)
         .await
@@ -126,19 +151,18 @@ pub async fn sign_pending(doc: &mut AutoCommit, network: &str) -> Result<bool, K
     let Some(d) = local::device(network) else { return Ok(false) };
     let Some(device) = certified(&d) else { return Ok(false) };
     let Some((seq, hash)) = signing::to_sign(doc) else { return Ok(false) };
-    let pair = key_pair(&d.device).await?;
-    let message = signing::head_message(&hash);
-    let promise = subtle()?
-        .sign_with_object_and_buffer_source(&ecdsa(), &pair.get_private_key(), &Uint8Array::from(&message[..]))
-        .map_err(js)?;
-    let sig = Uint8Array::new(&JsFuture::from(promise).await.map_err(js)?).to_vec();
-    signing::write_head(doc, &device, seq, hash, &sig).map_err(|e| KeyError::Crypto(e.to_string()))?;
+    let sig = sign_bytes(&d.device, &signing::head_message(&hash)).await?;
+    signing::write_head(doc, &device, seq, hash, &sig)
+        .map_err(|e| KeyError::Crypto(e.to_string()))?;
     Ok(true)
 }
 
+/// One signature check: (public key, message, signature).
+pub type Check = (Vec<u8>, Vec<u8>, Vec<u8>);
+
 thread_local! {
     /// Checks already made in this tab: (key, message, signature) → valid.
-    static CHECKED: RefCell<HashMap<(Vec<u8>, Vec<u8>, Vec<u8>), bool>> = RefCell::default();
+    static CHECKED: RefCell<HashMap<Check, bool>> = RefCell::default();
 }
 
 async fn check(key: &[u8], message: &[u8], sig: &[u8]) -> Result<bool, KeyError> {
@@ -170,7 +194,7 @@ pub fn server_key(network: &str) -> Option<Vec<u8>> {
 }
 
 /// The signature checks `doc` needs (of network `network`, certified by `server_key`).
-pub fn needed(doc: &AutoCommit, server_key: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+pub fn needed(doc: &AutoCommit, server_key: &[u8]) -> Vec<Check> {
     let mut out = Vec::new();
     for actor in signing::actors_with_heads(doc) {
         if let Some(Ok(head)) = signing::head_of(doc, &actor) {
@@ -183,7 +207,7 @@ pub fn needed(doc: &AutoCommit, server_key: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, Vec
 }
 
 /// Runs the checks not made yet in this tab (WebCrypto), so [`signatures`] can answer.
-pub async fn check_all(checks: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)>) -> Result<(), KeyError> {
+pub async fn check_all(checks: Vec<Check>) -> Result<(), KeyError> {
     for c in checks {
         if CHECKED.with(|m| m.borrow().contains_key(&c)) {
             continue;
@@ -202,6 +226,7 @@ pub fn signatures(
     server_key: &[u8],
 ) -> BTreeMap<ActorId, Signature> {
     signing::signatures(doc, network, server_key, &mut |k: &[u8], m: &[u8], s: &[u8]| {
-        CHECKED.with(|c| c.borrow().get(&(k.to_vec(), m.to_vec(), s.to_vec())).copied() == Some(true))
+        CHECKED
+            .with(|c| c.borrow().get(&(k.to_vec(), m.to_vec(), s.to_vec())).copied() == Some(true))
     })
 }

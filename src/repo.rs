@@ -37,6 +37,8 @@ pub struct Imported {
     pub name: String,
     /// Documents that gained changes (empty: the file had nothing new).
     pub changed: Vec<DocumentId>,
+    /// Changes left out because their signature does not check (per document and actor).
+    pub left_out: Vec<(DocumentId, juntas_core::signing::Screened)>,
 }
 
 /// Why a bundle was not imported.
@@ -51,6 +53,9 @@ pub enum ImportError {
     /// The merge happened in memory but could not be stored (it is retried with the next save).
     #[error("{0}")]
     Storage(#[from] StorageError),
+    /// The file's signatures could not be checked (WebCrypto failed); nothing changed.
+    #[error("{0}")]
+    Signatures(String),
 }
 
 impl From<ImportError> for crate::error::AppError {
@@ -59,6 +64,7 @@ impl From<ImportError> for crate::error::AppError {
             ImportError::Bundle(b) => b.into(),
             ImportError::Load(l) => l.into(),
             ImportError::Storage(s) => s.into(),
+            ImportError::Signatures(s) => crate::keys::KeyError::Crypto(s).into(),
         }
     }
 }
@@ -261,8 +267,10 @@ impl Repo {
     /// this device has.
     pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, AppError> {
         let h = self.handle(id).await?.ok_or(AppError::NotFound)?;
+        let network_id = id.to_string();
         let (bytes, net) = {
             let mut doc = h.lock().await;
+            self.sign(&mut doc, &network_id).await?;
             (doc.doc_mut().save(), network::read(doc.doc())?)
         };
         let mut docs = vec![(id, bytes)];
@@ -284,11 +292,21 @@ impl Repo {
             if let Some(h) = self.handle(other).await? {
                 let mut doc = h.lock().await;
                 if !doc.doc_mut().get_heads().is_empty() {
+                    self.sign(&mut doc, &network_id).await?;
                     docs.push((other, doc.doc_mut().save()));
                 }
             }
         }
         Ok(bundle::encode(id, now_ms(), &docs)?)
+    }
+
+    /// Signs what this tab changed in `doc` and not signed yet, so whoever carries the file
+    /// to the server carries this device's signature too.
+    async fn sign(&self, doc: &mut StoredDoc, network: &str) -> Result<(), AppError> {
+        if crate::keys::sign_pending(doc.doc_mut(), network).await? {
+            self.store(doc).await?;
+        }
+        Ok(())
     }
 
     /// Checks a bundle whole, then merges each of its documents into this device's copy (the
@@ -303,6 +321,26 @@ impl Repo {
         let mut targets = Vec::with_capacity(bundle.documents.len());
         for (id, incoming) in bundle.documents {
             targets.push((id, self.handle_or_empty(id).await?, incoming));
+        }
+        // Changes whose device signature does not check are left out (with what was built on
+        // them), and said; a device that never registered here cannot check and takes all.
+        let mut left_out = Vec::new();
+        if let Some(server_key) = crate::keys::server_key(&bundle.network.to_string()) {
+            let network = bundle.network.to_string();
+            for (id, _, incoming) in &mut targets {
+                crate::keys::check_all(crate::keys::needed(incoming, &server_key))
+                    .await
+                    .map_err(|e| ImportError::Signatures(e.to_string()))?;
+                let signatures = crate::keys::signatures(incoming, &network, &server_key);
+                let screened =
+                    juntas_core::signing::screen(incoming, &signatures).map_err(|e| {
+                        ImportError::Bundle(BundleError::BadDocument {
+                            id: *id,
+                            reason: e.to_string(),
+                        })
+                    })?;
+                left_out.extend(screened.into_iter().map(|s| (*id, s)));
+            }
         }
         let mut changed = Vec::new();
         for (id, handle, mut incoming) in targets {
@@ -323,7 +361,7 @@ impl Repo {
             .ok()
             .flatten()
             .unwrap_or_default();
-        Ok(Imported { network: bundle.network, name, changed })
+        Ok(Imported { network: bundle.network, name, changed, left_out })
     }
 
     /// Every stored chunk of `id` concatenated: a file Automerge can load, for a document this

@@ -198,9 +198,11 @@ pub async fn store_key(id: &str, value: &JsValue) -> Result<(), StorageError> {
     let db = keys_db().await?;
     let tx = db.transaction(&[KEYS_STORE], TransactionMode::ReadWrite).map_err(storage_error)?;
     let store = tx.object_store(KEYS_STORE).map_err(storage_error)?;
-    store.put(value, Some(&JsValue::from_str(id))).map_err(storage_error)?.await.map_err(
-        storage_error,
-    )?;
+    store
+        .put(value, Some(&JsValue::from_str(id)))
+        .map_err(storage_error)?
+        .await
+        .map_err(storage_error)?;
     match tx.await.map_err(storage_error)? {
         TransactionResult::Committed => Ok(()),
         TransactionResult::Aborted => Err(StorageError::Io("the key was not stored".into())),

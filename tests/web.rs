@@ -116,3 +116,72 @@ async fn two_tabs_editing_one_document_through_indexeddb_lose_nothing() {
         }
     }
 }
+
+/// A device's key pair (WebCrypto, kept in IndexedDB) signs what a tab changed; the head
+/// checks with WebCrypto against a certificate; a tampered head does not; the private key
+/// cannot be exported.
+#[wasm_bindgen_test]
+async fn a_device_key_signs_heads_that_check_and_its_private_half_stays_inside() {
+    use juntas::{keys, local};
+    use juntas_core::model::history::{self, Signed, Stamp, Verb};
+    use juntas_core::signing;
+
+    let network = fresh_name("net");
+    let (device, server) = (fresh_name("device"), fresh_name("server"));
+    // The "server" here is another WebCrypto key pair: it certifies the device's key.
+    let key = keys::public_key(&device).await.unwrap();
+    let server_key = keys::public_key(&server).await.unwrap();
+    let cert = keys::sign_bytes(&server, &signing::cert_message(&network, "p1", &device, &key))
+        .await
+        .unwrap();
+    local::set_device(local::Device {
+        network: network.clone(),
+        member: "p1".into(),
+        device: device.clone(),
+        token: "t".into(),
+        claimed_at: None,
+        key: Some(hex::encode(&key)),
+        cert: Some(hex::encode(&cert)),
+        server_key: Some(hex::encode(&server_key)),
+    })
+    .unwrap();
+
+    let mut doc = juntas_core::automerge::AutoCommit::new();
+    doc.put(juntas_core::automerge::ROOT, "x", 1).unwrap();
+    history::commit(&mut doc, &Stamp::new("p1", 0), Verb::Edit, "");
+    assert!(keys::sign_pending(&mut doc, &network).await.unwrap(), "signed");
+    assert!(!keys::sign_pending(&mut doc, &network).await.unwrap(), "nothing new to sign");
+    keys::check_all(keys::needed(&doc, &server_key)).await.unwrap();
+    let sigs = keys::signatures(&mut doc, &network, &server_key);
+    let entries = history::entries_signed(&mut doc, &sigs);
+    assert_eq!(entries.last().map(|e| e.signed.clone()), Some(Signed::By("p1".into())));
+
+    // Tampered: a head whose signature is another message's.
+    let mut forged = juntas_core::automerge::AutoCommit::new();
+    forged.put(juntas_core::automerge::ROOT, "x", 2).unwrap();
+    history::commit(&mut forged, &Stamp::new("p1", 0), Verb::Edit, "");
+    let (seq, hash) = signing::to_sign(&mut forged).unwrap();
+    let d = signing::Device {
+        network: network.clone(),
+        member: "p1".into(),
+        device: device.clone(),
+        key,
+        cert,
+    };
+    signing::write_head(
+        &mut forged,
+        &d,
+        seq,
+        hash,
+        &keys::sign_bytes(&device, b"other").await.unwrap(),
+    )
+    .unwrap();
+    keys::check_all(keys::needed(&forged, &server_key)).await.unwrap();
+    let sigs = keys::signatures(&mut forged, &network, &server_key);
+    assert_eq!(history::entries_signed(&mut forged, &sigs).last().unwrap().signed, Signed::Forged);
+
+    // The stored pair's private key is not extractable.
+    let pair: web_sys::CryptoKeyPair =
+        juntas::storage::load_key(&device).await.unwrap().unwrap().unchecked_into();
+    assert!(!pair.get_private_key().extractable());
+}

@@ -284,13 +284,7 @@ pub fn judge_signed(
     who_is: &dyn Fn(&str) -> Option<Who>,
 ) -> Result<(), Refused> {
     let facts = facts_of(doc);
-    type Meta = (ChangeHash, Vec<ChangeHash>, Option<String>, ActorId, u64);
-    let changes: Vec<Meta> = doc
-        .get_changes_meta(before)
-        .into_iter()
-        .map(|c| (c.hash, c.deps, c.message.map(|m| m.into_owned()), c.actor.into_owned(), c.seq))
-        .collect();
-    for (hash, deps, message, actor, seq) in changes {
+    for signing::Meta { hash, deps, actor, seq, message } in signing::metas(doc, before) {
         let refused = |refusal| Refused { change: hash, refusal };
         let sender = sender.ok_or_else(|| refused(Refusal::NotAMember))?;
         let own_head = signing::key_of(&actor);

@@ -324,6 +324,29 @@ pub fn write_head(
     Ok(())
 }
 
+/// What the rules read of a change.
+pub(crate) struct Meta {
+    pub hash: ChangeHash,
+    pub deps: Vec<ChangeHash>,
+    pub actor: ActorId,
+    pub seq: u64,
+    pub message: Option<String>,
+}
+
+/// Every change of `doc` after `before`, in causal order.
+pub(crate) fn metas(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<Meta> {
+    doc.get_changes_meta(before)
+        .into_iter()
+        .map(|c| Meta {
+            hash: c.hash,
+            deps: c.deps,
+            actor: c.actor.into_owned(),
+            seq: c.seq,
+            message: c.message.map(|m| m.into_owned()),
+        })
+        .collect()
+}
+
 /// Changes a reader does not take, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screened {
@@ -345,14 +368,7 @@ pub fn screen(
 ) -> Result<Vec<Screened>, automerge::AutomergeError> {
     let mut refused: BTreeMap<ActorId, Screened> = BTreeMap::new();
     let mut dropped: std::collections::HashSet<ChangeHash> = Default::default();
-    let metas: Vec<(ChangeHash, Vec<ChangeHash>, ActorId, u64, Option<String>)> = doc
-        .get_changes_meta(&[])
-        .into_iter()
-        .map(|c| {
-            (c.hash, c.deps, c.actor.into_owned(), c.seq, c.message.map(|m| m.into_owned()))
-        })
-        .collect();
-    for (hash, deps, actor, seq, message) in &metas {
+    for Meta { hash, deps, actor, seq, message } in &metas(doc, &[]) {
         let named = crate::model::history::author(message.as_deref());
         let why = match signatures.get(actor) {
             _ if deps.iter().any(|d| dropped.contains(d)) => Some(None),

@@ -144,6 +144,15 @@ export class PlanPage {
     return this.page.getByTestId('history-entry').allTextContents();
   }
 
+  /** Waits until the open history has a line matching `pattern` signed by its author's
+   * device (a check mark: the signature reached this device and checked). */
+  async waitSignedLine(pattern, timeout = 20000) {
+    const line = this.page.getByTestId('history-entry').filter({ hasText: pattern })
+      .and(this.page.locator('[data-signed="yes"]')).first();
+    await line.waitFor({ timeout });
+    return line.textContent();
+  }
+
   // ── A centre's plan
   async openMyCentrePlan() {
     await this.page.getByTestId('my-centre-plan').click();

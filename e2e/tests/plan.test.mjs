@@ -170,6 +170,8 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   // The history names who really delivered and approved.
   const history = await a.plan.history();
   assert.ok(history.some((l) => l.includes('Rodrigo Pérez')), `the SLEP's approval in the history: ${history.join(' | ')}`);
+  // ...and María's phone checked it: his device signed it (the check mark).
+  assert.match(await a.plan.waitSignedLine(/Rodrigo Pérez.*aprobó/), /Rodrigo Pérez ✓ aprobó/);
 
   // Later the network changes a common section: María is told, sees what changed, adopts it.
   await c.plan.open();

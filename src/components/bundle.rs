@@ -120,6 +120,12 @@ pub fn ImportBundle(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let docs = use_docs();
+    // On a network's page, who a left-out change names is said by name.
+    let net = use_context::<crate::state::network::NetworkState>();
+    let name_of = move |id: &str| {
+        net.and_then(|n| n.network.with_untracked(|x| x.members.get(id).map(|m| m.name.clone())))
+            .unwrap_or_else(|| id.to_string())
+    };
     let result = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let on_change = move |ev: leptos::ev::Event| {
@@ -150,8 +156,19 @@ pub fn ImportBundle(
                         } else {
                             T::BundleImported
                         };
+                        let mut text = i18n.t(text).to_string();
+                        for (_, l) in &imported.left_out {
+                            let who = name_of(&l.named);
+                            text.push_str(&format!(
+                                " {} {} ({}: {})",
+                                l.changes,
+                                i18n.t(T::BundleLeftOut),
+                                if who.is_empty() { "—".to_string() } else { who },
+                                i18n.t(bad_words(l.why)),
+                            ));
+                        }
                         on_imported.run(imported);
-                        Ok(i18n.t(text).to_string())
+                        Ok(text)
                     }
                 },
             };
@@ -177,6 +194,21 @@ pub fn ImportBundle(
                 None => ().into_any(),
             }}
         </div>
+    }
+}
+
+/// Why a change's signature does not count, in the person's words.
+fn bad_words(why: juntas_core::signing::Bad) -> T {
+    use juntas_core::signing::Bad;
+    match why {
+        Bad::OtherMember => T::BadOtherMember,
+        Bad::BuiltOn => T::BadBuiltOn,
+        Bad::Revoked => T::BadRevoked,
+        Bad::Unreadable
+        | Bad::OtherNetwork
+        | Bad::Certificate
+        | Bad::WrongChange
+        | Bad::Signature => T::BadSignature,
     }
 }
 

@@ -142,6 +142,12 @@ impl InquiryCtx {
             .await
     }
 
+    /// Subscribes the running effect to any change of document `id` (a signature arriving
+    /// changes no reading, but changes the history).
+    pub fn track_doc(self, id: DocumentId) {
+        self.docs.watch(id);
+    }
+
     /// A record's history, a burst of typing per line, newest first.
     pub async fn record_history(self, id: DocumentId) -> Loaded<Vec<history::Group>> {
         self.docs.history(id, &self.net.id.to_string()).await

@@ -118,6 +118,12 @@ impl PlanCtx {
         }
     }
 
+    /// Subscribes the running effect to the common plan document itself: any change to it,
+    /// even one no reading shows (a signature arriving), so its history is read again.
+    pub fn track_common(self) {
+        self.docs.watch(self.common_id);
+    }
+
     /// Subscribes the running effect to one centre's plan and the common plan.
     pub fn track_centre(self, centre: &str) {
         self.docs.watch(self.common_id);

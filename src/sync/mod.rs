@@ -406,6 +406,8 @@ impl SyncNode {
         match crate::keys::sign_pending(doc.doc_mut(), &network).await {
             Ok(true) => {
                 self.signed_at.borrow_mut().insert(id, now);
+                // An open history shows the check mark on what was just signed.
+                self.ui().notify(id);
                 if let Err(e) = self.repo.store(doc).await {
                     leptos::logging::warn!("cannot store a signature: {e}");
                 }

@@ -21,6 +21,7 @@ const USAGE: &str = "usage:
   cargo xtask test                                      every check CI runs, ending with 'N passed, N failed'
   cargo xtask bench size                                transfer size of the built app (raw / gzip / brotli)
   cargo xtask bench sync                                juntas-server vs the JS sync server (and JUNTAS_BENCH_BASELINE_BIN): documents on disk, typists, reconnect
+  cargo xtask bench sign                                what a signed change costs: writing a head, its bytes, checking it, judging signed vs unsigned
   cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
   cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
   cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint";
@@ -38,6 +39,10 @@ fn main() {
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),
             Some("sync") => bench_sync(),
+            Some("sign") => step(
+                "signing benchmark",
+                Command::new("cargo").args(["bench", "-p", "juntas-server", "--bench", "sign"]),
+            ),
             Some("plan") => bench_plan(),
             Some("inquiry") => bench_inquiry(),
             Some("tree") => bench_tree(),

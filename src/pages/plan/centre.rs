@@ -284,7 +284,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             <summary>{tr(T::ReviewLog)}</summary>
             <ul data-testid="review-log">{log}</ul>
         </details>
-        <HistoryBox track=move || d.track() load=move || ctx.centre_history(cid.get_untracked()) subject=section_subject() />
+        <HistoryBox track=move || { d.track(); ctx.track_centre(&cid.get()) } load=move || ctx.centre_history(cid.get_untracked()) subject=section_subject() />
     }
 }
 

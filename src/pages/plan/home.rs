@@ -97,7 +97,7 @@ pub(super) fn PlanSections() -> impl IntoView {
         <Show when=move || me.with(|m| m.is(Role::Facilitator))>
             <AddSection plan />
         </Show>
-        <HistoryBox track=move || plan.track() load=move || ctx.common_history() subject=section_subject() />
+        <HistoryBox track=move || { plan.track(); ctx.track_common() } load=move || ctx.common_history() subject=section_subject() />
     }
 }
 

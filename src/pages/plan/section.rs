@@ -110,7 +110,7 @@ pub(super) fn SectionEditor(
             })}
             {(!s0.def.scope.has_common_text()).then(|| view! { <p class="hint">{tr(T::WrittenByEachCentre)}</p> })}
             <Comments section=id.clone() notes=Signal::derive(move || comments.get()) post on_posted=Callback::new(move |_| reload_comments()) />
-            <HistoryBox track=move || section.track() load=section_history subject=std::rc::Rc::new(|_, _| None) />
+            <HistoryBox track=move || { section.track(); ctx.track_common() } load=section_history subject=std::rc::Rc::new(|_, _| None) />
         </article>
     }
 }
