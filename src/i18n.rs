@@ -124,6 +124,13 @@ texts! {
     BeforeAccounts => "(antes de las cuentas personales)", "(before personal accounts)";
     RuleSignature => "Una firma de dispositivo no es válida: el cambio no se puede atribuir a nadie.", "A device signature does not check: the change cannot be attributed to anyone.";
     ErrKey => "No se pudieron comprobar las firmas de este documento.", "The signatures of this document could not be checked.";
+    ShareResults => "Compartir Resultados con la red", "Share the results with the network";
+    ShareResultsHint => "Las fichas finalizadas, tal como están ahora, quedan a la vista de todas las directoras.", "The finalised records, as they are now, become visible to every principal.";
+    ResultsShareDone => "Compartido.", "Shared.";
+    ResultsSharedOn => "Resultados compartidos por la facilitación el", "Results shared by the facilitator on";
+    ResultsSharedRecord => "ficha", "record";
+    ResultsSharedRecords => "fichas", "records";
+    HistShareResults => "compartió los resultados", "shared the results";
     HistorySigned => "firmado por su dispositivo", "signed by her device";
     HistoryUnsigned => "sin firma de dispositivo", "no device signature";
     HistoryForged => "Firma no válida: no se muestra como de nadie", "Signature does not check: shown as nobody's";

@@ -7,7 +7,8 @@
 //! change hash ([`sign_pending`], called by sync before it sends). Readers check heads with
 //! [`signatures`] (WebCrypto is asynchronous, so the checks run first, then core reads the
 //! document with their answers). Without WebCrypto (a page served over plain HTTP) nothing is
-//! signed and history says so; nothing else changes.
+//! signed: history shows this device's changes without a check mark, the reason goes to the
+//! console, and registration is tried again at each connection; sync works as before.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};

@@ -253,3 +253,34 @@ fn a_splice_past_the_end_or_into_another_kind_of_document_is_refused_with_the_re
         }))
     );
 }
+
+#[test]
+fn shared_results_carry_the_records_as_they_were_and_a_second_share_replaces_the_first() {
+    let mut inq = new_inquiry();
+    assert_eq!(inquiry::shared_results(&inq).unwrap(), None, "nothing shared yet");
+    let mut rec = new_record(&inq);
+    complete(&mut rec);
+    let record = inquiry::read_record(&rec).unwrap();
+    inquiry::share_results(&mut inq, &[("r1".into(), record.clone())], &Stamp::new("fac", 5_000))
+        .unwrap();
+    // Another member's replica reads exactly what was shared, after a merge.
+    let mut other = device(AutoCommit::new(), 9);
+    other.merge(&mut inq).unwrap();
+    let shared = inquiry::shared_results(&other).unwrap().expect("shared");
+    assert_eq!((shared.at, shared.by.as_str()), (5_000, "fac"));
+    assert_eq!(shared.records.get("r1"), Some(&record));
+    // Corrected afterwards, the record is not re-shared until the facilitator shares again.
+    put(&mut rec, field("nee_count"), "1");
+    assert_eq!(
+        inquiry::shared_results(&inq).unwrap().unwrap().records["r1"].field("nee_count"),
+        "4"
+    );
+    let corrected = inquiry::read_record(&rec).unwrap();
+    inquiry::share_results(&mut inq, &[("r1".into(), corrected)], &Stamp::new("fac", 6_000))
+        .unwrap();
+    let again = inquiry::shared_results(&inq).unwrap().unwrap();
+    assert_eq!((again.at, again.records.len()), (6_000, 1));
+    assert_eq!(again.records["r1"].field("nee_count"), "14");
+    // The inquiry itself still reads as before.
+    assert!(inquiry::read_inquiry(&inq).is_ok());
+}

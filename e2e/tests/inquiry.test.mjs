@@ -124,6 +124,27 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.equal(rosa[11], 'Tenemos dos salas con niños con TEA y una con síndrome de Down.', 'the record\'s own answers travel along');
   assert.equal(rosa[12], 'Costó coordinar horarios; las familias, muy dispuestas.');
 
+  // Another principal may not read María's record: her Resultados say the total leaves it
+  // out... until the facilitator shares the results with the network.
+  const resultsUrl = fPage.url();
+  const cContext = await newContext(browser, PHONE);
+  const cPage = await cContext.newPage();
+  await cPage.goto(await fNet.inviteLink('Carolina Muñoz'));
+  await new NetworkPage(cPage).waitReady();
+  await cPage.goto(resultsUrl);
+  await cPage.getByTestId('nee-partial').waitFor({ timeout: 20000 });
+  assert.equal(await cPage.getByTestId('results-record').count(), 0, 'no record she may not read');
+  assert.equal(await cPage.getByTestId('results-share').count(), 0, 'only the facilitator shares');
+  await fPage.getByTestId('results-share').click();
+  await fPage.getByTestId('results-share-done').waitFor();
+  await cPage.getByTestId('results-shared').waitFor({ timeout: 20000 });
+  assert.match(await cPage.getByTestId('results-shared').textContent(), /compartidos por la facilitación el \d{2}-\d{2}-\d{4}.*\(1 ficha\)/);
+  await cPage.getByTestId('results-record').first().waitFor();
+  assert.equal(await cPage.getByTestId('nee-total').textContent(), '4');
+  assert.equal(await cPage.getByTestId('nee-partial').count(), 0, 'the total is whole now');
+  assert.deepEqual(cPage.__errors ?? [], []);
+  await cContext.close();
+
   // "Exportar lista": anyone can check who is missing.
   await fPage.getByTestId('nav-inquiry').click();
   const list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'));

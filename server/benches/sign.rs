@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use automerge::{ActorId, AutoCommit};
+use automerge::ActorId;
 use juntas_core::DocumentId;
 use juntas_core::model::history::{self, Stamp, Verb};
 use juntas_core::model::network::{Commission, Member, Network, Role};
@@ -70,7 +70,6 @@ fn main() {
     }
 
     // Writing heads.
-    let size_before = doc.save().len();
     let mut write = Vec::new();
     let rounds = 200;
     for i in 0..rounds {

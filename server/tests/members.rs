@@ -271,7 +271,8 @@ async fn closed_with(c: &mut Client) -> (Option<String>, Instant) {
     let ws = c.ws.as_mut().unwrap();
     let session = c.session.as_mut().unwrap();
     let mut error = None;
-    while let Ok(Some(bytes)) = tokio::time::timeout(Duration::from_secs(5), next_binary(ws)).await
+    // Generous: under the whole suite's load on two cores a message can take seconds.
+    while let Ok(Some(bytes)) = tokio::time::timeout(Duration::from_secs(15), next_binary(ws)).await
     {
         if let Ok(Incoming::RemoteError { message }) = session.receive(&bytes) {
             error = Some(message);

@@ -35,6 +35,7 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::EditInquiry => T::HistEditInquiry,
         Verb::ListRecord => T::HistListRecord,
         Verb::CreateRecord => T::HistRecordCreate,
+        Verb::ShareResults => T::HistShareResults,
         Verb::AddParticipant => T::HistParticipantAdd,
         Verb::RemoveParticipant => T::HistParticipantRemove,
         Verb::SetRole => T::HistRole,

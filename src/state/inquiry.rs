@@ -94,6 +94,21 @@ impl InquiryCtx {
         self.docs.run(id, |doc| inquiry::redefine(doc, &def, &s)).await
     }
 
+    /// What the facilitator shared of inquiry `id`'s results (None: nothing yet).
+    pub async fn shared_results(self, id: DocumentId) -> Loaded<Option<inquiry::Shared>> {
+        self.docs.read(id, |doc| inquiry::shared_results(doc)).await
+    }
+
+    /// Shares the finalised `records` with every member of the network (a facilitator does).
+    pub async fn share_results(
+        self,
+        id: DocumentId,
+        records: Vec<(String, Record)>,
+    ) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::share_results(doc, &records, &s)).await
+    }
+
     pub async fn load_inquiry(self, id: DocumentId) -> Loaded<Inquiry> {
         self.docs.want(id);
         self.docs.read(id, |doc| inquiry::read_inquiry(doc)).await
@@ -140,12 +155,6 @@ impl InquiryCtx {
                 inquiry::read_record(doc).map(|r| (r, inquiry::corrected_after_finalising(doc)))
             })
             .await
-    }
-
-    /// Subscribes the running effect to any change of document `id` (a signature arriving
-    /// changes no reading, but changes the history).
-    pub fn track_doc(self, id: DocumentId) {
-        self.docs.watch(id);
     }
 
     /// A record's history, a burst of typing per line, newest first.

@@ -69,6 +69,8 @@ pub enum Verb {
     ListRecord,
     /// "crear ficha": a record was started.
     CreateRecord,
+    /// "compartir resultados": the facilitator shared the inquiry's results with the network.
+    ShareResults,
     /// "agregar participante".
     AddParticipant,
     /// "quitar participante".
@@ -96,7 +98,7 @@ pub enum Verb {
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 25] = [
+    pub const KNOWN: [Verb; 26] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -112,6 +114,7 @@ impl Verb {
         Verb::EditInquiry,
         Verb::ListRecord,
         Verb::CreateRecord,
+        Verb::ShareResults,
         Verb::AddParticipant,
         Verb::RemoveParticipant,
         Verb::SetRole,
@@ -142,6 +145,7 @@ impl Verb {
             Verb::EditInquiry => "editar indagación",
             Verb::ListRecord => "nueva ficha",
             Verb::CreateRecord => "crear ficha",
+            Verb::ShareResults => "compartir resultados",
             Verb::AddParticipant => "agregar participante",
             Verb::RemoveParticipant => "quitar participante",
             Verb::SetRole => "rol",

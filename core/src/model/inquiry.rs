@@ -222,6 +222,63 @@ pub fn list_record(
     Ok(())
 }
 
+/// Where an inquiry keeps the results its facilitator shared with the whole network.
+pub const SHARED: &str = "shared_results";
+
+/// Results a facilitator shared: the finalised records as they were then, readable by every
+/// member of the network (records themselves are read only by their author, facilitators and
+/// SLEP professionals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    /// When (ms since the epoch) and by whom.
+    pub at: i64,
+    pub by: String,
+    /// Record document id → the record as shared.
+    pub records: BTreeMap<String, Record>,
+}
+
+/// The facilitator shares `records` (id, record) with the network: they replace whatever was
+/// shared before.
+pub fn share_results(
+    doc: &mut AutoCommit,
+    records: &[(String, Record)],
+    stamp: &Stamp,
+) -> Result<(), InquiryError> {
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        let shared = doc.put_object(ROOT, SHARED, ObjType::Map)?;
+        doc.put(&shared, "at", stamp.at)?;
+        doc.put(&shared, "by", stamp.by.as_str())?;
+        let list = doc.put_object(&shared, "records", ObjType::Map)?;
+        for (id, r) in records {
+            let json = serde_json::to_string(r)
+                .map_err(|e| DocError::shape(format!("{SHARED}.records.{id}"), e.to_string()))?;
+            doc.put(&list, id.as_str(), json)?;
+        }
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::ShareResults, "");
+    Ok(())
+}
+
+/// What the facilitator shared, if anything; a shared record that cannot be read is an error
+/// (never silently left out).
+pub fn shared_results(doc: &AutoCommit) -> Result<Option<Shared>, DocError> {
+    let Some(shared) = map(doc, &ROOT, SHARED)? else { return Ok(None) };
+    let at = int(doc, &shared, "at")?;
+    let by = string(doc, &shared, "by")?;
+    let mut records = BTreeMap::new();
+    if let Some(list) = map(doc, &shared, "records")? {
+        for k in doc.keys(&list).collect::<Vec<_>>() {
+            let json = string(doc, &list, &k)?;
+            let r: Record = serde_json::from_str(&json)
+                .map_err(|e| DocError::shape(format!("{SHARED}.records.{k}"), e.to_string()))?;
+            records.insert(k, r);
+        }
+    }
+    Ok(Some(Shared { at, by, records }))
+}
+
 /// An inquiry document (`kind` [`INQUIRY_KIND`]).
 pub struct InquiryDoc;
 

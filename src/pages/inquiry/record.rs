@@ -44,7 +44,7 @@ pub fn RecordPage() -> impl IntoView {
                 (3, Some(id)) => view! {
                     <RecordForm id record corrected />
                     // Read when opened, not on every keystroke.
-                    <HistoryBox track=move || { data.track(); ctx.track_doc(id) } load=move || ctx.record_history(id)
+                    <HistoryBox track=move || { data.track(); ctx.watch(id); } load=move || ctx.record_history(id)
                         subject=record_subject() testid="record-history" entry_testid="record-history-entry" />
                 }.into_any(),
                 (2, _) => view! { <p role="alert" class="alert" data-testid="record-open-error">{move || match data.get() { Loaded::Failed(e) => explain(i18n, &e), _ => String::new() }}</p> }.into_any(),

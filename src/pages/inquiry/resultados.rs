@@ -8,6 +8,14 @@ pub fn ResultsPage() -> impl IntoView {
     let iid = param_id("iid");
     let inq = inquiry_signal(ctx, iid);
     let lines = records_signal(ctx, inq, false);
+    let me = PlanCtx::me_of(ctx.net);
+    // What the facilitator shared: every member reads it, records she cannot read included.
+    let shared = RwSignal::new(Loaded::<Option<inquiry::Shared>>::Loading);
+    Effect::new(move |_| {
+        let Some(id) = iid.get() else { return };
+        ctx.watch(id);
+        spawn_local(async move { shared.set(ctx.shared_results(id).await) });
+    });
     let centres = move || {
         ctx.net.network.with(|n| {
             n.centres_sorted()
@@ -24,9 +32,19 @@ pub fn ResultsPage() -> impl IntoView {
             .get()
             .unwrap_or_default()
             .into_iter()
-            .map(|l| RecordReading {
-                id: l.id.to_string(),
-                record: l.record.map_err(|e| crate::error::explain(i18n, &e)),
+            .map(|l| {
+                let id = l.id.to_string();
+                // A record this device cannot read is read as the facilitator shared it.
+                let from_share = shared.with(|s| match s {
+                    Loaded::Ready(Some(s)) => s.records.get(&id).cloned(),
+                    _ => None,
+                });
+                let record = match (l.record, from_share) {
+                    (Ok(r), _) => Ok(r),
+                    (Err(_), Some(r)) => Ok(r),
+                    (Err(e), None) => Err(crate::error::explain(i18n, &e)),
+                };
+                RecordReading { id, record }
             })
             .collect::<Vec<_>>();
         inq.with(|i| match i {
@@ -46,6 +64,18 @@ pub fn ResultsPage() -> impl IntoView {
                 <button class="secondary" data-testid="results-export" on:click=export>{tr(T::ExportAnswers)}</button>
                 <button class="secondary" on:click=|_| { let _ = window().print(); }>{tr(T::Print)}</button>
             </div>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                <ShareResults iid finalised=Signal::derive(move || res.with(|r| r.finalised.iter().map(|f| (f.id.clone(), f.record.clone())).collect::<Vec<_>>())) />
+            </Show>
+            {move || match shared.get() {
+                Loaded::Ready(Some(s)) => Some(view! {
+                    <p class="hint" data-testid="results-shared">
+                        {tr(T::ResultsSharedOn)} " " {crate::pages::network::format_time(s.at)} " (" {s.records.len()} " " {tr(if s.records.len() == 1 { T::ResultsSharedRecord } else { T::ResultsSharedRecords })} ")."
+                    </p>
+                }.into_any()),
+                Loaded::Failed(e) => Some(view! { <p class="form-error" role="alert">{crate::error::explain(i18n, &e)}</p> }.into_any()),
+                _ => None,
+            }}
             <p data-testid="results-count">{tr(T::FinalisedRecords)} ": " {move || res.with(|r| r.finalised.len())}</p>
             <h3>{tr(T::NeeTotals)}</h3>
             <p>{tr(T::Total)} ": " <strong data-testid="nee-total" data-partial=move || res.with(|r| r.nee.is_partial()).to_string()>{move || res.with(|r| r.nee.total)}</strong></p>
@@ -147,5 +177,40 @@ pub fn ResultsPage() -> impl IntoView {
                 </section>
             }).collect_view()}
         </main>
+    }
+}
+
+/// "Compartir Resultados con la red": the facilitator shares the finalised records as they are
+/// now with every member (records are otherwise read only by their author, facilitators and
+/// SLEP professionals); sharing again replaces what was shared.
+#[component]
+fn ShareResults(
+    iid: Memo<Option<DocumentId>>,
+    finalised: Signal<Vec<(String, inquiry::Record)>>,
+) -> impl IntoView {
+    let ctx = use_inquiry();
+    let i18n = use_i18n();
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<(), String>>);
+    let share = move |_| {
+        let Some(id) = iid.get_untracked() else { return };
+        let records = finalised.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            let r = ctx.share_results(id, records).await;
+            outcome.set(Some(r.map_err(|e| crate::error::explain(i18n, &e))));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="row no-print">
+            <button class="secondary" data-testid="results-share" disabled=move || busy.get() on:click=share>{tr(T::ShareResults)}</button>
+            <span class="hint">{tr(T::ShareResultsHint)}</span>
+            {move || match outcome.get() {
+                Some(Ok(())) => Some(view! { <span class="ok" role="status" data-testid="results-share-done">{tr(T::ResultsShareDone)}</span> }.into_any()),
+                Some(Err(e)) => Some(view! { <span class="form-error" role="alert">{e}</span> }.into_any()),
+                None => None,
+            }}
+        </div>
     }
 }
