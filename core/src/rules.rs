@@ -288,8 +288,10 @@ pub fn judge_signed(
         let refused = |refusal| Refused { change: hash, refusal };
         let sender = sender.ok_or_else(|| refused(Refusal::NotAMember))?;
         let own_head = signing::key_of(&actor);
-        // A head write vouches for itself: anyone may relay it, whoever's it is.
+        // A head write that checks vouches for itself: anyone may relay it, whoever's it is
+        // (one that does not check is judged below, and refused as a bad signature).
         if message.as_deref() == Some(signing::MESSAGE)
+            && matches!(signatures.get(&actor), Some(Signature::Valid { .. }))
             && !deps.is_empty()
             && effects(doc, &deps, &[hash]).iter().all(|e| e.path.first() == Some(&own_head))
         {

@@ -205,6 +205,18 @@ fn the_judge_takes_a_relayed_signed_change_as_its_signer_s_and_refuses_forgeries
     let refused = judge_signed(&mut bad, &before, Some(&ana), &s, &who_is).unwrap_err();
     assert_eq!(refused.refusal, Refusal::BadSignature { why: Bad::Signature });
 
+    // A head write under Rodrigo's actor that does not check (someone else's bytes) is not
+    // waved through as a signature: it would make his later changes unacceptable.
+    let mut doc2 = plan_as(34);
+    approve(&mut doc2, "s1");
+    sign_now(&mut doc2, &slep_key, &slep);
+    let before = doc2.get_heads();
+    let (seq, hash) = (doc2.get_last_local_change().unwrap().seq(), doc2.get_heads()[0]);
+    signing::write_head(&mut doc2, &slep, seq, hash, &sign(&ana_key, b"not his")).unwrap();
+    let s = sigs(&mut doc2, &server);
+    let refused = judge_signed(&mut doc2, &before, Some(&ana), &s, &who_is).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::BadSignature { why: Bad::Signature });
+
     // Writing another actor's head is refused even when the rest is allowed.
     let mut doc = plan_as(33);
     let before = doc.get_heads();
