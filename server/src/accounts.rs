@@ -237,12 +237,7 @@ impl Accounts {
         let id = short_id()?;
         self.update(|s| {
             let claim = s.claims.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
-            if claim.used.is_some() {
-                return Err(Refused::InviteUsed.into());
-            }
-            if claim.expires <= now {
-                return Err(Refused::InviteExpired.into());
-            }
+            unspent(claim.used, claim.expires, now)?;
             if s.networks.contains_key(network) {
                 return Err(Refused::AlreadyClaimed.into());
             }
@@ -292,12 +287,7 @@ impl Accounts {
         let id = short_id()?;
         self.update(|s| {
             let invite = s.invites.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
-            if invite.used.is_some() {
-                return Err(Refused::InviteUsed.into());
-            }
-            if invite.expires <= now {
-                return Err(Refused::InviteExpired.into());
-            }
+            unspent(invite.used, invite.expires, now)?;
             invite.used = Some(now);
             let (network, member) = (invite.network.clone(), invite.member.clone());
             s.devices.insert(id.clone(), device(&id, &network, &member, device_name, &token, now));
@@ -368,6 +358,17 @@ impl Accounts {
             Ok(())
         })
     }
+}
+
+/// Whether a one-time code (a claim link or an invite) may still be used at `now`.
+fn unspent(used: Option<u64>, expires: u64, now: u64) -> Result<(), Refused> {
+    if used.is_some() {
+        return Err(Refused::InviteUsed);
+    }
+    if expires <= now {
+        return Err(Refused::InviteExpired);
+    }
+    Ok(())
 }
 
 fn device(id: &str, network: &str, member: &str, name: &str, token: &str, now: u64) -> Device {
