@@ -265,3 +265,134 @@ fn a_bundle_s_forged_changes_and_what_was_built_on_them_are_left_out_and_named()
     assert_eq!(signing::screen(&mut clean, &s).unwrap(), vec![]);
     assert_eq!(clean.get_heads(), doc.get_heads());
 }
+
+mod replicas {
+    //! Four replicas, three members and a forger, random merges and bundles: every replica
+    //! ends with the same history, and no approval is ever attributed to anyone but the SLEP.
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Replica `r`'s owner makes an allowed change and signs it.
+        Work(usize),
+        /// The forger, on replica `r`, writes an approval naming the SLEP with her own key.
+        Forge(usize),
+        /// Replica `from` syncs into `to` (everything, unscreened).
+        Sync(usize, usize),
+        /// A file from `from` is imported by `to` (screened).
+        Bundle(usize, usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0..4usize).prop_map(Step::Work),
+            1 => (0..4usize).prop_map(Step::Forge),
+            2 => (0..4usize, 0..4usize).prop_map(|(a, b)| Step::Sync(a, b)),
+            2 => (0..4usize, 0..4usize).prop_map(|(a, b)| Step::Bundle(a, b)),
+        ]
+    }
+
+    /// (key, message, signature).
+    type Triple = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+    thread_local! {
+        static MEMO: RefCell<HashMap<Triple, bool>> = RefCell::default();
+    }
+
+    fn memo_check(k: &[u8], m: &[u8], s: &[u8]) -> bool {
+        let key = (k.to_vec(), m.to_vec(), s.to_vec());
+        if let Some(v) = MEMO.with(|c| c.borrow().get(&key).copied()) {
+            return v;
+        }
+        let v = check(k, m, s);
+        MEMO.with(|c| c.borrow_mut().insert(key, v));
+        v
+    }
+
+    fn signatures_of(doc: &mut AutoCommit, server: &[u8]) -> BTreeMap<ActorId, Signature> {
+        signing::signatures(doc, NET, server, &mut memo_check)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn replicas_agree_and_never_credit_a_forged_approval(
+            steps in prop::collection::vec(step(), 1..24)
+        ) {
+            let server = key(1);
+            let server_pk = public(&server);
+            // Replica 0, 1: Ana (principal); 2: Rodrigo (SLEP); 3: Bea (who forges).
+            let keys = [key(2), key(2), key(3), key(4)];
+            let members = ["p1", "p1", "s1", "p2"];
+            let devices: Vec<Device> =
+                (0..4).map(|i| device(&server, members[i], &keys[i])).collect();
+            let mut base = plan_as(50);
+            let mut reps: Vec<AutoCommit> = (0..4)
+                .map(|i| base.fork().with_actor(ActorId::from([60 + i as u8; 16].as_slice())))
+                .collect();
+            let mut n = 0;
+            for s in &steps {
+                n += 1;
+                match *s {
+                    Step::Work(r) => {
+                        let by = members[r];
+                        if by == "s1" {
+                            approve(&mut reps[r], "s1");
+                        } else {
+                            reps[r].put(ROOT, format!("note{n}"), n).unwrap();
+                            history::commit(&mut reps[r], &Stamp::new(by, n), Verb::Comment, "");
+                        }
+                        sign_now(&mut reps[r], &keys[r], &devices[r]);
+                    }
+                    Step::Forge(r) => {
+                        approve(&mut reps[r], "s1");
+                        sign_now(&mut reps[r], &keys[3], &devices[3]);
+                    }
+                    Step::Sync(a, b) if a != b => {
+                        let mut from = reps[a].clone();
+                        reps[b].merge(&mut from).unwrap();
+                    }
+                    Step::Bundle(a, b) if a != b => {
+                        let mut file = reps[a].clone();
+                        let sigs = signatures_of(&mut file, &server_pk);
+                        signing::screen(&mut file, &sigs).unwrap();
+                        reps[b].merge(&mut file).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            // Everyone syncs with everyone.
+            let mut all = reps[0].clone();
+            for r in reps.iter_mut().skip(1) {
+                all.merge(r).unwrap();
+            }
+            let mut histories = Vec::new();
+            for r in reps.iter_mut() {
+                r.merge(&mut all.clone()).unwrap();
+                let sigs = signatures_of(r, &server_pk);
+                let entries = history::entries_signed(r, &sigs);
+                for e in &entries {
+                    if e.verb == Verb::Approve {
+                        // An approval is the SLEP's, or nobody's: never credited to another.
+                        prop_assert!(
+                            matches!(&e.signed, Signed::By(m) if m == "s1") || e.signed == Signed::Forged,
+                            "{e:?}"
+                        );
+                    }
+                }
+                // Concurrent changes come in each replica's own causal order: compare what
+                // the history says, not the order of equal times.
+                let mut entries: Vec<String> = entries.iter().map(|e| format!("{e:?}")).collect();
+                entries.sort();
+                histories.push(entries);
+            }
+            for h in &histories[1..] {
+                prop_assert_eq!(h, &histories[0]);
+            }
+        }
+    }
+}
