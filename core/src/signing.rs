@@ -26,6 +26,8 @@ use automerge::{
     transaction::{CommitOptions, Transactable},
 };
 
+use crate::model::lenient;
+
 /// Root keys holding signed heads start with this, followed by the actor id in hex.
 pub const PREFIX: &str = "_sig:";
 
@@ -134,27 +136,6 @@ fn bytes(doc: &AutoCommit, obj: &automerge::ObjId, prop: &str) -> Option<Vec<u8>
     }
 }
 
-fn string(doc: &AutoCommit, obj: &automerge::ObjId, prop: &str) -> Option<String> {
-    match doc.get(obj, prop).ok()?? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Str(t) => Some(t.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn number(doc: &AutoCommit, obj: &automerge::ObjId, prop: &str) -> Option<u64> {
-    match doc.get(obj, prop).ok()?? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Uint(n) => Some(*n),
-            ScalarValue::Int(n) => u64::try_from(*n).ok(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// The head `actor` wrote into `doc`: None if there is none, Err if it cannot be read.
 pub fn head_of(doc: &AutoCommit, actor: &ActorId) -> Option<Result<Head, Bad>> {
     let (value, obj) = doc.get(ROOT, key_of(actor)).ok()??;
@@ -166,13 +147,13 @@ pub fn head_of(doc: &AutoCommit, actor: &ActorId) -> Option<Result<Head, Bad>> {
         Some(Head {
             actor: actor.clone(),
             device: Device {
-                network: string(doc, &obj, "network")?,
-                member: string(doc, &obj, "member")?,
-                device: string(doc, &obj, "device")?,
+                network: lenient::string(doc, &obj, "network").ok()?,
+                member: lenient::string(doc, &obj, "member").ok()?,
+                device: lenient::string(doc, &obj, "device").ok()?,
                 key: bytes(doc, &obj, "key")?,
                 cert: bytes(doc, &obj, "cert")?,
             },
-            seq: number(doc, &obj, "seq")?,
+            seq: lenient::u64(doc, &obj, "seq").ok()?,
             hash: ChangeHash(hash),
             sig: bytes(doc, &obj, "sig")?,
         })

@@ -62,7 +62,6 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 pub struct SyncService {
     engine: EngineHandle,
     accounts: Arc<Accounts>,
-    signatures: Arc<Signatures>,
     allowed_origins: Vec<String>,
     max_message_bytes: usize,
     timeouts: Timeouts,
@@ -79,12 +78,10 @@ impl SyncService {
         limits: engine::Limits,
         timeouts: Timeouts,
     ) -> anyhow::Result<Arc<SyncService>> {
-        let engine =
-            engine::start(FsStorage::new(data_dir.join("docs")), limits, signatures.clone())?;
+        let engine = engine::start(FsStorage::new(data_dir.join("docs")), limits, signatures)?;
         Ok(Arc::new(SyncService {
             engine,
             accounts,
-            signatures,
             allowed_origins,
             max_message_bytes: MAX_MESSAGE_BYTES,
             timeouts,
@@ -192,7 +189,6 @@ async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: St
         axum::Json(serde_json::json!({
             "networks": networks,
             "refused": refused.map(|r| r.to_string()),
-            "server_key": hex::encode(s.signatures.public()),
         })),
     )
         .into_response()
