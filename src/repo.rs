@@ -302,11 +302,13 @@ impl Repo {
 
     /// Signs what this tab changed in `doc` and not signed yet, so whoever carries the file
     /// to the server carries this device's signature too.
-    async fn sign(&self, doc: &mut StoredDoc, network: &str) -> Result<(), AppError> {
-        if crate::keys::sign_pending(doc.doc_mut(), network).await? {
+    /// Ok(true): something was signed (and stored).
+    pub(crate) async fn sign(&self, doc: &mut StoredDoc, network: &str) -> Result<bool, AppError> {
+        let signed = crate::keys::sign_pending(doc.doc_mut(), network).await?;
+        if signed {
             self.store(doc).await?;
         }
-        Ok(())
+        Ok(signed)
     }
 
     /// Checks a bundle whole, then merges each of its documents into this device's copy (the

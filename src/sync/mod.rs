@@ -403,14 +403,11 @@ impl SyncNode {
             }
             return;
         }
-        match crate::keys::sign_pending(doc.doc_mut(), &network).await {
+        match self.repo.sign(doc, &network).await {
             Ok(true) => {
                 self.signed_at.borrow_mut().insert(id, now);
                 // An open history shows the check mark on what was just signed.
                 self.ui().notify(id);
-                if let Err(e) = self.repo.store(doc).await {
-                    leptos::logging::warn!("cannot store a signature: {e}");
-                }
             }
             Ok(false) => {}
             Err(e) => leptos::logging::warn!("cannot sign {id}: {e}"),
