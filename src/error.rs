@@ -140,6 +140,9 @@ fn centre(i18n: I18n, e: &CentreError) -> String {
         CentreError::Review(
             ReviewError::ApproveUndelivered(_) | ReviewError::ObserveUndelivered(_),
         ) => t(T::ErrNotDelivered),
+        CentreError::Review(ReviewError::NotHerRole { action, .. }) => {
+            t(if *action == "deliver" { T::RulePrincipal } else { T::RuleSlep })
+        }
         CentreError::Plan(p) => plan(i18n, p),
         CentreError::Doc(d) => doc(i18n, d),
     }

@@ -135,6 +135,17 @@ texts! {
     HistoryUnsigned => "sin firma de dispositivo", "no device signature";
     HistoryForged => "Firma no válida: no se muestra como de nadie", "Signature does not check: shown as nobody's";
     SyncRefusedRetry => "Reintentar", "Try again";
+    SetAsideTitle => "No se aceptó todo lo que escribiste sin conexión", "Not everything you wrote offline was accepted";
+    SetAsideLead => "El resto de tus cambios se envió. Esto quedó solo en este dispositivo, para que lo copies:", "The rest of your changes was sent. This stayed only on this device, for you to copy:";
+    SetAsideIn => "En", "In";
+    SetAsideSection => "la sección", "section";
+    SetAsideComment => "un comentario", "a comment";
+    SetAsideEntry => "un registro del documento", "an entry of the document";
+    SetAsideGone => "Ya no existe en el servidor (alguien lo eliminó).", "It no longer exists on the server (someone deleted it).";
+    SetAsideCopy => "Copiar", "Copy";
+    SetAsideCopied => "Copiado.", "Copied.";
+    SetAsideCopyFailed => "No se pudo copiar: el texto quedó seleccionado, cópialo con el menú del teléfono.", "Could not copy: the text is selected, copy it with your phone's menu.";
+    SetAsideDismiss => "Ya lo copié: quitar", "I copied it: remove";
     DirectoryReadOnly => "Solo la facilitación agrega, edita y quita centros, miembros y comisiones.", "Only the facilitator adds, edits and removes centres, members and commissions.";
     SrvDeviceRemoved => "este dispositivo fue quitado de la red: ya no envía ni recibe cambios; lo que escribiste sigue aquí", "this device was removed from the network: it no longer sends or receives changes; what you wrote stays here";
     SrvChangeRefused => "el servidor no aceptó un cambio (tu rol no lo permite); sigue en este dispositivo y no se envía", "the server did not accept a change (your role does not allow it); it stays on this device and is not sent";
@@ -295,6 +306,7 @@ texts! {
     StateResubmitted => "reentregado", "delivered again";
     StateApproved => "aprobado", "approved";
     NewDraft => "hay cambios sin entregar (nuevo borrador)", "there are undelivered changes (new draft)";
+    ReviewNotCounted => "una entrega, observación o aprobación no se cuenta: quien la hizo no tiene ese rol en la red", "a delivery, observation or approval is not counted: whoever made it does not have that role in the network";
     ReviewSetAside => "dos decisiones al mismo tiempo: se mantuvo la primera", "two decisions at once: the first one holds";
     SlepObservations => "Observaciones del SLEP", "SLEP observations";
     SlepObservation => "Observación del SLEP", "SLEP observation";

@@ -11,6 +11,8 @@ const DEVICES: &str = "juntas.devices";
 const CLAIM: &str = "juntas.claim";
 const PENDING_INVITE: &str = "juntas.pending-invite";
 const REFUSED: &str = "juntas.refused";
+const DROPPED: &str = "juntas.dropped";
+const SET_ASIDE: &str = "juntas.set_aside";
 /// Where builds before personal invites kept the server-wide key (no longer accepted).
 const OLD_SHARED_KEY: &str = "juntas.access-key";
 const STORAGE_ID: &str = "juntas.storage-id";
@@ -190,6 +192,26 @@ pub fn refused() -> std::collections::BTreeMap<String, String> {
 
 pub fn set_refused(all: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
     LocalStorage::set(REFUSED, all).map_err(|e| e.to_string())
+}
+
+/// Per document rebuilt after a refusal, the first changes it dropped (hex hashes): a peer
+/// that offers them again (a tab that has not reloaded yet) is not taken. The first ones
+/// suffice, since every later dropped change depends on them.
+pub fn dropped() -> std::collections::BTreeMap<String, Vec<String>> {
+    LocalStorage::get(DROPPED).unwrap_or_default()
+}
+
+pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Result<(), String> {
+    LocalStorage::set(DROPPED, all).map_err(|e| e.to_string())
+}
+
+/// Documents that have edits set aside after a refused change (the edits are in IndexedDB).
+pub fn set_aside_docs() -> std::collections::BTreeSet<String> {
+    LocalStorage::get(SET_ASIDE).unwrap_or_default()
+}
+
+pub fn set_set_aside_docs(all: &std::collections::BTreeSet<String>) -> Result<(), String> {
+    LocalStorage::set(SET_ASIDE, all).map_err(|e| e.to_string())
 }
 
 /// This browser's storage id (shared by its tabs, as IndexedDB is): generated once.

@@ -366,6 +366,63 @@ impl Repo {
         Ok(Imported { network: bundle.network, name, changed, left_out })
     }
 
+    /// Rebuilds `doc` on `accepted` (the server's copy, which refused one of its changes) for
+    /// `who` ([`juntas_core::set_aside::rebuild`]): what the rules refuse her is kept first, in
+    /// this device's storage, then the document is replaced by the rebuild (fresh actor).
+    /// Returns how many edits were set aside, and the first changes dropped.
+    pub async fn rebuild(
+        &self,
+        doc: &mut StoredDoc,
+        accepted: &mut AutoCommit,
+        who: &juntas_core::rules::Who,
+    ) -> Result<(usize, Vec<automerge::ChangeHash>), AppError> {
+        let id = doc.id();
+        let rebuilt = juntas_core::set_aside::rebuild(doc.doc_mut(), accepted, who, new_actor())
+            .map_err(juntas_core::model::doc::DocError::from)?;
+        let count = rebuilt.set_aside.len();
+        if count > 0 {
+            let mut kept = store::load_set_aside(&self.storage, &id).await?;
+            kept.extend(rebuilt.set_aside);
+            store::save_set_aside(&self.storage, &id, &kept).await?;
+        }
+        let replaced = doc.replace(&self.storage, rebuilt.doc).await.map(|_| ());
+        match &replaced {
+            Ok(()) => self.unsaved.borrow_mut().remove(&id),
+            Err(e) => self.unsaved.borrow_mut().insert(id, e.clone()),
+        };
+        replaced?;
+        Ok((count, rebuilt.first_dropped))
+    }
+
+    /// Loads `id` again from storage into its handle (another tab rebuilt it).
+    pub async fn reload_whole(&self, id: DocumentId) -> Result<(), LoadError> {
+        let h = self.docs.borrow().get(&id).cloned();
+        let Some(h) = h else { return Ok(()) };
+        let mut doc = h.lock().await;
+        if let Some(fresh) = StoredDoc::load(&self.storage, id, new_actor()).await? {
+            *doc = fresh;
+        }
+        Ok(())
+    }
+
+    /// The edits set aside for `id` after a refused change (oldest first).
+    pub async fn set_aside(
+        &self,
+        id: DocumentId,
+    ) -> Result<Vec<juntas_core::set_aside::SetAside>, LoadError> {
+        store::load_set_aside(&self.storage, &id).await
+    }
+
+    /// Forgets the set-aside edit `index` of `id` (she copied it, or does not want it).
+    pub async fn dismiss_set_aside(&self, id: DocumentId, index: usize) -> Result<(), AppError> {
+        let mut kept = store::load_set_aside(&self.storage, &id).await?;
+        if index < kept.len() {
+            kept.remove(index);
+        }
+        store::save_set_aside(&self.storage, &id, &kept).await?;
+        Ok(())
+    }
+
     /// Every stored chunk of `id` concatenated: a file Automerge can load, for a document this
     /// app cannot open.
     pub async fn raw_bytes(&self, id: DocumentId) -> Result<Vec<u8>, StorageError> {

@@ -20,6 +20,7 @@ pub mod bundle;
 pub mod ids;
 pub mod model;
 pub mod rules;
+pub mod set_aside;
 pub mod signing;
 pub mod storage;
 pub mod store;

@@ -284,7 +284,7 @@ pub fn judge_signed(
     who_is: &dyn Fn(&str) -> Option<Who>,
 ) -> Result<(), Refused> {
     let facts = facts_of(doc);
-    for signing::Meta { hash, deps, actor, seq, message } in signing::metas(doc, before) {
+    for signing::Meta { hash, deps, actor, seq, message, .. } in signing::metas(doc, before) {
         let refused = |refusal| Refused { change: hash, refusal };
         let sender = sender.ok_or_else(|| refused(Refusal::NotAMember))?;
         let own_head = signing::key_of(&actor);
@@ -399,37 +399,37 @@ pub fn rule_of(words: &str) -> Option<Rule> {
 /// The effects of going from `before` to `after` in `doc` (for one change: its parents and
 /// its hash), as paths from the root.
 pub fn effects(doc: &mut AutoCommit, before: &[ChangeHash], after: &[ChangeHash]) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for patch in doc.diff(before, after) {
-        let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop(p)).collect();
-        let action = match patch.action {
-            PatchAction::PutMap { key, value, .. } => {
-                path.push(key);
-                put(&value.0)
-            }
-            PatchAction::PutSeq { index, value, .. } => {
-                path.push(index.to_string());
-                put(&value.0)
-            }
-            PatchAction::DeleteMap { key } => {
-                path.push(key);
-                Action::Delete
-            }
-            PatchAction::Insert { .. }
-            | PatchAction::SpliceText { .. }
-            | PatchAction::DeleteSeq { .. }
-            | PatchAction::Mark { .. } => Action::Edit,
-            PatchAction::Increment { prop: p, .. } => {
-                path.push(prop(&p));
-                Action::Put(None)
-            }
-            // A conflict appears when concurrent changes meet; the change that made each
-            // value is judged on its own.
-            PatchAction::Conflict { .. } => continue,
-        };
-        out.push(Effect { path, action });
-    }
-    out
+    doc.diff(before, after).iter().filter_map(effect_of).collect()
+}
+
+/// The effect of one patch, as a path from the root; None for a conflict (when concurrent
+/// changes meet, the change that made each value is judged on its own).
+pub(crate) fn effect_of(patch: &automerge::Patch) -> Option<Effect> {
+    let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop(p)).collect();
+    let action = match &patch.action {
+        PatchAction::PutMap { key, value, .. } => {
+            path.push(key.clone());
+            put(&value.0)
+        }
+        PatchAction::PutSeq { index, value, .. } => {
+            path.push(index.to_string());
+            put(&value.0)
+        }
+        PatchAction::DeleteMap { key } => {
+            path.push(key.clone());
+            Action::Delete
+        }
+        PatchAction::Insert { .. }
+        | PatchAction::SpliceText { .. }
+        | PatchAction::DeleteSeq { .. }
+        | PatchAction::Mark { .. } => Action::Edit,
+        PatchAction::Increment { prop: p, .. } => {
+            path.push(prop(p));
+            Action::Put(None)
+        }
+        PatchAction::Conflict { .. } => return None,
+    };
+    Some(Effect { path, action })
 }
 
 fn prop(p: &Prop) -> String {
@@ -519,7 +519,12 @@ fn note(who: &Who, effects: &[Effect], e: &Effect, what: &'static str) -> Result
     by_is_signer(who, e, 2)
 }
 
-fn check_one(who: &Who, facts: &Facts, all: &[Effect], e: &Effect) -> Result<(), Refusal> {
+pub(crate) fn check_one(
+    who: &Who,
+    facts: &Facts,
+    all: &[Effect],
+    e: &Effect,
+) -> Result<(), Refusal> {
     let root = e.at(0).unwrap_or("");
     if e.path.len() == 1 && WRITE_ONCE.contains(&root) {
         return Err(Refusal::WriteOnce { field: root.to_owned() });

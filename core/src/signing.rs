@@ -312,6 +312,8 @@ pub(crate) struct Meta {
     pub actor: ActorId,
     pub seq: u64,
     pub message: Option<String>,
+    /// Seconds since the Unix epoch, as the change says.
+    pub time: i64,
 }
 
 /// Every change of `doc` after `before`, in causal order.
@@ -324,6 +326,7 @@ pub(crate) fn metas(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<Meta> {
             actor: c.actor.into_owned(),
             seq: c.seq,
             message: c.message.map(|m| m.into_owned()),
+            time: c.timestamp,
         })
         .collect()
 }
@@ -349,7 +352,7 @@ pub fn screen(
 ) -> Result<Vec<Screened>, automerge::AutomergeError> {
     let mut refused: BTreeMap<ActorId, Screened> = BTreeMap::new();
     let mut dropped: std::collections::HashSet<ChangeHash> = Default::default();
-    for Meta { hash, deps, actor, seq, message } in &metas(doc, &[]) {
+    for Meta { hash, deps, actor, seq, message, .. } in &metas(doc, &[]) {
         let named = crate::model::history::author(message.as_deref());
         let why = match signatures.get(actor) {
             _ if deps.iter().any(|d| dropped.contains(d)) => Some(None),

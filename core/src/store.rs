@@ -237,6 +237,52 @@ impl StoredDoc {
     }
 }
 
+impl StoredDoc {
+    /// Replaces the document with `doc` (a rebuild after a refused change, see
+    /// [`crate::set_aside`]): writes it as one snapshot and deletes every other chunk stored
+    /// for it, whoever wrote them, so no handle loads the dropped changes again.
+    pub async fn replace<S: Storage>(
+        &mut self,
+        storage: &S,
+        doc: AutoCommit,
+    ) -> Result<usize, StorageError> {
+        let mut stored = storage.keys(&chunk_prefix(&self.id, "snapshot")).await?;
+        stored.extend(storage.keys(&chunk_prefix(&self.id, "incremental")).await?);
+        self.doc = doc;
+        self.chunks = stored.into_iter().collect();
+        self.compact(storage).await
+    }
+}
+
+/// Where the edits set aside after a refused change are kept: `[doc_id, "set-aside"]`.
+fn set_aside_key(id: &DocumentId) -> StorageKey {
+    StorageKey::new([id.to_string(), "set-aside".to_string()])
+}
+
+/// The edits set aside for `id` (oldest first); none when there are none. Data that does not
+/// read is an error, not an empty list: it is her words.
+pub async fn load_set_aside<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+) -> Result<Vec<crate::set_aside::SetAside>, LoadError> {
+    let Some(bytes) = storage.load(&set_aside_key(id)).await? else { return Ok(Vec::new()) };
+    serde_json::from_slice(&bytes)
+        .map_err(|e| LoadError::Corrupt { key: set_aside_key(id), reason: e.to_string() })
+}
+
+/// Keeps `items` as the edits set aside for `id` (an empty list deletes the record).
+pub async fn save_set_aside<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    items: &[crate::set_aside::SetAside],
+) -> Result<(), StorageError> {
+    if items.is_empty() {
+        return storage.delete(&set_aside_key(id)).await;
+    }
+    let bytes = serde_json::to_vec(items).map_err(|e| StorageError::Io(e.to_string()))?;
+    storage.put(&set_aside_key(id), &bytes).await
+}
+
 /// Where a plain reading of a document is cached: `[doc_id, "view", name]`.
 fn view_key(id: &DocumentId, name: &str) -> StorageKey {
     StorageKey::new([id.to_string(), "view".to_string(), name.to_string()])

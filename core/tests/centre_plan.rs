@@ -358,3 +358,34 @@ fn a_splice_of_joined_texts_lands_in_the_right_parts() {
         "one part is plain"
     );
 }
+
+#[test]
+fn a_reader_does_not_count_an_approval_whose_author_is_not_a_slep_professional() {
+    use juntas_core::model::network::{Member, Network, Role};
+    let mut common = written_common();
+    let mut doc = delivered_plan(&mut common);
+    // An approval written by another principal (as a modified client, or a file, could
+    // bring it; the server refuses it).
+    centre_plan::approve(&mut doc, "a1", "", &s("q", 9_000)).unwrap();
+    let plan = centre_plan::read(&doc).unwrap();
+    assert_eq!(plan.review().state, PlanState::Approved, "the plain fold knows no roles");
+    let mut net = Network::new("Red", "SLEP", 1);
+    let member = |name: &str, role, centre: Option<&str>| Member {
+        name: name.into(),
+        role,
+        centre_id: centre.map(str::to_owned),
+    };
+    net.members.insert("p".into(), member("Ana", Role::Principal, Some("c1")));
+    net.members.insert("q".into(), member("Bea", Role::Principal, Some("c2")));
+    let review = plan.review_in(&net);
+    assert_eq!(review.state, PlanState::Submitted, "not counted");
+    assert!(matches!(
+        &review.set_aside[..],
+        [(e, ReviewError::NotHerRole { by, action: "approve" })] if e.id == "a1" && by == "q"
+    ));
+    // The same approval by a SLEP professional counts; one by a member removed since stays.
+    net.members.insert("q".into(), member("Bea", Role::SlepProfessional, None));
+    assert_eq!(plan.review_in(&net).state, PlanState::Approved);
+    net.members.remove("q");
+    assert_eq!(plan.review_in(&net).state, PlanState::Approved);
+}

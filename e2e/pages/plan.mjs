@@ -110,6 +110,27 @@ export class PlanPage {
     return this.body().evaluate((box) => ({ at: box.selectionStart, before: box.value.slice(0, box.selectionStart) }));
   }
 
+  /** Adds a comment to the open section. */
+  async comment(text) {
+    await this.page.getByTestId('comment-input').fill(text);
+    await this.page.getByTestId('comment-add').click();
+    await this.page.getByTestId('comment').filter({ hasText: text }).waitFor();
+  }
+
+  /** Waits until the open section shows a comment containing `text`. */
+  async waitComment(text, timeout = 20000) {
+    await this.page.getByTestId('comment').filter({ hasText: text }).waitFor({ timeout });
+  }
+
+  /** What the device kept aside after the server refused it: [{ why, text }]. */
+  async setAside(timeout = 20000) {
+    await this.page.getByTestId('set-aside-item').first().waitFor({ timeout });
+    return this.page.getByTestId('set-aside-item').evaluateAll((items) => items.map((i) => ({
+      why: i.querySelector('[data-testid="set-aside-why"]').textContent,
+      text: i.querySelector('[data-testid="set-aside-text"]').value,
+    })));
+  }
+
   async waitBodyContains(text, timeout = 15000) {
     await this.page.waitForFunction(
       (t) => document.querySelector('[data-testid="section-body"]')?.value.includes(t), text, { timeout },

@@ -69,7 +69,7 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   await fContext.close();
 });
 
-test('removed from her commission while offline: her section text is refused and kept, her other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
   const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
@@ -103,19 +103,27 @@ test('removed from her commission while offline: her section text is refused and
   await f.setCommissionMember('Protocolo sanitario', 'María González', false);
   await f.waitSync('synced');
 
-  // Without signal her phone still lets her write there; she does.
+  // Without signal her phone still lets her write there, and comment; she does both.
   await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
   await m.waitSaved();
+  await mPlan.comment('Propongo revisarlo en el taller');
+  await m.waitSaved();
   await mContext.setOffline(false);
-  // The server refuses it: she is told why, her words stay on her phone.
-  await mPage.getByTestId('sync-refused').waitFor({ timeout: 20000 });
-  assert.match(await mPage.getByTestId('sync-refused').textContent(), /no aceptó un cambio tuyo[\s\S]*Solo la comisión de la sección \(y la facilitación\) la escribe/);
-  assert.match(await mPlan.body().inputValue(), /escrito sin señal/, 'her text is still there to copy');
-  // The facilitator never receives it.
+  // The section text is refused: it is kept aside on her phone, with the reason, to copy.
+  const aside = await mPlan.setAside();
+  assert.equal(aside.length, 1, JSON.stringify(aside));
+  assert.match(aside[0].why, /Solo la comisión de la sección \(y la facilitación\) la escribe/);
+  assert.match(aside[0].text, /Lavado de manos al llegar \(escrito sin señal\)\./, 'her words, to copy');
+  // The section shows what the server has; her comment went through.
+  await mPage.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));
+  await m.waitSync('synced', 20000);
   await fPlan.open();
   await fPlan.openSection('1.2');
-  await fPage.waitForTimeout(1000);
-  assert.doesNotMatch(await fPlan.body().inputValue(), /escrito sin señal/);
+  await fPlan.waitComment('Propongo revisarlo en el taller');
+  assert.doesNotMatch(await fPlan.body().inputValue(), /escrito sin señal/, 'the facilitator never receives it');
+  // Once copied she removes it.
+  await mPage.getByTestId('set-aside-dismiss').click();
+  await mPage.getByTestId('set-aside').waitFor({ state: 'detached' });
 
   // Her other documents keep syncing: a card she adds to the tree reaches the facilitator.
   await m.waitSync('synced', 20000);

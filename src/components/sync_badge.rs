@@ -1,7 +1,10 @@
 //! The sync badge: how the open document stands with the server, in the person's words.
 
+use juntas_core::DocumentId;
+use juntas_core::set_aside::{SetAside, Why};
 use juntas_core::sync::refusal;
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::JsCast;
 
 use crate::{
     i18n::{I18n, T, tr, use_i18n},
@@ -107,6 +110,7 @@ pub fn SyncBadge() -> impl IntoView {
     let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
     let retry = move |_| sync.node().retry_refused();
     view! {
+        <SetAsideList/>
         {move || refused().map(|reason| view! {
             <p class="alert" role="alert" data-testid="sync-refused">
                 {tr(T::SyncRefusedDoc)} " " {rule_words(i18n, &reason)} " "
@@ -123,5 +127,98 @@ pub fn SyncBadge() -> impl IntoView {
         >
             {move || state().1}
         </p>
+    }
+}
+
+/// Where an edit was, in her words: "la sección 1.2", "un comentario".
+fn place(i18n: I18n, path: &[String]) -> String {
+    match (path.first().map(String::as_str), path.get(1)) {
+        (Some("sections"), Some(id)) => format!("{} {id}", i18n.t(T::SetAsideSection)),
+        (Some("comments" | "observations"), _) => i18n.t(T::SetAsideComment).to_string(),
+        _ => i18n.t(T::SetAsideEntry).to_string(),
+    }
+}
+
+/// What she wrote offline that the server does not accept from her (kept on this device after
+/// the document was rebuilt, see `juntas_core::set_aside`): where, why, her words in a box she
+/// can copy from, and a way to remove it once copied.
+#[component]
+fn SetAsideList() -> impl IntoView {
+    let sync = use_sync();
+    let items = move || {
+        sync.set_aside.with(|all| {
+            all.iter()
+                .flat_map(|(id, list)| {
+                    list.iter().cloned().enumerate().map(move |(i, a)| (*id, i, a))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || !items().is_empty()>
+            <section class="alert set-aside" role="region" aria-labelledby="set-aside-title" data-testid="set-aside">
+                <h2 id="set-aside-title">{tr(T::SetAsideTitle)}</h2>
+                <p>{tr(T::SetAsideLead)}</p>
+                <For each=items key=|(id, i, a)| (*id, *i, a.at, a.path.clone()) let:item>
+                    <SetAsideItem doc=item.0 index=item.1 item=item.2/>
+                </For>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView {
+    let sync = use_sync();
+    let i18n = use_i18n();
+    let copied = RwSignal::new(None::<bool>);
+    let error = RwSignal::new(None::<String>);
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    let why = match &item.why {
+        Why::Refused(words) => rule_words(i18n, words),
+        Why::Gone => i18n.t(T::SetAsideGone).to_string(),
+    };
+    let label =
+        format!("{} {} · {}", i18n.t(T::SetAsideIn), place(i18n, &item.path), format_time(item.at));
+    let text = item.text.clone();
+    let copy = move |_| {
+        let text = text.clone();
+        spawn_local(async move {
+            let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+            let done = match clipboard {
+                Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text)).await.is_ok(),
+                None => false,
+            };
+            if !done && let Some(el) = area.get_untracked() {
+                // She copies it herself: the whole text is selected.
+                let el: &web_sys::HtmlTextAreaElement = el.unchecked_ref();
+                el.select();
+            }
+            copied.set(Some(done));
+        });
+    };
+    let dismiss = move |_| {
+        let node = sync.node();
+        spawn_local(async move {
+            if let Err(e) = node.dismiss_set_aside(doc, index).await {
+                error.set(Some(crate::error::explain(i18n, &e)));
+            }
+        });
+    };
+    view! {
+        <div class="set-aside-item" data-testid="set-aside-item">
+            <p><strong>{label}</strong> " — " <span data-testid="set-aside-why">{why}</span></p>
+            <textarea readonly rows="4" node_ref=area data-testid="set-aside-text" aria-label=place(i18n, &item.path) prop:value=item.text.clone()></textarea>
+            <div class="add-row">
+                <button type="button" class="secondary" data-testid="set-aside-copy" on:click=copy>{tr(T::SetAsideCopy)}</button>
+                <button type="button" class="secondary" data-testid="set-aside-dismiss" on:click=dismiss>{tr(T::SetAsideDismiss)}</button>
+            </div>
+            <p role="status">{move || match copied.get() {
+                Some(true) => i18n.t(T::SetAsideCopied).to_string(),
+                Some(false) => i18n.t(T::SetAsideCopyFailed).to_string(),
+                None => String::new(),
+            }}</p>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </div>
     }
 }

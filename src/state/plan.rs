@@ -13,7 +13,7 @@ use juntas_core::{
         history::{self, Group, Stamp},
         network::{Command, Member, Role},
         plan::{self, CommonPlan, SectionDef, Status},
-        review::{Event, PlanState},
+        review::{self, Event, PlanState},
     },
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -322,7 +322,13 @@ impl PlanCtx {
                     .unwrap_or_default();
                 let new_draft =
                     noted(&mut unread, centre_plan::has_new_draft(doc, common)).unwrap_or(false);
-                let review = plan.review();
+                // Counted as a reader must: by the roles the network gives their authors.
+                let review = self.net.network.with_untracked(|n| plan.review_in(n));
+                let not_counted = review
+                    .set_aside
+                    .iter()
+                    .filter(|(_, e)| matches!(e, review::ReviewError::NotHerRole { .. }))
+                    .count();
                 let deliveries = review
                     .submissions
                     .iter()
@@ -340,7 +346,8 @@ impl PlanCtx {
                 };
                 Ok::<_, AppError>(CentreData {
                     state: review.state,
-                    set_aside: review.set_aside.len(),
+                    set_aside: review.set_aside.len() - not_counted,
+                    not_counted,
                     plan,
                     view,
                     changes,
@@ -361,16 +368,18 @@ impl PlanCtx {
         });
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
+        let net = self.net.network;
         let reads = centres.into_iter().map(|(cid, name)| {
             let id = self.centre_id(&cid);
             async move {
                 let reading = self
                     .docs
-                    .read_view(id, "table-row-v1", |doc| {
+                    .read_view(id, "table-row-v2", |doc| {
                         let plan = centre_plan::read(doc)?;
                         let last =
                             history::entries(doc).into_iter().rev().find(|e| !e.by.is_empty());
-                        Ok::<_, AppError>((plan.review().state, last.map(|e| (e.at, e.by))))
+                        let state = net.with_untracked(|n| plan.review_in(n)).state;
+                        Ok::<_, AppError>((state, last.map(|e| (e.at, e.by))))
                     })
                     .await;
                 CentreRow { centre: cid, name, reading }
@@ -406,6 +415,8 @@ pub struct CentreData {
     pub state: PlanState,
     /// Review decisions that concurrent actions set aside.
     pub set_aside: usize,
+    /// Review events not counted because their author's role does not allow them.
+    pub not_counted: usize,
     /// The plan as it reads now (or why it cannot be composed on this device yet).
     pub view: Result<Vec<SectionView>, AppError>,
     /// What changed in the common part since adoption.

@@ -19,6 +19,7 @@ use std::rc::Rc;
 
 use automerge::AutoCommit;
 use futures::channel::mpsc;
+use juntas_core::set_aside::SetAside;
 use juntas_core::sync::message::{PeerId, StorageId};
 use juntas_core::sync::session::pending_changes;
 use juntas_core::sync::{Config, Incoming, ProtocolError, Session};
@@ -70,6 +71,9 @@ pub struct DocSync {
     pub refused: Option<String>,
 }
 
+/// Announces a rebuilt document to the other tabs.
+type TellTabs = Rc<dyn Fn(DocumentId)>;
+
 /// One change counter per document.
 type Counters = BTreeMap<DocumentId, ArcRwSignal<u64>>;
 
@@ -78,6 +82,8 @@ type Counters = BTreeMap<DocumentId, ArcRwSignal<u64>>;
 pub struct SyncCtx {
     pub link: RwSignal<Link>,
     pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
+    /// Edits set aside after a refused change, per document (see [`SyncNode::rebuild`]).
+    pub set_aside: RwSignal<BTreeMap<DocumentId, Vec<SetAside>>>,
     /// One change counter per document (made on first watch): several documents changed
     /// at once each bump their own, so no change is coalesced away.
     changes: StoredValue<Rc<RefCell<Counters>>, LocalStorage>,
@@ -143,6 +149,8 @@ pub struct SyncNode {
     /// Documents to keep in sync beyond the known networks (just joined by invite).
     wanted: RefCell<BTreeSet<DocumentId>>,
     ui: RefCell<Option<SyncCtx>>,
+    /// Tells the other tabs that this tab rebuilt a document (set by the tab transport).
+    tell_tabs: RefCell<Option<TellTabs>>,
     /// Wakes the server's reconnect loop early (back online, a key was entered).
     wake: RefCell<Option<mpsc::UnboundedSender<()>>>,
     /// Networks this device is registered in: only their documents go to the server (the
@@ -155,6 +163,13 @@ pub struct SyncNode {
     /// When this tab last signed each document (ms), and those with a signature due later.
     signed_at: RefCell<BTreeMap<DocumentId, f64>>,
     sign_due: RefCell<BTreeSet<DocumentId>>,
+    /// Refused documents being caught up with the server before a rebuild: the server's copy
+    /// syncs into this scratch document, not into hers.
+    catching_up: RefCell<BTreeMap<DocumentId, AutoCommit>>,
+    /// Documents rebuilt by this tab: refused again, they stay refused (no loop).
+    rebuilt: RefCell<BTreeSet<DocumentId>>,
+    /// Per rebuilt document, the first changes it dropped (kept in localStorage for every tab).
+    dropped: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
 }
 
 /// How often a tab signs one document while she types: each signature is a small change
@@ -171,11 +186,15 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         conns: RefCell::new(BTreeMap::new()),
         wanted: RefCell::new(BTreeSet::new()),
         ui: RefCell::new(None),
+        tell_tabs: RefCell::new(None),
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
         owners: RefCell::new(BTreeMap::new()),
         signed_at: RefCell::new(BTreeMap::new()),
         sign_due: RefCell::new(BTreeSet::new()),
+        catching_up: RefCell::new(BTreeMap::new()),
+        rebuilt: RefCell::new(BTreeSet::new()),
+        dropped: RefCell::new(read_dropped()),
         refused: RefCell::new(
             local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
         ),
@@ -183,6 +202,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
     let ctx = SyncCtx {
         link: RwSignal::new(Link::NoServer),
         docs: RwSignal::new(BTreeMap::new()),
+        set_aside: RwSignal::new(BTreeMap::new()),
         changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
     };
@@ -205,7 +225,20 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
     unload.forget();
     server::start(node.clone());
     tabs::start(node.clone());
+    let loading = node.clone();
+    spawn_local(async move { loading.load_set_aside().await });
     ctx
+}
+
+/// The dropped changes every tab must not take again, from localStorage.
+fn read_dropped() -> BTreeMap<DocumentId, Vec<automerge::ChangeHash>> {
+    local::dropped()
+        .into_iter()
+        .filter_map(|(doc, hashes)| {
+            let hashes = hashes.iter().filter_map(|h| h.parse().ok()).collect();
+            Some((doc.parse().ok()?, hashes))
+        })
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -244,6 +277,11 @@ impl SyncNode {
 
     fn disconnect(&self, peer: &Peer) {
         self.conns.borrow_mut().remove(peer);
+    }
+
+    /// Ends every session with another tab (they start again on the next `hello`).
+    fn disconnect_tabs(&self) {
+        self.conns.borrow_mut().retain(|p, _| *p == Peer::Server);
     }
 
     fn has(&self, peer: &Peer) -> bool {
@@ -340,12 +378,184 @@ impl SyncNode {
     pub fn retry_refused(self: &Rc<Self>) {
         let ids: Vec<DocumentId> =
             std::mem::take(&mut *self.refused.borrow_mut()).into_keys().collect();
+        for id in &ids {
+            self.rebuilt.borrow_mut().remove(id);
+        }
         self.keep_refused();
         for id in ids {
             let node = self.clone();
             spawn_local(async move { node.refresh_status(id).await });
         }
         self.key_changed();
+    }
+
+    /// Whether `id`, refused by the server, is to be rebuilt now: once per tab (refused again
+    /// after a rebuild, it stays refused until she retries), and only on a device registered in
+    /// its network (the rules judge her as that member).
+    fn may_rebuild(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        self.refused.borrow().contains_key(&id)
+            && !self.rebuilt.borrow().contains(&id)
+            && !doc.get_heads().is_empty()
+            && self.network_of(id, doc).is_some_and(|n| local::device(&n).is_some())
+    }
+
+    /// Merges the server's message for a refused document into its scratch copy; once that
+    /// copy has everything the server has, rebuilds the document on it.
+    async fn catch_up(
+        self: &Rc<Self>,
+        id: DocumentId,
+        message: automerge::sync::Message,
+    ) -> Result<(), Option<SyncError>> {
+        let caught_up = {
+            let mut conns = self.conns.borrow_mut();
+            let Some(c) = conns.get_mut(&Peer::Server) else { return Err(None) };
+            let mut scratches = self.catching_up.borrow_mut();
+            let Some(scratch) = scratches.get_mut(&id) else { return Ok(()) };
+            match c.session.apply(now_ms() as u64, id, scratch, message) {
+                Ok(a) => {
+                    if let Some(reply) = a.reply {
+                        (c.send)(reply);
+                    }
+                }
+                Err(e) => {
+                    (c.send)(Session::error_message(&e));
+                    return Err(Some(SyncError::Server(e.to_string())));
+                }
+            }
+            c.session.status(&id, scratch).is_some_and(|s| s.last_synced_at.is_some())
+        };
+        if caught_up {
+            self.rebuild(id).await;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds refused document `id` on the server's copy ([`Repo::rebuild`]): her edits the
+    /// rules allow are re-made and sent, the others are set aside where she can copy them,
+    /// and the other tabs reload it.
+    async fn rebuild(self: &Rc<Self>, id: DocumentId) {
+        let Some(mut scratch) = self.catching_up.borrow_mut().remove(&id) else { return };
+        self.rebuilt.borrow_mut().insert(id);
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let mut doc = handle.lock().await;
+        let Some(network) = self.network_of(id, doc.doc()) else { return };
+        let Some(device) = local::device(&network) else { return };
+        // Her role as the server has it: the network document, from the server when it is
+        // the one rebuilt, otherwise as this device last synced it.
+        let net = if network == id.to_string() {
+            juntas_core::model::network::read(&scratch).ok()
+        } else {
+            match network.parse::<DocumentId>() {
+                Ok(n) => self
+                    .repo
+                    .read(n, |d| juntas_core::model::network::read(d).ok())
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            }
+        };
+        let Some(who) = net.and_then(|n| juntas_core::rules::Who::of(&n, &device.member)) else {
+            return;
+        };
+        match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
+            Ok((set_aside, first_dropped)) => {
+                self.refused.borrow_mut().remove(&id);
+                self.keep_refused();
+                self.dropped.borrow_mut().insert(id, first_dropped);
+                self.keep_dropped();
+                if set_aside > 0 {
+                    let mut docs = local::set_aside_docs();
+                    docs.insert(id.to_string());
+                    if let Err(e) = local::set_set_aside_docs(&docs) {
+                        leptos::logging::warn!("cannot list set-aside edits: {e}");
+                    }
+                }
+            }
+            Err(e) => {
+                leptos::logging::warn!("cannot rebuild {id}: {e}");
+                return;
+            }
+        }
+        drop(doc);
+        self.load_set_aside_of(id).await;
+        self.ui().notify(id);
+        // Tab sessions knew the old document: start them again, after telling the tabs.
+        let tell = self.tell_tabs.borrow().clone();
+        if let Some(tell) = tell {
+            tell(id);
+        }
+        self.local_change(id).await;
+    }
+
+    /// Another tab rebuilt `id`: load it again from storage, take its dropped changes into
+    /// account, and show what it set aside.
+    pub(crate) async fn rebuilt_elsewhere(self: &Rc<Self>, id: DocumentId) {
+        *self.dropped.borrow_mut() = read_dropped();
+        self.refused.borrow_mut().remove(&id);
+        self.catching_up.borrow_mut().remove(&id);
+        if let Err(e) = self.repo.reload_whole(id).await {
+            leptos::logging::warn!("cannot reload {id}: {e}");
+        }
+        self.load_set_aside_of(id).await;
+        self.ui().notify(id);
+        self.refresh_status(id).await;
+    }
+
+    fn keep_dropped(&self) {
+        let all = self
+            .dropped
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|h| h.to_string()).collect()))
+            .collect();
+        if let Err(e) = local::set_dropped(&all) {
+            leptos::logging::warn!("cannot remember dropped changes: {e}");
+        }
+    }
+
+    /// Whether `doc` now holds a change a rebuild of it dropped.
+    fn brings_dropped(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        self.dropped
+            .borrow()
+            .get(&id)
+            .is_some_and(|hs| hs.iter().any(|h| doc.get_change_meta_by_hash(h).is_some()))
+    }
+
+    /// Reads the set-aside edits of every document that has some.
+    async fn load_set_aside(self: &Rc<Self>) {
+        for id in local::set_aside_docs().iter().filter_map(|d| d.parse::<DocumentId>().ok()) {
+            self.load_set_aside_of(id).await;
+        }
+    }
+
+    async fn load_set_aside_of(&self, id: DocumentId) {
+        match self.repo.set_aside(id).await {
+            Ok(items) => self.ui().set_aside.update(|all| {
+                if items.is_empty() {
+                    all.remove(&id);
+                } else {
+                    all.insert(id, items);
+                }
+            }),
+            Err(e) => leptos::logging::warn!("cannot read the edits set aside for {id}: {e}"),
+        }
+    }
+
+    /// She copied set-aside edit `index` of `id`, or does not want it: forget it.
+    pub async fn dismiss_set_aside(
+        &self,
+        id: DocumentId,
+        index: usize,
+    ) -> Result<(), crate::error::AppError> {
+        self.repo.dismiss_set_aside(id, index).await?;
+        self.load_set_aside_of(id).await;
+        if self.ui().set_aside.with_untracked(|a| !a.contains_key(&id)) {
+            let mut docs = local::set_aside_docs();
+            docs.remove(&id.to_string());
+            local::set_set_aside_docs(&docs).map_err(crate::error::AppError::Local)?;
+        }
+        Ok(())
     }
 
     /// Reads the inquiry a record belongs to, so [`SyncNode::network_of`] knows the record's
@@ -522,6 +732,25 @@ impl SyncNode {
         let mut doc = handle.lock().await;
         if *peer == Peer::Server {
             self.learn_owner(doc.doc()).await;
+            if self.may_rebuild(id, doc.doc_mut()) {
+                // Ask the server for its copy, into a scratch document that starts from what
+                // both last had in common (so only what is new travels).
+                let shared = saved
+                    .as_deref()
+                    .and_then(|b| automerge::sync::State::decode(b).ok())
+                    .map(|s| s.shared_heads)
+                    .unwrap_or_default();
+                let mut scratch =
+                    doc.doc_mut().fork_at(&shared).unwrap_or_else(|_| AutoCommit::new());
+                self.with_session(peer, |s| {
+                    if !s.is_ready() {
+                        return None;
+                    }
+                    s.open_doc(id, &mut scratch, saved.as_deref())
+                });
+                self.catching_up.borrow_mut().insert(id, scratch);
+                return;
+            }
             if !self.server_may_have(id, doc.doc_mut()) {
                 return;
             }
@@ -572,6 +801,12 @@ impl SyncNode {
                 self.on_sync(peer, document_id, message, request).await?;
             }
             Incoming::Unavailable { document_id } => {
+                if *peer == Peer::Server
+                    && self.catching_up.borrow_mut().remove(&document_id).is_some()
+                {
+                    // The server never had it: nothing to rebuild on; it stays refused.
+                    self.rebuilt.borrow_mut().insert(document_id);
+                }
                 self.refresh_status(document_id).await;
             }
             Incoming::RemoteError { message } => {
@@ -593,6 +828,9 @@ impl SyncNode {
         message: automerge::sync::Message,
         request: bool,
     ) -> Result<(), Option<SyncError>> {
+        if *peer == Peer::Server && self.catching_up.borrow().contains_key(&document_id) {
+            return self.catch_up(document_id, message).await;
+        }
         let handle = match self.repo.handle_or_empty(document_id).await {
             Ok(h) => h,
             Err(e) => {
@@ -608,6 +846,7 @@ impl SyncNode {
             self.with_session(peer, |s| s.unavailable(document_id));
             return Ok(());
         }
+        let before = doc.doc_mut().get_heads();
         let applied = {
             let mut conns = self.conns.borrow_mut();
             let Some(c) = conns.get_mut(peer) else { return Err(None) };
@@ -632,6 +871,14 @@ impl SyncNode {
             }
         };
         let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
+        if changed && self.brings_dropped(document_id, doc.doc_mut()) {
+            // A tab that has not reloaded a rebuilt document offers the changes it dropped:
+            // not taken; that tab reloads and reconnects.
+            if let Err(e) = doc.rollback(&before) {
+                leptos::logging::warn!("cannot drop changes offered again for {document_id}: {e}");
+            }
+            return Err(None);
+        }
         drop(doc);
         if changed {
             // Show first, then persist: what arrived is already in memory (and the peer still

@@ -26,9 +26,23 @@ const CHANNEL: &str = "juntas-sync";
 /// One frame from another tab.
 #[derive(Debug, PartialEq, Eq)]
 enum Frame {
-    Hello { from: String, to: Option<String> },
-    Msg { from: String, to: String, bytes: Vec<u8> },
-    Bye { from: String },
+    Hello {
+        from: String,
+        to: Option<String>,
+    },
+    Msg {
+        from: String,
+        to: String,
+        bytes: Vec<u8>,
+    },
+    Bye {
+        from: String,
+    },
+    /// The sender rebuilt this document after the server refused a change: reload it.
+    Rebuilt {
+        from: String,
+        doc: String,
+    },
 }
 
 fn parse(data: &wasm_bindgen::JsValue) -> Option<Frame> {
@@ -43,6 +57,7 @@ fn parse(data: &wasm_bindgen::JsValue) -> Option<Frame> {
             Some(Frame::Msg { from, to, bytes })
         }
         "bye" => Some(Frame::Bye { from }),
+        "rebuilt" => Some(Frame::Rebuilt { from, doc: array.get(2).as_string()? }),
         _ => None,
     }
 }
@@ -80,6 +95,16 @@ pub(super) fn start(node: Rc<SyncNode>) {
     };
     goodbye.forget();
     hello(&channel, &me, None);
+    {
+        let (node2, channel, me) = (Rc::downgrade(&node), channel.clone(), me.clone());
+        *node.tell_tabs.borrow_mut() = Some(Rc::new(move |doc: juntas_core::DocumentId| {
+            let Some(node) = node2.upgrade() else { return };
+            post(&channel, &["rebuilt".into(), me.as_str().into(), doc.to_string().into()]);
+            // Sessions with the other tabs knew the old document: start them again.
+            node.disconnect_tabs();
+            hello(&channel, &me, None);
+        }));
+    }
     spawn_local(run(node, channel, rx));
 }
 
@@ -129,6 +154,15 @@ async fn run(
                 }
             }
             Frame::Bye { from } => node.disconnect(&Peer::Tab(from)),
+            Frame::Rebuilt { from, doc } => {
+                if from == me {
+                    continue;
+                }
+                let Ok(id) = doc.parse() else { continue };
+                node.rebuilt_elsewhere(id).await;
+                node.disconnect_tabs();
+                hello(&channel, &me, None);
+            }
         }
     }
 }

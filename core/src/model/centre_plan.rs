@@ -100,6 +100,31 @@ impl CentrePlan {
         review::fold(&self.events)
     }
 
+    /// The review as a reader counts it, knowing the network's roles: an approval or an
+    /// observation by someone the network lists as other than a SLEP professional, or a
+    /// delivery by anyone but this centre's principal, is not counted (the server refuses
+    /// such a change; this covers one received another way). An author the network no longer
+    /// lists (removed later) is counted: what she did when she was a member stays.
+    pub fn review_in(&self, network: &crate::model::network::Network) -> Review {
+        use crate::model::network::Role;
+        review::fold_judged(&self.events, &|e| {
+            let Some(m) = network.members.get(&e.by) else { return Ok(()) };
+            let (ok, action) = match e.action {
+                review::Action::Approve => (m.role == Role::SlepProfessional, "approve"),
+                review::Action::Observe => (m.role == Role::SlepProfessional, "observe"),
+                review::Action::Deliver { .. } => (
+                    m.role == Role::Principal && m.centre_id.as_deref() == Some(&self.centre_id),
+                    "deliver",
+                ),
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(review::ReviewError::NotHerRole { by: e.by.clone(), action })
+            }
+        })
+    }
+
     pub fn body(&self, section: &str) -> &str {
         self.bodies.get(section).map(String::as_str).unwrap_or_default()
     }

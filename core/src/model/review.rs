@@ -80,6 +80,10 @@ pub enum ReviewError {
     NothingNewToDeliver,
     #[error("observations need a note saying what to change")]
     ObservationWithoutNote,
+    /// The network lists its author with a role that may not take this action (a change the
+    /// server would refuse, received another way): it is not counted.
+    #[error("{by} may not {action} in this network's roles")]
+    NotHerRole { by: String, action: &'static str },
 }
 
 /// The folded log.
@@ -122,11 +126,21 @@ fn check(
 
 /// Folds a merged log (any order) into the state every replica agrees on.
 pub fn fold(events: &[Event]) -> Review {
+    fold_judged(events, &|_| Ok(()))
+}
+
+/// Like [`fold`], but an event `may` refuses (its author's role does not allow it) is not
+/// counted: it is set aside with the reason, wherever it lands.
+pub fn fold_judged(events: &[Event], may: &dyn Fn(&Event) -> Result<(), ReviewError>) -> Review {
     let mut sorted: Vec<&Event> = events.iter().collect();
     sorted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     let mut review =
         Review { state: PlanState::Draft, submissions: Vec::new(), set_aside: Vec::new() };
     for event in sorted {
+        if let Err(e) = may(event) {
+            review.set_aside.push((event.clone(), e));
+            continue;
+        }
         match review.allows(&event.action, &event.note) {
             Ok(next) => {
                 review.state = next;

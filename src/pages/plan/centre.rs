@@ -171,6 +171,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
     };
     let new_draft = move || d.with(|d| d.as_ref().is_some_and(|d| d.new_draft));
     let set_aside = move || d.with(|d| d.as_ref().is_some_and(|d| d.set_aside > 0));
+    let not_counted = move || d.with(|d| d.as_ref().is_some_and(|d| d.not_counted > 0));
     let observed_note = move || {
         d.with(|d| {
             d.as_ref().and_then(|d| juntas_core::model::review_summary::observation_note(&d.plan))
@@ -226,6 +227,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             {tr(T::PlanState)} ": " <strong class="state" data-testid="plan-state">{move || tr(state_text(state.get()))()}</strong>
             <Show when=new_draft>" · " <span data-testid="new-draft">{tr(T::NewDraft)}</span></Show>
             <Show when=set_aside>" · " <span class="conflict" data-testid="review-set-aside">{tr(T::ReviewSetAside)}</span></Show>
+            <Show when=not_counted>" · " <span class="conflict" data-testid="review-not-counted">{tr(T::ReviewNotCounted)}</span></Show>
         </p>
         {move || observed_note().map(|n| view! {
             <div class="alert" data-testid="observation-note"><strong>{tr(T::SlepObservations)}</strong> ": " {n}</div>

@@ -1,0 +1,484 @@
+//! What a device does with a document after the server refused one of its changes: it
+//! rebuilds the document from what the server accepted, re-makes the member's later edits
+//! the rules allow under a fresh actor, and sets aside, as text she can copy, what they do not.
+//!
+//! Automerge chains each actor's changes, so a refused change would otherwise hold back every
+//! later change of that device to that document (a comment typed after a refused section edit
+//! could never be sent). [`rebuild`] works by effect, like the rules: the member's unsent
+//! changes are read as one diff, grouped into **units** (a field set or deleted, an entry she
+//! created, a text she edited), and each unit is judged with [`rules::check_one`] as the
+//! server would judge it now. An allowed text edit is merged three-way onto the accepted text
+//! (positions carried by Automerge cursors), so what others wrote meanwhile stays; an allowed
+//! field or entry is written as she left it; a refused one becomes a [`SetAside`]. Others'
+//! changes this device holds but the server does not (from another tab or a file) are kept
+//! as they are, unless they were built on hers.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::{
+    ActorId, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, Patch, Prop, ROOT, ReadDoc,
+    Value,
+    patches::PatchAction,
+    transaction::{CommitOptions, Transactable},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::model::history;
+use crate::rules::{self, Effect, Facts, Refusal, Who};
+use crate::signing;
+
+/// Why an edit was set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Why {
+    /// The rules refuse it to her now; the refusal's words (`rules::Refusal`'s `Display`, which
+    /// [`rules::rule_of`] reads back).
+    Refused(String),
+    /// Where she wrote it no longer exists on the server (it was deleted meanwhile).
+    Gone,
+}
+
+/// An edit that was not re-made: where, what she wrote, why, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAside {
+    /// Where she wrote it, from the document's root (`sections/1.2/body`, `comments/<id>`).
+    pub path: Vec<String>,
+    /// What she wrote there, as text she can copy (a text's whole content as she left it).
+    pub text: String,
+    pub why: Why,
+    /// When she last wrote it (ms since the Unix epoch; changes keep whole seconds).
+    pub at: i64,
+}
+
+/// What [`rebuild`] made.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// The accepted document with her allowed edits re-made, under the fresh actor.
+    pub doc: AutoCommit,
+    pub set_aside: Vec<SetAside>,
+    /// How many edits (units) were re-made.
+    pub remade: usize,
+    /// Her changes that are not in [`Rebuilt::doc`] (their allowed effects are, re-made).
+    pub dropped: Vec<ChangeHash>,
+    /// The first of them: every other depends on one of these, so a peer offering any
+    /// dropped change again offers one of these.
+    pub first_dropped: Vec<ChangeHash>,
+}
+
+/// Rebuilds `full` (this device's copy) on `accepted` (the server's copy, which has none of the
+/// refused changes) for `who`, the member this device signs for, as the server's network
+/// describes her now. Her changes the server does not have — and whatever was built on them —
+/// are dropped; their effects the rules allow are re-made with `actor`, each unit committed
+/// with the message and time of the last of her changes that touched it; the rest is
+/// returned as [`SetAside`]. A document whose kind no rule knows sets everything aside.
+pub fn rebuild(
+    full: &mut AutoCommit,
+    accepted: &mut AutoCommit,
+    who: &Who,
+    actor: ActorId,
+) -> Result<Rebuilt, AutomergeError> {
+    let accepted_hashes: HashSet<ChangeHash> =
+        accepted.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
+    let metas = signing::metas(full, &[]);
+    let unsent: Vec<&signing::Meta> =
+        metas.iter().filter(|m| !accepted_hashes.contains(&m.hash)).collect();
+    let hers: HashSet<&ActorId> = unsent
+        .iter()
+        .filter(|m| history::author(m.message.as_deref()) == Some(who.member.as_str()))
+        .map(|m| &m.actor)
+        .collect();
+    // Hers, and everything built on them (to a fixed point: the order is causal, but cheap to
+    // be sure).
+    let mut dropped: HashSet<ChangeHash> = HashSet::new();
+    loop {
+        let before = dropped.len();
+        for m in &unsent {
+            if hers.contains(&m.actor) || m.deps.iter().any(|d| dropped.contains(d)) {
+                dropped.insert(m.hash);
+            }
+        }
+        if dropped.len() == before {
+            break;
+        }
+    }
+    let mut doc = accepted.fork().with_actor(actor);
+    let others: Vec<automerge::Change> = unsent
+        .iter()
+        .filter(|m| !dropped.contains(&m.hash))
+        .filter_map(|m| full.get_change_by_hash(&m.hash))
+        .collect();
+    doc.apply_changes(others)?;
+    let first_dropped = unsent
+        .iter()
+        .filter(|m| dropped.contains(&m.hash) && !m.deps.iter().any(|d| dropped.contains(d)))
+        .map(|m| m.hash)
+        .collect();
+    let mut out = Rebuilt {
+        doc,
+        set_aside: Vec::new(),
+        remade: 0,
+        dropped: dropped.iter().copied().collect(),
+        first_dropped,
+    };
+    if dropped.is_empty() {
+        return Ok(out);
+    }
+    let kept: Vec<&signing::Meta> = metas.iter().filter(|m| !dropped.contains(&m.hash)).collect();
+    let base_heads = heads_of(&kept);
+    let mut base = full.fork_at(&base_heads)?;
+    let full_heads = full.get_heads();
+    let patches = full.diff(&base_heads, &full_heads);
+
+    // When and with which message each path was last written by her.
+    let mut written: Vec<(Vec<String>, Option<String>, i64)> = Vec::new();
+    for m in metas.iter().filter(|m| dropped.contains(&m.hash)) {
+        if m.message.as_deref() == Some(signing::MESSAGE) || m.deps.is_empty() {
+            continue;
+        }
+        for e in rules::effects(full, &m.deps, &[m.hash]) {
+            written.push((e.path, m.message.clone(), m.time));
+        }
+    }
+
+    let facts = rules::facts_of(&out.doc);
+    let effects: Vec<Option<Effect>> = patches.iter().map(rules::effect_of).collect();
+    let all: Vec<Effect> = effects.iter().flatten().cloned().collect();
+    let mut units: Vec<Unit> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (patch, effect) in patches.iter().zip(&effects) {
+        let Some(effect) = effect else { continue };
+        if effect.path.first().is_some_and(|k| k.starts_with(signing::PREFIX)) {
+            continue; // signatures are made again by the fresh actor
+        }
+        let Some((target, path)) = unit_of(&base, patch) else { continue };
+        let key = target.key();
+        let i = *index.entry(key).or_insert_with(|| {
+            units.push(Unit { target, path, refusal: None });
+            units.len() - 1
+        });
+        if units[i].refusal.is_none() {
+            let verdict = match &facts {
+                Some(facts) => allowed(who, facts, &all, effect),
+                None => Err(Refusal::Unknown { path: "kind".into() }),
+            };
+            units[i].refusal = verdict.err();
+        }
+    }
+
+    let last_write = |path: &[String]| {
+        written
+            .iter()
+            .rev()
+            .find(|(p, _, _)| p.starts_with(path) || path.starts_with(p))
+            .map(|(_, m, t)| (m.clone(), *t))
+            .unwrap_or((None, 0))
+    };
+    // The timestamp every change touches rides with the last edit re-made, not on its own.
+    let stamp_unit = units
+        .iter()
+        .position(|u| u.refusal.is_none() && u.path.len() == 1 && u.path[0] == "updated_at");
+    let remake: Vec<usize> =
+        (0..units.len()).filter(|&i| Some(i) != stamp_unit && units[i].refusal.is_none()).collect();
+    for (i, unit) in units.iter().enumerate() {
+        let (message, time) = last_write(&unit.path);
+        if let Some(refusal) = &unit.refusal {
+            out.set_aside.push(SetAside {
+                path: unit.path.clone(),
+                text: render_target(full, &unit.target),
+                why: Why::Refused(refusal.to_string()),
+                at: time * 1000,
+            });
+            continue;
+        }
+        if Some(i) == stamp_unit {
+            continue;
+        }
+        match unit.target.remake(full, &mut base, &mut out.doc) {
+            Ok(()) => {
+                if remake.last() == Some(&i)
+                    && let Some(s) = stamp_unit
+                {
+                    // A failure here loses only a timestamp, which the next edit writes.
+                    let _ = units[s].target.remake(full, &mut base, &mut out.doc);
+                }
+                let mut options = CommitOptions::default().with_time(time);
+                if let Some(m) = message {
+                    options = options.with_message(m);
+                }
+                if out.doc.commit_with(options).is_some() {
+                    out.remade += 1;
+                }
+            }
+            Err(_) => {
+                out.doc.rollback();
+                out.set_aside.push(SetAside {
+                    path: unit.path.clone(),
+                    text: render_target(full, &unit.target),
+                    why: Why::Gone,
+                    at: time * 1000,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the rules let `who` make this effect (as [`rules::judge_signed`] decides it, minus
+/// the checks of signatures and history, which the fresh actor's own changes pass).
+fn allowed(who: &Who, facts: &Facts, all: &[Effect], e: &Effect) -> Result<(), Refusal> {
+    rules::check_one(who, facts, all, e)
+}
+
+/// The heads of a causally closed set of changes: those no other member depends on.
+fn heads_of(set: &[&signing::Meta]) -> Vec<ChangeHash> {
+    let deps: HashSet<&ChangeHash> = set.iter().flat_map(|m| &m.deps).collect();
+    set.iter().map(|m| m.hash).filter(|h| !deps.contains(h)).collect()
+}
+
+/// One thing she changed, re-made or set aside whole.
+struct Unit {
+    target: Target,
+    path: Vec<String>,
+    refusal: Option<Refusal>,
+}
+
+/// Where a unit is.
+enum Target {
+    /// A field of an existing map (set, deleted, or given a new entry she made).
+    Key { map: ObjId, key: String },
+    /// An existing text or list she edited.
+    Seq { obj: ObjId },
+}
+
+impl Target {
+    fn key(&self) -> String {
+        match self {
+            Target::Key { map, key } => format!("{map}\u{0}{key}"),
+            Target::Seq { obj } => format!("{obj}"),
+        }
+    }
+
+    /// Writes her version of this unit into `doc`.
+    fn remake(
+        &self,
+        full: &AutoCommit,
+        base: &mut AutoCommit,
+        doc: &mut AutoCommit,
+    ) -> Result<(), AutomergeError> {
+        match self {
+            Target::Key { map, key } => match full.get(map, key.as_str())? {
+                None => {
+                    if doc.get(map, key.as_str())?.is_some() {
+                        doc.delete(map, key.as_str())?;
+                    }
+                    Ok(())
+                }
+                Some((Value::Scalar(s), _)) => doc.put(map, key.as_str(), s.into_owned()),
+                Some((Value::Object(kind), from)) => {
+                    let to = doc.put_object(map, key.as_str(), kind)?;
+                    copy(full, &from, doc, &to)
+                }
+            },
+            Target::Seq { obj } => match full.object_type(obj)? {
+                ObjType::Text => merge_text(full, base, doc, obj),
+                _ => replace_list(full, doc, obj),
+            },
+        }
+    }
+}
+
+/// The unit a patch belongs to: an entry she created (at its highest new object), or the
+/// existing field, text or list it changes. None for a patch with nothing to re-make.
+fn unit_of(base: &AutoCommit, patch: &Patch) -> Option<(Target, Vec<String>)> {
+    let exists = |o: &ObjId| *o == ROOT || base.object_type(o).is_ok();
+    let props: Vec<String> = patch.path.iter().map(|(_, p)| prop_string(p)).collect();
+    // The objects from the root down to the patched one.
+    let objs: Vec<&ObjId> = patch.path.iter().map(|(o, _)| o).chain([&patch.obj]).collect();
+    if let Some(i) = objs.iter().position(|o| !exists(o)) {
+        // objs[i] is new: it was made at prop path[i-1] of objs[i-1].
+        let parent = objs[i - 1];
+        return Some(match (&patch.path[i - 1].1, base.object_type(parent).ok()?) {
+            (Prop::Map(key), ObjType::Map | ObjType::Table) => {
+                (Target::Key { map: parent.clone(), key: key.clone() }, props[..i].to_vec())
+            }
+            _ => (Target::Seq { obj: parent.clone() }, props[..i - 1].to_vec()),
+        });
+    }
+    let obj = patch.obj.clone();
+    match &patch.action {
+        PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+            let mut path = props;
+            path.push(key.clone());
+            Some((Target::Key { map: obj, key: key.clone() }, path))
+        }
+        PatchAction::Increment { prop: Prop::Map(key), .. } => {
+            let mut path = props;
+            path.push(key.clone());
+            Some((Target::Key { map: obj, key: key.clone() }, path))
+        }
+        PatchAction::Conflict { .. } => None,
+        _ => Some((Target::Seq { obj }, props)),
+    }
+}
+
+fn prop_string(p: &Prop) -> String {
+    match p {
+        Prop::Map(k) => k.clone(),
+        Prop::Seq(i) => i.to_string(),
+    }
+}
+
+/// Copies the object `from` of `src` into the empty object `to` of `dst`.
+fn copy(
+    src: &AutoCommit,
+    from: &ObjId,
+    dst: &mut AutoCommit,
+    to: &ObjId,
+) -> Result<(), AutomergeError> {
+    match src.object_type(from)? {
+        ObjType::Text => dst.splice_text(to, 0, 0, &src.text(from)?),
+        ObjType::Map | ObjType::Table => {
+            for key in src.keys(from).collect::<Vec<_>>() {
+                match src.get(from, key.as_str())? {
+                    Some((Value::Scalar(s), _)) => dst.put(to, key.as_str(), s.into_owned())?,
+                    Some((Value::Object(kind), child)) => {
+                        let made = dst.put_object(to, key.as_str(), kind)?;
+                        copy(src, &child, dst, &made)?;
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        }
+        ObjType::List => {
+            for i in 0..src.length(from) {
+                match src.get(from, i)? {
+                    Some((Value::Scalar(s), _)) => dst.insert(to, i, s.into_owned())?,
+                    Some((Value::Object(kind), child)) => {
+                        let made = dst.insert_object(to, i, kind)?;
+                        copy(src, &child, dst, &made)?;
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Merges her edits of the text `obj` (from `base`'s content to `full`'s) into `doc`'s, which
+/// may hold others' edits made meanwhile: each of her deletions and insertions is placed by the
+/// cursor of the character it touched in `base`, which `doc` shares.
+fn merge_text(
+    full: &AutoCommit,
+    base: &AutoCommit,
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+) -> Result<(), AutomergeError> {
+    let before = base.text(obj)?;
+    let after = full.text(obj)?;
+    let old: Vec<char> = before.chars().collect();
+    let new: Vec<char> = after.chars().collect();
+    let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new);
+    // From the end, so an edit never moves the places of those still to make.
+    for op in diff.iter().rev() {
+        let (at, removed, added) = match *op {
+            similar::DiffOp::Equal { .. } => continue,
+            similar::DiffOp::Delete { old_index, old_len, .. } => (old_index, old_len, 0..0),
+            similar::DiffOp::Insert { old_index, new_index, new_len } => {
+                (old_index, 0, new_index..new_index + new_len)
+            }
+            similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                (old_index, old_len, new_index..new_index + new_len)
+            }
+        };
+        for k in (at..at + removed).rev() {
+            let cursor = base.get_cursor(obj, k, None)?;
+            let pos = doc.get_cursor_position(obj, &cursor, None)?;
+            // Only if that character is still there (someone may have deleted it meanwhile).
+            if pos < doc.length(obj) && doc.get_cursor(obj, pos, None)? == cursor {
+                doc.splice_text(obj, pos, 1, "")?;
+            }
+        }
+        if !added.is_empty() {
+            let pos = if at == 0 {
+                0
+            } else {
+                let cursor = base.get_cursor(obj, at - 1, None)?;
+                (doc.get_cursor_position(obj, &cursor, None)? + 1).min(doc.length(obj))
+            };
+            let text: String = new[added].iter().collect();
+            doc.splice_text(obj, pos, 0, &text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes `doc`'s list `obj` hold `full`'s elements (a list is the facilitator's questions:
+/// written whole, not typed into).
+fn replace_list(
+    full: &AutoCommit,
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+) -> Result<(), AutomergeError> {
+    let len = doc.length(obj);
+    if len > 0 {
+        doc.splice(obj, 0, len as isize, std::iter::empty::<automerge::ScalarValue>())?;
+    }
+    for i in 0..full.length(obj) {
+        match full.get(obj, i)? {
+            Some((Value::Scalar(s), _)) => doc.insert(obj, i, s.into_owned())?,
+            Some((Value::Object(kind), child)) => {
+                let made = doc.insert_object(obj, i, kind)?;
+                copy(full, &child, doc, &made)?;
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// A unit as she left it, as text: a text's content, a field's value, or an entry's words
+/// (its `text` or `body`, else its string fields one per line).
+fn render_target(full: &AutoCommit, target: &Target) -> String {
+    match target {
+        Target::Key { map, key } => match full.get(map, key.as_str()) {
+            Ok(Some((value, id))) => render(full, &value, &id),
+            _ => String::new(),
+        },
+        Target::Seq { obj } => render(full, &Value::Object(ObjType::Text), obj),
+    }
+}
+
+fn render(full: &AutoCommit, value: &Value<'_>, id: &ObjId) -> String {
+    match value {
+        Value::Scalar(s) => match s.as_str() {
+            Some(text) => text.to_owned(),
+            None => s.to_string(),
+        },
+        Value::Object(_) => match full.object_type(id) {
+            Ok(ObjType::Text) => full.text(id).unwrap_or_default(),
+            Ok(ObjType::List) => (0..full.length(id))
+                .filter_map(|i| full.get(id, i).ok().flatten())
+                .map(|(v, child)| render(full, &v, &child))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Ok(_) => {
+                for field in ["text", "body"] {
+                    if let Ok(Some((v, child))) = full.get(id, field) {
+                        return render(full, &v, &child);
+                    }
+                }
+                full.keys(id)
+                    .filter_map(|k| match full.get(id, k.as_str()).ok().flatten() {
+                        Some((v @ Value::Scalar(_), child)) => Some(render(full, &v, &child)),
+                        Some((v, child)) => Some(render(full, &v, &child)),
+                        None => None,
+                    })
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            Err(_) => String::new(),
+        },
+    }
+}

@@ -1,0 +1,148 @@
+//! A refused change does not hold back the rest: the device rebuilds the document on what the
+//! server accepted, re-makes the edits the rules allow her under a fresh actor (which the
+//! server then accepts), and sets aside, as text, what they do not.
+
+use std::collections::BTreeSet;
+
+use automerge::{ActorId, AutoCommit, ReadDoc};
+use juntas_core::DocumentId;
+use juntas_core::model::history::Stamp;
+use juntas_core::model::network::Role;
+use juntas_core::model::plan;
+use juntas_core::rules::{Rule, Who, judge, rule_of};
+use juntas_core::set_aside::{Why, rebuild};
+
+fn net() -> DocumentId {
+    DocumentId::from_bytes([7; 16])
+}
+
+fn ana(commissions: &[&str]) -> Who {
+    Who {
+        member: "p1".into(),
+        role: Role::Principal,
+        centre: Some("c1".into()),
+        commissions: commissions.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>(),
+    }
+}
+
+fn facilitator() -> Who {
+    Who { member: "f1".into(), role: Role::Facilitator, centre: None, commissions: BTreeSet::new() }
+}
+
+fn stamp(by: &str, at: i64) -> Stamp {
+    Stamp::new(by, 1_700_000_000_000 + at * 1000)
+}
+
+fn actor(n: u8) -> ActorId {
+    ActorId::from(vec![n; 16])
+}
+
+/// The server's plan: sections 1.1 and 1.2 assigned to commission k1, 1.2 with some text.
+fn server_plan() -> AutoCommit {
+    let mut doc = plan::skeleton(net(), 2027).with_actor(actor(1));
+    plan::assign(&mut doc, "1.1", Some("k1"), &stamp("f1", 1)).unwrap();
+    plan::assign(&mut doc, "1.2", Some("k1"), &stamp("f1", 2)).unwrap();
+    plan::splice(&mut doc, "1.2", 0, 0, "Hola mundo", &stamp("f1", 3)).unwrap();
+    doc
+}
+
+/// What the server does with a message bringing `phone`'s changes, judged for `who`.
+fn server_takes(
+    server: &AutoCommit,
+    phone: &mut AutoCommit,
+    who: &Who,
+) -> Result<AutoCommit, String> {
+    let mut s = server.clone();
+    let before = s.get_heads();
+    s.merge(phone).map_err(|e| e.to_string())?;
+    judge(&mut s, &before, Some(who)).map_err(|e| e.refusal.to_string())?;
+    Ok(s)
+}
+
+#[test]
+fn removed_from_her_commission_offline_her_comment_goes_and_her_section_text_is_set_aside() {
+    let mut server = server_plan();
+    let mut phone = server.fork().with_actor(actor(2));
+    // Offline, she types in 1.2 and comments on it; meanwhile the facilitator removed her from
+    // k1 (so the server now judges her without it) and edited 1.2 himself.
+    plan::splice(&mut phone, "1.2", 10, 0, " y texto de Ana", &stamp("p1", 10)).unwrap();
+    plan::comment(&mut phone, "c-ana", "1.2", "Revisemos el protocolo", &stamp("p1", 11)).unwrap();
+    plan::splice(&mut server, "1.2", 0, 0, "[F] ", &stamp("f1", 12)).unwrap();
+    let now = ana(&[]);
+    let refused = server_takes(&server, &mut phone, &now).unwrap_err();
+    assert_eq!(rule_of(&refused), Some(Rule::Commission), "{refused}");
+
+    let rebuilt = rebuild(&mut phone, &mut server, &now, actor(3)).unwrap();
+    assert_eq!(rebuilt.remade, 1, "the comment is re-made");
+    assert_eq!(rebuilt.set_aside.len(), 1, "{:?}", rebuilt.set_aside);
+    let aside = &rebuilt.set_aside[0];
+    assert_eq!(aside.path, ["sections", "1.2", "body"]);
+    assert_eq!(aside.text, "Hola mundo y texto de Ana", "her words, as she left them");
+    let Why::Refused(words) = &aside.why else { panic!("{:?}", aside.why) };
+    assert_eq!(rule_of(words), Some(Rule::Commission));
+    assert_eq!(aside.at, 1_700_000_010_000);
+
+    let mut doc = rebuilt.doc;
+    assert_eq!(plan::body(&doc, "1.2").unwrap(), "[F] Hola mundo", "the server's text");
+    let comments = plan::comments(&doc).unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(
+        (comments[0].by.as_str(), comments[0].text.as_str()),
+        ("p1", "Revisemos el protocolo")
+    );
+    // The rebuilt document holds none of the dropped changes, and the server takes it.
+    for hash in &rebuilt.dropped {
+        assert!(doc.get_change_by_hash(hash).is_none());
+    }
+    let taken = server_takes(&server, &mut doc, &now).expect("the server accepts the rebuild");
+    assert_eq!(plan::comments(&taken).unwrap().len(), 1);
+    // The history names her for the comment, with its time.
+    let mut taken = taken;
+    let entries = juntas_core::model::history::entries(&mut taken);
+    let last = entries.last().unwrap();
+    assert_eq!((last.by.as_str(), last.at), ("p1", 1_700_000_011_000));
+}
+
+#[test]
+fn an_allowed_text_edit_is_merged_with_what_others_wrote_meanwhile() {
+    let mut server = server_plan();
+    let mut phone = server.fork().with_actor(actor(2));
+    let still = ana(&["k1"]);
+    // She writes in the middle of 1.2 (allowed) and assigns 1.1 to another commission (only
+    // the facilitator may); the facilitator wrote at both ends of 1.2 meanwhile.
+    plan::splice(&mut phone, "1.2", 4, 0, " querido", &stamp("p1", 10)).unwrap();
+    plan::assign(&mut phone, "1.1", Some("k2"), &stamp("p1", 11)).unwrap();
+    plan::splice(&mut phone, "1.2", 18, 0, "!", &stamp("p1", 12)).unwrap();
+    plan::splice(&mut server, "1.2", 0, 0, "[F] ", &stamp("f1", 13)).unwrap();
+    plan::splice(&mut server, "1.2", 14, 0, " [fin]", &stamp("f1", 14)).unwrap();
+    assert_eq!(plan::body(&server, "1.2").unwrap(), "[F] Hola mundo [fin]");
+    assert!(server_takes(&server, &mut phone, &still).is_err());
+
+    let rebuilt = rebuild(&mut phone, &mut server, &still, actor(3)).unwrap();
+    assert_eq!(rebuilt.set_aside.len(), 1, "{:?}", rebuilt.set_aside);
+    assert_eq!(rebuilt.set_aside[0].path, ["sections", "1.1", "commission"]);
+    assert_eq!(rebuilt.set_aside[0].text, "k2");
+    let mut doc = rebuilt.doc;
+    assert_eq!(plan::body(&doc, "1.2").unwrap(), "[F] Hola querido mundo! [fin]");
+    let taken = server_takes(&server, &mut doc, &still).expect("accepted");
+    assert_eq!(
+        plan::read(&taken).unwrap().section("1.1").unwrap().commission.as_deref(),
+        Some("k1")
+    );
+}
+
+#[test]
+fn with_nothing_of_hers_unsent_the_rebuild_is_what_the_server_has_plus_others_changes() {
+    let mut server = server_plan();
+    let mut phone = server.fork().with_actor(actor(2));
+    // A change the facilitator made on this device's other tab, not on the server yet.
+    let mut tab = phone.fork().with_actor(actor(4));
+    plan::splice(&mut tab, "1.2", 0, 0, "¡", &stamp("f1", 5)).unwrap();
+    phone.merge(&mut tab).unwrap();
+    let rebuilt = rebuild(&mut phone, &mut server, &ana(&["k1"]), actor(3)).unwrap();
+    assert!(rebuilt.dropped.is_empty() && rebuilt.set_aside.is_empty());
+    assert_eq!(rebuilt.remade, 0);
+    assert_eq!(plan::body(&rebuilt.doc, "1.2").unwrap(), "¡Hola mundo");
+    let mut doc = rebuilt.doc;
+    assert_eq!(doc.get_heads(), phone.get_heads());
+}
