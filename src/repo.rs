@@ -105,6 +105,42 @@ fn new_actor() -> ActorId {
     ActorId::from(random_bytes::<16>().to_vec())
 }
 
+/// Runs `f` holding the browser's Web Lock `name` (`navigator.locks`, shared by this origin's
+/// tabs), when no other tab holds it; `None` without running it when one does. A browser
+/// without Web Locks runs it directly (one tab cannot tell). web-sys has the API only behind
+/// its unstable flag, hence the calls through `Reflect`.
+pub async fn with_tab_lock<T>(name: &str, f: impl std::future::Future<Output = T>) -> Option<T> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let locks = js_sys::Reflect::get(&gloo_utils::window().navigator(), &"locks".into())
+        .ok()
+        .filter(|l| l.is_object());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into()).ok()?.dyn_into::<js_sys::Function>().ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else { return Some(f.await) };
+    let mut release: Option<js_sys::Function> = None;
+    let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+    let (tx, rx) = futures::channel::oneshot::channel::<bool>();
+    let granted = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let got = !lock.is_null();
+        let _ = tx.send(got);
+        if got { held.into() } else { JsValue::UNDEFINED }
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &true.into());
+    if request.call3(&locks, &name.into(), &options, &granted).is_err() {
+        return Some(f.await);
+    }
+    if !rx.await.unwrap_or(false) {
+        return None;
+    }
+    let out = f.await;
+    if let Some(release) = release {
+        let _ = release.call0(&JsValue::NULL);
+    }
+    Some(out)
+}
+
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64

@@ -95,6 +95,11 @@ test('removed from her commission while offline: her section text is set aside w
   const mPlan = new PlanPage(mPage);
   await mPlan.open();
   await mPlan.openSection('1.2');
+  // A second tab of her browser has the same section open (it syncs with the first).
+  const mPage2 = await mContext.newPage();
+  await mPage2.goto(mPage.url());
+  const mPlan2 = new PlanPage(mPage2);
+  await mPage2.getByTestId('section-page').waitFor();
   await mContext.setOffline(true);
   await m.waitSync('offline');
 
@@ -121,6 +126,13 @@ test('removed from her commission while offline: her section text is set aside w
   await fPlan.openSection('1.2');
   await fPlan.waitComment('Propongo revisarlo en el taller');
   assert.doesNotMatch(await fPlan.body().inputValue(), /escrito sin señal/, 'the facilitator never receives it');
+  // Her other tab rebuilt nothing twice: it shows the same one edit set aside and the
+  // server's text, and the comment once.
+  assert.equal((await mPlan2.setAside()).length, 1);
+  await mPage2.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));
+  await fPage.waitForTimeout(1500);
+  assert.equal(await fPage.getByTestId('comment').filter({ hasText: 'Propongo revisarlo' }).count(), 1);
+  await mPage2.close();
   // Once copied she removes it.
   await mPage.getByTestId('set-aside-dismiss').click();
   await mPage.getByTestId('set-aside').waitFor({ state: 'detached' });

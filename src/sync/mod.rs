@@ -71,6 +71,15 @@ pub struct DocSync {
     pub refused: Option<String>,
 }
 
+/// How a rebuild went.
+enum Rebuild {
+    Done,
+    /// Another tab had rebuilt it already.
+    Elsewhere,
+    /// It stays refused (logged).
+    Failed,
+}
+
 /// Announces a rebuilt document to the other tabs.
 type TellTabs = Rc<dyn Fn(DocumentId)>;
 
@@ -432,14 +441,45 @@ impl SyncNode {
 
     /// Rebuilds refused document `id` on the server's copy ([`Repo::rebuild`]): her edits the
     /// rules allow are re-made and sent, the others are set aside where she can copy them,
-    /// and the other tabs reload it.
+    /// and the other tabs reload it. One tab at a time (a Web Lock per document): a tab that
+    /// finds the document already rebuilt by another reloads it instead, so nothing is re-made
+    /// or set aside twice.
     async fn rebuild(self: &Rc<Self>, id: DocumentId) {
-        let Some(mut scratch) = self.catching_up.borrow_mut().remove(&id) else { return };
+        let Some(scratch) = self.catching_up.borrow_mut().remove(&id) else { return };
         self.rebuilt.borrow_mut().insert(id);
-        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let node = self.clone();
+        let outcome = crate::repo::with_tab_lock(&format!("juntas-rebuild-{id}"), async move {
+            node.rebuild_locked(id, scratch).await
+        })
+        .await;
+        match outcome {
+            // Another tab is rebuilding it: its `rebuilt` frame reloads it here.
+            None | Some(Rebuild::Failed) => {}
+            Some(Rebuild::Elsewhere) => self.rebuilt_elsewhere(id).await,
+            Some(Rebuild::Done) => {
+                self.load_set_aside_of(id).await;
+                self.ui().notify(id);
+                // Tab sessions knew the old document: start them again, after telling the tabs.
+                let tell = self.tell_tabs.borrow().clone();
+                if let Some(tell) = tell {
+                    tell(id);
+                }
+                self.local_change(id).await;
+            }
+        }
+    }
+
+    async fn rebuild_locked(&self, id: DocumentId, mut scratch: AutoCommit) -> Rebuild {
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return Rebuild::Failed };
         let mut doc = handle.lock().await;
-        let Some(network) = self.network_of(id, doc.doc()) else { return };
-        let Some(device) = local::device(&network) else { return };
+        if read_dropped()
+            .get(&id)
+            .is_some_and(|hs| hs.iter().any(|h| doc.doc_mut().get_change_meta_by_hash(h).is_some()))
+        {
+            return Rebuild::Elsewhere;
+        }
+        let Some(network) = self.network_of(id, doc.doc()) else { return Rebuild::Failed };
+        let Some(device) = local::device(&network) else { return Rebuild::Failed };
         // Her role as the server has it: the network document, from the server when it is
         // the one rebuilt, otherwise as this device last synced it.
         let net = if network == id.to_string() {
@@ -456,7 +496,7 @@ impl SyncNode {
             }
         };
         let Some(who) = net.and_then(|n| juntas_core::rules::Who::of(&n, &device.member)) else {
-            return;
+            return Rebuild::Failed;
         };
         match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
             Ok((set_aside, first_dropped)) => {
@@ -471,21 +511,13 @@ impl SyncNode {
                         leptos::logging::warn!("cannot list set-aside edits: {e}");
                     }
                 }
+                Rebuild::Done
             }
             Err(e) => {
                 leptos::logging::warn!("cannot rebuild {id}: {e}");
-                return;
+                Rebuild::Failed
             }
         }
-        drop(doc);
-        self.load_set_aside_of(id).await;
-        self.ui().notify(id);
-        // Tab sessions knew the old document: start them again, after telling the tabs.
-        let tell = self.tell_tabs.borrow().clone();
-        if let Some(tell) = tell {
-            tell(id);
-        }
-        self.local_change(id).await;
     }
 
     /// Another tab rebuilt `id`: load it again from storage, take its dropped changes into
