@@ -389,3 +389,101 @@ fn a_reader_does_not_count_an_approval_whose_author_is_not_a_slep_professional()
     net.members.remove("q");
     assert_eq!(plan.review_in(&net).state, PlanState::Approved);
 }
+
+mod roles {
+    //! Random review actions by members of every role on four replicas, merged in random
+    //! orders: every replica counts the same review, and nothing a role may not do counts.
+    use super::*;
+    use juntas_core::model::network::{Member, Network, Role};
+    use juntas_core::model::review::Action;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Replica r acts as member m: 0 deliver, 1 observe, 2 approve.
+        Act { r: usize, m: usize, what: u8 },
+        Sync(usize, usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0..4usize, 0..3usize, 0..3u8).prop_map(|(r, m, what)| Step::Act { r, m, what }),
+            (0..4usize, 0..4usize).prop_map(|(a, b)| Step::Sync(a, b)),
+        ]
+    }
+
+    fn network() -> Network {
+        let mut net = Network::new("Red", "SLEP", 1);
+        let member = |name: &str, role, centre: Option<&str>| Member {
+            name: name.into(),
+            role,
+            centre_id: centre.map(str::to_owned),
+        };
+        net.members.insert("p".into(), member("Ana", Role::Principal, Some("c1")));
+        net.members.insert("q".into(), member("Bea", Role::Principal, Some("c2")));
+        net.members.insert("s".into(), member("Rodrigo", Role::SlepProfessional, None));
+        net
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn every_replica_counts_the_same_review_and_no_role_oversteps(
+            steps in prop::collection::vec(step(), 1..20)
+        ) {
+            let members = ["p", "q", "s"];
+            let mut common = written_common();
+            let base = delivered_plan(&mut common);
+            let mut reps: Vec<AutoCommit> =
+                (0..4).map(|i| device(base.clone(), 20 + i as u8)).collect();
+            for (n, s) in steps.iter().enumerate() {
+                let at = 10_000 + n as i64;
+                match *s {
+                    Step::Act { r, m, what } => {
+                        let stamp = Stamp::new(members[m], at);
+                        let id = format!("e{n}");
+                        // Commands refuse what the review state does not allow; those are fine.
+                        let _ = match what {
+                            0 => {
+                                let sec = per_centre_ids(&common)[0].clone();
+                                centre_plan::splice(&mut reps[r], &sec, 0, 0, "x", &stamp).unwrap();
+                                centre_plan::deliver(&mut reps[r], &mut common, &id, "", &stamp)
+                            }
+                            1 => centre_plan::observe(&mut reps[r], &id, "Falta", &[], &stamp),
+                            _ => centre_plan::approve(&mut reps[r], &id, "", &stamp),
+                        };
+                    }
+                    Step::Sync(a, b) if a != b => {
+                        let mut from = reps[a].clone();
+                        reps[b].merge(&mut from).unwrap();
+                    }
+                    Step::Sync(..) => {}
+                }
+            }
+            let mut all = reps[0].clone();
+            for r in reps.iter_mut().skip(1) {
+                all.merge(r).unwrap();
+            }
+            let net = network();
+            let mut readings = Vec::new();
+            for r in reps.iter_mut() {
+                r.merge(&mut all.clone()).unwrap();
+                let plan = centre_plan::read(r).unwrap();
+                let review = plan.review_in(&net);
+                let set_aside: Vec<&str> =
+                    review.set_aside.iter().map(|(e, _)| e.id.as_str()).collect();
+                for e in plan.events.iter().filter(|e| !set_aside.contains(&e.id.as_str())) {
+                    let ok = match e.action {
+                        Action::Deliver { .. } => e.by == "p",
+                        Action::Observe | Action::Approve => e.by == "s",
+                    };
+                    prop_assert!(ok, "counted: {e:?}");
+                }
+                readings.push((review.state, set_aside.len(), review.submissions.len()));
+            }
+            for r in &readings[1..] {
+                prop_assert_eq!(r, &readings[0]);
+            }
+        }
+    }
+}
