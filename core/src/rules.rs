@@ -48,6 +48,75 @@ impl Who {
     }
 }
 
+/// Each member's role (and centre) over the network document's history, so a reader can ask
+/// what she was when she acted ("a review event counts only if its author was a SLEP
+/// professional when she made it"). Read once per network document version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Per member: from when (ms), her role and centre, or None once removed; oldest first.
+    history: BTreeMap<String, Vec<(i64, Option<Listed>)>>,
+}
+
+/// A member's role and centre, as the network lists her.
+type Listed = (Role, Option<String>);
+
+impl Roles {
+    /// Reads every change of the network document `doc` that touched `members`.
+    pub fn of(doc: &mut AutoCommit) -> Roles {
+        let mut history: BTreeMap<String, Vec<(i64, Option<Listed>)>> = BTreeMap::new();
+        for m in signing::metas(doc, &[]) {
+            let touched: BTreeSet<String> = effects(doc, &m.deps, &[m.hash])
+                .into_iter()
+                .filter(|e| e.at(0) == Some("members"))
+                .filter_map(|e| e.path.get(1).cloned())
+                .collect();
+            let heads = [m.hash];
+            let members = match doc.get_at(ROOT, "members", &heads).ok().flatten() {
+                Some((Value::Object(ObjType::Map), id)) => Some(id),
+                _ => None,
+            };
+            for member in touched {
+                let entry = members.as_ref().and_then(|map| {
+                    let (_, obj) = doc.get_at(map, member.as_str(), &heads).ok().flatten()?;
+                    let role =
+                        text_at_heads(doc, &obj, "role", &heads).and_then(|r| Role::parse(&r))?;
+                    Some((
+                        role,
+                        text_at_heads(doc, &obj, "centre_id", &heads).filter(|c| !c.is_empty()),
+                    ))
+                });
+                history.entry(member).or_default().push((m.time * 1000, entry));
+            }
+        }
+        for changes in history.values_mut() {
+            changes.sort_by_key(|(at, _)| *at);
+        }
+        Roles { history }
+    }
+
+    /// Her role and centre at `at` (ms): None when the network did not list her then (never,
+    /// or removed). Before her first listing (clocks differ) she counts as first listed.
+    pub fn at(&self, member: &str, at: i64) -> Option<(Role, Option<String>)> {
+        let changes = self.history.get(member)?;
+        let i = changes.partition_point(|(from, _)| *from <= at);
+        changes[i.saturating_sub(1)].1.clone()
+    }
+}
+
+/// A string at `key` of `obj` as of `heads`: a scalar string or a Text.
+fn text_at_heads(
+    doc: &AutoCommit,
+    obj: &automerge::ObjId,
+    key: &str,
+    heads: &[ChangeHash],
+) -> Option<String> {
+    match doc.get_at(obj, key, heads).ok().flatten()? {
+        (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+        (Value::Object(ObjType::Text), id) => doc.text_at(&id, heads).ok(),
+        _ => None,
+    }
+}
+
 /// What a change does at one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

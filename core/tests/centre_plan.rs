@@ -359,16 +359,9 @@ fn a_splice_of_joined_texts_lands_in_the_right_parts() {
     );
 }
 
-#[test]
-fn a_reader_does_not_count_an_approval_whose_author_is_not_a_slep_professional() {
-    use juntas_core::model::network::{Member, Network, Role};
-    let mut common = written_common();
-    let mut doc = delivered_plan(&mut common);
-    // An approval written by another principal (as a modified client, or a file, could
-    // bring it; the server refuses it).
-    centre_plan::approve(&mut doc, "a1", "", &s("q", 9_000)).unwrap();
-    let plan = centre_plan::read(&doc).unwrap();
-    assert_eq!(plan.review().state, PlanState::Approved, "the plain fold knows no roles");
+/// A network document: Ana principal of c1, Bea principal of c2, Rodrigo SLEP, at time 1 s.
+fn network_doc() -> AutoCommit {
+    use juntas_core::model::network::{self, Member, Network, Role};
     let mut net = Network::new("Red", "SLEP", 1);
     let member = |name: &str, role, centre: Option<&str>| Member {
         name: name.into(),
@@ -377,31 +370,60 @@ fn a_reader_does_not_count_an_approval_whose_author_is_not_a_slep_professional()
     };
     net.members.insert("p".into(), member("Ana", Role::Principal, Some("c1")));
     net.members.insert("q".into(), member("Bea", Role::Principal, Some("c2")));
-    let review = plan.review_in(&net);
+    net.members.insert("s".into(), member("Rodrigo", Role::SlepProfessional, None));
+    let mut doc = AutoCommit::new();
+    network::create(&mut doc, &net, 1_000).unwrap();
+    doc
+}
+
+#[test]
+fn a_reader_counts_a_review_event_by_the_role_its_author_had_when_she_made_it() {
+    use juntas_core::model::network::{self, Command, Member, Role};
+    use juntas_core::rules::Roles;
+    let mut common = written_common();
+    let mut doc = delivered_plan(&mut common);
+    // An approval written by another principal (as a modified client, or a file, could
+    // bring it; the server refuses it).
+    centre_plan::approve(&mut doc, "a1", "", &s("q", 9_000)).unwrap();
+    let plan = centre_plan::read(&doc).unwrap();
+    assert_eq!(plan.review().state, PlanState::Approved, "the plain fold knows no roles");
+    let mut net = network_doc();
+    let review = plan.review_in(&Roles::of(&mut net));
     assert_eq!(review.state, PlanState::Submitted, "not counted");
     assert!(matches!(
         &review.set_aside[..],
         [(e, ReviewError::NotHerRole { by, action: "approve" })] if e.id == "a1" && by == "q"
     ));
-    // The same approval by a SLEP professional counts; one by a member removed since stays.
-    net.members.insert("q".into(), member("Bea", Role::SlepProfessional, None));
-    assert_eq!(plan.review_in(&net).state, PlanState::Approved);
-    net.members.remove("q");
-    assert_eq!(plan.review_in(&net).state, PlanState::Approved);
+    // Bea made SLEP professional before she approved: it counts; removed from the network
+    // later, what she did then still counts.
+    let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };
+    network::apply(&mut net, Command::PutMember { id: "q".into(), member: slep }, 5_000).unwrap();
+    assert_eq!(plan.review_in(&Roles::of(&mut net)).state, PlanState::Approved);
+    network::apply(&mut net, Command::RemoveMember { id: "q".into() }, 20_000).unwrap();
+    assert_eq!(plan.review_in(&Roles::of(&mut net)).state, PlanState::Approved);
+    // Made SLEP only after she approved: it does not count.
+    let mut late = network_doc();
+    let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };
+    network::apply(&mut late, Command::PutMember { id: "q".into(), member: slep }, 12_000).unwrap();
+    assert_eq!(plan.review_in(&Roles::of(&mut late)).state, PlanState::Submitted);
 }
 
 mod roles {
     //! Random review actions by members of every role on four replicas, merged in random
     //! orders: every replica counts the same review, and nothing a role may not do counts.
     use super::*;
-    use juntas_core::model::network::{Member, Network, Role};
     use juntas_core::model::review::Action;
+    use juntas_core::rules::Roles;
     use proptest::prelude::*;
 
     #[derive(Debug, Clone)]
     enum Step {
         /// Replica r acts as member m: 0 deliver, 1 observe, 2 approve.
-        Act { r: usize, m: usize, what: u8 },
+        Act {
+            r: usize,
+            m: usize,
+            what: u8,
+        },
         Sync(usize, usize),
     }
 
@@ -410,19 +432,6 @@ mod roles {
             (0..4usize, 0..3usize, 0..3u8).prop_map(|(r, m, what)| Step::Act { r, m, what }),
             (0..4usize, 0..4usize).prop_map(|(a, b)| Step::Sync(a, b)),
         ]
-    }
-
-    fn network() -> Network {
-        let mut net = Network::new("Red", "SLEP", 1);
-        let member = |name: &str, role, centre: Option<&str>| Member {
-            name: name.into(),
-            role,
-            centre_id: centre.map(str::to_owned),
-        };
-        net.members.insert("p".into(), member("Ana", Role::Principal, Some("c1")));
-        net.members.insert("q".into(), member("Bea", Role::Principal, Some("c2")));
-        net.members.insert("s".into(), member("Rodrigo", Role::SlepProfessional, None));
-        net
     }
 
     proptest! {
@@ -464,12 +473,12 @@ mod roles {
             for r in reps.iter_mut().skip(1) {
                 all.merge(r).unwrap();
             }
-            let net = network();
+            let roles = Roles::of(&mut network_doc());
             let mut readings = Vec::new();
             for r in reps.iter_mut() {
                 r.merge(&mut all.clone()).unwrap();
                 let plan = centre_plan::read(r).unwrap();
-                let review = plan.review_in(&net);
+                let review = plan.review_in(&roles);
                 let set_aside: Vec<&str> =
                     review.set_aside.iter().map(|(e, _)| e.id.as_str()).collect();
                 for e in plan.events.iter().filter(|e| !set_aside.contains(&e.id.as_str())) {

@@ -25,10 +25,6 @@ fn ana(commissions: &[&str]) -> Who {
     }
 }
 
-fn facilitator() -> Who {
-    Who { member: "f1".into(), role: Role::Facilitator, centre: None, commissions: BTreeSet::new() }
-}
-
 fn stamp(by: &str, at: i64) -> Stamp {
     Stamp::new(by, 1_700_000_000_000 + at * 1000)
 }

@@ -313,6 +313,7 @@ impl PlanCtx {
     /// is listed in `unread`, never left out silently.
     pub async fn load_centre(self, centre: String) -> Loaded<CentreData> {
         let id = self.centre_id(&centre);
+        let roles = self.roles().await;
         self.docs
             .read_two(id, self.common_id, |doc, common| {
                 let plan = centre_plan::read(doc)?;
@@ -323,7 +324,7 @@ impl PlanCtx {
                 let new_draft =
                     noted(&mut unread, centre_plan::has_new_draft(doc, common)).unwrap_or(false);
                 // Counted as a reader must: by the roles the network gives their authors.
-                let review = self.net.network.with_untracked(|n| plan.review_in(n));
+                let review = plan.review_in(&roles);
                 let not_counted = review
                     .set_aside
                     .iter()
@@ -360,6 +361,16 @@ impl PlanCtx {
             .await
     }
 
+    /// The network's history of roles, to count review events by the role their authors had
+    /// (empty when the network cannot be read here: then nothing a role decides is counted).
+    async fn roles(self) -> juntas_core::rules::Roles {
+        let read = self
+            .docs
+            .read(self.net.id, |doc| Ok::<_, AppError>(juntas_core::rules::Roles::of(doc)))
+            .await;
+        read.ready().cloned().unwrap_or_default()
+    }
+
     /// One line per centre for the SLEP's table: not started, unreadable (with why), or its
     /// state and last change.
     pub async fn load_table(self) -> Vec<CentreRow> {
@@ -368,8 +379,9 @@ impl PlanCtx {
         });
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
-        let net = self.net.network;
+        let roles = self.roles().await;
         let reads = centres.into_iter().map(|(cid, name)| {
+            let roles = roles.clone();
             let id = self.centre_id(&cid);
             async move {
                 let reading = self
@@ -378,7 +390,7 @@ impl PlanCtx {
                         let plan = centre_plan::read(doc)?;
                         let last =
                             history::entries(doc).into_iter().rev().find(|e| !e.by.is_empty());
-                        let state = net.with_untracked(|n| plan.review_in(n)).state;
+                        let state = plan.review_in(&roles).state;
                         Ok::<_, AppError>((state, last.map(|e| (e.at, e.by))))
                     })
                     .await;

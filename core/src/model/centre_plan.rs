@@ -100,20 +100,23 @@ impl CentrePlan {
         review::fold(&self.events)
     }
 
-    /// The review as a reader counts it, knowing the network's roles: an approval or an
-    /// observation by someone the network lists as other than a SLEP professional, or a
-    /// delivery by anyone but this centre's principal, is not counted (the server refuses
-    /// such a change; this covers one received another way). An author the network no longer
-    /// lists (removed later) is counted: what she did when she was a member stays.
-    pub fn review_in(&self, network: &crate::model::network::Network) -> Review {
+    /// The review as a reader counts it: an approval or an observation by someone who was
+    /// not a SLEP professional when she made it, or a delivery by anyone but this centre's
+    /// principal then, is not counted (the server refuses such a change; this covers one
+    /// received another way). `roles` is the network's history of roles.
+    pub fn review_in(&self, roles: &crate::rules::Roles) -> Review {
         use crate::model::network::Role;
         review::fold_judged(&self.events, &|e| {
-            let Some(m) = network.members.get(&e.by) else { return Ok(()) };
+            let then = roles.at(&e.by, e.at);
             let (ok, action) = match e.action {
-                review::Action::Approve => (m.role == Role::SlepProfessional, "approve"),
-                review::Action::Observe => (m.role == Role::SlepProfessional, "observe"),
+                review::Action::Approve => {
+                    (matches!(then, Some((Role::SlepProfessional, _))), "approve")
+                }
+                review::Action::Observe => {
+                    (matches!(then, Some((Role::SlepProfessional, _))), "observe")
+                }
                 review::Action::Deliver { .. } => (
-                    m.role == Role::Principal && m.centre_id.as_deref() == Some(&self.centre_id),
+                    matches!(&then, Some((Role::Principal, Some(c))) if *c == self.centre_id),
                     "deliver",
                 ),
             };
