@@ -193,7 +193,7 @@ pub fn rebuild(
             continue;
         }
         match unit.target.remake(full, &mut base, &mut out.doc) {
-            Ok(()) => {
+            Ok(true) => {
                 if remake.last() == Some(&i)
                     && let Some(s) = stamp_unit
                 {
@@ -208,7 +208,7 @@ pub fn rebuild(
                     out.remade += 1;
                 }
             }
-            Err(_) => {
+            Ok(false) | Err(_) => {
                 out.doc.rollback();
                 out.set_aside.push(SetAside {
                     path: unit.path.clone(),
@@ -257,8 +257,25 @@ impl Target {
         }
     }
 
-    /// Writes her version of this unit into `doc`.
+    /// Writes her version of this unit into `doc`; `Ok(false)` when the place it goes was
+    /// deleted there meanwhile (a write into it would be invisible).
     fn remake(
+        &self,
+        full: &AutoCommit,
+        base: &mut AutoCommit,
+        doc: &mut AutoCommit,
+    ) -> Result<bool, AutomergeError> {
+        let place = match self {
+            Target::Key { map, .. } => map,
+            Target::Seq { obj } => obj,
+        };
+        if *place != ROOT && doc.parents(place)?.visible_path().is_none() {
+            return Ok(false);
+        }
+        self.write(full, base, doc).map(|()| true)
+    }
+
+    fn write(
         &self,
         full: &AutoCommit,
         base: &mut AutoCommit,

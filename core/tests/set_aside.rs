@@ -142,3 +142,28 @@ fn with_nothing_of_hers_unsent_the_rebuild_is_what_the_server_has_plus_others_ch
     let mut doc = rebuilt.doc;
     assert_eq!(doc.get_heads(), phone.get_heads());
 }
+
+#[test]
+fn an_edit_whose_place_was_deleted_meanwhile_is_set_aside_as_gone() {
+    use automerge::{ObjType, ROOT, Value, transaction::Transactable};
+    let mut server = server_plan();
+    let mut phone = server.fork().with_actor(actor(2));
+    let facilitator = Who {
+        member: "f1".into(),
+        role: Role::Facilitator,
+        centre: None,
+        commissions: BTreeSet::new(),
+    };
+    plan::splice(&mut phone, "1.2", 10, 0, ", sección a revisar", &stamp("f1", 10)).unwrap();
+    let Some((Value::Object(ObjType::Map), sections)) = server.get(ROOT, "sections").unwrap()
+    else {
+        panic!("sections")
+    };
+    server.delete(&sections, "1.2").unwrap();
+    server.commit();
+    let rebuilt = rebuild(&mut phone, &mut server, &facilitator, actor(3)).unwrap();
+    assert_eq!(rebuilt.set_aside.len(), 1, "{:?}", rebuilt.set_aside);
+    assert_eq!(rebuilt.set_aside[0].why, Why::Gone);
+    assert_eq!(rebuilt.set_aside[0].text, "Hola mundo, sección a revisar");
+    assert!(plan::read(&rebuilt.doc).unwrap().section("1.2").is_none());
+}
