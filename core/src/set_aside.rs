@@ -6,8 +6,8 @@
 //! later change of that device to that document (a comment typed after a refused section edit
 //! could never be sent). [`rebuild`] works by effect, like the rules: the member's unsent
 //! changes are read as one diff, grouped into **units** (a field set or deleted, an entry she
-//! created, a text she edited), and each unit is judged with [`rules::check_one`] as the
-//! server would judge it now. An allowed text edit is merged three-way onto the accepted text
+//! created, a text she edited), and each unit is judged with the rules
+//! (`rules::check_one`) as the server would judge it now. An allowed text edit is merged three-way onto the accepted text
 //! (positions carried by Automerge cursors), so what others wrote meanwhile stays; an allowed
 //! field or entry is written as she left it; a refused one becomes a [`SetAside`]. Others'
 //! changes this device holds but the server does not (from another tab or a file) are kept

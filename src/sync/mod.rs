@@ -91,7 +91,7 @@ type Counters = BTreeMap<DocumentId, ArcRwSignal<u64>>;
 pub struct SyncCtx {
     pub link: RwSignal<Link>,
     pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
-    /// Edits set aside after a refused change, per document (see [`SyncNode::rebuild`]).
+    /// Edits set aside after a refused change, per document (see `SyncNode::rebuild`).
     pub set_aside: RwSignal<BTreeMap<DocumentId, Vec<SetAside>>>,
     /// One change counter per document (made on first watch): several documents changed
     /// at once each bump their own, so no change is coalesced away.
