@@ -693,6 +693,11 @@ impl Engine {
         if let Some(reply) = applied.reply {
             self.send(conn, reply);
         }
+        if applied.changed && self.owner(id) == Some(id) {
+            // A network document says who may do what: stored at once (it is rarely written,
+            // so nothing to coalesce), so a crash right after never forgets a member.
+            self.flush();
+        }
     }
 
     /// Whether the changes `conn` just brought to `id` (everything after `before`) are
