@@ -18,4 +18,4 @@ pub use field::{BadCount, Field, FieldKind, parse_count};
 pub use header::{LangSwitch, SaveBadge};
 pub use history::{HistoryBox, Subject};
 pub use plan_text::{PlanText, Splicer};
-pub use sync_badge::SyncBadge;
+pub use sync_badge::{SyncAlerts, SyncBadge};

@@ -107,16 +107,7 @@ pub fn SyncBadge() -> impl IntoView {
             },
         }
     };
-    let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
-    let retry = move |_| sync.node().retry_refused();
     view! {
-        <SetAsideList/>
-        {move || refused().map(|reason| view! {
-            <p class="alert" role="alert" data-testid="sync-refused">
-                {tr(T::SyncRefusedDoc)} " " {rule_words(i18n, &reason)} " "
-                <button class="secondary" data-testid="sync-refused-retry" on:click=retry>{tr(T::SyncRefusedRetry)}</button>
-            </p>
-        })}
         <p
             class="sync-badge"
             class:error=move || state().0 == "error"
@@ -127,6 +118,25 @@ pub fn SyncBadge() -> impl IntoView {
         >
             {move || state().1}
         </p>
+    }
+}
+
+/// What sync needs her to know beyond the badge: a document the server refused (until it is
+/// rebuilt), and what was set aside after a refusal.
+#[component]
+pub fn SyncAlerts() -> impl IntoView {
+    let sync = use_sync();
+    let i18n = use_i18n();
+    let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
+    let retry = move |_| sync.node().retry_refused();
+    view! {
+        <SetAsideList/>
+        {move || refused().map(|reason| view! {
+            <p class="alert" role="alert" data-testid="sync-refused">
+                {tr(T::SyncRefusedDoc)} " " {rule_words(i18n, &reason)} " "
+                <button class="secondary" data-testid="sync-refused-retry" on:click=retry>{tr(T::SyncRefusedRetry)}</button>
+            </p>
+        })}
     }
 }
 

@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{SaveBadge, SharePanel, SyncBadge},
+    components::{SaveBadge, SharePanel, SyncAlerts, SyncBadge},
     error::{AppError, explain, invite as explain_invite},
     i18n::{T, tr, use_i18n},
     invite, local,
@@ -268,21 +268,28 @@ fn Ready() -> impl IntoView {
     let base = format!("/red/{}", net.id);
     view! {
         <div class="network">
-            <header class="network-header">
-                <div>
+            // Not a <header>: the app's header is the page's one banner.
+            <div class="network-header">
+                <div class="network-title">
                     <h2 data-testid="network-name">{move || net.network.with(|n| n.name.clone())}</h2>
-                    <p class="muted">
+                    <p class="muted network-meta">
                         {move || net.network.with(|n| n.slep.clone())}
                         " · " {tr(T::LastChange)} " "
                         <span data-testid="last-change">{move || format_time(net.network.with(|n| n.updated_at))}</span>
                     </p>
                 </div>
+                <div class="network-tools">
+                    <WhoAmI />
+                    <InvitePanel />
+                    <SharePanel id=net.id name=Signal::derive(move || net.network.with(|n| n.name.clone())) />
+                </div>
+            </div>
+            // Where what she edits stands: stays in view at the top while she scrolls or types.
+            <div class="status-bar">
                 <SaveBadge />
                 <SyncBadge />
-                <WhoAmI />
-                <InvitePanel />
-                <SharePanel id=net.id name=Signal::derive(move || net.network.with(|n| n.name.clone())) />
-            </header>
+            </div>
+            <SyncAlerts />
             <nav class="tabs" aria-label=tr(T::Network)>
                 // `A` marks the current tab with aria-current="page".
                 <A href=base.clone() exact=true attr:data-testid="nav-centres">{tr(T::Centres)}</A>

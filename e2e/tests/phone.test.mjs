@@ -1,0 +1,77 @@
+// A principal's phone (360×740): the network's chrome leaves the screen to the page, every
+// section is one tap away without sideways scrolling, and the save state stays in view while
+// she types in a section.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Where the page's own content starts, the viewport, and the navigation's links as seen. */
+function layout(page) {
+  return page.evaluate(() => {
+    const content = document.querySelector('.network > nav.tabs')?.nextElementSibling;
+    const links = [...document.querySelectorAll('nav.tabs a')].map((a) => {
+      const r = a.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return {
+        name: a.textContent.trim(),
+        inView: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth,
+        reachable: a === hit || a.contains(hit),
+        height: r.height,
+      };
+    });
+    return {
+      contentTop: content?.getBoundingClientRect().top,
+      height: innerHeight,
+      width: innerWidth,
+      scrollWidth: document.documentElement.scrollWidth,
+      links,
+    };
+  });
+}
+
+function inView(page, testId) {
+  return page.getByTestId(testId).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight && r.height > 0;
+  });
+}
+
+test('on a phone the page starts in the top quarter and every section is one tap away', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  // The facilitator's phone, registered in the network (as every member's is).
+  const net = await new HomePage(page).foundExample('Ignacio Vargas');
+  for (const tab of ['nav-centres', 'nav-members', 'nav-commissions', 'nav-plan', 'nav-inquiry', 'nav-tree']) {
+    await page.getByTestId(tab).click();
+    await page.waitForFunction((t) => document.querySelector(`[data-testid="${t}"]`)?.getAttribute('aria-current') === 'page', tab);
+    const l = await layout(page);
+    assert.ok(l.contentTop < l.height * 0.25, `${tab}: the page starts at ${l.contentTop} px of ${l.height}`);
+    assert.equal(l.links.length, 6);
+    for (const link of l.links) {
+      assert.ok(link.inView && link.reachable, `${tab}: "${link.name}" is on screen and tappable`);
+      assert.ok(link.height >= 44, `${tab}: "${link.name}" is ${link.height} px tall`);
+    }
+    assert.ok(l.scrollWidth <= l.width, `${tab}: no sideways scrolling (${l.scrollWidth} > ${l.width})`);
+  }
+
+  // Typing in a section far down the plan, the save state stays in view.
+  await page.getByTestId('nav-plan').click();
+  const plan = new PlanPage(page);
+  await plan.create();
+  await plan.openSection('1.2');
+  await plan.typeAtEnd('Se revisa cada lunes con el equipo. '.repeat(12));
+  assert.ok(await inView(page, 'save-state'), 'the save state is in view while she types');
+  assert.ok(await inView(page, 'sync-state'), 'and the sync state');
+  await net.waitSaved();
+  assert.ok(await inView(page, 'save-state'));
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
