@@ -124,6 +124,8 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
         <li class="card" data-testid="plan-section" data-id=id.clone()>
             {move || section.get().map(|s| {
                 let commission = s.commission.clone();
+                let commission_label =
+                    format!("{} · {} {}", i18n.t(T::Commission), s.def.code, s.def.title);
                 let conflicts = conflict_notes(&s, me);
                 view! {
                     <div class="card-head">
@@ -143,6 +145,7 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
                             <label class="field">
                                 <span class="field-label">{tr(T::Commission)}</span>
                                 <select data-testid="section-commission" disabled=move || !me.with(|m| m.is(Role::Facilitator))
+                                    aria-label=commission_label.clone()
                                     on:change=move |ev| {
                                         let v = event_target_value(&ev);
                                         let section = assign_id.clone();
