@@ -27,6 +27,15 @@ pub fn format_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A calendar date as stored ("aaaa-mm-dd", what a date input gives) in her order,
+/// "dd-mm-aaaa"; anything else is shown as it is.
+pub fn format_day(iso: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(d) => d.format("%d-%m-%Y").to_string(),
+        Err(_) => iso.to_string(),
+    }
+}
+
 #[component]
 pub fn NetworkPage() -> impl IntoView {
     let params = use_params_map();

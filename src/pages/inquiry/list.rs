@@ -160,7 +160,11 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
                 let base = lines_base.clone();
                 move || mine().into_iter().map(|(id, record)| {
                     let href = format!("{base}/ficha/{id}");
-                    let label = format!("{} · {}", record.date, record.centre_name);
+                    let label = format!(
+                        "{} · {}",
+                        crate::pages::network::format_day(&record.date),
+                        record.centre_name
+                    );
                     let state = move || sync.docs.with(|d| record_state(&record, d.get(&id)));
                     view! {
                         <li data-testid="record-line">

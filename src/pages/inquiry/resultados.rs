@@ -153,7 +153,7 @@ pub fn ResultsPage() -> impl IntoView {
                     view! {
                         <article class="record-card" data-testid="results-record">
                             <h4>{r.centre_name.clone()}</h4>
-                            <p class="hint">{r.field("principal_name").to_string()} " · " {r.date.clone()}</p>
+                            <p class="hint">{r.field("principal_name").to_string()} " · " {crate::pages::network::format_day(&r.date)}</p>
                             <dl>
                                 {item(T::Place, r.field("place").to_string())}
                                 {item(T::Guidance, r.field("guidance").to_string())}
