@@ -486,11 +486,8 @@ fn render(full: &AutoCommit, value: &Value<'_>, id: &ObjId) -> String {
                     }
                 }
                 full.keys(id)
-                    .filter_map(|k| match full.get(id, k.as_str()).ok().flatten() {
-                        Some((v @ Value::Scalar(_), child)) => Some(render(full, &v, &child)),
-                        Some((v, child)) => Some(render(full, &v, &child)),
-                        None => None,
-                    })
+                    .filter_map(|k| full.get(id, k.as_str()).ok().flatten())
+                    .map(|(v, child)| render(full, &v, &child))
                     .filter(|s| !s.is_empty())
                     .collect::<Vec<_>>()
                     .join("\n")
