@@ -329,6 +329,7 @@ texts! {
     NoteOptional => "Nota (opcional)", "Note (optional)";
     Deliver => "Entregar al SLEP", "Deliver to the SLEP";
     Delivered => "Entregado", "Delivered";
+    DeliveredToSlep => "Entregado al SLEP. Ahora lo revisa su equipo: aquí verás sus observaciones o su aprobación.", "Delivered to the SLEP. Its team reviews it now: you will see its observations or its approval here.";
     ReviewTitle => "Revisión", "Review";
     ReviewNote => "Nota para la directora", "Note for the principal";
     SendObservations => "Devolver con observaciones", "Return with observations";

@@ -133,6 +133,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.writeLocal('3', 'Jornada de 8:30 a 16:30, salas de 20 niños.');
   const delivered = await a.plan.deliver();
   assert.equal(delivered.ok, true, delivered.text);
+  assert.match(delivered.text, /Entregado al SLEP\. Ahora lo revisa su equipo/, 'says who has it and what comes next');
   await a.plan.waitState('entregado');
   assert.deepEqual(await axeViolations(a.page), [], 'the centre plan on a phone has no serious a11y issue');
 

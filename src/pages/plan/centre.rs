@@ -470,7 +470,8 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
                 <input data-testid="deliver-note" bind:value=note />
             </label>
             <button type="submit" class="primary" data-testid="deliver">{tr(T::Deliver)}</button>
-            {move || done.get().map(|s| view! { <p class="ok" data-testid="deliver-ok">{tr(T::Delivered)} " (" {tr(state_text(s))} ")"</p> })}
+            // Who has it now and what comes next ("Entregado (entregado)" said neither).
+            {move || done.get().map(|_| view! { <p class="ok" role="status" data-testid="deliver-ok">{tr(T::DeliveredToSlep)}</p> })}
             {move || error.get().map(|(msg, missing)| view! {
                 <div class="form-error" role="alert" data-testid="deliver-error">
                     <p>{msg}</p>
