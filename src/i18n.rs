@@ -359,6 +359,7 @@ texts! {
     Deadline => "Fecha límite", "Deadline";
     BackToInquiries => "← Volver a indagaciones", "← Back to inquiries";
     RecordNew => "Nueva indagación", "New record";
+    RecordNewWhy => "Cada directora llena la pauta de su centro desde su cuenta; aquí ves las pautas que puedes leer y los Resultados.", "Each principal fills in her centre's record from her account; here you see the records you may read and the results.";
     Results => "Resultados", "Results";
     ExportList => "Exportar lista", "Export list";
     ExportAnswers => "Exportar respuestas (CSV)", "Export answers (CSV)";

@@ -32,6 +32,9 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await f.open();
   await f.createFromAnnex6();
   await fNet.waitSync('synced');
+  // The facilitator is not offered a record of her own, and is told why.
+  assert.equal(await fPage.getByTestId('record-new').count(), 0);
+  assert.match(await fPage.getByTestId('record-new-why').textContent(), /Cada directora llena la pauta de su centro/);
   const link = await fNet.inviteLink('María González');
 
   // María opens the invite on her phone while she has signal, then loses it.

@@ -139,7 +139,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
                 Loaded::Ready(i) => view! {
                     <h3 data-testid="inquiry-title">{i.definition.title.clone()}</h3>
                     <p class="muted">{i.definition.challenge.clone()}</p>
-                    {(!i.definition.deadline.is_empty()).then(|| view! { <p class="muted">{tr(T::Deadline)} ": " {i.definition.deadline.clone()}</p> })}
+                    {(!i.definition.deadline.is_empty()).then(|| view! { <p class="muted">{tr(T::Deadline)} ": " {crate::pages::network::format_day(&i.definition.deadline)}</p> })}
                 }.into_any(),
                 Loaded::Failed(e) => view! { <p role="alert" data-testid="inquiry-unreadable">{explain(i18n, &e)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
@@ -147,6 +147,10 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             <div class="row">
                 <Show when=move || me.with(|m| m.is(Role::Principal))>
                     <button class="primary" data-testid="record-new" on:click=new_record.clone()>{tr(T::RecordNew)}</button>
+                </Show>
+                // Not offered: say why, rather than leave her looking for it.
+                <Show when=move || !me.with(|m| m.is(Role::Principal))>
+                    <p class="hint" data-testid="record-new-why">{tr(T::RecordNewWhy)}</p>
                 </Show>
                 <A href=results_href attr:class="button secondary" attr:data-testid="results-open">{tr(T::Results)}</A>
                 <button class="secondary" data-testid="records-export" on:click=export>{tr(T::ExportList)}</button>
