@@ -106,6 +106,24 @@ try {
     }
   }
   if (profiling) await profiling.stop();
+  // "Proyectar" on a 1920×1080 projector: every card inside the screen, nothing of the app over
+  // it; the screenshot is kept for a person to look at.
+  await projector.page.setViewportSize({ width: 1920, height: 1080 });
+  await projector.page.getByTestId('project').click();
+  await projector.page.getByTestId('project-exit').waitFor();
+  const fit = await projector.page.evaluate(() => {
+    const stage = document.querySelector('[data-testid="projector-stage"]');
+    const cards = [...document.querySelectorAll('[data-testid="svg-card"]')];
+    const outside = cards.filter((g) => {
+      const r = g.getBoundingClientRect();
+      return r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5;
+    }).length;
+    const chrome = [[1, 1], [innerWidth - 2, innerHeight - 2]].some(([x, y]) => !stage.contains(document.elementFromPoint(x, y)));
+    const text = cards[0]?.querySelector('text')?.getBoundingClientRect().height ?? 0;
+    return { cards: cards.length, outside, chrome, text };
+  });
+  const shot = `${process.env.TMPDIR ?? '/tmp'}/juntas-projector-1920x1080.png`;
+  await projector.page.screenshot({ path: shot });
   const f = (x) => x.toFixed(1);
   const line = (xs) => { const s = stats(xs); return `p50 ${f(s[0])} ms, p95 ${f(s[1])} ms, max ${f(s[2])} ms, n=${s[3]}`; };
   console.log(`tree bench: ${fixture.cards} cards (depth ${fixture.depth}) built by ${fixture.edits} edits from 8 phones (${fixture.changes} changes; tree document ${(fixture.tree_bytes / 1024).toFixed(1)} KiB, bundle ${(fixture.bundle_bytes / 1024).toFixed(1)} KiB)`);
@@ -116,6 +134,8 @@ try {
   console.log(`    phone outline editor:    ${line(remote.phone)} (${f(stats(remote.phone)[1] / 50)}x the goal at p95)`);
   console.log(`  end to end, Enter on the editing phone -> that frame (adds its save, the server, the network):`);
   console.log(`    projector: ${line(endToEnd.projector)}; phone: ${line(endToEnd.phone)}`);
+  console.log(`  "Proyectar" at 1920×1080: ${fit.cards} cards drawn, ${fit.outside} outside the screen, app chrome over it: ${fit.chrome ? 'yes' : 'no'}; a line of card text is ${f(fit.text)} px tall; screenshot ${shot}`);
+  if (fit.outside || fit.chrome) process.exitCode = 1;
   const errors = [...projector.errors, ...watcher.errors, ...editor.errors];
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
 } finally {

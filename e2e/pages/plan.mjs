@@ -220,7 +220,8 @@ export class PlanPage {
     await box.blur();
   }
 
-  /** Clicks "Entregar al SLEP"; resolves to { ok, text, missing }. */
+  /** Clicks "Entregar al SLEP"; resolves to { ok, text, missing, rows, wait }: `rows` are the
+   * missing sections as "code title — who writes it", `wait` the line saying she waits for others. */
   async deliver() {
     const outcome = this.page.locator('[data-testid="deliver-ok"], [data-testid="deliver-error"]');
     // A previous attempt's message must go before this attempt's is read.
@@ -233,6 +234,8 @@ export class PlanPage {
       ok,
       text: await outcome.first().textContent(),
       missing: ok ? [] : await this.page.getByTestId('missing-section').allTextContents(),
+      rows: ok ? [] : await this.page.getByTestId('missing-row').allTextContents(),
+      wait: ok ? null : await this.page.getByTestId('deliver-wait').textContent({ timeout: 500 }).catch(() => null),
     };
   }
 
@@ -264,6 +267,11 @@ export class PlanPage {
   async approve(note) {
     await this.page.getByTestId('review-note').fill(note);
     await this.page.getByTestId('review-approve').click();
+  }
+
+  /** What the page said where the reviewer tapped (it stays after the review panel goes). */
+  async reviewDone() {
+    return this.page.getByTestId('review-done').textContent();
   }
 
   // ── Print

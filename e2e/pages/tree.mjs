@@ -93,6 +93,28 @@ export class TreePage {
     await this.page.getByTestId('tree-svg').waitFor();
   }
 
+  /** "Proyectar": waits for the full-screen drawing. */
+  async project() {
+    await this.page.getByTestId('project').click();
+    await this.page.getByTestId('project-exit').waitFor();
+  }
+
+  /** How the projection sits on the screen: whether anything of the app shows at the corners
+   * and the centre's edges, the cards drawn, and which of them reach outside the viewport. */
+  projectionFit() {
+    return this.page.evaluate(() => {
+      const stage = document.querySelector('[data-testid="projector-stage"]');
+      const probes = [[1, 1], [innerWidth - 2, innerHeight - 2], [innerWidth / 2, 1], [innerWidth / 2, innerHeight - 2]];
+      const chromeHidden = probes.every(([x, y]) => stage.contains(document.elementFromPoint(x, y)));
+      const cards = [...document.querySelectorAll('[data-testid="svg-card"]')];
+      const outside = cards.filter((g) => {
+        const r = g.getBoundingClientRect();
+        return r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5;
+      }).map((g) => g.textContent);
+      return { chromeHidden, cards: cards.length, outside };
+    });
+  }
+
   async download(testid) {
     const [download] = await Promise.all([
       this.page.waitForEvent('download'),

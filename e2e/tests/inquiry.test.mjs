@@ -1,5 +1,5 @@
 // The inquiry on a phone: a record filled offline survives a reload and closing the browser,
-// "Finalizar" says what is missing and takes her there, it becomes "enviada" only once the
+// "Finalizar" says what is missing and takes her there, it becomes "en el servidor" only once the
 // server has it, and the facilitator sees it in Resultados and in a CSV Excel can read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,7 +87,11 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.deepEqual(await m.inq.finalise(), []);
   await m.inq.waitState('finalizada');
   await m.page.waitForTimeout(1500);
-  assert.equal(await m.inq.state(), 'finalizada', 'not "enviada" while the server does not have it');
+  assert.equal(await m.inq.state(), 'finalizada', 'not "en el servidor" while the server does not have it');
+  // Said where she tapped (the state line is off-screen on her phone), and what happens next.
+  const done = m.page.getByTestId('finalise-done');
+  assert.match(await done.textContent(), /Finalizada\. Se envía al servidor apenas haya señal/);
+  assert.ok(await done.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }), 'in view where she tapped');
 
   // Her history lists what she did (typing grouped per field).
   await m.page.getByTestId('record-history').locator('summary').click();
@@ -97,9 +101,10 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.ok(history.some((h) => /María González finalizó/.test(h)), `history: ${history}`);
   assert.ok(history.some((h) => /editó: Lugar de aplicación/.test(h)), `history: ${history}`);
 
-  // Signal comes back: "enviada" once the server acknowledged.
+  // Signal comes back: "en el servidor" once the server acknowledged.
   await m.context.setOffline(false);
-  await m.inq.waitState('enviada', 30000);
+  await m.inq.waitState('en el servidor', 30000);
+  assert.match(await done.textContent(), /Finalizada y en el servidor/);
 
   // The facilitator sees it in Resultados and downloads the answers.
   await fPage.getByTestId('nav-inquiry').click();
@@ -141,7 +146,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await fPage.getByTestId('results-share').click();
   await fPage.getByTestId('results-share-done').waitFor();
   await cPage.getByTestId('results-shared').waitFor({ timeout: 20000 });
-  assert.match(await cPage.getByTestId('results-shared').textContent(), /compartidos por la facilitación el \d{2}-\d{2}-\d{4}.*\(1 ficha\)/);
+  assert.match(await cPage.getByTestId('results-shared').textContent(), /compartidos por la facilitación el \d{2}-\d{2}-\d{4}.*\(1 pauta\)/);
   await cPage.getByTestId('results-record').first().waitFor();
   assert.equal(await cPage.getByTestId('nee-total').textContent(), '4');
   assert.equal(await cPage.getByTestId('nee-partial').count(), 0, 'the total is whole now');
@@ -151,7 +156,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   // "Exportar lista": anyone can check who is missing.
   await fPage.getByTestId('nav-inquiry').click();
   const list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'));
-  assert.deepEqual(list[0], ['ficha', 'centro', 'directora', 'estado', 'último cambio', 'último acuse del servidor']);
+  assert.deepEqual(list[0], ['pauta', 'centro', 'directora', 'estado', 'último cambio', 'último acuse del servidor']);
   assert.equal(list[1][1], 'Jardín Infantil Los Copihues');
   assert.equal(list[1][2], 'María González');
 

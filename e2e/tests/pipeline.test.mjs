@@ -62,7 +62,7 @@ test('a record whose stored bytes are corrupt is named in the list and in Result
   await page.getByTestId('results').waitFor();
   await page.getByTestId('results-unreadable-record').waitFor();
   assert.match(await page.getByTestId('results-unreadable-record').textContent(), /Jardín Infantil Los Copihues/);
-  assert.match(await page.getByTestId('nee-partial').textContent(), /Total parcial: 1 ficha no se pudo leer \(Jardín Infantil Los Copihues\)/);
+  assert.match(await page.getByTestId('nee-partial').textContent(), /Total parcial: 1 pauta no se pudo leer \(Jardín Infantil Los Copihues\)/);
   assert.equal(await page.getByTestId('nee-total').getAttribute('data-partial'), 'true');
   // Its centre is unreadable, not "missing".
   const missing = await page.getByTestId('not-delivered').textContent();

@@ -65,6 +65,27 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
     'the read-only line says whose section it is',
   );
 
+  // A principal whose commission has no sections yet sees the whole plan, not an empty page;
+  // asking for hers says who assigns them. Delivering before the common parts are written
+  // says, for each missing section, who writes it and that she waits for them.
+  const f = await person(await invite('Carolina Muñoz'), PHONE, 'Carolina Muñoz');
+  await f.plan.open();
+  await f.plan.sections().nth(11).waitFor();
+  assert.equal(await f.plan.sections().count(), 12, 'the whole plan');
+  assert.equal(await f.page.getByTestId('only-mine').isChecked(), false, '"Mis secciones" is not ticked for her');
+  await f.page.getByTestId('only-mine').check();
+  assert.match(await f.page.getByTestId('no-sections-mine').textContent(), /la facilitación las asigna/);
+  await f.plan.openMyCentrePlan();
+  await f.plan.adopt();
+  const blocked = await f.plan.deliver();
+  assert.equal(blocked.ok, false);
+  const row = (code) => blocked.rows.find((t) => t.startsWith(`${code} `)) ?? '';
+  assert.match(row('1.2'), /la escribe la comisión «Protocolo sanitario»/, `who writes 1.2: ${blocked.rows}`);
+  assert.match(row('3'), /la escribe tu jardín/, `who writes 3: ${blocked.rows}`);
+  assert.match(blocked.wait ?? '', /Mientras, puedes escribir lo propio de tu jardín/);
+  assert.deepEqual(f.page.__errors ?? [], []);
+  await f.context.close();
+
   // María loses signal; both write in the same section at once.
   await a.context.setOffline(true);
   await a.net.waitSync('offline');
@@ -150,6 +171,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await r.plan.openRow(CENTRE);
   await r.plan.observe('3', 'Indique el aforo del patio.', 'Falta el aforo del patio');
   await r.plan.waitState('con observaciones');
+  assert.match(await r.plan.reviewDone(), /Devuelto con observaciones\. La directora las ve/, 'said where he tapped, after the panel went');
 
   // María sees the observation, corrects, and delivers again.
   await a.plan.waitState('con observaciones', 20000);
@@ -167,6 +189,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   assert.equal(await r.page.getByTestId('section-diff').count(), 1, 'only section 3 changed');
   await r.plan.approve('Aprobado, gracias.');
   await r.plan.waitState('aprobado');
+  assert.match(await r.plan.reviewDone(), /^Aprobado\. La directora ve la aprobación/);
   await a.plan.waitState('aprobado', 20000);
   // The history names who really delivered and approved.
   const history = await a.plan.history();

@@ -73,9 +73,32 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   const text = await f.download('export-text');
   assert.match(text.bytes.toString('utf8'), /Causas:[\s\S]*- Las directoras no se conocen\n {4}- No hubo instancias de encuentro/);
 
-  // With the projector showing, a card added on a phone appears in the drawing live.
+  // "Proyectar": the drawing alone on the screen, the whole tree inside it, on a projector
+  // (1920×1080) and on a phone; the tree is also there as text for a screen reader.
+  await f.project();
+  for (const [width, height] of [[1920, 1080], [360, 740]]) {
+    await fPage.setViewportSize({ width, height });
+    const fit = await f.projectionFit();
+    assert.equal(fit.chromeHidden, true, `${width}×${height}: no app header or tabs over the drawing`);
+    assert.deepEqual(fit.outside, [], `${width}×${height}: every card inside the screen`);
+    assert.equal(fit.cards, all.length + 1, 'every card and the problem drawn');
+  }
+  await fPage.setViewportSize({ width: 1280, height: 800 });
+  const described = await fPage.getByTestId('projector-outline').textContent();
+  for (const t of all) assert.ok(described.includes(t), `the text outline has “${t}”`);
+  assert.match(await fPage.getByTestId('tree-svg').getAttribute('aria-label'), /Dibujo del árbol de problemas \(\d+ tarjetas/);
+
+  // With the projector showing, a card added on a phone appears in the drawing live, marked new.
   await people[1].tree.addCard('causas', 'Poco tiempo para planificar');
   await fPage.waitForFunction(() => document.querySelector('[data-testid="tree-svg"]')?.textContent.includes('planificar'), null, { timeout: 15000 });
+  const marks = await fPage.evaluate(() => [...document.querySelectorAll('[data-testid="svg-card"]')]
+    .filter((g) => g.classList.contains('card-new')).map((g) => g.textContent));
+  assert.equal(marks.length, 1, `only the new card is highlighted: ${marks}`);
+  assert.match(marks[0], /planificar/);
+  // Esc leaves the projection.
+  await fPage.keyboard.press('Escape');
+  await fPage.getByTestId('project-exit').waitFor({ state: 'detached' });
+  assert.equal(await fPage.locator('.projecting').count(), 0);
 
   // Reorganising at once from three phones: a move under another card, a reorder, and a
   // delete whose children move up to its parent (never a cascade).

@@ -133,7 +133,8 @@ pub(super) fn focus_field(id: &str) {
 pub(super) fn missing_text(i18n: I18n, m: &Missing) -> String {
     let t = |k| i18n.t(k).to_string();
     match m {
-        Missing::Field(f) => format!("{} {}", t(T::MissingField), field_label(i18n, f)),
+        // Under "Falta completar:", a field is named on its own ("Falta: …" said it twice).
+        Missing::Field(f) => field_label(i18n, f).to_string(),
         Missing::BadCount(v) => format!("{} «{v}»", t(T::MissingCount)),
         Missing::Date => t(T::MissingDate),
         Missing::FutureDate => t(T::FutureDate),

@@ -90,7 +90,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             .collect();
         let bytes = inquiry::csv(
             &[
-                "ficha",
+                "pauta",
                 "centro",
                 "directora",
                 "estado",
@@ -99,7 +99,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             ],
             &rows,
         );
-        download::bytes("fichas.csv", "text/csv;charset=utf-8", &bytes);
+        download::bytes("pautas.csv", "text/csv;charset=utf-8", &bytes);
     };
     let (edit_href, results_href, lines_base) =
         (format!("{base}/editar"), format!("{base}/resultados"), base.clone());

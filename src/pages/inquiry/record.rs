@@ -118,13 +118,23 @@ pub(super) fn RecordForm(
     });
     let missing = RwSignal::new(Vec::<Missing>::new());
     let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let finalised_here = RwSignal::new(false);
     let finalise = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        finalised_here.set(false);
         missing.set(Vec::new());
         spawn_local(async move {
-            match ctx.finalise(id).await {
+            let outcome = ctx.finalise(id).await;
+            busy.set(false);
+            match outcome {
                 Ok(()) => {
                     missing.set(Vec::new());
                     error.set(None);
+                    finalised_here.set(true);
                 }
                 Err(AppError::Inquiry(InquiryError::Incomplete(m))) => missing.set(m),
                 Err(e) => error.set(Some(explain(i18n, &e))),
@@ -196,7 +206,12 @@ pub(super) fn RecordForm(
                     disabled=move || at_max.get()>{tr(T::AddParticipant)}</button>
             </fieldset>
             {field("observations", T::Observations, 3)}
-            <button type="button" class="primary" data-testid="record-finalise" on:click=finalise>{tr(T::Finalise)}</button>
+            // The outcome where she tapped, just above the button: the state line at the top is off-screen on a phone.
+            <Show when=move || finalised_here.get() && state.get() != RecordState::Draft>
+                <p class="ok" role="status" data-testid="finalise-done">{move || i18n.t(if state.get() == RecordState::Sent { T::FinalisedOnServer } else { T::FinalisedWaiting })}</p>
+            </Show>
+            <button type="button" class="primary" data-testid="record-finalise" on:click=finalise
+                disabled=move || busy.get() aria-busy=move || busy.get().then_some("true")>{tr(T::Finalise)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <Show when=move || !missing.with(Vec::is_empty)>
                 <div class="form-error" role="alert" data-testid="finalise-missing">

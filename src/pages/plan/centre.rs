@@ -119,6 +119,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
         me.with(|m| m.is(Role::Principal) && m.centre() == Some(c.as_str()))
     });
     let is_reviewer = Memo::new(move |_| me.with(|m| m.is(Role::SlepProfessional)));
+    let reviewed = RwSignal::new(None::<T>);
     let state =
         Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.state).unwrap_or(PlanState::Draft)));
     let count = Memo::new(move |_| d.with(|d| d.as_ref().map(|d| d.deliveries.len()).unwrap_or(0)));
@@ -280,8 +281,10 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             <DeliverPanel cid />
         </Show>
         <Show when=move || screen.with(|s| s.review_panel)>
-            <ReviewPanel cid observations=cv.observations />
+            <ReviewPanel cid observations=cv.observations reviewed />
         </Show>
+        // Said where she tapped, and kept after the panel goes (the plan no longer awaits review).
+        {move || reviewed.get().map(|t| view! { <p class="ok" role="status" data-testid="review-done">{tr(t)}</p> })}
         <details class="history-box" open=move || count.get() > 0>
             <summary>{tr(T::ReviewLog)}</summary>
             <ul data-testid="review-log">{log}</ul>
@@ -431,21 +434,71 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
     }
 }
 
+/// A required section still empty, and who can fill it (a blocked delivery says so).
+#[derive(Clone)]
+struct Missing {
+    code: String,
+    title: String,
+    who: String,
+    /// She writes it herself (her centre's own part).
+    hers: bool,
+}
+
+/// Who writes each missing section: her centre's own part is hers; a common part is its
+/// commission's (or nobody's yet); a common part already written since she adopted it needs
+/// only a new adoption.
+fn who_writes(ctx: PlanCtx, i18n: I18n, missing: &[(String, String)]) -> Vec<Missing> {
+    let common = match ctx.common.get_untracked() {
+        Loaded::Ready(p) => Some(p),
+        _ => None,
+    };
+    missing
+        .iter()
+        .map(|(code, title)| {
+            let section =
+                common.as_ref().and_then(|p| p.sections.iter().find(|s| s.def.code == *code));
+            let (who, hers) = match section {
+                Some(s) if s.def.scope == Scope::PerCentre => {
+                    (i18n.t(T::MissingHers).to_owned(), true)
+                }
+                Some(s) if !s.body.trim().is_empty() => {
+                    (i18n.t(T::MissingReadopt).to_owned(), true)
+                }
+                Some(s) => match s.commission.as_ref().and_then(|c| {
+                    ctx.net.network.with_untracked(|n| n.commissions.get(c).map(|c| c.name.clone()))
+                }) {
+                    Some(name) => (format!("{} «{name}»", i18n.t(T::MissingByCommission)), false),
+                    None => (i18n.t(T::MissingUnassigned).to_owned(), false),
+                },
+                None => (i18n.t(T::MissingUnknown).to_owned(), false),
+            };
+            Missing { code: code.clone(), title: title.clone(), who, hers }
+        })
+        .collect()
+}
+
 #[component]
 pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
     let ctx = use_plan();
     let i18n = use_i18n();
     let note = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<(String, Vec<(String, String)>)>);
+    let error = RwSignal::new(None::<(String, Vec<Missing>)>);
     let done = RwSignal::new(None::<PlanState>);
+    let busy = RwSignal::new(false);
     let deliver = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         // The previous outcome goes away at once: what shows next is about this delivery.
         error.set(None);
         done.set(None);
         let cid = cid.get_untracked();
         spawn_local(async move {
-            match ctx.deliver(cid, note.get_untracked()).await {
+            let outcome = ctx.deliver(cid, note.get_untracked()).await;
+            busy.set(false);
+            match outcome {
                 Ok(s) => {
                     error.set(None);
                     done.set(Some(s));
@@ -453,7 +506,7 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
                 }
                 Err(e) => {
                     let missing = match &e {
-                        AppError::Centre(CentreError::Incomplete(m)) => m.clone(),
+                        AppError::Centre(CentreError::Incomplete(m)) => who_writes(ctx, i18n, m),
                         _ => Vec::new(),
                     };
                     done.set(None);
@@ -469,16 +522,24 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
                 <span class="field-label">{tr(T::NoteOptional)}</span>
                 <input data-testid="deliver-note" bind:value=note />
             </label>
-            <button type="submit" class="primary" data-testid="deliver">{tr(T::Deliver)}</button>
+            <button type="submit" class="primary" data-testid="deliver" disabled=move || busy.get() aria-busy=move || busy.get().then_some("true")>{tr(T::Deliver)}</button>
             // Who has it now and what comes next ("Entregado (entregado)" said neither).
             {move || done.get().map(|_| view! { <p class="ok" role="status" data-testid="deliver-ok">{tr(T::DeliveredToSlep)}</p> })}
             {move || error.get().map(|(msg, missing)| view! {
                 <div class="form-error" role="alert" data-testid="deliver-error">
                     <p>{msg}</p>
-                    <ul>{missing.into_iter().map(|(code, title)| {
-                        let anchor = format!("#sec-{code}");
-                        view! { <li><a href=anchor data-testid="missing-section">{code} " " {title}</a></li> }
+                    <ul>{missing.iter().map(|m| {
+                        let anchor = format!("#sec-{}", m.code);
+                        view! {
+                            <li data-testid="missing-row">
+                                <a href=anchor data-testid="missing-section">{m.code.clone()} " " {m.title.clone()}</a>
+                                " — " <span data-testid="missing-who">{m.who.clone()}</span>
+                            </li>
+                        }
                     }).collect_view()}</ul>
+                    {missing.iter().any(|m| !m.hers).then(|| view! {
+                        <p data-testid="deliver-wait">{tr(T::DeliverWaitOthers)}</p>
+                    })}
                 </div>
             })}
         </form>
@@ -489,28 +550,47 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
 pub(super) fn ReviewPanel(
     cid: Memo<String>,
     observations: RwSignal<std::collections::BTreeMap<String, String>>,
+    /// What the reviewer just did, for the page to say after this panel goes.
+    reviewed: RwSignal<Option<T>>,
 ) -> impl IntoView {
     let ctx = use_plan();
     let i18n = use_i18n();
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let settle = move |outcome: Result<(), AppError>, done: T| {
+        busy.set(false);
+        match outcome {
+            Ok(()) => {
+                error.set(None);
+                reviewed.set(Some(done));
+            }
+            Err(e) => error.set(Some(explain(i18n, &e))),
+        }
+    };
     let observe = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        reviewed.set(None);
         let cid = cid.get_untracked();
         let per_section: Vec<(String, String)> = observations.get_untracked().into_iter().collect();
         spawn_local(async move {
-            error.set(
-                ctx.observe(cid, note.get_untracked(), per_section)
-                    .await
-                    .err()
-                    .map(|e| explain(i18n, &e)),
-            );
+            let outcome = ctx.observe(cid, note.get_untracked(), per_section).await.map(|_| ());
+            settle(outcome, T::ReviewedObserved);
         });
     };
     let approve = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        reviewed.set(None);
         let cid = cid.get_untracked();
         spawn_local(async move {
-            error
-                .set(ctx.approve(cid, note.get_untracked()).await.err().map(|e| explain(i18n, &e)));
+            let outcome = ctx.approve(cid, note.get_untracked()).await.map(|_| ());
+            settle(outcome, T::ReviewedApproved);
         });
     };
     view! {
@@ -521,8 +601,8 @@ pub(super) fn ReviewPanel(
                 <textarea data-testid="review-note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
             </label>
             <div class="row">
-                <button class="secondary" data-testid="review-observe" on:click=observe>{tr(T::SendObservations)}</button>
-                <button class="primary" data-testid="review-approve" on:click=approve>{tr(T::Approve)}</button>
+                <button class="secondary" data-testid="review-observe" on:click=observe disabled=move || busy.get()>{tr(T::SendObservations)}</button>
+                <button class="primary" data-testid="review-approve" on:click=approve disabled=move || busy.get()>{tr(T::Approve)}</button>
             </div>
             <p class="form-error" role="alert" data-testid="review-error">{move || error.get()}</p>
         </section>

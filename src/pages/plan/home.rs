@@ -51,7 +51,18 @@ pub fn PlanHome() -> impl IntoView {
 pub(super) fn PlanSections() -> impl IntoView {
     let ctx = use_plan();
     let me = ctx.me();
-    let only_mine = RwSignal::new(me.with_untracked(|m| !m.commissions.is_empty()));
+    // "Mis secciones": her choice once she makes one; until then it is on only when her
+    // commissions have sections (a commission whose sections are not assigned yet would see an
+    // empty plan). A change of person forgets the choice.
+    let chosen = RwSignal::new(None::<bool>);
+    let person = Memo::new(move |_| ctx.net.me.get());
+    Effect::new(move |prev: Option<Option<String>>| {
+        let now = person.get();
+        if prev.is_some_and(|p| p != now) {
+            chosen.set(None);
+        }
+        now
+    });
     let plan = Memo::new(move |_| match ctx.common.get() {
         Loaded::Ready(p) => p,
         _ => CommonPlan {
@@ -61,13 +72,24 @@ pub(super) fn PlanSections() -> impl IntoView {
             sections: Vec::new(),
         },
     });
+    let has_mine = Memo::new(move |_| {
+        me.with(|me| {
+            plan.with(|p| {
+                p.sections
+                    .iter()
+                    .any(|s| s.commission.as_deref().is_some_and(|c| me.commissions.contains(c)))
+            })
+        })
+    });
+    let only_mine = move || chosen.get().unwrap_or_else(|| has_mine.get());
     let ids = move || {
         let me = me.get();
+        let only_mine = only_mine();
         plan.with(|p| {
             p.sections
                 .iter()
                 .filter(|s| {
-                    !only_mine.get()
+                    !only_mine
                         || s.commission.as_deref().is_some_and(|c| me.commissions.contains(c))
                 })
                 .map(|s| s.def.id.clone())
@@ -82,11 +104,11 @@ pub(super) fn PlanSections() -> impl IntoView {
             <A href="revision" attr:data-testid="plan-review-table" attr:class="button secondary">{tr(T::ReviewTable)}</A>
         </nav>
         <label class="check">
-            <input type="checkbox" data-testid="only-mine" prop:checked=move || only_mine.get()
-                on:change=move |ev| only_mine.set(event_target_checked(&ev)) />
+            <input type="checkbox" data-testid="only-mine" prop:checked=only_mine
+                on:change=move |ev| chosen.set(Some(event_target_checked(&ev))) />
             <span>{tr(T::MySections)}</span>
         </label>
-        <Show when=move || only_mine.get() && ids().is_empty()>
+        <Show when=move || only_mine() && ids().is_empty()>
             <p class="empty" data-testid="no-sections-mine">{tr(T::NoSectionsMine)}</p>
         </Show>
         <ul class="cards">

@@ -211,6 +211,7 @@ pub(super) fn CardNode(id: String) -> impl IntoView {
             <div class="row">
                 {card_box(ctx, id.clone(), false, text, "card-text", T::CardText)}
                 <button type="button" class="secondary" data-testid="card-more" aria-expanded=move || open.get().to_string()
+                    aria-label=move || format!("{}: {}", i18n.t(T::CardTools), text.get())
                     on:click=move |_| open.update(|o| *o = !*o)>"⋯"</button>
             </div>
             <Show when=move || open.get()>

@@ -59,6 +59,7 @@ pub(super) fn drawing(t: &Tree) -> Drawing {
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     let ctx = TreeCtx::open(use_network(), id);
+    let i18n = use_i18n();
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     let drawn = Memo::new(move |_| match ctx.tree.get() {
         Loaded::Ready(t) => Some(drawing(&t)),
@@ -66,7 +67,30 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     });
     let px = |v: i64| v as f64 / 10.0;
     let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
+    // "Proyectar": the drawing alone on the screen, scaled to fit; Esc or "Salir" leaves it.
+    let full = RwSignal::new(false);
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && full.get_untracked() {
+            full.set(false);
+        }
+    });
+    on_cleanup(move || esc.remove());
+    // Cards that arrive while it is shown are highlighted: every id drawn so far, once the
+    // first drawing is up (None before, so the first drawing highlights nothing).
+    let seen = StoredValue::new(None::<std::collections::HashSet<String>>);
+    Effect::new(move |_| {
+        drawn.with(|d| {
+            if let Some(d) = d
+                && seen.with_value(Option::is_none)
+            {
+                seen.set_value(Some(d.cards.iter().map(|c| c.id.clone()).collect()));
+            }
+        })
+    });
     let card_view = move |c: DrawnCard| {
+        let fresh = seen
+            .try_update_value(|s| s.as_mut().is_some_and(|s| s.insert(c.id.clone())))
+            .unwrap_or(false);
         let (x, y, w, h) = (px(c.rect.0), px(c.rect.1), px(c.rect.2), px(c.rect.3));
         let texts = c
             .lines
@@ -77,7 +101,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <g data-testid="svg-card" data-id=c.id>
+            <g data-testid="svg-card" data-id=c.id class=if fresh { "card-new" } else { "" }>
                 <rect x=x y=y width=w height=h rx="10" fill=c.fill stroke="#1f5f8b" stroke-width="2" />
                 {texts}
             </g>
@@ -87,8 +111,12 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     let svg = move || {
         ready.get().then(|| view! {
             <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" data-testid="tree-svg"
-                width=move || size().0 height=move || size().1
-                viewBox=move || { let (w, h) = size(); format!("0 0 {w} {h}") } role="img">
+                width=move || if full.get() { "100%".to_owned() } else { size().0.to_string() }
+                height=move || if full.get() { "100%".to_owned() } else { size().1.to_string() }
+                viewBox=move || { let (w, h) = size(); format!("0 0 {w} {h}") }
+                preserveAspectRatio="xMidYMid meet" role="img"
+                aria-label=move || format!("{} ({} {})", i18n.t(T::TreeDrawing), drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len())), i18n.t(T::TreeDrawingCards))
+                aria-describedby="projector-outline">
                 <rect x="0" y="0" width=move || size().0 height=move || size().1 fill="#f3f6f9" />
                 <g>
                     <For each=move || drawn.with(|d| d.as_ref().map(|d| d.edges.clone()).unwrap_or_default()) key=|e| *e let:e>
@@ -117,15 +145,28 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         );
         png_download(&svg, w as u32, h as u32);
     };
+    let outline = move || match &*ctx.tree.read() {
+        Loaded::Ready(t) => t.outline(),
+        _ => String::new(),
+    };
     view! {
         <main class="projector">
             <p class="row no-print">
                 <A href=format!("/red/{}/arbol/{id}", ctx.net.id)>{tr(T::BackToOutline)}</A>
+                <button class="primary" data-testid="project" on:click=move |_| full.set(true)>{tr(T::Project)}</button>
                 <button class="secondary" data-testid="export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
             </p>
-            <div class="svg-wrap">{svg}</div>
+            <div class="svg-wrap" class:projecting=move || full.get() data-testid="projector-stage"
+                tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
+                <Show when=move || full.get()>
+                    <button class="projecting-exit" data-testid="project-exit" on:click=move |_| full.set(false)>{tr(T::ProjectExit)}</button>
+                </Show>
+                {svg}
+            </div>
+            // The tree as text, for whoever cannot see the drawing (the SVG points here).
+            <pre id="projector-outline" class="visually-hidden" data-testid="projector-outline">{outline}</pre>
         </main>
     }
 }
