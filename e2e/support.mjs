@@ -57,12 +57,13 @@ export function watchErrors(page) {
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Serious and critical accessibility violations on the current page. */
-export async function axeViolations(page) {
+/** Accessibility violations on the current page at the given impacts (serious and critical
+ * unless told). */
+export async function axeViolations(page, impacts = ['serious', 'critical']) {
   await page.evaluate(AXE);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .filter((v) => impacts.includes(v.impact))
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 

@@ -428,6 +428,9 @@ texts! {
     BackToOutline => "← Volver al esquema", "← Back to the outline";
     Projector => "Vista para proyector", "Projector view";
     Project => "Proyectar", "Project";
+    JoinedAs => "Listo: este dispositivo quedó registrado a nombre de", "Done: this device is now registered for";
+    JoinedNext => "La app ya sabe quién eres; lo que escribas se guarda aquí, con o sin señal.", "The app knows who you are now; what you write is kept here, with or without signal.";
+    SaveAndSyncState => "Guardado y envío", "Saving and sending";
     CardTools => "Mover o quitar la tarjeta", "Move or remove the card";
     ProjectExit => "Salir (Esc)", "Leave (Esc)";
     TreeDrawing => "Dibujo del árbol de problemas", "Drawing of the problem tree";

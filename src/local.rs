@@ -18,6 +18,7 @@ const OLD_SHARED_KEY: &str = "juntas.access-key";
 const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
+const JUST_JOINED: &str = "juntas.just-joined";
 
 fn plan_year_key(network: &str) -> String {
     format!("juntas.plan-year.{network}")
@@ -167,6 +168,20 @@ pub fn set_claim_code(code: Option<&str>) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Notes that an invite just registered this device in `network`: its page says so once.
+pub fn set_just_joined(network: &str) -> Result<(), String> {
+    LocalStorage::set(JUST_JOINED, network).map_err(|e| e.to_string())
+}
+
+/// Whether an invite just registered this device in `network`; forgets it (said once).
+pub fn take_just_joined(network: &str) -> bool {
+    let hit = LocalStorage::get::<String>(JUST_JOINED).ok().as_deref() == Some(network);
+    if hit {
+        LocalStorage::delete(JUST_JOINED);
+    }
+    hit
 }
 
 /// A personal invite opened on this device and not redeemed yet.

@@ -31,6 +31,8 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   const m = await new NetworkPage(mPage).waitReady();
   assert.equal(await m.whoAmI(), 'María González');
   assert.equal(await mPage.getByTestId('whoami').count(), 0, 'no free choice of person');
+  // Where she lands says what just happened.
+  assert.match(await mPage.getByTestId('joined').textContent(), /este dispositivo quedó registrado a nombre de María González/);
   await m.waitSync('synced');
   // She may add a phone of her own, not invite others.
   await mPage.getByTestId('invite').locator(':scope > summary').click();

@@ -40,6 +40,10 @@ pub fn JoinPage() -> impl IntoView {
                     if let Err(e) = local::remember_network(&device.network, "…") {
                         leptos::logging::warn!("{e}");
                     }
+                    // Only the welcome line depends on it: the registration itself is stored.
+                    if let Err(e) = local::set_just_joined(&device.network) {
+                        leptos::logging::warn!("the welcome line will not show: {e}");
+                    }
                     sync.node().key_changed();
                     navigate(&format!("/red/{}", device.network), Default::default());
                 }

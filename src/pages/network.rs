@@ -283,30 +283,43 @@ fn DeviceList() -> impl IntoView {
 #[component]
 fn Ready() -> impl IntoView {
     let net = use_network();
+    let i18n = use_i18n();
     let base = format!("/red/{}", net.id);
+    // Opened from her invite a moment ago: say what just happened, once.
+    let joined = local::take_just_joined(&net.id.to_string());
+    let my_name = move || {
+        let id = net.me.get()?;
+        net.network.with(|n| n.members.get(&id).map(|m| m.name.clone()))
+    };
     view! {
         <div class="network">
-            // Not a <header>: the app's header is the page's one banner.
-            <div class="network-header">
+            // Not a <header>: the app's header is the page's one banner. A region named by the
+            // network's name, so everything on the page sits in a landmark.
+            <section class="network-header" aria-labelledby="network-name">
                 <div class="network-title">
-                    <h2 data-testid="network-name">{move || net.network.with(|n| n.name.clone())}</h2>
+                    <h2 id="network-name" data-testid="network-name">{move || net.network.with(|n| n.name.clone())}</h2>
                     <p class="muted network-meta">
                         {move || net.network.with(|n| n.slep.clone())}
                         " · " {tr(T::LastChange)} " "
                         <span data-testid="last-change">{move || format_time(net.network.with(|n| n.updated_at))}</span>
                     </p>
                 </div>
+                {joined.then(|| view! {
+                    <p class="ok" role="status" data-testid="joined">
+                        {move || my_name().map(|n| format!("{} {n}. {}", i18n.t(T::JoinedAs), i18n.t(T::JoinedNext)))}
+                    </p>
+                })}
                 <div class="network-tools">
                     <WhoAmI />
                     <InvitePanel />
                     <SharePanel id=net.id name=Signal::derive(move || net.network.with(|n| n.name.clone())) />
                 </div>
-            </div>
+            </section>
             // Where what she edits stands: stays in view at the top while she scrolls or types.
-            <div class="status-bar">
+            <section class="status-bar" aria-label=tr(T::SaveAndSyncState)>
                 <SaveBadge />
                 <SyncBadge />
-            </div>
+            </section>
             <SyncAlerts />
             <nav class="tabs" aria-label=tr(T::Network)>
                 // `A` marks the current tab with aria-current="page".

@@ -86,7 +86,7 @@ pub fn DefinitionPage() -> impl IntoView {
     let (q2, on_q2) = question(2);
     view! {
         <main class="page">
-            <p><A href=format!("/red/{}/indagacion", ctx.net.id)>{tr(T::BackToInquiries)}</A></p>
+            <p><A href=format!("/red/{}/indagacion", ctx.net.id) attr:class="back">{tr(T::BackToInquiries)}</A></p>
             <h2>{move || if iid.get().is_some() { tr(T::InquiryEdit)() } else { tr(T::InquiryCreate)() }}</h2>
             <Show when=move || iid.get().is_some()>
                 <p class="hint">{tr(T::InquiryVersionHint)}</p>

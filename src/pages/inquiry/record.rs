@@ -39,7 +39,7 @@ pub fn RecordPage() -> impl IntoView {
     let corrected = Memo::new(move |_| matches!(data.get(), Loaded::Ready((_, true))));
     view! {
         <main class="page record">
-            <p><A href=format!("/red/{}/indagacion", ctx.net.id)>{tr(T::BackToInquiries)}</A></p>
+            <p><A href=format!("/red/{}/indagacion", ctx.net.id) attr:class="back">{tr(T::BackToInquiries)}</A></p>
             {move || match (phase.get(), rid.get_untracked()) {
                 (3, Some(id)) => view! {
                     <RecordForm id record corrected />

@@ -58,7 +58,7 @@ pub fn ResultsPage() -> impl IntoView {
     };
     view! {
         <main class="page results" data-testid="results">
-            <p class="no-print"><A href=format!("/red/{}/indagacion", ctx.net.id)>{tr(T::BackToInquiries)}</A></p>
+            <p class="no-print"><A href=format!("/red/{}/indagacion", ctx.net.id) attr:class="back">{tr(T::BackToInquiries)}</A></p>
             <h2>{tr(T::Results)} ": " {move || match inq.get() { Loaded::Ready(i) => i.definition.title, _ => String::new() }}</h2>
             <div class="row no-print">
                 <button class="secondary" data-testid="results-export" on:click=export>{tr(T::ExportAnswers)}</button>

@@ -54,7 +54,7 @@ pub fn CentrePlanPage() -> impl IntoView {
     };
     view! {
         <main class="page centre-plan">
-            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:class="back" attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
             <Establishment cid />
             {move || match phase.get() {
                 0 => view! { <p>{tr(T::Loading)}</p> }.into_any(),

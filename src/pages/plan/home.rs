@@ -152,7 +152,7 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
                 view! {
                     <div class="card-head">
                         <div>
-                            <h3><A href=format!("seccion/{}", s.def.id) attr:data-testid="open-section">{s.def.code.clone()} " " {s.def.title.clone()}</A></h3>
+                            <h3><A href=format!("seccion/{}", s.def.id) attr:class="section-link" attr:data-testid="open-section">{s.def.code.clone()} " " {s.def.title.clone()}</A></h3>
                             <p class="muted">
                                 {tr(scope_text(s.def.scope))}
                                 {s.def.scope.has_common_text().then(|| view! {

@@ -14,7 +14,7 @@ pub fn ReviewTablePage() -> impl IntoView {
     });
     view! {
         <main class="page">
-            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:class="back" attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
             <h2>{tr(T::ReviewTable)} " " {ctx.year}</h2>
             {move || match rows.get() {
                 None => view! { <p>{tr(T::Loading)}</p> }.into_any(),

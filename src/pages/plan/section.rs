@@ -15,7 +15,7 @@ pub fn SectionPage() -> impl IntoView {
     let exists = Memo::new(move |_| section.with(|s| s.as_ref().map(|s| s.def.id.clone())));
     view! {
         <main class="page">
-            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
+            <p><A href=format!("/red/{}/plan", ctx.net.id) attr:class="back" attr:data-testid="back-to-plan">{tr(T::BackToPlan)}</A></p>
             {move || match exists.get() {
                 None => view! { <p>{tr(T::Loading)}</p> }.into_any(),
                 Some(id) => view! { <SectionEditor id section /> }.into_any(),

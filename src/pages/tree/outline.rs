@@ -58,7 +58,7 @@ pub(super) fn TreeEditor(id: DocumentId) -> impl IntoView {
     view! {
         <main class="page tree-page">
             <p class="row">
-                <A href=format!("/red/{}/arbol", ctx.net.id)>{tr(T::BackToTrees)}</A>
+                <A href=format!("/red/{}/arbol", ctx.net.id) attr:class="back">{tr(T::BackToTrees)}</A>
                 <A href=format!("/red/{}/arbol/{id}/proyector", ctx.net.id) attr:class="button secondary" attr:data-testid="tree-projector">{tr(T::Projector)}</A>
             </p>
             <p class="form-error" role="alert" data-testid="tree-error">{failed}</p>

@@ -152,7 +152,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     view! {
         <main class="projector">
             <p class="row no-print">
-                <A href=format!("/red/{}/arbol/{id}", ctx.net.id)>{tr(T::BackToOutline)}</A>
+                <A href=format!("/red/{}/arbol/{id}", ctx.net.id) attr:class="back">{tr(T::BackToOutline)}</A>
                 <button class="primary" data-testid="project" on:click=move |_| full.set(true)>{tr(T::Project)}</button>
                 <button class="secondary" data-testid="export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
