@@ -1,6 +1,6 @@
 //! Writes the problem-tree benchmark's fixture: the example network with one tree of 300
 //! living cards (causes and effects, nested several deep) built by 2,000 edits from eight
-//! phones — adds, typing, moves, reorders, deletes, evidence and "causa raíz" marks — as a
+//! of the facilitator's devices — adds, typing, moves, reorders, deletes, evidence and "causa raíz" marks — as a
 //! `.juntas` bundle. Prints the ids and counts as JSON on stdout.
 //!
 //! `cargo run --release -p juntas-core --example tree_fixture -- OUT.juntas`
@@ -60,7 +60,15 @@ fn main() {
         format!("b{n:03}")
     });
     net.trees.insert(tree_id.to_string(), true);
-    let members: Vec<String> = net.members.keys().cloned().collect();
+    // Every edit is the facilitator's (from eight devices): the bench's first device claims
+    // the network as her and uploads the file, and the server takes unsigned changes only as
+    // the uploader's own (others' would need their devices' signatures).
+    let facilitator = net
+        .members
+        .iter()
+        .find(|(_, m)| m.role == juntas_core::model::network::Role::Facilitator)
+        .map(|(id, _)| id.clone())
+        .expect("the example network has a facilitator");
     let actors: Vec<ActorId> = (0..8u8).map(|k| ActorId::from(vec![40 + k; 16])).collect();
 
     let mut doc = AutoCommit::new().with_actor(actors[0].clone());
@@ -68,7 +76,7 @@ fn main() {
         &mut doc,
         &net_id.to_string(),
         "Baja colaboración entre los jardines de la red",
-        &Stamp::new(&members[0], now),
+        &Stamp::new(&facilitator, now),
     )
     .expect("tree");
     let mut rng = Lcg(7);
@@ -80,8 +88,7 @@ fn main() {
         t += 1_500;
         // Each phone takes turns of 25 edits (the actor id is who made the change).
         doc.set_actor(actors[(edits / 25) % actors.len()].clone());
-        let who = &members[(edits / 25) % members.len()];
-        let stamp = Stamp::new(who, t);
+        let stamp = Stamp::new(&facilitator, t);
         let to_add = LIVE + DELETED - ids.len();
         let remaining = EDITS - edits;
         let to_delete = DELETED - deleted;

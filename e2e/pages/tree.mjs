@@ -111,7 +111,9 @@ export class TreePage {
         const r = g.getBoundingClientRect();
         return r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5;
       }).map((g) => g.textContent);
-      return { chromeHidden, cards: cards.length, outside };
+      // The height of one line of card text as drawn (the type size the room reads).
+      const text = cards[0]?.querySelector('text')?.getBoundingClientRect().height ?? 0;
+      return { chromeHidden, cards: cards.length, outside, text };
     });
   }
 

@@ -82,6 +82,7 @@ test('tree: three phones add cards at once, one offline; all converge; projector
     assert.equal(fit.chromeHidden, true, `${width}×${height}: no app header or tabs over the drawing`);
     assert.deepEqual(fit.outside, [], `${width}×${height}: every card inside the screen`);
     assert.equal(fit.cards, all.length + 1, 'every card and the problem drawn');
+    if (width === 1920) assert.ok(fit.text >= 24, `large type on the projector: ${fit.text} px`);
   }
   await fPage.setViewportSize({ width: 1280, height: 800 });
   const described = await fPage.getByTestId('projector-outline').textContent();
