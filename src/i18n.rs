@@ -253,6 +253,7 @@ texts! {
     MyCentrePlan => "Plan de mi jardín", "My centre's plan";
     ReviewTable => "Revisión SLEP", "SLEP review";
     MySections => "Mis secciones", "My sections";
+    NoCommissionsMine => "No estás en ninguna comisión: quita «Mis secciones» para ver todo el plan.", "You are in no commission: untick “My sections” to see the whole plan.";
     NoSectionsMine => "Tus comisiones todavía no tienen secciones: la facilitación las asigna. Quita «Mis secciones» para ver todo el plan.", "Your commissions have no sections yet: the facilitator assigns them. Untick “My sections” to see the whole plan.";
     History => "Historial", "History";
     Status => "Estado", "Status";
@@ -376,7 +377,7 @@ texts! {
     RecDraft => "borrador", "draft";
     RecFinalised => "finalizada", "finalised";
     RecSent => "en el servidor", "on the server";
-    FinalisedWaiting => "Finalizada. Se envía al servidor apenas haya señal; puedes cerrar la app.", "Finalised. It goes to the server as soon as there is signal; you may close the app.";
+    FinalisedWaiting => "Finalizada y guardada en este teléfono. Se envía al servidor apenas haya señal con la app abierta.", "Finalised and kept on this phone. It goes to the server as soon as there is signal with the app open.";
     FinalisedOnServer => "Finalizada y en el servidor: la facilitación y el SLEP ya la pueden ver.", "Finalised and on the server: the facilitator and the SLEP can see it now.";
     CorrectedAfterFinalising => "corregida después de finalizar (ver historial)", "corrected after finalising (see history)";
     PrincipalName => "Nombre de directora", "Principal's name";
@@ -431,7 +432,7 @@ texts! {
     JoinedAs => "Listo: este dispositivo quedó registrado a nombre de", "Done: this device is now registered for";
     JoinedNext => "La app ya sabe quién eres; lo que escribas se guarda aquí, con o sin señal.", "The app knows who you are now; what you write is kept here, with or without signal.";
     SaveAndSyncState => "Guardado y envío", "Saving and sending";
-    CardTools => "Mover o quitar la tarjeta", "Move or remove the card";
+    CardTools => "Opciones de la tarjeta", "Card options";
     ProjectExit => "Salir (Esc)", "Leave (Esc)";
     TreeDrawing => "Dibujo del árbol de problemas", "Drawing of the problem tree";
     TreeDrawingCards => "tarjetas; el esquema en texto sigue", "cards; the outline as text follows";

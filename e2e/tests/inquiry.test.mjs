@@ -90,7 +90,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.equal(await m.inq.state(), 'finalizada', 'not "en el servidor" while the server does not have it');
   // Said where she tapped (the state line is off-screen on her phone), and what happens next.
   const done = m.page.getByTestId('finalise-done');
-  assert.match(await done.textContent(), /Finalizada\. Se envía al servidor apenas haya señal/);
+  assert.match(await done.textContent(), /Finalizada y guardada en este teléfono\. Se envía al servidor apenas haya señal/);
   assert.ok(await done.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }), 'in view where she tapped');
 
   // Her history lists what she did (typing grouped per field).

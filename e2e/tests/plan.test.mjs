@@ -183,6 +183,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
 
   // The reviewer sees exactly what changed since the previous delivery, and approves.
   await r.plan.waitState('reentregado', 20000);
+  assert.equal(await r.page.getByTestId('review-done').count(), 0, 'the earlier "Devuelto…" line goes when it awaits review again');
   const diff = r.plan.centreSection('3').getByTestId('section-diff');
   await diff.waitFor();
   assert.match(await diff.locator('ins').allTextContents().then((t) => t.join(' ')), /Patio: 15 niños a la vez\./);

@@ -76,6 +76,7 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   // "Proyectar": the drawing alone on the screen, the whole tree inside it, on a projector
   // (1920×1080) and on a phone; the tree is also there as text for a screen reader.
   await f.project();
+  await fPage.waitForFunction(() => document.activeElement?.dataset.testid === 'project-exit');
   for (const [width, height] of [[1920, 1080], [360, 740]]) {
     await fPage.setViewportSize({ width, height });
     const fit = await f.projectionFit();
@@ -99,6 +100,7 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   // Esc leaves the projection.
   await fPage.keyboard.press('Escape');
   await fPage.getByTestId('project-exit').waitFor({ state: 'detached' });
+  await fPage.waitForFunction(() => document.activeElement?.dataset.testid === 'project', null, { timeout: 2000 });
   assert.equal(await fPage.locator('.projecting').count(), 0);
 
   // Reorganising at once from three phones: a move under another card, a reorder, and a

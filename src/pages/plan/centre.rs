@@ -283,8 +283,12 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
         <Show when=move || screen.with(|s| s.review_panel)>
             <ReviewPanel cid observations=cv.observations reviewed />
         </Show>
-        // Said where she tapped, and kept after the panel goes (the plan no longer awaits review).
-        {move || reviewed.get().map(|t| view! { <p class="ok" role="status" data-testid="review-done">{tr(t)}</p> })}
+        // Said where he tapped, and kept after the panel goes (the plan no longer awaits review);
+        // gone when it awaits review again (delivered anew).
+        {move || {
+            let awaiting = screen.with(|s| s.review_panel);
+            reviewed.get().filter(|_| !awaiting).map(|t| view! { <p class="ok" role="status" data-testid="review-done">{tr(t)}</p> })
+        }}
         <details class="history-box" open=move || count.get() > 0>
             <summary>{tr(T::ReviewLog)}</summary>
             <ul data-testid="review-log">{log}</ul>

@@ -50,6 +50,7 @@ pub fn PlanHome() -> impl IntoView {
 #[component]
 pub(super) fn PlanSections() -> impl IntoView {
     let ctx = use_plan();
+    let i18n = use_i18n();
     let me = ctx.me();
     // "Mis secciones": her choice once she makes one; until then it is on only when her
     // commissions have sections (a commission whose sections are not assigned yet would see an
@@ -109,7 +110,7 @@ pub(super) fn PlanSections() -> impl IntoView {
             <span>{tr(T::MySections)}</span>
         </label>
         <Show when=move || only_mine() && ids().is_empty()>
-            <p class="empty" data-testid="no-sections-mine">{tr(T::NoSectionsMine)}</p>
+            <p class="empty" data-testid="no-sections-mine">{move || i18n.t(if me.with(|m| m.commissions.is_empty()) { T::NoCommissionsMine } else { T::NoSectionsMine })}</p>
         </Show>
         <ul class="cards">
             <For each=ids key=|id| id.clone() let:id>

@@ -69,6 +69,22 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
     // "Proyectar": the drawing alone on the screen, scaled to fit; Esc or "Salir" leaves it.
     let full = RwSignal::new(false);
+    // Focus follows the view: onto "Salir" when it opens, back onto "Proyectar" when it
+    // closes (the button she pressed would otherwise be covered, then removed).
+    let project_ref = NodeRef::<leptos::html::Button>::new();
+    let exit_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was: Option<bool>| {
+        let now = full.get();
+        if was.is_some_and(|w| w != now) {
+            let target = if now { exit_ref.get() } else { project_ref.get() };
+            if let Some(b) = target
+                && let Err(e) = b.focus()
+            {
+                leptos::logging::warn!("focus did not move: {e:?}");
+            }
+        }
+        now
+    });
     let esc = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" && full.get_untracked() {
             full.set(false);
@@ -138,11 +154,8 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     };
     let export_png = move |_| {
         let svg = svg_text();
-        let Some(el) = svg_ref.get_untracked() else { return };
-        let (w, h) = (
-            el.get_attribute("width").and_then(|v| v.parse::<f64>().ok()).unwrap_or(800.0),
-            el.get_attribute("height").and_then(|v| v.parse::<f64>().ok()).unwrap_or(600.0),
-        );
+        // The drawing's own size (its width and height say 100% while projected).
+        let (w, h) = untrack(size);
         png_download(&svg, w as u32, h as u32);
     };
     let outline = move || match &*ctx.tree.read() {
@@ -153,7 +166,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         <main class="projector">
             <p class="row no-print">
                 <A href=format!("/red/{}/arbol/{id}", ctx.net.id) attr:class="back">{tr(T::BackToOutline)}</A>
-                <button class="primary" data-testid="project" on:click=move |_| full.set(true)>{tr(T::Project)}</button>
+                <button class="primary" data-testid="project" node_ref=project_ref on:click=move |_| full.set(true)>{tr(T::Project)}</button>
                 <button class="secondary" data-testid="export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
@@ -161,7 +174,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             <div class="svg-wrap" class:projecting=move || full.get() data-testid="projector-stage"
                 tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
                 <Show when=move || full.get()>
-                    <button class="projecting-exit" data-testid="project-exit" on:click=move |_| full.set(false)>{tr(T::ProjectExit)}</button>
+                    <button class="projecting-exit" data-testid="project-exit" node_ref=exit_ref on:click=move |_| full.set(false)>{tr(T::ProjectExit)}</button>
                 </Show>
                 {svg}
             </div>
