@@ -1,6 +1,7 @@
 // Every page, at phone size: labelled controls, touch targets of 44 px, and no moderate,
-// serious or critical axe-core violation — the network's directory, the plan (its sections, a section, a centre's plan),
-// the inquiry (list, Resultados, a record) and the tree (outline, projector, projection).
+// serious or critical axe-core violation — the network's directory, the plan (its sections, a
+// section, the SLEP's table, a centre's plan, its print view), the inquiry (list, Resultados, a
+// record), the tree (outline, projector, projection) and the invite page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, axeViolations, PHONE } from '../support.mjs';
@@ -55,6 +56,9 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await check('the plan\'s sections');
   await plan.openSection('1.2');
   await check('a section');
+  await plan.open();
+  await plan.openReviewTable();
+  await check('the SLEP\'s table of centres');
   const inquiry = new InquiryPage(page);
   await inquiry.open();
   await check('no inquiry yet');
@@ -79,9 +83,15 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await plan.iAm('María González');
   await plan.openMyCentrePlan();
   await check('a centre\'s plan');
+  await plan.openPrint();
+  await check('the print view');
   await inquiry.open();
   await inquiry.newRecord();
   await check('a record');
+  // An invite page opened with nothing to redeem says so.
+  await page.goto('/unirse');
+  await page.getByTestId('invite-error').waitFor();
+  await check('the invite page with no invite');
   assert.deepEqual(found, {});
   await context.close();
 });

@@ -79,7 +79,7 @@ pub fn JoinPage() -> impl IntoView {
                     }.into_any()
                 }
             }}
-            <p><a href="/">{tr(T::AllNetworks)}</a></p>
+            <p><a href="/" class="back">{tr(T::AllNetworks)}</a></p>
         </main>
     }
 }

@@ -31,7 +31,7 @@ pub fn ReviewTablePage() -> impl IntoView {
                                 };
                                 view! {
                                     <tr data-testid="review-row" data-centre=r.centre.clone()>
-                                        <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:data-testid="review-open">{r.name.clone()}</A></td>
+                                        <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:class="tap" attr:data-testid="review-open">{r.name.clone()}</A></td>
                                         <td data-testid="row-state" class:form-error=unreadable>{state}</td>
                                         <td>{last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
                                     </tr>
