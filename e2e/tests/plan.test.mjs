@@ -156,6 +156,8 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   assert.equal(delivered.ok, true, delivered.text);
   assert.match(delivered.text, /Entregado al SLEP\. Ahora lo revisa su equipo/, 'says who has it and what comes next');
   await a.plan.waitState('entregado');
+  // Who has it: once the server has her plan, the state line says the SLEP can open it.
+  await a.page.getByTestId('delivery-where').filter({ hasText: 'recibido en el servidor: el SLEP ya lo puede abrir' }).waitFor({ timeout: 20000 });
   assert.deepEqual(await axeViolations(a.page), [], 'the centre plan on a phone has no serious a11y issue');
 
   // Only the SLEP is offered "Observar" / "Aprobar": not the facilitator.

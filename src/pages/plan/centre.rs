@@ -223,9 +223,22 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
                 .collect::<Vec<_>>()
         })
     };
+    // Who has her delivery: still on this phone, or on the server where the SLEP opens it.
+    let sync = crate::sync::use_sync();
+    let delivery_where = move || {
+        let delivered = matches!(state.get(), PlanState::Submitted | PlanState::Resubmitted);
+        if !delivered || !is_principal.get() {
+            return None;
+        }
+        let id = ctx.centre_id(&cid.get());
+        let on_server =
+            sync.docs.with(|d| d.get(&id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some()));
+        Some(if on_server { T::DeliveryOnServer } else { T::DeliveryOnDevice })
+    };
     view! {
         <p class="state-line">
             {tr(T::PlanState)} ": " <strong class="state" data-testid="plan-state">{move || tr(state_text(state.get()))()}</strong>
+            {move || delivery_where().map(|t| view! { " · " <span data-testid="delivery-where">{move || i18n.t(t)}</span> })}
             <Show when=new_draft>" · " <span data-testid="new-draft">{tr(T::NewDraft)}</span></Show>
             <Show when=set_aside>" · " <span class="conflict" data-testid="review-set-aside">{tr(T::ReviewSetAside)}</span></Show>
             <Show when=not_counted>" · " <span class="conflict" data-testid="review-not-counted">{tr(T::ReviewNotCounted)}</span></Show>
