@@ -141,6 +141,12 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   }
   assert.ok(lines.some((l) => /estado/i.test(l)), `a status change in the history: ${lines.join(' | ')}`);
   await b.plan.setStatus('Acordada');
+  // A double tap on "Enviar" posts one comment, not two.
+  await b.page.getByTestId('comment-input').fill('Lo vemos el lunes.');
+  await b.page.getByTestId('comment-add').dblclick();
+  await b.plan.waitComment('Lo vemos el lunes.');
+  await b.page.waitForTimeout(500);
+  assert.equal(await b.page.getByTestId('comment').filter({ hasText: 'Lo vemos el lunes.' }).count(), 1, 'a double tap posts once');
 
   // María adopts the common part and delivers her centre's plan from the phone.
   await a.plan.open();

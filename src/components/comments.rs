@@ -55,11 +55,20 @@ where
         }
         Loaded::Missing | Loaded::Loading => ().into_any(),
     };
+    // One comment per tap: the text stays in the box until it is stored, so a second tap
+    // meanwhile would post it twice.
+    let busy = RwSignal::new(false);
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         let fut = post.run(text.get());
         spawn_local(async move {
-            match fut.await {
+            let outcome = fut.await;
+            busy.set(false);
+            match outcome {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
@@ -80,7 +89,7 @@ where
                     <span class="field-label">{tr(T::AddComment)}</span>
                     <textarea data-testid="comment-input" rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
-                <button type="submit" class="secondary" data-testid="comment-add">{tr(T::Send)}</button>
+                <button type="submit" class="secondary" data-testid="comment-add" disabled=move || busy.get()>{tr(T::Send)}</button>
                 <p class="form-error" role="alert">{move || error.get()}</p>
             </form>
         </section>
