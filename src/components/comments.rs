@@ -57,17 +57,16 @@ where
     };
     // One comment per tap: the text stays in the box until it is stored, so a second tap
     // meanwhile would post it twice.
-    let busy = RwSignal::new(false);
+    let busy = crate::components::OneAtATime::new();
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if !busy.start() {
             return;
         }
-        busy.set(true);
         let fut = post.run(text.get());
         spawn_local(async move {
             let outcome = fut.await;
-            busy.set(false);
+            busy.done();
             match outcome {
                 Ok(()) => {
                     text.set(String::new());
@@ -89,7 +88,7 @@ where
                     <span class="field-label">{tr(T::AddComment)}</span>
                     <textarea data-testid="comment-input" rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
-                <button type="submit" class="secondary" data-testid="comment-add" disabled=move || busy.get()>{tr(T::Send)}</button>
+                <button type="submit" class="secondary" data-testid="comment-add" disabled=move || busy.running()>{tr(T::Send)}</button>
                 <p class="form-error" role="alert">{move || error.get()}</p>
             </form>
         </section>

@@ -118,18 +118,17 @@ pub(super) fn RecordForm(
     });
     let missing = RwSignal::new(Vec::<Missing>::new());
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let busy = crate::components::OneAtATime::new();
     let finalised_here = RwSignal::new(false);
     let finalise = move |_| {
-        if busy.get_untracked() {
+        if !busy.start() {
             return;
         }
-        busy.set(true);
         finalised_here.set(false);
         missing.set(Vec::new());
         spawn_local(async move {
             let outcome = ctx.finalise(id).await;
-            busy.set(false);
+            busy.done();
             match outcome {
                 Ok(()) => {
                     missing.set(Vec::new());
@@ -211,7 +210,7 @@ pub(super) fn RecordForm(
                 <p class="ok" role="status" data-testid="finalise-done">{move || i18n.t(if state.get() == RecordState::Sent { T::FinalisedOnServer } else { T::FinalisedWaiting })}</p>
             </Show>
             <button type="button" class="primary" data-testid="record-finalise" on:click=finalise
-                disabled=move || busy.get() aria-busy=move || busy.get().then_some("true")>{tr(T::Finalise)}</button>
+                disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::Finalise)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <Show when=move || !missing.with(Vec::is_empty)>
                 <div class="form-error" role="alert" data-testid="finalise-missing">

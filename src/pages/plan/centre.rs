@@ -501,20 +501,19 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<(String, Vec<Missing>)>);
     let done = RwSignal::new(None::<PlanState>);
-    let busy = RwSignal::new(false);
+    let busy = crate::components::OneAtATime::new();
     let deliver = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if !busy.start() {
             return;
         }
-        busy.set(true);
         // The previous outcome goes away at once: what shows next is about this delivery.
         error.set(None);
         done.set(None);
         let cid = cid.get_untracked();
         spawn_local(async move {
             let outcome = ctx.deliver(cid, note.get_untracked()).await;
-            busy.set(false);
+            busy.done();
             match outcome {
                 Ok(s) => {
                     error.set(None);
@@ -539,7 +538,7 @@ pub(super) fn DeliverPanel(cid: Memo<String>) -> impl IntoView {
                 <span class="field-label">{tr(T::NoteOptional)}</span>
                 <input data-testid="deliver-note" bind:value=note />
             </label>
-            <button type="submit" class="primary" data-testid="deliver" disabled=move || busy.get() aria-busy=move || busy.get().then_some("true")>{tr(T::Deliver)}</button>
+            <button type="submit" class="primary" data-testid="deliver" disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::Deliver)}</button>
             // Who has it now and what comes next ("Entregado (entregado)" said neither).
             {move || done.get().map(|_| view! { <p class="ok" role="status" data-testid="deliver-ok">{tr(T::DeliveredToSlep)}</p> })}
             {move || error.get().map(|(msg, missing)| view! {
@@ -574,9 +573,9 @@ pub(super) fn ReviewPanel(
     let i18n = use_i18n();
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let busy = crate::components::OneAtATime::new();
     let settle = move |outcome: Result<(), AppError>, done: T| {
-        busy.set(false);
+        busy.done();
         match outcome {
             Ok(()) => {
                 error.set(None);
@@ -586,10 +585,9 @@ pub(super) fn ReviewPanel(
         }
     };
     let observe = move |_| {
-        if busy.get_untracked() {
+        if !busy.start() {
             return;
         }
-        busy.set(true);
         reviewed.set(None);
         let cid = cid.get_untracked();
         let per_section: Vec<(String, String)> = observations.get_untracked().into_iter().collect();
@@ -599,10 +597,9 @@ pub(super) fn ReviewPanel(
         });
     };
     let approve = move |_| {
-        if busy.get_untracked() {
+        if !busy.start() {
             return;
         }
-        busy.set(true);
         reviewed.set(None);
         let cid = cid.get_untracked();
         spawn_local(async move {
@@ -618,8 +615,8 @@ pub(super) fn ReviewPanel(
                 <textarea data-testid="review-note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
             </label>
             <div class="row">
-                <button class="secondary" data-testid="review-observe" on:click=observe disabled=move || busy.get()>{tr(T::SendObservations)}</button>
-                <button class="primary" data-testid="review-approve" on:click=approve disabled=move || busy.get()>{tr(T::Approve)}</button>
+                <button class="secondary" data-testid="review-observe" on:click=observe disabled=move || busy.running()>{tr(T::SendObservations)}</button>
+                <button class="primary" data-testid="review-approve" on:click=approve disabled=move || busy.running()>{tr(T::Approve)}</button>
             </div>
             <p class="form-error" role="alert" data-testid="review-error">{move || error.get()}</p>
         </section>
