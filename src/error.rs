@@ -157,6 +157,8 @@ fn inquiry(i18n: I18n, e: &InquiryError) -> String {
         InquiryError::Incomplete(_) => t(T::ErrRecordIncomplete),
         InquiryError::UnknownParticipant(_) | InquiryError::UnknownField(_) => t(T::ErrUnknown),
         InquiryError::OutOfRange { .. } => t(T::ErrTextMoved),
+        InquiryError::Finalised => t(T::ErrRecordFinalisedKept),
+        InquiryError::Discarded => t(T::ErrRecordDiscarded),
         InquiryError::Doc(d) => doc(i18n, d),
     }
 }

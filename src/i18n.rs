@@ -122,6 +122,7 @@ texts! {
     RuleAuthor => "Solo su autora puede cambiarlo.", "Only its author can change it.";
     RuleMember => "Ya no eres miembro de esta red.", "You are no longer a member of this network.";
     BeforeAccounts => "(antes de las cuentas personales)", "(before personal accounts)";
+    RuleRecord => "La pauta ya estaba finalizada o eliminada desde otro dispositivo: vale lo que llegó primero al servidor.", "The record was already finalised or deleted from another device: what reached the server first stands.";
     RuleSignature => "Una firma de dispositivo no es válida: el cambio no se puede atribuir a nadie.", "A device signature does not check: the change cannot be attributed to anyone.";
     ErrKey => "No se pudieron comprobar las firmas de este documento.", "The signatures of this document could not be checked.";
     ShareResults => "Compartir Resultados con la red", "Share the results with the network";
@@ -470,6 +471,15 @@ texts! {
     HistRole => "eligió un rol", "chose a role";
     HistDate => "cambió la fecha", "changed the date";
     HistFinalise => "finalizó", "finalised";
+    HistDiscard => "eliminó la pauta", "deleted the record";
+    RecordDelete => "Eliminar esta pauta", "Delete this record";
+    RecordDeleteHint => "Solo mientras es un borrador: una pauta finalizada la cuentan la facilitación y el SLEP.", "Only while it is a draft: a finalised record is counted by the facilitator and the SLEP.";
+    RecordDeleteConfirm => "¿Eliminar esta pauta? Lo escrito en ella se pierde, en este teléfono y en tus otros dispositivos.", "Delete this record? What was written in it is lost, on this phone and on your other devices.";
+    RecordDeleteYes => "Sí, eliminar la pauta", "Yes, delete the record";
+    RecordDeleteNo => "No, conservarla", "No, keep it";
+    RecordDeleted => "Pauta eliminada: ya no aparece en tu lista ni en los Resultados.", "Record deleted: it no longer appears in your list or in the results.";
+    ErrRecordFinalisedKept => "Esta pauta ya está finalizada: la cuentan la facilitación y el SLEP, así que no se elimina.", "This record is finalised: the facilitator and the SLEP count it, so it is not deleted.";
+    ErrRecordDiscarded => "Esta pauta fue eliminada (quizás desde otro dispositivo): ya no se puede finalizar.", "This record was deleted (perhaps from another device): it can no longer be finalised.";
     CountsHint => "Solo cifras: Juntas no guarda nombres de niños ni niñas.", "Numbers only: Juntas stores no children's names.";
 }
 

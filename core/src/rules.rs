@@ -170,9 +170,12 @@ pub enum Facts {
         centre: String,
     },
     Inquiry,
-    /// The record's author (root `principal_id`).
+    /// The record's author (root `principal_id`), whether it is finalised (root
+    /// `finalised_at`) and whether she deleted it (root `discarded_at`).
     Record {
         author: String,
+        finalised: bool,
+        discarded: bool,
     },
     /// Who added each card (from the signed change that created it).
     Tree {
@@ -215,7 +218,14 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
         }
         centre_plan::KIND => Facts::CentrePlan { centre: text_at(doc, &ROOT, "centre_id")? },
         inquiry::INQUIRY_KIND => Facts::Inquiry,
-        inquiry::RECORD_KIND => Facts::Record { author: text_at(doc, &ROOT, "principal_id")? },
+        inquiry::RECORD_KIND => {
+            let set = |key| matches!(doc.get(ROOT, key), Ok(Some((Value::Scalar(s), _))) if s.as_i64().is_some());
+            Facts::Record {
+                author: text_at(doc, &ROOT, "principal_id")?,
+                finalised: set("finalised_at"),
+                discarded: set(inquiry::DISCARDED),
+            }
+        }
         tree::KIND => Facts::Tree {
             authors: field_of_each(doc, "cards", "by")
                 .into_iter()
@@ -280,7 +290,7 @@ pub fn owner_of(doc: &AutoCommit) -> Option<Owner> {
 pub fn may_read(who: Option<&Who>, facts: &Facts) -> bool {
     let Some(who) = who else { return false };
     match facts {
-        Facts::Record { author } => {
+        Facts::Record { author, .. } => {
             *author == who.member || matches!(who.role, Role::Facilitator | Role::SlepProfessional)
         }
         _ => true,
@@ -296,7 +306,7 @@ pub fn may_create(who: Option<&Who>, facts: &Facts) -> Result<(), Refusal> {
         Facts::Inquiry if !facilitator(who) => {
             Err(Refusal::OnlyFacilitator { what: "the inquiry" })
         }
-        Facts::Record { author } if *author != who.member => {
+        Facts::Record { author, .. } if *author != who.member => {
             Err(Refusal::NotSigner { field: "principal_id".into() })
         }
         _ => Ok(()),
@@ -431,6 +441,10 @@ pub enum Refusal {
     Immutable { what: &'static str },
     #[error("no rule allows changing {path}")]
     Unknown { path: String },
+    #[error("a finalised record is counted (by the facilitation and the SLEP) and is not deleted")]
+    RecordFinalised,
+    #[error("a deleted record is not finalised")]
+    RecordDiscarded,
     #[error("a signature names this change's actor as another member's device (forged actor)")]
     ForgedActor,
     #[error("a signature does not check: {why}")]
@@ -448,6 +462,8 @@ pub enum Rule {
     Author,
     Member,
     Signature,
+    /// A record finalised or deleted on another device.
+    Record,
 }
 
 /// The rule a refusal's words (its `Display`) name; None for another text.
@@ -460,6 +476,8 @@ pub fn rule_of(words: &str) -> Option<Rule> {
         ("only its author", Rule::Author),
         ("only members of the network", Rule::Member),
         ("a signature", Rule::Signature),
+        ("a finalised record", Rule::Record),
+        ("a deleted record", Rule::Record),
     ]
     .into_iter()
     .find_map(|(phrase, rule)| words.starts_with(phrase).then_some(rule))
@@ -607,11 +625,16 @@ pub(crate) fn check_one(
         Facts::CommonPlan { commissions } => common_plan(who, commissions, all, e),
         Facts::CentrePlan { centre } => centre_plan(who, centre, all, e),
         Facts::Inquiry => inquiry(who, e),
-        Facts::Record { author } => {
-            if *author == who.member {
-                Ok(())
-            } else {
-                Err(Refusal::OnlyAuthor { what: "record" })
+        Facts::Record { author, finalised, discarded } => {
+            if *author != who.member {
+                return Err(Refusal::OnlyAuthor { what: "record" });
+            }
+            // Finalising and deleting exclude each other: of the two, the one the server
+            // received first stands (facts are read after the change, when both are there).
+            match root {
+                inquiry::DISCARDED if *finalised => Err(Refusal::RecordFinalised),
+                "finalised_at" if *discarded => Err(Refusal::RecordDiscarded),
+                _ => Ok(()),
             }
         }
         Facts::Tree { authors } => tree(who, authors, e),
@@ -717,12 +740,15 @@ fn inquiry(who: &Who, e: &Effect) -> Result<(), Refusal> {
         return Ok(());
     }
     match (e.at(0), e.path.len(), &e.action) {
-        // A principal lists the record she starts, under her own centre.
-        (Some("records"), 2, Action::Put(Some(centre)))
+        // A principal lists the record she starts under her own centre, and marks it deleted
+        // there when she deletes the draft.
+        (Some("records" | inquiry::DELETED_LIST), 2, Action::Put(Some(centre)))
             if who.role == Role::Principal && who.centre.as_deref() == Some(centre) =>
         {
             Ok(())
         }
+        // The list of deleted drafts, in an inquiry made before it had one.
+        (Some(inquiry::DELETED_LIST), 1, Action::Create) if who.role == Role::Principal => Ok(()),
         _ => Err(Refusal::OnlyFacilitator { what: "the inquiry" }),
     }
 }

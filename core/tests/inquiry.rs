@@ -284,3 +284,30 @@ fn shared_results_carry_the_records_as_they_were_and_a_second_share_replaces_the
     // The inquiry itself still reads as before.
     assert!(inquiry::read_inquiry(&inq).is_ok());
 }
+
+#[test]
+fn a_draft_is_deleted_by_its_author_everywhere_but_a_finalised_record_is_not() {
+    let inq = new_inquiry();
+    // A draft started by mistake: deleted, and her other phone reads it deleted after a sync.
+    let mut draft = new_record(&inq);
+    let mut other_phone = device(draft.fork(), 3);
+    inquiry::discard(&mut draft, &s(50)).unwrap();
+    assert_eq!(inquiry::read_record(&draft).unwrap().discarded_at, Some(50));
+    other_phone.merge(&mut draft).unwrap();
+    assert_eq!(inquiry::read_record(&other_phone).unwrap().discarded_at, Some(50));
+    let last = juntas_core::model::history::entries(&mut other_phone).pop().unwrap();
+    assert_eq!((last.verb.as_str(), last.by.as_str()), ("eliminar pauta", "maria"));
+    // A deleted pauta is not finalised afterwards (another tab still showing it).
+    complete(&mut other_phone);
+    assert_eq!(
+        inquiry::finalise(&mut other_phone, "2026-06-08", &s(60)),
+        Err(InquiryError::Discarded)
+    );
+
+    // A finalised one is counted by the facilitation and the SLEP: it stays.
+    let mut done = new_record(&inq);
+    complete(&mut done);
+    inquiry::finalise(&mut done, "2026-06-08", &s(70)).unwrap();
+    assert_eq!(inquiry::discard(&mut done, &s(71)), Err(InquiryError::Finalised));
+    assert_eq!(inquiry::read_record(&done).unwrap().discarded_at, None);
+}

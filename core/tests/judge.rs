@@ -76,7 +76,10 @@ fn facts_and_owner_are_read_from_each_kind_of_document() {
     r.put(ROOT, "kind", inquiry::RECORD_KIND).unwrap();
     r.put(ROOT, "inquiry_id", "inq").unwrap();
     r.put(ROOT, "principal_id", "p1").unwrap();
-    assert_eq!(facts_of(&r), Some(Facts::Record { author: "p1".into() }));
+    assert_eq!(
+        facts_of(&r),
+        Some(Facts::Record { author: "p1".into(), finalised: false, discarded: false })
+    );
     assert_eq!(owner_of(&r), Some(Owner::Inquiry("inq".into())));
 
     // JS Automerge writes a plain string as Text: read the same.
@@ -87,7 +90,10 @@ fn facts_and_owner_are_read_from_each_kind_of_document() {
         let t = js.put_object(ROOT, key, ObjType::Text).unwrap();
         js.splice_text(&t, 0, 0, value).unwrap();
     }
-    assert_eq!(facts_of(&js), Some(Facts::Record { author: "p1".into() }));
+    assert_eq!(
+        facts_of(&js),
+        Some(Facts::Record { author: "p1".into(), finalised: false, discarded: false })
+    );
     assert_eq!(owner_of(&js), Some(Owner::Inquiry("inq".into())));
 
     let mut other = AutoCommit::new();
@@ -99,7 +105,7 @@ fn facts_and_owner_are_read_from_each_kind_of_document() {
 #[test]
 fn records_are_read_by_their_author_facilitators_and_the_slep_only() {
     let n = network();
-    let record = Facts::Record { author: "p1".into() };
+    let record = Facts::Record { author: "p1".into(), finalised: false, discarded: false };
     assert!(may_read(Who::of(&n, "p1").as_ref(), &record));
     assert!(may_read(Who::of(&n, "f1").as_ref(), &record));
     assert!(may_read(Who::of(&n, "s1").as_ref(), &record));
@@ -213,7 +219,7 @@ fn only_the_author_of_a_card_or_a_facilitator_deletes_it_and_a_card_names_its_ad
 #[test]
 fn a_record_is_created_by_its_own_author_and_an_inquiry_by_a_facilitator() {
     let n = network();
-    let record = Facts::Record { author: "p1".into() };
+    let record = Facts::Record { author: "p1".into(), finalised: false, discarded: false };
     assert_eq!(may_create(Who::of(&n, "p1").as_ref(), &record), Ok(()));
     assert_eq!(
         may_create(Who::of(&n, "p2").as_ref(), &record),
@@ -273,4 +279,89 @@ fn a_refusal_s_words_name_its_rule_for_the_client() {
     for (refusal, rule) in cases {
         assert_eq!(rule_of(&refusal.to_string()), rule, "{refusal}");
     }
+}
+
+/// A record of p1's with every field a finalised one needs, as the server holds it.
+fn complete_record() -> AutoCommit {
+    use inquiry::TextRef;
+    let mut inq = AutoCommit::new();
+    inquiry::create(&mut inq, "red", &inquiry::Definition::annex6(), &stamp("f1")).unwrap();
+    let start = inquiry::Start {
+        inquiry_id: "inq".into(),
+        principal_id: "p1".into(),
+        principal_name: "Ana".into(),
+        centre_id: "c1".into(),
+        centre_name: "Jardín Uno".into(),
+        date: "2026-06-08".into(),
+    };
+    let mut doc = AutoCommit::new();
+    let def = inquiry::read_inquiry(&inq).unwrap();
+    inquiry::start_record(&mut doc, &def, &start, &stamp("p1")).unwrap();
+    let put = |doc: &mut AutoCommit, t: TextRef, text: &str| {
+        inquiry::splice(doc, &t, 0, 0, text, &stamp("p1")).unwrap();
+    };
+    for (f, text) in [
+        ("place", "Sala"),
+        ("guidance", "Bases"),
+        ("guidance_where", "p. 30"),
+        ("nee_count", "4"),
+        ("situation", "Dos salas."),
+    ] {
+        put(&mut doc, TextRef::Field(f.into()), text);
+    }
+    for p in ["a", "b"] {
+        inquiry::add_participant(&mut doc, p, &stamp("p1")).unwrap();
+        put(&mut doc, TextRef::Name(p.into()), "Participante");
+        inquiry::set_role(&mut doc, p, "Educadora", &stamp("p1")).unwrap();
+        for q in 0..3 {
+            put(&mut doc, TextRef::Answer(p.into(), q), "Sí");
+        }
+    }
+    doc
+}
+
+#[test]
+fn a_draft_is_deleted_only_by_its_author_and_of_deleting_and_finalising_the_first_the_server_gets_stands()
+ {
+    let n = network();
+    let (ana, bea) = (Who::of(&n, "p1"), Who::of(&n, "p2"));
+    let mut server = complete_record();
+
+    // Another principal cannot delete Ana's draft.
+    let mut forged = server.fork();
+    inquiry::discard(&mut forged, &stamp("p2")).unwrap();
+    let before = server.get_heads();
+    let mut attempt = server.clone();
+    attempt.merge(&mut forged).unwrap();
+    assert_eq!(
+        judge(&mut attempt, &before, bea.as_ref()).unwrap_err().refusal,
+        Refusal::OnlyAuthor { what: "record" }
+    );
+
+    // Ana finalises on her laptop while her phone, offline, deletes the same draft.
+    let (mut laptop, mut phone) = (server.fork(), server.fork());
+    inquiry::finalise(&mut laptop, "2026-06-08", &stamp("p1")).unwrap();
+    inquiry::discard(&mut phone, &stamp("p1")).unwrap();
+
+    // The laptop reaches the server first: the deletion that follows is refused, with a rule
+    // the app names in her language.
+    let mut first = server.clone();
+    let before = first.get_heads();
+    first.merge(&mut laptop).unwrap();
+    assert_eq!(judge(&mut first, &before, ana.as_ref()), Ok(()));
+    let before = first.get_heads();
+    first.merge(&mut phone).unwrap();
+    let refused = judge(&mut first, &before, ana.as_ref()).unwrap_err().refusal;
+    assert_eq!(refused, Refusal::RecordFinalised);
+    assert_eq!(rule_of(&refused.to_string()), Some(Rule::Record));
+
+    // The phone first: the deletion stands and the finalising is refused.
+    let before = server.get_heads();
+    server.merge(&mut phone).unwrap();
+    assert_eq!(judge(&mut server, &before, ana.as_ref()), Ok(()));
+    let before = server.get_heads();
+    server.merge(&mut laptop).unwrap();
+    let refused = judge(&mut server, &before, ana.as_ref()).unwrap_err().refusal;
+    assert_eq!(refused, Refusal::RecordDiscarded);
+    assert_eq!(rule_of(&refused.to_string()), Some(Rule::Record));
 }

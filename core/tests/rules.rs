@@ -341,13 +341,28 @@ fn inquiry_and_record_rows() {
     let e = change(&mut doc, |doc| inquiry::list_record(doc, "r1", "c1", &stamp("p-c1")).unwrap());
     assert_eq!(check(Some(&principal("c1", &[])), &facts, &e), Ok(()));
     assert!(check(Some(&principal("c2", &[])), &facts, &e).is_err());
+    // ... and marks it deleted there, under her own centre only.
+    let e = change(&mut doc, |doc| inquiry::list_deleted(doc, "r1", "c1", &stamp("p-c1")).unwrap());
+    assert_eq!(check(Some(&principal("c1", &[])), &facts, &e), Ok(()));
+    assert!(check(Some(&principal("c2", &[])), &facts, &e).is_err());
+    let read = inquiry::read_inquiry(&doc).unwrap();
+    assert!(read.says_deleted("r1", "c1"));
+    assert!(!read.says_deleted("r1", "c2"), "a mark under another centre than the listing's");
+    // An inquiry made before it had the list: she makes the list with her mark.
+    let mut old = AutoCommit::new();
+    inquiry::create(&mut old, &net().to_string(), &d, &stamp("f1")).unwrap();
+    old.delete(ROOT, inquiry::DELETED_LIST).unwrap();
+    old.commit();
+    let e = change(&mut old, |doc| inquiry::list_deleted(doc, "r1", "c1", &stamp("p-c1")).unwrap());
+    assert_eq!(check(Some(&principal("c1", &[])), &facts, &e), Ok(()));
+    assert!(inquiry::read_inquiry(&old).unwrap().says_deleted("r1", "c1"));
 
     // A record: its author only.
     let mut rec = AutoCommit::new();
     let t = rec.put_object(ROOT, "situation", ObjType::Text).unwrap();
     rec.commit();
     let e = change(&mut rec, |r| r.splice_text(&t, 0, 0, "tres niños").map(|_| ()).unwrap());
-    let facts = Facts::Record { author: "p-c1".into() };
+    let facts = Facts::Record { author: "p-c1".into(), finalised: false, discarded: false };
     assert_eq!(check(Some(&principal("c1", &[])), &facts, &e), Ok(()));
     assert_eq!(
         check(Some(&facilitator()), &facts, &e),

@@ -318,6 +318,104 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------
+// Fitting a projector's screen.
+
+/// How large the drawing shows on a `w`×`h` screen, scaled to fit whole.
+fn scale_on(l: &Layout, w: f64, h: f64) -> f64 {
+    (w / l.width).min(h / l.height)
+}
+
+/// A workshop's tree grown wide: 90 first-level causes and 30 effects, most with a card or
+/// two under them — 300 cards.
+fn wide_tree() -> Tree {
+    let mut cards: Vec<(String, String, String)> = Vec::new();
+    for i in 0..120 {
+        let side = if i % 4 == 0 { EFFECTS } else { CAUSES };
+        cards.push((
+            format!("t{i:03}"),
+            side.into(),
+            format!("Causa o efecto número {i} del taller"),
+        ));
+    }
+    for i in 0..180 {
+        let parent = if i < 120 { format!("t{i:03}") } else { format!("u{:03}", i - 120) };
+        cards.push((format!("u{i:03}"), parent, format!("Detalle {i}: lo que dijo una directora")));
+    }
+    let refs: Vec<(&str, &str, &str)> =
+        cards.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
+    build("Baja colaboración entre jardines de la red", &refs)
+}
+
+#[test]
+fn a_wide_tree_is_cut_into_bands_so_it_fills_a_projector_s_screen_with_readable_text() {
+    let t = wide_tree();
+    assert_eq!(t.cards.len(), 300);
+    let row = tree_layout::layout(&t);
+    let fit = tree_layout::layout_to_fit(&t, 1920.0 / 1080.0);
+    let (before, after) = (scale_on(&row, 1920.0, 1080.0), scale_on(&fit, 1920.0, 1080.0));
+    // Card text is 18 px in the drawing: in one row it is under 2 px on the screen.
+    assert!(18.0 * before < 2.0, "one row: {:.2} px", 18.0 * before);
+    assert!(
+        18.0 * after >= 4.0 * 18.0 * before,
+        "in bands: {:.2} px (was {:.2})",
+        18.0 * after,
+        18.0 * before
+    );
+    eprintln!(
+        "300 cards at 1920×1080: text {:.1} px in bands, {:.1} px in one row",
+        18.0 * after,
+        18.0 * before
+    );
+    assert_eq!(fit.cards.len(), 301);
+    assert_eq!(fit.edges.len(), 300);
+    assert_no_overlap(&fit);
+    let problem = card(&fit, PROBLEM).clone();
+    for c in &fit.cards {
+        match c.kind {
+            Kind::Effect => assert!(c.y + c.h <= problem.y, "{} above the trunk", c.id),
+            Kind::Cause => assert!(c.y >= problem.y + problem.h, "{} below it", c.id),
+            Kind::Problem => {}
+        }
+    }
+    // Every card still hangs from its parent, further out from the trunk than it.
+    for e in &fit.edges {
+        let (from, to) = (card(&fit, &e.from), card(&fit, &e.to));
+        match to.kind {
+            Kind::Cause => assert!(to.y > from.y, "{} under {}", to.id, from.id),
+            _ => assert!(to.y < from.y, "{} over {}", to.id, from.id),
+        }
+    }
+    // On a phone held upright the bands are narrower still.
+    let phone = tree_layout::layout_to_fit(&t, 360.0 / 740.0);
+    assert!(phone.width < fit.width);
+    assert!(scale_on(&phone, 360.0, 740.0) > 2.0 * scale_on(&row, 360.0, 740.0));
+    assert_no_overlap(&phone);
+}
+
+#[test]
+fn a_tree_that_already_fits_is_drawn_as_one_row() {
+    let t = small();
+    assert_eq!(tree_layout::layout_to_fit(&t, 16.0 / 9.0), tree_layout::layout(&t));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fitting_a_screen_never_shrinks_the_drawing_nor_overlaps_cards(
+        shape in prop::collection::vec((0usize..40, 0usize..60), 0..60),
+        aspect in 0.4f64..2.5,
+    ) {
+        let (t, cards) = random_tree(&shape, 30, false);
+        let (row, fit) = (tree_layout::layout(&t), tree_layout::layout_to_fit(&t, aspect));
+        prop_assert_eq!(fit.cards.len(), cards.len() + 1);
+        prop_assert_eq!(fit.edges.len(), cards.len());
+        prop_assert!(scale_on(&fit, aspect, 1.0) >= scale_on(&row, aspect, 1.0) * 0.999_999);
+        assert_no_overlap(&fit);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Moves among siblings.
 
 fn row() -> Tree {

@@ -105,6 +105,27 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.context.setOffline(false);
   await m.inq.waitState('en el servidor', 30000);
   assert.match(await done.textContent(), /Finalizada y en el servidor/);
+  assert.equal(await m.page.getByTestId('record-delete').count(), 0, 'a finalised pauta is not offered for deletion');
+
+  // A pauta started by mistake: a double tap makes one, and she deletes it after a question.
+  await m.page.getByTestId('nav-inquiry').click();
+  await m.page.getByTestId('record-line').first().waitFor();
+  await m.page.getByTestId('record-new').dblclick();
+  await m.page.getByTestId('record-state').waitFor();
+  await m.inq.type('f-place', 'Por error');
+  await m.net.waitSaved();
+  await m.page.getByTestId('record-delete').click();
+  assert.match(await m.page.getByTestId('record-delete-question').textContent(), /¿Eliminar esta pauta\? Lo escrito en ella se pierde/);
+  assert.equal(await m.page.evaluate(() => document.activeElement?.dataset.testid), 'record-delete-no', 'focus on the safe answer');
+  await m.page.getByTestId('record-delete-no').click();
+  assert.equal(await m.inq.value('f-place'), 'Por error', '"No" keeps it');
+  await m.page.getByTestId('record-delete').click();
+  await m.page.getByTestId('record-delete-yes').click();
+  assert.match(await m.page.getByTestId('record-deleted').textContent(), /Pauta eliminada/);
+  await m.page.getByTestId('nav-inquiry').click();
+  await m.page.getByTestId('record-line').first().waitFor();
+  assert.deepEqual((await m.page.getByTestId('record-line-state').allTextContents()).map((t) => t.trim()), ['en el servidor'],
+    'her list keeps the finalised pauta only: one draft was made, and it is gone');
 
   // The facilitator sees it in Resultados and downloads the answers.
   await fPage.getByTestId('nav-inquiry').click();
@@ -155,7 +176,14 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
 
   // "Exportar lista": anyone can check who is missing.
   await fPage.getByTestId('nav-inquiry').click();
-  const list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'));
+  // The deleted draft reaches the facilitator as deleted: not in her list (nor as unreadable).
+  let list;
+  for (let tries = 0; tries < 20; tries++) {
+    list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8')).filter((r) => r.length > 1);
+    if (list.length === 2) break;
+    await fPage.waitForTimeout(500);
+  }
+  assert.equal(list.length, 2, `one pauta listed: ${JSON.stringify(list)}`);
   assert.deepEqual(list[0], ['pauta', 'centro', 'directora', 'estado', 'último cambio', 'último acuse del servidor']);
   assert.equal(list[1][1], 'Jardín Infantil Los Copihues');
   assert.equal(list[1][2], 'María González');

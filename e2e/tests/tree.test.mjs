@@ -77,6 +77,8 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   // (1920×1080) and on a phone; the tree is also there as text for a screen reader.
   await f.project();
   await fPage.waitForFunction(() => document.activeElement?.dataset.testid === 'project-exit');
+  // The browser's full screen as well: no tabs or address bar on the projector.
+  await fPage.waitForFunction(() => document.fullscreenElement === document.documentElement, null, { timeout: 5000 });
   for (const [width, height] of [[1920, 1080], [360, 740]]) {
     await fPage.setViewportSize({ width, height });
     const fit = await f.projectionFit();
@@ -84,6 +86,8 @@ test('tree: three phones add cards at once, one offline; all converge; projector
     assert.deepEqual(fit.outside, [], `${width}×${height}: every card inside the screen`);
     assert.equal(fit.cards, all.length + 1, 'every card and the problem drawn');
     if (width === 1920) assert.ok(fit.text >= 24, `large type on the projector: ${fit.text} px`);
+    // Upright on a phone the tree is laid out for the tall screen, not shrunk to its width.
+    if (width === 360) assert.ok(fit.text >= 8, `readable type on a phone: ${fit.text} px`);
   }
   await fPage.setViewportSize({ width: 1280, height: 800 });
   const described = await fPage.getByTestId('projector-outline').textContent();
@@ -100,6 +104,7 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   // Esc leaves the projection.
   await fPage.keyboard.press('Escape');
   await fPage.getByTestId('project-exit').waitFor({ state: 'detached' });
+  await fPage.waitForFunction(() => document.fullscreenElement === null, null, { timeout: 5000 });
   await fPage.waitForFunction(() => document.activeElement?.dataset.testid === 'project', null, { timeout: 2000 });
   assert.equal(await fPage.locator('.projecting').count(), 0);
 

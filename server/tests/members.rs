@@ -222,7 +222,8 @@ async fn members_a_principal_approving_her_own_plan_is_refused_and_nobody_receiv
 }
 
 #[tokio::test]
-async fn members_a_record_is_read_by_its_author_the_facilitators_and_the_slep_only() {
+async fn members_a_record_is_read_by_its_author_the_facilitators_and_the_slep_only_and_kept_once_finalised()
+ {
     let (addr, _d, _s, _stop) = server().await;
     let f1 = token(addr).await;
     let (p1, p2, s1) =
@@ -264,6 +265,26 @@ async fn members_a_record_is_read_by_its_author_the_facilitators_and_the_slep_on
     assert_eq!(open(addr, &p2, record_id, AutoCommit::new()).await.1, Outcome::Unavailable);
     assert_eq!(open(addr, &s1, record_id, AutoCommit::new()).await.1, Outcome::Synced);
     assert_eq!(open(addr, &f1, record_id, AutoCommit::new()).await.1, Outcome::Synced);
+
+    // Ana finalises on her laptop; her phone, which had not heard, deletes the draft: the
+    // server refuses the deletion (the facilitation and the SLEP count a finalised record).
+    let (mut laptop, _) = open(addr, &p1, record_id, AutoCommit::new()).await;
+    let (mut phone, _) = open(addr, &p1, record_id, AutoCommit::new()).await;
+    laptop.doc.put(ROOT, "finalised_at", 1_700_000_000_000i64).unwrap();
+    history::commit(&mut laptop.doc, &stamp("p1"), Verb::Finalise, "");
+    laptop.push(record_id).await;
+    assert_eq!(settle(&mut laptop, record_id).await, Outcome::Synced);
+    phone.doc.put(ROOT, inquiry::DISCARDED, 1_700_000_000_001i64).unwrap();
+    history::commit(&mut phone.doc, &stamp("p1"), Verb::Discard, "");
+    phone.push(record_id).await;
+    let outcome = settle(&mut phone, record_id).await;
+    assert!(
+        matches!(&outcome, Outcome::Error(m) if m.contains("a finalised record is counted")),
+        "{outcome:?}"
+    );
+    let (reader, _) = open(addr, &f1, record_id, AutoCommit::new()).await;
+    assert!(reader.doc.get(ROOT, "finalised_at").unwrap().is_some());
+    assert!(reader.doc.get(ROOT, inquiry::DISCARDED).unwrap().is_none(), "deletion not kept");
 }
 
 /// Reads until the connection closes; the error it closed with, and when.

@@ -41,6 +41,7 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::SetRole => T::HistRole,
         Verb::SetDate => T::HistDate,
         Verb::Finalise => T::HistFinalise,
+        Verb::Discard => T::HistDiscard,
         Verb::CreateTree => T::HistCreateTree,
         Verb::AddCard => T::HistAddCard,
         Verb::MoveCard => T::HistMoveCard,

@@ -44,6 +44,7 @@ fn rule_words(i18n: I18n, reason: &str) -> String {
         Rule::Author => T::RuleAuthor,
         Rule::Member => T::RuleMember,
         Rule::Signature => T::RuleSignature,
+        Rule::Record => T::RuleRecord,
     });
     match key {
         Some(k) => i18n.t(k).to_string(),

@@ -195,13 +195,24 @@ impl InquiryCtx {
         self.docs.run(id, |doc| inquiry::set_date(doc, &date, &s)).await
     }
 
+    /// "Eliminar esta pauta": its author deletes a draft (refused once finalised), and marks
+    /// it deleted in its inquiry so those who may not read it stop waiting for it.
+    pub async fn discard(self, id: DocumentId, record: &Record) -> Result<(), AppError> {
+        let s = self.stamp();
+        self.docs.run(id, |doc| inquiry::discard(doc, &s)).await?;
+        let inquiry_id: DocumentId = record.inquiry_id.parse().map_err(|_| AppError::NotFound)?;
+        let (rid, centre) = (id.to_string(), record.centre_id.clone());
+        self.docs.run(inquiry_id, |doc| inquiry::list_deleted(doc, &rid, &centre, &s)).await
+    }
+
     pub async fn finalise(self, id: DocumentId) -> Result<(), AppError> {
         let (today, s) = (today(), self.stamp());
         self.docs.run(id, |doc| inquiry::finalise(doc, &today, &s)).await
     }
 
     /// Every record the inquiry lists, read side by side — one that cannot be read, or is
-    /// not on this device yet, with why (`AppError::NotFound`), never left out; with
+    /// not on this device yet, with why (`AppError::NotFound`), never left out; a draft its
+    /// author deleted is not listed; with
     /// `last_change`, also when each last changed (walks the record's history: the list needs
     /// it, the results do not).
     pub async fn load_records(self, inq: &Inquiry, last_change: bool) -> Vec<RecordLine> {
@@ -210,12 +221,18 @@ impl InquiryCtx {
             .iter()
             .filter_map(|(r, centre)| Some((r.parse().ok()?, centre.clone())))
             .collect();
+        let deleted: std::collections::BTreeSet<DocumentId> = listed
+            .iter()
+            .filter(|(id, centre)| inq.says_deleted(&id.to_string(), centre))
+            .map(|(id, _)| *id)
+            .collect();
+        let deleted = &deleted;
         let reads = listed.iter().cloned().map(|(id, centre)| async move {
             // Cached beside the record, so a list or Resultados of records this device
             // already has does not parse every one of them.
             let got = self
                 .docs
-                .read_view(id, "record-line-v1", |doc| {
+                .read_view(id, "record-line-v2", |doc| {
                     let last = history::entries(doc).last().map(|e| e.at);
                     inquiry::read_record(doc).map(|r| (r, last))
                 })
@@ -227,6 +244,16 @@ impl InquiryCtx {
                 // partial, and says so.
                 Loaded::Missing | Loaded::Loading => (Err(AppError::NotFound), None),
             };
+            // Deleted by its author: not missing, not pending, listed nowhere. Who reads the
+            // record goes by the record (a deletion the server refused leaves it finalised);
+            // who may not, by the inquiry's mark.
+            let gone = match &record {
+                Ok(r) => r.deleted(),
+                Err(_) => deleted.contains(&id),
+            };
+            if gone {
+                return None;
+            }
             Some(RecordLine {
                 id,
                 centre,

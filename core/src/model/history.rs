@@ -81,6 +81,8 @@ pub enum Verb {
     SetDate,
     /// "finalizar": the record was finalised.
     Finalise,
+    /// "eliminar pauta": its author deleted a draft record.
+    Discard,
     // Problem tree.
     /// "crear árbol".
     CreateTree,
@@ -98,7 +100,7 @@ pub enum Verb {
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 26] = [
+    pub const KNOWN: [Verb; 27] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -120,6 +122,7 @@ impl Verb {
         Verb::SetRole,
         Verb::SetDate,
         Verb::Finalise,
+        Verb::Discard,
         Verb::CreateTree,
         Verb::AddCard,
         Verb::MoveCard,
@@ -151,6 +154,7 @@ impl Verb {
             Verb::SetRole => "rol",
             Verb::SetDate => "fecha",
             Verb::Finalise => "finalizar",
+            Verb::Discard => "eliminar pauta",
             Verb::CreateTree => "crear árbol",
             Verb::AddCard => "agregar",
             Verb::MoveCard => "mover",

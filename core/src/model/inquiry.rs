@@ -79,6 +79,17 @@ pub struct Inquiry {
     pub definition: Definition,
     /// Record document id → centre id, for every record started.
     pub records: BTreeMap<String, String>,
+    /// Record document id → centre id, for every draft its author deleted ([`list_deleted`]):
+    /// what tells members who may not read a record that it is gone, not missing.
+    pub deleted: BTreeMap<String, String>,
+}
+
+impl Inquiry {
+    /// Whether record `id`, listed under `centre`, was deleted by its author as the inquiry
+    /// says (a mark under another centre than the listing's is not hers, and is ignored).
+    pub fn says_deleted(&self, id: &str, centre: &str) -> bool {
+        self.deleted.get(id).is_some_and(|c| c == centre)
+    }
 }
 
 /// Why an inquiry command was refused.
@@ -99,6 +110,12 @@ pub enum InquiryError {
     Incomplete(Vec<Missing>),
     #[error("position {at} is past the end of the text ({len} characters)")]
     OutOfRange { at: usize, len: usize },
+    /// Deleting a record that was finalised: the facilitation and the SLEP count it.
+    #[error("a finalised record is counted and cannot be deleted")]
+    Finalised,
+    /// Finalising or changing a record its author deleted.
+    #[error("the record was deleted")]
+    Discarded,
     /// The document could not be read, or Automerge refused the change.
     #[error(transparent)]
     Doc(#[from] DocError),
@@ -193,6 +210,7 @@ pub fn create(
         doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
         doc.put(ROOT, "network_id", network_id)?;
         doc.put_object(ROOT, "records", ObjType::Map)?;
+        doc.put_object(ROOT, DELETED_LIST, ObjType::Map)?;
         write_definition(doc, 1, d)
     };
     write(doc)?;
@@ -219,6 +237,29 @@ pub fn list_record(
     let records = lenient::map(doc, &ROOT, "records")?;
     doc.put(&records, record, centre).map_err(DocError::from)?;
     history::commit(doc, stamp, Verb::ListRecord, "");
+    Ok(())
+}
+
+/// Where an inquiry marks the records their authors deleted (record id → centre id).
+pub const DELETED_LIST: &str = "deleted_records";
+
+/// Marks record `record` (of `centre`) as deleted by its author in the inquiry, so members who
+/// may not read the record itself stop counting it as missing (see [`discard`]).
+pub fn list_deleted(
+    doc: &mut AutoCommit,
+    record: &str,
+    centre: &str,
+    stamp: &Stamp,
+) -> Result<(), InquiryError> {
+    // Made with the inquiry; one made before it had the list gets it now (two principals
+    // making it at once keep one list: a lost mark only makes others read the record as
+    // missing, and her record itself still says it is deleted).
+    let deleted = match lenient::opt_map(doc, &ROOT, DELETED_LIST)? {
+        Some(m) => m,
+        None => doc.put_object(ROOT, DELETED_LIST, ObjType::Map).map_err(DocError::from)?,
+    };
+    doc.put(&deleted, record, centre).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::Discard, "");
     Ok(())
 }
 
@@ -301,13 +342,22 @@ impl Document for InquiryDoc {
             questions: read_list(doc, &v, "questions")?,
             roles: read_list(doc, &v, "roles")?,
         };
-        let mut records = BTreeMap::new();
-        if let Some(r) = map(doc, &ROOT, "records")? {
-            for k in doc.keys(&r).collect::<Vec<_>>() {
-                records.insert(k.clone(), string(doc, &r, &k)?);
+        let listing = |key: &str| -> Result<BTreeMap<String, String>, DocError> {
+            let mut out = BTreeMap::new();
+            if let Some(r) = map(doc, &ROOT, key)? {
+                for k in doc.keys(&r).collect::<Vec<_>>() {
+                    out.insert(k.clone(), string(doc, &r, &k)?);
+                }
             }
-        }
-        Ok(Inquiry { network_id: string(doc, &ROOT, "network_id")?, version, definition, records })
+            Ok(out)
+        };
+        Ok(Inquiry {
+            network_id: string(doc, &ROOT, "network_id")?,
+            version,
+            definition,
+            records: listing("records")?,
+            deleted: listing(DELETED_LIST)?,
+        })
     }
 }
 
@@ -399,9 +449,18 @@ pub struct Record {
     pub participants: Vec<Participant>,
     /// When it was finalised (ms), if it was.
     pub finalised_at: Option<i64>,
+    /// When its author deleted it (ms), if she did: a deleted draft is listed nowhere.
+    #[serde(default)]
+    pub discarded_at: Option<i64>,
 }
 
 impl Record {
+    /// Whether its author deleted it (a draft): listed nowhere. A record both finalised and
+    /// deleted (never accepted by a server, see `rules`) counts as finalised: nothing counted is lost.
+    pub fn deleted(&self) -> bool {
+        self.discarded_at.is_some() && self.finalised_at.is_none()
+    }
+
     pub fn field(&self, name: &str) -> &str {
         self.fields.get(name).map(String::as_str).unwrap_or_default()
     }
@@ -461,10 +520,14 @@ fn record_fields(doc: &AutoCommit) -> Result<Record, DocError> {
         }
     }
     participants.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
-    let finalised_at = match doc.get(ROOT, "finalised_at")? {
-        Some((Value::Scalar(s), _)) => s.as_i64(),
-        _ => None,
+    let time = |key: &str| -> Result<Option<i64>, DocError> {
+        Ok(match doc.get(ROOT, key)? {
+            Some((Value::Scalar(s), _)) => s.as_i64(),
+            _ => None,
+        })
     };
+    let finalised_at = time("finalised_at")?;
+    let discarded_at = time(DISCARDED)?;
     Ok(Record {
         inquiry_id: string(doc, &ROOT, "inquiry_id")?,
         template_version: lenient::u64(doc, &ROOT, "template_version")?,
@@ -477,6 +540,7 @@ fn record_fields(doc: &AutoCommit) -> Result<Record, DocError> {
         roles: read_list(doc, &ROOT, "roles")?,
         participants,
         finalised_at,
+        discarded_at,
     })
 }
 
@@ -688,12 +752,35 @@ pub fn validate(record: &Record, today: &str) -> Vec<Missing> {
 
 /// "Finalizar": refused with everything missing; otherwise records the time.
 pub fn finalise(doc: &mut AutoCommit, today: &str, stamp: &Stamp) -> Result<(), InquiryError> {
-    let missing = validate(&read_record(doc)?, today);
+    let record = read_record(doc)?;
+    if record.discarded_at.is_some() {
+        return Err(InquiryError::Discarded);
+    }
+    let missing = validate(&record, today);
     if !missing.is_empty() {
         return Err(InquiryError::Incomplete(missing));
     }
     doc.put(ROOT, "finalised_at", stamp.at).map_err(DocError::from)?;
     history::commit(doc, stamp, Verb::Finalise, "");
+    Ok(())
+}
+
+/// Where a record keeps when its author deleted it.
+pub const DISCARDED: &str = "discarded_at";
+
+/// "Eliminar esta pauta": its author deletes a draft. Refused once it is finalised (the
+/// facilitation and the SLEP count it from then on; the server refuses it too). The document
+/// stays, marked, so every device that has it (her other phone, the server) stops listing it.
+pub fn discard(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), InquiryError> {
+    let record = read_record(doc)?;
+    if record.finalised_at.is_some() {
+        return Err(InquiryError::Finalised);
+    }
+    if record.discarded_at.is_some() {
+        return Ok(());
+    }
+    doc.put(ROOT, DISCARDED, stamp.at).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::Discard, "");
     Ok(())
 }
 

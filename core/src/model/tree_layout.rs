@@ -162,7 +162,10 @@ impl<'t> Spans<'t> {
     }
 }
 
-/// The tallest box of each row of one side (index 0 = the row next to the trunk).
+/// Extra space between two bands of a side (see [`layout_to_fit`]).
+pub const BAND_GAP: f64 = ROW_H / 2.0;
+
+/// The tallest box of each row under `parent` (index 0 = its children's row), into `out`.
 fn tallest_per_row(t: &Tree, parent: &str, depth: usize, out: &mut Vec<f64>) {
     for c in t.children_of(parent) {
         if out.len() <= depth {
@@ -173,12 +176,166 @@ fn tallest_per_row(t: &Tree, parent: &str, depth: usize, out: &mut Vec<f64>) {
     }
 }
 
-/// Places `parent`'s children from `left` on row `depth` (from 0) of a side whose row tops
-/// are `rows`, and their subtrees further out.
+/// One first-level card of a side with what placing its subtree needs.
+struct Top<'t> {
+    card: &'t Card,
+    /// Its subtree's width.
+    width: f64,
+    /// The tallest box of each row of its subtree (index 0 = its own row).
+    rows: Vec<f64>,
+}
+
+/// A side's first-level cards, in order, each with its width and row heights.
+fn tops<'t>(t: &'t Tree, spans: &Spans<'t>, side: &str) -> Vec<Top<'t>> {
+    t.children_of(side)
+        .into_iter()
+        .map(|card| {
+            let mut rows = vec![height(wrap(&card.text).len())];
+            tallest_per_row(t, &card.id, 1, &mut rows);
+            Top { card, width: spans.of(&card.id), rows }
+        })
+        .collect()
+}
+
+/// A side's first-level cards cut into bands no wider than `max` (a card wider than `max`
+/// alone is a band), in order, the band next to the trunk first: `(first, end, width)`.
+fn bands(tops: &[Top<'_>], max: f64) -> Vec<(usize, usize, f64)> {
+    let mut out = Vec::new();
+    let (mut first, mut width) = (0, 0.0);
+    for (i, top) in tops.iter().enumerate() {
+        if i > first && width + GAP_X + top.width > max {
+            out.push((first, i, width));
+            (first, width) = (i, 0.0);
+        }
+        width += if i > first { GAP_X } else { 0.0 } + top.width;
+    }
+    if first < tops.len() {
+        out.push((first, tops.len(), width));
+    }
+    out
+}
+
+/// The tallest box of each row of a band.
+fn band_rows(tops: &[Top<'_>]) -> Vec<f64> {
+    let mut rows: Vec<f64> = Vec::new();
+    for top in tops {
+        for (d, h) in top.rows.iter().enumerate() {
+            if rows.len() <= d {
+                rows.push(0.0);
+            }
+            rows[d] = rows[d].max(*h);
+        }
+    }
+    rows
+}
+
+/// Where each band's rows go on one side: for each band, the top of each of its rows, and
+/// the space the side takes from the trunk (`from`: the problem's top for effects, which go
+/// up, and its height for causes, which go down from it).
+struct SidePlan {
+    /// Row tops per band, relative to the problem's top (negative for effects).
+    rows: Vec<Vec<f64>>,
+    /// For causes: from the problem's top to the drawing's bottom; for effects: from the
+    /// drawing's top (before [`TOP`]) to the problem's top.
+    extent: f64,
+}
+
+fn plan_side(
+    tops: &[Top<'_>],
+    bands: &[(usize, usize, f64)],
+    up: bool,
+    problem_h: f64,
+) -> SidePlan {
+    let mut rows = Vec::with_capacity(bands.len());
+    // Distance from the problem's top, growing outwards.
+    let mut at = 0.0;
+    let mut above = problem_h;
+    for (b, (first, end, _)) in bands.iter().enumerate() {
+        let mut tops_of_band = Vec::new();
+        for (d, h) in band_rows(&tops[*first..*end]).into_iter().enumerate() {
+            // A band after the first keeps apart from the one before it.
+            let gap = if b > 0 && d == 0 { BAND_GAP } else { 0.0 };
+            if up {
+                // A row's boxes clear the row below them (the first, the problem).
+                at += pitch(h) + gap;
+                tops_of_band.push(-at);
+            } else {
+                at += pitch(above) + gap;
+                tops_of_band.push(at);
+                above = h;
+            }
+        }
+        rows.push(tops_of_band);
+    }
+    let extent = if up { at } else { at + pitch(above) };
+    SidePlan { rows, extent }
+}
+
+/// The drawing of `t`: every card placed, the edges between them, the canvas size; each
+/// side's first-level cards side by side in one band.
+pub fn layout(t: &Tree) -> Layout {
+    layout_banded(t, f64::INFINITY)
+}
+
+/// The drawing of `t` made to fill a screen `aspect` times wider than tall: when drawing the
+/// first-level cards side by side would make the tree so wide that its text shrinks, they
+/// are cut into bands stacked outwards from the trunk (effects up, causes down), the band
+/// width chosen so the drawing scaled to the screen is as large as it can be.
+pub fn layout_to_fit(t: &Tree, aspect: f64) -> Layout {
+    let spans = Spans::new(t);
+    let problem_h = height(wrap(&t.problem).len());
+    let sides = [tops(t, &spans, EFFECTS), tops(t, &spans, CAUSES)];
+    let size = |max: f64| {
+        let plans = [true, false].map(|up| {
+            let side = &sides[usize::from(!up)];
+            let b = bands(side, max);
+            let width = b.iter().map(|x| x.2).fold(0.0, f64::max);
+            (plan_side(side, &b, up, problem_h), width)
+        });
+        let width = plans[0].1.max(plans[1].1).max(PROBLEM_W) + 2.0 * GAP_X;
+        (width, TOP + plans[0].0.extent + plans[1].0.extent)
+    };
+    // Candidates: the wider side cut into 1, 2, 3 … bands of about equal width.
+    let widest = sides.iter().map(|s| bands(s, f64::INFINITY).first().map_or(0.0, |b| b.2));
+    let widest = widest.fold(0.0, f64::max);
+    let most = sides.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let scale = |(w, h): (f64, f64)| (aspect / w).min(1.0 / h);
+    let mut best = (f64::INFINITY, scale(size(f64::INFINITY)));
+    for k in 2..=most {
+        let max = widest / k as f64;
+        let s = scale(size(max));
+        // Strictly larger: of two equal fits, the one with fewer bands.
+        if s > best.1 * 1.000_001 {
+            best = (max, s);
+        }
+    }
+    layout_banded(t, best.0)
+}
+
+/// Places a band's subtrees from `left` on the band's rows.
 #[allow(clippy::too_many_arguments)]
-fn place(
+fn place_band(
     t: &Tree,
     spans: &Spans<'_>,
+    tops: &[Top<'_>],
+    left: f64,
+    rows: &[f64],
+    kind: Kind,
+    out: &mut (Vec<CardBox>, Vec<(String, String)>),
+) {
+    let mut x = left;
+    for top in tops {
+        place_one(t, spans, top.card, PROBLEM, x, 0, rows, kind, out);
+        x += top.width + GAP_X;
+    }
+}
+
+/// Places `c` (whose subtree starts at `left`) on row `depth` and its subtree further out.
+#[allow(clippy::too_many_arguments)]
+fn place_one(
+    t: &Tree,
+    spans: &Spans<'_>,
+    c: &Card,
     parent: &str,
     left: f64,
     depth: usize,
@@ -186,61 +343,49 @@ fn place(
     kind: Kind,
     out: &mut (Vec<CardBox>, Vec<(String, String)>),
 ) {
+    let w = spans.of(&c.id);
+    let lines = wrap(&c.text);
+    out.0.push(CardBox {
+        id: c.id.clone(),
+        x: left + w / 2.0 - CARD_W / 2.0,
+        y: rows[depth],
+        w: CARD_W,
+        h: height(lines.len()),
+        lines,
+        kind,
+        root_cause: c.root_cause,
+    });
+    out.1.push((parent.to_string(), c.id.clone()));
     let mut x = left;
-    for c in t.children_of(parent) {
-        let w = spans.of(&c.id);
-        let lines = wrap(&c.text);
-        out.0.push(CardBox {
-            id: c.id.clone(),
-            x: x + w / 2.0 - CARD_W / 2.0,
-            y: rows[depth],
-            w: CARD_W,
-            h: height(lines.len()),
-            lines,
-            kind,
-            root_cause: c.root_cause,
-        });
-        let from = if parent == CAUSES || parent == EFFECTS { PROBLEM } else { parent };
-        out.1.push((from.to_string(), c.id.clone()));
-        place(t, spans, &c.id, x, depth + 1, rows, kind, out);
-        x += w + GAP_X;
+    for k in t.children_of(&c.id) {
+        place_one(t, spans, k, &c.id, x, depth + 1, rows, kind, out);
+        x += spans.of(&k.id) + GAP_X;
     }
 }
 
-/// The drawing of `t`: every card placed, the edges between them, the canvas size.
-pub fn layout(t: &Tree) -> Layout {
+/// The drawing with each side's first-level cards in bands at most `max` wide.
+fn layout_banded(t: &Tree, max: f64) -> Layout {
     let spans = Spans::new(t);
-    let (mut up, mut down) = (Vec::new(), Vec::new());
-    tallest_per_row(t, EFFECTS, 0, &mut up);
-    tallest_per_row(t, CAUSES, 0, &mut down);
     let problem_lines = wrap(&t.problem);
     let problem_h = height(problem_lines.len());
+    let (effects, causes) = (tops(t, &spans, EFFECTS), tops(t, &spans, CAUSES));
+    let (eb, cb) = (bands(&effects, max), bands(&causes, max));
+    let (up, down) =
+        (plan_side(&effects, &eb, true, problem_h), plan_side(&causes, &cb, false, problem_h));
+    let mid = TOP + up.extent;
+    let height_px = mid + down.extent;
+    let band_w = eb.iter().chain(&cb).map(|b| b.2).fold(0.0, f64::max);
+    let width = band_w.max(PROBLEM_W) + 2.0 * GAP_X;
 
-    // Effects: the outermost row starts at TOP; each row's own boxes must clear the next one
-    // down (the last one, the trunk).
-    let mid = TOP + up.iter().map(|h| pitch(*h)).sum::<f64>();
-    let mut effect_rows = Vec::with_capacity(up.len());
-    let mut y = mid;
-    for h in &up {
-        y -= pitch(*h);
-        effect_rows.push(y);
-    }
-    // Causes: each row clears the row above it (the first, the problem).
-    let mut cause_rows = Vec::with_capacity(down.len());
-    let mut y = mid;
-    let mut above = problem_h;
-    for h in &down {
-        y += pitch(above);
-        cause_rows.push(y);
-        above = *h;
-    }
-    let height_px = y + pitch(above);
-
-    let width = spans.of(EFFECTS).max(spans.of(CAUSES)).max(PROBLEM_W) + 2.0 * GAP_X;
     let mut drawn = (Vec::new(), Vec::new());
-    let left = |side: &str| (width - spans.of(side)) / 2.0;
-    place(t, &spans, EFFECTS, left(EFFECTS), 0, &effect_rows, Kind::Effect, &mut drawn);
-    place(t, &spans, CAUSES, left(CAUSES), 0, &cause_rows, Kind::Cause, &mut drawn);
+    for (side, bands, plan, kind) in
+        [(&effects, &eb, &up, Kind::Effect), (&causes, &cb, &down, Kind::Cause)]
+    {
+        for ((first, end, w), rows) in bands.iter().zip(&plan.rows) {
+            let rows: Vec<f64> = rows.iter().map(|r| mid + r).collect();
+            place_band(t, &spans, &side[*first..*end], (width - w) / 2.0, &rows, kind, &mut drawn);
+        }
+    }
     let (mut cards, links) = drawn;
     cards.push(CardBox {
         id: PROBLEM.to_string(),

@@ -22,15 +22,21 @@ pub fn DefinitionPage() -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
+    // A double tap on "Guardar" makes one inquiry, not two.
+    let busy = crate::components::OneAtATime::new();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(def) = form.get_untracked() else { return };
+        if !busy.start() {
+            return;
+        }
         let navigate = navigate.clone();
         spawn_local(async move {
             let result = match iid.get_untracked() {
                 Some(id) => ctx.redefine(id, def).await.map(|_| ()),
                 None => ctx.create(def).await.map(|_| ()),
             };
+            busy.done();
             match result {
                 Ok(()) => {
                     saved.set(true);
@@ -111,7 +117,7 @@ pub fn DefinitionPage() -> impl IntoView {
                     <small class="hint">{tr(T::OnePerLine)}</small></label>
                 <label class="field"><span class="field-label">{tr(T::Deadline)}</span>
                     <input type="date" data-testid="def-deadline" prop:value=deadline on:input=on_deadline /></label>
-                <button type="submit" class="primary" data-testid="def-save">{tr(T::Save)}</button>
+                <button type="submit" class="primary" data-testid="def-save" disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::Save)}</button>
                 <Show when=move || saved.get()><p class="ok">{tr(T::Saved)}</p></Show>
                 <p class="form-error" role="alert">{move || error.get()}</p>
             </form>

@@ -43,13 +43,20 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let base = format!("/red/{}/indagacion/{}", ctx.net.id, id);
+    // One tap, one pauta: a second tap while the first is being made does nothing.
+    let starting = crate::components::OneAtATime::new();
     let new_record = {
         let base = base.clone();
         move |_| {
+            if !starting.start() {
+                return;
+            }
             let navigate = navigate.clone();
             let base = base.clone();
             spawn_local(async move {
-                match ctx.new_record(id).await {
+                let made = ctx.new_record(id).await;
+                starting.done();
+                match made {
                     Ok(rid) => navigate(&format!("{base}/ficha/{rid}"), Default::default()),
                     Err(e) => error.set(Some(explain(i18n, &e))),
                 }
@@ -146,7 +153,8 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             }}
             <div class="row">
                 <Show when=move || me.with(|m| m.is(Role::Principal))>
-                    <button class="primary" data-testid="record-new" on:click=new_record.clone()>{tr(T::RecordNew)}</button>
+                    <button class="primary" data-testid="record-new" on:click=new_record.clone()
+                        disabled=move || starting.running() aria-busy=move || starting.running().then_some("true")>{tr(T::RecordNew)}</button>
                 </Show>
                 // Not offered: say why, rather than leave her looking for it.
                 <Show when=move || !me.with(|m| m.is(Role::Principal))>

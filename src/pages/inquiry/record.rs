@@ -27,6 +27,7 @@ pub fn RecordPage() -> impl IntoView {
     });
     // Built once per record: typing and remote changes update it in place.
     let phase = Memo::new(move |_| match &*data.read() {
+        Loaded::Ready((r, _)) if r.deleted() => 4,
         Loaded::Ready(_) => 3,
         Loaded::Failed(_) => 2,
         Loaded::Missing => 1,
@@ -47,6 +48,8 @@ pub fn RecordPage() -> impl IntoView {
                     <HistoryBox track=move || { data.track(); ctx.watch(id); } load=move || ctx.record_history(id)
                         subject=record_subject() testid="record-history" entry_testid="record-history-entry" />
                 }.into_any(),
+                // Deleted here or on another of her devices: said, not an empty form.
+                (4, _) => view! { <p class="ok" role="status" data-testid="record-deleted">{tr(T::RecordDeleted)}</p> }.into_any(),
                 (2, _) => view! { <p role="alert" class="alert" data-testid="record-open-error">{move || match data.get() { Loaded::Failed(e) => explain(i18n, &e), _ => String::new() }}</p> }.into_any(),
                 (1, _) => view! { <p data-testid="record-missing">{tr(T::NotFoundHere)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
@@ -169,12 +172,58 @@ pub(super) fn RecordForm(
         record
             .with(|r| r.as_ref().is_some_and(|r| r.participants.len() >= inquiry::MAX_PARTICIPANTS))
     });
+    // One tap, one participant.
+    let adding = crate::components::OneAtATime::new();
     let add = move |_| {
+        if !adding.start() {
+            return;
+        }
         spawn_local(async move {
-            error.set(ctx.add_participant(id).await.err().map(|e| explain(i18n, &e)));
+            let outcome = ctx.add_participant(id).await;
+            adding.done();
+            error.set(outcome.err().map(|e| explain(i18n, &e)));
         });
     };
     let date = move || record.with(|r| r.as_ref().map(|r| r.date.clone()).unwrap_or_default());
+    // Its author may delete it while it is a draft (the rules refuse it once finalised).
+    let deletable = Memo::new(move |_| {
+        let me = ctx.net.me.get();
+        state.get() == RecordState::Draft
+            && record.with(|r| r.as_ref().is_some_and(|r| Some(&r.principal_id) == me.as_ref()))
+    });
+    let confirming = RwSignal::new(false);
+    let keep_ref = NodeRef::<leptos::html::Button>::new();
+    let delete_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was: Option<bool>| {
+        let now = confirming.get();
+        // Focus follows the question, and back onto the button when she keeps the pauta.
+        if now {
+            if let Some(b) = keep_ref.get() {
+                let _ = b.focus();
+            }
+        } else if was == Some(true) {
+            if let Some(b) = delete_ref.get() {
+                let _ = b.focus();
+            }
+        }
+        now
+    });
+    let discard = move |_| {
+        if !busy.start() {
+            return;
+        }
+        spawn_local(async move {
+            let Some(r) = record.get_untracked() else {
+                busy.done();
+                return;
+            };
+            let outcome = ctx.discard(id, &r).await;
+            busy.done();
+            confirming.set(false);
+            // On success the page says so in place of the form (the record now reads deleted).
+            error.set(outcome.err().map(|e| explain(i18n, &e)));
+        });
+    };
     view! {
         <h2>{tr(T::RecordTitle)}</h2>
         <p class="state-line">{tr(T::State)} ": " <strong class="state" data-testid="record-state">{move || tr(state_text(state.get()))()}</strong>
@@ -202,7 +251,7 @@ pub(super) fn RecordForm(
                     <ParticipantBox id pid record />
                 </For>
                 <button type="button" class="secondary" data-testid="participant-add" on:click=add
-                    disabled=move || at_max.get()>{tr(T::AddParticipant)}</button>
+                    disabled=move || at_max.get() || adding.running()>{tr(T::AddParticipant)}</button>
             </fieldset>
             {field("observations", T::Observations, 3)}
             // The outcome where she tapped, just above the button: the state line at the top is off-screen on a phone.
@@ -212,6 +261,25 @@ pub(super) fn RecordForm(
             <button type="button" class="primary" data-testid="record-finalise" on:click=finalise
                 disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::Finalise)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
+            <Show when=move || deletable.get()>
+                <div class="delete-record" data-testid="record-delete-box">
+                    <Show when=move || confirming.get() fallback=move || view! {
+                        <button type="button" class="danger" data-testid="record-delete" node_ref=delete_ref
+                            on:click=move |_| confirming.set(true)>{tr(T::RecordDelete)}</button>
+                        <small class="hint">{tr(T::RecordDeleteHint)}</small>
+                    }>
+                        <div role="group" aria-labelledby="record-delete-q" class="confirm">
+                            <p id="record-delete-q" data-testid="record-delete-question">{tr(T::RecordDeleteConfirm)}</p>
+                            <div class="row">
+                                <button type="button" class="danger" data-testid="record-delete-yes" on:click=discard
+                                    disabled=move || busy.running()>{tr(T::RecordDeleteYes)}</button>
+                                <button type="button" class="secondary" data-testid="record-delete-no" node_ref=keep_ref
+                                    on:click=move |_| confirming.set(false)>{tr(T::RecordDeleteNo)}</button>
+                            </div>
+                        </div>
+                    </Show>
+                </div>
+            </Show>
             <Show when=move || !missing.with(Vec::is_empty)>
                 <div class="form-error" role="alert" data-testid="finalise-missing">
                     <p>{tr(T::ErrRecordIncomplete)}</p>

@@ -32,10 +32,15 @@ pub(super) struct Drawing {
     height: f64,
 }
 
-pub(super) fn drawing(t: &Tree) -> Drawing {
+/// The drawing of `t`; for a screen `aspect` times wider than tall, made to fill it (a wide
+/// tree's first-level cards in bands).
+pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
     use juntas_core::model::tree_layout::{self, Kind};
     let tenth = |v: f64| (v * 10.0).round() as i64;
-    let layout = tree_layout::layout(t);
+    let layout = match aspect {
+        Some(a) => tree_layout::layout_to_fit(t, a),
+        None => tree_layout::layout(t),
+    };
     let cards = layout
         .cards
         .into_iter()
@@ -61,14 +66,51 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     let ctx = TreeCtx::open(use_network(), id);
     let i18n = use_i18n();
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
-    let drawn = Memo::new(move |_| match ctx.tree.get() {
-        Loaded::Ready(t) => Some(drawing(&t)),
+    // "Proyectar": the drawing alone on the screen, scaled to fit; Esc or "Salir" leaves it.
+    let full = RwSignal::new(false);
+    // The screen's shape while projecting (width / height): the drawing is laid out to fill it.
+    let aspect = RwSignal::new(None::<f64>);
+    let screen_aspect = || {
+        let w = window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let h = window().inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        (w > 0.0 && h > 0.0).then(|| w / h)
+    };
+    Effect::new(move |_| aspect.set(if full.get() { screen_aspect() } else { None }));
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if full.get_untracked() {
+            aspect.set(screen_aspect());
+        }
+    });
+    on_cleanup(move || resize.remove());
+    let drawn = Memo::new(move |_| match &*ctx.tree.read() {
+        Loaded::Ready(t) => Some(drawing(t, aspect.get())),
         _ => None,
     });
     let px = |v: i64| v as f64 / 10.0;
     let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
-    // "Proyectar": the drawing alone on the screen, scaled to fit; Esc or "Salir" leaves it.
-    let full = RwSignal::new(false);
+    // The browser's full screen too (no tabs or address bar on the projector), where it lets
+    // the page ask; where it does not, the view still covers the whole window.
+    let enter = move |_| {
+        full.set(true);
+        if let Some(root) = document().document_element()
+            && let Err(e) = root.request_fullscreen()
+        {
+            leptos::logging::warn!("full screen refused, the window is used: {e:?}");
+        }
+    };
+    let leave = move || {
+        full.set(false);
+        if document().fullscreen_element().is_some() {
+            document().exit_fullscreen();
+        }
+    };
+    // Leaving the browser's full screen (its own Esc) leaves the projection too.
+    let fullscreen_change = window_event_listener_untyped("fullscreenchange", move |_| {
+        if document().fullscreen_element().is_none() && full.get_untracked() {
+            full.set(false);
+        }
+    });
+    on_cleanup(move || fullscreen_change.remove());
     // Focus follows the view: onto "Salir" when it opens, back onto "Proyectar" when it
     // closes (the button she pressed would otherwise be covered, then removed).
     let project_ref = NodeRef::<leptos::html::Button>::new();
@@ -87,7 +129,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     });
     let esc = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" && full.get_untracked() {
-            full.set(false);
+            leave();
         }
     });
     on_cleanup(move || esc.remove());
@@ -166,7 +208,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         <main class="projector">
             <p class="row no-print">
                 <A href=format!("/red/{}/arbol/{id}", ctx.net.id) attr:class="back">{tr(T::BackToOutline)}</A>
-                <button class="primary" data-testid="project" node_ref=project_ref on:click=move |_| full.set(true)>{tr(T::Project)}</button>
+                <button class="primary" data-testid="project" node_ref=project_ref on:click=enter>{tr(T::Project)}</button>
                 <button class="secondary" data-testid="export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
@@ -174,7 +216,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             <div class="svg-wrap" class:projecting=move || full.get() data-testid="projector-stage"
                 tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
                 <Show when=move || full.get()>
-                    <button class="projecting-exit" data-testid="project-exit" node_ref=exit_ref on:click=move |_| full.set(false)>{tr(T::ProjectExit)}</button>
+                    <button class="projecting-exit" data-testid="project-exit" node_ref=exit_ref on:click=move |_| leave()>{tr(T::ProjectExit)}</button>
                 </Show>
                 {svg}
             </div>
