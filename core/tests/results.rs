@@ -59,6 +59,7 @@ fn record(centre: &str, name: &str, nee: &str, finalised: bool) -> Record {
             },
         ],
         finalised_at: finalised.then_some(1_000),
+        discarded_at: None,
     }
 }
 

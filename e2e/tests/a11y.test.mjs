@@ -35,6 +35,11 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
       .map((el) => `${el.tagName.toLowerCase()}[${el.dataset.testid ?? el.textContent.trim().slice(0, 30)}] ${Math.round(el.getBoundingClientRect().width)}×${Math.round(el.getBoundingClientRect().height)}`));
     if (small.length) found[`${where}: touch targets under 44 px`] = small;
   };
+  // Every disclosure of the page opened (history, comments, invites…), to check what they show.
+  const openAll = async () => {
+    await page.evaluate(() => document.querySelectorAll('details:not([open])').forEach((d) => { d.open = true; }));
+    await page.waitForTimeout(300);
+  };
   const home = await new HomePage(page).goto();
   await check('home');
   const net = await home.createExample();
@@ -56,6 +61,8 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await check('the plan\'s sections');
   await plan.openSection('1.2');
   await check('a section');
+  await openAll();
+  await check('a section with its history and comments open');
   await plan.open();
   await plan.openReviewTable();
   await check('the SLEP\'s table of centres');
@@ -83,11 +90,20 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await plan.iAm('María González');
   await plan.openMyCentrePlan();
   await check('a centre\'s plan');
+  await openAll();
+  await check('a centre\'s plan with every disclosure open');
   await plan.openPrint();
   await check('the print view');
   await inquiry.open();
   await inquiry.newRecord();
   await check('a record');
+  await openAll();
+  await page.getByTestId('record-delete').click();
+  await page.getByTestId('record-delete-question').waitFor();
+  await check('a record with its history open and the question before deleting it');
+  await page.getByTestId('record-delete-yes').click();
+  await page.getByTestId('record-deleted').waitFor();
+  await check('a deleted record');
   // An invite page opened with nothing to redeem says so.
   await page.goto('/unirse');
   await page.getByTestId('invite-error').waitFor();

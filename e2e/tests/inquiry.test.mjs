@@ -3,7 +3,7 @@
 // server has it, and the facilitator sees it in Resultados and in a CSV Excel can read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, launchProfile, newProfileDir, watchErrors, LAPTOP, PHONE } from '../support.mjs';
+import { launch, newContext, launchProfile, newProfileDir, watchErrors, axeViolations, LAPTOP, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -171,6 +171,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await cPage.getByTestId('results-record').first().waitFor();
   assert.equal(await cPage.getByTestId('nee-total').textContent(), '4');
   assert.equal(await cPage.getByTestId('nee-partial').count(), 0, 'the total is whole now');
+  assert.deepEqual(await axeViolations(cPage, ['moderate', 'serious', 'critical']), [], 'shared Resultados on a phone: no moderate or worse a11y issue');
   assert.deepEqual(cPage.__errors ?? [], []);
   await cContext.close();
 

@@ -185,9 +185,16 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await a.plan.waitState('con observaciones', 20000);
   await a.plan.centreSection('3').getByTestId('observation').filter({ hasText: 'Indique el aforo del patio.' }).waitFor();
   await a.plan.writeLocal('3', ' Patio: 15 niños a la vez.');
+  // She delivers again in a classroom without signal: the state says the plan is still on
+  // her phone, and that it reaches the SLEP once there is signal.
+  await a.net.waitSync('synced');
+  await a.context.setOffline(true);
   const again = await a.plan.deliver();
   assert.equal(again.ok, true, again.text);
   await a.plan.waitState('reentregado');
+  await a.page.getByTestId('delivery-where').filter({ hasText: 'todavía en este teléfono: llega al SLEP apenas haya señal' }).waitFor({ timeout: 5000 });
+  await a.context.setOffline(false);
+  await a.page.getByTestId('delivery-where').filter({ hasText: 'recibido en el servidor' }).waitFor({ timeout: 30000 });
 
   // The reviewer sees exactly what changed since the previous delivery, and approves.
   await r.plan.waitState('reentregado', 20000);

@@ -377,6 +377,9 @@ async fn members_a_member_removed_from_the_network_is_disconnected_and_refused()
     let (mut ignacio, _) = open(addr, &f1, net(), AutoCommit::new()).await;
     network::apply(&mut ignacio.doc, Command::RemoveMember { id: "p2".into() }, 6).unwrap();
     ignacio.push(net()).await;
+    // Until the server has it: a push waits when a reply to his last message is still in
+    // flight (then the change goes with his answer to it).
+    assert_eq!(settle(&mut ignacio, net()).await, Outcome::Synced);
     let (error, _) = closed_with(&mut bea).await;
     assert_eq!(error.as_deref(), Some("device removed"));
     let (_, outcome) = open(addr, &p2, net(), AutoCommit::new()).await;

@@ -197,14 +197,15 @@ pub(super) fn RecordForm(
     Effect::new(move |was: Option<bool>| {
         let now = confirming.get();
         // Focus follows the question, and back onto the button when she keeps the pauta.
-        if now {
-            if let Some(b) = keep_ref.get() {
-                let _ = b.focus();
-            }
-        } else if was == Some(true) {
-            if let Some(b) = delete_ref.get() {
-                let _ = b.focus();
-            }
+        let target = match (now, was) {
+            (true, _) => keep_ref.get(),
+            (false, Some(true)) => delete_ref.get(),
+            _ => None,
+        };
+        if let Some(b) = target
+            && let Err(e) = b.focus()
+        {
+            leptos::logging::warn!("focus did not move: {e:?}");
         }
         now
     });
