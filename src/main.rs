@@ -1,6 +1,11 @@
-//! Entry point: panic hook and mount. Nothing else.
+//! Entry point: panic hook, mount, and the start screen (index.html) taken away once the app
+//! is on the page. Nothing else.
 
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(juntas::App);
+    // The app painted its own shell in this same task: the start screen goes with no gap.
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
 }

@@ -1,0 +1,47 @@
+// Page object: the start screen index.html paints before the app's wasm arrives (public/boot.mjs
+// fills in the download's progress or why it failed), and slow-phone conditions through CDP.
+
+/** Records every text the start screen's state line shows (install before the page loads). */
+export const RECORD_BOOT = () => {
+  window.__boot = [];
+  new MutationObserver(() => {
+    const text = document.getElementById('boot-state')?.textContent;
+    if (text && window.__boot.at(-1) !== text) window.__boot.push(text);
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+};
+
+export class BootScreen {
+  constructor(page) {
+    this.page = page;
+    this.root = page.locator('#boot');
+  }
+
+  /** A mid-range phone on 3G: 1.6 Mbit/s down, 150 ms, its CPU four times slower. */
+  async slowPhone() {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8,
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    return cdp;
+  }
+
+  /** What the state line said, in order. */
+  states() {
+    return this.page.evaluate(() => window.__boot ?? []);
+  }
+
+  /** When the first text was painted, in ms since navigation. */
+  firstContentfulPaint() {
+    return this.page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+  }
+
+  error() {
+    return this.page.locator('#boot-error');
+  }
+
+  retry() {
+    return this.page.locator('#boot-retry');
+  }
+}
