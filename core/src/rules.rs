@@ -16,7 +16,7 @@ use automerge::{
 };
 
 use crate::model::network::{Network, Role};
-use crate::model::{centre_plan, history, inquiry, network, plan, tree};
+use crate::model::{centre_plan, history, inquiry, network, plan, tree, workshop};
 use crate::signing::{self, Signature};
 
 /// The member a change is judged for, as the network document says at the change.
@@ -181,6 +181,7 @@ pub enum Facts {
     Tree {
         authors: BTreeMap<String, String>,
     },
+    Workshop,
 }
 
 /// A string at `key` of `obj`, if there is one: a scalar string or a Text (what JS Automerge
@@ -226,6 +227,7 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
                 discarded: set(inquiry::DISCARDED),
             }
         }
+        workshop::KIND => Facts::Workshop,
         tree::KIND => Facts::Tree {
             authors: field_of_each(doc, "cards", "by")
                 .into_iter()
@@ -277,7 +279,7 @@ pub fn owner_of(doc: &AutoCommit) -> Option<Owner> {
     match text_at(doc, &ROOT, "kind")?.as_str() {
         network::KIND => Some(Owner::IsNetwork),
         inquiry::RECORD_KIND => text_at(doc, &ROOT, "inquiry_id").map(Owner::Inquiry),
-        plan::KIND | centre_plan::KIND | inquiry::INQUIRY_KIND | tree::KIND => {
+        plan::KIND | centre_plan::KIND | inquiry::INQUIRY_KIND | tree::KIND | workshop::KIND => {
             text_at(doc, &ROOT, "network_id").map(Owner::Network)
         }
         _ => None,
@@ -305,6 +307,9 @@ pub fn may_create(who: Option<&Who>, facts: &Facts) -> Result<(), Refusal> {
     match facts {
         Facts::Inquiry if !facilitator(who) => {
             Err(Refusal::OnlyFacilitator { what: "the inquiry" })
+        }
+        Facts::Workshop if !facilitator(who) => {
+            Err(Refusal::OnlyFacilitator { what: "the workshop" })
         }
         Facts::Record { author, .. } if *author != who.member => {
             Err(Refusal::NotSigner { field: "principal_id".into() })
@@ -638,6 +643,7 @@ pub(crate) fn check_one(
             }
         }
         Facts::Tree { authors } => tree(who, authors, e),
+        Facts::Workshop => workshop(who, e),
     }
 }
 
@@ -750,6 +756,22 @@ fn inquiry(who: &Who, e: &Effect) -> Result<(), Refusal> {
         // The list of deleted drafts, in an inquiry made before it had one.
         (Some(inquiry::DELETED_LIST), 1, Action::Create) if who.role == Role::Principal => Ok(()),
         _ => Err(Refusal::OnlyFacilitator { what: "the inquiry" }),
+    }
+}
+
+/// A workshop: the facilitator makes and closes it; every member writes her own answers only
+/// (`answers/<member>/<question>`), the facilitator's included.
+fn workshop(who: &Who, e: &Effect) -> Result<(), Refusal> {
+    match (e.at(0), e.at(1), e.path.len()) {
+        (Some(workshop::ANSWERS), Some(key), 2) => {
+            if key.split_once('/').is_some_and(|(member, _)| member == who.member) {
+                Ok(())
+            } else {
+                Err(Refusal::OnlyAuthor { what: "answer" })
+            }
+        }
+        _ if facilitator(who) => Ok(()),
+        _ => Err(Refusal::OnlyFacilitator { what: "the workshop" }),
     }
 }
 

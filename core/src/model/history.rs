@@ -94,13 +94,20 @@ pub enum Verb {
     RemoveCard,
     /// "causa raíz": a card was marked (or unmarked) as a root cause.
     RootCause,
+    // Workshops.
+    /// "crear taller".
+    CreateWorkshop,
+    /// "responder": an exit-ticket answer (the section names the question).
+    Answer,
+    /// "cerrar ticket": the facilitator closed the exit ticket.
+    CloseTicket,
     /// Anything else, as written.
     Other(String),
 }
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 27] = [
+    pub const KNOWN: [Verb; 30] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -128,6 +135,9 @@ impl Verb {
         Verb::MoveCard,
         Verb::RemoveCard,
         Verb::RootCause,
+        Verb::CreateWorkshop,
+        Verb::Answer,
+        Verb::CloseTicket,
     ];
 
     /// The string written in the change message.
@@ -160,6 +170,9 @@ impl Verb {
             Verb::MoveCard => "mover",
             Verb::RemoveCard => "quitar",
             Verb::RootCause => "causa raíz",
+            Verb::CreateWorkshop => "crear taller",
+            Verb::Answer => "responder",
+            Verb::CloseTicket => "cerrar ticket",
             Verb::Other(s) => s,
         }
     }

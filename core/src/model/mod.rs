@@ -17,5 +17,6 @@ pub mod text;
 pub mod tree;
 pub mod tree_layout;
 pub mod tree_moves;
+pub mod workshop;
 
 pub use doc::{DocError, Document};

@@ -35,6 +35,8 @@ pub struct Network {
     pub inquiries: BTreeMap<String, bool>,
     /// The network's problem trees, as a set of document ids. Absent in older documents.
     pub trees: BTreeMap<String, bool>,
+    /// The network's workshops, as a set of document ids. Absent in older documents.
+    pub workshops: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -140,6 +142,10 @@ pub enum Command {
     },
     /// Records that a problem tree document exists.
     ListTree {
+        id: String,
+    },
+    /// Records that a workshop document exists.
+    ListWorkshop {
         id: String,
     },
 }
@@ -281,6 +287,9 @@ impl Network {
             Command::ListTree { id } => {
                 self.trees.insert(id, true);
             }
+            Command::ListWorkshop { id } => {
+                self.workshops.insert(id, true);
+            }
         }
         Ok(())
     }
@@ -344,6 +353,7 @@ impl Document for NetworkDoc {
             plans: lenient::set(doc, root, "plans")?,
             inquiries: lenient::set(doc, root, "inquiries")?,
             trees: lenient::set(doc, root, "trees")?,
+            workshops: lenient::set(doc, root, "workshops")?,
         })
     }
 }
@@ -424,6 +434,7 @@ fn describe(command: &Command) -> &'static str {
         Command::ListPlan { .. } => "iniciar plan",
         Command::ListInquiry { .. } => "crear indagación",
         Command::ListTree { .. } => "crear árbol",
+        Command::ListWorkshop { .. } => "crear taller",
     }
 }
 
