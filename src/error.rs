@@ -8,7 +8,7 @@ use juntas_core::{
     bundle::BundleError,
     model::{
         centre_plan::CentreError, doc::DocError, inquiry::InquiryError, network::ModelError,
-        plan::PlanError, review::ReviewError, tree::TreeError,
+        plan::PlanError, review::ReviewError, tree::TreeError, workshop::WorkshopError,
     },
 };
 
@@ -39,6 +39,8 @@ pub enum AppError {
     Inquiry(#[from] InquiryError),
     #[error(transparent)]
     Tree(#[from] TreeError),
+    #[error(transparent)]
+    Workshop(#[from] WorkshopError),
     /// A bundle file was refused whole.
     #[error(transparent)]
     Bundle(#[from] BundleError),
@@ -73,6 +75,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         AppError::Centre(c) => centre(i18n, c),
         AppError::Inquiry(q) => inquiry(i18n, q),
         AppError::Tree(tr) => tree(i18n, tr),
+        AppError::Workshop(w) => workshop(i18n, w),
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
         AppError::Invite(i) => invite(i18n, i),
@@ -172,6 +175,18 @@ fn tree(i18n: I18n, e: &TreeError) -> String {
         TreeError::Problem => t(T::ErrTreeProblem),
         TreeError::OutOfRange { .. } => t(T::ErrTextMoved),
         TreeError::Doc(d) => doc(i18n, d),
+    }
+}
+
+fn workshop(i18n: I18n, e: &WorkshopError) -> String {
+    let t = |k: T| i18n.t(k).to_string();
+    match e {
+        WorkshopError::MissingTitle => t(T::ErrWorkshopTitle),
+        WorkshopError::NoQuestions => t(T::ErrNoQuestions),
+        WorkshopError::UnknownQuestion(_) => t(T::ErrUnknown),
+        WorkshopError::OutOfScale(_) => t(T::ErrOutOfScale),
+        WorkshopError::Closed => t(T::ErrTicketClosed),
+        WorkshopError::Doc(d) => doc(i18n, d),
     }
 }
 

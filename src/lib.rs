@@ -48,6 +48,7 @@ use crate::{
         not_found::NotFound,
         plan::{CentrePlanPage, PlanHome, PlanShell, PrintPage, ReviewTablePage, SectionPage},
         tree::{ProjectorPage, TreeHome, TreePage},
+        workshop::{WorkshopHome, WorkshopPage},
     },
     repo::Repo,
     state::doc::Docs,
@@ -125,6 +126,8 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("arbol") view=TreeHome />
                 <Route path=path!("arbol/:tid") view=TreePage />
                 <Route path=path!("arbol/:tid/proyector") view=ProjectorPage />
+                <Route path=path!("talleres") view=WorkshopHome />
+                <Route path=path!("talleres/:wid") view=WorkshopPage />
                 <ParentRoute path=path!("indagacion") view=InquiryShell>
                     <Route path=path!("") view=InquiryHome />
                     <Route path=path!("nueva") view=DefinitionPage />

@@ -299,8 +299,8 @@ impl Repo {
         }
     }
 
-    /// The bundle file of network `id`: the directory and every plan, inquiry and record of it
-    /// this device has.
+    /// The bundle file of network `id`: the directory and every plan, inquiry, record, tree and
+    /// workshop of it this device has.
     pub async fn export_bundle(&self, id: DocumentId) -> Result<Vec<u8>, AppError> {
         let h = self.handle(id).await?.ok_or(AppError::NotFound)?;
         let network_id = id.to_string();
@@ -312,6 +312,7 @@ impl Repo {
         let mut docs = vec![(id, bytes)];
         let mut others = plan_documents(id, &net);
         others.extend(net.trees.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
+        others.extend(net.workshops.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
             others.push(inq);
             // An inquiry this device cannot read would leave its records out of the file

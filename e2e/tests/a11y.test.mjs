@@ -9,6 +9,7 @@ import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
 import { InquiryPage } from '../pages/inquiry.mjs';
 import { TreePage } from '../pages/tree.mjs';
+import { WorkshopPage } from '../pages/workshop.mjs';
 
 const ALL = ['moderate', 'serious', 'critical'];
 
@@ -84,6 +85,11 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await tree.project();
   await check('the projection');
   await page.keyboard.press('Escape');
+  const workshop = new WorkshopPage(page);
+  await workshop.open();
+  await check('no workshop yet, with the form to make one');
+  await workshop.create('Taller 1', 'Liceo');
+  await check('a workshop: its exit ticket, QR and results');
 
   // A principal's pages.
   await plan.open();
@@ -94,6 +100,10 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await check('a centre\'s plan with every disclosure open');
   await plan.openPrint();
   await check('the print view');
+  await workshop.open();
+  await workshop.openWorkshop('Taller 1');
+  await workshop.answer('Mucho', 'Nada', 4);
+  await check('the exit ticket answered on a phone');
   await inquiry.open();
   await inquiry.newRecord();
   await check('a record');

@@ -25,6 +25,8 @@ function layout(page) {
         inView: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth,
         reachable: a === hit || a.contains(hit),
         height: r.height,
+        // Its whole label shows (not cut off with an ellipsis).
+        fits: a.scrollWidth <= a.clientWidth + 1,
       };
     });
     return {
@@ -49,15 +51,16 @@ test('on a phone the page starts in the top quarter and every section is one tap
   const page = await context.newPage();
   // The facilitator's phone, registered in the network (as every member's is).
   const net = await new HomePage(page).foundExample('Ignacio Vargas');
-  for (const tab of ['nav-centres', 'nav-members', 'nav-commissions', 'nav-plan', 'nav-inquiry', 'nav-tree']) {
+  for (const tab of ['nav-centres', 'nav-members', 'nav-commissions', 'nav-plan', 'nav-inquiry', 'nav-tree', 'nav-workshops']) {
     await page.getByTestId(tab).click();
     await page.waitForFunction((t) => document.querySelector(`[data-testid="${t}"]`)?.getAttribute('aria-current') === 'page', tab);
     const l = await layout(page);
     assert.ok(l.contentTop < l.height * 0.25, `${tab}: the page starts at ${l.contentTop} px of ${l.height}`);
-    assert.equal(l.links.length, 6);
+    assert.equal(l.links.length, 7);
     for (const link of l.links) {
       assert.ok(link.inView && link.reachable, `${tab}: "${link.name}" is on screen and tappable`);
       assert.ok(link.height >= 44, `${tab}: "${link.name}" is ${link.height} px tall`);
+      assert.ok(link.fits, `${tab}: "${link.name}" shows its whole label`);
     }
     assert.ok(l.scrollWidth <= l.width, `${tab}: no sideways scrolling (${l.scrollWidth} > ${l.width})`);
   }

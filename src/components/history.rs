@@ -47,6 +47,9 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::MoveCard => T::HistMoveCard,
         Verb::RemoveCard => T::HistRemoveCard,
         Verb::RootCause => T::HistRootCause,
+        Verb::CreateWorkshop => T::HistCreateWorkshop,
+        Verb::Answer => T::HistAnswer,
+        Verb::CloseTicket => T::HistCloseTicket,
         Verb::Other(_) => T::HistOther,
     }
 }

@@ -10,3 +10,4 @@ pub mod network;
 pub mod not_found;
 pub mod plan;
 pub mod tree;
+pub mod workshop;

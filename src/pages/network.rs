@@ -80,7 +80,7 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
 }
 
 /// The invite link as a QR code (SVG markup), for a phone's camera across the table.
-fn qr_svg(link: &str) -> Option<String> {
+pub(crate) fn qr_svg(link: &str) -> Option<String> {
     let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
     Some(
         code.render::<qrcode::render::svg::Color>()
@@ -329,6 +329,7 @@ fn Ready() -> impl IntoView {
                 <A href=format!("{base}/plan") attr:data-testid="nav-plan">{tr(T::Plan)}</A>
                 <A href=format!("{base}/indagacion") attr:data-testid="nav-inquiry">{tr(T::Inquiry)}</A>
                 <A href=format!("{base}/arbol") attr:data-testid="nav-tree">{tr(T::Tree)}</A>
+                <A href=format!("{base}/talleres") attr:data-testid="nav-workshops">{tr(T::Workshops)}</A>
             </nav>
             <Outlet />
         </div>

@@ -109,7 +109,7 @@ impl NetworkState {
         }
     }
 
-    /// Plans, inquiries and trees listed in the directory are kept in sync (and asked for when
+    /// Plans, inquiries, trees and workshops listed in the directory are kept in sync (and asked for when
     /// this device does not have them yet). Only ids not asked for yet: this runs on every
     /// change to the network. In the background, a moment after the page is up: syncing a
     /// document loads it (16 plan documents are ~300 ms of parsing), and the page on screen
@@ -119,6 +119,7 @@ impl NetworkState {
             .into_iter()
             .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
             .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
+            .chain(net.workshops.keys().filter_map(|k| k.parse().ok()))
             .filter(|doc| self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true))
             .collect();
         if new.is_empty() {

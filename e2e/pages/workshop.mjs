@@ -1,0 +1,58 @@
+// Page object: workshops — the list and "Nuevo taller", the exit ticket on a phone (text
+// boxes saved on change, the 1–5 scale), and the results with "Cerrar el ticket".
+
+export class WorkshopPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async open() {
+    await this.page.getByTestId('nav-workshops').click();
+    await this.page.locator('[data-testid="no-workshops"], [data-testid="workshop-open"]').first().waitFor();
+  }
+
+  /** The facilitator makes a workshop with the default exit ticket; resolves on its page. */
+  async create(title, place) {
+    await this.page.getByTestId('workshop-title').fill(title);
+    await this.page.getByTestId('workshop-place').fill(place);
+    await this.page.getByTestId('workshop-create').click();
+    await this.page.getByTestId('workshop-heading').waitFor();
+  }
+
+  async openWorkshop(title) {
+    await this.page.getByTestId('workshop-open').filter({ hasText: title }).click();
+    await this.page.getByTestId('workshop-heading').waitFor();
+  }
+
+  /** Answers the two texts and the scale (each saved as it changes). */
+  async answer(take, doubt, score) {
+    await this.page.getByTestId('ticket-q1').fill(take);
+    await this.page.getByTestId('ticket-q1').blur();
+    await this.page.getByTestId('ticket-q2').fill(doubt);
+    await this.page.getByTestId('ticket-q2').blur();
+    await this.page.getByTestId(`ticket-q3-${score}`).check();
+    await this.page.getByTestId('ticket-state').waitFor();
+  }
+
+  state() {
+    return this.page.getByTestId('ticket-state').textContent();
+  }
+
+  async waitCount(n, timeout = 20000) {
+    await this.page.getByTestId('ticket-count').filter({ hasText: new RegExp(`: ${n} de`) }).waitFor({ timeout });
+  }
+
+  /** How many chose 1…5. */
+  async scale() {
+    return (await this.page.getByTestId('scale-count').allTextContents()).map(Number);
+  }
+
+  texts() {
+    return this.page.getByTestId('ticket-text').allTextContents();
+  }
+
+  async close() {
+    await this.page.getByTestId('ticket-close').click();
+    await this.page.getByTestId('ticket-close-done').waitFor();
+  }
+}

@@ -1,0 +1,90 @@
+// A workshop's exit ticket: the facilitator makes it on her laptop and shows its QR; three
+// principals answer on their phones, one of them with no signal, whose answer reaches the
+// results when it reconnects; the results update live; after "Cerrar el ticket" a change made
+// offline arrives late and is shown apart, not counted, the same on the facilitator's screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newContext, axeViolations, LAPTOP, PHONE } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { NetworkPage } from '../pages/network.mjs';
+import { WorkshopPage } from '../pages/workshop.mjs';
+
+const KEY = process.env.JUNTAS_ACCESS_KEY;
+const ALL = ['moderate', 'serious', 'critical'];
+const TITLE = 'Taller 2: árbol de problemas';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('exit ticket: three phones answer (one offline), results live, closing counts what arrived', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const f = new WorkshopPage(fPage);
+  await f.open();
+  await f.create(TITLE, 'Liceo de Quilicura');
+  assert.ok(await fPage.getByTestId('ticket-qr').locator('svg').count() === 1, 'the QR to show on the projector');
+  await fNet.waitSync('synced');
+
+  const phones = [];
+  for (const name of ['María González', 'Carolina Muñoz', 'Patricia Rojas']) {
+    const context = await newContext(browser, PHONE);
+    const page = await context.newPage();
+    await page.goto(await fNet.inviteLink(name));
+    const net = await new NetworkPage(page).waitReady();
+    const w = new WorkshopPage(page);
+    await w.open();
+    await w.openWorkshop(TITLE);
+    phones.push({ context, page, net, w });
+  }
+  const [maria, carolina, patricia] = phones;
+  assert.deepEqual(await axeViolations(maria.page, ALL), [], 'the ticket on a phone: no moderate or worse a11y issue');
+
+  // Patricia's classroom has no signal.
+  await patricia.context.setOffline(true);
+  await maria.w.answer('Cómo ordenar causas y efectos', 'Cómo medir el avance', 5);
+  await carolina.w.answer('Escuchar a las otras directoras', '', 4);
+  await patricia.w.answer('El árbol de problemas', '¿Cuándo es el próximo taller?', 3);
+  assert.match(await patricia.w.state(), /en este teléfono: llega a la facilitación apenas haya señal/);
+  await maria.page.getByTestId('ticket-state').filter({ hasText: 'en el servidor' }).waitFor({ timeout: 20000 });
+
+  // The facilitator's results, live: two first, then three once Patricia has signal.
+  await f.waitCount(2);
+  assert.deepEqual(await f.scale(), [0, 0, 0, 1, 1]);
+  await patricia.context.setOffline(false);
+  await f.waitCount(3, 30000);
+  assert.deepEqual(await f.scale(), [0, 0, 1, 1, 1]);
+  assert.equal(await fPage.getByTestId('ticket-mean').textContent(), 'Promedio: 4,0');
+  const bars = await fPage.locator('[data-testid="ticket-scale"] .bar').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+  assert.ok(bars[0] === 0 && bars[4] > 0, `a bar as long as its count: ${bars}`);
+  const texts = await f.texts();
+  for (const t of ['Cómo ordenar causas y efectos', 'Escuchar a las otras directoras', 'El árbol de problemas', '¿Cuándo es el próximo taller?']) {
+    assert.ok(texts.includes(t), `“${t}” in ${texts}`);
+  }
+  assert.equal(await fPage.getByTestId('ticket-who').count(), 0, 'anonymous: nobody named');
+
+  // Carolina changes her score offline; the facilitator closes before she has signal.
+  await carolina.net.waitSync('synced');
+  await carolina.context.setOffline(true);
+  await carolina.page.getByTestId('ticket-q3-1').check();
+  await f.close();
+  await carolina.context.setOffline(false);
+  await fPage.getByTestId('ticket-late').waitFor({ timeout: 30000 });
+  assert.match(await fPage.getByTestId('ticket-late').textContent(), /^1 respuesta\(s\) llegaron después del cierre/);
+  assert.deepEqual(await f.scale(), [0, 0, 1, 1, 1], 'her late change is not counted');
+  // Carolina is told, where she answered.
+  await carolina.page.getByTestId('ticket-state').filter({ hasText: 'llegó después del cierre' }).waitFor({ timeout: 20000 });
+  await carolina.page.getByTestId('ticket-closed').waitFor();
+  assert.equal(await carolina.page.getByTestId('ticket-q3-2').isDisabled(), true, 'closed: no more answers');
+  // Every phone shows the same results.
+  for (const p of phones) {
+    await p.w.waitCount(3);
+    assert.deepEqual(await p.w.scale(), [0, 0, 1, 1, 1]);
+  }
+  assert.deepEqual(await axeViolations(fPage, ALL), [], 'the results: no moderate or worse a11y issue');
+
+  for (const p of [...phones.map((x) => x.page), fPage]) assert.deepEqual(p.__errors ?? [], []);
+  for (const p of phones) await p.context.close();
+  await fContext.close();
+});

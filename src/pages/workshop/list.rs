@@ -1,0 +1,124 @@
+//! `/red/:id/talleres`: the network's workshops, newest first, and the facilitator's
+//! "Nuevo taller" with the seed's exit ticket ready to reword.
+
+use super::*;
+
+#[component]
+pub fn WorkshopHome() -> impl IntoView {
+    let net = use_network();
+    let me = PlanCtx::me_of(net);
+    let ids = move || workshops::workshops(net);
+    view! {
+        <main class="page">
+            <h2>{tr(T::Workshops)}</h2>
+            <Show when=move || ids().is_empty()>
+                <p class="empty" data-testid="no-workshops">{tr(T::NoWorkshops)}</p>
+            </Show>
+            <ul class="cards">
+                <For each=ids key=|id| *id let:id>
+                    <WorkshopLine id />
+                </For>
+            </ul>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))
+                fallback=|| view! { <p class="hint" data-testid="workshop-new-why">{tr(T::WorkshopOnlyFacilitator)}</p> }>
+                <NewWorkshop />
+            </Show>
+        </main>
+    }
+}
+
+#[component]
+fn WorkshopLine(id: DocumentId) -> impl IntoView {
+    let ctx = WorkshopCtx::open(use_network(), id);
+    let i18n = use_i18n();
+    let net = ctx.net.id;
+    view! {
+        <li class="card">
+            <A href=format!("/red/{net}/talleres/{id}") attr:data-testid="workshop-open" attr:class="tap">
+                {move || match ctx.workshop.get() {
+                    Loaded::Ready(w) => format!("{} · {} · {}", w.title, format_day(&w.date), w.place),
+                    // A workshop that cannot be read is listed with why, not left out.
+                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
+                    _ => "…".to_string(),
+                }}
+            </A>
+        </li>
+    }
+}
+
+#[component]
+fn NewWorkshop() -> impl IntoView {
+    let net = use_network();
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let title = RwSignal::new(String::new());
+    let date = RwSignal::new(crate::state::inquiry::today());
+    let place = RwSignal::new(String::new());
+    let agenda = RwSignal::new(String::new());
+    let anonymous = RwSignal::new(true);
+    let questions = workshop::default_questions();
+    let texts: Vec<RwSignal<String>> =
+        questions.iter().map(|q| RwSignal::new(q.text.clone())).collect();
+    let error = RwSignal::new(None::<String>);
+    let busy = OneAtATime::new();
+    let create = {
+        let (questions, texts) = (questions.clone(), texts.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if !busy.start() {
+                return;
+            }
+            let mut qs = questions.clone();
+            for (q, t) in qs.iter_mut().zip(&texts) {
+                q.text = t.get_untracked();
+            }
+            let new = New {
+                title: title.get_untracked(),
+                date: date.get_untracked(),
+                place: place.get_untracked(),
+                agenda: agenda.get_untracked(),
+                questions: qs,
+                anonymous: anonymous.get_untracked(),
+            };
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                let made = workshops::create(net, new).await;
+                busy.done();
+                match made {
+                    Ok(id) => {
+                        navigate(&format!("/red/{}/talleres/{id}", net.id), Default::default())
+                    }
+                    Err(e) => error.set(Some(explain(i18n, &e))),
+                }
+            });
+        }
+    };
+    view! {
+        <form class="stack card" on:submit=create data-testid="workshop-new">
+            <h3>{tr(T::WorkshopNew)}</h3>
+            <label class="field"><span class="field-label">{tr(T::WorkshopTitle)}</span>
+                <input data-testid="workshop-title" required bind:value=title /></label>
+            <label class="field"><span class="field-label">{tr(T::WorkshopDate)}</span>
+                <input type="date" data-testid="workshop-date" required bind:value=date /></label>
+            <label class="field"><span class="field-label">{tr(T::WorkshopPlace)}</span>
+                <input data-testid="workshop-place" bind:value=place /></label>
+            <label class="field"><span class="field-label">{tr(T::WorkshopAgenda)}</span>
+                <textarea data-testid="workshop-agenda" rows="3" bind:value=agenda></textarea></label>
+            <fieldset>
+                <legend>{tr(T::WorkshopQuestions)}</legend>
+                {texts.iter().zip(&questions).enumerate().map(|(i, (t, q))| {
+                    let t = *t;
+                    view! {
+                        <label class="field"><span class="field-label">{tr(T::QuestionN)} " " {i + 1}</span>
+                            <input data-testid=format!("workshop-{}", q.id) bind:value=t /></label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <label class="check"><input type="checkbox" data-testid="workshop-anonymous" bind:checked=anonymous />
+                " " {tr(T::WorkshopAnonymous)}</label>
+            <button type="submit" class="primary" data-testid="workshop-create"
+                disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::WorkshopCreate)}</button>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
