@@ -16,7 +16,7 @@ use automerge::{
 };
 
 use crate::model::network::{Network, Role};
-use crate::model::{centre_plan, history, inquiry, network, plan, tree, workshop};
+use crate::model::{centre_plan, history, inquiry, network, plan, tree, vote, workshop};
 use crate::signing::{self, Signature};
 
 /// The member a change is judged for, as the network document says at the change.
@@ -182,6 +182,10 @@ pub enum Facts {
         authors: BTreeMap<String, String>,
     },
     Workshop,
+    /// Who proposed each option.
+    Vote {
+        authors: BTreeMap<String, String>,
+    },
 }
 
 /// A string at `key` of `obj`, if there is one: a scalar string or a Text (what JS Automerge
@@ -228,6 +232,12 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
             }
         }
         workshop::KIND => Facts::Workshop,
+        vote::KIND => Facts::Vote {
+            authors: field_of_each(doc, vote::OPTIONS, "by")
+                .into_iter()
+                .filter_map(|(option, by)| Some((option, by?)))
+                .collect(),
+        },
         tree::KIND => Facts::Tree {
             authors: field_of_each(doc, "cards", "by")
                 .into_iter()
@@ -279,9 +289,12 @@ pub fn owner_of(doc: &AutoCommit) -> Option<Owner> {
     match text_at(doc, &ROOT, "kind")?.as_str() {
         network::KIND => Some(Owner::IsNetwork),
         inquiry::RECORD_KIND => text_at(doc, &ROOT, "inquiry_id").map(Owner::Inquiry),
-        plan::KIND | centre_plan::KIND | inquiry::INQUIRY_KIND | tree::KIND | workshop::KIND => {
-            text_at(doc, &ROOT, "network_id").map(Owner::Network)
-        }
+        plan::KIND
+        | centre_plan::KIND
+        | inquiry::INQUIRY_KIND
+        | tree::KIND
+        | workshop::KIND
+        | vote::KIND => text_at(doc, &ROOT, "network_id").map(Owner::Network),
         _ => None,
     }
 }
@@ -310,6 +323,9 @@ pub fn may_create(who: Option<&Who>, facts: &Facts) -> Result<(), Refusal> {
         }
         Facts::Workshop if !facilitator(who) => {
             Err(Refusal::OnlyFacilitator { what: "the workshop" })
+        }
+        Facts::Vote { .. } if !facilitator(who) => {
+            Err(Refusal::OnlyFacilitator { what: "the vote" })
         }
         Facts::Record { author, .. } if *author != who.member => {
             Err(Refusal::NotSigner { field: "principal_id".into() })
@@ -644,6 +660,7 @@ pub(crate) fn check_one(
         }
         Facts::Tree { authors } => tree(who, authors, e),
         Facts::Workshop => workshop(who, e),
+        Facts::Vote { authors } => vote(who, authors, e),
     }
 }
 
@@ -772,6 +789,36 @@ fn workshop(who: &Who, e: &Effect) -> Result<(), Refusal> {
         }
         _ if facilitator(who) => Ok(()),
         _ => Err(Refusal::OnlyFacilitator { what: "the workshop" }),
+    }
+}
+
+/// A vote: any member proposes an option (naming herself), its author or a facilitator edits
+/// or removes it; every member casts her own ballot only; the facilitator makes, opens and
+/// closes the vote. (Which options and ballots count is decided by the phases' heads on read.)
+fn vote(who: &Who, authors: &BTreeMap<String, String>, e: &Effect) -> Result<(), Refusal> {
+    match (e.at(0), e.at(1), e.at(2), e.path.len()) {
+        (Some(vote::BALLOTS), Some(member), None, 2) => {
+            if member == who.member {
+                Ok(())
+            } else {
+                Err(Refusal::OnlyAuthor { what: "ballot" })
+            }
+        }
+        (Some(vote::OPTIONS), Some(option), field, _) => {
+            let author = authors.get(option);
+            match field {
+                Some("by") => {
+                    if author.is_some_and(|a| *a != who.member) {
+                        return Err(Refusal::WriteOnce { field: e.path.join("/") });
+                    }
+                    by_is_signer(who, e, 2)
+                }
+                _ if author.is_none_or(|a| *a == who.member) || facilitator(who) => Ok(()),
+                _ => Err(Refusal::OnlyAuthor { what: "option (or a facilitator)" }),
+            }
+        }
+        _ if facilitator(who) => Ok(()),
+        _ => Err(Refusal::OnlyFacilitator { what: "the vote" }),
     }
 }
 

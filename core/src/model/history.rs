@@ -101,13 +101,24 @@ pub enum Verb {
     Answer,
     /// "cerrar ticket": the facilitator closed the exit ticket.
     CloseTicket,
+    // Votes.
+    /// "crear votación".
+    CreateVote,
+    /// "proponer": a member proposed an option (the section names it).
+    Propose,
+    /// "abrir votación": options locked, ballots open.
+    OpenVote,
+    /// "votar": a member cast or changed her ballot.
+    Cast,
+    /// "cerrar votación".
+    CloseVote,
     /// Anything else, as written.
     Other(String),
 }
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 30] = [
+    pub const KNOWN: [Verb; 35] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -138,6 +149,11 @@ impl Verb {
         Verb::CreateWorkshop,
         Verb::Answer,
         Verb::CloseTicket,
+        Verb::CreateVote,
+        Verb::Propose,
+        Verb::OpenVote,
+        Verb::Cast,
+        Verb::CloseVote,
     ];
 
     /// The string written in the change message.
@@ -173,6 +189,11 @@ impl Verb {
             Verb::CreateWorkshop => "crear taller",
             Verb::Answer => "responder",
             Verb::CloseTicket => "cerrar ticket",
+            Verb::CreateVote => "crear votación",
+            Verb::Propose => "proponer",
+            Verb::OpenVote => "abrir votación",
+            Verb::Cast => "votar",
+            Verb::CloseVote => "cerrar votación",
             Verb::Other(s) => s,
         }
     }

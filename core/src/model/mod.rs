@@ -17,6 +17,7 @@ pub mod text;
 pub mod tree;
 pub mod tree_layout;
 pub mod tree_moves;
+pub mod vote;
 pub mod workshop;
 
 pub use doc::{DocError, Document};

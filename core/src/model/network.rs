@@ -37,6 +37,8 @@ pub struct Network {
     pub trees: BTreeMap<String, bool>,
     /// The network's workshops, as a set of document ids. Absent in older documents.
     pub workshops: BTreeMap<String, bool>,
+    /// The network's votes, as a set of document ids. Absent in older documents.
+    pub votes: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -146,6 +148,10 @@ pub enum Command {
     },
     /// Records that a workshop document exists.
     ListWorkshop {
+        id: String,
+    },
+    /// Records that a vote document exists.
+    ListVote {
         id: String,
     },
 }
@@ -290,6 +296,9 @@ impl Network {
             Command::ListWorkshop { id } => {
                 self.workshops.insert(id, true);
             }
+            Command::ListVote { id } => {
+                self.votes.insert(id, true);
+            }
         }
         Ok(())
     }
@@ -354,6 +363,7 @@ impl Document for NetworkDoc {
             inquiries: lenient::set(doc, root, "inquiries")?,
             trees: lenient::set(doc, root, "trees")?,
             workshops: lenient::set(doc, root, "workshops")?,
+            votes: lenient::set(doc, root, "votes")?,
         })
     }
 }
@@ -435,6 +445,7 @@ fn describe(command: &Command) -> &'static str {
         Command::ListInquiry { .. } => "crear indagación",
         Command::ListTree { .. } => "crear árbol",
         Command::ListWorkshop { .. } => "crear taller",
+        Command::ListVote { .. } => "crear votación",
     }
 }
 
