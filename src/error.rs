@@ -8,7 +8,8 @@ use juntas_core::{
     bundle::BundleError,
     model::{
         centre_plan::CentreError, doc::DocError, inquiry::InquiryError, network::ModelError,
-        plan::PlanError, review::ReviewError, tree::TreeError, workshop::WorkshopError,
+        plan::PlanError, review::ReviewError, tree::TreeError, vote::VoteError,
+        workshop::WorkshopError,
     },
 };
 
@@ -41,6 +42,8 @@ pub enum AppError {
     Tree(#[from] TreeError),
     #[error(transparent)]
     Workshop(#[from] WorkshopError),
+    #[error(transparent)]
+    Vote(#[from] VoteError),
     /// A bundle file was refused whole.
     #[error(transparent)]
     Bundle(#[from] BundleError),
@@ -76,6 +79,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         AppError::Inquiry(q) => inquiry(i18n, q),
         AppError::Tree(tr) => tree(i18n, tr),
         AppError::Workshop(w) => workshop(i18n, w),
+        AppError::Vote(v) => vote(i18n, v),
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
         AppError::Invite(i) => invite(i18n, i),
@@ -187,6 +191,22 @@ fn workshop(i18n: I18n, e: &WorkshopError) -> String {
         WorkshopError::OutOfScale(_) => t(T::ErrOutOfScale),
         WorkshopError::Closed => t(T::ErrTicketClosed),
         WorkshopError::Doc(d) => doc(i18n, d),
+    }
+}
+
+fn vote(i18n: I18n, e: &VoteError) -> String {
+    let t = |k: T| i18n.t(k).to_string();
+    match e {
+        VoteError::MissingQuestion => t(T::ErrVoteQuestion),
+        VoteError::EmptyOption => t(T::ErrOptionEmpty),
+        VoteError::NotProposing => t(T::ErrNotProposing),
+        VoteError::NotVoting => t(T::ErrNotVoting),
+        VoteError::TooFewOptions => t(T::ErrTooFewOptions),
+        VoteError::BadBallot(why) => {
+            leptos::logging::warn!("ballot refused: {why}");
+            t(T::ErrBadBallot)
+        }
+        VoteError::Doc(d) => doc(i18n, d),
     }
 }
 

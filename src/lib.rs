@@ -48,7 +48,7 @@ use crate::{
         not_found::NotFound,
         plan::{CentrePlanPage, PlanHome, PlanShell, PrintPage, ReviewTablePage, SectionPage},
         tree::{ProjectorPage, TreeHome, TreePage},
-        workshop::{WorkshopHome, WorkshopPage},
+        workshop::{VotePage, WorkshopHome, WorkshopPage},
     },
     repo::Repo,
     state::doc::Docs,
@@ -128,6 +128,7 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("arbol/:tid/proyector") view=ProjectorPage />
                 <Route path=path!("talleres") view=WorkshopHome />
                 <Route path=path!("talleres/:wid") view=WorkshopPage />
+                <Route path=path!("talleres/votacion/:vid") view=VotePage />
                 <ParentRoute path=path!("indagacion") view=InquiryShell>
                     <Route path=path!("") view=InquiryHome />
                     <Route path=path!("nueva") view=DefinitionPage />

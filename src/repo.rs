@@ -313,6 +313,7 @@ impl Repo {
         let mut others = plan_documents(id, &net);
         others.extend(net.trees.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         others.extend(net.workshops.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
+        others.extend(net.votes.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
             others.push(inq);
             // An inquiry this device cannot read would leave its records out of the file

@@ -51,6 +51,57 @@ export class WorkshopPage {
     return this.page.getByTestId('ticket-text').allTextContents();
   }
 
+  // ── Votes
+
+  async createVote(question) {
+    await this.page.getByTestId('vote-new-question').fill(question);
+    await this.page.getByTestId('vote-create').click();
+    await this.page.getByTestId('vote-question').waitFor();
+  }
+
+  async openVote(question) {
+    await this.page.getByTestId('vote-open').filter({ hasText: question }).click();
+    await this.page.getByTestId('vote-question').waitFor();
+  }
+
+  async propose(label) {
+    const before = await this.page.getByTestId('vote-option').count();
+    await this.page.getByTestId('vote-propose-text').fill(label);
+    await this.page.getByTestId('vote-propose').click();
+    await this.page.waitForFunction((n) => document.querySelectorAll('[data-testid="vote-option"]').length > n, before);
+  }
+
+  options() {
+    return this.page.getByTestId('vote-option').allTextContents();
+  }
+
+  async waitPhase(text, timeout = 20000) {
+    await this.page.getByTestId('vote-phase').filter({ hasText: text }).waitFor({ timeout });
+  }
+
+  /** Orders the ranking as `labels` (top first) with "Subir", as she would on a phone. */
+  async rank(labels) {
+    for (let i = 0; i < labels.length; i++) {
+      for (;;) {
+        const items = (await this.page.getByTestId('rank-item').locator('.rank-label').allTextContents()).map((t) => t.trim());
+        const j = items.indexOf(labels[i]);
+        if (j < 0) throw new Error(`no option ${labels[i]} in ${items}`);
+        if (j <= i) break;
+        await this.page.getByTestId('rank-item').nth(j).getByTestId('rank-up').click();
+      }
+    }
+  }
+
+  async cast() {
+    await this.page.getByTestId('vote-cast').click();
+    await this.page.getByTestId('vote-cast-state').waitFor();
+  }
+
+  async winner(timeout = 20000) {
+    await this.page.getByTestId('vote-winner').waitFor({ timeout });
+    return (await this.page.getByTestId('vote-winner').textContent()).trim();
+  }
+
   async close() {
     await this.page.getByTestId('ticket-close').click();
     await this.page.getByTestId('ticket-close-done').waitFor();

@@ -90,6 +90,18 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
   await check('no workshop yet, with the form to make one');
   await workshop.create('Taller 1', 'Liceo');
   await check('a workshop: its exit ticket, QR and results');
+  await workshop.open();
+  await workshop.createVote('¿Cómo se llama nuestra red?');
+  await workshop.propose('Avanzando Juntas');
+  await workshop.propose('Crecer en Red');
+  await check('a vote taking proposals');
+  await page.getByTestId('vote-start').click();
+  await workshop.waitPhase('Votación abierta');
+  await check('a vote open: the ranking ballot');
+  await workshop.cast();
+  await page.getByTestId('vote-close').click();
+  await workshop.winner();
+  await check('a closed vote and its result');
 
   // A principal's pages.
   await plan.open();

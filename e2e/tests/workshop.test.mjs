@@ -1,3 +1,5 @@
+// Also the network-name vote: proposals from phones, then a ranking with the options locked,
+// one ballot cast offline and arriving before the closing, the same winner everywhere.
 // A workshop's exit ticket: the facilitator makes it on her laptop and shows its QR; three
 // principals answer on their phones, one of them with no signal, whose answer reaches the
 // results when it reconnects; the results update live; after "Cerrar el ticket" a change made
@@ -84,6 +86,63 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
   }
   assert.deepEqual(await axeViolations(fPage, ALL), [], 'the results: no moderate or worse a11y issue');
 
+  for (const p of [...phones.map((x) => x.page), fPage]) assert.deepEqual(p.__errors ?? [], []);
+  for (const p of phones) await p.context.close();
+  await fContext.close();
+});
+
+test('name vote: proposals, then a ranking; one phone offline; closed; the same winner everywhere', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const f = new WorkshopPage(fPage);
+  await f.open();
+  await f.createVote('¿Cómo se llama nuestra red?');
+  await fNet.waitSync('synced');
+  const phones = [];
+  for (const name of ['María González', 'Carolina Muñoz', 'Patricia Rojas']) {
+    const context = await newContext(browser, PHONE);
+    const page = await context.newPage();
+    await page.goto(await fNet.inviteLink(name));
+    const net = await new NetworkPage(page).waitReady();
+    const w = new WorkshopPage(page);
+    await w.open();
+    await w.openVote('¿Cómo se llama nuestra red?');
+    phones.push({ context, page, net, w });
+  }
+  const [maria, carolina, patricia] = phones;
+  await maria.w.propose('Avanzando Juntas');
+  await carolina.w.propose('Red de Jardines del Sur');
+  await patricia.w.propose('Semillas que Crecen');
+  await fPage.waitForFunction(() => document.querySelectorAll('[data-testid="vote-option"]').length === 3, null, { timeout: 20000 });
+  assert.deepEqual(await axeViolations(maria.page, ALL), [], 'proposals on a phone: no moderate or worse a11y issue');
+  await fPage.getByTestId('vote-start').click();
+  for (const p of phones) await p.w.waitPhase('Votación abierta');
+  assert.equal(await maria.page.getByTestId('vote-propose').count(), 0, 'options are locked once voting opens');
+
+  await patricia.context.setOffline(true);
+  await maria.w.rank(['Avanzando Juntas', 'Semillas que Crecen', 'Red de Jardines del Sur']);
+  await maria.w.cast();
+  await carolina.w.rank(['Red de Jardines del Sur', 'Avanzando Juntas', 'Semillas que Crecen']);
+  await carolina.w.cast();
+  await patricia.w.rank(['Avanzando Juntas', 'Red de Jardines del Sur', 'Semillas que Crecen']);
+  await patricia.w.cast();
+  assert.match(await patricia.page.getByTestId('vote-cast-state').textContent(), /en este teléfono/);
+  assert.deepEqual(await axeViolations(patricia.page, ALL), [], 'a ranking ballot on a phone: no moderate or worse a11y issue');
+  await fPage.getByTestId('vote-received').filter({ hasText: ': 2' }).waitFor({ timeout: 20000 });
+  assert.equal(await fPage.getByTestId('vote-row').count(), 0, 'no results before the closing');
+  await patricia.context.setOffline(false);
+  await fPage.getByTestId('vote-received').filter({ hasText: ': 3' }).waitFor({ timeout: 30000 });
+  await fPage.getByTestId('vote-close').click();
+  // Borda: Avanzando Juntas 2 + 1 + 2 = 5, Red de Jardines del Sur 0 + 2 + 1 = 3, Semillas 1 + 0 + 0 = 1.
+  for (const page of [fPage, ...phones.map((p) => p.page)]) {
+    const w = new WorkshopPage(page);
+    assert.equal(await w.winner(), 'Ganó: Avanzando Juntas');
+    assert.deepEqual((await page.getByTestId('vote-row').allTextContents()).map((t) => t.trim()),
+      ['Avanzando Juntas: 5 puntos', 'Red de Jardines del Sur: 3 puntos', 'Semillas que Crecen: 1 puntos']);
+    assert.equal(await page.getByTestId('vote-voters').count(), 0, 'anonymous: nobody named');
+  }
+  assert.deepEqual(await axeViolations(fPage, ALL), [], 'the result: no moderate or worse a11y issue');
   for (const p of [...phones.map((x) => x.page), fPage]) assert.deepEqual(p.__errors ?? [], []);
   for (const p of phones) await p.context.close();
   await fContext.close();

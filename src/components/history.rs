@@ -50,6 +50,11 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::CreateWorkshop => T::HistCreateWorkshop,
         Verb::Answer => T::HistAnswer,
         Verb::CloseTicket => T::HistCloseTicket,
+        Verb::CreateVote => T::HistCreateVote,
+        Verb::Propose => T::HistPropose,
+        Verb::OpenVote => T::HistOpenVote,
+        Verb::Cast => T::HistCast,
+        Verb::CloseVote => T::HistCloseVote,
         Verb::Other(_) => T::HistOther,
     }
 }

@@ -8,6 +8,7 @@ pub mod inquiry;
 pub mod network;
 pub mod plan;
 pub mod tree;
+pub mod vote;
 pub mod workshop;
 
 use std::collections::BTreeSet;

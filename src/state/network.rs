@@ -120,6 +120,7 @@ impl NetworkState {
             .chain(net.inquiries.keys().filter_map(|k| k.parse().ok()))
             .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
             .chain(net.workshops.keys().filter_map(|k| k.parse().ok()))
+            .chain(net.votes.keys().filter_map(|k| k.parse().ok()))
             .filter(|doc| self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true))
             .collect();
         if new.is_empty() {

@@ -1,5 +1,5 @@
-//! `/red/:id/talleres`: the network's workshops, newest first, and the facilitator's
-//! "Nuevo taller" with the seed's exit ticket ready to reword.
+//! `/red/:id/talleres`: the network's workshops and votes, and the facilitator's "Nuevo
+//! taller" (with the seed's exit ticket ready to reword) and "Nueva votación".
 
 use super::*;
 
@@ -22,6 +22,18 @@ pub fn WorkshopHome() -> impl IntoView {
             <Show when=move || me.with(|m| m.is(Role::Facilitator))
                 fallback=|| view! { <p class="hint" data-testid="workshop-new-why">{tr(T::WorkshopOnlyFacilitator)}</p> }>
                 <NewWorkshop />
+            </Show>
+            <h2>{tr(T::Votes)}</h2>
+            <Show when=move || crate::state::vote::votes(net).is_empty()>
+                <p class="empty" data-testid="no-votes">{tr(T::NoVotes)}</p>
+            </Show>
+            <ul class="cards">
+                <For each=move || crate::state::vote::votes(net) key=|id| *id let:id>
+                    <VoteLine id />
+                </For>
+            </ul>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                <NewVote />
             </Show>
         </main>
     }
@@ -118,6 +130,79 @@ fn NewWorkshop() -> impl IntoView {
                 " " {tr(T::WorkshopAnonymous)}</label>
             <button type="submit" class="primary" data-testid="workshop-create"
                 disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::WorkshopCreate)}</button>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
+
+#[component]
+fn VoteLine(id: DocumentId) -> impl IntoView {
+    let ctx = crate::state::vote::VoteCtx::open(use_network(), id);
+    let i18n = use_i18n();
+    let net = ctx.net.id;
+    view! {
+        <li class="card">
+            <A href=format!("/red/{net}/talleres/votacion/{id}") attr:data-testid="vote-open" attr:class="tap">
+                {move || match ctx.vote.get() {
+                    Loaded::Ready(v) => v.question,
+                    // A vote that cannot be read is listed with why, not left out.
+                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
+                    _ => "…".to_string(),
+                }}
+            </A>
+        </li>
+    }
+}
+
+#[component]
+fn NewVote() -> impl IntoView {
+    use juntas_core::model::vote::Method;
+    let net = use_network();
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let question = RwSignal::new(String::new());
+    let method = RwSignal::new("ranking".to_string());
+    let anonymous = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+    let busy = OneAtATime::new();
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !busy.start() {
+            return;
+        }
+        let m = match method.get_untracked().as_str() {
+            "una" => Method::One,
+            "varias" => Method::Several { max: 3 },
+            _ => Method::Ranking,
+        };
+        let (q, anon) = (question.get_untracked(), anonymous.get_untracked());
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let made = crate::state::vote::create(net, q, m, anon).await;
+            busy.done();
+            match made {
+                Ok(id) => {
+                    navigate(&format!("/red/{}/talleres/votacion/{id}", net.id), Default::default())
+                }
+                Err(e) => error.set(Some(explain(i18n, &e))),
+            }
+        });
+    };
+    view! {
+        <form class="stack card" on:submit=create data-testid="vote-new">
+            <h3>{tr(T::VoteNew)}</h3>
+            <label class="field"><span class="field-label">{tr(T::VoteQuestion)}</span>
+                <input data-testid="vote-new-question" required bind:value=question /></label>
+            <label class="field"><span class="field-label">{tr(T::VoteMethod)}</span>
+                <select data-testid="vote-new-method" on:change=move |ev| method.set(event_target_value(&ev))>
+                    <option value="ranking" selected=true>{tr(T::VoteMethodRanking)}</option>
+                    <option value="una">{tr(T::VoteMethodOne)}</option>
+                    <option value="varias">{tr(T::VoteMethodSeveral)}</option>
+                </select></label>
+            <label class="check"><input type="checkbox" data-testid="vote-new-anonymous" bind:checked=anonymous />
+                " " {tr(T::VoteAnonymous)}</label>
+            <button type="submit" class="primary" data-testid="vote-create"
+                disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::VoteCreate)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
     }

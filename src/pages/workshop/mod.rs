@@ -1,5 +1,5 @@
-//! `/red/:id/talleres/…`: the network's workshops — the list and "Nuevo taller" (the
-//! facilitator), and each workshop's page: its exit ticket answered from a phone (offline too,
+//! `/red/:id/talleres/…`: the network's workshops and votes — the lists, "Nuevo taller" and
+//! "Nueva votación" (the facilitator), each vote's page (`vote`), and each workshop's page: its exit ticket answered from a phone (offline too,
 //! one answer per person, editable until it closes), the live results for the projector with
 //! the ticket's QR, and "Cerrar el ticket".
 
@@ -39,6 +39,8 @@ fn workshop_id() -> Memo<Option<DocumentId>> {
 
 mod list;
 mod ticket;
+mod vote;
 
 pub use list::*;
 pub use ticket::*;
+pub use vote::*;

@@ -95,7 +95,9 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
                     match q.kind {
                         QuestionKind::Text => {
                             let (qa, qs) = (qid.clone(), qid.clone());
-                            let value = move || match mine(&qa) { Some(Answer::Text(t)) => t, _ => String::new() };
+                            // Her stored answer to this question only: another answer being
+                            // saved (or arriving) does not reset what she is typing here.
+                            let value = Memo::new(move |_| match mine(&qa) { Some(Answer::Text(t)) => t, _ => String::new() });
                             view! {
                                 <label class="field" for=dom.clone()><span class="field-label">{q.text.clone()}</span></label>
                                 <textarea id=dom.clone() data-testid=dom rows="3" prop:value=value disabled=move || closed.get()
@@ -109,11 +111,12 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
                                     <legend>{legend}</legend>
                                     {workshop::SCALE.map(|n| {
                                         let (qc, qv) = (qid.clone(), qid.clone());
+                                        let chosen = Memo::new(move |_| mine(&qv) == Some(Answer::Scale(n)));
                                         view! {
                                             <label class="scale-choice">
                                                 <input type="radio" name=format!("scale-{qid}") value=n.to_string()
                                                     data-testid=format!("ticket-{qid}-{n}")
-                                                    prop:checked=move || mine(&qv) == Some(Answer::Scale(n))
+                                                    prop:checked=chosen
                                                     disabled=move || closed.get()
                                                     on:change=move |_| save(qc.clone(), Answer::Scale(n)) />
                                                 <span>{n}</span>

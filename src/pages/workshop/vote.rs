@@ -1,0 +1,311 @@
+//! `/red/:id/talleres/votacion/:vid`: one vote — proposals (any member) until the facilitator
+//! opens it, then her ballot (one option, several, or a ranking she orders with "Subir" and
+//! "Bajar"), and once closed the result: counts or Borda points and the winner.
+
+use super::*;
+use juntas_core::model::vote::{self as votes, Method, Phase, Vote};
+
+use crate::state::vote::VoteCtx;
+
+#[component]
+pub fn VotePage() -> impl IntoView {
+    let params = use_params_map();
+    let vid =
+        Memo::new(move |_| params.read().get("vid").and_then(|s| DocumentId::from_str(&s).ok()));
+    move || match vid.get() {
+        Some(id) => view! { <VoteView id /> }.into_any(),
+        None => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+    }
+}
+
+fn ready(ctx: VoteCtx) -> Option<Vote> {
+    match ctx.vote.get() {
+        Loaded::Ready(v) => Some(v),
+        _ => None,
+    }
+}
+
+#[component]
+fn VoteView(id: DocumentId) -> impl IntoView {
+    let ctx = VoteCtx::open(use_network(), id);
+    let i18n = use_i18n();
+    let phase = Memo::new(move |_| ready(ctx).map(|v| v.phase()));
+    view! {
+        <main class="page vote">
+            <p><A href=format!("/red/{}/talleres", ctx.net.id) attr:class="back">{tr(T::BackToWorkshops)}</A></p>
+            {move || match ctx.vote.get() {
+                Loaded::Ready(v) => view! { <h2 data-testid="vote-question">{v.question}</h2> }.into_any(),
+                Loaded::Failed(e) => view! { <p role="alert" class="alert" data-testid="vote-error">{explain(i18n, &e)}</p> }.into_any(),
+                Loaded::Missing => view! { <p>{tr(T::NotFoundHere)}</p> }.into_any(),
+                Loaded::Loading => view! { <p>{tr(T::Loading)}</p> }.into_any(),
+            }}
+            <p class="state-line" data-testid="vote-phase">{move || phase.get().map(|p| i18n.t(match p {
+                Phase::Proposals => T::PhaseProposals,
+                Phase::Voting => T::PhaseVoting,
+                Phase::Closed => T::PhaseClosed,
+            }))}</p>
+            {move || match phase.get() {
+                Some(Phase::Proposals) => view! { <Proposals ctx /> }.into_any(),
+                Some(Phase::Voting) => view! { <Ballot ctx /> }.into_any(),
+                Some(Phase::Closed) => view! { <Ballot ctx /> <VoteResult ctx /> }.into_any(),
+                None => ().into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn Proposals(ctx: VoteCtx) -> impl IntoView {
+    let i18n = use_i18n();
+    let me = PlanCtx::me_of(ctx.net);
+    let label = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = OneAtATime::new();
+    let name_of = move |m: &str| {
+        ctx.net.network.with(|n| n.members.get(m).map(|x| x.name.clone()).unwrap_or_default())
+    };
+    let propose = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = label.get_untracked();
+        if text.trim().is_empty() || !busy.start() {
+            return;
+        }
+        label.set(String::new());
+        spawn_local(async move {
+            let outcome = ctx.propose(text).await;
+            busy.done();
+            error.set(outcome.err().map(|e| explain(i18n, &e)));
+        });
+    };
+    let start = move |_| {
+        if !busy.start() {
+            return;
+        }
+        spawn_local(async move {
+            let outcome = ctx.start().await;
+            busy.done();
+            error.set(outcome.err().map(|e| explain(i18n, &e)));
+        });
+    };
+    let options = move || ready(ctx).map(|v| v.options).unwrap_or_default();
+    view! {
+        <section class="card" aria-labelledby="proposals-h" data-testid="proposals">
+            <h3 id="proposals-h">{tr(T::Proposals)}</h3>
+            <Show when=move || !options().is_empty() fallback=|| view! { <p class="muted">{tr(T::NoOptions)}</p> }>
+                <ul>
+                    {move || options().into_iter().map(|o| view! {
+                        <li data-testid="vote-option">{o.label.clone()} <span class="muted">" · " {tr(T::ProposedBy)} " " {name_of(&o.by)}</span></li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <form class="add-row" on:submit=propose>
+                <label class="field"><span class="field-label">{tr(T::ProposeLabel)}</span>
+                    <input data-testid="vote-propose-text" required bind:value=label /></label>
+                <button type="submit" class="primary" data-testid="vote-propose">{tr(T::Propose)}</button>
+            </form>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                <p class="hint">{tr(T::VoteStartHint)}</p>
+                <button class="secondary" data-testid="vote-start" on:click=start
+                    disabled=move || busy.running() || options().len() < 2>{tr(T::VoteStart)}</button>
+            </Show>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}
+
+#[component]
+fn Ballot(ctx: VoteCtx) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let me = PlanCtx::me_of(ctx.net);
+    let my_id = Memo::new(move |_| ctx.net.me.get().unwrap_or_default());
+    let vote = Memo::new(move |_| ready(ctx));
+    let closed =
+        Memo::new(move |_| vote.with(|v| v.as_ref().is_some_and(|v| v.phase() == Phase::Closed)));
+    // Her ballot as it stands here (a late one included), to start from.
+    let mine = move || {
+        vote.with(|v| {
+            let v = v.as_ref()?;
+            let m = my_id.get();
+            v.late.get(&m).or_else(|| v.ballots.get(&m)).cloned()
+        })
+    };
+    let late_mine = Memo::new(move |_| {
+        vote.with(|v| v.as_ref().is_some_and(|v| v.late.contains_key(&my_id.get())))
+    });
+    // What she is choosing: ids in order (for a ranking, every option). It starts from her
+    // stored ballot and follows it only when that changes: another member's ballot arriving
+    // does not undo the order she is making.
+    let stored = Memo::new(move |_| mine());
+    let offered = Memo::new(move |_| {
+        vote.with(|v| match v {
+            Some(v) if v.method == Method::Ranking => {
+                v.options.iter().map(|o| o.id.clone()).collect()
+            }
+            _ => Vec::new(),
+        })
+    });
+    let choice = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| choice.set(stored.get().unwrap_or_else(|| offered.get())));
+    let error = RwSignal::new(None::<String>);
+    let cast_here = RwSignal::new(false);
+    let busy = OneAtATime::new();
+    let cast = move |_| {
+        if !busy.start() {
+            return;
+        }
+        let ballot = choice.get_untracked();
+        spawn_local(async move {
+            let outcome = ctx.cast(ballot).await;
+            busy.done();
+            match outcome {
+                Ok(()) => {
+                    error.set(None);
+                    cast_here.set(true);
+                }
+                Err(e) => error.set(Some(explain(i18n, &e))),
+            }
+        });
+    };
+    let close = move |_| {
+        if !busy.start() {
+            return;
+        }
+        spawn_local(async move {
+            let outcome = ctx.close().await;
+            busy.done();
+            error.set(outcome.err().map(|e| explain(i18n, &e)));
+        });
+    };
+    let label_of = move |id: &str| {
+        vote.with(|v| {
+            v.as_ref()
+                .and_then(|v| v.options.iter().find(|o| o.id == id).map(|o| o.label.clone()))
+                .unwrap_or_default()
+        })
+    };
+    let on_server = move || {
+        sync.docs.with(|d| d.get(&ctx.id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some()))
+    };
+    let method = move || vote.with(|v| v.as_ref().map(|v| v.method));
+    let options = move || vote.with(|v| v.as_ref().map(|v| v.options.clone()).unwrap_or_default());
+    let swap = move |i: usize, j: usize| {
+        choice.update(|c| {
+            if i < c.len() && j < c.len() {
+                c.swap(i, j)
+            }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="ballot-h" data-testid="ballot">
+            <h3 id="ballot-h">{tr(T::YourBallot)}</h3>
+            {move || match method() {
+                Some(Method::Ranking) => view! {
+                    <p class="hint">{tr(T::RankHint)}</p>
+                    <ol class="ranking">
+                        {move || {
+                            let c = choice.get();
+                            let n = c.len();
+                            c.into_iter().enumerate().map(|(i, id)| {
+                                let label = label_of(&id);
+                                let (up, down) = (format!("{} {label}", i18n.t(T::MoveUp)), format!("{} {label}", i18n.t(T::MoveDown)));
+                                view! {
+                                    <li data-testid="rank-item">
+                                        <span class="rank-label">{label.clone()}</span>
+                                        <button type="button" class="secondary" aria-label=up data-testid="rank-up"
+                                            disabled=move || i == 0 || closed.get() on:click=move |_| swap(i, i - 1)>"↑"</button>
+                                        <button type="button" class="secondary" aria-label=down data-testid="rank-down"
+                                            disabled=move || i + 1 == n || closed.get() on:click=move |_| swap(i, i + 1)>"↓"</button>
+                                    </li>
+                                }
+                            }).collect_view()
+                        }}
+                    </ol>
+                }.into_any(),
+                Some(m) => {
+                    let several = matches!(m, Method::Several { .. });
+                    view! {
+                        <fieldset class="choices">
+                            <legend class="visually-hidden">{tr(T::YourBallot)}</legend>
+                            {move || options().into_iter().map(|o| {
+                                let (id, id2) = (o.id.clone(), o.id.clone());
+                                view! {
+                                    <label class="check" data-testid="ballot-option">
+                                        <input type=if several { "checkbox" } else { "radio" } name="ballot"
+                                            prop:checked=move || choice.with(|c| c.contains(&id))
+                                            disabled=move || closed.get()
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                let id = id2.clone();
+                                                choice.update(|c| {
+                                                    if !several { c.clear(); }
+                                                    c.retain(|x| *x != id);
+                                                    if on { c.push(id); }
+                                                });
+                                            } />
+                                        " " {o.label.clone()}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    }.into_any()
+                }
+                None => ().into_any(),
+            }}
+            <Show when=move || !closed.get()>
+                <button class="primary" data-testid="vote-cast" on:click=cast
+                    disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::CastVote)}</button>
+            </Show>
+            <Show when=move || cast_here.get() || late_mine.get()>
+                <p class="ok" role="status" data-testid="vote-cast-state">{move || i18n.t(
+                    if late_mine.get() { T::CastLate } else if on_server() { T::CastDoneServer } else { T::CastDoneWaiting }
+                )}</p>
+            </Show>
+            <Show when=move || !closed.get()>
+                <p data-testid="vote-received">{tr(T::BallotsReceived)} ": " {move || vote.with(|v| v.as_ref().map_or(0, |v| v.ballots.len()))}</p>
+                <p class="hint">{tr(T::ResultsAfterClose)}</p>
+                <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                    <button class="secondary" data-testid="vote-close" on:click=close disabled=move || busy.running()>{tr(T::VoteClose)}</button>
+                </Show>
+            </Show>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}
+
+#[component]
+fn VoteResult(ctx: VoteCtx) -> impl IntoView {
+    let i18n = use_i18n();
+    let result = Memo::new(move |_| ready(ctx).map(|v| (votes::tally(&v), v)));
+    move || {
+        result.get().map(|(t, v)| {
+            let unit = if v.method == Method::Ranking { T::Points } else { T::VotesWord };
+            let winner = match t.winners.len() {
+                0 => String::new(),
+                1 => format!("{}: {}", i18n.t(T::Winner), t.winners[0]),
+                _ => format!("{} {}", i18n.t(T::Tie), t.winners.join(", ")),
+            };
+            let voters = (!v.anonymous).then(|| {
+                ctx.net.network.with(|n| {
+                    v.ballots.keys().map(|m| n.members.get(m).map(|x| x.name.clone()).unwrap_or_else(|| m.clone())).collect::<Vec<_>>().join(", ")
+                })
+            });
+            view! {
+                <section class="card" aria-labelledby="result-h" data-testid="vote-result">
+                    <h3 id="result-h">{tr(T::Results)}</h3>
+                    <p class="ok" data-testid="vote-winner"><strong>{winner}</strong></p>
+                    <ol>
+                        {t.rows.into_iter().map(|(o, n)| view! {
+                            <li data-testid="vote-row">{o.label} ": " {n} " " {tr(unit)}</li>
+                        }).collect_view()}
+                    </ol>
+                    <p>{tr(T::BallotsReceived)} ": " <span data-testid="vote-counted">{t.counted}</span></p>
+                    {(t.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-late">{t.late} " " {tr(T::LateBallots)}</p> })}
+                    {(t.invalid > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-invalid">{t.invalid} " " {tr(T::InvalidBallots)}</p> })}
+                    {(v.late_options > 0).then(|| view! { <p class="muted" data-testid="vote-late-options">{v.late_options} " " {tr(T::LateOptions)}</p> })}
+                    {voters.map(|names| view! { <p data-testid="vote-voters">{tr(T::Voters)} ": " {names}</p> })}
+                </section>
+            }
+        })
+    }
+}
