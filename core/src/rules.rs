@@ -16,7 +16,7 @@ use automerge::{
 };
 
 use crate::model::network::{Network, Role};
-use crate::model::{centre_plan, history, inquiry, network, plan, tree, vote, workshop};
+use crate::model::{centre_plan, cycle, history, inquiry, network, plan, tree, vote, workshop};
 use crate::signing::{self, Signature};
 
 /// The member a change is judged for, as the network document says at the change.
@@ -186,6 +186,7 @@ pub enum Facts {
     Vote {
         authors: BTreeMap<String, String>,
     },
+    Cycle,
 }
 
 /// A string at `key` of `obj`, if there is one: a scalar string or a Text (what JS Automerge
@@ -232,6 +233,7 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
             }
         }
         workshop::KIND => Facts::Workshop,
+        cycle::KIND => Facts::Cycle,
         vote::KIND => Facts::Vote {
             authors: field_of_each(doc, vote::OPTIONS, "by")
                 .into_iter()
@@ -294,7 +296,8 @@ pub fn owner_of(doc: &AutoCommit) -> Option<Owner> {
         | inquiry::INQUIRY_KIND
         | tree::KIND
         | workshop::KIND
-        | vote::KIND => text_at(doc, &ROOT, "network_id").map(Owner::Network),
+        | vote::KIND
+        | cycle::KIND => text_at(doc, &ROOT, "network_id").map(Owner::Network),
         _ => None,
     }
 }
@@ -327,6 +330,7 @@ pub fn may_create(who: Option<&Who>, facts: &Facts) -> Result<(), Refusal> {
         Facts::Vote { .. } if !facilitator(who) => {
             Err(Refusal::OnlyFacilitator { what: "the vote" })
         }
+        Facts::Cycle if !facilitator(who) => Err(Refusal::OnlyFacilitator { what: "the cycle" }),
         Facts::Record { author, .. } if *author != who.member => {
             Err(Refusal::NotSigner { field: "principal_id".into() })
         }
@@ -661,6 +665,7 @@ pub(crate) fn check_one(
         Facts::Tree { authors } => tree(who, authors, e),
         Facts::Workshop => workshop(who, e),
         Facts::Vote { authors } => vote(who, authors, e),
+        Facts::Cycle => cycle(who, e),
     }
 }
 
@@ -789,6 +794,17 @@ fn workshop(who: &Who, e: &Effect) -> Result<(), Refusal> {
         }
         _ if facilitator(who) => Ok(()),
         _ => Err(Refusal::OnlyFacilitator { what: "the workshop" }),
+    }
+}
+
+/// An improvement cycle: every member writes the worksheet's texts and marks a stage reached;
+/// the rest (title, aim, links) is the facilitator's.
+fn cycle(who: &Who, e: &Effect) -> Result<(), Refusal> {
+    match (e.at(0), e.path.len(), &e.action) {
+        (Some(cycle::SHEET), 2, Action::Edit) => Ok(()),
+        (Some(cycle::STAGES), 2, Action::Put(_)) => Ok(()),
+        _ if facilitator(who) => Ok(()),
+        _ => Err(Refusal::OnlyFacilitator { what: "the cycle's aim and links" }),
     }
 }
 

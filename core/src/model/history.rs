@@ -112,13 +112,18 @@ pub enum Verb {
     Cast,
     /// "cerrar votación".
     CloseVote,
+    // Improvement cycles.
+    /// "crear ciclo".
+    CreateCycle,
+    /// "etapa": the cycle reached a stage (the section names it).
+    Stage,
     /// Anything else, as written.
     Other(String),
 }
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 35] = [
+    pub const KNOWN: [Verb; 37] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -154,6 +159,8 @@ impl Verb {
         Verb::OpenVote,
         Verb::Cast,
         Verb::CloseVote,
+        Verb::CreateCycle,
+        Verb::Stage,
     ];
 
     /// The string written in the change message.
@@ -194,6 +201,8 @@ impl Verb {
             Verb::OpenVote => "abrir votación",
             Verb::Cast => "votar",
             Verb::CloseVote => "cerrar votación",
+            Verb::CreateCycle => "crear ciclo",
+            Verb::Stage => "etapa",
             Verb::Other(s) => s,
         }
     }

@@ -2,6 +2,7 @@
 //! aggregate; entries that several people add concurrently live in maps keyed by id.
 
 pub mod centre_plan;
+pub mod cycle;
 pub mod diff;
 pub mod doc;
 pub mod example;

@@ -39,6 +39,8 @@ pub struct Network {
     pub workshops: BTreeMap<String, bool>,
     /// The network's votes, as a set of document ids. Absent in older documents.
     pub votes: BTreeMap<String, bool>,
+    /// The network's improvement cycles, as a set of document ids. Absent in older documents.
+    pub cycles: BTreeMap<String, bool>,
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
@@ -152,6 +154,10 @@ pub enum Command {
     },
     /// Records that a vote document exists.
     ListVote {
+        id: String,
+    },
+    /// Records that an improvement cycle document exists.
+    ListCycle {
         id: String,
     },
 }
@@ -299,6 +305,9 @@ impl Network {
             Command::ListVote { id } => {
                 self.votes.insert(id, true);
             }
+            Command::ListCycle { id } => {
+                self.cycles.insert(id, true);
+            }
         }
         Ok(())
     }
@@ -364,6 +373,7 @@ impl Document for NetworkDoc {
             trees: lenient::set(doc, root, "trees")?,
             workshops: lenient::set(doc, root, "workshops")?,
             votes: lenient::set(doc, root, "votes")?,
+            cycles: lenient::set(doc, root, "cycles")?,
         })
     }
 }
@@ -446,6 +456,7 @@ fn describe(command: &Command) -> &'static str {
         Command::ListTree { .. } => "crear árbol",
         Command::ListWorkshop { .. } => "crear taller",
         Command::ListVote { .. } => "crear votación",
+        Command::ListCycle { .. } => "crear ciclo",
     }
 }
 

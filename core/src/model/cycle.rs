@@ -1,0 +1,327 @@
+//! An improvement cycle of the network (ciclo PDSA) and its worksheet, after IHI's PDSA
+//! worksheet in Spanish: the facilitator makes the cycle with its aim (qué, para quién, cuánto,
+//! para cuándo) and links the network's work it uses (a problem tree, a plan year, an inquiry,
+//! workshops); everyone fills the worksheet — Planificar, Hacer, Estudiar, Actuar — co-edited
+//! character by character like the plan (every field a Text), offline too, and marks the stage
+//! the cycle is in, each stage keeping the date it started (the network's timeline).
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+
+use super::doc::{DocError, Document};
+use super::history::{self, Stamp, Verb};
+use super::lenient;
+use super::plan::{SpliceError, splice_obj};
+
+pub const KIND: &str = "juntas/cycle";
+pub const SCHEMA_VERSION: u64 = 1;
+/// The worksheet's fields (each a Text), where its rules let every member write.
+pub const SHEET: &str = "sheet";
+/// Stage → the day it started ("YYYY-MM-DD").
+pub const STAGES: &str = "stages";
+
+/// The four stages, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Plan,
+    Do,
+    Study,
+    Act,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Plan, Stage::Do, Stage::Study, Stage::Act];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Plan => "planificar",
+            Stage::Do => "hacer",
+            Stage::Study => "estudiar",
+            Stage::Act => "actuar",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The worksheet's fields of this stage, in the worksheet's order.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Stage::Plan => &["objetivo", "preguntas_predicciones", "tareas", "medidas"],
+            Stage::Do => &["que_paso", "observaciones", "imprevistos"],
+            Stage::Study => &["resultados", "aprendizajes"],
+            Stage::Act => &["decision", "proximo_ciclo"],
+        }
+    }
+}
+
+/// The aim's four parts (each a Text the facilitator writes).
+pub const AIM: [&str; 4] = ["que", "para_quien", "cuanto", "para_cuando"];
+
+/// What "Actuar" decides: adoptar, adaptar or abandonar (the worksheet's `decision` field
+/// holds the words; these are offered as its start).
+pub const DECISIONS: [&str; 3] = ["adoptar", "adaptar", "abandonar"];
+
+/// What kind of the network's work a cycle links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkKind {
+    Tree,
+    /// A plan year (the link's id is the year).
+    Plan,
+    Inquiry,
+    Workshop,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Tree => "arbol",
+            LinkKind::Plan => "plan",
+            LinkKind::Inquiry => "indagacion",
+            LinkKind::Workshop => "taller",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LinkKind> {
+        [LinkKind::Tree, LinkKind::Plan, LinkKind::Inquiry, LinkKind::Workshop]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A cycle as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cycle {
+    pub network_id: String,
+    /// 0, 1, 2 … (cycle 0 is the diagnosis).
+    pub number: u32,
+    pub title: String,
+    /// By part of [`AIM`].
+    pub aim: BTreeMap<String, String>,
+    /// Linked id (a document id, or a plan year) → what it is; a kind this build does not
+    /// know is kept out and counted in `unknown_links`.
+    pub links: BTreeMap<String, LinkKind>,
+    pub unknown_links: usize,
+    /// Each stage reached, with the day it started.
+    pub stages: BTreeMap<Stage, String>,
+    /// Worksheet field → its text.
+    pub sheet: BTreeMap<String, String>,
+}
+
+impl Cycle {
+    /// The stage it is in: the latest one started.
+    pub fn stage(&self) -> Stage {
+        self.stages.keys().next_back().copied().unwrap_or(Stage::Plan)
+    }
+
+    pub fn field(&self, name: &str) -> &str {
+        self.sheet.get(name).map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// Why a cycle command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CycleError {
+    #[error("the cycle needs a title")]
+    MissingTitle,
+    #[error("there is no field {0}")]
+    UnknownField(String),
+    #[error("position {at} is past the end of the text ({len} characters)")]
+    OutOfRange { at: usize, len: usize },
+    /// The document could not be read, or Automerge refused the change.
+    #[error(transparent)]
+    Doc(#[from] DocError),
+}
+
+impl From<SpliceError> for CycleError {
+    fn from(e: SpliceError) -> CycleError {
+        match e {
+            SpliceError::OutOfRange { at, len } => CycleError::OutOfRange { at, len },
+            SpliceError::Doc(e) => CycleError::Doc(e),
+        }
+    }
+}
+
+/// What the facilitator fills in to make a cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct New {
+    pub number: u32,
+    pub title: String,
+    /// By part of [`AIM`].
+    pub aim: BTreeMap<String, String>,
+    pub links: BTreeMap<String, LinkKind>,
+    /// The day its Planificar stage starts ("YYYY-MM-DD").
+    pub start: String,
+}
+
+fn text(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &str) -> Result<(), DocError> {
+    let t = doc.put_object(obj, key, ObjType::Text)?;
+    doc.splice_text(&t, 0, 0, value.trim())?;
+    Ok(())
+}
+
+/// Writes a new cycle into an empty document: its aim, links, an empty worksheet (every field
+/// made now, so two people typing into one field at once merge characters, never replace one
+/// another) and Planificar started on `start`.
+pub fn create(
+    doc: &mut AutoCommit,
+    network_id: &str,
+    new: &New,
+    stamp: &Stamp,
+) -> Result<(), CycleError> {
+    if new.title.trim().is_empty() {
+        return Err(CycleError::MissingTitle);
+    }
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        doc.put(ROOT, "kind", KIND)?;
+        doc.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+        doc.put(ROOT, "network_id", network_id)?;
+        doc.put(ROOT, "number", u64::from(new.number))?;
+        text(doc, &ROOT, "title", &new.title)?;
+        let aim = doc.put_object(ROOT, "aim", ObjType::Map)?;
+        for part in AIM {
+            text(doc, &aim, part, new.aim.get(part).map(String::as_str).unwrap_or_default())?;
+        }
+        let links = doc.put_object(ROOT, "links", ObjType::Map)?;
+        for (id, kind) in &new.links {
+            doc.put(&links, id.as_str(), kind.as_str())?;
+        }
+        let sheet = doc.put_object(ROOT, SHEET, ObjType::Map)?;
+        for stage in Stage::ALL {
+            for f in stage.fields() {
+                doc.put_object(&sheet, *f, ObjType::Text)?;
+            }
+        }
+        let stages = doc.put_object(ROOT, STAGES, ObjType::Map)?;
+        doc.put(&stages, Stage::Plan.as_str(), new.start.as_str())?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::CreateCycle, "");
+    Ok(())
+}
+
+/// Where a splice goes: a worksheet field, or (the facilitator's) the aim or the title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Sheet(String),
+    Aim(String),
+    Title,
+}
+
+fn target_obj(doc: &AutoCommit, target: &Target) -> Result<ObjId, CycleError> {
+    let (parent, key) = match target {
+        Target::Sheet(f) => (lenient::map(doc, &ROOT, SHEET)?, f.as_str()),
+        Target::Aim(p) => (lenient::map(doc, &ROOT, "aim")?, p.as_str()),
+        Target::Title => (ROOT, "title"),
+    };
+    match doc.get(&parent, key).map_err(DocError::from)? {
+        Some((Value::Object(ObjType::Text), t)) => Ok(t),
+        _ => Err(CycleError::UnknownField(key.to_owned())),
+    }
+}
+
+/// Types into a field: delete `delete` characters at `at`, insert `insert`; its new text.
+pub fn splice(
+    doc: &mut AutoCommit,
+    target: &Target,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<String, CycleError> {
+    let t = target_obj(doc, target)?;
+    splice_obj(doc, &t, at, delete, insert)?;
+    let section = match target {
+        Target::Sheet(f) => f.clone(),
+        Target::Aim(p) => format!("aim/{p}"),
+        Target::Title => "title".into(),
+    };
+    history::commit(doc, stamp, Verb::Edit, &section);
+    Ok(doc.text(&t).map_err(DocError::from)?)
+}
+
+/// Marks that the cycle reached `stage` on `day` (a stage already started keeps its day).
+pub fn start_stage(
+    doc: &mut AutoCommit,
+    stage: Stage,
+    day: &str,
+    stamp: &Stamp,
+) -> Result<(), CycleError> {
+    let stages = lenient::map(doc, &ROOT, STAGES)?;
+    if doc.get(&stages, stage.as_str()).map_err(DocError::from)?.is_some() {
+        return Ok(());
+    }
+    doc.put(&stages, stage.as_str(), day).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::Stage, stage.as_str());
+    Ok(())
+}
+
+fn text_of(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Object(ObjType::Text), t)) => Ok(doc.text(&t)?),
+        Some((Value::Scalar(s), _)) => Ok(s.as_str().unwrap_or_default().to_owned()),
+        _ => Ok(String::new()),
+    }
+}
+
+/// A cycle document (`kind` [`KIND`]).
+pub struct CycleDoc;
+
+impl Document for CycleDoc {
+    const KIND: &'static str = KIND;
+    const SCHEMA: u64 = SCHEMA_VERSION;
+    type Plain = Cycle;
+
+    fn read(doc: &AutoCommit) -> Result<Cycle, DocError> {
+        Self::check(doc)?;
+        let aim_obj = lenient::map(doc, &ROOT, "aim")?;
+        let aim = AIM
+            .iter()
+            .map(|p| Ok((p.to_string(), text_of(doc, &aim_obj, p)?)))
+            .collect::<Result<_, DocError>>()?;
+        let (mut links, mut unknown_links) = (BTreeMap::new(), 0);
+        if let Some(l) = lenient::opt_map(doc, &ROOT, "links")? {
+            for id in doc.keys(&l).collect::<Vec<_>>() {
+                match LinkKind::parse(&lenient::string(doc, &l, &id)?) {
+                    Some(k) => {
+                        links.insert(id, k);
+                    }
+                    None => unknown_links += 1,
+                }
+            }
+        }
+        let stages_obj = lenient::map(doc, &ROOT, STAGES)?;
+        let mut stages = BTreeMap::new();
+        for key in doc.keys(&stages_obj).collect::<Vec<_>>() {
+            if let Some(s) = Stage::parse(&key) {
+                stages.insert(s, lenient::string(doc, &stages_obj, &key)?);
+            }
+        }
+        let sheet_obj = lenient::map(doc, &ROOT, SHEET)?;
+        let mut sheet = BTreeMap::new();
+        for stage in Stage::ALL {
+            for f in stage.fields() {
+                sheet.insert(f.to_string(), text_of(doc, &sheet_obj, f)?);
+            }
+        }
+        Ok(Cycle {
+            network_id: lenient::string(doc, &ROOT, "network_id")?,
+            number: u32::try_from(lenient::u64(doc, &ROOT, "number")?).unwrap_or(u32::MAX),
+            title: text_of(doc, &ROOT, "title")?,
+            aim,
+            links,
+            unknown_links,
+            stages,
+            sheet,
+        })
+    }
+}
+
+/// Reads a cycle, checking its kind and schema.
+pub fn read(doc: &AutoCommit) -> Result<Cycle, DocError> {
+    CycleDoc::read(doc)
+}
