@@ -7,9 +7,9 @@ use juntas_core::{
     LoadError, StorageError,
     bundle::BundleError,
     model::{
-        centre_plan::CentreError, doc::DocError, inquiry::InquiryError, network::ModelError,
-        plan::PlanError, review::ReviewError, tree::TreeError, vote::VoteError,
-        workshop::WorkshopError,
+        centre_plan::CentreError, cycle::CycleError, doc::DocError, inquiry::InquiryError,
+        network::ModelError, plan::PlanError, review::ReviewError, tree::TreeError,
+        vote::VoteError, workshop::WorkshopError,
     },
 };
 
@@ -44,6 +44,8 @@ pub enum AppError {
     Workshop(#[from] WorkshopError),
     #[error(transparent)]
     Vote(#[from] VoteError),
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
     /// A bundle file was refused whole.
     #[error(transparent)]
     Bundle(#[from] BundleError),
@@ -80,6 +82,12 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         AppError::Tree(tr) => tree(i18n, tr),
         AppError::Workshop(w) => workshop(i18n, w),
         AppError::Vote(v) => vote(i18n, v),
+        AppError::Cycle(c) => match c {
+            CycleError::MissingTitle => t(T::ErrCycleTitle),
+            CycleError::UnknownField(_) => t(T::ErrUnknown),
+            CycleError::OutOfRange { .. } => t(T::ErrTextMoved),
+            CycleError::Doc(d) => doc(i18n, d),
+        },
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
         AppError::Invite(i) => invite(i18n, i),

@@ -48,7 +48,7 @@ use crate::{
         not_found::NotFound,
         plan::{CentrePlanPage, PlanHome, PlanShell, PrintPage, ReviewTablePage, SectionPage},
         tree::{ProjectorPage, TreeHome, TreePage},
-        workshop::{VotePage, WorkshopHome, WorkshopPage},
+        workshop::{CyclePage, VotePage, WorkshopHome, WorkshopPage},
     },
     repo::Repo,
     state::doc::Docs,
@@ -129,6 +129,7 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("talleres") view=WorkshopHome />
                 <Route path=path!("talleres/:wid") view=WorkshopPage />
                 <Route path=path!("talleres/votacion/:vid") view=VotePage />
+                <Route path=path!("talleres/ciclo/:cid") view=CyclePage />
                 <ParentRoute path=path!("indagacion") view=InquiryShell>
                     <Route path=path!("") view=InquiryHome />
                     <Route path=path!("nueva") view=DefinitionPage />

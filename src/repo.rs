@@ -314,6 +314,7 @@ impl Repo {
         others.extend(net.trees.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         others.extend(net.workshops.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         others.extend(net.votes.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
+        others.extend(net.cycles.keys().filter_map(|k| k.parse::<DocumentId>().ok()));
         for inq in net.inquiries.keys().filter_map(|k| k.parse::<DocumentId>().ok()) {
             others.push(inq);
             // An inquiry this device cannot read would leave its records out of the file

@@ -51,6 +51,34 @@ export class WorkshopPage {
     return this.page.getByTestId('ticket-text').allTextContents();
   }
 
+  // ── Improvement cycles
+
+  /** The facilitator makes a cycle; resolves on its page. */
+  async createCycle(number, title, aim = {}) {
+    await this.page.getByTestId('cycle-number').fill(String(number));
+    await this.page.getByTestId('cycle-title').fill(title);
+    for (const [part, text] of Object.entries(aim)) await this.page.getByTestId(`cycle-aim-${part}`).fill(text);
+    await this.page.getByTestId('cycle-create').click();
+    await this.page.getByTestId('cycle-heading').waitFor();
+  }
+
+  async openCycle(title) {
+    await this.page.getByTestId('cycle-open').filter({ hasText: title }).click();
+    await this.page.getByTestId('cycle-heading').waitFor();
+  }
+
+  /** Types at the end of a worksheet field key by key (every key goes to the document). */
+  async typeSheet(field, text) {
+    const box = this.page.locator(`[id="sheet-${field}"]`);
+    await box.click();
+    await this.page.keyboard.press('Control+End');
+    await this.page.keyboard.type(text, { delay: 3 });
+  }
+
+  sheet(field) {
+    return this.page.locator(`[id="sheet-${field}"]`).inputValue();
+  }
+
   // ── Votes
 
   async createVote(question) {

@@ -147,3 +147,58 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
   for (const p of phones) await p.context.close();
   await fContext.close();
 });
+
+test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop and a phone offline, stages with their days', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const f = new WorkshopPage(fPage);
+  await f.open();
+  await f.createCycle(1, 'Plan de funcionamiento por comisiones', {
+    que: 'Un plan escrito por comisiones', para_quien: 'Los 15 jardines', cuanto: '15 planes entregados', para_cuando: 'Marzo de 2027',
+  });
+  await f.open();
+  await f.createCycle(0, 'Diagnóstico');
+  await fNet.waitSync('synced');
+  await f.open();
+  await fPage.waitForFunction(() => document.querySelectorAll('[data-testid="cycle-line"]').length === 2);
+  // The timeline reads in the cycles' order, whichever was made first.
+  const order = await fPage.getByTestId('cycle-line').evaluateAll((els) => els
+    .map((el) => ({ text: el.textContent, top: el.getBoundingClientRect().top }))
+    .sort((a, b) => a.top - b.top).map((x) => x.text));
+  assert.match(order[0], /^Ciclo 0 · Diagnóstico/);
+  assert.match(order[1], /^Ciclo 1 · Plan de funcionamiento por comisiones.*Planificar \d{2}-\d{2}-\d{4}/);
+
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto(await fNet.inviteLink('María González'));
+  await new NetworkPage(page).waitReady();
+  const m = new WorkshopPage(page);
+  await m.open();
+  await m.openCycle('Plan de funcionamiento por comisiones');
+  await f.openCycle('Plan de funcionamiento por comisiones');
+  assert.equal(await page.locator('[id="cycle-aim-cuanto"]').inputValue(), '15 planes entregados');
+  assert.equal(await page.locator('[id="cycle-aim-cuanto"]').getAttribute('readonly') !== null || await page.locator('[id="cycle-aim-cuanto"]').isDisabled(), true, 'the aim is the facilitator\'s');
+  assert.deepEqual(await axeViolations(page, ALL), [], 'a cycle on a phone: no moderate or worse a11y issue');
+
+  // María writes offline while the facilitator writes in the same field.
+  await context.setOffline(true);
+  await m.typeSheet('objetivo', 'Que cada comisión redacte su parte. ');
+  await f.typeSheet('objetivo', 'Probar la revisión del SLEP. ');
+  await context.setOffline(false);
+  for (const w of [m, f]) {
+    await w.page.waitForFunction(() => {
+      const v = document.querySelector('[id="sheet-objetivo"]')?.value ?? '';
+      return v.includes('Que cada comisión redacte su parte.') && v.includes('Probar la revisión del SLEP.');
+    }, null, { timeout: 30000 });
+  }
+  // She moves the cycle on to "Hacer": everyone sees the stage and its day.
+  await page.getByTestId('cycle-next').click();
+  await page.getByTestId('cycle-stage').filter({ hasText: 'Hacer' }).waitFor();
+  await fPage.getByTestId('cycle-stage').filter({ hasText: 'Hacer' }).waitFor({ timeout: 20000 });
+  assert.match(await fPage.getByTestId('cycle-stages').textContent(), /Planificar \d{2}-\d{2}-\d{4} · Hacer \d{2}-\d{2}-\d{4}/);
+  assert.deepEqual(page.__errors ?? [], []);
+  assert.deepEqual(fPage.__errors ?? [], []);
+  await context.close();
+  await fContext.close();
+});

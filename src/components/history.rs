@@ -55,6 +55,8 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::OpenVote => T::HistOpenVote,
         Verb::Cast => T::HistCast,
         Verb::CloseVote => T::HistCloseVote,
+        Verb::CreateCycle => T::HistCreateCycle,
+        Verb::Stage => T::HistStage,
         Verb::Other(_) => T::HistOther,
     }
 }

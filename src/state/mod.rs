@@ -3,6 +3,7 @@
 //! (invariant 5). Every document goes through one pipeline, [`doc`]; the other modules are
 //! its typed wrappers, one per document kind.
 
+pub mod cycle;
 pub mod doc;
 pub mod inquiry;
 pub mod network;

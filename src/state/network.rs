@@ -121,6 +121,7 @@ impl NetworkState {
             .chain(net.trees.keys().filter_map(|k| k.parse().ok()))
             .chain(net.workshops.keys().filter_map(|k| k.parse().ok()))
             .chain(net.votes.keys().filter_map(|k| k.parse().ok()))
+            .chain(net.cycles.keys().filter_map(|k| k.parse().ok()))
             .filter(|doc| self.listed.try_update_value(|seen| seen.insert(*doc)) == Some(true))
             .collect();
         if new.is_empty() {

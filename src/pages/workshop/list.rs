@@ -10,6 +10,7 @@ pub fn WorkshopHome() -> impl IntoView {
     let ids = move || workshops::workshops(net);
     view! {
         <main class="page">
+            <super::cycle::CycleTimeline />
             <h2>{tr(T::Workshops)}</h2>
             <Show when=move || ids().is_empty()>
                 <p class="empty" data-testid="no-workshops">{tr(T::NoWorkshops)}</p>

@@ -37,10 +37,12 @@ fn workshop_id() -> Memo<Option<DocumentId>> {
     Memo::new(move |_| params.read().get("wid").and_then(|s| DocumentId::from_str(&s).ok()))
 }
 
+mod cycle;
 mod list;
 mod ticket;
 mod vote;
 
+pub use cycle::*;
 pub use list::*;
 pub use ticket::*;
 pub use vote::*;
