@@ -797,12 +797,21 @@ fn workshop(who: &Who, e: &Effect) -> Result<(), Refusal> {
     }
 }
 
-/// An improvement cycle: every member writes the worksheet's texts and marks a stage reached;
-/// the rest (title, aim, links) is the facilitator's.
+/// An improvement cycle: every member writes the worksheet's texts and marks a stage reached,
+/// a principal enters her centre's data points; the rest (title, aim, links, measures) is the
+/// facilitator's.
 fn cycle(who: &Who, e: &Effect) -> Result<(), Refusal> {
     match (e.at(0), e.path.len(), &e.action) {
         (Some(cycle::SHEET), 2, Action::Edit) => Ok(()),
         (Some(cycle::STAGES), 2, Action::Put(_)) => Ok(()),
+        // A principal enters her own centre's data points (`<day>|<centre>`).
+        (Some(cycle::MEASURES), 4, Action::Put(_))
+            if e.at(2) == Some(cycle::POINTS)
+                && e.at(3).and_then(|k| k.split_once('|')).map(|(_, c)| c)
+                    == who.centre.as_deref() =>
+        {
+            Ok(())
+        }
         _ if facilitator(who) => Ok(()),
         _ => Err(Refusal::OnlyFacilitator { what: "the cycle's aim and links" }),
     }

@@ -117,3 +117,38 @@ fn every_member_writes_the_worksheet_and_the_aim_is_the_facilitator_s() {
         Err(cycle::CycleError::UnknownField("nada".into()))
     );
 }
+
+#[test]
+fn each_principal_enters_her_centre_s_points_and_the_chart_reads_the_mean_per_day() {
+    use juntas_core::model::cycle::{MeasureKind, add_measure, put_point};
+    let mut doc = cycle_one();
+    add_measure(&mut doc, "m1", "Asistencia", MeasureKind::Outcome, "%", Some(85.0), &s("fac", 2))
+        .unwrap();
+    let (ana, fac) = (
+        Who { centre: Some("c1".into()), ..who("ana", Role::Principal) },
+        who("fac", Role::Facilitator),
+    );
+    let mine =
+        change(&mut doc, |d| put_point(d, "m1", "2026-10-01", "c1", 80.0, &s("ana", 3)).unwrap());
+    assert_eq!(check(Some(&ana), &Facts::Cycle, &mine), Ok(()));
+    let other =
+        change(&mut doc, |d| put_point(d, "m1", "2026-10-01", "c2", 90.0, &s("ana", 4)).unwrap());
+    assert!(check(Some(&ana), &Facts::Cycle, &other).is_err(), "not another centre's");
+    assert_eq!(check(Some(&fac), &Facts::Cycle, &other), Ok(()));
+    // Two phones correct one centre's day at once: one value stays, the same everywhere.
+    let (mut a, mut b) = (device(doc.fork(), 5), device(doc.fork(), 6));
+    put_point(&mut a, "m1", "2026-10-02", "c1", 70.0, &s("ana", 5)).unwrap();
+    put_point(&mut b, "m1", "2026-10-02", "c1", 75.0, &s("ana", 5)).unwrap();
+    a.merge(&mut b).unwrap();
+    b.merge(&mut a).unwrap();
+    let (ma, mb) = (read(&a).unwrap().measures, read(&b).unwrap().measures);
+    assert_eq!(ma, mb);
+    let m = &ma[0];
+    assert_eq!((m.name.as_str(), m.kind, m.goal), ("Asistencia", MeasureKind::Outcome, Some(85.0)));
+    assert_eq!(m.series()[0], ("2026-10-01".to_owned(), 85.0, 2), "the mean of the two centres");
+    assert_eq!(m.series()[1].2, 1, "one value for c1 on the 2nd");
+    assert_eq!(
+        put_point(&mut a, "m1", "1 de octubre", "c1", 1.0, &s("ana", 6)),
+        Err(cycle::CycleError::BadPoint)
+    );
+}

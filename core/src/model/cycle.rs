@@ -21,6 +21,66 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub const SHEET: &str = "sheet";
 /// Stage → the day it started ("YYYY-MM-DD").
 pub const STAGES: &str = "stages";
+/// Measure id → its definition and `points` (`<date>|<centre>` → value).
+pub const MEASURES: &str = "measures";
+pub const POINTS: &str = "points";
+
+/// What a measure tells (IHI's family of measures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasureKind {
+    /// Resultado: the aim itself.
+    Outcome,
+    /// Proceso: whether the changes are being made.
+    Process,
+    /// Equilibrio: what might get worse elsewhere.
+    Balancing,
+}
+
+impl MeasureKind {
+    pub const ALL: [MeasureKind; 3] =
+        [MeasureKind::Outcome, MeasureKind::Process, MeasureKind::Balancing];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeasureKind::Outcome => "resultado",
+            MeasureKind::Process => "proceso",
+            MeasureKind::Balancing => "equilibrio",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MeasureKind> {
+        MeasureKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A measure and its data points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    pub id: String,
+    pub name: String,
+    pub kind: MeasureKind,
+    pub unit: String,
+    pub goal: Option<f64>,
+    /// (day "YYYY-MM-DD", centre id) → value: one value per centre and day (a correction
+    /// replaces it).
+    pub points: BTreeMap<(String, String), f64>,
+    /// Stored points this build cannot read: left out of the chart, and said so.
+    pub unreadable: usize,
+}
+
+impl Measure {
+    /// The series the run chart draws: per day, the mean of the centres that reported that
+    /// day, and how many did, in time order.
+    pub fn series(&self) -> Vec<(String, f64, usize)> {
+        let mut by_day: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+        for ((day, _), v) in &self.points {
+            let e = by_day.entry(day.as_str()).or_default();
+            e.0 += v;
+            e.1 += 1;
+        }
+        by_day.into_iter().map(|(d, (sum, n))| (d.to_owned(), sum / n as f64, n)).collect()
+    }
+}
 
 /// The four stages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,7 +153,7 @@ impl LinkKind {
 }
 
 /// A cycle as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cycle {
     pub network_id: String,
     /// 0, 1, 2 … (cycle 0 is the diagnosis).
@@ -109,6 +169,8 @@ pub struct Cycle {
     pub stages: BTreeMap<Stage, String>,
     /// Worksheet field → its text.
     pub sheet: BTreeMap<String, String>,
+    /// In the order they were defined (by id).
+    pub measures: Vec<Measure>,
 }
 
 impl Cycle {
@@ -129,6 +191,12 @@ pub enum CycleError {
     MissingTitle,
     #[error("there is no field {0}")]
     UnknownField(String),
+    #[error("the measure needs a name")]
+    MissingMeasureName,
+    #[error("there is no measure {0}")]
+    UnknownMeasure(String),
+    #[error("a data point needs a day and a number")]
+    BadPoint,
     #[error("position {at} is past the end of the text ({len} characters)")]
     OutOfRange { at: usize, len: usize },
     /// The document could not be read, or Automerge refused the change.
@@ -195,6 +263,7 @@ pub fn create(
                 doc.put_object(&sheet, *f, ObjType::Text)?;
             }
         }
+        doc.put_object(ROOT, MEASURES, ObjType::Map)?;
         let stages = doc.put_object(ROOT, STAGES, ObjType::Map)?;
         doc.put(&stages, Stage::Plan.as_str(), new.start.as_str())?;
         Ok(())
@@ -260,6 +329,117 @@ pub fn start_stage(
     Ok(())
 }
 
+/// Defines a measure (the facilitator): name, kind, unit and the goal, if any.
+pub fn add_measure(
+    doc: &mut AutoCommit,
+    id: &str,
+    name: &str,
+    kind: MeasureKind,
+    unit: &str,
+    goal: Option<f64>,
+    stamp: &Stamp,
+) -> Result<(), CycleError> {
+    if name.trim().is_empty() {
+        return Err(CycleError::MissingMeasureName);
+    }
+    let measures = match lenient::opt_map(doc, &ROOT, MEASURES)? {
+        Some(m) => m,
+        None => doc.put_object(ROOT, MEASURES, ObjType::Map).map_err(DocError::from)?,
+    };
+    let write = |doc: &mut AutoCommit| -> Result<(), DocError> {
+        let m = doc.put_object(&measures, id, ObjType::Map)?;
+        doc.put(&m, "name", name.trim())?;
+        doc.put(&m, "kind", kind.as_str())?;
+        doc.put(&m, "unit", unit.trim())?;
+        if let Some(g) = goal {
+            doc.put(&m, "goal", g)?;
+        }
+        doc.put_object(&m, POINTS, ObjType::Map)?;
+        Ok(())
+    };
+    write(doc)?;
+    history::commit(doc, stamp, Verb::AddMeasure, id);
+    Ok(())
+}
+
+/// The key of `centre`'s value on `day`.
+pub fn point_key(day: &str, centre: &str) -> String {
+    format!("{day}|{centre}")
+}
+
+/// Enters (or corrects) `centre`'s value of `measure` on `day`.
+pub fn put_point(
+    doc: &mut AutoCommit,
+    measure: &str,
+    day: &str,
+    centre: &str,
+    value: f64,
+    stamp: &Stamp,
+) -> Result<(), CycleError> {
+    let valid_day = day.len() == 10
+        && day
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !valid_day || centre.is_empty() || !value.is_finite() {
+        return Err(CycleError::BadPoint);
+    }
+    let measures = lenient::map(doc, &ROOT, MEASURES)?;
+    let m = match doc.get(&measures, measure).map_err(DocError::from)? {
+        Some((Value::Object(ObjType::Map), m)) => m,
+        _ => return Err(CycleError::UnknownMeasure(measure.to_owned())),
+    };
+    let points = lenient::map(doc, &m, POINTS)?;
+    doc.put(&points, point_key(day, centre), value).map_err(DocError::from)?;
+    history::commit(doc, stamp, Verb::AddPoint, measure);
+    Ok(())
+}
+
+fn number(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Option<f64>, DocError> {
+    Ok(match doc.get(obj, key)? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            automerge::ScalarValue::F64(f) => Some(*f),
+            automerge::ScalarValue::Int(i) => Some(*i as f64),
+            automerge::ScalarValue::Uint(u) => Some(*u as f64),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn read_measures(doc: &AutoCommit) -> Result<Vec<Measure>, DocError> {
+    let Some(measures) = lenient::opt_map(doc, &ROOT, MEASURES)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for id in doc.keys(&measures).collect::<Vec<_>>() {
+        let m = lenient::map(doc, &measures, &id)?;
+        let kind_text = lenient::string(doc, &m, "kind")?;
+        let kind = MeasureKind::parse(&kind_text).ok_or_else(|| {
+            DocError::shape(format!("{MEASURES}.{id}.kind"), format!("unknown kind {kind_text:?}"))
+        })?;
+        let (mut points, mut unreadable) = (BTreeMap::new(), 0);
+        if let Some(p) = lenient::opt_map(doc, &m, POINTS)? {
+            for key in doc.keys(&p).collect::<Vec<_>>() {
+                match (key.split_once('|'), number(doc, &p, &key)?) {
+                    (Some((day, centre)), Some(v)) if v.is_finite() => {
+                        points.insert((day.to_owned(), centre.to_owned()), v);
+                    }
+                    _ => unreadable += 1,
+                }
+            }
+        }
+        out.push(Measure {
+            name: lenient::string(doc, &m, "name")?,
+            unit: lenient::string(doc, &m, "unit")?,
+            goal: number(doc, &m, "goal")?,
+            kind,
+            points,
+            unreadable,
+            id,
+        });
+    }
+    Ok(out)
+}
+
 fn text_of(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<String, DocError> {
     match doc.get(obj, key)? {
         Some((Value::Object(ObjType::Text), t)) => Ok(doc.text(&t)?),
@@ -317,6 +497,7 @@ impl Document for CycleDoc {
             unknown_links,
             stages,
             sheet,
+            measures: read_measures(doc)?,
         })
     }
 }

@@ -117,13 +117,17 @@ pub enum Verb {
     CreateCycle,
     /// "etapa": the cycle reached a stage (the section names it).
     Stage,
+    /// "medida": a measure was defined (the section names it).
+    AddMeasure,
+    /// "dato": a data point was entered (the section names its measure).
+    AddPoint,
     /// Anything else, as written.
     Other(String),
 }
 
 impl Verb {
     /// Every verb this build writes.
-    pub const KNOWN: [Verb; 37] = [
+    pub const KNOWN: [Verb; 39] = [
         Verb::CreatePlan,
         Verb::Template,
         Verb::Status,
@@ -161,6 +165,8 @@ impl Verb {
         Verb::CloseVote,
         Verb::CreateCycle,
         Verb::Stage,
+        Verb::AddMeasure,
+        Verb::AddPoint,
     ];
 
     /// The string written in the change message.
@@ -203,6 +209,8 @@ impl Verb {
             Verb::CloseVote => "cerrar votación",
             Verb::CreateCycle => "crear ciclo",
             Verb::Stage => "etapa",
+            Verb::AddMeasure => "medida",
+            Verb::AddPoint => "dato",
             Verb::Other(s) => s,
         }
     }

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod results;
 pub mod review;
 pub mod review_summary;
+pub mod run_chart;
 pub mod text;
 pub mod tree;
 pub mod tree_layout;
