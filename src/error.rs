@@ -84,7 +84,9 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         AppError::Vote(v) => vote(i18n, v),
         AppError::Cycle(c) => match c {
             CycleError::MissingTitle => t(T::ErrCycleTitle),
-            CycleError::UnknownField(_) => t(T::ErrUnknown),
+            CycleError::UnknownField(_) | CycleError::UnknownMeasure(_) => t(T::ErrUnknown),
+            CycleError::MissingMeasureName => t(T::ErrMeasureName),
+            CycleError::BadPoint => t(T::ErrBadPoint),
             CycleError::OutOfRange { .. } => t(T::ErrTextMoved),
             CycleError::Doc(d) => doc(i18n, d),
         },

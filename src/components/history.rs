@@ -57,6 +57,8 @@ pub fn verb_text(verb: &Verb) -> T {
         Verb::CloseVote => T::HistCloseVote,
         Verb::CreateCycle => T::HistCreateCycle,
         Verb::Stage => T::HistStage,
+        Verb::AddMeasure => T::HistAddMeasure,
+        Verb::AddPoint => T::HistAddPoint,
         Verb::Other(_) => T::HistOther,
     }
 }
