@@ -30,6 +30,17 @@ fn six_in_a_row_above_the_median_is_a_shift_and_points_on_it_do_not_break_it() {
     let a = analyse(&v);
     assert_eq!(a.median, Some(5.0));
     assert!(a.signals.contains(&Signal::Shift { from: 6, to: 12, above: true }), "{:?}", a.signals);
+    // A level that moved: both halves are shifts, too few runs, and no point is called
+    // astronomical although many fall outside the individuals chart's limits.
+    let moved = analyse(&[70.0, 72.0, 69.0, 71.0, 70.0, 73.0, 88.0, 90.0, 89.0, 91.0, 92.0, 90.0]);
+    assert_eq!(
+        moved.signals,
+        vec![
+            Signal::Shift { from: 0, to: 5, above: false },
+            Signal::Shift { from: 6, to: 11, above: true },
+            Signal::TooFewRuns { runs: 2, lower: 3 },
+        ]
+    );
     // Five above is not a shift.
     let b = analyse(&[3.0, 4.0, 2.0, 1.0, 3.0, 8.0, 9.0, 7.0, 8.0, 9.0]);
     assert!(!b.signals.iter().any(|s| matches!(s, Signal::Shift { .. })), "{:?}", b.signals);

@@ -79,6 +79,39 @@ export class WorkshopPage {
     return this.page.locator(`[id="sheet-${field}"]`).inputValue();
   }
 
+  /** The facilitator defines a measure of the open cycle. */
+  async addMeasure(name, unit, goal) {
+    const before = await this.page.getByTestId('measure').count();
+    await this.page.getByTestId('measure-name').fill(name);
+    await this.page.getByTestId('measure-unit').fill(unit);
+    await this.page.getByTestId('measure-goal').fill(goal);
+    await this.page.getByTestId('measure-create').click();
+    await this.page.waitForFunction((n) => document.querySelectorAll('[data-testid="measure"]').length > n, before);
+  }
+
+  /** Enters a value for a day ("YYYY-MM-DD") from a phone (her own centre). */
+  async addPoint(day, value) {
+    const before = await this.page.getByTestId('chart-point').count();
+    await this.page.getByTestId('point-day').fill(day);
+    await this.page.getByTestId('point-value').fill(value);
+    await this.page.getByTestId('point-add').click();
+    await this.page.waitForFunction((n) => document.querySelectorAll('[data-testid="chart-point"]').length > n, before);
+  }
+
+  async download(testid) {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByTestId(testid).click(),
+    ]);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+  }
+
+  signals() {
+    return this.page.getByTestId('chart-signal').allTextContents();
+  }
+
   // ── Votes
 
   async createVote(question) {

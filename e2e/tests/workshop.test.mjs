@@ -197,6 +197,23 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   await page.getByTestId('cycle-stage').filter({ hasText: 'Hacer' }).waitFor();
   await fPage.getByTestId('cycle-stage').filter({ hasText: 'Hacer' }).waitFor({ timeout: 20000 });
   assert.match(await fPage.getByTestId('cycle-stages').textContent(), /Planificar \d{2}-\d{2}-\d{4} · Hacer \d{2}-\d{2}-\d{4}/);
+
+  // A measure: the facilitator defines it; María enters twelve days from her phone; the run
+  // chart names the shift under it, on her phone and on the facilitator's laptop.
+  await f.addMeasure('Asistencia promedio', '%', '85');
+  await page.getByTestId('measure').waitFor({ timeout: 20000 });
+  const values = ['70', '72', '69', '71', '70', '73', '88', '90', '89', '91', '92', '90,5'];
+  for (let d = 0; d < values.length; d++) await m.addPoint(`2026-09-${String(d + 1).padStart(2, '0')}`, values[d]);
+  assert.equal(await page.getByTestId('chart-point').count(), 12);
+  const signals = await m.signals();
+  assert.ok(signals.includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'), `signals: ${signals}`);
+  assert.ok(signals.some((t) => t.startsWith('Muy pocas rachas: 2')), `signals: ${signals}`);
+  assert.equal(await page.getByTestId('chart-goal').count(), 1, 'the goal line');
+  assert.deepEqual(await axeViolations(page, ALL), [], 'a measure and its run chart on a phone: no moderate or worse a11y issue');
+  await fPage.getByTestId('chart-point').nth(11).waitFor({ timeout: 20000 });
+  assert.ok((await f.signals()).includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'));
+  const csv = await f.download('measure-export-csv');
+  assert.match(csv.bytes.toString('utf8'), /fecha,jardín,Asistencia promedio\r?\n2026-09-01,Jardín Infantil Los Copihues,70/);
   assert.deepEqual(page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);
   await context.close();

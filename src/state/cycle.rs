@@ -84,6 +84,36 @@ impl CycleCtx {
         self.net.docs.run(self.id, |d| cycle::start_stage(d, stage, &today, &s)).await
     }
 
+    /// "Nueva medida" (the facilitator).
+    pub async fn add_measure(
+        self,
+        name: String,
+        kind: cycle::MeasureKind,
+        unit: String,
+        goal: Option<f64>,
+    ) -> Result<(), AppError> {
+        let (s, id) = (stamp(self.net), crate::repo::new_entry_id());
+        self.net
+            .docs
+            .run(self.id, |d| cycle::add_measure(d, &id, &name, kind, &unit, goal, &s))
+            .await
+    }
+
+    /// Enters (or corrects) a centre's value of a measure on a day.
+    pub async fn put_point(
+        self,
+        measure: String,
+        day: String,
+        centre: String,
+        value: f64,
+    ) -> Result<(), AppError> {
+        let s = stamp(self.net);
+        self.net
+            .docs
+            .run(self.id, |d| cycle::put_point(d, &measure, &day, &centre, value, &s))
+            .await
+    }
+
     /// The cycle's history, a burst of typing per line, newest first.
     pub async fn history(self) -> Loaded<Vec<history::Group>> {
         self.net.docs.history(self.id, &self.net.id.to_string()).await

@@ -8,7 +8,8 @@
 //! shift and do not count in runs. A repeated value neither makes nor breaks a trend. The
 //! article leaves "astronomical" to judgement; here a point is called so when it falls outside
 //! the limits of an individuals (XmR) chart of the same data (mean ± 2.66 × the mean moving
-//! range), and the words under the chart say that is the test. Sources and the worked example
+//! range) and few points do (one, or one per 25 points), and the words under the chart say
+//! that is the test. Sources and the worked example
 //! used in the tests: `../shared/research/run-charts.md`.
 
 /// Table 1 of Perla et al. 2011 (adapted from Swed & Eisenhart): for 10 to 60 useful
@@ -177,14 +178,19 @@ pub fn analyse(values: &[f64]) -> Analysis {
             signals.push(Signal::TooManyRuns { runs, upper });
         }
     }
-    // Astronomical: outside an individuals chart's limits.
+    // Astronomical: outside an individuals chart's limits — when it is one of very few such
+    // points (one, or one per 25): a series whose level moved puts many points outside, and
+    // that is a shift or a trend, named by those rules, not a single blatant point.
     if values.len() >= 3 {
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         let mr =
             values.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (values.len() - 1) as f64;
         let (low, high) = (mean - 2.66 * mr, mean + 2.66 * mr);
-        for (index, v) in values.iter().enumerate() {
-            if mr > 0.0 && (*v < low || *v > high) {
+        let outside: Vec<usize> = (0..values.len())
+            .filter(|&i| mr > 0.0 && (values[i] < low || values[i] > high))
+            .collect();
+        if outside.len() <= 1 + values.len() / 25 {
+            for index in outside {
                 signals.push(Signal::Astronomical { index, low, high });
             }
         }

@@ -20,6 +20,11 @@ fn stage_word(s: Stage) -> T {
     }
 }
 
+/// The stage's word, for the measures' charts.
+pub(super) fn stage_word_pub(s: Stage) -> T {
+    stage_word(s)
+}
+
 fn aim_word(part: &str) -> T {
     match part {
         "que" => T::AimWhat,
@@ -357,6 +362,7 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                         }
                     }}
                 </section>
+                <super::measure::Measures ctx cycle=ready />
                 <h3>{tr(T::Worksheet)}</h3>
                 {Stage::ALL.into_iter().map(|s| view! {
                     <section class="card" aria-labelledby=format!("stage-{}", s.as_str()) data-testid=format!("sheet-{}", s.as_str())>

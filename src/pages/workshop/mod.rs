@@ -39,6 +39,7 @@ fn workshop_id() -> Memo<Option<DocumentId>> {
 
 mod cycle;
 mod list;
+mod measure;
 mod ticket;
 mod vote;
 

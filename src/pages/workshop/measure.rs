@@ -1,0 +1,379 @@
+//! A cycle's measures: each with its run chart (SVG: the mean of the centres per day, the
+//! median, the goal, the cycle's stages on the time axis), the signals named in words under it
+//! (core's `run_chart`), "Agregar el dato" from a phone, and SVG / CSV export; the facilitator's
+//! "Nueva medida".
+
+use super::*;
+use juntas_core::model::{
+    cycle::{Cycle, Measure, MeasureKind, Stage},
+    run_chart::{self, Signal},
+};
+
+use crate::{download, state::cycle::CycleCtx};
+
+fn kind_word(k: MeasureKind) -> T {
+    match k {
+        MeasureKind::Outcome => T::KindOutcome,
+        MeasureKind::Process => T::KindProcess,
+        MeasureKind::Balancing => T::KindBalancing,
+    }
+}
+
+/// A number as she writes it ("8,5" or "8.5").
+fn parse_number(s: &str) -> Option<f64> {
+    s.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A number as the page shows it (comma decimals, at most two).
+fn show(v: f64) -> String {
+    let s = format!("{:.2}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.replace('.', ",")
+}
+
+/// The signals of `series` in her words, each naming its days.
+pub(super) fn signal_words(
+    i18n: crate::i18n::I18n,
+    series: &[(String, f64, usize)],
+    signals: &[Signal],
+) -> Vec<String> {
+    let day = |i: usize| series.get(i).map(|p| format_day(&p.0)).unwrap_or_default();
+    let fill = |k: T, n: usize, a: String, b: String| {
+        i18n.t(k).replace("{n}", &n.to_string()).replace("{a}", &a).replace("{b}", &b)
+    };
+    signals
+        .iter()
+        .map(|s| match s {
+            Signal::Shift { from, to, above } => {
+                let n = series[*from..=*to].len();
+                fill(
+                    if *above { T::SigShiftAbove } else { T::SigShiftBelow },
+                    n,
+                    day(*from),
+                    day(*to),
+                )
+            }
+            Signal::Trend { from, to, up } => {
+                let n = to - from + 1;
+                fill(if *up { T::SigTrendUp } else { T::SigTrendDown }, n, day(*from), day(*to))
+            }
+            Signal::TooFewRuns { runs, lower } => i18n
+                .t(T::SigFewRuns)
+                .replace("{n}", &runs.to_string())
+                .replace("{m}", &lower.to_string()),
+            Signal::TooManyRuns { runs, upper } => i18n
+                .t(T::SigManyRuns)
+                .replace("{n}", &runs.to_string())
+                .replace("{m}", &upper.to_string()),
+            Signal::Astronomical { index, .. } => {
+                i18n.t(T::SigAstronomical).replace("{a}", &day(*index))
+            }
+        })
+        .collect()
+}
+
+const W: f64 = 640.0;
+const H: f64 = 260.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 40.0;
+
+/// The run chart as SVG children (shapes in the chart's own 640 × 260 units).
+fn chart(
+    i18n: crate::i18n::I18n,
+    m: Measure,
+    stages: std::collections::BTreeMap<Stage, String>,
+) -> impl IntoView {
+    let series = m.series();
+    let values: Vec<f64> = series.iter().map(|p| p.1).collect();
+    let analysis = run_chart::analyse(&values);
+    let mut lo = values.iter().copied().chain(m.goal).fold(f64::INFINITY, f64::min);
+    let mut hi = values.iter().copied().chain(m.goal).fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if hi - lo < 1e-9 {
+        (lo, hi) = (lo - 1.0, hi + 1.0);
+    }
+    let pad = (hi - lo) * 0.1;
+    let (lo, hi) = (lo - pad, hi + pad);
+    let n = series.len().max(1);
+    let x = move |i: usize| {
+        LEFT + (W - LEFT - RIGHT) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 }
+    };
+    let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
+    let flagged: std::collections::BTreeSet<usize> = analysis
+        .signals
+        .iter()
+        .flat_map(|s| match s {
+            Signal::Shift { from, to, .. } | Signal::Trend { from, to, .. } => {
+                (*from..=*to).collect::<Vec<_>>()
+            }
+            Signal::Astronomical { index, .. } => vec![*index],
+            _ => Vec::new(),
+        })
+        .collect();
+    let path = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, x(i), y(*v)))
+        .collect::<String>();
+    // A stage starts at the first day on or after its date.
+    let markers: Vec<(f64, String)> = stages
+        .iter()
+        .filter_map(|(s, day)| {
+            let i = series.iter().position(|p| p.0.as_str() >= day.as_str())?;
+            Some((
+                x(i) - if i > 0 { (x(1) - x(0)) / 2.0 } else { 0.0 },
+                i18n.t(super::cycle::stage_word_pub(*s)).to_owned(),
+            ))
+        })
+        .collect();
+    view! {
+        <rect x="0" y="0" width=W height=H fill="#ffffff" />
+        <line x1=LEFT y1=H - BOTTOM x2=W - RIGHT y2=H - BOTTOM stroke="#55606e" />
+        <text x=LEFT - 6.0 y=y(hi - pad) text-anchor="end" font-size="11" fill="#1d2733">{show(hi - pad)}</text>
+        <text x=LEFT - 6.0 y=y(lo + pad) text-anchor="end" font-size="11" fill="#1d2733">{show(lo + pad)}</text>
+        {markers.into_iter().map(|(mx, label)| view! {
+            <line x1=mx y1=TOP x2=mx y2=H - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
+            <text x=mx + 3.0 y=TOP + 10.0 font-size="11" fill="#55606e">{label}</text>
+        }).collect_view()}
+        {analysis.median.map(|md| view! {
+            <line x1=LEFT y1=y(md) x2=W - RIGHT y2=y(md) stroke="#1f5f8b" stroke-dasharray="6 4" data-testid="chart-median" />
+            <text x=W - RIGHT y=y(md) - 4.0 text-anchor="end" font-size="11" fill="#1f5f8b">{format!("{} {}", i18n.t(T::ChartMedian), show(md))}</text>
+        })}
+        {m.goal.map(|g| view! {
+            <line x1=LEFT y1=y(g) x2=W - RIGHT y2=y(g) stroke="#2e6b3a" stroke-width="2" data-testid="chart-goal" />
+            <text x=LEFT + 4.0 y=y(g) - 4.0 font-size="11" fill="#2e6b3a">{format!("{} {}", i18n.t(T::ChartGoal), show(g))}</text>
+        })}
+        <path d=path fill="none" stroke="#1d2733" stroke-width="2" />
+        {values.iter().enumerate().map(|(i, v)| {
+            let hit = flagged.contains(&i);
+            view! { <circle cx=x(i) cy=y(*v) r=if hit { "5" } else { "3.5" } fill=if hit { "#a4282c" } else { "#1d2733" } data-testid="chart-point" /> }
+        }).collect_view()}
+        {series.first().map(|p| view! { <text x=x(0) y=H - BOTTOM + 16.0 font-size="11" fill="#1d2733">{format_day(&p.0)}</text> })}
+        {(series.len() > 1).then(|| series.last().map(|p| view! { <text x=x(n - 1) y=H - BOTTOM + 16.0 text-anchor="end" font-size="11" fill="#1d2733">{format_day(&p.0)}</text> }))}
+    }
+}
+
+#[component]
+pub(super) fn Measures(ctx: CycleCtx, cycle: Memo<Option<Cycle>>) -> impl IntoView {
+    let me = PlanCtx::me_of(ctx.net);
+    let ids = move || {
+        cycle.with(|c| {
+            c.as_ref()
+                .map(|c| c.measures.iter().map(|m| m.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="measures-h" data-testid="measures">
+            <h3 id="measures-h">{tr(T::Measures)}</h3>
+            <Show when=move || ids().is_empty()>
+                <p class="muted">{tr(T::NoMeasures)}</p>
+            </Show>
+            <For each=ids key=|id| id.clone() let:id>
+                <MeasureCard ctx cycle id />
+            </For>
+            <Show when=move || me.with(|m| m.is(Role::Facilitator))>
+                <NewMeasure ctx />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let me = PlanCtx::me_of(ctx.net);
+    let measure = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cycle.with(|c| c.as_ref().and_then(|c| c.measures.iter().find(|m| m.id == id).cloned()))
+        })
+    };
+    let stages = Memo::new(move |_| {
+        cycle.with(|c| c.as_ref().map(|c| c.stages.clone()).unwrap_or_default())
+    });
+    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
+    let signals = move || {
+        measure.with(|m| {
+            let Some(m) = m else { return Vec::new() };
+            let series = m.series();
+            let values: Vec<f64> = series.iter().map(|p| p.1).collect();
+            let a = run_chart::analyse(&values);
+            let mut words = signal_words(i18n, &series, &a.signals);
+            if words.is_empty() && !series.is_empty() {
+                words.push(i18n.t(T::NoSignals).to_owned());
+            }
+            if a.useful < 10 && !series.is_empty() {
+                words.push(i18n.t(T::FewPoints).to_owned());
+            }
+            words
+        })
+    };
+    // Her centre (a principal), or any (the facilitator chooses).
+    let my_centre = move || me.with(|m| m.member.as_ref().and_then(|x| x.centre_id.clone()));
+    let day = RwSignal::new(crate::state::inquiry::today());
+    let centre = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let added = RwSignal::new(false);
+    let busy = OneAtATime::new();
+    let mid = id.clone();
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(v) = parse_number(&value.get_untracked()) else {
+            error.set(Some(i18n.t(T::ErrBadPoint).to_owned()));
+            return;
+        };
+        let c = my_centre().unwrap_or_else(|| centre.get_untracked());
+        if !busy.start() {
+            return;
+        }
+        let (m, d) = (mid.clone(), day.get_untracked());
+        spawn_local(async move {
+            let outcome = ctx.put_point(m, d, c, v).await;
+            busy.done();
+            match outcome {
+                Ok(()) => {
+                    error.set(None);
+                    added.set(true);
+                    value.set(String::new());
+                }
+                Err(e) => error.set(Some(explain(i18n, &e))),
+            }
+        });
+    };
+    let export_csv = move |_| {
+        let Some(m) = measure.get_untracked() else { return };
+        let names = ctx.net.network.with_untracked(|n| n.centres.clone());
+        let rows: Vec<Vec<String>> = m
+            .points
+            .iter()
+            .map(|((d, c), v)| {
+                vec![
+                    d.clone(),
+                    names.get(c).map(|x| x.name.clone()).unwrap_or_else(|| c.clone()),
+                    show(*v),
+                ]
+            })
+            .collect();
+        let bytes = juntas_core::model::inquiry::csv(&["fecha", "jardín", &m.name], &rows);
+        download::bytes("medida.csv", "text/csv;charset=utf-8", &bytes);
+    };
+    let export_svg = move |_| {
+        let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
+        download::bytes("grafico.svg", "image/svg+xml", svg.as_bytes());
+    };
+    let centres = move || {
+        ctx.net.network.with(|n| {
+            n.centres_sorted()
+                .into_iter()
+                .map(|(id, c)| (id.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let desc = format!("chart-desc-{id}");
+    view! {
+        {move || measure.get().map(|m| {
+            let label = format!("{} {}", i18n.t(T::RunChartOf), m.name);
+            view! {
+                <div class="measure" data-testid="measure">
+                    <h4>{m.name.clone()} <span class="muted">" · " {tr(kind_word(m.kind))} {(!m.unit.is_empty()).then(|| format!(" · {}", m.unit))}</span></h4>
+                    <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" viewBox=format!("0 0 {W} {H}") class="run-chart"
+                        role="img" aria-label=label aria-describedby=desc.clone() data-testid="run-chart">
+                        {chart(i18n, m.clone(), stages.get())}
+                    </svg>
+                    <p class="hint">{tr(T::ChartMeanNote)}</p>
+                    <ul id=desc.clone() data-testid="chart-signals">
+                        {signals().into_iter().map(|s| view! { <li data-testid="chart-signal">{s}</li> }).collect_view()}
+                    </ul>
+                    {(m.unreadable > 0).then(|| view! { <p class="form-error">{m.unreadable} " " {tr(T::PointsUnreadable)}</p> })}
+                    <div class="row">
+                        <button class="secondary" data-testid="measure-export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
+                        <button class="secondary" data-testid="measure-export-csv" on:click=export_csv>{tr(T::ExportCsv)}</button>
+                    </div>
+                </div>
+            }
+        })}
+        <Show when=move || me.with(|m| m.is(Role::Facilitator) || m.member.as_ref().is_some_and(|x| x.centre_id.is_some()))>
+            <form class="add-row" on:submit=add.clone() data-testid="point-form">
+                <label class="field"><span class="field-label">{tr(T::PointDay)}</span>
+                    <input type="date" data-testid="point-day" required bind:value=day /></label>
+                <Show when=move || my_centre().is_none()>
+                    <label class="field"><span class="field-label">{tr(T::PointCentre)}</span>
+                        <select data-testid="point-centre" required on:change=move |ev| centre.set(event_target_value(&ev))>
+                            <option value="">"—"</option>
+                            {move || centres().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                        </select></label>
+                </Show>
+                <label class="field"><span class="field-label">{tr(T::PointValue)}</span>
+                    <input data-testid="point-value" inputmode="decimal" required bind:value=value /></label>
+                <button type="submit" class="primary" data-testid="point-add" disabled=move || busy.running()>{tr(T::PointAdd)}</button>
+            </form>
+            <Show when=move || added.get()><p class="ok" role="status" data-testid="point-added">{tr(T::PointAdded)}</p></Show>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn NewMeasure(ctx: CycleCtx) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new(MeasureKind::Outcome);
+    let unit = RwSignal::new(String::new());
+    let goal = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = OneAtATime::new();
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let g = goal.get_untracked();
+        let goal_value = if g.trim().is_empty() {
+            None
+        } else {
+            match parse_number(&g) {
+                Some(v) => Some(v),
+                None => {
+                    error.set(Some(i18n.t(T::ErrBadPoint).to_owned()));
+                    return;
+                }
+            }
+        };
+        if !busy.start() {
+            return;
+        }
+        let (n, k, u) = (name.get_untracked(), kind.get_untracked(), unit.get_untracked());
+        spawn_local(async move {
+            let outcome = ctx.add_measure(n, k, u, goal_value).await;
+            busy.done();
+            match outcome {
+                Ok(()) => {
+                    error.set(None);
+                    name.set(String::new());
+                    goal.set(String::new());
+                }
+                Err(e) => error.set(Some(explain(i18n, &e))),
+            }
+        });
+    };
+    view! {
+        <form class="stack" on:submit=create data-testid="measure-new">
+            <h4>{tr(T::MeasureNew)}</h4>
+            <label class="field"><span class="field-label">{tr(T::MeasureName)}</span>
+                <input data-testid="measure-name" required bind:value=name /></label>
+            <label class="field"><span class="field-label">{tr(T::MeasureKindLabel)}</span>
+                <select data-testid="measure-kind" on:change=move |ev| if let Some(k) = MeasureKind::parse(&event_target_value(&ev)) { kind.set(k) }>
+                    {MeasureKind::ALL.map(|k| view! { <option value=k.as_str() selected=move || kind.get() == k>{tr(kind_word(k))}</option> }).collect_view()}
+                </select></label>
+            <label class="field"><span class="field-label">{tr(T::MeasureUnit)}</span>
+                <input data-testid="measure-unit" bind:value=unit /></label>
+            <label class="field"><span class="field-label">{tr(T::MeasureGoal)}</span>
+                <input data-testid="measure-goal" inputmode="decimal" bind:value=goal /></label>
+            <button type="submit" class="primary" data-testid="measure-create" disabled=move || busy.running()>{tr(T::MeasureCreate)}</button>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
