@@ -24,7 +24,8 @@ const USAGE: &str = "usage:
   cargo xtask bench sign                                what a signed change costs: writing a head, its bytes, checking it, judging signed vs unsigned
   cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
   cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
-  cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint";
+  cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint
+  cargo xtask bench cycles                              15 phones answer an exit ticket: last answer to the projector showing 15; a 200-point run chart";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +47,7 @@ fn main() {
             Some("plan") => bench_plan(),
             Some("inquiry") => bench_inquiry(),
             Some("tree") => bench_tree(),
+            Some("cycles") => bench_cycles(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -319,6 +321,27 @@ fn bench_inquiry() -> Result<(), String> {
 
 fn bench_tree() -> Result<(), String> {
     browser_bench("tree", "tree_fixture", &[], "e2e/bench/tree.bench.mjs")
+}
+
+/// Workshops live: no fixture, the script makes what it measures through the app.
+fn bench_cycles() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser_tools()?;
+    build_app()?;
+    build_server()?;
+    let dir = std::env::temp_dir().join(format!("juntas-bench-cycles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port = free_port();
+    let _server = start_test_server(port, &dir.join("data"))?;
+    let result = step(
+        "cycles benchmark (headless Chromium)",
+        Command::new("node")
+            .arg("e2e/bench/cycles.bench.mjs")
+            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Builds everything, writes a fixture bundle with a core example, starts a server and runs a

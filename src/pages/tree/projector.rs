@@ -198,7 +198,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         let svg = svg_text();
         // The drawing's own size (its width and height say 100% while projected).
         let (w, h) = untrack(size);
-        png_download(&svg, w as u32, h as u32);
+        png_download(&svg, w as u32, h as u32, "arbol.png");
     };
     let outline = move || match &*ctx.tree.read() {
         Loaded::Ready(t) => t.outline(),
@@ -227,7 +227,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
 }
 
 /// Draws the SVG into a canvas and downloads it as PNG.
-pub(super) fn png_download(svg: &str, w: u32, h: u32) {
+pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
     let Ok(img) = web_sys::HtmlImageElement::new() else { return };
     let url = format!(
         "data:image/svg+xml;charset=utf-8,{}",
@@ -246,7 +246,7 @@ pub(super) fn png_download(svg: &str, w: u32, h: u32) {
             let Ok(a) = document().create_element("a") else { return };
             let a: web_sys::HtmlAnchorElement = a.unchecked_into();
             a.set_href(&data);
-            a.set_download("arbol.png");
+            a.set_download(name);
             a.click();
         }
     });

@@ -263,6 +263,10 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
         let bytes = juntas_core::model::inquiry::csv(&["fecha", "jardín", &m.name], &rows);
         download::bytes("medida.csv", "text/csv;charset=utf-8", &bytes);
     };
+    let export_png = move |_| {
+        let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
+        crate::pages::tree::png_download(&svg, W as u32, H as u32, "grafico.png");
+    };
     let export_svg = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
         download::bytes("grafico.svg", "image/svg+xml", svg.as_bytes());
@@ -282,7 +286,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
             view! {
                 <div class="measure" data-testid="measure">
                     <h4>{m.name.clone()} <span class="muted">" · " {tr(kind_word(m.kind))} {(!m.unit.is_empty()).then(|| format!(" · {}", m.unit))}</span></h4>
-                    <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" viewBox=format!("0 0 {W} {H}") class="run-chart"
+                    <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" viewBox=format!("0 0 {W} {H}") width=W height=H class="run-chart"
                         role="img" aria-label=label aria-describedby=desc.clone() data-testid="run-chart">
                         {chart(i18n, m.clone(), stages.get())}
                     </svg>
@@ -293,6 +297,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
                     {(m.unreadable > 0).then(|| view! { <p class="form-error">{m.unreadable} " " {tr(T::PointsUnreadable)}</p> })}
                     <div class="row">
                         <button class="secondary" data-testid="measure-export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
+                        <button class="secondary" data-testid="measure-export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                         <button class="secondary" data-testid="measure-export-csv" on:click=export_csv>{tr(T::ExportCsv)}</button>
                     </div>
                 </div>
