@@ -91,23 +91,33 @@ try {
     redraw.push((await fPage.evaluate(() => window.__opened)) - t0);
   }
   // The chart alone: back to the list and into the cycle again inside the app (the document
-  // is already in memory): the click -> the frame with all its points drawn.
-  const render = [];
+  // is already in memory): the click -> the frame with all its points drawn; side by side, the
+  // same for a cycle with no measure (the page's own cost), so the difference is the chart's.
+  await fPage.locator('main.cycle a.back').click();
+  await fac.createCycle(2, 'Ciclo sin medidas');
+  const render = [], bare = [];
   const points = 200 + RUNS;
-  for (let r = 0; r < RUNS; r++) {
+  const reopen = async (title, until, into) => {
     await fPage.locator('main.cycle a.back').click();
-    await fPage.getByTestId('cycle-open').first().waitFor();
-    await fPage.evaluate((u) => { window.__opened = undefined; window.__until = eval(u); }, drawn(points));
+    await fPage.getByTestId('cycle-open').filter({ hasText: title }).waitFor();
+    await fPage.evaluate((u) => { window.__opened = undefined; window.__until = eval(u); }, until);
     const t0 = await fPage.evaluate(() => performance.now());
-    await fPage.getByTestId('cycle-open').first().click();
+    await fPage.getByTestId('cycle-open').filter({ hasText: title }).click();
     await fPage.waitForFunction(() => window.__opened !== undefined, null, { timeout: 30000 });
-    render.push((await fPage.evaluate(() => window.__opened)) - t0);
+    into.push((await fPage.evaluate(() => window.__opened)) - t0);
+  };
+  for (let r = 0; r < RUNS; r++) {
+    await reopen('Ciclo de prueba', drawn(points), render);
+    await reopen('Ciclo sin medidas', `() => document.querySelector('[data-testid="cycle-heading"]')?.textContent.includes('sin medidas') && document.querySelector('[id="sheet-proximo_ciclo"]')`, bare);
   }
+  const chartOnly = render.map((t, i) => t - bare[i]);
   console.log(`cycles bench: ${PHONES} phones, ${RUNS} runs`);
   console.log(`  exit ticket, the last phone's answer -> the projector's frame showing all ${PHONES}: ${line(lastToAll)} (${f(stats(lastToAll)[1] / 1000)}x the 1 s goal at p95)`);
   console.log(`  a 200-point run chart: open the cycle's page (navigation -> chart drawn): ${line(open)}`);
   console.log(`  one more point entered -> the frame with the chart redrawn (stored on the device first): ${line(redraw)}`);
-  console.log(`  the cycle's page with its ${points}-point chart opened again in the app (click -> frame drawn): ${line(render)} (${f(stats(render)[1] / 50)}x the 50 ms goal at p95)`);
+  console.log(`  the cycle's page with its ${points}-point chart opened again in the app (click -> frame drawn): ${line(render)}`);
+  console.log(`  the same page of a cycle with no measure, side by side: ${line(bare)}`);
+  console.log(`  the chart's share (each pair's difference): ${line(chartOnly)} (${f(stats(chartOnly)[1] / 50)}x the 50 ms goal at p95)`);
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   await Promise.all(phones.map((p) => p.context().close()));
   await fContext.close();

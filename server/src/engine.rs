@@ -304,17 +304,62 @@ fn side_writer(
     Ok(tx)
 }
 
-/// Operations a message would add, counted before it is merged. A chunk that is a whole
-/// document (not one change) is loaded on its own to count it.
+/// Operations a message would add, counted before it is merged. A V1 message carries one
+/// chunk per change; a V2 message carries one chunk that is the changes' chunks one after the
+/// other (its changes' deps are not in it, so it cannot be loaded alone: it was counted as 0
+/// and automerge logged an error), split here; a whole document is loaded on its own.
 fn incoming_ops(message: &sync::Message) -> u64 {
-    message
-        .changes
-        .iter()
-        .map(|chunk| match automerge::Change::try_from(chunk) {
-            Ok(change) => change.len() as u64,
-            Err(_) => automerge::Automerge::load(chunk).map(|d| d.stats().num_ops).unwrap_or(0),
-        })
-        .sum()
+    message.changes.iter().flat_map(|data| split_chunks(data)).map(chunk_ops).sum()
+}
+
+/// The storage chunks laid one after another in `bytes` (magic, checksum, type, LEB128
+/// length, contents); what cannot be split is returned whole.
+fn split_chunks(mut bytes: &[u8]) -> Vec<&[u8]> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let whole = bytes;
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let next = (|| {
+            if bytes.len() < 9 || bytes[..4] != MAGIC {
+                return None;
+            }
+            let (mut i, mut len, mut shift) = (9usize, 0u64, 0u32);
+            loop {
+                let b = *bytes.get(i)?;
+                i += 1;
+                len |= u64::from(b & 0x7f).checked_shl(shift)?;
+                if b & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+                if shift > 63 {
+                    return None;
+                }
+            }
+            let end = i.checked_add(usize::try_from(len).ok()?)?;
+            (end <= bytes.len()).then_some(end)
+        })();
+        match next {
+            Some(end) => {
+                out.push(&bytes[..end]);
+                bytes = &bytes[end..];
+            }
+            None => return vec![whole],
+        }
+    }
+    out
+}
+
+/// Operations in one chunk: a change, or a whole document (loaded on its own); anything else
+/// counts as its size (an operation takes at least a byte), so the cap still holds.
+fn chunk_ops(chunk: &[u8]) -> u64 {
+    if let Ok(change) = automerge::Change::try_from(chunk) {
+        return change.len() as u64;
+    }
+    match automerge::Automerge::load(chunk) {
+        Ok(d) => d.stats().num_ops,
+        Err(_) => chunk.len() as u64,
+    }
 }
 
 impl Engine {
@@ -907,4 +952,70 @@ impl Engine {
 /// The server never authors changes; every document it holds gets this actor.
 fn server_actor() -> ActorId {
     ActorId::from(&b"juntas-server\0\0\0"[..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::{AutoCommit, ROOT, sync::SyncDoc, transaction::Transactable};
+
+    /// Every message a full sync from `from` to an empty peer sends, in order.
+    fn messages(from: &mut AutoCommit) -> Vec<sync::Message> {
+        let mut to = AutoCommit::new();
+        let (mut a, mut b) = (sync::State::new(), sync::State::new());
+        let mut sent = Vec::new();
+        for _ in 0..10 {
+            let m1 = from.sync().generate_sync_message(&mut a);
+            if let Some(m) = &m1 {
+                sent.push(m.clone());
+                to.sync().receive_sync_message(&mut b, m.clone()).unwrap();
+            }
+            let m2 = to.sync().generate_sync_message(&mut b);
+            if let Some(m) = m2.clone() {
+                from.sync().receive_sync_message(&mut a, m).unwrap();
+            }
+            if m1.is_none() && m2.is_none() {
+                break;
+            }
+        }
+        sent
+    }
+
+    #[test]
+    fn the_operation_cap_counts_the_ops_of_every_kind_of_chunk_a_peer_sends() {
+        let mut doc = AutoCommit::new();
+        for i in 0..40 {
+            doc.put(ROOT, format!("k{i}"), i as i64).unwrap();
+            doc.commit();
+        }
+        let first: u64 = messages(&mut doc).iter().map(incoming_ops).sum();
+        assert_eq!(first, 40, "a whole document sent at once");
+        // Twenty more changes after the peer has the first forty: an incremental message
+        // (a bundle of changes whose deps the message does not carry).
+        let mut peer = doc.fork();
+        let (mut a, mut b) = (sync::State::new(), sync::State::new());
+        for _ in 0..6 {
+            if let Some(m) = doc.sync().generate_sync_message(&mut a) {
+                peer.sync().receive_sync_message(&mut b, m).unwrap();
+            }
+            if let Some(m) = peer.sync().generate_sync_message(&mut b) {
+                doc.sync().receive_sync_message(&mut a, m).unwrap();
+            }
+        }
+        for i in 0..20 {
+            doc.put(ROOT, format!("n{i}"), i as i64).unwrap();
+            doc.commit();
+        }
+        let mut counted = 0;
+        for _ in 0..6 {
+            if let Some(m) = doc.sync().generate_sync_message(&mut a) {
+                counted += incoming_ops(&m);
+                peer.sync().receive_sync_message(&mut b, m).unwrap();
+            }
+            if let Some(m) = peer.sync().generate_sync_message(&mut b) {
+                doc.sync().receive_sync_message(&mut a, m).unwrap();
+            }
+        }
+        assert_eq!(counted, 20, "the twenty new operations, whatever the chunk's format");
+    }
 }

@@ -49,7 +49,9 @@ pub struct Config {
 pub struct Limits {
     /// Time a client has to send a request's headers (slow senders are closed).
     pub header_read: std::time::Duration,
-    /// Open TCP connections from one client address.
+    /// Open TCP connections from one client address. A workshop's phones share the school's
+    /// one public address (NAT), each browser opening up to six connections while it loads the
+    /// app plus its WebSocket: 64 refused the 15th phone of a workshop.
     pub connections_per_address: usize,
     /// Open TCP connections in all.
     pub connections_total: usize,
@@ -63,7 +65,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             header_read: std::time::Duration::from_secs(10),
-            connections_per_address: 64,
+            connections_per_address: 512,
             connections_total: 4096,
             sync: sync::Timeouts::default(),
             engine: engine::Limits::default(),
