@@ -60,26 +60,34 @@ fn usages(names: &[&str]) -> JsValue {
 
 /// This device's key pair for registration `device`: the stored one, or a new one (stored).
 async fn key_pair(device: &str) -> Result<CryptoKeyPair, KeyError> {
-    if let Some(v) =
-        crate::storage::load_key(device).await.map_err(|e| KeyError::Store(e.to_string()))?
-    {
-        // IndexedDB gives the pair back as a plain object (`CryptoKeyPair` is a dictionary):
-        // check that its halves are keys.
+    // IndexedDB gives the pair back as a plain object (`CryptoKeyPair` is a dictionary):
+    // check that its halves are keys.
+    let checked = |v: JsValue| -> Result<CryptoKeyPair, KeyError> {
         for half in ["privateKey", "publicKey"] {
             let key = js_sys::Reflect::get(&v, &JsValue::from_str(half)).unwrap_or_default();
             if !key.is_instance_of::<CryptoKey>() {
                 return Err(KeyError::Store(format!("the stored key pair has no {half}")));
             }
         }
-        return Ok(v.unchecked_into());
+        Ok(v.unchecked_into())
+    };
+    if let Some(v) =
+        crate::storage::load_key(device).await.map_err(|e| KeyError::Store(e.to_string()))?
+    {
+        return checked(v);
     }
     let params: Object = web_sys::EcKeyGenParams::new("ECDSA", "P-256").into();
     let promise = subtle()?
         .generate_key_with_object(&params, false, &usages(&["sign", "verify"]))
         .map_err(js)?;
-    let pair: CryptoKeyPair = JsFuture::from(promise).await.map_err(js)?.unchecked_into();
-    crate::storage::store_key(device, &pair).await.map_err(|e| KeyError::Store(e.to_string()))?;
-    Ok(pair)
+    let pair: JsValue = JsFuture::from(promise).await.map_err(js)?;
+    // Kept only if no other task made one meanwhile (the claim and the start-up registration
+    // can both get here for a new device): otherwise the key the server certifies could be one
+    // pair's and the key that signs the other's, and every signature would fail to check.
+    let kept = crate::storage::store_key_once(device, &pair)
+        .await
+        .map_err(|e| KeyError::Store(e.to_string()))?;
+    checked(kept)
 }
 
 /// The public key (uncompressed SEC1) of registration `device`'s key pair (made if needed).

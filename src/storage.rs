@@ -193,18 +193,28 @@ pub async fn load_key(id: &str) -> Result<Option<JsValue>, StorageError> {
     Ok(value.filter(|v| !v.is_undefined()))
 }
 
-/// Stores `value` under `id` in the keys database.
-pub async fn store_key(id: &str, value: &JsValue) -> Result<(), StorageError> {
+/// Stores `value` under `id` unless something is already there, in one transaction (so two
+/// tabs, or two tasks of one, making a key at once keep one); returns what is stored.
+pub async fn store_key_once(id: &str, value: &JsValue) -> Result<JsValue, StorageError> {
     let db = keys_db().await?;
     let tx = db.transaction(&[KEYS_STORE], TransactionMode::ReadWrite).map_err(storage_error)?;
     let store = tx.object_store(KEYS_STORE).map_err(storage_error)?;
-    store
-        .put(value, Some(&JsValue::from_str(id)))
+    let key = JsValue::from_str(id);
+    let existing = store
+        .get(Query::Key(key.clone()))
         .map_err(storage_error)?
         .await
-        .map_err(storage_error)?;
+        .map_err(storage_error)?
+        .filter(|v| !v.is_undefined());
+    let kept = match existing {
+        Some(v) => v,
+        None => {
+            store.put(value, Some(&key)).map_err(storage_error)?.await.map_err(storage_error)?;
+            value.clone()
+        }
+    };
     match tx.await.map_err(storage_error)? {
-        TransactionResult::Committed => Ok(()),
+        TransactionResult::Committed => Ok(kept),
         TransactionResult::Aborted => Err(StorageError::Io("the key was not stored".into())),
     }
 }

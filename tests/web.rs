@@ -185,3 +185,15 @@ async fn a_device_key_signs_heads_that_check_and_its_private_half_stays_inside()
         juntas::storage::load_key(&device).await.unwrap().unwrap().unchecked_into();
     assert!(!pair.get_private_key().extractable());
 }
+
+/// A new device's key made by two tasks at once (the claim and the start-up registration both
+/// ask for it): both get the same pair, so the key the server certifies is the key that signs.
+#[wasm_bindgen_test]
+async fn two_tasks_making_a_device_key_at_once_keep_one_pair() {
+    use juntas::keys;
+    let device = fresh_name("device");
+    let (a, b) = futures::future::join(keys::public_key(&device), keys::public_key(&device)).await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b, "one key pair");
+    assert_eq!(keys::public_key(&device).await.unwrap(), a, "kept");
+}
