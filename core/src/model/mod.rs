@@ -9,6 +9,7 @@ pub mod example;
 pub mod history;
 pub mod inquiry;
 pub mod lenient;
+pub mod mark;
 pub mod network;
 pub mod plan;
 pub mod results;

@@ -9,7 +9,6 @@
 //! one ballot per person, whatever the merge order; a member writes only her own.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -17,6 +16,7 @@ use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarVal
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
+pub use super::mark::Mark;
 
 pub const KIND: &str = "juntas/vote";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -53,34 +53,6 @@ impl Method {
             "ranking" => Some(Method::Ranking),
             _ => s.strip_prefix("varias:")?.parse().ok().map(|max| Method::Several { max }),
         }
-    }
-}
-
-/// A moment of the vote: when, by whom, and the document's heads then.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark {
-    pub at: i64,
-    pub by: String,
-    pub heads: Vec<ChangeHash>,
-}
-
-impl Mark {
-    fn encode(&self) -> String {
-        let heads: Vec<String> = self.heads.iter().map(ToString::to_string).collect();
-        format!("{}|{}|{}", self.at, self.by, heads.join(","))
-    }
-
-    fn decode(s: &str) -> Option<Mark> {
-        let mut parts = s.splitn(3, '|');
-        let at = parts.next()?.parse().ok()?;
-        let by = parts.next()?.to_owned();
-        let heads = parts
-            .next()?
-            .split(',')
-            .filter(|h| !h.is_empty())
-            .map(|h| ChangeHash::from_str(h).ok())
-            .collect::<Option<Vec<_>>>()?;
-        Some(Mark { at, by, heads })
     }
 }
 

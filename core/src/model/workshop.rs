@@ -10,14 +10,14 @@
 //! when the ticket closed) is shown as late and not counted, the same on every replica.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
+use super::mark::Mark;
 
 pub const KIND: &str = "juntas/workshop";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -87,34 +87,6 @@ pub struct New {
     pub anonymous: bool,
 }
 
-/// The ticket's closing: when, by whom, and the heads that say which answers count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Closing {
-    pub at: i64,
-    pub by: String,
-    pub heads: Vec<ChangeHash>,
-}
-
-impl Closing {
-    fn encode(&self) -> String {
-        let heads: Vec<String> = self.heads.iter().map(ToString::to_string).collect();
-        format!("{}|{}|{}", self.at, self.by, heads.join(","))
-    }
-
-    fn decode(s: &str) -> Option<Closing> {
-        let mut parts = s.splitn(3, '|');
-        let at = parts.next()?.parse().ok()?;
-        let by = parts.next()?.to_owned();
-        let heads = parts
-            .next()?
-            .split(',')
-            .filter(|h| !h.is_empty())
-            .map(|h| ChangeHash::from_str(h).ok())
-            .collect::<Option<Vec<_>>>()?;
-        Some(Closing { at, by, heads })
-    }
-}
-
 /// An answer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -132,7 +104,7 @@ pub struct Workshop {
     pub agenda: String,
     pub questions: Vec<Question>,
     pub anonymous: bool,
-    pub closing: Option<Closing>,
+    pub closing: Option<Mark>,
     /// member → question → her answer as it counts (at the closing's heads once closed).
     pub answers: BTreeMap<String, BTreeMap<String, Answer>>,
     /// member → question → an answer made or changed after the closing (not counted).
@@ -253,7 +225,7 @@ pub fn close(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), WorkshopError> {
     if read(doc)?.closing.is_some() {
         return Ok(());
     }
-    let closing = Closing { at: stamp.at, by: stamp.by.clone(), heads: doc.get_heads() };
+    let closing = Mark { at: stamp.at, by: stamp.by.clone(), heads: doc.get_heads() };
     doc.put(ROOT, CLOSED, closing.encode()).map_err(DocError::from)?;
     history::commit(doc, stamp, Verb::CloseTicket, "");
     Ok(())
@@ -306,7 +278,7 @@ impl Document for WorkshopDoc {
         let questions = read_questions(doc)?;
         let closing = match lenient::opt_string(doc, &ROOT, CLOSED)? {
             Some(s) => Some(
-                Closing::decode(&s)
+                Mark::decode(&s)
                     .ok_or_else(|| DocError::shape(CLOSED, format!("not a closing: {s:?}")))?,
             ),
             None => None,
