@@ -579,15 +579,18 @@ async fn abuse_a_2_mb_field_costs_memory_in_proportion_and_is_freed_after_evicti
         after_round.push(server.rss_kib());
     }
     println!("RSS after each eviction: {after_round:?} KiB");
-    // Kept, each round would add what one costs in use (≈ 13 MiB, measured above): after five,
-    // four times that above the first. The allocator may keep the pages of a round for reuse
-    // (glibc does, on some rounds and not others), so what is bounded is the spread: never
-    // more than one document's worth, whatever the round.
-    let (low, high) = (*after_round.iter().min().unwrap(), *after_round.iter().max().unwrap());
+    // Kept, each round would add what one costs in use (≈ 10–13 MiB, measured above): after
+    // the fifth, five times that above where the server started. The allocator may keep the
+    // pages of a round (or two, fragmented) for reuse, and glibc returns them on some rounds and
+    // not others, so neither the order nor the spread of the rounds is fixed (CI saw
+    // [15800, 24060, 25132, 27296, 24808] KiB from 15260). What is bounded is the height: no
+    // round leaves the server two documents' worth above where it started.
+    let high = *after_round.iter().max().unwrap();
     assert!(
-        high < low + in_use,
-        "after each eviction RSS spread over {} KiB, more than one document in use ({in_use} KiB): they add up",
-        high - low
+        high < before + 2 * in_use,
+        "after an eviction RSS was {high} KiB, {} KiB above the start ({before} KiB): more than two \
+         documents in use ({in_use} KiB each) stay — the rounds add up",
+        high - before
     );
 }
 
