@@ -52,7 +52,7 @@ const EFFECT_TEXTS: [&str; 6] = [
 fn main() {
     let out = std::env::args().nth(1).expect("usage: tree_fixture OUT.juntas");
     let now = 1_760_000_000_000i64;
-    let net_id = DocumentId::from_bytes(*b"juntas-bench-net");
+    let net_id = DocumentId::from_bytes(*b"juntas-bench-trn");
     let tree_id = DocumentId::from_bytes(*b"juntas-bench-tre");
     let mut n = 0;
     let mut net = example::avanzando_juntas(now, || {

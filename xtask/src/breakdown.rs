@@ -16,6 +16,8 @@ struct Group {
     functions: usize,
     bytes: usize,
     bodies: Vec<u8>,
+    /// Every function of the group: its size and demangled name.
+    each: Vec<(usize, String)>,
 }
 
 /// The crate (and for ours, the module) a demangled function name belongs to.
@@ -124,7 +126,9 @@ pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> R
             functions: 0,
             bytes: 0,
             bodies: Vec::new(),
+            each: Vec::new(),
         });
+        g.each.push((range.len(), demangled.clone()));
         g.functions += 1;
         g.bytes += range.len();
         g.bodies.extend_from_slice(&bytes[range.clone()]);
@@ -181,6 +185,30 @@ pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> R
         println!("{line}");
     }
     println!("{:<48} {:>9} {:>10}", "data segments (strings, tables)", "", data_bytes);
+    // `SIZE_TOP=core,alloc cargo xtask bench size`: the largest functions of those groups.
+    for wanted in std::env::var("SIZE_TOP").unwrap_or_default().split(',').filter(|w| !w.is_empty())
+    {
+        let Some((_, g)) = rows_sorted.iter().find(|(n, _)| n == wanted || n.starts_with(wanted))
+        else {
+            println!("\nno group named {wanted}");
+            continue;
+        };
+        // Instances of one generic function share a name: summed, they show what
+        // monomorphisation costs.
+        let mut by_name: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (bytes, name) in &g.each {
+            let e = by_name.entry(name.as_str()).or_default();
+            e.0 += 1;
+            e.1 += bytes;
+        }
+        let mut by_name: Vec<_> = by_name.into_iter().collect();
+        by_name.sort_by_key(|(_, (_, bytes))| std::cmp::Reverse(*bytes));
+        println!("\nthe largest functions of {wanted} (instances, bytes, name):");
+        for (name, (count, bytes)) in by_name.iter().take(40) {
+            let short: String = name.chars().take(140).collect();
+            println!("{count:>5} {bytes:>8}  {short}");
+        }
+    }
     Ok(())
 }
 

@@ -25,7 +25,8 @@ const USAGE: &str = "usage:
   cargo xtask bench plan                                a 15-centre plan with 20,000 changes in Chromium: open time, keystroke-to-paint, size
   cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
   cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint
-  cargo xtask bench cycles                              15 phones answer an exit ticket: last answer to the projector showing 15; a 200-point run chart";
+  cargo xtask bench cycles                              15 phones answer an exit ticket: last answer to the projector showing 15; a 200-point run chart
+  cargo xtask bench load                                long main-thread tasks opening the big plan, Resultados, the projector (1x, 4x CPU); Lighthouse mobile";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +49,7 @@ fn main() {
             Some("inquiry") => bench_inquiry(),
             Some("tree") => bench_tree(),
             Some("cycles") => bench_cycles(),
+            Some("load") => bench_load(),
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
@@ -344,17 +346,11 @@ fn bench_cycles() -> Result<(), String> {
     result
 }
 
-/// Builds everything, writes a fixture bundle with a core example, starts a server and runs a
-/// browser benchmark script against it (the script prints the report).
-fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Result<(), String> {
-    tools::ensure_build_tools()?;
-    tools::ensure_browser_tools()?;
-    build_app()?;
-    build_server()?;
-    let dir = std::env::temp_dir().join(format!("juntas-bench-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let bundle = dir.join("fixture.juntas");
-    println!("xtask: ── writing the {name} fixture");
+/// Writes `dir/<example>.juntas` with a core example; returns its path and the example's JSON
+/// line (what the fixture holds: ids, counts).
+fn write_fixture(dir: &Path, example: &str, args: &[&str]) -> Result<(PathBuf, String), String> {
+    let bundle = dir.join(format!("{example}.juntas"));
+    println!("xtask: ── writing the fixture {example}");
     let out = Command::new("cargo")
         .args(["run", "--release", "-q", "-p", "juntas-core", "--example", example, "--"])
         .arg(&bundle)
@@ -364,7 +360,54 @@ fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Resu
     if !out.status.success() {
         return Err(format!("{example} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    let fixture = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Ok((bundle, String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// Long main-thread tasks while the biggest documents open, and Lighthouse's mobile preset on
+/// the start page and a network page: the plan, inquiry and tree fixtures in one browser.
+fn bench_load() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser_tools()?;
+    tools::ensure_lighthouse()?;
+    build_app()?;
+    build_server()?;
+    let dir = std::env::temp_dir().join(format!("juntas-bench-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let year = current_year().to_string();
+    let (plan, plan_fx) = write_fixture(&dir, "plan_fixture", &[&year])?;
+    let (inquiry, inquiry_fx) = write_fixture(&dir, "inquiry_fixture", &[])?;
+    let (tree, tree_fx) = write_fixture(&dir, "tree_fixture", &[])?;
+    let port = free_port();
+    let _server = start_test_server(port, &dir.join("data"))?;
+    let result = step(
+        "load benchmark (headless Chromium, Lighthouse)",
+        Command::new("node")
+            .arg("e2e/bench/load.bench.mjs")
+            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
+            .env("PLAN_BUNDLE", &plan)
+            .env("PLAN_FIXTURE", plan_fx)
+            .env("INQUIRY_BUNDLE", &inquiry)
+            .env("INQUIRY_FIXTURE", inquiry_fx)
+            .env("TREE_BUNDLE", &tree)
+            .env("TREE_FIXTURE", tree_fx)
+            .env("LIGHTHOUSE", tools::lighthouse_bin())
+            .env("CHROME_PATH", "/usr/bin/chromium"),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Builds everything, writes a fixture bundle with a core example, starts a server and runs a
+/// browser benchmark script against it (the script prints the report).
+fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser_tools()?;
+    build_app()?;
+    build_server()?;
+    let dir = std::env::temp_dir().join(format!("juntas-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let (bundle, fixture) = write_fixture(&dir, example, args)?;
     let port = free_port();
     let _server = start_test_server(port, &dir.join("data"))?;
     let result = step(

@@ -3,7 +3,11 @@
 //! npm's binaryen (wasm-opt 132); for tests Debian's Chromium + ChromeDriver and the e2e
 //! npm packages.
 
-use std::{path::Path, process::Command, time::Instant};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
 
 use crate::proc::step;
 
@@ -109,6 +113,17 @@ pub fn ensure_browser_tools() -> Result<(), String> {
     npm_ci("e2e")?;
     // The JS automerge-repo client the interop journeys run against juntas-server.
     npm_ci("e2e/interop")
+}
+
+/// Lighthouse 12.2.3 from npm (13 wants Node 22), only for `cargo xtask bench load`: it runs
+/// against Debian's Chromium (`CHROME_PATH`) and downloads nothing at run time.
+pub fn ensure_lighthouse() -> Result<(), String> {
+    npm_ci("tools/lighthouse")
+}
+
+/// The Lighthouse command `ensure_lighthouse` installed.
+pub fn lighthouse_bin() -> PathBuf {
+    Path::new("tools/lighthouse/node_modules/.bin/lighthouse").to_path_buf()
 }
 
 /// `npm ci` in `dir` unless its node_modules already match its package-lock.json.

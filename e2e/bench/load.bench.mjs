@@ -1,0 +1,198 @@
+// `cargo xtask bench load`, browser half: long main-thread tasks while the biggest documents
+// open, and Lighthouse's mobile preset. One browser profile holds the three fixtures (the
+// 15-centre plan with ~20,000 changes, an inquiry with 15 finalised records, a 300-card tree).
+//
+// Long tasks: a PerformanceObserver for `longtask` (buffered, so it sees the start too) on a
+// 360×740 phone, at 1× and 4× CPU throttling; each page is opened twice: by loading its address
+// (the app starts, then the document opens) and from inside the running app (a link clicked on
+// the network page: the document open alone). Reported: the page's open time, the number of
+// tasks over 50 ms and the longest, from navigation to one second after the page showed it all.
+//
+// Lighthouse 12.2.3 (mobile preset: simulated 4× CPU and slow 4G) on the start page (first
+// visit, storage reset) and on the plan's network page (its data in IndexedDB, so the storage
+// is kept: that is a repeat visit, the service worker's cache included).
+// Env: BASE_URL, {PLAN,INQUIRY,TREE}_{BUNDLE,FIXTURE}, LIGHTHOUSE, CHROME_PATH.
+import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { BASE_URL, PHONE, newProfileDir } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { iAm } from '../pages/network.mjs';
+import { median } from './probe.mjs';
+
+const fx = (name) => ({ bundle: readFileSync(process.env[`${name}_BUNDLE`]), ...JSON.parse(process.env[`${name}_FIXTURE`]) });
+const plan = fx('PLAN');
+const inquiry = fx('INQUIRY');
+const tree = fx('TREE');
+const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
+const PORT = 9300 + (process.pid % 500);
+
+const LONG_TASKS = () => {
+  window.__long = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__long.push({ start: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const tick = () => {
+    if (window.__until && window.__opened === undefined) {
+      try { if (window.__until()) window.__opened = performance.now(); } catch {}
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+};
+
+const targets = [
+  {
+    what: 'the plan review table (15 centres)',
+    url: `/red/${plan.network}/plan/revision`,
+    from: `/red/${plan.network}`,
+    until: `() => [...document.querySelectorAll('[data-testid="row-state"]')].filter((e) => e.textContent.trim() === 'borrador').length === 15`,
+  },
+  {
+    what: 'a centre\'s plan',
+    url: `/red/${plan.network}/plan/centro/${plan.centre}`,
+    from: `/red/${plan.network}`,
+    until: `() => document.querySelectorAll('[data-testid="local-text"]').length >= 4 && document.querySelector('[data-testid="local-text"]').value.length > 100`,
+  },
+  {
+    what: 'Resultados (15 records)',
+    url: `/red/${inquiry.network}/indagacion/${inquiry.inquiry}/resultados`,
+    from: `/red/${inquiry.network}`,
+    until: `() => document.querySelectorAll('[data-testid="results-answer"]').length === ${15 * 3 * 3}`,
+  },
+  {
+    what: `the projector (${tree.cards} cards)`,
+    url: `/red/${tree.network}/arbol/${tree.tree}/proyector`,
+    from: `/red/${tree.network}`,
+    until: `() => document.querySelectorAll('[data-testid="svg-card"]').length === ${tree.cards + 1}`,
+  },
+];
+
+const dir = newProfileDir();
+const context = await chromium.launchPersistentContext(dir, {
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  baseURL: BASE_URL,
+  ...PHONE,
+});
+const errors = [];
+let chrome = null;
+try {
+  await context.addInitScript(LONG_TASKS);
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => d.accept());
+  for (const [f, who, name] of [[plan, 'María González', 'plan'], [inquiry, 'Ignacio Vargas', 'inquiry'], [tree, null, 'tree']]) {
+    await page.goto('/');
+    const imported = await new HomePage(page).importBundle(f.bundle, `${name}.juntas`);
+    if (imported.error) throw new Error(`import of ${name} failed: ${imported.error}`);
+    if (who) await iAm(page, who);
+  }
+  const cdp = await context.newCDPSession(page);
+
+  /** Waits until `until` holds and a second more; returns the open time and the long tasks. */
+  async function settle(until, since) {
+    await page.evaluate(`window.__opened = undefined; window.__until = ${until}`);
+    await page.waitForFunction(() => window.__opened !== undefined, null, { timeout: 120000 });
+    await page.waitForTimeout(1000);
+    return page.evaluate((since) => ({
+      opened: window.__opened - since,
+      long: window.__long.filter((t) => t.start >= since).map((t) => t.ms),
+    }), since);
+  }
+  async function byAddress(t) {
+    await page.goto(t.url);
+    return settle(t.until, 0);
+  }
+  async function inApp(t) {
+    await page.goto(t.from);
+    await page.getByTestId('network-name').waitFor();
+    await page.waitForTimeout(1500);
+    const since = await page.evaluate((url) => {
+      const a = document.createElement('a');
+      a.href = url;
+      a.textContent = 'bench';
+      document.body.append(a);
+      const t0 = performance.now();
+      a.click();
+      return t0;
+    }, t.url);
+    return settle(t.until, since);
+  }
+  const rows = [];
+  for (const rate of [1, 4]) {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+    const start = [];
+    for (let r = 0; r < RUNS; r++) start.push(await byAddress({ url: '/', until: `() => document.querySelector('[data-testid="network-link"]') !== null` }));
+    rows.push({ rate, what: 'the start page (the app alone)', how: 'address', runs: start });
+    for (const t of targets) {
+      const a = [], b = [];
+      for (let r = 0; r < RUNS; r++) { a.push(await byAddress(t)); b.push(await inApp(t)); }
+      rows.push({ rate, what: t.what, how: 'address', runs: a });
+      rows.push({ rate, what: t.what, how: 'in the app', runs: b });
+    }
+  }
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+
+  const f = (x) => x.toFixed(0);
+  console.log(`load bench: phone 360×740, long tasks (> 50 ms) from navigation to 1 s after the page showed it all; median of ${RUNS} runs (the longest task: the worst run)`);
+  console.log(`  plan: ${plan.changes} changes, bundle ${(plan.bundle_bytes / 1024).toFixed(0)} KiB; inquiry: ${inquiry.changes} changes; tree: ${tree.cards} cards, ${tree.changes} changes`);
+  console.log(`  ${'CPU'.padEnd(4)} ${'page'.padEnd(38)} ${'opened how'.padEnd(11)} ${'open ms'.padStart(8)} ${'tasks>50'.padStart(9)} ${'longest ms'.padStart(11)} ${'total ms'.padStart(9)}`);
+  let over = 0;
+  for (const r of rows) {
+    const open = median(r.runs.map((x) => x.opened));
+    const count = median(r.runs.map((x) => x.long.length));
+    const longest = Math.max(0, ...r.runs.flatMap((x) => x.long));
+    const total = median(r.runs.map((x) => x.long.reduce((s, m) => s + m, 0)));
+    if (r.how === 'in the app' && longest > 50) over++;
+    console.log(`  ${`${r.rate}×`.padEnd(4)} ${r.what.padEnd(38)} ${r.how.padEnd(11)} ${f(open).padStart(8)} ${String(count).padStart(9)} ${f(longest).padStart(11)} ${f(total).padStart(9)}`);
+  }
+  console.log(`  documents opened in the app with a task over 50 ms: ${over} of ${rows.filter((r) => r.how === 'in the app').length} (goal: none)`);
+
+  // Lighthouse, against the same profile (it holds the networks) in a browser of its own:
+  // under Playwright's control the tabs Lighthouse opens never finish loading.
+  await context.close();
+  chrome = spawn(process.env.CHROME_PATH ?? '/usr/bin/chromium', [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${dir}`, `--remote-debugging-port=${PORT}`, 'about:blank',
+  ], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { await fetch(`http://127.0.0.1:${PORT}/json/version`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  const lighthouse = (url, keep) => {
+    const out = `${dir}/lh-${Date.now()}.json`;
+    execFileSync(process.env.LIGHTHOUSE, [
+      `${BASE_URL}${url}`, `--port=${PORT}`, '--only-categories=performance', '--output=json', `--output-path=${out}`,
+      '--quiet', ...(keep ? ['--disable-storage-reset'] : []),
+    ], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
+    const lhr = JSON.parse(readFileSync(out, 'utf8'));
+    const a = lhr.audits;
+    return {
+      score: Math.round(lhr.categories.performance.score * 100),
+      fcp: a['first-contentful-paint'].numericValue, lcp: a['largest-contentful-paint'].numericValue,
+      tbt: a['total-blocking-time'].numericValue, tti: a.interactive?.numericValue, si: a['speed-index'].numericValue,
+      bytes: a['total-byte-weight'].numericValue,
+    };
+  };
+  // The first visit last: Lighthouse's storage reset empties the origin (its networks too).
+  const runs = [
+    ['the plan\'s network page, repeat visit', `/red/${plan.network}`, true],
+    ['start page, repeat visit', '/', true],
+    ['start page, first visit', '/', false],
+  ];
+  console.log(`  Lighthouse ${'12.2.3'} mobile preset (simulated slow 4G, 4× CPU), performance only:`);
+  console.log(`    ${'page'.padEnd(40)} ${'score'.padStart(5)} ${'FCP ms'.padStart(7)} ${'LCP ms'.padStart(7)} ${'TBT ms'.padStart(7)} ${'TTI ms'.padStart(7)} ${'SI ms'.padStart(7)} ${'KB'.padStart(6)}`);
+  for (const [what, url, keep] of runs) {
+    const r = lighthouse(url, keep);
+    console.log(`    ${what.padEnd(40)} ${String(r.score).padStart(5)} ${f(r.fcp).padStart(7)} ${f(r.lcp).padStart(7)} ${f(r.tbt).padStart(7)} ${f(r.tti ?? NaN).padStart(7)} ${f(r.si).padStart(7)} ${f(r.bytes / 1000).padStart(6)}`);
+  }
+  console.log('    (goal: score >= 90, LCP <= 2.5 s, TBT <= 200 ms; repeat visit TTI <= 1 s)');
+  if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
+} finally {
+  chrome?.kill();
+  await context.close().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+}
