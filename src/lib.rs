@@ -27,6 +27,7 @@ pub mod repo;
 pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod tasks;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{

@@ -203,12 +203,21 @@ impl Repo {
         if let Some(h) = self.docs.borrow().get(&id) {
             return Ok(Some(h.clone()));
         }
-        let Some(doc) = StoredDoc::load(&self.storage, id, new_actor()).await? else {
+        let Some(chunks) = StoredDoc::read_chunks(&self.storage, id).await? else {
             return Ok(None);
         };
-        // Another task may have loaded it meanwhile: keep the first, so there is one handle.
+        // Parsing is the long part of an open (tens of ms for a centre's plan on a phone): in a
+        // task of its own, not in one with the other documents' reads and the page's render.
+        crate::tasks::yield_to_browser().await;
+        if let Some(h) = self.docs.borrow().get(&id) {
+            // Another task loaded it meanwhile: parsing it again would only cost time.
+            return Ok(Some(h.clone()));
+        }
+        let doc = StoredDoc::from_chunks(id, new_actor(), chunks)?;
         let h =
             self.docs.borrow_mut().entry(id).or_insert_with(|| Rc::new(Mutex::new(doc))).clone();
+        // And what the caller does with it (a typed read, a sync message) in the next one.
+        crate::tasks::yield_to_browser().await;
         Ok(Some(h))
     }
 

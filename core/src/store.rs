@@ -83,6 +83,13 @@ pub async fn load_raw<S: Storage>(
     Ok(chunks)
 }
 
+/// Every chunk stored for one document, read but not parsed ([`StoredDoc::read_chunks`]).
+#[derive(Debug, Clone)]
+pub struct StoredChunks {
+    snapshots: Vec<(StorageKey, Vec<u8>)>,
+    incrementals: Vec<(StorageKey, Vec<u8>)>,
+}
+
 impl StoredDoc {
     /// A new, empty document that has never been saved.
     pub fn new(id: DocumentId, actor: ActorId) -> Self {
@@ -103,11 +110,35 @@ impl StoredDoc {
         id: DocumentId,
         actor: ActorId,
     ) -> Result<Option<Self>, LoadError> {
+        match Self::read_chunks(storage, id).await? {
+            Some(chunks) => Self::from_chunks(id, actor, chunks).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The first half of [`StoredDoc::load`]: every chunk stored under `id`, not parsed yet
+    /// (`None` when nothing is stored). A caller that must not parse in the same task as the
+    /// storage read (a browser's main thread) parses with [`StoredDoc::from_chunks`] later.
+    pub async fn read_chunks<S: Storage>(
+        storage: &S,
+        id: DocumentId,
+    ) -> Result<Option<StoredChunks>, LoadError> {
         let snapshots = storage.load_range(&chunk_prefix(&id, "snapshot")).await?;
         let incrementals = storage.load_range(&chunk_prefix(&id, "incremental")).await?;
         if snapshots.is_empty() && incrementals.is_empty() {
             return Ok(None);
         }
+        Ok(Some(StoredChunks { snapshots, incrementals }))
+    }
+
+    /// The second half of [`StoredDoc::load`]: the document `chunks` make, or which chunk is
+    /// not valid Automerge data.
+    pub fn from_chunks(
+        id: DocumentId,
+        actor: ActorId,
+        chunks: StoredChunks,
+    ) -> Result<Self, LoadError> {
+        let StoredChunks { snapshots, incrementals } = chunks;
         let mut me = Self::new(id, actor);
         for (key, bytes) in snapshots.iter().chain(&incrementals) {
             me.merge_chunk(key, bytes)?;
@@ -116,7 +147,7 @@ impl StoredDoc {
         me.incremental_chunks = incrementals.len();
         me.incremental_bytes = incrementals.iter().map(|(_, b)| b.len()).sum();
         me.saved_heads = me.doc.get_heads();
-        Ok(Some(me))
+        Ok(me)
     }
 
     /// Merges one stored chunk, refusing (and naming) one that is not valid Automerge data.

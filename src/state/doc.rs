@@ -204,8 +204,12 @@ impl Docs {
     {
         let typing = self.typing.get_value();
         loop {
+            // A typed read (tens of ms for a big plan on a phone) runs in a task of its own:
+            // not with whatever asked for it, nor with the render its result starts.
+            crate::tasks::yield_to_browser().await;
             let start = typing.edits.get();
             let got = read().await;
+            crate::tasks::yield_to_browser().await;
             if typing.edits.get() != start {
                 continue;
             }

@@ -318,6 +318,9 @@ impl SyncNode {
         self.wanted.borrow_mut().insert(id);
         let node = self.clone();
         spawn_local(async move {
+            // After the page's own reads of it have started (they load it; this then finds it
+            // in memory), and never in the same task as them.
+            crate::tasks::yield_to_browser().await;
             node.open_doc(id).await;
             node.refresh_status(id).await;
         });

@@ -61,6 +61,9 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
     Drawing { cards, edges, width: layout.width, height: layout.height }
 }
 
+/// How many cards the first drawing adds per task.
+const CARDS_PER_TASK: usize = 40;
+
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     let ctx = TreeCtx::open(use_network(), id);
@@ -165,6 +168,35 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </g>
         }
     };
+    // The first drawing of a big tree goes up a slice of cards per task (300 cards at once
+    // were one 220 ms task on a phone, `cargo xtask bench load`): the page answers between
+    // slices. Later drawings (a card edited) are whole at once: only what changed is redrawn.
+    let shown = RwSignal::new(CARDS_PER_TASK);
+    Effect::new(move |_| {
+        let total = drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len()));
+        if shown.get_untracked() >= total {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            loop {
+                crate::tasks::yield_to_browser().await;
+                // Gone (the page left) or done: stop.
+                let Some(now) = shown.try_get_untracked() else { return };
+                if now >= total {
+                    return;
+                }
+                shown.set(now + CARDS_PER_TASK);
+            }
+        });
+    });
+    let cards = move || {
+        let n = shown.get();
+        drawn.with(|d| {
+            d.as_ref()
+                .map(|d| d.cards.iter().take(n).cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
     let ready = Memo::new(move |_| drawn.with(|d| d.is_some()));
     let svg = move || {
         ready.get().then(|| view! {
@@ -182,7 +214,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
                     </For>
                 </g>
                 <g>
-                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.cards.clone()).unwrap_or_default()) key=|c| c.clone() children=card_view />
+                    <For each=cards key=|c| c.clone() children=card_view />
                 </g>
             </svg>
         })
