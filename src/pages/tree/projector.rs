@@ -62,7 +62,7 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
 }
 
 /// How many cards the first drawing adds per task.
-const CARDS_PER_TASK: usize = 40;
+const CARDS_PER_TASK: usize = 20;
 
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
