@@ -67,6 +67,28 @@ try {
     open.push(await openTime(projector.page, projectorUrl, allDrawn));
     outlineOpen.push(await openTime(projector.page, outlineUrl, allListed));
   }
+  // An SVG export asked for as soon as the first cards are up (the first drawing goes up in
+  // slices; a 20× slower CPU keeps it going long enough to click) holds every card.
+  const slow = await projector.context.newCDPSession(projector.page);
+  await slow.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  await projector.page.goto(projectorUrl, { waitUntil: 'commit' });
+  // Clicked from inside the page on the frame the first cards show (Playwright's own click
+  // waits for tasks the slices go ahead of).
+  const [download, drawnAtClick] = await Promise.all([
+    projector.page.waitForEvent('download'),
+    projector.page.evaluate(async () => {
+      const cards = () => document.querySelectorAll('[data-testid="svg-card"]').length;
+      while (!cards() || !document.querySelector('[data-testid="export-svg"]')) await new Promise((r) => requestAnimationFrame(r));
+      const n = cards();
+      document.querySelector('[data-testid="export-svg"]').click();
+      return n;
+    }),
+  ]);
+  const chunks = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+  const early = { bytes: Buffer.concat(chunks) };
+  await slow.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  const exported = (early.bytes.toString('utf8').match(/data-testid="svg-card"/g) ?? []).length;
   await openTime(projector.page, projectorUrl, allDrawn);
 
   const watcher = await device(PHONE, await projector.net.inviteLink('Ignacio Vargas'));
@@ -135,7 +157,8 @@ try {
   console.log(`  end to end, Enter on the editing phone -> that frame (adds its save, the server, the network):`);
   console.log(`    projector: ${line(endToEnd.projector)}; phone: ${line(endToEnd.phone)}`);
   console.log(`  "Proyectar" at 1920×1080: ${fit.cards} cards drawn, ${fit.outside} outside the screen, app chrome over it: ${fit.chrome ? 'yes' : 'no'}; a line of card text is ${f(fit.text)} px tall; screenshot ${shot}`);
-  if (fit.outside || fit.chrome) process.exitCode = 1;
+  console.log(`  SVG export asked for with ${drawnAtClick} of ${fixture.cards + 1} cards drawn: ${exported} cards in the file`);
+  if (fit.outside || fit.chrome || exported !== fixture.cards + 1) process.exitCode = 1;
   const errors = [...projector.errors, ...watcher.errors, ...editor.errors];
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
 } finally {

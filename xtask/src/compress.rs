@@ -7,7 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-const COMPRESSIBLE: [&str; 7] = ["wasm", "js", "css", "html", "svg", "webmanifest", "json"];
+const COMPRESSIBLE: [&str; 8] = ["wasm", "js", "mjs", "css", "html", "svg", "webmanifest", "json"];
 
 pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -52,12 +52,13 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Prints raw / gzip / brotli sizes of what a first visit downloads (wasm, js, css, html).
+/// Prints raw / gzip / brotli sizes of what a first visit downloads before the app runs (wasm,
+/// js, the start screen's module, css, html).
 pub fn report_sizes(dir: &Path) -> io::Result<()> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
     all.retain(|f| {
-        ["wasm", "js", "css", "html"].contains(&ext(f))
+        ["wasm", "js", "mjs", "css", "html"].contains(&ext(f))
             && !f.ends_with("sw.js")
             && !f.ends_with("register-sw.js")
     });
@@ -77,8 +78,8 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
     let kib = |n: usize| n as f64 / 1024.0;
     println!("{:<44} {:>12.1} {:>12.1} {:>12.1}", "total (KiB)", kib(raw), kib(gz), kib(br));
     println!(
-        "target for this stage: total <= 400 KB brotli -> {}",
-        if br <= 400_000 { "met" } else { "NOT met" }
+        "goal (issue 16): total <= 450 KB brotli -> {}",
+        if br <= 450_000 { "met" } else { "NOT met" }
     );
     Ok(())
 }

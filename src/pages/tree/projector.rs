@@ -220,17 +220,36 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         })
     };
     let svg_text = move || svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
-    let export_svg = move |_| download::bytes("arbol.svg", "image/svg+xml", svg_text().as_bytes());
+    // An export holds every card: one asked for while the first drawing is still going up
+    // draws the rest first (the render runs in the next task).
+    let all_drawn_then = move |f: Box<dyn FnOnce()>| {
+        let total = drawn.with_untracked(|d| d.as_ref().map_or(0, |d| d.cards.len()));
+        if shown.get_untracked() >= total {
+            return f();
+        }
+        shown.set(total);
+        leptos::task::spawn_local(async move {
+            crate::tasks::yield_to_browser().await;
+            f();
+        });
+    };
+    let export_svg = move |_| {
+        all_drawn_then(Box::new(move || {
+            download::bytes("arbol.svg", "image/svg+xml", svg_text().as_bytes())
+        }))
+    };
     let export_text = move |_| {
         if let Loaded::Ready(t) = ctx.tree.get_untracked() {
             download::bytes("arbol.txt", "text/plain;charset=utf-8", t.outline().as_bytes());
         }
     };
     let export_png = move |_| {
-        let svg = svg_text();
-        // The drawing's own size (its width and height say 100% while projected).
-        let (w, h) = untrack(size);
-        png_download(&svg, w as u32, h as u32, "arbol.png");
+        all_drawn_then(Box::new(move || {
+            let svg = svg_text();
+            // The drawing's own size (its width and height say 100% while projected).
+            let (w, h) = untrack(size);
+            png_download(&svg, w as u32, h as u32, "arbol.png");
+        }))
     };
     let outline = move || match &*ctx.tree.read() {
         Loaded::Ready(t) => t.outline(),
