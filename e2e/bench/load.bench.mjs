@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { BASE_URL, PHONE, newProfileDir } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { iAm } from '../pages/network.mjs';
-import { median } from './probe.mjs';
+import { PROBE, median } from './probe.mjs';
 
 const fx = (name) => ({ bundle: readFileSync(process.env[`${name}_BUNDLE`]), ...JSON.parse(process.env[`${name}_FIXTURE`]) });
 const plan = fx('PLAN');
@@ -27,18 +27,12 @@ const tree = fx('TREE');
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
 const PORT = 9300 + (process.pid % 500);
 
+// Beside PROBE (which sets `__opened` on the frame `__until` holds).
 const LONG_TASKS = () => {
   window.__long = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__long.push({ start: e.startTime, ms: e.duration });
   }).observe({ type: 'longtask', buffered: true });
-  const tick = () => {
-    if (window.__until && window.__opened === undefined) {
-      try { if (window.__until()) window.__opened = performance.now(); } catch {}
-    }
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
 };
 
 const targets = [
@@ -80,6 +74,7 @@ const context = await chromium.launchPersistentContext(dir, {
 const errors = [];
 let chrome = null;
 try {
+  await context.addInitScript(PROBE);
   await context.addInitScript(LONG_TASKS);
   const page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));

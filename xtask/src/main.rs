@@ -327,23 +327,7 @@ fn bench_tree() -> Result<(), String> {
 
 /// Workshops live: no fixture, the script makes what it measures through the app.
 fn bench_cycles() -> Result<(), String> {
-    tools::ensure_build_tools()?;
-    tools::ensure_browser_tools()?;
-    build_app()?;
-    build_server()?;
-    let dir = std::env::temp_dir().join(format!("juntas-bench-cycles-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let port = free_port();
-    let _server = start_test_server(port, &dir.join("data"))?;
-    let result = step(
-        "cycles benchmark (headless Chromium)",
-        Command::new("node")
-            .arg("e2e/bench/cycles.bench.mjs")
-            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
-            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    node_bench("cycles", "e2e/bench/cycles.bench.mjs", |_| Ok(Vec::new()))
 }
 
 /// Writes `dir/<example>.juntas` with a core example; returns its path and the example's JSON
@@ -366,59 +350,59 @@ fn write_fixture(dir: &Path, example: &str, args: &[&str]) -> Result<(PathBuf, S
 /// Long main-thread tasks while the biggest documents open, and Lighthouse's mobile preset on
 /// the start page and a network page: the plan, inquiry and tree fixtures in one browser.
 fn bench_load() -> Result<(), String> {
-    tools::ensure_build_tools()?;
-    tools::ensure_browser_tools()?;
     tools::ensure_lighthouse()?;
-    build_app()?;
-    build_server()?;
-    let dir = std::env::temp_dir().join(format!("juntas-bench-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let year = current_year().to_string();
-    let (plan, plan_fx) = write_fixture(&dir, "plan_fixture", &[&year])?;
-    let (inquiry, inquiry_fx) = write_fixture(&dir, "inquiry_fixture", &[])?;
-    let (tree, tree_fx) = write_fixture(&dir, "tree_fixture", &[])?;
-    let port = free_port();
-    let _server = start_test_server(port, &dir.join("data"))?;
-    let result = step(
-        "load benchmark (headless Chromium, Lighthouse)",
-        Command::new("node")
-            .arg("e2e/bench/load.bench.mjs")
-            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
-            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
-            .env("PLAN_BUNDLE", &plan)
-            .env("PLAN_FIXTURE", plan_fx)
-            .env("INQUIRY_BUNDLE", &inquiry)
-            .env("INQUIRY_FIXTURE", inquiry_fx)
-            .env("TREE_BUNDLE", &tree)
-            .env("TREE_FIXTURE", tree_fx)
-            .env("LIGHTHOUSE", tools::lighthouse_bin())
-            .env("CHROME_PATH", "/usr/bin/chromium"),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    node_bench("load", "e2e/bench/load.bench.mjs", |dir| {
+        let year = current_year().to_string();
+        let mut env = Vec::new();
+        for (name, example, args) in [
+            ("PLAN", "plan_fixture", &[year.as_str()][..]),
+            ("INQUIRY", "inquiry_fixture", &[]),
+            ("TREE", "tree_fixture", &[]),
+        ] {
+            let (bundle, fixture) = write_fixture(dir, example, args)?;
+            env.push((format!("{name}_BUNDLE"), bundle.into_os_string()));
+            env.push((format!("{name}_FIXTURE"), fixture.into()));
+        }
+        env.push(("LIGHTHOUSE".into(), tools::lighthouse_bin().into_os_string()));
+        env.push(("CHROME_PATH".into(), "/usr/bin/chromium".into()));
+        Ok(env)
+    })
 }
 
-/// Builds everything, writes a fixture bundle with a core example, starts a server and runs a
-/// browser benchmark script against it (the script prints the report).
+/// Writes a fixture bundle with a core example and runs a browser benchmark script with it.
 fn browser_bench(name: &str, example: &str, args: &[&str], script: &str) -> Result<(), String> {
+    node_bench(name, script, |dir| {
+        let (bundle, fixture) = write_fixture(dir, example, args)?;
+        Ok(vec![("BUNDLE".into(), bundle.into_os_string()), ("FIXTURE".into(), fixture.into())])
+    })
+}
+
+/// Builds everything, makes a scratch directory (`env` may write fixtures into it and names
+/// the script's extra variables), starts a server on it and runs the browser benchmark
+/// `script` against it (the script prints the report).
+fn node_bench(
+    name: &str,
+    script: &str,
+    env: impl FnOnce(&Path) -> Result<Vec<(String, std::ffi::OsString)>, String>,
+) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser_tools()?;
     build_app()?;
     build_server()?;
     let dir = std::env::temp_dir().join(format!("juntas-bench-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let (bundle, fixture) = write_fixture(&dir, example, args)?;
-    let port = free_port();
-    let _server = start_test_server(port, &dir.join("data"))?;
-    let result = step(
-        &format!("{name} benchmark (headless Chromium)"),
-        Command::new("node")
-            .arg(script)
-            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
-            .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
-            .env("BUNDLE", &bundle)
-            .env("FIXTURE", fixture),
-    );
+    let result = env(&dir).and_then(|env| {
+        let port = free_port();
+        let _server = start_test_server(port, &dir.join("data"))?;
+        step(
+            &format!("{name} benchmark (headless Chromium)"),
+            Command::new("node")
+                .arg(script)
+                .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+                .env("JUNTAS_ACCESS_KEY", E2E_ACCESS_KEY)
+                .envs(env),
+        )
+    });
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
