@@ -82,6 +82,35 @@ pub fn plan_documents(id: DocumentId, net: &Network) -> Vec<DocumentId> {
         .collect()
 }
 
+/// Where [`SyncFacts`] are cached (the name carries the version of the struct).
+const SYNC_FACTS: &str = "sync-facts/1";
+
+/// What sync needs of a document that has not changed since it last synced with the server,
+/// cached beside its chunks so a start-up does not parse every document to learn that
+/// nothing is to be sent (architecture invariant 13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SyncFacts {
+    /// Its heads, in `get_heads` order.
+    pub heads: Vec<automerge::ChangeHash>,
+    /// The network it belongs to, when its own fields say ([`juntas_core::rules::owner_of`]).
+    pub network: Option<String>,
+    /// For an inquiry record, the inquiry whose network it belongs to.
+    pub inquiry: Option<String>,
+}
+
+impl SyncFacts {
+    fn of(id: DocumentId, doc: &mut AutoCommit) -> SyncFacts {
+        use juntas_core::rules::{Owner, owner_of};
+        let (network, inquiry) = match owner_of(doc) {
+            Some(Owner::IsNetwork) => (Some(id.to_string()), None),
+            Some(Owner::Network(n)) => (Some(n), None),
+            Some(Owner::Inquiry(q)) => (None, Some(q)),
+            None => (None, None),
+        };
+        SyncFacts { heads: doc.get_heads(), network, inquiry }
+    }
+}
+
 pub struct Repo {
     storage: IdbStorage,
     docs: RefCell<HashMap<DocumentId, Handle>>,
@@ -237,6 +266,30 @@ impl Repo {
 
     pub fn storage(&self) -> &IdbStorage {
         &self.storage
+    }
+
+    /// Whether `id` is in this tab's memory (loaded or created here).
+    pub fn is_loaded(&self, id: DocumentId) -> bool {
+        self.docs.borrow().contains_key(&id)
+    }
+
+    /// What sync needs to know of `id` without loading it ([`SyncFacts`]), when cached for
+    /// exactly the chunks storage holds now. `None` when there is none or it is stale (a
+    /// failed read included: the caller then loads the document, which reports any error).
+    pub async fn sync_facts(&self, id: DocumentId) -> Option<SyncFacts> {
+        let bytes = store::load_view(&self.storage, &id, SYNC_FACTS).await.ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Caches `doc`'s [`SyncFacts`] for its stored chunks (nothing while it has unsaved
+    /// changes). Only a cache: a failure is logged and costs a load next time.
+    pub async fn keep_sync_facts(&self, doc: &mut StoredDoc) {
+        let facts = SyncFacts::of(doc.id(), doc.doc_mut());
+        if let Ok(bytes) = serde_json::to_vec(&facts)
+            && let Err(e) = doc.save_view(&self.storage, SYNC_FACTS, &bytes).await
+        {
+            leptos::logging::warn!("could not cache the sync facts of {}: {e}", doc.id());
+        }
     }
 
     /// Runs `f` on document `id` as this device has it (an empty document when it has none).

@@ -87,6 +87,49 @@ test('offline edits on A and live edits on B merge when A reconnects', { skip: !
   await b.context.close();
 });
 
+test('a device reopened after others edited takes their edits, and after that has nothing to send', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Reopened, a device does not load a document only to learn that nothing changed on either
+  // side (it tells the server its heads from a cache); one the server has news for is loaded
+  // and merged as before. This is what she sees of both.
+  const a = await founder();
+  const b = await invited(await a.net.inviteLink('Ignacio Vargas'));
+  await b.net.centreCards().nth(14).waitFor();
+  await a.net.waitSync('synced');
+  const address = a.net.url();
+
+  // Closed and reopened with nothing new anywhere: synced, nothing pending, nothing lost.
+  await a.page.close();
+  let page = await a.context.newPage();
+  await page.goto(address);
+  let net = await new NetworkPage(page).waitReady();
+  await net.waitSync('synced');
+  assert.equal(await net.centreCards().count(), 15);
+  assert.doesNotMatch(await net.syncState().textContent(), /por enviar/);
+
+  // Closed while B edits; reopened, B's edit is there and A has nothing to send.
+  await page.close();
+  const [first] = await centreNames(b.net);
+  const card = await b.net.editCentre(first);
+  await b.net.setField(card, 'centre-name', `${first} (editado con A cerrada)`);
+  await b.net.waitSync('synced');
+  page = await a.context.newPage();
+  await page.goto(address);
+  net = await new NetworkPage(page).waitReady();
+  await net.centre(`${first} (editado con A cerrada)`).waitFor({ timeout: 10000 });
+  await net.waitSync('synced');
+  assert.doesNotMatch(await net.syncState().textContent(), /por enviar/);
+
+  // And what A edits now still reaches B.
+  const [, second] = await centreNames(net);
+  const mine = await net.editCentre(second);
+  await net.setField(mine, 'centre-name', `${second} (A al volver)`);
+  await b.net.centre(`${second} (A al volver)`).waitFor({ timeout: 10000 });
+  assert.deepEqual(page.__errors ?? [], []);
+  assert.deepEqual(b.page.__errors ?? [], []);
+  await a.context.close();
+  await b.context.close();
+});
+
 test('two tabs of one browser stay in step with no connection to the server', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const a = await founder();
   const second = await a.context.newPage();

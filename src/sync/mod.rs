@@ -29,7 +29,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::local;
-use crate::repo::{Repo, now_ms, random_bytes};
+use crate::repo::{Repo, SyncFacts, now_ms, random_bytes};
 
 /// Why sync is not working, as the person is told (a closed set: architecture invariant 7).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +179,8 @@ pub struct SyncNode {
     rebuilt: RefCell<BTreeSet<DocumentId>>,
     /// Per rebuilt document, the first changes it dropped (kept in localStorage for every tab).
     dropped: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
+    /// The heads whose [`SyncFacts`] this tab cached last, per document (not cached again).
+    facts_kept: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
 }
 
 /// How often a tab signs one document while she types: each signature is a small change
@@ -204,6 +206,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         catching_up: RefCell::new(BTreeMap::new()),
         rebuilt: RefCell::new(BTreeSet::new()),
         dropped: RefCell::new(read_dropped()),
+        facts_kept: RefCell::new(BTreeMap::new()),
         refused: RefCell::new(
             local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
         ),
@@ -687,7 +690,59 @@ impl SyncNode {
 
     /// Recomputes how `id` stands with the server (also offline, from the persisted state).
     pub async fn refresh_status(&self, id: DocumentId) {
-        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let status = match self.status_unloaded(id).await {
+            Some(status) => status,
+            None => match self.status_loaded(id).await {
+                Some(status) => status,
+                None => return,
+            },
+        };
+        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), ..status };
+        let ui = self.ui();
+        if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
+            ui.docs.update(|d| {
+                d.insert(id, status);
+            });
+        }
+    }
+
+    /// How `id` stands, without loading it: when it is not in memory and either the live
+    /// session opened it unloaded and the server has all of it, or (no live session yet) its
+    /// cached facts are at the persisted shared heads. Otherwise `None`.
+    async fn status_unloaded(&self, id: DocumentId) -> Option<DocSync> {
+        if self.repo.is_loaded(id) {
+            return None;
+        }
+        let live = self
+            .conns
+            .borrow()
+            .get(&Peer::Server)
+            .filter(|c| c.session.is_open(&id))
+            .map(|c| c.session.status_unloaded(&id));
+        if let Some(live) = live {
+            return live.map(|s| DocSync {
+                pending: s.pending,
+                synced_at: s.last_synced_at.map(|t| t as i64),
+                unavailable: s.unavailable,
+                refused: None,
+            });
+        }
+        let server = self.server_storage()?;
+        let saved = store::load_sync_state(self.repo.storage(), &id, &server).await.ok()??;
+        let mut shared = automerge::sync::State::decode(&saved).ok()?.shared_heads;
+        let mut heads = self.repo.sync_facts(id).await?.heads;
+        shared.sort();
+        heads.sort();
+        if heads.is_empty() || shared != heads || self.repo.is_loaded(id) {
+            return None;
+        }
+        let previous = self.ui().docs.with_untracked(|d| d.get(&id).and_then(|p| p.synced_at));
+        Some(DocSync { pending: 0, synced_at: previous, unavailable: false, refused: None })
+    }
+
+    /// How `id` stands, from the document itself (loaded if need be).
+    async fn status_loaded(&self, id: DocumentId) -> Option<DocSync> {
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return None };
         // The live session knows; the persisted state is read only when there is none (this
         // runs after every merged message, so no IndexedDB read on that path).
         let live_session =
@@ -722,14 +777,7 @@ impl SyncNode {
                 }
             }
         };
-        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), ..status };
-        drop(doc);
-        let ui = self.ui();
-        if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
-            ui.docs.update(|d| {
-                d.insert(id, status);
-            });
-        }
+        Some(status)
     }
 
     fn server_storage(&self) -> Option<String> {
@@ -763,6 +811,12 @@ impl SyncNode {
             }
             _ => None,
         };
+        if *peer == Peer::Server
+            && let Some(saved) = saved.as_deref()
+            && self.open_unloaded(id, saved).await
+        {
+            return;
+        }
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
         let mut doc = handle.lock().await;
         if *peer == Peer::Server {
@@ -796,6 +850,86 @@ impl SyncNode {
             }
             s.open_doc(id, doc.doc_mut(), saved.as_deref())
         });
+    }
+
+    /// Opens `id` with the server without loading it, when it has not changed since it last
+    /// synced there: its cached [`SyncFacts`] are at the saved state's shared heads. What goes
+    /// out is what opening it loaded would send (core's `Session::open_doc_unloaded`); a reply
+    /// that brings nothing is then taken without loading it either ([`SyncNode::on_sync`]).
+    /// False when it must be loaded instead (changed, refused, no facts cached, or in memory).
+    async fn open_unloaded(&self, id: DocumentId, saved: &[u8]) -> bool {
+        if self.repo.is_loaded(id) || self.refused.borrow().contains_key(&id) {
+            return false;
+        }
+        let Some(facts) = self.repo.sync_facts(id).await else { return false };
+        let Some(network) = self.network_unloaded(id, &facts).await else { return false };
+        if self.repo.is_loaded(id) {
+            return false;
+        }
+        if !self.granted.borrow().contains(&network) {
+            // Not registered in its network: it does not go to the server (`server_may_have`).
+            return true;
+        }
+        let mut opened = false;
+        self.with_session(&Peer::Server, |s| {
+            if !s.is_ready() || (s.is_open(&id) && !s.is_unavailable(&id)) {
+                opened = true;
+                return None;
+            }
+            let first = s.open_doc_unloaded(id, &facts.heads, saved);
+            opened = first.is_some();
+            first
+        });
+        opened
+    }
+
+    /// [`SyncNode::network_of`] from cached facts: an inquiry record's network through its
+    /// inquiry's facts, or by reading the inquiry when they are not cached.
+    async fn network_unloaded(&self, id: DocumentId, facts: &SyncFacts) -> Option<String> {
+        if let Some(n) = self.owners.borrow().get(&id) {
+            return Some(n.clone());
+        }
+        let network = match (&facts.network, &facts.inquiry) {
+            (Some(n), _) => n.clone(),
+            (None, Some(q)) => {
+                let q: DocumentId = q.parse().ok()?;
+                let known = self.owners.borrow().get(&q).cloned();
+                let cached = match known {
+                    Some(n) => Some(n),
+                    None if !self.repo.is_loaded(q) => {
+                        self.repo.sync_facts(q).await.and_then(|f| f.network)
+                    }
+                    None => None,
+                };
+                match cached {
+                    Some(n) => {
+                        self.owners.borrow_mut().insert(q, n.clone());
+                        n
+                    }
+                    None => {
+                        let handle = self.repo.handle_or_empty(q).await.ok()?;
+                        let inquiry = handle.lock().await;
+                        self.network_of(q, inquiry.doc())?
+                    }
+                }
+            }
+            (None, None) => return None,
+        };
+        self.owners.borrow_mut().insert(id, network.clone());
+        Some(network)
+    }
+
+    /// Caches `id`'s [`SyncFacts`] once it stands synced with the server at new heads, so the
+    /// next start-up need not load it to find nothing to send.
+    async fn keep_facts(&self, id: DocumentId) {
+        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
+        let mut doc = handle.lock().await;
+        let heads = doc.doc_mut().get_heads();
+        if heads.is_empty() || self.facts_kept.borrow().get(&id) == Some(&heads) {
+            return;
+        }
+        self.repo.keep_sync_facts(&mut doc).await;
+        self.facts_kept.borrow_mut().insert(id, heads);
     }
 
     /// Handles one message from `peer`. `Err(Some(reason))`: the connection must close for
@@ -865,6 +999,17 @@ impl SyncNode {
     ) -> Result<(), Option<SyncError>> {
         if *peer == Peer::Server && self.catching_up.borrow().contains_key(&document_id) {
             return self.catch_up(document_id, message).await;
+        }
+        if !self.repo.is_loaded(document_id) {
+            // Opened unloaded, and the reply brings nothing: still no need to load it.
+            let taken =
+                self.conns.borrow_mut().get_mut(peer).is_some_and(|c| {
+                    c.session.apply_unloaded(now_ms() as u64, document_id, &message)
+                });
+            if taken {
+                self.refresh_status(document_id).await;
+                return Ok(());
+            }
         }
         let handle = match self.repo.handle_or_empty(document_id).await {
             Ok(h) => h,
@@ -936,6 +1081,12 @@ impl SyncNode {
             self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
         }
         self.refresh_status(document_id).await;
+        let synced = self.ui().docs.with_untracked(|d| {
+            d.get(&document_id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some())
+        });
+        if *peer == Peer::Server && synced {
+            self.keep_facts(document_id).await;
+        }
         Ok(())
     }
 }

@@ -66,7 +66,7 @@ fn group_of(name: &str) -> String {
 fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> Result<(), String> {
     let status = Command::new("wasm-opt")
         .env("PATH", path)
-        .args(["-Oz", "-g", "--all-features", "--strip-producers"])
+        .args(["-Os", "-g", "--all-features", "--strip-producers"])
         .arg(input)
         .arg("-o")
         .arg(output)
@@ -138,7 +138,7 @@ pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> R
     rows_sorted.sort_by_key(|(_, g)| std::cmp::Reverse(g.bytes));
 
     println!(
-        "\nwhere the wasm's bytes are (the release build re-optimised by wasm-opt -Oz with names kept: \
+        "\nwhere the wasm's bytes are (the release build re-optimised by wasm-opt -Os with names kept: \
          {} bytes of function code in {} functions, {} bytes of data segments; the shipped wasm has \
          no names section, which here is {custom_bytes} bytes):",
         code_total,

@@ -121,6 +121,9 @@ struct DocState {
     heard_from_peer: bool,
     unavailable: bool,
     last_synced_at: Option<u64>,
+    /// Opened with [`Session::open_doc_unloaded`] at these heads, and no document has been
+    /// passed in since: the state is exactly what the real document would have left.
+    unloaded: Option<Vec<ChangeHash>>,
 }
 
 /// One side of one connection.
@@ -312,9 +315,140 @@ impl Session {
                 heard_from_peer: false,
                 unavailable: false,
                 last_synced_at: None,
+                unloaded: None,
             },
         );
         self.generate(document_id, doc)
+    }
+
+    /// [`Session::open_doc`] for a document that is not loaded, when nothing changed on this
+    /// side since the last sync with this peer: `heads` are the document's heads (known
+    /// without parsing it, e.g. from a cache stamped with its stored chunks) and `saved` is
+    /// the persisted state, whose shared heads must be exactly `heads`. Returns the same bytes
+    /// and leaves the same state as [`Session::open_doc`] would with the document; `None`
+    /// (nothing opened) when those conditions do not hold, and the document must be loaded.
+    ///
+    /// A reply that brings nothing goes to [`Session::apply_unloaded`]; anything else needs
+    /// the document, and every method that takes it then carries on from this state.
+    pub fn open_doc_unloaded(
+        &mut self,
+        document_id: DocumentId,
+        heads: &[ChangeHash],
+        saved: &[u8],
+    ) -> Option<Vec<u8>> {
+        let remote = self.remote_peer()?.clone();
+        let mut state = sync::State::decode(saved).ok()?;
+        if heads.is_empty() || sorted(state.shared_heads.clone()) != sorted(heads.to_vec()) {
+            return None;
+        }
+        // What `generate_sync_message` does for a document at its shared heads on a fresh
+        // connection: nothing needed, a filter of no changes since the shared heads, no changes
+        // (the peer's needs are not known yet), version 1 with the flags automerge 0.12 sends.
+        let mut flags = sync::MessageFlags::new();
+        flags.set(sync::MessageFlags::SUPPORTS_SYNC_RESET);
+        let message = sync::Message {
+            heads: heads.to_vec(),
+            need: Vec::new(),
+            have: vec![sync::Have {
+                last_sync: state.shared_heads.clone(),
+                bloom: sync::BloomFilter::from_hashes(std::iter::empty::<ChangeHash>()),
+            }],
+            changes: Vec::<Vec<u8>>::new().into(),
+            flags: Some(flags),
+            version: sync::MessageVersion::V1,
+        };
+        state.have_responded = true;
+        state.last_sent_heads = heads.to_vec();
+        state.in_flight = true;
+        self.docs.insert(
+            document_id,
+            DocState {
+                sync: state,
+                heard_from_peer: false,
+                unavailable: false,
+                last_synced_at: None,
+                unloaded: Some(heads.to_vec()),
+            },
+        );
+        Some(
+            Message::Sync {
+                document_id,
+                sender_id: self.config.peer_id.clone(),
+                target_id: remote,
+                data: message.encode(),
+            }
+            .encode(),
+        )
+    }
+
+    /// [`Session::apply`] for a document opened with [`Session::open_doc_unloaded`] and not
+    /// loaded since, when `message` brings nothing: no changes, the same heads, nothing needed
+    /// and nothing to send back. Then the state becomes what [`Session::apply`] would leave
+    /// (no reply is due) and `true` is returned; otherwise `false`, nothing is touched, and
+    /// the caller loads the document and calls [`Session::apply`].
+    pub fn apply_unloaded(
+        &mut self,
+        now: u64,
+        document_id: DocumentId,
+        message: &sync::Message,
+    ) -> bool {
+        if !self.is_ready() {
+            return false;
+        }
+        let Some(entry) = self.docs.get_mut(&document_id) else { return false };
+        let Some(heads) = entry.unloaded.as_ref() else { return false };
+        let ours = sorted(heads.clone());
+        let nothing_new = message.changes.is_empty()
+            && message.need.is_empty()
+            && message.heads == *heads
+            // Their filters start from our heads: no change of ours can be missing there.
+            && message.have.iter().all(|h| sorted(h.last_sync.clone()) == ours)
+            && !message.flags.is_some_and(|f| f.contains(sync::MessageFlags::READ_ONLY));
+        if !nothing_new {
+            return false;
+        }
+        // `receive_sync_message` with no changes and heads we all have.
+        let state = &mut entry.sync;
+        state.in_flight = false;
+        if let Some(flags) = message.flags {
+            let mut caps = vec![sync::Capability::MessageV2];
+            if flags.contains(sync::MessageFlags::SUPPORTS_SYNC_RESET) {
+                caps.push(sync::Capability::SyncReset);
+            }
+            state.their_capabilities = Some(caps);
+            if flags.contains(sync::MessageFlags::SYNC_RESET) {
+                state.sent_hashes.clear();
+            }
+            state.peer_read_only = false;
+        }
+        // `sent_hashes` stays empty: the only message sent for it carried no changes.
+        state.last_sent_heads.clone_from(&message.heads);
+        state.shared_heads.clone_from(&message.heads);
+        state.their_have = Some(message.have.clone());
+        state.their_heads = Some(message.heads.clone());
+        state.their_need = Some(message.need.clone());
+        entry.heard_from_peer = true;
+        // `generate_sync_message` then finds the heads sent and equal and nothing to send.
+        entry.last_synced_at = Some(now);
+        true
+    }
+
+    /// [`Session::status`] for a document not loaded since [`Session::open_doc_unloaded`]:
+    /// known only when the peer is known to have all of it (nothing pending).
+    pub fn status_unloaded(&self, document_id: &DocumentId) -> Option<DocStatus> {
+        let entry = self.docs.get(document_id)?;
+        let heads = entry.unloaded.as_ref()?;
+        let known = entry.sync.their_heads.as_ref().unwrap_or(&entry.sync.shared_heads);
+        (sorted(known.clone()) == sorted(heads.clone())).then_some(DocStatus {
+            pending: 0,
+            last_synced_at: entry.last_synced_at,
+            unavailable: entry.unavailable,
+        })
+    }
+
+    /// Whether `document_id` was opened without loading it and has not been loaded since.
+    pub fn is_unloaded(&self, document_id: &DocumentId) -> bool {
+        self.docs.get(document_id).is_some_and(|d| d.unloaded.is_some())
     }
 
     /// Whether this document is being synced in this session.
@@ -350,6 +484,7 @@ impl Session {
         let before = doc.get_heads();
         let entry = self.docs.entry(document_id).or_insert_with(DocState::fresh);
         entry.heard_from_peer = true;
+        entry.unloaded = None;
         doc.sync()
             .receive_sync_message(&mut entry.sync, message)
             .map_err(|e| ProtocolError::BadSyncData(e.to_string()))?;
@@ -377,6 +512,7 @@ impl Session {
     fn generate(&mut self, document_id: DocumentId, doc: &mut AutoCommit) -> Option<Vec<u8>> {
         let remote = self.remote_peer()?.clone();
         let entry = self.docs.get_mut(&document_id)?;
+        entry.unloaded = None;
         let message = doc.sync().generate_sync_message(&mut entry.sync)?;
         let data = message.encode();
         let wire = if doc.get_heads().is_empty() && !entry.heard_from_peer {
@@ -457,6 +593,7 @@ impl DocState {
             heard_from_peer: false,
             unavailable: false,
             last_synced_at: None,
+            unloaded: None,
         }
     }
 }
@@ -479,4 +616,215 @@ pub fn pending_changes(doc: &mut AutoCommit, known: &[ChangeHash]) -> usize {
         return usize::try_from(doc.stats().num_changes).unwrap_or(usize::MAX);
     }
     doc.get_changes_meta(&ours).len()
+}
+
+#[cfg(test)]
+mod unloaded_tests {
+    //! A document opened without loading it behaves exactly like one opened loaded: the same
+    //! bytes go out, and the same state is left after every message, whatever the peer had.
+
+    use automerge::transaction::{CommitOptions, Transactable};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const DOC: DocumentId = DocumentId::from_bytes([3; 16]);
+
+    fn config(name: &str) -> Config {
+        Config {
+            peer_id: PeerId(name.into()),
+            storage_id: Some(StorageId(format!("store-{name}"))),
+            is_ephemeral: false,
+        }
+    }
+
+    fn edit(doc: &mut AutoCommit, who: &str, n: u32) {
+        doc.put(automerge::ROOT, format!("{who}{n}"), i64::from(n)).unwrap();
+        doc.put(automerge::ROOT, "last", who).unwrap();
+        doc.commit_with(CommitOptions::default().with_time(i64::from(n)));
+    }
+
+    /// A client and a server session after the handshake.
+    fn pair() -> (Session, Session) {
+        let (mut client, join) = Session::dial(config("client"));
+        let mut server = Session::accept(config("server"));
+        let Ok(Incoming::Ready { reply: Some(peer), .. }) = server.receive(&join) else {
+            panic!("the server answers the join")
+        };
+        assert!(matches!(client.receive(&peer), Ok(Incoming::Ready { .. })));
+        (client, server)
+    }
+
+    fn sync_message(session: &mut Session, bytes: &[u8]) -> sync::Message {
+        match session.receive(bytes) {
+            Ok(Incoming::Sync { message, .. }) => message,
+            other => panic!("expected a sync message, got {other:?}"),
+        }
+    }
+
+    /// Syncs `client` and `server` fully over a fresh connection; the client's saved state.
+    fn sync_fully(client: &mut AutoCommit, server: &mut AutoCommit) -> Vec<u8> {
+        let (mut c, mut s) = pair();
+        let mut to_server: Vec<Vec<u8>> = c.open_doc(DOC, client, None).into_iter().collect();
+        while let Some(bytes) = to_server.pop() {
+            let m = sync_message(&mut s, &bytes);
+            let Some(reply) = s.apply(1, DOC, server, m).unwrap().reply else { continue };
+            let m = sync_message(&mut c, &reply);
+            to_server.extend(c.apply(1, DOC, client, m).unwrap().reply);
+        }
+        assert_eq!(client.get_heads(), server.get_heads());
+        c.sync_state(&DOC).unwrap()
+    }
+
+    /// One client talking to its own copy of the server, opened loaded or not.
+    struct Side {
+        client: Session,
+        server: Session,
+        doc: AutoCommit,
+        server_doc: AutoCommit,
+        loads: usize,
+    }
+
+    impl Side {
+        /// Delivers one message each way until quiet; every byte sent on each side is logged.
+        fn exchange(&mut self, first: Option<Vec<u8>>, log: &mut Vec<Vec<u8>>) {
+            let mut to_server: Vec<Vec<u8>> = first.into_iter().collect();
+            while let Some(bytes) = to_server.pop() {
+                log.push(bytes.clone());
+                let m = sync_message(&mut self.server, &bytes);
+                let Some(reply) = self.server.apply(2, DOC, &mut self.server_doc, m).unwrap().reply
+                else {
+                    continue;
+                };
+                log.push(reply.clone());
+                let m = sync_message(&mut self.client, &reply);
+                if self.client.apply_unloaded(2, DOC, &m) {
+                    continue;
+                }
+                self.loads += 1;
+                to_server.extend(self.client.apply(2, DOC, &mut self.doc, m).unwrap().reply);
+            }
+        }
+    }
+
+    /// `server_restored`: the server lost what it had from this client (restored from a
+    /// backup taken before), though the client's saved state says it has it.
+    fn check(
+        shared: u32,
+        server_new: u32,
+        client_edits_later: bool,
+        server_restored: bool,
+    ) -> Result<(), TestCaseError> {
+        let mut server_doc = AutoCommit::new().with_actor(automerge::ActorId::from(vec![1; 16]));
+        for n in 0..shared {
+            edit(&mut server_doc, "s", n);
+        }
+        let mut client_doc = AutoCommit::new().with_actor(automerge::ActorId::from(vec![2; 16]));
+        edit(&mut client_doc, "c", 0);
+        let backup = server_doc.clone();
+        let saved = sync_fully(&mut client_doc, &mut server_doc);
+        if server_restored {
+            server_doc = backup;
+        }
+        for n in 0..server_new {
+            edit(&mut server_doc, "s2-", n);
+        }
+        let heads = client_doc.get_heads();
+
+        let mut loaded = {
+            let (client, server) = pair();
+            Side {
+                client,
+                server,
+                doc: client_doc.clone(),
+                server_doc: server_doc.clone(),
+                loads: 0,
+            }
+        };
+        let mut unloaded = {
+            let (client, server) = pair();
+            Side {
+                client,
+                server,
+                doc: client_doc.clone(),
+                server_doc: server_doc.clone(),
+                loads: 0,
+            }
+        };
+        let first_loaded = loaded.client.open_doc(DOC, &mut loaded.doc, Some(&saved));
+        let first_unloaded = unloaded.client.open_doc_unloaded(DOC, &heads, &saved);
+        prop_assert!(first_unloaded.is_some());
+        prop_assert_eq!(&first_loaded, &first_unloaded);
+        prop_assert_eq!(&loaded.client.docs[&DOC].sync, &unloaded.client.docs[&DOC].sync);
+
+        let (mut log_loaded, mut log_unloaded) = (Vec::new(), Vec::new());
+        loaded.exchange(first_loaded, &mut log_loaded);
+        unloaded.exchange(first_unloaded, &mut log_unloaded);
+        prop_assert_eq!(&log_loaded, &log_unloaded);
+        prop_assert_eq!(&loaded.client.docs[&DOC].sync, &unloaded.client.docs[&DOC].sync);
+        prop_assert_eq!(
+            loaded.client.docs[&DOC].last_synced_at,
+            unloaded.client.docs[&DOC].last_synced_at
+        );
+        // Nothing new on the server: the document was never needed.
+        let nothing_new = server_new == 0 && !server_restored;
+        prop_assert_eq!(unloaded.loads == 0, nothing_new);
+        if nothing_new {
+            prop_assert_eq!(
+                unloaded.client.status_unloaded(&DOC),
+                loaded.client.status(&DOC, &mut loaded.doc)
+            );
+        }
+
+        if client_edits_later {
+            // She edits after all: the driver loads the document and carries on.
+            edit(&mut loaded.doc, "c", 1);
+            edit(&mut unloaded.doc, "c", 1);
+            let next_loaded = loaded.client.update(3, DOC, &mut loaded.doc);
+            let next_unloaded = unloaded.client.update(3, DOC, &mut unloaded.doc);
+            prop_assert!(!unloaded.client.is_unloaded(&DOC));
+            prop_assert_eq!(&next_loaded, &next_unloaded);
+            let (mut log_loaded, mut log_unloaded) = (Vec::new(), Vec::new());
+            loaded.exchange(next_loaded, &mut log_loaded);
+            unloaded.exchange(next_unloaded, &mut log_unloaded);
+            prop_assert_eq!(&log_loaded, &log_unloaded);
+            prop_assert_eq!(&loaded.client.docs[&DOC].sync, &unloaded.client.docs[&DOC].sync);
+        }
+        for side in [&mut loaded, &mut unloaded] {
+            prop_assert_eq!(side.doc.get_heads(), side.server_doc.get_heads());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn opening_unloaded_sends_and_leaves_what_opening_loaded_does(
+            shared in 0u32..12,
+            server_new in 0u32..4,
+            client_edits_later in any::<bool>(),
+            server_restored in any::<bool>(),
+        ) {
+            check(shared, server_new, client_edits_later, server_restored)?;
+        }
+    }
+
+    #[test]
+    fn a_document_changed_since_the_last_sync_is_not_opened_unloaded() {
+        let mut server_doc = AutoCommit::new();
+        edit(&mut server_doc, "s", 0);
+        let mut client_doc = AutoCommit::new();
+        let saved = sync_fully(&mut client_doc, &mut server_doc);
+        edit(&mut client_doc, "c", 1);
+        let (mut client, _server) = pair();
+        assert_eq!(client.open_doc_unloaded(DOC, &client_doc.get_heads(), &saved), None);
+        assert!(!client.is_open(&DOC));
+        // Nor an empty one, nor with a state that does not decode.
+        assert_eq!(client.open_doc_unloaded(DOC, &[], &saved), None);
+        assert_eq!(client.open_doc_unloaded(DOC, &server_doc.get_heads(), b"junk"), None);
+        assert!(
+            client.open_doc_unloaded(DOC, &server_doc.get_heads(), &saved).is_some(),
+            "at the shared heads it opens"
+        );
+    }
 }
