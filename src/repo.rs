@@ -83,7 +83,7 @@ pub fn plan_documents(id: DocumentId, net: &Network) -> Vec<DocumentId> {
 }
 
 /// Where [`SyncFacts`] are cached (the name carries the version of the struct).
-const SYNC_FACTS: &str = "sync-facts/1";
+const SYNC_FACTS: &str = "sync-facts/2";
 
 /// What sync needs of a document that has not changed since it last synced with the server,
 /// cached beside its chunks so a start-up does not parse every document to learn that
@@ -96,6 +96,8 @@ pub struct SyncFacts {
     pub network: Option<String>,
     /// For an inquiry record, the inquiry whose network it belongs to.
     pub inquiry: Option<String>,
+    /// How many changes it has: what is pending for a server that has none of it.
+    pub changes: usize,
 }
 
 impl SyncFacts {
@@ -107,7 +109,9 @@ impl SyncFacts {
             Some(Owner::Inquiry(q)) => (None, Some(q)),
             None => (None, None),
         };
-        SyncFacts { heads: doc.get_heads(), network, inquiry }
+        let changes =
+            usize::try_from(automerge::ReadDoc::stats(doc).num_changes).unwrap_or(usize::MAX);
+        SyncFacts { heads: doc.get_heads(), network, inquiry, changes }
     }
 }
 

@@ -180,13 +180,18 @@ pub struct SyncNode {
     /// Per rebuilt document, the first changes it dropped (kept in localStorage for every tab).
     dropped: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
     /// The heads whose [`SyncFacts`] this tab cached last, per document (not cached again).
-    facts_kept: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
+    facts_kept: Rc<RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>>,
+    /// Documents whose facts are to be cached when the timer of [`SyncNode::keep_facts`] fires.
+    facts_due: Rc<RefCell<BTreeSet<DocumentId>>>,
 }
 
 /// How often a tab signs one document while she types: each signature is a small change
 /// (about 150 bytes of history), and the server takes a device's unsigned changes as its
 /// member's meanwhile.
 const SIGN_EVERY_MS: f64 = 10_000.0;
+
+/// How long after a document's status was counted from the document its facts are cached.
+const FACTS_EVERY_MS: u32 = 2_000;
 
 /// Starts the node and its transports; provides [`SyncCtx`].
 pub fn start(repo: Rc<Repo>) -> SyncCtx {
@@ -206,7 +211,8 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         catching_up: RefCell::new(BTreeMap::new()),
         rebuilt: RefCell::new(BTreeSet::new()),
         dropped: RefCell::new(read_dropped()),
-        facts_kept: RefCell::new(BTreeMap::new()),
+        facts_kept: Rc::default(),
+        facts_due: Rc::default(),
         refused: RefCell::new(
             local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
         ),
@@ -727,17 +733,31 @@ impl SyncNode {
                 refused: None,
             });
         }
-        let server = self.server_storage()?;
-        let saved = store::load_sync_state(self.repo.storage(), &id, &server).await.ok()??;
-        let mut shared = automerge::sync::State::decode(&saved).ok()?.shared_heads;
-        let mut heads = self.repo.sync_facts(id).await?.heads;
-        shared.sort();
-        heads.sort();
-        if heads.is_empty() || shared != heads || self.repo.is_loaded(id) {
+        let facts = self.repo.sync_facts(id).await?;
+        let saved = match self.server_storage() {
+            Some(server) => store::load_sync_state(self.repo.storage(), &id, &server).await.ok()?,
+            None => None,
+        };
+        let pending = match saved {
+            // Never synced with this server: all of it is pending (as `pending_changes` counts).
+            None => facts.changes,
+            Some(saved) => {
+                let mut shared = automerge::sync::State::decode(&saved).ok()?.shared_heads;
+                let mut heads = facts.heads;
+                shared.sort();
+                heads.sort();
+                // Changed since: only the document can say how much is pending.
+                if heads.is_empty() || shared != heads {
+                    return None;
+                }
+                0
+            }
+        };
+        if self.repo.is_loaded(id) {
             return None;
         }
         let previous = self.ui().docs.with_untracked(|d| d.get(&id).and_then(|p| p.synced_at));
-        Some(DocSync { pending: 0, synced_at: previous, unavailable: false, refused: None })
+        Some(DocSync { pending, synced_at: previous, unavailable: false, refused: None })
     }
 
     /// How `id` stands, from the document itself (loaded if need be).
@@ -777,6 +797,9 @@ impl SyncNode {
                 }
             }
         };
+        drop(doc);
+        // Loaded to count what is pending: the next start-up counts from the cache.
+        self.keep_facts(id);
         Some(status)
     }
 
@@ -919,17 +942,39 @@ impl SyncNode {
         Some(network)
     }
 
-    /// Caches `id`'s [`SyncFacts`] once it stands synced with the server at new heads, so the
-    /// next start-up need not load it to find nothing to send.
-    async fn keep_facts(&self, id: DocumentId) {
-        let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
-        let mut doc = handle.lock().await;
-        let heads = doc.doc_mut().get_heads();
-        if heads.is_empty() || self.facts_kept.borrow().get(&id) == Some(&heads) {
+    /// Caches `id`'s [`SyncFacts`] a moment from now (when its heads moved since this tab
+    /// last did), so the next start-up need not load it to find nothing to send or to count
+    /// what is pending. While she types, that is one small write per document every
+    /// [`FACTS_EVERY_MS`], not one per change.
+    fn keep_facts(&self, id: DocumentId) {
+        let first = self.facts_due.borrow().is_empty();
+        self.facts_due.borrow_mut().insert(id);
+        if !first {
             return;
         }
-        self.repo.keep_sync_facts(&mut doc).await;
-        self.facts_kept.borrow_mut().insert(id, heads);
+        let (repo, due, kept) =
+            (self.repo.clone(), self.facts_due.clone(), self.facts_kept.clone());
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(FACTS_EVERY_MS).await;
+            let ids = std::mem::take(&mut *due.borrow_mut());
+            for id in ids {
+                if !repo.is_loaded(id) {
+                    continue;
+                }
+                let Ok(handle) = repo.handle_or_empty(id).await else { continue };
+                let mut doc = handle.lock().await;
+                let heads = doc.doc_mut().get_heads();
+                // Not stored yet: the facts would not match storage; the next count retries.
+                if heads.is_empty()
+                    || doc.has_unsaved_changes()
+                    || kept.borrow().get(&id) == Some(&heads)
+                {
+                    continue;
+                }
+                repo.keep_sync_facts(&mut doc).await;
+                kept.borrow_mut().insert(id, heads);
+            }
+        });
     }
 
     /// Handles one message from `peer`. `Err(Some(reason))`: the connection must close for
@@ -1081,12 +1126,6 @@ impl SyncNode {
             self.set_link(Link::Failed(SyncError::StorageFull(e.to_string())));
         }
         self.refresh_status(document_id).await;
-        let synced = self.ui().docs.with_untracked(|d| {
-            d.get(&document_id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some())
-        });
-        if *peer == Peer::Server && synced {
-            self.keep_facts(document_id).await;
-        }
         Ok(())
     }
 }
