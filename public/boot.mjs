@@ -3,6 +3,7 @@
 // offers to try again (never a blank page). The app removes the start screen when it mounts.
 const TEXT = {
   es: {
+    tagline: 'Los documentos de la red, escritos entre todas, con o sin señal.',
     opening: 'Abriendo Juntas…',
     hint: 'La primera vez en un teléfono puede tardar unos segundos; después abre también sin señal.',
     progress: (p) => `Descargando la app: ${p} %`,
@@ -11,6 +12,7 @@ const TEXT = {
     retry: 'Volver a intentar',
   },
   en: {
+    tagline: "The network's documents, written together, with or without signal.",
     opening: 'Opening Juntas…',
     hint: 'The first time on a phone it can take a few seconds; after that it also opens with no signal.',
     progress: (p) => `Downloading the app: ${p} %`,
@@ -35,6 +37,7 @@ export default function initializer() {
   return {
     onStart: () => {
       if (t === TEXT.en) document.documentElement.lang = 'en';
+      $('boot-tagline').textContent = t.tagline;
       $('boot-title').textContent = t.opening;
       $('boot-hint').textContent = t.hint;
     },

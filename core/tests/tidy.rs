@@ -151,3 +151,22 @@ fn only_the_pipeline_saves_and_sends() {
         }
     }
 }
+
+/// The start screen (painted before the app's wasm) opens with the start page's own tagline,
+/// in both languages, so what it says first is what the app then says.
+#[test]
+fn the_start_screen_says_the_apps_tagline() {
+    let i18n = fs::read_to_string(repo_root().join("src/i18n.rs")).expect("read i18n");
+    let line = i18n
+        .lines()
+        .find(|l| l.trim_start().starts_with("Tagline =>"))
+        .expect("src/i18n.rs has the Tagline");
+    let texts: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+    assert_eq!(texts.len(), 2, "Tagline has a Spanish and an English text: {line}");
+    let html = fs::read_to_string(repo_root().join("index.html")).expect("read index.html");
+    let boot = fs::read_to_string(repo_root().join("public/boot.mjs")).expect("read boot.mjs");
+    assert!(html.contains(texts[0]), "index.html's start screen says {:?}", texts[0]);
+    for text in texts {
+        assert!(boot.contains(text), "public/boot.mjs says {text:?}");
+    }
+}

@@ -19,6 +19,7 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   await page.goto('/', { waitUntil: 'commit' });
   await boot.root.waitFor();
   assert.match(await boot.root.textContent(), /Abriendo Juntas…/);
+  assert.match(await boot.root.textContent(), /Los documentos de la red, escritos entre todas, con o sin señal\./, 'what Juntas is, as the start page says it');
   assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the start screen has no moderate or worse a11y issue');
   await page.getByTestId('create-example').waitFor({ timeout: 120000 });
   const ready = await page.evaluate(() => performance.now());
