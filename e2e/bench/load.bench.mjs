@@ -170,8 +170,6 @@ try {
       fcp: a['first-contentful-paint'].numericValue, lcp: a['largest-contentful-paint'].numericValue,
       tbt: a['total-blocking-time'].numericValue, tti: a.interactive?.numericValue, si: a['speed-index'].numericValue,
       bytes: a['total-byte-weight'].numericValue,
-      // What the largest paint was: the start screen, or the app's page that replaced it.
-      lcpElement: a['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node?.snippet ?? '?',
     };
   };
   // The first visit last: Lighthouse's storage reset empties the origin (its networks too).
@@ -185,7 +183,6 @@ try {
   for (const [what, url, keep] of runs) {
     const r = lighthouse(url, keep);
     console.log(`    ${what.padEnd(40)} ${String(r.score).padStart(5)} ${f(r.fcp).padStart(7)} ${f(r.lcp).padStart(7)} ${f(r.tbt).padStart(7)} ${f(r.tti ?? NaN).padStart(7)} ${f(r.si).padStart(7)} ${f(r.bytes / 1000).padStart(6)}`);
-    console.log(`      largest paint: ${r.lcpElement.slice(0, 100)}`);
   }
   console.log('    (goal: score >= 90, LCP <= 2.5 s, TBT <= 200 ms; repeat visit TTI <= 1 s)');
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
