@@ -319,6 +319,28 @@ impl Repo {
         name: &str,
         f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
     ) -> Result<Option<Result<T, E>>, LoadError> {
+        self.read_view_with(id, name, true, f).await
+    }
+
+    /// [`Repo::read_view`] for a document people type into (the common plan): its reading is
+    /// cached only when it was just loaded from storage, not re-written after every save while
+    /// she types (a whole plan each time); the next load after her edits caches it again.
+    pub async fn read_view_once<T: Serialize + DeserializeOwned, E>(
+        &self,
+        id: DocumentId,
+        name: &str,
+        f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
+    ) -> Result<Option<Result<T, E>>, LoadError> {
+        self.read_view_with(id, name, false, f).await
+    }
+
+    async fn read_view_with<T: Serialize + DeserializeOwned, E>(
+        &self,
+        id: DocumentId,
+        name: &str,
+        cache_in_memory: bool,
+        f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
+    ) -> Result<Option<Result<T, E>>, LoadError> {
         let in_memory = self.docs.borrow().contains_key(&id);
         if !in_memory
             && let Ok(Some(bytes)) = store::load_view(&self.storage, &id, name).await
@@ -332,6 +354,7 @@ impl Repo {
         let mut doc = h.lock().await;
         let view = f(doc.doc_mut());
         if let Some(Ok(v)) = &view
+            && (cache_in_memory || !in_memory)
             && let Ok(bytes) = serde_json::to_vec(v)
             && let Err(e) = doc.save_view(&self.storage, name, &bytes).await
         {

@@ -161,6 +161,13 @@ fn a_status_set_twice_at_once_shows_both_values_until_someone_decides() {
     let mut both = vec![c.kept.clone(), c.others[0].clone()];
     both.sort();
     assert_eq!(both, ["acordada", "lista-para-revision"]);
+    // A page's cached reading of the plan says the same, the conflict included; a cached
+    // conflict on a field the plan does not have is refused (the document is read instead).
+    let cached = serde_json::to_vec(&pa).unwrap();
+    assert_eq!(serde_json::from_slice::<plan::CommonPlan>(&cached).unwrap(), pa);
+    let forged =
+        String::from_utf8(cached).unwrap().replace("\"field\":\"status\"", "\"field\":\"title\"");
+    assert!(serde_json::from_slice::<plan::CommonPlan>(forged.as_bytes()).is_err());
     // Someone confirms the value that was kept (what "Confirmar lo guardado" does): the
     // conflict is gone everywhere, though the value shown does not change.
     plan::set_status(&mut berta, "1.2", s.status, &Stamp::new("m", 3_000)).unwrap();

@@ -194,6 +194,20 @@ impl Docs {
             .await
     }
 
+    /// [`Docs::read_view`] for a document people type into ([`Repo::read_view_once`]).
+    pub async fn read_view_once<T: Serialize + DeserializeOwned, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        name: &str,
+        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
+    ) -> Loaded<T> {
+        let repo = self.repo();
+        self.fresh(|| {
+            repo.read_view_once(id, name, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))
+        })
+        .await
+    }
+
     /// Runs a read until no keystroke landed while it ran.
     async fn fresh<T, E: Into<AppError>, L: Into<AppError>, F>(
         self,

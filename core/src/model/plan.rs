@@ -13,6 +13,8 @@ use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 
+use serde::{Deserialize, Serialize};
+
 use super::diff::{self, Part};
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
@@ -23,7 +25,7 @@ pub const KIND: &str = "juntas/plan-common";
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// Who writes a section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Scope {
     /// Written once by the owning commission for all centres (común).
     Common,
@@ -55,7 +57,7 @@ impl Scope {
 }
 
 /// A common section's progress in its commission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Status {
     #[default]
     Drafting,
@@ -80,7 +82,7 @@ impl Status {
 }
 
 /// A section of the template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionDef {
     pub id: String,
     /// "1.1"
@@ -189,7 +191,7 @@ pub fn template() -> Vec<SectionDef> {
 }
 
 /// A non-text field that two people set at the same time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     pub field: &'static str,
     /// The value every replica keeps.
@@ -199,7 +201,7 @@ pub struct Conflict {
 }
 
 /// A section as plain data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
     pub def: SectionDef,
     pub order: String,
@@ -209,8 +211,9 @@ pub struct Section {
     pub conflicts: Vec<Conflict>,
 }
 
-/// The common plan as plain data, sections in template order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The common plan as plain data, sections in template order (serialisable: pages cache it
+/// beside the document, so a list of sections opens without parsing the plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommonPlan {
     pub network_id: String,
     pub year: i64,
@@ -464,6 +467,30 @@ pub(crate) fn int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<i64, DocEr
     lenient::i64(doc, obj, key)
 }
 
+/// The fields [`contested`] reads, as a cached [`Conflict`] names them.
+const CONTESTED: [&str; 2] = ["status", "commission"];
+
+/// A cached [`Conflict`], its field still a string.
+#[derive(Deserialize)]
+struct CachedConflict {
+    field: String,
+    kept: String,
+    others: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Conflict {
+    /// The field back to the name [`read`] gives it; another name is refused (the cache is
+    /// then not used).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Conflict, D::Error> {
+        let c = CachedConflict::deserialize(d)?;
+        let field = CONTESTED
+            .into_iter()
+            .find(|f| *f == c.field)
+            .ok_or_else(|| serde::de::Error::custom(format!("no contested field {}", c.field)))?;
+        Ok(Conflict { field, kept: c.kept, others: c.others })
+    }
+}
+
 /// The winning value of a scalar field and the values that lost to it, if any.
 fn contested(
     doc: &AutoCommit,
@@ -501,8 +528,8 @@ impl Document for CommonPlanDoc {
                 Some((Value::Scalar(v), _)) => v.as_bool() == Some(true),
                 _ => false,
             };
-            let (status, status_conflict) = contested(doc, &s, "status")?;
-            let (commission, commission_conflict) = contested(doc, &s, "commission")?;
+            let (status, status_conflict) = contested(doc, &s, CONTESTED[0])?;
+            let (commission, commission_conflict) = contested(doc, &s, CONTESTED[1])?;
             let body = match doc.get(&s, "body")? {
                 Some((Value::Object(ObjType::Text), o)) => doc.text(&o)?,
                 _ => String::new(),
