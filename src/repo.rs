@@ -82,6 +82,17 @@ pub fn plan_documents(id: DocumentId, net: &Network) -> Vec<DocumentId> {
         .collect()
 }
 
+/// When [`Repo::read_view`] writes the reading it made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// After every reading from the document (a list's lines: nobody types into them).
+    AfterEveryRead,
+    /// Only when the document was just loaded from storage for it: a document people type
+    /// into (the common plan) is not re-cached, whole, after every save; the next load after
+    /// the edits caches it again.
+    WhenLoaded,
+}
+
 /// Where [`SyncFacts`] are cached (the name carries the version of the struct).
 const SYNC_FACTS: &str = "sync-facts/2";
 
@@ -317,28 +328,7 @@ impl Repo {
         &self,
         id: DocumentId,
         name: &str,
-        f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
-    ) -> Result<Option<Result<T, E>>, LoadError> {
-        self.read_view_with(id, name, true, f).await
-    }
-
-    /// [`Repo::read_view`] for a document people type into (the common plan): its reading is
-    /// cached only when it was just loaded from storage, not re-written after every save while
-    /// she types (a whole plan each time); the next load after her edits caches it again.
-    pub async fn read_view_once<T: Serialize + DeserializeOwned, E>(
-        &self,
-        id: DocumentId,
-        name: &str,
-        f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
-    ) -> Result<Option<Result<T, E>>, LoadError> {
-        self.read_view_with(id, name, false, f).await
-    }
-
-    async fn read_view_with<T: Serialize + DeserializeOwned, E>(
-        &self,
-        id: DocumentId,
-        name: &str,
-        cache_in_memory: bool,
+        caching: Caching,
         f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
     ) -> Result<Option<Result<T, E>>, LoadError> {
         let in_memory = self.docs.borrow().contains_key(&id);
@@ -354,7 +344,7 @@ impl Repo {
         let mut doc = h.lock().await;
         let view = f(doc.doc_mut());
         if let Some(Ok(v)) = &view
-            && (cache_in_memory || !in_memory)
+            && (caching == Caching::AfterEveryRead || !in_memory)
             && let Ok(bytes) = serde_json::to_vec(v)
             && let Err(e) = doc.save_view(&self.storage, name, &bytes).await
         {

@@ -25,7 +25,11 @@ use leptos::{prelude::*, task::spawn_local};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::Batch;
-use crate::{error::AppError, repo::Repo, sync::SyncCtx};
+use crate::{
+    error::AppError,
+    repo::{Caching, Repo},
+    sync::SyncCtx,
+};
 
 /// How long typing waits before it is sent (the sync bench: one message a second per person
 /// keeps the server's latency low with the network's ~20 people).
@@ -189,21 +193,29 @@ impl Docs {
         name: &str,
         f: impl Fn(&mut AutoCommit) -> Result<T, E>,
     ) -> Loaded<T> {
-        let repo = self.repo();
-        self.fresh(|| repo.read_view(id, name, |doc| (!doc.get_heads().is_empty()).then(|| f(doc))))
-            .await
+        self.view(id, name, Caching::AfterEveryRead, f).await
     }
 
-    /// [`Docs::read_view`] for a document people type into ([`Repo::read_view_once`]).
+    /// [`Docs::read_view`] for a document people type into ([`Caching::WhenLoaded`]).
     pub async fn read_view_once<T: Serialize + DeserializeOwned, E: Into<AppError>>(
         self,
         id: DocumentId,
         name: &str,
         f: impl Fn(&mut AutoCommit) -> Result<T, E>,
     ) -> Loaded<T> {
+        self.view(id, name, Caching::WhenLoaded, f).await
+    }
+
+    async fn view<T: Serialize + DeserializeOwned, E: Into<AppError>>(
+        self,
+        id: DocumentId,
+        name: &str,
+        caching: Caching,
+        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
+    ) -> Loaded<T> {
         let repo = self.repo();
         self.fresh(|| {
-            repo.read_view_once(id, name, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))
+            repo.read_view(id, name, caching, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))
         })
         .await
     }

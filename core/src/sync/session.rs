@@ -308,16 +308,7 @@ impl Session {
             return None;
         }
         let state = saved.and_then(|b| sync::State::decode(b).ok()).unwrap_or_default();
-        self.docs.insert(
-            document_id,
-            DocState {
-                sync: state,
-                heard_from_peer: false,
-                unavailable: false,
-                last_synced_at: None,
-                unloaded: None,
-            },
-        );
+        self.docs.insert(document_id, DocState { sync: state, ..DocState::fresh() });
         self.generate(document_id, doc)
     }
 
@@ -360,16 +351,8 @@ impl Session {
         state.have_responded = true;
         state.last_sent_heads = heads.to_vec();
         state.in_flight = true;
-        self.docs.insert(
-            document_id,
-            DocState {
-                sync: state,
-                heard_from_peer: false,
-                unavailable: false,
-                last_synced_at: None,
-                unloaded: Some(heads.to_vec()),
-            },
-        );
+        let unloaded = Some(heads.to_vec());
+        self.docs.insert(document_id, DocState { sync: state, unloaded, ..DocState::fresh() });
         Some(
             Message::Sync {
                 document_id,
@@ -686,6 +669,12 @@ mod unloaded_tests {
     }
 
     impl Side {
+        /// A fresh connection between copies of these two documents.
+        fn new(doc: &AutoCommit, server_doc: &AutoCommit) -> Side {
+            let (client, server) = pair();
+            Side { client, server, doc: doc.clone(), server_doc: server_doc.clone(), loads: 0 }
+        }
+
         /// Delivers one message each way until quiet; every byte sent on each side is logged.
         fn exchange(&mut self, first: Option<Vec<u8>>, log: &mut Vec<Vec<u8>>) {
             let mut to_server: Vec<Vec<u8>> = first.into_iter().collect();
@@ -731,26 +720,8 @@ mod unloaded_tests {
         }
         let heads = client_doc.get_heads();
 
-        let mut loaded = {
-            let (client, server) = pair();
-            Side {
-                client,
-                server,
-                doc: client_doc.clone(),
-                server_doc: server_doc.clone(),
-                loads: 0,
-            }
-        };
-        let mut unloaded = {
-            let (client, server) = pair();
-            Side {
-                client,
-                server,
-                doc: client_doc.clone(),
-                server_doc: server_doc.clone(),
-                loads: 0,
-            }
-        };
+        let mut loaded = Side::new(&client_doc, &server_doc);
+        let mut unloaded = Side::new(&client_doc, &server_doc);
         let first_loaded = loaded.client.open_doc(DOC, &mut loaded.doc, Some(&saved));
         let first_unloaded = unloaded.client.open_doc_unloaded(DOC, &heads, &saved);
         prop_assert!(first_unloaded.is_some());
