@@ -186,27 +186,9 @@ impl Docs {
 
     /// Like [`Docs::read`] for a reading lists show often, served from the cached reading
     /// beside the document when storage still holds what it was made from (see
-    /// [`Repo::read_view`]). `name` carries a version: change it when `T` changes.
+    /// [`Repo::read_view`]; `caching` says when it is written). `name` carries a version:
+    /// change it when `T` changes.
     pub async fn read_view<T: Serialize + DeserializeOwned, E: Into<AppError>>(
-        self,
-        id: DocumentId,
-        name: &str,
-        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
-    ) -> Loaded<T> {
-        self.view(id, name, Caching::AfterEveryRead, f).await
-    }
-
-    /// [`Docs::read_view`] for a document people type into ([`Caching::WhenLoaded`]).
-    pub async fn read_view_once<T: Serialize + DeserializeOwned, E: Into<AppError>>(
-        self,
-        id: DocumentId,
-        name: &str,
-        f: impl Fn(&mut AutoCommit) -> Result<T, E>,
-    ) -> Loaded<T> {
-        self.view(id, name, Caching::WhenLoaded, f).await
-    }
-
-    async fn view<T: Serialize + DeserializeOwned, E: Into<AppError>>(
         self,
         id: DocumentId,
         name: &str,

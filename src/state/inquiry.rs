@@ -14,7 +14,7 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    repo::{new_entry_id, now_ms, random_bytes},
+    repo::{Caching, new_entry_id, now_ms, random_bytes},
     state::{
         doc::{Docs, Loaded},
         network::NetworkState,
@@ -232,7 +232,7 @@ impl InquiryCtx {
             // already has does not parse every one of them.
             let got = self
                 .docs
-                .read_view(id, "record-line-v2", |doc| {
+                .read_view(id, "record-line-v2", Caching::AfterEveryRead, |doc| {
                     let last = history::entries(doc).last().map(|e| e.at);
                     inquiry::read_record(doc).map(|r| (r, last))
                 })

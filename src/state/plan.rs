@@ -21,7 +21,7 @@ use leptos::{prelude::*, task::spawn_local};
 pub use crate::state::doc::Loaded;
 use crate::{
     error::AppError,
-    repo::{new_entry_id, now_ms},
+    repo::{Caching, new_entry_id, now_ms},
     state::{doc::Docs, network::NetworkState},
 };
 
@@ -168,7 +168,9 @@ impl PlanCtx {
             // Cached beside the document: the SLEP's table and the list of sections open without
             // parsing the plan (~8,000 changes: a 150 ms task on a phone); its editor loads it.
             let read =
-                self.docs.read_view_once(self.common_id, "common-plan-v1", |doc| plan::read(doc));
+                self.docs.read_view(self.common_id, "common-plan-v1", Caching::WhenLoaded, |doc| {
+                    plan::read(doc)
+                });
             self.common.set(read.await);
         });
     }
@@ -390,7 +392,7 @@ impl PlanCtx {
             async move {
                 let reading = self
                     .docs
-                    .read_view(id, "table-row-v2", |doc| {
+                    .read_view(id, "table-row-v2", Caching::AfterEveryRead, |doc| {
                         let plan = centre_plan::read(doc)?;
                         let last =
                             history::entries(doc).into_iter().rev().find(|e| !e.by.is_empty());

@@ -608,13 +608,26 @@ impl SyncNode {
         let Some(juntas_core::rules::Owner::Inquiry(q)) = juntas_core::rules::owner_of(doc) else {
             return;
         };
-        let Ok(q) = q.parse::<DocumentId>() else { return };
-        if self.owners.borrow().contains_key(&q) {
-            return;
+        if let Ok(q) = q.parse::<DocumentId>() {
+            self.inquiry_network(q).await;
         }
-        let Ok(handle) = self.repo.handle_or_empty(q).await else { return };
+    }
+
+    /// The network of inquiry `q`, remembered in `owners`: known already, from its cached
+    /// [`SyncFacts`] when it is not in memory, or by reading the inquiry.
+    async fn inquiry_network(&self, q: DocumentId) -> Option<String> {
+        if let Some(n) = self.owners.borrow().get(&q) {
+            return Some(n.clone());
+        }
+        if !self.repo.is_loaded(q)
+            && let Some(n) = self.repo.sync_facts(q).await.and_then(|f| f.network)
+        {
+            self.owners.borrow_mut().insert(q, n.clone());
+            return Some(n);
+        }
+        let handle = self.repo.handle_or_empty(q).await.ok()?;
         let inquiry = handle.lock().await;
-        self.network_of(q, inquiry.doc());
+        self.network_of(q, inquiry.doc())
     }
 
     fn documents(&self) -> BTreeSet<DocumentId> {
@@ -906,36 +919,14 @@ impl SyncNode {
         opened
     }
 
-    /// [`SyncNode::network_of`] from cached facts: an inquiry record's network through its
-    /// inquiry's facts, or by reading the inquiry when they are not cached.
+    /// [`SyncNode::network_of`] from cached facts (an inquiry record's through its inquiry).
     async fn network_unloaded(&self, id: DocumentId, facts: &SyncFacts) -> Option<String> {
         if let Some(n) = self.owners.borrow().get(&id) {
             return Some(n.clone());
         }
         let network = match (&facts.network, &facts.inquiry) {
             (Some(n), _) => n.clone(),
-            (None, Some(q)) => {
-                let q: DocumentId = q.parse().ok()?;
-                let known = self.owners.borrow().get(&q).cloned();
-                let cached = match known {
-                    Some(n) => Some(n),
-                    None if !self.repo.is_loaded(q) => {
-                        self.repo.sync_facts(q).await.and_then(|f| f.network)
-                    }
-                    None => None,
-                };
-                match cached {
-                    Some(n) => {
-                        self.owners.borrow_mut().insert(q, n.clone());
-                        n
-                    }
-                    None => {
-                        let handle = self.repo.handle_or_empty(q).await.ok()?;
-                        let inquiry = handle.lock().await;
-                        self.network_of(q, inquiry.doc())?
-                    }
-                }
-            }
+            (None, Some(q)) => self.inquiry_network(q.parse().ok()?).await?,
             (None, None) => return None,
         };
         self.owners.borrow_mut().insert(id, network.clone());
