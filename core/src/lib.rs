@@ -13,12 +13,14 @@
 //!   implementation runs.
 //! - [`store`]: loading, saving and compacting one document as chunks under its id.
 //! - [`model`]: typed views and commands over each kind of document.
+//! - [`order`]: the one stable sort (and map building) the app's lists use, for size.
 //! - [`rules`]: who may change what, judged by a change's effect (one function for all).
 //! - [`sync`]: automerge-repo wire messages and the sans-IO sync session.
 
 pub mod bundle;
 pub mod ids;
 pub mod model;
+pub mod order;
 pub mod rules;
 pub mod set_aside;
 pub mod signing;

@@ -17,6 +17,7 @@ use automerge::{
 
 use crate::model::network::{Network, Role};
 use crate::model::{centre_plan, cycle, history, inquiry, network, plan, tree, vote, workshop};
+use crate::order;
 use crate::signing::{self, Signature};
 
 /// The member a change is judged for, as the network document says at the change.
@@ -65,11 +66,12 @@ impl Roles {
     pub fn of(doc: &mut AutoCommit) -> Roles {
         let mut history: BTreeMap<String, Vec<(i64, Option<Listed>)>> = BTreeMap::new();
         for m in signing::metas(doc, &[]) {
-            let touched: BTreeSet<String> = effects(doc, &m.deps, &[m.hash])
-                .into_iter()
-                .filter(|e| e.at(0) == Some("members"))
-                .filter_map(|e| e.path.get(1).cloned())
-                .collect();
+            let touched: BTreeSet<String> = order::set_of(
+                effects(doc, &m.deps, &[m.hash])
+                    .into_iter()
+                    .filter(|e| e.at(0) == Some("members"))
+                    .filter_map(|e| e.path.get(1).cloned()),
+            );
             let heads = [m.hash];
             let members = match doc.get_at(ROOT, "members", &heads).ok().flatten() {
                 Some((Value::Object(ObjType::Map), id)) => Some(id),
@@ -89,7 +91,7 @@ impl Roles {
             }
         }
         for changes in history.values_mut() {
-            changes.sort_by_key(|(at, _)| *at);
+            order::sort_by_key(changes, |(at, _)| *at);
         }
         Roles { history }
     }
@@ -204,12 +206,10 @@ fn field_of_each(doc: &AutoCommit, key: &str, field: &str) -> BTreeMap<String, O
     let Some((Value::Object(ObjType::Map), map)) = doc.get(ROOT, key).ok().flatten() else {
         return BTreeMap::new();
     };
-    doc.map_range(&map, ..)
-        .map(|item| {
-            let value = text_at(doc, &item.id(), field);
-            (item.key.to_string(), value)
-        })
-        .collect()
+    order::map_of(doc.map_range(&map, ..).map(|item| {
+        let value = text_at(doc, &item.id(), field);
+        (item.key.to_string(), value)
+    }))
 }
 
 /// The facts the rules need about `doc`, read from its current state; None for a document of
@@ -235,16 +235,18 @@ pub fn facts_of(doc: &AutoCommit) -> Option<Facts> {
         workshop::KIND => Facts::Workshop,
         cycle::KIND => Facts::Cycle,
         vote::KIND => Facts::Vote {
-            authors: field_of_each(doc, vote::OPTIONS, "by")
-                .into_iter()
-                .filter_map(|(option, by)| Some((option, by?)))
-                .collect(),
+            authors: order::map_of(
+                field_of_each(doc, vote::OPTIONS, "by")
+                    .into_iter()
+                    .filter_map(|(option, by)| Some((option, by?))),
+            ),
         },
         tree::KIND => Facts::Tree {
-            authors: field_of_each(doc, "cards", "by")
-                .into_iter()
-                .filter_map(|(card, by)| Some((card, by?)))
-                .collect(),
+            authors: order::map_of(
+                field_of_each(doc, "cards", "by")
+                    .into_iter()
+                    .filter_map(|(card, by)| Some((card, by?))),
+            ),
         },
         _ => return None,
     })

@@ -323,7 +323,7 @@ fn view_key(id: &DocumentId, name: &str) -> StorageKey {
 /// document, so a view stamped with it is valid exactly while storage holds that set.
 fn chunks_fingerprint<'a>(keys: impl IntoIterator<Item = &'a StorageKey>) -> [u8; 32] {
     let mut keys: Vec<&StorageKey> = keys.into_iter().collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     let mut hasher = Sha256::new();
     for k in keys {
         for part in k.parts() {

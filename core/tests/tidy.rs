@@ -1,5 +1,5 @@
-//! Tidy checks over the whole repository: architecture invariants 1 and 2, and the rule that
-//! every Rust module opens with a `//!` line saying what it owns.
+//! Tidy checks over the whole repository: architecture invariants 1 and 2, the rule that
+//! every Rust module opens with a `//!` line saying what it owns, and the app's one sort.
 
 use std::{fs, path::Path};
 
@@ -146,6 +146,33 @@ fn only_the_pipeline_saves_and_sends() {
             assert!(
                 !text.contains(call),
                 "{} calls {call}: documents are saved and sent only by src/state/doc.rs",
+                f.display()
+            );
+        }
+    }
+}
+
+/// The app's wasm compiles std's stable sort once per element type and comparison (~3.7 KB
+/// each): every list the app ships sorts through `juntas_core::order`, which compiles it once.
+/// (Test modules, the storage contract suite and the server may sort as they like.)
+#[test]
+fn the_app_sorts_through_one_sort() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("src"), &mut files);
+    rust_files(&repo_root().join("core/src"), &mut files);
+    for f in files {
+        let path = f.to_string_lossy().replace('\\', "/");
+        if path.ends_with("core/src/order.rs") || path.ends_with("core/src/storage.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&f).expect("read");
+        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+        for call in
+            [".sort()", ".sort_by(", ".sort_by_key(", ".sort_by_cached_key(", ".sort_unstable"]
+        {
+            assert!(
+                !shipped.contains(call),
+                "{} calls {call}: sort with juntas_core::order (one compiled sort for the app)",
                 f.display()
             );
         }

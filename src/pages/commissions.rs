@@ -75,7 +75,7 @@ fn CommissionRow(id: String, editing: RwSignal<Option<String>>) -> impl IntoView
                     .filter_map(|m| n.members.get(m))
                     .map(|m| m.name.clone())
                     .collect();
-                names.sort();
+                juntas_core::order::sort(&mut names);
                 (k.name, names)
             })
         })

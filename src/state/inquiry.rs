@@ -221,11 +221,12 @@ impl InquiryCtx {
             .iter()
             .filter_map(|(r, centre)| Some((r.parse().ok()?, centre.clone())))
             .collect();
-        let deleted: std::collections::BTreeSet<DocumentId> = listed
-            .iter()
-            .filter(|(id, centre)| inq.says_deleted(&id.to_string(), centre))
-            .map(|(id, _)| *id)
-            .collect();
+        let deleted: std::collections::BTreeSet<DocumentId> = juntas_core::order::set_of(
+            listed
+                .iter()
+                .filter(|(id, centre)| inq.says_deleted(&id.to_string(), centre))
+                .map(|(id, _)| *id),
+        );
         let deleted = &deleted;
         let reads = listed.iter().cloned().map(|(id, centre)| async move {
             // Cached beside the record, so a list or Resultados of records this device

@@ -75,7 +75,7 @@ pub fn current_year() -> i64 {
 /// network has started a plan for, newest first.
 pub fn plan_years(net: NetworkState) -> Vec<i64> {
     let now = current_year();
-    let mut years: BTreeSet<i64> = (now - 1..=now + 1).collect();
+    let mut years: BTreeSet<i64> = juntas_core::order::set_of(now - 1..=now + 1);
     net.network.with(|n| {
         years.extend(
             n.plans.keys().filter(|k| !k.contains('/')).filter_map(|k| k.parse::<i64>().ok()),

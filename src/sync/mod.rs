@@ -23,7 +23,7 @@ use juntas_core::set_aside::SetAside;
 use juntas_core::sync::message::{PeerId, StorageId};
 use juntas_core::sync::session::pending_changes;
 use juntas_core::sync::{Config, Incoming, ProtocolError, Session};
-use juntas_core::{DocumentId, store};
+use juntas_core::{DocumentId, order, store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -213,9 +213,9 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         dropped: RefCell::new(read_dropped()),
         facts_kept: Rc::default(),
         facts_due: Rc::default(),
-        refused: RefCell::new(
-            local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect(),
-        ),
+        refused: RefCell::new(order::map_of(
+            local::refused().into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))),
+        )),
     });
     let ctx = SyncCtx {
         link: RwSignal::new(Link::NoServer),
@@ -250,13 +250,10 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
 
 /// The dropped changes every tab must not take again, from localStorage.
 fn read_dropped() -> BTreeMap<DocumentId, Vec<automerge::ChangeHash>> {
-    local::dropped()
-        .into_iter()
-        .filter_map(|(doc, hashes)| {
-            let hashes = hashes.iter().filter_map(|h| h.parse().ok()).collect();
-            Some((doc.parse().ok()?, hashes))
-        })
-        .collect()
+    order::map_of(local::dropped().into_iter().filter_map(|(doc, hashes)| {
+        let hashes = hashes.iter().filter_map(|h| h.parse().ok()).collect();
+        Some((doc.parse().ok()?, hashes))
+    }))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -388,7 +385,8 @@ impl SyncNode {
     }
 
     fn keep_refused(&self) {
-        let all = self.refused.borrow().iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let all =
+            order::map_of(self.refused.borrow().iter().map(|(k, v)| (k.to_string(), v.clone())));
         if let Err(e) = local::set_refused(&all) {
             leptos::logging::warn!("cannot remember a refused document: {e}");
         }
@@ -547,12 +545,12 @@ impl SyncNode {
     }
 
     fn keep_dropped(&self) {
-        let all = self
-            .dropped
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.iter().map(|h| h.to_string()).collect()))
-            .collect();
+        let all = order::map_of(
+            self.dropped
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|h| h.to_string()).collect())),
+        );
         if let Err(e) = local::set_dropped(&all) {
             leptos::logging::warn!("cannot remember dropped changes: {e}");
         }
@@ -632,7 +630,7 @@ impl SyncNode {
 
     fn documents(&self) -> BTreeSet<DocumentId> {
         let mut all: BTreeSet<DocumentId> =
-            local::networks().iter().filter_map(|n| n.id.parse().ok()).collect();
+            order::set_of(local::networks().iter().filter_map(|n| n.id.parse().ok()));
         all.extend(local::own_documents().iter().filter_map(|d| d.parse::<DocumentId>().ok()));
         all.extend(self.wanted.borrow().iter().copied());
         all
@@ -757,8 +755,8 @@ impl SyncNode {
             Some(saved) => {
                 let mut shared = automerge::sync::State::decode(&saved).ok()?.shared_heads;
                 let mut heads = facts.heads;
-                shared.sort();
-                heads.sort();
+                order::sort(&mut shared);
+                order::sort(&mut heads);
                 // Changed since: only the document can say how much is pending.
                 if heads.is_empty() || shared != heads {
                     return None;

@@ -134,6 +134,16 @@ pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> R
         g.bodies.extend_from_slice(&bytes[range.clone()]);
         code_total += range.len();
     }
+    // `SIZE_LIST=file`: every function's size and name, one per line, for reading with grep.
+    if let Ok(list) = std::env::var("SIZE_LIST") {
+        let mut text = String::new();
+        for (group, g) in &groups {
+            for (bytes, name) in &g.each {
+                text.push_str(&format!("{bytes}\t{group}\t{name}\n"));
+            }
+        }
+        std::fs::write(&list, text).map_err(|e| format!("{list}: {e}"))?;
+    }
     let mut rows_sorted: Vec<(String, Group)> = groups.into_iter().collect();
     rows_sorted.sort_by_key(|(_, g)| std::cmp::Reverse(g.bytes));
 

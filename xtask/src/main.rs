@@ -411,10 +411,10 @@ fn bench_size() -> Result<(), String> {
     tools::ensure_build_tools()?;
     build_app()?;
     compress::report_sizes(Path::new("dist")).map_err(|e| format!("bench size: {e}"))?;
-    breakdown::report(
-        Path::new("target/wasm32-unknown-unknown/release/juntas.wasm"),
-        &tools::path_with_npm_tools(),
-        25,
-    )
-    .map_err(|e| format!("bench size: {e}"))
+    // `SIZE_WASM=path`: break down another rustc-written wasm instead (e.g. one built with
+    // `-C symbol-mangling-version=v0`, whose names spell each generic instance's types).
+    let wasm = std::env::var("SIZE_WASM")
+        .unwrap_or_else(|_| "target/wasm32-unknown-unknown/release/juntas.wasm".into());
+    breakdown::report(Path::new(&wasm), &tools::path_with_npm_tools(), 25)
+        .map_err(|e| format!("bench size: {e}"))
 }

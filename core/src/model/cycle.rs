@@ -459,10 +459,10 @@ impl Document for CycleDoc {
     fn read(doc: &AutoCommit) -> Result<Cycle, DocError> {
         Self::check(doc)?;
         let aim_obj = lenient::map(doc, &ROOT, "aim")?;
-        let aim = AIM
-            .iter()
-            .map(|p| Ok((p.to_string(), text_of(doc, &aim_obj, p)?)))
-            .collect::<Result<_, DocError>>()?;
+        let mut aim = BTreeMap::new();
+        for p in AIM {
+            aim.insert(p.to_string(), text_of(doc, &aim_obj, p)?);
+        }
         let (mut links, mut unknown_links) = (BTreeMap::new(), 0);
         if let Some(l) = lenient::opt_map(doc, &ROOT, "links")? {
             for id in doc.keys(&l).collect::<Vec<_>>() {

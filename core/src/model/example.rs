@@ -88,7 +88,7 @@ pub fn avanzando_juntas(now: i64, mut next_id: impl FnMut() -> String) -> Networ
         net.members.insert(next_id(), Member { name: name.into(), role, centre_id: None });
     }
     for (name, who) in COMMISSIONS {
-        let members = who.iter().map(|&i| (principal_ids[i].clone(), true)).collect();
+        let members = crate::order::map_of(who.iter().map(|&i| (principal_ids[i].clone(), true)));
         net.commissions.insert(next_id(), Commission { name: name.into(), members });
     }
     net

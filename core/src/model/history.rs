@@ -340,7 +340,7 @@ pub fn read_grouped_signed(
 
 /// Groups `entries` (sorted by time, stable) into runs; newest run first.
 pub fn grouped(mut entries: Vec<Entry>, gap_ms: i64) -> Vec<Group> {
-    entries.sort_by_key(|e| e.at);
+    crate::order::sort_by_key(&mut entries, |e| e.at);
     let mut out: Vec<Group> = Vec::new();
     for e in entries {
         match out.last_mut() {

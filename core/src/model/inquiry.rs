@@ -519,7 +519,7 @@ fn record_fields(doc: &AutoCommit) -> Result<Record, DocError> {
             });
         }
     }
-    participants.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+    crate::order::sort_by(&mut participants, |a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
     let time = |key: &str| -> Result<Option<i64>, DocError> {
         Ok(match doc.get(ROOT, key)? {
             Some((Value::Scalar(s), _)) => s.as_i64(),

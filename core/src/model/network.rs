@@ -218,19 +218,21 @@ impl Network {
     /// Centres sorted for display: by commune, then name.
     pub fn centres_sorted(&self) -> Vec<(&String, &Centre)> {
         let mut v: Vec<_> = self.centres.iter().collect();
-        v.sort_by(|a, b| (&a.1.commune, &a.1.name, a.0).cmp(&(&b.1.commune, &b.1.name, b.0)));
+        crate::order::sort_by(&mut v, |a, b| {
+            (&a.1.commune, &a.1.name, a.0).cmp(&(&b.1.commune, &b.1.name, b.0))
+        });
         v
     }
 
     pub fn members_sorted(&self) -> Vec<(&String, &Member)> {
         let mut v: Vec<_> = self.members.iter().collect();
-        v.sort_by(|a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
+        crate::order::sort_by(&mut v, |a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
         v
     }
 
     pub fn commissions_sorted(&self) -> Vec<(&String, &Commission)> {
         let mut v: Vec<_> = self.commissions.iter().collect();
-        v.sort_by(|a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
+        crate::order::sort_by(&mut v, |a, b| (&a.1.name, a.0).cmp(&(&b.1.name, b.0)));
         v
     }
 

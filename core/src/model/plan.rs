@@ -500,7 +500,7 @@ fn contested(
     let kept = string(doc, obj, field)?;
     let all = doc.get_all(obj, field)?;
     let mut values: Vec<String> = all.iter().filter_map(|(v, _)| scalar_text(v)).collect();
-    values.sort();
+    crate::order::sort(&mut values);
     values.dedup();
     values.retain(|v| *v != kept);
     let conflict =
@@ -550,7 +550,9 @@ impl Document for CommonPlanDoc {
                 conflicts: [status_conflict, commission_conflict].into_iter().flatten().collect(),
             });
         }
-        sections.sort_by(|a, b| (&a.order, &a.def.id).cmp(&(&b.order, &b.def.id)));
+        crate::order::sort_by(&mut sections, |a, b| {
+            (&a.order, &a.def.id).cmp(&(&b.order, &b.def.id))
+        });
         Ok(CommonPlan {
             network_id: string(doc, &ROOT, "network_id")?,
             year: int(doc, &ROOT, "year")?,
@@ -618,7 +620,7 @@ pub(crate) fn read_notes(doc: &AutoCommit, list: &str) -> Result<Vec<Note>, DocE
             id,
         });
     }
-    out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::order::sort_by(&mut out, |a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     Ok(out)
 }
 

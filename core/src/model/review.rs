@@ -133,7 +133,7 @@ pub fn fold(events: &[Event]) -> Review {
 /// counted: it is set aside with the reason, wherever it lands.
 pub fn fold_judged(events: &[Event], may: &dyn Fn(&Event) -> Result<(), ReviewError>) -> Review {
     let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::order::sort_by(&mut sorted, |a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     let mut review =
         Review { state: PlanState::Draft, submissions: Vec::new(), set_aside: Vec::new() };
     for event in sorted {

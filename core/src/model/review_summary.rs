@@ -90,6 +90,6 @@ pub fn observation_note(plan: &CentrePlan) -> Option<String> {
 /// The review log in the order it is folded (time, then event id).
 pub fn log(plan: &CentrePlan) -> Vec<Event> {
     let mut events = plan.events.clone();
-    events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    crate::order::sort_by(&mut events, |a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     events
 }

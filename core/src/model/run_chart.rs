@@ -122,7 +122,7 @@ fn median(values: &[f64]) -> Option<f64> {
         return None;
     }
     let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut v, f64::total_cmp);
     let n = v.len();
     Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }

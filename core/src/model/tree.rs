@@ -22,6 +22,7 @@ use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use super::plan::{SpliceError, splice_obj};
+use crate::order;
 
 pub const KIND: &str = "juntas/problem-tree";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -330,13 +331,10 @@ impl Tree {
         for c in cards.values() {
             kids.entry(c.parent.clone()).or_default().push(c);
         }
-        let kids = kids
-            .into_iter()
-            .map(|(p, mut v)| {
-                v.sort_by(|a, b| (&a.order, &a.id).cmp(&(&b.order, &b.id)));
-                (p, v.into_iter().map(|c| c.id.clone()).collect())
-            })
-            .collect();
+        let kids = order::map_of(kids.into_iter().map(|(p, mut v)| {
+            order::sort_by(&mut v, |a, b| (&a.order, &a.id).cmp(&(&b.order, &b.id)));
+            (p, v.into_iter().map(|c| c.id.clone()).collect())
+        }));
         Tree { problem, cards, kids }
     }
 
@@ -405,9 +403,9 @@ struct Raw {
 type Fields = BTreeMap<String, (Value<'static>, ObjId)>;
 
 fn fields(doc: &AutoCommit, obj: &ObjId) -> Fields {
-    doc.map_range(obj, ..)
-        .map(|f| (f.key.to_string(), (Value::from(f.value.clone()), f.id())))
-        .collect()
+    order::map_of(
+        doc.map_range(obj, ..).map(|f| (f.key.to_string(), (Value::from(f.value.clone()), f.id()))),
+    )
 }
 
 /// A card's field holding `found`, which it cannot mean (`None`: nothing).
@@ -575,7 +573,7 @@ impl Reader {
             let (id, obj) = (item.key.to_string(), item.id());
             self.place(doc, &id, &obj);
         }
-        self.last_read = self.owner.values().collect::<BTreeSet<_>>().len();
+        self.last_read = order::set_of(self.owner.values()).len();
         Ok(())
     }
 
@@ -650,17 +648,14 @@ impl Reader {
 /// The rules of the module's doc, applied to the cards as stored.
 fn apply_rules(problem: String, raw: &BTreeMap<String, Raw>) -> Tree {
     // 1. Parents as written; an unknown parent sends the card to the causes side.
-    let mut parent: BTreeMap<String, String> = raw
-        .iter()
-        .map(|(id, r)| {
-            let p = if is_side(&r.parent) || raw.contains_key(&r.parent) {
-                r.parent.clone()
-            } else {
-                CAUSES.to_string()
-            };
-            (id.clone(), p)
-        })
-        .collect();
+    let mut parent: BTreeMap<String, String> = order::map_of(raw.iter().map(|(id, r)| {
+        let p = if is_side(&r.parent) || raw.contains_key(&r.parent) {
+            r.parent.clone()
+        } else {
+            CAUSES.to_string()
+        };
+        (id.clone(), p)
+    }));
     // 2. Break cycles: the latest move in a cycle is ignored (back to the parent it left;
     //    to its side when that also cycles).
     let mut undone: BTreeSet<String> = BTreeSet::new();

@@ -17,6 +17,7 @@ use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 pub use super::mark::Mark;
+use crate::order;
 
 pub const KIND: &str = "juntas/vote";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -204,8 +205,8 @@ pub fn close(doc: &mut AutoCommit, stamp: &Stamp) -> Result<(), VoteError> {
 
 /// Checks a ballot against the vote's method and options.
 pub fn check_ballot(v: &Vote, ballot: &[String]) -> Result<(), VoteError> {
-    let offered: BTreeSet<&str> = v.options.iter().map(|o| o.id.as_str()).collect();
-    let unique: BTreeSet<&str> = ballot.iter().map(String::as_str).collect();
+    let offered: BTreeSet<&str> = order::set_of(v.options.iter().map(|o| o.id.as_str()));
+    let unique: BTreeSet<&str> = order::set_of(ballot.iter().map(String::as_str));
     if unique.len() != ballot.len() {
         return Err(VoteError::BadBallot("an option twice"));
     }
@@ -363,7 +364,8 @@ pub struct Tally {
 
 /// Counts `v`'s ballots, the same on every replica that has the same changes.
 pub fn tally(v: &Vote) -> Tally {
-    let mut score: BTreeMap<&str, u32> = v.options.iter().map(|o| (o.id.as_str(), 0)).collect();
+    let mut score: BTreeMap<&str, u32> =
+        order::map_of(v.options.iter().map(|o| (o.id.as_str(), 0)));
     let (mut counted, mut invalid) = (0, 0);
     let n = v.options.len() as u32;
     for ballot in v.ballots.values() {
@@ -382,7 +384,7 @@ pub fn tally(v: &Vote) -> Tally {
     }
     let mut rows: Vec<(Choice, u32)> =
         v.options.iter().map(|o| (o.clone(), score[o.id.as_str()])).collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.label.cmp(&b.0.label)));
+    order::sort_by(&mut rows, |a, b| b.1.cmp(&a.1).then_with(|| a.0.label.cmp(&b.0.label)));
     let top = rows.first().map_or(0, |r| r.1);
     let winners = if counted == 0 {
         Vec::new()

@@ -379,7 +379,7 @@ pub fn results(w: &Workshop) -> Results {
                             Answer::Scale(_) => None,
                         })
                         .collect();
-                    texts.sort();
+                    crate::order::sort(&mut texts);
                     Tally::Texts(texts)
                 }
                 QuestionKind::Scale => {

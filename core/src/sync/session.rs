@@ -582,7 +582,7 @@ impl DocState {
 }
 
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
-    heads.sort();
+    crate::order::sort(&mut heads);
     heads
 }
 

@@ -142,7 +142,9 @@ fn NewCycle() -> impl IntoView {
             let new = juntas_core::model::cycle::New {
                 number: number.get_untracked().trim().parse().unwrap_or(0),
                 title: title.get_untracked(),
-                aim: aim.iter().map(|(p, s)| (p.to_string(), s.get_untracked())).collect(),
+                aim: juntas_core::order::map_of(
+                    aim.iter().map(|(p, s)| (p.to_string(), s.get_untracked())),
+                ),
                 links: picked.get_untracked(),
                 start: start.get_untracked(),
             };
