@@ -293,7 +293,7 @@ impl Repo {
     /// failed read included: the caller then loads the document, which reports any error).
     pub async fn sync_facts(&self, id: DocumentId) -> Option<SyncFacts> {
         let bytes = store::load_view(&self.storage, &id, SYNC_FACTS).await.ok()??;
-        serde_json::from_slice(&bytes).ok()
+        from_json(&bytes)
     }
 
     /// Caches `doc`'s [`SyncFacts`] for its stored chunks (nothing while it has unsaved
@@ -334,7 +334,7 @@ impl Repo {
         let in_memory = self.docs.borrow().contains_key(&id);
         if !in_memory
             && let Ok(Some(bytes)) = store::load_view(&self.storage, &id, name).await
-            && let Ok(view) = serde_json::from_slice(&bytes)
+            && let Some(view) = from_json(&bytes)
         {
             return Ok(Some(Ok(view)));
         }
@@ -550,4 +550,11 @@ impl Repo {
             .flat_map(|(_, bytes)| bytes)
             .collect())
     }
+}
+
+/// A cached reading's JSON. Read as text, like everything else the app parses as JSON
+/// (gloo's localStorage, the server's answers): serde_json's parser is compiled once per
+/// kind of input, and a second kind costs ~10 KB of wasm.
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
 }

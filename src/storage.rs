@@ -22,7 +22,7 @@ pub struct IdbStorage {
 
 /// Maps a failure's text to the error kind the UI explains: a full device is its own case.
 fn classify(text: String) -> StorageError {
-    if text.contains("QuotaExceeded") || text.to_lowercase().contains("quota") {
+    if text.contains("QuotaExceeded") || text.to_ascii_lowercase().contains("quota") {
         StorageError::Full(text)
     } else {
         StorageError::Io(text)

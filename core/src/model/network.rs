@@ -335,7 +335,7 @@ fn normalise_rbd(rbd: &str) -> Result<String, ModelError> {
         v.len() == 1 && v.chars().all(|c| c.is_ascii_digit() || c == 'k' || c == 'K')
     });
     if number_ok && verifier_ok {
-        Ok(rbd.to_uppercase())
+        Ok(rbd.to_ascii_uppercase())
     } else {
         Err(ModelError::BadRbd(rbd.to_string()))
     }
