@@ -40,12 +40,6 @@ impl From<automerge::AutomergeError> for DocError {
     }
 }
 
-impl From<autosurgeon::ReconcileError> for DocError {
-    fn from(e: autosurgeon::ReconcileError) -> DocError {
-        DocError::Automerge(e.to_string())
-    }
-}
-
 /// One kind of Juntas document.
 pub trait Document {
     /// The `kind` string at the document root.

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{AutoCommit, ObjId, ROOT, ReadDoc, transaction::CommitOptions};
-use autosurgeon::{Reconcile, reconcile};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::doc::{DocError, Document};
 use super::lenient;
@@ -15,7 +15,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub const KIND: &str = "juntas/network";
 
 /// The whole directory, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Network {
     pub kind: String,
     pub schema_version: u64,
@@ -44,7 +44,7 @@ pub struct Network {
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Centre {
     pub name: String,
     /// Rol Base de Datos, the Ministry's id of an establishment ("12345-6"); may be empty.
@@ -59,14 +59,11 @@ pub struct Centre {
     pub staff_on_leave: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Reconcile)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Role {
     #[default]
-    #[autosurgeon(rename = "directora")]
     Principal,
-    #[autosurgeon(rename = "profesional-slep")]
     SlepProfessional,
-    #[autosurgeon(rename = "facilitador")]
     Facilitator,
 }
 
@@ -87,7 +84,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Member {
     pub name: String,
     pub role: Role,
@@ -95,7 +92,7 @@ pub struct Member {
     pub centre_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Commission {
     pub name: String,
     /// Member ids as a set (map to `true`): concurrent additions of different members merge.
@@ -344,7 +341,7 @@ fn normalise_rbd(rbd: &str) -> Result<String, ModelError> {
 /// Writes a new network into an empty document and commits it.
 pub fn create(doc: &mut AutoCommit, network: &Network, now: i64) -> Result<(), ModelError> {
     require_name(&network.name, Entity::Network)?;
-    reconcile(doc, network).map_err(DocError::from)?;
+    write(doc, network)?;
     commit(doc, now, "crear red");
     Ok(())
 }
@@ -436,9 +433,8 @@ pub fn apply(doc: &mut AutoCommit, command: Command, now: i64) -> Result<Network
     let message = describe(&command);
     network.apply(command)?;
     network.updated_at = now;
-    reconcile(doc, &network).map_err(|e| {
+    write(doc, &network).inspect_err(|_| {
         doc.rollback();
-        DocError::from(e)
     })?;
     commit(doc, now, message);
     Ok(network)
@@ -466,6 +462,121 @@ fn commit(doc: &mut AutoCommit, now_ms: i64, message: &str) {
     doc.commit_with(
         CommitOptions::default().with_time(now_ms / 1000).with_message(message.to_string()),
     );
+}
+
+/// Writes `network` into `doc`, changing only what differs from what it holds: a field
+/// already equal (and not in conflict) is not written, an entry no longer in a map is deleted,
+/// so a change's effects are exactly the fields the command changed (what the rules judge).
+/// Scalars as the app has always written them: strings, `Uint` counts and version, `Int`
+/// times, `Null` for an absent count or centre, `true` in sets.
+fn write(doc: &mut AutoCommit, network: &Network) -> Result<(), DocError> {
+    let n = network;
+    put(doc, &ROOT, "kind", n.kind.as_str().into())?;
+    put(doc, &ROOT, "schema_version", ScalarValue::Uint(n.schema_version))?;
+    put(doc, &ROOT, "name", n.name.as_str().into())?;
+    put(doc, &ROOT, "slep", n.slep.as_str().into())?;
+    put(doc, &ROOT, "created_at", ScalarValue::Int(n.created_at))?;
+    put(doc, &ROOT, "updated_at", ScalarValue::Int(n.updated_at))?;
+    write_map(doc, &ROOT, "centres", &n.centres, |doc, obj, c| {
+        for (key, value) in [("name", &c.name), ("rbd", &c.rbd), ("commune", &c.commune)] {
+            put(doc, obj, key, value.as_str().into())?;
+        }
+        put(doc, obj, "kind", c.kind.as_str().into())?;
+        for (key, count) in [
+            ("enrolment", c.enrolment),
+            ("staff_total", c.staff_total),
+            ("educators", c.educators),
+            ("technicians", c.technicians),
+            ("staff_on_leave", c.staff_on_leave),
+        ] {
+            put(doc, obj, key, count.map_or(ScalarValue::Null, |v| ScalarValue::Uint(v.into())))?;
+        }
+        Ok(())
+    })?;
+    write_map(doc, &ROOT, "members", &n.members, |doc, obj, m| {
+        put(doc, obj, "name", m.name.as_str().into())?;
+        put(doc, obj, "role", m.role.as_str().into())?;
+        put(doc, obj, "centre_id", m.centre_id.as_deref().map_or(ScalarValue::Null, Into::into))
+    })?;
+    write_map(doc, &ROOT, "commissions", &n.commissions, |doc, obj, c| {
+        put(doc, obj, "name", c.name.as_str().into())?;
+        write_set(doc, obj, "members", &c.members)
+    })?;
+    for (key, set) in [
+        ("plans", &n.plans),
+        ("inquiries", &n.inquiries),
+        ("trees", &n.trees),
+        ("workshops", &n.workshops),
+        ("votes", &n.votes),
+        ("cycles", &n.cycles),
+    ] {
+        write_set(doc, &ROOT, key, set)?;
+    }
+    Ok(())
+}
+
+/// Puts `value` at `key` unless that is already its one value.
+fn put(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: ScalarValue) -> Result<(), DocError> {
+    let same = match doc.get_all(obj, key)?.as_slice() {
+        [(Value::Scalar(now), _)] => now.as_ref() == &value,
+        _ => false,
+    };
+    if !same {
+        doc.put(obj, key, value)?;
+    }
+    Ok(())
+}
+
+/// The map at `key` in `obj`, made when it is absent or not a map.
+fn map_at(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Ok(doc.put_object(obj, key, ObjType::Map)?),
+    }
+}
+
+/// Writes each entry with `write_one` into its own map and deletes the entries not in `entries`.
+fn write_map<T>(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    entries: &BTreeMap<String, T>,
+    write_one: fn(&mut AutoCommit, &ObjId, &T) -> Result<(), DocError>,
+) -> Result<(), DocError> {
+    let map = map_at(doc, obj, key)?;
+    delete_others(doc, &map, |k| entries.contains_key(k))?;
+    for (id, entry) in entries {
+        let at = map_at(doc, &map, id)?;
+        write_one(doc, &at, entry)?;
+    }
+    Ok(())
+}
+
+/// Writes a set (a map of booleans) and deletes the keys not in it.
+fn write_set(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    set: &BTreeMap<String, bool>,
+) -> Result<(), DocError> {
+    let map = map_at(doc, obj, key)?;
+    delete_others(doc, &map, |k| set.contains_key(k))?;
+    for (id, value) in set {
+        put(doc, &map, id, ScalarValue::Boolean(*value))?;
+    }
+    Ok(())
+}
+
+fn delete_others(
+    doc: &mut AutoCommit,
+    map: &ObjId,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), DocError> {
+    let gone: Vec<String> = doc.keys(map).filter(|k| !keep(k)).collect();
+    for k in gone {
+        doc.delete(map, k.as_str())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -503,6 +614,77 @@ mod tests {
     fn assert_round_trips(doc: &mut AutoCommit) {
         let loaded = AutoCommit::load(&doc.save()).expect("load");
         assert_eq!(read(&loaded), read(doc));
+    }
+
+    /// The paths a command's change wrote (what the rules judge).
+    fn written(doc: &mut AutoCommit, command: Command, now: i64) -> Vec<String> {
+        let before = doc.get_heads();
+        apply(doc, command, now).expect("command accepted");
+        let after = doc.get_heads();
+        let mut paths: Vec<String> = crate::rules::effects(doc, &before, &after)
+            .into_iter()
+            .map(|e| e.path.join("/"))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn a_command_writes_only_what_it_changes() {
+        let mut doc = doc_with(&Network::new("Red", "SLEP", 0));
+        let c1 = Command::PutCentre { id: "c1".into(), centre: centre("Los Copihues", "1-k") };
+        written(&mut doc, c1, 5);
+        let ana =
+            Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
+        written(&mut doc, Command::PutMember { id: "m1".into(), member: ana.clone() }, 6);
+        let renamed = Member { name: "Ana María".into(), ..ana };
+        assert_eq!(
+            written(&mut doc, Command::PutMember { id: "m1".into(), member: renamed }, 7),
+            ["members/m1/name", "updated_at"]
+        );
+        let counted = Centre { staff_total: Some(12), ..centre("Los Copihues", "1-k") };
+        assert_eq!(
+            written(&mut doc, Command::PutCentre { id: "c1".into(), centre: counted }, 8),
+            ["centres/c1/staff_total", "updated_at"]
+        );
+        assert_eq!(
+            written(&mut doc, Command::RemoveCentre { id: "c1".into() }, 9),
+            // Her centre goes too: no member names a centre that is not there.
+            ["centres/c1", "members/m1/centre_id", "updated_at"]
+        );
+        assert!(!doc.keys(&doc.get(ROOT, "centres").unwrap().unwrap().1).any(|k| k == "c1"));
+        assert_round_trips(&mut doc);
+    }
+
+    /// Stored as the app has always stored them (other peers and older builds read these).
+    #[test]
+    fn fields_are_stored_as_scalars_of_their_kind() {
+        let mut net = Network::new("Red", "SLEP", 3);
+        net.centres.insert("c1".into(), centre("Los Copihues", "1-K"));
+        net.members.insert(
+            "m1".into(),
+            Member { name: "Ana".into(), role: Role::SlepProfessional, centre_id: None },
+        );
+        net.plans.insert("2027".into(), true);
+        let doc = doc_with(&net);
+        let at = |path: &[&str]| {
+            let mut obj = ROOT;
+            for key in &path[..path.len() - 1] {
+                obj = doc.get(&obj, *key).unwrap().unwrap().1;
+            }
+            match doc.get(&obj, path[path.len() - 1]).unwrap().unwrap().0 {
+                Value::Scalar(s) => s.into_owned(),
+                other => panic!("{path:?} is {other:?}"),
+            }
+        };
+        assert_eq!(at(&["schema_version"]), ScalarValue::Uint(SCHEMA_VERSION));
+        assert_eq!(at(&["created_at"]), ScalarValue::Int(3));
+        assert_eq!(at(&["centres", "c1", "enrolment"]), ScalarValue::Uint(104));
+        assert_eq!(at(&["centres", "c1", "educators"]), ScalarValue::Null);
+        assert_eq!(at(&["members", "m1", "role"]), ScalarValue::Str("profesional-slep".into()));
+        assert_eq!(at(&["members", "m1", "centre_id"]), ScalarValue::Null);
+        assert_eq!(at(&["plans", "2027"]), ScalarValue::Boolean(true));
+        assert_eq!(read(&doc).unwrap(), net);
     }
 
     #[test]
