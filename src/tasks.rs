@@ -18,6 +18,19 @@ pub async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// Resolves once the next frame has been painted (a timer after the animation frame), or
+/// after 100 ms when no frame comes (a hidden tab gets none). Work done a piece per frame
+/// leaves the browser's own layout and paint a frame's worth at a time, too.
+pub async fn after_next_paint() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        let window = leptos::prelude::window();
+        let _ = window.request_animation_frame(&resolve);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
 fn scheduler_yield() -> Option<js_sys::Promise> {
     let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok()?;
     if scheduler.is_undefined() || scheduler.is_null() {

@@ -1099,7 +1099,7 @@ impl SyncNode {
             // has it), so open pages re-read and paint it now instead of waiting for
             // IndexedDB — and for a compaction now and then — while they hold the document.
             self.ui().notify(document_id);
-            after_next_paint().await;
+            crate::tasks::after_next_paint().await;
             let mut doc = handle.lock().await;
             if let Err(e) = self.repo.store(&mut doc).await {
                 drop(doc);
@@ -1117,16 +1117,4 @@ impl SyncNode {
         self.refresh_status(document_id).await;
         Ok(())
     }
-}
-
-/// Resolves once the next frame has been painted (a timer after the animation frame), or
-/// after 100 ms when no frame comes (a hidden tab gets none).
-async fn after_next_paint() {
-    let frame = js_sys::Promise::new(&mut |resolve, _| {
-        let window = leptos::prelude::window();
-        let _ = window.request_animation_frame(&resolve);
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
-    gloo_timers::future::TimeoutFuture::new(0).await;
 }

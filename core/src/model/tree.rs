@@ -453,18 +453,17 @@ fn field_flag(f: &Fields, key: &str) -> bool {
     matches!(f.get(key), Some((Value::Scalar(v), _)) if v.as_bool() == Some(true))
 }
 
-fn read_card(doc: &AutoCommit, card: &str, obj: &ObjId) -> Result<Raw, DocError> {
-    let f = fields(doc, obj);
+fn read_card(doc: &AutoCommit, card: &str, f: &Fields) -> Result<Raw, DocError> {
     Ok(Raw {
-        parent: field_string(doc, card, &f, "parent")?,
-        prev_parent: field_string(doc, card, &f, "prev_parent")?,
-        moved_at: field_int(card, &f, "moved_at")?,
-        order: field_string(doc, card, &f, "order")?,
-        text: field_text(doc, &f, "text")?,
-        evidence: field_text(doc, &f, "evidence")?,
-        root_cause: field_flag(&f, "root_cause"),
-        deleted: field_flag(&f, "deleted"),
-        by: field_string(doc, card, &f, "by")?,
+        parent: field_string(doc, card, f, "parent")?,
+        prev_parent: field_string(doc, card, f, "prev_parent")?,
+        moved_at: field_int(card, f, "moved_at")?,
+        order: field_string(doc, card, f, "order")?,
+        text: field_text(doc, f, "text")?,
+        evidence: field_text(doc, f, "evidence")?,
+        root_cause: field_flag(f, "root_cause"),
+        deleted: field_flag(f, "deleted"),
+        by: field_string(doc, card, f, "by")?,
     })
 }
 
@@ -477,7 +476,7 @@ impl Document for TreeDoc {
     type Plain = Tree;
 
     fn read(doc: &AutoCommit) -> Result<Tree, DocError> {
-        let (problem, raw) = read_all(doc)?;
+        let (problem, raw) = read_all(doc, |_, _, _| {})?;
         Ok(apply_rules(problem, &raw))
     }
 }
@@ -492,7 +491,12 @@ fn no_problem(doc: &AutoCommit, cards: &ObjId) -> DocError {
     lenient::shape(doc, cards, PROBLEM)
 }
 
-fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), DocError> {
+/// Every card as stored, and the problem's text; `each` also sees every card's map and fields
+/// as they are read (so a [`Reader`] places them without reading them twice).
+fn read_all(
+    doc: &AutoCommit,
+    mut each: impl FnMut(&str, &ObjId, &Fields),
+) -> Result<(String, BTreeMap<String, Raw>), DocError> {
     TreeDoc::check(doc)?;
     let cards = cards_obj(doc)?;
     let mut problem = None;
@@ -502,10 +506,12 @@ fn read_all(doc: &AutoCommit) -> Result<(String, BTreeMap<String, Raw>), DocErro
         if !matches!(item.value, automerge::ValueRef::Object(ObjType::Map)) {
             return Err(lenient::shape(doc, &cards, &id));
         }
+        let f = fields(doc, &obj);
+        each(&id, &obj, &f);
         if id == PROBLEM {
-            problem = Some(field_text(doc, &fields(doc, &obj), "text")?);
+            problem = Some(field_text(doc, &f, "text")?);
         } else {
-            let card = read_card(doc, &id, &obj)?;
+            let card = read_card(doc, &id, &f)?;
             raw.insert(id, card);
         }
     }
@@ -566,25 +572,12 @@ impl Reader {
         *self = Reader::default();
         let cards = cards_obj(doc)?;
         self.cards = cards.to_string();
-        let (problem, raw) = read_all(doc)?;
+        let owner = &mut self.owner;
+        let (problem, raw) = read_all(doc, |id, obj, f| place(owner, id, obj, f))?;
         self.problem = problem;
         self.raw = raw;
-        for item in doc.map_range(&cards, ..) {
-            let (id, obj) = (item.key.to_string(), item.id());
-            self.place(doc, &id, &obj);
-        }
         self.last_read = order::set_of(self.owner.values()).len();
         Ok(())
-    }
-
-    /// Remembers which objects belong to card `id` (its map and its texts).
-    fn place(&mut self, doc: &AutoCommit, id: &str, obj: &ObjId) {
-        self.owner.insert(obj.to_string(), id.to_string());
-        for (value, o) in fields(doc, obj).values() {
-            if matches!(value, Value::Object(_)) {
-                self.owner.insert(o.to_string(), id.to_string());
-            }
-        }
     }
 
     /// The cards the changes since `before` touched, and objects they wrote to that this
@@ -627,12 +620,13 @@ impl Reader {
         for id in ids {
             match doc.get(&cards, id.as_str())? {
                 Some((Value::Object(ObjType::Map), obj)) => {
+                    let f = fields(doc, &obj);
                     if id == PROBLEM {
-                        self.problem = field_text(doc, &fields(doc, &obj), "text")?;
+                        self.problem = field_text(doc, &f, "text")?;
                     } else {
-                        self.raw.insert(id.clone(), read_card(doc, &id, &obj)?);
+                        self.raw.insert(id.clone(), read_card(doc, &id, &f)?);
                     }
-                    self.place(doc, &id, &obj);
+                    place(&mut self.owner, &id, &obj, &f);
                 }
                 _ if id == PROBLEM => return Err(no_problem(doc, &cards)),
                 Some(_) => return Err(lenient::shape(doc, &cards, &id)),
@@ -642,6 +636,16 @@ impl Reader {
             }
         }
         Ok(unplaced.iter().all(|o| self.owner.contains_key(o)))
+    }
+}
+
+/// Remembers which objects belong to card `id` (its map and its texts), from its fields.
+fn place(owner: &mut BTreeMap<String, String>, id: &str, obj: &ObjId, f: &Fields) {
+    owner.insert(obj.to_string(), id.to_string());
+    for (value, o) in f.values() {
+        if matches!(value, Value::Object(_)) {
+            owner.insert(o.to_string(), id.to_string());
+        }
     }
 }
 

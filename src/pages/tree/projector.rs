@@ -168,8 +168,9 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </g>
         }
     };
-    // The first drawing of a big tree goes up a slice of cards per task (300 cards at once
-    // were one 220 ms task on a phone, `cargo xtask bench load`): the page answers between
+    // The first drawing of a big tree goes up a slice of cards per frame (300 cards at once
+    // were one 220 ms task on a phone, `cargo xtask bench load`; a slice per task still left
+    // the browser to lay out and paint them all in one 70 ms task): the page answers between
     // slices. Later drawings (a card edited) are whole at once: only what changed is redrawn.
     let shown = RwSignal::new(CARDS_PER_TASK);
     Effect::new(move |_| {
@@ -179,7 +180,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             loop {
-                crate::tasks::yield_to_browser().await;
+                crate::tasks::after_next_paint().await;
                 // Gone (the page left) or done: stop.
                 let Some(now) = shown.try_get_untracked() else { return };
                 if now >= total {
