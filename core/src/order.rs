@@ -1,6 +1,6 @@
 //! One stable sort for every list the app orders, and maps built without one: std's stable
 //! sort is compiled anew for every element type and comparison (~3.7 KB of wasm each, ~45 of
-//! them once), so every sort here orders positions with the one instance in [`positions`] and
+//! them once), so every sort here orders positions with the one instance in `positions` and
 //! then moves the elements, and [`map_of`] / [`set_of`] insert instead of `collect`'s
 //! sort-and-build.
 //! Tidy test: no other stable sort in `core/src` or `src/`.
