@@ -184,6 +184,22 @@ impl Docs {
         .await
     }
 
+    /// The reading cached beside `id` under `name`, when `id` is not in memory and the
+    /// reading is fresh; never loads the document ([`Repo::cached_view`]).
+    pub async fn cached_view<T: DeserializeOwned>(self, id: DocumentId, name: &str) -> Option<T> {
+        self.repo().cached_view(id, name).await
+    }
+
+    /// A reading of `id` at fixed heads kept under `name`, if any ([`Repo::fixed`]).
+    pub async fn fixed<T: DeserializeOwned>(self, id: DocumentId, name: &str) -> Option<T> {
+        self.repo().fixed(id, name).await
+    }
+
+    /// Keeps a reading of `id` at fixed heads under `name` ([`Repo::keep_fixed`]).
+    pub async fn keep_fixed<T: Serialize>(self, id: DocumentId, name: &str, reading: &T) {
+        self.repo().keep_fixed(id, name, reading).await
+    }
+
     /// Like [`Docs::read`] for a reading lists show often, served from the cached reading
     /// beside the document when storage still holds what it was made from (see
     /// [`Repo::read_view`]; `caching` says when it is written). `name` carries a version:
@@ -287,7 +303,7 @@ impl Docs {
         self.saving();
         // A failure is recorded by the repo and shown by settle().
         let _ = self.repo().save(id).await;
-        self.sync.node().local_change(id).await;
+        self.sync.node().local_command(id).await;
         self.settle();
         self.sync.notify(id);
     }

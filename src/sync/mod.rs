@@ -636,7 +636,16 @@ impl SyncNode {
         all
     }
 
-    /// After a local command on `id`: send it to every peer and refresh the pending count.
+    /// After a command on `id` (a delivery, an approval, a new card: not typing): signed at
+    /// once, not batched with what was signed in the last [`SIGN_EVERY_MS`]. A batched
+    /// signature waits on a timer, and a tab closed before it fires left the change unsigned
+    /// for good (a later tab has another actor): an approval nobody could attribute.
+    pub async fn local_command(self: &Rc<Self>, id: DocumentId) {
+        self.signed_at.borrow_mut().remove(&id);
+        self.local_change(id).await;
+    }
+
+    /// After a local change to `id`: send it to every peer and refresh the pending count.
     pub async fn local_change(self: &Rc<Self>, id: DocumentId) {
         // A document created since a handshake is opened on that connection first.
         self.open_doc(id).await;
