@@ -354,6 +354,31 @@ impl Repo {
         Ok(view)
     }
 
+    /// The reading cached under `name` for `id`, only when `id` is not in memory (then the
+    /// document itself is as cheap to read and may hold what storage does not yet) and the
+    /// reading is fresh. Never loads the document.
+    pub async fn cached_view<T: DeserializeOwned>(&self, id: DocumentId, name: &str) -> Option<T> {
+        if self.is_loaded(id) {
+            return None;
+        }
+        from_json(&store::load_view(&self.storage, &id, name).await.ok()??)
+    }
+
+    /// A reading of `id` at fixed heads kept under `name` ([`store::load_fixed`]); `None`
+    /// when there is none (or it cannot be read: the caller then reads the document).
+    pub async fn fixed<T: DeserializeOwned>(&self, id: DocumentId, name: &str) -> Option<T> {
+        from_json(&store::load_fixed(&self.storage, &id, name).await.ok()??)
+    }
+
+    /// Keeps a reading of `id` at fixed heads. Only a cache: a failure is logged.
+    pub async fn keep_fixed<T: Serialize>(&self, id: DocumentId, name: &str, reading: &T) {
+        if let Ok(bytes) = serde_json::to_vec(reading)
+            && let Err(e) = store::save_fixed(&self.storage, &id, name, &bytes).await
+        {
+            leptos::logging::warn!("could not keep {name} of {id}: {e}");
+        }
+    }
+
     /// Runs `f` on two documents at once (a centre's plan and the common plan), always locked
     /// in the order given by the caller's roles (centre first), never the reverse.
     pub async fn read_two<R>(

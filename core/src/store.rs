@@ -370,6 +370,32 @@ pub async fn load_view<S: Storage>(
     Ok(fresh.then(|| bytes[32..].to_vec()))
 }
 
+/// Where a reading of a document at fixed heads is kept: `[doc_id, "at", name]`, `name`
+/// saying what was read and at which heads. A version of a document never changes, so such a
+/// reading is never stale and is not stamped.
+fn fixed_key(id: &DocumentId, name: &str) -> StorageKey {
+    StorageKey::new([id.to_string(), "at".to_string(), name.to_string()])
+}
+
+/// Keeps `reading`, read from `id` at the heads `name` names.
+pub async fn save_fixed<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    name: &str,
+    reading: &[u8],
+) -> Result<(), StorageError> {
+    storage.put(&fixed_key(id, name), reading).await
+}
+
+/// The reading kept under `name` for `id`, if any.
+pub async fn load_fixed<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+    name: &str,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    storage.load(&fixed_key(id, name)).await
+}
+
 /// Where the sync state with a peer's storage is kept: `[doc_id, "sync-state", storage_id]`.
 pub fn sync_state_key(id: &DocumentId, peer_storage: &str) -> StorageKey {
     StorageKey::new([id.to_string(), "sync-state".to_string(), peer_storage.to_string()])
@@ -575,5 +601,24 @@ mod tests {
             block_on(load_view(&s, &id(), "v1")).unwrap().as_deref(),
             Some(&b"a=1 b=2 c=3"[..])
         );
+    }
+
+    /// A reading at fixed heads stays through later changes and compaction, and is not a
+    /// chunk: loading the document does not see it.
+    #[test]
+    fn a_reading_at_fixed_heads_is_kept_beside_the_chunks() {
+        let s = MemoryStorage::new();
+        let mut d = StoredDoc::new(id(), actor(1));
+        set(&mut d, "a", 1);
+        block_on(d.save(&s)).unwrap();
+        block_on(save_fixed(&s, &id(), "texts-v1/h1", b"a=1")).unwrap();
+        set(&mut d, "b", 2);
+        block_on(d.save(&s)).unwrap();
+        block_on(d.compact(&s)).unwrap();
+        let got = block_on(load_fixed(&s, &id(), "texts-v1/h1")).unwrap();
+        assert_eq!(got.as_deref(), Some(&b"a=1"[..]));
+        assert_eq!(block_on(load_fixed(&s, &id(), "texts-v1/h2")).unwrap(), None);
+        let back = block_on(StoredDoc::load(&s, id(), actor(2))).unwrap().unwrap();
+        assert_eq!((get(&back, "a"), get(&back, "b")), (Some(1), Some(2)));
     }
 }

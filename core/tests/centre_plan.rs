@@ -496,3 +496,65 @@ mod roles {
         }
     }
 }
+
+/// Everything a centre's page reads of its plan, through `common`.
+fn everything(
+    doc: &AutoCommit,
+    common: &mut dyn centre_plan::Common,
+) -> Vec<Result<String, CentreError>> {
+    let review = centre_plan::read(doc).unwrap().review();
+    let mut out = vec![
+        centre_plan::current(doc, common).map(|v| format!("{v:?}")),
+        centre_plan::common_changes(doc, common).map(|v| format!("{v:?}")),
+        centre_plan::has_new_draft(doc, common).map(|v| format!("{v:?}")),
+    ];
+    for e in &review.submissions {
+        out.push(
+            centre_plan::at(doc, common, &centre_plan::delivery_heads(e)).map(|v| format!("{v:?}")),
+        );
+    }
+    if let [.., prev, last] = &review.submissions[..] {
+        out.push(centre_plan::diff_deliveries(doc, common, prev, last).map(|v| format!("{v:?}")));
+    }
+    out
+}
+
+/// The SLEP's and the principal's pages read a centre's plan from the common plan's cached
+/// readings (its reading now, its texts at each adopted version) instead of parsing it: the
+/// same as reading the document, through two deliveries, a template change, new common text
+/// after adoption, and a version this device does not have.
+#[test]
+fn cached_readings_of_the_common_plan_read_a_centre_plan_as_the_document_does() {
+    let mut common = written_common();
+    let mut doc = delivered_plan(&mut common);
+    plan::splice(&mut common, "1.2", 0, 0, "Segunda versión. ", &s("ana", 4_000)).unwrap();
+    let mut def = plan::read(&common).unwrap().sections[0].def.clone();
+    def.title = "Título nuevo".into();
+    plan::put_def(&mut common, &def, &s("facilitador", 4_001)).unwrap();
+    centre_plan::adopt(&mut doc, &mut common, &s("p", 4_500)).unwrap();
+    centre_plan::splice(&mut doc, "3", 0, 0, "Otra vez. ", &s("p", 4_600)).unwrap();
+    centre_plan::deliver(&mut doc, &mut common, "e2", "", &s("p", 5_000)).unwrap();
+    plan::splice(&mut common, "1.3", 0, 0, "Tercera. ", &s("ana", 6_000)).unwrap();
+    centre_plan::splice(&mut doc, "3", 0, 0, "Borrador. ", &s("p", 6_100)).unwrap();
+
+    let versions = centre_plan::common_versions(&doc).unwrap();
+    assert_eq!(versions.len(), 2, "the one adopted now (and delivered), the first delivery's");
+    let now = plan::read(&common).unwrap();
+    let at: std::collections::BTreeMap<_, _> = versions
+        .iter()
+        .map(|v| (centre_plan::version_key(v), centre_plan::texts_at(&common, v).unwrap()))
+        .collect();
+    let from_doc = everything(&doc, &mut common);
+    assert!(from_doc.iter().all(Result::is_ok), "{from_doc:?}");
+    let cached = everything(&doc, &mut centre_plan::CommonReadings { now: &now, at: &at });
+    assert_eq!(cached, from_doc);
+    assert!(from_doc[1].as_ref().unwrap().contains("Tercera"), "changes since adoption");
+
+    // Without the texts of the adopted version, it is missing, as on a device without it.
+    let mut partial = at.clone();
+    partial.remove(&centre_plan::version_key(&versions[0]));
+    assert_eq!(
+        centre_plan::current(&doc, &mut centre_plan::CommonReadings { now: &now, at: &partial }),
+        Err(CentreError::CommonVersionMissing)
+    );
+}

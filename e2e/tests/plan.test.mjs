@@ -206,6 +206,18 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await r.plan.approve('Aprobado, gracias.');
   await r.plan.waitState('aprobado');
   assert.match(await r.plan.reviewDone(), /^Aprobado\. La directora ve la aprobación/);
+  // Reopened, the plan reads the same (the common plan now comes from its cached readings:
+  // its reading and its texts at each version the centre adopted, not a parse).
+  const shown = async () => ({
+    common: await r.plan.centreSection('1.2').getByTestId('common-text').textContent(),
+    local: await r.plan.centreSection('3').getByTestId('local-text-read').textContent(),
+    diffs: await r.page.getByTestId('section-diff').count(),
+  });
+  const shownBefore = await shown();
+  await r.page.reload();
+  await r.plan.waitState('aprobado', 20000);
+  await r.plan.centreSection('1.2').getByTestId('common-text').waitFor();
+  assert.deepEqual(await shown(), shownBefore);
   await a.plan.waitState('aprobado', 20000);
   // The history names who really delivered and approved.
   const history = await a.plan.history();

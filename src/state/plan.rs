@@ -168,7 +168,7 @@ impl PlanCtx {
             // Cached beside the document: the SLEP's table and the list of sections open without
             // parsing the plan (~8,000 changes: a 150 ms task on a phone); its editor loads it.
             let read =
-                self.docs.read_view(self.common_id, "common-plan-v1", Caching::WhenLoaded, |doc| {
+                self.docs.read_view(self.common_id, COMMON_VIEW, Caching::WhenLoaded, |doc| {
                     plan::read(doc)
                 });
             self.common.set(read.await);
@@ -317,54 +317,84 @@ impl PlanCtx {
     /// Everything the centre page shows, read from this device's copies. What cannot be
     /// worked out on this device (a delivered version whose common part has not arrived, say)
     /// is listed in `unread`, never left out silently.
+    ///
+    /// The common plan (~8,000 changes: one 150 ms parse on a phone) is not loaded when its
+    /// cached readings answer: its current reading and its texts at every version this plan
+    /// adopted, kept the first time they were read from the document (a version never
+    /// changes). The same reading either way (core's tests).
     pub async fn load_centre(self, centre: String) -> Loaded<CentreData> {
         let id = self.centre_id(&centre);
         let roles = self.roles().await;
-        self.docs
-            .read_two(id, self.common_id, |doc, common| {
-                let plan = centre_plan::read(doc)?;
-                let mut unread = Vec::new();
-                let view = centre_plan::current(doc, common).map_err(AppError::from);
-                let changes = noted(&mut unread, centre_plan::common_changes(doc, common))
-                    .unwrap_or_default();
-                let new_draft =
-                    noted(&mut unread, centre_plan::has_new_draft(doc, common)).unwrap_or(false);
-                // Counted as a reader must: by the roles the network gives their authors.
-                let review = plan.review_in(&roles);
-                let not_counted = review
-                    .set_aside
-                    .iter()
-                    .filter(|(_, e)| matches!(e, review::ReviewError::NotHerRole { .. }))
-                    .count();
-                let deliveries = review
-                    .submissions
-                    .iter()
-                    .map(|e| {
-                        let heads = centre_plan::delivery_heads(e);
-                        (e.clone(), centre_plan::at(doc, common, &heads).map_err(AppError::from))
-                    })
-                    .collect();
-                let diffs = match &review.submissions[..] {
-                    [.., prev, last] => {
-                        noted(&mut unread, centre_plan::diff_deliveries(doc, common, prev, last))
-                            .unwrap_or_default()
-                    }
-                    _ => Vec::new(),
-                };
-                Ok::<_, AppError>(CentreData {
-                    state: review.state,
-                    set_aside: review.set_aside.len() - not_counted,
-                    not_counted,
-                    plan,
-                    view,
-                    changes,
-                    new_draft,
-                    deliveries,
-                    diffs,
-                    unread,
-                })
-            })
+        let versions = match self
+            .docs
+            .read(id, |doc| centre_plan::common_versions(doc).map_err(AppError::from))
             .await
+        {
+            Loaded::Ready(v) => v,
+            // Missing or unreadable: the full read below says so.
+            _ => Vec::new(),
+        };
+        let mut at = std::collections::BTreeMap::new();
+        let mut absent = Vec::new();
+        for v in versions {
+            let key = centre_plan::version_key(&v);
+            match self.docs.fixed(self.common_id, &texts_name(&key)).await {
+                Some(texts) => {
+                    at.insert(key, texts);
+                }
+                None => absent.push(v),
+            }
+        }
+        if absent.is_empty()
+            && let Some(now) =
+                self.docs.cached_view::<CommonPlan>(self.common_id, COMMON_VIEW).await
+        {
+            let cached = self
+                .docs
+                .read(id, |doc| {
+                    // A version adopted since the lookup (a sync in between): read the plan.
+                    let held = centre_plan::common_versions(doc)?
+                        .iter()
+                        .all(|v| at.contains_key(&centre_plan::version_key(v)));
+                    let mut common = centre_plan::CommonReadings { now: &now, at: &at };
+                    held.then(|| centre_data(doc, &mut common, &roles)).transpose()
+                })
+                .await;
+            match cached {
+                Loaded::Ready(Some(data)) => return Loaded::Ready(data),
+                Loaded::Ready(None) => {}
+                Loaded::Loading => return Loaded::Loading,
+                Loaded::Missing => return Loaded::Missing,
+                Loaded::Failed(e) => return Loaded::Failed(e),
+            }
+        }
+        let read = self
+            .docs
+            .read_two(id, self.common_id, |doc, common| {
+                let data = centre_data(doc, common, &roles)?;
+                // Versions read here for the first time are kept for the next open.
+                let mut texts = Vec::new();
+                for v in &absent {
+                    if centre_plan::Common::holds(common, v)
+                        && let Ok(t) = centre_plan::texts_at(common, v)
+                    {
+                        texts.push((centre_plan::version_key(v), t));
+                    }
+                }
+                Ok::<_, AppError>((data, texts))
+            })
+            .await;
+        match read {
+            Loaded::Ready((data, texts)) => {
+                for (key, t) in texts {
+                    self.docs.keep_fixed(self.common_id, &texts_name(&key), &t).await;
+                }
+                Loaded::Ready(data)
+            }
+            Loaded::Loading => Loaded::Loading,
+            Loaded::Missing => Loaded::Missing,
+            Loaded::Failed(e) => Loaded::Failed(e),
+        }
     }
 
     /// The network's history of roles, to count review events by the role their authors had
@@ -424,6 +454,61 @@ impl PlanCtx {
 /// The value of `r`, or `None` with its error noted in `unread`.
 fn noted<T>(unread: &mut Vec<AppError>, r: Result<T, centre_plan::CentreError>) -> Option<T> {
     r.map_err(|e| unread.push(e.into())).ok()
+}
+
+/// The cached reading of the common plan (its sections now).
+const COMMON_VIEW: &str = "common-plan-v1";
+
+/// The name the common texts at a version are kept under ([`centre_plan::texts_at`]).
+fn texts_name(version_key: &str) -> String {
+    format!("texts-v1/{version_key}")
+}
+
+/// A centre's page from its document and its common plan (the document or cached readings).
+fn centre_data(
+    doc: &mut juntas_core::automerge::AutoCommit,
+    common: &mut dyn centre_plan::Common,
+    roles: &juntas_core::rules::Roles,
+) -> Result<CentreData, AppError> {
+    let plan = centre_plan::read(doc)?;
+    let mut unread = Vec::new();
+    let view = centre_plan::current(doc, common).map_err(AppError::from);
+    let changes = noted(&mut unread, centre_plan::common_changes(doc, common)).unwrap_or_default();
+    let new_draft = noted(&mut unread, centre_plan::has_new_draft(doc, common)).unwrap_or(false);
+    // Counted as a reader must: by the roles the network gives their authors.
+    let review = plan.review_in(roles);
+    let not_counted = review
+        .set_aside
+        .iter()
+        .filter(|(_, e)| matches!(e, review::ReviewError::NotHerRole { .. }))
+        .count();
+    let deliveries = review
+        .submissions
+        .iter()
+        .map(|e| {
+            let heads = centre_plan::delivery_heads(e);
+            (e.clone(), centre_plan::at(doc, common, &heads).map_err(AppError::from))
+        })
+        .collect();
+    let diffs = match &review.submissions[..] {
+        [.., prev, last] => {
+            noted(&mut unread, centre_plan::diff_deliveries(doc, common, prev, last))
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    Ok(CentreData {
+        state: review.state,
+        set_aside: review.set_aside.len() - not_counted,
+        not_counted,
+        plan,
+        view,
+        changes,
+        new_draft,
+        deliveries,
+        diffs,
+        unread,
+    })
 }
 
 /// A centre's plan as its page shows it.

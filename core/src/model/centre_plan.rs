@@ -370,9 +370,92 @@ pub fn splice(
     Ok(())
 }
 
-/// Whether `common` holds every change of `heads`.
-fn has_heads(common: &mut AutoCommit, heads: &[ChangeHash]) -> bool {
-    heads.iter().all(|h| common.get_change_by_hash(h).is_some())
+/// What a centre's plan reads of its common plan: whether a version of it is here, its
+/// current sections (template and text), and a section's text at a version. The document
+/// answers, and so do [`CommonReadings`] cached beside it (no parse of a big plan).
+pub trait Common {
+    /// Whether every change of `heads` is here.
+    fn holds(&mut self, heads: &[ChangeHash]) -> bool;
+    /// The current sections, in template order.
+    fn sections(&mut self) -> Result<Vec<plan::Section>, DocError>;
+    /// The body of `section` at `heads` (empty when it had none then).
+    fn body_at(&mut self, section: &str, heads: &[ChangeHash]) -> Result<String, DocError>;
+}
+
+impl Common for AutoCommit {
+    fn holds(&mut self, heads: &[ChangeHash]) -> bool {
+        heads.iter().all(|h| self.get_change_by_hash(h).is_some())
+    }
+
+    fn sections(&mut self) -> Result<Vec<plan::Section>, DocError> {
+        Ok(plan::read(self)?.sections)
+    }
+
+    fn body_at(&mut self, section: &str, heads: &[ChangeHash]) -> Result<String, DocError> {
+        plan::body_at(self, section, heads)
+    }
+}
+
+/// The common plan as read before, instead of the document: its current reading and its
+/// texts at the versions in `at` (by [`version_key`]; each made by [`texts_at`]). A version
+/// not in `at` is one this reader does not hold.
+pub struct CommonReadings<'a> {
+    pub now: &'a plan::CommonPlan,
+    pub at: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Common for CommonReadings<'_> {
+    fn holds(&mut self, heads: &[ChangeHash]) -> bool {
+        heads.is_empty() || self.at.contains_key(&version_key(heads))
+    }
+
+    fn sections(&mut self) -> Result<Vec<plan::Section>, DocError> {
+        Ok(self.now.sections.clone())
+    }
+
+    fn body_at(&mut self, section: &str, heads: &[ChangeHash]) -> Result<String, DocError> {
+        let texts = self.at.get(&version_key(heads));
+        Ok(texts.and_then(|t| t.get(section)).cloned().unwrap_or_default())
+    }
+}
+
+/// A version of the common plan as a key: its heads, sorted, joined.
+pub fn version_key(heads: &[ChangeHash]) -> String {
+    let mut heads = heads.to_vec();
+    crate::order::sort(&mut heads);
+    join_heads(&heads)
+}
+
+/// Every section's common text at `heads` (what [`CommonReadings`] reads a version from).
+/// A version never changes, so this can be kept for good once read.
+pub fn texts_at(
+    common: &AutoCommit,
+    heads: &[ChangeHash],
+) -> Result<BTreeMap<String, String>, DocError> {
+    let mut out = BTreeMap::new();
+    if let Some((Value::Object(ObjType::Map), sections)) = common.get_at(ROOT, "sections", heads)? {
+        for id in common.keys_at(&sections, heads).collect::<Vec<_>>() {
+            let body = plan::body_at(common, &id, heads)?;
+            out.insert(id, body);
+        }
+    }
+    Ok(out)
+}
+
+/// The versions of the common plan reading this plan needs: the one adopted now and the one
+/// each delivery adopted (empty ones left out).
+pub fn common_versions(doc: &AutoCommit) -> Result<Vec<Vec<ChangeHash>>, DocError> {
+    let mut out: Vec<Vec<ChangeHash>> = Vec::new();
+    let mut add = |heads: Vec<ChangeHash>| {
+        if !heads.is_empty() && !out.contains(&heads) {
+            out.push(heads);
+        }
+    };
+    add(adopted_at(doc, None)?);
+    for e in read(doc)?.review().submissions {
+        add(adopted_at(doc, Some(&delivery_heads(&e)))?);
+    }
+    Ok(out)
 }
 
 /// Adopts the common plan as it is now on this device.
@@ -411,18 +494,18 @@ impl SectionView {
 /// The sections of the common plan's current template, filled with the common text at
 /// `adopted` and the centre's `bodies`.
 pub fn compose(
-    common: &mut AutoCommit,
+    common: &mut dyn Common,
     adopted: &[ChangeHash],
     bodies: &BTreeMap<String, String>,
 ) -> Result<Vec<SectionView>, CentreError> {
-    if !has_heads(common, adopted) {
+    if !common.holds(adopted) {
         return Err(CentreError::CommonVersionMissing);
     }
-    let defs = plan::read(common)?.sections;
+    let defs = common.sections()?;
     let mut out = Vec::with_capacity(defs.len());
     for s in defs {
         let common_text = if s.def.scope.has_common_text() && !adopted.is_empty() {
-            plan::body_at(common, &s.def.id, adopted)?
+            common.body_at(&s.def.id, adopted)?
         } else {
             String::new()
         };
@@ -433,14 +516,14 @@ pub fn compose(
 }
 
 /// The plan as it reads now on this device.
-pub fn current(doc: &AutoCommit, common: &mut AutoCommit) -> Result<Vec<SectionView>, CentreError> {
+pub fn current(doc: &AutoCommit, common: &mut dyn Common) -> Result<Vec<SectionView>, CentreError> {
     compose(common, &adopted_at(doc, None)?, &bodies_at(doc, None)?)
 }
 
 /// The plan as it was at `heads` of this document (a delivery).
 pub fn at(
     doc: &AutoCommit,
-    common: &mut AutoCommit,
+    common: &mut dyn Common,
     heads: &[ChangeHash],
 ) -> Result<Vec<SectionView>, CentreError> {
     compose(common, &adopted_at(doc, Some(heads))?, &bodies_at(doc, Some(heads))?)
@@ -458,14 +541,22 @@ pub fn delivery_heads(event: &Event) -> Vec<ChangeHash> {
 /// every section whose common text differs ("hay cambios en la parte común").
 pub fn common_changes(
     doc: &AutoCommit,
-    common: &mut AutoCommit,
+    common: &mut dyn Common,
 ) -> Result<Vec<(String, Vec<Part>)>, CentreError> {
     let adopted = adopted_at(doc, None)?;
-    if adopted.is_empty() || !has_heads(common, &adopted) {
+    if adopted.is_empty() || !common.holds(&adopted) {
         return Ok(Vec::new());
     }
-    let now = common.get_heads();
-    Ok(plan::changes_between(common, &adopted, &now)?)
+    // As `plan::changes_between(adopted, now)`: each current section's text now against its
+    // text at the adopted version.
+    let mut out = Vec::new();
+    for s in common.sections()? {
+        let parts = diff::words(&common.body_at(&s.def.id, &adopted)?, &s.body);
+        if diff::is_change(&parts) {
+            out.push((s.def.id, parts));
+        }
+    }
+    Ok(out)
 }
 
 fn log_event(doc: &mut AutoCommit, event: &Event, stamp: &Stamp) -> Result<(), DocError> {
@@ -530,7 +621,7 @@ pub fn deliver(
 }
 
 /// Whether the centre changed its plan since the last delivery (a new draft is open).
-pub fn has_new_draft(doc: &AutoCommit, common: &mut AutoCommit) -> Result<bool, CentreError> {
+pub fn has_new_draft(doc: &AutoCommit, common: &mut dyn Common) -> Result<bool, CentreError> {
     let review = read(doc)?.review();
     match review.submissions.last() {
         None => Ok(false),
@@ -618,7 +709,7 @@ pub struct SectionDiff {
 /// since the previous submission").
 pub fn diff_deliveries(
     doc: &AutoCommit,
-    common: &mut AutoCommit,
+    common: &mut dyn Common,
     from: &Event,
     to: &Event,
 ) -> Result<Vec<SectionDiff>, CentreError> {
