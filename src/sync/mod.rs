@@ -637,7 +637,7 @@ impl SyncNode {
     }
 
     /// After a command on `id` (a delivery, an approval, a new card: not typing): signed at
-    /// once, not batched with what was signed in the last [`SIGN_EVERY_MS`]. A batched
+    /// once, not batched with what was signed in the last `SIGN_EVERY_MS` (10 s). A batched
     /// signature waits on a timer, and a tab closed before it fires left the change unsigned
     /// for good (a later tab has another actor): an approval nobody could attribute.
     pub async fn local_command(self: &Rc<Self>, id: DocumentId) {
