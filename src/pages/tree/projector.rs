@@ -63,6 +63,8 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
 
 /// How many cards the first drawing adds per task.
 const CARDS_PER_TASK: usize = 20;
+/// How much drawing (ms) goes up before a frame is let through (see the first drawing).
+const PAINT_EVERY_MS: f64 = 30.0;
 
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
@@ -168,10 +170,12 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </g>
         }
     };
-    // The first drawing of a big tree goes up a slice of cards per frame (300 cards at once
-    // were one 220 ms task on a phone, `cargo xtask bench load`; a slice per task still left
-    // the browser to lay out and paint them all in one 70 ms task): the page answers between
-    // slices. Later drawings (a card edited) are whole at once: only what changed is redrawn.
+    // The first drawing of a big tree goes up a slice of cards per task (300 cards at once
+    // were one 220 ms task on a phone, `cargo xtask bench load`), and a frame is let through
+    // once the slices since the last one took `PAINT_EVERY_MS`: with no frame in between, the
+    // browser laid out and painted all 300 in one 70 ms task; with one per slice, a laptop
+    // waited 15 frames for a drawing it makes in two. The page answers between slices.
+    // Later drawings (a card edited) are whole at once: only what changed is redrawn.
     let shown = RwSignal::new(CARDS_PER_TASK);
     Effect::new(move |_| {
         let total = drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len()));
@@ -179,8 +183,14 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
+            let mut painted = js_sys::Date::now();
             loop {
-                crate::tasks::after_next_paint().await;
+                if js_sys::Date::now() - painted >= PAINT_EVERY_MS {
+                    crate::tasks::after_next_paint().await;
+                    painted = js_sys::Date::now();
+                } else {
+                    crate::tasks::yield_to_browser().await;
+                }
                 // Gone (the page left) or done: stop.
                 let Some(now) = shown.try_get_untracked() else { return };
                 if now >= total {
