@@ -183,7 +183,9 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            let mut painted = js_sys::Date::now();
+            // The first slice is painted before more go up: that frame also lays out every
+            // edge of the tree.
+            let mut painted = f64::NEG_INFINITY;
             loop {
                 if js_sys::Date::now() - painted >= PAINT_EVERY_MS {
                     crate::tasks::after_next_paint().await;
