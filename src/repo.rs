@@ -331,11 +331,8 @@ impl Repo {
         caching: Caching,
         f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
     ) -> Result<Option<Result<T, E>>, LoadError> {
-        let in_memory = self.docs.borrow().contains_key(&id);
-        if !in_memory
-            && let Ok(Some(bytes)) = store::load_view(&self.storage, &id, name).await
-            && let Some(view) = from_json(&bytes)
-        {
+        let in_memory = self.is_loaded(id);
+        if let Some(view) = self.cached_view(id, name).await {
             return Ok(Some(Ok(view)));
         }
         // A failed cache read is not reported: the document itself is read next, and any
