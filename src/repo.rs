@@ -91,6 +91,10 @@ pub enum Caching {
     /// into (the common plan) is not re-cached, whole, after every save; the next load after
     /// the edits caches it again.
     WhenLoaded,
+    /// After every reading, always made from the document (loaded if it is not): for a page
+    /// that edits what others only show (the tree's outline), so that its first keystroke
+    /// does not wait for the document's parse, and the pages that show it find it cached.
+    FromDocument,
 }
 
 /// Where [`SyncFacts`] are cached (the name carries the version of the struct).
@@ -332,7 +336,9 @@ impl Repo {
         f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
     ) -> Result<Option<Result<T, E>>, LoadError> {
         let in_memory = self.is_loaded(id);
-        if let Some(view) = self.cached_view(id, name).await {
+        if caching != Caching::FromDocument
+            && let Some(view) = self.cached_view(id, name).await
+        {
             return Ok(Some(Ok(view)));
         }
         // A failed cache read is not reported: the document itself is read next, and any
@@ -341,7 +347,7 @@ impl Repo {
         let mut doc = h.lock().await;
         let view = f(doc.doc_mut());
         if let Some(Ok(v)) = &view
-            && (caching == Caching::AfterEveryRead || !in_memory)
+            && (caching != Caching::WhenLoaded || !in_memory)
             && let Ok(bytes) = serde_json::to_vec(v)
             && let Err(e) = doc.save_view(&self.storage, name, &bytes).await
         {

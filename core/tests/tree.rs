@@ -252,6 +252,10 @@ proptest! {
             prop_assert_eq!(&reader.read(r).unwrap(), &first);
         }
         assert_rules(&first);
+        // The reading pages cache (the projector opens from it) reads back as the same tree,
+        // children in the same order.
+        let kept: tree::Tree = serde_json::from_str(&serde_json::to_string(&first).unwrap()).unwrap();
+        prop_assert_eq!(&kept, &first);
         prop_assert!(first.problem.ends_with("Baja colaboración entre jardines"), "{}", first.problem);
         for id in &added {
             prop_assert_eq!(first.cards.contains_key(id), !deleted.contains(id), "card {} lost or not deleted", id);

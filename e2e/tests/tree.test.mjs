@@ -94,6 +94,13 @@ test('tree: three phones add cards at once, one offline; all converge; projector
   for (const t of all) assert.ok(described.includes(t), `the text outline has “${t}”`);
   assert.match(await fPage.getByTestId('tree-svg').getAttribute('aria-label'), /Dibujo del árbol de problemas \(\d+ tarjetas/);
 
+  // Opened again (a new page: the tree is not in memory), the projector draws the same tree
+  // from the reading kept beside the document, and still takes what arrives.
+  await fPage.reload();
+  await fPage.waitForFunction((n) => document.querySelectorAll('[data-testid="svg-card"]').length === n, all.length + 1);
+  assert.equal(await fPage.getByTestId('projector-outline').textContent(), described, 'the same tree after a reload');
+  await f.project();
+  await fPage.waitForFunction(() => document.activeElement?.dataset.testid === 'project-exit');
   // With the projector showing, a card added on a phone appears in the drawing live, marked new.
   await people[1].tree.addCard('causas', 'Poco tiempo para planificar');
   await fPage.waitForFunction(() => document.querySelector('[data-testid="tree-svg"]')?.textContent.includes('planificar'), null, { timeout: 15000 });

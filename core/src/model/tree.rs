@@ -290,7 +290,7 @@ pub fn set_root_cause(
 }
 
 /// A card as read, placed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Card {
     pub id: String,
     /// Where it hangs after the rules: a side, or a living card.
@@ -303,8 +303,11 @@ pub struct Card {
     pub by: String,
 }
 
-/// The tree as every replica reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The tree as every replica reads it. Kept as a cached reading (pages that only show it
+/// open without parsing the document): stored as the problem and the cards, the children
+/// index rebuilt when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Stored", from = "Stored")]
 pub struct Tree {
     pub problem: String,
     /// Living cards (not the problem), each placed once.
@@ -312,6 +315,25 @@ pub struct Tree {
     /// Each parent's children in sibling order (derived from `cards` on read), so walking the
     /// tree is linear: a 300-card drawing asks for children once per card.
     kids: BTreeMap<String, Vec<String>>,
+}
+
+/// What a cached [`Tree`] holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    problem: String,
+    cards: Vec<Card>,
+}
+
+impl From<Tree> for Stored {
+    fn from(t: Tree) -> Stored {
+        Stored { problem: t.problem, cards: t.cards.into_values().collect() }
+    }
+}
+
+impl From<Stored> for Tree {
+    fn from(s: Stored) -> Tree {
+        Tree::with_index(s.problem, order::map_of(s.cards.into_iter().map(|c| (c.id.clone(), c))))
+    }
 }
 
 impl Tree {

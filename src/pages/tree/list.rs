@@ -42,7 +42,7 @@ pub fn TreeHome() -> impl IntoView {
 
 #[component]
 pub(super) fn TreeLine(id: DocumentId) -> impl IntoView {
-    let ctx = TreeCtx::open(use_network(), id);
+    let ctx = TreeCtx::open(use_network(), id, Usage::Show);
     let i18n = use_i18n();
     let net = ctx.net.id;
     view! {

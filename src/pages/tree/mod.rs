@@ -24,7 +24,7 @@ use crate::{
     state::{
         doc::Loaded,
         network::use_network,
-        tree::{self as trees, TreeCtx},
+        tree::{self as trees, TreeCtx, Usage},
     },
 };
 

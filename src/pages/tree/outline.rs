@@ -42,7 +42,7 @@ pub(super) fn card_box(
 
 #[component]
 pub(super) fn TreeEditor(id: DocumentId) -> impl IntoView {
-    let ctx = TreeCtx::open(use_network(), id);
+    let ctx = TreeCtx::open(use_network(), id, Usage::Edit);
     provide_context(ctx);
     let i18n = use_i18n();
     let ready = Memo::new(move |_| matches!(ctx.tree.get(), Loaded::Ready(_)));

@@ -68,7 +68,7 @@ const PAINT_EVERY_MS: f64 = 30.0;
 
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
-    let ctx = TreeCtx::open(use_network(), id);
+    let ctx = TreeCtx::open(use_network(), id, Usage::Show);
     let i18n = use_i18n();
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     // "Proyectar": the drawing alone on the screen, scaled to fit; Esc or "Salir" leaves it.
