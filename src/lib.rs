@@ -16,6 +16,7 @@
 //! `App` is providers + router; nothing else happens at this level.
 
 pub mod components;
+pub mod dates;
 pub mod download;
 pub mod error;
 pub mod i18n;

@@ -29,7 +29,7 @@ fn file_name(network_lower: &str, now: i64) -> String {
         .collect::<Vec<_>>()
         .join("-");
     let date = chrono::DateTime::from_timestamp_millis(now)
-        .map(|t| t.format("%Y-%m-%d").to_string())
+        .map(|t| crate::dates::iso_day(&t))
         .unwrap_or_default();
     format!("red-{slug}-{date}.{}", bundle::EXTENSION)
 }

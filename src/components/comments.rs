@@ -5,9 +5,9 @@ use juntas_core::model::plan::Note;
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
+    dates::format_time,
     error::{AppError, explain},
     i18n::{T, tr, use_i18n},
-    pages::network::format_time,
     state::{doc::Loaded, network::use_network},
 };
 

@@ -8,9 +8,9 @@ use juntas_core::model::history::{Group, Signed, Verb};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
+    dates::format_time,
     error::explain,
     i18n::{I18n, T, tr, use_i18n},
-    pages::network::format_time,
     state::{doc::Loaded, network::use_network},
 };
 

@@ -7,8 +7,8 @@ use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
 use crate::{
+    dates::format_time,
     i18n::{I18n, T, tr, use_i18n},
-    pages::network::format_time,
     state::network::use_network,
     sync::{DocSync, Link, SyncError, use_sync},
 };

@@ -3,8 +3,9 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Local};
 use juntas_core::{DocumentId, LoadError, model::network::Role};
+
+use crate::dates::format_time;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{A, Outlet},
@@ -19,31 +20,6 @@ use crate::{
     state::network::{NetworkState, OpenState, use_network},
     sync::{Link, use_sync},
 };
-
-/// Formats ms since the epoch as the person's local "dd-mm-aaaa hh:mm".
-pub fn format_time(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&Local).format("%d-%m-%Y %H:%M").to_string())
-        .unwrap_or_default()
-}
-
-/// A calendar date as stored ("aaaa-mm-dd", what a date input gives) in her order,
-/// "dd-mm-aaaa"; anything else is shown as it is.
-pub fn format_day(iso: &str) -> String {
-    // By hand: chrono's parser costs 7 KB of brotli in the wasm for this one line.
-    let parts: Vec<&str> = iso.split('-').collect();
-    match parts[..] {
-        [y, m, d]
-            if y.len() == 4
-                && m.len() == 2
-                && d.len() == 2
-                && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
-        {
-            format!("{d}-{m}-{y}")
-        }
-        _ => iso.to_string(),
-    }
-}
 
 #[component]
 pub fn NetworkPage() -> impl IntoView {

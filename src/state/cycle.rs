@@ -80,7 +80,7 @@ impl CycleCtx {
 
     /// Marks that the cycle reached `stage` today.
     pub async fn start_stage(self, stage: Stage) -> Result<(), AppError> {
-        let (s, today) = (stamp(self.net), crate::state::inquiry::today());
+        let (s, today) = (stamp(self.net), crate::dates::today());
         self.net.docs.run(self.id, |d| cycle::start_stage(d, stage, &today, &s)).await
     }
 

@@ -41,11 +41,6 @@ pub fn use_inquiry() -> InquiryCtx {
     expect_context::<InquiryCtx>()
 }
 
-/// Today on this device, "YYYY-MM-DD".
-pub fn today() -> String {
-    chrono::Local::now().format("%Y-%m-%d").to_string()
-}
-
 impl InquiryCtx {
     pub fn open(net: NetworkState) -> InquiryCtx {
         let ctx = InquiryCtx { net, docs: net.docs };
@@ -135,7 +130,7 @@ impl InquiryCtx {
             principal_name: name,
             centre_id: centre_id.clone(),
             centre_name,
-            date: today(),
+            date: crate::dates::today(),
         };
         let s = self.stamp();
         self.docs.run(id, |doc| inquiry::start_record(doc, &inq, &start, &s)).await?;
@@ -206,7 +201,7 @@ impl InquiryCtx {
     }
 
     pub async fn finalise(self, id: DocumentId) -> Result<(), AppError> {
-        let (today, s) = (today(), self.stamp());
+        let (today, s) = (crate::dates::today(), self.stamp());
         self.docs.run(id, |doc| inquiry::finalise(doc, &today, &s)).await
     }
 

@@ -146,7 +146,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
                 Loaded::Ready(i) => view! {
                     <h3 data-testid="inquiry-title">{i.definition.title.clone()}</h3>
                     <p class="muted">{i.definition.challenge.clone()}</p>
-                    {(!i.definition.deadline.is_empty()).then(|| view! { <p class="muted">{tr(T::Deadline)} ": " {crate::pages::network::format_day(&i.definition.deadline)}</p> })}
+                    {(!i.definition.deadline.is_empty()).then(|| view! { <p class="muted">{tr(T::Deadline)} ": " {crate::dates::format_day(&i.definition.deadline)}</p> })}
                 }.into_any(),
                 Loaded::Failed(e) => view! { <p role="alert" data-testid="inquiry-unreadable">{explain(i18n, &e)}</p> }.into_any(),
                 _ => view! { <p>{tr(T::Loading)}</p> }.into_any(),
@@ -174,7 +174,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
                     let href = format!("{base}/ficha/{id}");
                     let label = format!(
                         "{} · {}",
-                        crate::pages::network::format_day(&record.date),
+                        crate::dates::format_day(&record.date),
                         record.centre_name
                     );
                     let state = move || sync.docs.with(|d| record_state(&record, d.get(&id)));

@@ -21,12 +21,12 @@ use leptos_router::{
 
 use crate::{
     components::{HistoryBox, PlanText, Subject},
+    dates::format_time,
     download,
     error::{AppError, explain},
     i18n::{I18n, T, tr, use_i18n},
-    pages::network::format_time,
     state::{
-        inquiry::{InquiryCtx, RecordLine, RecordState, record_state, today, use_inquiry},
+        inquiry::{InquiryCtx, RecordLine, RecordState, record_state, use_inquiry},
         network::use_network,
         plan::{Loaded, PlanCtx},
     },

@@ -234,7 +234,7 @@ pub(super) fn RecordForm(
             {field("principal_name", T::PrincipalName, 1)}
             <label class="field">
                 <span class="field-label">{tr(T::ApplicationDate)}</span>
-                <input type="date" id="f-date" data-testid="f-date" max=today() prop:value=date on:change=move |ev| {
+                <input type="date" id="f-date" data-testid="f-date" max=crate::dates::today() prop:value=date on:change=move |ev| {
                     let v = event_target_value(&ev);
                     spawn_local(async move { error.set(ctx.set_date(id, v).await.err().map(|e| explain(i18n, &e))) });
                 } />

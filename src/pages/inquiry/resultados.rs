@@ -70,7 +70,7 @@ pub fn ResultsPage() -> impl IntoView {
             {move || match shared.get() {
                 Loaded::Ready(Some(s)) => Some(view! {
                     <p class="hint" data-testid="results-shared">
-                        {tr(T::ResultsSharedOn)} " " {crate::pages::network::format_time(s.at)} " (" {s.records.len()} " " {tr(if s.records.len() == 1 { T::ResultsSharedRecord } else { T::ResultsSharedRecords })} ")."
+                        {tr(T::ResultsSharedOn)} " " {crate::dates::format_time(s.at)} " (" {s.records.len()} " " {tr(if s.records.len() == 1 { T::ResultsSharedRecord } else { T::ResultsSharedRecords })} ")."
                     </p>
                 }.into_any()),
                 Loaded::Failed(e) => Some(view! { <p class="form-error" role="alert">{crate::error::explain(i18n, &e)}</p> }.into_any()),
@@ -153,7 +153,7 @@ pub fn ResultsPage() -> impl IntoView {
                     view! {
                         <article class="record-card" data-testid="results-record">
                             <h4>{r.centre_name.clone()}</h4>
-                            <p class="hint">{r.field("principal_name").to_string()} " · " {crate::pages::network::format_day(&r.date)}</p>
+                            <p class="hint">{r.field("principal_name").to_string()} " · " {crate::dates::format_day(&r.date)}</p>
                             <dl>
                                 {item(T::Place, r.field("place").to_string())}
                                 {item(T::Guidance, r.field("guidance").to_string())}

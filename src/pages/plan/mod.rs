@@ -19,10 +19,10 @@ use leptos_router::{
 
 use crate::{
     components::{Comments, HistoryBox, PlanText, Subject},
+    dates::format_time,
     error::{AppError, explain},
     i18n::{I18n, T, tr, use_i18n},
     local,
-    pages::network::format_time,
     state::{
         network::use_network,
         plan::{CentreData, CentreRow, Loaded, Me, PlanCtx, current_year, plan_years, use_plan},

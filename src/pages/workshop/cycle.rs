@@ -111,7 +111,7 @@ fn NewCycle() -> impl IntoView {
     let navigate = use_navigate();
     let number = RwSignal::new((cycles::cycles(net).len()).to_string());
     let title = RwSignal::new(String::new());
-    let start = RwSignal::new(crate::state::inquiry::today());
+    let start = RwSignal::new(crate::dates::today());
     let aim: Vec<(&'static str, RwSignal<String>)> =
         AIM.iter().map(|p| (*p, RwSignal::new(String::new()))).collect();
     // What it may link: the plan years, trees, inquiries and workshops the network lists.

@@ -65,7 +65,7 @@ fn NewWorkshop() -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let title = RwSignal::new(String::new());
-    let date = RwSignal::new(crate::state::inquiry::today());
+    let date = RwSignal::new(crate::dates::today());
     let place = RwSignal::new(String::new());
     let agenda = RwSignal::new(String::new());
     let anonymous = RwSignal::new(true);

@@ -215,7 +215,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     };
     // Her centre (a principal), or any (the facilitator chooses).
     let my_centre = move || me.with(|m| m.member.as_ref().and_then(|x| x.centre_id.clone()));
-    let day = RwSignal::new(crate::state::inquiry::today());
+    let day = RwSignal::new(crate::dates::today());
     let centre = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);

@@ -20,9 +20,9 @@ use leptos_router::{
 
 use crate::{
     components::OneAtATime,
+    dates::format_day,
     error::explain,
     i18n::{T, tr, use_i18n},
-    pages::network::format_day,
     state::{
         doc::Loaded,
         network::use_network,
