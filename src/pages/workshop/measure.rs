@@ -26,9 +26,26 @@ fn parse_number(s: &str) -> Option<f64> {
 
 /// A number as the page shows it (comma decimals, at most two).
 fn show(v: f64) -> String {
-    let s = format!("{:.2}", v);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
+    let s = fixed(v, 2);
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
     s.replace('.', ",")
+}
+
+/// `v` rounded to `places` decimals, "-12.50", by integer arithmetic: core's exact float
+/// formatting (`{:.2}`) costs ~2 KB of brotli in the wasm for this page's two uses. Beyond
+/// what an `i64` holds exactly, the shortest form.
+fn fixed(v: f64, places: u32) -> String {
+    let scale = 10_i64.pow(places);
+    let scaled = (v * scale as f64).round();
+    if !scaled.is_finite() || scaled.abs() >= 1e15 {
+        return v.to_string();
+    }
+    let n = scaled as i64;
+    let (sign, n) = if n < 0 { ("-", -n) } else { ("", n) };
+    if places == 0 {
+        return format!("{sign}{n}");
+    }
+    format!("{sign}{}.{:0w$}", n / scale, n % scale, w = places as usize)
 }
 
 /// The signals of `series` in her words, each naming its days.
@@ -117,7 +134,9 @@ fn chart(
     let path = values
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, x(i), y(*v)))
+        .map(|(i, v)| {
+            format!("{}{},{}", if i == 0 { "M" } else { " L" }, fixed(x(i), 1), fixed(y(*v), 1))
+        })
         .collect::<String>();
     // A stage starts at the first day on or after its date.
     let markers: Vec<(f64, String)> = stages
@@ -380,5 +399,31 @@ fn NewMeasure(ctx: CycleCtx) -> impl IntoView {
             <button type="submit" class="primary" data-testid="measure-create" disabled=move || busy.running()>{tr(T::MeasureCreate)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_show_with_comma_decimals_as_she_wrote_them() {
+        assert_eq!(show(8.5), "8,5");
+        assert_eq!(show(8.0), "8");
+        assert_eq!(show(12.345), "12,35");
+        assert_eq!(show(-3.25), "-3,25");
+        assert_eq!(show(-0.001), "0");
+        assert_eq!(show(1500.0), "1500");
+        assert_eq!(show(1e300), 1e300.to_string(), "too big for fixed decimals: its shortest form");
+    }
+
+    #[test]
+    fn chart_coordinates_have_one_decimal() {
+        assert_eq!(fixed(40.0, 1), "40.0");
+        assert_eq!(fixed(123.456, 1), "123.5");
+        assert_eq!(fixed(-7.04, 1), "-7.0");
+        for v in [0.0, 3.3, 99.96, 250.04, 17.75] {
+            assert_eq!(fixed(v, 1), format!("{v:.1}"));
+        }
     }
 }
