@@ -91,9 +91,9 @@ pub enum Caching {
     /// into (the common plan) is not re-cached, whole, after every save; the next load after
     /// the edits caches it again.
     WhenLoaded,
-    /// After every reading, always made from the document (loaded if it is not): for a page
-    /// that edits what others only show (the tree's outline), so that its first keystroke
-    /// does not wait for the document's parse, and the pages that show it find it cached.
+    /// After every reading, always made from the document (loaded if it is not): a refresh of
+    /// the cached reading by a page that reads the document anyway (the tree's pages, a while
+    /// after a change), so that the pages that only show it find it cached.
     FromDocument,
 }
 
