@@ -44,7 +44,7 @@ pub struct TreeCtx {
 const KEEP_AFTER_MS: u32 = 3_000;
 
 /// What a page does with a tree, which decides whether it opens from the reading cached
-/// beside the document ([`TREE_VIEW`]).
+/// beside the document (named `tree-v1`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Usage {
     /// Shows it (the projector, the list of trees): opens from the cached reading when
