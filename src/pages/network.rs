@@ -4,8 +4,6 @@
 use std::str::FromStr;
 
 use juntas_core::{DocumentId, LoadError, model::network::Role};
-
-use crate::dates::format_time;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{A, Outlet},
@@ -14,6 +12,7 @@ use leptos_router::{
 
 use crate::{
     components::{SaveBadge, SharePanel, SyncAlerts, SyncBadge},
+    dates::format_time,
     error::{AppError, explain, invite as explain_invite},
     i18n::{T, tr, use_i18n},
     invite, local,
