@@ -48,9 +48,14 @@ export async function newContext(browser, device = LAPTOP) {
   return context;
 }
 
-/** Fails loudly on uncaught page errors (a Rust panic shows up here). */
+/** Fails loudly on uncaught page errors (a Rust panic shows up here), and when the tab's
+ * document worker cannot start or stops (the app then parses documents on the page's thread,
+ * which only shows as a slower page: said here so that no journey passes without it). */
 export function watchErrors(page) {
   page.on('pageerror', (e) => { page.__errors = [...(page.__errors ?? []), e.message]; });
+  page.on('console', (m) => {
+    if (m.text().includes('the document worker is not available')) page.__errors = [...(page.__errors ?? []), m.text()];
+  });
   page.on('dialog', (d) => d.accept());
 }
 

@@ -12,6 +12,8 @@
 //!   goes through; components read plain structs and call commands here.
 //! - [`components`]: reusable widgets; [`pages`]: the routes' views.
 //! - [`download`]: handing bytes to the person as a file.
+//! - [`readings`]: the readings kept beside documents; [`worker`]: the tab's document worker,
+//!   which makes them off the page's thread.
 //!
 //! `App` is providers + router; nothing else happens at this level.
 
@@ -24,11 +26,13 @@ pub mod invite;
 pub mod keys;
 pub mod local;
 pub mod pages;
+pub mod readings;
 pub mod repo;
 pub mod state;
 pub mod storage;
 pub mod sync;
 pub mod tasks;
+pub mod worker;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{

@@ -23,7 +23,11 @@ use juntas_core::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{error::AppError, storage::IdbStorage};
+use crate::{
+    error::AppError,
+    readings::{Job, Unmade},
+    storage::IdbStorage,
+};
 
 /// The IndexedDB database name automerge-repo uses, so the layout stays compatible.
 pub const DATABASE: &str = "automerge";
@@ -98,7 +102,7 @@ pub enum Caching {
 }
 
 /// Where [`SyncFacts`] are cached (the name carries the version of the struct).
-const SYNC_FACTS: &str = "sync-facts/2";
+pub const SYNC_FACTS: &str = "sync-facts/2";
 
 /// What sync needs of a document that has not changed since it last synced with the server,
 /// cached beside its chunks so a start-up does not parse every document to learn that
@@ -116,7 +120,7 @@ pub struct SyncFacts {
 }
 
 impl SyncFacts {
-    fn of(id: DocumentId, doc: &mut AutoCommit) -> SyncFacts {
+    pub(crate) fn of(id: DocumentId, doc: &mut AutoCommit) -> SyncFacts {
         use juntas_core::rules::{Owner, owner_of};
         let (network, inquiry) = match owner_of(doc) {
             Some(Owner::IsNetwork) => (Some(id.to_string()), None),
@@ -135,6 +139,8 @@ pub struct Repo {
     docs: RefCell<HashMap<DocumentId, Handle>>,
     /// Documents whose last save failed, and why: their changes are only in memory.
     unsaved: RefCell<BTreeMap<DocumentId, StorageError>>,
+    /// Makes missing readings off the page's thread; `None` when it could not be created.
+    worker: Option<crate::worker::DocWorker>,
 }
 
 /// `n` random bytes from the browser's crypto (core draws no randomness itself).
@@ -149,7 +155,7 @@ pub fn new_entry_id() -> String {
     random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_actor() -> ActorId {
+pub(crate) fn new_actor() -> ActorId {
     ActorId::from(random_bytes::<16>().to_vec())
 }
 
@@ -197,7 +203,12 @@ pub fn now_ms() -> i64 {
 impl Repo {
     pub async fn open() -> Result<Rc<Repo>, StorageError> {
         let storage = IdbStorage::open(DATABASE).await?;
-        Ok(Rc::new(Repo { storage, docs: RefCell::default(), unsaved: RefCell::default() }))
+        Ok(Rc::new(Repo {
+            storage,
+            docs: RefCell::default(),
+            unsaved: RefCell::default(),
+            worker: crate::worker::DocWorker::start(),
+        }))
     }
 
     /// Saves what `doc` has not stored yet and remembers the outcome: every save goes through
@@ -324,22 +335,30 @@ impl Repo {
 
     /// Like [`Repo::read`] for a plain reading that pages show often (a record in a list):
     /// when `id` is not in memory and storage still holds exactly the chunks the reading
-    /// cached under `name` was made from, that reading is returned without loading the
-    /// document (parsing a record typed key by key costs ~20 ms; fifteen of them are
-    /// Resultados). Otherwise `f` runs and its result is cached. `name` carries a version:
-    /// change it when `T` changes.
+    /// `job` keeps ([`Job::view`]) was made from, that reading is returned without loading
+    /// the document (parsing a record typed key by key costs ~20 ms; fifteen of them are
+    /// Resultados). When it is missing or stale, the document worker makes it, and then it is
+    /// returned; otherwise (the worker failed, or the document is in memory) `f` runs here and
+    /// its result is cached. `f` must read what `job` reads.
     pub async fn read_view<T: Serialize + DeserializeOwned, E>(
         &self,
         id: DocumentId,
-        name: &str,
+        job: Job,
         caching: Caching,
         f: impl FnOnce(&mut AutoCommit) -> Option<Result<T, E>>,
     ) -> Result<Option<Result<T, E>>, LoadError> {
+        let name = job.view();
         let in_memory = self.is_loaded(id);
-        if caching != Caching::FromDocument
-            && let Some(view) = self.cached_view(id, name).await
-        {
-            return Ok(Some(Ok(view)));
+        if caching != Caching::FromDocument {
+            if let Some(view) = self.cached_view(id, name).await {
+                return Ok(Some(Ok(view)));
+            }
+            if !in_memory
+                && self.make_in_worker(id, job).await
+                && let Some(view) = self.cached_view(id, name).await
+            {
+                return Ok(Some(Ok(view)));
+            }
         }
         // A failed cache read is not reported: the document itself is read next, and any
         // storage error shows there. Only a reading that succeeded is cached.
@@ -355,6 +374,24 @@ impl Repo {
             leptos::logging::warn!("could not cache {name} of {id}: {e}");
         }
         Ok(view)
+    }
+
+    /// Has the document worker make `job`'s reading of `id` (not when `id` is in memory: then
+    /// it may hold what storage does not, and reading it here is cheap). Whether it did; its
+    /// failure is logged, and the caller reads the document itself, which reports any error.
+    pub async fn make_in_worker(&self, id: DocumentId, job: Job) -> bool {
+        let Some(worker) = &self.worker else { return false };
+        if self.is_loaded(id) {
+            return false;
+        }
+        match worker.make(id, job).await {
+            Ok(()) => true,
+            Err(Unmade::NotStored) => false,
+            Err(Unmade::Failed(why)) => {
+                leptos::logging::warn!("the document worker could not read {id}: {why}");
+                false
+            }
+        }
     }
 
     /// The reading cached under `name` for `id`, only when `id` is not in memory (then the

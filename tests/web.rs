@@ -197,3 +197,64 @@ async fn two_tasks_making_a_device_key_at_once_keep_one_pair() {
     assert_eq!(a, b, "one key pair");
     assert_eq!(keys::public_key(&device).await.unwrap(), a, "kept");
 }
+
+/// The document worker's job, run here against real IndexedDB: it makes the same tree reading
+/// the page would, keeps it (and the sync facts) beside the document, and the reading stops
+/// being served the moment the document changes; a document not on the device or unreadable
+/// is said, not answered with an empty reading.
+#[wasm_bindgen_test]
+async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
+    use juntas::readings::{self, Job, Unmade};
+    use juntas_core::{
+        model::{history::Stamp, tree},
+        store,
+    };
+    let storage = IdbStorage::open(&fresh_name("readings")).await.expect("open");
+    let id = DocumentId::from_bytes([7; 16]);
+    let stamp = Stamp::new("m1", 1_700_000_000_000);
+    let mut doc = StoredDoc::new(id, ActorId::from(vec![1; 16]));
+    tree::create(doc.doc_mut(), "net", "Baja asistencia", &stamp).expect("create");
+    tree::add(doc.doc_mut(), "c1", tree::CAUSES, None, "Frío en las salas", &stamp).expect("add");
+    doc.save(&storage).await.expect("save");
+
+    readings::make(&storage, id, &Job::Tree).await.expect("made");
+    let kept = store::load_view(&storage, &id, readings::TREE).await.expect("load").expect("kept");
+    let kept: tree::Tree = serde_json::from_slice(&kept).expect("a tree");
+    assert_eq!(kept, tree::read(doc.doc()).expect("read"), "the page's own reading");
+    assert!(
+        store::load_view(&storage, &id, juntas::repo::SYNC_FACTS).await.expect("load").is_some(),
+        "sync facts kept with it"
+    );
+
+    tree::add(doc.doc_mut(), "c2", tree::CAUSES, None, "Licencias", &stamp).expect("add");
+    doc.save(&storage).await.expect("save");
+    assert_eq!(
+        store::load_view(&storage, &id, readings::TREE).await.expect("load"),
+        None,
+        "a reading of fewer chunks than storage holds is not served"
+    );
+
+    let absent = DocumentId::from_bytes([8; 16]);
+    assert_eq!(readings::make(&storage, absent, &Job::Tree).await, Err(Unmade::NotStored));
+    let corrupt = DocumentId::from_bytes([6; 16]);
+    storage
+        .put(
+            &StorageKey::new([corrupt.to_string(), "incremental".into(), "x".into()]),
+            b"not automerge",
+        )
+        .await
+        .expect("put");
+    assert!(matches!(readings::make(&storage, corrupt, &Job::Tree).await, Err(Unmade::Failed(_))));
+}
+
+/// A worker that cannot start (here no `/doc-worker.js` is served) answers every job at
+/// once with a failure, so the page reads the document itself instead of waiting.
+#[wasm_bindgen_test]
+async fn a_worker_that_cannot_start_fails_its_jobs_at_once() {
+    use juntas::readings::{Job, Unmade};
+    let worker = juntas::worker::DocWorker::start().expect("a worker object");
+    let id = DocumentId::from_bytes([5; 16]);
+    let started = js_sys::Date::now();
+    assert!(matches!(worker.make(id, Job::Tree).await, Err(Unmade::Failed(_))));
+    assert!(js_sys::Date::now() - started < 10_000.0, "not left waiting for the start timeout");
+}

@@ -27,6 +27,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::Batch;
 use crate::{
     error::AppError,
+    readings::Job,
     repo::{Caching, Repo},
     sync::SyncCtx,
 };
@@ -190,6 +191,12 @@ impl Docs {
         self.repo().cached_view(id, name).await
     }
 
+    /// Has the document worker make `job`'s reading of `id`; whether it did
+    /// ([`Repo::make_in_worker`]).
+    pub async fn make_in_worker(self, id: DocumentId, job: Job) -> bool {
+        self.repo().make_in_worker(id, job).await
+    }
+
     /// A reading of `id` at fixed heads kept under `name`, if any ([`Repo::fixed`]).
     pub async fn fixed<T: DeserializeOwned>(self, id: DocumentId, name: &str) -> Option<T> {
         self.repo().fixed(id, name).await
@@ -202,18 +209,20 @@ impl Docs {
 
     /// Like [`Docs::read`] for a reading lists show often, served from the cached reading
     /// beside the document when storage still holds what it was made from (see
-    /// [`Repo::read_view`]; `caching` says when it is written). `name` carries a version:
-    /// change it when `T` changes.
+    /// [`Repo::read_view`]: made by the document worker when it is missing; `caching` says
+    /// when the page writes it). `f` reads what `job` reads.
     pub async fn read_view<T: Serialize + DeserializeOwned, E: Into<AppError>>(
         self,
         id: DocumentId,
-        name: &str,
+        job: Job,
         caching: Caching,
         f: impl Fn(&mut AutoCommit) -> Result<T, E>,
     ) -> Loaded<T> {
         let repo = self.repo();
         self.fresh(|| {
-            repo.read_view(id, name, caching, |doc| (!doc.get_heads().is_empty()).then(|| f(doc)))
+            repo.read_view(id, job.clone(), caching, |doc| {
+                (!doc.get_heads().is_empty()).then(|| f(doc))
+            })
         })
         .await
     }

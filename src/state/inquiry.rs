@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
+    readings::{self, Job},
     repo::{Caching, new_entry_id, now_ms, random_bytes},
     state::{
         doc::{Docs, Loaded},
@@ -228,10 +229,7 @@ impl InquiryCtx {
             // already has does not parse every one of them.
             let got = self
                 .docs
-                .read_view(id, "record-line-v2", Caching::AfterEveryRead, |doc| {
-                    let last = history::entries(doc).last().map(|e| e.at);
-                    inquiry::read_record(doc).map(|r| (r, last))
-                })
+                .read_view(id, Job::RecordLine, Caching::AfterEveryRead, readings::record_line)
                 .await;
             let (record, last) = match got {
                 Loaded::Ready((r, last)) => (Ok(r), last),

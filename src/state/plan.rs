@@ -2,15 +2,16 @@
 //! commands on the common plan and on centres' plans — all through the document pipeline
 //! (`state::doc`), typing included.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Datelike;
 use juntas_core::{
     DocumentId,
+    automerge::ChangeHash,
     model::{
         centre_plan::{self, CentrePlan, SectionDiff, SectionView},
         diff::Part,
-        history::{self, Group, Stamp},
+        history::{Group, Stamp},
         network::{Command, Member, Role},
         plan::{self, CommonPlan, SectionDef, Status},
         review::{self, Event, PlanState},
@@ -21,6 +22,7 @@ use leptos::{prelude::*, task::spawn_local};
 pub use crate::state::doc::Loaded;
 use crate::{
     error::AppError,
+    readings::{self, COMMON, Job, texts_name},
     repo::{Caching, new_entry_id, now_ms},
     state::{doc::Docs, network::NetworkState},
 };
@@ -167,10 +169,12 @@ impl PlanCtx {
         spawn_local(async move {
             // Cached beside the document: the SLEP's table and the list of sections open without
             // parsing the plan (~8,000 changes: a 150 ms task on a phone); its editor loads it.
-            let read =
-                self.docs.read_view(self.common_id, COMMON_VIEW, Caching::WhenLoaded, |doc| {
-                    plan::read(doc)
-                });
+            let read = self.docs.read_view(
+                self.common_id,
+                Job::Common,
+                Caching::WhenLoaded,
+                readings::common,
+            );
             self.common.set(read.await);
         });
     }
@@ -334,20 +338,18 @@ impl PlanCtx {
             // Missing or unreadable: the full read below says so.
             _ => Vec::new(),
         };
-        let mut at = std::collections::BTreeMap::new();
-        let mut absent = Vec::new();
-        for v in versions {
-            let key = centre_plan::version_key(&v);
-            match self.docs.fixed(self.common_id, &texts_name(&key)).await {
-                Some(texts) => {
-                    at.insert(key, texts);
-                }
-                None => absent.push(v),
-            }
+        let (mut at, mut absent) = self.common_texts(&versions).await;
+        let mut now = self.docs.cached_view::<CommonPlan>(self.common_id, COMMON).await;
+        // Not kept on this device yet: the document worker reads the common plan (one long
+        // parse) off the page's thread, and keeps what this page needs of it.
+        if (!absent.is_empty() || now.is_none())
+            && self.docs.make_in_worker(self.common_id, Job::CommonAt(absent.clone())).await
+        {
+            (at, absent) = self.common_texts(&versions).await;
+            now = self.docs.cached_view::<CommonPlan>(self.common_id, COMMON).await;
         }
         if absent.is_empty()
-            && let Some(now) =
-                self.docs.cached_view::<CommonPlan>(self.common_id, COMMON_VIEW).await
+            && let Some(now) = now
         {
             let cached = self
                 .docs
@@ -397,6 +399,26 @@ impl PlanCtx {
         }
     }
 
+    /// The common texts at `versions` kept on this device (by version key), and the versions
+    /// whose texts are not.
+    async fn common_texts(
+        self,
+        versions: &[Vec<ChangeHash>],
+    ) -> (BTreeMap<String, BTreeMap<String, String>>, Vec<Vec<ChangeHash>>) {
+        let mut at = BTreeMap::new();
+        let mut absent = Vec::new();
+        for v in versions {
+            let key = centre_plan::version_key(v);
+            match self.docs.fixed(self.common_id, &texts_name(&key)).await {
+                Some(texts) => {
+                    at.insert(key, texts);
+                }
+                None => absent.push(v.clone()),
+            }
+        }
+        (at, absent)
+    }
+
     /// The network's history of roles, to count review events by the role their authors had
     /// (empty when the network cannot be read here: then nothing a role decides is counted).
     async fn roles(self) -> juntas_core::rules::Roles {
@@ -416,18 +438,15 @@ impl PlanCtx {
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
         let roles = self.roles().await;
+        let network = self.net.id.to_string();
         let reads = centres.into_iter().map(|(cid, name)| {
-            let roles = roles.clone();
+            let (roles, network) = (roles.clone(), network.clone());
             let id = self.centre_id(&cid);
             async move {
                 let reading = self
                     .docs
-                    .read_view(id, "table-row-v2", Caching::AfterEveryRead, |doc| {
-                        let plan = centre_plan::read(doc)?;
-                        let last =
-                            history::entries(doc).into_iter().rev().find(|e| !e.by.is_empty());
-                        let state = plan.review_in(&roles).state;
-                        Ok::<_, AppError>((state, last.map(|e| (e.at, e.by))))
+                    .read_view(id, Job::TableRow { network }, Caching::AfterEveryRead, |doc| {
+                        readings::table_row(doc, &roles)
                     })
                     .await;
                 CentreRow { centre: cid, name, reading }
@@ -454,14 +473,6 @@ impl PlanCtx {
 /// The value of `r`, or `None` with its error noted in `unread`.
 fn noted<T>(unread: &mut Vec<AppError>, r: Result<T, centre_plan::CentreError>) -> Option<T> {
     r.map_err(|e| unread.push(e.into())).ok()
-}
-
-/// The cached reading of the common plan (its sections now).
-const COMMON_VIEW: &str = "common-plan-v1";
-
-/// The name the common texts at a version are kept under ([`centre_plan::texts_at`]).
-fn texts_name(version_key: &str) -> String {
-    format!("texts-v1/{version_key}")
 }
 
 /// A centre's page from its document and its common plan (the document or cached readings).

@@ -16,6 +16,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     error::AppError,
+    readings::Job,
     repo::{Caching, new_entry_id, now_ms, random_bytes},
     state::{
         doc::{Docs, Loaded},
@@ -56,9 +57,6 @@ pub enum Usage {
     /// after it opened or changed, not in the task that shows it).
     Edit,
 }
-
-/// The name of a tree's cached reading (the version changes when [`Tree`]'s form does).
-const TREE_VIEW: &str = "tree-v1";
 
 /// The trees the network lists.
 pub fn trees(net: NetworkState) -> Vec<DocumentId> {
@@ -113,7 +111,7 @@ impl TreeCtx {
         spawn_local(async move {
             let got = if opening && self.usage == Usage::Show {
                 self.docs
-                    .read_view(self.id, TREE_VIEW, Caching::AfterEveryRead, |d| {
+                    .read_view(self.id, Job::Tree, Caching::AfterEveryRead, |d| {
                         reader.borrow_mut().read(d)
                     })
                     .await
@@ -135,7 +133,7 @@ impl TreeCtx {
                 // Only a cache: a failure to read is shown by the next reload, not here.
                 let _ = self
                     .docs
-                    .read_view(self.id, TREE_VIEW, Caching::FromDocument, |d| {
+                    .read_view(self.id, Job::Tree, Caching::FromDocument, |d| {
                         reader.borrow_mut().read(d)
                     })
                     .await;

@@ -29,6 +29,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::local;
+use crate::readings::Job;
 use crate::repo::{Repo, SyncFacts, now_ms, random_bytes};
 
 /// Why sync is not working, as the person is told (a closed set: architecture invariant 7).
@@ -753,7 +754,7 @@ impl SyncNode {
                 refused: None,
             });
         }
-        let facts = self.repo.sync_facts(id).await?;
+        let facts = self.facts(id).await?;
         let saved = match self.server_storage() {
             Some(server) => store::load_sync_state(self.repo.storage(), &id, &server).await.ok()?,
             None => None,
@@ -904,7 +905,7 @@ impl SyncNode {
         if self.repo.is_loaded(id) || self.refused.borrow().contains_key(&id) {
             return false;
         }
-        let Some(facts) = self.repo.sync_facts(id).await else { return false };
+        let Some(facts) = self.facts(id).await else { return false };
         let Some(network) = self.network_unloaded(id, &facts).await else { return false };
         if self.repo.is_loaded(id) {
             return false;
@@ -924,6 +925,19 @@ impl SyncNode {
             first
         });
         opened
+    }
+
+    /// `id`'s cached [`SyncFacts`]; when none are kept for what storage holds (a document
+    /// imported, or changed since), the document worker reads them, off the page's thread,
+    /// rather than a parse of it here. `None` when it cannot (the caller loads the document).
+    async fn facts(&self, id: DocumentId) -> Option<SyncFacts> {
+        if let Some(facts) = self.repo.sync_facts(id).await {
+            return Some(facts);
+        }
+        if !self.repo.make_in_worker(id, Job::SyncFacts).await {
+            return None;
+        }
+        self.repo.sync_facts(id).await
     }
 
     /// [`SyncNode::network_of`] from cached facts (an inquiry record's through its inquiry).
