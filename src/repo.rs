@@ -139,8 +139,8 @@ pub struct Repo {
     docs: RefCell<HashMap<DocumentId, Handle>>,
     /// Documents whose last save failed, and why: their changes are only in memory.
     unsaved: RefCell<BTreeMap<DocumentId, StorageError>>,
-    /// Makes missing readings off the page's thread; `None` when it could not be created.
-    worker: Option<crate::worker::DocWorker>,
+    /// Makes missing readings off the page's thread.
+    worker: crate::worker::DocWorker,
 }
 
 /// `n` random bytes from the browser's crypto (core draws no randomness itself).
@@ -207,7 +207,7 @@ impl Repo {
             storage,
             docs: RefCell::default(),
             unsaved: RefCell::default(),
-            worker: crate::worker::DocWorker::start(),
+            worker: crate::worker::DocWorker::default(),
         }))
     }
 
@@ -380,11 +380,10 @@ impl Repo {
     /// it may hold what storage does not, and reading it here is cheap). Whether it did; its
     /// failure is logged, and the caller reads the document itself, which reports any error.
     pub async fn make_in_worker(&self, id: DocumentId, job: Job) -> bool {
-        let Some(worker) = &self.worker else { return false };
         if self.is_loaded(id) {
             return false;
         }
-        match worker.make(id, job).await {
+        match self.worker.make(id, job).await {
             Ok(()) => true,
             Err(Unmade::NotStored) => false,
             Err(Unmade::Failed(why)) => {

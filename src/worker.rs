@@ -110,14 +110,44 @@ impl Client {
     }
 }
 
-/// The page's handle on its document worker.
-#[derive(Clone)]
-pub struct DocWorker(Rc<Client>);
+/// The page's handle on its document worker, started with the first job: a tab whose
+/// readings are all kept (most opens) never starts it, so it neither competes with the page
+/// for the phone's cores nor holds a second copy of the wasm in memory.
+#[derive(Default)]
+pub struct DocWorker {
+    client: RefCell<Option<Rc<Client>>>,
+    /// It could not be created: jobs fail at once.
+    unavailable: Cell<bool>,
+}
 
 impl DocWorker {
+    fn client(&self) -> Option<Rc<Client>> {
+        if let Some(c) = &*self.client.borrow() {
+            return Some(c.clone());
+        }
+        if self.unavailable.get() {
+            return None;
+        }
+        let started = Client::start();
+        self.unavailable.set(started.is_none());
+        self.client.borrow_mut().clone_from(&started);
+        started
+    }
+
+    /// Has the worker make `job`'s reading of `id` and keep it beside the document. `Err`
+    /// when it did not (then the page reads the document itself).
+    pub async fn make(&self, id: DocumentId, job: Job) -> Result<(), Unmade> {
+        match self.client() {
+            Some(c) => c.make(id, job).await,
+            None => Err(Unmade::Failed("the worker could not be created".into())),
+        }
+    }
+}
+
+impl Client {
     /// Starts the worker; `None` when the browser cannot (the page then reads every document
     /// itself).
-    pub fn start() -> Option<DocWorker> {
+    fn start() -> Option<Rc<Client>> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = match Worker::new_with_options(SCRIPT, &options) {
@@ -169,13 +199,11 @@ impl DocWorker {
             }
         })
         .forget();
-        Some(DocWorker(client))
+        Some(client)
     }
 
-    /// Has the worker make `job`'s reading of `id` and keep it beside the document. `Err`
-    /// when it did not (then the page reads the document itself).
-    pub async fn make(&self, id: DocumentId, job: Job) -> Result<(), Unmade> {
-        let c = &self.0;
+    async fn make(&self, id: DocumentId, job: Job) -> Result<(), Unmade> {
+        let c = self;
         let n = c.next.get();
         c.next.set(n.wrapping_add(1));
         let text = serde_json::to_string(&Request { n, id: id.to_string(), job })

@@ -252,7 +252,7 @@ async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
 #[wasm_bindgen_test]
 async fn a_worker_that_cannot_start_fails_its_jobs_at_once() {
     use juntas::readings::{Job, Unmade};
-    let worker = juntas::worker::DocWorker::start().expect("a worker object");
+    let worker = juntas::worker::DocWorker::default();
     let id = DocumentId::from_bytes([5; 16]);
     let started = js_sys::Date::now();
     assert!(matches!(worker.make(id, Job::Tree).await, Err(Unmade::Failed(_))));

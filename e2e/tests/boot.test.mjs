@@ -26,8 +26,6 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   const fcp = await boot.firstContentfulPaint();
   const states = await boot.states();
   assert.equal(await boot.root.count(), 0, 'the start screen goes when the app is on the page');
-  // The tab's document worker (the same wasm, from the browser's cache) started, or it said why.
-  assert.ok(page.workers().some((w) => w.url().endsWith('/doc-worker.js')), 'the document worker is running');
   assert.ok(states.some((s) => /^Descargando la app: [1-9]\d? %$/.test(s)), `progress was shown: ${states}`);
   // The bar measures the file that arrives: it climbs past 90 %, it does not stop short and jump.
   assert.ok(states.some((s) => /^Descargando la app: 9\d %$/.test(s)), `the bar reached the 90s: ${states}`);

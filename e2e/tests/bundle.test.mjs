@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
+import { TreePage } from '../pages/tree.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -26,12 +27,24 @@ test('a file exported on A brings its network to a fresh device C, and a second 
   const card = await netA.editCentre(x);
   await netA.setField(card, 'centre-name', `${x} (desde A)`);
   await netA.waitSaved();
+  // A problem tree travels in the file too.
+  const networkUrl = a.page.url();
+  const treeA = new TreePage(a.page);
+  await treeA.open();
+  await treeA.create('Baja asistencia en invierno');
+  await treeA.addCard('causas', 'Salas frías');
+  await treeA.addCard('efectos', 'Menos juego al aire libre');
+  const projectorUrl = `${a.page.url()}/proyector`;
+  await a.page.goto(networkUrl);
+  await netA.waitReady();
   const file = await netA.downloadBundle();
   assert.match(file.name, /^red-avanzando-juntas-\d{4}-\d{2}-\d{2}\.juntas$/);
   assert.ok(file.bytes.subarray(0, 8).equals(Buffer.from('JUNTAS-B')), 'a Juntas bundle');
 
   // C is a phone that has never seen the network: import from the start page.
   const c = await device(PHONE);
+  const workerSaid = [];
+  c.page.on('console', (m) => { if (m.text().includes('document worker')) workerSaid.push(m.text()); });
   const { net: netC, error } = await c.home.importBundle(file.bytes, file.name);
   assert.equal(error, undefined);
   assert.equal(await netC.name(), 'Avanzando Juntas');
@@ -59,6 +72,18 @@ test('a file exported on A brings its network to a fresh device C, and a second 
   assert.equal(await netA.centreCards().count(), 15);
   // The same file again brings nothing new.
   assert.match((await netA.importBundle(back.bytes, back.name)).text, /no traía nada nuevo/);
+
+  // The tree's first open on C: no reading of it is kept there yet, so the tab's document
+  // worker parses it (off the page's thread) and the projector draws every card from that.
+  await c.page.goto(projectorUrl);
+  await c.page.waitForFunction(() => document.querySelectorAll('[data-testid="svg-card"]').length === 3, null, { timeout: 20000 });
+  // (An SVG card's lines are separate text spans: compared without spaces.)
+  const drawn = (await c.page.getByTestId('svg-card').allTextContents()).map((d) => d.replace(/\s/g, ''));
+  for (const text of ['Baja asistencia en invierno', 'Salas frías', 'Menos juego al aire libre']) {
+    assert.ok(drawn.includes(text.replace(/\s/g, '')), `${text} drawn: ${drawn.join(' | ')}`);
+  }
+  assert.ok(c.page.workers().some((w) => w.url().endsWith('/doc-worker.js')), 'the document worker read it');
+  assert.deepEqual(workerSaid, [], 'the worker failed no job');
   assert.deepEqual(a.page.__errors ?? [], []);
   assert.deepEqual(c.page.__errors ?? [], []);
   await a.context.close();
