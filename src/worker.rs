@@ -5,8 +5,9 @@
 //! the page keeps every document it edits or syncs. When it cannot start or fails a job, the
 //! page reads the document itself, as it would without it, and shows any error from there.
 //!
-//! Start-up: the page creates `/doc-worker.js` (a module worker) and sends it the addresses of
-//! the app's glue and wasm; that script loads them, `main` sees no window and calls [`serve`],
+//! Start-up, with the first job (a tab whose readings are all kept never starts it): the page
+//! creates `/doc-worker.js` (a module worker) and sends it the addresses of the app's glue and
+//! wasm; that script loads them, `main` sees no window and calls [`serve`],
 //! which answers `ready`. Jobs and replies are JSON strings, numbered.
 
 use std::{
@@ -30,7 +31,8 @@ use crate::{
 /// The worker's start script (`public/doc-worker.js`).
 const SCRIPT: &str = "/doc-worker.js";
 /// How long the page waits for the worker to start before reading documents itself (it
-/// compiles the wasm again, from the browser's cache: well under a second on a phone).
+/// compiles the wasm again, from the browser's cache; a slow phone has room here, and a
+/// worker that never answers costs one wait, not one per document).
 const START_MS: u32 = 15_000;
 
 #[wasm_bindgen]
