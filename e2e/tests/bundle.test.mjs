@@ -73,8 +73,11 @@ test('a file exported on A brings its network to a fresh device C, and a second 
   // The same file again brings nothing new.
   assert.match((await netA.importBundle(back.bytes, back.name)).text, /no traía nada nuevo/);
 
-  // The tree's first open on C: no reading of it is kept there yet, so the tab's document
-  // worker parses it (off the page's thread) and the projector draws every card from that.
+  // The tree's first open on C, offline: no reading of it is kept there yet, so the tab's
+  // document worker (its script and the wasm from the service worker's cache) parses it, off
+  // the page's thread, and the projector draws every card from that.
+  await c.page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await c.context.setOffline(true);
   await c.page.goto(projectorUrl);
   await c.page.waitForFunction(() => document.querySelectorAll('[data-testid="svg-card"]').length === 3, null, { timeout: 20000 });
   // (An SVG card's lines are separate text spans: compared without spaces.)
@@ -84,6 +87,7 @@ test('a file exported on A brings its network to a fresh device C, and a second 
   }
   assert.ok(c.page.workers().some((w) => w.url().endsWith('/doc-worker.js')), 'the document worker read it');
   assert.deepEqual(workerSaid, [], 'the worker failed no job');
+  await c.context.setOffline(false);
   assert.deepEqual(a.page.__errors ?? [], []);
   assert.deepEqual(c.page.__errors ?? [], []);
   await a.context.close();
