@@ -106,3 +106,15 @@ export async function corruptDocument(page, docId) {
     db.close();
   }, docId);
 }
+
+/** Removes the reading kept beside document `docId` under `name` (as a device that never
+ *  opened it has none): the next page that shows it must have it made again. */
+export async function forgetReading(page, docId, name) {
+  await page.evaluate(async ([id, view]) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    tx.objectStore('documents').delete([id, 'view', view]);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+  }, [docId, name]);
+}

@@ -34,6 +34,10 @@ const SCRIPT: &str = "/doc-worker.js";
 /// compiles the wasm again, from the browser's cache; a slow phone has room here, and a
 /// worker that never answers costs one wait, not one per document).
 const START_MS: u32 = 15_000;
+/// How long a worker with no job waits before it is stopped: its wasm memory (grown by the
+/// biggest document it parsed; wasm memory never shrinks) is given back to the phone, and the
+/// next missing reading starts it again.
+const IDLE_MS: u32 = 30_000;
 
 #[wasm_bindgen]
 extern "C" {
@@ -70,6 +74,10 @@ struct Client {
     phase: RefCell<Phase>,
     next: Cell<u32>,
     waiting: RefCell<HashMap<u32, oneshot::Sender<Result<(), Unmade>>>>,
+    /// Stops it [`IDLE_MS`] after its last reply (dropped, hence cancelled, by a new job).
+    idle: RefCell<Option<Timeout>>,
+    /// Stopped for being idle (not failed): the next job starts a new one.
+    retired: Cell<bool>,
 }
 
 impl Client {
@@ -81,7 +89,14 @@ impl Client {
         self.waiting.borrow_mut().clear();
     }
 
-    fn on_message(&self, data: JsValue) {
+    /// Stops an idle worker; nothing is waiting on it.
+    fn retire(&self) {
+        *self.phase.borrow_mut() = Phase::Gone;
+        self.retired.set(true);
+        self.worker.terminate();
+    }
+
+    fn on_message(self: &Rc<Self>, data: JsValue) {
         let Some(text) = data.as_string() else { return };
         if text == "ready" {
             let queued = {
@@ -103,7 +118,18 @@ impl Client {
             match serde_json::from_str::<Reply>(&text) {
                 Ok(reply) => {
                     if let Some(tx) = self.waiting.borrow_mut().remove(&reply.n) {
+                        // The page may have moved on and dropped its wait: nothing to tell.
                         let _ = tx.send(reply.made);
+                    }
+                    if self.waiting.borrow().is_empty() {
+                        let weak = Rc::downgrade(self);
+                        *self.idle.borrow_mut() = Some(Timeout::new(IDLE_MS, move || {
+                            if let Some(c) = weak.upgrade()
+                                && c.waiting.borrow().is_empty()
+                            {
+                                c.retire();
+                            }
+                        }));
                     }
                 }
                 Err(e) => self.gone(&format!("unreadable reply: {e}")),
@@ -124,7 +150,9 @@ pub struct DocWorker {
 
 impl DocWorker {
     fn client(&self) -> Option<Rc<Client>> {
-        if let Some(c) = &*self.client.borrow() {
+        if let Some(c) = &*self.client.borrow()
+            && !c.retired.get()
+        {
             return Some(c.clone());
         }
         if self.unavailable.get() {
@@ -164,6 +192,8 @@ impl Client {
             phase: RefCell::new(Phase::Starting(Vec::new())),
             next: Cell::new(0),
             waiting: RefCell::default(),
+            idle: RefCell::default(),
+            retired: Cell::new(false),
         });
         let weak = Rc::downgrade(&client);
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
@@ -211,6 +241,7 @@ impl Client {
         let text = serde_json::to_string(&Request { n, id: id.to_string(), job })
             .map_err(|e| Unmade::Failed(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
+        c.idle.borrow_mut().take();
         match &mut *c.phase.borrow_mut() {
             Phase::Gone => return Err(Unmade::Failed("the worker is not running".into())),
             Phase::Starting(queued) => queued.push(text),

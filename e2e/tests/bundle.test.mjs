@@ -2,7 +2,7 @@
 // never been online with it; bad files are refused whole and change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE } from '../support.mjs';
+import { launch, newContext, forgetReading, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { TreePage } from '../pages/tree.mjs';
 
@@ -88,6 +88,24 @@ test('a file exported on A brings its network to a fresh device C, and a second 
   assert.ok(c.page.workers().some((w) => w.url().endsWith('/doc-worker.js')), 'the document worker read it');
   assert.deepEqual(workerSaid, [], 'the worker failed no job');
   await c.context.setOffline(false);
+
+  // With nothing to do it stops after 30 s (its memory goes back to the phone), and the next
+  // missing reading starts it again.
+  const worker = c.page.workers().find((w) => w.url().endsWith('/doc-worker.js'));
+  await worker.waitForEvent('close', { timeout: 45000 });
+  const treeId = projectorUrl.split('/arbol/')[1].split('/')[0];
+  await forgetReading(c.page, treeId, 'tree-v1');
+  // In the same page (a reload would start a new one anyway): the list of trees reads it.
+  await c.page.evaluate((url) => {
+    const a = document.createElement('a');
+    a.href = url;
+    a.textContent = 'trees';
+    document.body.append(a);
+    a.click();
+  }, projectorUrl.split('/arbol/')[0] + '/arbol');
+  await c.page.getByTestId('tree-open').filter({ hasText: 'Baja asistencia en invierno' }).waitFor();
+  assert.ok(c.page.workers().some((w) => w.url().endsWith('/doc-worker.js')), 'a new document worker read it');
+  assert.deepEqual(workerSaid, [], 'the new worker failed no job');
   assert.deepEqual(a.page.__errors ?? [], []);
   assert.deepEqual(c.page.__errors ?? [], []);
   await a.context.close();
