@@ -62,8 +62,8 @@ pub enum Job {
     /// [`COMMON`] and the common texts at these versions (those the plan holds), kept under
     /// [`texts_name`]: what a centre's page reads of the common plan.
     CommonAt(Vec<Vec<ChangeHash>>),
-    /// [`TABLE_ROW`] of a centre's plan, by the roles of network `network` as stored.
-    TableRow { network: String },
+    /// [`TABLE_ROW`] of a centre's plan, by the network's roles as the page has them.
+    TableRow { roles: Roles },
     /// [`RECORD_LINE`] of an inquiry record.
     RecordLine,
     /// [`TREE`] of a problem tree.
@@ -124,15 +124,8 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
             }
             keep(storage, &mut doc, COMMON, common).await
         }
-        Job::TableRow { network } => {
-            let net: DocumentId = network.parse().map_err(|e| fail(&e))?;
-            let actor = crate::repo::new_actor();
-            let mut net = StoredDoc::load(storage, net, actor)
-                .await
-                .map_err(|e| fail(&e))?
-                .ok_or(Unmade::NotStored)?;
-            let roles = Roles::of(net.doc_mut());
-            keep(storage, &mut doc, TABLE_ROW, |d| table_row(d, &roles)).await
+        Job::TableRow { roles } => {
+            keep(storage, &mut doc, TABLE_ROW, |d| table_row(d, roles)).await
         }
         Job::RecordLine => keep(storage, &mut doc, RECORD_LINE, record_line).await,
         Job::Tree => keep(storage, &mut doc, TREE, |d| Ok(tree::Reader::default().read(d)?)).await,

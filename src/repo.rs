@@ -353,8 +353,7 @@ impl Repo {
             if let Some(view) = self.cached_view(id, name).await {
                 return Ok(Some(Ok(view)));
             }
-            if !in_memory
-                && self.make_in_worker(id, job).await
+            if self.make_in_worker(id, job).await
                 && let Some(view) = self.cached_view(id, name).await
             {
                 return Ok(Some(Ok(view)));

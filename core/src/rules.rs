@@ -51,8 +51,9 @@ impl Who {
 
 /// Each member's role (and centre) over the network document's history, so a reader can ask
 /// what she was when she acted ("a review event counts only if its author was a SLEP
-/// professional when she made it"). Read once per network document version.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// professional when she made it"). Read once per network document version; serialisable so
+/// a reader elsewhere (the app's document worker) judges by the same roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Roles {
     /// Per member: from when (ms), her role and centre, or None once removed; oldest first.
     history: BTreeMap<String, Vec<(i64, Option<Listed>)>>,

@@ -401,6 +401,11 @@ fn a_reader_counts_a_review_event_by_the_role_its_author_had_when_she_made_it() 
     assert_eq!(plan.review_in(&Roles::of(&mut net)).state, PlanState::Approved);
     network::apply(&mut net, Command::RemoveMember { id: "q".into() }, 20_000).unwrap();
     assert_eq!(plan.review_in(&Roles::of(&mut net)).state, PlanState::Approved);
+    // The roles as sent to another reader (the app's document worker) judge alike.
+    let sent: Roles =
+        serde_json::from_slice(&serde_json::to_vec(&Roles::of(&mut net)).unwrap()).unwrap();
+    assert_eq!(sent, Roles::of(&mut net));
+    assert_eq!(plan.review_in(&sent).state, PlanState::Approved);
     // Made SLEP only after she approved: it does not count.
     let mut late = network_doc();
     let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };

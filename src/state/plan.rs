@@ -438,16 +438,18 @@ impl PlanCtx {
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
         let roles = self.roles().await;
-        let network = self.net.id.to_string();
         let reads = centres.into_iter().map(|(cid, name)| {
-            let (roles, network) = (roles.clone(), network.clone());
+            let roles = roles.clone();
             let id = self.centre_id(&cid);
             async move {
                 let reading = self
                     .docs
-                    .read_view(id, Job::TableRow { network }, Caching::AfterEveryRead, |doc| {
-                        readings::table_row(doc, &roles)
-                    })
+                    .read_view(
+                        id,
+                        Job::TableRow { roles: roles.clone() },
+                        Caching::AfterEveryRead,
+                        |doc| readings::table_row(doc, &roles),
+                    )
                     .await;
                 CentreRow { centre: cid, name, reading }
             }

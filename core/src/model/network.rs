@@ -59,7 +59,9 @@ pub struct Centre {
     pub staff_on_leave: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Role {
     #[default]
     Principal,
