@@ -78,7 +78,15 @@ struct Client {
     idle: RefCell<Option<Timeout>>,
     /// Stopped for being idle (not failed): the next job starts a new one.
     retired: Cell<bool>,
+    /// Gives up on a start that takes longer than [`START_MS`].
+    deadline: RefCell<Option<Timeout>>,
+    /// Its listeners, dropped with it (a worker stopped for being idle is replaced, not
+    /// leaked with them).
+    listeners: RefCell<Option<Listeners>>,
 }
+
+/// A worker's `message` and `error` listeners.
+type Listeners = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(web_sys::Event)>);
 
 impl Client {
     /// No more jobs: every waiting one is answered "failed" (the page reads them itself).
@@ -89,10 +97,13 @@ impl Client {
         self.waiting.borrow_mut().clear();
     }
 
-    /// Stops an idle worker; nothing is waiting on it.
+    /// Stops an idle worker; nothing is waiting on it. Its listeners are taken off first: a
+    /// message already on its way must not reach them once they are dropped with it.
     fn retire(&self) {
         *self.phase.borrow_mut() = Phase::Gone;
         self.retired.set(true);
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
         self.worker.terminate();
     }
 
@@ -106,6 +117,7 @@ impl Client {
                 *phase = Phase::Ready;
                 queued
             };
+            self.deadline.borrow_mut().take();
             for job in queued {
                 if let Err(e) = self.worker.post_message(&job.into()) {
                     self.gone(&format!("{e:?}"));
@@ -194,6 +206,8 @@ impl Client {
             waiting: RefCell::default(),
             idle: RefCell::default(),
             retired: Cell::new(false),
+            deadline: RefCell::default(),
+            listeners: RefCell::default(),
         });
         let weak = Rc::downgrade(&client);
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
@@ -202,7 +216,6 @@ impl Client {
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
         let weak = Rc::downgrade(&client);
         let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
             if let Some(c) = weak.upgrade() {
@@ -214,7 +227,7 @@ impl Client {
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
+        *client.listeners.borrow_mut() = Some((on_message, on_error));
         let glue = GLUE_URL.with(String::clone);
         let wasm = format!("{}_bg.wasm", glue.strip_suffix(".js").unwrap_or(&glue));
         let start = serde_json::json!({ "glue": glue, "wasm": wasm }).to_string();
@@ -223,14 +236,13 @@ impl Client {
             return None;
         }
         let weak = Rc::downgrade(&client);
-        Timeout::new(START_MS, move || {
+        *client.deadline.borrow_mut() = Some(Timeout::new(START_MS, move || {
             if let Some(c) = weak.upgrade()
                 && matches!(*c.phase.borrow(), Phase::Starting(_))
             {
                 c.gone("it did not start in time");
             }
-        })
-        .forget();
+        }));
         Some(client)
     }
 
