@@ -36,6 +36,7 @@ pub mod worker;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
+    Lazy, LazyRoute,
     components::{A, ParentRoute, Route, Router, Routes},
     path,
 };
@@ -112,6 +113,97 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Declares a route for each page of a group whose code is a separate part of the release wasm
+/// (`cfg(juntas_split)`, set by `cargo xtask build`): the page's view is made by a function
+/// split into the group's part, downloaded when a page of the group is first opened (the
+/// service worker precaches every part after the first visit). The start page, the join page
+/// and a network's landing page (its centres) stay in the main part, which is all a first visit
+/// waits for. A part that cannot be downloaded (no signal before it was cached) shows
+/// [`PageNotDownloaded`] instead of stopping the app. Without the cfg (`trunk serve`, tests)
+/// the same routes call the views directly.
+macro_rules! lazy_pages {
+    ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
+        #[cfg_attr(
+            juntas_split,
+            leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)
+        )]
+        fn $view() -> Result<AnyView, PartNotDownloaded> {
+            Ok(view! { <$page /> }.into_any())
+        }
+        struct $route;
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            async fn view(_this: Self) -> AnyView {
+                #[cfg(juntas_split)]
+                let view = $view().await;
+                #[cfg(not(juntas_split))]
+                let view = $view();
+                view.unwrap_or_else(|PartNotDownloaded| view! { <PageNotDownloaded /> }.into_any())
+            }
+        }
+    )*};
+}
+
+/// A lazily loaded part of the wasm that could not be downloaded (the splitter's loader has
+/// already logged why to the console).
+struct PartNotDownloaded;
+
+#[cfg(juntas_split)]
+impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        PartNotDownloaded
+    }
+}
+
+/// In place of a page whose part of the wasm could not be downloaded: says so, and trying again
+/// reloads the app (from the service worker's cache), which asks for the part again.
+#[component]
+fn PageNotDownloaded() -> impl IntoView {
+    let retry = move |_| {
+        if let Err(e) = window().location().reload() {
+            leptos::logging::error!("reload: {e:?}");
+        }
+    };
+    view! {
+        <main class="page">
+            <div class="alert" role="alert" data-testid="page-not-downloaded">
+                <h2>{tr(T::PageNotDownloaded)}</h2>
+                <p>{tr(T::PageNotDownloadedWhy)}</p>
+                <button type="button" class="primary" on:click=retry>{tr(T::Retry)}</button>
+            </div>
+        </main>
+    }
+}
+
+lazy_pages! { juntas_network_pages:
+    LazyMembersPage => MembersPage as members_page_view,
+    LazyCommissionsPage => CommissionsPage as commissions_page_view,
+}
+lazy_pages! { juntas_plan_pages:
+    LazyPlanHome => PlanHome as plan_home_view,
+    LazySectionPage => SectionPage as section_page_view,
+    LazyCentrePlanPage => CentrePlanPage as centre_plan_page_view,
+    LazyPrintPage => PrintPage as print_page_view,
+    LazyReviewTablePage => ReviewTablePage as review_table_page_view,
+}
+lazy_pages! { juntas_workshop_pages:
+    LazyTreeHome => TreeHome as tree_home_view,
+    LazyTreePage => TreePage as tree_page_view,
+    LazyProjectorPage => ProjectorPage as projector_page_view,
+    LazyWorkshopHome => WorkshopHome as workshop_home_view,
+    LazyWorkshopPage => WorkshopPage as workshop_page_view,
+    LazyVotePage => VotePage as vote_page_view,
+    LazyCyclePage => CyclePage as cycle_page_view,
+}
+lazy_pages! { juntas_inquiry_pages:
+    LazyInquiryHome => InquiryHome as inquiry_home_view,
+    LazyDefinitionPage => DefinitionPage as definition_page_view,
+    LazyRecordPage => RecordPage as record_page_view,
+    LazyResultsPage => ResultsPage as results_page_view,
+}
+
 #[component]
 fn AppRoutes() -> impl IntoView {
     view! {
@@ -120,28 +212,28 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/unirse") view=JoinPage />
             <ParentRoute path=path!("/red/:id") view=NetworkPage>
                 <Route path=path!("") view=CentresPage />
-                <Route path=path!("miembros") view=MembersPage />
-                <Route path=path!("comisiones") view=CommissionsPage />
+                <Route path=path!("miembros") view={Lazy::<LazyMembersPage>::new()} />
+                <Route path=path!("comisiones") view={Lazy::<LazyCommissionsPage>::new()} />
                 <ParentRoute path=path!("plan") view=PlanShell>
-                    <Route path=path!("") view=PlanHome />
-                    <Route path=path!("seccion/:sid") view=SectionPage />
-                    <Route path=path!("centro/:cid") view=CentrePlanPage />
-                    <Route path=path!("centro/:cid/imprimir") view=PrintPage />
-                    <Route path=path!("revision") view=ReviewTablePage />
+                    <Route path=path!("") view={Lazy::<LazyPlanHome>::new()} />
+                    <Route path=path!("seccion/:sid") view={Lazy::<LazySectionPage>::new()} />
+                    <Route path=path!("centro/:cid") view={Lazy::<LazyCentrePlanPage>::new()} />
+                    <Route path=path!("centro/:cid/imprimir") view={Lazy::<LazyPrintPage>::new()} />
+                    <Route path=path!("revision") view={Lazy::<LazyReviewTablePage>::new()} />
                 </ParentRoute>
-                <Route path=path!("arbol") view=TreeHome />
-                <Route path=path!("arbol/:tid") view=TreePage />
-                <Route path=path!("arbol/:tid/proyector") view=ProjectorPage />
-                <Route path=path!("talleres") view=WorkshopHome />
-                <Route path=path!("talleres/:wid") view=WorkshopPage />
-                <Route path=path!("talleres/votacion/:vid") view=VotePage />
-                <Route path=path!("talleres/ciclo/:cid") view=CyclePage />
+                <Route path=path!("arbol") view={Lazy::<LazyTreeHome>::new()} />
+                <Route path=path!("arbol/:tid") view={Lazy::<LazyTreePage>::new()} />
+                <Route path=path!("arbol/:tid/proyector") view={Lazy::<LazyProjectorPage>::new()} />
+                <Route path=path!("talleres") view={Lazy::<LazyWorkshopHome>::new()} />
+                <Route path=path!("talleres/:wid") view={Lazy::<LazyWorkshopPage>::new()} />
+                <Route path=path!("talleres/votacion/:vid") view={Lazy::<LazyVotePage>::new()} />
+                <Route path=path!("talleres/ciclo/:cid") view={Lazy::<LazyCyclePage>::new()} />
                 <ParentRoute path=path!("indagacion") view=InquiryShell>
-                    <Route path=path!("") view=InquiryHome />
-                    <Route path=path!("nueva") view=DefinitionPage />
-                    <Route path=path!(":iid/editar") view=DefinitionPage />
-                    <Route path=path!(":iid/ficha/:rid") view=RecordPage />
-                    <Route path=path!(":iid/resultados") view=ResultsPage />
+                    <Route path=path!("") view={Lazy::<LazyInquiryHome>::new()} />
+                    <Route path=path!("nueva") view={Lazy::<LazyDefinitionPage>::new()} />
+                    <Route path=path!(":iid/editar") view={Lazy::<LazyDefinitionPage>::new()} />
+                    <Route path=path!(":iid/ficha/:rid") view={Lazy::<LazyRecordPage>::new()} />
+                    <Route path=path!(":iid/resultados") view={Lazy::<LazyResultsPage>::new()} />
                 </ParentRoute>
             </ParentRoute>
         </Routes>

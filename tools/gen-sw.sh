@@ -1,9 +1,12 @@
 #!/bin/sh
-# Trunk post_build hook: sets the wasm's real size for the start screen's progress bar and writes
+# Trunk post_build hook: puts the lazily loaded parts of a split wasm beside the app, sets the wasm's real size for the start screen's progress bar and writes
 # sw.js into the staging dir with the list of every file Trunk
 # produced (hashed names) and a version derived from their contents.
 set -eu
 dir="${TRUNK_STAGING_DIR:?run from trunk}"
+# First the lazily loaded parts of a split build, so that the list below has them (Trunk runs the
+# hooks of one stage at the same time, so this cannot be a hook of its own).
+sh "${TRUNK_SOURCE_DIR:-.}/tools/split-hook.sh"
 cd "$dir"
 # Trunk 0.21 gives the start screen's progress bar the wasm's size from before wasm-opt (5.4 MB
 # for a 3.7 MB file): the bar stopped at 69 % and jumped. Put the size of the file it serves.

@@ -1,10 +1,13 @@
 // A phone on 3G opening Juntas for the first time: the start screen paints long before the
 // app's wasm has arrived, says how far the download got, and gives way to the app; a wasm that
-// cannot be downloaded is said in Spanish with a way to try again, never a blank page.
+// cannot be downloaded is said in Spanish with a way to try again, never a blank page. The
+// start page waits for the main part of the wasm only; the other pages' parts come when first
+// opened, and a part that cannot be downloaded is said the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, axeViolations, PHONE } from '../support.mjs';
 import { BootScreen, RECORD_BOOT } from '../pages/boot.mjs';
+import { HomePage } from '../pages/home.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -49,5 +52,34 @@ test('a wasm that cannot be downloaded is said in Spanish, and trying again open
   await boot.retry().click();
   await page.getByTestId('create-example').waitFor();
   assert.equal(await boot.root.count(), 0);
+  await context.close();
+});
+
+test('the start page waits for the main part of the app only; a page\'s part comes when it first opens, and one that cannot is said, with a retry', async () => {
+  // No service worker: it would answer the parts from its cache, out of the routes' sight.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.slice(1)); });
+  const net = await new HomePage(page).goto().then((home) => home.createExample());
+  assert.equal(wasm.length, 1, `the start page and a network's centres need the main part only: ${wasm}`);
+  assert.match(wasm[0], /^juntas-[0-9a-f]+_bg\.wasm$/);
+
+  await page.route(/\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await page.getByTestId('nav-plan').click();
+  const missing = page.getByTestId('page-not-downloaded');
+  await missing.waitFor();
+  assert.match(await missing.textContent(), /No se pudo abrir esta página/);
+  assert.match(await missing.textContent(), /no se pudo descargar\. Revisa la señal y vuelve a intentarlo/);
+  assert.ok(wasm.some((f) => f.startsWith('split_juntas_plan_pages-')), `the plan's part was asked for: ${wasm}`);
+  assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the failure has no moderate or worse a11y issue');
+  assert.deepEqual(page.__errors ?? [], [], 'the app goes on (a failed part is not a panic)');
+
+  await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
+  await missing.getByRole('button', { name: 'Reintentar' }).click();
+  await page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
+  await net.openMembers();
+  assert.ok(wasm.some((f) => f.startsWith('split_juntas_network_pages-')), `the members page came with its own part: ${wasm}`);
+  assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });

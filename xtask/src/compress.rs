@@ -52,8 +52,15 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Whether `f` is a lazily loaded part of a split wasm (xtask/src/split.rs).
+fn is_part(f: &Path) -> bool {
+    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
+}
+
 /// Prints raw / gzip / brotli sizes of what a first visit downloads before the app runs (wasm,
-/// js, the start screen's module, css, html).
+/// js, the start screen's module, css, html), then of the lazily loaded parts of the wasm: each
+/// group of pages with the shared parts it needs, as the splitter's loader lists them.
 pub fn report_sizes(dir: &Path) -> io::Result<()> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
@@ -63,14 +70,19 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
             && !f.ends_with("register-sw.js")
     });
     all.sort();
-    println!("\n{:<44} {:>12} {:>12} {:>12}", "file", "raw", "gzip -9", "brotli 11");
-    let (mut raw, mut gz, mut br) = (0, 0, 0);
-    for f in &all {
+    let (parts, first): (Vec<PathBuf>, Vec<PathBuf>) = all.into_iter().partition(|f| is_part(f));
+    let sizes = |f: &Path| -> io::Result<(usize, usize, usize)> {
         let bytes = fs::read(f)?;
-        let (g, b) = (gzip(&bytes).len(), brotli(&bytes).len());
+        Ok((bytes.len(), gzip(&bytes).len(), brotli(&bytes).len()))
+    };
+    println!("\nthe first download (the start page, before anything is cached):");
+    println!("{:<44} {:>12} {:>12} {:>12}", "file", "raw", "gzip -9", "brotli 11");
+    let (mut raw, mut gz, mut br) = (0, 0, 0);
+    for f in &first {
+        let (r, g, b) = sizes(f)?;
         let name = f.strip_prefix(dir).unwrap_or(f).display().to_string();
-        println!("{name:<44} {:>12} {:>12} {:>12}", bytes.len(), g, b);
-        raw += bytes.len();
+        println!("{name:<44} {r:>12} {g:>12} {b:>12}");
+        raw += r;
         gz += g;
         br += b;
     }
@@ -81,5 +93,97 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         "goal (issue 16): total <= 450 KB brotli -> {}",
         if br <= 450_000 { "met" } else { "NOT met" }
     );
+    if parts.is_empty() {
+        println!("(one wasm: no lazily loaded parts)");
+        return Ok(());
+    }
+    let mut part_sizes = std::collections::BTreeMap::new();
+    for f in &parts {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        part_sizes.insert(name, sizes(f)?);
+    }
+    println!(
+        "\nloaded when a page of the group is first opened (the service worker precaches them after the first visit):"
+    );
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "group (its part + the shared parts it needs)", "raw", "gzip -9", "brotli 11"
+    );
+    let loader = fs::read_to_string(dir.join("__wasm_split.js"))?;
+    for (group, needs) in groups(&loader)? {
+        let (mut r, mut g, mut b) = (0, 0, 0);
+        for file in &needs {
+            let Some(&(fr, fg, fb)) = part_sizes.get(file) else {
+                return Err(io::Error::other(format!(
+                    "the loader names {file}, which is not in dist"
+                )));
+            };
+            (r, g, b) = (r + fr, g + fg, b + fb);
+        }
+        let group = format!("{group} ({} files)", needs.len());
+        println!("{group:<44} {r:>12} {g:>12} {b:>12}");
+    }
+    let (r, g, b) = part_sizes.values().fold((0, 0, 0), |(r, g, b), s| (r + s.0, g + s.1, b + s.2));
+    println!("{:<44} {r:>12} {g:>12} {b:>12}", format!("every part, once ({} files)", parts.len()));
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "the first download and every part",
+        raw + r,
+        gz + g,
+        br + b
+    );
     Ok(())
+}
+
+/// The groups of pages the splitter's loader can load, each with the files it fetches: its own
+/// part and the shared parts it waits for.
+fn groups(loader: &str) -> io::Result<Vec<(String, Vec<String>)>> {
+    // Each loadable file is `makeLoad(() => { … new URL("./FILE", … }, [__chunk_N, …])`,
+    // bound to `const __chunk_N` (shared) or `export const __wasm_split_load_GROUP`.
+    let mut chunks = std::collections::HashMap::new();
+    let mut groups = Vec::new();
+    let mut rest = loader;
+    while let Some(at) = rest.find("makeLoad(() =>") {
+        let head = &rest[..at];
+        let binding = head.rsplit("const ").next().unwrap_or("").split(' ').next().unwrap_or("");
+        let body = &rest[at..];
+        let file = body
+            .split_once("new URL(\"./")
+            .and_then(|(_, t)| t.split_once('"'))
+            .map(|(f, _)| f.to_string())
+            .ok_or_else(|| io::Error::other(format!("the loader's {binding} fetches no file")))?;
+        let deps: Vec<String> = body
+            .split_once(", [")
+            .and_then(|(_, t)| t.split_once(']'))
+            .map(|(d, _)| {
+                d.split(',').map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect()
+            })
+            .unwrap_or_default();
+        if let Some(group) = binding.strip_prefix("__wasm_split_load_") {
+            groups.push((group.to_string(), file, deps));
+        } else {
+            chunks.insert(binding.to_string(), file);
+        }
+        rest = &body["makeLoad(() =>".len()..];
+    }
+    if groups.is_empty() {
+        return Err(io::Error::other("the splitter's loader names no group of pages"));
+    }
+    groups
+        .into_iter()
+        .map(|(group, file, deps)| {
+            let mut files = deps
+                .iter()
+                .map(|d| {
+                    chunks.get(d).cloned().ok_or_else(|| {
+                        io::Error::other(format!(
+                            "{group} needs {d}, which the loader does not define"
+                        ))
+                    })
+                })
+                .collect::<io::Result<Vec<String>>>()?;
+            files.push(file);
+            Ok((group, files))
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 mod breakdown;
 mod compress;
 mod proc;
+mod split;
 mod tools;
 
 use std::{
@@ -30,6 +31,13 @@ const USAGE: &str = "usage:
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if split::called_as_bindgen() {
+        if let Err(e) = split::bindgen(&args) {
+            eprintln!("xtask: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let root = project_root();
     std::env::set_current_dir(&root).expect("cd to the project root");
     let result = match args.first().map(String::as_str) {
@@ -38,6 +46,10 @@ fn main() {
             tools::ensure_build_tools().and_then(|()| build_app()).and_then(|()| build_server())
         }
         Some("test") => test(),
+        // Trunk's post-build hook for a split build (tools/split-hook.sh).
+        Some("split-finish") => split::finish().map(|n| {
+            println!("split: {n} lazily loaded parts of the wasm put beside the app");
+        }),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),
             Some("sync") => bench_sync(),
@@ -71,12 +83,15 @@ fn project_root() -> PathBuf {
 /// precompresses the output so the server can send brotli/gzip.
 fn build_app() -> Result<(), String> {
     step("fetch crates", Command::new("cargo").args(["fetch"]))?;
+    // The release wasm is split: the pages of a network's plan, workshops, inquiries and
+    // members load when first opened (xtask/src/split.rs), not with the start page.
+    let env = split::trunk_env(&tools::path_with_npm_tools())?;
     step(
         "build the app (trunk build --release)",
         Command::new("trunk")
             .args(["build", "--release"])
             .env("TRUNK_SKIP_VERSION_CHECK", "true")
-            .env("PATH", tools::path_with_npm_tools()),
+            .envs(env),
     )?;
     let t = Instant::now();
     let n =

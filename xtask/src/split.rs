@@ -1,0 +1,196 @@
+//! Splits the release wasm into its main part and the parts of the lazily loaded pages
+//! (`cfg(juntas_split)` in the app, `#[lazy(group)]`), around Trunk 0.21, which cannot split
+//! (trunk-rs/trunk#1022). Two steps, both run by this same binary:
+//!
+//! - as Trunk's `wasm-bindgen` (a link named so, first on Trunk's PATH): split the linked wasm
+//!   with `wasm_split_cli_support` (the splitter `cargo leptos --split` uses), then run the real
+//!   wasm-bindgen on the main part, keeping the exports the parts link against;
+//! - as a post-build hook (`tools/split-hook.sh`): optimise each part with wasm-opt like the
+//!   main one, name it by its content (so it can be cached for good) and put it, with the
+//!   splitter's loader `__wasm_split.js`, beside the app in Trunk's staging directory.
+
+use std::{
+    ffi::OsString,
+    fs,
+    hash::Hasher,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// Where the `wasm-bindgen` link and the state between the two steps live.
+const DIR: &str = "target/split-bin";
+/// The splitter's loader, imported by the app's glue.
+const LOADER: &str = "__wasm_split.js";
+
+/// The environment `trunk build` runs with for a split build: our `wasm-bindgen` first on
+/// `path`, and what it and the hook need to find.
+pub fn trunk_env(path: &OsString) -> Result<Vec<(&'static str, OsString)>, String> {
+    let real = std::env::split_paths(path)
+        .map(|d| d.join("wasm-bindgen"))
+        .find(|p| p.is_file())
+        .ok_or("split: no wasm-bindgen in PATH")?;
+    let me = std::env::current_exe().map_err(|e| format!("split: {e}"))?;
+    let dir = std::env::current_dir().map_err(|e| format!("split: {e}"))?.join(DIR);
+    fs::create_dir_all(&dir).map_err(|e| format!("split: {}: {e}", dir.display()))?;
+    let link = dir.join("wasm-bindgen");
+    if fs::symlink_metadata(&link).is_ok() {
+        fs::remove_file(&link).map_err(|e| format!("split: {}: {e}", link.display()))?;
+    }
+    std::os::unix::fs::symlink(&me, &link)
+        .map_err(|e| format!("split: {}: {e}", link.display()))?;
+    let mut dirs = vec![dir.clone()];
+    dirs.extend(std::env::split_paths(path));
+    let path = std::env::join_paths(dirs).map_err(|e| format!("split: {e}"))?;
+    Ok(vec![
+        ("PATH", path),
+        ("JUNTAS_SPLIT_DIR", dir.into()),
+        ("JUNTAS_SPLIT", "1".into()),
+        ("JUNTAS_REAL_WASM_BINDGEN", real.into()),
+        ("JUNTAS_XTASK", me.into()),
+    ])
+}
+
+/// Whether this process was started as Trunk's `wasm-bindgen`.
+pub fn called_as_bindgen() -> bool {
+    std::env::args_os()
+        .next()
+        .is_some_and(|a| Path::new(&a).file_name().is_some_and(|n| n == "wasm-bindgen"))
+}
+
+/// Trunk's `wasm-bindgen` call: `--version` is the real one's answer (Trunk checks it); a build
+/// splits the input first and hands the real one the main part.
+pub fn bindgen(args: &[String]) -> Result<(), String> {
+    let real = std::env::var_os("JUNTAS_REAL_WASM_BINDGEN")
+        .ok_or("split: JUNTAS_REAL_WASM_BINDGEN is not set (run `cargo xtask build`)")?;
+    let value = |flag: &str| args.iter().find_map(|a| a.strip_prefix(flag)).map(str::to_string);
+    let input = args.iter().position(|a| !a.starts_with('-') && a.ends_with(".wasm"));
+    let (Some(out_dir), Some(name), Some(input)) =
+        (value("--out-dir="), value("--out-name="), input)
+    else {
+        let status = Command::new(&real).args(args).status().map_err(|e| format!("split: {e}"))?;
+        return if status.success() { Ok(()) } else { Err(format!("wasm-bindgen: {status}")) };
+    };
+    let out_dir = PathBuf::from(out_dir);
+    fs::create_dir_all(&out_dir).map_err(|e| format!("split: {}: {e}", out_dir.display()))?;
+    for old in parts(&out_dir)?.into_iter().chain([out_dir.join(LOADER)]) {
+        if old.exists() {
+            fs::remove_file(&old).map_err(|e| format!("split: {}: {e}", old.display()))?;
+        }
+    }
+    let bytes = fs::read(&args[input]).map_err(|e| format!("split: {}: {e}", args[input]))?;
+    let main = out_dir.join(format!("{name}.main-part.wasm"));
+    let main_module = format!("./{name}.js");
+    let mut options = wasm_split_cli_support::Options::new(&bytes);
+    options.output_dir = &out_dir;
+    options.main_out_path = &main;
+    options.main_module = &main_module;
+    // As the glue imports it: relative, beside the glue.
+    let link_name = format!("./{LOADER}");
+    options.link_name = &link_name;
+    let split = wasm_split_cli_support::transform(options).map_err(|e| format!("split: {e:#}"))?;
+    if split.split_modules.is_empty() {
+        return Err(
+            "split: the wasm has no lazily loaded part (was it built with JUNTAS_SPLIT=1?)".into(),
+        );
+    }
+    // The hook finds the parts here.
+    fs::write(state_dir()?.join("out-dir"), out_dir.to_string_lossy().as_bytes())
+        .map_err(|e| format!("split: {e}"))?;
+    let mut args = args.to_vec();
+    args[input] = main.to_string_lossy().into_owned();
+    args.push("--keep-lld-exports".into());
+    let status = Command::new(&real).args(&args).status().map_err(|e| format!("split: {e}"))?;
+    if !status.success() {
+        return Err(format!("wasm-bindgen: {status}"));
+    }
+    fs::remove_file(&main).map_err(|e| format!("split: {}: {e}", main.display()))
+}
+
+/// [`DIR`], as `trunk_env` passed it to Trunk (hence to its tools and hooks).
+fn state_dir() -> Result<PathBuf, String> {
+    std::env::var_os("JUNTAS_SPLIT_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| "split: JUNTAS_SPLIT_DIR is not set (run `cargo xtask build`)".into())
+}
+
+/// The parts the splitter wrote in `dir`.
+fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut parts: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("split: {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
+        })
+        .collect();
+    parts.sort();
+    Ok(parts)
+}
+
+/// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
+/// copied to the staging directory; the loader pointed at those names and at the app's hashed
+/// glue. Returns how many parts.
+pub fn finish() -> Result<usize, String> {
+    let staging = PathBuf::from(
+        std::env::var_os("TRUNK_STAGING_DIR").ok_or("split: run as Trunk's post-build hook")?,
+    );
+    let out_dir = fs::read_to_string(state_dir()?.join("out-dir"))
+        .map_err(|e| format!("split: no split wasm-bindgen run recorded: {e}"))?;
+    let out_dir = PathBuf::from(out_dir);
+    let glue: Vec<String> = fs::read_dir(&staging)
+        .map_err(|e| format!("split: {}: {e}", staging.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("juntas-") && n.ends_with(".js"))
+        .collect();
+    let [glue] = glue.as_slice() else {
+        return Err(format!("split: expected one juntas-*.js in the staging dir, found {glue:?}"));
+    };
+    let mut loader = fs::read_to_string(out_dir.join(LOADER))
+        .map_err(|e| format!("split: {}: {e}", out_dir.join(LOADER).display()))?;
+    replace_once(&mut loader, "\"./juntas.js\"", &format!("\"./{glue}\""))?;
+    let parts = parts(&out_dir)?;
+    for part in &parts {
+        let name = part.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let optimised = out_dir.join(format!("{name}.opt"));
+        let status = Command::new("wasm-opt")
+            .args([
+                "-Os",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+            ])
+            .arg(part)
+            .arg("-o")
+            .arg(&optimised)
+            .status()
+            .map_err(|e| format!("split: wasm-opt: {e}"))?;
+        if !status.success() {
+            return Err(format!("split: wasm-opt {name}: {status}"));
+        }
+        let bytes = fs::read(&optimised).map_err(|e| format!("split: {e}"))?;
+        fs::remove_file(&optimised).map_err(|e| format!("split: {e}"))?;
+        let mut hash = std::hash::DefaultHasher::new();
+        hash.write(&bytes);
+        let stem = name.trim_end_matches(".wasm");
+        let hashed = format!("{stem}-{:016x}.wasm", hash.finish());
+        fs::write(staging.join(&hashed), &bytes).map_err(|e| format!("split: {e}"))?;
+        replace_once(&mut loader, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
+    }
+    fs::write(staging.join(LOADER), loader).map_err(|e| format!("split: {e}"))?;
+    Ok(parts.len())
+}
+
+/// Replaces the one occurrence of `from` (an address in the splitter's loader); anything else
+/// means the loader changed shape and the build stops rather than ship a broken address.
+fn replace_once(text: &mut String, from: &str, to: &str) -> Result<(), String> {
+    match text.matches(from).count() {
+        1 => {
+            *text = text.replacen(from, to, 1);
+            Ok(())
+        }
+        n => Err(format!("split: {from} occurs {n} times in {LOADER}, expected once")),
+    }
+}
