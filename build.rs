@@ -1,7 +1,7 @@
 //! The app's build script: `JUNTAS_SPLIT=1` (set by `cargo xtask build` for the release wasm)
 //! turns the lazily loaded pages into separate parts of the wasm (`cfg(juntas_split)`), and
 //! keeps the linker's relocations that the splitter reads (`--emit-relocs`). Without it (`trunk
-//! serve`, the browser tests) the wasm is one piece.
+//! serve`, the wasm-bindgen adapter tests) the wasm is one piece.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(juntas_split)");

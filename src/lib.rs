@@ -119,8 +119,8 @@ pub fn App() -> impl IntoView {
 /// service worker precaches every part after the first visit). The start page, the join page
 /// and a network's landing page (its centres) stay in the main part, which is all a first visit
 /// waits for. A part that cannot be downloaded (no signal before it was cached) shows
-/// [`PageNotDownloaded`] instead of stopping the app. Without the cfg (`trunk serve`, tests)
-/// the same routes call the views directly.
+/// [`PageNotDownloaded`] instead of stopping the app. Without the cfg (`trunk serve`, the
+/// adapter tests) the same routes call the views directly.
 macro_rules! lazy_pages {
     ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
         #[cfg_attr(
@@ -136,11 +136,17 @@ macro_rules! lazy_pages {
                 $route
             }
             async fn view(_this: Self) -> AnyView {
-                #[cfg(juntas_split)]
-                let view = $view().await;
-                #[cfg(not(juntas_split))]
-                let view = $view();
-                view.unwrap_or_else(|PartNotDownloaded| view! { <PageNotDownloaded /> }.into_any())
+                fn load() -> PartLoad {
+                    #[cfg(juntas_split)]
+                    let load = Box::pin($view());
+                    #[cfg(not(juntas_split))]
+                    let load = Box::pin(async { $view() });
+                    load
+                }
+                match load().await {
+                    Ok(view) => view,
+                    Err(PartNotDownloaded) => view! { <PageNotDownloaded load /> }.into_any(),
+                }
             }
         }
     )*};
@@ -157,23 +163,47 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
     }
 }
 
+/// Downloading a page's part (once it is here, at once) and making the page.
+type PartLoad = std::pin::Pin<Box<dyn Future<Output = Result<AnyView, PartNotDownloaded>>>>;
+
 /// In place of a page whose part of the wasm could not be downloaded: says so, and trying again
-/// reloads the app (from the service worker's cache), which asks for the part again.
+/// asks for the part again and shows the page right here (no reload: with no signal and no
+/// service worker yet, a reload would lose the app itself).
 #[component]
-fn PageNotDownloaded() -> impl IntoView {
+fn PageNotDownloaded(load: fn() -> PartLoad) -> impl IntoView {
+    let page = RwSignal::new_local(None::<AnyView>);
+    let trying = RwSignal::new(false);
+    // The page is made under this component's owner (a click handler runs under none of its
+    // own), so it lives and goes with the route like a page made directly.
+    let owner = Owner::new();
     let retry = move |_| {
-        if let Err(e) = window().location().reload() {
-            leptos::logging::error!("reload: {e:?}");
-        }
+        trying.set(true);
+        owner.with(|| {
+            leptos::task::spawn_local_scoped(async move {
+                match load().await {
+                    Ok(view) => page.set(Some(view)),
+                    Err(PartNotDownloaded) => trying.set(false),
+                }
+            })
+        });
     };
-    view! {
-        <main class="page">
-            <div class="alert" role="alert" data-testid="page-not-downloaded">
-                <h2>{tr(T::PageNotDownloaded)}</h2>
-                <p>{tr(T::PageNotDownloadedWhy)}</p>
-                <button type="button" class="primary" on:click=retry>{tr(T::Retry)}</button>
-            </div>
-        </main>
+    move || {
+        page.track();
+        match page.try_update_untracked(Option::take).flatten() {
+            Some(view) => view,
+            None => view! {
+                <main class="page">
+                    <div class="alert" role="alert" data-testid="page-not-downloaded">
+                        <h2>{tr(T::PageNotDownloaded)}</h2>
+                        <p>{tr(T::PageNotDownloadedWhy)}</p>
+                        <button type="button" class="primary" disabled=trying on:click=retry.clone()>
+                            {tr(T::Retry)}
+                        </button>
+                    </div>
+                </main>
+            }
+            .into_any(),
+        }
     }
 }
 

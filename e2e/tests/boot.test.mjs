@@ -75,9 +75,22 @@ test('the start page waits for the main part of the app only; a page\'s part com
   assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the failure has no moderate or worse a11y issue');
   assert.deepEqual(page.__errors ?? [], [], 'the app goes on (a failed part is not a panic)');
 
+  // Trying again with still no signal says the same, and can be tried again.
+  const retry = missing.getByRole('button', { name: 'Reintentar' });
+  await page.evaluate(() => { window.__sameApp = true; });
+  const asked = wasm.length;
+  await retry.click();
+  for (let i = 0; i < 200 && wasm.length <= asked; i++) await page.waitForTimeout(50);
+  assert.ok(wasm.length > asked, 'trying again asked for the part again');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="page-not-downloaded"] button')?.disabled);
+  assert.equal(await missing.count(), 1);
+  // With signal, the page comes in place: the same app, no reload (offline, a reload would
+  // lose the app itself on a first visit).
   await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
-  await missing.getByRole('button', { name: 'Reintentar' }).click();
+  await retry.click();
   await page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
+  assert.equal(await page.evaluate(() => window.__sameApp), true, 'the page came without a reload');
+  assert.equal(await missing.count(), 0);
   await net.openMembers();
   assert.ok(wasm.some((f) => f.startsWith('split_juntas_network_pages-')), `the members page came with its own part: ${wasm}`);
   assert.deepEqual(page.__errors ?? [], []);

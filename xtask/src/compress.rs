@@ -109,7 +109,14 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         "{:<44} {:>12} {:>12} {:>12}",
         "group (its part + the shared parts it needs)", "raw", "gzip -9", "brotli 11"
     );
-    let loader = fs::read_to_string(dir.join("__wasm_split.js"))?;
+    let loader = first
+        .iter()
+        .find(|f| {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("__wasm_split-") && name.ends_with(".js")
+        })
+        .ok_or_else(|| io::Error::other("parts without the splitter's loader __wasm_split-*.js"))?;
+    let loader = fs::read_to_string(loader)?;
     for (group, needs) in groups(&loader)? {
         let (mut r, mut g, mut b) = (0, 0, 0);
         for file in &needs {
@@ -147,6 +154,11 @@ fn groups(loader: &str) -> io::Result<Vec<(String, Vec<String>)>> {
         let head = &rest[..at];
         let binding = head.rsplit("const ").next().unwrap_or("").split(' ').next().unwrap_or("");
         let body = &rest[at..];
+        // This loader's own text: up to the next one.
+        let body = match body["makeLoad(() =>".len()..].find("makeLoad(() =>") {
+            Some(end) => &body[..end + "makeLoad(() =>".len()],
+            None => body,
+        };
         let file = body
             .split_once("new URL(\"./")
             .and_then(|(_, t)| t.split_once('"'))
@@ -164,7 +176,7 @@ fn groups(loader: &str) -> io::Result<Vec<(String, Vec<String>)>> {
         } else {
             chunks.insert(binding.to_string(), file);
         }
-        rest = &body["makeLoad(() =>".len()..];
+        rest = &rest[at + "makeLoad(() =>".len()..];
     }
     if groups.is_empty() {
         return Err(io::Error::other("the splitter's loader names no group of pages"));

@@ -19,8 +19,10 @@ use std::{
 
 /// Where the `wasm-bindgen` link and the state between the two steps live.
 const DIR: &str = "target/split-bin";
-/// The splitter's loader, imported by the app's glue.
-const LOADER: &str = "__wasm_split.js";
+/// The splitter's loader, imported by the app's glue, is `__wasm_split-<hash>.js`: named by the
+/// linked wasm it was split from, like every other file the service worker serves from its
+/// cache first (an unhashed loader of one version would meet the glue of the next).
+const LOADER: &str = "__wasm_split";
 
 /// The environment `trunk build` runs with for a split build: our `wasm-bindgen` first on
 /// `path`, and what it and the hook need to find.
@@ -32,6 +34,11 @@ pub fn trunk_env(path: &OsString) -> Result<Vec<(&'static str, OsString)>, Strin
     let me = std::env::current_exe().map_err(|e| format!("split: {e}"))?;
     let dir = std::env::current_dir().map_err(|e| format!("split: {e}"))?.join(DIR);
     fs::create_dir_all(&dir).map_err(|e| format!("split: {}: {e}", dir.display()))?;
+    // A split that does not happen must not leave the hook an earlier build's parts.
+    let state = dir.join("out-dir");
+    if state.exists() {
+        fs::remove_file(&state).map_err(|e| format!("split: {}: {e}", state.display()))?;
+    }
     let link = dir.join("wasm-bindgen");
     if fs::symlink_metadata(&link).is_ok() {
         fs::remove_file(&link).map_err(|e| format!("split: {}: {e}", link.display()))?;
@@ -72,12 +79,12 @@ pub fn bindgen(args: &[String]) -> Result<(), String> {
     };
     let out_dir = PathBuf::from(out_dir);
     fs::create_dir_all(&out_dir).map_err(|e| format!("split: {}: {e}", out_dir.display()))?;
-    for old in parts(&out_dir)?.into_iter().chain([out_dir.join(LOADER)]) {
-        if old.exists() {
-            fs::remove_file(&old).map_err(|e| format!("split: {}: {e}", old.display()))?;
-        }
+    for old in parts(&out_dir)?.into_iter().chain(loaders(&out_dir)?) {
+        fs::remove_file(&old).map_err(|e| format!("split: {}: {e}", old.display()))?;
     }
     let bytes = fs::read(&args[input]).map_err(|e| format!("split: {}: {e}", args[input]))?;
+    let mut hash = std::hash::DefaultHasher::new();
+    hash.write(&bytes);
     let main = out_dir.join(format!("{name}.main-part.wasm"));
     let main_module = format!("./{name}.js");
     let mut options = wasm_split_cli_support::Options::new(&bytes);
@@ -85,7 +92,7 @@ pub fn bindgen(args: &[String]) -> Result<(), String> {
     options.main_out_path = &main;
     options.main_module = &main_module;
     // As the glue imports it: relative, beside the glue.
-    let link_name = format!("./{LOADER}");
+    let link_name = format!("./{LOADER}-{:016x}.js", hash.finish());
     options.link_name = &link_name;
     let split = wasm_split_cli_support::transform(options).map_err(|e| format!("split: {e:#}"))?;
     if split.split_modules.is_empty() {
@@ -113,18 +120,36 @@ fn state_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "split: JUNTAS_SPLIT_DIR is not set (run `cargo xtask build`)".into())
 }
 
-/// The parts the splitter wrote in `dir`.
-fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut parts: Vec<PathBuf> = fs::read_dir(dir)
+/// The splitter's loaders in `dir` (one after a split).
+fn loaders(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    Ok(files(dir)?
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with(&format!("{LOADER}-")) && name.ends_with(".js")
+        })
+        .collect())
+}
+
+/// The files in `dir`, sorted.
+fn files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| format!("split: {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The parts the splitter wrote in `dir`.
+fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    Ok(files(dir)?
+        .into_iter()
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
         })
-        .collect();
-    parts.sort();
-    Ok(parts)
+        .collect())
 }
 
 /// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
@@ -145,8 +170,18 @@ pub fn finish() -> Result<usize, String> {
     let [glue] = glue.as_slice() else {
         return Err(format!("split: expected one juntas-*.js in the staging dir, found {glue:?}"));
     };
-    let mut loader = fs::read_to_string(out_dir.join(LOADER))
-        .map_err(|e| format!("split: {}: {e}", out_dir.join(LOADER).display()))?;
+    let loader_path = match loaders(&out_dir)?.as_slice() {
+        [one] => one.clone(),
+        other => {
+            return Err(format!(
+                "split: expected one loader in {}, found {other:?}",
+                out_dir.display()
+            ));
+        }
+    };
+    let loader_name = loader_path.file_name().unwrap_or_default().to_os_string();
+    let mut loader = fs::read_to_string(&loader_path)
+        .map_err(|e| format!("split: {}: {e}", loader_path.display()))?;
     replace_once(&mut loader, "\"./juntas.js\"", &format!("\"./{glue}\""))?;
     let parts = parts(&out_dir)?;
     for part in &parts {
@@ -179,7 +214,7 @@ pub fn finish() -> Result<usize, String> {
         fs::write(staging.join(&hashed), &bytes).map_err(|e| format!("split: {e}"))?;
         replace_once(&mut loader, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
     }
-    fs::write(staging.join(LOADER), loader).map_err(|e| format!("split: {e}"))?;
+    fs::write(staging.join(loader_name), loader).map_err(|e| format!("split: {e}"))?;
     Ok(parts.len())
 }
 
@@ -191,6 +226,6 @@ fn replace_once(text: &mut String, from: &str, to: &str) -> Result<(), String> {
             *text = text.replacen(from, to, 1);
             Ok(())
         }
-        n => Err(format!("split: {from} occurs {n} times in {LOADER}, expected once")),
+        n => Err(format!("split: {from} occurs {n} times in the loader, expected once")),
     }
 }
