@@ -3,6 +3,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
+import { PlanPage } from '../pages/plan.mjs';
+import { InquiryPage } from '../pages/inquiry.mjs';
+import { TreePage } from '../pages/tree.mjs';
+import { WorkshopPage } from '../pages/workshop.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -32,6 +36,17 @@ test('the app boots offline from the service worker cache with its data', async 
   await page.reload();
   await net.waitReady();
   assert.equal(await net.name(), 'Avanzando Juntas');
+  // Every other page is a part of the app downloaded when first opened: the service worker
+  // precached them all on the first visit, so each opens offline though none was opened online.
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(r.url()));
+  await new PlanPage(page).open();
+  await new InquiryPage(page).open();
+  await new TreePage(page).open();
+  await new WorkshopPage(page).open();
+  await net.openMembers();
+  assert.deepEqual(failed, [], 'nothing the pages needed was missing');
+  assert.equal(await page.getByTestId('page-not-downloaded').count(), 0);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
