@@ -52,12 +52,6 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Whether `f` is a lazily loaded part of a split wasm (xtask/src/split.rs).
-fn is_part(f: &Path) -> bool {
-    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
-}
-
 /// Prints raw / gzip / brotli sizes of what a first visit downloads before the app runs (wasm,
 /// js, the start screen's module, css, html), then of the lazily loaded parts of the wasm: each
 /// group of pages with the shared parts it needs, as the splitter's loader lists them.
@@ -70,7 +64,8 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
             && !f.ends_with("register-sw.js")
     });
     all.sort();
-    let (parts, first): (Vec<PathBuf>, Vec<PathBuf>) = all.into_iter().partition(|f| is_part(f));
+    let (parts, first): (Vec<PathBuf>, Vec<PathBuf>) =
+        all.into_iter().partition(|f| crate::split::is_part(f));
     let sizes = |f: &Path| -> io::Result<(usize, usize, usize)> {
         let bytes = fs::read(f)?;
         Ok((bytes.len(), gzip(&bytes).len(), brotli(&bytes).len()))

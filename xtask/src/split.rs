@@ -143,13 +143,14 @@ fn files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The parts the splitter wrote in `dir`.
 fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    Ok(files(dir)?
-        .into_iter()
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
-        })
-        .collect())
+    Ok(files(dir)?.into_iter().filter(|p| is_part(p)).collect())
+}
+
+/// Whether `f` is a lazily loaded part of a split wasm (as the splitter names them, before or
+/// after the hook adds their hash).
+pub fn is_part(f: &Path) -> bool {
+    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
 }
 
 /// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
