@@ -55,6 +55,9 @@ pub enum AppError {
     /// An invite, claim or device request that did not work.
     #[error(transparent)]
     Invite(#[from] crate::invite::InviteError),
+    /// A part of the app's code is not on this device yet and could not be downloaded.
+    #[error("a part of the app could not be downloaded")]
+    NotDownloaded,
     /// The device could not remember something in its local settings.
     #[error("local settings could not be written: {0}")]
     Local(String),
@@ -92,6 +95,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         },
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
+        AppError::NotDownloaded => t(T::ErrNotDownloaded),
         AppError::Invite(i) => invite(i18n, i),
         AppError::Local(detail) => {
             leptos::logging::warn!("{detail}");

@@ -14,6 +14,8 @@
 //! - [`download`]: handing bytes to the person as a file.
 //! - [`readings`]: the readings kept beside documents; [`worker`]: the tab's document worker,
 //!   which makes them off the page's thread.
+//! - [`parts`]: the split points into the documents' part of the wasm, and this tab's
+//!   documents opening beside the start page.
 //!
 //! `App` is providers + router; nothing else happens at this level.
 
@@ -26,6 +28,7 @@ pub mod invite;
 pub mod keys;
 pub mod local;
 pub mod pages;
+pub mod parts;
 pub mod readings;
 pub mod repo;
 pub mod state;
@@ -34,7 +37,7 @@ pub mod sync;
 pub mod tasks;
 pub mod worker;
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{
     Lazy, LazyRoute,
     components::{A, ParentRoute, Route, Router, Routes},
@@ -57,17 +60,8 @@ use crate::{
         tree::{ProjectorPage, TreeHome, TreePage},
         workshop::{CyclePage, VotePage, WorkshopHome, WorkshopPage},
     },
-    repo::Repo,
-    state::doc::Docs,
+    parts::{Boot, BootFailure, DocsBoot, PartNotDownloaded},
 };
-
-/// Opening this tab's storage: the app waits for it, and says so when it fails.
-#[derive(Clone)]
-enum Boot {
-    Opening,
-    Ready(Docs),
-    Failed(juntas_core::StorageError),
-}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -76,16 +70,9 @@ pub fn App() -> impl IntoView {
     // Before the router reads the address: take an invite's or a claim link's code from the
     // fragment (it is kept on this device until used).
     let invite_error = invite::accept_from_location().err().map(error::AppError::from);
-    let boot = RwSignal::new(Boot::Opening);
-    spawn_local(async move {
-        boot.set(match Repo::open().await {
-            Ok(repo) => {
-                let sync = sync::start(repo.clone());
-                Boot::Ready(Docs::new(repo, sync))
-            }
-            Err(e) => Boot::Failed(e),
-        });
-    });
+    // The documents open beside the start page, which does not wait for them.
+    DocsBoot::provide();
+    provide_context(PartArrived(RwSignal::new(0)));
     view! {
         <Router>
             <header class="app-header">
@@ -93,32 +80,71 @@ pub fn App() -> impl IntoView {
                 <LangSwitch />
             </header>
             {invite_error.map(|e| view! { <p class="alert" role="alert" data-testid="invite-error">{error::explain(i18n, &e)}</p> })}
-            {move || match boot.get() {
-                Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
-                Boot::Failed(reason) => view! {
-                    <main class="page">
-                        <div class="alert" role="alert" data-testid="storage-error">
-                            <h2>{tr(T::StorageUnavailable)}</h2>
-                            <p>{move || error::storage(i18n, &reason)}</p>
-                        </div>
-                    </main>
-                }.into_any(),
-                Boot::Ready(docs) => {
-                    provide_context(docs.sync());
-                    provide_context(docs);
-                    view! { <AppRoutes /> }.into_any()
-                }
-            }}
+            <AppRoutes />
         </Router>
     }
+}
+
+/// This tab's storage could not be opened: said where documents would be.
+#[component]
+pub fn StorageUnavailable(reason: juntas_core::StorageError) -> impl IntoView {
+    let i18n = i18n::use_i18n();
+    view! {
+        <div class="alert" role="alert" data-testid="storage-error">
+            <h2>{tr(T::StorageUnavailable)}</h2>
+            <p>{move || error::storage(i18n, &reason)}</p>
+        </div>
+    }
+}
+
+/// A page that shows documents, once this tab's documents are open (they are then its
+/// context, and its routes'): "Cargando…" until then, and why when they cannot open.
+#[component]
+fn DocsGate(children: ChildrenFn) -> impl IntoView {
+    let boot = parts::use_boot();
+    move || match boot.state() {
+        Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
+        Boot::Failed(BootFailure::Storage(reason)) => {
+            view! { <main class="page"><StorageUnavailable reason /></main> }.into_any()
+        }
+        Boot::Failed(BootFailure::NotDownloaded) => view! {
+            <main class="page">
+                <div class="alert" role="alert" data-testid="page-not-downloaded">
+                    <h2>{tr(T::PageNotDownloaded)}</h2>
+                    <p>{tr(T::PageNotDownloadedWhy)}</p>
+                    <button type="button" class="primary" on:click=move |_| boot.retry()>
+                        {tr(T::Retry)}
+                    </button>
+                </div>
+            </main>
+        }
+        .into_any(),
+        Boot::Ready(docs) => {
+            provide_context(docs.sync());
+            provide_context(docs);
+            children().into_any()
+        }
+    }
+}
+
+/// A network's pages (their frame), once the documents are open.
+#[component]
+fn GatedNetworkPage() -> impl IntoView {
+    view! { <DocsGate><NetworkPage /></DocsGate> }
+}
+
+/// Joining by invite, once the documents are open.
+#[component]
+fn GatedJoinPage() -> impl IntoView {
+    view! { <DocsGate><JoinPage /></DocsGate> }
 }
 
 /// Declares a route for each page of a group whose code is a separate part of the release wasm
 /// (`cfg(juntas_split)`, set by `cargo xtask build`): the page's view is made by a function
 /// split into the group's part, downloaded when a page of the group is first opened (the
-/// service worker precaches every part after the first visit). The start page, the join page
-/// and a network's landing page (its centres) stay in the main part, which is all a first visit
-/// waits for. A part that cannot be downloaded (no signal before it was cached) shows
+/// service worker precaches every part after the first visit). Only the start page stays in the
+/// main part, which is all a first visit waits for (the documents' part, [`parts`], downloads
+/// beside it; parts shared by several split points come with the first that needs them). A part that cannot be downloaded (no signal before it was cached) shows
 /// [`PageNotDownloaded`] instead of stopping the app. Without the cfg (`trunk serve`, the
 /// adapter tests) the same routes call the views directly.
 macro_rules! lazy_pages {
@@ -152,17 +178,6 @@ macro_rules! lazy_pages {
     )*};
 }
 
-/// A lazily loaded part of the wasm that could not be downloaded (the splitter's loader has
-/// already logged why to the console).
-struct PartNotDownloaded;
-
-#[cfg(juntas_split)]
-impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        PartNotDownloaded
-    }
-}
-
 /// Downloading a page's part (once it is here, at once) and making the page.
 type PartLoad = std::pin::Pin<Box<dyn Future<Output = Result<AnyView, PartNotDownloaded>>>>;
 
@@ -172,46 +187,80 @@ type PartLoad = std::pin::Pin<Box<dyn Future<Output = Result<AnyView, PartNotDow
 #[component]
 fn PageNotDownloaded(load: fn() -> PartLoad) -> impl IntoView {
     let page = RwSignal::new_local(None::<AnyView>);
+    let shown = RwSignal::new(false);
     let trying = RwSignal::new(false);
-    // The page is made under this component's owner (a click handler runs under none of its
-    // own), so it lives and goes with the route like a page made directly.
-    let owner = Owner::new();
-    let retry = move |_| {
+    // The documents' part is asked for again too, when it could not be downloaded either.
+    let boot = parts::use_boot();
+    let arrived = expect_context::<PartArrived>().0;
+    // The page is made under the owner this component was made under, its route's (a click
+    // handler runs under none), so it lives and goes with the route like a page made directly,
+    // and what a frame's page provides (the plan's) reaches the pages of its routes.
+    let owner = Owner::current().unwrap_or_default();
+    let retry = move || {
         trying.set(true);
+        boot.retry();
         owner.with(|| {
             leptos::task::spawn_local_scoped(async move {
                 match load().await {
-                    Ok(view) => page.set(Some(view)),
+                    Ok(view) => {
+                        shown.set(true);
+                        page.set(Some(view));
+                        arrived.update(|n| *n += 1);
+                    }
                     Err(PartNotDownloaded) => trying.set(false),
                 }
             })
         });
     };
+    // Another page's part arrived after a retry: this one tries again too (a plan page inside
+    // the plan's frame, both missing, comes with one "Reintentar").
+    let again = retry.clone();
+    Effect::new(move |seen: Option<u32>| {
+        let now = arrived.get();
+        if seen.is_some_and(|seen| seen != now) && !shown.get_untracked() && !trying.get_untracked()
+        {
+            again();
+        }
+        now
+    });
     move || {
         page.track();
         match page.try_update_untracked(Option::take).flatten() {
             Some(view) => view,
-            None => view! {
-                <main class="page">
-                    <div class="alert" role="alert" data-testid="page-not-downloaded">
-                        <h2>{tr(T::PageNotDownloaded)}</h2>
-                        <p>{tr(T::PageNotDownloadedWhy)}</p>
-                        <button type="button" class="primary" disabled=trying on:click=retry.clone()>
-                            {tr(T::Retry)}
-                        </button>
-                    </div>
-                </main>
+            None => {
+                let retry = retry.clone();
+                view! {
+                    <main class="page">
+                        <div class="alert" role="alert" data-testid="page-not-downloaded">
+                            <h2>{tr(T::PageNotDownloaded)}</h2>
+                            <p>{tr(T::PageNotDownloadedWhy)}</p>
+                            <button type="button" class="primary" disabled=trying on:click=move |_| retry()>
+                                {tr(T::Retry)}
+                            </button>
+                        </div>
+                    </main>
+                }
+                .into_any()
             }
-            .into_any(),
         }
     }
 }
 
-lazy_pages! { juntas_network_pages:
+/// How many pages' parts arrived after their download had failed (see `PageNotDownloaded`).
+#[derive(Clone, Copy)]
+struct PartArrived(RwSignal<u32>);
+
+// A network's frame and its own pages come with the documents' part (`parts`): every one of
+// them needs the documents, and one part less means fewer shared pieces to fetch.
+lazy_pages! { juntas_docs:
+    LazyJoinPage => GatedJoinPage as join_page_view,
+    LazyNetworkPage => GatedNetworkPage as network_page_view,
+    LazyCentresPage => CentresPage as centres_page_view,
     LazyMembersPage => MembersPage as members_page_view,
     LazyCommissionsPage => CommissionsPage as commissions_page_view,
 }
 lazy_pages! { juntas_plan_pages:
+    LazyPlanShell => PlanShell as plan_shell_view,
     LazyPlanHome => PlanHome as plan_home_view,
     LazySectionPage => SectionPage as section_page_view,
     LazyCentrePlanPage => CentrePlanPage as centre_plan_page_view,
@@ -228,6 +277,7 @@ lazy_pages! { juntas_workshop_pages:
     LazyCyclePage => CyclePage as cycle_page_view,
 }
 lazy_pages! { juntas_inquiry_pages:
+    LazyInquiryShell => InquiryShell as inquiry_shell_view,
     LazyInquiryHome => InquiryHome as inquiry_home_view,
     LazyDefinitionPage => DefinitionPage as definition_page_view,
     LazyRecordPage => RecordPage as record_page_view,
@@ -239,12 +289,12 @@ fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=Home />
-            <Route path=path!("/unirse") view=JoinPage />
-            <ParentRoute path=path!("/red/:id") view=NetworkPage>
-                <Route path=path!("") view=CentresPage />
+            <Route path=path!("/unirse") view={Lazy::<LazyJoinPage>::new()} />
+            <ParentRoute path=path!("/red/:id") view={Lazy::<LazyNetworkPage>::new()}>
+                <Route path=path!("") view={Lazy::<LazyCentresPage>::new()} />
                 <Route path=path!("miembros") view={Lazy::<LazyMembersPage>::new()} />
                 <Route path=path!("comisiones") view={Lazy::<LazyCommissionsPage>::new()} />
-                <ParentRoute path=path!("plan") view=PlanShell>
+                <ParentRoute path=path!("plan") view={Lazy::<LazyPlanShell>::new()}>
                     <Route path=path!("") view={Lazy::<LazyPlanHome>::new()} />
                     <Route path=path!("seccion/:sid") view={Lazy::<LazySectionPage>::new()} />
                     <Route path=path!("centro/:cid") view={Lazy::<LazyCentrePlanPage>::new()} />
@@ -258,7 +308,7 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("talleres/:wid") view={Lazy::<LazyWorkshopPage>::new()} />
                 <Route path=path!("talleres/votacion/:vid") view={Lazy::<LazyVotePage>::new()} />
                 <Route path=path!("talleres/ciclo/:cid") view={Lazy::<LazyCyclePage>::new()} />
-                <ParentRoute path=path!("indagacion") view=InquiryShell>
+                <ParentRoute path=path!("indagacion") view={Lazy::<LazyInquiryShell>::new()}>
                     <Route path=path!("") view={Lazy::<LazyInquiryHome>::new()} />
                     <Route path=path!("nueva") view={Lazy::<LazyDefinitionPage>::new()} />
                     <Route path=path!(":iid/editar") view={Lazy::<LazyDefinitionPage>::new()} />

@@ -5,7 +5,7 @@ fn main() {
     console_error_panic_hook::set_once();
     // The same wasm started in the tab's document worker: no page to mount.
     if juntas::worker::in_worker() {
-        juntas::worker::serve();
+        juntas::parts::serve_document_worker();
         return;
     }
     leptos::mount::mount_to_body(juntas::App);

@@ -11,8 +11,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::{
     error::{AppError, explain},
     i18n::{T, tr, use_i18n},
+    parts::{self, use_boot},
     repo::{Imported, now_ms},
-    state::{doc::use_docs, network},
+    state::network,
 };
 
 const MIME: &str = "application/octet-stream";
@@ -120,7 +121,7 @@ pub fn ImportBundle(
     #[prop(into)] on_imported: Callback<Imported>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let docs = use_docs();
+    let boot = use_boot();
     // On a network's page, who a left-out change names is said by name.
     let net = use_context::<crate::state::network::NetworkState>();
     let name_of = move |id: &str| {
@@ -149,7 +150,7 @@ pub fn ImportBundle(
                     i18n.t(T::BundleRejected),
                     i18n.t(T::BundleReadFailed)
                 )),
-                Ok(bytes) => match network::import_bundle(docs, &bytes, expected).await {
+                Ok(bytes) => match import(boot, bytes, expected).await {
                     Err(e) => Err(explain(i18n, &e)),
                     Ok(imported) => {
                         let text = if imported.changed.is_empty() {
@@ -196,6 +197,15 @@ pub fn ImportBundle(
             }}
         </div>
     }
+}
+
+/// Merges a bundle's bytes into this tab's documents, once they are open.
+async fn import(
+    boot: parts::DocsBoot,
+    bytes: Vec<u8>,
+    expected: Option<DocumentId>,
+) -> Result<Imported, AppError> {
+    parts::import_bundle(boot.ready().await?, bytes, expected).await
 }
 
 /// Why a change's signature does not count, in the person's words.

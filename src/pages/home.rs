@@ -5,12 +5,13 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use crate::{
+    StorageUnavailable,
     components::ImportBundle,
     error::explain,
     i18n::{T, tr, use_i18n},
     local,
+    parts::{self, Boot, BootFailure, use_boot},
     repo::{new_entry_id, now_ms},
-    state::{doc::use_docs, network},
 };
 
 #[component]
@@ -21,14 +22,19 @@ pub fn Home() -> impl IntoView {
     let slep = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let docs = use_docs();
+    // The documents open beside this page; an action waits for them.
+    let boot = use_boot();
     let navigate = use_navigate();
 
     let create = move |net: Network| {
         let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
-            match network::create(docs, net).await {
+            let created = match boot.ready().await {
+                Ok(docs) => parts::create_network(docs, net).await,
+                Err(f) => Err(f.into()),
+            };
+            match created {
                 Ok((id, not_listed)) => {
                     error.set(not_listed.map(|e| explain(i18n, &e)));
                     known.set(local::networks());
@@ -62,6 +68,12 @@ pub fn Home() -> impl IntoView {
 
     view! {
         <main class="page home">
+            {move || match boot.state() {
+                Boot::Failed(BootFailure::Storage(reason)) => {
+                    Some(view! { <StorageUnavailable reason /> })
+                }
+                _ => None,
+            }}
             <p class="tagline">{tr(T::Tagline)}</p>
             <Show when=|| crate::local::claim_code().is_some()>
                 <p class="notice" role="status" data-testid="claim-banner">{tr(T::ClaimBanner)}</p>

@@ -431,5 +431,12 @@ fn bench_size() -> Result<(), String> {
     let wasm = std::env::var("SIZE_WASM")
         .unwrap_or_else(|_| "target/wasm32-unknown-unknown/release/juntas.wasm".into());
     breakdown::report(Path::new(&wasm), &tools::path_with_npm_tools(), 25)
-        .map_err(|e| format!("bench size: {e}"))
+        .map_err(|e| format!("bench size: {e}"))?;
+    let main_part = split::main_part();
+    if std::env::var_os("SIZE_WASM").is_none() && main_part.exists() {
+        println!("\nthe main part alone (what the start page waits for):");
+        breakdown::report(&main_part, &tools::path_with_npm_tools(), 25)
+            .map_err(|e| format!("bench size: {e}"))?;
+    }
+    Ok(())
 }

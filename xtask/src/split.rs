@@ -110,7 +110,15 @@ pub fn bindgen(args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err(format!("wasm-bindgen: {status}"));
     }
-    fs::remove_file(&main).map_err(|e| format!("split: {}: {e}", main.display()))
+    // Kept (with the linked wasm's names) for `bench size` to say where the main part's bytes are.
+    let kept = state_dir()?.join("main-part.wasm");
+    fs::rename(&main, &kept).map_err(|e| format!("split: {}: {e}", kept.display()))
+}
+
+/// The main part of the last split build as the splitter wrote it, before wasm-bindgen: what a
+/// first visit waits for, with its functions' names.
+pub fn main_part() -> PathBuf {
+    PathBuf::from(DIR).join("main-part.wasm") // as `bindgen` names it in `state_dir()`
 }
 
 /// [`DIR`], as `trunk_env` passed it to Trunk (hence to its tools and hooks).

@@ -1,0 +1,221 @@
+//! The documents' part of a split build: everything that touches Automerge starts here.
+//!
+//! A release build (`cfg(juntas_split)`, invariant 14) keeps out of the main part of the wasm
+//! every function reachable only through a split point. The functions below are the split
+//! points into the documents (`juntas_docs`): opening this tab's storage and sync, the document
+//! worker's loop, and the start page's two document actions (creating a network, importing a
+//! bundle). The start page, the router and the app's frame never reach Automerge otherwise, so
+//! a first visit paints and answers once the main part is in, while the documents' part (with
+//! Automerge, core, storage and sync) downloads beside it; every page that shows a document
+//! waits for it (`DocsGate` in `lib.rs`). Without the cfg the same functions are called directly.
+
+use std::{future::Future, pin::Pin};
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use juntas_core::{DocumentId, StorageError, model::network::Network};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    error::AppError,
+    repo::{Imported, Repo},
+    state::{doc::Docs, network},
+};
+
+/// A part of the split wasm that could not be downloaded (the splitter's loader has already
+/// logged why to the console).
+#[derive(Clone, Copy, Debug)]
+pub struct PartNotDownloaded;
+
+#[cfg(juntas_split)]
+impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        PartNotDownloaded
+    }
+}
+
+impl From<PartNotDownloaded> for AppError {
+    fn from(_: PartNotDownloaded) -> Self {
+        AppError::NotDownloaded
+    }
+}
+
+/// Calls a split point: in a split build, downloading its part first (at once when it is here).
+macro_rules! part {
+    ($call:expr) => {{
+        #[cfg(juntas_split)]
+        let called = $call.await;
+        #[cfg(not(juntas_split))]
+        let called = $call;
+        called
+    }};
+}
+
+/// A document action's work, made in the documents' part (a split point cannot be `async`).
+type Work<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// A network made on this device: its id, and why it could not be listed on the device if so.
+type Created = Result<(DocumentId, Option<AppError>), AppError>;
+
+#[cfg_attr(
+    juntas_split,
+    leptos::wasm_split::wasm_split(juntas_docs, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn open_documents() -> Result<Work<Result<Docs, StorageError>>, PartNotDownloaded> {
+    Ok(Box::pin(async {
+        let repo = Repo::open().await?;
+        let sync = crate::sync::start(repo.clone());
+        Ok(Docs::new(repo, sync))
+    }))
+}
+
+#[cfg_attr(
+    juntas_split,
+    leptos::wasm_split::wasm_split(juntas_docs, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn serve_worker() -> Result<(), PartNotDownloaded> {
+    crate::worker::serve();
+    Ok(())
+}
+
+#[cfg_attr(
+    juntas_split,
+    leptos::wasm_split::wasm_split(juntas_docs, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn create_network_work(docs: Docs, net: Network) -> Result<Work<Created>, PartNotDownloaded> {
+    Ok(Box::pin(network::create(docs, net)))
+}
+
+#[cfg_attr(
+    juntas_split,
+    leptos::wasm_split::wasm_split(juntas_docs, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn import_bundle_work(
+    docs: Docs,
+    bytes: Vec<u8>,
+    expected: Option<DocumentId>,
+) -> Result<Work<Result<Imported, AppError>>, PartNotDownloaded> {
+    Ok(Box::pin(async move { network::import_bundle(docs, &bytes, expected).await }))
+}
+
+/// The document worker's loop, once its part is here; a part that cannot be downloaded is
+/// said to the page as `failed: …`, and the page reads its documents itself.
+pub fn serve_document_worker() {
+    // No Leptos in the worker: its executor is not set up there.
+    wasm_bindgen_futures::spawn_local(async {
+        if part!(serve_worker()).is_err() {
+            use wasm_bindgen::JsCast;
+            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+            let _ =
+                scope.post_message(&"failed: the documents' part could not be downloaded".into());
+        }
+    });
+}
+
+/// Creates a network on this device (the start page's "Crear red").
+pub async fn create_network(docs: Docs, net: Network) -> Created {
+    part!(create_network_work(docs, net))?.await
+}
+
+/// Imports a bundle file (see [`network::import_bundle`]).
+pub async fn import_bundle(
+    docs: Docs,
+    bytes: Vec<u8>,
+    expected: Option<DocumentId>,
+) -> Result<Imported, AppError> {
+    part!(import_bundle_work(docs, bytes, expected))?.await
+}
+
+/// Why this tab's documents are not open.
+#[derive(Clone, Debug)]
+pub enum BootFailure {
+    /// The documents' part of the wasm could not be downloaded (no signal on a first visit).
+    NotDownloaded,
+    /// IndexedDB would not open.
+    Storage(StorageError),
+}
+
+impl From<BootFailure> for AppError {
+    fn from(f: BootFailure) -> Self {
+        match f {
+            BootFailure::NotDownloaded => AppError::NotDownloaded,
+            BootFailure::Storage(e) => AppError::Storage(e),
+        }
+    }
+}
+
+/// Opening this tab's documents.
+#[derive(Clone)]
+pub enum Boot {
+    Opening,
+    Ready(Docs),
+    Failed(BootFailure),
+}
+
+type Opening = Shared<LocalBoxFuture<'static, Result<Docs, BootFailure>>>;
+
+/// This tab's documents, opened once at start (and again on "Reintentar" after a failed
+/// download): the pages that show documents render them when ready; the start page asks for
+/// them only for an action.
+#[derive(Clone, Copy)]
+pub struct DocsBoot {
+    state: RwSignal<Boot>,
+    opening: StoredValue<Opening, LocalStorage>,
+}
+
+fn opening() -> Opening {
+    async {
+        match part!(open_documents()) {
+            Err(PartNotDownloaded) => Err(BootFailure::NotDownloaded),
+            Ok(work) => work.await.map_err(BootFailure::Storage),
+        }
+    }
+    .boxed_local()
+    .shared()
+}
+
+impl DocsBoot {
+    /// Starts opening this tab's documents and provides the handle as context.
+    pub fn provide() -> DocsBoot {
+        let boot = DocsBoot {
+            state: RwSignal::new(Boot::Opening),
+            opening: StoredValue::new_local(opening()),
+        };
+        boot.watch();
+        provide_context(boot);
+        boot
+    }
+
+    fn watch(self) {
+        let opening = self.opening.get_value();
+        spawn_local(async move {
+            self.state.set(match opening.await {
+                Ok(docs) => Boot::Ready(docs),
+                Err(f) => Boot::Failed(f),
+            });
+        });
+    }
+
+    /// Where opening stands (tracked).
+    pub fn state(self) -> Boot {
+        self.state.get()
+    }
+
+    /// The documents, once open (asking for their part again if it could not be downloaded).
+    pub async fn ready(self) -> Result<Docs, BootFailure> {
+        self.retry();
+        self.opening.get_value().await
+    }
+
+    /// Tries again after the documents' part could not be downloaded.
+    pub fn retry(self) {
+        if matches!(self.state.get_untracked(), Boot::Failed(BootFailure::NotDownloaded)) {
+            self.opening.set_value(opening());
+            self.state.set(Boot::Opening);
+            self.watch();
+        }
+    }
+}
+
+pub fn use_boot() -> DocsBoot {
+    expect_context::<DocsBoot>()
+}
