@@ -107,18 +107,9 @@ fn DocsGate(children: ChildrenFn) -> impl IntoView {
         Boot::Failed(BootFailure::Storage(reason)) => {
             view! { <main class="page"><StorageUnavailable reason /></main> }.into_any()
         }
-        Boot::Failed(BootFailure::NotDownloaded) => view! {
-            <main class="page">
-                <div class="alert" role="alert" data-testid="page-not-downloaded">
-                    <h2>{tr(T::PageNotDownloaded)}</h2>
-                    <p>{tr(T::PageNotDownloadedWhy)}</p>
-                    <button type="button" class="primary" on:click=move |_| boot.retry()>
-                        {tr(T::Retry)}
-                    </button>
-                </div>
-            </main>
+        Boot::Failed(BootFailure::NotDownloaded) => {
+            part_missing(move || boot.retry(), Signal::stored(false))
         }
-        .into_any(),
         Boot::Ready(docs) => {
             provide_context(docs.sync());
             provide_context(docs);
@@ -144,8 +135,9 @@ fn GatedJoinPage() -> impl IntoView {
 /// split into the group's part, downloaded when a page of the group is first opened (the
 /// service worker precaches every part after the first visit). Only the start page stays in the
 /// main part, which is all a first visit waits for (the documents' part, [`parts`], downloads
-/// beside it; parts shared by several split points come with the first that needs them). A part that cannot be downloaded (no signal before it was cached) shows
-/// [`PageNotDownloaded`] instead of stopping the app. Without the cfg (`trunk serve`, the
+/// beside it; parts shared by several split points come with the first that needs them). A
+/// part that cannot be downloaded (no signal before it was cached) shows [`PageNotDownloaded`]
+/// instead of stopping the app. Without the cfg (`trunk serve`, the
 /// adapter tests) the same routes call the views directly.
 macro_rules! lazy_pages {
     ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
@@ -227,23 +219,26 @@ fn PageNotDownloaded(load: fn() -> PartLoad) -> impl IntoView {
         page.track();
         match page.try_update_untracked(Option::take).flatten() {
             Some(view) => view,
-            None => {
-                let retry = retry.clone();
-                view! {
-                    <main class="page">
-                        <div class="alert" role="alert" data-testid="page-not-downloaded">
-                            <h2>{tr(T::PageNotDownloaded)}</h2>
-                            <p>{tr(T::PageNotDownloadedWhy)}</p>
-                            <button type="button" class="primary" disabled=trying on:click=move |_| retry()>
-                                {tr(T::Retry)}
-                            </button>
-                        </div>
-                    </main>
-                }
-                .into_any()
-            }
+            None => part_missing(retry.clone(), trying.into()),
         }
     }
+}
+
+/// "No se pudo abrir esta página" with "Reintentar" (disabled while `trying`), in place of a
+/// page whose part of the wasm is missing.
+fn part_missing(retry: impl Fn() + 'static, trying: Signal<bool>) -> AnyView {
+    view! {
+        <main class="page">
+            <div class="alert" role="alert" data-testid="page-not-downloaded">
+                <h2>{tr(T::PageNotDownloaded)}</h2>
+                <p>{tr(T::PageNotDownloadedWhy)}</p>
+                <button type="button" class="primary" disabled=trying on:click=move |_| retry()>
+                    {tr(T::Retry)}
+                </button>
+            </div>
+        </main>
+    }
+    .into_any()
 }
 
 /// How many pages' parts arrived after their download had failed (see `PageNotDownloaded`).

@@ -111,17 +111,19 @@ pub fn serve_document_worker() {
     });
 }
 
-/// Creates a network on this device (the start page's "Crear red").
-pub async fn create_network(docs: Docs, net: Network) -> Created {
+/// Creates a network on this device (the start page's "Crear red"), once the documents are open.
+pub async fn create_network(boot: DocsBoot, net: Network) -> Created {
+    let docs = boot.ready().await?;
     part!(create_network_work(docs, net))?.await
 }
 
-/// Imports a bundle file (see [`network::import_bundle`]).
+/// Imports a bundle file (see [`network::import_bundle`]), once the documents are open.
 pub async fn import_bundle(
-    docs: Docs,
+    boot: DocsBoot,
     bytes: Vec<u8>,
     expected: Option<DocumentId>,
 ) -> Result<Imported, AppError> {
+    let docs = boot.ready().await?;
     part!(import_bundle_work(docs, bytes, expected))?.await
 }
 

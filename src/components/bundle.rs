@@ -150,7 +150,7 @@ pub fn ImportBundle(
                     i18n.t(T::BundleRejected),
                     i18n.t(T::BundleReadFailed)
                 )),
-                Ok(bytes) => match import(boot, bytes, expected).await {
+                Ok(bytes) => match parts::import_bundle(boot, bytes, expected).await {
                     Err(e) => Err(explain(i18n, &e)),
                     Ok(imported) => {
                         let text = if imported.changed.is_empty() {
@@ -197,15 +197,6 @@ pub fn ImportBundle(
             }}
         </div>
     }
-}
-
-/// Merges a bundle's bytes into this tab's documents, once they are open.
-async fn import(
-    boot: parts::DocsBoot,
-    bytes: Vec<u8>,
-    expected: Option<DocumentId>,
-) -> Result<Imported, AppError> {
-    parts::import_bundle(boot.ready().await?, bytes, expected).await
 }
 
 /// Why a change's signature does not count, in the person's words.

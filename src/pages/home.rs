@@ -30,11 +30,7 @@ pub fn Home() -> impl IntoView {
         let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
-            let created = match boot.ready().await {
-                Ok(docs) => parts::create_network(docs, net).await,
-                Err(f) => Err(f.into()),
-            };
-            match created {
+            match parts::create_network(boot, net).await {
                 Ok((id, not_listed)) => {
                     error.set(not_listed.map(|e| explain(i18n, &e)));
                     known.set(local::networks());

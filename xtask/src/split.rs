@@ -23,6 +23,8 @@ const DIR: &str = "target/split-bin";
 /// linked wasm it was split from, like every other file the service worker serves from its
 /// cache first (an unhashed loader of one version would meet the glue of the next).
 const LOADER: &str = "__wasm_split";
+/// The main part as the splitter wrote it, kept in [`DIR`] (see [`main_part`]).
+const MAIN_PART: &str = "main-part.wasm";
 
 /// The environment `trunk build` runs with for a split build: our `wasm-bindgen` first on
 /// `path`, and what it and the hook need to find.
@@ -111,14 +113,14 @@ pub fn bindgen(args: &[String]) -> Result<(), String> {
         return Err(format!("wasm-bindgen: {status}"));
     }
     // Kept (with the linked wasm's names) for `bench size` to say where the main part's bytes are.
-    let kept = state_dir()?.join("main-part.wasm");
+    let kept = state_dir()?.join(MAIN_PART);
     fs::rename(&main, &kept).map_err(|e| format!("split: {}: {e}", kept.display()))
 }
 
 /// The main part of the last split build as the splitter wrote it, before wasm-bindgen: what a
 /// first visit waits for, with its functions' names.
 pub fn main_part() -> PathBuf {
-    PathBuf::from(DIR).join("main-part.wasm") // as `bindgen` names it in `state_dir()`
+    PathBuf::from(DIR).join(MAIN_PART)
 }
 
 /// [`DIR`], as `trunk_env` passed it to Trunk (hence to its tools and hooks).
