@@ -113,7 +113,7 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         .ok_or_else(|| io::Error::other("parts without the splitter's loader __wasm_split-*.js"))?;
     let loader = fs::read_to_string(loader)?;
     let mut with_documents = None;
-    for (group, needs) in groups(&loader)? {
+    for (group, needs) in crate::split::groups(&loader).map_err(io::Error::other)? {
         let (mut r, mut g, mut b) = (0, 0, 0);
         for file in &needs {
             let Some(&(fr, fg, fb)) = part_sizes.get(file) else {
@@ -156,61 +156,3 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
 
 /// The group of the split points into the documents (`src/parts.rs`).
 const DOCUMENTS_GROUP: &str = "juntas_docs";
-
-/// The groups of pages the splitter's loader can load, each with the files it fetches: its own
-/// part and the shared parts it waits for.
-fn groups(loader: &str) -> io::Result<Vec<(String, Vec<String>)>> {
-    // Each loadable file is `makeLoad(() => { … new URL("./FILE", … }, [__chunk_N, …])`,
-    // bound to `const __chunk_N` (shared) or `export const __wasm_split_load_GROUP`.
-    let mut chunks = std::collections::HashMap::new();
-    let mut groups = Vec::new();
-    let mut rest = loader;
-    while let Some(at) = rest.find("makeLoad(() =>") {
-        let head = &rest[..at];
-        let binding = head.rsplit("const ").next().unwrap_or("").split(' ').next().unwrap_or("");
-        let body = &rest[at..];
-        // This loader's own text: up to the next one.
-        let body = match body["makeLoad(() =>".len()..].find("makeLoad(() =>") {
-            Some(end) => &body[..end + "makeLoad(() =>".len()],
-            None => body,
-        };
-        let file = body
-            .split_once("new URL(\"./")
-            .and_then(|(_, t)| t.split_once('"'))
-            .map(|(f, _)| f.to_string())
-            .ok_or_else(|| io::Error::other(format!("the loader's {binding} fetches no file")))?;
-        let deps: Vec<String> = body
-            .split_once(", [")
-            .and_then(|(_, t)| t.split_once(']'))
-            .map(|(d, _)| {
-                d.split(',').map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect()
-            })
-            .unwrap_or_default();
-        if let Some(group) = binding.strip_prefix("__wasm_split_load_") {
-            groups.push((group.to_string(), file, deps));
-        } else {
-            chunks.insert(binding.to_string(), file);
-        }
-        rest = &rest[at + "makeLoad(() =>".len()..];
-    }
-    if groups.is_empty() {
-        return Err(io::Error::other("the splitter's loader names no group of pages"));
-    }
-    groups
-        .into_iter()
-        .map(|(group, file, deps)| {
-            let mut files = deps
-                .iter()
-                .map(|d| {
-                    chunks.get(d).cloned().ok_or_else(|| {
-                        io::Error::other(format!(
-                            "{group} needs {d}, which the loader does not define"
-                        ))
-                    })
-                })
-                .collect::<io::Result<Vec<String>>>()?;
-            files.push(file);
-            Ok((group, files))
-        })
-        .collect()
-}
