@@ -102,6 +102,9 @@ pub fn StorageUnavailable(reason: juntas_core::StorageError) -> impl IntoView {
 #[component]
 fn DocsGate(children: ChildrenFn) -> impl IntoView {
     let boot = parts::use_boot();
+    // This gate's own code came with the documents' part: if it could not be downloaded at start
+    // (no signal then), it is here now, so the documents open without a "Reintentar".
+    boot.retry();
     move || match boot.state() {
         Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
         Boot::Failed(BootFailure::Storage(reason)) => {

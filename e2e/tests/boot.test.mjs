@@ -15,7 +15,9 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test('on a slow phone the start screen shows at once, with the download\'s progress, then the app', async () => {
-  const context = await newContext(browser, PHONE);
+  // No service worker: its precaching is not slowed by the emulated network, and would bring the
+  // documents' part at full speed.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   await context.addInitScript(RECORD_BOOT);
   const page = await context.newPage();
   const boot = new BootScreen(page);
@@ -116,6 +118,19 @@ test('the start page needs the main part of the app only; the documents\' part a
   assert.equal(await page.evaluate(() => window.__sameApp), true, 'the page came without a reload');
   assert.equal(await missing.count(), 0);
   await net.openMembers();
+  assert.deepEqual(page.__errors ?? [], []);
+
+  // Started again with no signal, then opening the network with signal: its page brings the
+  // documents' part that failed at start, and opens them at once (not "could not be downloaded").
+  await page.route(/\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await page.goto('/');
+  await page.getByTestId('network-link').first().waitFor();
+  await page.getByTestId('create-example').click();
+  await page.getByTestId('home-error').filter({ hasText: /no se pudo descargar/ }).waitFor();
+  await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
+  await page.getByTestId('network-link').first().click();
+  await page.getByTestId('network-name').waitFor();
+  assert.equal(await missing.count(), 0);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
