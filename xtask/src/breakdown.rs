@@ -75,64 +75,66 @@ fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> R
     if status.success() { Ok(()) } else { Err(format!("wasm-opt failed ({status})")) }
 }
 
-/// Prints the breakdown of `rustc_wasm` (the `juntas.wasm` cargo wrote for the release build).
-pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
-    let optimised = rustc_wasm.with_file_name("juntas.names-opt.wasm");
-    optimise_with_names(rustc_wasm, &optimised, tools_path)?;
-    let bytes = std::fs::read(&optimised).map_err(|e| format!("{}: {e}", optimised.display()))?;
-
-    let mut imported = 0u32;
-    let mut names: BTreeMap<u32, String> = BTreeMap::new();
-    let mut bodies: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
-    let mut data_bytes = 0usize;
-    let mut custom_bytes = 0usize;
-    for payload in Parser::new(0).parse_all(&bytes) {
-        match payload.map_err(|e| format!("reading the wasm: {e}"))? {
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.map_err(|e| e.to_string())?;
-                    if matches!(import.ty, wasmparser::TypeRef::Func(_)) {
-                        imported += 1;
+/// Prints the breakdown of `wasms` taken together: the `juntas.wasm` cargo wrote for the release
+/// build, or parts of a split build as the splitter wrote them (they keep their names).
+pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let (mut code_total, mut functions, mut data_bytes, mut custom_bytes) = (0, 0, 0, 0);
+    for wasm in wasms {
+        let stem = wasm.file_stem().and_then(|s| s.to_str()).unwrap_or("part");
+        let optimised = wasm.with_file_name(format!("{stem}.names-opt.wasm"));
+        optimise_with_names(wasm, &optimised, tools_path)?;
+        let bytes =
+            std::fs::read(&optimised).map_err(|e| format!("{}: {e}", optimised.display()))?;
+        let mut imported = 0u32;
+        let mut names: BTreeMap<u32, String> = BTreeMap::new();
+        let mut bodies: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+        for payload in Parser::new(0).parse_all(&bytes) {
+            match payload.map_err(|e| format!("reading the wasm: {e}"))? {
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        let import = import.map_err(|e| e.to_string())?;
+                        if matches!(import.ty, wasmparser::TypeRef::Func(_)) {
+                            imported += 1;
+                        }
                     }
                 }
-            }
-            Payload::CodeSectionEntry(body) => {
-                let index = imported + bodies.len() as u32;
-                bodies.push((index, body.range()));
-            }
-            Payload::DataSection(reader) => data_bytes += reader.range().len(),
-            Payload::CustomSection(reader) => {
-                custom_bytes += reader.data().len();
-                if let wasmparser::KnownCustom::Name(names_reader) = reader.as_known() {
-                    for name in names_reader {
-                        if let Ok(Name::Function(map)) = name {
-                            for naming in map.into_iter().flatten() {
-                                names.insert(naming.index, naming.name.to_owned());
+                Payload::CodeSectionEntry(body) => {
+                    let index = imported + bodies.len() as u32;
+                    bodies.push((index, body.range()));
+                }
+                Payload::DataSection(reader) => data_bytes += reader.range().len(),
+                Payload::CustomSection(reader) => {
+                    custom_bytes += reader.data().len();
+                    if let wasmparser::KnownCustom::Name(names_reader) = reader.as_known() {
+                        for name in names_reader {
+                            if let Ok(Name::Function(map)) = name {
+                                for naming in map.into_iter().flatten() {
+                                    names.insert(naming.index, naming.name.to_owned());
+                                }
                             }
                         }
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
-    }
-
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let mut code_total = 0;
-    for (index, range) in &bodies {
-        let name = names.get(index).map(String::as_str).unwrap_or("");
-        let demangled = format!("{:#}", rustc_demangle::demangle(name));
-        let g = groups.entry(group_of(&demangled)).or_insert(Group {
-            functions: 0,
-            bytes: 0,
-            bodies: Vec::new(),
-            each: Vec::new(),
-        });
-        g.each.push((range.len(), demangled.clone()));
-        g.functions += 1;
-        g.bytes += range.len();
-        g.bodies.extend_from_slice(&bytes[range.clone()]);
-        code_total += range.len();
+        functions += bodies.len();
+        for (index, range) in &bodies {
+            let name = names.get(index).map(String::as_str).unwrap_or("");
+            let demangled = format!("{:#}", rustc_demangle::demangle(name));
+            let g = groups.entry(group_of(&demangled)).or_insert(Group {
+                functions: 0,
+                bytes: 0,
+                bodies: Vec::new(),
+                each: Vec::new(),
+            });
+            g.each.push((range.len(), demangled.clone()));
+            g.functions += 1;
+            g.bytes += range.len();
+            g.bodies.extend_from_slice(&bytes[range.clone()]);
+            code_total += range.len();
+        }
     }
     // `SIZE_LIST=file`: every function's size and name, one per line, for reading with grep.
     if let Ok(list) = std::env::var("SIZE_LIST") {
@@ -151,9 +153,7 @@ pub fn report(rustc_wasm: &Path, tools_path: &std::ffi::OsStr, rows: usize) -> R
         "\nwhere the wasm's bytes are (the release build re-optimised by wasm-opt -Os with names kept: \
          {} bytes of function code in {} functions, {} bytes of data segments; the shipped wasm has \
          no names section, which here is {custom_bytes} bytes):",
-        code_total,
-        bodies.len(),
-        data_bytes
+        code_total, functions, data_bytes
     );
     println!(
         "{:<48} {:>9} {:>10} {:>7} {:>14}",

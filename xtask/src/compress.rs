@@ -1,6 +1,7 @@
 //! Precompresses the built app for the server (brotli q11 and gzip -9 beside each file) and
 //! measures transfer sizes for `cargo xtask bench size`.
 
+use crate::split::DOCUMENTS_GROUP;
 use std::{
     fs,
     io::{self, Write},
@@ -153,6 +154,3 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
     }
     Ok(())
 }
-
-/// The group of the split points into the documents (`src/parts.rs`).
-const DOCUMENTS_GROUP: &str = "juntas_docs";

@@ -430,12 +430,21 @@ fn bench_size() -> Result<(), String> {
     // `-C symbol-mangling-version=v0`, whose names spell each generic instance's types).
     let wasm = std::env::var("SIZE_WASM")
         .unwrap_or_else(|_| "target/wasm32-unknown-unknown/release/juntas.wasm".into());
-    breakdown::report(Path::new(&wasm), &tools::path_with_npm_tools(), 25)
+    breakdown::report(&[Path::new(&wasm)], &tools::path_with_npm_tools(), 25)
         .map_err(|e| format!("bench size: {e}"))?;
     let main_part = split::main_part();
     if std::env::var_os("SIZE_WASM").is_none() && main_part.exists() {
         println!("\nthe main part alone (what the start page waits for):");
-        breakdown::report(&main_part, &tools::path_with_npm_tools(), 25)
+        breakdown::report(&[&main_part], &tools::path_with_npm_tools(), 25)
+            .map_err(|e| format!("bench size: {e}"))?;
+        let (group, files) = split::documents_parts()?;
+        println!(
+            "\nthe documents' part and the shared parts it needs ({group}, {} files: what a page \
+             of a network waits for beside the main part):",
+            files.len()
+        );
+        let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        breakdown::report(&files, &tools::path_with_npm_tools(), 25)
             .map_err(|e| format!("bench size: {e}"))?;
     }
     Ok(())

@@ -123,6 +123,26 @@ pub fn main_part() -> PathBuf {
     PathBuf::from(DIR).join(MAIN_PART)
 }
 
+/// The group of the split points into the documents (`src/parts.rs`).
+pub const DOCUMENTS_GROUP: &str = "juntas_docs";
+
+/// The files of the documents' group of the last split build as the splitter wrote them (with
+/// their functions' names, before wasm-opt): its own part and the shared parts it waits for.
+pub fn documents_parts() -> Result<(&'static str, Vec<PathBuf>), String> {
+    let out_dir = fs::read_to_string(PathBuf::from(DIR).join("out-dir"))
+        .map_err(|e| format!("split: no split build recorded: {e}"))?;
+    let out_dir = PathBuf::from(out_dir);
+    let loader = match loaders(&out_dir)?.as_slice() {
+        [one] => fs::read_to_string(one).map_err(|e| format!("split: {}: {e}", one.display()))?,
+        other => return Err(format!("split: expected one loader, found {other:?}")),
+    };
+    let (_, files) = groups(&loader)?
+        .into_iter()
+        .find(|(g, _)| g == DOCUMENTS_GROUP)
+        .ok_or_else(|| format!("split: the loader has no {DOCUMENTS_GROUP} group"))?;
+    Ok((DOCUMENTS_GROUP, files.iter().map(|f| out_dir.join(f)).collect()))
+}
+
 /// [`DIR`], as `trunk_env` passed it to Trunk (hence to its tools and hooks).
 fn state_dir() -> Result<PathBuf, String> {
     std::env::var_os("JUNTAS_SPLIT_DIR")
@@ -250,8 +270,8 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// invite link or a bookmark on a phone, otherwise waited for three downloads one after another.
 /// The start page asks for nothing more: it does not wait for the documents (invariant 14).
 fn preload_script(groups: &[(String, Vec<String>)]) -> Result<String, String> {
-    if !groups.iter().any(|(g, _)| g == "juntas_docs") {
-        return Err("split: the loader has no juntas_docs group".into());
+    if !groups.iter().any(|(g, _)| g == DOCUMENTS_GROUP) {
+        return Err(format!("split: the loader has no {DOCUMENTS_GROUP} group"));
     }
     let table: Vec<String> = groups
         .iter()
