@@ -6,7 +6,7 @@
 // said the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, axeViolations, PHONE } from '../support.mjs';
+import { launch, newContext, axeViolations, PHONE, BASE_URL } from '../support.mjs';
 import { BootScreen, RECORD_BOOT } from '../pages/boot.mjs';
 import { HomePage } from '../pages/home.mjs';
 
@@ -37,11 +37,13 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   const states = await boot.states();
   assert.equal(await boot.root.count(), 0, 'the start screen goes when the app is on the page');
   assert.ok(states.some((s) => /^Descargando la app: [1-9]\d? %$/.test(s)), `progress was shown: ${states}`);
-  // The bar measures the file that arrives: its last step reaches the end, it does not stop
-  // short and jump (as when it was given the wasm's size from before wasm-opt, and stopped at 69 %).
-  const shownPercents = states.map((s) => /^Descargando la app: (\d+) %$/.exec(s)).filter(Boolean).map((m) => Number(m[1]));
-  const steps = shownPercents.map((p, i) => p - (shownPercents[i - 1] ?? 0));
-  assert.ok(Math.max(...shownPercents) + Math.max(...steps) >= 100, `the bar's steps lead to its end: ${states}`);
+  // The bar measures the file that arrives: it is given the size of the wasm it downloads (given
+  // the size from before wasm-opt, it stopped at 69 % and jumped). Its steps follow the chunks as
+  // they arrive, too coarse on a busy machine to say where it ends.
+  const html = await (await fetch(`${BASE_URL}/`)).text();
+  const [, wasmFile, barTotal] = /'\/(juntas-[0-9a-f]+_bg\.wasm)', (\d+),/.exec(html);
+  const wasmSize = (await (await fetch(`${BASE_URL}/${wasmFile}`)).arrayBuffer()).byteLength;
+  assert.equal(Number(barTotal), wasmSize, 'the bar is sized to the wasm as it arrives');
   // With the network shared by the page's requests, the start screen's paint waits for its CSS
   // beside the wasm's download (measured 528-880 ms against a ready app at 1,553-1,770 ms).
   assert.ok(fcp !== null && fcp + 300 < ready, `something painted (${fcp} ms) well before the app was ready (${ready} ms)`);
