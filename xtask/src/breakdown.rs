@@ -62,6 +62,9 @@ fn group_of(name: &str) -> String {
     }
 }
 
+/// Where the re-optimised copies with names go (one per input, named by its file).
+const SCRATCH: &str = "target/size-breakdown";
+
 /// Optimises `input` with names kept into `output` with the wasm-opt on `path`.
 fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> Result<(), String> {
     let status = Command::new("wasm-opt")
@@ -80,9 +83,12 @@ fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> R
 pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let (mut code_total, mut functions, mut data_bytes, mut custom_bytes) = (0, 0, 0, 0);
+    // Not beside the splitter's parts: its next run would take a `chunk_*.wasm` there for one.
+    let scratch = Path::new(SCRATCH);
+    std::fs::create_dir_all(scratch).map_err(|e| format!("{SCRATCH}: {e}"))?;
     for wasm in wasms {
         let stem = wasm.file_stem().and_then(|s| s.to_str()).unwrap_or("part");
-        let optimised = wasm.with_file_name(format!("{stem}.names-opt.wasm"));
+        let optimised = scratch.join(format!("{stem}.names-opt.wasm"));
         optimise_with_names(wasm, &optimised, tools_path)?;
         let bytes =
             std::fs::read(&optimised).map_err(|e| format!("{}: {e}", optimised.display()))?;

@@ -1,7 +1,7 @@
 //! Precompresses the built app for the server (brotli q11 and gzip -9 beside each file) and
 //! measures transfer sizes for `cargo xtask bench size`.
 
-use crate::split::DOCUMENTS_GROUP;
+use crate::split::{DOCUMENTS_GROUP, groups};
 use std::{
     fs,
     io::{self, Write},
@@ -114,7 +114,7 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         .ok_or_else(|| io::Error::other("parts without the splitter's loader __wasm_split-*.js"))?;
     let loader = fs::read_to_string(loader)?;
     let mut with_documents = None;
-    for (group, needs) in crate::split::groups(&loader).map_err(io::Error::other)? {
+    for (group, needs) in groups(&loader).map_err(io::Error::other)? {
         let (mut r, mut g, mut b) = (0, 0, 0);
         for file in &needs {
             let Some(&(fr, fg, fb)) = part_sizes.get(file) else {

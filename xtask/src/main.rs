@@ -437,10 +437,11 @@ fn bench_size() -> Result<(), String> {
         println!("\nthe main part alone (what the start page waits for):");
         breakdown::report(&[&main_part], &tools::path_with_npm_tools(), 25)
             .map_err(|e| format!("bench size: {e}"))?;
-        let (group, files) = split::documents_parts()?;
+        let files = split::documents_parts()?;
         println!(
-            "\nthe documents' part and the shared parts it needs ({group}, {} files: what a page \
+            "\nthe documents' part and the shared parts it needs ({}, {} files: what a page \
              of a network waits for beside the main part):",
+            split::DOCUMENTS_GROUP,
             files.len()
         );
         let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();

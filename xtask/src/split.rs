@@ -25,6 +25,8 @@ const DIR: &str = "target/split-bin";
 const LOADER: &str = "__wasm_split";
 /// The main part as the splitter wrote it, kept in [`DIR`] (see [`main_part`]).
 const MAIN_PART: &str = "main-part.wasm";
+/// The file in [`DIR`] naming the directory the splitter wrote the parts and its loader to.
+const OUT_DIR: &str = "out-dir";
 
 /// The environment `trunk build` runs with for a split build: our `wasm-bindgen` first on
 /// `path`, and what it and the hook need to find.
@@ -37,7 +39,7 @@ pub fn trunk_env(path: &OsString) -> Result<Vec<(&'static str, OsString)>, Strin
     let dir = std::env::current_dir().map_err(|e| format!("split: {e}"))?.join(DIR);
     fs::create_dir_all(&dir).map_err(|e| format!("split: {}: {e}", dir.display()))?;
     // A split that does not happen must not leave the hook an earlier build's parts.
-    let state = dir.join("out-dir");
+    let state = dir.join(OUT_DIR);
     if state.exists() {
         fs::remove_file(&state).map_err(|e| format!("split: {}: {e}", state.display()))?;
     }
@@ -103,7 +105,7 @@ pub fn bindgen(args: &[String]) -> Result<(), String> {
         );
     }
     // The hook finds the parts here.
-    fs::write(state_dir()?.join("out-dir"), out_dir.to_string_lossy().as_bytes())
+    fs::write(state_dir()?.join(OUT_DIR), out_dir.to_string_lossy().as_bytes())
         .map_err(|e| format!("split: {e}"))?;
     let mut args = args.to_vec();
     args[input] = main.to_string_lossy().into_owned();
@@ -128,8 +130,8 @@ pub const DOCUMENTS_GROUP: &str = "juntas_docs";
 
 /// The files of the documents' group of the last split build as the splitter wrote them (with
 /// their functions' names, before wasm-opt): its own part and the shared parts it waits for.
-pub fn documents_parts() -> Result<(&'static str, Vec<PathBuf>), String> {
-    let out_dir = fs::read_to_string(PathBuf::from(DIR).join("out-dir"))
+pub fn documents_parts() -> Result<Vec<PathBuf>, String> {
+    let out_dir = fs::read_to_string(PathBuf::from(DIR).join(OUT_DIR))
         .map_err(|e| format!("split: no split build recorded: {e}"))?;
     let out_dir = PathBuf::from(out_dir);
     let loader = match loaders(&out_dir)?.as_slice() {
@@ -140,7 +142,7 @@ pub fn documents_parts() -> Result<(&'static str, Vec<PathBuf>), String> {
         .into_iter()
         .find(|(g, _)| g == DOCUMENTS_GROUP)
         .ok_or_else(|| format!("split: the loader has no {DOCUMENTS_GROUP} group"))?;
-    Ok((DOCUMENTS_GROUP, files.iter().map(|f| out_dir.join(f)).collect()))
+    Ok(files.iter().map(|f| out_dir.join(f)).collect())
 }
 
 /// [`DIR`], as `trunk_env` passed it to Trunk (hence to its tools and hooks).
@@ -190,7 +192,7 @@ pub fn finish() -> Result<usize, String> {
     let staging = PathBuf::from(
         std::env::var_os("TRUNK_STAGING_DIR").ok_or("split: run as Trunk's post-build hook")?,
     );
-    let out_dir = fs::read_to_string(state_dir()?.join("out-dir"))
+    let out_dir = fs::read_to_string(state_dir()?.join(OUT_DIR))
         .map_err(|e| format!("split: no split wasm-bindgen run recorded: {e}"))?;
     let out_dir = PathBuf::from(out_dir);
     let glue: Vec<String> = fs::read_dir(&staging)
