@@ -458,9 +458,12 @@ impl SyncNode {
     async fn rebuild(self: &Rc<Self>, id: DocumentId) {
         let Some(scratch) = self.catching_up.borrow_mut().remove(&id) else { return };
         self.rebuilt.borrow_mut().insert(id);
+        // What this tab knows another rebuild dropped, as its scratch copy was made: a rebuild
+        // by another tab since then changes it (see `rebuild_locked`).
+        let known = self.dropped.borrow().get(&id).cloned();
         let node = self.clone();
         let outcome = crate::repo::with_tab_lock(&format!("juntas-rebuild-{id}"), async move {
-            node.rebuild_locked(id, scratch).await
+            node.rebuild_locked(id, scratch, known).await
         })
         .await;
         match outcome {
@@ -480,12 +483,23 @@ impl SyncNode {
         }
     }
 
-    async fn rebuild_locked(&self, id: DocumentId, mut scratch: AutoCommit) -> Rebuild {
+    async fn rebuild_locked(
+        &self,
+        id: DocumentId,
+        mut scratch: AutoCommit,
+        known: Option<Vec<automerge::ChangeHash>>,
+    ) -> Rebuild {
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return Rebuild::Failed };
         let mut doc = handle.lock().await;
-        if read_dropped()
-            .get(&id)
-            .is_some_and(|hs| hs.iter().any(|h| doc.doc_mut().get_change_meta_by_hash(h).is_some()))
+        // Another tab rebuilt it first when it listed other dropped changes since this tab
+        // caught up — this tab may already have reloaded that rebuild, whose document holds
+        // none of them: rebuilding it again would drop the other tab's re-made edits, which the
+        // server has taken — or when this tab's copy still holds changes it dropped.
+        let stored = read_dropped().remove(&id);
+        if stored != known
+            || stored.is_some_and(|hs| {
+                hs.iter().any(|h| doc.doc_mut().get_change_meta_by_hash(h).is_some())
+            })
         {
             return Rebuild::Elsewhere;
         }
@@ -514,7 +528,7 @@ impl SyncNode {
                 self.refused.borrow_mut().remove(&id);
                 self.keep_refused();
                 self.dropped.borrow_mut().insert(id, first_dropped);
-                self.keep_dropped();
+                self.keep_dropped(id);
                 if set_aside > 0 {
                     let mut docs = local::set_aside_docs();
                     docs.insert(id.to_string());
@@ -545,24 +559,30 @@ impl SyncNode {
         self.refresh_status(id).await;
     }
 
-    fn keep_dropped(&self) {
-        let all = order::map_of(
-            self.dropped
-                .borrow()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.iter().map(|h| h.to_string()).collect())),
-        );
+    /// Writes this tab's dropped changes of `id` for every tab (only that entry: another tab
+    /// may have written others since this one read them).
+    fn keep_dropped(&self, id: DocumentId) {
+        let mut all = local::dropped();
+        let mut mine = self.dropped.borrow_mut();
+        match mine.get(&id) {
+            Some(hs) if !hs.is_empty() => {
+                all.insert(id.to_string(), hs.iter().map(|h| h.to_string()).collect());
+            }
+            _ => {
+                mine.remove(&id);
+                all.remove(&id.to_string());
+            }
+        }
         if let Err(e) = local::set_dropped(&all) {
             leptos::logging::warn!("cannot remember dropped changes: {e}");
         }
     }
 
-    /// Whether `doc` now holds a change a rebuild of it dropped.
-    fn brings_dropped(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
-        self.dropped
-            .borrow()
-            .get(&id)
-            .is_some_and(|hs| hs.iter().any(|h| doc.get_change_meta_by_hash(h).is_some()))
+    /// The changes a rebuild of `id` dropped that `doc` holds.
+    fn dropped_in(&self, id: DocumentId, doc: &mut AutoCommit) -> Vec<automerge::ChangeHash> {
+        self.dropped.borrow().get(&id).map_or_else(Vec::new, |hs| {
+            hs.iter().filter(|h| doc.get_change_meta_by_hash(h).is_some()).copied().collect()
+        })
     }
 
     /// Reads the set-aside edits of every document that has some.
@@ -1084,6 +1104,7 @@ impl SyncNode {
             return Ok(());
         }
         let before = doc.doc_mut().get_heads();
+        let held_dropped = self.dropped_in(document_id, doc.doc_mut());
         let applied = {
             let mut conns = self.conns.borrow_mut();
             let Some(c) = conns.get_mut(peer) else { return Err(None) };
@@ -1108,13 +1129,32 @@ impl SyncNode {
             }
         };
         let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
-        if changed && self.brings_dropped(document_id, doc.doc_mut()) {
-            // A tab that has not reloaded a rebuilt document offers the changes it dropped:
-            // not taken; that tab reloads and reconnects.
-            if let Err(e) = doc.rollback(&before) {
-                leptos::logging::warn!("cannot drop changes offered again for {document_id}: {e}");
+        let brought: Vec<_> = if changed {
+            let mut now = self.dropped_in(document_id, doc.doc_mut());
+            now.retain(|h| !held_dropped.contains(h));
+            now
+        } else {
+            Vec::new()
+        };
+        if !brought.is_empty() {
+            if *peer == Peer::Server {
+                // The server has them, so the network shares them: holding them off would stop
+                // this document syncing for good. They are no longer dropped.
+                leptos::logging::warn!("the server has changes a rebuild of {document_id} dropped");
+                if let Some(hs) = self.dropped.borrow_mut().get_mut(&document_id) {
+                    hs.retain(|h| !brought.contains(h));
+                }
+                self.keep_dropped(document_id);
+            } else {
+                // A tab that has not reloaded a rebuilt document offers the changes it dropped:
+                // not taken; that tab reloads and reconnects.
+                if let Err(e) = doc.rollback(&before) {
+                    leptos::logging::warn!(
+                        "cannot drop changes offered again for {document_id}: {e}"
+                    );
+                }
+                return Err(None);
             }
-            return Err(None);
         }
         drop(doc);
         if changed {
