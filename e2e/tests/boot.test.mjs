@@ -138,3 +138,50 @@ test('the start page needs the main part of the app only; the documents\' part a
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
+
+test('a page of a network opened by its address asks for its parts with the main part, each once', async () => {
+  // No service worker (it would answer from its cache); the browser's cache emptied before each
+  // address, so each is a first visit of that page.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await (await new HomePage(page).goto()).createExample();
+  const id = new URL(page.url()).pathname.split('/')[2];
+  const boot = new BootScreen(page);
+  const cdp = await boot.slowPhone();
+  const addresses = [
+    { path: `/red/${id}`, group: 'docs', shown: page.getByTestId('network-name') },
+    { path: `/red/${id}/plan`, group: 'plan_pages', shown: page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first() },
+    { path: `/red/${id}/arbol`, group: 'workshop_pages', shown: page.getByTestId('tree-create') },
+    { path: `/red/${id}/indagacion`, group: 'inquiry_pages', shown: page.locator('[data-testid="no-inquiries"], [data-testid="inquiry-card"]').first() },
+  ];
+  for (const { path, group, shown } of addresses) {
+    await cdp.send('Network.clearBrowserCache');
+    const asked = [];
+    const arrived = new Map();
+    const onRequest = (r) => { if (r.url().endsWith('.wasm')) asked.push({ file: new URL(r.url()).pathname.slice(1), at: Date.now() }); };
+    const onFinished = (r) => { if (r.url().endsWith('.wasm')) arrived.set(new URL(r.url()).pathname.slice(1), Date.now()); };
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
+    await page.goto(path);
+    await shown.waitFor({ timeout: 120000 });
+    page.off('request', onRequest);
+    page.off('requestfinished', onFinished);
+    const main = asked.find((a) => /^juntas-[0-9a-f]+_bg\.wasm$/.test(a.file));
+    const mainIn = arrived.get(main?.file);
+    assert.ok(main && mainIn, `${path}: the main part was downloaded: ${JSON.stringify(asked)}`);
+    for (const part of ['docs', group]) {
+      const asking = asked.find((a) => a.file.startsWith(`split_juntas_${part}-`));
+      assert.ok(asking && asking.at < mainIn, `${path}: juntas_${part} was asked for (${asking?.at}) before the main part arrived (${mainIn})`);
+    }
+    // Playwright reports the loader's fetch served by the preload as a request of its own; the
+    // page's resource timing lists what went to the network.
+    const files = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((r) => r.name.endsWith('.wasm')).map((r) => new URL(r.name).pathname.slice(1)));
+    assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `${path}: no part is downloaded twice: ${files}`);
+    assert.ok(files.some((f) => f.startsWith(`split_juntas_${group}-`)), `${path}: ${files}`);
+    console.log(`  ${path.replace(id, '…')}: ${files.length} files, the page shown after ${Math.round((Date.now() - asked[0].at))} ms`);
+  }
+  assert.equal(await page.getByTestId('page-not-downloaded').count(), 0);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});

@@ -247,8 +247,50 @@ pub fn finish() -> Result<usize, String> {
         fs::write(staging.join(&hashed), &bytes).map_err(|e| format!("split: {e}"))?;
         replace_once(&mut loader, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
     }
+    let index = staging.join("index.html");
+    let mut html =
+        fs::read_to_string(&index).map_err(|e| format!("split: {}: {e}", index.display()))?;
+    let preload = preload_script(&groups(&loader).map_err(|e| format!("split: {e}"))?)?;
+    // Before Trunk's module script: a classic inline script runs as the parser reaches it.
+    let at = html.find("<script").ok_or("split: index.html has no <script>")?;
+    html.insert_str(at, &format!("<script>{preload}</script>"));
+    fs::write(&index, html).map_err(|e| format!("split: {}: {e}", index.display()))?;
     fs::write(staging.join(loader_name), loader).map_err(|e| format!("split: {e}"))?;
     Ok(parts.len())
+}
+
+/// Which group of pages an address of the app shows, besides the documents' part every address
+/// but the start page needs (the routes in `src/lib.rs`; the boot journey opens one address of
+/// each group and checks that its parts are asked for before the main part has arrived).
+const ADDRESS_GROUPS: &str = "{plan:'juntas_plan_pages',arbol:'juntas_workshop_pages',\
+talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
+
+/// The script index.html runs first: on any address but the start page it asks for the
+/// documents' part, and for the part of the address's pages, at once, beside the main part
+/// (`<link rel=preload as=fetch>`, which the splitter's loader's `fetch` then takes), instead of
+/// after the main part has arrived, compiled and started. A page of a network, opened from an
+/// invite link or a bookmark on a phone, otherwise waited for three downloads one after another.
+/// The start page asks for nothing more: it does not wait for the documents (invariant 14).
+fn preload_script(groups: &[(String, Vec<String>)]) -> Result<String, String> {
+    if !groups.iter().any(|(g, _)| g == DOCUMENTS_GROUP) {
+        return Err(format!("split: the loader has no {DOCUMENTS_GROUP} group"));
+    }
+    let table: Vec<String> = groups
+        .iter()
+        .map(|(g, files)| {
+            let files: Vec<String> = files.iter().map(|f| format!("'/{f}'")).collect();
+            format!("{g}:[{}]", files.join(","))
+        })
+        .collect();
+    Ok(format!(
+        "(function(){{var p=location.pathname;if(p==='/')return;\
+var g={{{table}}},n={ADDRESS_GROUPS},\
+m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=g.juntas_docs.concat(m&&n[m[1]]?g[n[m[1]]]:[]);\
+f.filter(function(x,i){{return f.indexOf(x)===i}}).forEach(function(h){{\
+var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
+l.href=h;document.head.appendChild(l)}})}})();",
+        table = table.join(",")
+    ))
 }
 
 /// The groups of pages the splitter's loader can load, each with the files it fetches: its own
