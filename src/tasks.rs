@@ -31,6 +31,20 @@ pub async fn after_next_paint() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// How many items of a long list a page draws: `first` at once, then every one once that first
+/// drawing has been painted (the rest in a task of their own). A centre's plan drawn whole was
+/// one 60–90 ms task on a phone (`cargo xtask bench load`); its first sections fill the screen.
+pub fn drawn_in_two(first: usize) -> leptos::prelude::ReadSignal<usize> {
+    use leptos::prelude::*;
+    let shown = RwSignal::new(first);
+    leptos::task::spawn_local(async move {
+        after_next_paint().await;
+        // The page may have gone meanwhile: nothing left to draw.
+        let _ = shown.try_set(usize::MAX);
+    });
+    shown.read_only()
+}
+
 fn scheduler_yield() -> Option<js_sys::Promise> {
     let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into()).ok()?;
     if scheduler.is_undefined() || scheduler.is_null() {

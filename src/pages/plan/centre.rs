@@ -156,10 +156,12 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
         reviewing: Memo::new(move |_| screen.get().reviewing),
         observations: RwSignal::new(Default::default()),
     };
+    let shown = crate::tasks::drawn_in_two(2);
     let ids = move || {
+        let n = shown.get();
         views.with(|v| {
             v.as_ref()
-                .map(|v| v.iter().map(|s| s.def.id.clone()).collect::<Vec<_>>())
+                .map(|v| v.iter().take(n).map(|s| s.def.id.clone()).collect::<Vec<_>>())
                 .unwrap_or_default()
         })
     };
