@@ -1129,13 +1129,21 @@ impl SyncNode {
             }
         };
         let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
-        let brought: Vec<_> = if changed {
-            let mut now = self.dropped_in(document_id, doc.doc_mut());
-            now.retain(|h| !held_dropped.contains(h));
-            now
-        } else {
-            Vec::new()
-        };
+        if changed && !held_dropped.is_empty() {
+            // This tab holds the old copy of a document another tab rebuilt: nothing is merged
+            // into it or stored (a compaction would write the dropped changes back); it reloads
+            // the rebuilt one from storage (its `rebuilt` frame may still be on its way), and the
+            // connection starts again, in step with that.
+            if let Err(e) = doc.rollback(&before) {
+                leptos::logging::warn!("cannot drop changes offered again for {document_id}: {e}");
+            }
+            drop(doc);
+            let node = self.clone();
+            spawn_local(async move { node.rebuilt_elsewhere(document_id).await });
+            return Err(None);
+        }
+        let brought: Vec<_> =
+            if changed { self.dropped_in(document_id, doc.doc_mut()) } else { Vec::new() };
         if !brought.is_empty() {
             if *peer == Peer::Server {
                 // The server has them, so the network shares them: holding them off would stop
