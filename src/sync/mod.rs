@@ -1104,7 +1104,7 @@ impl SyncNode {
             return Ok(());
         }
         let before = doc.doc_mut().get_heads();
-        let held_dropped = self.dropped_in(document_id, doc.doc_mut());
+        let held_dropped = !self.dropped_in(document_id, doc.doc_mut()).is_empty();
         let applied = {
             let mut conns = self.conns.borrow_mut();
             let Some(c) = conns.get_mut(peer) else { return Err(None) };
@@ -1129,14 +1129,12 @@ impl SyncNode {
             }
         };
         let (changed, persist) = applied.map_err(|e| Some(SyncError::Server(e.to_string())))?;
-        if changed && !held_dropped.is_empty() {
+        if changed && held_dropped {
             // This tab holds the old copy of a document another tab rebuilt: nothing is merged
             // into it or stored (a compaction would write the dropped changes back); it reloads
             // the rebuilt one from storage (its `rebuilt` frame may still be on its way), and the
             // connection starts again, in step with that.
-            if let Err(e) = doc.rollback(&before) {
-                leptos::logging::warn!("cannot drop changes offered again for {document_id}: {e}");
-            }
+            take_back(&mut doc, &before, document_id);
             drop(doc);
             let node = self.clone();
             spawn_local(async move { node.rebuilt_elsewhere(document_id).await });
@@ -1156,11 +1154,7 @@ impl SyncNode {
             } else {
                 // A tab that has not reloaded a rebuilt document offers the changes it dropped:
                 // not taken; that tab reloads and reconnects.
-                if let Err(e) = doc.rollback(&before) {
-                    leptos::logging::warn!(
-                        "cannot drop changes offered again for {document_id}: {e}"
-                    );
-                }
+                take_back(&mut doc, &before, document_id);
                 return Err(None);
             }
         }
@@ -1187,5 +1181,13 @@ impl SyncNode {
         }
         self.refresh_status(document_id).await;
         Ok(())
+    }
+}
+
+/// Takes back what a refused message brought into `doc` (nothing of it was stored), with a
+/// warning if that fails: the connection starts again either way.
+fn take_back(doc: &mut store::StoredDoc, before: &[automerge::ChangeHash], id: DocumentId) {
+    if let Err(e) = doc.rollback(before) {
+        leptos::logging::warn!("cannot drop changes offered again for {id}: {e}");
     }
 }
