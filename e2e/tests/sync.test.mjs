@@ -130,6 +130,55 @@ test('a device reopened after others edited takes their edits, and after that ha
   await b.context.close();
 });
 
+/** Listens, in `page`, to the channel the app's tabs talk on (frames `[kind, from, to, …]`). */
+async function watchTabFrames(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__tabs = new BroadcastChannel('juntas-sync');
+    window.__tabs.onmessage = (e) => window.__frames.push(e.data);
+  });
+}
+
+test('two tabs whose session broke (a message one could not read) start it again and keep in step', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await founder();
+  await watchTabFrames(a.page);
+  const second = await a.context.newPage();
+  await second.goto(a.page.url());
+  const b = await new NetworkPage(second).waitReady();
+  await b.centreCards().nth(14).waitFor();
+  await a.context.setOffline(true);
+  await a.net.waitSync('offline');
+  await b.waitSync('offline');
+  const [x, y] = (await centreNames(a.net)).slice(3, 5);
+  const cardX = await a.net.editCentre(x);
+  await a.net.setField(cardX, 'centre-name', `${x} (antes)`);
+  await b.centre(`${x} (antes)`).waitFor({ timeout: 5000 });
+
+  // The second tab announced itself (`hello`, to all) after the channel was watched; its
+  // messages name the first tab. A frame from it that the first tab cannot read ends the
+  // first tab's side of their session.
+  const ids = await a.page.evaluate(() => {
+    const second = window.__frames.find((f) => f[0] === 'hello' && f[2] == null)[1];
+    const first = window.__frames.find((f) => f[0] === 'msg' && f[1] === second)[2];
+    window.__tabs.postMessage(['msg', second, first, new Uint8Array([0xff, 0x00, 0x13])]);
+    return { first, second };
+  });
+  assert.notEqual(ids.first, ids.second);
+  await a.page.waitForFunction(
+    ({ first, second }) => window.__frames.some((f) => f[0] === 'reset' && f[1] === first && f[2] === second),
+    ids, { timeout: 5000 },
+  );
+
+  // Still with no server: an edit in either tab reaches the other.
+  const cardY = await b.editCentre(y);
+  await b.setField(cardY, 'centre-name', `${y} (después)`);
+  await a.net.centre(`${y} (después)`).waitFor({ timeout: 10000 });
+  await a.net.setField(cardX, 'centre-name', `${x} (después)`);
+  await b.centre(`${x} (después)`).waitFor({ timeout: 10000 });
+  assert.deepEqual(second.__errors ?? [], []);
+  await a.context.close();
+});
+
 test('two tabs of one browser stay in step with no connection to the server', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const a = await founder();
   const second = await a.context.newPage();
