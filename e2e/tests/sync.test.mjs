@@ -139,9 +139,11 @@ async function watchTabFrames(page) {
   });
 }
 
-test('two tabs whose session broke (a message one could not read) start it again and keep in step', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+/** The founder's network open in two tabs of one browser, offline (so they sync only with each
+ * other), and two of its centres' names; `watch` runs in the first tab before the second opens. */
+async function twoTabsOffline(watch = async () => {}) {
   const a = await founder();
-  await watchTabFrames(a.page);
+  await watch(a.page);
   const second = await a.context.newPage();
   await second.goto(a.page.url());
   const b = await new NetworkPage(second).waitReady();
@@ -150,6 +152,11 @@ test('two tabs whose session broke (a message one could not read) start it again
   await a.net.waitSync('offline');
   await b.waitSync('offline');
   const [x, y] = (await centreNames(a.net)).slice(3, 5);
+  return { a, second, b, x, y };
+}
+
+test('two tabs whose session broke (a message one could not read) start it again and keep in step', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { a, second, b, x, y } = await twoTabsOffline(watchTabFrames);
   const cardX = await a.net.editCentre(x);
   await a.net.setField(cardX, 'centre-name', `${x} (antes)`);
   await b.centre(`${x} (antes)`).waitFor({ timeout: 5000 });
@@ -180,17 +187,7 @@ test('two tabs whose session broke (a message one could not read) start it again
 });
 
 test('two tabs of one browser stay in step with no connection to the server', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const a = await founder();
-  const second = await a.context.newPage();
-  await second.goto(a.page.url());
-  const b = await new NetworkPage(second).waitReady();
-  await b.centreCards().nth(14).waitFor();
-
-  await a.context.setOffline(true);
-  await a.net.waitSync('offline');
-  await b.waitSync('offline');
-  const [x, y] = (await centreNames(a.net)).slice(3, 5);
-
+  const { a, second, b, x, y } = await twoTabsOffline();
   const cardX = await a.net.editCentre(x);
   await a.net.setField(cardX, 'centre-name', `${x} (pestaña 1)`);
   await b.centre(`${x} (pestaña 1)`).waitFor({ timeout: 5000 });
