@@ -77,8 +77,7 @@ fn post(channel: &BroadcastChannel, parts: &[wasm_bindgen::JsValue]) {
 }
 
 fn hello(channel: &BroadcastChannel, me: &str, to: Option<&str>) {
-    let to = to.map(wasm_bindgen::JsValue::from).unwrap_or(wasm_bindgen::JsValue::NULL);
-    post(channel, &["hello".into(), me.into(), to]);
+    post_frame(channel, &Frame::Hello { from: me.to_owned(), to: to.map(str::to_owned) });
 }
 
 /// What a tab does with a frame (the protocol's decisions, apart from the channel and the
@@ -155,7 +154,7 @@ pub(super) fn start(node: Rc<SyncNode>) {
         let channel = channel.clone();
         let me = me.clone();
         gloo_events::EventListener::new(&gloo_utils::window(), "pagehide", move |_| {
-            post(&channel, &["bye".into(), me.as_str().into()]);
+            post_frame(&channel, &Frame::Bye { from: me.clone() });
         })
     };
     goodbye.forget();
@@ -164,7 +163,7 @@ pub(super) fn start(node: Rc<SyncNode>) {
         let (node2, channel, me) = (Rc::downgrade(&node), channel.clone(), me.clone());
         *node.tell_tabs.borrow_mut() = Some(Rc::new(move |doc: juntas_core::DocumentId| {
             let Some(node) = node2.upgrade() else { return };
-            post(&channel, &["rebuilt".into(), me.as_str().into(), doc.to_string().into()]);
+            post_frame(&channel, &Frame::Rebuilt { from: me.clone(), doc: doc.to_string() });
             // Sessions with the other tabs knew the old document: start them again.
             node.disconnect_tabs();
             hello(&channel, &me, None);
@@ -255,26 +254,31 @@ fn dial_later(node: &Rc<SyncNode>, channel: &BroadcastChannel, me: &str, to: &st
     });
 }
 
-/// Posts a frame this tab sends on its own (messages go through [`sender`]).
+/// Posts a frame: the one writer of the format [`parse`] reads.
 fn post_frame(channel: &BroadcastChannel, frame: &Frame) {
     match frame {
+        Frame::Hello { from, to } => {
+            let to = to.as_deref().map_or(wasm_bindgen::JsValue::NULL, Into::into);
+            post(channel, &["hello".into(), from.as_str().into(), to]);
+        }
+        Frame::Msg { from, to, bytes } => {
+            let data = Uint8Array::from(bytes.as_slice());
+            post(channel, &["msg".into(), from.as_str().into(), to.as_str().into(), data.into()]);
+        }
+        Frame::Bye { from } => post(channel, &["bye".into(), from.as_str().into()]),
         Frame::Reset { from, to } => {
             post(channel, &["reset".into(), from.as_str().into(), to.as_str().into()]);
         }
-        Frame::Hello { from, to } => hello(channel, from, to.as_deref()),
-        Frame::Bye { from } => post(channel, &["bye".into(), from.as_str().into()]),
         Frame::Rebuilt { from, doc } => {
             post(channel, &["rebuilt".into(), from.as_str().into(), doc.as_str().into()]);
         }
-        Frame::Msg { from, to, bytes } => sender(channel, from, to)(bytes.clone()),
     }
 }
 
 fn sender(channel: &BroadcastChannel, me: &str, to: &str) -> super::Send {
     let (channel, me, to) = (channel.clone(), me.to_owned(), to.to_owned());
     Rc::new(move |bytes: Vec<u8>| {
-        let data = Uint8Array::from(bytes.as_slice());
-        post(&channel, &["msg".into(), me.as_str().into(), to.as_str().into(), data.into()]);
+        post_frame(&channel, &Frame::Msg { from: me.clone(), to: to.clone(), bytes });
     })
 }
 
