@@ -262,6 +262,9 @@ pub fn finish() -> Result<usize, String> {
                 "--enable-sign-ext",
                 "--enable-mutable-globals",
             ])
+            // A profiling build (`JUNTAS_WASM_NAMES=1`) keeps the functions' names in the
+            // parts, so a CPU profile of a page names our code; never for a shipped build.
+            .args(std::env::var_os("JUNTAS_WASM_NAMES").map(|_| "-g"))
             .arg(part)
             .arg("-o")
             .arg(&optimised)
