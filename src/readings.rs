@@ -27,6 +27,15 @@ pub const RECORD_LINE: &str = "record-line-v2";
 /// A problem tree (the projector, the list of trees).
 pub const TREE: &str = "tree-v1";
 
+/// What every network's [`Roles`] are kept under, at the version they were read from
+/// ([`roles_name`]).
+pub const ROLES: &str = "roles-v1";
+
+/// The name the network's roles at a version are kept under (a version never changes).
+pub fn roles_name(version_key: &str) -> String {
+    format!("{ROLES}/{version_key}")
+}
+
 /// The name the common texts at a version are kept under ([`centre_plan::texts_at`]).
 pub fn texts_name(version_key: &str) -> String {
     format!("texts-v1/{version_key}")
@@ -68,6 +77,8 @@ pub enum Job {
     RecordLine,
     /// [`TREE`] of a problem tree.
     Tree,
+    /// The network's [`Roles`] at the version storage holds, kept under [`roles_name`].
+    Roles,
     /// Only what sync needs to know of a document it has not loaded
     /// ([`crate::repo::SyncFacts`]), which every job also keeps.
     SyncFacts,
@@ -81,6 +92,7 @@ impl Job {
             Job::TableRow { .. } => TABLE_ROW,
             Job::RecordLine => RECORD_LINE,
             Job::Tree => TREE,
+            Job::Roles => ROLES,
             Job::SyncFacts => crate::repo::SYNC_FACTS,
         }
     }
@@ -129,6 +141,12 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
         }
         Job::RecordLine => keep(storage, &mut doc, RECORD_LINE, record_line).await,
         Job::Tree => keep(storage, &mut doc, TREE, |d| Ok(tree::Reader::default().read(d)?)).await,
+        Job::Roles => {
+            let doc = doc.doc_mut();
+            let name = roles_name(&centre_plan::version_key(&doc.get_heads()));
+            let bytes = serde_json::to_vec(&Roles::of(doc)).map_err(|e| fail(&e))?;
+            juntas_core::store::save_fixed(storage, &id, &name, &bytes).await.map_err(|e| fail(&e))
+        }
     }
 }
 

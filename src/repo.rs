@@ -379,9 +379,14 @@ impl Repo {
     /// it may hold what storage does not, and reading it here is cheap). Whether it did; its
     /// failure is logged, and the caller reads the document itself, which reports any error.
     pub async fn make_in_worker(&self, id: DocumentId, job: Job) -> bool {
-        if self.is_loaded(id) {
-            return false;
-        }
+        !self.is_loaded(id) && self.make_fixed_in_worker(id, job).await
+    }
+
+    /// Has the document worker make `job`'s reading of `id` as storage holds it, even while
+    /// `id` is in memory: only for a reading kept at the version it was read from
+    /// ([`Job::Roles`]), which the page finds only when storage held the version it has.
+    /// Whether it did; its failure is logged (the caller then reads the document itself).
+    pub async fn make_fixed_in_worker(&self, id: DocumentId, job: Job) -> bool {
         match self.worker.make(id, job).await {
             Ok(()) => true,
             Err(Unmade::NotStored) => false,

@@ -247,6 +247,52 @@ async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
     assert!(matches!(readings::make(&storage, corrupt, &Job::Tree).await, Err(Unmade::Failed(_))));
 }
 
+/// The worker's roles job keeps, beside the network document, the roles the page would read
+/// from it, under the version it read them at: the page finds them only while it has that
+/// same version (a network changed since is a different name, so old roles never answer).
+#[wasm_bindgen_test]
+async fn the_worker_keeps_the_networks_roles_at_the_version_it_read() {
+    use juntas::readings::{self, Job};
+    use juntas_core::{
+        model::{
+            centre_plan,
+            network::{self, Command, Member, Network, Role},
+        },
+        rules::Roles,
+        store,
+    };
+    let storage = IdbStorage::open(&fresh_name("roles")).await.expect("open");
+    let id = DocumentId::from_bytes([9; 16]);
+    let mut net = Network::new("Red", "SLEP", 1);
+    let slep = Member { name: "Rodrigo".into(), role: Role::SlepProfessional, centre_id: None };
+    net.members.insert("s".into(), slep);
+    let mut doc = StoredDoc::new(id, ActorId::from(vec![2; 16]));
+    network::create(doc.doc_mut(), &net, 1_000).expect("create");
+    let bea = Member { name: "Bea".into(), role: Role::Facilitator, centre_id: None };
+    network::apply(doc.doc_mut(), Command::PutMember { id: "q".into(), member: bea }, 5_000)
+        .expect("put");
+    doc.save(&storage).await.expect("save");
+
+    readings::make(&storage, id, &Job::Roles).await.expect("made");
+    let at = |doc: &mut StoredDoc| {
+        readings::roles_name(&centre_plan::version_key(&doc.doc_mut().get_heads()))
+    };
+    let kept = store::load_fixed(&storage, &id, &at(&mut doc)).await.expect("load").expect("kept");
+    let kept: Roles = serde_json::from_slice(&kept).expect("roles");
+    let page = Roles::of(doc.doc_mut());
+    assert_eq!(kept, page, "the page's own reading");
+    assert_eq!(kept.at("q", 6_000_000), Some((Role::Facilitator, None)));
+
+    let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };
+    network::apply(doc.doc_mut(), Command::PutMember { id: "q".into(), member: slep }, 9_000)
+        .expect("put");
+    assert_eq!(
+        store::load_fixed(&storage, &id, &at(&mut doc)).await.expect("load"),
+        None,
+        "nothing kept for a version it did not read"
+    );
+}
+
 /// A worker that cannot start (here no `/doc-worker.js` is served) answers every job at
 /// once with a failure, so the page reads the document itself instead of waiting.
 #[wasm_bindgen_test]

@@ -197,6 +197,12 @@ impl Docs {
         self.repo().make_in_worker(id, job).await
     }
 
+    /// Has the document worker make a reading of `id` kept at the version storage holds,
+    /// even while `id` is in memory ([`Repo::make_fixed_in_worker`]).
+    pub async fn make_fixed_in_worker(self, id: DocumentId, job: Job) -> bool {
+        self.repo().make_fixed_in_worker(id, job).await
+    }
+
     /// A reading of `id` at fixed heads kept under `name`, if any ([`Repo::fixed`]).
     pub async fn fixed<T: DeserializeOwned>(self, id: DocumentId, name: &str) -> Option<T> {
         self.repo().fixed(id, name).await

@@ -16,6 +16,7 @@ use juntas_core::{
         plan::{self, CommonPlan, SectionDef, Status},
         review::{self, Event, PlanState},
     },
+    rules::Roles,
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -421,12 +422,33 @@ impl PlanCtx {
 
     /// The network's history of roles, to count review events by the role their authors had
     /// (empty when the network cannot be read here: then nothing a role decides is counted).
-    async fn roles(self) -> juntas_core::rules::Roles {
-        let read = self
-            .docs
-            .read(self.net.id, |doc| Ok::<_, AppError>(juntas_core::rules::Roles::of(doc)))
-            .await;
-        read.ready().cloned().unwrap_or_default()
+    ///
+    /// Reading them replays every change of the network document (one ~50 ms task at 4× CPU
+    /// for the example network, on every centre page and table opened), so they are kept
+    /// beside it at the version they were read from ([`readings::roles_name`]): a device reads
+    /// them once per version of the network, in the document worker when storage holds the
+    /// version this page has, else here.
+    async fn roles(self) -> Roles {
+        let net = self.net.id;
+        let heads = self.docs.read(net, |doc| Ok::<_, AppError>(doc.get_heads())).await;
+        let Some(heads) = heads.ready().filter(|h| !h.is_empty()) else {
+            return Roles::default();
+        };
+        let name = readings::roles_name(&centre_plan::version_key(heads));
+        if let Some(roles) = self.docs.fixed::<Roles>(net, &name).await {
+            return roles;
+        }
+        if self.docs.make_fixed_in_worker(net, Job::Roles).await
+            && let Some(roles) = self.docs.fixed::<Roles>(net, &name).await
+        {
+            return roles;
+        }
+        let read =
+            self.docs.read(net, |doc| Ok::<_, AppError>((doc.get_heads(), Roles::of(doc)))).await;
+        let Some((heads, roles)) = read.ready() else { return Roles::default() };
+        let name = readings::roles_name(&centre_plan::version_key(heads));
+        self.docs.keep_fixed(net, &name, roles).await;
+        roles.clone()
     }
 
     /// One line per centre for the SLEP's table: not started, unreadable (with why), or its
