@@ -27,14 +27,13 @@ pub const RECORD_LINE: &str = "record-line-v2";
 /// A problem tree (the projector, the list of trees).
 pub const TREE: &str = "tree-v1";
 
-/// What every network's [`Roles`] are kept under, at the version they were read from
-/// ([`roles_name`]).
+/// Where a network's [`Roles`] are kept (a reading at fixed heads, `[doc, "at", ROLES]`): one
+/// slot per network, holding the last ones read with the version they were read at
+/// ([`KeptRoles`]), so a network's many versions do not pile up.
 pub const ROLES: &str = "roles-v1";
 
-/// The name the network's roles at a version are kept under (a version never changes).
-pub fn roles_name(version_key: &str) -> String {
-    format!("{ROLES}/{version_key}")
-}
+/// What [`ROLES`] holds: the version read ([`centre_plan::version_key`]) and its roles.
+pub type KeptRoles = (String, Roles);
 
 /// The name the common texts at a version are kept under ([`centre_plan::texts_at`]).
 pub fn texts_name(version_key: &str) -> String {
@@ -77,7 +76,9 @@ pub enum Job {
     RecordLine,
     /// [`TREE`] of a problem tree.
     Tree,
-    /// The network's [`Roles`] at the version storage holds, kept under [`roles_name`].
+    /// The network's [`Roles`] at the version storage holds, kept under [`ROLES`] (a reading at
+    /// fixed heads, not a view: [`Job::view`] names its slot). It does not keep the sync facts:
+    /// it runs while the page has the network in memory, and the page keeps those.
     Roles,
     /// Only what sync needs to know of a document it has not loaded
     /// ([`crate::repo::SyncFacts`]), which every job also keeps.
@@ -108,9 +109,10 @@ pub enum Unmade {
     Failed(String),
 }
 
-/// Makes `job`'s reading of `id` from storage and keeps it beside the document, stamped with
-/// the chunks it was read from (so it is served only while storage holds exactly those), with
-/// the document's sync facts (the page's sync would otherwise load it to learn them).
+/// Makes `job`'s reading of `id` from storage and keeps it beside the document: a view stamped
+/// with the chunks it was read from (so it is served only while storage holds exactly those),
+/// with the document's sync facts (the page's sync would otherwise load it to learn them); the
+/// common texts and the roles as readings at fixed heads, which say the version they were read at.
 pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(), Unmade> {
     let fail = |e: &dyn std::fmt::Display| Unmade::Failed(e.to_string());
     let actor = crate::repo::new_actor();
@@ -118,8 +120,10 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
         .await
         .map_err(|e| fail(&e))?
         .ok_or(Unmade::NotStored)?;
-    keep(storage, &mut doc, crate::repo::SYNC_FACTS, |d| Ok(crate::repo::SyncFacts::of(id, d)))
-        .await?;
+    if *job != Job::Roles {
+        keep(storage, &mut doc, crate::repo::SYNC_FACTS, |d| Ok(crate::repo::SyncFacts::of(id, d)))
+            .await?;
+    }
     match job {
         Job::SyncFacts => Ok(()),
         Job::Common => keep(storage, &mut doc, COMMON, common).await,
@@ -143,9 +147,9 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
         Job::Tree => keep(storage, &mut doc, TREE, |d| Ok(tree::Reader::default().read(d)?)).await,
         Job::Roles => {
             let doc = doc.doc_mut();
-            let name = roles_name(&centre_plan::version_key(&doc.get_heads()));
-            let bytes = serde_json::to_vec(&Roles::of(doc)).map_err(|e| fail(&e))?;
-            juntas_core::store::save_fixed(storage, &id, &name, &bytes).await.map_err(|e| fail(&e))
+            let kept: KeptRoles = (centre_plan::version_key(&doc.get_heads()), Roles::of(doc));
+            let bytes = serde_json::to_vec(&kept).map_err(|e| fail(&e))?;
+            juntas_core::store::save_fixed(storage, &id, ROLES, &bytes).await.map_err(|e| fail(&e))
         }
     }
 }

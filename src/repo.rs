@@ -383,8 +383,8 @@ impl Repo {
     }
 
     /// Has the document worker make `job`'s reading of `id` as storage holds it, even while
-    /// `id` is in memory: only for a reading kept at the version it was read from
-    /// ([`Job::Roles`]), which the page finds only when storage held the version it has.
+    /// `id` is in memory: only for a reading that says the version it was read at
+    /// ([`Job::Roles`]), which the page takes only when that is the version it has.
     /// Whether it did; its failure is logged (the caller then reads the document itself).
     pub async fn make_fixed_in_worker(&self, id: DocumentId, job: Job) -> bool {
         match self.worker.make(id, job).await {

@@ -248,11 +248,11 @@ async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
 }
 
 /// The worker's roles job keeps, beside the network document, the roles the page would read
-/// from it, under the version it read them at: the page finds them only while it has that
-/// same version (a network changed since is a different name, so old roles never answer).
+/// from it with the version it read them at: one slot, which says the version storage held
+/// (not the one a page holds in memory), and which the next version replaces.
 #[wasm_bindgen_test]
-async fn the_worker_keeps_the_networks_roles_at_the_version_it_read() {
-    use juntas::readings::{self, Job};
+async fn the_worker_keeps_the_networks_roles_with_the_version_it_read() {
+    use juntas::readings::{self, Job, KeptRoles};
     use juntas_core::{
         model::{
             centre_plan,
@@ -272,24 +272,36 @@ async fn the_worker_keeps_the_networks_roles_at_the_version_it_read() {
     network::apply(doc.doc_mut(), Command::PutMember { id: "q".into(), member: bea }, 5_000)
         .expect("put");
     doc.save(&storage).await.expect("save");
+    let version = |doc: &mut StoredDoc| centre_plan::version_key(&doc.doc_mut().get_heads());
+    let kept = async || -> KeptRoles {
+        let bytes = store::load_fixed(&storage, &id, readings::ROLES).await.expect("load");
+        serde_json::from_slice(&bytes.expect("kept")).expect("roles")
+    };
 
     readings::make(&storage, id, &Job::Roles).await.expect("made");
-    let at = |doc: &mut StoredDoc| {
-        readings::roles_name(&centre_plan::version_key(&doc.doc_mut().get_heads()))
-    };
-    let kept = store::load_fixed(&storage, &id, &at(&mut doc)).await.expect("load").expect("kept");
-    let kept: Roles = serde_json::from_slice(&kept).expect("roles");
-    let page = Roles::of(doc.doc_mut());
-    assert_eq!(kept, page, "the page's own reading");
-    assert_eq!(kept.at("q", 6_000_000), Some((Role::Facilitator, None)));
+    let (at, roles) = kept().await;
+    assert_eq!(at, version(&mut doc), "the version it read");
+    assert_eq!(roles, Roles::of(doc.doc_mut()), "the page's own reading");
+    assert_eq!(roles.at("q", 6_000), Some((Role::Facilitator, None)));
 
+    // A change the page has not saved: the worker reads what storage holds, and says so.
     let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };
     network::apply(doc.doc_mut(), Command::PutMember { id: "q".into(), member: slep }, 9_000)
         .expect("put");
-    assert_eq!(
-        store::load_fixed(&storage, &id, &at(&mut doc)).await.expect("load"),
-        None,
-        "nothing kept for a version it did not read"
+    readings::make(&storage, id, &Job::Roles).await.expect("made");
+    let (at, roles) = kept().await;
+    assert_ne!(at, version(&mut doc), "not the version in memory");
+    assert_eq!(roles.at("q", 10_000), Some((Role::Facilitator, None)), "storage's roles");
+
+    doc.save(&storage).await.expect("save");
+    readings::make(&storage, id, &Job::Roles).await.expect("made");
+    let (at, roles) = kept().await;
+    assert_eq!(at, version(&mut doc), "the new version replaces the old");
+    assert_eq!(roles.at("q", 10_000), Some((Role::SlepProfessional, None)));
+    assert_eq!(roles.at("q", 6_000), Some((Role::Facilitator, None)), "what she was before");
+    assert!(
+        store::load_view(&storage, &id, juntas::repo::SYNC_FACTS).await.expect("load").is_none(),
+        "the sync facts are the page's to keep (it has the network in memory)"
     );
 }
 

@@ -329,7 +329,10 @@ impl PlanCtx {
     /// changes). The same reading either way (core's tests).
     pub async fn load_centre(self, centre: String) -> Loaded<CentreData> {
         let id = self.centre_id(&centre);
-        let roles = self.roles().await;
+        let roles = match self.roles().await {
+            Ok(roles) => roles,
+            Err(e) => return Loaded::Failed(e),
+        };
         let versions = match self
             .docs
             .read(id, |doc| centre_plan::common_versions(doc).map_err(AppError::from))
@@ -421,34 +424,46 @@ impl PlanCtx {
     }
 
     /// The network's history of roles, to count review events by the role their authors had
-    /// (empty when the network cannot be read here: then nothing a role decides is counted).
+    /// (empty when this device has no network document yet; a network it cannot read is said).
     ///
     /// Reading them replays every change of the network document (one ~50 ms task at 4× CPU
-    /// for the example network, on every centre page and table opened), so they are kept
-    /// beside it at the version they were read from ([`readings::roles_name`]): a device reads
-    /// them once per version of the network, in the document worker when storage holds the
-    /// version this page has, else here.
-    async fn roles(self) -> Roles {
+    /// for the example network, on every centre page and table opened), so the last ones read
+    /// are kept beside it with the version they were read at ([`readings::ROLES`]): they are
+    /// read again only when the network changed since, first by the document worker (from
+    /// storage: of use when storage holds the version this page has), else here.
+    async fn roles(self) -> Result<Roles, AppError> {
         let net = self.net.id;
-        let heads = self.docs.read(net, |doc| Ok::<_, AppError>(doc.get_heads())).await;
-        let Some(heads) = heads.ready().filter(|h| !h.is_empty()) else {
-            return Roles::default();
+        let version = match self.docs.read(net, |doc| Ok::<_, AppError>(doc.get_heads())).await {
+            Loaded::Ready(heads) => centre_plan::version_key(&heads),
+            Loaded::Failed(e) => return Err(e),
+            Loaded::Missing | Loaded::Loading => return Ok(Roles::default()),
         };
-        let name = readings::roles_name(&centre_plan::version_key(heads));
-        if let Some(roles) = self.docs.fixed::<Roles>(net, &name).await {
-            return roles;
+        let kept = async || {
+            let (at, roles) = self.docs.fixed::<readings::KeptRoles>(net, readings::ROLES).await?;
+            (at == version).then_some(roles)
+        };
+        if let Some(roles) = kept().await {
+            return Ok(roles);
         }
         if self.docs.make_fixed_in_worker(net, Job::Roles).await
-            && let Some(roles) = self.docs.fixed::<Roles>(net, &name).await
+            && let Some(roles) = kept().await
         {
-            return roles;
+            return Ok(roles);
         }
-        let read =
-            self.docs.read(net, |doc| Ok::<_, AppError>((doc.get_heads(), Roles::of(doc)))).await;
-        let Some((heads, roles)) = read.ready() else { return Roles::default() };
-        let name = readings::roles_name(&centre_plan::version_key(heads));
-        self.docs.keep_fixed(net, &name, roles).await;
-        roles.clone()
+        let read = self
+            .docs
+            .read(net, |doc| {
+                Ok::<_, AppError>((centre_plan::version_key(&doc.get_heads()), Roles::of(doc)))
+            })
+            .await;
+        match read {
+            Loaded::Ready(kept) => {
+                self.docs.keep_fixed(net, readings::ROLES, &kept).await;
+                Ok(kept.1)
+            }
+            Loaded::Failed(e) => Err(e),
+            Loaded::Missing | Loaded::Loading => Ok(Roles::default()),
+        }
     }
 
     /// One line per centre for the SLEP's table: not started, unreadable (with why), or its
@@ -459,7 +474,20 @@ impl PlanCtx {
         });
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
-        let roles = self.roles().await;
+        let roles = match self.roles().await {
+            Ok(roles) => roles,
+            // Without the roles no review state can be told: every line says why.
+            Err(e) => {
+                return centres
+                    .into_iter()
+                    .map(|(centre, name)| CentreRow {
+                        centre,
+                        name,
+                        reading: Loaded::Failed(e.clone()),
+                    })
+                    .collect();
+            }
+        };
         let reads = centres.into_iter().map(|(cid, name)| {
             let roles = roles.clone();
             let id = self.centre_id(&cid);
