@@ -20,8 +20,9 @@ use crate::{error::AppError, storage::IdbStorage};
 
 /// The common plan's sections now (the SLEP's table, the list of sections, a centre's page).
 pub const COMMON: &str = "common-plan-v1";
-/// A line of the SLEP's table: the centre plan's review state and its last signed change.
-pub const TABLE_ROW: &str = "table-row-v2";
+/// A line of the SLEP's table: the centre plan's review state and its last signed change,
+/// with the version of the network's roles it was judged by ([`KeptRow`]).
+pub const TABLE_ROW: &str = "table-row-v3";
 /// A record as the list of records and Resultados show it, with its last change.
 pub const RECORD_LINE: &str = "record-line-v2";
 /// A problem tree (the projector, the list of trees).
@@ -40,8 +41,11 @@ pub fn texts_name(version_key: &str) -> String {
     format!("texts-v1/{version_key}")
 }
 
-/// What [`TABLE_ROW`] holds.
+/// A line of the SLEP's table.
 pub type TableRow = (PlanState, Option<(i64, String)>);
+/// What [`TABLE_ROW`] holds: the version of the roles the line was judged by (a review event
+/// counts by its author's role then), and the line.
+pub type KeptRow = (String, TableRow);
 /// What [`RECORD_LINE`] holds.
 pub type RecordLine = (Record, Option<i64>);
 
@@ -70,8 +74,9 @@ pub enum Job {
     /// [`COMMON`] and the common texts at these versions (those the plan holds), kept under
     /// [`texts_name`]: what a centre's page reads of the common plan.
     CommonAt(Vec<Vec<ChangeHash>>),
-    /// [`TABLE_ROW`] of a centre's plan, by the network's roles as the page has them.
-    TableRow { roles: Roles },
+    /// [`TABLE_ROW`] of a centre's plan, by the network's roles as the page has them and
+    /// their version (kept with the line).
+    TableRow { roles: Roles, version: String },
     /// [`RECORD_LINE`] of an inquiry record.
     RecordLine,
     /// [`TREE`] of a problem tree.
@@ -140,8 +145,9 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
             }
             keep(storage, &mut doc, COMMON, common).await
         }
-        Job::TableRow { roles } => {
-            keep(storage, &mut doc, TABLE_ROW, |d| table_row(d, roles)).await
+        Job::TableRow { roles, version } => {
+            keep(storage, &mut doc, TABLE_ROW, |d| Ok((version.clone(), table_row(d, roles)?)))
+                .await
         }
         Job::RecordLine => keep(storage, &mut doc, RECORD_LINE, record_line).await,
         Job::Tree => keep(storage, &mut doc, TREE, |d| Ok(tree::Reader::default().read(d)?)).await,

@@ -305,6 +305,35 @@ async fn the_worker_keeps_the_networks_roles_with_the_version_it_read() {
     );
 }
 
+/// A line of the SLEP's table made by the worker says which version of the roles judged it,
+/// so the page can tell a line judged by roles the network has since changed.
+#[wasm_bindgen_test]
+async fn the_worker_keeps_a_table_line_with_the_version_of_the_roles_that_judged_it() {
+    use juntas::readings::{self, Job, KeptRow};
+    use juntas_core::{model::centre_plan, rules::Roles, store};
+    let storage = IdbStorage::open(&fresh_name("table-row")).await.expect("open");
+    let plan = centre_plan::skeleton(DocumentId::from_bytes([7; 16]), 2027, "c1");
+    let id = centre_plan::id_for(
+        juntas_core::model::plan::id_for(DocumentId::from_bytes([7; 16]), 2027),
+        "c1",
+    );
+    let mut doc = StoredDoc::new(id, ActorId::from(vec![3; 16]));
+    doc.doc_mut().merge(&mut plan.clone()).expect("merge");
+    doc.save(&storage).await.expect("save");
+    let roles = Roles::default();
+    let kept = async || -> KeptRow {
+        let bytes = store::load_view(&storage, &id, readings::TABLE_ROW).await.expect("load");
+        serde_json::from_slice(&bytes.expect("kept")).expect("a line")
+    };
+    for version in ["v1", "v2"] {
+        let job = Job::TableRow { roles: roles.clone(), version: version.into() };
+        readings::make(&storage, id, &job).await.expect("made");
+        let (by, line) = kept().await;
+        assert_eq!(by, version, "the version of the roles it was judged by");
+        assert_eq!(line, readings::table_row(doc.doc_mut(), &roles).expect("read"));
+    }
+}
+
 /// A worker that cannot start (here no `/doc-worker.js` is served) answers every job at
 /// once with a failure, so the page reads the document itself instead of waiting.
 #[wasm_bindgen_test]

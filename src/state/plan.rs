@@ -330,7 +330,7 @@ impl PlanCtx {
     pub async fn load_centre(self, centre: String) -> Loaded<CentreData> {
         let id = self.centre_id(&centre);
         let roles = match self.roles().await {
-            Ok(roles) => roles,
+            Ok((_, roles)) => roles,
             Err(e) => return Loaded::Failed(e),
         };
         let versions = match self
@@ -431,24 +431,24 @@ impl PlanCtx {
     /// are kept beside it with the version they were read at ([`readings::ROLES`]): they are
     /// read again only when the network changed since, first by the document worker (from
     /// storage: of use when storage holds the version this page has), else here.
-    async fn roles(self) -> Result<Roles, AppError> {
+    async fn roles(self) -> Result<readings::KeptRoles, AppError> {
         let net = self.net.id;
         let version = match self.docs.read(net, |doc| Ok::<_, AppError>(doc.get_heads())).await {
             Loaded::Ready(heads) => centre_plan::version_key(&heads),
             Loaded::Failed(e) => return Err(e),
-            Loaded::Missing | Loaded::Loading => return Ok(Roles::default()),
+            Loaded::Missing | Loaded::Loading => return Ok(Default::default()),
         };
         let kept = async || {
-            let (at, roles) = self.docs.fixed::<readings::KeptRoles>(net, readings::ROLES).await?;
-            (at == version).then_some(roles)
+            let kept = self.docs.fixed::<readings::KeptRoles>(net, readings::ROLES).await?;
+            (kept.0 == version).then_some(kept)
         };
-        if let Some(roles) = kept().await {
-            return Ok(roles);
+        if let Some(kept) = kept().await {
+            return Ok(kept);
         }
         if self.docs.make_fixed_in_worker(net, Job::Roles).await
-            && let Some(roles) = kept().await
+            && let Some(kept) = kept().await
         {
-            return Ok(roles);
+            return Ok(kept);
         }
         let read = self
             .docs
@@ -459,10 +459,10 @@ impl PlanCtx {
         match read {
             Loaded::Ready(kept) => {
                 self.docs.keep_fixed(net, readings::ROLES, &kept).await;
-                Ok(kept.1)
+                Ok(kept)
             }
             Loaded::Failed(e) => Err(e),
-            Loaded::Missing | Loaded::Loading => Ok(Roles::default()),
+            Loaded::Missing | Loaded::Loading => Ok(Default::default()),
         }
     }
 
@@ -474,8 +474,8 @@ impl PlanCtx {
         });
         // Side by side, and through cached readings: the table is fifteen plans, and parsing
         // one typed key by key costs tens of ms.
-        let roles = match self.roles().await {
-            Ok(roles) => roles,
+        let (version, roles) = match self.roles().await {
+            Ok(kept) => kept,
             // Without the roles no review state can be told: every line says why.
             Err(e) => {
                 return centres
@@ -489,18 +489,34 @@ impl PlanCtx {
             }
         };
         let reads = centres.into_iter().map(|(cid, name)| {
-            let roles = roles.clone();
+            let (roles, version) = (&roles, &version);
             let id = self.centre_id(&cid);
             async move {
-                let reading = self
-                    .docs
-                    .read_view(
-                        id,
-                        Job::TableRow { roles: roles.clone() },
-                        Caching::AfterEveryRead,
-                        |doc| readings::table_row(doc, &roles),
-                    )
-                    .await;
+                let job = Job::TableRow { roles: roles.clone(), version: version.clone() };
+                let read = |caching| {
+                    self.docs.read_view(id, job.clone(), caching, |doc| {
+                        readings::table_row(doc, roles).map(|row| (version.clone(), row))
+                    })
+                };
+                let stale = |kept: &Loaded<readings::KeptRow>| {
+                    matches!(kept, Loaded::Ready((v, _)) if v != version)
+                };
+                let mut kept = read(Caching::AfterEveryRead).await;
+                // A line judged by other roles than the network's now (a member's role changed,
+                // or arrived after the plan did) is judged again: by the worker, else here.
+                if stale(&kept) {
+                    self.docs.make_in_worker(id, job.clone()).await;
+                    kept = read(Caching::AfterEveryRead).await;
+                    if stale(&kept) {
+                        kept = read(Caching::FromDocument).await;
+                    }
+                }
+                let reading = match kept {
+                    Loaded::Ready((_, row)) => Loaded::Ready(row),
+                    Loaded::Failed(e) => Loaded::Failed(e),
+                    Loaded::Missing => Loaded::Missing,
+                    Loaded::Loading => Loaded::Loading,
+                };
                 CentreRow { centre: cid, name, reading }
             }
         });
