@@ -58,6 +58,16 @@ impl<T> Loaded<T> {
     pub fn is_ready(&self) -> bool {
         matches!(self, Loaded::Ready(_))
     }
+
+    /// The same state, with `f` applied to what is ready.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Loaded<U> {
+        match self {
+            Loaded::Loading => Loaded::Loading,
+            Loaded::Missing => Loaded::Missing,
+            Loaded::Ready(t) => Loaded::Ready(f(t)),
+            Loaded::Failed(e) => Loaded::Failed(e),
+        }
+    }
 }
 
 /// Whether this device has stored every change made here.

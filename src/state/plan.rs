@@ -511,13 +511,7 @@ impl PlanCtx {
                         kept = read(Caching::FromDocument).await;
                     }
                 }
-                let reading = match kept {
-                    Loaded::Ready((_, row)) => Loaded::Ready(row),
-                    Loaded::Failed(e) => Loaded::Failed(e),
-                    Loaded::Missing => Loaded::Missing,
-                    Loaded::Loading => Loaded::Loading,
-                };
-                CentreRow { centre: cid, name, reading }
+                CentreRow { centre: cid, name, reading: kept.map(|(_, row)| row) }
             }
         });
         futures::future::join_all(reads).await
