@@ -146,6 +146,16 @@ test('tree: three phones add cards at once, one offline; all converge; projector
 
   for (const p of people) assert.deepEqual(p.page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);
+
+  // A projector asked for a document that is not a tree (here the network's own) says so
+  // instead of an empty drawing.
+  const netId = new URL(fPage.url()).pathname.split('/')[2];
+  await fPage.goto(`/red/${netId}/arbol/${netId}/proyector`);
+  const refused = fPage.getByTestId('tree-error');
+  await fPage.waitForFunction(() => document.querySelector('[data-testid="tree-error"]')?.textContent.trim().length > 0);
+  assert.equal(await refused.getAttribute('role'), 'alert');
+  assert.equal(await fPage.getByTestId('svg-card').count(), 0, 'nothing drawn');
+  console.log(`# the projector of a network document: ${await refused.textContent()}`);
   for (const p of people) await p.context.close();
   await fContext.close();
 });

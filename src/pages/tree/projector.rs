@@ -1,6 +1,7 @@
 //! `/red/:id/arbol/:tid/proyector`: the projector drawing and its SVG, PNG and text exports.
 
 use super::*;
+use std::sync::Arc;
 
 #[component]
 pub fn ProjectorPage() -> impl IntoView {
@@ -11,8 +12,8 @@ pub fn ProjectorPage() -> impl IntoView {
     }
 }
 
-/// One card as drawn; the whole value is its key, so a redraw touches only what moved or
-/// changed.
+/// One card as drawn; a fingerprint of the whole value is its key, so a redraw touches only
+/// what moved or changed.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(super) struct DrawnCard {
     id: String,
@@ -23,11 +24,14 @@ pub(super) struct DrawnCard {
     ink: &'static str,
 }
 
-/// The drawing as plain values: cards, edges (in tenths of a pixel), canvas size.
+/// The drawing as plain values: cards (each with its key: a fingerprint of it, made once, so
+/// each slice of the first drawing costs its own cards, not a copy and a hash of every card
+/// drawn before it), edges (in tenths of a pixel, each with how many cards are drawn before
+/// it is: both its ends; in that order), canvas size.
 #[derive(Clone, PartialEq)]
 pub(super) struct Drawing {
-    cards: Vec<DrawnCard>,
-    edges: Vec<(i64, i64, i64, i64)>,
+    cards: Vec<(u64, Arc<DrawnCard>)>,
+    edges: Vec<(usize, (i64, i64, i64, i64))>,
     width: f64,
     height: f64,
 }
@@ -41,6 +45,25 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
         Some(a) => tree_layout::layout_to_fit(t, a),
         None => tree_layout::layout(t),
     };
+    let keyed = |c: DrawnCard| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        c.hash(&mut h);
+        (h.finish(), Arc::new(c))
+    };
+    let at: std::collections::HashMap<&str, usize> =
+        layout.cards.iter().enumerate().map(|(i, c)| (c.id.as_str(), i + 1)).collect();
+    let mut edges: Vec<_> = layout
+        .edges
+        .iter()
+        .map(|e| {
+            // An end that is not a card (none today) waits for the whole drawing.
+            let needs = |id: &str| at.get(id).copied().unwrap_or(layout.cards.len());
+            let after = needs(&e.from).max(needs(&e.to));
+            (after, (tenth(e.x1), tenth(e.y1), tenth(e.x2), tenth(e.y2)))
+        })
+        .collect();
+    edges.sort_by_key(|(after, _)| *after);
     let cards = layout
         .cards
         .into_iter()
@@ -55,16 +78,10 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
             id: c.id,
             lines: c.lines,
         })
+        .map(keyed)
         .collect();
-    let edges =
-        layout.edges.iter().map(|e| (tenth(e.x1), tenth(e.y1), tenth(e.x2), tenth(e.y2))).collect();
     Drawing { cards, edges, width: layout.width, height: layout.height }
 }
-
-/// How many cards the first drawing adds per task.
-const CARDS_PER_TASK: usize = 20;
-/// How much drawing (ms) goes up before a frame is let through (see the first drawing).
-const PAINT_EVERY_MS: f64 = 30.0;
 
 #[component]
 pub(super) fn Projector(id: DocumentId) -> impl IntoView {
@@ -87,9 +104,39 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         }
     });
     on_cleanup(move || resize.remove());
-    let drawn = Memo::new(move |_| match &*ctx.tree.read() {
-        Loaded::Ready(t) => Some(drawing(t, aspect.get())),
-        _ => None,
+    // The drawing is made in a task of its own, and drawn in the next: a 300-card tree's
+    // layout and its first slice on the page were one 60–80 ms task at 4× CPU. One making is
+    // pending at a time; it reads the tree and the screen as they are when it runs.
+    let drawn = RwSignal::new(None::<Drawing>);
+    let making = StoredValue::new(false);
+    Effect::new(move |_| {
+        ctx.tree.track();
+        aspect.track();
+        if making.get_value() {
+            return;
+        }
+        making.set_value(true);
+        spawn_local(async move {
+            crate::tasks::yield_to_browser().await;
+            // Gone (the page left): nothing to draw.
+            let Some(a) = aspect.try_get_untracked() else { return };
+            let Some(made) = ctx.tree.try_with_untracked(|t| match t {
+                Loaded::Ready(t) => Some(drawing(t, a)),
+                _ => None,
+            }) else {
+                return;
+            };
+            making.try_set_value(false);
+            crate::tasks::yield_to_browser().await;
+            // Only what changed is drawn again: the same drawing changes nothing.
+            drawn.try_maybe_update(|d| {
+                let changed = *d != made;
+                if changed {
+                    *d = made;
+                }
+                (changed, ())
+            });
+        });
     });
     let px = |v: i64| v as f64 / 10.0;
     let size = move || drawn.with(|d| d.as_ref().map_or((0.0, 0.0), |d| (d.width, d.height)));
@@ -146,59 +193,68 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             if let Some(d) = d
                 && seen.with_value(Option::is_none)
             {
-                seen.set_value(Some(d.cards.iter().map(|c| c.id.clone()).collect()));
+                seen.set_value(Some(d.cards.iter().map(|(_, c)| c.id.clone()).collect()));
             }
         })
     });
-    let card_view = move |c: DrawnCard| {
+    let card_view = move |(_, c): (u64, Arc<DrawnCard>)| {
         let fresh = seen
             .try_update_value(|s| s.as_mut().is_some_and(|s| s.insert(c.id.clone())))
             .unwrap_or(false);
         let (x, y, w, h) = (px(c.rect.0), px(c.rect.1), px(c.rect.2), px(c.rect.3));
+        let ink = c.ink;
         let texts = c
             .lines
-            .into_iter()
+            .iter()
+            .cloned()
             .enumerate()
             .map(|(i, l)| view! {
-                <text x=x + w / 2.0 y=juntas_core::model::tree_layout::baseline(y, i) text-anchor="middle" font-size="18" font-family="sans-serif" fill=c.ink>{l}</text>
+                <text x=x + w / 2.0 y=juntas_core::model::tree_layout::baseline(y, i) text-anchor="middle" font-size="18" font-family="sans-serif" fill=ink>{l}</text>
             })
             .collect_view();
         view! {
-            <g data-testid="svg-card" data-id=c.id class=if fresh { "card-new" } else { "" }>
+            <g data-testid="svg-card" data-id=c.id.clone() class=if fresh { "card-new" } else { "" }>
                 <rect x=x y=y width=w height=h rx="10" fill=c.fill stroke="#1f5f8b" stroke-width="2" />
                 {texts}
             </g>
         }
     };
-    // The first drawing of a big tree goes up a slice of cards per task (300 cards at once
-    // were one 220 ms task on a phone, `cargo xtask bench load`), and a frame is let through
-    // once the slices since the last one took `PAINT_EVERY_MS`: with no frame in between, the
-    // browser laid out and painted all 300 in one 70 ms task; with one per slice, a laptop
-    // waited 15 frames for a drawing it makes in two. The page answers between slices.
-    // Later drawings (a card edited) are whole at once: only what changed is redrawn.
-    let shown = RwSignal::new(CARDS_PER_TASK);
+    // The first drawing of a big tree goes up a slice of cards per frame (300 cards at once
+    // were one 220 ms task on a phone, `cargo xtask bench load`): the browser's style, layout
+    // and paint of a slice are one task of their own, so a slice is sized by how long the last
+    // one took from being drawn to being painted (`tasks::next_slice`): a laptop draws the tree
+    // in a few frames, a phone in small slices that each stay well under 50 ms. (Slices drawn
+    // for 30 ms of our own time before a frame left the browser 60–80 cards to lay out and
+    // paint at once: 50–73 ms frames at 4× CPU.) In a hidden tab, where frames do not come,
+    // everything goes up at once. Later drawings (a card edited) are whole at once: only what
+    // changed is redrawn.
+    let shown = RwSignal::new(crate::tasks::FIRST_SLICE);
     Effect::new(move |_| {
         let total = drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len()));
         if shown.get_untracked() >= total {
             return;
         }
         leptos::task::spawn_local(async move {
-            // The first slice is painted before more go up: that frame also lays out every
-            // edge of the tree.
-            let mut painted = f64::NEG_INFINITY;
+            let mut slice = crate::tasks::FIRST_SLICE;
+            // How long drawing the last slice took (ms); the first went up with the page.
+            let mut drawing_ms: f64 = 0.0;
             loop {
-                if js_sys::Date::now() - painted >= PAINT_EVERY_MS {
-                    crate::tasks::after_next_paint().await;
-                    painted = js_sys::Date::now();
-                } else {
-                    crate::tasks::yield_to_browser().await;
-                }
+                let frame_ms = crate::tasks::after_next_paint().await;
                 // Gone (the page left) or done: stop.
                 let Some(now) = shown.try_get_untracked() else { return };
                 if now >= total {
                     return;
                 }
-                shown.set(now + CARDS_PER_TASK);
+                if document().hidden() {
+                    shown.set(total);
+                    return;
+                }
+                slice = crate::tasks::next_slice(slice, drawing_ms.max(frame_ms));
+                let start = js_sys::Date::now();
+                shown.set(now.saturating_add(slice));
+                // The cards are drawn before this task ends (the page's effects run in it).
+                crate::tasks::yield_to_browser().await;
+                drawing_ms = js_sys::Date::now() - start;
             }
         });
     });
@@ -222,12 +278,15 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
                 aria-describedby="projector-outline">
                 <rect x="0" y="0" width=move || size().0 height=move || size().1 fill="#f3f6f9" />
                 <g>
-                    <For each=move || drawn.with(|d| d.as_ref().map(|d| d.edges.clone()).unwrap_or_default()) key=|e| *e let:e>
+                    // An edge goes up with the slice that draws the second of its ends.
+                    <For each=move || { let n = shown.get(); drawn.with(|d| d.as_ref().map(|d| d.edges.iter().take_while(|(after, _)| *after <= n).map(|(_, e)| *e).collect::<Vec<_>>()).unwrap_or_default()) } key=|e| *e let:e>
                         <line x1=px(e.0) y1=px(e.1) x2=px(e.2) y2=px(e.3) stroke="#6b4f2a" stroke-width="4" />
                     </For>
                 </g>
                 <g>
-                    <For each=cards key=|c| c.clone() children=card_view />
+                    // A fingerprint of 64 bits: two different cards that share one are not
+                    // a case worth a string's hash per card per slice.
+                    <For each=cards key=|(k, _)| *k children=card_view />
                 </g>
             </svg>
         })
@@ -268,6 +327,17 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         Loaded::Ready(t) => t.outline(),
         _ => String::new(),
     };
+    // A tree that cannot be read or is not on this device says so (the drawing stays empty).
+    let failed = move || {
+        ctx.tree.with(|t| match t {
+            Loaded::Failed(e) => Some(explain(i18n, e)),
+            Loaded::Missing => Some(i18n.t(T::NotFoundHere).to_string()),
+            _ => None,
+        })
+    };
+    let loading = move || {
+        ctx.tree.with(|t| matches!(t, Loaded::Loading)).then(|| view! { <p>{tr(T::Loading)}</p> })
+    };
     view! {
         <main class="projector">
             <p class="row no-print">
@@ -277,6 +347,8 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
                 <button class="secondary" data-testid="export-png" on:click=export_png>{tr(T::ExportPng)}</button>
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
             </p>
+            <p class="form-error" role="alert" data-testid="tree-error">{failed}</p>
+            {loading}
             <div class="svg-wrap" class:projecting=move || full.get() data-testid="projector-stage"
                 tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
                 <Show when=move || full.get()>
@@ -284,8 +356,10 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
                 </Show>
                 {svg}
             </div>
-            // The tree as text, for whoever cannot see the drawing (the SVG points here).
-            <pre id="projector-outline" class="visually-hidden" data-testid="projector-outline">{outline}</pre>
+            // The tree as text, for whoever cannot see the drawing: the SVG's description
+            // (`aria-describedby` reads hidden text too). Hidden rather than visually hidden:
+            // laid out on the page, its 300 lines were 30 ms of the first frame at 4× CPU.
+            <pre id="projector-outline" hidden data-testid="projector-outline">{outline}</pre>
         </main>
     }
 }
@@ -316,4 +390,50 @@ pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
     });
     img.set_onload(Some(onload.unchecked_ref()));
     img.set_src(&url);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::AutoCommit;
+    use juntas_core::model::history::Stamp;
+    use juntas_core::model::tree::{self, CAUSES, EFFECTS};
+
+    #[test]
+    fn an_edge_goes_up_with_the_second_of_its_cards_and_every_edge_with_the_last() {
+        let mut doc = AutoCommit::new();
+        tree::create(&mut doc, "red", "Baja colaboración", &Stamp::new("m", 1)).unwrap();
+        let cards = [
+            ("e1", EFFECTS),
+            ("e11", "e1"),
+            ("c1", CAUSES),
+            ("c2", CAUSES),
+            ("c11", "c1"),
+            ("c12", "c1"),
+            ("c111", "c11"),
+        ];
+        for (i, (id, parent)) in cards.iter().enumerate() {
+            let at = Stamp::new("m", 2 + i as i64);
+            tree::add(&mut doc, id, parent, None, &format!("tarjeta {id}"), &at).unwrap();
+        }
+        let d = drawing(&tree::read(&doc).unwrap(), None);
+        assert_eq!(d.cards.len(), cards.len() + 1, "the problem is a card too");
+        assert_eq!(d.edges.len(), cards.len(), "a line from each card to its parent");
+        // Which card (1 = the first drawn) has its centre at a point of a line.
+        let drawn_as = |x: i64, y: i64| {
+            d.cards
+                .iter()
+                .position(|(_, c)| {
+                    let (cx, cy, w, h) = c.rect;
+                    (cx + w / 2 - x).abs() <= 1 && (cy + h / 2 - y).abs() <= 1
+                })
+                .map(|i| i + 1)
+                .unwrap_or_else(|| panic!("a line ends at a card's centre: ({x}, {y})"))
+        };
+        for (after, (x1, y1, x2, y2)) in &d.edges {
+            assert_eq!(*after, drawn_as(*x1, *y1).max(drawn_as(*x2, *y2)));
+        }
+        assert!(d.edges.windows(2).all(|w| w[0].0 <= w[1].0), "in the order they go up");
+        assert_eq!(d.edges.last().map(|e| e.0), Some(d.cards.len()), "the problem is drawn last");
+    }
 }
