@@ -36,22 +36,57 @@ pub async fn after_next_paint() -> f64 {
     js_sys::Date::now() - start
 }
 
-/// How many items of a long list a page draws: `first` at once, then every one once that first
-/// drawing has been painted (the rest in a task of their own). A centre's plan drawn whole was
-/// one 60–90 ms task on a phone (`cargo xtask bench load`); its first sections fill the screen.
-pub fn drawn_in_two(first: usize) -> leptos::prelude::ReadSignal<usize> {
+/// How many items of a long list a page draws: `first` at once, then, once the list (`total`)
+/// holds more, a slice per frame, each sized by how long the last took ([`next_slice`], never
+/// under `least`). The browser's style, layout and paint of a slice is one task, so a list
+/// drawn whole in one task was a long one on a phone (`cargo xtask bench load`): a centre's plan
+/// that arrived after the page's first paint (60–90 ms at 4× CPU), the projector's 300 cards
+/// (100–220 ms). In a hidden tab, where frames do not come, the rest goes up at once. Setting
+/// the signal to `usize::MAX` draws everything at once (an export that needs every item).
+pub fn drawn_in_slices(
+    first: usize,
+    least: usize,
+    total: impl Fn() -> usize + Send + Sync + 'static,
+) -> leptos::prelude::RwSignal<usize> {
     use leptos::prelude::*;
     let shown = RwSignal::new(first);
-    leptos::task::spawn_local(async move {
-        after_next_paint().await;
-        // The page may have gone meanwhile: nothing left to draw.
-        let _ = shown.try_set(usize::MAX);
+    let total = Memo::new(move |_| total());
+    // One filling at a time; it goes on while the list grows.
+    let filling = StoredValue::new(false);
+    Effect::new(move |_| {
+        if filling.get_value() || shown.get_untracked() >= total.get() {
+            return;
+        }
+        filling.set_value(true);
+        leptos::task::spawn_local(async move {
+            let mut slice = first;
+            // How long drawing the last slice took (ms); the first went up with its page.
+            let mut drawing_ms: f64 = 0.0;
+            loop {
+                let frame_ms = after_next_paint().await;
+                // Gone (the page left): stop.
+                let (Some(now), Some(n)) = (shown.try_get_untracked(), total.try_get_untracked())
+                else {
+                    return;
+                };
+                if now < n && document().hidden() {
+                    shown.set(n);
+                }
+                if now >= n || document().hidden() {
+                    filling.set_value(false);
+                    return;
+                }
+                slice = next_slice(slice, drawing_ms.max(frame_ms), least);
+                let start = js_sys::Date::now();
+                shown.set(now.saturating_add(slice));
+                // The items are drawn before this task ends (the page's effects run in it).
+                yield_to_browser().await;
+                drawing_ms = js_sys::Date::now() - start;
+            }
+        });
     });
-    shown.read_only()
+    shown
 }
-
-/// The first slice of a drawing that goes up a slice per frame (see [`next_slice`]).
-pub const FIRST_SLICE: usize = 8;
 
 /// A slice this quick (ms: the longer of drawing it and the browser's frame for it) is
 /// followed by one twice as big.
@@ -59,20 +94,20 @@ const QUICK_SLICE_MS: f64 = 20.0;
 /// A slice this slow is followed by one half as big: it leaves room under the 50 ms of a long
 /// task for a paint that grows with what is already drawn.
 const SLOW_SLICE_MS: f64 = 40.0;
-/// The smallest slice: a drawing always moves on.
-const MIN_SLICE: usize = 4;
 
 /// The size of a drawing's next slice, from the last one's size and how long (ms) the longer of
 /// its two tasks took: ours that drew it, and the browser's frame that laid it out and painted
-/// it (over 50 ms on a phone for 60 cards of the tree's drawing), so the size follows the device.
-pub fn next_slice(last: usize, took_ms: f64) -> usize {
-    if took_ms < QUICK_SLICE_MS {
+/// it (over 50 ms on a phone for 60 cards of the tree's drawing), so the size follows the
+/// device; never under `least`.
+pub fn next_slice(last: usize, took_ms: f64, least: usize) -> usize {
+    let next = if took_ms < QUICK_SLICE_MS {
         last.saturating_mul(2)
     } else if took_ms > SLOW_SLICE_MS {
-        (last / 2).max(MIN_SLICE)
+        last / 2
     } else {
-        last.max(MIN_SLICE)
-    }
+        last
+    };
+    next.max(least).max(1)
 }
 
 fn scheduler_yield() -> Option<js_sys::Promise> {
@@ -91,27 +126,30 @@ mod tests {
 
     #[test]
     fn a_quick_device_draws_in_ever_bigger_slices_and_a_slow_one_in_smaller_ones() {
-        // A laptop: every slice drawn and painted in a few ms; 300 cards in 6 frames.
-        let mut slice = FIRST_SLICE;
+        // A laptop: every slice drawn and painted in a few ms; 300 cards from 8 in 6 frames.
+        let mut slice = 8;
         let mut drawn = slice;
         let mut frames = 1;
         while drawn < 300 {
-            slice = next_slice(slice, 8.0);
+            slice = next_slice(slice, 8.0, 4);
             drawn += slice;
             frames += 1;
         }
         assert_eq!(frames, 6);
-        // A phone: a 55 ms frame halves the slice, down to the smallest and no further.
-        assert_eq!(next_slice(FIRST_SLICE * 2, 55.0), FIRST_SLICE);
-        assert_eq!(next_slice(16, 55.0), 8);
-        assert_eq!(next_slice(8, 55.0), 4);
-        assert_eq!(next_slice(4, 55.0), MIN_SLICE);
-        // A slice in between keeps the size; the edges belong to it.
-        assert_eq!(next_slice(8, 32.0), 8);
-        assert_eq!(next_slice(8, 20.0), 8);
-        assert_eq!(next_slice(8, 40.0), 8);
-        // A hidden tab's timer (100 ms, no frame) or a frame of any length never stops it.
-        assert!(next_slice(1, 1e9) >= 1);
-        assert_eq!(next_slice(usize::MAX, 1.0), usize::MAX);
+        // A phone: a 55 ms frame halves the slice, down to the least and no further.
+        assert_eq!(next_slice(16, 55.0, 4), 8);
+        assert_eq!(next_slice(8, 55.0, 4), 4);
+        assert_eq!(next_slice(4, 55.0, 4), 4);
+        assert_eq!(next_slice(2, 55.0, 1), 1);
+        assert_eq!(next_slice(1, 55.0, 1), 1);
+        // A slice in between keeps the size.
+        assert_eq!(next_slice(8, 32.0, 4), 8);
+        assert_eq!(next_slice(8, 20.0, 4), 8);
+        assert_eq!(next_slice(8, 40.0, 4), 8);
+        // A slice smaller than the least (the first) grows to it.
+        assert_eq!(next_slice(2, 32.0, 4), 4);
+        // Whatever a frame took, a drawing moves on.
+        assert_eq!(next_slice(1, 1e9, 0), 1);
+        assert_eq!(next_slice(usize::MAX, 1.0, 4), usize::MAX);
     }
 }

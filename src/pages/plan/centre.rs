@@ -156,7 +156,10 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
         reviewing: Memo::new(move |_| screen.get().reviewing),
         observations: RwSignal::new(Default::default()),
     };
-    let shown = crate::tasks::drawn_in_two(2);
+    // Two sections fill a phone's screen; the rest follow a slice per frame.
+    let shown = crate::tasks::drawn_in_slices(2, 1, move || {
+        views.with(|v| v.as_ref().map_or(0, |v| v.len()))
+    });
     let ids = move || {
         let n = shown.get();
         views.with(|v| {

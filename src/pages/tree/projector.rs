@@ -219,44 +219,13 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </g>
         }
     };
-    // The first drawing of a big tree goes up a slice of cards per frame (300 cards at once
-    // were one 220 ms task on a phone, `cargo xtask bench load`): the browser's style, layout
-    // and paint of a slice are one task of their own, so a slice is sized by how long the last
-    // one took from being drawn to being painted (`tasks::next_slice`): a laptop draws the tree
-    // in a few frames, a phone in small slices that each stay well under 50 ms. (Slices drawn
-    // for 30 ms of our own time before a frame left the browser 60–80 cards to lay out and
-    // paint at once: 50–73 ms frames at 4× CPU.) In a hidden tab, where frames do not come,
-    // everything goes up at once. Later drawings (a card edited) are whole at once: only what
-    // changed is redrawn.
-    let shown = RwSignal::new(crate::tasks::FIRST_SLICE);
-    Effect::new(move |_| {
-        let total = drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len()));
-        if shown.get_untracked() >= total {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let mut slice = crate::tasks::FIRST_SLICE;
-            // How long drawing the last slice took (ms); the first went up with the page.
-            let mut drawing_ms: f64 = 0.0;
-            loop {
-                let frame_ms = crate::tasks::after_next_paint().await;
-                // Gone (the page left) or done: stop.
-                let Some(now) = shown.try_get_untracked() else { return };
-                if now >= total {
-                    return;
-                }
-                if document().hidden() {
-                    shown.set(total);
-                    return;
-                }
-                slice = crate::tasks::next_slice(slice, drawing_ms.max(frame_ms));
-                let start = js_sys::Date::now();
-                shown.set(now.saturating_add(slice));
-                // The cards are drawn before this task ends (the page's effects run in it).
-                crate::tasks::yield_to_browser().await;
-                drawing_ms = js_sys::Date::now() - start;
-            }
-        });
+    // The first drawing of a big tree goes up a slice of cards per frame, each sized by the
+    // device (`tasks::drawn_in_slices`): slices let up for 30 ms of our own time before a frame
+    // left the browser 60–80 cards to lay out and paint at once, 50–73 ms frames at 4× CPU.
+    // A card added later goes up in the next frame; a card edited is redrawn at once (only
+    // what changed is).
+    let shown = crate::tasks::drawn_in_slices(8, 4, move || {
+        drawn.with(|d| d.as_ref().map_or(0, |d| d.cards.len()))
     });
     let cards = move || {
         let n = shown.get();
