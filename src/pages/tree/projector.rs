@@ -63,7 +63,7 @@ pub(super) fn drawing(t: &Tree, aspect: Option<f64>) -> Drawing {
             (after, (tenth(e.x1), tenth(e.y1), tenth(e.x2), tenth(e.y2)))
         })
         .collect();
-    edges.sort_by_key(|(after, _)| *after);
+    juntas_core::order::sort_by_key(&mut edges, |(after, _)| *after);
     let cards = layout
         .cards
         .into_iter()
@@ -359,50 +359,4 @@ pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
     });
     img.set_onload(Some(onload.unchecked_ref()));
     img.set_src(&url);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use automerge::AutoCommit;
-    use juntas_core::model::history::Stamp;
-    use juntas_core::model::tree::{self, CAUSES, EFFECTS};
-
-    #[test]
-    fn an_edge_goes_up_with_the_second_of_its_cards_and_every_edge_with_the_last() {
-        let mut doc = AutoCommit::new();
-        tree::create(&mut doc, "red", "Baja colaboración", &Stamp::new("m", 1)).unwrap();
-        let cards = [
-            ("e1", EFFECTS),
-            ("e11", "e1"),
-            ("c1", CAUSES),
-            ("c2", CAUSES),
-            ("c11", "c1"),
-            ("c12", "c1"),
-            ("c111", "c11"),
-        ];
-        for (i, (id, parent)) in cards.iter().enumerate() {
-            let at = Stamp::new("m", 2 + i as i64);
-            tree::add(&mut doc, id, parent, None, &format!("tarjeta {id}"), &at).unwrap();
-        }
-        let d = drawing(&tree::read(&doc).unwrap(), None);
-        assert_eq!(d.cards.len(), cards.len() + 1, "the problem is a card too");
-        assert_eq!(d.edges.len(), cards.len(), "a line from each card to its parent");
-        // Which card (1 = the first drawn) has its centre at a point of a line.
-        let drawn_as = |x: i64, y: i64| {
-            d.cards
-                .iter()
-                .position(|(_, c)| {
-                    let (cx, cy, w, h) = c.rect;
-                    (cx + w / 2 - x).abs() <= 1 && (cy + h / 2 - y).abs() <= 1
-                })
-                .map(|i| i + 1)
-                .unwrap_or_else(|| panic!("a line ends at a card's centre: ({x}, {y})"))
-        };
-        for (after, (x1, y1, x2, y2)) in &d.edges {
-            assert_eq!(*after, drawn_as(*x1, *y1).max(drawn_as(*x2, *y2)));
-        }
-        assert!(d.edges.windows(2).all(|w| w[0].0 <= w[1].0), "in the order they go up");
-        assert_eq!(d.edges.last().map(|e| e.0), Some(d.cards.len()), "the problem is drawn last");
-    }
 }
