@@ -40,3 +40,12 @@ mod projector;
 pub use list::*;
 pub use outline::*;
 pub use projector::*;
+
+/// Why a tree cannot be shown, in the person's words: unreadable, or not on this device.
+pub(super) fn unreadable(i18n: crate::i18n::I18n, t: &Loaded<Tree>) -> Option<String> {
+    match t {
+        Loaded::Failed(e) => Some(explain(i18n, e)),
+        Loaded::Missing => Some(i18n.t(T::NotFoundHere).to_string()),
+        _ => None,
+    }
+}

@@ -50,11 +50,7 @@ pub(super) fn TreeEditor(id: DocumentId) -> impl IntoView {
         Loaded::Ready(t) => t.problem,
         _ => String::new(),
     });
-    let failed = move || match ctx.tree.get() {
-        Loaded::Failed(e) => Some(explain(i18n, &e)),
-        Loaded::Missing => Some(i18n.t(T::NotFoundHere).to_string()),
-        _ => None,
-    };
+    let failed = move || ctx.tree.with(|t| super::unreadable(i18n, t));
     view! {
         <main class="page tree-page">
             <p class="row">

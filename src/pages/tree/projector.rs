@@ -297,13 +297,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         _ => String::new(),
     };
     // A tree that cannot be read or is not on this device says so (the drawing stays empty).
-    let failed = move || {
-        ctx.tree.with(|t| match t {
-            Loaded::Failed(e) => Some(explain(i18n, e)),
-            Loaded::Missing => Some(i18n.t(T::NotFoundHere).to_string()),
-            _ => None,
-        })
-    };
+    let failed = move || ctx.tree.with(|t| super::unreadable(i18n, t));
     let loading = move || {
         ctx.tree.with(|t| matches!(t, Loaded::Loading)).then(|| view! { <p>{tr(T::Loading)}</p> })
     };
