@@ -21,8 +21,9 @@ use crate::{error::AppError, storage::IdbStorage};
 /// The common plan's sections now (the SLEP's table, the list of sections, a centre's page).
 pub const COMMON: &str = "common-plan-v1";
 /// A line of the SLEP's table: the centre plan's review state and its last signed change,
-/// with the version of the network's roles it was judged by ([`KeptRow`]).
-pub const TABLE_ROW: &str = "table-row-v3";
+/// with the version of the network's roles it was judged by ([`KeptRow`]). v4: judged by roles
+/// that take one member's changes within one second together (`Roles::of`).
+pub const TABLE_ROW: &str = "table-row-v4";
 /// A record as the list of records and Resultados show it, with its last change.
 pub const RECORD_LINE: &str = "record-line-v2";
 /// A problem tree (the projector, the list of trees).
@@ -30,8 +31,9 @@ pub const TREE: &str = "tree-v1";
 
 /// Where a network's [`Roles`] are kept (a reading at fixed heads, `[doc, "at", ROLES]`): one
 /// slot per network, holding the last ones read with the version they were read at
-/// ([`KeptRoles`]), so a network's many versions do not pile up.
-pub const ROLES: &str = "roles-v1";
+/// ([`KeptRoles`]), so a network's many versions do not pile up. v2: one member's changes
+/// within one second are taken together (`Roles::of`), so v1's may differ between devices.
+pub const ROLES: &str = "roles-v2";
 
 /// What [`ROLES`] holds: the version read ([`centre_plan::version_key`]) and its roles.
 pub type KeptRoles = (String, Roles);

@@ -64,8 +64,14 @@ type Listed = (Role, Option<String>);
 
 impl Roles {
     /// Reads every change of the network document `doc` that touched `members`.
+    ///
+    /// Automerge stamps a change to the second, and replicas hold concurrent changes in the
+    /// order they received them: changes to one member within one second are therefore taken
+    /// together, as the document lists her once all of them are in (at their joint heads, where
+    /// Automerge settles a conflict the same way everywhere), so every replica reads the same
+    /// roles whatever order its changes came in.
     pub fn of(doc: &mut AutoCommit) -> Roles {
-        let mut history: BTreeMap<String, Vec<(i64, Option<Listed>)>> = BTreeMap::new();
+        let mut touched_by: BTreeMap<String, Vec<(i64, ChangeHash)>> = BTreeMap::new();
         for m in signing::metas(doc, &[]) {
             let touched: BTreeSet<String> = order::set_of(
                 effects(doc, &m.deps, &[m.hash])
@@ -73,26 +79,21 @@ impl Roles {
                     .filter(|e| e.at(0) == Some("members"))
                     .filter_map(|e| e.path.get(1).cloned()),
             );
-            let heads = [m.hash];
-            let members = match doc.get_at(ROOT, "members", &heads).ok().flatten() {
-                Some((Value::Object(ObjType::Map), id)) => Some(id),
-                _ => None,
-            };
             for member in touched {
-                let entry = members.as_ref().and_then(|map| {
-                    let (_, obj) = doc.get_at(map, member.as_str(), &heads).ok().flatten()?;
-                    let role =
-                        text_at_heads(doc, &obj, "role", &heads).and_then(|r| Role::parse(&r))?;
-                    Some((
-                        role,
-                        text_at_heads(doc, &obj, "centre_id", &heads).filter(|c| !c.is_empty()),
-                    ))
-                });
-                history.entry(member).or_default().push((m.time * 1000, entry));
+                touched_by.entry(member).or_default().push((m.time * 1000, m.hash));
             }
         }
-        for changes in history.values_mut() {
-            order::sort_by_key(changes, |(at, _)| *at);
+        let mut history = BTreeMap::new();
+        for (member, mut changes) in touched_by {
+            order::sort_by_key(&mut changes, |(at, _)| *at);
+            let listed = changes
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|second| {
+                    let heads: Vec<ChangeHash> = second.iter().map(|(_, hash)| *hash).collect();
+                    (second[0].0, listed_at(doc, &member, &heads))
+                })
+                .collect();
+            history.insert(member, listed);
         }
         Roles { history }
     }
@@ -104,6 +105,18 @@ impl Roles {
         let i = changes.partition_point(|(from, _)| *from <= at);
         changes[i.saturating_sub(1)].1.clone()
     }
+}
+
+/// `member`'s role and centre as the network document lists her at `heads`; None when it
+/// does not (not yet, or removed).
+fn listed_at(doc: &AutoCommit, member: &str, heads: &[ChangeHash]) -> Option<Listed> {
+    let members = match doc.get_at(ROOT, "members", heads).ok().flatten()? {
+        (Value::Object(ObjType::Map), id) => id,
+        _ => return None,
+    };
+    let (_, obj) = doc.get_at(&members, member, heads).ok().flatten()?;
+    let role = text_at_heads(doc, &obj, "role", heads).and_then(|r| Role::parse(&r))?;
+    Some((role, text_at_heads(doc, &obj, "centre_id", heads).filter(|c| !c.is_empty())))
 }
 
 /// A string at `key` of `obj` as of `heads`: a scalar string or a Text.

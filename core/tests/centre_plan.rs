@@ -413,6 +413,34 @@ fn a_reader_counts_a_review_event_by_the_role_its_author_had_when_she_made_it() 
     assert_eq!(plan.review_in(&Roles::of(&mut late)).state, PlanState::Submitted);
 }
 
+#[test]
+fn two_role_changes_in_one_second_on_two_devices_read_alike_in_either_order() {
+    use juntas_core::model::network::{self, Command, Member, Role};
+    use juntas_core::rules::Roles;
+    // Two facilitators, offline, change Bea within one second (Automerge stamps seconds): one
+    // makes her a SLEP professional, the other a facilitator.
+    let base = network_doc();
+    let mut a = device(base.clone(), 1);
+    let mut b = device(base.clone(), 2);
+    let slep = Member { name: "Bea".into(), role: Role::SlepProfessional, centre_id: None };
+    network::apply(&mut a, Command::PutMember { id: "q".into(), member: slep }, 5_100).unwrap();
+    let facilitator = Member { name: "Bea".into(), role: Role::Facilitator, centre_id: None };
+    network::apply(&mut b, Command::PutMember { id: "q".into(), member: facilitator }, 5_800)
+        .unwrap();
+    let (mut ab, mut ba) = (a.clone(), b.clone());
+    ab.merge(&mut b).unwrap();
+    ba.merge(&mut a).unwrap();
+    let (from_ab, from_ba) = (Roles::of(&mut ab), Roles::of(&mut ba));
+    assert_eq!(from_ab, from_ba, "each replica received the two changes in its own order");
+    // What the roles say from that second on is what the merged document lists.
+    let merged = network::read(&ab).unwrap().members["q"].clone();
+    let expected = Some((merged.role, merged.centre_id));
+    assert_eq!(from_ab.at("q", 5_000), expected);
+    assert_eq!(from_ab.at("q", 60_000), expected);
+    // Before that second she was what she was.
+    assert_eq!(from_ab.at("q", 4_999), Some((Role::Principal, Some("c2".into()))));
+}
+
 mod roles {
     //! Random review actions by members of every role on four replicas, merged in random
     //! orders: every replica counts the same review, and nothing a role may not do counts.
