@@ -282,6 +282,52 @@ lazy_pages! { juntas_inquiry_pages:
     LazyResultsPage => ResultsPage as results_page_view,
 }
 
+/// Makes a split point of a group of pages that does nothing: calling it downloads the group's
+/// part (and the shared parts it needs) and makes it ready, as opening one of its pages would.
+macro_rules! group_ahead {
+    ($($group:ident as $f:ident),* $(,)?) => {$(
+        #[cfg(juntas_split)]
+        #[leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $f() -> Result<(), PartNotDownloaded> {
+            Ok(())
+        }
+    )*};
+}
+group_ahead! {
+    juntas_plan_pages as plan_pages_ahead,
+    juntas_workshop_pages as workshop_pages_ahead,
+    juntas_inquiry_pages as inquiry_pages_ahead,
+}
+
+/// Downloads and makes ready, one at a time when the page is idle, the parts of the pages a
+/// network's page links to (the plan's, the trees' and workshops', the inquiries'), once per
+/// tab. Opening a group's first page in a tab then waits for neither the download nor the
+/// part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
+/// first opens), and seconds on 3G when the service worker had not cached the part yet. Each
+/// group is asked for in a task of its own after the browser says it is idle, so the page's own
+/// drawing and a tap come first. A group that cannot be downloaded now is not an error to show
+/// here (nobody asked for its pages yet; the splitter's loader has logged why and keeps no
+/// failure): opening one of its pages asks again and says so there ([`PageNotDownloaded`]).
+/// Without the split there is nothing to load.
+pub(crate) fn load_pages_ahead() {
+    #[cfg(juntas_split)]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static STARTED: AtomicBool = AtomicBool::new(false);
+        if STARTED.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        leptos::task::spawn_local(async {
+            tasks::when_idle().await;
+            let _ = plan_pages_ahead().await;
+            tasks::when_idle().await;
+            let _ = workshop_pages_ahead().await;
+            tasks::when_idle().await;
+            let _ = inquiry_pages_ahead().await;
+        });
+    }
+}
+
 #[component]
 fn AppRoutes() -> impl IntoView {
     view! {

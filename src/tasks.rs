@@ -36,6 +36,28 @@ pub async fn after_next_paint() -> f64 {
     js_sys::Date::now() - start
 }
 
+/// Resolves when the browser is idle (`requestIdleCallback`: no input, frame or task waiting),
+/// or after 2 s if it never is; where the browser has no idle callbacks (Safari), after 1 s.
+/// For work nobody waits for yet, such as downloading the parts of pages she may open next.
+pub async fn when_idle() {
+    let window = leptos::prelude::window();
+    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(request) = idle else {
+        gloo_timers::future::TimeoutFuture::new(1_000).await;
+        return;
+    };
+    let called = js_sys::Promise::new(&mut |resolve, _| {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"timeout".into(), &2_000.into());
+        if request.call2(&window, &resolve, &options).is_err() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 1_000);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(called).await;
+}
+
 /// How many items of a long list a page draws: `first` at once, then, once the list (`total`)
 /// holds more, a slice per frame, each sized by how long the last took ([`next_slice`], never
 /// under `least`). The browser's style, layout and paint of a slice is one task, so a list

@@ -258,6 +258,8 @@ fn DeviceList() -> impl IntoView {
 #[component]
 fn Ready() -> impl IntoView {
     let net = use_network();
+    // What she may open next from here downloads meanwhile.
+    crate::load_pages_ahead();
     let i18n = use_i18n();
     let base = format!("/red/{}", net.id);
     // Opened from her invite a moment ago: say what just happened, once.
