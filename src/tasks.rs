@@ -36,6 +36,20 @@ pub async fn after_next_paint() -> f64 {
     js_sys::Date::now() - start
 }
 
+/// Turns true once the browser painted what the page drew first (or after 100 ms in a hidden
+/// tab): what a page shows below its first screen (forms, logs) goes up in a task of its own
+/// instead of lengthening the first one.
+pub fn after_first_paint() -> leptos::prelude::RwSignal<bool> {
+    use leptos::prelude::*;
+    let painted = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        after_next_paint().await;
+        // Gone (the page left first): nothing to draw.
+        let _ = painted.try_set(true);
+    });
+    painted
+}
+
 /// Resolves when the browser is idle (`requestIdleCallback`: no input, frame or task waiting),
 /// or after 2 s if it never is; where the browser has no idle callbacks (Safari), after 1 s.
 /// For work nobody waits for yet, such as downloading the parts of pages she may open next.

@@ -212,6 +212,11 @@ export class PlanPage {
     await this.page.getByTestId('common-changed').waitFor({ state: 'detached' });
   }
 
+  /** A centre section's comments box (its list and form are drawn when first opened). */
+  centreComments(sectionId) {
+    return this.centreSection(sectionId).getByTestId('centre-comments');
+  }
+
   async writeLocal(sectionId, text) {
     const box = this.centreSection(sectionId).getByTestId('local-text');
     await box.click();

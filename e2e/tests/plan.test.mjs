@@ -158,6 +158,19 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   assert.equal(refused.ok, false);
   assert.ok(refused.missing.some((m) => m.startsWith('3 ')), `section 3 is listed as missing: ${refused.missing}`);
   await a.plan.writeLocal('3', 'Jornada de 8:30 a 16:30, salas de 20 niños.');
+  // A section's comments on her centre's plan: the box says how many; what she starts writing
+  // there is still there after she closes and opens it again.
+  const comments = a.plan.centreComments('3');
+  assert.match(await comments.locator('summary').textContent(), /\(0\)/);
+  await comments.locator('summary').click();
+  await comments.getByTestId('comment-input').fill('¿Contamos la sala cuna');
+  await comments.locator('summary').click();
+  await comments.locator('summary').click();
+  assert.equal(await comments.getByTestId('comment-input').inputValue(), '¿Contamos la sala cuna');
+  await comments.getByTestId('comment-input').fill('¿Contamos la sala cuna en el horario?');
+  await comments.getByTestId('comment-add').click();
+  await comments.getByTestId('comment').filter({ hasText: '¿Contamos la sala cuna en el horario?' }).waitFor();
+  assert.match(await comments.locator('summary').textContent(), /\(1\)/);
   const delivered = await a.plan.deliver();
   assert.equal(delivered.ok, true, delivered.text);
   assert.match(delivered.text, /Entregado al SLEP\. Ahora lo revisa su equipo/, 'says who has it and what comes next');
@@ -177,6 +190,11 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
   await r.plan.openReviewTable();
   await r.plan.waitRowState(CENTRE, 'entregado', 20000);
   await r.plan.openRow(CENTRE);
+  // The reviewer reads her comment on the section.
+  const seen = r.plan.centreComments('3');
+  assert.match(await seen.locator('summary').textContent(), /\(1\)/);
+  await seen.locator('summary').click();
+  await seen.getByTestId('comment').filter({ hasText: '¿Contamos la sala cuna en el horario?' }).waitFor();
   await r.plan.observe('3', 'Indique el aforo del patio.', 'Falta el aforo del patio');
   await r.plan.waitState('con observaciones');
   assert.match(await r.plan.reviewDone(), /Devuelto con observaciones\. La directora las ve/, 'said where he tapped, after the panel went');

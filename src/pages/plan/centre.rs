@@ -168,6 +168,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
                 .unwrap_or_default()
         })
     };
+    let below = crate::tasks::after_first_paint();
     let views_error = move || views.with(|v| v.as_ref().err().cloned());
     let adopt_error = RwSignal::new(None::<String>);
     let adopt = move |_| {
@@ -295,23 +296,27 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
                 <CentreSection id cv />
             </For>
         </div>
-        <Show when=move || is_principal.get()>
-            <DeliverPanel cid />
+        // Below the sections: drawn after the page's first paint, in a task of its own (with the
+        // sections, one task was over 100 ms on a phone).
+        <Show when=move || below.get()>
+            <Show when=move || is_principal.get()>
+                <DeliverPanel cid />
+            </Show>
+            <Show when=move || screen.with(|s| s.review_panel)>
+                <ReviewPanel cid observations=cv.observations reviewed />
+            </Show>
+            // Said where he tapped, and kept after the panel goes (the plan no longer awaits review);
+            // gone when it awaits review again (delivered anew).
+            {move || {
+                let awaiting = screen.with(|s| s.review_panel);
+                reviewed.get().filter(|_| !awaiting).map(|t| view! { <p class="ok" role="status" data-testid="review-done">{tr(t)}</p> })
+            }}
+            <details class="history-box" open=move || count.get() > 0>
+                <summary>{tr(T::ReviewLog)}</summary>
+                <ul data-testid="review-log">{log}</ul>
+            </details>
+            <HistoryBox track=move || { d.track(); ctx.track_centre(&cid.get()) } load=move || ctx.centre_history(cid.get_untracked()) subject=section_subject() />
         </Show>
-        <Show when=move || screen.with(|s| s.review_panel)>
-            <ReviewPanel cid observations=cv.observations reviewed />
-        </Show>
-        // Said where he tapped, and kept after the panel goes (the plan no longer awaits review);
-        // gone when it awaits review again (delivered anew).
-        {move || {
-            let awaiting = screen.with(|s| s.review_panel);
-            reviewed.get().filter(|_| !awaiting).map(|t| view! { <p class="ok" role="status" data-testid="review-done">{tr(t)}</p> })
-        }}
-        <details class="history-box" open=move || count.get() > 0>
-            <summary>{tr(T::ReviewLog)}</summary>
-            <ul data-testid="review-log">{log}</ul>
-        </details>
-        <HistoryBox track=move || { d.track(); ctx.track_centre(&cid.get()) } load=move || ctx.centre_history(cid.get_untracked()) subject=section_subject() />
     }
 }
 
@@ -377,8 +382,21 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
     });
     let count_id = id.clone();
     let comment_count = move || {
-        notes.with(|n| n.ready().map_or(0, |n| n.iter().filter(|c| c.section == count_id).count()))
+        cv.d.with(|d| {
+            d.as_ref()
+                .map_or(0, |d| d.plan.comments.iter().filter(|c| c.section == count_id).count())
+        })
     };
+    // The comments' list and form are made when the box is first opened, and kept after (what
+    // is being written survives closing it): made closed in every section, they were a large
+    // part of drawing a section on a phone.
+    let comments_opened = RwSignal::new(false);
+    let comments_toggled = move |ev: leptos::ev::Event| {
+        if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+            comments_opened.set(true);
+        }
+    };
+    let comments_id = id.clone();
     let post = {
         let sid = id.clone();
         Callback::new(move |text: String| {
@@ -448,9 +466,11 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
                     }
                 }
             </Show>
-            <details class="comments-box">
+            <details class="comments-box" data-testid="centre-comments" on:toggle=comments_toggled>
                 <summary>{tr(T::Comments)} " (" {comment_count} ")"</summary>
-                <Comments section=id.clone() notes post />
+                <Show when=move || comments_opened.get()>
+                    <Comments section=comments_id.clone() notes post />
+                </Show>
             </details>
         </section>
     }
