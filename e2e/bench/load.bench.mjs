@@ -242,7 +242,8 @@ try {
     const line = (x) => `${f(x.opened)} ms, tasks ${x.long.filter((m) => m > 50).map(f).join(' ') || 'none'}`;
     console.log(`    ${how.padEnd(32)} first visit: ${line(visits[0])}; repeat visits: ${visits.slice(1).map(line).join(' / ')}`);
   }
-  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs; a repeat visit reuses the compiled code)');
+  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit reuses the compiled code;');
+  console.log('    with the wasm compiled up front the repeat visits keep long tasks: that row\'s repeat visits are not what a phone sees)');
 
   // Lighthouse, against the same profile (it holds the networks) in a browser of its own:
   // under Playwright's control the tabs Lighthouse opens never finish loading.
