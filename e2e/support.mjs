@@ -36,9 +36,10 @@ export function newProfileDir() {
   return mkdtempSync(join(tmpdir(), 'juntas-profile-'));
 }
 
-export function launchProfile(dir, device = LAPTOP) {
+/** `extraArgs`: more Chromium switches (a benchmark's `--js-flags=…`). */
+export function launchProfile(dir, device = LAPTOP, extraArgs = []) {
   return chromium.launchPersistentContext(dir, {
-    executablePath: EXECUTABLE, headless: true, args: ARGS, baseURL: BASE_URL, ...device,
+    executablePath: EXECUTABLE, headless: true, args: [...ARGS, ...extraArgs], baseURL: BASE_URL, ...device,
   });
 }
 

@@ -23,7 +23,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { BASE_URL, PHONE, newProfileDir } from '../support.mjs';
+import { BASE_URL, PHONE, newProfileDir, launchProfile } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { iAm } from '../pages/network.mjs';
 import { PROBE, median } from './probe.mjs';
@@ -34,6 +34,16 @@ const inquiry = fx('INQUIRY');
 const tree = fx('TREE');
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
 const PORT = 9300 + (process.pid % 500);
+
+// Chromium may still be writing a profile as it exits (2 s of retries were not always enough):
+// a temporary directory left behind is said, not a failed bench.
+function removeProfile(d) {
+  try {
+    rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.log(`  (the browser profile ${d} was left behind: ${e.code})`);
+  }
+}
 
 // Beside PROBE (which sets `__opened` on the frame `__until` holds).
 const LONG_TASKS = () => {
@@ -157,13 +167,7 @@ try {
   // it says how much of the first visit's tasks is compiling rather than our own work.
   async function newDevice(jsFlags) {
     const d = newProfileDir();
-    const ctx = await chromium.launchPersistentContext(d, {
-      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', ...(jsFlags ? [`--js-flags=${jsFlags}`] : [])],
-      baseURL: BASE_URL,
-      ...PHONE,
-    });
+    const ctx = await launchProfile(d, PHONE, jsFlags ? [`--js-flags=${jsFlags}`] : []);
     try {
       await ctx.addInitScript(PROBE);
       await ctx.addInitScript(LONG_TASKS);
@@ -184,11 +188,7 @@ try {
       return visits;
     } finally {
       await ctx.close();
-      try {
-        rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-      } catch (e) {
-        console.log(`  (the browser profile ${d} was left behind: ${e.code})`);
-      }
+      removeProfile(d);
     }
   }
   const device = [['as a phone runs it', await newDevice(null)], ['with the wasm compiled up front', await newDevice('--no-wasm-lazy-compilation')]];
@@ -298,11 +298,5 @@ try {
 } finally {
   chrome?.kill();
   await context.close().catch(() => {});
-  // Chromium may still be writing its profile as it exits (2 s of retries were not always
-  // enough): a temporary directory left behind is said, not a failed bench.
-  try {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-  } catch (e) {
-    console.log(`  (the browser profile ${dir} was left behind: ${e.code})`);
-  }
+  removeProfile(dir);
 }
