@@ -243,7 +243,7 @@ try {
     console.log(`    ${how.padEnd(32)} first visit: ${line(visits[0])}; repeat visits: ${visits.slice(1).map(line).join(' / ')}`);
   }
   console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit reuses the compiled code;');
-  console.log('    with the wasm compiled up front the repeat visits keep long tasks: that row\'s repeat visits are not what a phone sees)');
+  console.log('    compare the first visits: compiling up front is no phone\'s setting)');
 
   // Lighthouse, against the same profile (it holds the networks) in a browser of its own:
   // under Playwright's control the tabs Lighthouse opens never finish loading.
