@@ -78,11 +78,16 @@ fn optimise_with_names(input: &Path, output: &Path, path: &std::ffi::OsStr) -> R
     if status.success() { Ok(()) } else { Err(format!("wasm-opt failed ({status})")) }
 }
 
-/// Prints the breakdown of `wasms` taken together: the `juntas.wasm` cargo wrote for the release
-/// build, or parts of a split build as the splitter wrote them (they keep their names).
-pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let (mut code_total, mut functions, mut data_bytes, mut custom_bytes) = (0, 0, 0, 0);
+/// Every function of `wasms`: its code (as wasm-opt -Os leaves it, names kept) and its
+/// demangled name; with the data segments' and the names section's sizes.
+struct Functions {
+    each: Vec<(Vec<u8>, String)>,
+    data_bytes: usize,
+    custom_bytes: usize,
+}
+
+fn read_functions(wasms: &[&Path], tools_path: &std::ffi::OsStr) -> Result<Functions, String> {
+    let mut out = Functions { each: Vec::new(), data_bytes: 0, custom_bytes: 0 };
     // Not beside the splitter's parts: its next run would take a `chunk_*.wasm` there for one.
     let scratch = Path::new(SCRATCH);
     std::fs::create_dir_all(scratch).map_err(|e| format!("{SCRATCH}: {e}"))?;
@@ -109,9 +114,9 @@ pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Res
                     let index = imported + bodies.len() as u32;
                     bodies.push((index, body.range()));
                 }
-                Payload::DataSection(reader) => data_bytes += reader.range().len(),
+                Payload::DataSection(reader) => out.data_bytes += reader.range().len(),
                 Payload::CustomSection(reader) => {
-                    custom_bytes += reader.data().len();
+                    out.custom_bytes += reader.data().len();
                     if let wasmparser::KnownCustom::Name(names_reader) = reader.as_known() {
                         for name in names_reader {
                             if let Ok(Name::Function(map)) = name {
@@ -125,22 +130,35 @@ pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Res
                 _ => {}
             }
         }
-        functions += bodies.len();
-        for (index, range) in &bodies {
-            let name = names.get(index).map(String::as_str).unwrap_or("");
+        for (index, range) in bodies {
+            let name = names.get(&index).map(String::as_str).unwrap_or("");
             let demangled = format!("{:#}", rustc_demangle::demangle(name));
-            let g = groups.entry(group_of(&demangled)).or_insert(Group {
-                functions: 0,
-                bytes: 0,
-                bodies: Vec::new(),
-                each: Vec::new(),
-            });
-            g.each.push((range.len(), demangled.clone()));
-            g.functions += 1;
-            g.bytes += range.len();
-            g.bodies.extend_from_slice(&bytes[range.clone()]);
-            code_total += range.len();
+            out.each.push((bytes[range].to_vec(), demangled));
         }
+    }
+    Ok(out)
+}
+
+/// Prints the breakdown of `wasms` taken together: the `juntas.wasm` cargo wrote for the release
+/// build, or parts of a split build as the splitter wrote them (they keep their names).
+pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let (mut code_total, mut functions) = (0, 0);
+    let read = read_functions(wasms, tools_path)?;
+    let (data_bytes, custom_bytes) = (read.data_bytes, read.custom_bytes);
+    for (body, demangled) in read.each {
+        functions += 1;
+        let g = groups.entry(group_of(&demangled)).or_insert(Group {
+            functions: 0,
+            bytes: 0,
+            bodies: Vec::new(),
+            each: Vec::new(),
+        });
+        g.each.push((body.len(), demangled));
+        g.functions += 1;
+        g.bytes += body.len();
+        code_total += body.len();
+        g.bodies.extend_from_slice(&body);
     }
     // `SIZE_LIST=file`: every function's size and name, one per line, for reading with grep.
     if let Ok(list) = std::env::var("SIZE_LIST") {
@@ -228,9 +246,84 @@ pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Res
     Ok(())
 }
 
+/// Which row of [`report_by_types`] a demangled (v0) name counts in: an instance compiled for
+/// our types and Automerge's is ours (we chose to instantiate it).
+fn class_of(name: &str) -> usize {
+    let group = group_of(name);
+    if group.starts_with("juntas") {
+        0
+    } else if name.contains("juntas") {
+        1
+    } else if group == "automerge" || group == "hexane" {
+        2
+    } else if name.contains("automerge") || name.contains("hexane") {
+        3
+    } else {
+        4
+    }
+}
+
+/// Whose code the wasm is: our crates, Automerge, and the generic code of every crate (std's
+/// collections, Leptos's views and signals, serde) by the types it was compiled for, which only
+/// a wasm whose names spell each instance's types can tell (`-C symbol-mangling-version=v0`).
+pub fn report_by_types(wasm: &Path, tools_path: &std::ffi::OsStr) -> Result<(), String> {
+    const CLASSES: [&str; 5] = [
+        "our crates (juntas, juntas_core)",
+        "generic code compiled for our types",
+        "automerge and hexane",
+        "generic code compiled for automerge's types",
+        "the rest (Leptos, std, serde_json, zlib-rs, ...)",
+    ];
+    let read = read_functions(&[wasm], tools_path)?;
+    let mut classes: [(usize, Vec<u8>); 5] = Default::default();
+    for (body, name) in &read.each {
+        let class = class_of(name);
+        classes[class].0 += 1;
+        classes[class].1.extend_from_slice(body);
+    }
+    let total: usize = classes.iter().map(|(_, b)| b.len()).sum();
+    println!(
+        "\nwhose code the wasm is (the release build with each generic instance's types in its \
+         name, re-optimised by wasm-opt -Os: {total} bytes of function code):"
+    );
+    println!("{:<48} {:>9} {:>10} {:>7} {:>14}", "", "functions", "code", "share", "brotli alone");
+    for (label, (n, bodies)) in CLASSES.iter().zip(&classes) {
+        println!(
+            "{:<48} {:>9} {:>10} {:>6.1}% {:>14}",
+            label,
+            n,
+            bodies.len(),
+            100.0 * bodies.len() as f64 / total.max(1) as f64,
+            crate::compress::brotli(bodies).len()
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::group_of;
+
+    #[test]
+    fn generic_instances_count_for_the_types_they_were_compiled_for() {
+        use super::class_of;
+        assert_eq!(class_of("<juntas::sync::SyncNode>::on_message::{closure#0}"), 0);
+        assert_eq!(
+            class_of(
+                "<alloc::collections::btree::map::BTreeMap<juntas_core::ids::DocumentId, \
+                 alloc::vec::Vec<automerge::types::ChangeHash>>>::insert"
+            ),
+            1
+        );
+        assert_eq!(class_of("<automerge::op_set2::op_set::OpSet>::insert"), 2);
+        assert_eq!(
+            class_of(
+                "<alloc::vec::Vec<automerge::types::ChangeHash> as core::clone::Clone>::clone"
+            ),
+            3
+        );
+        assert_eq!(class_of("<alloc::vec::Vec<u8>>::push"), 4);
+    }
 
     #[test]
     fn names_go_to_their_crate_and_our_modules() {

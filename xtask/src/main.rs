@@ -448,5 +448,23 @@ fn bench_size() -> Result<(), String> {
         breakdown::report(&files, &tools::path_with_npm_tools(), 25)
             .map_err(|e| format!("bench size: {e}"))?;
     }
+    // `SIZE_BY_TYPES=1`: the same release wasm built again with names that spell each generic
+    // instance's types (its own target directory, a few minutes), read by whose types it is for.
+    if std::env::var_os("SIZE_BY_TYPES").is_some() {
+        let dir = "target/size-v0";
+        step(
+            "build the wasm with v0 symbol names (bench size by types)",
+            Command::new("cargo")
+                .args(["build", "--release", "--offline", "--target", "wasm32-unknown-unknown"])
+                .args(["-p", "juntas", "--bin", "juntas"])
+                // Appended to .cargo/config.toml's flags (cargo joins config arrays).
+                .args(["--config", r#"target.wasm32-unknown-unknown.rustflags=["-C","symbol-mangling-version=v0"]"#])
+                .env("CARGO_TARGET_DIR", dir)
+                .env("JUNTAS_SPLIT", "1"),
+        )?;
+        let wasm = PathBuf::from(dir).join("wasm32-unknown-unknown/release/juntas.wasm");
+        breakdown::report_by_types(&wasm, &tools::path_with_npm_tools())
+            .map_err(|e| format!("bench size: {e}"))?;
+    }
     Ok(())
 }
