@@ -80,6 +80,9 @@ pub fn App() -> impl IntoView {
                 <LangSwitch />
             </header>
             {invite_error.map(|e| view! { <p class="alert" role="alert" data-testid="invite-error">{error::explain(i18n, &e)}</p> })}
+            // Below the header while the address's page is on its way (its part of the wasm is
+            // still downloading: a first visit on 3G); the page, drawn after it, hides it (CSS).
+            <p class="page route-pending" role="status" data-testid="route-pending">{tr(T::Loading)}</p>
             <AppRoutes />
         </Router>
     }

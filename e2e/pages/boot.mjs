@@ -10,6 +10,16 @@ export const RECORD_BOOT = () => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
+/** Records whether the app's header was ever on the page with nothing under it: no text of a
+ * page, nor "Cargando…" (install before the page loads; `window.__blank` counts such moments). */
+export const RECORD_BLANK = () => {
+  window.__blank = 0;
+  new MutationObserver(() => {
+    const header = document.querySelector('.app-header');
+    if (header && document.body.innerText.trim() === header.innerText.trim()) window.__blank += 1;
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+};
+
 export class BootScreen {
   constructor(page) {
     this.page = page;

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, axeViolations, PHONE, BASE_URL } from '../support.mjs';
-import { BootScreen, RECORD_BOOT } from '../pages/boot.mjs';
+import { BootScreen, RECORD_BOOT, RECORD_BLANK } from '../pages/boot.mjs';
 import { HomePage } from '../pages/home.mjs';
 
 let browser;
@@ -153,6 +153,7 @@ test('a page of a network opened by its address asks for its parts with the main
   // No service worker (it would answer from its cache); the browser's cache emptied before each
   // address, so each is a first visit of that page.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  await context.addInitScript(RECORD_BLANK);
   const page = await context.newPage();
   await (await new HomePage(page).goto()).createExample();
   const id = new URL(page.url()).pathname.split('/')[2];
@@ -189,6 +190,9 @@ test('a page of a network opened by its address asks for its parts with the main
       .filter((r) => r.name.endsWith('.wasm')).map((r) => new URL(r.name).pathname.slice(1)));
     assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `${path}: no part is downloaded twice: ${files}`);
     assert.ok(files.some((f) => f.startsWith(`split_juntas_${group}-`)), `${path}: ${files}`);
+    // While its parts download, the header is never alone: "Cargando…" is under it.
+    assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
+    assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);
     console.log(`  ${path.replace(id, '…')}: ${files.length} files, the page shown after ${Math.round((Date.now() - asked[0].at))} ms`);
   }
   assert.equal(await page.getByTestId('page-not-downloaded').count(), 0);
