@@ -143,11 +143,11 @@ fn read_functions(wasms: &[&Path], tools_path: &std::ffi::OsStr) -> Result<Funct
 /// build, or parts of a split build as the splitter wrote them (they keep their names).
 pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Result<(), String> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let (mut code_total, mut functions) = (0, 0);
     let read = read_functions(wasms, tools_path)?;
     let (data_bytes, custom_bytes) = (read.data_bytes, read.custom_bytes);
+    let functions = read.each.len();
+    let code_total: usize = read.each.iter().map(|(body, _)| body.len()).sum();
     for (body, demangled) in read.each {
-        functions += 1;
         let g = groups.entry(group_of(&demangled)).or_insert(Group {
             functions: 0,
             bytes: 0,
@@ -157,7 +157,6 @@ pub fn report(wasms: &[&Path], tools_path: &std::ffi::OsStr, rows: usize) -> Res
         g.each.push((body.len(), demangled));
         g.functions += 1;
         g.bytes += body.len();
-        code_total += body.len();
         g.bodies.extend_from_slice(&body);
     }
     // `SIZE_LIST=file`: every function's size and name, one per line, for reading with grep.
