@@ -1,11 +1,13 @@
 // A principal's phone (360×740): the network's chrome leaves the screen to the page, every
-// section is one tap away without sideways scrolling, and the save state stays in view while
-// she types in a section.
+// section is one tap away without sideways scrolling, the save state stays in view while
+// she types in a section, and every text box shows its whole text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
+import { TreePage } from '../pages/tree.mjs';
+import { InquiryPage } from '../pages/inquiry.mjs';
 
 const KEY = process.env.JUNTAS_ACCESS_KEY;
 
@@ -37,6 +39,13 @@ function layout(page) {
       links,
     };
   });
+}
+
+/** The text boxes on the page whose text does not fit in them (read only by scrolling inside). */
+function cutOff(page) {
+  return page.evaluate(() => [...document.querySelectorAll('textarea')]
+    .filter((t) => t.getBoundingClientRect().height > 0 && t.scrollHeight > t.clientHeight + 1)
+    .map((t) => `${t.dataset.testid ?? t.id}: ${t.clientHeight} of ${t.scrollHeight} px`));
 }
 
 function inView(page, testId) {
@@ -72,9 +81,36 @@ test('on a phone the page starts in the top quarter and every section is one tap
   await plan.openSection('1.2');
   await plan.typeAtEnd('Se revisa cada lunes con el equipo. '.repeat(12));
   assert.ok(await inView(page, 'save-state'), 'the save state is in view while she types');
+  assert.deepEqual(await cutOff(page), [], 'the section shows all she wrote');
   assert.ok(await inView(page, 'sync-state'), 'and the sync state');
   await net.waitSaved();
   assert.ok(await inView(page, 'save-state'));
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
+test('on a phone a card, the central problem and the inquiry\'s texts show whole, not cut off in their boxes', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await new HomePage(page).foundExample('Ignacio Vargas');
+  // Cards are one-line boxes (Enter is "done"); on a 360 px screen their text wraps.
+  const tree = new TreePage(page);
+  await tree.open();
+  await tree.create('Baja colaboración entre los jardines de la red en la planificación');
+  const card = 'Reuniones solo por WhatsApp: los acuerdos se pierden entre mensajes y nadie los retoma';
+  await tree.addCard('causas', card);
+  await page.getByTestId('card-text').first().waitFor();
+  assert.deepEqual(await cutOff(page), [], 'the central problem and the card read whole');
+  // The facilitator's inquiry, pre-filled from annex 6: its challenge, diagnosis and questions.
+  const inq = new InquiryPage(page);
+  await inq.open();
+  await page.getByTestId('inquiry-create').click();
+  await page.getByTestId('def-challenge').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="def-diagnosis"]')?.value.length > 100);
+  assert.deepEqual(await cutOff(page), [], 'the definition reads whole');
+  // Empty boxes keep the room their rows promise.
+  const rows = await page.getByTestId('def-roles').evaluate((t) => t.clientHeight / parseFloat(getComputedStyle(t).lineHeight));
+  assert.ok(rows >= 5, `the roles box has room for 5 lines (${rows.toFixed(1)})`);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
