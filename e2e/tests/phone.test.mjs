@@ -89,7 +89,7 @@ test('on a phone the page starts in the top quarter and every section is one tap
   await context.close();
 });
 
-test('on a phone a card, the central problem and the inquiry\'s texts show whole, not cut off in their boxes', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+test('on a phone a card, the central problem and the inquiry\'s texts show whole, and the drawing opens on the problem', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const context = await newContext(browser, PHONE);
   const page = await context.newPage();
   await new HomePage(page).foundExample('Ignacio Vargas');
@@ -101,6 +101,21 @@ test('on a phone a card, the central problem and the inquiry\'s texts show whole
   await tree.addCard('causas', card);
   await page.getByTestId('card-text').first().waitFor();
   assert.deepEqual(await cutOff(page), [], 'the central problem and the card read whole');
+  // The drawing of a tree wider than the phone opens on its central problem, not on the empty
+  // left edge of the drawing.
+  for (const more of ['Falta de tiempo por licencias médicas', 'Las directoras no se conocen']) {
+    await tree.addCard('causas', more);
+  }
+  await tree.openProjector();
+  await page.locator('[data-testid="svg-card"][data-id="problema"]').waitFor();
+  const seen = await page.evaluate(() => {
+    const stage = document.querySelector('[data-testid="projector-stage"]').getBoundingClientRect();
+    const problem = document.querySelector('[data-testid="svg-card"][data-id="problema"]').getBoundingClientRect();
+    const svg = document.querySelector('[data-testid="tree-svg"]').getBoundingClientRect();
+    return { stage: [stage.left, stage.right], problem: [problem.left, problem.right], drawing: svg.width };
+  });
+  assert.ok(seen.drawing > seen.stage[1] - seen.stage[0], `the drawing is wider than the phone: ${JSON.stringify(seen)}`);
+  assert.ok(seen.problem[0] >= seen.stage[0] - 1 && seen.problem[1] <= seen.stage[1] + 1, `the central problem is in view: ${JSON.stringify(seen)}`);
   // The facilitator's inquiry, pre-filled from annex 6: its challenge, diagnosis and questions.
   const inq = new InquiryPage(page);
   await inq.open();

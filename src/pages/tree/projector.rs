@@ -260,6 +260,27 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </svg>
         })
     };
+    // Opened, the stage shows the central problem: a wide tree's left edge is empty sky (on a
+    // 360 px phone the 300-card fixture's first screen showed no card), and the problem is
+    // where reading starts. Once; after that the stage stays where she scrolls it.
+    let stage_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |centred: Option<bool>| {
+        if centred == Some(true) || !ready.get() {
+            return centred.unwrap_or(false);
+        }
+        let Some(stage) = stage_ref.get() else { return false };
+        let problem = drawn.with_untracked(|d| {
+            d.as_ref()?
+                .cards
+                .iter()
+                .find(|(_, c)| c.id == juntas_core::model::tree::PROBLEM)
+                .map(|(_, c)| c.rect)
+        });
+        let Some((x, _, w, _)) = problem else { return false };
+        let left = px(x) + px(w) / 2.0 - f64::from(stage.client_width()) / 2.0;
+        stage.set_scroll_left(left.max(0.0).round() as i32);
+        true
+    });
     let svg_text = move || svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
     // An export holds every card: one asked for while the first drawing is still going up
     // draws the rest first (the render runs in the next task).
@@ -312,7 +333,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             </p>
             <p class="form-error" role="alert" data-testid="tree-error">{failed}</p>
             {loading}
-            <div class="svg-wrap" class:projecting=move || full.get() data-testid="projector-stage"
+            <div class="svg-wrap" node_ref=stage_ref class:projecting=move || full.get() data-testid="projector-stage"
                 tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
                 <Show when=move || full.get()>
                     <button class="projecting-exit" data-testid="project-exit" node_ref=exit_ref on:click=move |_| leave()>{tr(T::ProjectExit)}</button>
