@@ -90,6 +90,25 @@ fn two_members_typing_in_the_same_paragraph_keep_both_texts() {
 }
 
 #[test]
+fn a_keystroke_typed_on_the_text_a_box_showed_lands_there_though_a_co_author_typed_first() {
+    let mut ana = new_plan();
+    plan::splice(&mut ana, "1.2", 0, 0, "Lavado de manos", &Stamp::new("m", 2_000)).unwrap();
+    let mut berta = replica("berta", &mut ana);
+    // Berta types at the start; her words reach Ana's document before Ana's box shows them.
+    plan::splice(&mut berta, "1.2", 0, 0, "Ventilación. ", &Stamp::new("b", 3_000)).unwrap();
+    let shown = body(&ana, "1.2");
+    merge_all(&mut [&mut ana, &mut berta]);
+    // Ana types "s" at the end of what her box showed (position 15 of "Lavado de manos").
+    let stamp = Stamp::new("a", 3_000);
+    plan::splice_on(&mut ana, "1.2", Some(&shown), 15, 0, "s", &stamp).unwrap();
+    assert_eq!(body(&ana, "1.2"), "Ventilación. Lavado de manoss");
+    // The same numbers without the text they were typed on put it inside Berta's words.
+    let mut blind = replica("ciega", &mut berta);
+    plan::splice(&mut blind, "1.2", 15, 0, "s", &stamp).unwrap();
+    assert_eq!(body(&blind, "1.2"), "Ventilación. Lasvado de manos");
+}
+
+#[test]
 fn overlapping_deletes_remove_the_union_and_keep_insertions() {
     let mut base = new_plan();
     plan::splice(&mut base, "4", 0, 0, "uno dos tres cuatro", &Stamp::new("m", 2_000)).unwrap();

@@ -298,3 +298,41 @@ test('next year\'s plan is written apart from this year\'s, and the chosen year 
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
+
+test('two people typing in one section at once: every keystroke stays where it was typed', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const cContext = await newContext(browser, LAPTOP);
+  const cPage = await cContext.newPage();
+  const cNet = await new HomePage(cPage).foundExample('Ignacio Vargas');
+  const c = new PlanPage(cPage);
+  await c.iAm('Ignacio Vargas');
+  await c.open();
+  await c.create();
+  await c.assign('1.2', 'Protocolo sanitario');
+  const a = await person(await cNet.inviteLink('María González'), PHONE, 'María González');
+  const b = await person(await cNet.inviteLink('Alejandra Contreras'), LAPTOP, 'Alejandra Contreras');
+  for (const p of [a, b]) {
+    await p.plan.open();
+    await p.plan.openSection('1.2');
+    await p.plan.body().waitFor();
+  }
+  // Each one's edits reach the other while she types: every one makes the other re-read the
+  // plan, and a read that crossed her own keystroke must not take it back out of her box.
+  const mine = 'Lavado de manos al llegar, antes de comer y después del patio (María). ';
+  const hers = 'Ventilación de las salas cada dos horas durante la jornada (Alejandra). ';
+  await Promise.all([
+    a.plan.body().click().then(() => a.page.keyboard.press('Control+End')).then(() => a.page.keyboard.type(mine, { delay: 25 })),
+    b.plan.body().click().then(() => b.page.keyboard.press('Control+Home')).then(() => b.page.keyboard.type(hers, { delay: 25 })),
+  ]);
+  for (const p of [a, b]) {
+    await p.plan.body().blur();
+    await p.plan.waitBodyContains(mine, 20000).catch(() => {});
+    await p.plan.waitBodyContains(hers, 20000).catch(() => {});
+  }
+  const texts = await Promise.all([a, b].map((p) => p.plan.body().inputValue()));
+  for (const t of texts) {
+    assert.ok(t.includes(mine) && t.includes(hers), `both sentences whole, each letter in place: ${JSON.stringify(t)}`);
+  }
+  assert.equal(texts[0], texts[1], 'both see the same text');
+  for (const p of [a, b]) assert.deepEqual(p.page.__errors ?? [], []);
+  for (const ctx of [a.context, b.context, cContext]) await ctx.close();
+});

@@ -11,13 +11,14 @@ use std::{
     rc::Rc,
 };
 
-use juntas_core::model::text::{chars_to_utf16, edit_between, rebase_caret, utf16_to_chars};
+use juntas_core::model::text::{
+    TextEdit, chars_to_utf16, edit_between, rebase_caret, utf16_to_chars,
+};
 use leptos::{html, prelude::*, task::spawn_local};
 
-/// Applies a splice `(at, delete, insert)` (code points) and returns the text after it, or why
-/// it was refused.
-pub type Splicer =
-    Rc<dyn Fn(usize, usize, String) -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
+/// Applies a keystroke's splice (code points, counted in the text the box showed) and returns
+/// the text after it, or why it was refused.
+pub type Splicer = Rc<dyn Fn(TextEdit) -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
 
 /// Writes `new` into the box, moving the caret and selection past any edit before them.
 fn write_keeping_caret(el: &web_sys::HtmlTextAreaElement, new: &str) {
@@ -89,22 +90,26 @@ pub fn PlanText(
     // Splices go to the document one after the other, in typing order: a later keystroke's
     // position is only valid after the earlier ones are applied (the document's lock alone
     // does not promise that order).
-    let queue: Rc<RefCell<VecDeque<(usize, usize, String)>>> = Rc::default();
+    // Each goes with the text it was typed on: a co-author's typing merged into the document
+    // meanwhile moves it (the numbers alone would put it beside her letters, not where it was
+    // typed: two people typing at once in a section scrambled each other's words).
+    let queue: Rc<RefCell<VecDeque<TextEdit>>> = Rc::default();
     let on_input = move |_| {
         let Some(area) = el.get() else { return };
         let new = area.value();
-        let Some(edit) = edit_between(&known.get_value(), &new) else { return };
+        let base = known.get_value();
+        let Some((at, delete, insert)) = edit_between(&base, &new) else { return };
         known.set_value(new);
         in_flight.set(in_flight.get() + 1);
-        queue.borrow_mut().push_back(edit);
+        queue.borrow_mut().push_back(TextEdit { base, at, delete, insert });
         if in_flight.get() > 1 {
             return; // the running loop below will take it
         }
         let (queue, in_flight, splice) = (queue.clone(), in_flight.clone(), splice.clone());
         spawn_local(async move {
             loop {
-                let Some((at, delete, insert)) = queue.borrow_mut().pop_front() else { break };
-                let result = splice(at, delete, insert).await;
+                let Some(edit) = queue.borrow_mut().pop_front() else { break };
+                let result = splice(edit).await;
                 in_flight.set(in_flight.get() - 1);
                 let text = match result {
                     Ok(text) => {

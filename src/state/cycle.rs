@@ -2,6 +2,7 @@
 //! type into the worksheet or the aim, mark a stage) through the document pipeline: every
 //! keystroke is stored on the device at once and sent within a second.
 
+use juntas_core::model::text::TextEdit;
 use juntas_core::{
     DocumentId,
     model::{
@@ -59,17 +60,13 @@ impl CycleCtx {
     }
 
     /// Types into a field: applied and stored on the device at once; sent within a second.
-    pub async fn splice(
-        self,
-        target: Target,
-        at: usize,
-        delete: usize,
-        insert: String,
-    ) -> Result<String, AppError> {
+    pub async fn splice(self, target: Target, e: TextEdit) -> Result<String, AppError> {
         let s = stamp(self.net);
         self.net
             .docs
-            .type_into(self.id, |d| cycle::splice(d, &target, at, delete, &insert, &s))
+            .type_into(self.id, |d| {
+                cycle::splice_on(d, &target, Some(&e.base), e.at, e.delete, &e.insert, &s)
+            })
             .await
     }
 

@@ -2,6 +2,7 @@
 //! through the document pipeline (`state::doc`): every keystroke in a record is stored on the
 //! device at once (closing the browser mid-sentence loses nothing) and sent within a second.
 
+use juntas_core::model::text::TextEdit;
 use juntas_core::{
     DocumentId,
     model::{
@@ -163,12 +164,14 @@ impl InquiryCtx {
         self,
         id: DocumentId,
         target: TextRef,
-        at: usize,
-        delete: usize,
-        insert: String,
+        e: TextEdit,
     ) -> Result<String, AppError> {
         let s = self.stamp();
-        self.docs.type_into(id, |doc| inquiry::splice(doc, &target, at, delete, &insert, &s)).await
+        self.docs
+            .type_into(id, |doc| {
+                inquiry::splice_on(doc, &target, Some(&e.base), e.at, e.delete, &e.insert, &s)
+            })
+            .await
     }
 
     pub async fn add_participant(self, id: DocumentId) -> Result<(), AppError> {

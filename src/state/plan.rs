@@ -2,6 +2,7 @@
 //! commands on the common plan and on centres' plans — all through the document pipeline
 //! (`state::doc`), typing included.
 
+use juntas_core::model::text::TextEdit;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Datelike;
@@ -205,18 +206,12 @@ impl PlanCtx {
     }
 
     /// Types into a common section; returns its text after the splice.
-    pub async fn splice_common(
-        self,
-        section: String,
-        at: usize,
-        delete: usize,
-        insert: String,
-    ) -> Result<String, AppError> {
+    pub async fn splice_common(self, section: String, e: TextEdit) -> Result<String, AppError> {
         let stamp = self.stamp();
         let text = self
             .docs
             .type_into(self.common_id, |doc| {
-                plan::splice(doc, &section, at, delete, &insert, &stamp)?;
+                plan::splice_on(doc, &section, Some(&e.base), e.at, e.delete, &e.insert, &stamp)?;
                 plan::body(doc, &section)
             })
             .await?;
@@ -236,14 +231,13 @@ impl PlanCtx {
         self,
         centre: String,
         section: String,
-        at: usize,
-        delete: usize,
-        insert: String,
+        e: TextEdit,
     ) -> Result<String, AppError> {
         let stamp = self.stamp();
         self.docs
             .type_into(self.centre_id(&centre), |doc| {
-                centre_plan::splice(doc, &section, at, delete, &insert, &stamp)?;
+                let base = Some(e.base.as_str());
+                centre_plan::splice_on(doc, &section, base, e.at, e.delete, &e.insert, &stamp)?;
                 Ok::<_, AppError>(centre_plan::read(doc)?.body(&section).to_string())
             })
             .await

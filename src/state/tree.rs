@@ -1,6 +1,7 @@
 //! One open problem tree as a signal, and its commands (through the document pipeline). The
 //! tree is re-read incrementally: a remote edit re-reads the cards it touched, not all 300.
 
+use juntas_core::model::text::TextEdit;
 use std::{cell::RefCell, rc::Rc};
 
 use gloo_timers::callback::Timeout;
@@ -187,14 +188,15 @@ impl TreeCtx {
         self,
         card: String,
         evidence: bool,
-        at: usize,
-        delete: usize,
-        insert: String,
+        e: TextEdit,
     ) -> Result<String, AppError> {
         let stamp = stamp(self.net);
         let text = self
             .docs
-            .type_into(self.id, |d| tree::splice(d, &card, evidence, at, delete, &insert, &stamp))
+            .type_into(self.id, |d| {
+                let base = Some(e.base.as_str());
+                tree::splice_on(d, &card, evidence, base, e.at, e.delete, &e.insert, &stamp)
+            })
             .await?;
         // The outline reads cards from the signal: put the new text there too.
         self.tree.update(|t| {

@@ -345,8 +345,29 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
+    splice_on(doc, section, None, at, delete, insert, stamp)
+}
+
+/// [`splice`] of an edit made on `base`, the text the person saw (moved past what was merged
+/// since: a co-author typing at once; [`text::rebase_edit`]).
+pub fn splice_on(
+    doc: &mut AutoCommit,
+    section: &str,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
     let sections = lenient::map(doc, &ROOT, "sections")?;
     let parts = section_parts(doc, &sections, section, None)?;
+    let (at, delete) = match base {
+        Some(base) => {
+            let texts: Vec<&str> = parts.iter().map(|(_, t)| t.as_str()).collect();
+            super::text::rebase_edit(base, &texts.join(PART_GAP), at, delete)
+        }
+        None => (at, delete),
+    };
     if parts.is_empty() {
         let s = match map_at(doc, &sections, section, None)? {
             Some(s) => s,

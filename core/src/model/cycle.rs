@@ -13,7 +13,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
-use super::plan::{SpliceError, splice_obj};
+use super::plan::{SpliceError, splice_obj_on};
 
 pub const KIND: &str = "juntas/cycle";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -302,8 +302,22 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<String, CycleError> {
+    splice_on(doc, target, None, at, delete, insert, stamp)
+}
+
+/// [`splice`] of an edit made on `base`, the text the person saw (moved past what was merged
+/// since: a co-author typing at once).
+pub fn splice_on(
+    doc: &mut AutoCommit,
+    target: &Target,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<String, CycleError> {
     let t = target_obj(doc, target)?;
-    splice_obj(doc, &t, at, delete, insert)?;
+    splice_obj_on(doc, &t, base, at, delete, insert)?;
     let section = match target {
         Target::Sheet(f) => f.clone(),
         Target::Aim(p) => format!("aim/{p}"),

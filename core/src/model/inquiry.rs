@@ -17,7 +17,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
-use super::plan::{SpliceError, int, splice_obj, string};
+use super::plan::{SpliceError, int, splice_obj_on, string};
 
 pub const INQUIRY_KIND: &str = "juntas/inquiry";
 pub const RECORD_KIND: &str = "juntas/inquiry-record";
@@ -590,8 +590,22 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<String, InquiryError> {
+    splice_on(doc, target, None, at, delete, insert, stamp)
+}
+
+/// [`splice`] of an edit made on `base`, the text the person saw (moved past what was merged
+/// since: a co-author typing at once).
+pub fn splice_on(
+    doc: &mut AutoCommit,
+    target: &TextRef,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<String, InquiryError> {
     let t = text_obj(doc, target)?;
-    splice_obj(doc, &t, at, delete, insert)?;
+    splice_obj_on(doc, &t, base, at, delete, insert)?;
     let section = match target {
         TextRef::Field(f) => f.clone(),
         TextRef::Name(p) => format!("{p}/name"),

@@ -391,11 +391,45 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<(), PlanError> {
+    splice_on(doc, section, None, at, delete, insert, stamp)
+}
+
+/// [`splice`] of an edit made on `base`, the text the person saw ([`splice_obj_on`]).
+pub fn splice_on(
+    doc: &mut AutoCommit,
+    section: &str,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<(), PlanError> {
     let body = body_obj(doc, section)?;
-    splice_obj(doc, &body, at, delete, insert)?;
+    splice_obj_on(doc, &body, base, at, delete, insert)?;
     touch(doc, stamp)?;
     history::commit(doc, stamp, Verb::Edit, section);
     Ok(())
+}
+
+/// [`splice_obj`] of an edit made on `base`, the text the person saw: moved past what was
+/// merged into the text since ([`text::rebase_edit`]), so it lands where she typed, not where
+/// the same numbers point now.
+pub(crate) fn splice_obj_on(
+    doc: &mut AutoCommit,
+    text: &ObjId,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+) -> Result<(), SpliceError> {
+    let (at, delete) = match base {
+        Some(base) => {
+            let now = doc.text(text).map_err(|e| SpliceError::Doc(DocError::from(e)))?;
+            super::text::rebase_edit(base, &now, at, delete)
+        }
+        None => (at, delete),
+    };
+    splice_obj(doc, text, at, delete, insert)
 }
 
 /// Splices a Text object, refusing a range past its end.

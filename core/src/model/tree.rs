@@ -21,7 +21,7 @@ use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarVal
 use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
-use super::plan::{SpliceError, splice_obj};
+use super::plan::{SpliceError, splice_obj_on};
 use crate::order;
 
 pub const KIND: &str = "juntas/problem-tree";
@@ -217,13 +217,29 @@ pub fn splice(
     insert: &str,
     stamp: &Stamp,
 ) -> Result<String, TreeError> {
+    splice_on(doc, id, evidence, None, at, delete, insert, stamp)
+}
+
+/// [`splice`] of an edit made on `base`, the text the person saw (moved past what was merged
+/// since: a co-author typing at once).
+#[allow(clippy::too_many_arguments)]
+pub fn splice_on(
+    doc: &mut AutoCommit,
+    id: &str,
+    evidence: bool,
+    base: Option<&str>,
+    at: usize,
+    delete: usize,
+    insert: &str,
+    stamp: &Stamp,
+) -> Result<String, TreeError> {
     let c = card_obj(doc, id)?;
     let key = if evidence { "evidence" } else { "text" };
     let t = match doc.get(&c, key).map_err(DocError::from)? {
         Some((Value::Object(ObjType::Text), t)) => t,
         _ => doc.put_object(&c, key, ObjType::Text).map_err(DocError::from)?,
     };
-    splice_obj(doc, &t, at, delete, insert)?;
+    splice_obj_on(doc, &t, base, at, delete, insert)?;
     history::commit(doc, stamp, Verb::Edit, id);
     Ok(doc.text(&t).map_err(DocError::from)?)
 }

@@ -89,11 +89,9 @@ pub(super) fn text_box(
         })
     });
     let i18n = use_i18n();
-    let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
+    let splicer: crate::components::Splicer = std::rc::Rc::new(move |edit| {
         let target = target.clone();
-        Box::pin(async move {
-            ctx.splice(id, target, at, delete, insert).await.map_err(|e| explain(i18n, &e))
-        })
+        Box::pin(async move { ctx.splice(id, target, edit).await.map_err(|e| explain(i18n, &e)) })
     });
     let numeric = dom_id == "f-nee_count";
     view! {

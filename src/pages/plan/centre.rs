@@ -344,10 +344,10 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
     let common = move || s.with(|s| s.as_ref().map(|s| s.common.clone()).unwrap_or_default());
     let splicer: crate::components::Splicer = {
         let sid = id.clone();
-        std::rc::Rc::new(move |at, delete, insert| {
+        std::rc::Rc::new(move |edit| {
             let (cid, sid) = (cv.cid.get_untracked(), sid.clone());
             Box::pin(async move {
-                ctx.splice_centre(cid, sid, at, delete, insert).await.map_err(|e| explain(i18n, &e))
+                ctx.splice_centre(cid, sid, edit).await.map_err(|e| explain(i18n, &e))
             })
         })
     };

@@ -45,11 +45,11 @@ pub(super) fn SectionEditor(
         section.with(|s| s.as_ref().map(|s| s.body.clone()).unwrap_or_default())
     });
     let splice_id = id.clone();
-    let splicer: crate::components::Splicer = std::rc::Rc::new(move |at, delete, insert| {
+    let splicer: crate::components::Splicer = std::rc::Rc::new(move |edit| {
         let section = splice_id.clone();
-        Box::pin(async move {
-            ctx.splice_common(section, at, delete, insert).await.map_err(|e| explain(i18n, &e))
-        })
+        Box::pin(
+            async move { ctx.splice_common(section, edit).await.map_err(|e| explain(i18n, &e)) },
+        )
     });
     let status_error = RwSignal::new(None::<String>);
     let status_id = id.clone();

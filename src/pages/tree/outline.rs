@@ -28,11 +28,11 @@ pub(super) fn card_box(
     label: T,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let splicer: Splicer = Rc::new(move |at, delete, insert| {
+    let splicer: Splicer = Rc::new(move |edit| {
         let card = card.clone();
-        Box::pin(async move {
-            ctx.splice(card, evidence, at, delete, insert).await.map_err(|e| explain(i18n, &e))
-        })
+        Box::pin(
+            async move { ctx.splice(card, evidence, edit).await.map_err(|e| explain(i18n, &e)) },
+        )
     });
     view! {
         <PlanText value editable=Signal::derive(|| true) splice=splicer testid=testid.to_string()

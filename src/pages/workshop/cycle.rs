@@ -305,11 +305,9 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                 }
             })
         });
-        let splicer: Splicer = std::rc::Rc::new(move |at, delete, insert| {
+        let splicer: Splicer = std::rc::Rc::new(move |edit| {
             let target = target.clone();
-            Box::pin(async move {
-                ctx.splice(target, at, delete, insert).await.map_err(|e| explain(i18n, &e))
-            })
+            Box::pin(async move { ctx.splice(target, edit).await.map_err(|e| explain(i18n, &e)) })
         });
         view! {
             <label class="field" for=testid.clone()><span class="field-label">{label.clone()}</span></label>
