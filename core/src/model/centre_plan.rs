@@ -349,7 +349,7 @@ pub fn splice(
 }
 
 /// [`splice`] of an edit made on `base`, the text the person saw (moved past what was merged
-/// since: a co-author typing at once; [`text::rebase_edit`]).
+/// since: a co-author typing at once; [`crate::model::text::rebase_edit`]).
 pub fn splice_on(
     doc: &mut AutoCommit,
     section: &str,

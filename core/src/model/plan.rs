@@ -394,7 +394,8 @@ pub fn splice(
     splice_on(doc, section, None, at, delete, insert, stamp)
 }
 
-/// [`splice`] of an edit made on `base`, the text the person saw ([`splice_obj_on`]).
+/// [`splice`] of an edit made on `base`, the text the person saw: moved past what was merged
+/// since (a co-author typing at once; [`super::text::rebase_edit`]).
 pub fn splice_on(
     doc: &mut AutoCommit,
     section: &str,
@@ -412,7 +413,7 @@ pub fn splice_on(
 }
 
 /// [`splice_obj`] of an edit made on `base`, the text the person saw: moved past what was
-/// merged into the text since ([`text::rebase_edit`]), so it lands where she typed, not where
+/// merged into the text since ([`super::text::rebase_edit`]), so it lands where she typed, not where
 /// the same numbers point now.
 pub(crate) fn splice_obj_on(
     doc: &mut AutoCommit,
