@@ -591,3 +591,25 @@ fn cached_readings_of_the_common_plan_read_a_centre_plan_as_the_document_does() 
         Err(CentreError::CommonVersionMissing)
     );
 }
+
+#[test]
+fn a_keystroke_on_the_text_her_box_showed_lands_there_in_a_text_of_two_parts() {
+    // Section 8 written on two devices offline: its text is two parts joined by a gap.
+    let base = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
+    let mut phone = device(base.clone(), 3);
+    let mut laptop = device(base, 4);
+    centre_plan::splice(&mut phone, "8", 0, 0, "Retorno gradual.", &s("p", 1)).unwrap();
+    centre_plan::splice(&mut laptop, "8", 0, 0, "Reunión con familias.", &s("v", 2)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    let shown = centre_plan::read(&phone).unwrap().body("8").to_string();
+    // The vice-principal adds a word at the very start; it reaches the phone before its box.
+    centre_plan::splice(&mut laptop, "8", 0, 0, "Nota: ", &s("v", 3)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    // The principal types "!" at the end of what her box showed.
+    let end = shown.chars().count();
+    let stamp = s("p", 4);
+    centre_plan::splice_on(&mut phone, "8", Some(&shown), end, 0, "!", &stamp).unwrap();
+    let body = centre_plan::read(&phone).unwrap().body("8").to_string();
+    assert_eq!(body, format!("Nota: {shown}!"));
+}
