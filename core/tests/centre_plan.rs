@@ -277,17 +277,23 @@ fn the_facilitator_edits_the_template_without_losing_text() {
     assert_eq!(centre_plan::read(&doc).unwrap().body("8"), "Retorno gradual.");
 }
 
-#[test]
-fn a_new_section_written_on_two_devices_before_they_sync_keeps_both_texts() {
-    // The template gained section 8 after the centre's plan was made; the principal writes it
-    // on her phone and the vice-principal on the laptop, both offline.
+/// The template gained section 8 after the centre's plan was made; the principal writes `hers`
+/// on her phone and the vice-principal "Reunión con familias." on the laptop, both offline;
+/// then they sync. The phone and the laptop.
+fn section_8_written_on_two_devices(hers: &str) -> (AutoCommit, AutoCommit) {
     let base = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
     let mut phone = device(base.clone(), 3);
     let mut laptop = device(base, 4);
-    centre_plan::splice(&mut phone, "8", 0, 0, "Retorno gradual por niveles.", &s("p", 1)).unwrap();
+    centre_plan::splice(&mut phone, "8", 0, 0, hers, &s("p", 1)).unwrap();
     centre_plan::splice(&mut laptop, "8", 0, 0, "Reunión con familias.", &s("v", 2)).unwrap();
     phone.merge(&mut laptop).unwrap();
     laptop.merge(&mut phone).unwrap();
+    (phone, laptop)
+}
+
+#[test]
+fn a_new_section_written_on_two_devices_before_they_sync_keeps_both_texts() {
+    let (mut phone, mut laptop) = section_8_written_on_two_devices("Retorno gradual por niveles.");
     let body = centre_plan::read(&phone).unwrap().body("8").to_string();
     assert_eq!(body, centre_plan::read(&laptop).unwrap().body("8"), "one text on both devices");
     assert!(
@@ -595,13 +601,7 @@ fn cached_readings_of_the_common_plan_read_a_centre_plan_as_the_document_does() 
 #[test]
 fn a_keystroke_on_the_text_her_box_showed_lands_there_in_a_text_of_two_parts() {
     // Section 8 written on two devices offline: its text is two parts joined by a gap.
-    let base = device(centre_plan::skeleton(NET, 2027, "c1"), 2);
-    let mut phone = device(base.clone(), 3);
-    let mut laptop = device(base, 4);
-    centre_plan::splice(&mut phone, "8", 0, 0, "Retorno gradual.", &s("p", 1)).unwrap();
-    centre_plan::splice(&mut laptop, "8", 0, 0, "Reunión con familias.", &s("v", 2)).unwrap();
-    phone.merge(&mut laptop).unwrap();
-    laptop.merge(&mut phone).unwrap();
+    let (mut phone, mut laptop) = section_8_written_on_two_devices("Retorno gradual.");
     let shown = centre_plan::read(&phone).unwrap().body("8").to_string();
     // The vice-principal adds a word at the very start; it reaches the phone before its box.
     centre_plan::splice(&mut laptop, "8", 0, 0, "Nota: ", &s("v", 3)).unwrap();
