@@ -185,7 +185,7 @@ texts! {
     DeviceRemove => "Quitar dispositivo", "Remove device";
     DeviceRemoveConfirm => "¿Quitar este dispositivo? Se desconecta al tiro y ya no podrá enviar cambios; lo que ya envió se mantiene.", "Remove this device? It is disconnected at once and can no longer send changes; what it already sent stays.";
     YouAreHint => "Este dispositivo está registrado a tu nombre en esta red.", "This device is registered in your name in this network.";
-    WhoAreYouLocal => "¿Quién eres? (solo en este dispositivo)", "Who are you? (on this device only)";
+    WhoAreYouLocalNote => "(solo en este dispositivo)", "(on this device only)";
     Joining => "Registrando este dispositivo en la red…", "Registering this device in the network…";
     JoinNothing => "No hay una invitación por abrir en este dispositivo.", "There is no invite to open on this device.";
     JoinRetry => "Intentar de nuevo", "Try again";

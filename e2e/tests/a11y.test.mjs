@@ -1,4 +1,4 @@
-// Every page, at phone size: labelled controls, touch targets of 44 px, and no moderate,
+// Every page, at phone size: labelled controls, touch targets of 44 px, no sideways scrolling, and no moderate,
 // serious or critical axe-core violation — the network's directory, the plan (its sections, a
 // section, the SLEP's table, a centre's plan, its print view), the inquiry (list, Resultados, a
 // record), the tree (outline, projector, projection) and the invite page.
@@ -17,7 +17,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('every page on a phone: 44 px touch targets and no moderate, serious or critical accessibility violation', async () => {
+test('every page on a phone: 44 px touch targets, no sideways scrolling and no moderate, serious or critical accessibility violation', async () => {
   const context = await newContext(browser, PHONE);
   const page = await context.newPage();
   // Every page is checked; the test then lists every page's findings at once.
@@ -35,6 +35,9 @@ test('every page on a phone: 44 px touch targets and no moderate, serious or cri
       })
       .map((el) => `${el.tagName.toLowerCase()}[${el.dataset.testid ?? el.textContent.trim().slice(0, 30)}] ${Math.round(el.getBoundingClientRect().width)}×${Math.round(el.getBoundingClientRect().height)}`));
     if (small.length) found[`${where}: touch targets under 44 px`] = small;
+    // Nothing makes the page scroll sideways (a wide drawing scrolls inside its own box).
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    if (wide > 0) found[`${where}: scrolls sideways`] = `${wide} px wider than the screen`;
   };
   // Every disclosure of the page opened (history, comments, invites…), to check what they show.
   const openAll = async () => {

@@ -425,7 +425,11 @@ fn LocalWho() -> impl IntoView {
     };
     view! {
         <label class="field whoami">
-            <span class="field-label">{tr(T::WhoAreYouLocal)}</span>
+            // On a phone the question sits on the box's border beside the network's name and
+            // the note is read out, not shown (style/main.css), so the page keeps the screen.
+            <span class="field-label">
+                {tr(T::WhoAreYou)} " " <span class="local-note">{tr(T::WhoAreYouLocalNote)}</span>
+            </span>
             <select
                 data-testid="whoami"
                 on:change=move |ev| {
