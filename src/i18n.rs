@@ -442,6 +442,7 @@ texts! {
     DeliveryOnDevice => "todavía en este teléfono: llega al SLEP apenas haya señal con la app abierta", "still on this phone: it reaches the SLEP as soon as there is signal with the app open";
     JoinedAs => "Listo: este dispositivo quedó registrado a nombre de", "Done: this device is now registered for";
     JoinedNext => "La app ya sabe quién eres; lo que escribas se guarda aquí, con o sin señal.", "The app knows who you are now; what you write is kept here, with or without signal.";
+    Understood => "Entendido", "Got it";
     SaveAndSyncState => "Guardado y envío", "Saving and sending";
     CardTools => "Opciones de la tarjeta", "Card options";
     ProjectExit => "Salir (Esc)", "Leave (Esc)";

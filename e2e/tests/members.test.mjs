@@ -33,6 +33,10 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   assert.equal(await mPage.getByTestId('whoami').count(), 0, 'no free choice of person');
   // Where she lands says what just happened.
   assert.match(await mPage.getByTestId('joined').textContent(), /este dispositivo quedó registrado a nombre de María González/);
+  // Said once: when she goes on to another page it is gone, and the page has the screen.
+  await mPage.getByTestId('nav-plan').click();
+  await mPage.getByTestId('joined').waitFor({ state: 'detached' });
+  await mPage.getByTestId('nav-centres').click();
   await m.waitSync('synced');
   // She may add a phone of her own, not invite others.
   await mPage.getByTestId('invite').locator(':scope > summary').click();

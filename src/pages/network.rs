@@ -7,7 +7,7 @@ use juntas_core::{DocumentId, LoadError, model::network::Role};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{A, Outlet},
-    hooks::use_params_map,
+    hooks::{use_location, use_params_map},
 };
 
 use crate::{
@@ -262,8 +262,17 @@ fn Ready() -> impl IntoView {
     crate::load_pages_ahead();
     let i18n = use_i18n();
     let base = format!("/red/{}", net.id);
-    // Opened from her invite a moment ago: say what just happened, once.
-    let joined = local::take_just_joined(&net.id.to_string());
+    // Opened from her invite a moment ago: say what just happened, once, where she landed. It
+    // goes when she goes on to another page or says she read it (on a phone it would otherwise
+    // take a third of every page's screen for the rest of the visit).
+    let joined = RwSignal::new(local::take_just_joined(&net.id.to_string()));
+    let location = use_location();
+    let landed = location.pathname.get_untracked();
+    Effect::new(move || {
+        if location.pathname.get() != landed {
+            joined.set(false);
+        }
+    });
     let my_name = move || {
         let id = net.me.get()?;
         net.network.with(|n| n.members.get(&id).map(|m| m.name.clone()))
@@ -281,11 +290,16 @@ fn Ready() -> impl IntoView {
                         <span data-testid="last-change">{move || format_time(net.network.with(|n| n.updated_at))}</span>
                     </p>
                 </div>
-                {joined.then(|| view! {
-                    <p class="ok" role="status" data-testid="joined">
-                        {move || my_name().map(|n| format!("{} {n}. {}", i18n.t(T::JoinedAs), i18n.t(T::JoinedNext)))}
-                    </p>
-                })}
+                <Show when=move || joined.get()>
+                    <div class="joined" data-testid="joined-note">
+                        <p class="ok" role="status" data-testid="joined">
+                            {move || my_name().map(|n| format!("{} {n}. {}", i18n.t(T::JoinedAs), i18n.t(T::JoinedNext)))}
+                        </p>
+                        <button class="secondary" data-testid="joined-ok" on:click=move |_| joined.set(false)>
+                            {tr(T::Understood)}
+                        </button>
+                    </div>
+                </Show>
                 <div class="network-tools">
                     <WhoAmI />
                     <InvitePanel />
