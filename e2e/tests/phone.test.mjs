@@ -85,6 +85,18 @@ test('on a phone the page starts in the top quarter and every section is one tap
   assert.ok(await inView(page, 'sync-state'), 'and the sync state');
   await net.waitSaved();
   assert.ok(await inView(page, 'save-state'));
+
+  // The SLEP's table: each centre is its name on a line of its own, then its state (not three
+  // narrow columns where a name took four lines).
+  await plan.open();
+  await plan.openReviewTable();
+  const rows = await page.getByTestId('review-row').evaluateAll((trs) => trs.map((tr) => {
+    const [name, state] = [tr.querySelector('[data-testid="review-open"]'), tr.querySelector('[data-testid="row-state"]')]
+      .map((el) => el.getBoundingClientRect());
+    return { name: tr.dataset.centre, below: state.top >= name.bottom - 1, height: tr.getBoundingClientRect().height };
+  }));
+  assert.equal(rows.length, 15);
+  for (const r of rows) assert.ok(r.below && r.height < 90, `centre ${r.name}: ${JSON.stringify(r)}`);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });

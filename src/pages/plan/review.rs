@@ -19,9 +19,15 @@ pub fn ReviewTablePage() -> impl IntoView {
             {move || match rows.get() {
                 None => view! { <p>{tr(T::Loading)}</p> }.into_any(),
                 Some(rows) => view! {
-                    <table class="review-table" data-testid="review-table">
-                        <thead><tr><th>{tr(T::Centre)}</th><th>{tr(T::PlanState)}</th><th>{tr(T::LastChange)}</th></tr></thead>
-                        <tbody>
+                    // The roles are the table's own: on a phone its rows are laid out as grids
+                    // (style/main.css), which some browsers read as not a table any more.
+                    <table class="review-table" role="table" data-testid="review-table">
+                        <thead role="rowgroup"><tr role="row">
+                            <th role="columnheader">{tr(T::Centre)}</th>
+                            <th role="columnheader">{tr(T::PlanState)}</th>
+                            <th role="columnheader">{tr(T::LastChange)}</th>
+                        </tr></thead>
+                        <tbody role="rowgroup">
                             {rows.into_iter().map(|r| {
                                 // A plan this device cannot read says so (never "not started").
                                 let (state, last, unreadable) = match r.reading {
@@ -30,10 +36,10 @@ pub fn ReviewTablePage() -> impl IntoView {
                                     Loaded::Missing | Loaded::Loading => (tr(T::NotStarted)().to_string(), None, false),
                                 };
                                 view! {
-                                    <tr data-testid="review-row" data-centre=r.centre.clone()>
-                                        <td><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:class="tap" attr:data-testid="review-open">{r.name.clone()}</A></td>
-                                        <td data-testid="row-state" class:form-error=unreadable>{state}</td>
-                                        <td>{last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
+                                    <tr role="row" data-testid="review-row" data-centre=r.centre.clone()>
+                                        <td role="cell"><A href=format!("/red/{}/plan/centro/{}", ctx.net.id, r.centre) attr:class="tap" attr:data-testid="review-open">{r.name.clone()}</A></td>
+                                        <td role="cell" data-testid="row-state" class:form-error=unreadable>{state}</td>
+                                        <td role="cell">{last.map(|(at, by)| format!("{} · {}", format_time(at), member_name(ctx, &by)))}</td>
                                     </tr>
                                 }
                             }).collect_view()}
