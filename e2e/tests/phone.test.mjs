@@ -101,6 +101,41 @@ test('on a phone the page starts in the top quarter and every section is one tap
   await context.close();
 });
 
+test('on a phone with larger text every section stays one tap away, the open one in view', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Android's larger text zooms the page: a 360×740 phone at 130 % is 277×569 CSS pixels
+  // (and a 320 px phone is narrower than the seven labels too).
+  const context = await newContext(browser, { ...PHONE, viewport: { width: 277, height: 569 } });
+  const page = await context.newPage();
+  await new HomePage(page).foundExample('Ignacio Vargas');
+  for (const tab of ['nav-workshops', 'nav-members', 'nav-tree', 'nav-centres']) {
+    // The bar scrolls sideways: she swipes to the section, then taps it.
+    await page.getByTestId(tab).scrollIntoViewIfNeeded();
+    await page.getByTestId(tab).click();
+    await page.waitForFunction((t) => document.querySelector(`[data-testid="${t}"]`)?.getAttribute('aria-current') === 'page', tab);
+    // Swiped back the other way, the open section comes back into view on the next page.
+    await page.waitForFunction(() => {
+      const a = document.querySelector('nav.tabs a[aria-current="page"]').getBoundingClientRect();
+      return a.left >= -1 && a.right <= innerWidth + 1;
+    });
+    const l = await layout(page);
+    for (const link of l.links) {
+      assert.ok(link.fits, `${tab}: "${link.name}" shows its whole label`);
+      assert.ok(link.height >= 44, `${tab}: "${link.name}" is ${link.height} px tall`);
+    }
+    assert.ok(l.scrollWidth <= l.width, `${tab}: the page itself does not scroll sideways (${l.scrollWidth} > ${l.width})`);
+  }
+  // Opened at the last section's address (a link, a bookmark), the bar shows it.
+  await page.goto(`${new URL(page.url()).pathname}/talleres`);
+  await page.waitForFunction(() => {
+    const a = document.querySelector('nav.tabs a[aria-current="page"]')?.getBoundingClientRect();
+    return a && a.left >= -1 && a.right <= innerWidth + 1;
+  });
+  const widths = await page.locator('nav.tabs a').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().width));
+  assert.ok(widths.every((w) => w >= 44), `every section is at least 44 px wide: ${widths}`);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('on a phone a card, the central problem and the inquiry\'s texts show whole, and the drawing opens on the problem', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const context = await newContext(browser, PHONE);
   const page = await context.newPage();

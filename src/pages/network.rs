@@ -273,6 +273,29 @@ fn Ready() -> impl IntoView {
             joined.set(false);
         }
     });
+    // On a screen too narrow for the seven sections' bar (which then scrolls sideways), the
+    // open one is kept in view.
+    let tabs_ref = NodeRef::<leptos::html::Nav>::new();
+    Effect::new(move || {
+        location.pathname.track();
+        let Some(nav) = tabs_ref.get() else { return };
+        // After the links have marked the new current one.
+        request_animation_frame(move || {
+            let current = nav
+                .query_selector("a[aria-current=\"page\"]")
+                .ok()
+                .flatten()
+                .and_then(|a| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(a).ok());
+            let Some(a) = current else { return };
+            let (left, width) = (a.offset_left(), a.offset_width());
+            let (seen, seen_width) = (nav.scroll_left(), nav.client_width());
+            if left < seen {
+                nav.set_scroll_left(left);
+            } else if left + width > seen + seen_width {
+                nav.set_scroll_left(left + width - seen_width);
+            }
+        });
+    });
     let my_name = move || {
         let id = net.me.get()?;
         net.network.with(|n| n.members.get(&id).map(|m| m.name.clone()))
@@ -312,7 +335,7 @@ fn Ready() -> impl IntoView {
                 <SyncBadge />
             </section>
             <SyncAlerts />
-            <nav class="tabs" aria-label=tr(T::Network)>
+            <nav class="tabs" aria-label=tr(T::Network) node_ref=tabs_ref>
                 // `A` marks the current tab with aria-current="page".
                 <A href=base.clone() exact=true attr:data-testid="nav-centres">{tr(T::Centres)}</A>
                 <A href=format!("{base}/miembros") attr:data-testid="nav-members">{tr(T::Members)}</A>
