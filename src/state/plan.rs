@@ -2,7 +2,6 @@
 //! commands on the common plan and on centres' plans — all through the document pipeline
 //! (`state::doc`), typing included.
 
-use juntas_core::model::text::TextEdit;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Datelike;
@@ -16,6 +15,7 @@ use juntas_core::{
         network::{Command, Member, Role},
         plan::{self, CommonPlan, SectionDef, Status},
         review::{self, Event, PlanState},
+        text::TextEdit,
     },
     rules::Roles,
 };
