@@ -50,3 +50,39 @@ test('the app boots offline from the service worker cache with its data', async 
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
+
+test('the service worker waits for the documents\' part, then the app opens offline from the start page', async () => {
+  // On a first visit the precache (every part of the app) would share a phone's line with the
+  // parts the page waits for: it is asked for once they are in.
+  const context = await newContext(browser, PHONE);
+  const inFlight = new Set();
+  const docsIn = [];
+  let swAsked = null;
+  context.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/sw.js' && swAsked === null) swAsked = { inFlight: [...inFlight], docsIn: docsIn.length };
+    if (path.endsWith('.wasm') && !r.serviceWorker()) inFlight.add(path);
+  });
+  const done = (r) => {
+    const path = new URL(r.url()).pathname;
+    if (!inFlight.delete(path)) return;
+    if (/^\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(path)) docsIn.push(path);
+  };
+  context.on('requestfinished', done);
+  context.on('requestfailed', done);
+  const page = await context.newPage();
+  const home = await new HomePage(page).goto();
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  assert.ok(swAsked, 'the service worker was asked for');
+  assert.equal(swAsked.docsIn, 1, 'after the documents\' part had arrived');
+  assert.deepEqual(swAsked.inFlight, [], 'while no part of the page was still downloading');
+
+  // Only the start page was visited: with no connection it opens, and its documents' part is
+  // there for "Crear red de ejemplo".
+  await context.setOffline(true);
+  await page.reload();
+  const net = await home.createExample();
+  assert.equal(await net.name(), 'Avanzando Juntas');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});

@@ -27,7 +27,8 @@ const USAGE: &str = "usage:
   cargo xtask bench inquiry                             15 records in Chromium: Resultados, CSV export, input latency at 4x CPU throttling
   cargo xtask bench tree                                a 300-card problem tree in Chromium: projector open, remote update to paint
   cargo xtask bench cycles                              15 phones answer an exit ticket: last answer to the projector showing 15; a 200-point run chart
-  cargo xtask bench load                                long main-thread tasks opening the big plan, Resultados, the projector (1x, 4x CPU); Lighthouse mobile";
+  cargo xtask bench load                                long main-thread tasks opening the big plan, Resultados, the projector (1x, 4x CPU); Lighthouse mobile
+  cargo xtask bench first-visit                         a new phone on 3G (1.6 Mbit/s shared with the service worker): start page, first network, offline-ready";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,6 +63,11 @@ fn main() {
             Some("tree") => bench_tree(),
             Some("cycles") => bench_cycles(),
             Some("load") => bench_load(),
+            Some("first-visit") => {
+                node_bench("first-visit", "e2e/bench/first-visit.bench.mjs", |_| {
+                    Ok(vec![("CHROME_PATH".into(), "/usr/bin/chromium".into())])
+                })
+            }
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
         _ => Err(USAGE.to_string()),
