@@ -3,7 +3,10 @@
 // service worker's requests too: CDP's emulation does not) at 4× CPU, on a new device each run:
 // when the start page answers, when the example network's page shows after "Crear red de
 // ejemplo" is tapped as soon as it is there (it waits for the documents' part), and when the app
-// would open with no connection (the service worker active, its precache done).
+// would open with no connection (the service worker active, its precache done). Then María's
+// first visit from her invite link to a network whose plan is on the server: when her network
+// page shows, and when the plan's sections show after she taps "Plan" at once (the plan comes
+// by sync, down the same line, and its page's part is downloaded).
 // Three ways, interleaved, RUNS runs each, the median reported:
 // - the service worker registered as the page loads (what the app did before: an init script
 //   registers it on `load`, so the app's own later call finds it registered);
@@ -11,7 +14,9 @@
 // - no service worker (the floor: nothing else on the line).
 // Env: BASE_URL, CHROME_PATH.
 import { chromium } from 'playwright-core';
-import { BASE_URL, PHONE } from '../support.mjs';
+import { BASE_URL, PHONE, LAPTOP } from '../support.mjs';
+import { HomePage } from '../pages/home.mjs';
+import { PlanPage } from '../pages/plan.mjs';
 import { median } from './probe.mjs';
 import { slowLine } from './slow-line.mjs';
 
@@ -29,29 +34,58 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
+  // The facilitator's laptop, at full speed: the example network with its plan, on the server.
+  const founder = await browser.newContext({ ...LAPTOP, baseURL: BASE_URL });
+  const fPage = await founder.newPage();
+  const net = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const plan = new PlanPage(fPage);
+  await plan.open();
+  await plan.create();
+  await net.waitSync('synced');
+  await fPage.getByTestId('nav-centres').click();
+
+  /** A new phone on the line, its service worker as `way` says. */
+  async function phone(way) {
+    const context = await browser.newContext({ ...PHONE, baseURL: line.url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
+    if (way === 'load') {
+      await context.addInitScript(() => {
+        addEventListener('load', () => navigator.serviceWorker?.register('/sw.js'));
+      });
+    }
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    return { context, page };
+  }
+  const offlineAt = (page, way) => (way === 'none' ? null : page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    return performance.now();
+  }));
+
   const results = Object.fromEntries(WAYS.map(([, way]) => [way, []]));
+  const invited = Object.fromEntries(WAYS.map(([, way]) => [way, []]));
   for (let r = 0; r < RUNS; r++) {
     for (const [, way] of WAYS) {
-      const context = await browser.newContext({ ...PHONE, baseURL: line.url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
-      if (way === 'load') {
-        await context.addInitScript(() => {
-          addEventListener('load', () => navigator.serviceWorker?.register('/sw.js'));
-        });
-      }
-      const page = await context.newPage();
-      page.on('pageerror', (e) => errors.push(e.message));
-      await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      const { context, page } = await phone(way);
       await page.goto('/', { waitUntil: 'commit' });
       await page.getByTestId('create-example').waitFor({ timeout: 180000 });
       const start = await page.evaluate(() => performance.now());
       await page.getByTestId('create-example').click();
       await page.getByTestId('network-name').waitFor({ timeout: 180000 });
       const network = await page.evaluate(() => performance.now());
-      const offline = way === 'none' ? null : await page.evaluate(async () => {
-        await navigator.serviceWorker.ready;
-        return performance.now();
-      });
-      results[way].push({ start, network, offline });
+      results[way].push({ start, network, offline: await offlineAt(page, way) });
+      await context.close();
+    }
+    for (const [, way] of WAYS) {
+      const link = new URL(await net.inviteLink('María González'));
+      const { context, page } = await phone(way);
+      await page.goto(`${link.pathname}${link.search}${link.hash}`, { waitUntil: 'commit' });
+      await page.getByTestId('me').filter({ hasText: 'María González' }).waitFor({ timeout: 180000 });
+      const network = await page.evaluate(() => performance.now());
+      await page.getByTestId('nav-plan').click();
+      await page.getByTestId('only-mine').waitFor({ timeout: 180000 });
+      const plan = await page.evaluate(() => performance.now());
+      invited[way].push({ network, plan, offline: await offlineAt(page, way) });
       await context.close();
     }
   }
@@ -62,10 +96,19 @@ try {
     const m = (k) => (way === 'none' && k === 'offline' ? null : median(results[way].map((x) => x[k])));
     console.log(`  ${what.padEnd(48)} ${f(m('start')).padStart(11)} ${f(m('network')).padStart(16)} ${f(m('offline')).padStart(14)}`);
   }
-  const ratio = (k) => (median(results.app.map((x) => x[k])) / median(results.load.map((x) => x[k]))).toFixed(2);
-  console.log(`  the app / before: start page ${ratio('start')}, example network ${ratio('network')}, opens offline ${ratio('offline')}`);
+  const ratio = (set, k) => (median(set.app.map((x) => x[k])) / median(set.load.map((x) => x[k]))).toFixed(2);
+  console.log(`  the app / before: start page ${ratio(results, 'start')}, example network ${ratio(results, 'network')}, opens offline ${ratio(results, 'offline')}`);
   console.log('  (times from navigation; "example network": its page shown after the tap, made once the documents\' part is in)');
+  console.log(`  María's invite link (the network and its plan on the server, synced down the same line):`);
+  console.log(`  ${'service worker'.padEnd(48)} ${'her network'.padStart(11)} ${'the plan'.padStart(16)} ${'opens offline'.padStart(14)}`);
+  for (const [what, way] of WAYS) {
+    const m = (k) => (way === 'none' && k === 'offline' ? null : median(invited[way].map((x) => x[k])));
+    console.log(`  ${what.padEnd(48)} ${f(m('network')).padStart(11)} ${f(m('plan')).padStart(16)} ${f(m('offline')).padStart(14)}`);
+  }
+  console.log(`  the app / before: her network ${ratio(invited, 'network')}, the plan ${ratio(invited, 'plan')}, opens offline ${ratio(invited, 'offline')}`);
+  console.log('  ("the plan": its list of sections shown after she taps "Plan" as soon as her network shows)');
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
+  await founder.close();
 } finally {
   await browser.close();
   line.close();

@@ -1,7 +1,7 @@
 // A phone's 3G line in front of the server, for benchmarks: one downlink of 1.6 Mbit/s shared by
-// every response (each active one gets its turn every 20 ms) and 150 ms before each request is
-// passed on. Unlike CDP's network emulation it also slows the service worker's requests, which
-// share the phone's line with the page's. WebSocket upgrades pass through unshaped.
+// every response and WebSocket (each active one gets its turn every 20 ms) and 150 ms before
+// each request is passed on. Unlike CDP's network emulation it also slows the service worker's
+// requests, which share the phone's line with the page's. Uplink traffic is not shaped.
 import http from 'node:http';
 import net from 'node:net';
 
@@ -21,7 +21,7 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}
         const chunk = s.queue[0];
         const n = Math.min(share, chunk.length, Math.floor(budget));
         if (n <= 0) break;
-        s.res.write(chunk.subarray(0, n));
+        s.write(chunk.subarray(0, n));
         budget -= n;
         if (n === chunk.length) s.queue.shift(); else s.queue[0] = chunk.subarray(n);
       }
@@ -29,7 +29,7 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}
     }
     for (const s of streams) {
       if (!s.queue.length && s.ended) {
-        s.res.end();
+        s.end();
         streams.delete(s);
       }
     }
@@ -38,7 +38,7 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}
     setTimeout(() => {
       const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode, r.headers);
-        const s = { res, queue: [], ended: false };
+        const s = { queue: [], ended: false, write: (c) => res.write(c), end: () => res.end() };
         streams.add(s);
         r.on('data', (c) => s.queue.push(c));
         r.on('end', () => { s.ended = true; });
@@ -52,7 +52,11 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}
       const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
       upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers}\r\n\r\n`);
       upstream.write(head);
-      upstream.pipe(socket);
+      // The server's frames (its handshake answer included) come down the shared line.
+      const s = { queue: [], ended: false, write: (c) => socket.write(c), end: () => socket.end() };
+      streams.add(s);
+      upstream.on('data', (c) => s.queue.push(c));
+      upstream.on('end', () => { s.ended = true; });
       socket.pipe(upstream);
     });
     upstream.on('error', () => socket.destroy());
