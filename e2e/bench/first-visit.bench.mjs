@@ -8,8 +8,9 @@
 // page shows, and when the plan's sections show after she taps "Plan" at once (the plan comes
 // by sync, down the same line, and its page's part is downloaded).
 // Three ways, interleaved, RUNS runs each, the median reported:
-// - the service worker registered as the page loads (what the app did before: an init script
-//   registers it on `load`, so the app's own later call finds it registered);
+// - as the app did before: the service worker registered as the page loads (an init script
+//   registers it on `load`, so the app's own later call finds it registered), its precache
+//   fetching every file at once (the line serves sw.js with its install handler as it was);
 // - as the app does it (once the documents' part is in);
 // - no service worker (the floor: nothing else on the line).
 // Env: BASE_URL, CHROME_PATH.
@@ -22,18 +23,29 @@ import { slowLine } from './slow-line.mjs';
 
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
 const WAYS = [
-  ['registered as the page loads (before)', 'load'],
-  ['registered once the documents are in (the app)', 'app'],
+  ['before: at load, every file at once', 'load'],
+  ['the app: once the documents are in, two at once', 'app'],
   ['no service worker (floor)', 'none'],
 ];
 
+// The service worker's install handler before it fetched two files at a time.
+const ALL_AT_ONCE = (sw) => {
+  const at = /self\.addEventListener\('install'[^]*?\n\}\);\n/;
+  if (!at.test(sw)) throw new Error('sw.js has no install handler to put the earlier one in place of');
+  return sw.replace(at, "self.addEventListener('install', (event) => {\n  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(PRECACHE)).then(() => self.skipWaiting()));\n});\n");
+};
 const line = await slowLine(BASE_URL);
+const lineBefore = await slowLine(BASE_URL, { rewrite: { '/sw.js': ALL_AT_ONCE } });
 const browser = await chromium.launch({
   executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
 });
 const errors = [];
 try {
+  const served = async (l) => (await fetch(`${l.url}/sw.js`)).text();
+  if (!(await served(lineBefore)).includes('c.addAll(PRECACHE)') || (await served(line)).includes('c.addAll(PRECACHE)')) {
+    throw new Error('the earlier service worker is not served on its line alone');
+  }
   // The facilitator's laptop, at full speed: the example network with its plan, on the server.
   const founder = await browser.newContext({ ...LAPTOP, baseURL: BASE_URL });
   const fPage = await founder.newPage();
@@ -46,7 +58,7 @@ try {
 
   /** A new phone on the line, its service worker as `way` says. */
   async function phone(way) {
-    const context = await browser.newContext({ ...PHONE, baseURL: line.url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
+    const context = await browser.newContext({ ...PHONE, baseURL: (way === 'load' ? lineBefore : line).url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
     if (way === 'load') {
       await context.addInitScript(() => {
         addEventListener('load', () => navigator.serviceWorker?.register('/sw.js'));
@@ -112,4 +124,5 @@ try {
 } finally {
   await browser.close();
   line.close();
+  lineBefore.close();
 }

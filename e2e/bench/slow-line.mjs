@@ -7,8 +7,10 @@ import net from 'node:net';
 
 const TICK_MS = 20;
 
-/** Starts the line in front of `target` (a URL); resolves to `{ url, close }`. */
-export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}) {
+/** Starts the line in front of `target` (a URL); resolves to `{ url, close }`. `rewrite` maps a
+ * path to a function of its response's text (asked for uncompressed) that returns what the line
+ * delivers instead (a benchmark's way of serving an earlier version of one file). */
+export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150, rewrite = {} } = {}) {
   const to = new URL(target);
   const perTick = (bitsPerSecond / 8) * (TICK_MS / 1000);
   const streams = new Set();
@@ -36,9 +38,24 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, latencyMs = 150 } = {}
   }, TICK_MS);
   const server = http.createServer((req, res) => {
     setTimeout(() => {
-      const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode, r.headers);
+      const change = rewrite[new URL(req.url, to).pathname];
+      const headers = { ...req.headers };
+      if (change) delete headers['accept-encoding'];
+      const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers }, (r) => {
         const s = { queue: [], ended: false, write: (c) => res.write(c), end: () => res.end() };
+        if (change) {
+          const body = [];
+          r.on('data', (c) => body.push(c));
+          r.on('end', () => {
+            const text = Buffer.from(change(Buffer.concat(body).toString('utf8')));
+            res.writeHead(r.statusCode, { ...r.headers, 'content-length': text.length });
+            s.queue.push(text);
+            s.ended = true;
+            streams.add(s);
+          });
+          return;
+        }
+        res.writeHead(r.statusCode, r.headers);
         streams.add(s);
         r.on('data', (c) => s.queue.push(c));
         r.on('end', () => { s.ended = true; });
