@@ -227,8 +227,8 @@ impl DocsBoot {
 }
 
 /// Tells `public/register-sw.js` that the documents' part is here (event `juntas-documents` on
-/// the window): only then does it register the service worker, whose precache downloads every
-/// part of the app. Registered as the page loaded, on a first visit over 3G it shared the line
+/// the window): on a first visit, only then does it register the service worker, whose precache
+/// downloads every part of the app. Registered as the page loaded, over 3G it shared the line
 /// with the parts the page was waiting for: the documents arrived ~2 s later.
 fn documents_part_in() {
     let sent = web_sys::Event::new("juntas-documents")
