@@ -13,9 +13,8 @@
 //   fetching every file at once (the line serves sw.js with its install handler as it was);
 // - as the app does it (once the documents' part is in);
 // - no service worker (the floor: nothing else on the line).
-// Env: BASE_URL, CHROME_PATH.
-import { chromium } from 'playwright-core';
-import { BASE_URL, PHONE, LAPTOP } from '../support.mjs';
+// Env: BASE_URL, JUNTAS_ACCESS_KEY.
+import { BASE_URL, PHONE, LAPTOP, launch, newContext } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
 import { median } from './probe.mjs';
@@ -36,10 +35,7 @@ const ALL_AT_ONCE = (sw) => {
 };
 const line = await slowLine(BASE_URL);
 const lineBefore = await slowLine(BASE_URL, { rewrite: { '/sw.js': ALL_AT_ONCE } });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-});
+const browser = await launch();
 const errors = [];
 try {
   const served = async (l) => (await fetch(`${l.url}/sw.js`)).text();
@@ -47,7 +43,7 @@ try {
     throw new Error('the earlier service worker is not served on its line alone');
   }
   // The facilitator's laptop, at full speed: the example network with its plan, on the server.
-  const founder = await browser.newContext({ ...LAPTOP, baseURL: BASE_URL });
+  const founder = await newContext(browser, LAPTOP);
   const fPage = await founder.newPage();
   const net = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const plan = new PlanPage(fPage);
@@ -58,16 +54,20 @@ try {
 
   /** A new phone on the line, its service worker as `way` says. */
   async function phone(way) {
-    const context = await browser.newContext({ ...PHONE, baseURL: (way === 'load' ? lineBefore : line).url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
+    const context = await newContext(browser, { ...PHONE, baseURL: (way === 'load' ? lineBefore : line).url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
     if (way === 'load') {
       await context.addInitScript(() => {
         addEventListener('load', () => navigator.serviceWorker?.register('/sw.js'));
       });
     }
     const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
     await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    return { context, page };
+    // The page's errors (support.mjs watches them) are said with the report.
+    const close = async () => {
+      errors.push(...(page.__errors ?? []));
+      await context.close();
+    };
+    return { page, close };
   }
   const offlineAt = (page, way) => (way === 'none' ? null : page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -78,7 +78,7 @@ try {
   const invited = Object.fromEntries(WAYS.map(([, way]) => [way, []]));
   for (let r = 0; r < RUNS; r++) {
     for (const [, way] of WAYS) {
-      const { context, page } = await phone(way);
+      const { page, close } = await phone(way);
       await page.goto('/', { waitUntil: 'commit' });
       await page.getByTestId('create-example').waitFor({ timeout: 180000 });
       const start = await page.evaluate(() => performance.now());
@@ -86,11 +86,11 @@ try {
       await page.getByTestId('network-name').waitFor({ timeout: 180000 });
       const network = await page.evaluate(() => performance.now());
       results[way].push({ start, network, offline: await offlineAt(page, way) });
-      await context.close();
+      await close();
     }
     for (const [, way] of WAYS) {
       const link = new URL(await net.inviteLink('María González'));
-      const { context, page } = await phone(way);
+      const { page, close } = await phone(way);
       await page.goto(`${link.pathname}${link.search}${link.hash}`, { waitUntil: 'commit' });
       await page.getByTestId('me').filter({ hasText: 'María González' }).waitFor({ timeout: 180000 });
       const network = await page.evaluate(() => performance.now());
@@ -98,26 +98,26 @@ try {
       await page.getByTestId('only-mine').waitFor({ timeout: 180000 });
       const plan = await page.evaluate(() => performance.now());
       invited[way].push({ network, plan, offline: await offlineAt(page, way) });
-      await context.close();
+      await close();
     }
   }
   const f = (x) => (x === null ? '—' : `${(x / 1000).toFixed(2)} s`);
+  /** One table: a row per way, a column per `[key, heading]` (the median), then app / before. */
+  const table = (set, columns) => {
+    const widths = [11, 16, 14];
+    console.log(`  ${'service worker'.padEnd(48)} ${columns.map(([, h], i) => h.padStart(widths[i])).join(' ')}`);
+    for (const [what, way] of WAYS) {
+      const m = (k) => (way === 'none' && k === 'offline' ? null : median(set[way].map((x) => x[k])));
+      console.log(`  ${what.padEnd(48)} ${columns.map(([k], i) => f(m(k)).padStart(widths[i])).join(' ')}`);
+    }
+    const ratio = (k) => (median(set.app.map((x) => x[k])) / median(set.load.map((x) => x[k]))).toFixed(2);
+    console.log(`  the app / before: ${columns.map(([k, h]) => `${h} ${ratio(k)}`).join(', ')}`);
+  };
   console.log(`first-visit bench: a new phone (4× CPU) on a 1.6 Mbit/s, 150 ms line shared by the page and its service worker; median of ${RUNS} runs`);
-  console.log(`  ${'service worker'.padEnd(48)} ${'start page'.padStart(11)} ${'example network'.padStart(16)} ${'opens offline'.padStart(14)}`);
-  for (const [what, way] of WAYS) {
-    const m = (k) => (way === 'none' && k === 'offline' ? null : median(results[way].map((x) => x[k])));
-    console.log(`  ${what.padEnd(48)} ${f(m('start')).padStart(11)} ${f(m('network')).padStart(16)} ${f(m('offline')).padStart(14)}`);
-  }
-  const ratio = (set, k) => (median(set.app.map((x) => x[k])) / median(set.load.map((x) => x[k]))).toFixed(2);
-  console.log(`  the app / before: start page ${ratio(results, 'start')}, example network ${ratio(results, 'network')}, opens offline ${ratio(results, 'offline')}`);
+  table(results, [['start', 'start page'], ['network', 'example network'], ['offline', 'opens offline']]);
   console.log('  (times from navigation; "example network": its page shown after the tap, made once the documents\' part is in)');
   console.log(`  María's invite link (the network and its plan on the server, synced down the same line):`);
-  console.log(`  ${'service worker'.padEnd(48)} ${'her network'.padStart(11)} ${'the plan'.padStart(16)} ${'opens offline'.padStart(14)}`);
-  for (const [what, way] of WAYS) {
-    const m = (k) => (way === 'none' && k === 'offline' ? null : median(invited[way].map((x) => x[k])));
-    console.log(`  ${what.padEnd(48)} ${f(m('network')).padStart(11)} ${f(m('plan')).padStart(16)} ${f(m('offline')).padStart(14)}`);
-  }
-  console.log(`  the app / before: her network ${ratio(invited, 'network')}, the plan ${ratio(invited, 'plan')}, opens offline ${ratio(invited, 'offline')}`);
+  table(invited, [['network', 'her network'], ['plan', 'the plan'], ['offline', 'opens offline']]);
   console.log('  ("the plan": its list of sections shown after she taps "Plan" as soon as her network shows)');
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
   await founder.close();

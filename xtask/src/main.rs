@@ -64,9 +64,7 @@ fn main() {
             Some("cycles") => bench_cycles(),
             Some("load") => bench_load(),
             Some("first-visit") => {
-                node_bench("first-visit", "e2e/bench/first-visit.bench.mjs", |_| {
-                    Ok(vec![("CHROME_PATH".into(), "/usr/bin/chromium".into())])
-                })
+                node_bench("first-visit", "e2e/bench/first-visit.bench.mjs", |_| Ok(Vec::new()))
             }
             Some(other) => Err(format!("unknown benchmark {other:?}\n{USAGE}")),
         },
