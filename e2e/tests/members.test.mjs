@@ -1,6 +1,8 @@
 // Members and devices: the operator's link makes the facilitator; a personal invite registers
 // one phone for one person, once; her role shapes what the app offers; the facilitator sees
-// the network's devices and removes one, which is cut off at once.
+// the network's devices and removes one, which is cut off at once; an approval made after its
+// author lost the SLEP's role (the change came late, from an offline device) is not counted,
+// also in the SLEP table that had shown it approved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, PHONE, LAPTOP, axeViolations, claimLink } from '../support.mjs';
@@ -154,6 +156,95 @@ test('removed from her commission while offline: her section text is set aside w
   await fTree.waitCards(['Resfríos en las salas'], 20000);
 
   for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
+test('an approval made after the facilitator, offline, changed his role is not counted: also in the SLEP table that showed it approved', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const CENTRE = 'Jardín Infantil Los Copihues';
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const fPlan = new PlanPage(fPage);
+  await fPlan.open();
+  await fPlan.create();
+  // Every common section, so that María can deliver.
+  for (const id of ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6', '2', '4', '5', '6', '7']) {
+    await fPlan.writeSection(id, `Acuerdo de la red para la sección ${id}.`);
+  }
+  await f.waitSync('synced');
+  // María delivers her centre's plan.
+  const mContext = await newContext(browser, LAPTOP);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f.inviteLink('María González'));
+  await new NetworkPage(mPage).waitReady();
+  const mPlan = new PlanPage(mPage);
+  await mPlan.open();
+  await mPlan.openMyCentrePlan();
+  await mPlan.adopt();
+  await mPlan.writeLocal('3', 'Jornada de 8:30 a 16:30.');
+  const delivered = await mPlan.deliver();
+  assert.equal(delivered.ok, true, delivered.text);
+  // Rodrigo, of the SLEP, sees it delivered in his table.
+  const rContext = await newContext(browser, LAPTOP);
+  const rPage = await rContext.newPage();
+  await rPage.goto(await f.inviteLink('Rodrigo Pérez'));
+  const r = await new NetworkPage(rPage).waitReady();
+  const rPlan = new PlanPage(rPage);
+  await rPlan.open();
+  await rPlan.openReviewTable();
+  await rPlan.waitRowState(CENTRE, 'entregado', 20000);
+  const rowState = async () => (await rPlan.row(CENTRE).getByTestId('row-state').textContent()).trim();
+
+  // With no signal, the facilitator makes Rodrigo a principal (he left the SLEP's team).
+  await fContext.setOffline(true);
+  await f.waitSync('offline');
+  await f.openMembers();
+  await f.member('Rodrigo Pérez').getByTestId('member-edit').click();
+  await f.member('Rodrigo Pérez').getByTestId('member-role').selectOption('directora');
+  await f.waitSaved();
+  // Automerge dates a change to the second: his approval comes in a later one.
+  await fPage.waitForTimeout(2100);
+
+  // Not knowing it yet, Rodrigo approves the plan; his table says it is approved.
+  await rPlan.openRow(CENTRE);
+  await rPlan.approve('Aprobado.');
+  await rPlan.waitState('aprobado');
+  await rPlan.open();
+  await rPlan.openReviewTable();
+  await rPlan.waitRowState(CENTRE, 'aprobado');
+  // He opens the app again later: the table's lines come from what his device keeps of them
+  // (the plans are not parsed again).
+  await rPage.reload();
+  await rPlan.waitRowState(CENTRE, 'aprobado', 20000);
+
+  // The facilitator's change arrives: his approval came after it, so it is not counted. The
+  // table he saw it approved in now says delivered, as every other device does.
+  await fContext.setOffline(false);
+  await f.waitSync('synced', 20000);
+  await rPage.getByTestId('nav-members').click();
+  await r.member('Rodrigo Pérez').filter({ hasText: 'Directora' }).waitFor({ timeout: 20000 });
+  await rPlan.open();
+  await rPlan.openReviewTable();
+  await rPlan.waitRowState(CENTRE, 'entregado', 20000);
+  assert.doesNotMatch(await rowState(), /aprobado/i);
+  await rPage.reload();
+  await rPlan.waitRowState(CENTRE, 'entregado', 20000);
+  assert.doesNotMatch(await rowState(), /aprobado/i, 'after a reload too');
+  // His device says why on the plan, and no longer offers him the SLEP's controls.
+  await rPlan.openRow(CENTRE);
+  await rPage.getByTestId('review-not-counted').waitFor();
+  assert.equal(await rPage.getByTestId('review-approve').count(), 0, 'he is no longer offered "Aprobar"');
+  // The facilitator's table and María's plan agree.
+  await fPlan.open();
+  await fPlan.openReviewTable();
+  await fPlan.waitRowState(CENTRE, 'entregado', 20000);
+  assert.doesNotMatch((await fPlan.row(CENTRE).getByTestId('row-state').textContent()), /aprobado/i);
+  await mPage.getByTestId('review-not-counted').waitFor({ timeout: 20000 });
+  assert.doesNotMatch(await mPage.getByTestId('plan-state').textContent(), /aprobado/i);
+
+  for (const p of [fPage, mPage, rPage]) assert.deepEqual(p.__errors ?? [], []);
+  await rContext.close();
   await mContext.close();
   await fContext.close();
 });
