@@ -5,6 +5,10 @@
 //! none reaches a request line or a log. Opening an invite registers this device for that
 //! member: the server gives it a token only this device holds (see [`crate::local::Device`]).
 
+use std::cell::RefCell;
+
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
 use serde::Deserialize;
 
 use crate::local;
@@ -94,6 +98,20 @@ async fn request(
     body: Option<serde_json::Value>,
     bearer: Option<&str>,
 ) -> Result<String, InviteError> {
+    answer(send(method, path, body.map(|b| b.to_string()), bearer).await?)
+}
+
+/// The server's answer as it came: whether it is a success, its status and its text.
+type Answer = (bool, u16, String);
+
+/// Sends a request (a JSON `body`, the device's `bearer` token) and gives the answer as it came
+/// (the one piece of this module in the main part of the wasm: see [`start_redeem`]).
+async fn send(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<Answer, InviteError> {
     use gloo_net::http::RequestBuilder;
     let mut req = RequestBuilder::new(path).method(match method {
         "POST" => gloo_net::http::Method::POST,
@@ -106,13 +124,18 @@ async fn request(
     let req = match body {
         Some(b) => req
             .header("Content-Type", "application/json")
-            .body(b.to_string())
+            .body(b)
             .map_err(|e| InviteError::Server(e.to_string()))?,
         None => req.build().map_err(|e| InviteError::Server(e.to_string()))?,
     };
     let resp = req.send().await.map_err(|_| InviteError::Offline)?;
     let text = resp.text().await.unwrap_or_default();
-    if resp.ok() { Ok(text) } else { Err(failure(resp.status(), &text)) }
+    Ok((resp.ok(), resp.status(), text))
+}
+
+/// A success's text, or what failed.
+fn answer((ok, status, text): Answer) -> Result<String, InviteError> {
+    if ok { Ok(text) } else { Err(failure(status, &text)) }
 }
 
 #[derive(Deserialize)]
@@ -152,11 +175,45 @@ fn keep(text: &str) -> Result<local::Device, InviteError> {
     Ok(d)
 }
 
-/// Registers this device with the pending invite `code`; keeps the registration.
+/// A redeem of the pending invite under way, and its code.
+type Redeeming = (String, Shared<LocalBoxFuture<'static, Result<Answer, InviteError>>>);
+
+thread_local! {
+    static REDEEMING: RefCell<Option<Redeeming>> = const { RefCell::new(None) };
+}
+
+/// Starts registering this device with the pending invite `code` as the app starts on
+/// `/unirse`, from the main part of the wasm: on a first visit the server answers while the
+/// documents' part is still downloading, instead of after it. [`redeem`] takes the answer and
+/// reads it (that code stays out of the main part: only the request is there).
+pub fn start_redeem(code: &str) {
+    let asking = ask_redeem(code.to_owned()).boxed_local().shared();
+    leptos::task::spawn_local(asking.clone().map(|_| ()));
+    REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
+}
+
+async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
+    #[derive(serde::Serialize)]
+    struct Redeem {
+        code: String,
+        device: String,
+    }
+    let body = serde_json::to_string(&Redeem { code, device: device_name() })
+        .map_err(|e| InviteError::Server(e.to_string()))?;
+    send("POST", "/api/redeem", Some(body), None).await
+}
+
+/// Registers this device with the pending invite `code` and keeps the registration: with the
+/// answer to the request [`start_redeem`] made for it, else (another code, or a second try) a
+/// new one. Its signing key is certified by the first connection to the server that finds it
+/// without one (`sync::server`), not here: her documents do not wait for that.
 pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
-    let body = serde_json::json!({ "code": code, "device": device_name() });
-    let text = request("POST", "/api/redeem", Some(body), None).await?;
-    Ok(with_key(keep(&text)?).await)
+    let started = REDEEMING.with(|r| r.borrow_mut().take());
+    let asked = match started {
+        Some((c, asking)) if c == code => asking.await,
+        _ => ask_redeem(code.to_owned()).await,
+    };
+    keep(&answer(asked?)?)
 }
 
 /// The registration with its signing key certified; without, when that fails (it is retried

@@ -70,6 +70,13 @@ pub fn App() -> impl IntoView {
     // Before the router reads the address: take an invite's or a claim link's code from the
     // fragment (it is kept on this device until used).
     let invite_error = invite::accept_from_location().err().map(error::AppError::from);
+    // An invite is redeemed at once, while the documents' part downloads (`/unirse` takes the
+    // answer once they are open).
+    if gloo_utils::window().location().pathname().as_deref() == Ok("/unirse")
+        && let Some(code) = local::pending_invite()
+    {
+        invite::start_redeem(&code);
+    }
     // The documents open beside the start page, which does not wait for them.
     DocsBoot::provide();
     provide_context(PartArrived(RwSignal::new(0)));

@@ -77,6 +77,33 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   await fContext.close();
 });
 
+test('an invite opened with no signal says so and is kept: "Intentar de nuevo" with signal registers her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const link = await f.inviteLink('María González');
+  // María's phone has opened the app before (its service worker has it), and is in a
+  // classroom with no signal when she opens the link.
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await new HomePage(mPage).goto();
+  await mPage.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await mPage.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('juntas-')));
+  await mContext.setOffline(true);
+  await mPage.goto(link);
+  await mPage.getByTestId('invite-error').filter({ hasText: 'Sin conexión con el servidor' }).waitFor({ timeout: 20000 });
+  // With signal again, trying again asks the server anew (the request made as the app
+  // started failed) and registers her phone.
+  await mContext.setOffline(false);
+  await mPage.getByTestId('join-retry').click();
+  const m = await new NetworkPage(mPage).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  await m.waitSync('synced', 20000);
+  for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();

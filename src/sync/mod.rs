@@ -339,6 +339,15 @@ impl SyncNode {
         self.wake();
     }
 
+    /// This device was registered in `network`: [`Self::key_changed`], unless the server
+    /// connection was already made (or tried) with that registration (an invite redeemed as the
+    /// app started is usually in the first connection: dropping it would cost a round trip).
+    pub fn registered_in(&self, network: &str) {
+        if !self.granted.borrow().contains(network) {
+            self.key_changed();
+        }
+    }
+
     fn set_granted(&self, networks: BTreeSet<String>) {
         *self.granted.borrow_mut() = networks;
     }
