@@ -41,6 +41,9 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
             view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
         }
         OpenState::Failed(AppError::NotFound) if !matches!(sync.link.get(), Link::NoServer) => {
+            // A first visit (her invite): while the network comes from the server (round trips
+            // more than bytes), the pages she may open next download.
+            crate::load_pages_ahead();
             view! {
                 <main class="page">
                     <p data-testid="downloading">{tr(T::Downloading)}</p>
