@@ -17,6 +17,17 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+/** The facilitator on her laptop: the example network claimed, this year's plan created. */
+async function facilitatorWithPlan() {
+  const context = await newContext(browser, LAPTOP);
+  const page = await context.newPage();
+  const net = await new HomePage(page).foundExample('Ignacio Vargas');
+  const plan = new PlanPage(page);
+  await plan.open();
+  await plan.create();
+  return { context, page, net, plan };
+}
+
 test('a personal invite works once, for one person; a removed phone is cut off', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
@@ -105,12 +116,7 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
 });
 
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const fContext = await newContext(browser, LAPTOP);
-  const fPage = await fContext.newPage();
-  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
-  const fPlan = new PlanPage(fPage);
-  await fPlan.open();
-  await fPlan.create();
+  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');
   const fTree = new TreePage(fPage);
   await fTree.open();
@@ -189,12 +195,7 @@ test('removed from her commission while offline: her section text is set aside w
 
 test('an approval made after the facilitator, offline, changed his role is not counted: also in the SLEP table that showed it approved', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const CENTRE = 'Jardín Infantil Los Copihues';
-  const fContext = await newContext(browser, LAPTOP);
-  const fPage = await fContext.newPage();
-  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
-  const fPlan = new PlanPage(fPage);
-  await fPlan.open();
-  await fPlan.create();
+  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   // Every common section, so that María can deliver.
   for (const id of ['1.1', '1.2', '1.3', '1.4', '1.5', '1.6', '2', '4', '5', '6', '7']) {
     await fPlan.writeSection(id, `Acuerdo de la red para la sección ${id}.`);
