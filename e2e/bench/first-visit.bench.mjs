@@ -1,6 +1,6 @@
 // `cargo xtask bench first-visit`: a principal's first visit on a phone over 3G, the service
-// worker included. Through a line of 1.6 Mbit/s and 150 ms (./slow-line.mjs, which slows the
-// service worker's requests too: CDP's emulation does not) at 4× CPU, on a new device each run:
+// worker included. Through a line of 1.6 Mbit/s down, 750 kbit/s up and 150 ms (./slow-line.mjs,
+// which slows the service worker's requests too: CDP's emulation does not) at 4× CPU, on a new device each run:
 // when the start page answers, when the example network's page shows after "Crear red de
 // ejemplo" is tapped as soon as it is there (it waits for the documents' part), and when the app
 // would open with no connection (the service worker active, its precache done). Then María's
@@ -113,7 +113,7 @@ try {
     const ratio = (k) => (median(set.app.map((x) => x[k])) / median(set.load.map((x) => x[k]))).toFixed(2);
     console.log(`  the app / before: ${columns.map(([k, h]) => `${h} ${ratio(k)}`).join(', ')}`);
   };
-  console.log(`first-visit bench: a new phone (4× CPU) on a 1.6 Mbit/s, 150 ms line shared by the page and its service worker; median of ${RUNS} runs`);
+  console.log(`first-visit bench: a new phone (4× CPU) on a 1.6 Mbit/s down, 750 kbit/s up, 150 ms line shared by the page and its service worker; median of ${RUNS} runs`);
   table(results, [['start', 'start page'], ['network', 'example network'], ['offline', 'opens offline']]);
   console.log('  (times from navigation; "example network": its page shown after the tap, made once the documents\' part is in)');
   console.log(`  María's invite link (the network and its plan on the server, synced down the same line):`);
