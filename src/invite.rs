@@ -187,6 +187,10 @@ thread_local! {
 /// documents' part is still downloading, instead of after it. [`redeem`] takes the answer and
 /// reads it (that code stays out of the main part: only the request is there).
 pub fn start_redeem(code: &str) {
+    // Redeemed already, by a tab closed before it read the answer: that answer is hers.
+    if local::redeemed_invite(code).is_some() {
+        return;
+    }
     let asking = ask_redeem(code.to_owned()).boxed_local().shared();
     leptos::task::spawn_local(asking.clone().map(|_| ()));
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
@@ -194,26 +198,39 @@ pub fn start_redeem(code: &str) {
 
 async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
     #[derive(serde::Serialize)]
-    struct Redeem {
-        code: String,
+    struct Redeem<'a> {
+        code: &'a str,
         device: String,
     }
-    let body = serde_json::to_string(&Redeem { code, device: device_name() })
+    let body = serde_json::to_string(&Redeem { code: &code, device: device_name() })
         .map_err(|e| InviteError::Server(e.to_string()))?;
-    send("POST", "/api/redeem", Some(body), None).await
+    let asked = send("POST", "/api/redeem", Some(body), None).await?;
+    // Kept at once: the invite is used now, and the registration is in this answer only.
+    if asked.0
+        && let Err(e) = local::set_redeemed_invite(Some((&code, &asked.2)))
+    {
+        leptos::logging::warn!("the invite's answer is kept in this tab only: {e}");
+    }
+    Ok(asked)
 }
 
 /// Registers this device with the pending invite `code` and keeps the registration: with the
-/// answer to the request [`start_redeem`] made for it, else (another code, or a second try) a
-/// new one. Its signing key is certified by the first connection to the server that finds it
-/// without one (`sync::server`), not here: her documents do not wait for that.
+/// answer to the request [`start_redeem`] made for it, else the answer a closed tab left
+/// ([`local::redeemed_invite`]), else (a second try) a new request. Its signing key is
+/// certified by the first connection to the server that finds it without one
+/// (`sync::server`), not here: her documents do not wait for that.
 pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     let started = REDEEMING.with(|r| r.borrow_mut().take());
     let asked = match started {
         Some((c, asking)) if c == code => asking.await,
-        _ => ask_redeem(code.to_owned()).await,
+        _ => match local::redeemed_invite(code) {
+            Some(text) => Ok((true, 200, text)),
+            None => ask_redeem(code.to_owned()).await,
+        },
     };
-    keep(&answer(asked?)?)
+    let device = keep(&answer(asked?)?)?;
+    let _ = local::set_redeemed_invite(None);
+    Ok(device)
 }
 
 /// The registration with its signing key certified; without, when that fails (it is retried

@@ -10,6 +10,7 @@ const NETWORKS: &str = "juntas.networks";
 const DEVICES: &str = "juntas.devices";
 const CLAIM: &str = "juntas.claim";
 const PENDING_INVITE: &str = "juntas.pending-invite";
+const REDEEMED: &str = "juntas.redeemed-invite";
 const REFUSED: &str = "juntas.refused";
 const DROPPED: &str = "juntas.dropped";
 const SET_ASIDE: &str = "juntas.set_aside";
@@ -187,6 +188,23 @@ pub fn take_just_joined(network: &str) -> bool {
 /// A personal invite opened on this device and not redeemed yet.
 pub fn pending_invite() -> Option<String> {
     LocalStorage::get(PENDING_INVITE).ok()
+}
+
+/// The server's answer to invite `code`, redeemed and not read yet: the registration it holds
+/// is this device's only copy (the invite works once), so a tab closed before `/unirse` read
+/// it leaves it here.
+pub fn redeemed_invite(code: &str) -> Option<String> {
+    LocalStorage::get::<(String, String)>(REDEEMED).ok().filter(|(c, _)| c == code).map(|(_, a)| a)
+}
+
+pub fn set_redeemed_invite(answer: Option<(&str, &str)>) -> Result<(), String> {
+    match answer {
+        Some(a) => LocalStorage::set(REDEEMED, a).map_err(|e| e.to_string()),
+        None => {
+            LocalStorage::delete(REDEEMED);
+            Ok(())
+        }
+    }
 }
 
 pub fn set_pending_invite(code: Option<&str>) -> Result<(), String> {

@@ -115,6 +115,31 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
   await fContext.close();
 });
 
+test('an invite redeemed in a tab closed before its page opened still registers her when she opens the link again', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const link = await f.inviteLink('María González');
+  // On a slow line the server has registered her phone (the app asks as it starts), but the
+  // documents' part has not arrived when she gives up and closes the tab.
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.route(/split_juntas_docs/, () => {});
+  const redeemed = mPage.waitForResponse((r) => new URL(r.url()).pathname === '/api/redeem');
+  await mPage.goto(link, { waitUntil: 'commit' });
+  assert.equal((await redeemed).status(), 200);
+  await mPage.close();
+  // She opens the link again: the invite is used, and her phone is registered as her.
+  const again = await mContext.newPage();
+  await again.goto(link);
+  const m = await new NetworkPage(again).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  await m.waitSync('synced', 20000);
+  for (const p of [fPage, again]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');
