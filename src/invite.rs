@@ -129,7 +129,8 @@ async fn send(
         None => req.build().map_err(|e| InviteError::Server(e.to_string()))?,
     };
     let resp = req.send().await.map_err(|_| InviteError::Offline)?;
-    let text = resp.text().await.unwrap_or_default();
+    // A body that did not arrive is no answer (a success's is the registration itself).
+    let text = resp.text().await.map_err(|_| InviteError::Offline)?;
     Ok((resp.ok(), resp.status(), text))
 }
 
@@ -228,9 +229,27 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
             None => ask_redeem(code.to_owned()).await,
         },
     };
-    let device = keep(&answer(asked?)?)?;
-    let _ = local::set_redeemed_invite(None);
-    Ok(device)
+    let kept = match answer(asked?) {
+        Ok(text) => keep(&text),
+        // Another tab of hers asked first, and its answer is on this device.
+        Err(InviteError::Used) => match local::redeemed_invite(code) {
+            Some(text) => keep(&text),
+            None => Err(InviteError::Used),
+        },
+        Err(e) => Err(e),
+    };
+    match kept {
+        Ok(device) => {
+            let _ = local::set_redeemed_invite(None);
+            Ok(device)
+        }
+        // An answer that cannot be read is not kept for another try (it would fail again).
+        Err(e @ InviteError::Server(_)) => {
+            let _ = local::set_redeemed_invite(None);
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The registration with its signing key certified; without, when that fails (it is retried

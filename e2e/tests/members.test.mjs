@@ -140,6 +140,29 @@ test('an invite redeemed in a tab closed before its page opened still registers 
   await fContext.close();
 });
 
+test('a phone registered in one network joins a second from its invite: its documents sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Two networks, each with its facilitator (the same SLEP runs both).
+  const f1Context = await newContext(browser, LAPTOP);
+  const f1 = await new HomePage(await f1Context.newPage()).foundExample('Ignacio Vargas');
+  const f2Context = await newContext(browser, LAPTOP);
+  const f2 = await new HomePage(await f2Context.newPage()).foundExample('Ignacio Vargas');
+  // María's phone joins the first, then opens her invite to the second: her phone asks the
+  // server for its documents with the new registration (its connection then has both).
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f1.inviteLink('María González'));
+  await (await new NetworkPage(mPage).waitReady()).waitSync('synced', 20000);
+  await mPage.goto(await f2.inviteLink('María González'));
+  const m = await new NetworkPage(mPage).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  await m.waitSync('synced', 20000);
+  assert.equal(await m.centreCards().count(), 15);
+  assert.deepEqual(mPage.__errors ?? [], []);
+  await mContext.close();
+  await f1Context.close();
+  await f2Context.close();
+});
+
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');

@@ -44,7 +44,7 @@ pub fn JoinPage() -> impl IntoView {
                     if let Err(e) = local::set_just_joined(&device.network) {
                         leptos::logging::warn!("the welcome line will not show: {e}");
                     }
-                    sync.node().registered_in(&device.network);
+                    sync.node().registered_with(&device.token);
                     navigate(&format!("/red/{}", device.network), Default::default());
                 }
                 // Without signal the invite is kept for another try.

@@ -166,6 +166,11 @@ pub struct SyncNode {
     /// Networks this device is registered in: only their documents go to the server (the
     /// server refuses anything else, and would close the connection for it).
     granted: RefCell<BTreeSet<String>>,
+    /// The registrations (tokens) the server connection last asked with, and how many times a
+    /// registration was added since this tab started: an attempt that started before the last
+    /// one gives way to a new one ([`SyncNode::key_changed`]).
+    dialled: RefCell<BTreeSet<String>>,
+    keys_changed: std::cell::Cell<u64>,
     /// The network each document belongs to, once read (it never changes).
     owners: RefCell<BTreeMap<DocumentId, String>>,
     /// Documents the server refused a change to, and why (kept in localStorage).
@@ -206,6 +211,8 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         tell_tabs: RefCell::new(None),
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
+        dialled: RefCell::new(BTreeSet::new()),
+        keys_changed: std::cell::Cell::new(0),
         owners: RefCell::new(BTreeMap::new()),
         signed_at: RefCell::new(BTreeMap::new()),
         sign_due: RefCell::new(BTreeSet::new()),
@@ -333,23 +340,30 @@ impl SyncNode {
         });
     }
 
-    /// This device was registered in a network: connect again with its token, now.
+    /// This device was registered in a network: connect again with its token, now (an attempt
+    /// still on its way, which asked without it, gives way before it connects).
     pub fn key_changed(&self) {
+        self.keys_changed.set(self.keys_changed.get() + 1);
         self.disconnect(&Peer::Server);
         self.wake();
     }
 
-    /// This device was registered in `network`: [`Self::key_changed`], unless the server
-    /// connection was already made (or tried) with that registration (an invite redeemed as the
-    /// app started is usually in the first connection: dropping it would cost a round trip).
-    pub fn registered_in(&self, network: &str) {
-        if !self.granted.borrow().contains(network) {
+    /// This device was registered with `token`: [`Self::key_changed`], unless the server
+    /// connection was already made (or is being made) with it (an invite redeemed as the app
+    /// started is usually in the first connection: dropping it would cost a round trip).
+    pub fn registered_with(&self, token: &str) {
+        if !self.dialled.borrow().contains(token) {
             self.key_changed();
         }
     }
 
-    fn set_granted(&self, networks: BTreeSet<String>) {
+    fn set_granted(&self, networks: BTreeSet<String>, tokens: BTreeSet<String>) {
         *self.granted.borrow_mut() = networks;
+        *self.dialled.borrow_mut() = tokens;
+    }
+
+    fn keys_changed(&self) -> u64 {
+        self.keys_changed.get()
     }
 
     /// The network `doc` belongs to, from the document (an inquiry record through its

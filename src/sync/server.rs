@@ -40,6 +40,8 @@ pub(super) fn start(node: Rc<SyncNode>) {
 enum Attempt {
     /// The connection ran and then closed.
     Closed,
+    /// A registration was added while connecting: at once, again with it.
+    Again,
     Offline,
     Failed(SyncError),
     NoKey,
@@ -51,6 +53,11 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
         let attempt = connect_once(&node).await;
         node.disconnect(&Peer::Server);
         match attempt {
+            Attempt::Again => {
+                // The wake that said so is this retry.
+                while wake.try_recv().is_ok() {}
+                continue;
+            }
             Attempt::Closed => {
                 backoff = BACKOFF_START_MS;
                 node.set_link(Link::Offline);
@@ -98,7 +105,11 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     if devices.is_empty() {
         return Attempt::NoKey;
     }
-    node.set_granted(devices.iter().map(|d| d.network.clone()).collect());
+    let keys_changed = node.keys_changed();
+    node.set_granted(
+        devices.iter().map(|d| d.network.clone()).collect(),
+        devices.iter().map(|d| d.token.clone()).collect(),
+    );
     let tokens: Vec<&str> = devices.iter().map(|d| d.token.as_str()).collect();
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
@@ -121,6 +132,11 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             Err(_) => return Attempt::Offline,
         },
         Err(_) => return Attempt::Offline,
+    }
+    // A registration added while `/session` was asked (an invite read as the documents opened)
+    // is not in this session: ask again with it rather than connect without it.
+    if node.keys_changed() != keys_changed {
+        return Attempt::Again;
     }
     let location = gloo_utils::window().location();
     let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
