@@ -88,15 +88,27 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   await fContext.close();
 });
 
-test('an invite opened with no signal says so and is kept: "Intentar de nuevo" with signal registers her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+/** The facilitator's network with an invite for María, and a new phone of hers. */
+async function inviteForMaria() {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
   const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const link = await f.inviteLink('María González');
+  const mContext = await newContext(browser, PHONE);
+  return { fContext, fPage, link, mContext, mPage: await mContext.newPage() };
+}
+
+/** `page` shows the network, as María's, synced with the server. */
+async function registeredAsMaria(page) {
+  const m = await new NetworkPage(page).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  await m.waitSync('synced', 20000);
+}
+
+test('an invite opened with no signal says so and is kept: "Intentar de nuevo" with signal registers her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
   // María's phone has opened the app before (its service worker has it), and is in a
   // classroom with no signal when she opens the link.
-  const mContext = await newContext(browser, PHONE);
-  const mPage = await mContext.newPage();
   await new HomePage(mPage).goto();
   await mPage.evaluate(async () => { await navigator.serviceWorker.ready; });
   await mPage.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('juntas-')));
@@ -107,34 +119,25 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
   // started failed) and registers her phone.
   await mContext.setOffline(false);
   await mPage.getByTestId('join-retry').click();
-  const m = await new NetworkPage(mPage).waitReady();
-  assert.equal(await m.whoAmI(), 'María González');
-  await m.waitSync('synced', 20000);
+  await registeredAsMaria(mPage);
   for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
 });
 
 test('an invite redeemed in a tab closed before its page opened still registers her when she opens the link again', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const fContext = await newContext(browser, LAPTOP);
-  const fPage = await fContext.newPage();
-  const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
-  const link = await f.inviteLink('María González');
+  const { fContext, fPage, link, mContext, mPage: firstTab } = await inviteForMaria();
   // On a slow line the server has registered her phone (the app asks as it starts), but the
   // documents' part has not arrived when she gives up and closes the tab.
-  const mContext = await newContext(browser, PHONE);
-  const mPage = await mContext.newPage();
-  await mPage.route(/split_juntas_docs/, () => {});
-  const redeemed = mPage.waitForResponse((r) => new URL(r.url()).pathname === '/api/redeem');
-  await mPage.goto(link, { waitUntil: 'commit' });
+  await firstTab.route(/split_juntas_docs/, () => {});
+  const redeemed = firstTab.waitForResponse((r) => new URL(r.url()).pathname === '/api/redeem');
+  await firstTab.goto(link, { waitUntil: 'commit' });
   assert.equal((await redeemed).status(), 200);
-  await mPage.close();
+  await firstTab.close();
   // She opens the link again: the invite is used, and her phone is registered as her.
   const again = await mContext.newPage();
   await again.goto(link);
-  const m = await new NetworkPage(again).waitReady();
-  assert.equal(await m.whoAmI(), 'María González');
-  await m.waitSync('synced', 20000);
+  await registeredAsMaria(again);
   for (const p of [fPage, again]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
@@ -153,10 +156,8 @@ test('a phone registered in one network joins a second from its invite: its docu
   await mPage.goto(await f1.inviteLink('María González'));
   await (await new NetworkPage(mPage).waitReady()).waitSync('synced', 20000);
   await mPage.goto(await f2.inviteLink('María González'));
-  const m = await new NetworkPage(mPage).waitReady();
-  assert.equal(await m.whoAmI(), 'María González');
-  await m.waitSync('synced', 20000);
-  assert.equal(await m.centreCards().count(), 15);
+  await registeredAsMaria(mPage);
+  assert.equal(await new NetworkPage(mPage).centreCards().count(), 15);
   assert.deepEqual(mPage.__errors ?? [], []);
   await mContext.close();
   await f1Context.close();
