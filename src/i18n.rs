@@ -58,6 +58,7 @@ texts! {
     ErrNotDownloaded => "Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar. Revisa la señal y vuelve a intentarlo; lo que escribiste sigue aquí.", "This part of Juntas is not on this device yet and could not be downloaded. Check the signal and try again; what you wrote is still here.";
     StorageUnavailable => "No se pudo abrir el almacenamiento de este dispositivo", "This device's storage could not be opened";
     MyNetworks => "Redes en este dispositivo", "Networks on this device";
+    UnnamedNetwork => "Red a la que te uniste (su nombre llega al abrirla)", "A network you joined (its name arrives when you open it)";
     NoNetworks => "Aún no hay redes en este dispositivo.", "There are no networks on this device yet.";
     CreateNetwork => "Crear red", "Create network";
     CreateExample => "Crear red de ejemplo", "Create example network";

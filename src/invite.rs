@@ -208,7 +208,7 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
     let asked = send("POST", "/api/redeem", Some(body), None).await?;
     // Kept at once: the invite is used now, and the registration is in this answer only.
     if asked.0
-        && let Err(e) = local::set_redeemed_invite(Some((&code, &asked.2)))
+        && let Err(e) = local::set_redeemed_invite(&code, Some(&asked.2))
     {
         leptos::logging::warn!("the invite's answer is kept in this tab only: {e}");
     }
@@ -240,15 +240,51 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     };
     match kept {
         Ok(device) => {
-            let _ = local::set_redeemed_invite(None);
+            let _ = local::set_redeemed_invite(code, None);
             Ok(device)
         }
         // An answer that cannot be read is not kept for another try (it would fail again).
         Err(e @ InviteError::Server(_)) => {
-            let _ = local::set_redeemed_invite(None);
+            let _ = local::set_redeemed_invite(code, None);
             Err(e)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Stores the registrations that invites redeemed in tabs closed before their page opened left
+/// on this device ([`local::redeemed_invites`]), as the documents open: she is registered in
+/// each of those networks whatever page she opens next, and opening a second invite loses
+/// none. The invite `/unirse` is redeeming in this tab is left to that page.
+pub fn store_redeemed() {
+    let on_join = gloo_utils::window().location().pathname().as_deref() == Ok("/unirse");
+    let pending = local::pending_invite();
+    for (code, text) in local::redeemed_invites() {
+        if on_join && pending.as_deref() == Some(code.as_str()) {
+            continue;
+        }
+        match keep(&text) {
+            Ok(device) => {
+                if pending.as_deref() == Some(code.as_str()) {
+                    let _ = local::set_pending_invite(None);
+                }
+                if let Err(e) = local::list_joined_network(&device.network) {
+                    leptos::logging::warn!("a network registered by an invite is not listed: {e}");
+                }
+                // Her network's page says once how this device was registered.
+                if let Err(e) = local::set_just_joined(&device.network) {
+                    leptos::logging::warn!("the welcome line will not show: {e}");
+                }
+                let _ = local::set_redeemed_invite(&code, None);
+            }
+            // Unreadable: it would fail again.
+            Err(e @ InviteError::Server(_)) => {
+                leptos::logging::warn!("an invite's kept answer cannot be read: {e}");
+                let _ = local::set_redeemed_invite(&code, None);
+            }
+            // Not stored (the device's storage is full): it stays for the next start.
+            Err(e) => leptos::logging::warn!("an invite's registration is not stored yet: {e}"),
+        }
     }
 }
 

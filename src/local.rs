@@ -68,6 +68,12 @@ pub fn remember_network(id: &str, name: &str) -> Result<(), String> {
     LocalStorage::set(NETWORKS, all).map_err(|e| e.to_string())
 }
 
+/// Lists network `id`, not named yet (its page names it once its document is here), unless
+/// it is listed already.
+pub fn list_joined_network(id: &str) -> Result<(), String> {
+    if networks().iter().any(|n| n.id == id) { Ok(()) } else { remember_network(id, "") }
+}
+
 /// Documents this device created that belong to no list it syncs by itself (inquiry records):
 /// they are synced from start-up, so one made offline reaches the server without opening it.
 pub fn own_documents() -> Vec<String> {
@@ -171,16 +177,33 @@ pub fn set_claim_code(code: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// The networks an invite just registered this device in, whose page has not said so yet.
+fn just_joined() -> Vec<String> {
+    LocalStorage::get::<Vec<String>>(JUST_JOINED)
+        // As builds before two could wait kept one.
+        .or_else(|_| LocalStorage::get::<String>(JUST_JOINED).map(|one| vec![one]))
+        .unwrap_or_default()
+}
+
 /// Notes that an invite just registered this device in `network`: its page says so once.
 pub fn set_just_joined(network: &str) -> Result<(), String> {
-    LocalStorage::set(JUST_JOINED, network).map_err(|e| e.to_string())
+    let mut all = just_joined();
+    if !all.iter().any(|n| n == network) {
+        all.push(network.to_owned());
+    }
+    LocalStorage::set(JUST_JOINED, all).map_err(|e| e.to_string())
 }
 
 /// Whether an invite just registered this device in `network`; forgets it (said once).
 pub fn take_just_joined(network: &str) -> bool {
-    let hit = LocalStorage::get::<String>(JUST_JOINED).ok().as_deref() == Some(network);
-    if hit {
+    let mut all = just_joined();
+    let before = all.len();
+    all.retain(|n| n != network);
+    let hit = all.len() < before;
+    if all.is_empty() {
         LocalStorage::delete(JUST_JOINED);
+    } else if hit && let Err(e) = LocalStorage::set(JUST_JOINED, all) {
+        leptos::logging::warn!("the welcome line may show again: {e}");
     }
     hit
 }
@@ -190,20 +213,35 @@ pub fn pending_invite() -> Option<String> {
     LocalStorage::get(PENDING_INVITE).ok()
 }
 
-/// The server's answer to invite `code`, redeemed and not read yet: the registration it holds
-/// is this device's only copy (the invite works once), so a tab closed before `/unirse` read
-/// it leaves it here.
-pub fn redeemed_invite(code: &str) -> Option<String> {
-    LocalStorage::get::<(String, String)>(REDEEMED).ok().filter(|(c, _)| c == code).map(|(_, a)| a)
+/// The server's answers to invites redeemed on this device and not read yet, by invite code:
+/// the registration each holds is this device's only copy (an invite works once), so a tab
+/// closed before it read one leaves it here. Several can wait (she opened a second invite
+/// before the first one's page did), and each stays until its registration is stored.
+pub fn redeemed_invites() -> Vec<(String, String)> {
+    LocalStorage::get::<Vec<(String, String)>>(REDEEMED)
+        // As builds before several could wait kept one.
+        .or_else(|_| LocalStorage::get::<(String, String)>(REDEEMED).map(|one| vec![one]))
+        .unwrap_or_default()
 }
 
-pub fn set_redeemed_invite(answer: Option<(&str, &str)>) -> Result<(), String> {
-    match answer {
-        Some(a) => LocalStorage::set(REDEEMED, a).map_err(|e| e.to_string()),
-        None => {
-            LocalStorage::delete(REDEEMED);
-            Ok(())
-        }
+/// The kept answer to invite `code` (see [`redeemed_invites`]).
+pub fn redeemed_invite(code: &str) -> Option<String> {
+    redeemed_invites().into_iter().find(|(c, _)| c == code).map(|(_, a)| a)
+}
+
+/// Keeps the server's answer to invite `code` (`Some`), or forgets it once its registration is
+/// stored (`None`); the others wait on.
+pub fn set_redeemed_invite(code: &str, answer: Option<&str>) -> Result<(), String> {
+    let mut all = redeemed_invites();
+    all.retain(|(c, _)| c != code);
+    if let Some(a) = answer {
+        all.push((code.to_owned(), a.to_owned()));
+    }
+    if all.is_empty() {
+        LocalStorage::delete(REDEEMED);
+        Ok(())
+    } else {
+        LocalStorage::set(REDEEMED, all).map_err(|e| e.to_string())
     }
 }
 

@@ -62,6 +62,8 @@ type Created = Result<(DocumentId, Option<AppError>), AppError>;
 )]
 fn open_documents() -> Result<Work<Result<Docs, StorageError>>, PartNotDownloaded> {
     Ok(Box::pin(async {
+        // Before the sync starts, so its first connection has them.
+        crate::invite::store_redeemed();
         let repo = Repo::open().await?;
         let sync = crate::sync::start(repo.clone());
         Ok(Docs::new(repo, sync))

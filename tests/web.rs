@@ -345,3 +345,32 @@ async fn a_worker_that_cannot_start_fails_its_jobs_at_once() {
     assert!(matches!(worker.make(id, Job::Tree).await, Err(Unmade::Failed(_))));
     assert!(js_sys::Date::now() - started < 10_000.0, "not left waiting for the start timeout");
 }
+
+/// Several invites' answers wait on one phone (each is the only copy of a registration): keeping
+/// one keeps the others, forgetting one forgets only it, and an answer an earlier build kept
+/// (one at a time) is still read.
+#[wasm_bindgen_test]
+fn invite_answers_kept_on_the_phone_are_each_kept_until_read() {
+    use gloo_storage::{LocalStorage, Storage};
+    use juntas::local;
+    LocalStorage::set("juntas.redeemed-invite", ("old", "{\"token\":\"t0\"}")).expect("set");
+    assert_eq!(local::redeemed_invite("old").as_deref(), Some("{\"token\":\"t0\"}"));
+    local::set_redeemed_invite("x", Some("answer x")).expect("keep x");
+    local::set_redeemed_invite("y", Some("answer y")).expect("keep y");
+    assert_eq!(local::redeemed_invites().len(), 3);
+    local::set_redeemed_invite("old", None).expect("forget");
+    assert_eq!(local::redeemed_invite("x").as_deref(), Some("answer x"));
+    assert_eq!(local::redeemed_invite("y").as_deref(), Some("answer y"));
+    assert_eq!(local::redeemed_invite("old"), None);
+    local::set_redeemed_invite("x", None).expect("forget");
+    local::set_redeemed_invite("y", None).expect("forget");
+    assert!(local::redeemed_invites().is_empty());
+    assert_eq!(LocalStorage::raw().get_item("juntas.redeemed-invite").expect("read"), None);
+
+    // The welcome line: an earlier build's one network, then two waiting, each said once.
+    LocalStorage::set("juntas.just-joined", "n0").expect("set");
+    local::set_just_joined("n1").expect("note");
+    assert!(local::take_just_joined("n0"));
+    assert!(!local::take_just_joined("n0"), "said once");
+    assert!(local::take_just_joined("n1"));
+}

@@ -125,15 +125,19 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
   await fContext.close();
 });
 
+/** Opens invite `link` in `tab` on a slow line: the server registers her phone (the app asks
+ * as it starts), but the documents' part has not arrived when she gives up and closes the tab. */
+async function closedTooSoon(tab, link) {
+  await tab.route(/split_juntas_docs/, () => {});
+  const redeemed = tab.waitForResponse((r) => new URL(r.url()).pathname === '/api/redeem');
+  await tab.goto(link, { waitUntil: 'commit' });
+  assert.equal((await redeemed).status(), 200);
+  await tab.close();
+}
+
 test('an invite redeemed in a tab closed before its page opened still registers her when she opens the link again', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage: firstTab } = await inviteForMaria();
-  // On a slow line the server has registered her phone (the app asks as it starts), but the
-  // documents' part has not arrived when she gives up and closes the tab.
-  await firstTab.route(/split_juntas_docs/, () => {});
-  const redeemed = firstTab.waitForResponse((r) => new URL(r.url()).pathname === '/api/redeem');
-  await firstTab.goto(link, { waitUntil: 'commit' });
-  assert.equal((await redeemed).status(), 200);
-  await firstTab.close();
+  await closedTooSoon(firstTab, link);
   // She opens the link again: the invite is used, and her phone is registered as her.
   const again = await mContext.newPage();
   await again.goto(link);
@@ -141,6 +145,38 @@ test('an invite redeemed in a tab closed before its page opened still registers 
   for (const p of [fPage, again]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
+});
+
+test('two invites redeemed in tabs closed before their pages opened: the app, opened next, has her registered in both networks', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Two networks, each with its facilitator, each inviting María.
+  const f1Context = await newContext(browser, LAPTOP);
+  const f1 = await new HomePage(await f1Context.newPage()).foundExample('Ignacio Vargas');
+  const f2Context = await newContext(browser, LAPTOP);
+  const f2 = await new HomePage(await f2Context.newPage()).foundExample('Ignacio Vargas');
+  const links = [await f1.inviteLink('María González'), await f2.inviteLink('María González')];
+  // On her phone she opens the first, gives up before it shows, then the second: the same.
+  const mContext = await newContext(browser, PHONE);
+  for (const link of links) await closedTooSoon(await mContext.newPage(), link);
+  // Later she opens the app itself (not a link): both networks are hers.
+  const mPage = await mContext.newPage();
+  const home = await new HomePage(mPage).goto();
+  await mPage.waitForFunction(() => document.querySelectorAll('[data-testid=network-link]').length === 2);
+  assert.deepEqual(await home.networkLinks().allTextContents(),
+    Array(2).fill('Red a la que te uniste (su nombre llega al abrirla)'));
+  for (const i of [0, 1]) {
+    await home.goto();
+    await home.networkLinks().nth(i).click();
+    await registeredAsMaria(mPage);
+    assert.match(await mPage.getByTestId('joined').textContent(), /registrado a nombre de María González/);
+    assert.equal(await new NetworkPage(mPage).centreCards().count(), 15);
+  }
+  // Each network, opened, is named.
+  await home.goto();
+  assert.deepEqual(await home.networkLinks().allTextContents(), Array(2).fill(await f1.name()));
+  assert.deepEqual(mPage.__errors ?? [], []);
+  await mContext.close();
+  await f1Context.close();
+  await f2Context.close();
 });
 
 test('a phone registered in one network joins a second from its invite: its documents sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {

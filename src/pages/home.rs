@@ -25,6 +25,12 @@ pub fn Home() -> impl IntoView {
     // The documents open beside this page; an action waits for them.
     let boot = use_boot();
     let navigate = use_navigate();
+    // Opening them also lists the networks of invites redeemed in a tab closed too soon.
+    Effect::new(move || {
+        if matches!(boot.state(), Boot::Ready(_)) {
+            known.set(local::networks());
+        }
+    });
 
     let create = move |net: Network| {
         let navigate = navigate.clone();
@@ -80,7 +86,9 @@ pub fn Home() -> impl IntoView {
                     <ul class="cards">
                         <For each=move || known.get() key=|n| n.clone() let:n>
                             <li class="card">
-                                <a data-testid="network-link" href=format!("/red/{}", n.id)>{n.name.clone()}</a>
+                                <a data-testid="network-link" href=format!("/red/{}", n.id)>
+                                    {if n.name.is_empty() { tr(T::UnnamedNetwork).into_any() } else { n.name.clone().into_any() }}
+                                </a>
                             </li>
                         </For>
                     </ul>

@@ -37,7 +37,7 @@ pub fn JoinPage() -> impl IntoView {
             match invite::redeem(&code).await {
                 Ok(device) => {
                     let _ = local::set_pending_invite(None);
-                    if let Err(e) = local::remember_network(&device.network, "…") {
+                    if let Err(e) = local::list_joined_network(&device.network) {
                         leptos::logging::warn!("{e}");
                     }
                     // Only the welcome line depends on it: the registration itself is stored.
