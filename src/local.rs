@@ -20,6 +20,7 @@ const STORAGE_ID: &str = "juntas.storage-id";
 const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
 const JUST_JOINED: &str = "juntas.just-joined";
+const SESSION: &str = "juntas.session";
 
 fn plan_year_key(network: &str) -> String {
     format!("juntas.plan-year.{network}")
@@ -160,6 +161,26 @@ pub fn set_claimed_at(network: &str, at_ms: i64) -> Result<(), String> {
     }
     d.claimed_at = Some(at_ms);
     LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
+}
+
+/// The tokens the server's session cookie was last given for (`/session`), and when (ms since
+/// the epoch): while they are this device's tokens, a connection needs no new cookie.
+pub fn session() -> Option<(String, f64)> {
+    LocalStorage::get(SESSION).ok()
+}
+
+pub fn set_session(tokens: Option<&str>, at_ms: f64) {
+    let kept = match tokens {
+        Some(t) => LocalStorage::set(SESSION, (t, at_ms)).map_err(|e| e.to_string()),
+        None => {
+            LocalStorage::delete(SESSION);
+            Ok(())
+        }
+    };
+    // Not kept: the next connection asks `/session` first, as when it is stale.
+    if let Err(e) = kept {
+        leptos::logging::warn!("the session is asked for again at the next connection: {e}");
+    }
 }
 
 /// The operator's one-time claim code this device holds (from a claim link), if any.

@@ -179,6 +179,26 @@ test('two invites redeemed in tabs closed before their pages opened: the app, op
   await f2Context.close();
 });
 
+test('a phone opened again connects with the cookie it has; with its cookies cleared it asks for a new one', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, link, mContext, mPage } = await inviteForMaria();
+  await mPage.goto(link);
+  await registeredAsMaria(mPage);
+  const sessions = [];
+  mPage.on('request', (r) => { if (new URL(r.url()).pathname === '/session') sessions.push(r.url()); });
+  // Opened again: straight to the sync (the cookie holds her token), no new session asked.
+  await mPage.reload();
+  await registeredAsMaria(mPage);
+  assert.equal(sessions.length, 0, 'no /session while the cookie holds her token');
+  // Her browser's cookies cleared (its settings): the app notices and asks for a new one.
+  await mContext.clearCookies();
+  await mPage.reload();
+  await registeredAsMaria(mPage);
+  assert.equal(sessions.length, 1, 'one new session');
+  assert.deepEqual(mPage.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('a phone registered in one network joins a second from its invite: its documents sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   // Two networks, each with its facilitator (the same SLEP runs both).
   const f1Context = await newContext(browser, LAPTOP);

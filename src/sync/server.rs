@@ -15,6 +15,9 @@ use crate::local;
 
 const BACKOFF_START_MS: u32 = 500;
 const BACKOFF_MAX_MS: u32 = 5_000;
+/// How long a session cookie is used again without asking `/session` (the server's lasts 30
+/// days; asking weekly keeps it fresh and this device's notes of its networks current).
+const SESSION_REUSE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 /// Starts the reconnect loop.
 pub(super) fn start(node: Rc<SyncNode>) {
@@ -111,38 +114,64 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         devices.iter().map(|d| d.token.clone()).collect(),
     );
     let tokens: Vec<&str> = devices.iter().map(|d| d.token.as_str()).collect();
+    let tokens = tokens.join("\n");
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
     }
     node.set_link(Link::Connecting);
-    match gloo_net::http::Request::post("/session").body(tokens.join("\n")) {
-        Ok(req) => match req.send().await {
-            Ok(resp) if resp.ok() => {
-                remember_claims(&resp.text().await.unwrap_or_default());
-                // Registrations made before devices had keys get one (retried each time).
-                if devices.iter().any(|d| d.cert.is_none()) {
-                    leptos::task::spawn_local(crate::keys::register_missing());
+    // The cookie the server gave for these very tokens still holds them (it lasts 30 days):
+    // straight to the WebSocket, a round trip sooner (150 ms and more on 3G) at every start
+    // and reconnection. Should it not work, the next attempt asks for a new one at once.
+    let now = js_sys::Date::now();
+    let cookie_holds = local::session()
+        .is_some_and(|(t, at)| t == tokens && now >= at && now - at < SESSION_REUSE_MS);
+    if cookie_holds {
+        if devices.iter().any(|d| d.cert.is_none()) {
+            leptos::task::spawn_local(crate::keys::register_missing());
+        }
+    } else {
+        match gloo_net::http::Request::post("/session").body(tokens.as_str()) {
+            Ok(req) => match req.send().await {
+                Ok(resp) if resp.ok() => {
+                    remember_claims(&resp.text().await.unwrap_or_default());
+                    local::set_session(Some(&tokens), now);
+                    // Registrations made before devices had keys get one (retried each time).
+                    if devices.iter().any(|d| d.cert.is_none()) {
+                        leptos::task::spawn_local(crate::keys::register_missing());
+                    }
                 }
-            }
-            Ok(resp) if resp.status() == 401 => return Attempt::Failed(SyncError::Unauthorised),
-            Ok(resp) => {
-                let text = resp.text().await.unwrap_or_default();
-                return Attempt::Failed(SyncError::Server(format!("{} {text}", resp.status())));
-            }
+                Ok(resp) if resp.status() == 401 => {
+                    return Attempt::Failed(SyncError::Unauthorised);
+                }
+                Ok(resp) => {
+                    let text = resp.text().await.unwrap_or_default();
+                    return Attempt::Failed(SyncError::Server(format!("{} {text}", resp.status())));
+                }
+                Err(_) => return Attempt::Offline,
+            },
             Err(_) => return Attempt::Offline,
-        },
-        Err(_) => return Attempt::Offline,
+        }
+        // A registration added while `/session` was asked (an invite read as the documents
+        // opened) is not in this session: ask again with it rather than connect without it.
+        if node.keys_changed() != keys_changed {
+            return Attempt::Again;
+        }
     }
-    // A registration added while `/session` was asked (an invite read as the documents opened)
-    // is not in this session: ask again with it rather than connect without it.
-    if node.keys_changed() != keys_changed {
-        return Attempt::Again;
-    }
+    // A connection that fails before its handshake, on a cookie kept from before: maybe the
+    // cookie is gone (cleared by her, or a device removed), so the next attempt asks anew.
+    let not_connected = || {
+        if cookie_holds {
+            local::set_session(None, 0.0);
+            Attempt::Again
+        } else {
+            Attempt::Offline
+        }
+    };
     let location = gloo_utils::window().location();
     let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
     let Ok(ws) = WebSocket::open(&format!("{scheme}://{host}/sync")) else {
-        return Attempt::Offline;
+        return not_connected();
     };
     let (mut ws_out, ws_in) = ws.split();
     let mut ws_in = ws_in.fuse();
@@ -164,7 +193,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             msg = out_rx.next() => {
                 let Some(bytes) = msg else { return Attempt::Closed };
                 if ws_out.send(WsMessage::Bytes(bytes)).await.is_err() {
-                    return if handshake_done { Attempt::Closed } else { Attempt::Offline };
+                    return if handshake_done { Attempt::Closed } else { not_connected() };
                 }
             }
             msg = ws_in.next() => match msg {
@@ -183,7 +212,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                 }
                 Some(Ok(WsMessage::Text(_))) => {}
                 Some(Err(_)) | None => {
-                    return if handshake_done { Attempt::Closed } else { Attempt::Offline };
+                    return if handshake_done { Attempt::Closed } else { not_connected() };
                 }
             }
         }
