@@ -206,11 +206,25 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
     let body = serde_json::to_string(&Redeem { code: &code, device: device_name() })
         .map_err(|e| InviteError::Server(e.to_string()))?;
     let asked = send("POST", "/api/redeem", Some(body), None).await?;
-    // Kept at once: the invite is used now, and the registration is in this answer only.
-    if asked.0
-        && let Err(e) = local::set_redeemed_invite(&code, Some(&asked.2))
-    {
-        leptos::logging::warn!("the invite's answer is kept in this tab only: {e}");
+    if asked.0 {
+        // Kept at once: the invite is used now, and the registration is in this answer only.
+        if let Err(e) = local::set_redeemed_invite(&code, Some(&asked.2)) {
+            leptos::logging::warn!("the invite's answer is kept in this tab only: {e}");
+        }
+        // Her session is asked for while the documents' part downloads, for the tokens this
+        // device will have once the registration is stored.
+        #[derive(Deserialize)]
+        struct Token {
+            token: String,
+            network: String,
+        }
+        if let Ok(new) = serde_json::from_str::<Token>(&asked.2) {
+            let others = local::device_tokens();
+            let kept = others.iter().filter(|(n, _)| *n != new.network).map(|(_, t)| t.as_str());
+            crate::sync::server::ask_session_early(crate::sync::server::session_body(
+                kept.chain([new.token.as_str()]),
+            ));
+        }
     }
     Ok(asked)
 }

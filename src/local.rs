@@ -133,6 +133,18 @@ pub fn devices() -> Vec<Device> {
     LocalStorage::get(DEVICES).unwrap_or_default()
 }
 
+/// The network and token of every registration, read without the rest (for the main part of
+/// the wasm: see [`crate::invite`]).
+pub fn device_tokens() -> Vec<(String, String)> {
+    #[derive(Deserialize)]
+    struct Token {
+        network: String,
+        token: String,
+    }
+    let all: Vec<Token> = LocalStorage::get(DEVICES).unwrap_or_default();
+    all.into_iter().map(|t| (t.network, t.token)).collect()
+}
+
 /// This device's registration in `network`, if any.
 pub fn device(network: &str) -> Option<Device> {
     devices().into_iter().find(|d| d.network == network)

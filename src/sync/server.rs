@@ -2,9 +2,11 @@
 //! connecting, reconnecting with backoff, and dropping the connection when the browser says
 //! it is offline. The only code that touches the WebSocket.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc;
+use futures::future::{LocalBoxFuture, Shared};
 use futures::{FutureExt, SinkExt, StreamExt, select};
 use gloo_net::websocket::{Message as WsMessage, futures::WebSocket};
 use juntas_core::sync::Session;
@@ -103,6 +105,38 @@ fn remember_claims(answer: &str) {
     }
 }
 
+/// `/session`'s body: the tokens, one a line, in one order whatever the order they were
+/// stored in (a kept session is recognised by it).
+pub(crate) fn session_body<'a>(tokens: impl Iterator<Item = &'a str>) -> String {
+    let mut all: Vec<&str> = tokens.collect();
+    all.sort_unstable();
+    all.join("\n")
+}
+
+/// `/session`'s answer: whether it is a success, its status and its text; none without one.
+type SessionAnswer = Option<(bool, u16, String)>;
+
+async fn post_session(tokens: String) -> SessionAnswer {
+    let resp = gloo_net::http::Request::post("/session").body(tokens).ok()?.send().await.ok()?;
+    Some((resp.ok(), resp.status(), resp.text().await.unwrap_or_default()))
+}
+
+/// A `/session` asked before the connection, with the tokens it was asked for.
+type Early = (String, Shared<LocalBoxFuture<'static, SessionAnswer>>);
+
+thread_local! {
+    static EARLY: RefCell<Option<Early>> = const { RefCell::new(None) };
+}
+
+/// Asks `/session` for `tokens` (a [`session_body`]) now, from the main part of the wasm, for
+/// the first connection that has exactly these tokens: a phone that just opened an invite has
+/// its cookie by the time the documents' part is in, and connects a round trip sooner.
+pub(crate) fn ask_session_early(tokens: String) {
+    let asking = post_session(tokens.clone()).boxed_local().shared();
+    spawn_local(asking.clone().map(|_| ()));
+    EARLY.with(|e| *e.borrow_mut() = Some((tokens, asking)));
+}
+
 async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     let devices = local::devices();
     if devices.is_empty() {
@@ -113,8 +147,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         devices.iter().map(|d| d.network.clone()).collect(),
         devices.iter().map(|d| d.token.clone()).collect(),
     );
-    let tokens: Vec<&str> = devices.iter().map(|d| d.token.as_str()).collect();
-    let tokens = tokens.join("\n");
+    let tokens = session_body(devices.iter().map(|d| d.token.as_str()));
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
     }
@@ -130,26 +163,29 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             leptos::task::spawn_local(crate::keys::register_missing());
         }
     } else {
-        match gloo_net::http::Request::post("/session").body(tokens.as_str()) {
-            Ok(req) => match req.send().await {
-                Ok(resp) if resp.ok() => {
-                    remember_claims(&resp.text().await.unwrap_or_default());
-                    local::set_session(Some(&tokens), now);
-                    // Registrations made before devices had keys get one (retried each time).
-                    if devices.iter().any(|d| d.cert.is_none()) {
-                        leptos::task::spawn_local(crate::keys::register_missing());
-                    }
+        // Asked already as the app started, when she opened an invite (see `ask_session_early`).
+        let early = EARLY.with(|e| {
+            let mut e = e.borrow_mut();
+            if e.as_ref().is_some_and(|(t, _)| *t == tokens) { e.take() } else { None }
+        });
+        let asked = match early {
+            Some((_, early)) => early.await,
+            None => post_session(tokens.clone()).await,
+        };
+        match asked {
+            Some((true, _, text)) => {
+                remember_claims(&text);
+                local::set_session(Some(&tokens), now);
+                // Registrations made before devices had keys get one (retried each time).
+                if devices.iter().any(|d| d.cert.is_none()) {
+                    leptos::task::spawn_local(crate::keys::register_missing());
                 }
-                Ok(resp) if resp.status() == 401 => {
-                    return Attempt::Failed(SyncError::Unauthorised);
-                }
-                Ok(resp) => {
-                    let text = resp.text().await.unwrap_or_default();
-                    return Attempt::Failed(SyncError::Server(format!("{} {text}", resp.status())));
-                }
-                Err(_) => return Attempt::Offline,
-            },
-            Err(_) => return Attempt::Offline,
+            }
+            Some((false, 401, _)) => return Attempt::Failed(SyncError::Unauthorised),
+            Some((false, status, text)) => {
+                return Attempt::Failed(SyncError::Server(format!("{status} {text}")));
+            }
+            None => return Attempt::Offline,
         }
         // A registration added while `/session` was asked (an invite read as the documents
         // opened) is not in this session: ask again with it rather than connect without it.
