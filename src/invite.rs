@@ -29,6 +29,18 @@ pub fn parse_fragment(hash: &str) -> Option<Code> {
     })
 }
 
+thread_local! {
+    /// The invite this tab was opened with: what its `/unirse` redeems, whatever another tab
+    /// of hers has opened since (the pending invite on the device is the last one opened).
+    static TAB_INVITE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The invite `/unirse` redeems in this tab: the one it was opened with, else the one pending
+/// on this device (an invite opened with no signal, tried again later).
+pub fn tab_invite() -> Option<String> {
+    TAB_INVITE.with(|t| t.borrow().clone()).or_else(local::pending_invite)
+}
+
 /// Takes a code from the address bar (before the router reads it) and keeps it on this device
 /// until it is used, then replaces the address so the code leaves the address bar and the
 /// history: an invite goes to `/unirse` (which redeems it), a claim link to the start page.
@@ -37,7 +49,10 @@ pub fn accept_from_location() -> Result<(), InviteError> {
     let Ok(hash) = window.location().hash() else { return Ok(()) };
     let Some(code) = parse_fragment(&hash) else { return Ok(()) };
     let (stored, target) = match &code {
-        Code::Invite(c) => (local::set_pending_invite(Some(c)), "/unirse"),
+        Code::Invite(c) => {
+            TAB_INVITE.with(|t| *t.borrow_mut() = Some(c.clone()));
+            (local::set_pending_invite(Some(c)), "/unirse")
+        }
         Code::Claim(c) => (local::set_claim_code(Some(c)), "/"),
     };
     if let Ok(history) = window.history() {
@@ -162,6 +177,10 @@ fn device_name() -> String {
 fn keep(text: &str) -> Result<local::Device, InviteError> {
     let r: Registered =
         serde_json::from_str(text).map_err(|e| InviteError::Server(e.to_string()))?;
+    // Stored already (by another tab of hers): kept as it is, with its certified key.
+    if let Some(d) = local::device(&r.network).filter(|d| d.token == r.token) {
+        return Ok(d);
+    }
     let d = local::Device {
         network: r.network,
         member: r.member,
@@ -266,21 +285,26 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     }
 }
 
-/// Stores the registrations that invites redeemed in tabs closed before their page opened left
-/// on this device ([`local::redeemed_invites`]), as the documents open: she is registered in
-/// each of those networks whatever page she opens next, and opening a second invite loses
-/// none. The invite `/unirse` is redeeming in this tab is left to that page.
+/// Stores the registrations that redeemed invites left on this device unread
+/// ([`local::redeemed_invites`]: a tab closed before its page opened, or one still waiting for
+/// its documents), as the documents open: she is registered in each of those networks whatever
+/// page she opens next, and opening a second invite loses none. A registration stored twice
+/// (here and by its own tab) is kept once. The invite `/unirse` is redeeming in this tab is
+/// left to that page.
 pub fn store_redeemed() {
     let on_join = gloo_utils::window().location().pathname().as_deref() == Ok("/unirse");
+    let this_tab = tab_invite();
     let pending = local::pending_invite();
     for (code, text) in local::redeemed_invites() {
-        if on_join && pending.as_deref() == Some(code.as_str()) {
+        if on_join && this_tab.as_deref() == Some(code.as_str()) {
             continue;
         }
         match keep(&text) {
             Ok(device) => {
-                if pending.as_deref() == Some(code.as_str()) {
-                    let _ = local::set_pending_invite(None);
+                if pending.as_deref() == Some(code.as_str())
+                    && let Err(e) = local::set_pending_invite(None)
+                {
+                    leptos::logging::warn!("{e}");
                 }
                 if let Err(e) = local::list_joined_network(&device.network) {
                     leptos::logging::warn!("a network registered by an invite is not listed: {e}");
@@ -289,7 +313,9 @@ pub fn store_redeemed() {
                 if let Err(e) = local::set_just_joined(&device.network) {
                     leptos::logging::warn!("the welcome line will not show: {e}");
                 }
-                let _ = local::set_redeemed_invite(&code, None);
+                if let Err(e) = local::set_redeemed_invite(&code, None) {
+                    leptos::logging::warn!("{e}");
+                }
             }
             // Unreadable: it would fail again.
             Err(e @ InviteError::Server(_)) => {

@@ -73,7 +73,7 @@ pub fn App() -> impl IntoView {
     // An invite is redeemed at once, while the documents' part downloads (`/unirse` takes the
     // answer once they are open).
     if gloo_utils::window().location().pathname().as_deref() == Ok("/unirse")
-        && let Some(code) = local::pending_invite()
+        && let Some(code) = invite::tab_invite()
     {
         invite::start_redeem(&code);
     }

@@ -175,15 +175,17 @@ pub fn set_claimed_at(network: &str, at_ms: i64) -> Result<(), String> {
     LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
 }
 
-/// The tokens the server's session cookie was last given for (`/session`), and when (ms since
-/// the epoch): while they are this device's tokens, a connection needs no new cookie.
-pub fn session() -> Option<(String, f64)> {
+/// The tokens the server's session cookie was last given for (`/session`), when (ms since the
+/// epoch), and the server's mark of that cookie: while they are this device's tokens, a
+/// connection asks for no new cookie, and the server refuses it if the cookie is not that one
+/// any more (another tab's session replaced it, or it was cleared).
+pub fn session() -> Option<(String, f64, String)> {
     LocalStorage::get(SESSION).ok()
 }
 
-pub fn set_session(tokens: Option<&str>, at_ms: f64) {
-    let kept = match tokens {
-        Some(t) => LocalStorage::set(SESSION, (t, at_ms)).map_err(|e| e.to_string()),
+pub fn set_session(session: Option<(&str, f64, &str)>) {
+    let kept = match session {
+        Some(s) => LocalStorage::set(SESSION, s).map_err(|e| e.to_string()),
         None => {
             LocalStorage::delete(SESSION);
             Ok(())
@@ -249,32 +251,52 @@ pub fn pending_invite() -> Option<String> {
 /// The server's answers to invites redeemed on this device and not read yet, by invite code:
 /// the registration each holds is this device's only copy (an invite works once), so a tab
 /// closed before it read one leaves it here. Several can wait (she opened a second invite
-/// before the first one's page did), and each stays until its registration is stored.
+/// before the first one's page did), each under its own key (tabs add and remove them at
+/// once), and each stays until its registration is stored.
 pub fn redeemed_invites() -> Vec<(String, String)> {
-    LocalStorage::get::<Vec<(String, String)>>(REDEEMED)
-        // As builds before several could wait kept one.
-        .or_else(|_| LocalStorage::get::<(String, String)>(REDEEMED).map(|one| vec![one]))
-        .unwrap_or_default()
+    let raw = LocalStorage::raw();
+    let keys = (0..raw.length().unwrap_or(0)).filter_map(|i| raw.key(i).ok().flatten());
+    let mut all: Vec<(String, String)> = keys
+        .filter_map(|k| {
+            let code = k.strip_prefix(REDEEMED)?.strip_prefix('.')?.to_owned();
+            Some((code, LocalStorage::get::<String>(&k).ok()?))
+        })
+        .collect();
+    // As builds before several could wait kept one.
+    if let Ok(one) = LocalStorage::get::<(String, String)>(REDEEMED) {
+        all.push(one);
+    }
+    all
 }
 
 /// The kept answer to invite `code` (see [`redeemed_invites`]).
 pub fn redeemed_invite(code: &str) -> Option<String> {
-    redeemed_invites().into_iter().find(|(c, _)| c == code).map(|(_, a)| a)
+    LocalStorage::get(format!("{REDEEMED}.{code}"))
+        .ok()
+        .or_else(|| redeemed_invites().into_iter().find(|(c, _)| c == code).map(|(_, a)| a))
 }
 
 /// Keeps the server's answer to invite `code` (`Some`), or forgets it once its registration is
 /// stored (`None`); the others wait on.
 pub fn set_redeemed_invite(code: &str, answer: Option<&str>) -> Result<(), String> {
-    let mut all = redeemed_invites();
-    all.retain(|(c, _)| c != code);
-    if let Some(a) = answer {
-        all.push((code.to_owned(), a.to_owned()));
+    match answer {
+        Some(a) => LocalStorage::set(format!("{REDEEMED}.{code}"), a).map_err(|e| e.to_string()),
+        None => {
+            LocalStorage::delete(format!("{REDEEMED}.{code}"));
+            if LocalStorage::get::<(String, String)>(REDEEMED).is_ok_and(|(c, _)| c == code) {
+                LocalStorage::delete(REDEEMED);
+            }
+            Ok(())
+        }
     }
-    if all.is_empty() {
-        LocalStorage::delete(REDEEMED);
-        Ok(())
-    } else {
-        LocalStorage::set(REDEEMED, all).map_err(|e| e.to_string())
+}
+
+/// Forgets the pending invite if it is `code` (another tab's later invite stays).
+pub fn forget_pending_invite(code: &str) {
+    if pending_invite().as_deref() == Some(code)
+        && let Err(e) = set_pending_invite(None)
+    {
+        leptos::logging::warn!("{e}");
     }
 }
 

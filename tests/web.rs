@@ -366,6 +366,7 @@ fn invite_answers_kept_on_the_phone_are_each_kept_until_read() {
     local::set_redeemed_invite("y", None).expect("forget");
     assert!(local::redeemed_invites().is_empty());
     assert_eq!(LocalStorage::raw().get_item("juntas.redeemed-invite").expect("read"), None);
+    assert_eq!(LocalStorage::raw().get_item("juntas.redeemed-invite.x").expect("read"), None);
 
     // The welcome line: an earlier build's one network, then two waiting, each said once.
     LocalStorage::set("juntas.just-joined", "n0").expect("set");

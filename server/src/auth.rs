@@ -11,8 +11,20 @@ use sha2::Sha256;
 
 /// Name of the session cookie (a browser's device tokens, for `/sync`).
 pub const COOKIE: &str = "juntas_session";
-/// How long the browser keeps the session cookie (it posts its tokens again on every connect).
+/// How long the browser keeps the session cookie (it asks `/session` again at least weekly, and
+/// whenever its tokens change or a connection with the cookie fails).
 pub const TOKEN_LIFETIME_SECS: u64 = 30 * 24 * 3600;
+
+/// What names one session cookie's value without giving it away: `/session` tells the browser
+/// this mark of the cookie it sets, and the browser's WebSocket sends it back (`/sync?s=…`), so
+/// a cookie another tab's `/session` replaced since is refused at the upgrade, not taken with
+/// other grants than the browser thinks it has.
+pub fn session_mark(cookie_value: &str) -> String {
+    use sha2::Digest;
+    let digest =
+        Sha256::new_with_prefix(b"juntas-session-mark\n").chain_update(cookie_value).finalize();
+    hex::encode(&digest[..8])
+}
 /// File under the data dir that keeps a generated access key.
 pub const KEY_FILE: &str = "access-key";
 

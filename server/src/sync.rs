@@ -189,15 +189,18 @@ async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: St
         axum::Json(serde_json::json!({
             "networks": networks,
             "refused": refused.map(|r| r.to_string()),
+            "session": auth::session_mark(&cookie_value.join(".")),
         })),
     )
         .into_response()
 }
 
-/// `GET /sync`: checks origin and the device tokens before upgrading.
+/// `GET /sync`: checks origin, the session's mark when the browser sends one, and the device
+/// tokens before upgrading.
 async fn upgrade(
     State(s): State<Arc<SyncService>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
     let origin = header_str(&headers, header::ORIGIN);
@@ -206,6 +209,13 @@ async fn upgrade(
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let tokens = auth::token_from_headers(&headers).unwrap_or_default();
+    // The browser's mark of the cookie it was given (`/session`): another cookie is not it.
+    let mark =
+        uri.query().into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("s="));
+    if mark.is_some_and(|m| m != auth::session_mark(&tokens)) {
+        tracing::info!("sync refused: the session cookie is not the one this browser was given");
+        return refuse(StatusCode::UNAUTHORIZED, "the session cookie was replaced");
+    }
     let (ok, refused) = grants(&s.accounts, &tokens);
     if ok.is_empty() {
         let reason = refused.unwrap_or(Refused::UnknownDevice);

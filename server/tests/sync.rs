@@ -10,7 +10,7 @@ use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
 use futures::SinkExt;
 use juntas_core::sync::message::Message;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::{self, Message as Ws};
+use tokio_tungstenite::tungstenite::{self, Message as Ws, client::IntoClientRequest};
 
 mod common;
 use common::*;
@@ -74,6 +74,21 @@ async fn the_session_gate_rejects_wrong_keys_missing_tokens_and_foreign_origins(
     let token = device;
     expect_status(connect(addr, Some(&token), Some("http://evil.example")).await, 403);
     assert!(connect(addr, Some(&token), Some(&format!("http://{addr}"))).await.is_ok());
+
+    // The answer names the cookie it set (a mark, not the cookie): a browser's WebSocket that
+    // sends it back is taken with that cookie, and refused with another one (another tab's
+    // `/session` replaced it since), so it asks for a new session rather than sync without
+    // some of its networks.
+    let mark =
+        text.split("\"session\":\"").nth(1).and_then(|t| t.split('"').next()).expect("a mark");
+    assert!(!mark.is_empty() && !text.contains(&format!("\"session\":\"{token}")));
+    let marked = |mark: &str| {
+        let mut req = format!("ws://{addr}/sync?s={mark}").into_client_request().unwrap();
+        req.headers_mut().insert("cookie", format!("juntas_session={token}").parse().unwrap());
+        tokio_tungstenite::connect_async(req)
+    };
+    assert!(marked(mark).await.is_ok(), "the cookie the mark names");
+    expect_status(marked("0123456789abcdef").await.map(|(ws, _)| ws), 401);
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ pub fn JoinPage() -> impl IntoView {
     let navigate = use_navigate();
     let state = RwSignal::new(Join::Working);
     let attempt = move || {
-        let Some(code) = local::pending_invite() else {
+        let Some(code) = invite::tab_invite() else {
             state.set(Join::Nothing);
             return;
         };
@@ -36,7 +36,7 @@ pub fn JoinPage() -> impl IntoView {
         spawn_local(async move {
             match invite::redeem(&code).await {
                 Ok(device) => {
-                    let _ = local::set_pending_invite(None);
+                    local::forget_pending_invite(&code);
                     if let Err(e) = local::list_joined_network(&device.network) {
                         leptos::logging::warn!("{e}");
                     }
@@ -52,7 +52,7 @@ pub fn JoinPage() -> impl IntoView {
                     state.set(Join::Failed(e))
                 }
                 Err(e) => {
-                    let _ = local::set_pending_invite(None);
+                    local::forget_pending_invite(&code);
                     state.set(Join::Failed(e));
                 }
             }

@@ -84,8 +84,9 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     }
 }
 
-/// Notes when each network this device is registered in was claimed (the `/session` answer).
-fn remember_claims(answer: &str) {
+/// Reads a `/session` answer: notes when each network this device is registered in was
+/// claimed, and gives the answer's mark of the cookie it set (see `connect_once`).
+fn read_session(answer: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Network {
         network: String,
@@ -94,8 +95,9 @@ fn remember_claims(answer: &str) {
     #[derive(serde::Deserialize)]
     struct Answer {
         networks: Vec<Network>,
+        session: Option<String>,
     }
-    let Ok(answer) = serde_json::from_str::<Answer>(answer) else { return };
+    let answer = serde_json::from_str::<Answer>(answer).ok()?;
     for n in answer.networks {
         if let Some(at) = n.claimed_at
             && let Err(e) = local::set_claimed_at(&n.network, at * 1000)
@@ -103,6 +105,7 @@ fn remember_claims(answer: &str) {
             leptos::logging::warn!("{e}");
         }
     }
+    answer.session
 }
 
 /// `/session`'s body: the tokens, one a line, in one order whatever the order they were
@@ -130,7 +133,9 @@ thread_local! {
 
 /// Asks `/session` for `tokens` (a [`session_body`]) now, from the main part of the wasm, for
 /// the first connection that has exactly these tokens: a phone that just opened an invite has
-/// its cookie by the time the documents' part is in, and connects a round trip sooner.
+/// its cookie by the time the documents' part is in, and connects a round trip sooner. (Should
+/// another session have replaced that cookie since, the server refuses the connection by the
+/// answer's mark, and the next attempt asks anew at once.)
 pub(crate) fn ask_session_early(tokens: String) {
     let asking = post_session(tokens.clone()).boxed_local().shared();
     spawn_local(asking.clone().map(|_| ()));
@@ -152,61 +157,69 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         return Attempt::Offline;
     }
     node.set_link(Link::Connecting);
-    // The cookie the server gave for these very tokens still holds them (it lasts 30 days):
-    // straight to the WebSocket, a round trip sooner (150 ms and more on 3G) at every start
-    // and reconnection. Should it not work, the next attempt asks for a new one at once.
+    // The cookie the server gave for these very tokens (it lasts 30 days): straight to the
+    // WebSocket, a round trip sooner (150 ms and more on 3G) at every start and reconnection.
+    // The WebSocket sends the cookie's mark, so the server refuses it if the cookie is not that
+    // one any more (another tab's session replaced it, or it was cleared); any connection that
+    // fails before its handshake forgets the note, and one that reused a session asks for a new
+    // one at once.
     let now = js_sys::Date::now();
-    let cookie_holds = local::session()
-        .is_some_and(|(t, at)| t == tokens && now >= at && now - at < SESSION_REUSE_MS);
-    if cookie_holds {
-        if devices.iter().any(|d| d.cert.is_none()) {
-            leptos::task::spawn_local(crate::keys::register_missing());
+    let kept = local::session()
+        .filter(|(t, at, _)| *t == tokens && now >= *at && now - *at < SESSION_REUSE_MS)
+        .map(|(_, _, mark)| mark);
+    // Whether this connection uses a session not asked for by this attempt (kept, or early).
+    let (mark, reused) = match kept {
+        Some(mark) => {
+            if devices.iter().any(|d| d.cert.is_none()) {
+                leptos::task::spawn_local(crate::keys::register_missing());
+            }
+            (Some(mark), true)
         }
-    } else {
-        // Asked already as the app started, when she opened an invite (see `ask_session_early`).
-        let early = EARLY.with(|e| {
-            let mut e = e.borrow_mut();
-            if e.as_ref().is_some_and(|(t, _)| *t == tokens) { e.take() } else { None }
-        });
-        let asked = match early {
-            Some((_, early)) => early.await,
-            None => post_session(tokens.clone()).await,
-        };
-        match asked {
-            Some((true, _, text)) => {
-                remember_claims(&text);
-                local::set_session(Some(&tokens), now);
-                // Registrations made before devices had keys get one (retried each time).
-                if devices.iter().any(|d| d.cert.is_none()) {
-                    leptos::task::spawn_local(crate::keys::register_missing());
+        None => {
+            // Asked already as the app started, when she opened an invite (see
+            // `ask_session_early`): maybe older than another tab's session since.
+            let early = EARLY.with(|e| {
+                let mut e = e.borrow_mut();
+                if e.as_ref().is_some_and(|(t, _)| *t == tokens) { e.take() } else { None }
+            });
+            let was_early = early.is_some();
+            let asked = match early {
+                Some((_, early)) => early.await,
+                None => post_session(tokens.clone()).await,
+            };
+            let mark = match asked {
+                Some((true, _, text)) => read_session(&text),
+                Some((false, 401, _)) => return Attempt::Failed(SyncError::Unauthorised),
+                Some((false, status, text)) => {
+                    return Attempt::Failed(SyncError::Server(format!("{status} {text}")));
                 }
+                None => return Attempt::Offline,
+            };
+            // Registrations made before devices had keys get one (retried each time).
+            if devices.iter().any(|d| d.cert.is_none()) {
+                leptos::task::spawn_local(crate::keys::register_missing());
             }
-            Some((false, 401, _)) => return Attempt::Failed(SyncError::Unauthorised),
-            Some((false, status, text)) => {
-                return Attempt::Failed(SyncError::Server(format!("{status} {text}")));
+            // A registration added while `/session` was asked (an invite read as the
+            // documents opened) is not in this session: ask again with it rather than connect
+            // without it.
+            if node.keys_changed() != keys_changed {
+                return Attempt::Again;
             }
-            None => return Attempt::Offline,
+            if let Some(mark) = &mark {
+                local::set_session(Some((&tokens, now, mark)));
+            }
+            (mark, was_early)
         }
-        // A registration added while `/session` was asked (an invite read as the documents
-        // opened) is not in this session: ask again with it rather than connect without it.
-        if node.keys_changed() != keys_changed {
-            return Attempt::Again;
-        }
-    }
-    // A connection that fails before its handshake, on a cookie kept from before: maybe the
-    // cookie is gone (cleared by her, or a device removed), so the next attempt asks anew.
+    };
     let not_connected = || {
-        if cookie_holds {
-            local::set_session(None, 0.0);
-            Attempt::Again
-        } else {
-            Attempt::Offline
-        }
+        local::set_session(None);
+        if reused { Attempt::Again } else { Attempt::Offline }
     };
     let location = gloo_utils::window().location();
     let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
-    let Ok(ws) = WebSocket::open(&format!("{scheme}://{host}/sync")) else {
+    let query = mark.map(|m| format!("?s={m}")).unwrap_or_default();
+    let Ok(ws) = WebSocket::open(&format!("{scheme}://{host}/sync{query}")) else {
         return not_connected();
     };
     let (mut ws_out, ws_in) = ws.split();
