@@ -112,7 +112,7 @@ fn read_session(answer: &str) -> Option<String> {
 /// stored in (a kept session is recognised by it).
 pub(crate) fn session_body<'a>(tokens: impl Iterator<Item = &'a str>) -> String {
     let mut all: Vec<&str> = tokens.collect();
-    all.sort_unstable();
+    juntas_core::order::sort(&mut all);
     all.join("\n")
 }
 
