@@ -227,7 +227,7 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
     let asked = send("POST", "/api/redeem", Some(body), None).await?;
     if asked.0 {
         // Kept at once: the invite is used now, and the registration is in this answer only.
-        if let Err(e) = local::set_redeemed_invite(&code, Some(&asked.2)) {
+        if let Err(e) = local::keep_redeemed_invite(&code, &asked.2) {
             leptos::logging::warn!("the invite's answer is kept in this tab only: {e}");
         }
         // Her session is asked for while the documents' part downloads, for the tokens this
@@ -273,12 +273,12 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     };
     match kept {
         Ok(device) => {
-            let _ = local::set_redeemed_invite(code, None);
+            local::forget_redeemed_invite(code);
             Ok(device)
         }
         // An answer that cannot be read is not kept for another try (it would fail again).
         Err(e @ InviteError::Server(_)) => {
-            let _ = local::set_redeemed_invite(code, None);
+            local::forget_redeemed_invite(code);
             Err(e)
         }
         Err(e) => Err(e),
@@ -294,37 +294,36 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
 pub fn store_redeemed() {
     let on_join = gloo_utils::window().location().pathname().as_deref() == Ok("/unirse");
     let this_tab = tab_invite();
-    let pending = local::pending_invite();
     for (code, text) in local::redeemed_invites() {
         if on_join && this_tab.as_deref() == Some(code.as_str()) {
             continue;
         }
         match keep(&text) {
             Ok(device) => {
-                if pending.as_deref() == Some(code.as_str())
-                    && let Err(e) = local::set_pending_invite(None)
-                {
-                    leptos::logging::warn!("{e}");
-                }
-                if let Err(e) = local::list_joined_network(&device.network) {
-                    leptos::logging::warn!("a network registered by an invite is not listed: {e}");
-                }
-                // Her network's page says once how this device was registered.
-                if let Err(e) = local::set_just_joined(&device.network) {
-                    leptos::logging::warn!("the welcome line will not show: {e}");
-                }
-                if let Err(e) = local::set_redeemed_invite(&code, None) {
-                    leptos::logging::warn!("{e}");
-                }
+                joined(&code, &device);
+                local::forget_redeemed_invite(&code);
             }
             // Unreadable: it would fail again.
             Err(e @ InviteError::Server(_)) => {
                 leptos::logging::warn!("an invite's kept answer cannot be read: {e}");
-                let _ = local::set_redeemed_invite(&code, None);
+                local::forget_redeemed_invite(&code);
             }
             // Not stored (the device's storage is full): it stays for the next start.
             Err(e) => leptos::logging::warn!("an invite's registration is not stored yet: {e}"),
         }
+    }
+}
+
+/// After invite `code` registered this device as `device`: the invite is no longer pending,
+/// her network is listed on the device, and its page says once how she was registered.
+pub fn joined(code: &str, device: &local::Device) {
+    local::forget_pending_invite(code);
+    if let Err(e) = local::list_joined_network(&device.network) {
+        leptos::logging::warn!("a network registered by an invite is not listed: {e}");
+    }
+    // Only the welcome line depends on it: the registration itself is stored.
+    if let Err(e) = local::set_just_joined(&device.network) {
+        leptos::logging::warn!("the welcome line will not show: {e}");
     }
 }
 

@@ -276,18 +276,17 @@ pub fn redeemed_invite(code: &str) -> Option<String> {
         .or_else(|| redeemed_invites().into_iter().find(|(c, _)| c == code).map(|(_, a)| a))
 }
 
-/// Keeps the server's answer to invite `code` (`Some`), or forgets it once its registration is
-/// stored (`None`); the others wait on.
-pub fn set_redeemed_invite(code: &str, answer: Option<&str>) -> Result<(), String> {
-    match answer {
-        Some(a) => LocalStorage::set(format!("{REDEEMED}.{code}"), a).map_err(|e| e.to_string()),
-        None => {
-            LocalStorage::delete(format!("{REDEEMED}.{code}"));
-            if LocalStorage::get::<(String, String)>(REDEEMED).is_ok_and(|(c, _)| c == code) {
-                LocalStorage::delete(REDEEMED);
-            }
-            Ok(())
-        }
+/// Keeps the server's answer to invite `code` until its registration is stored; the others
+/// wait on.
+pub fn keep_redeemed_invite(code: &str, answer: &str) -> Result<(), String> {
+    LocalStorage::set(format!("{REDEEMED}.{code}"), answer).map_err(|e| e.to_string())
+}
+
+/// Forgets the answer to invite `code` (its registration is stored, or it cannot be read).
+pub fn forget_redeemed_invite(code: &str) {
+    LocalStorage::delete(format!("{REDEEMED}.{code}"));
+    if LocalStorage::get::<(String, String)>(REDEEMED).is_ok_and(|(c, _)| c == code) {
+        LocalStorage::delete(REDEEMED);
     }
 }
 

@@ -147,12 +147,18 @@ test('an invite redeemed in a tab closed before its page opened still registers 
   await fContext.close();
 });
 
-test('two invites redeemed in tabs closed before their pages opened: the app, opened next, has her registered in both networks', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  // Two networks, each with its facilitator, each inviting María.
+/** Two networks, each founded by its facilitator on a laptop (the same SLEP runs both). */
+async function twoNetworks() {
   const f1Context = await newContext(browser, LAPTOP);
   const f1 = await new HomePage(await f1Context.newPage()).foundExample('Ignacio Vargas');
   const f2Context = await newContext(browser, LAPTOP);
   const f2 = await new HomePage(await f2Context.newPage()).foundExample('Ignacio Vargas');
+  return { f1Context, f1, f2Context, f2 };
+}
+
+test('two invites redeemed in tabs closed before their pages opened: the app, opened next, has her registered in both networks', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Two networks, each with its facilitator, each inviting María.
+  const { f1Context, f1, f2Context, f2 } = await twoNetworks();
   const links = [await f1.inviteLink('María González'), await f2.inviteLink('María González')];
   // On her phone she opens the first, gives up before it shows, then the second: the same.
   const mContext = await newContext(browser, PHONE);
@@ -200,11 +206,7 @@ test('a phone opened again connects with the cookie it has; with its cookies cle
 });
 
 test('a phone registered in one network joins a second from its invite: its documents sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  // Two networks, each with its facilitator (the same SLEP runs both).
-  const f1Context = await newContext(browser, LAPTOP);
-  const f1 = await new HomePage(await f1Context.newPage()).foundExample('Ignacio Vargas');
-  const f2Context = await newContext(browser, LAPTOP);
-  const f2 = await new HomePage(await f2Context.newPage()).foundExample('Ignacio Vargas');
+  const { f1Context, f1, f2Context, f2 } = await twoNetworks();
   // María's phone joins the first, then opens her invite to the second: her phone asks the
   // server for its documents with the new registration (its connection then has both).
   const mContext = await newContext(browser, PHONE);

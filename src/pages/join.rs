@@ -36,14 +36,7 @@ pub fn JoinPage() -> impl IntoView {
         spawn_local(async move {
             match invite::redeem(&code).await {
                 Ok(device) => {
-                    local::forget_pending_invite(&code);
-                    if let Err(e) = local::list_joined_network(&device.network) {
-                        leptos::logging::warn!("{e}");
-                    }
-                    // Only the welcome line depends on it: the registration itself is stored.
-                    if let Err(e) = local::set_just_joined(&device.network) {
-                        leptos::logging::warn!("the welcome line will not show: {e}");
-                    }
+                    invite::joined(&code, &device);
                     sync.node().registered_with(&device.token);
                     navigate(&format!("/red/{}", device.network), Default::default());
                 }

@@ -169,12 +169,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         .map(|(_, _, mark)| mark);
     // Whether this connection uses a session not asked for by this attempt (kept, or early).
     let (mark, reused) = match kept {
-        Some(mark) => {
-            if devices.iter().any(|d| d.cert.is_none()) {
-                leptos::task::spawn_local(crate::keys::register_missing());
-            }
-            (Some(mark), true)
-        }
+        Some(mark) => (Some(mark), true),
         None => {
             // Asked already as the app started, when she opened an invite (see
             // `ask_session_early`): maybe older than another tab's session since.
@@ -195,10 +190,6 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                 }
                 None => return Attempt::Offline,
             };
-            // Registrations made before devices had keys get one (retried each time).
-            if devices.iter().any(|d| d.cert.is_none()) {
-                leptos::task::spawn_local(crate::keys::register_missing());
-            }
             // A registration added while `/session` was asked (an invite read as the
             // documents opened) is not in this session: ask again with it rather than connect
             // without it.
@@ -211,6 +202,10 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             (mark, was_early)
         }
     };
+    // Registrations made before devices had keys get one (retried at each connection).
+    if devices.iter().any(|d| d.cert.is_none()) {
+        leptos::task::spawn_local(crate::keys::register_missing());
+    }
     let not_connected = || {
         local::set_session(None);
         if reused { Attempt::Again } else { Attempt::Offline }
