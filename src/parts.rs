@@ -168,10 +168,13 @@ pub struct DocsBoot {
 
 fn opening() -> Opening {
     async {
-        // Not in the task that mounts the app: asking the splitter's loader for the part's 8
-        // files was ~45 ms of `fetch` calls at 4× CPU, which made the first task of every page
-        // a long one. index.html's preloads have already asked for them, so nothing waits.
-        crate::tasks::yield_to_browser().await;
+        // Not before the app's first frame is painted: asking the splitter's loader for the
+        // part's 8 files was ~45 ms of `fetch` calls at 4× CPU. In the task that mounts the app
+        // it made the first task of every page a long one; in the next task (a yield) it still
+        // came before that frame's paint in 2 of 5 first visits of the start page, delaying what
+        // she sees first. index.html's preloads have already asked for a page's files, so
+        // nothing waits; on the start page the part's download starts a frame later.
+        crate::tasks::after_next_paint().await;
         match part!(open_documents()) {
             Err(PartNotDownloaded) => Err(BootFailure::NotDownloaded),
             Ok(work) => work.await.map_err(BootFailure::Storage),
