@@ -207,8 +207,9 @@ thread_local! {
 /// documents' part is still downloading, instead of after it. [`redeem`] takes the answer and
 /// reads it (that code stays out of the main part: only the request is there).
 pub fn start_redeem(code: &str) {
-    // Redeemed already, by a tab closed before it read the answer: that answer is hers.
-    if local::redeemed_invite(code).is_some() {
+    // Redeemed already, by a tab closed before it read the answer (that answer is hers), or
+    // her phone is registered with it (a second tap on the link).
+    if local::redeemed_invite(code).is_some() || local::joined_with_invite(code).is_some() {
         return;
     }
     let asking = ask_redeem(code.to_owned()).boxed_local().shared();
@@ -255,6 +256,11 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
 /// (`sync::server`), not here: her documents do not wait for that.
 pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     let started = REDEEMING.with(|r| r.borrow_mut().take());
+    // A link she tapped again once it registered this phone opens her network: the server
+    // would only say the invite was used.
+    if let Some(device) = local::joined_with_invite(code) {
+        return Ok(device);
+    }
     let asked = match started {
         Some((c, asking)) if c == code => asking.await,
         _ => match local::redeemed_invite(code) {
@@ -264,10 +270,11 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     };
     let kept = match answer(asked?) {
         Ok(text) => keep(&text),
-        // Another tab of hers asked first, and its answer is on this device.
+        // Another tab of hers asked first: its answer is on this device, or it has stored the
+        // registration already (and forgotten the answer).
         Err(InviteError::Used) => match local::redeemed_invite(code) {
             Some(text) => keep(&text),
-            None => Err(InviteError::Used),
+            None => local::joined_with_invite(code).ok_or(InviteError::Used),
         },
         Err(e) => Err(e),
     };
@@ -315,9 +322,14 @@ pub fn store_redeemed() {
 }
 
 /// After invite `code` registered this device as `device`: the invite is no longer pending,
-/// her network is listed on the device, and its page says once how she was registered.
+/// her network is listed on the device, the invite is noted as hers (a second tap on its link
+/// opens the network), and its page says once how she was registered.
 pub fn joined(code: &str, device: &local::Device) {
     local::forget_pending_invite(code);
+    if let Err(e) = local::note_joined_invite(code, &device.network) {
+        // Only a second tap on the link needs it: it would say the invite was used.
+        leptos::logging::warn!("the invite's use is not noted: {e}");
+    }
     if let Err(e) = local::list_joined_network(&device.network) {
         leptos::logging::warn!("a network registered by an invite is not listed: {e}");
     }

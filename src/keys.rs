@@ -119,18 +119,18 @@ struct Certified {
 
 /// Makes (or reuses) this device's key for registration `d`, has the server certify it and
 /// keeps the certificate in the registration.
-pub async fn register(mut d: local::Device) -> Result<local::Device, KeyError> {
+pub async fn register(d: local::Device) -> Result<local::Device, KeyError> {
     let public = public_key(&d.device).await?;
     let body = serde_json::json!({ "key": hex::encode(&public) });
     let text = crate::invite::post_with_token("/api/device-key", body, &d.token)
         .await
         .map_err(|e| KeyError::Server(e.to_string()))?;
     let c: Certified = serde_json::from_str(&text).map_err(|e| KeyError::Server(e.to_string()))?;
-    d.key = Some(hex::encode(&public));
-    d.cert = Some(c.cert);
-    d.server_key = Some(c.server_key);
-    local::set_device(d.clone()).map_err(KeyError::Store)?;
-    Ok(d)
+    // Only the key's fields are written: `d` was read before the request, and a claim date
+    // noted meanwhile (a connection's `/session`) would be lost with the rest.
+    let kept = local::set_device_key(&d.token, hex::encode(&public), c.cert, c.server_key)
+        .map_err(KeyError::Store)?;
+    Ok(kept.unwrap_or(d))
 }
 
 /// Registrations made before devices had keys get one now (quietly retried at each start

@@ -21,6 +21,7 @@ const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
 const JUST_JOINED: &str = "juntas.just-joined";
 const SESSION: &str = "juntas.session";
+const JOINED_INVITE: &str = "juntas.joined-invite";
 
 fn plan_year_key(network: &str) -> String {
     format!("juntas.plan-year.{network}")
@@ -164,6 +165,26 @@ pub fn had_shared_key() -> bool {
     LocalStorage::raw().get_item(OLD_SHARED_KEY).ok().flatten().is_some()
 }
 
+/// Keeps the signing key certified for this device's registration `token` (its public key,
+/// the server's certificate and the server's key), changing nothing else in the registration
+/// stored now: what another task noted meanwhile (the claim date from `/session`) stays. None:
+/// the registration is not that one any more (replaced by a new invite), and nothing is kept.
+pub fn set_device_key(
+    token: &str,
+    key: String,
+    cert: String,
+    server_key: String,
+) -> Result<Option<Device>, String> {
+    let mut all = devices();
+    let Some(d) = all.iter_mut().find(|d| d.token == token) else { return Ok(None) };
+    d.key = Some(key);
+    d.cert = Some(cert);
+    d.server_key = Some(server_key);
+    let kept = d.clone();
+    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())?;
+    Ok(Some(kept))
+}
+
 /// Notes when `network` was claimed (from the server's answer to `/session`).
 pub fn set_claimed_at(network: &str, at_ms: i64) -> Result<(), String> {
     let mut all = devices();
@@ -288,6 +309,19 @@ pub fn forget_redeemed_invite(code: &str) {
     if LocalStorage::get::<(String, String)>(REDEEMED).is_ok_and(|(c, _)| c == code) {
         LocalStorage::delete(REDEEMED);
     }
+}
+
+/// Notes that invite `code` registered this device in `network`: tapping that link again, or
+/// another tab's try of it, then opens her network instead of saying the invite was used.
+pub fn note_joined_invite(code: &str, network: &str) -> Result<(), String> {
+    LocalStorage::set(format!("{JOINED_INVITE}.{code}"), network).map_err(|e| e.to_string())
+}
+
+/// This device's registration made with invite `code`, if it has one
+/// ([`note_joined_invite`]).
+pub fn joined_with_invite(code: &str) -> Option<Device> {
+    let network: String = LocalStorage::get(format!("{JOINED_INVITE}.{code}")).ok()?;
+    device(&network)
 }
 
 /// Forgets the pending invite if it is `code` (another tab's later invite stays).

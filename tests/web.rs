@@ -375,3 +375,40 @@ fn invite_answers_kept_on_the_phone_are_each_kept_until_read() {
     assert!(!local::take_just_joined("n0"), "said once");
     assert!(local::take_just_joined("n1"));
 }
+
+/// A signing key certified while a connection noted the network's claim date keeps both (the
+/// key's request read the registration before the date was noted); a key certified for a
+/// registration replaced since is not written into the new one. An invite noted as hers finds
+/// her registration in its network.
+#[wasm_bindgen_test]
+fn a_certified_key_and_a_claim_date_noted_meanwhile_are_both_kept() {
+    use juntas::local;
+    let network = fresh_name("net");
+    let registered = local::Device {
+        network: network.clone(),
+        member: "p1".into(),
+        device: fresh_name("device"),
+        token: "t1".into(),
+        claimed_at: None,
+        key: None,
+        cert: None,
+        server_key: None,
+    };
+    local::set_device(registered.clone()).expect("registered");
+    local::set_claimed_at(&network, 1_000).expect("claim date noted");
+    let kept = local::set_device_key("t1", "k".into(), "c".into(), "s".into()).expect("stored");
+    let now = local::device(&network).expect("still registered");
+    assert_eq!(kept.as_ref(), Some(&now));
+    assert_eq!(now.claimed_at, Some(1_000), "the claim date stays");
+    assert_eq!((now.key.as_deref(), now.cert.as_deref()), (Some("k"), Some("c")));
+
+    // Registered again with a new invite meanwhile: the old registration's key is not hers.
+    local::set_device(local::Device { token: "t2".into(), ..registered }).expect("replaced");
+    assert_eq!(local::set_device_key("t1", "k".into(), "c".into(), "s".into()), Ok(None));
+    assert_eq!(local::device(&network).and_then(|d| d.key), None);
+
+    let code = fresh_name("code");
+    assert_eq!(local::joined_with_invite(&code), None);
+    local::note_joined_invite(&code, &network).expect("noted");
+    assert_eq!(local::joined_with_invite(&code).map(|d| d.token), Some("t2".into()));
+}

@@ -125,6 +125,32 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
   await fContext.close();
 });
 
+test('an invite tried in two tabs registers her once; tapped again later, it opens her network', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, link, mContext, mPage: first } = await inviteForMaria();
+  // Her first tap finds no signal for the registration ...
+  await first.route('**/api/redeem', (route) => route.abort('internetdisconnected'));
+  await first.goto(link);
+  await first.getByTestId('invite-error').filter({ hasText: 'Sin conexión con el servidor' }).waitFor({ timeout: 20000 });
+  // ... and she taps the link in the chat again: that tab registers her phone.
+  const second = await mContext.newPage();
+  await second.goto(link);
+  await registeredAsMaria(second);
+  // "Intentar de nuevo" in the first tab: the server says the invite is used, and the tab
+  // finds her registration on the phone rather than saying so.
+  await first.unroute('**/api/redeem');
+  await first.getByTestId('join-retry').click();
+  await registeredAsMaria(first);
+  // Days later she taps the link once more: her network opens, with no request to register.
+  let asked = 0;
+  second.on('request', (r) => { if (new URL(r.url()).pathname === '/api/redeem') asked++; });
+  await second.goto(link);
+  await registeredAsMaria(second);
+  assert.equal(asked, 0, 'a used invite of hers is not sent to the server again');
+  for (const p of [fPage, first, second]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 /** Opens invite `link` in `tab` on a slow line: the server registers her phone (the app asks
  * as it starts), but the documents' part has not arrived when she gives up and closes the tab. */
 async function closedTooSoon(tab, link) {
