@@ -217,14 +217,40 @@ pub fn start_redeem(code: &str) {
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
 }
 
+/// The token invite `code` is to register this device with: made here and kept on the device
+/// before the request goes, so that a try after an answer lost on the way (the server
+/// registered her, the signal dropped) sends the same one, and the server answers that
+/// registration again instead of "ya se usó". None when the browser has no randomness or
+/// no room to keep it: the server makes the token, and a lost answer cannot be asked again.
+fn registration_token(code: &str) -> Option<String> {
+    if let Some(token) = local::invite_token(code) {
+        return Some(token);
+    }
+    let mut bytes = [0u8; 32];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        leptos::logging::warn!("the server makes this registration's token: {e}");
+        return None;
+    }
+    let token = hex::encode(bytes);
+    match local::keep_invite_token(code, &token) {
+        Ok(()) => Some(token),
+        Err(e) => {
+            leptos::logging::warn!("the server makes this registration's token: {e}");
+            None
+        }
+    }
+}
+
 async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
     #[derive(serde::Serialize)]
     struct Redeem<'a> {
         code: &'a str,
         device: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
     }
-    let body = serde_json::to_string(&Redeem { code: &code, device: device_name() })
-        .map_err(|e| InviteError::Server(e.to_string()))?;
+    let redeem = Redeem { code: &code, device: device_name(), token: registration_token(&code) };
+    let body = serde_json::to_string(&redeem).map_err(|e| InviteError::Server(e.to_string()))?;
     let asked = send("POST", "/api/redeem", Some(body), None).await?;
     if asked.0 {
         // Kept at once: the invite is used now, and the registration is in this answer only.
@@ -326,6 +352,7 @@ pub fn store_redeemed() {
 /// opens the network), and its page says once how she was registered.
 pub fn joined(code: &str, device: &local::Device) {
     local::forget_pending_invite(code);
+    local::forget_invite_token(code);
     if let Err(e) = local::note_joined_invite(code, &device.network) {
         // Only a second tap on the link needs it: it would say the invite was used.
         leptos::logging::warn!("the invite's use is not noted: {e}");

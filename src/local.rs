@@ -22,6 +22,7 @@ const OWN_DOCS: &str = "juntas.own-documents";
 const JUST_JOINED: &str = "juntas.just-joined";
 const SESSION: &str = "juntas.session";
 const JOINED_INVITE: &str = "juntas.joined-invite";
+const INVITE_TOKEN: &str = "juntas.invite-token";
 
 fn plan_year_key(network: &str) -> String {
     format!("juntas.plan-year.{network}")
@@ -309,6 +310,20 @@ pub fn forget_redeemed_invite(code: &str) {
     if LocalStorage::get::<(String, String)>(REDEEMED).is_ok_and(|(c, _)| c == code) {
         LocalStorage::delete(REDEEMED);
     }
+}
+
+/// The token this device made to be registered with by invite `code` (see
+/// `invite::registration_token`), kept until the registration is stored.
+pub fn invite_token(code: &str) -> Option<String> {
+    LocalStorage::get(format!("{INVITE_TOKEN}.{code}")).ok()
+}
+
+pub fn keep_invite_token(code: &str, token: &str) -> Result<(), String> {
+    LocalStorage::set(format!("{INVITE_TOKEN}.{code}"), token).map_err(|e| e.to_string())
+}
+
+pub fn forget_invite_token(code: &str) {
+    LocalStorage::delete(format!("{INVITE_TOKEN}.{code}"));
 }
 
 /// Notes that invite `code` registered this device in `network`: tapping that link again, or

@@ -151,6 +151,30 @@ test('an invite tried in two tabs registers her once; tapped again later, it ope
   await fContext.close();
 });
 
+test('an invite whose answer was lost on the way registers her phone on the next try, once', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
+  // The server registers her phone, but the signal drops before its answer arrives.
+  let registered = 0;
+  await mPage.route('**/api/redeem', async (route) => {
+    const answer = await route.fetch();
+    if (answer.ok()) registered++;
+    await route.abort('internetdisconnected');
+  });
+  await mPage.goto(link);
+  await mPage.getByTestId('invite-error').filter({ hasText: 'Sin conexión con el servidor' }).waitFor({ timeout: 20000 });
+  assert.equal(registered, 1, 'the server did register her phone');
+  // With signal, "Intentar de nuevo": the server answers that registration again.
+  await mPage.unroute('**/api/redeem');
+  await mPage.getByTestId('join-retry').click();
+  await registeredAsMaria(mPage);
+  // The facilitator sees one phone of hers, not two.
+  const devices = await new NetworkPage(fPage).devices();
+  assert.equal(devices.filter((d) => d.text.includes('María González')).length, 1, JSON.stringify(devices));
+  for (const p of [fPage, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 /** Opens invite `link` in `tab` on a slow line: the server registers her phone (the app asks
  * as it starts), but the documents' part has not arrived when she gives up and closes the tab. */
 async function closedTooSoon(tab, link) {

@@ -67,6 +67,9 @@ struct Invite {
     used: Option<u64>,
     /// The device that made it.
     by: String,
+    /// The device it registered, once used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    registered: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +116,8 @@ pub enum Refused {
     NotAllowed(String),
     #[error("this device already registered another signing key")]
     KeyTaken,
+    #[error("this device token cannot be used")]
+    BadToken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,7 +265,9 @@ impl Accounts {
         let code = secret()?;
         let expires = now + INVITE_LIFETIME_SECS;
         self.update(|s| {
-            s.invites.retain(|_, i| i.used.is_none() && i.expires > now);
+            // A used invite is kept until it would have expired: its device may ask again for
+            // a registration whose answer it lost ([`Accounts::redeem`]).
+            s.invites.retain(|_, i| i.expires > now);
             s.invites.insert(
                 hash(&code),
                 Invite {
@@ -269,6 +276,7 @@ impl Accounts {
                     expires,
                     used: None,
                     by: by.device.clone(),
+                    registered: None,
                 },
             );
             Ok(())
@@ -277,18 +285,47 @@ impl Accounts {
     }
 
     /// Uses an invite: registers a new device for its member.
+    ///
+    /// `token`, when the device sends one, is the token it will be registered with (made in
+    /// the browser and kept there before it asked). Asked again with that same token, a used
+    /// invite answers the same registration again: a phone whose answer was lost on the way
+    /// (the signal dropped after the server registered it) gets it on its next try, instead of
+    /// an invite that says it was used by nobody she knows. Without one, the server makes it.
     pub fn redeem(
         &self,
         code: &str,
         device_name: &str,
+        token: Option<&str>,
         now: u64,
     ) -> Result<(String, Grant), AccountsError> {
-        let token = secret()?;
+        let token = match token {
+            Some(t) if well_formed_token(t) => t.to_owned(),
+            Some(_) => return Err(Refused::BadToken.into()),
+            None => secret()?,
+        };
         let id = short_id()?;
+        let given = hash(&token);
         self.update(|s| {
-            let invite = s.invites.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            let invite = s.invites.get(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            if invite.used.is_some() {
+                let again = invite.registered.as_ref().and_then(|d| s.devices.get(d));
+                return match again {
+                    Some(d) if d.token_hash == given && d.revoked.is_none() => Ok(Grant {
+                        device: d.id.clone(),
+                        network: d.network.clone(),
+                        member: d.member.clone(),
+                    }),
+                    _ => Err(Refused::InviteUsed.into()),
+                };
+            }
             unspent(invite.used, invite.expires, now)?;
+            // A token another device has (it could only be chosen knowing it).
+            if s.devices.values().any(|d| d.token_hash == given) {
+                return Err(Refused::BadToken.into());
+            }
+            let invite = s.invites.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
             invite.used = Some(now);
+            invite.registered = Some(id.clone());
             let (network, member) = (invite.network.clone(), invite.member.clone());
             s.devices.insert(id.clone(), device(&id, &network, &member, device_name, &token, now));
             Ok(Grant { device: id.clone(), network, member })
@@ -361,6 +398,13 @@ impl Accounts {
 }
 
 /// Whether a one-time code (a claim link or an invite) may still be used at `now`.
+/// A device token a browser made: 43 to 128 URL-safe characters (base64url or hex; the
+/// server's own, 32 random bytes in base64url, are 43).
+fn well_formed_token(t: &str) -> bool {
+    (43..=128).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn unspent(used: Option<u64>, expires: u64, now: u64) -> Result<(), Refused> {
     if used.is_some() {
         return Err(Refused::InviteUsed);
@@ -403,10 +447,10 @@ mod tests {
         assert_eq!(a.authenticate(&token, 103).unwrap(), f);
         let (invite, expires) = a.invite(&f, "p1", 110).unwrap();
         assert_eq!(expires, 110 + INVITE_LIFETIME_SECS);
-        let (ptoken, p) = a.redeem(&invite, "Android", 120).unwrap();
+        let (ptoken, p) = a.redeem(&invite, "Android", None, 120).unwrap();
         assert_eq!((p.network.as_str(), p.member.as_str()), ("net", "p1"));
         assert!(matches!(
-            a.redeem(&invite, "other", 121),
+            a.redeem(&invite, "other", None, 121),
             Err(AccountsError::Refused(Refused::InviteUsed))
         ));
         drop(a);
@@ -421,6 +465,49 @@ mod tests {
     }
 
     #[test]
+    fn an_invite_asked_again_with_its_token_answers_the_same_registration() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(dir.path()).unwrap();
+        let code = a.new_claim(0).unwrap();
+        let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
+        let (invite, _) = a.invite(&f, "p1", 10).unwrap();
+        let mine = "a".repeat(64);
+        let (token, p) = a.redeem(&invite, "Android", Some(&mine), 20).unwrap();
+        assert_eq!(token, mine);
+        // Her answer was lost; her phone asks again with the same token, after another invite
+        // was made (which once dropped every used invite).
+        a.invite(&f, "p2", 25).unwrap();
+        assert_eq!(
+            a.redeem(&invite, "Android", Some(&mine), 30).unwrap(),
+            (mine.clone(), p.clone())
+        );
+        assert_eq!(a.devices("net", Some("p1")).len(), 1, "one phone, registered once");
+        assert_eq!(a.authenticate(&mine, 31).unwrap(), p);
+        // Anyone else with the link: used.
+        for other in [Some("b".repeat(64)), None] {
+            assert!(matches!(
+                a.redeem(&invite, "other", other.as_deref(), 32),
+                Err(AccountsError::Refused(Refused::InviteUsed))
+            ));
+        }
+        // Removed since: the invite does not bring the phone back.
+        a.revoke(&p.device, 40).unwrap();
+        assert!(matches!(
+            a.redeem(&invite, "Android", Some(&mine), 41),
+            Err(AccountsError::Refused(Refused::InviteUsed))
+        ));
+        // A token too short to be random, or another device's, is refused and uses nothing.
+        let (second, _) = a.invite(&f, "p3", 50).unwrap();
+        for bad in ["short", "no spaces allowed in a token of forty-three chars", mine.as_str()] {
+            assert!(matches!(
+                a.redeem(&second, "x", Some(bad), 51),
+                Err(AccountsError::Refused(Refused::BadToken))
+            ));
+        }
+        assert!(a.redeem(&second, "x", Some(&"c".repeat(43)), 52).is_ok(), "still unused");
+    }
+
+    #[test]
     fn an_expired_invite_does_nothing_and_a_damaged_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let a = Accounts::open(dir.path()).unwrap();
@@ -428,7 +515,7 @@ mod tests {
         let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
         let (invite, _) = a.invite(&f, "p1", 10).unwrap();
         assert!(matches!(
-            a.redeem(&invite, "x", 10 + INVITE_LIFETIME_SECS),
+            a.redeem(&invite, "x", None, 10 + INVITE_LIFETIME_SECS),
             Err(AccountsError::Refused(Refused::InviteExpired))
         ));
         assert_eq!(a.devices("net", None).len(), 1, "nothing was registered");

@@ -108,6 +108,9 @@ fn failed(e: AccountsError) -> Response {
         AccountsError::Refused(r @ Refused::InviteUnknown) => {
             error(StatusCode::NOT_FOUND, &r.to_string())
         }
+        AccountsError::Refused(r @ Refused::BadToken) => {
+            error(StatusCode::BAD_REQUEST, &r.to_string())
+        }
         AccountsError::Refused(r) => error(StatusCode::FORBIDDEN, &r.to_string()),
         e => {
             tracing::error!(error = %e, "accounts");
@@ -227,6 +230,9 @@ struct RedeemBody {
     code: String,
     #[serde(default)]
     device: String,
+    /// The token the browser made for this registration (see [`crate::accounts::Accounts::redeem`]).
+    #[serde(default)]
+    token: Option<String>,
 }
 
 /// `POST /api/redeem`: registers this device for the invite's member.
@@ -238,7 +244,7 @@ async fn redeem(
     if let Err(r) = m.origin_ok(&headers) {
         return r.into_response();
     }
-    match m.accounts.redeem(&b.code, &b.device, now_secs()) {
+    match m.accounts.redeem(&b.code, &b.device, b.token.as_deref(), now_secs()) {
         Ok((token, g)) => {
             tracing::info!(network = %g.network, member = %g.member, "invite redeemed");
             granted(token, g)

@@ -123,6 +123,22 @@ async fn members_a_personal_invite_works_once_and_only_a_facilitator_invites_oth
     assert_eq!((status, body["member"].as_str()), (200, Some("p1")));
     let (status, body) = call(addr, "POST", "/api/redeem", redeem, None).await;
     assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
+    // A phone that made its own token gets its registration again with it (its first answer
+    // was lost), and the token works.
+    let (status, body) = call(addr, "POST", "/api/invites", invite("p1"), Some(&p1)).await;
+    assert_eq!(status, 200, "{body}");
+    let code = body["path"].as_str().unwrap().split_once("invitacion=").unwrap().1.to_owned();
+    let mine = "0123456789abcdef".repeat(4);
+    let redeem = json!({"code": code, "device": "Android", "token": mine});
+    let (_, first) = call(addr, "POST", "/api/redeem", redeem.clone(), None).await;
+    let (status, again) = call(addr, "POST", "/api/redeem", redeem, None).await;
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(again["token"].as_str(), Some(mine.as_str()));
+    let (status, _) = call(addr, "POST", "/api/invites", invite("p1"), Some(&mine)).await;
+    assert_eq!(status, 200, "the token she made is hers");
+    let bad = json!({"code": "whatever", "device": "x", "token": "short"});
+    let (status, body) = call(addr, "POST", "/api/redeem", bad, None).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("this device token cannot be used")));
     let f1 = token(addr).await;
     let (status, _) = call(addr, "POST", "/api/invites", invite("nobody"), Some(&f1)).await;
     assert_eq!(status, 400);
