@@ -282,17 +282,21 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
 /// (`sync::server`), not here: her documents do not wait for that.
 pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
     let started = REDEEMING.with(|r| r.borrow_mut().take());
-    // A link she tapped again once it registered this phone opens her network: the server
-    // would only say the invite was used.
-    if let Some(device) = local::joined_with_invite(code) {
-        return Ok(device);
-    }
     let asked = match started {
+        // Its answer is read even when another tab stored the registration meanwhile: left
+        // unread, it would be stored again at the next start.
         Some((c, asking)) if c == code => asking.await,
-        _ => match local::redeemed_invite(code) {
-            Some(text) => Ok((true, 200, text)),
-            None => ask_redeem(code.to_owned()).await,
-        },
+        _ => {
+            // A link she tapped again once it registered this phone opens her network: the
+            // server would only say the invite was used.
+            if let Some(device) = local::joined_with_invite(code) {
+                return Ok(device);
+            }
+            match local::redeemed_invite(code) {
+                Some(text) => Ok((true, 200, text)),
+                None => ask_redeem(code.to_owned()).await,
+            }
+        }
     };
     let kept = match answer(asked?) {
         Ok(text) => keep(&text),
@@ -349,11 +353,16 @@ pub fn store_redeemed() {
 
 /// After invite `code` registered this device as `device`: the invite is no longer pending,
 /// her network is listed on the device, the invite is noted as hers (a second tap on its link
-/// opens the network), and its page says once how she was registered.
+/// opens the network), and its page says once how she was registered (not again when the
+/// link is tapped again).
 pub fn joined(code: &str, device: &local::Device) {
     local::forget_pending_invite(code);
     local::forget_invite_token(code);
-    if let Err(e) = local::note_joined_invite(code, &device.network) {
+    // Her link tapped again (or another tab's answer to it): she was told already.
+    if local::joined_with_invite(code).is_some_and(|d| d.token == device.token) {
+        return;
+    }
+    if let Err(e) = local::note_joined_invite(code, device) {
         // Only a second tap on the link needs it: it would say the invite was used.
         leptos::logging::warn!("the invite's use is not noted: {e}");
     }

@@ -128,9 +128,9 @@ pub async fn register(d: local::Device) -> Result<local::Device, KeyError> {
     let c: Certified = serde_json::from_str(&text).map_err(|e| KeyError::Server(e.to_string()))?;
     // Only the key's fields are written: `d` was read before the request, and a claim date
     // noted meanwhile (a connection's `/session`) would be lost with the rest.
-    let kept = local::set_device_key(&d.token, hex::encode(&public), c.cert, c.server_key)
-        .map_err(KeyError::Store)?;
-    Ok(kept.unwrap_or(d))
+    local::set_device_key(&d.token, hex::encode(&public), c.cert, c.server_key)
+        .map_err(KeyError::Store)?
+        .ok_or_else(|| KeyError::Store("the registration was replaced meanwhile".into()))
 }
 
 /// Registrations made before devices had keys get one now (quietly retried at each start

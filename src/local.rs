@@ -328,15 +328,17 @@ pub fn forget_invite_token(code: &str) {
 
 /// Notes that invite `code` registered this device in `network`: tapping that link again, or
 /// another tab's try of it, then opens her network instead of saying the invite was used.
-pub fn note_joined_invite(code: &str, network: &str) -> Result<(), String> {
-    LocalStorage::set(format!("{JOINED_INVITE}.{code}"), network).map_err(|e| e.to_string())
+pub fn note_joined_invite(code: &str, d: &Device) -> Result<(), String> {
+    LocalStorage::set(format!("{JOINED_INVITE}.{code}"), (&d.network, &d.token))
+        .map_err(|e| e.to_string())
 }
 
-/// This device's registration made with invite `code`, if it has one
-/// ([`note_joined_invite`]).
+/// This device's registration made with invite `code`, while it is still the one the device
+/// has in that network ([`note_joined_invite`]; not one a later invite or claim replaced it by).
 pub fn joined_with_invite(code: &str) -> Option<Device> {
-    let network: String = LocalStorage::get(format!("{JOINED_INVITE}.{code}")).ok()?;
-    device(&network)
+    let (network, token): (String, String) =
+        LocalStorage::get(format!("{JOINED_INVITE}.{code}")).ok()?;
+    device(&network).filter(|d| d.token == token)
 }
 
 /// Forgets the pending invite if it is `code` (another tab's later invite stays).

@@ -174,7 +174,13 @@ fn opening() -> Opening {
         // came before that frame's paint in 2 of 5 first visits of the start page, delaying what
         // she sees first. index.html's preloads have already asked for a page's files, so
         // nothing waits; on the start page the part's download starts a frame later.
-        crate::tasks::after_next_paint().await;
+        // A tab opened in the background paints nothing and gets no frame; its slowed timers
+        // would hold the documents a second or two.
+        if gloo_utils::document().hidden() {
+            crate::tasks::yield_to_browser().await;
+        } else {
+            crate::tasks::after_next_paint().await;
+        }
         match part!(open_documents()) {
             Err(PartNotDownloaded) => Err(BootFailure::NotDownloaded),
             Ok(work) => work.await.map_err(BootFailure::Storage),

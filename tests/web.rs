@@ -379,7 +379,7 @@ fn invite_answers_kept_on_the_phone_are_each_kept_until_read() {
 /// A signing key certified while a connection noted the network's claim date keeps both (the
 /// key's request read the registration before the date was noted); a key certified for a
 /// registration replaced since is not written into the new one. An invite noted as hers finds
-/// her registration in its network.
+/// her registration in its network while it is that registration.
 #[wasm_bindgen_test]
 fn a_certified_key_and_a_claim_date_noted_meanwhile_are_both_kept() {
     use juntas::local;
@@ -409,6 +409,10 @@ fn a_certified_key_and_a_claim_date_noted_meanwhile_are_both_kept() {
 
     let code = fresh_name("code");
     assert_eq!(local::joined_with_invite(&code), None);
-    local::note_joined_invite(&code, &network).expect("noted");
+    let now = local::device(&network).expect("registered");
+    local::note_joined_invite(&code, &now).expect("noted");
     assert_eq!(local::joined_with_invite(&code).map(|d| d.token), Some("t2".into()));
+    // Replaced by another registration since: the invite is not that one's.
+    local::set_device(local::Device { token: "t3".into(), ..now }).expect("replaced");
+    assert_eq!(local::joined_with_invite(&code), None);
 }

@@ -135,17 +135,22 @@ test('an invite tried in two tabs registers her once; tapped again later, it ope
   const second = await mContext.newPage();
   await second.goto(link);
   await registeredAsMaria(second);
-  // "Intentar de nuevo" in the first tab: the server says the invite is used, and the tab
-  // finds her registration on the phone rather than saying so.
+  // "Intentar de nuevo" in the first tab, with signal: it finds her registration on the
+  // phone, rather than asking the server (which would say the invite is used).
   await first.unroute('**/api/redeem');
+  let retried = 0;
+  first.on('request', (r) => { if (new URL(r.url()).pathname === '/api/redeem') retried++; });
   await first.getByTestId('join-retry').click();
   await registeredAsMaria(first);
+  assert.equal(retried, 0, 'the registration the other tab stored is used');
+  assert.equal(await first.getByTestId('joined-note').count(), 0, 'the other tab said she was registered');
   // Days later she taps the link once more: her network opens, with no request to register.
   let asked = 0;
   second.on('request', (r) => { if (new URL(r.url()).pathname === '/api/redeem') asked++; });
   await second.goto(link);
   await registeredAsMaria(second);
   assert.equal(asked, 0, 'a used invite of hers is not sent to the server again');
+  assert.equal(await second.getByTestId('joined-note').count(), 0, 'she is not told again that she was just registered');
   for (const p of [fPage, first, second]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
