@@ -464,12 +464,18 @@ mod tests {
         assert!(!text.contains(&ptoken) && !text.contains(&invite), "only hashes are kept");
     }
 
-    #[test]
-    fn an_invite_asked_again_with_its_token_answers_the_same_registration() {
+    /// Accounts in a directory of their own, network "net" claimed by facilitator "f1".
+    fn claimed() -> (tempfile::TempDir, Accounts, Grant) {
         let dir = tempfile::tempdir().unwrap();
         let a = Accounts::open(dir.path()).unwrap();
         let code = a.new_claim(0).unwrap();
         let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
+        (dir, a, f)
+    }
+
+    #[test]
+    fn an_invite_asked_again_with_its_token_answers_the_same_registration() {
+        let (_dir, a, f) = claimed();
         let (invite, _) = a.invite(&f, "p1", 10).unwrap();
         let mine = "a".repeat(64);
         let (token, p) = a.redeem(&invite, "Android", Some(&mine), 20).unwrap();
@@ -509,10 +515,7 @@ mod tests {
 
     #[test]
     fn an_expired_invite_does_nothing_and_a_damaged_file_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(dir.path()).unwrap();
-        let code = a.new_claim(0).unwrap();
-        let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
+        let (dir, a, f) = claimed();
         let (invite, _) = a.invite(&f, "p1", 10).unwrap();
         assert!(matches!(
             a.redeem(&invite, "x", None, 10 + INVITE_LIFETIME_SECS),
