@@ -397,7 +397,6 @@ impl Accounts {
     }
 }
 
-/// Whether a one-time code (a claim link or an invite) may still be used at `now`.
 /// A device token a browser made: 43 to 128 URL-safe characters (base64url or hex; the
 /// server's own, 32 random bytes in base64url, are 43).
 fn well_formed_token(t: &str) -> bool {
@@ -405,6 +404,7 @@ fn well_formed_token(t: &str) -> bool {
         && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Whether a one-time code (a claim link or an invite) may still be used at `now`.
 fn unspent(used: Option<u64>, expires: u64, now: u64) -> Result<(), Refused> {
     if used.is_some() {
         return Err(Refused::InviteUsed);
