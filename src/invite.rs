@@ -217,7 +217,7 @@ pub fn start_redeem(code: &str) {
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
 }
 
-/// The token invite `code` is to register this device with: made here and kept on the device
+/// The token invite or claim link `code` is to register this device with: made here and kept on the device
 /// before the request goes, so that a try after an answer lost on the way (the server
 /// registered her, the signal dropped) sends the same one, and the server answers that
 /// registration again instead of "ya se usó". None when the browser has no randomness or
@@ -397,10 +397,18 @@ pub async fn post_with_token(
 }
 
 /// Uses this device's claim code to become `member` (a facilitator) of `network`.
+/// As with an invite, the registration's token is made and kept here first: a facilitator
+/// whose answer was lost on the way taps "Reclamar" again and gets the same registration,
+/// instead of a network claimed by a device nobody has.
 pub async fn claim(code: &str, network: &str, member: &str) -> Result<local::Device, InviteError> {
-    let body = serde_json::json!({ "code": code, "network": network, "member": member, "device": device_name() });
+    let mut body = serde_json::json!({ "code": code, "network": network, "member": member, "device": device_name() });
+    if let Some(token) = registration_token(code) {
+        body["token"] = token.into();
+    }
     let text = request("POST", "/api/claim", Some(body), None).await?;
-    Ok(with_key(keep(&text)?).await)
+    let device = keep(&text)?;
+    local::forget_invite_token(code);
+    Ok(with_key(device).await)
 }
 
 #[derive(Deserialize)]

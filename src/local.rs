@@ -312,7 +312,7 @@ pub fn forget_redeemed_invite(code: &str) {
     }
 }
 
-/// The token this device made to be registered with by invite `code` (see
+/// The token this device made to be registered with by invite or claim link `code` (see
 /// `invite::registration_token`), kept until the registration is stored.
 pub fn invite_token(code: &str) -> Option<String> {
     LocalStorage::get(format!("{INVITE_TOKEN}.{code}")).ok()

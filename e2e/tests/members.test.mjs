@@ -180,6 +180,35 @@ test('an invite whose answer was lost on the way registers her phone on the next
   await fContext.close();
 });
 
+test('a claim link whose answer was lost claims the network on the next try, as her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, LAPTOP);
+  const page = await context.newPage();
+  await page.goto(await claimLink());
+  await page.getByTestId('claim-banner').waitFor();
+  const net = await new HomePage(page).createExample();
+  // The server registers her laptop and claims the network, but the answer never arrives.
+  let claimed = 0;
+  await page.route('**/api/claim', async (route) => {
+    const answer = await route.fetch();
+    if (answer.ok()) claimed++;
+    await route.abort('internetdisconnected');
+  });
+  const panel = page.getByTestId('claim');
+  await panel.getByTestId('claim-member').selectOption({ label: 'Ignacio Vargas' });
+  await panel.getByTestId('claim-submit').click();
+  await panel.getByTestId('claim-error').filter({ hasText: 'Sin conexión con el servidor' }).waitFor({ timeout: 20000 });
+  assert.equal(claimed, 1, 'the server did claim the network');
+  // With signal, she taps "Reclamar" again: the server answers that registration again.
+  await page.unroute('**/api/claim');
+  await panel.getByTestId('claim-submit').click();
+  await page.getByTestId('me').filter({ hasText: 'Ignacio Vargas' }).waitFor();
+  await net.waitSync('synced');
+  const devices = await net.devices();
+  assert.equal(devices.length, 1, `one device, hers: ${JSON.stringify(devices)}`);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 /** Opens invite `link` in `tab` on a slow line: the server registers her phone (the app asks
  * as it starts), but the documents' part has not arrived when she gives up and closes the tab. */
 async function closedTooSoon(tab, link) {

@@ -76,6 +76,9 @@ struct Invite {
 struct Claim {
     expires: u64,
     used: Option<u64>,
+    /// The device it registered, once used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    registered: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -210,8 +213,13 @@ impl Accounts {
     pub fn new_claim(&self, now: u64) -> Result<String, AccountsError> {
         let code = secret()?;
         self.update(|s| {
-            s.claims.retain(|_, c| c.used.is_none() && c.expires > now);
-            s.claims.insert(hash(&code), Claim { expires: now + CLAIM_LIFETIME_SECS, used: None });
+            // A used link is kept until it would have expired, as an invite is
+            // ([`Accounts::claim`]).
+            s.claims.retain(|_, c| c.expires > now);
+            s.claims.insert(
+                hash(&code),
+                Claim { expires: now + CLAIM_LIFETIME_SECS, used: None, registered: None },
+            );
             Ok(())
         })?;
         Ok(code)
@@ -230,28 +238,43 @@ impl Accounts {
 
     /// Uses the claim `code` to make this device `member` (a facilitator: the caller checked)
     /// of `network`. Returns the device's token and grant.
+    ///
+    /// `token`, as in [`Accounts::redeem`]: asked again with the token it was used with, a used
+    /// link answers the same registration, so a facilitator whose answer was lost on the way
+    /// is not left with a network claimed by a device nobody has.
     pub fn claim(
         &self,
         code: &str,
         network: &str,
         member: &str,
         device_name: &str,
+        token: Option<&str>,
         now: u64,
     ) -> Result<(String, Grant), AccountsError> {
-        let token = secret()?;
+        let token = chosen_token(token)?;
         let id = short_id()?;
+        let given = hash(&token);
         self.update(|s| {
-            let claim = s.claims.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            let claim = s.claims.get(&hash(code)).ok_or(Refused::InviteUnknown)?;
+            if claim.used.is_some() {
+                return match registered_again(s, claim.registered.as_deref(), &given) {
+                    Some(g) if g.network == network => Ok(g),
+                    _ => Err(Refused::InviteUsed.into()),
+                };
+            }
             unspent(claim.used, claim.expires, now)?;
             if s.networks.contains_key(network) {
                 return Err(Refused::AlreadyClaimed.into());
             }
+            taken(s, &given)?;
+            let claim = s.claims.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
             claim.used = Some(now);
+            claim.registered = Some(id.clone());
             s.networks.insert(network.into(), Claimed { at: now, member: member.into() });
             s.devices.insert(id.clone(), device(&id, network, member, device_name, &token, now));
-            Ok(())
-        })?;
-        Ok((token, Grant { device: id, network: network.into(), member: member.into() }))
+            Ok(Grant { device: id.clone(), network: network.into(), member: member.into() })
+        })
+        .map(|g| (token, g))
     }
 
     /// A personal invite for `member` of `network`, made by `by` (the caller checked that
@@ -298,31 +321,17 @@ impl Accounts {
         token: Option<&str>,
         now: u64,
     ) -> Result<(String, Grant), AccountsError> {
-        let token = match token {
-            Some(t) if well_formed_token(t) => t.to_owned(),
-            Some(_) => return Err(Refused::BadToken.into()),
-            None => secret()?,
-        };
+        let token = chosen_token(token)?;
         let id = short_id()?;
         let given = hash(&token);
         self.update(|s| {
             let invite = s.invites.get(&hash(code)).ok_or(Refused::InviteUnknown)?;
             if invite.used.is_some() {
-                let again = invite.registered.as_ref().and_then(|d| s.devices.get(d));
-                return match again {
-                    Some(d) if d.token_hash == given && d.revoked.is_none() => Ok(Grant {
-                        device: d.id.clone(),
-                        network: d.network.clone(),
-                        member: d.member.clone(),
-                    }),
-                    _ => Err(Refused::InviteUsed.into()),
-                };
+                return registered_again(s, invite.registered.as_deref(), &given)
+                    .ok_or(Refused::InviteUsed.into());
             }
             unspent(invite.used, invite.expires, now)?;
-            // A token another device has (it could only be chosen knowing it).
-            if s.devices.values().any(|d| d.token_hash == given) {
-                return Err(Refused::BadToken.into());
-            }
+            taken(s, &given)?;
             let invite = s.invites.get_mut(&hash(code)).ok_or(Refused::InviteUnknown)?;
             invite.used = Some(now);
             invite.registered = Some(id.clone());
@@ -397,6 +406,35 @@ impl Accounts {
     }
 }
 
+/// The token a new registration gets: the one the device made and sent, if it is well formed,
+/// else (none sent) one the server makes.
+fn chosen_token(token: Option<&str>) -> Result<String, AccountsError> {
+    match token {
+        Some(t) if well_formed_token(t) => Ok(t.to_owned()),
+        Some(_) => Err(Refused::BadToken.into()),
+        None => secret(),
+    }
+}
+
+/// A token another device has is refused: it could only be chosen knowing it.
+fn taken(s: &State, token_hash: &str) -> Result<(), Refused> {
+    if s.devices.values().any(|d| d.token_hash == token_hash) {
+        return Err(Refused::BadToken);
+    }
+    Ok(())
+}
+
+/// The grant of the device a used link registered, asked again by that device (the same
+/// token) and not removed since.
+fn registered_again(s: &State, registered: Option<&str>, token_hash: &str) -> Option<Grant> {
+    let d = s.devices.get(registered?)?;
+    (d.token_hash == token_hash && d.revoked.is_none()).then(|| Grant {
+        device: d.id.clone(),
+        network: d.network.clone(),
+        member: d.member.clone(),
+    })
+}
+
 /// A device token a browser made: 43 to 128 URL-safe characters (base64url or hex; the
 /// server's own, 32 random bytes in base64url, are 43).
 fn well_formed_token(t: &str) -> bool {
@@ -439,9 +477,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = Accounts::open(dir.path()).unwrap();
         let code = a.new_claim(100).unwrap();
-        let (token, f) = a.claim(&code, "net", "f1", "Chrome", 101).unwrap();
+        let (token, f) = a.claim(&code, "net", "f1", "Chrome", None, 101).unwrap();
         assert!(matches!(
-            a.claim(&code, "net2", "f1", "x", 102),
+            a.claim(&code, "net2", "f1", "x", None, 102),
             Err(AccountsError::Refused(Refused::InviteUsed))
         ));
         assert_eq!(a.authenticate(&token, 103).unwrap(), f);
@@ -469,7 +507,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = Accounts::open(dir.path()).unwrap();
         let code = a.new_claim(0).unwrap();
-        let (_, f) = a.claim(&code, "net", "f1", "x", 1).unwrap();
+        let (_, f) = a.claim(&code, "net", "f1", "x", None, 1).unwrap();
         (dir, a, f)
     }
 
@@ -511,6 +549,56 @@ mod tests {
             ));
         }
         assert!(a.redeem(&second, "x", Some(&"c".repeat(43)), 52).is_ok(), "still unused");
+    }
+
+    #[test]
+    fn a_claim_link_asked_again_with_its_token_answers_the_same_registration() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(dir.path()).unwrap();
+        let code = a.new_claim(0).unwrap();
+        let mine = "e".repeat(64);
+        let (token, f) = a.claim(&code, "net", "f1", "Chrome", Some(&mine), 1).unwrap();
+        assert_eq!(token, mine);
+        // Her answer was lost; she asks again after the operator made another link (which once
+        // dropped every used one).
+        let second = a.new_claim(5).unwrap();
+        assert_eq!(
+            a.claim(&code, "net", "f1", "Chrome", Some(&mine), 10).unwrap(),
+            (mine.clone(), f.clone())
+        );
+        assert_eq!(a.devices("net", None).len(), 1, "one device, registered once");
+        assert_eq!(a.claimed_at("net"), Some(1), "claimed when it was first used");
+        // Anyone else with the link, or her token for another network: used.
+        for (network, other) in
+            [("net", Some("b".repeat(64))), ("net", None), ("net2", Some(mine.clone()))]
+        {
+            assert!(matches!(
+                a.claim(&code, network, "f1", "x", other.as_deref(), 11),
+                Err(AccountsError::Refused(Refused::InviteUsed))
+            ));
+        }
+        // A token that is malformed or another device's is refused and uses nothing.
+        for bad in ["short", mine.as_str()] {
+            assert!(matches!(
+                a.claim(&second, "net2", "f1", "x", Some(bad), 12),
+                Err(AccountsError::Refused(Refused::BadToken))
+            ));
+        }
+        assert!(!a.is_claimed("net2"));
+        // Removed since: the link does not bring the device back.
+        a.revoke(&f.device, 20).unwrap();
+        assert!(matches!(
+            a.claim(&code, "net", "f1", "Chrome", Some(&mine), 21),
+            Err(AccountsError::Refused(Refused::InviteUsed))
+        ));
+        // Kept across a restart (the file of an older server has no `registered`: it reads).
+        drop(a);
+        let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(text.contains("registered") && !text.contains(&mine), "only hashes are kept");
+        Accounts::open(dir.path()).unwrap();
+        std::fs::write(dir.path().join(FILE), text.replace("\"registered\"", "\"unknown_field\""))
+            .unwrap();
+        Accounts::open(dir.path()).unwrap();
     }
 
     #[test]

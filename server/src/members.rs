@@ -145,6 +145,9 @@ struct ClaimBody {
     member: String,
     #[serde(default)]
     device: String,
+    /// The token the device made for this registration (see `Accounts::claim`).
+    #[serde(default)]
+    token: Option<String>,
 }
 
 /// `POST /api/claim`: uses a claim link for a network (new, or one the server has that nobody
@@ -168,7 +171,14 @@ async fn claim(
             "not allowed: only a facilitator of the network claims it",
         );
     }
-    match m.accounts.claim(&b.code, &b.network, &b.member, &b.device, now_secs()) {
+    match m.accounts.claim(
+        &b.code,
+        &b.network,
+        &b.member,
+        &b.device,
+        b.token.as_deref(),
+        now_secs(),
+    ) {
         Ok((token, g)) => {
             tracing::info!(network = %g.network, member = %g.member, "network claimed");
             granted(token, g)

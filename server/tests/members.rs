@@ -99,8 +99,27 @@ async fn members_a_claim_link_works_once_and_only_for_a_facilitator() {
     let (status, body) =
         call(addr, "POST", "/api/claim", claim(&code, third.clone(), "f9"), None).await;
     assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
-    let (status, _) = call(addr, "POST", "/api/claim", claim("forged", third, "f9"), None).await;
+    let (status, _) =
+        call(addr, "POST", "/api/claim", claim("forged", third.clone(), "f9"), None).await;
     assert_eq!(status, 404);
+    // A facilitator whose answer was lost asks again with the token her app made: the same
+    // registration, and the token works; without it the link is used.
+    let code = claim_code(addr).await;
+    let mine = "d".repeat(64);
+    let with_token =
+        json!({"code": code, "network": third, "member": "f9", "device": "Android", "token": mine});
+    let (status, first) = call(addr, "POST", "/api/claim", with_token.clone(), None).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = call(addr, "POST", "/api/claim", with_token, None).await;
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(again["token"].as_str(), Some(mine.as_str()));
+    let devices = format!("/api/devices?network={third}");
+    let (status, body) = call(addr, "GET", &devices, json!({}), Some(&mine)).await;
+    assert_eq!(status, 200, "the token she made is hers: {body}");
+    assert_eq!(body["devices"].as_array().map(Vec::len), Some(1), "one phone: {body}");
+    let (status, body) =
+        call(addr, "POST", "/api/claim", claim(&code, third.clone(), "f9"), None).await;
+    assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
     // Without the operator's key there are no claim links.
     let (status, _) =
         call(addr, "POST", "/api/claim-links", json!({}), Some("a-guess-at-the-key")).await;
