@@ -12,7 +12,8 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     error::AppError,
     local,
-    repo::Imported,
+    readings::{self, Job},
+    repo::{Caching, Imported},
     state::doc::{Docs, Loaded, SaveState, use_docs},
     sync::Link,
 };
@@ -82,9 +83,16 @@ impl NetworkState {
     }
 
     /// Reads the document from this tab's node into the signals.
+    ///
+    /// On opening, the directory comes from its reading kept beside the document when storage
+    /// still holds what it was read from: parsing the network and reading it were the page's
+    /// two longest tasks of a repeat visit (~150 ms at 4× CPU, `cargo xtask bench load`). The
+    /// document itself loads when a command or a sync needs it, and then re-reads from memory.
     fn reload(self) {
         spawn_local(async move {
-            match self.docs.read(self.id, |doc| network::read(doc)).await {
+            let read =
+                self.docs.read_view(self.id, Job::Network, Caching::OnPage, readings::network);
+            match read.await {
                 Loaded::Ready(net) => {
                     if let Err(e) = local::remember_network(&self.id.to_string(), &net.name) {
                         leptos::logging::warn!("could not list the network on this device: {e}");
