@@ -38,6 +38,15 @@ test('an edited centre is still edited after a reload', async () => {
   await net.waitReady();
   const figures = await net.centre('Los Copihues de La Granja').getByTestId('centre-figures').textContent();
   assert.match(figures, /117 niños y niñas/);
+  // The page now shows the directory as it was kept when it last read it: edited again, the
+  // next reload shows the new figure, never the kept one.
+  await net.setField(await net.editCentre('Los Copihues de La Granja'), 'centre-enrolment', '118');
+  await net.centre('Los Copihues de La Granja').getByTestId('centre-figures').filter({ hasText: '118' }).waitFor();
+  await net.waitSaved();
+  await page.reload();
+  await net.waitReady();
+  const again = await net.centre('Los Copihues de La Granja').getByTestId('centre-figures').textContent();
+  assert.match(again, /118 niños y niñas/);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });
