@@ -12,8 +12,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     error::AppError,
     local,
-    readings::{self, Job},
-    repo::{Caching, Imported},
+    repo::Imported,
     state::doc::{Docs, Loaded, SaveState, use_docs},
     sync::Link,
 };
@@ -41,10 +40,6 @@ pub struct NetworkState {
     pub docs: Docs,
     /// Plan and inquiry documents the network lists that sync was already asked to keep.
     listed: StoredValue<std::collections::BTreeSet<DocumentId>>,
-    /// Re-reads started, and the latest one whose outcome was shown: one that ends after a
-    /// later one is older (the kept reading, served from storage, can take longer than the
-    /// re-read from memory that a change started) and is dropped.
-    reads: StoredValue<(u64, u64)>,
 }
 
 /// How long after the network opens its listed documents start syncing in the background.
@@ -69,7 +64,6 @@ impl NetworkState {
             device: RwSignal::new(local::device(&id.to_string())),
             docs,
             listed: StoredValue::new(Default::default()),
-            reads: StoredValue::new((0, 0)),
         };
         Effect::new(move |_| {
             docs.watch(id);
@@ -88,21 +82,9 @@ impl NetworkState {
     }
 
     /// Reads the document from this tab's node into the signals.
-    ///
-    /// On opening, the directory comes from its reading kept beside the document when storage
-    /// still holds what it was read from: parsing the network and reading it were the page's
-    /// two longest tasks of a repeat visit (~150 ms at 4× CPU in a CPU profile). The
-    /// document itself loads when a command or a sync needs it, and then re-reads from memory.
     fn reload(self) {
-        let mine = self.read_started();
         spawn_local(async move {
-            let read =
-                self.docs.read_view(self.id, Job::Network, Caching::OnPage, readings::network);
-            let read = read.await;
-            if !self.newest(mine) {
-                return;
-            }
-            match read {
+            match self.docs.read(self.id, |doc| network::read(doc)).await {
                 Loaded::Ready(net) => {
                     if let Err(e) = local::remember_network(&self.id.to_string(), &net.name) {
                         leptos::logging::warn!("could not list the network on this device: {e}");
@@ -119,27 +101,6 @@ impl NetworkState {
                 Loaded::Loading => {}
             }
         });
-    }
-
-    /// Numbers a read (or a command's reading) as it starts.
-    fn read_started(self) -> Option<u64> {
-        self.reads.try_update_value(|(started, _)| {
-            *started += 1;
-            *started
-        })
-    }
-
-    /// Whether read `mine` may be shown: no read started after it was shown already. It then
-    /// counts as the latest shown.
-    fn newest(self, mine: Option<u64>) -> bool {
-        let Some(mine) = mine else { return false };
-        self.reads.try_update_value(|(_, shown)| {
-            let newest = mine >= *shown;
-            if newest {
-                *shown = mine;
-            }
-            newest
-        }) == Some(true)
     }
 
     fn fail(self, e: AppError) {
@@ -179,15 +140,11 @@ impl NetworkState {
 
     /// Applies `command`; a refused command comes back as the error to show next to the form.
     pub async fn run(self, command: Command) -> Result<(), AppError> {
-        let mine = self.read_started();
         let net = self.docs.run(self.id, |doc| network::apply(doc, command, now_ms())).await?;
         if let Err(e) = local::remember_network(&self.id.to_string(), &net.name) {
             leptos::logging::warn!("could not list the network on this device: {e}");
         }
-        // A read started before the command (the kept reading) ends after it: not shown.
-        if self.newest(mine) {
-            self.network.set(net);
-        }
+        self.network.set(net);
         Ok(())
     }
 
