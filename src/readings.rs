@@ -8,6 +8,7 @@ use juntas_core::{
     model::{
         centre_plan, history,
         inquiry::{self, Record},
+        network::{self, Network},
         plan::{self, CommonPlan},
         review::PlanState,
         tree,
@@ -28,6 +29,8 @@ pub const TABLE_ROW: &str = "table-row-v4";
 pub const RECORD_LINE: &str = "record-line-v2";
 /// A problem tree (the projector, the list of trees).
 pub const TREE: &str = "tree-v1";
+/// A network's directory, as every page of the network shows it first.
+pub const NETWORK: &str = "network-v1";
 
 /// Where a network's [`Roles`] are kept (a reading at fixed heads, `[doc, "at", ROLES]`): one
 /// slot per network, holding the last ones read with the version they were read at
@@ -63,6 +66,10 @@ pub fn table_row(doc: &mut AutoCommit, roles: &Roles) -> Result<TableRow, AppErr
     Ok((state, last.map(|e| (e.at, e.by))))
 }
 
+pub fn network(doc: &mut AutoCommit) -> Result<Network, AppError> {
+    Ok(network::read(doc)?)
+}
+
 pub fn record_line(doc: &mut AutoCommit) -> Result<RecordLine, AppError> {
     let last = history::entries(doc).last().map(|e| e.at);
     Ok((inquiry::read_record(doc)?, last))
@@ -83,6 +90,8 @@ pub enum Job {
     RecordLine,
     /// [`TREE`] of a problem tree.
     Tree,
+    /// [`NETWORK`] of a network's directory.
+    Network,
     /// The network's [`Roles`] at the version storage holds, kept under [`ROLES`] (a reading at
     /// fixed heads, not a view: [`Job::view`] names its slot). It does not keep the sync facts:
     /// it runs while the page has the network in memory, and the page keeps those.
@@ -100,6 +109,7 @@ impl Job {
             Job::TableRow { .. } => TABLE_ROW,
             Job::RecordLine => RECORD_LINE,
             Job::Tree => TREE,
+            Job::Network => NETWORK,
             Job::Roles => ROLES,
             Job::SyncFacts => crate::repo::SYNC_FACTS,
         }
@@ -153,6 +163,7 @@ pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(),
         }
         Job::RecordLine => keep(storage, &mut doc, RECORD_LINE, record_line).await,
         Job::Tree => keep(storage, &mut doc, TREE, |d| Ok(tree::Reader::default().read(d)?)).await,
+        Job::Network => keep(storage, &mut doc, NETWORK, network).await,
         Job::Roles => {
             let doc = doc.doc_mut();
             let kept: KeptRoles = (centre_plan::version_key(&doc.get_heads()), Roles::of(doc));

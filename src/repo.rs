@@ -95,6 +95,11 @@ pub enum Caching {
     /// into (the common plan) is not re-cached, whole, after every save; the next load after
     /// the edits caches it again.
     WhenLoaded,
+    /// After every reading, like `AfterEveryRead`, but a stale reading is made on the page and
+    /// not by the document worker: the network's directory, which every page of a network
+    /// waits for, is parsed in a task or two where the worker's start (the app's wasm compiled
+    /// again) would come first.
+    OnPage,
     /// After every reading, always made from the document (loaded if it is not): a refresh of
     /// the cached reading by a page that reads the document anyway (the tree's pages, a while
     /// after a change), so that the pages that only show it find it cached.
@@ -202,7 +207,13 @@ pub fn now_ms() -> i64 {
 
 impl Repo {
     pub async fn open() -> Result<Rc<Repo>, StorageError> {
-        let storage = IdbStorage::open(DATABASE).await?;
+        Repo::open_database(DATABASE).await
+    }
+
+    /// This tab's documents in the IndexedDB database `name` (the app's is `DATABASE`; the
+    /// browser tests give each test its own).
+    pub async fn open_database(name: &str) -> Result<Rc<Repo>, StorageError> {
+        let storage = IdbStorage::open(name).await?;
         Ok(Rc::new(Repo {
             storage,
             docs: RefCell::default(),
@@ -353,7 +364,8 @@ impl Repo {
             if let Some(view) = self.cached_view(id, name).await {
                 return Ok(Some(Ok(view)));
             }
-            if self.make_in_worker(id, job).await
+            if caching != Caching::OnPage
+                && self.make_in_worker(id, job).await
                 && let Some(view) = self.cached_view(id, name).await
             {
                 return Ok(Some(Ok(view)));

@@ -247,6 +247,51 @@ async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
     assert!(matches!(readings::make(&storage, corrupt, &Job::Tree).await, Err(Unmade::Failed(_))));
 }
 
+/// A network's pages open from the directory's reading kept beside it: the next start
+/// (another tab, the app opened again) shows it without parsing the document, and once
+/// another tab has changed the network the document is read again, never the old reading.
+#[wasm_bindgen_test]
+async fn a_network_opens_from_its_kept_reading_until_it_changes() {
+    use juntas::{
+        readings::{self, Job},
+        repo::{Caching, Repo},
+    };
+    use juntas_core::model::network::{self, Command, Member, Network, Role};
+    let name = fresh_name("network-reading");
+    let storage = IdbStorage::open(&name).await.expect("open");
+    let id = DocumentId::from_bytes([4; 16]);
+    let mut doc = StoredDoc::new(id, ActorId::from(vec![3; 16]));
+    network::create(doc.doc_mut(), &Network::new("Red Macul", "SLEP", 1), 1_000).expect("create");
+    doc.save(&storage).await.expect("save");
+    let open = async || {
+        let repo = Repo::open_database(&name).await.expect("open");
+        let net = repo
+            .read_view(id, Job::Network, Caching::OnPage, |d| Some(readings::network(d)))
+            .await
+            .expect("read")
+            .expect("stored")
+            .expect("a network");
+        (net, repo.is_loaded(id))
+    };
+
+    let (net, parsed) = open().await;
+    assert_eq!(net.name, "Red Macul");
+    assert!(parsed, "the first open parses the document (nothing kept yet)");
+    let (net, parsed) = open().await;
+    assert_eq!(net, network::read(doc.doc()).expect("read"), "the page's own reading");
+    assert!(!parsed, "the next open shows the kept reading");
+
+    let ana = Member { name: "Ana".into(), role: Role::Principal, centre_id: None };
+    network::apply(doc.doc_mut(), Command::PutMember { id: "a".into(), member: ana }, 2_000)
+        .expect("put");
+    doc.save(&storage).await.expect("save");
+    let (net, parsed) = open().await;
+    assert!(parsed, "a network changed since is read again");
+    assert_eq!(net.members["a"].name, "Ana");
+    let (net, parsed) = open().await;
+    assert!(!parsed && net.members.contains_key("a"), "and kept again");
+}
+
 /// The worker's roles job keeps, beside the network document, the roles the page would read
 /// from it with the version it read them at: one slot, which says the version storage held
 /// (not the one a page holds in memory), and which the next version replaces.

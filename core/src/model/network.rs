@@ -14,8 +14,9 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// The `kind` field of a network directory document.
 pub const KIND: &str = "juntas/network";
 
-/// The whole directory, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The whole directory, as plain data (kept as JSON beside the document as its reading, so a
+/// network's pages open without parsing it: `src/readings.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Network {
     pub kind: String,
     pub schema_version: u64,
@@ -44,7 +45,7 @@ pub struct Network {
 }
 
 /// A centre (jardín infantil / sala cuna). Counts are optional: not every centre reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Centre {
     pub name: String,
     /// Rol Base de Datos, the Ministry's id of an establishment ("12345-6"); may be empty.
@@ -86,7 +87,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     pub name: String,
     pub role: Role,
@@ -94,7 +95,7 @@ pub struct Member {
     pub centre_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Commission {
     pub name: String,
     /// Member ids as a set (map to `true`): concurrent additions of different members merge.
@@ -604,12 +605,18 @@ mod tests {
     }
 
     /// Applies a command that must succeed, and checks that the document then survives a
-    /// save/load round trip unchanged.
+    /// save/load round trip unchanged, and its reading a trip through the JSON kept beside it.
     fn applied(doc: &mut AutoCommit, command: Command, now: i64) -> Network {
         let net = apply(doc, command, now).expect("command accepted");
         assert_round_trips(doc);
         assert_eq!(read(doc).unwrap(), net);
+        assert_eq!(kept_and_read_back(&net), net);
         net
+    }
+
+    /// `net` written as the reading kept beside the document, and read back.
+    fn kept_and_read_back(net: &Network) -> Network {
+        serde_json::from_slice(&serde_json::to_vec(net).expect("kept")).expect("read back")
     }
 
     /// The document survives a save/load round trip unchanged.
@@ -629,6 +636,37 @@ mod tests {
             .collect();
         paths.sort();
         paths
+    }
+
+    /// A network's pages open from its reading kept as JSON: every field comes back, the
+    /// optional counts left out stay left out, and a member's role keeps its kind.
+    #[test]
+    fn a_networks_reading_kept_as_json_reads_back_the_same() {
+        let mut doc = doc_with(&Network::new("Red Macul", "SLEP Santa Rosa", 0));
+        let mut c2 = centre("Rayito de Sol", "");
+        c2.enrolment = None;
+        c2.staff_on_leave = Some(2);
+        applied(
+            &mut doc,
+            Command::PutCentre { id: "c1".into(), centre: centre("Los Copihues", "1-k") },
+            1,
+        );
+        applied(&mut doc, Command::PutCentre { id: "c2".into(), centre: c2 }, 2);
+        let ana =
+            Member { name: "Ana".into(), role: Role::Principal, centre_id: Some("c1".into()) };
+        applied(&mut doc, Command::PutMember { id: "m1".into(), member: ana }, 3);
+        let slep = Member { name: "Rosa".into(), role: Role::SlepProfessional, centre_id: None };
+        applied(&mut doc, Command::PutMember { id: "m2".into(), member: slep }, 4);
+        let commission =
+            Commission { name: "Convivencia".into(), members: [("m1".to_string(), true)].into() };
+        applied(&mut doc, Command::PutCommission { id: "k1".into(), commission }, 5);
+        applied(&mut doc, Command::ListPlan { key: "2027/c1".into() }, 6);
+        let net = applied(&mut doc, Command::ListTree { id: "t1".into() }, 7);
+        let back = kept_and_read_back(&net);
+        assert_eq!(back.centres["c2"].enrolment, None);
+        assert_eq!(back.members["m2"].role, Role::SlepProfessional);
+        assert_eq!(back.updated_at, 7);
+        assert_eq!(back, net);
     }
 
     #[test]
