@@ -25,9 +25,10 @@ pub fn Home() -> impl IntoView {
     // The documents open beside this page; an action waits for them.
     let boot = use_boot();
     let navigate = use_navigate();
-    // Opening them also lists the networks of invites redeemed in a tab closed too soon.
+    // Opening them also lists the networks of invites redeemed in a tab closed too soon: they
+    // are stored before the storage opens, so also when it then fails.
     Effect::new(move || {
-        if matches!(boot.state(), Boot::Ready(_)) {
+        if !matches!(boot.state(), Boot::Opening) {
             known.set(local::networks());
         }
     });
