@@ -143,6 +143,23 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
         })
     };
     let assign_id = id.clone();
+    // The box shows the section's commission as the plan has it, set as its value in the
+    // frame after every redraw of the card. Its options' `selected` alone are not enough: a
+    // redraw with the plan as it was before her choice landed (the network re-read meanwhile)
+    // puts back a selected "Sin comisión" option, which the browser picks, and the option she
+    // chose, once touched, no longer follows its attribute: the box stayed on "Sin comisión"
+    // with her choice saved (a members journey, 1 run in ~10).
+    let select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move || {
+        let chosen = section.with(|s| s.as_ref().and_then(|s| s.commission.clone()));
+        ctx.net.network.track();
+        select.track();
+        request_animation_frame(move || {
+            if let Some(el) = select.get_untracked() {
+                el.set_value(chosen.as_deref().unwrap_or(""));
+            }
+        });
+    });
     view! {
         <li class="card" data-testid="plan-section" data-id=id.clone()>
             {move || section.get().map(|s| {
@@ -167,7 +184,7 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
                             view! {
                             <label class="field">
                                 <span class="field-label">{tr(T::Commission)}</span>
-                                <select data-testid="section-commission" disabled=move || !me.with(|m| m.is(Role::Facilitator))
+                                <select node_ref=select data-testid="section-commission" disabled=move || !me.with(|m| m.is(Role::Facilitator))
                                     aria-label=commission_label.clone()
                                     on:change=move |ev| {
                                         let v = event_target_value(&ev);
