@@ -134,28 +134,32 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
         Memo::new(move |_| plan.with(|p| p.section(&id).cloned()))
     };
     let error = RwSignal::new(None::<String>);
-    let commissions = move || {
+    // A memo: the card is drawn again when the commissions change, not at every re-read of
+    // the network (a sync, a signature), which would redraw every section of the plan.
+    let commissions = Memo::new(move |_| {
         ctx.net.network.with(|n| {
             n.commissions_sorted()
                 .into_iter()
                 .map(|(id, c)| (id.clone(), c.name.clone()))
                 .collect::<Vec<_>>()
         })
-    };
+    });
     let assign_id = id.clone();
     // The box shows the section's commission as the plan has it, set as its value in the
     // frame after every redraw of the card. Its options' `selected` alone are not enough: a
-    // redraw with the plan as it was before her choice landed (the network re-read meanwhile)
-    // puts back a selected "Sin comisión" option, which the browser picks, and the option she
+    // redraw with the plan as it was before her choice landed (another change to the card
+    // meanwhile) puts back a selected "Sin comisión" option, which the browser picks, and the option she
     // chose, once touched, no longer follows its attribute: the box stayed on "Sin comisión"
     // with her choice saved (a members journey, 1 run in ~10).
     let select = NodeRef::<leptos::html::Select>::new();
     Effect::new(move || {
         let chosen = section.with(|s| s.as_ref().and_then(|s| s.commission.clone()));
-        ctx.net.network.track();
+        commissions.track();
         select.track();
         request_animation_frame(move || {
-            if let Some(el) = select.get_untracked() {
+            // The card may have gone in the meantime (the section removed, the page left):
+            // its node ref is then disposed, and reading it would panic.
+            if let Some(el) = select.try_get_untracked().flatten() {
                 el.set_value(chosen.as_deref().unwrap_or(""));
             }
         });
@@ -194,7 +198,7 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
                                         });
                                     }>
                                     <option value="" selected=commission.is_none()>{tr(T::NoCommission)}</option>
-                                    {commissions().into_iter().map(|(cid, name)| {
+                                    {commissions.get().into_iter().map(|(cid, name)| {
                                         let selected = commission.as_deref() == Some(cid.as_str());
                                         view! { <option value=cid selected=selected>{name}</option> }
                                     }).collect_view()}
