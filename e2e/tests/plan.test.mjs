@@ -336,3 +336,40 @@ test('two people typing in one section at once: every keystroke stays where it w
   for (const p of [a, b]) assert.deepEqual(p.page.__errors ?? [], []);
   for (const ctx of [a.context, b.context, cContext]) await ctx.close();
 });
+
+test('what she types as she taps away from a section is kept, and the app keeps working', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(page).createExample();
+  const plan = new PlanPage(page);
+  await plan.iAm('Ignacio Vargas');
+  await plan.open();
+  await plan.create();
+  await plan.openSection('1.1');
+  // A keystroke, then two more and the tap on "back" while the first is being written to the
+  // device: those two reach the document after the section's page is gone (a fast thumb on
+  // a slow phone).
+  await page.evaluate(async () => {
+    const box = document.querySelector('[data-testid="section-body"]');
+    const key = (ch) => {
+      box.value += ch;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    key('a');
+    await new Promise((r) => setTimeout(r, 0));
+    key('b');
+    key('c');
+    document.querySelector('[data-testid="back-to-plan"]').click();
+  });
+  await plan.sections().first().waitFor();
+  // The app still answers, and the letters are in the section, also after a reload.
+  await plan.openSection('1.1');
+  await plan.waitBodyContains('abc');
+  await net.waitSaved();
+  await page.reload();
+  await plan.body().waitFor();
+  await plan.waitBodyContains('abc');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});

@@ -74,12 +74,14 @@ pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl In
     let shareable = can_share_files();
     let export = move |share: bool| {
         error.set(None);
+        // Read now: the panel may be gone when the file is ready (the file is still given).
+        let network_name = name.get_untracked();
         spawn_local(async move {
             let bytes = match net.export_bundle().await {
                 Ok(b) => b,
                 Err(e) => return error.set(Some(explain(i18n, &e))),
             };
-            let lower: String = js_sys::JsString::from(name.get_untracked()).to_lower_case().into();
+            let lower: String = js_sys::JsString::from(network_name).to_lower_case().into();
             let name = file_name(&lower, now_ms());
             if share {
                 let file =
@@ -125,8 +127,10 @@ pub fn ImportBundle(
     // On a network's page, who a left-out change names is said by name.
     let net = use_context::<crate::state::network::NetworkState>();
     let name_of = move |id: &str| {
-        net.and_then(|n| n.network.with_untracked(|x| x.members.get(id).map(|m| m.name.clone())))
-            .unwrap_or_else(|| id.to_string())
+        net.and_then(|n| {
+            n.network.try_with_untracked(|x| x.members.get(id).map(|m| m.name.clone())).flatten()
+        })
+        .unwrap_or_else(|| id.to_string())
     };
     let result = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
@@ -169,7 +173,8 @@ pub fn ImportBundle(
                                 i18n.t(bad_words(l.why)),
                             ));
                         }
-                        on_imported.run(imported);
+                        // The page that asked may be gone (she opened a network meanwhile).
+                        on_imported.try_run(imported);
                         Ok(text)
                     }
                 },

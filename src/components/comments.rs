@@ -71,8 +71,9 @@ where
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
+                    // She may have left the section meanwhile: the comment is kept either way.
                     if let Some(cb) = on_posted {
-                        cb.run(());
+                        cb.try_run(());
                     }
                 }
                 Err(e) => error.set(Some(explain(i18n, &e))),

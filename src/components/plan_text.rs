@@ -118,12 +118,15 @@ pub fn PlanText(
                     }
                     Err(e) => {
                         error.set(Some(e));
-                        value.get_untracked()
+                        // The box may be gone (she left the page): nothing to show then.
+                        value.try_get_untracked().unwrap_or_default()
                     }
                 };
                 // The document's text now includes every remote edit merged meanwhile.
                 if in_flight.get() == 0 {
-                    if let Some(area) = el.get_untracked() {
+                    // The box may be gone by now (she left the page, the card was deleted):
+                    // its edits above are still applied, there is nothing left to show.
+                    if let Some(area) = el.try_get_untracked().flatten() {
                         write_keeping_caret(&area, &text);
                         known.set_value(text);
                     }
@@ -150,14 +153,16 @@ pub fn PlanText(
                     if single && ev.key() == "Enter" {
                         ev.prevent_default();
                         if let Some(cb) = on_blur {
-                            cb.run(());
+                            cb.try_run(());
                         }
                     }
                 }
                 on:input=on_input
                 on:blur=move |_| {
+                    // A box removed while focused (a co-author deleted her card) blurs after
+                    // its owner is gone.
                     if let Some(cb) = on_blur {
-                        cb.run(());
+                        cb.try_run(());
                     }
                 }
             ></textarea>

@@ -200,7 +200,7 @@ fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView 
                 Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text)).await.is_ok(),
                 None => false,
             };
-            if !done && let Some(el) = area.get_untracked() {
+            if !done && let Some(el) = area.try_get_untracked().flatten() {
                 // She copies it herself: the whole text is selected.
                 let el: &web_sys::HtmlTextAreaElement = el.unchecked_ref();
                 el.select();

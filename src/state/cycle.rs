@@ -25,7 +25,7 @@ pub fn cycles(net: NetworkState) -> Vec<DocumentId> {
 }
 
 fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me.get_untracked().unwrap_or_default(), now_ms())
+    Stamp::new(&net.me_now(), now_ms())
 }
 
 /// "Nuevo ciclo": the cycle, listed in the network; its id.

@@ -68,7 +68,7 @@ impl InquiryCtx {
     }
 
     fn stamp(&self) -> Stamp {
-        Stamp::new(&self.net.me.get_untracked().unwrap_or_default(), now_ms())
+        Stamp::new(&self.net.me_now(), now_ms())
     }
 
     /// Sends what was typed now (a box lost focus).
@@ -118,13 +118,19 @@ impl InquiryCtx {
             Loaded::Failed(e) => return Err(e),
             Loaded::Missing | Loaded::Loading => return Err(AppError::NotFound),
         };
-        let me = self.net.me.get_untracked().ok_or(AppError::NoIdentity)?;
-        let (name, centre_id, centre_name) = self.net.network.with_untracked(|n| {
-            let m = n.members.get(&me);
-            let cid = m.and_then(|m| m.centre_id.clone()).unwrap_or_default();
-            let cname = n.centres.get(&cid).map(|c| c.name.clone()).unwrap_or_default();
-            (m.map(|m| m.name.clone()).unwrap_or_default(), cid, cname)
-        });
+        // After an await: if she left the network's pages meanwhile, who she is is no longer
+        // known here, and no record is started (nothing was typed in it yet).
+        let me = self.net.me.try_get_untracked().flatten().ok_or(AppError::NoIdentity)?;
+        let (name, centre_id, centre_name) = self
+            .net
+            .network
+            .try_with_untracked(|n| {
+                let m = n.members.get(&me);
+                let cid = m.and_then(|m| m.centre_id.clone()).unwrap_or_default();
+                let cname = n.centres.get(&cid).map(|c| c.name.clone()).unwrap_or_default();
+                (m.map(|m| m.name.clone()).unwrap_or_default(), cid, cname)
+            })
+            .ok_or(AppError::NoIdentity)?;
         let id = DocumentId::from_bytes(random_bytes());
         let start = Start {
             inquiry_id: inquiry_id.to_string(),

@@ -156,7 +156,7 @@ impl PlanCtx {
     }
 
     fn stamp(&self) -> Stamp {
-        Stamp::new(&self.net.me.get_untracked().unwrap_or_default(), now_ms())
+        Stamp::new(&self.net.me_now(), now_ms())
     }
 
     pub fn centre_id(&self, centre: &str) -> DocumentId {
@@ -194,7 +194,8 @@ impl PlanCtx {
         let (net, year) = (self.net.id, self.year);
         self.docs.ensure(id, || centre_plan::skeleton(net, year, &centre)).await?;
         let key = format!("{year}/{centre}");
-        if !self.net.network.with_untracked(|n| n.plans.contains_key(&key)) {
+        // After an await: she may have left the network's pages; listing it again is harmless.
+        if self.net.network.try_with_untracked(|n| n.plans.contains_key(&key)) != Some(true) {
             self.net.run(Command::ListPlan { key }).await?;
         }
         Ok(id)

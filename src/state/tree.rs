@@ -76,7 +76,7 @@ pub async fn create(net: NetworkState, problem: String) -> Result<DocumentId, Ap
 }
 
 fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me.get_untracked().unwrap_or_default(), now_ms())
+    Stamp::new(&net.me_now(), now_ms())
 }
 
 impl TreeCtx {

@@ -24,7 +24,7 @@ pub fn votes(net: NetworkState) -> Vec<DocumentId> {
 }
 
 fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me.get_untracked().unwrap_or_default(), now_ms())
+    Stamp::new(&net.me_now(), now_ms())
 }
 
 /// "Nueva votación": its proposals phase opens, listed in the network; its id.

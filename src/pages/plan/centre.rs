@@ -16,7 +16,7 @@ pub(super) fn centre_data(ctx: PlanCtx, cid: Memo<String>) -> RwSignal<Loaded<Ce
             let mut got = ctx.load_centre(cid.clone()).await;
             if got == Loaded::Missing
                 && mine
-                && matches!(ctx.common.get_untracked(), Loaded::Ready(_))
+                && matches!(ctx.common.try_get_untracked(), Some(Loaded::Ready(_)))
             {
                 got = match ctx.ensure_centre(cid.clone()).await {
                     Ok(_) => ctx.load_centre(cid).await,
@@ -344,8 +344,14 @@ fn CentreSection(id: String, cv: CentreView) -> impl IntoView {
     let common = move || s.with(|s| s.as_ref().map(|s| s.common.clone()).unwrap_or_default());
     let splicer: crate::components::Splicer = {
         let sid = id.clone();
+        // The centre the box was last seen on: the box's last keystrokes are spliced after
+        // she may have left the page (the route's centre then gone), and still go to it.
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(cv.cid.get_untracked()));
         std::rc::Rc::new(move |edit| {
-            let (cid, sid) = (cv.cid.get_untracked(), sid.clone());
+            if let Some(now) = cv.cid.try_get_untracked() {
+                *seen.borrow_mut() = now;
+            }
+            let (cid, sid) = (seen.borrow().clone(), sid.clone());
             Box::pin(async move {
                 ctx.splice_centre(cid, sid, edit).await.map_err(|e| explain(i18n, &e))
             })
@@ -490,8 +496,9 @@ struct Missing {
 /// commission's (or nobody's yet); a common part already written since she adopted it needs
 /// only a new adoption.
 fn who_writes(ctx: PlanCtx, i18n: I18n, missing: &[(String, String)]) -> Vec<Missing> {
-    let common = match ctx.common.get_untracked() {
-        Loaded::Ready(p) => Some(p),
+    // Called after the delivery's await: the plan's pages may be gone, and then nothing shows.
+    let common = match ctx.common.try_get_untracked() {
+        Some(Loaded::Ready(p)) => Some(p),
         _ => None,
     };
     missing
@@ -507,7 +514,10 @@ fn who_writes(ctx: PlanCtx, i18n: I18n, missing: &[(String, String)]) -> Vec<Mis
                     (i18n.t(T::MissingReadopt).to_owned(), true)
                 }
                 Some(s) => match s.commission.as_ref().and_then(|c| {
-                    ctx.net.network.with_untracked(|n| n.commissions.get(c).map(|c| c.name.clone()))
+                    ctx.net
+                        .network
+                        .try_with_untracked(|n| n.commissions.get(c).map(|c| c.name.clone()))
+                        .flatten()
                 }) {
                     Some(name) => (format!("{} «{name}»", i18n.t(T::MissingByCommission)), false),
                     None => (i18n.t(T::MissingUnassigned).to_owned(), false),

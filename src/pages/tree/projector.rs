@@ -292,6 +292,10 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
         shown.set(total);
         leptos::task::spawn_local(async move {
             crate::tasks::yield_to_browser().await;
+            // She left the projector meanwhile: its drawing is gone, and so is the export.
+            if svg_ref.is_disposed() {
+                return;
+            }
             f();
         });
     };
