@@ -27,6 +27,18 @@ async function person(url, device, who) {
   return { context, page, net, plan };
 }
 
+/** The facilitator on her phone, on the example network's plan page. */
+async function facilitatorOnPhone() {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto(`/#clave=${KEY}`);
+  const net = await new HomePage(page).createExample();
+  const plan = new PlanPage(page);
+  await plan.iAm('Ignacio Vargas');
+  await plan.open();
+  return { context, page, net, plan };
+}
+
 test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve, print', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   // The facilitator creates the network and the year's plan, and gives 1.2 to a commission.
   const cContext = await newContext(browser, LAPTOP);
@@ -271,13 +283,7 @@ test('plan: co-write offline, adopt, deliver, observe, re-deliver, diff, approve
 });
 
 test('next year\'s plan is written apart from this year\'s, and the chosen year stays', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const context = await newContext(browser, PHONE);
-  const page = await context.newPage();
-  await page.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(page).createExample();
-  const plan = new PlanPage(page);
-  await plan.iAm('Ignacio Vargas');
-  await plan.open();
+  const { context, page, net, plan } = await facilitatorOnPhone();
   const year = new Date().getFullYear();
   assert.equal(await plan.title(), `Plan de funcionamiento ${year}`, 'this year by default');
   // In November the network starts next year's plan.
@@ -338,13 +344,7 @@ test('two people typing in one section at once: every keystroke stays where it w
 });
 
 test('what she types as she taps away from a section is kept, and the app keeps working', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const context = await newContext(browser, PHONE);
-  const page = await context.newPage();
-  await page.goto(`/#clave=${KEY}`);
-  const net = await new HomePage(page).createExample();
-  const plan = new PlanPage(page);
-  await plan.iAm('Ignacio Vargas');
-  await plan.open();
+  const { context, page, net, plan } = await facilitatorOnPhone();
   await plan.create();
   await plan.openSection('1.1');
   // A keystroke, then two more and the tap on "back" while the first is being written to the
