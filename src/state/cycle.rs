@@ -7,7 +7,7 @@ use juntas_core::{
     DocumentId,
     model::{
         cycle::{self, Cycle, New, Stage, Target},
-        history::{self, Stamp},
+        history,
         network::Command,
     },
 };
@@ -15,7 +15,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     error::AppError,
-    repo::{now_ms, random_bytes},
+    repo::random_bytes,
     state::{doc::Loaded, network::NetworkState},
 };
 
@@ -24,14 +24,10 @@ pub fn cycles(net: NetworkState) -> Vec<DocumentId> {
     net.network.with(|n| n.cycles.keys().filter_map(|k| k.parse().ok()).collect())
 }
 
-fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me_now(), now_ms())
-}
-
 /// "Nuevo ciclo": the cycle, listed in the network; its id.
 pub async fn create(net: NetworkState, new: New) -> Result<DocumentId, AppError> {
     let id = DocumentId::from_bytes(random_bytes());
-    let (stamp, network) = (stamp(net), net.id.to_string());
+    let (stamp, network) = (net.stamp(), net.id.to_string());
     net.docs.run(id, |d| cycle::create(d, &network, &new, &stamp)).await?;
     net.docs.want(id);
     net.run(Command::ListCycle { id: id.to_string() }).await?;
@@ -61,7 +57,7 @@ impl CycleCtx {
 
     /// Types into a field: applied and stored on the device at once; sent within a second.
     pub async fn splice(self, target: Target, e: TextEdit) -> Result<String, AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net
             .docs
             .type_into(self.id, |d| {
@@ -77,7 +73,7 @@ impl CycleCtx {
 
     /// Marks that the cycle reached `stage` today.
     pub async fn start_stage(self, stage: Stage) -> Result<(), AppError> {
-        let (s, today) = (stamp(self.net), crate::dates::today());
+        let (s, today) = (self.net.stamp(), crate::dates::today());
         self.net.docs.run(self.id, |d| cycle::start_stage(d, stage, &today, &s)).await
     }
 
@@ -89,7 +85,7 @@ impl CycleCtx {
         unit: String,
         goal: Option<f64>,
     ) -> Result<(), AppError> {
-        let (s, id) = (stamp(self.net), crate::repo::new_entry_id());
+        let (s, id) = (self.net.stamp(), crate::repo::new_entry_id());
         self.net
             .docs
             .run(self.id, |d| cycle::add_measure(d, &id, &name, kind, &unit, goal, &s))
@@ -104,7 +100,7 @@ impl CycleCtx {
         centre: String,
         value: f64,
     ) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net
             .docs
             .run(self.id, |d| cycle::put_point(d, &measure, &day, &centre, value, &s))

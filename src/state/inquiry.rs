@@ -6,7 +6,7 @@ use juntas_core::model::text::TextEdit;
 use juntas_core::{
     DocumentId,
     model::{
-        history::{self, Stamp},
+        history,
         inquiry::{self, Definition, Inquiry, Record, Start, TextRef},
         network::Command,
     },
@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use crate::{
     error::AppError,
     readings::{self, Job},
-    repo::{Caching, new_entry_id, now_ms, random_bytes},
+    repo::{Caching, new_entry_id, random_bytes},
     state::{
         doc::{Docs, Loaded},
         network::NetworkState,
@@ -67,10 +67,6 @@ impl InquiryCtx {
         }
     }
 
-    fn stamp(&self) -> Stamp {
-        Stamp::new(&self.net.me_now(), now_ms())
-    }
-
     /// Sends what was typed now (a box lost focus).
     pub fn send_now(self) {
         self.docs.flush();
@@ -79,7 +75,7 @@ impl InquiryCtx {
     /// The facilitator creates an inquiry (annex 6 by default).
     pub async fn create(self, def: Definition) -> Result<DocumentId, AppError> {
         let id = DocumentId::from_bytes(random_bytes());
-        let (network, s) = (self.net.id.to_string(), self.stamp());
+        let (network, s) = (self.net.id.to_string(), self.net.stamp());
         self.docs.run(id, |doc| inquiry::create(doc, &network, &def, &s)).await?;
         self.docs.want(id);
         self.net.run(Command::ListInquiry { id: id.to_string() }).await?;
@@ -87,7 +83,7 @@ impl InquiryCtx {
     }
 
     pub async fn redefine(self, id: DocumentId, def: Definition) -> Result<u64, AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::redefine(doc, &def, &s)).await
     }
 
@@ -102,7 +98,7 @@ impl InquiryCtx {
         id: DocumentId,
         records: Vec<(String, Record)>,
     ) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::share_results(doc, &records, &s)).await
     }
 
@@ -140,7 +136,7 @@ impl InquiryCtx {
             centre_name,
             date: crate::dates::today(),
         };
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::start_record(doc, &inq, &start, &s)).await?;
         crate::local::remember_own_document(&id.to_string()).map_err(AppError::Local)?;
         self.docs.want(id);
@@ -172,7 +168,7 @@ impl InquiryCtx {
         target: TextRef,
         e: TextEdit,
     ) -> Result<String, AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs
             .type_into(id, |doc| {
                 inquiry::splice_on(doc, &target, Some(&e.base), e.at, e.delete, &e.insert, &s)
@@ -181,29 +177,29 @@ impl InquiryCtx {
     }
 
     pub async fn add_participant(self, id: DocumentId) -> Result<(), AppError> {
-        let (pid, s) = (new_entry_id(), self.stamp());
+        let (pid, s) = (new_entry_id(), self.net.stamp());
         self.docs.run(id, |doc| inquiry::add_participant(doc, &pid, &s)).await
     }
 
     pub async fn remove_participant(self, id: DocumentId, pid: String) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::remove_participant(doc, &pid, &s)).await
     }
 
     pub async fn set_role(self, id: DocumentId, pid: String, role: String) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::set_role(doc, &pid, &role, &s)).await
     }
 
     pub async fn set_date(self, id: DocumentId, date: String) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::set_date(doc, &date, &s)).await
     }
 
     /// "Eliminar esta pauta": its author deletes a draft (refused once finalised), and marks
     /// it deleted in its inquiry so those who may not read it stop waiting for it.
     pub async fn discard(self, id: DocumentId, record: &Record) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(id, |doc| inquiry::discard(doc, &s)).await?;
         let inquiry_id: DocumentId = record.inquiry_id.parse().map_err(|_| AppError::NotFound)?;
         let (rid, centre) = (id.to_string(), record.centre_id.clone());
@@ -211,7 +207,7 @@ impl InquiryCtx {
     }
 
     pub async fn finalise(self, id: DocumentId) -> Result<(), AppError> {
-        let (today, s) = (crate::dates::today(), self.stamp());
+        let (today, s) = (crate::dates::today(), self.net.stamp());
         self.docs.run(id, |doc| inquiry::finalise(doc, &today, &s)).await
     }
 

@@ -5,7 +5,10 @@
 
 use juntas_core::{
     DocumentId,
-    model::network::{self, Command, Network},
+    model::{
+        history::Stamp,
+        network::{self, Command, Network},
+    },
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -53,12 +56,12 @@ const BACKGROUND_SYNC_DELAY_MS: u32 = 2_000;
 const BACKGROUND_SYNC_GAP_MS: u32 = 250;
 
 impl NetworkState {
-    /// Who this device's changes are made by, for a command's stamp. A command still running
-    /// after she left the network's pages (the last keystrokes of a box, sent as she tapped
-    /// away) finds this state gone; its change is then made by nobody, which the rules allow,
-    /// rather than lost.
-    pub fn me_now(&self) -> String {
-        self.me.try_get_untracked().flatten().unwrap_or_default()
+    /// The stamp of a change made now by this device's person, for every document of the
+    /// network. A command still running after she left the network's pages (the last
+    /// keystrokes of a box, sent as she tapped away) finds this state gone; its change is then
+    /// made by nobody, which the rules allow, rather than lost.
+    pub fn stamp(&self) -> Stamp {
+        Stamp::new(&self.me.try_get_untracked().flatten().unwrap_or_default(), now_ms())
     }
 
     /// Starts opening `id` from this device's storage; re-read on every change to it.

@@ -11,7 +11,7 @@ use juntas_core::{
     model::{
         centre_plan::{self, CentrePlan, SectionDiff, SectionView},
         diff::Part,
-        history::{Group, Stamp},
+        history::Group,
         network::{Command, Member, Role},
         plan::{self, CommonPlan, SectionDef, Status},
         review::{self, Event, PlanState},
@@ -25,7 +25,7 @@ pub use crate::state::doc::Loaded;
 use crate::{
     error::AppError,
     readings::{self, COMMON, Job, texts_name},
-    repo::{Caching, new_entry_id, now_ms},
+    repo::{Caching, new_entry_id},
     state::{doc::Docs, network::NetworkState},
 };
 
@@ -155,10 +155,6 @@ impl PlanCtx {
         })
     }
 
-    fn stamp(&self) -> Stamp {
-        Stamp::new(&self.net.me_now(), now_ms())
-    }
-
     pub fn centre_id(&self, centre: &str) -> DocumentId {
         centre_plan::id_for(self.common_id, centre)
     }
@@ -208,7 +204,7 @@ impl PlanCtx {
 
     /// Types into a common section; returns its text after the splice.
     pub async fn splice_common(self, section: String, e: TextEdit) -> Result<String, AppError> {
-        let stamp = self.stamp();
+        let stamp = self.net.stamp();
         let text = self
             .docs
             .type_into(self.common_id, |doc| {
@@ -234,7 +230,7 @@ impl PlanCtx {
         section: String,
         e: TextEdit,
     ) -> Result<String, AppError> {
-        let stamp = self.stamp();
+        let stamp = self.net.stamp();
         self.docs
             .type_into(self.centre_id(&centre), |doc| {
                 let base = Some(e.base.as_str());
@@ -245,24 +241,24 @@ impl PlanCtx {
     }
 
     pub async fn set_status(self, section: String, status: Status) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(self.common_id, |d| plan::set_status(d, &section, status, &s)).await
     }
 
     pub async fn assign(self, section: String, commission: Option<String>) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs
             .run(self.common_id, |d| plan::assign(d, &section, commission.as_deref(), &s))
             .await
     }
 
     pub async fn put_def(self, def: SectionDef) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs.run(self.common_id, |d| plan::put_def(d, &def, &s)).await
     }
 
     pub async fn comment_common(self, section: String, text: String) -> Result<(), AppError> {
-        let (id, s) = (new_entry_id(), self.stamp());
+        let (id, s) = (new_entry_id(), self.net.stamp());
         self.docs.run(self.common_id, |d| plan::comment(d, &id, &section, &text, &s)).await
     }
 
@@ -272,21 +268,21 @@ impl PlanCtx {
         section: String,
         text: String,
     ) -> Result<(), AppError> {
-        let (id, s) = (new_entry_id(), self.stamp());
+        let (id, s) = (new_entry_id(), self.net.stamp());
         self.docs
             .run(self.centre_id(&centre), |d| centre_plan::comment(d, &id, &section, &text, &s))
             .await
     }
 
     pub async fn adopt(self, centre: String) -> Result<(), AppError> {
-        let s = self.stamp();
+        let s = self.net.stamp();
         self.docs
             .run_two(self.centre_id(&centre), self.common_id, |d, c| centre_plan::adopt(d, c, &s))
             .await
     }
 
     pub async fn deliver(self, centre: String, note: String) -> Result<PlanState, AppError> {
-        let (id, s) = (new_entry_id(), self.stamp());
+        let (id, s) = (new_entry_id(), self.net.stamp());
         self.docs
             .run_two(self.centre_id(&centre), self.common_id, |d, c| {
                 centre_plan::deliver(d, c, &id, &note, &s)
@@ -301,7 +297,7 @@ impl PlanCtx {
         note: String,
         per_section: Vec<(String, String)>,
     ) -> Result<PlanState, AppError> {
-        let (id, s) = (new_entry_id(), self.stamp());
+        let (id, s) = (new_entry_id(), self.net.stamp());
         let notes: Vec<(String, String, String)> =
             per_section.into_iter().map(|(sec, t)| (new_entry_id(), sec, t)).collect();
         self.docs
@@ -310,7 +306,7 @@ impl PlanCtx {
     }
 
     pub async fn approve(self, centre: String, note: String) -> Result<PlanState, AppError> {
-        let (id, s) = (new_entry_id(), self.stamp());
+        let (id, s) = (new_entry_id(), self.net.stamp());
         self.docs.run(self.centre_id(&centre), |d| centre_plan::approve(d, &id, &note, &s)).await
     }
 

@@ -18,7 +18,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     error::AppError,
     readings::Job,
-    repo::{Caching, new_entry_id, now_ms, random_bytes},
+    repo::{Caching, new_entry_id, random_bytes},
     state::{
         doc::{Docs, Loaded},
         network::NetworkState,
@@ -67,16 +67,12 @@ pub fn trees(net: NetworkState) -> Vec<DocumentId> {
 /// "Nuevo árbol": a tree around `problem`, listed in the network; its id.
 pub async fn create(net: NetworkState, problem: String) -> Result<DocumentId, AppError> {
     let id = DocumentId::from_bytes(random_bytes());
-    let stamp = stamp(net);
+    let stamp = net.stamp();
     let network = net.id.to_string();
     net.docs.run(id, |d| tree::create(d, &network, &problem, &stamp)).await?;
     net.docs.want(id);
     net.run(Command::ListTree { id: id.to_string() }).await?;
     Ok(id)
-}
-
-fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me_now(), now_ms())
 }
 
 impl TreeCtx {
@@ -150,7 +146,7 @@ impl TreeCtx {
         f: impl FnOnce(&mut juntas_core::automerge::AutoCommit, &Stamp) -> Result<(), tree::TreeError>
         + 'static,
     ) {
-        let stamp = stamp(self.net);
+        let stamp = self.net.stamp();
         spawn_local(async move {
             error.set(self.docs.run(self.id, |d| f(d, &stamp)).await.err());
         });
@@ -190,7 +186,7 @@ impl TreeCtx {
         evidence: bool,
         e: TextEdit,
     ) -> Result<String, AppError> {
-        let stamp = stamp(self.net);
+        let stamp = self.net.stamp();
         let text = self
             .docs
             .type_into(self.id, |d| {

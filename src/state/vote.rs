@@ -5,7 +5,6 @@
 use juntas_core::{
     DocumentId,
     model::{
-        history::Stamp,
         network::Command,
         vote::{self, Method, Vote},
     },
@@ -14,17 +13,13 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     error::AppError,
-    repo::{new_entry_id, now_ms, random_bytes},
+    repo::{new_entry_id, random_bytes},
     state::{doc::Loaded, network::NetworkState},
 };
 
 /// The votes the network lists.
 pub fn votes(net: NetworkState) -> Vec<DocumentId> {
     net.network.with(|n| n.votes.keys().filter_map(|k| k.parse().ok()).collect())
-}
-
-fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me_now(), now_ms())
 }
 
 /// "Nueva votación": its proposals phase opens, listed in the network; its id.
@@ -35,7 +30,7 @@ pub async fn create(
     anonymous: bool,
 ) -> Result<DocumentId, AppError> {
     let id = DocumentId::from_bytes(random_bytes());
-    let (stamp, network) = (stamp(net), net.id.to_string());
+    let (stamp, network) = (net.stamp(), net.id.to_string());
     net.docs.run(id, |d| vote::create(d, &network, &question, method, anonymous, &stamp)).await?;
     net.docs.want(id);
     net.run(Command::ListVote { id: id.to_string() }).await?;
@@ -64,24 +59,24 @@ impl VoteCtx {
     }
 
     pub async fn propose(self, label: String) -> Result<(), AppError> {
-        let (s, option) = (stamp(self.net), new_entry_id());
+        let (s, option) = (self.net.stamp(), new_entry_id());
         self.net.docs.run(self.id, |d| vote::propose(d, &option, &label, &s)).await
     }
 
     /// "Abrir la votación" (a facilitator).
     pub async fn start(self) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net.docs.run(self.id, |d| vote::open(d, &s)).await
     }
 
     pub async fn cast(self, ballot: Vec<String>) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net.docs.run(self.id, |d| vote::cast(d, &ballot, &s)).await
     }
 
     /// "Cerrar la votación" (a facilitator).
     pub async fn close(self) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net.docs.run(self.id, |d| vote::close(d, &s)).await
     }
 }

@@ -5,7 +5,6 @@
 use juntas_core::{
     DocumentId,
     model::{
-        history::Stamp,
         network::Command,
         workshop::{self, Answer, New, Workshop},
     },
@@ -14,7 +13,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     error::AppError,
-    repo::{now_ms, random_bytes},
+    repo::random_bytes,
     state::{doc::Loaded, network::NetworkState},
 };
 
@@ -23,14 +22,10 @@ pub fn workshops(net: NetworkState) -> Vec<DocumentId> {
     net.network.with(|n| n.workshops.keys().filter_map(|k| k.parse().ok()).collect())
 }
 
-fn stamp(net: NetworkState) -> Stamp {
-    Stamp::new(&net.me_now(), now_ms())
-}
-
 /// "Nuevo taller": the workshop with its exit ticket, listed in the network; its id.
 pub async fn create(net: NetworkState, new: New) -> Result<DocumentId, AppError> {
     let id = DocumentId::from_bytes(random_bytes());
-    let (stamp, network) = (stamp(net), net.id.to_string());
+    let (stamp, network) = (net.stamp(), net.id.to_string());
     net.docs.run(id, |d| workshop::create(d, &network, &new, &stamp)).await?;
     net.docs.want(id);
     net.run(Command::ListWorkshop { id: id.to_string() }).await?;
@@ -60,13 +55,13 @@ impl WorkshopCtx {
 
     /// Her answer to `question` (an empty text takes her answer back).
     pub async fn answer(self, question: String, value: Answer) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net.docs.run(self.id, |d| workshop::answer(d, &question, value, &s)).await
     }
 
     /// "Cerrar el ticket" (a facilitator).
     pub async fn close(self) -> Result<(), AppError> {
-        let s = stamp(self.net);
+        let s = self.net.stamp();
         self.net.docs.run(self.id, |d| workshop::close(d, &s)).await
     }
 }

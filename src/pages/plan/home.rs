@@ -148,9 +148,9 @@ pub(super) fn SectionRow(id: String, plan: Memo<CommonPlan>) -> impl IntoView {
     // The box shows the section's commission as the plan has it, set as its value in the
     // frame after every redraw of the card. Its options' `selected` alone are not enough: a
     // redraw with the plan as it was before her choice landed (another change to the card
-    // meanwhile) puts back a selected "Sin comisión" option, which the browser picks, and the option she
-    // chose, once touched, no longer follows its attribute: the box stayed on "Sin comisión"
-    // with her choice saved (a members journey, 1 run in ~10).
+    // meanwhile) puts back a selected "Sin comisión" option, which the browser picks, and the
+    // option she chose, once touched, no longer follows its attribute: the box stayed on
+    // "Sin comisión" with her choice saved (a members journey, 1 run in ~10).
     let select = NodeRef::<leptos::html::Select>::new();
     Effect::new(move || {
         let chosen = section.with(|s| s.as_ref().and_then(|s| s.commission.clone()));
