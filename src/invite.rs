@@ -9,6 +9,7 @@ use std::cell::RefCell;
 
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
+use leptos::prelude::{RwSignal, Set};
 use serde::Deserialize;
 
 use crate::local;
@@ -206,15 +207,72 @@ thread_local! {
 /// `/unirse`, from the main part of the wasm: on a first visit the server answers while the
 /// documents' part is still downloading, instead of after it. [`redeem`] takes the answer and
 /// reads it (that code stays out of the main part: only the request is there).
-pub fn start_redeem(code: &str) {
-    // Redeemed already, by a tab closed before it read the answer (that answer is hers), or
-    // her phone is registered with it (a second tap on the link).
-    if local::redeemed_invite(code).is_some() || local::joined_with_invite(code).is_some() {
+///
+/// What the answer says of the invite is set in `early` as soon as it is in ([`Early`]), for
+/// `/unirse` to show while the documents' part still downloads.
+pub fn start_redeem(code: &str, early: RwSignal<Option<Early>>) {
+    // Redeemed already, by a tab closed before it read the answer (that answer is hers).
+    if let Some(text) = local::redeemed_invite(code) {
+        early.set(welcome_in(&text).map(Early::Welcome));
+        return;
+    }
+    // Her phone is registered with it (a second tap on the link): her network opens.
+    if local::joined_with_invite(code).is_some() {
         return;
     }
     let asking = ask_redeem(code.to_owned()).boxed_local().shared();
-    leptos::task::spawn_local(asking.clone().map(|_| ()));
+    leptos::task::spawn_local(asking.clone().map(move |asked| early.set(early_of(asked))));
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
+}
+
+/// What `/unirse` can say of an invite from the server's answer alone, before the documents'
+/// part is in: whom and where it registered this device, or a refusal no later answer
+/// changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Early {
+    Welcome(Welcome),
+    Refused(InviteError),
+}
+
+/// Whom and where an invite registered this device, as the server read the network then
+/// (`welcome` in its answer; absent when the server did not have the network or her in it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Welcome {
+    /// The network's name, and its SLEP's.
+    pub network: String,
+    #[serde(default)]
+    pub slep: String,
+    /// Her name and role (a role's stored name, `Role::as_str`), and her centre's name.
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub centre: Option<String>,
+}
+
+/// [`Early`] for the page, in a context `App` provides.
+#[derive(Clone, Copy)]
+pub struct JoinEarly(pub RwSignal<Option<Early>>);
+
+fn welcome_in(text: &str) -> Option<Welcome> {
+    #[derive(Deserialize)]
+    struct Answer {
+        welcome: Option<Welcome>,
+    }
+    serde_json::from_str::<Answer>(text).ok()?.welcome
+}
+
+/// The early word of an answer. A used invite is not said early: it may be this phone's own
+/// (another of its tabs asked first), which `/unirse` finds out; without signal or with a
+/// server error, `/unirse` says so with its "Intentar de nuevo".
+fn early_of(asked: Result<Answer, InviteError>) -> Option<Early> {
+    match asked {
+        Ok((true, _, text)) => welcome_in(&text).map(Early::Welcome),
+        Ok((false, status, text)) => match failure(status, &text) {
+            e @ (InviteError::Expired | InviteError::Unknown) => Some(Early::Refused(e)),
+            _ => None,
+        },
+        Err(_) => None,
+    }
 }
 
 /// The token invite or claim link `code` is to register this device with: made here and kept on the device

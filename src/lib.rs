@@ -52,7 +52,7 @@ use crate::{
         commissions::CommissionsPage,
         home::Home,
         inquiry::{DefinitionPage, InquiryHome, InquiryShell, RecordPage, ResultsPage},
-        join::JoinPage,
+        join::{EarlyWord, JoinPage},
         members::MembersPage,
         network::NetworkPage,
         not_found::NotFound,
@@ -72,10 +72,12 @@ pub fn App() -> impl IntoView {
     let invite_error = invite::accept_from_location().err().map(error::AppError::from);
     // An invite is redeemed at once, while the documents' part downloads (`/unirse` takes the
     // answer once they are open).
+    let early = RwSignal::new(None);
+    provide_context(invite::JoinEarly(early));
     if gloo_utils::window().location().pathname().as_deref() == Ok("/unirse")
         && let Some(code) = invite::tab_invite()
     {
-        invite::start_redeem(&code);
+        invite::start_redeem(&code, early);
     }
     // The documents open beside the start page, which does not wait for them.
     DocsBoot::provide();
@@ -89,7 +91,10 @@ pub fn App() -> impl IntoView {
             {invite_error.map(|e| view! { <p class="alert" role="alert" data-testid="invite-error">{error::explain(i18n, &e)}</p> })}
             // Below the header while the address's page is on its way (its part of the wasm is
             // still downloading: a first visit on 3G); the page, drawn after it, hides it (CSS).
-            <p class="page route-pending" role="status" data-testid="route-pending">{tr(T::Loading)}</p>
+            <div class="page route-pending" data-testid="route-pending">
+                <EarlyWord own_main=true />
+                <p role="status">{tr(T::Loading)}</p>
+            </div>
             <AppRoutes />
         </Router>
     }

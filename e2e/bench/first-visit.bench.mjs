@@ -4,7 +4,8 @@
 // when the start page answers, when the example network's page shows after "Crear red de
 // ejemplo" is tapped as soon as it is there (it waits for the documents' part), and when the app
 // would open with no connection (the service worker active, its precache done). Then María's
-// first visit from her invite link to a network whose plan is on the server: when her network
+// first visit from her invite link to a network whose plan is on the server: when whom and where
+// it registered her shows (from the server's answer, before the documents' part), when her network
 // page shows, and when the plan's sections show after she taps "Plan" at once (the plan comes
 // by sync, down the same line, and its page's part is downloaded); then, the page reloaded, when
 // it is synced with the server again (as each time she opens the app).
@@ -92,9 +93,21 @@ try {
     for (const [, way] of WAYS) {
       const link = new URL(await net.inviteLink('María González'));
       const { page, close } = await phone(way);
+      // When whom and where the invite registered her first shows (it may show for a moment
+      // only, when the documents' part comes first).
+      await page.addInitScript(() => {
+        new MutationObserver((_, o) => {
+          if (document.querySelector('[data-testid="join-welcome"]')) {
+            window.__welcomeAt = performance.now();
+            o.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      });
       await page.goto(`${link.pathname}${link.search}${link.hash}`, { waitUntil: 'commit' });
       await page.getByTestId('me').filter({ hasText: 'María González' }).waitFor({ timeout: 180000 });
       const network = await page.evaluate(() => performance.now());
+      const welcome = await page.evaluate(() => window.__welcomeAt ?? null);
+      if (welcome === null) errors.push(`${way}: her invite's welcome never showed`);
       await page.getByTestId('nav-plan').click();
       await page.getByTestId('only-mine').waitFor({ timeout: 180000 });
       const plan = await page.evaluate(() => performance.now());
@@ -105,14 +118,14 @@ try {
       await page.reload({ waitUntil: 'commit' });
       await synced();
       const again = await page.evaluate(() => performance.now());
-      invited[way].push({ network, plan, offline, again });
+      invited[way].push({ welcome, network, plan, offline, again });
       await close();
     }
   }
   const f = (x) => (x === null ? '—' : `${(x / 1000).toFixed(2)} s`);
   /** One table: a row per way, a column per `[key, heading]` (the median), then app / before. */
   const table = (set, columns) => {
-    const widths = [11, 16, 14, 14];
+    const widths = [11, 16, 14, 14, 14];
     console.log(`  ${'service worker'.padEnd(48)} ${columns.map(([, h], i) => h.padStart(widths[i])).join(' ')}`);
     for (const [what, way] of WAYS) {
       const m = (k) => (way === 'none' && k === 'offline' ? null : median(set[way].map((x) => x[k])));
@@ -125,8 +138,9 @@ try {
   table(results, [['start', 'start page'], ['network', 'example network'], ['offline', 'opens offline']]);
   console.log('  (times from navigation; "example network": its page shown after the tap, made once the documents\' part is in)');
   console.log(`  María's invite link (the network and its plan on the server, synced down the same line):`);
-  table(invited, [['network', 'her network'], ['plan', 'the plan'], ['offline', 'opens offline'], ['again', 'again: synced']]);
-  console.log('  ("the plan": its list of sections shown after she taps "Plan" as soon as her network shows;');
+  table(invited, [['welcome', 'welcome'], ['network', 'her network'], ['plan', 'the plan'], ['offline', 'opens offline'], ['again', 'again: synced']]);
+  console.log('  ("welcome": whom and where the invite registered her, from the server\'s answer, before the documents\' part;');
+  console.log('   "the plan": its list of sections shown after she taps "Plan" as soon as her network shows;');
   console.log('   "again: synced": the plan\'s page opened again, once synced, until it says synced with the server again)');
   if (errors.length) { console.log(`  page errors: ${errors.join('; ')}`); process.exitCode = 1; }
   await founder.close();

@@ -105,6 +105,62 @@ async function registeredAsMaria(page) {
   await m.waitSync('synced', 20000);
 }
 
+/** Holds `page`'s download of the app's documents' part until the returned function is called. */
+async function holdDocumentsPart(page) {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(/split_juntas_docs-[0-9a-f]+\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
+test('her invite says whom and where it registered her before the app\'s documents are in; a forged one is refused as soon', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
+  // Her phone's line is slow: the documents' part of the app (~690 KB) is still on its way.
+  const release = await holdDocumentsPart(mPage);
+  await mPage.goto(link);
+  const welcome = mPage.locator('[data-testid="join-welcome"]:visible');
+  await welcome.waitFor();
+  const said = (await welcome.innerText()).replace(/\s+/g, ' ');
+  for (const part of ['Hola, María González', 'Te uniste a la red «Avanzando Juntas» (SLEP Gabriela Mistral).',
+    'Tu rol: Directora.', 'Tu centro: Jardín Infantil Los Copihues.']) {
+    assert.ok(said.includes(part), `"${part}" in: ${said}`);
+  }
+  assert.equal(await mPage.getByTestId('network-name').count(), 0, 'the network itself is not shown yet');
+  assert.deepEqual(await axeViolations(mPage, ['moderate', 'serious', 'critical']), [], 'the welcome has no moderate or worse a11y issue');
+  // In English too, before the documents are in.
+  await mPage.getByTestId('lang').selectOption('en');
+  await mPage.locator('[data-testid="join-welcome"]:visible', { hasText: 'Your role: Principal.' }).waitFor();
+  await mPage.getByTestId('lang').selectOption('es-CL');
+  // The documents arrive: her network opens, registered as her.
+  release();
+  await registeredAsMaria(mPage);
+
+  // A link that is no invite, on another new phone: refused in Spanish before the documents
+  // are in, and again once they are, with nothing registered.
+  const xContext = await newContext(browser, PHONE);
+  const xPage = await xContext.newPage();
+  const releaseX = await holdDocumentsPart(xPage);
+  await xPage.goto(link.replace(/invitacion=[^&]+/, 'invitacion=no-es-una-invitacion'));
+  const refused = xPage.locator('[data-testid="join-refused"]:visible');
+  await refused.waitFor();
+  assert.match(await refused.textContent(), /no es una invitación válida/);
+  releaseX();
+  await xPage.getByTestId('invite-error').waitFor();
+  assert.match(await xPage.getByTestId('invite-error').textContent(), /no es una invitación válida/);
+  assert.equal(await xPage.locator('[data-testid="join-refused"]:visible').count(), 0, 'said once');
+  assert.deepEqual(await axeViolations(xPage, ['moderate', 'serious', 'critical']), [], 'the refused link\'s page has no moderate or worse a11y issue');
+  await xPage.goto('/');
+  assert.equal(await new HomePage(xPage).networkLinks().count(), 0, 'the link gave nothing');
+
+  for (const p of [fPage, mPage, xPage]) assert.deepEqual(p.__errors ?? [], []);
+  await xContext.close();
+  await mContext.close();
+  await fContext.close();
+});
+
 test('an invite opened with no signal says so and is kept: "Intentar de nuevo" with signal registers her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
   // María's phone has opened the app before (its service worker has it), and is in a

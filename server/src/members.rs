@@ -257,10 +257,31 @@ async fn redeem(
     match m.accounts.redeem(&b.code, &b.device, b.token.as_deref(), now_secs()) {
         Ok((token, g)) => {
             tracing::info!(network = %g.network, member = %g.member, "invite redeemed");
-            granted(token, g)
+            let welcome = m.network(&g.network).await.and_then(|net| welcome(&net, &g.member));
+            let mut answer = json!({ "token": token, "device": g.device, "network": g.network, "member": g.member });
+            if let Some(w) = welcome {
+                answer["welcome"] = w;
+            }
+            Json(answer).into_response()
         }
         Err(e) => failed(e),
     }
+}
+
+/// Whom and where an invite registers, from the network document as the server has it: the
+/// phone shows it as soon as the answer is in, before it has the app's documents' part or the
+/// network itself (a first visit over 3G waits seconds for those). None when the member is
+/// no longer in the network (the app then says so once the network has synced).
+fn welcome(net: &Network, member: &str) -> Option<serde_json::Value> {
+    let me = net.members.get(member)?;
+    let centre = me.centre_id.as_deref().and_then(|c| net.centres.get(c)).map(|c| c.name.clone());
+    Some(json!({
+        "network": net.name,
+        "slep": net.slep,
+        "name": me.name,
+        "role": me.role.as_str(),
+        "centre": centre,
+    }))
 }
 
 #[derive(Deserialize)]

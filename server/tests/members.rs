@@ -140,6 +140,11 @@ async fn members_a_personal_invite_works_once_and_only_a_facilitator_invites_oth
     let redeem = json!({"code": code, "device": "Android"});
     let (status, body) = call(addr, "POST", "/api/redeem", redeem.clone(), None).await;
     assert_eq!((status, body["member"].as_str()), (200, Some("p1")));
+    // Whom and where it registers, for her phone to say before its documents are in.
+    assert_eq!(
+        body["welcome"],
+        json!({"network": "Red de prueba", "slep": "SLEP", "name": "Ana", "role": "directora", "centre": null})
+    );
     let (status, body) = call(addr, "POST", "/api/redeem", redeem, None).await;
     assert_eq!((status, body["error"].as_str()), (410, Some("this invite was already used")));
     // A phone that made its own token gets its registration again with it (its first answer

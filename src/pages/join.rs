@@ -1,14 +1,16 @@
 //! `/unirse`: opening a personal invite registers this device for the invited member, then
 //! opens her network. A used, expired or forged invite says so and does nothing; without
-//! signal the invite stays on the device and she can try again.
+//! signal the invite stays on the device and she can try again. Whom and where it registered
+//! her ([`EarlyWord`]) shows as soon as the server's answer is in, before the documents' part
+//! of the app is (on a first visit over 3G, seconds before).
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use crate::{
     error::invite as explain,
-    i18n::{T, tr, use_i18n},
-    invite::{self, InviteError},
+    i18n::{I18n, T, tr, use_i18n},
+    invite::{self, Early, InviteError, JoinEarly, Welcome},
     local,
     sync::use_sync,
 };
@@ -56,7 +58,10 @@ pub fn JoinPage() -> impl IntoView {
     view! {
         <main class="page">
             {move || match state.get() {
-                Join::Working => view! { <p data-testid="joining" role="status">{tr(T::Joining)}</p> }.into_any(),
+                Join::Working => view! {
+                    <EarlyWord />
+                    <p data-testid="joining" role="status">{tr(T::Joining)}</p>
+                }.into_any(),
                 Join::Nothing => view! { <p data-testid="invite-error" role="alert">{tr(T::JoinNothing)}</p> }.into_any(),
                 Join::Failed(e) => {
                     let again = matches!(e, InviteError::Offline | InviteError::Server(_));
@@ -74,5 +79,51 @@ pub fn JoinPage() -> impl IntoView {
             }}
             <p><a href="/" class="back">{tr(T::AllNetworks)}</a></p>
         </main>
+    }
+}
+
+/// What the server's answer to the invite says, shown as soon as it is in ([`Early`]): on
+/// `/unirse` while the app's documents' part downloads (it is part of the app's frame, in the
+/// main part), and while the page registers the device.
+/// `own_main`: in a page's `<main>` of its own (before the page is there), else in the page's.
+#[component]
+pub fn EarlyWord(#[prop(optional)] own_main: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let early = use_context::<JoinEarly>();
+    let location = leptos_router::hooks::use_location();
+    // Only on `/unirse`: "Cargando…" also shows while a later page's part downloads.
+    move || {
+        let word = match early?.0.get().filter(|_| location.pathname.get() == "/unirse")? {
+            Early::Welcome(w) => welcome(i18n, &w).into_any(),
+            Early::Refused(e) => view! {
+                <p class="alert" role="alert" data-testid="join-refused">{explain(i18n, &e)}</p>
+            }
+            .into_any(),
+        };
+        Some(if own_main { view! { <main>{word}</main> }.into_any() } else { word })
+    }
+}
+
+fn welcome(i18n: I18n, w: &Welcome) -> impl IntoView + use<> {
+    let t = |k: T| i18n.t(k).to_string();
+    let network = if w.slep.trim().is_empty() {
+        t(T::JoinNetwork).replacen("{}", &w.network, 1)
+    } else {
+        t(T::JoinNetworkSlep).replacen("{}", &w.network, 1).replacen("{}", &w.slep, 1)
+    };
+    let role = match w.role.as_str() {
+        "directora" => t(T::RolePrincipal),
+        "profesional-slep" => t(T::RoleSlep),
+        "facilitador" => t(T::RoleFacilitator),
+        // A role this version does not know (a newer server's): its stored name.
+        other => other.to_owned(),
+    };
+    view! {
+        <section class="join-welcome" data-testid="join-welcome">
+            <h2>{t(T::JoinHello).replacen("{}", &w.name, 1)}</h2>
+            <p>{network}</p>
+            <p>{t(T::JoinRole).replacen("{}", &role, 1)}</p>
+            {w.centre.clone().map(|c| view! { <p>{t(T::JoinCentre).replacen("{}", &c, 1)}</p> })}
+        </section>
     }
 }
