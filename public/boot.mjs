@@ -30,6 +30,15 @@ function language() {
   }
 }
 
+/** On an invite link, index.html's first script leaves the documents' part to be asked for
+ * once the main part is in (xtask/src/split.rs): here, as its last byte arrives (or, failing
+ * a size to tell by, once it has started), before it is compiled and asks for it itself. */
+function afterMain() {
+  const go = window.__juntasAfterMain;
+  window.__juntasAfterMain = undefined;
+  go?.();
+}
+
 export default function initializer() {
   const t = TEXT[language()];
   const $ = (id) => document.getElementById(id);
@@ -42,6 +51,7 @@ export default function initializer() {
       $('boot-hint').textContent = t.hint;
     },
     onProgress: ({ current, total }) => {
+      if (total > 0 && current >= total) afterMain();
       const bar = $('boot-progress');
       if (!bar || !(total > 0)) return;
       const p = Math.min(100, Math.floor((current / total) * 100));
@@ -50,7 +60,7 @@ export default function initializer() {
       bar.value = p;
       $('boot-state').textContent = p < 100 ? t.progress(p) : t.compiling;
     },
-    onComplete: () => {},
+    onComplete: afterMain,
     onSuccess: () => {},
     onFailure: (error) => {
       const boot = $('boot');

@@ -195,7 +195,6 @@ texts! {
     JoinNetworkSlep => "Te uniste a la red «{}» ({}).", "You joined the network “{}” ({}).";
     JoinRole => "Tu rol: {}.", "Your role: {}.";
     JoinCentre => "Tu centro: {}.", "Your centre: {}.";
-    JoinOpening => "Abriendo la red en este dispositivo…", "Opening the network on this device…";
     Claim => "Reclamar esta red como facilitador(a)", "Claim this network as its facilitator";
     ClaimHint => "Este dispositivo abrió el enlace de quien administra el servidor. Elige quién eres entre quienes facilitan esta red: quedarás registrado(a) y podrás invitar al resto, cada persona con su enlace.", "This device opened the link of whoever runs the server. Choose who you are among this network's facilitators: you will be registered and can invite everyone else, each with their own link.";
     ClaimNoFacilitator => "Esta red aún no tiene a nadie con rol de facilitación: agrega tu nombre en Miembros con ese rol y vuelve aquí.", "This network has nobody in the facilitator role yet: add yourself under Members with that role and come back.";

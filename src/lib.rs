@@ -121,7 +121,14 @@ fn DocsGate(children: ChildrenFn) -> impl IntoView {
     // (no signal then), it is here now, so the documents open without a "Reintentar".
     boot.retry();
     move || match boot.state() {
-        Boot::Opening => view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any(),
+        // The documents opening on `/unirse`: her welcome stays in view.
+        Boot::Opening => view! {
+            <main class="page">
+                <EarlyWord />
+                <p>{tr(T::Loading)}</p>
+            </main>
+        }
+        .into_any(),
         Boot::Failed(BootFailure::Storage(reason)) => {
             view! { <main class="page"><StorageUnavailable reason /></main> }.into_any()
         }

@@ -93,21 +93,24 @@ try {
     for (const [, way] of WAYS) {
       const link = new URL(await net.inviteLink('María González'));
       const { page, close } = await phone(way);
-      // When whom and where the invite registered her first shows (it may show for a moment
-      // only, when the documents' part comes first).
+      // When whom and where the invite registered her is first drawn (it may show for a moment
+      // only, when the documents' part comes first), and when her network is: taken in the
+      // page as it happens (Playwright, polling a busy phone's page, saw it up to 0.3 s later).
       await page.addInitScript(() => {
+        window.__drawn = {};
+        const watch = { welcome: '[data-testid="join-welcome"]', network: '[data-testid="me"]' };
         new MutationObserver((_, o) => {
-          if (document.querySelector('[data-testid="join-welcome"]')) {
-            window.__welcomeAt = performance.now();
-            o.disconnect();
+          for (const [k, sel] of Object.entries(watch)) {
+            if (!window.__drawn[k] && document.querySelector(sel)?.textContent.includes(k === 'network' ? 'María González' : '')) {
+              window.__drawn[k] = performance.now();
+            }
           }
-        }).observe(document, { childList: true, subtree: true });
+          if (Object.keys(window.__drawn).length === Object.keys(watch).length) o.disconnect();
+        }).observe(document, { childList: true, subtree: true, characterData: true });
       });
       await page.goto(`${link.pathname}${link.search}${link.hash}`, { waitUntil: 'commit' });
       await page.getByTestId('me').filter({ hasText: 'María González' }).waitFor({ timeout: 180000 });
-      const network = await page.evaluate(() => performance.now());
-      const welcome = await page.evaluate(() => window.__welcomeAt ?? null);
-      if (welcome === null) errors.push(`${way}: her invite's welcome never showed`);
+      const { welcome, network } = await page.evaluate(() => ({ welcome: window.__drawn.welcome ?? null, network: window.__drawn.network ?? null }));
       await page.getByTestId('nav-plan').click();
       await page.getByTestId('only-mine').waitFor({ timeout: 180000 });
       const plan = await page.evaluate(() => performance.now());
@@ -128,10 +131,19 @@ try {
     const widths = [11, 16, 14, 14, 14];
     console.log(`  ${'service worker'.padEnd(48)} ${columns.map(([, h], i) => h.padStart(widths[i])).join(' ')}`);
     for (const [what, way] of WAYS) {
-      const m = (k) => (way === 'none' && k === 'offline' ? null : median(set[way].map((x) => x[k])));
+      // A time not seen in a run (the welcome, when the documents' part came first and the
+      // page moved on before it was drawn) is left out, and said below.
+      const seen = (k) => set[way].map((x) => x[k]).filter((x) => x !== null);
+      const m = (k) => (way === 'none' && k === 'offline' ? null : seen(k).length ? median(seen(k)) : null);
       console.log(`  ${what.padEnd(48)} ${columns.map(([k], i) => f(m(k)).padStart(widths[i])).join(' ')}`);
     }
-    const ratio = (k) => (median(set.app.map((x) => x[k])) / median(set.load.map((x) => x[k]))).toFixed(2);
+    for (const [what, way] of WAYS) {
+      for (const [k, h] of columns) {
+        const missed = set[way].filter((x) => x[k] === null).length;
+        if (missed && !(way === 'none' && k === 'offline')) console.log(`  ${what}: "${h}" not seen in ${missed} of ${set[way].length} runs`);
+      }
+    }
+    const ratio = (k) => (median(set.app.map((x) => x[k]).filter((x) => x !== null)) / median(set.load.map((x) => x[k]).filter((x) => x !== null))).toFixed(2);
     console.log(`  the app / before: ${columns.map(([k, h]) => `${h} ${ratio(k)}`).join(', ')}`);
   };
   console.log(`first-visit bench: a new phone (4× CPU) on a 1.6 Mbit/s down, 750 kbit/s up, 150 ms line shared by the page and its service worker; median of ${RUNS} runs`);

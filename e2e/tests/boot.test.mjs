@@ -149,7 +149,7 @@ test('the start page needs the main part of the app only; the documents\' part a
   await context.close();
 });
 
-test('a page of a network opened by its address asks for its parts with the main part, each once', async () => {
+test('a page of a network opened by its address asks for its parts with the main part, an invite link once it is in, each once', async () => {
   // No service worker (it would answer from its cache); the browser's cache emptied before each
   // address, so each is a first visit of that page.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
@@ -195,6 +195,21 @@ test('a page of a network opened by its address asks for its parts with the main
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);
     console.log(`  ${path.replace(id, '…')}: ${files.length} files, the page shown after ${Math.round((Date.now() - asked[0].at))} ms`);
   }
+  // An invite link: the main part alone first (it says whom and where the invite registered
+  // her, or that the link is no invite), then the documents' part, asked for as soon as the
+  // main part is in; each file once. (The page's resource timing: Playwright reports a
+  // response finished some ms after the page has read it.)
+  await cdp.send('Network.clearBrowserCache');
+  await page.goto('/unirse#invitacion=no-es-una-invitacion');
+  await page.getByTestId('invite-error').waitFor({ timeout: 120000 });
+  const wasm = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((r) => r.name.endsWith('.wasm'))
+    .map((r) => ({ file: new URL(r.name).pathname.slice(1), start: r.startTime, end: r.responseEnd })));
+  const mainPart = wasm.find((w) => /^juntas-[0-9a-f]+_bg\.wasm$/.test(w.file));
+  const docsPart = wasm.find((w) => w.file.startsWith('split_juntas_docs-'));
+  assert.ok(mainPart && docsPart && docsPart.start >= mainPart.end, `/unirse: the documents' part asked for once the main part was in: ${JSON.stringify(wasm)}`);
+  const files = wasm.map((w) => w.file);
+  assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `/unirse: no part is downloaded twice: ${files}`);
   assert.equal(await page.getByTestId('page-not-downloaded').count(), 0);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();

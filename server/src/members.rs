@@ -257,7 +257,10 @@ async fn redeem(
     match m.accounts.redeem(&b.code, &b.device, b.token.as_deref(), now_secs()) {
         Ok((token, g)) => {
             tracing::info!(network = %g.network, member = %g.member, "invite redeemed");
-            let welcome = m.network(&g.network).await.and_then(|net| welcome(&net, &g.member));
+            // Not worth a slow answer: the registration is made, and the phone's signal may
+            // drop while it waits behind a busy engine.
+            let read = tokio::time::timeout(WELCOME_WITHIN, m.network(&g.network)).await;
+            let welcome = read.ok().flatten().and_then(|net| welcome(&net, &g.member));
             let mut answer = json!({ "token": token, "device": g.device, "network": g.network, "member": g.member });
             if let Some(w) = welcome {
                 answer["welcome"] = w;
@@ -267,6 +270,10 @@ async fn redeem(
         Err(e) => failed(e),
     }
 }
+
+/// How long a redeem's answer waits for the engine's reading of the network (it usually takes
+/// under a millisecond); past it, the answer goes without its welcome.
+const WELCOME_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Whom and where an invite registers, from the network document as the server has it: the
 /// phone shows it as soon as the answer is in, before it has the app's documents' part or the

@@ -104,26 +104,50 @@ pub fn EarlyWord(#[prop(optional)] own_main: bool) -> impl IntoView {
     }
 }
 
+/// `template` with each `{}` replaced by the next of `args`, in one pass (an argument's own
+/// `{}` stays as it is).
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut parts = template.split("{}");
+    out.push_str(parts.next().unwrap_or_default());
+    for (part, arg) in parts.zip(args.iter().chain(std::iter::repeat(&""))) {
+        out.push_str(arg);
+        out.push_str(part);
+    }
+    out
+}
+
 fn welcome(i18n: I18n, w: &Welcome) -> impl IntoView + use<> {
-    let t = |k: T| i18n.t(k).to_string();
+    let t = |k: T| i18n.t(k);
     let network = if w.slep.trim().is_empty() {
-        t(T::JoinNetwork).replacen("{}", &w.network, 1)
+        fill(t(T::JoinNetwork), &[&w.network])
     } else {
-        t(T::JoinNetworkSlep).replacen("{}", &w.network, 1).replacen("{}", &w.slep, 1)
+        fill(t(T::JoinNetworkSlep), &[&w.network, &w.slep])
     };
     let role = match w.role.as_str() {
         "directora" => t(T::RolePrincipal),
         "profesional-slep" => t(T::RoleSlep),
         "facilitador" => t(T::RoleFacilitator),
         // A role this version does not know (a newer server's): its stored name.
-        other => other.to_owned(),
+        other => other,
     };
     view! {
-        <section class="join-welcome" data-testid="join-welcome">
-            <h2>{t(T::JoinHello).replacen("{}", &w.name, 1)}</h2>
+        <section class="join-welcome" role="status" data-testid="join-welcome">
+            <h2>{fill(t(T::JoinHello), &[&w.name])}</h2>
             <p>{network}</p>
-            <p>{t(T::JoinRole).replacen("{}", &role, 1)}</p>
-            {w.centre.clone().map(|c| view! { <p>{t(T::JoinCentre).replacen("{}", &c, 1)}</p> })}
+            <p>{fill(t(T::JoinRole), &[role])}</p>
+            {w.centre.as_deref().map(|c| view! { <p>{fill(t(T::JoinCentre), &[c])}</p> })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn a_name_with_braces_stays_whole_and_in_its_place() {
+        assert_eq!(fill("«{}» ({}).", &["Red {}", "SLEP"]), "«Red {}» (SLEP).");
+        assert_eq!(fill("Hola, {}", &["Ana"]), "Hola, Ana");
     }
 }
