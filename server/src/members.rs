@@ -119,9 +119,8 @@ fn failed(e: AccountsError) -> Response {
     }
 }
 
-fn granted(token: String, g: Grant) -> Response {
-    Json(json!({ "token": token, "device": g.device, "network": g.network, "member": g.member }))
-        .into_response()
+fn granted(token: String, g: Grant) -> serde_json::Value {
+    json!({ "token": token, "device": g.device, "network": g.network, "member": g.member })
 }
 
 /// `POST /api/claim-links` with the operator's key as bearer: a one-time link that makes its
@@ -181,7 +180,7 @@ async fn claim(
     ) {
         Ok((token, g)) => {
             tracing::info!(network = %g.network, member = %g.member, "network claimed");
-            granted(token, g)
+            Json(granted(token, g)).into_response()
         }
         Err(e) => failed(e),
     }
@@ -261,7 +260,7 @@ async fn redeem(
             // drop while it waits behind a busy engine.
             let read = tokio::time::timeout(WELCOME_WITHIN, m.network(&g.network)).await;
             let welcome = read.ok().flatten().and_then(|net| welcome(&net, &g.member));
-            let mut answer = json!({ "token": token, "device": g.device, "network": g.network, "member": g.member });
+            let mut answer = granted(token, g);
             if let Some(w) = welcome {
                 answer["welcome"] = w;
             }

@@ -4,6 +4,7 @@
 //! her ([`EarlyWord`]) shows as soon as the server's answer is in, before the documents' part
 //! of the app is (on a first visit over 3G, seconds before).
 
+use juntas_core::model::network::Role;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
@@ -12,6 +13,7 @@ use crate::{
     i18n::{I18n, T, tr, use_i18n},
     invite::{self, Early, InviteError, JoinEarly, Welcome},
     local,
+    pages::members::role_text,
     sync::use_sync,
 };
 
@@ -124,13 +126,8 @@ fn welcome(i18n: I18n, w: &Welcome) -> impl IntoView + use<> {
     } else {
         fill(t(T::JoinNetworkSlep), &[&w.network, &w.slep])
     };
-    let role = match w.role.as_str() {
-        "directora" => t(T::RolePrincipal),
-        "profesional-slep" => t(T::RoleSlep),
-        "facilitador" => t(T::RoleFacilitator),
-        // A role this version does not know (a newer server's): its stored name.
-        other => other,
-    };
+    // A role this version does not know (a newer server's): its stored name.
+    let role = Role::parse(&w.role).map_or(w.role.as_str(), |r| role_text(i18n, r));
     view! {
         <section class="join-welcome" role="status" data-testid="join-welcome">
             <h2>{fill(t(T::JoinHello), &[&w.name])}</h2>
