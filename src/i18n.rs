@@ -53,6 +53,7 @@ texts! {
     Tagline => "Los documentos de la red, escritos entre todas, con o sin señal.", "The network's documents, written together, with or without signal.";
     Language => "Idioma", "Language";
     Loading => "Cargando…", "Loading…";
+    LoadingRest => "Descargando el resto de la app: {} %", "Downloading the rest of the app: {} %";
     PageNotDownloaded => "No se pudo abrir esta página", "This page could not be opened";
     PageNotDownloadedWhy => "Esta página aún no está en este dispositivo y no se pudo descargar. Revisa la señal y vuelve a intentarlo; lo que escribiste sigue guardado en este dispositivo. Si con señal tampoco abre, cierra Juntas y vuelve a abrirla (puede haber una versión nueva).", "This page is not on this device yet and could not be downloaded. Check the signal and try again; what you wrote is still kept on this device. If it does not open with signal either, close Juntas and open it again (there may be a new version).";
     ErrNotDownloaded => "Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar. Revisa la señal y vuelve a intentarlo; lo que escribiste sigue aquí.", "This part of Juntas is not on this device yet and could not be downloaded. Check the signal and try again; what you wrote is still here.";

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
     }
     // The documents open beside the start page, which does not wait for them.
     DocsBoot::provide();
+    provide_context(RestDownload::listen());
     provide_context(PartArrived(RwSignal::new(0)));
     view! {
         <Router>
@@ -91,12 +92,56 @@ pub fn App() -> impl IntoView {
             {invite_error.map(|e| view! { <p class="alert" role="alert" data-testid="invite-error">{error::explain(i18n, &e)}</p> })}
             // Below the header while the address's page is on its way (its part of the wasm is
             // still downloading: a first visit on 3G); the page, drawn after it, hides it (CSS).
-            <div class="page route-pending" data-testid="route-pending">
-                <EarlyWord own_main=true />
-                <p role="status">{tr(T::Loading)}</p>
-            </div>
+            <main class="page route-pending" data-testid="route-pending">
+                <EarlyWord />
+                <Loading />
+            </main>
             <AppRoutes />
         </Router>
+    }
+}
+
+/// How much of the documents' part (the rest of the app) has arrived on a first visit, 0-100,
+/// as index.html's first script counts it (`xtask/src/split.rs`): `None` where it does not
+/// count (a later visit, served by the service worker; the start page, which does not wait).
+#[derive(Clone, Copy)]
+struct RestDownload(ReadSignal<Option<u8>>);
+
+impl RestDownload {
+    fn listen() -> Self {
+        let read = || {
+            js_sys::Reflect::get(&gloo_utils::window(), &"__juntasDocs".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .map(|p| p.clamp(0.0, 100.0) as u8)
+        };
+        let (at, set) = signal(read());
+        if at.get_untracked().is_none_or(|p| p < 100) {
+            // The script says each new percent once; the app's frame lasts as long as the tab.
+            gloo_events::EventListener::new(&gloo_utils::window(), "juntas-docs", move |_| {
+                set.try_set(read());
+            })
+            .forget();
+        }
+        Self(at)
+    }
+}
+
+/// "Cargando…" while a page waits for its part of the app; while that is the documents' part
+/// on a first visit (the longest wait on a phone's line: ~690 KB), how much of it has arrived.
+#[component]
+fn Loading() -> impl IntoView {
+    let i18n = i18n::use_i18n();
+    let rest = use_context::<RestDownload>();
+    let at = move || rest.and_then(|r| r.0.get()).filter(|p| *p < 100);
+    view! {
+        <p role="status" data-testid="loading">
+            {move || match at() {
+                Some(p) => pages::join::fill(i18n.t(T::LoadingRest), &[&p.to_string()]),
+                None => i18n.t(T::Loading).to_string(),
+            }}
+        </p>
+        {move || at().map(|p| view! { <progress max="100" value=p aria-hidden="true"></progress> })}
     }
 }
 
@@ -125,7 +170,7 @@ fn DocsGate(children: ChildrenFn) -> impl IntoView {
         Boot::Opening => view! {
             <main class="page">
                 <EarlyWord />
-                <p>{tr(T::Loading)}</p>
+                <Loading />
             </main>
         }
         .into_any(),

@@ -20,6 +20,18 @@ export const RECORD_BLANK = () => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
+/** Records every text a page waiting for its part of the app says ("Cargando…", or on a first
+ * visit how much of the rest of the app has arrived), in order (install before the page loads). */
+export const RECORD_LOADING = () => {
+  window.__loading = [];
+  new MutationObserver(() => {
+    for (const e of document.querySelectorAll('[data-testid="loading"]')) {
+      const text = e.textContent;
+      if (text && window.__loading.at(-1) !== text) window.__loading.push(text);
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+};
+
 export class BootScreen {
   constructor(page) {
     this.page = page;
@@ -39,6 +51,11 @@ export class BootScreen {
     });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     return cdp;
+  }
+
+  /** What the pages waiting for their part of the app said, in order. */
+  loadingStates() {
+    return this.page.evaluate(() => window.__loading ?? []);
   }
 
   /** What the state line said, in order. */

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, axeViolations, PHONE, BASE_URL } from '../support.mjs';
-import { BootScreen, RECORD_BOOT, RECORD_BLANK } from '../pages/boot.mjs';
+import { BootScreen, RECORD_BOOT, RECORD_BLANK, RECORD_LOADING } from '../pages/boot.mjs';
 import { HomePage } from '../pages/home.mjs';
 
 let browser;
@@ -149,11 +149,12 @@ test('the start page needs the main part of the app only; the documents\' part a
   await context.close();
 });
 
-test('a page of a network opened by its address asks for its parts with the main part, an invite link once it is in, each once', async () => {
+test('a page of a network opened by its address asks for its parts with the main part, says how far the rest of the app got, an invite link once it is in, each once', async () => {
   // No service worker (it would answer from its cache); the browser's cache emptied before each
   // address, so each is a first visit of that page.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   await context.addInitScript(RECORD_BLANK);
+  await context.addInitScript(RECORD_LOADING);
   const page = await context.newPage();
   await (await new HomePage(page).goto()).createExample();
   const id = new URL(page.url()).pathname.split('/')[2];
@@ -174,6 +175,11 @@ test('a page of a network opened by its address asks for its parts with the main
     page.on('request', onRequest);
     page.on('requestfinished', onFinished);
     await page.goto(path);
+    if (group === 'docs') {
+      // While the rest of the app downloads, she sees how far it got.
+      await page.getByTestId('loading').filter({ hasText: /^Descargando el resto de la app: [1-9]\d? %$/ }).first().waitFor({ timeout: 60000 });
+      assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], `${path}: the download's progress has no moderate or worse a11y issue`);
+    }
     await shown.waitFor({ timeout: 120000 });
     page.off('request', onRequest);
     page.off('requestfinished', onFinished);
@@ -193,6 +199,9 @@ test('a page of a network opened by its address asks for its parts with the main
     // While its parts download, the header is never alone: "Cargando…" is under it.
     assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);
+    // The documents' part is what every page of a network waits for first: its progress rises.
+    const said = (await boot.loadingStates()).map((t) => /^Descargando el resto de la app: (\d+) %$/.exec(t)?.[1]).filter(Boolean).map(Number);
+    assert.ok(said.length >= 2 && said.every((p, i) => i === 0 || p > said[i - 1]), `${path}: the rest of the app's progress was said, rising: ${said}`);
     console.log(`  ${path.replace(id, '…')}: ${files.length} files, the page shown after ${Math.round((Date.now() - asked[0].at))} ms`);
   }
   // An invite link: the main part alone first (it says whom and where the invite registered

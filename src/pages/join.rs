@@ -87,28 +87,26 @@ pub fn JoinPage() -> impl IntoView {
 /// What the server's answer to the invite says, shown as soon as it is in ([`Early`]): on
 /// `/unirse` while the app's documents' part downloads (it is part of the app's frame, in the
 /// main part), and while the page registers the device.
-/// `own_main`: in a page's `<main>` of its own (before the page is there), else in the page's.
 #[component]
-pub fn EarlyWord(#[prop(optional)] own_main: bool) -> impl IntoView {
+pub fn EarlyWord() -> impl IntoView {
     let i18n = use_i18n();
     let early = use_context::<JoinEarly>();
     let location = leptos_router::hooks::use_location();
     // Only on `/unirse`: "Cargando…" also shows while a later page's part downloads.
     move || {
-        let word = match early?.0.get().filter(|_| location.pathname.get() == "/unirse")? {
+        Some(match early?.0.get().filter(|_| location.pathname.get() == "/unirse")? {
             Early::Welcome(w) => welcome(i18n, &w).into_any(),
             Early::Refused(e) => view! {
                 <p class="alert" role="alert" data-testid="join-refused">{explain(i18n, &e)}</p>
             }
             .into_any(),
-        };
-        Some(if own_main { view! { <main>{word}</main> }.into_any() } else { word })
+        })
     }
 }
 
 /// `template` with each `{}` replaced by the next of `args`, in one pass (an argument's own
 /// `{}` stays as it is).
-fn fill(template: &str, args: &[&str]) -> String {
+pub(crate) fn fill(template: &str, args: &[&str]) -> String {
     let mut out = String::new();
     let mut parts = template.split("{}");
     out.push_str(parts.next().unwrap_or_default());

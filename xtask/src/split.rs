@@ -285,7 +285,16 @@ pub fn finish() -> Result<usize, String> {
     let index = staging.join("index.html");
     let mut html =
         fs::read_to_string(&index).map_err(|e| format!("split: {}: {e}", index.display()))?;
-    let preload = preload_script(&groups(&loader).map_err(|e| format!("split: {e}"))?)?;
+    let groups = groups(&loader).map_err(|e| format!("split: {e}"))?;
+    let mut sizes = std::collections::BTreeMap::new();
+    for (_, files) in &groups {
+        for file in files {
+            let len =
+                fs::metadata(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
+            sizes.insert(file.clone(), len.len());
+        }
+    }
+    let preload = preload_script(&groups, &sizes)?;
     // Before Trunk's module script: a classic inline script runs as the parser reaches it.
     let at = html.find("<script").ok_or("split: index.html has no <script>")?;
     html.insert_str(at, &format!("<script>{preload}</script>"));
@@ -310,7 +319,15 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// `__juntasAfterMain`), still before it is compiled and started: the main part shows whom and
 /// where the invite registered her, so on a phone's line it goes first (sharing the line with
 /// the documents' ~690 KB, it arrived 2.2 s later over 3G).
-fn preload_script(groups: &[(String, Vec<String>)]) -> Result<String, String> {
+/// On a first visit (no service worker in control) it also counts the documents' part's bytes
+/// as the loader reads them (`sizes`: each file as it arrives, brotli undone), and says how far
+/// in `window.__juntasDocs` and a `juntas-docs` event (0-100): the page that waits for them
+/// shows it (`lib.rs`, `Loading`). Later visits take them from the service worker unwrapped:
+/// V8 keeps compiled code only for a response that is the cache's own.
+fn preload_script(
+    groups: &[(String, Vec<String>)],
+    sizes: &std::collections::BTreeMap<String, u64>,
+) -> Result<String, String> {
     if !groups.iter().any(|(g, _)| g == DOCUMENTS_GROUP) {
         return Err(format!("split: the loader has no {DOCUMENTS_GROUP} group"));
     }
@@ -327,8 +344,26 @@ var g={{{table}}},n={ADDRESS_GROUPS},\
 m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=g.juntas_docs.concat(m&&n[m[1]]?g[n[m[1]]]:[]),\
 go=function(){{f.filter(function(x,i){{return f.indexOf(x)===i}}).forEach(function(h){{\
 var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
-l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go()}})();",
-        table = table.join(",")
+l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go();\
+var d=g.juntas_docs,z={{{sizes}}},t=0,c=0,q=-1;d.forEach(function(h){{t+=z[h]}});\
+if(navigator.serviceWorker&&navigator.serviceWorker.controller||!window.ReadableStream)return;\
+var F=window.fetch;window.fetch=function(r){{var a=arguments,u;\
+try{{u=new URL(typeof r==='string'?r:r.url||String(r),location.href)}}catch(e){{}}\
+if(!u||u.origin!==location.origin||d.indexOf(u.pathname)<0)return F.apply(this,a);\
+return F.apply(this,a).then(function(s){{if(!s.ok||!s.body)return s;var k=s.body.getReader();\
+return new Response(new ReadableStream({{pull:function(o){{return k.read().then(function(x){{\
+if(x.done){{o.close();return}}c+=x.value.byteLength;var e=Math.min(100,Math.floor(c*100/t));\
+if(e!==q){{q=e;window.__juntasDocs=e;dispatchEvent(new CustomEvent('juntas-docs',{{detail:e}}))}}\
+o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
+{{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}})();",
+        table = table.join(","),
+        sizes = groups
+            .iter()
+            .find(|(g, _)| g == DOCUMENTS_GROUP)
+            .map(|(_, files)| {
+                files.iter().map(|f| format!("'/{f}':{}", sizes[f])).collect::<Vec<_>>().join(",")
+            })
+            .unwrap_or_default()
     ))
 }
 
