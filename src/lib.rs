@@ -127,10 +127,11 @@ impl RestDownload {
     }
 }
 
-/// "Cargando…" while a page waits for its part of the app; while that is the documents' part
-/// on a first visit (the longest wait on a phone's line: ~690 KB), how much of it has arrived.
+/// "Cargando…" while a page (or the start page's action) waits for its part of the app; while
+/// that is the documents' part on a first visit (the longest wait on a phone's line: ~690 KB),
+/// how much of it has arrived.
 #[component]
-fn Loading() -> impl IntoView {
+pub(crate) fn Loading() -> impl IntoView {
     let i18n = i18n::use_i18n();
     let rest = use_context::<RestDownload>();
     let at = move || rest.and_then(|r| r.0.get()).filter(|p| *p < 100);
@@ -141,7 +142,7 @@ fn Loading() -> impl IntoView {
                 None => i18n.t(T::Loading).to_string(),
             }}
         </p>
-        {move || at().map(|p| view! { <progress max="100" value=p aria-hidden="true"></progress> })}
+        {move || at().map(|p| view! { <progress class="download-progress" max="100" value=p aria-hidden="true"></progress> })}
     }
 }
 

@@ -14,11 +14,12 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('on a slow phone the start screen shows at once, with the download\'s progress, then the app', async () => {
+test('on a slow phone the start screen shows at once, with the download\'s progress, then the app; a tap before the rest of the app is in says how far it got', async () => {
   // No service worker: its precaching is not slowed by the emulated network, and would bring the
   // documents' part at full speed.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   await context.addInitScript(RECORD_BOOT);
+  await context.addInitScript(RECORD_LOADING);
   const page = await context.newPage();
   const boot = new BootScreen(page);
   await boot.slowPhone();
@@ -33,6 +34,11 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the start screen has no moderate or worse a11y issue');
   await page.getByTestId('create-example').waitFor({ timeout: 120000 });
   const ready = await page.evaluate(() => performance.now());
+  // She taps "Crear red de ejemplo" at once: it waits for the documents' part, and says how far
+  // it got meanwhile.
+  await page.getByTestId('create-example').click();
+  await page.getByRole('region', { name: 'Crear red' }).getByTestId('loading').filter({ hasText: /^Descargando el resto de la app: [1-9]\d? %$/ }).waitFor({ timeout: 60000 });
+  assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the start page waiting for the rest of the app has no moderate or worse a11y issue');
   const fcp = await boot.firstContentfulPaint();
   const states = await boot.states();
   assert.equal(await boot.root.count(), 0, 'the start screen goes when the app is on the page');
@@ -52,7 +58,9 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   for (let i = 0; i < 600 && documentsIn === null; i++) await page.waitForTimeout(100);
   assert.ok(documentsIn !== null && ready < documentsIn, `the start page was ready (${ready} ms) before the documents' part arrived (${documentsIn} ms)`);
   console.log(`  1.6 Mbit/s, 150 ms, CPU 4x: first paint ${Math.round(fcp)} ms, start page ready ${Math.round(ready)} ms, documents' part in ${Math.round(documentsIn)} ms, ${states.length} progress states`);
-  await new HomePage(page).createExample();
+  await page.getByTestId('network-name').waitFor({ timeout: 60000 });
+  const said = (await boot.loadingStates()).map((t) => /^Descargando el resto de la app: (\d+) %$/.exec(t)?.[1]).filter(Boolean).map(Number);
+  assert.ok(said.length >= 2 && said.every((p, i) => i === 0 || p > said[i - 1]), `the rest of the app's progress was said under her tap, rising: ${said}`);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });

@@ -116,6 +116,8 @@ pub fn Home() -> impl IntoView {
                     </button>
                     <small class="hint">{tr(T::ExampleHint)}</small>
                 </div>
+                // Her tap waits for the documents' part (a first visit on a phone's line).
+                {move || (busy.get() && matches!(boot.state(), Boot::Opening)).then(|| view! { <crate::Loading /> })}
                 <p class="form-error" role="alert" data-testid="home-error">{move || error.get()}</p>
             </section>
             <section aria-labelledby="import">

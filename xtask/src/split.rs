@@ -319,10 +319,10 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// `__juntasAfterMain`), still before it is compiled and started: the main part shows whom and
 /// where the invite registered her, so on a phone's line it goes first (sharing the line with
 /// the documents' ~690 KB, it arrived 2.2 s later over 3G).
-/// On a first visit (no service worker in control) it also counts the documents' part's bytes
-/// as the loader reads them (`sizes`: each file as it arrives, brotli undone), and says how far
-/// in `window.__juntasDocs` and a `juntas-docs` event (0-100): the page that waits for them
-/// shows it (`lib.rs`, `Loading`). Later visits take them from the service worker unwrapped:
+/// On a first visit (no service worker in control), the start page too, it also counts the
+/// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
+/// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
+/// that waits for them, or the start page's action, shows it (`lib.rs`, `Loading`). Later visits take them from the service worker unwrapped:
 /// V8 keeps compiled code only for a response that is the cache's own.
 fn preload_script(
     groups: &[(String, Vec<String>)],
@@ -339,14 +339,9 @@ fn preload_script(
         })
         .collect();
     Ok(format!(
-        "(function(){{var p=location.pathname;if(p==='/')return;\
-var g={{{table}}},n={ADDRESS_GROUPS},\
-m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=g.juntas_docs.concat(m&&n[m[1]]?g[n[m[1]]]:[]),\
-go=function(){{f.filter(function(x,i){{return f.indexOf(x)===i}}).forEach(function(h){{\
-var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
-l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go();\
-var d=g.juntas_docs,z={{{sizes}}},t=0,c=0,q=-1;d.forEach(function(h){{t+=z[h]}});\
-if(navigator.serviceWorker&&navigator.serviceWorker.controller||!window.ReadableStream)return;\
+        "(function(){{var p=location.pathname,g={{{table}}},d=g.juntas_docs,z={{{sizes}}},t=0,c=0,q=-1;\
+d.forEach(function(h){{t+=z[h]}});\
+if(!(navigator.serviceWorker&&navigator.serviceWorker.controller)&&window.ReadableStream){{\
 var F=window.fetch;window.fetch=function(r){{var a=arguments,u;\
 try{{u=new URL(typeof r==='string'?r:r.url||String(r),location.href)}}catch(e){{}}\
 if(!u||u.origin!==location.origin||d.indexOf(u.pathname)<0)return F.apply(this,a);\
@@ -355,7 +350,12 @@ return new Response(new ReadableStream({{pull:function(o){{return k.read().then(
 if(x.done){{o.close();return}}c+=x.value.byteLength;var e=Math.min(100,Math.floor(c*100/t));\
 if(e!==q){{q=e;window.__juntasDocs=e;dispatchEvent(new CustomEvent('juntas-docs',{{detail:e}}))}}\
 o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
-{{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}})();",
+{{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}}\
+if(p==='/')return;var n={ADDRESS_GROUPS},\
+m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=d.concat(m&&n[m[1]]?g[n[m[1]]]:[]),\
+go=function(){{f.filter(function(x,i){{return f.indexOf(x)===i}}).forEach(function(h){{\
+var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
+l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go()}})();",
         table = table.join(","),
         sizes = groups
             .iter()
