@@ -32,6 +32,8 @@ export const RECORD_LOADING = () => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
+const REST_OF_APP = /^Descargando el resto de la app: (\d+) %$/;
+
 export class BootScreen {
   constructor(page) {
     this.page = page;
@@ -53,9 +55,16 @@ export class BootScreen {
     return cdp;
   }
 
-  /** What the pages waiting for their part of the app said, in order. */
-  loadingStates() {
-    return this.page.evaluate(() => window.__loading ?? []);
+  /** The percentages of the rest of the app (the documents' part) a waiting page said, in
+   * order (`RECORD_LOADING`). */
+  async restOfAppSaid() {
+    const said = await this.page.evaluate(() => window.__loading ?? []);
+    return said.map((t) => REST_OF_APP.exec(t)?.[1]).filter(Boolean).map(Number);
+  }
+
+  /** `within`'s "how much of the rest of the app has arrived", once it says 1-99 %. */
+  restOfAppShown(within = this.page) {
+    return within.getByTestId('loading').filter({ hasText: /^Descargando el resto de la app: [1-9]\d? %$/ }).first().waitFor({ timeout: 60000 });
   }
 
   /** What the state line said, in order. */

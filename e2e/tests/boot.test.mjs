@@ -37,7 +37,7 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   // She taps "Crear red de ejemplo" at once: it waits for the documents' part, and says how far
   // it got meanwhile.
   await page.getByTestId('create-example').click();
-  await page.getByRole('region', { name: 'Crear red' }).getByTestId('loading').filter({ hasText: /^Descargando el resto de la app: [1-9]\d? %$/ }).waitFor({ timeout: 60000 });
+  await boot.restOfAppShown(page.getByRole('region', { name: 'Crear red' }));
   assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the start page waiting for the rest of the app has no moderate or worse a11y issue');
   const fcp = await boot.firstContentfulPaint();
   const states = await boot.states();
@@ -59,7 +59,7 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   assert.ok(documentsIn !== null && ready < documentsIn, `the start page was ready (${ready} ms) before the documents' part arrived (${documentsIn} ms)`);
   console.log(`  1.6 Mbit/s, 150 ms, CPU 4x: first paint ${Math.round(fcp)} ms, start page ready ${Math.round(ready)} ms, documents' part in ${Math.round(documentsIn)} ms, ${states.length} progress states`);
   await page.getByTestId('network-name').waitFor({ timeout: 60000 });
-  const said = (await boot.loadingStates()).map((t) => /^Descargando el resto de la app: (\d+) %$/.exec(t)?.[1]).filter(Boolean).map(Number);
+  const said = await boot.restOfAppSaid();
   assert.ok(said.length >= 2 && said.every((p, i) => i === 0 || p > said[i - 1]), `the rest of the app's progress was said under her tap, rising: ${said}`);
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
@@ -185,7 +185,7 @@ test('a page of a network opened by its address asks for its parts with the main
     await page.goto(path);
     if (group === 'docs') {
       // While the rest of the app downloads, she sees how far it got.
-      await page.getByTestId('loading').filter({ hasText: /^Descargando el resto de la app: [1-9]\d? %$/ }).first().waitFor({ timeout: 60000 });
+      await boot.restOfAppShown();
       assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], `${path}: the download's progress has no moderate or worse a11y issue`);
     }
     await shown.waitFor({ timeout: 120000 });
@@ -208,7 +208,7 @@ test('a page of a network opened by its address asks for its parts with the main
     assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);
     // The documents' part is what every page of a network waits for first: its progress rises.
-    const said = (await boot.loadingStates()).map((t) => /^Descargando el resto de la app: (\d+) %$/.exec(t)?.[1]).filter(Boolean).map(Number);
+    const said = await boot.restOfAppSaid();
     assert.ok(said.length >= 2 && said.every((p, i) => i === 0 || p > said[i - 1]), `${path}: the rest of the app's progress was said, rising: ${said}`);
     console.log(`  ${path.replace(id, '…')}: ${files.length} files, the page shown after ${Math.round((Date.now() - asked[0].at))} ms`);
   }
