@@ -103,7 +103,7 @@ pub fn App() -> impl IntoView {
 
 /// How much of the documents' part (the rest of the app) has arrived on a first visit, 0-100,
 /// as index.html's first script counts it (`xtask/src/split.rs`): `None` where it does not
-/// count (a later visit, served by the service worker; the start page, which does not wait).
+/// count (a later visit, served by the service worker).
 #[derive(Clone, Copy)]
 struct RestDownload(ReadSignal<Option<u8>>);
 
