@@ -695,6 +695,19 @@ impl I18n {
     }
 }
 
+/// `template` with each `{}` replaced by the next of `args`, in one pass (an argument's own
+/// `{}` stays as it is).
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut parts = template.split("{}");
+    out.push_str(parts.next().unwrap_or_default());
+    for (part, arg) in parts.zip(args.iter().chain(std::iter::repeat(&""))) {
+        out.push_str(arg);
+        out.push_str(part);
+    }
+    out
+}
+
 /// A reactive text for views: `{tr(T::Centres)}`.
 pub fn tr(text: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let i18n = use_i18n();
@@ -712,6 +725,12 @@ mod tests {
                 assert!(!t.in_lang(lang).trim().is_empty(), "{t:?} is empty in {lang:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_name_with_braces_stays_whole_and_in_its_place() {
+        assert_eq!(fill("«{}» ({}).", &["Red {}", "SLEP"]), "«Red {}» (SLEP).");
+        assert_eq!(fill("Hola, {}", &["Ana"]), "Hola, Ana");
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub(crate) fn Loading() -> impl IntoView {
     view! {
         <p role="status" data-testid="loading">
             {move || match at() {
-                Some(p) => pages::join::fill(i18n.t(T::LoadingRest), &[&p.to_string()]),
+                Some(p) => i18n::fill(i18n.t(T::LoadingRest), &[&p.to_string()]),
                 None => i18n.t(T::Loading).to_string(),
             }}
         </p>

@@ -65,6 +65,33 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   await context.close();
 });
 
+test('a file picked on a first visit before the rest of the app is in says how far it got, then brings her network', async () => {
+  // A colleague's phone makes the file she is sent.
+  const colleague = await newContext(browser);
+  const home = await new HomePage(await colleague.newPage()).goto();
+  const file = await (await home.createExample()).downloadBundle();
+  await colleague.close();
+
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  await context.addInitScript(RECORD_LOADING);
+  const page = await context.newPage();
+  const boot = new BootScreen(page);
+  await boot.slowPhone();
+  await page.goto('/', { waitUntil: 'commit' });
+  // She picks the file as soon as the start page answers: the import waits for the documents'
+  // part, and says how far it got meanwhile.
+  await page.getByTestId('bundle-import').waitFor({ timeout: 120000 });
+  await page.getByTestId('bundle-import').setInputFiles({ name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes });
+  await boot.restOfAppShown(page.getByRole('region', { name: 'Importar archivo' }));
+  assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the start page waiting to import has no moderate or worse a11y issue');
+  await page.getByTestId('network-name').waitFor({ timeout: 60000 });
+  assert.equal(await page.getByTestId('network-name').textContent(), 'Avanzando Juntas');
+  const said = await boot.restOfAppSaid();
+  assert.ok(said.length >= 2 && said.every((p, i) => i === 0 || p > said[i - 1]), `the rest of the app's progress was said under the import, rising: ${said}`);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('a wasm that cannot be downloaded is said in Spanish, and trying again opens the app', async () => {
   const context = await newContext(browser, PHONE);
   const page = await context.newPage();

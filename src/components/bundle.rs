@@ -195,6 +195,8 @@ pub fn ImportBundle(
                     on:change=on_change
                 />
             </label>
+            // A first visit's tap may wait for the rest of the app: it says how far it got.
+            {move || busy.get().then(|| view! { <crate::Loading /> })}
             {move || match result.get() {
                 Some(Ok(text)) => view! { <p class="ok" role="status" data-testid="bundle-result">{text}</p> }.into_any(),
                 Some(Err(text)) => view! { <p class="form-error" role="alert" data-testid="bundle-error">{text}</p> }.into_any(),

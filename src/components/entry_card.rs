@@ -13,7 +13,7 @@ use crate::{
 
 /// Asks the browser to confirm removing `name`.
 pub fn confirm_remove(template: &str, name: &str) -> bool {
-    let question = template.replace("{}", name);
+    let question = crate::i18n::fill(template, &[name]);
     web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false)
 }
 

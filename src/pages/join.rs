@@ -10,7 +10,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::{
     error::invite as explain,
-    i18n::{I18n, T, tr, use_i18n},
+    i18n::{I18n, T, fill, tr, use_i18n},
     invite::{self, Early, InviteError, JoinEarly, Welcome},
     local,
     pages::members::role_text,
@@ -104,19 +104,6 @@ pub fn EarlyWord() -> impl IntoView {
     }
 }
 
-/// `template` with each `{}` replaced by the next of `args`, in one pass (an argument's own
-/// `{}` stays as it is).
-pub(crate) fn fill(template: &str, args: &[&str]) -> String {
-    let mut out = String::new();
-    let mut parts = template.split("{}");
-    out.push_str(parts.next().unwrap_or_default());
-    for (part, arg) in parts.zip(args.iter().chain(std::iter::repeat(&""))) {
-        out.push_str(arg);
-        out.push_str(part);
-    }
-    out
-}
-
 fn welcome(i18n: I18n, w: &Welcome) -> impl IntoView + use<> {
     let t = |k: T| i18n.t(k);
     let network = if w.slep.trim().is_empty() {
@@ -133,16 +120,5 @@ fn welcome(i18n: I18n, w: &Welcome) -> impl IntoView + use<> {
             <p>{fill(t(T::JoinRole), &[role])}</p>
             {w.centre.as_deref().map(|c| view! { <p>{fill(t(T::JoinCentre), &[c])}</p> })}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fill;
-
-    #[test]
-    fn a_name_with_braces_stays_whole_and_in_its_place() {
-        assert_eq!(fill("«{}» ({}).", &["Red {}", "SLEP"]), "«Red {}» (SLEP).");
-        assert_eq!(fill("Hola, {}", &["Ana"]), "Hola, Ana");
     }
 }

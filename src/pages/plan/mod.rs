@@ -21,7 +21,7 @@ use crate::{
     components::{Comments, HistoryBox, PlanText, Subject},
     dates::format_time,
     error::{AppError, explain},
-    i18n::{I18n, T, tr, use_i18n},
+    i18n::{I18n, T, fill, tr, use_i18n},
     local,
     state::{
         network::use_network,
@@ -213,7 +213,7 @@ fn may_assign(me: &Me, section: &str) -> Result<(), Refusal> {
 fn why_read_only(ctx: PlanCtx, i18n: I18n, refusal: &Refusal) -> String {
     match refusal {
         Refusal::OnlyCommission { commission: Some(c), .. } => {
-            i18n.t(T::OnlyCommissionNamed).replace("{}", &commission_name(ctx, c))
+            fill(i18n.t(T::OnlyCommissionNamed), &[&commission_name(ctx, c)])
         }
         Refusal::OnlyCommission { commission: None, .. } => {
             i18n.t(T::NoCommissionOnlyFacilitator).to_owned()
