@@ -350,6 +350,80 @@ lazy_pages! { juntas_inquiry_pages:
     LazyResultsPage => ResultsPage as results_page_view,
 }
 
+/// Declares the split point of each panel of a network's page whose body is a part of its own
+/// (`juntas_tools`: making invites and their QR, the devices' list, sharing and importing a
+/// bundle), and the function that downloads it and makes the body ([`LazyBody`]). Without the
+/// cfg the body is made directly.
+macro_rules! lazy_bodies {
+    ($group:ident: $($load:ident => $body:ident as $view:ident),* $(,)?) => {$(
+        #[cfg_attr(
+            juntas_split,
+            leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)
+        )]
+        fn $view() -> Result<AnyView, PartNotDownloaded> {
+            Ok(view! { <$body /> }.into_any())
+        }
+        pub(crate) fn $load() -> PartLoad {
+            #[cfg(juntas_split)]
+            let load = Box::pin($view());
+            #[cfg(not(juntas_split))]
+            let load = Box::pin(async { $view() });
+            load
+        }
+    )*};
+}
+use components::bundle::ShareBody;
+use pages::network::InviteBody;
+lazy_bodies! { juntas_tools:
+    invite_body => InviteBody as invite_body_view,
+    share_body => ShareBody as share_body_view,
+}
+
+/// The body of a panel (a `<details>`) whose code is a part of its own, made when the panel is
+/// first opened: "Cargando…" while its part downloads (on a network's page the idle time after
+/// it shows has usually brought it: [`load_pages_ahead`]), and, when it could not be
+/// downloaded, why, with a retry in place.
+#[component]
+pub(crate) fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
+    let body = RwSignal::new_local(None::<AnyView>);
+    let shown = RwSignal::new(false);
+    let failed = RwSignal::new(false);
+    // The body is made under the panel's owner (a click handler runs under none), so it goes
+    // with the panel.
+    let owner = Owner::current().unwrap_or_default();
+    let fetch = move || {
+        failed.set(false);
+        owner.with(|| {
+            leptos::task::spawn_local_scoped(async move {
+                match load().await {
+                    Ok(view) => {
+                        shown.set(true);
+                        body.set(Some(view));
+                    }
+                    Err(PartNotDownloaded) => failed.set(true),
+                }
+            })
+        });
+    };
+    fetch.clone()();
+    view! {
+        {move || (!shown.get() && !failed.get()).then(|| view! { <Loading /> })}
+        {move || failed.get().then(|| {
+            let retry = fetch.clone();
+            view! {
+                <div class="alert" role="alert" data-testid="part-not-downloaded">
+                    <p>{tr(T::ErrNotDownloaded)}</p>
+                    <button type="button" class="secondary" on:click=move |_| retry()>{tr(T::Retry)}</button>
+                </div>
+            }
+        })}
+        {move || {
+            body.track();
+            body.try_update_untracked(Option::take).flatten()
+        }}
+    }
+}
+
 /// Makes a split point of a group of pages that does nothing: calling it downloads the group's
 /// part (and the shared parts it needs) and makes it ready, as opening one of its pages would.
 macro_rules! group_ahead {
@@ -362,14 +436,15 @@ macro_rules! group_ahead {
     )*};
 }
 group_ahead! {
+    juntas_tools as tools_ahead,
     juntas_plan_pages as plan_pages_ahead,
     juntas_workshop_pages as workshop_pages_ahead,
     juntas_inquiry_pages as inquiry_pages_ahead,
 }
 
-/// Downloads and makes ready, one at a time when the page is idle, the parts of the pages a
-/// network's page links to (the plan's, the trees' and workshops', the inquiries'), once per
-/// tab. Opening a group's first page in a tab then waits for neither the download nor the
+/// Downloads and makes ready, one at a time when the page is idle, the part of its panels'
+/// bodies ([`LazyBody`]) and the parts of the pages a network's page links to (the plan's, the
+/// trees' and workshops', the inquiries'), once per tab. Opening a group's first page in a tab then waits for neither the download nor the
 /// part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
 /// first opens), and seconds on 3G when the service worker had not cached the part yet. Each
 /// group is asked for in a task of its own after the browser says it is idle, so the page's own
@@ -386,6 +461,8 @@ pub(crate) fn load_pages_ahead() {
             return;
         }
         leptos::task::spawn_local(async {
+            tasks::when_idle().await;
+            let _ = tools_ahead().await;
             tasks::when_idle().await;
             let _ = plan_pages_ahead().await;
             tasks::when_idle().await;

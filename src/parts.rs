@@ -3,8 +3,8 @@
 //! A release build (`cfg(juntas_split)`, invariant 14) keeps out of the main part of the wasm
 //! every function reachable only through a split point. The functions below are the split
 //! points into the documents (`juntas_docs`): opening this tab's storage and sync, the document
-//! worker's loop, and the start page's two document actions (creating a network, importing a
-//! bundle). The start page, the router and the app's frame never reach Automerge otherwise, so
+//! worker's loop, and the start page's "Crear red"; importing a bundle is a split point into
+//! the panels' part (`juntas_tools`), which needs the documents' part too. The start page, the router and the app's frame never reach Automerge otherwise, so
 //! a first visit paints and answers once the main part is in, while the documents' part (with
 //! Automerge, core, storage and sync) downloads beside it; every page that shows a document
 //! waits for it (`DocsGate` in `lib.rs`). Without the cfg the same functions are called directly.
@@ -89,7 +89,7 @@ fn create_network_work(docs: Docs, net: Network) -> Result<Work<Created>, PartNo
 
 #[cfg_attr(
     juntas_split,
-    leptos::wasm_split::wasm_split(juntas_docs, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(juntas_tools, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn import_bundle_work(
     docs: Docs,

@@ -184,6 +184,42 @@ test('the start page needs the main part of the app only; the documents\' part a
   await context.close();
 });
 
+test('her network shows without its panels\' part; a panel opened while that part cannot be downloaded says so in place, and opens with signal', async () => {
+  // No service worker: it would answer the parts from its cache, out of the routes' sight.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.slice(1)); });
+  const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
+  await page.route(tools, (route) => route.abort('internetdisconnected'));
+  const net = await (await new HomePage(page).goto()).createExample();
+  // The page asks for it ahead, when idle; that it could not be downloaded is nobody's error yet.
+  for (let i = 0; i < 200 && !wasm.some((f) => f.startsWith('split_juntas_tools-')); i++) await page.waitForTimeout(50);
+  assert.ok(wasm.some((f) => f.startsWith('split_juntas_tools-')), `the panels' part was asked for ahead: ${wasm}`);
+  assert.equal(await page.getByRole('alert').filter({ hasText: /\S/ }).count(), 0, 'no error is shown on the network page');
+
+  // "Compartir archivo" opened with no signal: why, and a retry, in the panel.
+  const share = page.getByTestId('share-file');
+  await share.locator(':scope > summary').click();
+  const missing = share.getByTestId('part-not-downloaded');
+  await missing.waitFor();
+  assert.match(await missing.textContent(), /Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar\. Revisa la señal y vuelve a intentarlo/);
+  assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the panel\'s failure has no moderate or worse a11y issue');
+  assert.deepEqual(page.__errors ?? [], [], 'the app goes on (a failed part is not a panic)');
+  // With signal, trying again brings the panel in place; "Invitar" then opens at once.
+  await page.unroute(tools);
+  await missing.getByRole('button', { name: 'Reintentar' }).click();
+  await share.getByTestId('bundle-download').waitFor();
+  assert.equal(await missing.count(), 0);
+  const file = await net.downloadBundle();
+  assert.ok(file.bytes.subarray(0, 8).equals(Buffer.from('JUNTAS-B')), 'the panel gives the network\'s file');
+  const invite = page.getByTestId('invite');
+  await invite.locator(':scope > summary').click();
+  await invite.locator('[data-testid="invite-create"], [data-testid="invite-no-key"]').first().waitFor();
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('a page of a network opened by its address asks for its parts with the main part, says how far the rest of the app got, an invite link once it is in, each once', async () => {
   // No service worker (it would answer from its cache); the browser's cache emptied before each
   // address, so each is a first visit of that page.

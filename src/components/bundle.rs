@@ -65,17 +65,37 @@ fn can_share_files() -> bool {
     navigator_call("canShare", &share_data(&probe, "")).is_some_and(|v| v.is_truthy())
 }
 
-/// The network page's "Compartir archivo" panel: download, share, import.
+/// The network page's "Compartir archivo" panel: download, share, import. Its body is a part
+/// of its own, made when first opened ([`crate::LazyBody`]): a first visit does not wait for it
+/// before her network shows.
 #[component]
-pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl IntoView {
+pub fn SharePanel() -> impl IntoView {
+    let opened = RwSignal::new(false);
+    view! {
+        <details class="share-file" data-testid="share-file" on:toggle=move |ev| {
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+                opened.set(true);
+            }
+        }>
+            <summary>{tr(T::ShareFile)}</summary>
+            {move || opened.get().then(|| view! { <crate::LazyBody load=crate::share_body /> })}
+        </details>
+    }
+}
+
+/// What "Compartir archivo" shows once open.
+#[component]
+pub fn ShareBody() -> impl IntoView {
     let net = network::use_network();
+    let id = net.id;
+    let name = move || net.network.with(|n| n.name.clone());
     let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
     let shareable = can_share_files();
     let export = move |share: bool| {
         error.set(None);
         // Read now: the panel may be gone when the file is ready (the file is still given).
-        let network_name = name.get_untracked();
+        let network_name = untrack(name);
         spawn_local(async move {
             let bytes = match net.export_bundle().await {
                 Ok(b) => b,
@@ -96,8 +116,6 @@ pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl In
         });
     };
     view! {
-        <details class="share-file" data-testid="share-file">
-            <summary>{tr(T::ShareFile)}</summary>
             <p class="muted">{tr(T::ShareFileHint)}</p>
             <div class="row">
                 <button class="secondary" data-testid="bundle-download" on:click=move |_| export(false)>
@@ -111,7 +129,6 @@ pub fn SharePanel(id: DocumentId, #[prop(into)] name: Signal<String>) -> impl In
             </div>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <ImportBundle expected=Some(id) on_imported=|_| () />
-        </details>
     }
 }
 

@@ -70,18 +70,30 @@ pub(crate) fn qr_svg(link: &str) -> Option<String> {
 
 /// "Invitar": a personal invite (link + QR, once, 7 days) for a member — a facilitator
 /// invites anyone of the network, anyone else adds a device of her own — and the devices
-/// registered in the network.
+/// registered in the network. Its body is a part of its own, made when first opened
+/// ([`crate::LazyBody`]): a first visit does not wait for it before her network shows.
 #[component]
 fn InvitePanel() -> impl IntoView {
+    let opened = RwSignal::new(false);
+    view! {
+        <details class="invite" data-testid="invite" on:toggle=move |ev| {
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+                opened.set(true);
+            }
+        }>
+            <summary>{tr(T::Invite)}</summary>
+            {move || opened.get().then(|| view! { <crate::LazyBody load=crate::invite_body /> })}
+        </details>
+    }
+}
+
+/// What "Invitar" shows once open: why this device cannot invite, or the form.
+#[component]
+pub(crate) fn InviteBody() -> impl IntoView {
     let net = use_network();
     move || match net.device.get() {
-        None => view! {
-            <details class="invite" data-testid="invite">
-                <summary>{tr(T::Invite)}</summary>
-                <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p>
-            </details>
-        }
-        .into_any(),
+        None => view! { <p class="muted" data-testid="invite-no-key">{tr(T::InviteNoKey)}</p> }
+            .into_any(),
         Some(me) => view! { <Inviting me /> }.into_any(),
     }
 }
@@ -136,8 +148,6 @@ fn Inviting(me: local::Device) -> impl IntoView {
         }
     };
     view! {
-        <details class="invite" data-testid="invite">
-            <summary>{tr(T::Invite)}</summary>
             <Show
                 when=move || facilitator.get()
                 fallback=move || view! { <p class="muted">{tr(T::InviteOwnHint)}</p> }
@@ -170,7 +180,6 @@ fn Inviting(me: local::Device) -> impl IntoView {
                 <div class="qr" role="img" aria-label=tr(T::InviteQr) data-testid="invite-qr" inner_html=qr_svg(&link) />
             })}
             <DeviceList />
-        </details>
     }
 }
 
@@ -216,10 +225,7 @@ fn DeviceList() -> impl IntoView {
     };
     view! {
         <details class="devices" data-testid="devices" on:toggle=move |ev| {
-            let open = ev.target()
-                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDetailsElement>(t).ok())
-                .is_some_and(|d| d.open());
-            if open {
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
                 load();
             }
         }>
@@ -329,7 +335,7 @@ fn Ready() -> impl IntoView {
                 <div class="network-tools">
                     <WhoAmI />
                     <InvitePanel />
-                    <SharePanel id=net.id name=Signal::derive(move || net.network.with(|n| n.name.clone())) />
+                    <SharePanel />
                 </div>
             </section>
             // Where what she edits stands: stays in view at the top while she scrolls or types.

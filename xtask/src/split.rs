@@ -303,6 +303,10 @@ pub fn finish() -> Result<usize, String> {
     Ok(parts.len())
 }
 
+/// How many of the documents' part's files an invite link asks for before the app starts: one
+/// of a browser's six HTTP/1.1 connections stays free for the app's first requests.
+const UNIRSE_PRELOADS: usize = 5;
+
 /// Which group of pages an address of the app shows, besides the documents' part every address
 /// but the start page needs (the routes in `src/lib.rs`; the boot journey opens one address of
 /// each group and checks that its parts are asked for before the main part has arrived).
@@ -319,6 +323,10 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// `__juntasAfterMain`), still before it is compiled and started: the main part shows whom and
 /// where the invite registered her, so on a phone's line it goes first (sharing the line with
 /// the documents' ~690 KB, it arrived 2.2 s later over 3G).
+/// There it asks for the largest [`UNIRSE_PRELOADS`] files only, the rest when the app asks for
+/// the part: over HTTP/1.1 a browser opens six connections to a server, and the app's own
+/// request for her welcome (`/api/redeem`) waited behind the part's small files (0.5 s on 3G,
+/// 16 files).
 /// On a first visit (no service worker in control), the start page too, it also counts the
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
 /// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
@@ -353,7 +361,8 @@ o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
 {{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}}\
 if(p==='/')return;var n={ADDRESS_GROUPS},\
 m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=d.concat(m&&n[m[1]]?g[n[m[1]]]:[]),\
-go=function(){{f.filter(function(x,i){{return f.indexOf(x)===i}}).forEach(function(h){{\
+go=function(w){{w=f.filter(function(x,i){{return f.indexOf(x)===i}});\
+if(p==='/unirse')w=w.sort(function(a,b){{return z[b]-z[a]}}).slice(0,{UNIRSE_PRELOADS});w.forEach(function(h){{\
 var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
 l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go()}})();",
         table = table.join(","),
