@@ -128,8 +128,8 @@ impl RestDownload {
 }
 
 /// "Cargando…" while a page (or the start page's action) waits for its part of the app; while
-/// that is the documents' part on a first visit (the longest wait on a phone's line: ~690 KB),
-/// how much of it has arrived.
+/// that is the documents' part on a first visit (the longest wait on a phone's line: ~663 KB
+/// brotli), how much of it has arrived.
 #[component]
 pub(crate) fn Loading() -> impl IntoView {
     let i18n = i18n::use_i18n();
@@ -388,13 +388,13 @@ pub(crate) fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
     let body = RwSignal::new_local(None::<AnyView>);
     let shown = RwSignal::new(false);
     let failed = RwSignal::new(false);
-    // The body is made under the panel's owner (a click handler runs under none), so it goes
-    // with the panel.
+    // The body is made under the panel's owner (a click handler runs under none); a download
+    // still running when the panel goes is dropped with it.
     let owner = Owner::current().unwrap_or_default();
     let fetch = move || {
         failed.set(false);
         owner.with(|| {
-            leptos::task::spawn_local_scoped(async move {
+            leptos::task::spawn_local_scoped_with_cancellation(async move {
                 match load().await {
                     Ok(view) => {
                         shown.set(true);

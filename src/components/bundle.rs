@@ -73,7 +73,7 @@ pub fn SharePanel() -> impl IntoView {
     let opened = RwSignal::new(false);
     view! {
         <details class="share-file" data-testid="share-file" on:toggle=move |ev| {
-            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() && !opened.get_untracked() {
                 opened.set(true);
             }
         }>
@@ -212,7 +212,8 @@ pub fn ImportBundle(
                     on:change=on_change
                 />
             </label>
-            // A first visit's tap may wait for the rest of the app: it says how far it got.
+            // While it works: "Cargando…", or on a first visit, while the documents' part still
+            // downloads, how far it got.
             {move || busy.get().then(|| view! { <crate::Loading /> })}
             {move || match result.get() {
                 Some(Ok(text)) => view! { <p class="ok" role="status" data-testid="bundle-result">{text}</p> }.into_any(),

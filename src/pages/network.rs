@@ -77,7 +77,7 @@ fn InvitePanel() -> impl IntoView {
     let opened = RwSignal::new(false);
     view! {
         <details class="invite" data-testid="invite" on:toggle=move |ev| {
-            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() && !opened.get_untracked() {
                 opened.set(true);
             }
         }>
