@@ -352,7 +352,7 @@ lazy_pages! { juntas_inquiry_pages:
 
 /// Declares the split point of each panel of a network's page whose body is a part of its own
 /// (`juntas_tools`: making invites and their QR, the devices' list, sharing and importing a
-/// bundle), and the function that downloads it and makes the body ([`LazyBody`]). Without the
+/// bundle), and the function that downloads it and makes the body ([`LazyPanel`]). Without the
 /// cfg the body is made directly.
 macro_rules! lazy_bodies {
     ($group:ident: $($load:ident => $body:ident as $view:ident),* $(,)?) => {$(
@@ -379,12 +379,34 @@ lazy_bodies! { juntas_tools:
     share_body => ShareBody as share_body_view,
 }
 
-/// The body of a panel (a `<details>`) whose code is a part of its own, made when the panel is
-/// first opened: "Cargando…" while its part downloads (on a network's page the idle time after
-/// it shows has usually brought it: [`load_pages_ahead`]), and, when it could not be
-/// downloaded, why, with a retry in place.
+/// A panel (a `<details>` with `summary`) whose body is a part of its own, made when the panel
+/// is first opened and kept while it is closed and opened again.
 #[component]
-pub(crate) fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
+pub(crate) fn LazyPanel(
+    class: &'static str,
+    testid: &'static str,
+    summary: T,
+    load: fn() -> PartLoad,
+) -> impl IntoView {
+    let opened = RwSignal::new(false);
+    view! {
+        <details class=class data-testid=testid on:toggle=move |ev| {
+            // Set once: Leptos notifies on every set, and the body would be made again.
+            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() && !opened.get_untracked() {
+                opened.set(true);
+            }
+        }>
+            <summary>{tr(summary)}</summary>
+            {move || opened.get().then(|| view! { <LazyBody load /> })}
+        </details>
+    }
+}
+
+/// A panel's body from its part: "Cargando…" while the part downloads (on a network's page the
+/// idle time after it shows has usually brought it: [`load_pages_ahead`]), and, when it could
+/// not be downloaded, why, with a retry in place.
+#[component]
+fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
     let body = RwSignal::new_local(None::<AnyView>);
     let shown = RwSignal::new(false);
     let failed = RwSignal::new(false);
@@ -443,7 +465,7 @@ group_ahead! {
 }
 
 /// Downloads and makes ready, one at a time when the page is idle, the part of its panels'
-/// bodies ([`LazyBody`]) and the parts of the pages a network's page links to (the plan's, the
+/// bodies ([`LazyPanel`]) and the parts of the pages a network's page links to (the plan's, the
 /// trees' and workshops', the inquiries'), once per tab. Opening a group's first page in a tab then waits for neither the download nor the
 /// part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
 /// first opens), and seconds on 3G when the service worker had not cached the part yet. Each

@@ -65,27 +65,10 @@ fn can_share_files() -> bool {
     navigator_call("canShare", &share_data(&probe, "")).is_some_and(|v| v.is_truthy())
 }
 
-/// The network page's "Compartir archivo" panel: download, share, import. Its body is a part
-/// of its own, made when first opened ([`crate::LazyBody`]): a first visit does not wait for it
-/// before her network shows.
+/// The network page's "Compartir archivo" panel once open (its part, `juntas_tools`, comes
+/// after her network shows: [`crate::LazyPanel`]): download, share, import.
 #[component]
-pub fn SharePanel() -> impl IntoView {
-    let opened = RwSignal::new(false);
-    view! {
-        <details class="share-file" data-testid="share-file" on:toggle=move |ev| {
-            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() && !opened.get_untracked() {
-                opened.set(true);
-            }
-        }>
-            <summary>{tr(T::ShareFile)}</summary>
-            {move || opened.get().then(|| view! { <crate::LazyBody load=crate::share_body /> })}
-        </details>
-    }
-}
-
-/// What "Compartir archivo" shows once open.
-#[component]
-pub fn ShareBody() -> impl IntoView {
+pub(crate) fn ShareBody() -> impl IntoView {
     let net = network::use_network();
     let id = net.id;
     let name = move || net.network.with(|n| n.name.clone());

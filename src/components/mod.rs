@@ -12,7 +12,7 @@ pub mod history;
 pub mod plan_text;
 pub mod sync_badge;
 
-pub use bundle::{ImportBundle, SharePanel};
+pub use bundle::ImportBundle;
 pub use comments::Comments;
 pub use entry_card::{EntryCard, confirm_remove, entry_saver};
 pub use field::{BadCount, Field, FieldKind, parse_count};

@@ -11,7 +11,8 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{SaveBadge, SharePanel, SyncAlerts, SyncBadge},
+    LazyPanel,
+    components::{SaveBadge, SyncAlerts, SyncBadge},
     dates::format_time,
     error::{AppError, explain, invite as explain_invite},
     i18n::{T, tr, use_i18n},
@@ -68,26 +69,10 @@ pub(crate) fn qr_svg(link: &str) -> Option<String> {
     )
 }
 
-/// "Invitar": a personal invite (link + QR, once, 7 days) for a member — a facilitator
-/// invites anyone of the network, anyone else adds a device of her own — and the devices
-/// registered in the network. Its body is a part of its own, made when first opened
-/// ([`crate::LazyBody`]): a first visit does not wait for it before her network shows.
-#[component]
-fn InvitePanel() -> impl IntoView {
-    let opened = RwSignal::new(false);
-    view! {
-        <details class="invite" data-testid="invite" on:toggle=move |ev| {
-            if event_target::<web_sys::HtmlDetailsElement>(&ev).open() && !opened.get_untracked() {
-                opened.set(true);
-            }
-        }>
-            <summary>{tr(T::Invite)}</summary>
-            {move || opened.get().then(|| view! { <crate::LazyBody load=crate::invite_body /> })}
-        </details>
-    }
-}
-
-/// What "Invitar" shows once open: why this device cannot invite, or the form.
+/// "Invitar" once open (its part, `juntas_tools`, comes after her network shows:
+/// [`crate::LazyPanel`]): a personal invite (link + QR, once, 7 days) for a member — a
+/// facilitator invites anyone of the network, anyone else adds a device of her own — and the
+/// devices registered in the network; or why this device cannot invite.
 #[component]
 pub(crate) fn InviteBody() -> impl IntoView {
     let net = use_network();
@@ -334,8 +319,8 @@ fn Ready() -> impl IntoView {
                 </Show>
                 <div class="network-tools">
                     <WhoAmI />
-                    <InvitePanel />
-                    <SharePanel />
+                    <LazyPanel class="invite" testid="invite" summary=T::Invite load=crate::invite_body />
+                    <LazyPanel class="share-file" testid="share-file" summary=T::ShareFile load=crate::share_body />
                 </div>
             </section>
             // Where what she edits stands: stays in view at the top while she scrolls or types.
