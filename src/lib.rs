@@ -201,6 +201,31 @@ fn GatedJoinPage() -> impl IntoView {
     view! { <DocsGate><JoinPage /></DocsGate> }
 }
 
+/// A split point into `$group`'s part that makes `$component`'s view (in a build without the
+/// cfg, a plain function).
+macro_rules! split_view {
+    ($group:ident: $component:ident as $view:ident) => {
+        #[cfg_attr(
+            juntas_split,
+            leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)
+        )]
+        fn $view() -> Result<AnyView, PartNotDownloaded> {
+            Ok(view! { <$component /> }.into_any())
+        }
+    };
+}
+
+/// Calls a [`split_view!`] view as a [`PartLoad`]: downloading its part first in a split build.
+macro_rules! part_load {
+    ($view:ident) => {{
+        #[cfg(juntas_split)]
+        let load: PartLoad = Box::pin($view());
+        #[cfg(not(juntas_split))]
+        let load: PartLoad = Box::pin(async { $view() });
+        load
+    }};
+}
+
 /// Declares a route for each page of a group whose code is a separate part of the release wasm
 /// (`cfg(juntas_split)`, set by `cargo xtask build`): the page's view is made by a function
 /// split into the group's part, downloaded when a page of the group is first opened (the
@@ -212,13 +237,7 @@ fn GatedJoinPage() -> impl IntoView {
 /// adapter tests) the same routes call the views directly.
 macro_rules! lazy_pages {
     ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
-        #[cfg_attr(
-            juntas_split,
-            leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)
-        )]
-        fn $view() -> Result<AnyView, PartNotDownloaded> {
-            Ok(view! { <$page /> }.into_any())
-        }
+        split_view!($group: $page as $view);
         struct $route;
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -226,11 +245,7 @@ macro_rules! lazy_pages {
             }
             async fn view(_this: Self) -> AnyView {
                 fn load() -> PartLoad {
-                    #[cfg(juntas_split)]
-                    let load = Box::pin($view());
-                    #[cfg(not(juntas_split))]
-                    let load = Box::pin(async { $view() });
-                    load
+                    part_load!($view)
                 }
                 match load().await {
                     Ok(view) => view,
@@ -356,19 +371,9 @@ lazy_pages! { juntas_inquiry_pages:
 /// cfg the body is made directly.
 macro_rules! lazy_bodies {
     ($group:ident: $($load:ident => $body:ident as $view:ident),* $(,)?) => {$(
-        #[cfg_attr(
-            juntas_split,
-            leptos::wasm_split::wasm_split($group, wasm_split_path = ::leptos::wasm_split, fallible)
-        )]
-        fn $view() -> Result<AnyView, PartNotDownloaded> {
-            Ok(view! { <$body /> }.into_any())
-        }
+        split_view!($group: $body as $view);
         pub(crate) fn $load() -> PartLoad {
-            #[cfg(juntas_split)]
-            let load = Box::pin($view());
-            #[cfg(not(juntas_split))]
-            let load = Box::pin(async { $view() });
-            load
+            part_load!($view)
         }
     )*};
 }
@@ -466,8 +471,8 @@ group_ahead! {
 
 /// Downloads and makes ready, one at a time when the page is idle, the part of its panels'
 /// bodies ([`LazyPanel`]) and the parts of the pages a network's page links to (the plan's, the
-/// trees' and workshops', the inquiries'), once per tab. Opening a group's first page in a tab then waits for neither the download nor the
-/// part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
+/// trees' and workshops', the inquiries'), once per tab. Opening a group's first page in a tab
+/// then waits for neither the download nor the part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
 /// first opens), and seconds on 3G when the service worker had not cached the part yet. Each
 /// group is asked for in a task of its own after the browser says it is idle, so the page's own
 /// drawing and a tap come first. A group that cannot be downloaded now is not an error to show
