@@ -63,6 +63,9 @@ test('a full device keeps the change, says so, and stores it once there is room'
   const page = await context.newPage();
   const net = await new HomePage(page).foundExample('Ignacio Vargas');
   await net.waitSaved();
+  // The app kept for offline use first: the full device below would refuse the service
+  // worker's copy of the app's files too (43 of them), and the offline reload at the end needs it.
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
 
   // The device runs out of space; the principal adds a centre anyway.
   await setQuota(context, page, 1000);
