@@ -328,9 +328,58 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
             crate::sync::server::ask_session_early(crate::sync::server::session_body(
                 kept.chain([new.token.as_str()]),
             ));
+            ask_network_early(new.network, new.token);
         }
     }
     Ok(asked)
+}
+
+/// The network an invite's answer registered this device in, and the request for its
+/// document ([`ask_network_early`]).
+type EarlyNetwork = (String, Shared<LocalBoxFuture<'static, Option<Vec<u8>>>>);
+
+thread_local! {
+    static EARLY_NETWORK: RefCell<Option<EarlyNetwork>> = const { RefCell::new(None) };
+}
+
+/// Asks the server for the network document this device was just registered in
+/// (`GET /api/network-document` with its new token), from the main part of the wasm: on a
+/// first visit over 3G it arrives while the documents' part still downloads, and
+/// [`merge_early_network`] stores it before the sync starts, so her network shows without
+/// waiting for the sync's connection, handshake and request (~0.5 s on that line).
+fn ask_network_early(network: String, token: String) {
+    let asking = async move {
+        let asked = gloo_net::http::Request::get("/api/network-document")
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await;
+        let answer = match asked {
+            Ok(resp) if resp.ok() => resp.binary().await.map_err(|e| e.to_string()),
+            Ok(resp) => Err(format!("{} {}", resp.status(), resp.text().await.unwrap_or_default())),
+            Err(e) => Err(e.to_string()),
+        };
+        answer.map_err(|e| leptos::logging::warn!("the network comes by sync, not early: {e}")).ok()
+    }
+    .boxed_local()
+    .shared();
+    leptos::task::spawn_local(asking.clone().map(|_| ()));
+    EARLY_NETWORK.with(|e| *e.borrow_mut() = Some((network, asking)));
+}
+
+/// Stores the network document [`ask_network_early`] asked for, merged into this device's
+/// copy, if it is in by now; called as the documents open, before the sync starts. Not in yet
+/// (a line slower than the documents' part), not sent or unreadable: the sync brings the
+/// network as it always did (said in the console), and nothing else changes.
+pub async fn merge_early_network(repo: &crate::repo::Repo) {
+    let Some((network, asking)) = EARLY_NETWORK.with(|e| e.borrow_mut().take()) else { return };
+    let Some(Some(bytes)) = asking.now_or_never() else { return };
+    let merged = match network.parse::<juntas_core::DocumentId>() {
+        Ok(id) => repo.merge_from_server(id, &bytes).await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = merged {
+        leptos::logging::warn!("the network sent early is left to the sync: {e}");
+    }
 }
 
 /// Registers this device with the pending invite `code` and keeps the registration: with the

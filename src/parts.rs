@@ -65,6 +65,9 @@ fn open_documents() -> Result<Work<Result<Docs, StorageError>>, PartNotDownloade
         // Before the sync starts, so its first connection has them.
         crate::invite::store_redeemed();
         let repo = Repo::open().await?;
+        // Before the sync too: it finds the invite's network stored, and her network's page
+        // shows from it.
+        crate::invite::merge_early_network(&repo).await;
         let sync = crate::sync::start(repo.clone());
         Ok(Docs::new(repo, sync))
     }))

@@ -449,6 +449,27 @@ impl Repo {
         Ok(f(a.doc_mut(), b.doc_mut()))
     }
 
+    /// Merges into this device's copy of `id` a copy the server sent whole (`automerge::save`
+    /// bytes: an invited phone's network, asked for as it registers, see
+    /// `invite::merge_early_network`) and stores it: the same merge as a bundle's, with
+    /// nothing to screen, since it comes from the server as sync's changes do. Whether anything
+    /// was new.
+    pub async fn merge_from_server(&self, id: DocumentId, bytes: &[u8]) -> Result<bool, AppError> {
+        // A parse of its own task (invariant 13).
+        crate::tasks::yield_to_browser().await;
+        let mut incoming =
+            AutoCommit::load(bytes).map_err(juntas_core::model::doc::DocError::from)?;
+        let handle = self.handle_or_empty(id).await?;
+        let mut doc = handle.lock().await;
+        let before = doc.doc_mut().get_heads();
+        doc.doc_mut().merge(&mut incoming).map_err(juntas_core::model::doc::DocError::from)?;
+        let changed = doc.doc_mut().get_heads() != before;
+        if changed {
+            self.store(&mut doc).await?;
+        }
+        Ok(changed)
+    }
+
     /// Saves `id` if it has changes not yet stored.
     pub async fn save(&self, id: DocumentId) -> Result<(), StorageError> {
         let h = self.docs.borrow().get(&id).cloned();

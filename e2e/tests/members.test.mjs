@@ -161,6 +161,35 @@ test('her invite says whom and where it registered her before the app\'s documen
   await fContext.close();
 });
 
+test('her network shows from the copy the server sent with her registration, even where the sync cannot connect; later it syncs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
+  // Her school's network lets no WebSocket through: the sync cannot connect from this tab.
+  let tried = 0;
+  await mPage.routeWebSocket(/\/sync/, (ws) => { tried++; ws.close(); });
+  // The documents' part arrives only after the server has answered with her network.
+  const release = await holdDocumentsPart(mPage);
+  const early = mPage.waitForResponse((r) => r.url().endsWith('/api/network-document'));
+  await mPage.goto(link);
+  assert.equal((await early).status(), 200);
+  release();
+  // Her network, as the server had it when it registered her phone.
+  const m = await new NetworkPage(mPage).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  assert.match(await mPage.getByTestId('network-name').textContent(), /Avanzando Juntas/);
+  assert.ok(tried > 0, 'the sync tried to connect');
+  assert.notEqual(await mPage.getByTestId('sync-state').getAttribute('data-state'), 'synced', 'not synced: the WebSocket is blocked');
+  assert.deepEqual(await axeViolations(mPage), [], 'her network page has no serious or critical a11y issue');
+  assert.deepEqual(mPage.__errors ?? [], []);
+  // Elsewhere, the app opened again: her copy syncs with the server's, and she is still herself.
+  await mPage.close();
+  const again = await mContext.newPage();
+  await again.goto(new URL(fPage.url()).pathname.split('/').slice(0, 3).join('/'));
+  await registeredAsMaria(again);
+  for (const p of [fPage, again]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('an invite opened with no signal says so and is kept: "Intentar de nuevo" with signal registers her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
   // María's phone has opened the app before (its service worker has it), and is in a

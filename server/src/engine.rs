@@ -67,6 +67,14 @@ pub enum Event {
     Closed {
         conn: ConnId,
     },
+    /// The network document `network` as `automerge::save` writes it, for `member` of it to
+    /// start from (the app asks as an invite registers her phone, before it can sync). None:
+    /// nobody stored it, it is unreadable, or the network does not let her read it now.
+    NetworkBytes {
+        network: DocumentId,
+        member: String,
+        reply: oneshot::Sender<Option<Vec<u8>>>,
+    },
     /// Answers once every event before it was handled (health check).
     Ping(oneshot::Sender<()>),
     /// Saves every unsaved document and stops.
@@ -429,6 +437,9 @@ impl Engine {
             Event::Network { id, reply } => {
                 let _ = reply.send(self.network(id));
             }
+            Event::NetworkBytes { network, member, reply } => {
+                let _ = reply.send(self.network_bytes(network, &member));
+            }
             Event::Ping(done) => {
                 let _ = done.send(());
             }
@@ -549,6 +560,20 @@ impl Engine {
         let net = network_model::read(doc.stored.doc()).ok()?;
         self.networks.insert(id, (heads, net.clone()));
         Some(net)
+    }
+
+    /// [`Event::NetworkBytes`]: the network document saved whole, if `member` may read it as
+    /// the network says now (the same rule as a sync request of it).
+    fn network_bytes(&mut self, network: DocumentId, member: &str) -> Option<Vec<u8>> {
+        let who = Who::of(&self.network(network)?, member)?;
+        let doc = self.docs.get(&network)?;
+        let facts = rules::facts_of(doc.stored.doc())?;
+        if !rules::may_read(Some(&who), &facts) {
+            return None;
+        }
+        // A copy's save: `AutoCommit::save` on the stored copy would move the cursor its next
+        // incremental save starts from (a network document is a few KB).
+        Some(doc.stored.doc().clone().save())
     }
 
     /// The network document `id` belongs to, read from its own fields (an inquiry record's

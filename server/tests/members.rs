@@ -527,3 +527,55 @@ async fn members_a_relayed_signed_approval_is_the_slep_s_and_forged_or_removed_s
     let (check, _) = open(addr, &f1, plan_id, AutoCommit::new()).await;
     assert_eq!(events(&check.doc), 1, "nothing after the removal was kept");
 }
+
+/// `GET path` with a bearer token; returns (status, body bytes).
+async fn get_bytes(addr: SocketAddr, path: &str, bearer: Option<&str>) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let status = std::str::from_utf8(&out[9..12]).unwrap().parse().unwrap();
+    let at = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    (status, out[at..].to_vec())
+}
+
+#[tokio::test]
+async fn members_an_invited_phone_gets_its_network_document_before_it_syncs_and_only_while_a_member()
+ {
+    let (addr, _d, _s, _stop) = server().await;
+    let f1 = token(addr).await;
+    // Ana's phone, just registered by her invite: the network as the server has it.
+    let p1 = token_of(addr, "p1").await;
+    let (status, bytes) = get_bytes(addr, "/api/network-document", Some(&p1)).await;
+    assert_eq!(status, 200);
+    let doc = AutoCommit::load(&bytes).expect("a whole Automerge document");
+    let read = network::read(&doc).unwrap();
+    assert_eq!(read.name, "Red de prueba");
+    assert_eq!(read.members["p1"].name, "Ana");
+    // The facilitator's later change is in the next answer: it is the document as it is now.
+    let (mut ignacio, _) = open(addr, &f1, net(), AutoCommit::new()).await;
+    network::apply(
+        &mut ignacio.doc,
+        Command::Rename { name: "Red Norte".into(), slep: "SLEP".into() },
+        7,
+    )
+    .unwrap();
+    ignacio.push(net()).await;
+    assert_eq!(settle(&mut ignacio, net()).await, Outcome::Synced);
+    let (_, bytes) = get_bytes(addr, "/api/network-document", Some(&p1)).await;
+    assert_eq!(network::read(&AutoCommit::load(&bytes).unwrap()).unwrap().name, "Red Norte");
+    // No token, or a made-up one: nothing.
+    let (status, _) = get_bytes(addr, "/api/network-document", None).await;
+    assert_eq!(status, 401);
+    let (status, _) = get_bytes(addr, "/api/network-document", Some("forged")).await;
+    assert_eq!(status, 401);
+    // Removed from the network, her device reads nothing of it, as its sync would.
+    network::apply(&mut ignacio.doc, Command::RemoveMember { id: "p1".into() }, 8).unwrap();
+    ignacio.push(net()).await;
+    assert_eq!(settle(&mut ignacio, net()).await, Outcome::Synced);
+    let (status, body) = get_bytes(addr, "/api/network-document", Some(&p1)).await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+}
