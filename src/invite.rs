@@ -366,7 +366,7 @@ fn ask_network_early(network: String, token: String) {
     EARLY_NETWORK.with(|e| *e.borrow_mut() = Some((network, asking)));
 }
 
-/// Stores the network document [`ask_network_early`] asked for, merged into this device's
+/// Stores the network document `ask_network_early` asked for, merged into this device's
 /// copy, if it is in by now; called as the documents open, before the sync starts. Not in yet
 /// (a line slower than the documents' part), not sent or unreadable: the sync brings the
 /// network as it always did (said in the console), and nothing else changes.
