@@ -220,7 +220,7 @@ pub fn start_redeem(code: &str, early: RwSignal<Option<Early>>) {
     if local::joined_with_invite(code).is_some() {
         return;
     }
-    let asking = ask_redeem(code.to_owned()).boxed_local().shared();
+    let asking = ask_redeem(code.to_owned(), true).boxed_local().shared();
     leptos::task::spawn_local(asking.clone().map(move |asked| early.set(early_of(asked))));
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
 }
@@ -299,7 +299,9 @@ fn registration_token(code: &str) -> Option<String> {
     }
 }
 
-async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
+/// Asks the server to register this device with invite `code`; with `network_early`, also
+/// asks for the network it registers her in as soon as the answer is in ([`ask_network_early`]).
+async fn ask_redeem(code: String, network_early: bool) -> Result<Answer, InviteError> {
     #[derive(serde::Serialize)]
     struct Redeem<'a> {
         code: &'a str,
@@ -328,7 +330,9 @@ async fn ask_redeem(code: String) -> Result<Answer, InviteError> {
             crate::sync::server::ask_session_early(crate::sync::server::session_body(
                 kept.chain([new.token.as_str()]),
             ));
-            ask_network_early(new.network, new.token);
+            if network_early {
+                ask_network_early(new.network, new.token);
+            }
         }
     }
     Ok(asked)
@@ -372,13 +376,23 @@ fn ask_network_early(network: String, token: String) {
 /// network as it always did (said in the console), and nothing else changes.
 pub async fn merge_early_network(repo: &crate::repo::Repo) {
     let Some((network, asking)) = EARLY_NETWORK.with(|e| e.borrow_mut().take()) else { return };
-    let Some(Some(bytes)) = asking.now_or_never() else { return };
+    let bytes = match asking.now_or_never() {
+        Some(Some(bytes)) => bytes,
+        // Said when it failed (`ask_network_early`).
+        Some(None) => return,
+        None => {
+            leptos::logging::warn!("the network comes by sync: its early copy is not in yet");
+            return;
+        }
+    };
     let merged = match network.parse::<juntas_core::DocumentId>() {
         Ok(id) => repo.merge_from_server(id, &bytes).await.map(|_| ()).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     if let Err(e) = merged {
-        leptos::logging::warn!("the network sent early is left to the sync: {e}");
+        // Unreadable: nothing changed. Not stored (a full device): the merge stays in memory,
+        // unsaved, as any change would, and the page says so.
+        leptos::logging::warn!("the network's early copy: {e}");
     }
 }
 
@@ -401,7 +415,8 @@ pub async fn redeem(code: &str) -> Result<local::Device, InviteError> {
             }
             match local::redeemed_invite(code) {
                 Some(text) => Ok((true, 200, text)),
-                None => ask_redeem(code.to_owned()).await,
+                // A try again: the documents are open, and the sync brings her network.
+                None => ask_redeem(code.to_owned(), false).await,
             }
         }
     };

@@ -164,8 +164,9 @@ test('her invite says whom and where it registered her before the app\'s documen
 test('her network shows from the copy the server sent with her registration, even where the sync cannot connect; later it syncs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
   // Her school's network lets no WebSocket through: the sync cannot connect from this tab.
-  let tried = 0;
-  await mPage.routeWebSocket(/\/sync/, (ws) => { tried++; ws.close(); });
+  let sawTry;
+  const tried = new Promise((r) => { sawTry = r; });
+  await mPage.routeWebSocket(/\/sync/, (ws) => { sawTry(); ws.close(); });
   // The documents' part arrives only after the server has answered with her network.
   const release = await holdDocumentsPart(mPage);
   const early = mPage.waitForResponse((r) => r.url().endsWith('/api/network-document'));
@@ -176,7 +177,7 @@ test('her network shows from the copy the server sent with her registration, eve
   const m = await new NetworkPage(mPage).waitReady();
   assert.equal(await m.whoAmI(), 'María González');
   assert.match(await mPage.getByTestId('network-name').textContent(), /Avanzando Juntas/);
-  assert.ok(tried > 0, 'the sync tried to connect');
+  await tried; // the sync tried to connect
   assert.notEqual(await mPage.getByTestId('sync-state').getAttribute('data-state'), 'synced', 'not synced: the WebSocket is blocked');
   assert.deepEqual(await axeViolations(mPage), [], 'her network page has no serious or critical a11y issue');
   assert.deepEqual(mPage.__errors ?? [], []);

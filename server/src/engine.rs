@@ -69,17 +69,21 @@ pub enum Event {
     },
     /// The network document `network` as `automerge::save` writes it, for `member` of it to
     /// start from (the app asks as an invite registers her phone, before it can sync). None:
-    /// nobody stored it, it is unreadable, or the network does not let her read it now.
+    /// nobody stored it, or the network does not let her read it now; an error: the stored
+    /// copy cannot be loaded (logged and counted as a storage error).
     NetworkBytes {
         network: DocumentId,
         member: String,
-        reply: oneshot::Sender<Option<Vec<u8>>>,
+        reply: oneshot::Sender<NetworkBytes>,
     },
     /// Answers once every event before it was handled (health check).
     Ping(oneshot::Sender<()>),
     /// Saves every unsaved document and stops.
     Stop(oneshot::Sender<()>),
 }
+
+/// [`Event::NetworkBytes`]'s answer.
+pub type NetworkBytes = Result<Option<Arc<Vec<u8>>>, String>;
 
 /// Limits and timings, with the defaults the server starts with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,6 +196,9 @@ struct Engine {
     owners: HashMap<DocumentId, DocumentId>,
     /// Each network document read at its heads (read again when it changes).
     networks: HashMap<DocumentId, (Vec<ChangeHash>, Network)>,
+    /// Network documents saved whole for [`Event::NetworkBytes`], with the heads they were
+    /// saved at (a few KB per network of this server).
+    network_saves: HashMap<DocumentId, (Vec<ChangeHash>, Arc<Vec<u8>>)>,
     /// Every network document met so far.
     network_ids: HashSet<DocumentId>,
     /// Checks signed heads (and knows which devices were removed).
@@ -282,6 +289,7 @@ pub fn start(
         metrics: metrics.clone(),
         owners: HashMap::new(),
         networks: HashMap::new(),
+        network_saves: HashMap::new(),
         network_ids: HashSet::new(),
         signatures,
         checked: HashMap::new(),
@@ -563,17 +571,37 @@ impl Engine {
     }
 
     /// [`Event::NetworkBytes`]: the network document saved whole, if `member` may read it as
-    /// the network says now (the same rule as a sync request of it).
-    fn network_bytes(&mut self, network: DocumentId, member: &str) -> Option<Vec<u8>> {
-        let who = Who::of(&self.network(network)?, member)?;
-        let doc = self.docs.get(&network)?;
-        let facts = rules::facts_of(doc.stored.doc())?;
+    /// the network says now (the same rule as a sync request of it). Saved once per version:
+    /// a device asking again, or many phones redeeming their invites, get the same bytes.
+    fn network_bytes(&mut self, network: DocumentId, member: &str) -> NetworkBytes {
+        match self.load(network) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => {
+                add(&self.metrics.storage_errors, 1);
+                tracing::error!(doc = %network, error = %e, "cannot load a stored network document");
+                return Err(e.to_string());
+            }
+        }
+        let Some(who) = self.network(network).and_then(|n| Who::of(&n, member)) else {
+            return Ok(None);
+        };
+        let Some(doc) = self.docs.get_mut(&network) else { return Ok(None) };
+        let Some(facts) = rules::facts_of(doc.stored.doc()) else { return Ok(None) };
         if !rules::may_read(Some(&who), &facts) {
-            return None;
+            return Ok(None);
+        }
+        let heads = doc.stored.doc_mut().get_heads();
+        if let Some((at, bytes)) = self.network_saves.get(&network)
+            && *at == heads
+        {
+            return Ok(Some(bytes.clone()));
         }
         // A copy's save: `AutoCommit::save` on the stored copy would move the cursor its next
         // incremental save starts from (a network document is a few KB).
-        Some(doc.stored.doc().clone().save())
+        let bytes = Arc::new(doc.stored.doc().clone().save());
+        self.network_saves.insert(network, (heads, bytes.clone()));
+        Ok(Some(bytes))
     }
 
     /// The network document `id` belongs to, read from its own fields (an inquiry record's

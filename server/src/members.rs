@@ -392,16 +392,22 @@ async fn network_document(State(m): State<Arc<Members>>, headers: HeaderMap) -> 
     if !m.engine.send(event).await {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
     }
-    match rx.await.ok().flatten() {
-        Some(bytes) => (
+    match rx.await {
+        Ok(Ok(Some(bytes))) => (
             [
                 (header::CONTENT_TYPE, "application/octet-stream"),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            bytes,
+            Vec::clone(&bytes),
         )
             .into_response(),
-        None => error(StatusCode::NOT_FOUND, NOT_ON_SERVER),
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, NOT_ON_SERVER),
+        // Logged and counted by the engine.
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the server cannot read this network: {e}"),
+        ),
+        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping"),
     }
 }
 
