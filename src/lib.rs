@@ -472,8 +472,9 @@ group_ahead! {
 /// Downloads and makes ready, one at a time when the page is idle, the part of its panels'
 /// bodies ([`LazyPanel`]) and the parts of the pages a network's page links to (the plan's, the
 /// trees' and workshops', the inquiries'), once per tab. Opening a group's first page in a tab
-/// then waits for neither the download nor the part's set-up: that was one 50–90 ms task on the tap at 4× CPU (`cargo xtask bench load`,
-/// first opens), and seconds on 3G when the service worker had not cached the part yet. Each
+/// then waits for neither the download nor the part's set-up: that was one 50–90 ms task on
+/// the tap at 4× CPU (`cargo xtask bench load`, first opens), and seconds on 3G when the
+/// service worker had not cached the part yet. Each
 /// group is asked for in a task of its own after the browser says it is idle, so the page's own
 /// drawing and a tap come first. A group that cannot be downloaded now is not an error to show
 /// here (nobody asked for its pages yet; the splitter's loader has logged why and keeps no
