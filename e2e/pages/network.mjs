@@ -34,7 +34,19 @@ export class NetworkPage {
     return this.page.getByTestId('sync-state');
   }
 
-  /** Waits until the sync badge is in `state` (alone, offline, connecting, syncing, synced, error). */
+  /** Every sync state the badge shows during `ms` milliseconds (the current one first). */
+  async syncStatesFor(ms) {
+    return this.page.evaluate((ms) => new Promise((resolve) => {
+      const badge = document.querySelector('[data-testid="sync-state"]');
+      const seen = [badge.dataset.state];
+      const watch = new MutationObserver(() => seen.push(badge.dataset.state));
+      watch.observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+      setTimeout(() => { watch.disconnect(); resolve(seen); }, ms);
+    }), ms);
+  }
+
+  /** Waits until the sync badge is in `state` (alone, offline, not-opened, connecting, syncing,
+   * synced, error). */
   async waitSync(state, timeout = 15000) {
     await this.page.waitForFunction(
       (s) => document.querySelector('[data-testid="sync-state"]')?.dataset.state === s,

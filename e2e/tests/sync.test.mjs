@@ -68,7 +68,7 @@ test('offline edits on A and live edits on B merge when A reconnects', { skip: !
   const cardX = await a.net.editCentre(x);
   await a.net.setField(cardX, 'centre-name', `${x} (editado sin señal)`);
   await a.net.waitSaved();
-  await a.page.waitForFunction(() => /Sin conexión · [1-9]\d* cambios por enviar/.test(
+  await a.page.waitForFunction(() => /Sin conexión · (1 cambio|([2-9]|[1-9]\d+) cambios) por enviar/.test(
     document.querySelector('[data-testid="sync-state"]').textContent));
 
   const cardY = await b.net.editCentre(y);

@@ -63,8 +63,14 @@ fn server_refusal(r: refusal::Refusal) -> T {
     }
 }
 
-/// "Sin conexión · N cambios por enviar" / "Sincronizando…" / "Sincronizado con el servidor
-/// hh:mm" / "Error: …". The count is every document's (plan, records, trees), not only the
+/// "1 cambio por enviar", "3 cambios por enviar".
+fn pending_words(i18n: I18n, n: usize) -> String {
+    format!("{n} {}", i18n.t(if n == 1 { T::SyncPendingOne } else { T::SyncPending }))
+}
+
+/// "Sin conexión · N cambios por enviar" / "Sin sincronizar: esta red no deja abrir la conexión
+/// · N cambios por enviar" / "Sincronizando…" / "Sincronizado con el servidor hh:mm" / "Error:
+/// …". The count is every document's (plan, records, trees), not only the
 /// network's: what she typed in a section offline is counted too.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
@@ -88,7 +94,11 @@ pub fn SyncBadge() -> impl IntoView {
             Link::NoServer => ("alone", i18n.t(T::SyncAlone).to_string()),
             Link::Offline => (
                 "offline",
-                format!("{} · {} {}", i18n.t(T::SyncOffline), d.pending, i18n.t(T::SyncPending)),
+                format!("{} · {}", i18n.t(T::SyncOffline), pending_words(i18n, d.pending)),
+            ),
+            Link::NotOpened => (
+                "not-opened",
+                format!("{} · {}", i18n.t(T::SyncNotOpened), pending_words(i18n, d.pending)),
             ),
             Link::Connecting => ("connecting", i18n.t(T::SyncConnecting).to_string()),
             Link::Failed(e) => {
@@ -122,15 +132,22 @@ pub fn SyncBadge() -> impl IntoView {
     }
 }
 
-/// What sync needs her to know beyond the badge: a document the server refused (until it is
-/// rebuilt), and what was set aside after a refusal.
+/// What sync needs her to know beyond the badge: why the connection does not open (while it
+/// does not), a document the server refused (until it is rebuilt), and what was set aside
+/// after a refusal.
 #[component]
 pub fn SyncAlerts() -> impl IntoView {
     let sync = use_sync();
     let i18n = use_i18n();
     let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
+    let not_opened = move || sync.link.get() == Link::NotOpened;
     let retry = move |_| sync.node().retry_refused();
     view! {
+        // Why the badge says the connection does not open, and what she can do: under the
+        // badge, which stays in view, rather than in it.
+        <Show when=not_opened>
+            <p class="hint" data-testid="sync-not-opened">{tr(T::SyncNotOpenedWhy)}</p>
+        </Show>
         <SetAsideList/>
         {move || refused().map(|reason| view! {
             <p class="alert" role="alert" data-testid="sync-refused">

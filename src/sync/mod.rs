@@ -54,6 +54,9 @@ pub enum Link {
     NoServer,
     /// No connection (offline, or the server is down); retrying.
     Offline,
+    /// The server answers over HTTP, but the sync's WebSocket has not opened in several
+    /// attempts in a row (some school networks let none through); retrying.
+    NotOpened,
     Connecting,
     Online,
     Failed(SyncError),
@@ -279,6 +282,11 @@ impl SyncNode {
             storage_id: Some(self.storage_id.clone()),
             is_ephemeral: false,
         }
+    }
+
+    /// How the link to the server stands now (untracked).
+    fn link(&self) -> Link {
+        self.ui().link.get_untracked()
     }
 
     fn set_link(&self, link: Link) {

@@ -48,15 +48,36 @@ enum Attempt {
     /// A registration was added while connecting: at once, again with it.
     Again,
     Offline,
+    /// The server answered this attempt's `/session` over HTTP, and then the WebSocket closed
+    /// before its handshake: the network between them (a school's proxy or firewall) may let
+    /// no WebSocket through.
+    NotOpened,
     Failed(SyncError),
     NoKey,
 }
 
+/// Attempts in a row that end [`Attempt::NotOpened`] before the badge says so rather than
+/// "Sin conexión": one can be a line that dropped, or a server restarting, between the two
+/// requests.
+const NOT_OPENED_TO_SAY: u32 = 2;
+
+/// How long a connection may take to open and finish its handshake (ms): on 3G, about three
+/// round trips to open and one more for the handshake, a second or two.
+const HANDSHAKE_WITHIN_MS: u32 = 15_000;
+
 async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     let mut backoff = BACKOFF_START_MS;
+    let mut not_opened = 0;
     loop {
         let attempt = connect_once(&node).await;
         node.disconnect(&Peer::Server);
+        not_opened = match attempt {
+            Attempt::NotOpened => not_opened + 1,
+            // Asked again at once (a registration added, or a session that may be stale): the
+            // next attempt says how it ends.
+            Attempt::Again => not_opened,
+            _ => 0,
+        };
         match attempt {
             Attempt::Again => {
                 // The wake that said so is this retry.
@@ -68,6 +89,11 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
                 node.set_link(Link::Offline);
             }
             Attempt::Offline => node.set_link(Link::Offline),
+            Attempt::NotOpened if not_opened >= NOT_OPENED_TO_SAY => {
+                node.set_link(Link::NotOpened);
+            }
+            // The first in a row: "Sin conexión", as a connection lost.
+            Attempt::NotOpened => node.set_link(Link::Offline),
             Attempt::Failed(e) => node.set_link(Link::Failed(e)),
             Attempt::NoKey => node.set_link(Link::NoServer),
         }
@@ -156,7 +182,11 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
     }
-    node.set_link(Link::Connecting);
+    // While the WebSocket does not open, the badge keeps saying so through each retry (it is
+    // read aloud: a long sentence every few seconds would be noise).
+    if node.link() != Link::NotOpened {
+        node.set_link(Link::Connecting);
+    }
     // The cookie the server gave for these very tokens (it lasts 30 days): straight to the
     // WebSocket, a round trip sooner (150 ms and more on 3G) at every start and reconnection.
     // The WebSocket sends the cookie's mark, so the server refuses it if the cookie is not that
@@ -206,9 +236,12 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     if devices.iter().any(|d| d.cert.is_none()) {
         leptos::task::spawn_local(crate::keys::register_missing());
     }
+    // Not connected before the handshake. A session not asked for by this attempt may be stale
+    // (the server refuses its mark): ask for a new one at once. Otherwise the server has just
+    // answered over HTTP, and only the WebSocket did not get through.
     let not_connected = || {
         local::set_session(None);
-        if reused { Attempt::Again } else { Attempt::Offline }
+        if reused { Attempt::Again } else { Attempt::NotOpened }
     };
     let location = gloo_utils::window().location();
     let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
@@ -231,34 +264,57 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             let _ = out_tx.unbounded_send(bytes);
         }),
     );
-    let mut handshake_done = false;
-    loop {
-        select! {
-            msg = out_rx.next() => {
-                let Some(bytes) = msg else { return Attempt::Closed };
-                if ws_out.send(WsMessage::Bytes(bytes)).await.is_err() {
-                    return if handshake_done { Attempt::Closed } else { not_connected() };
-                }
-            }
-            msg = ws_in.next() => match msg {
-                Some(Ok(WsMessage::Bytes(bytes))) => {
-                    match node.on_message(&Peer::Server, &bytes).await {
-                        Ok(()) => handshake_done = node.is_ready(&Peer::Server),
-                        Err(Some(e)) => {
-                            // Flush the error message we queued, then give up on this connection.
-                            while let Ok(bytes) = out_rx.try_recv() {
-                                let _ = ws_out.send(WsMessage::Bytes(bytes)).await;
-                            }
-                            return Attempt::Failed(e);
-                        }
-                        Err(None) => return Attempt::Closed,
+    let handshake_done = std::cell::Cell::new(false);
+    let talk = async {
+        loop {
+            select! {
+                msg = out_rx.next() => {
+                    let Some(bytes) = msg else { return Attempt::Closed };
+                    if ws_out.send(WsMessage::Bytes(bytes)).await.is_err() {
+                        return if handshake_done.get() { Attempt::Closed } else { not_connected() };
                     }
                 }
-                Some(Ok(WsMessage::Text(_))) => {}
-                Some(Err(_)) | None => {
-                    return if handshake_done { Attempt::Closed } else { not_connected() };
+                msg = ws_in.next() => match msg {
+                    Some(Ok(WsMessage::Bytes(bytes))) => {
+                        match node.on_message(&Peer::Server, &bytes).await {
+                            Ok(()) => handshake_done.set(node.is_ready(&Peer::Server)),
+                            Err(Some(e)) => {
+                                // Flush the error message we queued, then give up on this
+                                // connection.
+                                while let Ok(bytes) = out_rx.try_recv() {
+                                    let _ = ws_out.send(WsMessage::Bytes(bytes)).await;
+                                }
+                                return Attempt::Failed(e);
+                            }
+                            Err(None) => return Attempt::Closed,
+                        }
+                    }
+                    Some(Ok(WsMessage::Text(_))) => {}
+                    Some(Err(_)) | None => {
+                        return if handshake_done.get() { Attempt::Closed } else { not_connected() };
+                    }
                 }
             }
         }
+    }
+    .fuse();
+    // A connection that has not finished its handshake by then is given up, and tried again
+    // like one that failed: a filter that holds the upgrade without answering would otherwise
+    // leave the badge at "Conectando…" for as long as the browser waits. So would a socket
+    // closed before it opened with no `error` event (Playwright's stand-in for a blocked
+    // WebSocket did that in a journey): the first message waits in gloo's `send` until it
+    // opens, and only an `open` or `error` event wakes it.
+    let opening = async {
+        gloo_timers::future::TimeoutFuture::new(HANDSHAKE_WITHIN_MS).await;
+        if handshake_done.get() {
+            // Done in time: no deadline from then on.
+            futures::future::pending::<()>().await;
+        }
+    }
+    .fuse();
+    futures::pin_mut!(talk, opening);
+    select! {
+        attempt = talk => attempt,
+        () = opening => not_connected(),
     }
 }
