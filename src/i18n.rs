@@ -118,8 +118,8 @@ texts! {
     SyncAlone => "Solo en este dispositivo (sin servidor)", "On this device only (no server)";
     SyncAloneOldKey => "Solo en este dispositivo: el enlace con clave compartida que usaba ya no sirve. Pide una invitación personal a la facilitación de la red; nada de lo que tienes aquí se pierde.", "On this device only: the shared-key link it used no longer works. Ask the network's facilitator for a personal invite; nothing you have here is lost.";
     SyncOffline => "Sin conexión", "Offline";
-    SyncNotOpened => "Sin sincronizar: esta red no deja abrir la conexión", "Not syncing: this network does not let the connection open";
-    SyncNotOpenedWhy => "El servidor responde, pero la conexión de sincronización no se abre desde la red donde estás (algunas redes de colegios la bloquean; con datos móviles suele abrirse). Se sigue intentando. Lo que escribes queda guardado en este dispositivo y se envía cuando se abra.", "The server answers, but the sync connection does not open from the network you are on (some school networks block it; mobile data usually works). Still trying. What you write stays saved on this device and is sent once it opens.";
+    SyncNotOpened => "Sin sincronizar: el servidor responde, pero la sincronización no logra conectarse", "Not syncing: the server answers, but the sync cannot connect";
+    SyncNotOpenedWhy => "Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión; con datos móviles suele funcionar. Se sigue intentando. Lo que escribes queda guardado en este dispositivo y se envía cuando se conecte.", "This often happens on school or office networks that block this kind of connection; mobile data usually works. Still trying. What you write stays saved on this device and is sent once it connects.";
     SyncPending => "cambios por enviar", "changes to send";
     SyncPendingOne => "cambio por enviar", "change to send";
     SyncConnecting => "Conectando…", "Connecting…";

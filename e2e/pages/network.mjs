@@ -34,15 +34,24 @@ export class NetworkPage {
     return this.page.getByTestId('sync-state');
   }
 
-  /** Every sync state the badge shows during `ms` milliseconds (the current one first). */
-  async syncStatesFor(ms) {
-    return this.page.evaluate((ms) => new Promise((resolve) => {
+  /** Starts noting every sync state the badge shows (the current one first), until
+   * `seenSyncStates`. */
+  async watchSyncStates() {
+    await this.page.evaluate(() => {
       const badge = document.querySelector('[data-testid="sync-state"]');
       const seen = [badge.dataset.state];
       const watch = new MutationObserver(() => seen.push(badge.dataset.state));
       watch.observe(badge, { attributes: true, attributeFilter: ['data-state'] });
-      setTimeout(() => { watch.disconnect(); resolve(seen); }, ms);
-    }), ms);
+      window.__syncStates = { seen, watch };
+    });
+  }
+
+  /** The sync states noted since `watchSyncStates`, which stops noting them. */
+  async seenSyncStates() {
+    return this.page.evaluate(() => {
+      window.__syncStates.watch.disconnect();
+      return window.__syncStates.seen;
+    });
   }
 
   /** Waits until the sync badge is in `state` (alone, offline, not-opened, connecting, syncing,

@@ -68,9 +68,9 @@ fn pending_words(i18n: I18n, n: usize) -> String {
     format!("{n} {}", i18n.t(if n == 1 { T::SyncPendingOne } else { T::SyncPending }))
 }
 
-/// "Sin conexión · N cambios por enviar" / "Sin sincronizar: esta red no deja abrir la conexión
-/// · N cambios por enviar" / "Sincronizando…" / "Sincronizado con el servidor hh:mm" / "Error:
-/// …". The count is every document's (plan, records, trees), not only the
+/// "Sin conexión · N cambios por enviar" / "Sin sincronizar: el servidor responde, pero la
+/// sincronización no logra conectarse · N cambios por enviar" / "Sincronizando…" /
+/// "Sincronizado con el servidor hh:mm" / "Error: …". The count is every document's (plan, records, trees), not only the
 /// network's: what she typed in a section offline is counted too.
 #[component]
 pub fn SyncBadge() -> impl IntoView {

@@ -306,8 +306,10 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     // opens, and only an `open` or `error` event wakes it.
     let opening = async {
         gloo_timers::future::TimeoutFuture::new(HANDSHAKE_WITHIN_MS).await;
-        if handshake_done.get() {
-            // Done in time: no deadline from then on.
+        // Done in time: no deadline from then on. The session is ready as soon as it has read
+        // the server's answer, before `on_message` opens every document with it (which can
+        // take long on a phone, and which `handshake_done` waits for).
+        if handshake_done.get() || node.is_ready(&Peer::Server) {
             futures::future::pending::<()>().await;
         }
     }
