@@ -69,7 +69,12 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     let mut backoff = BACKOFF_START_MS;
     let mut not_opened = 0;
     loop {
-        let attempt = connect_once(&node).await;
+        let attempt = match connect_once(&node).await {
+            // The line went while the socket was opening (the browser's `offline` event): no
+            // filter to blame.
+            Attempt::NotOpened if !gloo_utils::window().navigator().on_line() => Attempt::Offline,
+            attempt => attempt,
+        };
         node.disconnect(&Peer::Server);
         not_opened = match attempt {
             Attempt::NotOpened => not_opened + 1,
