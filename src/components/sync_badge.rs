@@ -70,8 +70,9 @@ fn pending_words(i18n: I18n, n: usize) -> String {
 
 /// "Sin conexión · N cambios por enviar" / "Sin sincronizar: el servidor responde, pero la
 /// sincronización no logra conectarse · N cambios por enviar" / "Sincronizando…" /
-/// "Sincronizado con el servidor hh:mm" / "Error: …". The count is every document's (plan, records, trees), not only the
-/// network's: what she typed in a section offline is counted too.
+/// "Sincronizado con el servidor hh:mm" / "Error: …". The count is every document's (plan,
+/// records, trees), not only the network's: what she typed in a section offline is counted
+/// too.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let net = use_network();

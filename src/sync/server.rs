@@ -269,20 +269,20 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             let _ = out_tx.unbounded_send(bytes);
         }),
     );
-    let handshake_done = std::cell::Cell::new(false);
     let talk = async {
+        let mut handshake_done = false;
         loop {
             select! {
                 msg = out_rx.next() => {
                     let Some(bytes) = msg else { return Attempt::Closed };
                     if ws_out.send(WsMessage::Bytes(bytes)).await.is_err() {
-                        return if handshake_done.get() { Attempt::Closed } else { not_connected() };
+                        return if handshake_done { Attempt::Closed } else { not_connected() };
                     }
                 }
                 msg = ws_in.next() => match msg {
                     Some(Ok(WsMessage::Bytes(bytes))) => {
                         match node.on_message(&Peer::Server, &bytes).await {
-                            Ok(()) => handshake_done.set(node.is_ready(&Peer::Server)),
+                            Ok(()) => handshake_done = node.is_ready(&Peer::Server),
                             Err(Some(e)) => {
                                 // Flush the error message we queued, then give up on this
                                 // connection.
@@ -296,7 +296,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                     }
                     Some(Ok(WsMessage::Text(_))) => {}
                     Some(Err(_)) | None => {
-                        return if handshake_done.get() { Attempt::Closed } else { not_connected() };
+                        return if handshake_done { Attempt::Closed } else { not_connected() };
                     }
                 }
             }
@@ -313,8 +313,8 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         gloo_timers::future::TimeoutFuture::new(HANDSHAKE_WITHIN_MS).await;
         // Done in time: no deadline from then on. The session is ready as soon as it has read
         // the server's answer, before `on_message` opens every document with it (which can
-        // take long on a phone, and which `handshake_done` waits for).
-        if handshake_done.get() || node.is_ready(&Peer::Server) {
+        // take long on a phone).
+        if node.is_ready(&Peer::Server) {
             futures::future::pending::<()>().await;
         }
     }
