@@ -55,10 +55,11 @@ pub enum Event {
     Revoke {
         device: String,
     },
-    /// The network document `id` as it reads now (None: nobody stored it, or unreadable).
+    /// The network document `id` as it reads now (None: nobody stored it; an error: the stored
+    /// copy cannot be loaded or read as a network, logged and counted).
     Network {
         id: DocumentId,
-        reply: oneshot::Sender<Option<Network>>,
+        reply: oneshot::Sender<Result<Option<Network>, String>>,
     },
     Frame {
         conn: ConnId,
@@ -199,6 +200,8 @@ struct Engine {
     /// Network documents saved whole for [`Event::NetworkBytes`], with the heads they were
     /// saved at (a few KB per network of this server).
     network_saves: HashMap<DocumentId, (Vec<ChangeHash>, Arc<Vec<u8>>)>,
+    /// Why each network document that cannot be read cannot, as last logged.
+    network_errors: HashMap<DocumentId, String>,
     /// Every network document met so far.
     network_ids: HashSet<DocumentId>,
     /// Checks signed heads (and knows which devices were removed).
@@ -290,6 +293,7 @@ pub fn start(
         owners: HashMap::new(),
         networks: HashMap::new(),
         network_saves: HashMap::new(),
+        network_errors: HashMap::new(),
         network_ids: HashSet::new(),
         signatures,
         checked: HashMap::new(),
@@ -443,7 +447,7 @@ impl Engine {
                 }
             }
             Event::Network { id, reply } => {
-                let _ = reply.send(self.network(id));
+                let _ = reply.send(self.network_read(id));
             }
             Event::NetworkBytes { network, member, reply } => {
                 let _ = reply.send(self.network_bytes(network, &member));
@@ -552,22 +556,49 @@ impl Engine {
         Ok(true)
     }
 
-    /// The network document `id` as it reads now, loading it if needed.
+    /// The network document `id` as it reads now, loading it if needed; None when nobody
+    /// stored it or it cannot be read (logged and counted by [`Engine::network_read`]): access
+    /// by it is then refused.
     fn network(&mut self, id: DocumentId) -> Option<Network> {
+        self.network_read(id).ok().flatten()
+    }
+
+    /// [`Engine::network`] with why it cannot be read: a stored copy that does not load, or
+    /// does not read as a network. Each cause is logged and counted once (the sync asks at
+    /// every message), and again when it changes.
+    fn network_read(&mut self, id: DocumentId) -> Result<Option<Network>, String> {
+        let read = self.network_uncounted(id);
+        match &read {
+            Err(e) if self.network_errors.get(&id) != Some(e) => {
+                add(&self.metrics.storage_errors, 1);
+                tracing::error!(doc = %id, error = %e, "cannot read a stored network document");
+                self.network_errors.insert(id, e.clone());
+            }
+            Err(_) => {}
+            Ok(_) => {
+                self.network_errors.remove(&id);
+            }
+        }
+        read
+    }
+
+    fn network_uncounted(&mut self, id: DocumentId) -> Result<Option<Network>, String> {
         match self.load(id) {
             Ok(true) => {}
-            _ => return None,
+            Ok(false) => return Ok(None),
+            Err(e) => return Err(format!("cannot load it: {e}")),
         }
-        let doc = self.docs.get_mut(&id)?;
+        let Some(doc) = self.docs.get_mut(&id) else { return Ok(None) };
         let heads = doc.stored.doc_mut().get_heads();
         if let Some((at, net)) = self.networks.get(&id)
             && *at == heads
         {
-            return Some(net.clone());
+            return Ok(Some(net.clone()));
         }
-        let net = network_model::read(doc.stored.doc()).ok()?;
+        let net = network_model::read(doc.stored.doc())
+            .map_err(|e| format!("it does not read as a network: {e}"))?;
         self.networks.insert(id, (heads, net.clone()));
-        Some(net)
+        Ok(Some(net))
     }
 
     /// [`Event::NetworkBytes`]: the network document saved whole, if `member` may read it as

@@ -58,13 +58,25 @@ impl Members {
     }
 
     /// The network document as the sync engine reads it now.
-    async fn network(&self, id: &str) -> Option<Network> {
-        let id: DocumentId = id.parse().ok()?;
+    /// The network `id` as the server has it now: None when nobody stored it; an error
+    /// answer when its stored copy cannot be read (logged and counted by the engine) or the
+    /// server is stopping: never taken for a network that is not there.
+    async fn network(&self, id: &str) -> Result<Option<Network>, Denied> {
+        let Ok(id) = id.parse::<DocumentId>() else { return Ok(None) };
         let (tx, rx) = oneshot::channel();
+        let stopping = || Denied(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping".into());
         if !self.engine.send(Event::Network { id, reply: tx }).await {
-            return None;
+            return Err(stopping());
         }
-        rx.await.ok().flatten()
+        match rx.await {
+            Ok(read) => read.map_err(|e| {
+                Denied(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the server cannot read this network: {e}"),
+                )
+            }),
+            Err(_) => Err(stopping()),
+        }
     }
 
     /// The device the request's bearer token belongs to.
@@ -163,7 +175,11 @@ async fn claim(
     if b.network.parse::<DocumentId>().is_err() || b.member.trim().is_empty() {
         return error(StatusCode::BAD_REQUEST, "network and member are required");
     }
-    if let Some(net) = m.network(&b.network).await
+    let net = match m.network(&b.network).await {
+        Ok(net) => net,
+        Err(r) => return r.into_response(),
+    };
+    if let Some(net) = net
         && net.members.get(&b.member).is_none_or(|x| x.role != Role::Facilitator)
     {
         return error(
@@ -210,8 +226,10 @@ async fn invite(
             "not allowed: this device is not a member of that network",
         );
     }
-    let Some(net) = m.network(&b.network).await else {
-        return error(StatusCode::CONFLICT, NOT_ON_SERVER);
+    let net = match m.network(&b.network).await {
+        Ok(Some(net)) => net,
+        Ok(None) => return error(StatusCode::CONFLICT, NOT_ON_SERVER),
+        Err(r) => return r.into_response(),
     };
     let Some(role) = net.members.get(&me.member).map(|x| x.role) else {
         return error(StatusCode::FORBIDDEN, &Refused::Revoked.to_string());
@@ -260,7 +278,12 @@ async fn redeem(
             // Not worth a slow answer: the registration is made, and the phone's signal may
             // drop while it waits behind a busy engine.
             let read = tokio::time::timeout(WELCOME_WITHIN, m.network(&g.network)).await;
-            let welcome = read.ok().flatten().and_then(|net| welcome(&net, &g.member));
+            // Without it (slow, or the network unreadable: logged by the engine), the phone
+            // says whom and where once the network has synced.
+            let welcome = match read {
+                Ok(Ok(Some(net))) => welcome(&net, &g.member),
+                _ => None,
+            };
             let mut answer = granted(token, g);
             if let Some(w) = welcome {
                 answer["welcome"] = w;
@@ -331,15 +354,16 @@ struct DevicesQuery {
     network: String,
 }
 
-/// Whether the device `me` may see and remove devices of `member`.
-async fn may_manage(m: &Members, me: &Grant, member: &str) -> bool {
+/// Whether the device `me` may see and remove devices of `member`; an error answer when the
+/// network cannot be read to tell.
+async fn may_manage(m: &Members, me: &Grant, member: &str) -> Result<bool, Denied> {
     if me.member == member {
-        return true;
+        return Ok(true);
     }
-    m.network(&me.network)
-        .await
+    Ok(m.network(&me.network)
+        .await?
         .and_then(|n| n.members.get(&me.member).map(|x| x.role == Role::Facilitator))
-        .unwrap_or(false)
+        .unwrap_or(false))
 }
 
 /// `GET /api/devices?network=…`: a facilitator sees every device; anyone else, her own.
@@ -358,7 +382,10 @@ async fn devices(
             "not allowed: this device is not a member of that network",
         );
     }
-    let everyone = may_manage(&m, &me, "\0").await;
+    let everyone = match may_manage(&m, &me, "\0").await {
+        Ok(everyone) => everyone,
+        Err(r) => return r.into_response(),
+    };
     let list: Vec<serde_json::Value> = m
         .accounts
         .devices(&q.network, (!everyone).then_some(me.member.as_str()))
@@ -427,7 +454,11 @@ async fn remove_device(
     let Some(target) = m.accounts.device(&id) else {
         return error(StatusCode::NOT_FOUND, &Refused::UnknownDevice.to_string());
     };
-    if target.network != me.network || !may_manage(&m, &me, &target.member).await {
+    let may = match may_manage(&m, &me, &target.member).await {
+        Ok(may) => may,
+        Err(r) => return r.into_response(),
+    };
+    if target.network != me.network || !may {
         return error(
             StatusCode::FORBIDDEN,
             "not allowed: only a facilitator removes another member's device",

@@ -126,6 +126,41 @@ async fn members_a_claim_link_works_once_and_only_for_a_facilitator() {
     assert_eq!(status, 401);
 }
 
+/// Writes `bytes` as the one stored chunk of document `id` in `data`, as the server stores it.
+fn store_raw(data: &std::path::Path, id: DocumentId, bytes: &[u8]) {
+    let s = id.to_string();
+    let dir = data.join("docs").join(&s[..2]).join(&s[2..]).join("snapshot");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{:064x}", 1)), bytes).unwrap();
+}
+
+#[tokio::test]
+async fn members_a_stored_network_the_server_cannot_read_is_said_not_taken_for_a_missing_one() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), dist());
+    // Two stored copies that are not a network the server can read: one does not load, one
+    // loads but is no network document.
+    let garbage = DocumentId::from_bytes([0xD1; 16]);
+    store_raw(data.path(), garbage, b"not an automerge document at all");
+    let other = DocumentId::from_bytes([0xD2; 16]);
+    store_raw(data.path(), other, &doc_with("acta").save());
+    let (addr, _stop) = start(data.path(), dist.path()).await;
+    let code = claim_code(addr).await;
+    for id in [garbage, other] {
+        // Claiming it must not skip the facilitator check as for a network nobody stored.
+        let body = json!({"code": code, "network": id.to_string(), "member": "f1", "device": "x"});
+        let (status, body) = call(addr, "POST", "/api/claim", body, None).await;
+        assert_eq!(status, 500, "{body}");
+        let said = body["error"].as_str().unwrap_or_default();
+        assert!(said.starts_with("the server cannot read this network: "), "{said}");
+    }
+    // Logged and counted for the operator; the link was not used up.
+    assert!(metric(addr, "juntas_storage_errors_total").await >= 2);
+    let fresh = DocumentId::from_bytes([0xD3; 16]).to_string();
+    let body = json!({"code": code, "network": fresh, "member": "f1", "device": "x"});
+    let (status, body) = call(addr, "POST", "/api/claim", body, None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn members_a_personal_invite_works_once_and_only_a_facilitator_invites_others() {
     let (addr, _d, _s, _stop) = server().await;
