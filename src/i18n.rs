@@ -161,6 +161,7 @@ texts! {
     SetAsideCopyFailed => "No se pudo copiar: el texto quedó seleccionado, cópialo con el menú del teléfono.", "Could not copy: the text is selected, copy it with your phone's menu.";
     SetAsideDismiss => "Ya lo copié: quitar", "I copied it: remove";
     DirectoryReadOnly => "Solo la facilitación agrega, edita y quita centros, miembros y comisiones.", "Only the facilitator adds, edits and removes centres, members and commissions.";
+    SyncDenied => "el servidor ya no acepta este dispositivo en esta red (fue quitado, o su invitación no se completó): sus cambios ya no se envían ni se reciben; lo que escribiste sigue aquí. Pide una invitación nueva a quien facilita la red.", "the server no longer accepts this device in this network (it was removed, or its invite was not completed): its changes are no longer sent or received; what you wrote stays here. Ask the network's facilitator for a new invite.";
     SrvDeviceRemoved => "este dispositivo fue quitado de la red: ya no envía ni recibe cambios; lo que escribiste sigue aquí", "this device was removed from the network: it no longer sends or receives changes; what you wrote stays here";
     SrvChangeRefused => "el servidor no aceptó un cambio (tu rol no lo permite); sigue en este dispositivo y no se envía", "the server did not accept a change (your role does not allow it); it stays on this device and is not sent";
     SyncServerError => "error del servidor", "server error";
@@ -218,6 +219,7 @@ texts! {
     ShareFileHint => "Sin servidor o sin señal: guarda la red en un archivo y envíalo por WhatsApp, correo o pendrive. Quien lo importa suma tus cambios a los suyos; nadie pierde nada.", "No server or no signal: save the network as a file and send it by WhatsApp, email or USB stick. Whoever imports it adds your changes to theirs; nobody loses anything.";
     DownloadBundle => "Descargar archivo", "Download file";
     ShareBundle => "Compartir…", "Share…";
+    ShareFailedDownloaded => "No se pudo abrir el menú para compartir; el archivo se descargó en este dispositivo: envíalo desde Descargas.", "The share menu could not open; the file was downloaded to this device instead: send it from Downloads.";
     ImportBundle => "Importar archivo", "Import file";
     ImportBundleHint => "¿Te enviaron un archivo .juntas? Impórtalo para sumar esa red a este dispositivo.", "Were you sent a .juntas file? Import it to add that network to this device.";
     BundleImported => "Archivo importado: se sumaron sus cambios.", "File imported: its changes were merged.";
@@ -367,6 +369,7 @@ texts! {
     DeliverWaitOthers => "Las partes comunes las escribe su comisión para toda la red: cuando estén escritas, trae los textos comunes de la red y entrega. Mientras, puedes escribir lo propio de tu jardín.", "The common parts are written by their commission for the whole network: once they are written, bring in the common texts and deliver. Meanwhile you can write your centre's own parts.";
     ErrIncomplete => "Faltan secciones obligatorias por escribir:", "Required sections are still empty:";
     ErrNotAdopted => "Primero trae los textos comunes de la red al plan de tu jardín.", "First bring the network's common texts into your centre's plan.";
+    CentreUnread => "Parte de esta página no se pudo calcular en este dispositivo (cambios de la parte común, borrador nuevo o cambios de la última entrega):", "Part of this page could not be worked out on this device (changes of the common part, a new draft or the last delivery's changes):";
     ErrCommonMissing => "Este dispositivo aún no recibe los textos comunes que trajo el jardín; espera a que sincronice.", "This device has not received the common texts the centre brought in yet; wait for it to sync.";
     ErrNothingNew => "Esta versión ya está entregada; cambia algo antes de entregar de nuevo.", "This version is already delivered; change something before delivering again.";
     ErrObservationNote => "Escribe una nota que diga qué corregir.", "Write a note saying what to correct.";

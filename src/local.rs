@@ -21,6 +21,7 @@ const SERVER_STORAGE_ID: &str = "juntas.server-storage-id";
 const OWN_DOCS: &str = "juntas.own-documents";
 const JUST_JOINED: &str = "juntas.just-joined";
 const SESSION: &str = "juntas.session";
+const DENIED: &str = "juntas.denied-networks";
 const JOINED_INVITE: &str = "juntas.joined-invite";
 const INVITE_TOKEN: &str = "juntas.invite-token";
 
@@ -217,6 +218,17 @@ pub fn set_session(session: Option<(&str, f64, &str)>) {
     if let Err(e) = kept {
         leptos::logging::warn!("the session is asked for again at the next connection: {e}");
     }
+}
+
+/// The networks whose registration on this device the server refused at its last `/session`
+/// answer (the device was removed, say): kept beside the session, which a later start reuses
+/// without asking again. None kept reads as none refused: the next answer says anew.
+pub fn denied_networks() -> std::collections::BTreeSet<String> {
+    LocalStorage::get(DENIED).unwrap_or_default()
+}
+
+pub fn set_denied_networks(networks: &std::collections::BTreeSet<String>) -> Result<(), String> {
+    LocalStorage::set(DENIED, networks).map_err(|e| e.to_string())
 }
 
 /// The operator's one-time claim code this device holds (from a claim link), if any.

@@ -126,6 +126,16 @@ export class NetworkPage {
     return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
   }
 
+  /** Clicks "Compartir…"; resolves to the file downloaded instead (or null within `waitMs`) and
+   * the panel's message. */
+  async shareBundle(waitMs = 3000) {
+    const panel = await this.openShareFile();
+    const download = this.page.waitForEvent('download', { timeout: waitMs }).catch(() => null);
+    await panel.getByTestId('bundle-share').click();
+    const file = await download;
+    return { file: file && file.suggestedFilename(), message: (await panel.locator('.form-error').textContent()).trim() };
+  }
+
   /** Picks `bytes` as the file to import into this network; resolves to the message shown. */
   async importBundle(bytes, name = 'red.juntas') {
     const panel = await this.openShareFile();

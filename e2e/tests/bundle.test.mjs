@@ -149,3 +149,25 @@ test('a damaged, cut-off, foreign or unrelated file is refused and changes nothi
   await a.context.close();
   await c.context.close();
 });
+
+test('"Compartir…" that the phone refuses downloads the file and says so; a cancelled share does neither', async () => {
+  const context = await newContext(browser, PHONE);
+  // The share sheet as a phone's browser answers: refused (the tap's permission ran out while
+  // the file was made: NotAllowedError) unless the test says she will cancel it.
+  await context.addInitScript(() => {
+    navigator.canShare = () => true;
+    navigator.share = () => Promise.reject(new DOMException('no', window.__shareAnswer || 'NotAllowedError'));
+  });
+  const page = await context.newPage();
+  const net = await (await new HomePage(page).goto()).createExample();
+
+  const refused = await net.shareBundle();
+  assert.match(refused.file ?? '', /^red-avanzando-juntas-\d{4}-\d{2}-\d{2}\.juntas$/, 'the file is downloaded instead');
+  assert.match(refused.message, /No se pudo abrir el menú para compartir; el archivo se descargó/);
+
+  await page.evaluate(() => { window.__shareAnswer = 'AbortError'; });
+  const cancelled = await net.shareBundle(2000);
+  assert.equal(cancelled.file, null, 'a cancelled share downloads nothing');
+  assert.equal(cancelled.message, '', 'and says nothing');
+  await context.close();
+});

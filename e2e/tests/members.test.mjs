@@ -88,6 +88,55 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   await fContext.close();
 });
 
+test('a phone removed from one of its two networks is told so on that network, and the other still syncs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  // Two networks on one server, each with its facilitator; María's phone joins both.
+  const founders = [];
+  for (const who of ['Ignacio Vargas', 'Ignacio Vargas']) {
+    const context = await newContext(browser, LAPTOP);
+    const page = await context.newPage();
+    founders.push({ context, page, net: await new HomePage(page).foundExample(who) });
+  }
+  const [a, b] = founders;
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await a.net.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  const urlA = mPage.url();
+  await mPage.goto(await b.net.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  const urlB = mPage.url();
+  assert.notEqual(urlA, urlB);
+  const m = new NetworkPage(mPage);
+
+  // Network A's facilitator removes her phone while she is on network B's page.
+  const maria = (await a.net.devices()).find((d) => d.text.includes('María González'));
+  await a.net.removeDevice(maria.member);
+  // Her phone's connection was cut (it carried both networks); network B goes on syncing:
+  // its facilitator's edit reaches her.
+  const [first] = await b.page.getByTestId('centre-title').allTextContents();
+  await b.net.setField(await b.net.editCentre(first), 'centre-name', `${first} (desde B)`);
+  await b.net.waitSync('synced');
+  await m.centre(`${first} (desde B)`).waitFor({ timeout: 30000 });
+  await m.waitSync('synced', 20000);
+  // Network A's pages say why nothing goes or comes there any more; what she had stays.
+  const deniedText = /^Error: el servidor ya no acepta este dispositivo en esta red \(fue quitado.*lo que escribiste sigue aquí/;
+  for (const reload of [false, true]) {
+    await (reload ? mPage.reload() : mPage.goto(urlA));
+    await m.waitReady();
+    await mPage.waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''),
+      deniedText.source, { timeout: 20000 });
+    assert.equal(await m.centreCards().count(), 15, 'what she had stays on her phone');
+  }
+  // B's page, opened after A's, still syncs.
+  await mPage.goto(urlB);
+  await m.waitReady();
+  await m.waitSync('synced', 20000);
+
+  for (const p of [a.page, b.page, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  for (const f of founders) await f.context.close();
+});
+
 /** The facilitator's network with an invite for María, and a new phone of hers. */
 async function inviteForMaria() {
   const fContext = await newContext(browser, LAPTOP);

@@ -43,6 +43,11 @@ fn navigator_call(name: &str, data: &JsValue) -> Option<JsValue> {
     f.call1(&nav, data).ok()
 }
 
+/// The `name` of a rejected promise's `DOMException` (`AbortError`, `NotAllowedError`, ...).
+fn error_name(e: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
+}
+
 /// The browser's `navigator.share` for `data`, when it says it can share it.
 fn web_share(data: &JsValue) -> Option<js_sys::Promise> {
     if !navigator_call("canShare", data)?.is_truthy() {
@@ -90,9 +95,18 @@ pub(crate) fn ShareBody() -> impl IntoView {
                 let file =
                     gloo_file::File::new_with_options(&name, bytes.as_slice(), Some(MIME), None);
                 if let Some(p) = web_share(&share_data(&file, &name)) {
-                    // A cancelled share is the person's choice, not an error.
-                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-                    return;
+                    match wasm_bindgen_futures::JsFuture::from(p).await {
+                        Ok(_) => return,
+                        // A cancelled share is the person's choice, not an error.
+                        Err(e) if error_name(&e).as_deref() == Some("AbortError") => return,
+                        // Anything else (a phone's browser refuses a share that no longer
+                        // follows the tap once the file took long to make: NotAllowedError)
+                        // must not leave her with nothing: the file is downloaded, and said.
+                        Err(e) => {
+                            web_sys::console::warn_2(&"share failed; downloading".into(), &e);
+                            error.set(Some(i18n.t(T::ShareFailedDownloaded).to_string()));
+                        }
+                    }
                 }
             }
             crate::download::bytes(&name, MIME, &bytes);

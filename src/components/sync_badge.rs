@@ -86,9 +86,15 @@ pub fn SyncBadge() -> impl IntoView {
             DocSync { pending, ..network }
         })
     };
+    let denied = move || sync.denied.with(|d| d.contains(&net.id.to_string()));
     let state = move || {
         let d: DocSync = doc();
-        match sync.link.get() {
+        let link = sync.link.get();
+        // Removed from this network while its others still sync: said here whatever the link.
+        if denied() && !matches!(link, Link::NoServer | Link::Failed(_)) {
+            return ("error", format!("{}: {}", i18n.t(T::SyncErrorWord), i18n.t(T::SyncDenied)));
+        }
+        match link {
             Link::NoServer if crate::local::had_shared_key() => {
                 ("alone", i18n.t(T::SyncAloneOldKey).to_string())
             }

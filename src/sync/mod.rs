@@ -97,6 +97,10 @@ pub struct SyncCtx {
     pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
     /// Edits set aside after a refused change, per document (see `SyncNode::rebuild`).
     pub set_aside: RwSignal<BTreeMap<DocumentId, Vec<SetAside>>>,
+    /// The networks this device is registered in whose registration the server refused at
+    /// its last `/session` answer (removed from that network): their documents no longer go
+    /// to the server, and their pages say why.
+    pub denied: RwSignal<BTreeSet<String>>,
     /// One change counter per document (made on first watch): several documents changed
     /// at once each bump their own, so no change is coalesced away.
     changes: StoredValue<Rc<RefCell<Counters>>, LocalStorage>,
@@ -232,6 +236,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         link: RwSignal::new(Link::NoServer),
         docs: RwSignal::new(BTreeMap::new()),
         set_aside: RwSignal::new(BTreeMap::new()),
+        denied: RwSignal::new(local::denied_networks()),
         changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
     };
@@ -368,6 +373,22 @@ impl SyncNode {
     fn set_granted(&self, networks: BTreeSet<String>, tokens: BTreeSet<String>) {
         *self.granted.borrow_mut() = networks;
         *self.dialled.borrow_mut() = tokens;
+    }
+
+    /// The server's `/session` answer granted only `granted` of the networks this device is
+    /// registered in: the others are denied until an answer grants them again (a new invite).
+    fn set_denied(&self, registered: &BTreeSet<String>, granted: &BTreeSet<String>) {
+        let denied: BTreeSet<String> = registered.difference(granted).cloned().collect();
+        self.granted.borrow_mut().retain(|n| granted.contains(n));
+        if let Err(e) = local::set_denied_networks(&denied) {
+            // Only a later start that reuses this session misses it (its page then says the
+            // server lacks the documents); this tab says it now.
+            leptos::logging::warn!("the networks refused are not kept: {e}");
+        }
+        let ui = self.ui().denied;
+        if ui.get_untracked() != denied {
+            ui.set(denied);
+        }
     }
 
     fn keys_changed(&self) -> u64 {

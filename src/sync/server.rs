@@ -3,13 +3,14 @@
 //! it is offline. The only code that touches the WebSocket.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use futures::channel::mpsc;
 use futures::future::{LocalBoxFuture, Shared};
 use futures::{FutureExt, SinkExt, StreamExt, select};
 use gloo_net::websocket::{Message as WsMessage, futures::WebSocket};
-use juntas_core::sync::Session;
+use juntas_core::sync::{Session, refusal};
 use leptos::task::spawn_local;
 
 use super::{Link, Peer, SyncError, SyncNode};
@@ -99,7 +100,16 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             }
             // The first in a row: "Sin conexión", as a connection lost.
             Attempt::NotOpened => node.set_link(Link::Offline),
-            Attempt::Failed(e) => node.set_link(Link::Failed(e)),
+            Attempt::Failed(e) => {
+                // Removed from one of its networks: the next attempt asks `/session` which
+                // ones are still granted, rather than reuse the session that held them all.
+                if let SyncError::Server(m) = &e
+                    && refusal::classify(m) == Some(refusal::Refusal::DeviceRemoved)
+                {
+                    local::set_session(None);
+                }
+                node.set_link(Link::Failed(e));
+            }
             Attempt::NoKey => node.set_link(Link::NoServer),
         }
         for id in node.documents() {
@@ -116,8 +126,9 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
 }
 
 /// Reads a `/session` answer: notes when each network this device is registered in was
-/// claimed, and gives the answer's mark of the cookie it set (see `connect_once`).
-fn read_session(answer: &str) -> Option<String> {
+/// claimed, and gives the answer's mark of the cookie it set (see `connect_once`) and the
+/// networks it grants (the others were refused: a device removed from one of them, say).
+fn read_session(answer: &str) -> Option<(Option<String>, BTreeSet<String>)> {
     #[derive(serde::Deserialize)]
     struct Network {
         network: String,
@@ -129,14 +140,16 @@ fn read_session(answer: &str) -> Option<String> {
         session: Option<String>,
     }
     let answer = serde_json::from_str::<Answer>(answer).ok()?;
+    let mut granted = BTreeSet::new();
     for n in answer.networks {
         if let Some(at) = n.claimed_at
             && let Err(e) = local::set_claimed_at(&n.network, at * 1000)
         {
             leptos::logging::warn!("{e}");
         }
+        granted.insert(n.network);
     }
-    answer.session
+    Some((answer.session, granted))
 }
 
 /// `/session`'s body: the tokens, one a line, in one order whatever the order they were
@@ -179,8 +192,11 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         return Attempt::NoKey;
     }
     let keys_changed = node.keys_changed();
+    let registered: BTreeSet<String> = devices.iter().map(|d| d.network.clone()).collect();
+    // Less the networks the last `/session` answer refused (a reused session is its answer's).
+    let denied = local::denied_networks();
     node.set_granted(
-        devices.iter().map(|d| d.network.clone()).collect(),
+        registered.difference(&denied).cloned().collect(),
         devices.iter().map(|d| d.token.clone()).collect(),
     );
     let tokens = session_body(devices.iter().map(|d| d.token.as_str()));
@@ -218,7 +234,18 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                 None => post_session(tokens.clone()).await,
             };
             let mark = match asked {
-                Some((true, _, text)) => read_session(&text),
+                Some((true, _, text)) => match read_session(&text) {
+                    Some((mark, granted)) => {
+                        node.set_denied(&registered, &granted);
+                        mark
+                    }
+                    // Not an answer this build reads: connect without its mark (the server
+                    // then takes the cookie as it is) and grant as before.
+                    None => {
+                        leptos::logging::warn!("an unreadable /session answer: {text}");
+                        None
+                    }
+                },
                 Some((false, 401, _)) => return Attempt::Failed(SyncError::Unauthorised),
                 Some((false, status, text)) => {
                     return Attempt::Failed(SyncError::Server(format!("{status} {text}")));

@@ -170,6 +170,22 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
     };
     let below = crate::tasks::after_first_paint();
     let views_error = move || views.with(|v| v.as_ref().err().cloned());
+    // What this device could not work out (changes of the common part, a new draft, the
+    // last delivery's changes): said, not shown as "nothing changed". Once each, and not again
+    // when the sections' own alert says it.
+    let unread = move || {
+        let shown = views_error().map(|e| explain(i18n, &e));
+        let mut said: Vec<String> = Vec::new();
+        d.with(|d| {
+            for e in d.iter().flat_map(|d| &d.unread) {
+                let text = explain(i18n, e);
+                if shown.as_ref() != Some(&text) && !said.contains(&text) {
+                    said.push(text);
+                }
+            }
+        });
+        said
+    };
     let adopt_error = RwSignal::new(None::<String>);
     let adopt = move |_| {
         spawn_local(async move {
@@ -291,6 +307,9 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             <A href=move || format!("/red/{}/plan/centro/{}/imprimir", ctx.net.id, cid.get()) attr:data-testid="print-link" attr:class="button secondary">{tr(T::PrintView)}</A>
         </div>
         {move || views_error().map(|e| view! { <div class="alert" role="alert" data-testid="plan-error">{explain(i18n, &e)}</div> })}
+        {move || unread().into_iter().map(|text| view! {
+            <div class="alert" role="alert" data-testid="plan-unread">{tr(T::CentreUnread)} " " {text}</div>
+        }).collect_view()}
         <div class="sections">
             <For each=ids key=|id| id.clone() let:id>
                 <CentreSection id cv />
