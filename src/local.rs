@@ -57,19 +57,67 @@ pub fn set_language(code: &str) -> Result<(), String> {
     LocalStorage::set(LANGUAGE, code).map_err(|e| e.to_string())
 }
 
+/// A list kept under a key, entry by entry: those this build reads, and the others as they
+/// are stored (damaged, or another build's shape), which a change of the list writes back
+/// untouched instead of dropping them with it. A registration's token exists nowhere else.
+struct Kept<T> {
+    read: Vec<T>,
+    unread: Vec<serde_json::Value>,
+}
+
+/// The list under `key` (none kept: empty). A value that is not a list at all is copied once
+/// to `<key>.unreadable`, where no change of the list overwrites it, before the list starts
+/// anew; each entry or value left out is logged.
+fn kept<T: serde::de::DeserializeOwned>(key: &str) -> Kept<T> {
+    let mut kept = Kept { read: Vec::new(), unread: Vec::new() };
+    let Some(raw) = LocalStorage::raw().get_item(key).ok().flatten() else { return kept };
+    match serde_json::from_str::<Vec<serde_json::Value>>(&raw) {
+        Ok(entries) => {
+            for entry in entries {
+                match T::deserialize(&entry) {
+                    Ok(t) => kept.read.push(t),
+                    Err(e) => {
+                        leptos::logging::warn!("{key}: an entry this build cannot read, kept: {e}");
+                        kept.unread.push(entry);
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            let aside = format!("{key}.unreadable");
+            let storage = LocalStorage::raw();
+            if storage.get_item(&aside).ok().flatten().is_none() {
+                let _ = storage.set_item(&aside, &raw);
+            }
+            leptos::logging::error!("{key} cannot be read ({e}); kept under {aside}");
+        }
+    }
+    kept
+}
+
+/// Writes `kept` back under `key`: its read entries, then the unread ones as they were.
+fn keep<T: Serialize>(key: &str, kept: &Kept<T>) -> Result<(), String> {
+    let mut all = Vec::with_capacity(kept.read.len() + kept.unread.len());
+    for t in &kept.read {
+        all.push(serde_json::to_value(t).map_err(|e| e.to_string())?);
+    }
+    all.extend(kept.unread.iter().cloned());
+    LocalStorage::set(key, all).map_err(|e| e.to_string())
+}
+
 pub fn networks() -> Vec<KnownNetwork> {
-    LocalStorage::get(NETWORKS).unwrap_or_default()
+    kept(NETWORKS).read
 }
 
 /// Adds or renames a known network.
 pub fn remember_network(id: &str, name: &str) -> Result<(), String> {
-    let mut all = networks();
-    match all.iter_mut().find(|n| n.id == id) {
+    let mut all = kept::<KnownNetwork>(NETWORKS);
+    match all.read.iter_mut().find(|n| n.id == id) {
         Some(n) if n.name == name => return Ok(()),
         Some(n) => n.name = name.to_string(),
-        None => all.push(KnownNetwork { id: id.to_string(), name: name.to_string() }),
+        None => all.read.push(KnownNetwork { id: id.to_string(), name: name.to_string() }),
     }
-    LocalStorage::set(NETWORKS, all).map_err(|e| e.to_string())
+    keep(NETWORKS, &all)
 }
 
 /// Lists network `id`, not named yet (its page names it once its document is here), unless
@@ -81,16 +129,16 @@ pub fn list_joined_network(id: &str) -> Result<(), String> {
 /// Documents this device created that belong to no list it syncs by itself (inquiry records):
 /// they are synced from start-up, so one made offline reaches the server without opening it.
 pub fn own_documents() -> Vec<String> {
-    LocalStorage::get(OWN_DOCS).unwrap_or_default()
+    kept(OWN_DOCS).read
 }
 
 pub fn remember_own_document(id: &str) -> Result<(), String> {
-    let mut all = own_documents();
-    if all.iter().any(|d| d == id) {
+    let mut all = kept::<String>(OWN_DOCS);
+    if all.read.iter().any(|d| d == id) {
         return Ok(());
     }
-    all.push(id.to_string());
-    LocalStorage::set(OWN_DOCS, all).map_err(|e| e.to_string())
+    all.read.push(id.to_string());
+    keep(OWN_DOCS, &all)
 }
 
 pub fn identity(network: &str) -> Option<String> {
@@ -133,7 +181,7 @@ pub struct Device {
 
 /// Every network this device is registered in.
 pub fn devices() -> Vec<Device> {
-    LocalStorage::get(DEVICES).unwrap_or_default()
+    kept(DEVICES).read
 }
 
 /// The network and token of every registration, read without the rest (for the main part of
@@ -144,8 +192,7 @@ pub fn device_tokens() -> Vec<(String, String)> {
         network: String,
         token: String,
     }
-    let all: Vec<Token> = LocalStorage::get(DEVICES).unwrap_or_default();
-    all.into_iter().map(|t| (t.network, t.token)).collect()
+    kept::<Token>(DEVICES).read.into_iter().map(|t| (t.network, t.token)).collect()
 }
 
 /// This device's registration in `network`, if any.
@@ -155,11 +202,11 @@ pub fn device(network: &str) -> Option<Device> {
 
 /// Keeps a registration (replacing an earlier one for the same network) and who she is there.
 pub fn set_device(d: Device) -> Result<(), String> {
-    let mut all = devices();
-    all.retain(|x| x.network != d.network);
+    let mut all = kept::<Device>(DEVICES);
+    all.read.retain(|x| x.network != d.network);
     set_identity(&d.network, Some(&d.member))?;
-    all.push(d);
-    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
+    all.read.push(d);
+    keep(DEVICES, &all)
 }
 
 /// Whether this device joined with the old server-wide key, which the server no longer takes.
@@ -177,25 +224,25 @@ pub fn set_device_key(
     cert: String,
     server_key: String,
 ) -> Result<Option<Device>, String> {
-    let mut all = devices();
-    let Some(d) = all.iter_mut().find(|d| d.token == token) else { return Ok(None) };
+    let mut all = kept::<Device>(DEVICES);
+    let Some(d) = all.read.iter_mut().find(|d| d.token == token) else { return Ok(None) };
     d.key = Some(key);
     d.cert = Some(cert);
     d.server_key = Some(server_key);
-    let kept = d.clone();
-    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())?;
-    Ok(Some(kept))
+    let now = d.clone();
+    keep(DEVICES, &all)?;
+    Ok(Some(now))
 }
 
 /// Notes when `network` was claimed (from the server's answer to `/session`).
 pub fn set_claimed_at(network: &str, at_ms: i64) -> Result<(), String> {
-    let mut all = devices();
-    let Some(d) = all.iter_mut().find(|d| d.network == network) else { return Ok(()) };
+    let mut all = kept::<Device>(DEVICES);
+    let Some(d) = all.read.iter_mut().find(|d| d.network == network) else { return Ok(()) };
     if d.claimed_at == Some(at_ms) {
         return Ok(());
     }
     d.claimed_at = Some(at_ms);
-    LocalStorage::set(DEVICES, all).map_err(|e| e.to_string())
+    keep(DEVICES, &all)
 }
 
 /// The tokens the server's session cookie was last given for (`/session`), when (ms since the
@@ -395,11 +442,12 @@ pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Res
 
 /// Documents that have edits set aside after a refused change (the edits are in IndexedDB).
 pub fn set_aside_docs() -> std::collections::BTreeSet<String> {
-    LocalStorage::get(SET_ASIDE).unwrap_or_default()
+    kept(SET_ASIDE).read.into_iter().collect()
 }
 
 pub fn set_set_aside_docs(all: &std::collections::BTreeSet<String>) -> Result<(), String> {
-    LocalStorage::set(SET_ASIDE, all).map_err(|e| e.to_string())
+    let unread = kept::<String>(SET_ASIDE).unread;
+    keep(SET_ASIDE, &Kept { read: all.iter().cloned().collect(), unread })
 }
 
 /// This browser's storage id (shared by its tabs, as IndexedDB is): generated once.

@@ -1,6 +1,7 @@
 //! Browser adapter tests, run by wasm-bindgen-test in headless Chromium: the IndexedDB storage
 //! passes core's storage contract, two handles (two tabs) share data, the stored layout is
-//! automerge-repo's, and the document store keeps both tabs' edits through real IndexedDB.
+//! automerge-repo's, the document store keeps both tabs' edits through real IndexedDB, and a
+//! localStorage list keeps entries this build cannot read.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -460,4 +461,49 @@ fn a_certified_key_and_a_claim_date_noted_meanwhile_are_both_kept() {
     // Replaced by another registration since: the invite is not that one's.
     local::set_device(local::Device { token: "t3".into(), ..now }).expect("replaced");
     assert_eq!(local::joined_with_invite(&code), None);
+}
+
+/// localStorage as the app keeps it, raw (the app's lists are JSON arrays).
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_registration_this_build_cannot_read_is_kept_when_another_is_added() {
+    let ls = local_storage();
+    // One registration this build reads, and one in another shape (a later build's, say):
+    // its token exists nowhere else.
+    let stored = r#"[{"network":"n1","member":"m1","device":"d1","token":"t1"},{"network":"n2","token":"t2","shape":"later"}]"#;
+    ls.set_item("juntas.devices", stored).unwrap();
+    let read: Vec<String> = juntas::local::devices().into_iter().map(|d| d.network).collect();
+    assert_eq!(read, ["n1"], "the one it reads is used");
+    juntas::local::set_device(juntas::local::Device {
+        network: "n3".into(),
+        member: "m3".into(),
+        device: "d3".into(),
+        token: "t3".into(),
+        claimed_at: None,
+        key: None,
+        cert: None,
+        server_key: None,
+    })
+    .unwrap();
+    let now: Vec<serde_json::Value> =
+        serde_json::from_str(&ls.get_item("juntas.devices").unwrap().unwrap()).unwrap();
+    let tokens: Vec<&str> = now.iter().filter_map(|d| d["token"].as_str()).collect();
+    assert_eq!(tokens, ["t1", "t3", "t2"], "none dropped: {now:?}");
+    assert_eq!(now[2], serde_json::json!({"network":"n2","token":"t2","shape":"later"}));
+    // A value that is not a list at all is set aside whole before the list starts anew.
+    ls.set_item("juntas.networks", "{damaged").unwrap();
+    ls.remove_item("juntas.networks.unreadable").unwrap();
+    assert!(juntas::local::networks().is_empty());
+    juntas::local::remember_network("x", "Red X").unwrap();
+    assert_eq!(ls.get_item("juntas.networks.unreadable").unwrap().as_deref(), Some("{damaged"));
+    let names: Vec<String> = juntas::local::networks().into_iter().map(|n| n.name).collect();
+    assert_eq!(names, ["Red X"]);
+    for key in
+        ["juntas.devices", "juntas.networks", "juntas.networks.unreadable", "juntas.identity.n3"]
+    {
+        ls.remove_item(key).unwrap();
+    }
 }
