@@ -119,7 +119,7 @@ test('a phone removed from one of its two networks is told so on that network, a
   await m.centre(`${first} (desde B)`).waitFor({ timeout: 30000 });
   await m.waitSync('synced', 20000);
   // Network A's pages say why nothing goes or comes there any more; what she had stays.
-  const deniedText = /^Error: el servidor ya no acepta este dispositivo en esta red \(fue quitado.*lo que escribiste sigue aquí/;
+  const deniedText = /^Error: este dispositivo ya no tiene acceso a esta red en el servidor \(fue quitado.*lo que escribiste sigue aquí/;
   for (const reload of [false, true]) {
     await (reload ? mPage.reload() : mPage.goto(urlA));
     await m.waitReady();
@@ -132,7 +132,31 @@ test('a phone removed from one of its two networks is told so on that network, a
   await m.waitReady();
   await m.waitSync('synced', 20000);
 
-  for (const p of [a.page, b.page, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  // Invited to A again, her phone syncs A once more: A's facilitator's edit reaches her.
+  await mPage.goto(await a.net.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  assert.equal(mPage.url(), urlA);
+  const [firstA] = await a.page.getByTestId('centre-title').allTextContents();
+  await a.net.setField(await a.net.editCentre(firstA), 'centre-name', `${firstA} (desde A)`);
+  await m.centre(`${firstA} (desde A)`).waitFor({ timeout: 30000 });
+
+  // Removed from A again while her phone is closed: opened later, it reuses its session,
+  // is refused, asks anew, and says so on A; B still syncs.
+  await mPage.close();
+  await a.page.reload(); // its devices' list, with her new phone
+  await a.net.waitReady();
+  await a.net.removeDevice(maria.member);
+  const again = await mContext.newPage();
+  const m2 = new NetworkPage(again);
+  await again.goto(urlB);
+  await m2.waitReady();
+  await m2.waitSync('synced', 30000);
+  await again.goto(urlA);
+  await m2.waitReady();
+  await again.waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''),
+    deniedText.source, { timeout: 30000 });
+
+  for (const p of [a.page, b.page, again]) assert.deepEqual(p.__errors ?? [], []);
   await mContext.close();
   for (const f of founders) await f.context.close();
 });

@@ -148,6 +148,36 @@ pub(crate) fn grants(accounts: &Accounts, tokens: &str) -> (Vec<(String, Grant)>
     (ok, refused)
 }
 
+impl SyncService {
+    /// [`grants`] less those whose member the network no longer lists (removed from the
+    /// directory), refused as a removed device is: the connection would otherwise be closed
+    /// again at the network's next change, cutting the device's other networks with it.
+    async fn grants_now(&self, tokens: &str) -> (Vec<(String, Grant)>, Option<Refused>) {
+        let (ok, mut refused) = grants(&self.accounts, tokens);
+        let mut now = Vec::with_capacity(ok.len());
+        for (token, g) in ok {
+            if self.member_gone(&g).await {
+                refused.get_or_insert(Refused::Revoked);
+            } else {
+                now.push((token, g));
+            }
+        }
+        (now, refused)
+    }
+
+    /// Whether the network of `g` is on this server, readable, and no longer lists its member.
+    /// (Not stored yet: just claimed, about to be uploaded. Unreadable: the sync refuses its
+    /// documents anyway, and the engine logs why.)
+    async fn member_gone(&self, g: &Grant) -> bool {
+        let Ok(id) = g.network.parse() else { return false };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if !self.engine.send(Event::Network { id, reply: tx }).await {
+            return false;
+        }
+        matches!(rx.await, Ok(Ok(Some(net))) if !net.members.contains_key(&g.member))
+    }
+}
+
 /// `POST /session` with this device's tokens (one per network) as the body: a session cookie
 /// carrying the ones that work, and which networks they are for (the others are named with
 /// the reason, e.g. a removed device).
@@ -157,7 +187,7 @@ async fn session(State(s): State<Arc<SyncService>>, headers: HeaderMap, body: St
         tracing::warn!(origin = origin.unwrap_or(""), "session refused: origin not allowed");
         return refuse(StatusCode::FORBIDDEN, "origin not allowed");
     }
-    let (ok, refused) = grants(&s.accounts, &body);
+    let (ok, refused) = s.grants_now(&body).await;
     if ok.is_empty() {
         let reason = refused.unwrap_or(Refused::UnknownDevice);
         tracing::warn!(reason = %reason, "session refused");
@@ -216,11 +246,23 @@ async fn upgrade(
         tracing::info!("sync refused: the session cookie is not the one this browser was given");
         return refuse(StatusCode::UNAUTHORIZED, "the session cookie was replaced");
     }
-    let (ok, refused) = grants(&s.accounts, &tokens);
+    let (ok, refused) = s.grants_now(&tokens).await;
     if ok.is_empty() {
         let reason = refused.unwrap_or(Refused::UnknownDevice);
         tracing::warn!(reason = %reason, "sync refused");
         return (StatusCode::UNAUTHORIZED, reason.to_string()).into_response();
+    }
+    // A browser's session with a device removed since it was given (a phone reconnecting
+    // after it was away): refused, so it asks `/session` anew and learns which networks it
+    // lost, rather than connect and have those networks' documents answered "unavailable".
+    if mark.is_some()
+        && let Some(reason) = refused
+    {
+        tracing::info!(reason = %reason, "sync refused: the session holds a device refused since");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "a device of this session is refused since it was given",
+        );
     }
     let grants: Vec<Grant> = ok.into_iter().map(|(_, g)| g).collect();
     let conn = s.next_conn.fetch_add(1, Ordering::Relaxed);

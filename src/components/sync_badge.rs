@@ -81,8 +81,10 @@ pub fn SyncBadge() -> impl IntoView {
     let doc = move || {
         sync.docs.with(|d| {
             let network: DocSync = d.get(&net.id).cloned().unwrap_or_default();
-            // A refused document's changes are not waiting to be sent: they stay here (below).
-            let pending = d.values().filter(|s| s.refused.is_none()).map(|s| s.pending).sum();
+            // A refused document's changes are not waiting to be sent: they stay here (below);
+            // nor are those of a network the server refused this device in.
+            let pending =
+                d.values().filter(|s| s.refused.is_none() && !s.denied).map(|s| s.pending).sum();
             DocSync { pending, ..network }
         })
     };

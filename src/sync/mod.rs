@@ -73,6 +73,9 @@ pub struct DocSync {
     /// The server refused a change to it, for this reason: it stays on this device and is
     /// not sent again until she retries.
     pub refused: Option<String>,
+    /// The server refused this device's registration in the document's network (see
+    /// [`SyncCtx::denied`]): its changes are not waiting to be sent, they stay here.
+    pub denied: bool,
 }
 
 /// How a rebuild went.
@@ -132,7 +135,7 @@ impl SyncCtx {
 
     /// Whether any document has changes the server does not have (warn before closing).
     pub fn has_pending(&self) -> bool {
-        self.docs.with_untracked(|d| d.values().any(|s| s.pending > 0))
+        self.docs.with_untracked(|d| d.values().any(|s| s.pending > 0 && !s.denied))
     }
 }
 
@@ -377,18 +380,28 @@ impl SyncNode {
 
     /// The server's `/session` answer granted only `granted` of the networks this device is
     /// registered in: the others are denied until an answer grants them again (a new invite).
-    fn set_denied(&self, registered: &BTreeSet<String>, granted: &BTreeSet<String>) {
+    /// True when that changed what this tab shows (every document's status is then counted
+    /// again: a denied network's changes are not waiting to be sent).
+    fn set_denied(&self, registered: &BTreeSet<String>, granted: &BTreeSet<String>) -> bool {
         let denied: BTreeSet<String> = registered.difference(granted).cloned().collect();
-        self.granted.borrow_mut().retain(|n| granted.contains(n));
+        *self.granted.borrow_mut() = registered.intersection(granted).cloned().collect();
         if let Err(e) = local::set_denied_networks(&denied) {
             // Only a later start that reuses this session misses it (its page then says the
             // server lacks the documents); this tab says it now.
             leptos::logging::warn!("the networks refused are not kept: {e}");
         }
+        self.show_denied(denied)
+    }
+
+    /// Shows `denied` as the networks refused (another tab's answer, when this one reuses its
+    /// session); true when it changed.
+    fn show_denied(&self, denied: BTreeSet<String>) -> bool {
         let ui = self.ui().denied;
-        if ui.get_untracked() != denied {
+        let changed = ui.with_untracked(|d| *d != denied);
+        if changed {
             ui.set(denied);
         }
+        changed
     }
 
     fn keys_changed(&self) -> u64 {
@@ -796,8 +809,13 @@ impl SyncNode {
                 None => return,
             },
         };
-        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), ..status };
         let ui = self.ui();
+        let denied = self
+            .owners
+            .borrow()
+            .get(&id)
+            .is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
+        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), denied, ..status };
         if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
             ui.docs.update(|d| {
                 d.insert(id, status);
@@ -824,6 +842,7 @@ impl SyncNode {
                 synced_at: s.last_synced_at.map(|t| t as i64),
                 unavailable: s.unavailable,
                 refused: None,
+                denied: false,
             });
         }
         let facts = self.facts(id).await?;
@@ -850,7 +869,13 @@ impl SyncNode {
             return None;
         }
         let previous = self.ui().docs.with_untracked(|d| d.get(&id).and_then(|p| p.synced_at));
-        Some(DocSync { pending, synced_at: previous, unavailable: false, refused: None })
+        Some(DocSync {
+            pending,
+            synced_at: previous,
+            unavailable: false,
+            refused: None,
+            denied: false,
+        })
     }
 
     /// How `id` stands, from the document itself (loaded if need be).
@@ -875,6 +900,7 @@ impl SyncNode {
                 synced_at: s.last_synced_at.map(|t| t as i64),
                 unavailable: s.unavailable,
                 refused: None,
+                denied: false,
             },
             None => {
                 let shared = saved
@@ -887,6 +913,7 @@ impl SyncNode {
                     synced_at: previous.as_ref().and_then(|p| p.synced_at),
                     unavailable: false,
                     refused: None,
+                    denied: false,
                 }
             }
         };

@@ -125,6 +125,13 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     }
 }
 
+/// Counts every document's status again (the networks denied changed).
+async fn refresh_all(node: Rc<SyncNode>) {
+    for id in node.documents() {
+        node.refresh_status(id).await;
+    }
+}
+
 /// Reads a `/session` answer: notes when each network this device is registered in was
 /// claimed, and gives the answer's mark of the cookie it set (see `connect_once`) and the
 /// networks it grants (the others were refused: a device removed from one of them, say).
@@ -193,12 +200,16 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     }
     let keys_changed = node.keys_changed();
     let registered: BTreeSet<String> = devices.iter().map(|d| d.network.clone()).collect();
-    // Less the networks the last `/session` answer refused (a reused session is its answer's).
+    // Less the networks the last `/session` answer refused (a reused session is its answer's,
+    // maybe asked by another tab: this tab shows them too).
     let denied = local::denied_networks();
     node.set_granted(
         registered.difference(&denied).cloned().collect(),
         devices.iter().map(|d| d.token.clone()).collect(),
     );
+    if node.show_denied(denied) {
+        spawn_local(refresh_all(node.clone()));
+    }
     let tokens = session_body(devices.iter().map(|d| d.token.as_str()));
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
@@ -236,7 +247,9 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             let mark = match asked {
                 Some((true, _, text)) => match read_session(&text) {
                     Some((mark, granted)) => {
-                        node.set_denied(&registered, &granted);
+                        if node.set_denied(&registered, &granted) {
+                            spawn_local(refresh_all(node.clone()));
+                        }
                         mark
                     }
                     // Not an answer this build reads: connect without its mark (the server

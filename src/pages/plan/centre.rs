@@ -173,7 +173,9 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
     // What this device could not work out (changes of the common part, a new draft, the
     // last delivery's changes): said, not shown as "nothing changed". Once each, and not again
     // when the sections' own alert says it.
-    let unread = move || {
+    // A memo: the alerts are drawn (and read aloud) again only when what they say changes,
+    // not at every edit of the plan.
+    let unread = Memo::new(move |_| {
         let shown = views_error().map(|e| explain(i18n, &e));
         let mut said: Vec<String> = Vec::new();
         d.with(|d| {
@@ -185,7 +187,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             }
         });
         said
-    };
+    });
     let adopt_error = RwSignal::new(None::<String>);
     let adopt = move |_| {
         spawn_local(async move {
@@ -307,7 +309,7 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
             <A href=move || format!("/red/{}/plan/centro/{}/imprimir", ctx.net.id, cid.get()) attr:data-testid="print-link" attr:class="button secondary">{tr(T::PrintView)}</A>
         </div>
         {move || views_error().map(|e| view! { <div class="alert" role="alert" data-testid="plan-error">{explain(i18n, &e)}</div> })}
-        {move || unread().into_iter().map(|text| view! {
+        {move || unread.get().into_iter().map(|text| view! {
             <div class="alert" role="alert" data-testid="plan-unread">{tr(T::CentreUnread)} " " {text}</div>
         }).collect_view()}
         <div class="sections">
