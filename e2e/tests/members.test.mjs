@@ -161,6 +161,62 @@ test('a phone removed from one of its two networks is told so on that network, a
   for (const f of founders) await f.context.close();
 });
 
+test('what she wrote in a network her phone was removed from stays on it and does not wait to be sent: her other network says synced, closing warns of nothing', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await facilitatorWithPlan();
+  const bContext = await newContext(browser, LAPTOP);
+  const b = await new HomePage(await bContext.newPage()).foundExample('Ignacio Vargas');
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await a.net.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  const urlA = mPage.url();
+  await mPage.goto(await b.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  const urlB = mPage.url();
+  const m = new NetworkPage(mPage);
+  const warnsOnClose = () => mPage.evaluate(() => {
+    const e = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+
+  // With no signal, she comments on network A's plan: it waits to be sent.
+  await mPage.goto(urlA);
+  await m.waitReady();
+  const mPlan = new PlanPage(mPage);
+  await mPlan.open();
+  await mPlan.section('1.1').waitFor();
+  await m.waitSync('synced', 20000);
+  await mContext.setOffline(true);
+  await m.waitSync('offline');
+  await mPlan.openSection('1.1');
+  await mPlan.comment('Lo vemos en el consejo del jueves.');
+  await mPage.waitForFunction(() => /[1-9]\d* cambios? por enviar/.test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''));
+  assert.equal(await warnsOnClose(), true, 'unsent: closing warns');
+
+  // Meanwhile network A's facilitator removes her phone. Back in signal, on network B:
+  const maria = (await a.net.devices()).find((d) => d.text.includes('María González'));
+  await a.net.removeDevice(maria.member);
+  await mContext.setOffline(false);
+  await mPage.goto(urlB);
+  await m.waitReady();
+  // Her comment in A will never go: B's badge reaches "Sincronizado", and closing warns of nothing.
+  await m.waitSync('synced', 30000);
+  assert.equal(await warnsOnClose(), false, 'nothing waits to be sent');
+  // A says why; her comment is still there.
+  await mPage.goto(urlA);
+  await m.waitReady();
+  await mPage.waitForFunction(() => /^Error: este dispositivo ya no tiene acceso a esta red/.test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''), null, { timeout: 20000 });
+  await mPlan.open();
+  await mPlan.openSection('1.1');
+  await mPlan.waitComment('Lo vemos en el consejo del jueves.');
+
+  for (const p of [a.page, mPage]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await bContext.close();
+  await a.context.close();
+});
+
 /** The facilitator's network with an invite for María, and a new phone of hers. */
 async function inviteForMaria() {
   const fContext = await newContext(browser, LAPTOP);

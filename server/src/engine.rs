@@ -431,6 +431,11 @@ impl Engine {
                 );
                 add(&self.metrics.connections, 1);
                 add(&self.metrics.connections_total, 1);
+                // A device removed, or a member removed from the directory, between the
+                // upgrade's check and now: closed at once, as it would have been if open.
+                if self.holds_a_removed_grant(conn) {
+                    self.refuse(conn, refusal::DEVICE_REMOVED.to_owned(), |m| &m.refused_access);
+                }
             }
             Event::Frame { conn, bytes } => self.frame(conn, &bytes),
             Event::Closed { conn } => self.drop_conn(conn),
@@ -918,6 +923,23 @@ impl Engine {
             self.members_changed(network);
         }
         Ok(())
+    }
+
+    /// Whether connection `conn` holds a grant of a device removed since, or of a member its
+    /// network no longer lists.
+    fn holds_a_removed_grant(&mut self, conn: ConnId) -> bool {
+        let grants = match self.conns.get(&conn) {
+            Some(c) => c.grants.clone(),
+            None => return false,
+        };
+        grants.iter().any(|g| {
+            self.signatures.is_revoked(&g.device)
+                || g.network
+                    .parse()
+                    .ok()
+                    .and_then(|n| self.network(n))
+                    .is_some_and(|net| !net.members.contains_key(&g.member))
+        })
     }
 
     /// Closes the connections of members a network no longer lists.

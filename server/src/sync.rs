@@ -148,6 +148,10 @@ pub(crate) fn grants(accounts: &Accounts, tokens: &str) -> (Vec<(String, Grant)>
     (ok, refused)
 }
 
+/// How long `/session` or a connection waits for the engine to say whether a grant's member is
+/// still in its network (it usually answers in well under a millisecond).
+const MEMBER_CHECK_WITHIN: Duration = Duration::from_millis(1000);
+
 impl SyncService {
     /// [`grants`] less those whose member the network no longer lists (removed from the
     /// directory), refused as a removed device is: the connection would otherwise be closed
@@ -167,14 +171,17 @@ impl SyncService {
 
     /// Whether the network of `g` is on this server, readable, and no longer lists its member.
     /// (Not stored yet: just claimed, about to be uploaded. Unreadable: the sync refuses its
-    /// documents anyway, and the engine logs why.)
+    /// documents anyway, and the engine logs why. No answer within [`MEMBER_CHECK_WITHIN`]
+    /// from a busy engine: taken as listed, and the engine checks again as the connection
+    /// opens.)
     async fn member_gone(&self, g: &Grant) -> bool {
         let Ok(id) = g.network.parse() else { return false };
         let (tx, rx) = tokio::sync::oneshot::channel();
-        if !self.engine.send(Event::Network { id, reply: tx }).await {
-            return false;
-        }
-        matches!(rx.await, Ok(Ok(Some(net))) if !net.members.contains_key(&g.member))
+        let asked = async {
+            self.engine.send(Event::Network { id, reply: tx }).await
+                && matches!(rx.await, Ok(Ok(Some(net))) if !net.members.contains_key(&g.member))
+        };
+        tokio::time::timeout(MEMBER_CHECK_WITHIN, asked).await.unwrap_or(false)
     }
 }
 

@@ -810,11 +810,11 @@ impl SyncNode {
             },
         };
         let ui = self.ui();
-        let denied = self
-            .owners
-            .borrow()
-            .get(&id)
-            .is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
+        let denied = !ui.denied.with_untracked(BTreeSet::is_empty)
+            && self
+                .owner_of(id)
+                .await
+                .is_some_and(|n| ui.denied.with_untracked(|d| d.contains(&n)));
         let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), denied, ..status };
         if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
             ui.docs.update(|d| {
@@ -1037,6 +1037,17 @@ impl SyncNode {
             return None;
         }
         self.repo.sync_facts(id).await
+    }
+
+    /// The network `id` belongs to, as known (its first opening with the server, or an edit)
+    /// or from its facts (a tab that has not connected: offline, or its socket blocked).
+    async fn owner_of(&self, id: DocumentId) -> Option<String> {
+        let known = self.owners.borrow().get(&id).cloned();
+        if known.is_some() {
+            return known;
+        }
+        let facts = self.facts(id).await?;
+        self.network_unloaded(id, &facts).await
     }
 
     /// [`SyncNode::network_of`] from cached facts (an inquiry record's through its inquiry).

@@ -259,7 +259,13 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                         None
                     }
                 },
-                Some((false, 401, _)) => return Attempt::Failed(SyncError::Unauthorised),
+                Some((false, 401, _)) => {
+                    // Refused in every network: none of their changes waits to be sent.
+                    if node.set_denied(&registered, &BTreeSet::new()) {
+                        spawn_local(refresh_all(node.clone()));
+                    }
+                    return Attempt::Failed(SyncError::Unauthorised);
+                }
                 Some((false, status, text)) => {
                     return Attempt::Failed(SyncError::Server(format!("{status} {text}")));
                 }
