@@ -352,10 +352,12 @@ test('a sync connection that opens and never answers is given up after its hands
   await mPage.routeWebSocket(/\/sync/, () => { attempts.push(Date.now()); });
   await mPage.goto(link);
   const m = await new NetworkPage(mPage).waitReady();
-  // The attempt with the session asked as the app started (maybe stale, so asked for again at
-  // once), then two in a row: each given up at its 15 s deadline; the second in a row is said.
+  // Two attempts in a row, each given up at its 15 s deadline: the second is said. (When the
+  // first used the session asked as the app started, which may be stale, it is asked for
+  // again at once and not counted: three then. When the documents' part connected before that
+  // session was asked, two.)
   await m.waitSync('not-opened', 70000);
-  assert.ok(attempts.length >= 3, `three attempts (${attempts.length})`);
+  assert.ok(attempts.length >= 2, `two attempts at least (${attempts.length})`);
   for (let i = 1; i < attempts.length; i++) {
     const gap = attempts[i] - attempts[i - 1];
     assert.ok(gap >= 14000, `attempt ${i + 1} began ${gap} ms after the one before it: each waits out the deadline`);
