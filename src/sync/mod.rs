@@ -380,9 +380,7 @@ impl SyncNode {
 
     /// The server's `/session` answer granted only `granted` of the networks this device is
     /// registered in: the others are denied until an answer grants them again (a new invite).
-    /// True when that changed what this tab shows (every document's status is then counted
-    /// again: a denied network's changes are not waiting to be sent).
-    fn set_denied(&self, registered: &BTreeSet<String>, granted: &BTreeSet<String>) -> bool {
+    fn set_denied(self: &Rc<Self>, registered: &BTreeSet<String>, granted: &BTreeSet<String>) {
         let denied: BTreeSet<String> = registered.difference(granted).cloned().collect();
         *self.granted.borrow_mut() = registered.intersection(granted).cloned().collect();
         if let Err(e) = local::set_denied_networks(&denied) {
@@ -390,18 +388,26 @@ impl SyncNode {
             // server lacks the documents); this tab says it now.
             leptos::logging::warn!("the networks refused are not kept: {e}");
         }
-        self.show_denied(denied)
+        self.show_denied(denied);
     }
 
     /// Shows `denied` as the networks refused (another tab's answer, when this one reuses its
-    /// session); true when it changed.
-    fn show_denied(&self, denied: BTreeSet<String>) -> bool {
+    /// session). When that changes, every document's status is counted again: a denied
+    /// network's changes are not waiting to be sent.
+    fn show_denied(self: &Rc<Self>, denied: BTreeSet<String>) {
         let ui = self.ui().denied;
-        let changed = ui.with_untracked(|d| *d != denied);
-        if changed {
+        if ui.with_untracked(|d| *d != denied) {
             ui.set(denied);
+            let node = self.clone();
+            spawn_local(async move { node.refresh_all().await });
         }
-        changed
+    }
+
+    /// Counts every document's status again.
+    async fn refresh_all(&self) {
+        for id in self.documents() {
+            self.refresh_status(id).await;
+        }
     }
 
     fn keys_changed(&self) -> u64 {

@@ -112,9 +112,7 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             }
             Attempt::NoKey => node.set_link(Link::NoServer),
         }
-        for id in node.documents() {
-            node.refresh_status(id).await;
-        }
+        node.refresh_all().await;
         let sleep = gloo_timers::future::TimeoutFuture::new(backoff).fuse();
         futures::pin_mut!(sleep);
         select! {
@@ -122,13 +120,6 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             _ = wake.next() => { backoff = BACKOFF_START_MS; }
         }
         backoff = (backoff * 2).min(BACKOFF_MAX_MS);
-    }
-}
-
-/// Counts every document's status again (the networks denied changed).
-async fn refresh_all(node: Rc<SyncNode>) {
-    for id in node.documents() {
-        node.refresh_status(id).await;
     }
 }
 
@@ -207,9 +198,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
         registered.difference(&denied).cloned().collect(),
         devices.iter().map(|d| d.token.clone()).collect(),
     );
-    if node.show_denied(denied) {
-        spawn_local(refresh_all(node.clone()));
-    }
+    node.show_denied(denied);
     let tokens = session_body(devices.iter().map(|d| d.token.as_str()));
     if !gloo_utils::window().navigator().on_line() {
         return Attempt::Offline;
@@ -247,9 +236,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
             let mark = match asked {
                 Some((true, _, text)) => match read_session(&text) {
                     Some((mark, granted)) => {
-                        if node.set_denied(&registered, &granted) {
-                            spawn_local(refresh_all(node.clone()));
-                        }
+                        node.set_denied(&registered, &granted);
                         mark
                     }
                     // Not an answer this build reads: connect without its mark (the server
@@ -261,9 +248,7 @@ async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
                 },
                 Some((false, 401, _)) => {
                     // Refused in every network: none of their changes waits to be sent.
-                    if node.set_denied(&registered, &BTreeSet::new()) {
-                        spawn_local(refresh_all(node.clone()));
-                    }
+                    node.set_denied(&registered, &BTreeSet::new());
                     return Attempt::Failed(SyncError::Unauthorised);
                 }
                 Some((false, status, text)) => {

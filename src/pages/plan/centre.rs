@@ -170,11 +170,10 @@ pub(super) fn CentrePlanBody(cid: Memo<String>, d: Memo<Option<CentreData>>) -> 
     };
     let below = crate::tasks::after_first_paint();
     let views_error = move || views.with(|v| v.as_ref().err().cloned());
-    // What this device could not work out (changes of the common part, a new draft, the
+    // What this device could not work out (changes of the common texts, a new draft, the
     // last delivery's changes): said, not shown as "nothing changed". Once each, and not again
-    // when the sections' own alert says it.
-    // A memo: the alerts are drawn (and read aloud) again only when what they say changes,
-    // not at every edit of the plan.
+    // when the sections' own alert says it. A memo: the alerts are drawn (and read aloud)
+    // again only when what they say changes, not at every edit of the plan.
     let unread = Memo::new(move |_| {
         let shown = views_error().map(|e| explain(i18n, &e));
         let mut said: Vec<String> = Vec::new();
