@@ -196,6 +196,9 @@ fn SetAsideList() -> impl IntoView {
             <section class="alert set-aside" role="region" aria-labelledby="set-aside-title" data-testid="set-aside">
                 <h2 id="set-aside-title">{tr(T::SetAsideTitle)}</h2>
                 <p>{tr(T::SetAsideLead)}</p>
+                <Show when=move || sync.set_aside_unlisted.with(|u| !u.is_empty())>
+                    <p class="form-error" role="alert" data-testid="set-aside-unlisted">{tr(T::SetAsideUnlisted)}</p>
+                </Show>
                 <For each=items key=|(id, i, a)| (*id, *i, a.at, a.path.clone()) let:item>
                     <SetAsideItem doc=item.0 index=item.1 item=item.2/>
                 </For>

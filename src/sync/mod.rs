@@ -100,6 +100,9 @@ pub struct SyncCtx {
     pub docs: RwSignal<BTreeMap<DocumentId, DocSync>>,
     /// Edits set aside after a refused change, per document (see `SyncNode::rebuild`).
     pub set_aside: RwSignal<BTreeMap<DocumentId, Vec<SetAside>>>,
+    /// Documents whose set-aside edits this device could not list in localStorage (full):
+    /// stored, and shown now, but a later start would not look for them, so she is told.
+    pub set_aside_unlisted: RwSignal<BTreeSet<DocumentId>>,
     /// The networks this device is registered in whose registration the server refused at
     /// its last `/session` answer (removed from that network): their documents no longer go
     /// to the server, and their pages say why.
@@ -239,6 +242,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         link: RwSignal::new(Link::NoServer),
         docs: RwSignal::new(BTreeMap::new()),
         set_aside: RwSignal::new(BTreeMap::new()),
+        set_aside_unlisted: RwSignal::new(BTreeSet::new()),
         denied: RwSignal::new(local::denied_networks()),
         changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
@@ -369,6 +373,14 @@ impl SyncNode {
     /// started is usually in the first connection: dropping it would cost a round trip).
     pub fn registered_with(&self, token: &str) {
         if !self.dialled.borrow().contains(token) {
+            self.key_changed();
+        }
+    }
+
+    /// This device's registrations are now `tokens` (another tab changed them):
+    /// [`Self::key_changed`] if one of them is not in the connection made or being made.
+    pub fn registered_with_any<'a>(&self, mut tokens: impl Iterator<Item = &'a str>) {
+        if tokens.any(|t| !self.dialled.borrow().contains(t)) {
             self.key_changed();
         }
     }
@@ -601,11 +613,7 @@ impl SyncNode {
                 self.dropped.borrow_mut().insert(id, first_dropped);
                 self.keep_dropped(id);
                 if set_aside > 0 {
-                    let mut docs = local::set_aside_docs();
-                    docs.insert(id.to_string());
-                    if let Err(e) = local::set_set_aside_docs(&docs) {
-                        leptos::logging::warn!("cannot list set-aside edits: {e}");
-                    }
+                    self.list_set_aside(id);
                 }
                 Rebuild::Done
             }
@@ -656,6 +664,30 @@ impl SyncNode {
         })
     }
 
+    /// Lists `id` among the documents with set-aside edits (the list a start reads them
+    /// by). If localStorage refuses, the edits are stored and shown all the same, and the
+    /// list says so until a later write of it succeeds.
+    fn list_set_aside(&self, id: DocumentId) {
+        let unlisted = self.ui().set_aside_unlisted;
+        let mut docs = local::set_aside_docs();
+        docs.insert(id.to_string());
+        // Those an earlier write could not list go in with it.
+        unlisted.with_untracked(|u| docs.extend(u.iter().map(|d| d.to_string())));
+        match local::set_set_aside_docs(&docs) {
+            Ok(()) => {
+                if unlisted.with_untracked(|u| !u.is_empty()) {
+                    unlisted.set(BTreeSet::new());
+                }
+            }
+            Err(e) => {
+                leptos::logging::warn!("cannot list set-aside edits: {e}");
+                unlisted.update(|u| {
+                    u.insert(id);
+                });
+            }
+        }
+    }
+
     /// Reads the set-aside edits of every document that has some.
     async fn load_set_aside(self: &Rc<Self>) {
         for id in local::set_aside_docs().iter().filter_map(|d| d.parse::<DocumentId>().ok()) {
@@ -685,6 +717,9 @@ impl SyncNode {
         self.repo.dismiss_set_aside(id, index).await?;
         self.load_set_aside_of(id).await;
         if self.ui().set_aside.with_untracked(|a| !a.contains_key(&id)) {
+            self.ui().set_aside_unlisted.update(|u| {
+                u.remove(&id);
+            });
             let mut docs = local::set_aside_docs();
             docs.remove(&id.to_string());
             local::set_set_aside_docs(&docs).map_err(crate::error::AppError::Local)?;
