@@ -180,6 +180,12 @@ pub struct Device {
 }
 
 /// Every network this device is registered in.
+/// Whether a localStorage `key` is the list of this device's registrations (a `storage` event
+/// says another tab wrote it).
+pub fn is_registrations(key: &str) -> bool {
+    key == DEVICES
+}
+
 pub fn devices() -> Vec<Device> {
     kept(DEVICES).read
 }

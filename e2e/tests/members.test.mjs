@@ -583,6 +583,36 @@ test('a phone registered in one network joins a second from its invite: its docu
   await f2Context.close();
 });
 
+test('her invite to a second network opened in a tab of its own: the tab she already had open syncs that network too, once the other is closed', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { f1Context, f1, f2Context, f2 } = await twoNetworks();
+  const mContext = await newContext(browser, PHONE);
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f1.inviteLink('María González'));
+  await registeredAsMaria(mPage);
+  // The second invite, tapped in a message, opens in a tab of its own; she closes it once it
+  // shows her the network.
+  const tab = await mContext.newPage();
+  await tab.goto(await f2.inviteLink('María González'));
+  await registeredAsMaria(tab);
+  const second = new URL(tab.url()).pathname;
+  await tab.close();
+  // Back in her first tab (never reloaded) she opens the second network from the start page.
+  await mPage.locator('header h1 a').click();
+  await mPage.locator(`[data-testid="network-link"][href="${second}"]`).click();
+  const m = await new NetworkPage(mPage).waitReady();
+  assert.equal(new URL(mPage.url()).pathname, second);
+  // That network's facilitator renames a centre: it reaches this tab, which says it is in sync.
+  const [first] = await f2.page.getByTestId('centre-title').allTextContents();
+  await f2.setField(await f2.editCentre(first), 'centre-name', `${first} (renombrado)`);
+  await f2.waitSync('synced');
+  await m.centre(`${first} (renombrado)`).waitFor({ timeout: 30000 });
+  await m.waitSync('synced', 20000);
+  assert.deepEqual(mPage.__errors ?? [], []);
+  await mContext.close();
+  await f1Context.close();
+  await f2Context.close();
+});
+
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');
@@ -592,8 +622,17 @@ test('removed from her commission while offline: her section text is set aside w
   const treeUrl = fPage.url();
   await f.waitSync('synced');
 
-  // María (commission "Protocolo sanitario") on her phone, in section 1.2.
+  // María (commission "Protocolo sanitario") on her phone, in section 1.2. Her phone's
+  // localStorage will refuse the list of documents with set-aside edits (as a full one does)
+  // while a tab's `e2e.full` flag is up.
   const mContext = await newContext(browser, PHONE);
+  await mContext.addInitScript(() => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      if (k === 'juntas.set_aside' && sessionStorage.getItem('e2e.full') === '1') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return set.call(this, k, v);
+    };
+  });
   const mPage = await mContext.newPage();
   await mPage.goto(await f.inviteLink('María González'));
   const m = await new NetworkPage(mPage).waitReady();
@@ -609,6 +648,7 @@ test('removed from her commission while offline: her section text is set aside w
   await mPage2.goto(mPage.url());
   const mPlan2 = new PlanPage(mPage2);
   await mPage2.getByTestId('section-page').waitFor();
+  for (const p of [mPage, mPage2]) await p.evaluate(() => sessionStorage.setItem('e2e.full', '1'));
   await mContext.setOffline(true);
   await m.waitSync('offline');
 
@@ -628,6 +668,14 @@ test('removed from her commission while offline: her section text is set aside w
   assert.equal(aside.length, 1, JSON.stringify(aside));
   assert.match(aside[0].why, /Solo la comisión de la sección \(y la facilitación\) la escribe/);
   assert.match(aside[0].text, /Lavado de manos al llegar \(escrito sin señal\)\./, 'her words, to copy');
+  // The tab that set it aside could not list it for a later start: it says so, so she
+  // copies it before she reloads.
+  const unlisted = await Promise.any([mPage, mPage2].map(async (p) => {
+    await p.getByTestId('set-aside-unlisted').waitFor();
+    return p.getByTestId('set-aside-unlisted').textContent();
+  }));
+  assert.match(unlisted, /no pudo anotar que guardó estas ediciones.*Cópialas ahora/);
+  for (const p of [mPage, mPage2]) await p.evaluate(() => sessionStorage.removeItem('e2e.full'));
   assert.deepEqual(await axeViolations(mPage, ['moderate', 'serious', 'critical']), [], 'the set-aside list has no moderate or worse a11y issue');
   // The section shows what the server has; her comment went through.
   await mPage.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));

@@ -40,6 +40,20 @@ pub(super) fn start(node: Rc<SyncNode>) {
         })
     };
     offline.forget();
+    // Another tab registered this device in a network (her invite opened in a tab of its
+    // own): this tab connects again with that token too. Until then it had that network's
+    // documents only through the other tab, and only while it stayed open.
+    let registered = {
+        let node = node.clone();
+        gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
+            use wasm_bindgen::JsCast;
+            let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|e| e.key());
+            if key.is_some_and(|k| local::is_registrations(&k)) {
+                node.registered_with_any(local::devices().iter().map(|d| d.token.as_str()));
+            }
+        })
+    };
+    registered.forget();
     spawn_local(run(node, wake_rx));
 }
 
