@@ -151,7 +151,7 @@ texts! {
     SyncRefusedRetry => "Reintentar", "Try again";
     SetAsideTitle => "No se aceptó todo lo que escribiste sin conexión", "Not everything you wrote offline was accepted";
     SetAsideLead => "El resto de tus cambios se envió. Esto quedó solo en este dispositivo, para que lo copies:", "The rest of your changes was sent. This stayed only on this device, for you to copy:";
-    SetAsideUnlisted => "Este dispositivo no pudo anotar que guardó estas ediciones (¿almacenamiento lleno o navegación privada?): si recargas la página o la cierras, no se mostrarán aquí. Cópialas ahora.", "This device could not note that it kept these edits (storage full or private browsing?): if you reload or close the page, they will not show here. Copy them now.";
+    SetAsideUnlisted => "Esto quedó guardado, pero este dispositivo no pudo anotarlo (¿sin espacio o ventana privada?): si recargas o cierras la página, ya no aparecerá aquí. Cópialo ahora.", "This is stored, but this device could not make a note of it (out of space or a private window?): if you reload or close the page, it will no longer show here. Copy it now.";
     SetAsideIn => "En", "In";
     SetAsideSection => "la sección", "section";
     SetAsideComment => "un comentario", "a comment";

@@ -179,13 +179,13 @@ pub struct Device {
     pub server_key: Option<String>,
 }
 
-/// Every network this device is registered in.
 /// Whether a localStorage `key` is the list of this device's registrations (a `storage` event
 /// says another tab wrote it).
 pub fn is_registrations(key: &str) -> bool {
     key == DEVICES
 }
 
+/// Every network this device is registered in.
 pub fn devices() -> Vec<Device> {
     kept(DEVICES).read
 }

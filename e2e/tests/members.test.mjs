@@ -668,13 +668,13 @@ test('removed from her commission while offline: her section text is set aside w
   assert.equal(aside.length, 1, JSON.stringify(aside));
   assert.match(aside[0].why, /Solo la comisión de la sección \(y la facilitación\) la escribe/);
   assert.match(aside[0].text, /Lavado de manos al llegar \(escrito sin señal\)\./, 'her words, to copy');
-  // The tab that set it aside could not list it for a later start: it says so, so she
-  // copies it before she reloads.
-  const unlisted = await Promise.any([mPage, mPage2].map(async (p) => {
-    await p.getByTestId('set-aside-unlisted').waitFor();
-    return p.getByTestId('set-aside-unlisted').textContent();
-  }));
-  assert.match(unlisted, /no pudo anotar que guardó estas ediciones.*Cópialas ahora/);
+  // Neither tab could list it for a later start: each says so beside it, so she copies it
+  // before she reloads.
+  for (const p of [mPage, mPage2]) {
+    const unlisted = p.getByTestId('set-aside-item').getByTestId('set-aside-unlisted');
+    await unlisted.waitFor();
+    assert.match(await unlisted.textContent(), /este dispositivo no pudo anotarlo.*si recargas o cierras la página, ya no aparecerá aquí\. Cópialo ahora\./);
+  }
   for (const p of [mPage, mPage2]) await p.evaluate(() => sessionStorage.removeItem('e2e.full'));
   assert.deepEqual(await axeViolations(mPage, ['moderate', 'serious', 'critical']), [], 'the set-aside list has no moderate or worse a11y issue');
   // The section shows what the server has; her comment went through.

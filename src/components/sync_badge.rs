@@ -196,9 +196,6 @@ fn SetAsideList() -> impl IntoView {
             <section class="alert set-aside" role="region" aria-labelledby="set-aside-title" data-testid="set-aside">
                 <h2 id="set-aside-title">{tr(T::SetAsideTitle)}</h2>
                 <p>{tr(T::SetAsideLead)}</p>
-                <Show when=move || sync.set_aside_unlisted.with(|u| !u.is_empty())>
-                    <p class="form-error" role="alert" data-testid="set-aside-unlisted">{tr(T::SetAsideUnlisted)}</p>
-                </Show>
                 <For each=items key=|(id, i, a)| (*id, *i, a.at, a.path.clone()) let:item>
                     <SetAsideItem doc=item.0 index=item.1 item=item.2/>
                 </For>
@@ -248,6 +245,9 @@ fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView 
     view! {
         <div class="set-aside-item" data-testid="set-aside-item">
             <p><strong>{label}</strong> " — " <span data-testid="set-aside-why">{why}</span></p>
+            <Show when=move || sync.set_aside_unlisted.with(|u| u.contains(&doc))>
+                <p class="form-error" role="alert" data-testid="set-aside-unlisted">{tr(T::SetAsideUnlisted)}</p>
+            </Show>
             <textarea readonly rows="4" node_ref=area data-testid="set-aside-text" aria-label=place(i18n, &item.path) prop:value=item.text.clone()></textarea>
             <div class="add-row">
                 <button type="button" class="secondary" data-testid="set-aside-copy" on:click=copy>{tr(T::SetAsideCopy)}</button>

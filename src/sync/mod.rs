@@ -665,27 +665,29 @@ impl SyncNode {
     }
 
     /// Lists `id` among the documents with set-aside edits (the list a start reads them
-    /// by). If localStorage refuses, the edits are stored and shown all the same, and the
-    /// list says so until a later write of it succeeds.
+    /// by). If localStorage refuses, the edits are stored and shown all the same, and each
+    /// says so until a later write of the list succeeds.
     fn list_set_aside(&self, id: DocumentId) {
-        let unlisted = self.ui().set_aside_unlisted;
         let mut docs = local::set_aside_docs();
         docs.insert(id.to_string());
-        // Those an earlier write could not list go in with it.
-        unlisted.with_untracked(|u| docs.extend(u.iter().map(|d| d.to_string())));
-        match local::set_set_aside_docs(&docs) {
-            Ok(()) => {
-                if unlisted.with_untracked(|u| !u.is_empty()) {
-                    unlisted.set(BTreeSet::new());
-                }
-            }
-            Err(e) => {
-                leptos::logging::warn!("cannot list set-aside edits: {e}");
-                unlisted.update(|u| {
-                    u.insert(id);
-                });
-            }
+        if let Err(e) = self.write_set_aside_list(docs) {
+            leptos::logging::warn!("cannot list set-aside edits: {e}");
+            self.ui().set_aside_unlisted.update(|u| {
+                u.insert(id);
+            });
         }
+    }
+
+    /// Writes `docs` as the list of documents with set-aside edits, with those an earlier
+    /// write could not list; once written, none is unlisted.
+    fn write_set_aside_list(&self, mut docs: BTreeSet<String>) -> Result<(), String> {
+        let unlisted = self.ui().set_aside_unlisted;
+        unlisted.with_untracked(|u| docs.extend(u.iter().map(|d| d.to_string())));
+        local::set_set_aside_docs(&docs)?;
+        if unlisted.with_untracked(|u| !u.is_empty()) {
+            unlisted.set(BTreeSet::new());
+        }
+        Ok(())
     }
 
     /// Reads the set-aside edits of every document that has some.
@@ -697,13 +699,20 @@ impl SyncNode {
 
     async fn load_set_aside_of(&self, id: DocumentId) {
         match self.repo.set_aside(id).await {
-            Ok(items) => self.ui().set_aside.update(|all| {
-                if items.is_empty() {
-                    all.remove(&id);
-                } else {
-                    all.insert(id, items);
+            Ok(items) => {
+                // Set aside by another tab, which may have failed to list them: this tab
+                // lists them, or says it could not, as that tab does.
+                if !items.is_empty() && !local::set_aside_docs().contains(&id.to_string()) {
+                    self.list_set_aside(id);
                 }
-            }),
+                self.ui().set_aside.update(|all| {
+                    if items.is_empty() {
+                        all.remove(&id);
+                    } else {
+                        all.insert(id, items);
+                    }
+                });
+            }
             Err(e) => leptos::logging::warn!("cannot read the edits set aside for {id}: {e}"),
         }
     }
@@ -722,7 +731,7 @@ impl SyncNode {
             });
             let mut docs = local::set_aside_docs();
             docs.remove(&id.to_string());
-            local::set_set_aside_docs(&docs).map_err(crate::error::AppError::Local)?;
+            self.write_set_aside_list(docs).map_err(crate::error::AppError::Local)?;
         }
         Ok(())
     }
