@@ -372,9 +372,7 @@ impl SyncNode {
     /// connection was already made (or is being made) with it (an invite redeemed as the app
     /// started is usually in the first connection: dropping it would cost a round trip).
     pub fn registered_with(&self, token: &str) {
-        if !self.dialled.borrow().contains(token) {
-            self.key_changed();
-        }
+        self.registered_with_any(std::iter::once(token));
     }
 
     /// This device's registrations are now `tokens` (another tab changed them):
@@ -607,14 +605,12 @@ impl SyncNode {
             return Rebuild::Failed;
         };
         match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
-            Ok((set_aside, first_dropped)) => {
+            Ok((_, first_dropped)) => {
                 self.refused.borrow_mut().remove(&id);
                 self.keep_refused();
                 self.dropped.borrow_mut().insert(id, first_dropped);
                 self.keep_dropped(id);
-                if set_aside > 0 {
-                    self.list_set_aside(id);
-                }
+                // What it set aside is listed for a later start as it is loaded (`rebuild`).
                 Rebuild::Done
             }
             Err(e) => {
@@ -700,8 +696,8 @@ impl SyncNode {
     async fn load_set_aside_of(&self, id: DocumentId) {
         match self.repo.set_aside(id).await {
             Ok(items) => {
-                // Set aside by another tab, which may have failed to list them: this tab
-                // lists them, or says it could not, as that tab does.
+                // Just set aside, here or by another tab (which may have failed to list
+                // them): listed for a later start, or said that they could not be.
                 if !items.is_empty() && !local::set_aside_docs().contains(&id.to_string()) {
                     self.list_set_aside(id);
                 }

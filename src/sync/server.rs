@@ -49,7 +49,7 @@ pub(super) fn start(node: Rc<SyncNode>) {
             use wasm_bindgen::JsCast;
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|e| e.key());
             if key.is_some_and(|k| local::is_registrations(&k)) {
-                node.registered_with_any(local::devices().iter().map(|d| d.token.as_str()));
+                node.registered_with_any(local::device_tokens().iter().map(|(_, t)| t.as_str()));
             }
         })
     };
