@@ -105,6 +105,12 @@ fn keep<T: Serialize>(key: &str, kept: &Kept<T>) -> Result<(), String> {
     LocalStorage::set(key, all).map_err(|e| e.to_string())
 }
 
+/// Whether a localStorage `key` is the list of known networks (a `storage` event says another
+/// tab wrote it).
+pub fn is_networks(key: &str) -> bool {
+    key == NETWORKS
+}
+
 pub fn networks() -> Vec<KnownNetwork> {
     kept(NETWORKS).read
 }

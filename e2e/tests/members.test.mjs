@@ -589,16 +589,24 @@ test('her invite to a second network opened in a tab of its own: the tab she alr
   const mPage = await mContext.newPage();
   await mPage.goto(await f1.inviteLink('María González'));
   await registeredAsMaria(mPage);
+  // Her first tab shows the start page, with the first network.
+  await mPage.locator('header h1 a').click();
+  await mPage.getByTestId('network-link').first().waitFor();
+  assert.equal(await mPage.getByTestId('network-link').count(), 1);
   // The second invite, tapped in a message, opens in a tab of its own; she closes it once it
   // shows her the network.
   const tab = await mContext.newPage();
   await tab.goto(await f2.inviteLink('María González'));
   await registeredAsMaria(tab);
   const second = new URL(tab.url()).pathname;
+  const name = await tab.getByTestId('network-name').textContent();
   await tab.close();
-  // Back in her first tab (never reloaded) she opens the second network from the start page.
-  await mPage.locator('header h1 a').click();
-  await mPage.locator(`[data-testid="network-link"][href="${second}"]`).click();
+  // Back in her first tab (never reloaded), the start page lists the second network too, by
+  // its name, and she opens it.
+  const link = mPage.locator(`[data-testid="network-link"][href="${second}"]`);
+  await link.waitFor({ timeout: 10000 });
+  assert.equal((await link.textContent()).trim(), name.trim());
+  await link.click();
   const m = await new NetworkPage(mPage).waitReady();
   assert.equal(new URL(mPage.url()).pathname, second);
   // That network's facilitator renames a centre: it reaches this tab, which says it is in sync.

@@ -32,6 +32,17 @@ pub fn Home() -> impl IntoView {
             known.set(local::networks());
         }
     });
+    // Another tab added or named a network (her invite opened in a tab of its own): the list
+    // shows it at once. A `storage` event without a key is the whole storage cleared. The
+    // listener goes with the page.
+    let listener = gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
+        use wasm_bindgen::JsCast;
+        let key = e.dyn_ref::<web_sys::StorageEvent>().map(|e| e.key());
+        if key.is_some_and(|k| k.is_none_or(|k| local::is_networks(&k))) {
+            known.set(local::networks());
+        }
+    });
+    StoredValue::new_local(listener);
 
     let create = move |net: Network| {
         let navigate = navigate.clone();
