@@ -52,6 +52,26 @@ pub fn ResultsPage() -> impl IntoView {
             _ => results(&Default::default(), &readings, &centres()),
         })
     });
+    // The records side by side and the answers by question are most of the page (15 cards,
+    // 135 answers): two go up with it, the rest a slice per frame (a task of 54–85 ms at 4×
+    // CPU when drawn whole). Printing draws everything first.
+    let shown = crate::tasks::drawn_in_slices(2, 1, move || {
+        res.with(|r| r.finalised.len() + r.questions.len())
+    });
+    let print = move |_| {
+        if shown.get_untracked() == usize::MAX {
+            let _ = window().print();
+            return;
+        }
+        shown.set(usize::MAX);
+        spawn_local(async move {
+            // Drawn in the task after this one.
+            crate::tasks::yield_to_browser().await;
+            if !shown.is_disposed() {
+                let _ = window().print();
+            }
+        });
+    };
     let export = move |_| {
         let bytes = res.with_untracked(|r| inquiry::answers_csv(&r.records()));
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
@@ -62,7 +82,7 @@ pub fn ResultsPage() -> impl IntoView {
             <h2>{tr(T::Results)} ": " {move || match inq.get() { Loaded::Ready(i) => i.definition.title, _ => String::new() }}</h2>
             <div class="row no-print">
                 <button class="secondary" data-testid="results-export" on:click=export>{tr(T::ExportAnswers)}</button>
-                <button class="secondary" on:click=|_| { let _ = window().print(); }>{tr(T::Print)}</button>
+                <button class="secondary" data-testid="results-print" on:click=print>{tr(T::Print)}</button>
             </div>
             <Show when=move || me.with(|m| m.is(Role::Facilitator))>
                 <ShareResults iid finalised=Signal::derive(move || res.with(|r| r.finalised.iter().map(|f| (f.id.clone(), f.record.clone())).collect::<Vec<_>>())) />
@@ -147,7 +167,7 @@ pub fn ResultsPage() -> impl IntoView {
             </section>
             <h3>{tr(T::RecordsSideBySide)}</h3>
             <div class="record-grid">
-                {move || res.with(|r| r.finalised.clone()).into_iter().map(|f| {
+                {move || res.with(|r| r.finalised.iter().take(shown.get()).cloned().collect::<Vec<_>>()).into_iter().map(|f| {
                     let r = f.record;
                     let item = |label: T, text: String| view! { <dt>{tr(label)}</dt> <dd class="prose">{text}</dd> };
                     view! {
@@ -166,7 +186,10 @@ pub fn ResultsPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            {move || res.with(|r| r.questions.clone()).into_iter().map(|q| view! {
+            {move || {
+                let n = shown.get();
+                res.with(|r| r.questions.iter().take(n.saturating_sub(r.finalised.len())).cloned().collect::<Vec<_>>())
+            }.into_iter().map(|q| view! {
                 <section class="question" data-testid="results-question">
                     <h3>{q.title}</h3>
                     <ul>
