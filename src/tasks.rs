@@ -90,7 +90,11 @@ pub fn drawn_in_slices(
     // One filling at a time; it goes on while the list grows.
     let filling = StoredValue::new(false);
     Effect::new(move |_| {
-        if filling.get_value() || shown.get_untracked() >= total.get() {
+        // Read first, always: an effect listens only to what its last run read, so a run that
+        // returned before reading it (a filling under way) would never run again, and items
+        // added once that filling ended would never show.
+        let n = total.get();
+        if filling.get_value() || shown.get_untracked() >= n {
             return;
         }
         filling.set_value(true);

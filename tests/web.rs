@@ -1,7 +1,8 @@
 //! Browser adapter tests, run by wasm-bindgen-test in headless Chromium: the IndexedDB storage
 //! passes core's storage contract, two handles (two tabs) share data, the stored layout is
 //! automerge-repo's, the document store keeps both tabs' edits through real IndexedDB, and a
-//! localStorage list keeps entries this build cannot read.
+//! localStorage list keeps entries this build cannot read; a list drawn in slices shows
+//! what arrives while and after it fills.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -506,4 +507,46 @@ fn a_registration_this_build_cannot_read_is_kept_when_another_is_added() {
     {
         ls.remove_item(key).unwrap();
     }
+}
+
+/// Waits (a frame at a time, at most 5 s) until `done` holds.
+async fn until(done: impl Fn() -> bool) -> bool {
+    for _ in 0..500 {
+        if done() {
+            return true;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    done()
+}
+
+#[wasm_bindgen_test]
+async fn a_list_drawn_in_slices_shows_what_arrives_while_and_after_it_fills() {
+    use leptos::prelude::*;
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.set();
+    // A long list (the projector's cards): two drawn at once, the rest a slice a frame.
+    let total = RwSignal::new(1000usize);
+    let shown = juntas::tasks::drawn_in_slices(2, 1, move || total.get());
+    assert_eq!(shown.get_untracked(), 2);
+    // Cards added by sync while the page is still drawing.
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    assert!(shown.get_untracked() < 1000, "still drawing");
+    total.set(3000);
+    assert!(
+        until(|| shown.get_untracked() >= 3000).await,
+        "drawn while filling: {}",
+        shown.get_untracked()
+    );
+    // And more once everything was drawn (a slice may have drawn past the end: beyond it).
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    let more = shown.get_untracked() + 500;
+    total.set(more);
+    assert!(
+        until(|| shown.get_untracked() >= more).await,
+        "drawn after: {} of {more}",
+        shown.get_untracked()
+    );
+    drop(owner);
 }

@@ -94,7 +94,8 @@ export class InquiryPage {
 
   async openResults() {
     await this.page.getByTestId('results-open').click();
-    await this.page.getByTestId('results').waitFor();
+    // Its records and questions go up a slice per frame; then it is no longer busy.
+    await this.page.locator('[data-testid="results"]:not([aria-busy])').waitFor();
   }
 }
 

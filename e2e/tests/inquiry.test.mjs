@@ -133,7 +133,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await fPage.getByTestId('results-count').filter({ hasText: ': 1' }).waitFor({ timeout: 20000 });
   assert.equal(await fPage.getByTestId('nee-total').textContent(), '4');
   // The records and the questions go up a slice per frame after the totals.
-  await fPage.getByTestId('results-question').nth(2).waitFor();
+  await fPage.locator('[data-testid="results"]:not([aria-busy])').waitFor();
   assert.equal(await fPage.getByTestId('results-question').count(), 3);
   assert.ok((await fPage.getByTestId('not-delivered').locator('li').count()) === 14, '14 centres have not delivered');
   // Her record side by side with the others, and her reflection as material for round 1.

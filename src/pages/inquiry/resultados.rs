@@ -55,9 +55,28 @@ pub fn ResultsPage() -> impl IntoView {
     // The records side by side and the answers by question are most of the page (15 cards,
     // 135 answers): two go up with it, the rest a slice per frame (a task of 54–85 ms at 4×
     // CPU when drawn whole). Printing draws everything first.
-    let shown = crate::tasks::drawn_in_slices(2, 1, move || {
-        res.with(|r| r.finalised.len() + r.questions.len())
+    let total = move || res.with(|r| r.finalised.len() + r.questions.len());
+    let shown = crate::tasks::drawn_in_slices(2, 1, total);
+    // Once all is drawn (the page is no longer `aria-busy`), what arrives later (a record finalised meanwhile) goes up at once, one
+    // at a time: the records, counted first, would otherwise push the last question out until
+    // the next slice.
+    Effect::new(move |_| {
+        let loaded = lines.with(|l| l.is_some()) && inq.with(|i| matches!(i, Loaded::Ready(_)));
+        if loaded && shown.get() >= total() && shown.get_untracked() != usize::MAX {
+            shown.set(usize::MAX);
+        }
     });
+    // Each block is drawn again only when its own count changes.
+    let records_shown = Memo::new(move |_| res.with(|r| shown.get().min(r.finalised.len())));
+    let questions_shown = Memo::new(move |_| {
+        res.with(|r| shown.get().saturating_sub(r.finalised.len()).min(r.questions.len()))
+    });
+    // Printed from the browser's menu as the page opens: everything is drawn first (the
+    // render runs before the print's layout).
+    let before_print = gloo_events::EventListener::new(&window(), "beforeprint", move |_| {
+        shown.set(usize::MAX);
+    });
+    StoredValue::new_local(before_print);
     let print = move |_| {
         if shown.get_untracked() == usize::MAX {
             let _ = window().print();
@@ -77,7 +96,7 @@ pub fn ResultsPage() -> impl IntoView {
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
     };
     view! {
-        <main class="page results" data-testid="results">
+        <main class="page results" data-testid="results" aria-busy=move || (shown.get() != usize::MAX).then_some("true")>
             <p class="no-print"><A href=format!("/red/{}/indagacion", ctx.net.id) attr:class="back">{tr(T::BackToInquiries)}</A></p>
             <h2>{tr(T::Results)} ": " {move || match inq.get() { Loaded::Ready(i) => i.definition.title, _ => String::new() }}</h2>
             <div class="row no-print">
@@ -167,7 +186,7 @@ pub fn ResultsPage() -> impl IntoView {
             </section>
             <h3>{tr(T::RecordsSideBySide)}</h3>
             <div class="record-grid">
-                {move || res.with(|r| r.finalised.iter().take(shown.get()).cloned().collect::<Vec<_>>()).into_iter().map(|f| {
+                {move || res.with(|r| r.finalised.iter().take(records_shown.get()).cloned().collect::<Vec<_>>()).into_iter().map(|f| {
                     let r = f.record;
                     let item = |label: T, text: String| view! { <dt>{tr(label)}</dt> <dd class="prose">{text}</dd> };
                     view! {
@@ -186,10 +205,7 @@ pub fn ResultsPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            {move || {
-                let n = shown.get();
-                res.with(|r| r.questions.iter().take(n.saturating_sub(r.finalised.len())).cloned().collect::<Vec<_>>())
-            }.into_iter().map(|q| view! {
+            {move || res.with(|r| r.questions.iter().take(questions_shown.get()).cloned().collect::<Vec<_>>()).into_iter().map(|q| view! {
                 <section class="question" data-testid="results-question">
                     <h3>{q.title}</h3>
                     <ul>
