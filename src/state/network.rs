@@ -64,6 +64,13 @@ impl NetworkState {
         Stamp::new(&self.me.try_get_untracked().flatten().unwrap_or_default(), now_ms())
     }
 
+    /// The stamp of a change that counts as hers (an exit-ticket answer, a ballot, a proposal),
+    /// read now: without an identity on this device it would count as someone named "".
+    pub fn my_stamp(&self) -> Result<Stamp, AppError> {
+        let me = self.me.try_get_untracked().flatten().ok_or(AppError::NoIdentity)?;
+        Ok(Stamp::new(&me, now_ms()))
+    }
+
     /// Starts opening `id` from this device's storage; re-read on every change to it.
     pub fn open(id: DocumentId) -> NetworkState {
         let docs = use_docs();

@@ -59,7 +59,7 @@ impl VoteCtx {
     }
 
     pub async fn propose(self, label: String) -> Result<(), AppError> {
-        let (s, option) = (self.net.stamp(), new_entry_id());
+        let (s, option) = (self.net.my_stamp()?, new_entry_id());
         self.net.docs.run(self.id, |d| vote::propose(d, &option, &label, &s)).await
     }
 
@@ -70,7 +70,7 @@ impl VoteCtx {
     }
 
     pub async fn cast(self, ballot: Vec<String>) -> Result<(), AppError> {
-        let s = self.net.stamp();
+        let s = self.net.my_stamp()?;
         self.net.docs.run(self.id, |d| vote::cast(d, &ballot, &s)).await
     }
 

@@ -54,9 +54,18 @@ impl WorkshopCtx {
     }
 
     /// Her answer to `question` (an empty text takes her answer back).
-    pub async fn answer(self, question: String, value: Answer) -> Result<(), AppError> {
-        let s = self.net.stamp();
-        self.net.docs.run(self.id, |d| workshop::answer(d, &question, value, &s)).await
+    /// Her identity is read at the call (the last words of a box are saved as she leaves the
+    /// page, when the network's state may be gone by the time the save runs).
+    pub fn answer(
+        self,
+        question: String,
+        value: Answer,
+    ) -> impl std::future::Future<Output = Result<(), AppError>> {
+        let s = self.net.my_stamp();
+        async move {
+            let s = s?;
+            self.net.docs.run(self.id, |d| workshop::answer(d, &question, value, &s)).await
+        }
     }
 
     /// "Cerrar el ticket" (a facilitator).
