@@ -525,7 +525,7 @@ texts! {
     TicketOfMembers => "de", "of";
     TicketNoAnswers => "Sin respuestas todavía.", "No answers yet.";
     TicketMean => "Promedio", "Mean";
-    TicketLate => "respuesta(s) llegaron después del cierre: se muestran aparte y no se cuentan.", "answer(s) arrived after the ticket closed: shown apart and not counted.";
+    TicketLate => "persona(s) respondieron después del cierre: sus respuestas se muestran aparte y no se cuentan.", "person(s) answered after the ticket closed: their answers are shown apart and not counted.";
     TicketLateList => "Llegaron después del cierre (no se cuentan)", "Arrived after closing (not counted)";
     TicketUnreadable => "respuesta(s) guardadas no se pueden leer con esta versión de la app y no se cuentan.", "stored answer(s) cannot be read by this version of the app and are not counted.";
     TicketWho => "Quiénes respondieron", "Who answered";
@@ -580,6 +580,7 @@ texts! {
     HistAddMeasure => "definió una medida", "defined a measure";
     HistAddPoint => "agregó un dato", "added a data point";
     ErrMeasureName => "La medida necesita un nombre.", "The measure needs a name.";
+    ErrAmbiguousNumber => "Un punto seguido de tres cifras puede marcar miles o decimales: escribe 1500 o 1,5 (sin punto de miles).", "A point followed by three digits may mark thousands or decimals: write 1500 or 1,5 (no thousands point).";
     ErrBadPoint => "Un dato necesita una fecha y un número (por ejemplo 12 o 8,5).", "A data point needs a date and a number (for example 12 or 8.5).";
     Measures => "Medidas", "Measures";
     NoMeasures => "Sin medidas todavía: la facilitación las define (resultado, proceso o equilibrio) y cada jardín agrega sus datos.", "No measures yet: the facilitator defines them (outcome, process or balancing) and each centre adds its data.";

@@ -1,5 +1,5 @@
 // Page object: workshops — the list and "Nuevo taller", the exit ticket on a phone (text
-// boxes saved on change, the 1–5 scale), and the results with "Cerrar el ticket".
+// boxes saved as she pauses or leaves them, the 1–5 scale), and the results with "Cerrar el ticket".
 
 export class WorkshopPage {
   constructor(page) {

@@ -50,6 +50,13 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
   await patricia.w.answer('El árbol de problemas', '¿Cuándo es el próximo taller?', 3);
   assert.match(await patricia.w.state(), /en este teléfono: llega a la facilitación apenas haya señal/);
   await maria.page.getByTestId('ticket-state').filter({ hasText: 'en el servidor' }).waitFor({ timeout: 20000 });
+  // She adds to her doubt and stays in the box (no tap elsewhere): it is saved as she pauses,
+  // reaches the facilitator, and is there when she opens the page again.
+  await maria.page.getByTestId('ticket-q2').fill('Cómo medir el avance en cada jardín');
+  await fPage.getByTestId('ticket-text').filter({ hasText: 'Cómo medir el avance en cada jardín' }).waitFor({ timeout: 20000 });
+  await maria.page.reload();
+  await maria.page.getByTestId('workshop-heading').waitFor();
+  assert.equal(await maria.page.getByTestId('ticket-q2').inputValue(), 'Cómo medir el avance en cada jardín');
 
   // The facilitator's results, live: two first, then three once Patricia has signal.
   await f.waitCount(2);
@@ -73,7 +80,12 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
   await f.close();
   await carolina.context.setOffline(false);
   await fPage.getByTestId('ticket-late').waitFor({ timeout: 30000 });
-  assert.match(await fPage.getByTestId('ticket-late').textContent(), /^1 respuesta\(s\) llegaron después del cierre/);
+  assert.match(await fPage.getByTestId('ticket-late').textContent(), /^1 persona\(s\) respondieron después del cierre/);
+  // Her late answer is shown apart, without her name (the ticket is anonymous).
+  const late = fPage.getByTestId('ticket-late-answer');
+  assert.equal(await late.count(), 1);
+  assert.match(await late.textContent(), /: 1$/m);
+  assert.doesNotMatch(await late.textContent(), /Carolina/);
   assert.deepEqual(await f.scale(), [0, 0, 1, 1, 1], 'her late change is not counted');
   // Carolina is told, where she answered.
   await carolina.page.getByTestId('ticket-state').filter({ hasText: 'llegó después del cierre' }).waitFor({ timeout: 20000 });

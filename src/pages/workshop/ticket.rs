@@ -47,6 +47,9 @@ fn ready(ctx: WorkshopCtx) -> Option<Workshop> {
     }
 }
 
+/// How long after her last keystroke a text answer is saved (ms).
+const TYPING_SAVE_MS: u32 = 600;
+
 #[component]
 fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
     let i18n = use_i18n();
@@ -79,6 +82,33 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
             }
         });
     };
+    // What she is typing is saved a moment after her last keystroke, when she leaves the box,
+    // when the page is hidden (the phone put away, the tab closed) and when she leaves the
+    // page: leaving the box was the only save, and closing the tab or the page from inside it
+    // lost her last answer.
+    let typing = StoredValue::new_local(None::<(String, String)>);
+    let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let flush = move || {
+        if let Some((q, text)) = typing.try_update_value(|t| t.take()).flatten() {
+            save(q, Answer::Text(text));
+        }
+    };
+    let typed = move |q: String, text: String| {
+        let other = typing.try_update_value(|t| t.replace((q.clone(), text))).flatten();
+        if let Some((before, text)) = other.filter(|(before, _)| *before != q) {
+            save(before, Answer::Text(text));
+        }
+        // Replacing the timer cancels the one before: one save when she pauses.
+        timer.set_value(Some(gloo_timers::callback::Timeout::new(TYPING_SAVE_MS, flush)));
+    };
+    let hidden = gloo_events::EventListener::new(&document(), "visibilitychange", move |_| {
+        if document().hidden() {
+            flush();
+        }
+    });
+    let hide = gloo_events::EventListener::new(&window(), "pagehide", move |_| flush());
+    StoredValue::new_local((hidden, hide));
+    on_cleanup(flush);
     let on_server = move || {
         sync.docs.with(|d| d.get(&ctx.id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some()))
     };
@@ -101,7 +131,8 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
                             view! {
                                 <label class="field" for=dom.clone()><span class="field-label">{q.text.clone()}</span></label>
                                 <textarea id=dom.clone() data-testid=dom rows="3" prop:value=value disabled=move || closed.get()
-                                    on:change=move |ev| save(qs.clone(), Answer::Text(event_target_value(&ev)))></textarea>
+                                    on:input=move |ev| typed(qs.clone(), event_target_value(&ev))
+                                    on:change=move |_| flush()></textarea>
                             }.into_any()
                         }
                         QuestionKind::Scale => {
@@ -159,6 +190,40 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
             })
         })
     };
+    // Answers that arrived after the closing, apart, each person's together (named unless the
+    // ticket is anonymous), in the questions' order.
+    let late = move || {
+        let w = ready(ctx)?;
+        (!w.late.is_empty()).then(|| {
+            let lines = w
+                .late
+                .iter()
+                .map(|(member, answers)| {
+                    let who = (!w.anonymous).then(|| {
+                        ctx.net.network.with(|n| {
+                            n.members.get(member).map_or_else(|| member.clone(), |m| m.name.clone())
+                        })
+                    });
+                    let given = w
+                        .questions
+                        .iter()
+                        .filter_map(|q| {
+                            let a = match answers.get(&q.id)? {
+                                Answer::Text(t) => t.clone(),
+                                Answer::Scale(n) => n.to_string(),
+                            };
+                            Some(view! { <p><span class="muted">{q.text.clone()} ":"</span> " " {a}</p> })
+                        })
+                        .collect_view();
+                    view! { <li data-testid="ticket-late-answer">{who.map(|n| view! { <strong>{n}</strong> })} {given}</li> }
+                })
+                .collect_view();
+            view! {
+                <h4>{tr(T::TicketLateList)}</h4>
+                <ul class="answers" data-testid="ticket-late-list">{lines}</ul>
+            }
+        })
+    };
     let link = move || {
         let origin = window().location().origin().unwrap_or_default();
         format!("{origin}/red/{}/talleres/{}", ctx.net.id, ctx.id)
@@ -192,6 +257,7 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
                 {names().map(|n| view! { <p data-testid="ticket-who">{tr(T::TicketWho)} ": " {n}</p> })}
                 {(r.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-late">{r.late} " " {tr(T::TicketLate)}</p> })}
                 {(r.unreadable > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-unreadable">{r.unreadable} " " {tr(T::TicketUnreadable)}</p> })}
+                {late()}
                 {r.tallies.into_iter().map(|(q, tally)| view! {
                     <div class="tally" data-testid="ticket-tally">
                         <h4>{q.text}</h4>
