@@ -19,9 +19,48 @@ fn kind_word(k: MeasureKind) -> T {
     }
 }
 
-/// A number as she writes it ("8,5" or "8.5").
-fn parse_number(s: &str) -> Option<f64> {
-    s.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
+/// Why what she wrote is not taken as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadNumber {
+    NotANumber,
+    /// "1.500": mil quinientos in Chile, one and a half in English.
+    Ambiguous,
+}
+
+impl BadNumber {
+    fn text(self) -> T {
+        match self {
+            BadNumber::NotANumber => T::ErrBadPoint,
+            BadNumber::Ambiguous => T::ErrAmbiguousNumber,
+        }
+    }
+}
+
+/// A number as she writes it: "8,5", "8.5", "1.500,5", "12.345.678". In Chile a point groups
+/// thousands and a comma marks decimals: with a comma, or with more than one point, the points
+/// group thousands. One point followed by exactly three digits ("1.500") could be either, so it
+/// is refused with a question rather than stored as the wrong one (it was read as 1,5).
+fn parse_number(s: &str) -> Result<f64, BadNumber> {
+    let t = s.trim();
+    let (int, frac) = match t.split_once(',') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (t, None),
+    };
+    let groups: Vec<&str> = int.split('.').collect();
+    let grouped = groups.len() > 1
+        && groups[0].trim_start_matches(['-', '+']).len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    let plain = match (frac, groups.len()) {
+        (Some(frac), 1) => format!("{int}.{frac}"),
+        (Some(frac), _) if grouped => format!("{}.{frac}", groups.concat()),
+        (Some(_), _) => return Err(BadNumber::NotANumber),
+        (None, 2) if grouped && !groups[0].trim_start_matches(['-', '+']).starts_with('0') => {
+            return Err(BadNumber::Ambiguous);
+        }
+        (None, n) if n > 2 && grouped => groups.concat(),
+        (None, _) => int.to_string(),
+    };
+    plain.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(BadNumber::NotANumber)
 }
 
 /// A number as the page shows it (comma decimals, at most two).
@@ -243,9 +282,12 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     let mid = id.clone();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(v) = parse_number(&value.get_untracked()) else {
-            error.set(Some(i18n.t(T::ErrBadPoint).to_owned()));
-            return;
+        let v = match parse_number(&value.get_untracked()) {
+            Ok(v) => v,
+            Err(e) => {
+                error.set(Some(i18n.t(e.text()).to_owned()));
+                return;
+            }
         };
         let c = my_centre().unwrap_or_else(|| centre.get_untracked());
         if !busy.start() {
@@ -359,9 +401,9 @@ fn NewMeasure(ctx: CycleCtx) -> impl IntoView {
             None
         } else {
             match parse_number(&g) {
-                Some(v) => Some(v),
-                None => {
-                    error.set(Some(i18n.t(T::ErrBadPoint).to_owned()));
+                Ok(v) => Some(v),
+                Err(e) => {
+                    error.set(Some(i18n.t(e.text()).to_owned()));
                     return;
                 }
             }
@@ -415,6 +457,31 @@ mod tests {
         assert_eq!(show(-0.001), "0");
         assert_eq!(show(1500.0), "1500");
         assert_eq!(show(1e300), 1e300.to_string(), "too big for fixed decimals: its shortest form");
+    }
+
+    #[test]
+    fn numbers_are_read_as_written_in_chile_and_an_ambiguous_point_is_asked_about() {
+        for (typed, read) in [
+            ("12", 12.0),
+            ("8,5", 8.5),
+            ("8.5", 8.5),
+            (" -3,25 ", -3.25),
+            ("1500", 1500.0),
+            ("1.500,5", 1500.5),
+            ("12.345.678", 12_345_678.0),
+            ("1.234.567,25", 1_234_567.25),
+            ("0.125", 0.125),
+            ("1.50", 1.5),
+            ("1.5000", 1.5),
+        ] {
+            assert_eq!(parse_number(typed), Ok(read), "{typed}");
+        }
+        for typed in ["1.500", "12.345", "-1.500"] {
+            assert_eq!(parse_number(typed), Err(BadNumber::Ambiguous), "{typed}");
+        }
+        for typed in ["", "ocho", "1,2,3", "1.5,5", "12.34.567", "inf", "NaN", "1e999"] {
+            assert_eq!(parse_number(typed), Err(BadNumber::NotANumber), "{typed}");
+        }
     }
 
     #[test]
