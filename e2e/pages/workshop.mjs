@@ -54,10 +54,13 @@ export class WorkshopPage {
   // ── Improvement cycles
 
   /** The facilitator makes a cycle; resolves on its page. */
-  async createCycle(number, title, aim = {}) {
+  async createCycle(number, title, aim = {}, links = []) {
     await this.page.getByTestId('cycle-number').fill(String(number));
     await this.page.getByTestId('cycle-title').fill(title);
     for (const [part, text] of Object.entries(aim)) await this.page.getByTestId(`cycle-aim-${part}`).fill(text);
+    for (const name of links) {
+      await this.page.locator('label.check').filter({ hasText: name }).getByTestId('cycle-link').check();
+    }
     await this.page.getByTestId('cycle-create').click();
     await this.page.getByTestId('cycle-heading').waitFor();
   }

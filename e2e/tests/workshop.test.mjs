@@ -166,9 +166,24 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const f = new WorkshopPage(fPage);
   await f.open();
+  await f.create(TITLE, 'Liceo de Quilicura');
+  await f.open();
   await f.createCycle(1, 'Plan de funcionamiento por comisiones', {
     que: 'Un plan escrito por comisiones', para_quien: 'Los 15 jardines', cuanto: '15 planes entregados', para_cuando: 'Marzo de 2027',
+  }, [TITLE]);
+  // The workshop it uses, by its name; typing in the worksheet leaves that link alone (it was
+  // drawn again at every keystroke, its name blinking out while its document was read again).
+  const linked = fPage.getByTestId('cycle-linked').filter({ hasText: TITLE });
+  await linked.waitFor();
+  await fPage.evaluate(() => {
+    window.__linkChanges = 0;
+    const list = document.querySelector('[data-testid="cycle-linked"]').closest('ul');
+    new MutationObserver((m) => { window.__linkChanges += m.length; }).observe(list, { subtree: true, childList: true, characterData: true });
   });
+  await f.typeSheet('tareas', 'Repartir las secciones. ');
+  await fPage.waitForTimeout(500);
+  assert.equal(await fPage.evaluate(() => window.__linkChanges), 0, 'the link is not drawn again while she types');
+  assert.equal(await linked.count(), 1);
   await f.open();
   await f.createCycle(0, 'Diagnóstico');
   await fNet.waitSync('synced');
@@ -230,6 +245,15 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.equal(png.name, 'grafico.png');
   assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG image');
   assert.ok(png.bytes.length > 3000, `a drawn chart (${png.bytes.length} bytes)`);
+  // The cycle's history says what changed in her words: the worksheet's field, the stage, the
+  // measure by its name (not the keys and ids the document uses).
+  await fPage.getByTestId('cycle-history').getByTestId('history-open').click();
+  const lines = fPage.getByTestId('cycle-history-entry');
+  await lines.filter({ hasText: '· Asistencia promedio' }).first().waitFor({ timeout: 20000 });
+  const said = (await lines.allTextContents()).join('\n');
+  assert.match(said, /· Objetivo de este ciclo/);
+  assert.match(said, /· Hacer/);
+  assert.doesNotMatch(said, /· (objetivo|hacer|aim\/|title)\b/);
   assert.deepEqual(page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);
   await context.close();

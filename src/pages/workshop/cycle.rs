@@ -50,6 +50,30 @@ fn field_word(f: &str) -> T {
     }
 }
 
+/// What an entry of the cycle's history is about, in her words: the worksheet's field, the
+/// aim's part, the stage, the measure by its name (its id said nothing to her).
+fn history_subject(
+    i18n: crate::i18n::I18n,
+    g: &juntas_core::model::history::Group,
+    cycle: Memo<Option<Cycle>>,
+) -> Option<String> {
+    use juntas_core::model::history::Verb;
+    let s = g.first.section.as_str();
+    let word = match g.first.verb {
+        Verb::Edit if s == "title" => i18n.t(T::CycleTitle).to_string(),
+        Verb::Edit => match s.strip_prefix("aim/") {
+            Some(part) => i18n.t(aim_word(part)).to_string(),
+            None => i18n.t(field_word(s)).to_string(),
+        },
+        Verb::Stage => i18n.t(stage_word(Stage::parse(s)?)).to_string(),
+        Verb::AddMeasure | Verb::AddPoint => cycle.with_untracked(|c| {
+            c.as_ref()?.measures.iter().find(|m| m.id == s).map(|m| m.name.clone())
+        })?,
+        _ => return None,
+    };
+    Some(format!(" · {word}"))
+}
+
 /// The stages reached, each with its day: "Planificar 01-09-2026 · Hacer 05-10-2026".
 fn stages_line(i18n: crate::i18n::I18n, c: &Cycle) -> String {
     c.stages
@@ -264,6 +288,11 @@ fn CycleView(id: DocumentId) -> impl IntoView {
         Loaded::Ready(c) => Some(c),
         _ => None,
     });
+    // The links alone: drawn again when they change, not at every keystroke in the worksheet
+    // (each drawing re-read every linked document, its name blinking out meanwhile).
+    let links = Memo::new(move |_| {
+        ready.with(|c| c.as_ref().map(|c| (c.links.clone(), c.unknown_links)).unwrap_or_default())
+    });
     let phase = Memo::new(move |_| match &*ctx.cycle.read() {
         Loaded::Ready(_) => 3,
         Loaded::Failed(_) => 2,
@@ -349,12 +378,11 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                 <section class="card" aria-labelledby="links-h">
                     <h3 id="links-h">{tr(T::CycleLinks)}</h3>
                     {move || {
-                        let c = ready.get().unwrap_or_default();
-                        let unknown = c.unknown_links;
+                        let (links, unknown) = links.get();
                         view! {
-                            {c.links.is_empty().then(|| view! { <p class="muted">{tr(T::CycleNoLinks)}</p> })}
+                            {links.is_empty().then(|| view! { <p class="muted">{tr(T::CycleNoLinks)}</p> })}
                             <ul>
-                                {c.links.into_iter().map(|(id, kind)| view! {
+                                {links.into_iter().map(|(id, kind)| view! {
                                     <li><A href=link_href(&id, kind) attr:class="tap" attr:data-testid="cycle-linked"><LinkName id kind /></A></li>
                                 }).collect_view()}
                             </ul>
@@ -371,7 +399,7 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                     </section>
                 }).collect_view()}
                 <HistoryBox track=move || { ctx.cycle.track(); } load=move || ctx.history()
-                    subject=std::rc::Rc::new(|_, g: &juntas_core::model::history::Group| (!g.first.section.is_empty()).then(|| format!(" · {}", g.first.section)))
+                    subject=std::rc::Rc::new(move |i18n, g: &juntas_core::model::history::Group| history_subject(i18n, g, ready))
                     testid="cycle-history" entry_testid="cycle-history-entry" />
             </Show>
         </main>
