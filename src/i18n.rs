@@ -634,6 +634,8 @@ texts! {
     VoteStartHint => "Al abrirla, las opciones quedan fijas: lo que se proponga después no se ofrece.", "Once open, the options are fixed: anything proposed later is not offered.";
     LateOptions => "propuesta(s) llegaron después de abrir la votación y no se ofrecen.", "proposal(s) arrived after the vote opened and are not offered.";
     YourBallot => "Tu voto", "Your ballot";
+    RankPlace => "puesto", "place";
+    RankOf => "de", "of";
     RankHint => "Ordena de la que más te gusta (arriba) a la que menos.", "Order them from the one you like most (top) to the least.";
     CastVote => "Votar", "Vote";
     CastDoneServer => "Tu voto está en el servidor. Puedes cambiarlo hasta el cierre.", "Your ballot is on the server. You can change it until the vote closes.";

@@ -137,6 +137,22 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
   await maria.w.cast();
   await carolina.w.rank(['Red de Jardines del Sur', 'Avanzando Juntas', 'Semillas que Crecen']);
   await carolina.w.cast();
+  // With the keyboard (or a screen reader), her focus follows the option she moves, and its
+  // new place is said: up twice to the top, then down twice back to the bottom.
+  const labels = async () => (await patricia.page.getByTestId('rank-item').locator('.rank-label').allTextContents()).map((t) => t.trim());
+  const before = await labels();
+  const focused = () => patricia.page.evaluate(() => {
+    const b = document.activeElement;
+    return `${b?.closest('[data-testid="rank-item"]')?.querySelector('.rank-label')?.textContent.trim()} ${b?.dataset.testid}`;
+  });
+  const moved = before[2];
+  await patricia.page.getByTestId('rank-item').nth(2).getByTestId('rank-up').focus();
+  for (const [place, arrow] of [[2, 'rank-up'], [1, 'rank-down'], [2, 'rank-down'], [3, 'rank-up']]) {
+    await patricia.page.keyboard.press('Enter');
+    await patricia.page.getByTestId('rank-moved').filter({ hasText: `${moved}: puesto ${place} de 3` }).waitFor();
+    assert.equal(await focused(), `${moved} ${arrow}`, `after the move to place ${place}`);
+  }
+  assert.deepEqual(await labels(), before);
   await patricia.w.rank(['Avanzando Juntas', 'Red de Jardines del Sur', 'Semillas que Crecen']);
   await patricia.w.cast();
   assert.match(await patricia.page.getByTestId('vote-cast-state').textContent(), /en este teléfono/);

@@ -189,12 +189,42 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
     };
     let method = move || vote.with(|v| v.as_ref().map(|v| v.method));
     let options = move || vote.with(|v| v.as_ref().map(|v| v.options.clone()).unwrap_or_default());
-    let swap = move |i: usize, j: usize| {
+    // Where the last move put an option, said to a screen reader: "Semillas que Crecen: puesto
+    // 1 de 3".
+    let moved = RwSignal::new(String::new());
+    // A move keeps her focus on the option she moved, at its new place (the rows stay, their
+    // texts change): on its same arrow, or on the other one where that arrow ends (the top or
+    // the bottom, where it is disabled and would drop her focus).
+    let swap = move |ev: leptos::ev::MouseEvent, i: usize, j: usize| {
+        use wasm_bindgen::JsCast;
+        let mut n = 0;
         choice.update(|c| {
-            if i < c.len() && j < c.len() {
+            n = c.len();
+            if i < n && j < n {
                 c.swap(i, j)
             }
-        })
+        });
+        if j >= n {
+            return;
+        }
+        let label = choice.with_untracked(|c| label_of(&c[j]));
+        moved.set(format!("{label}: {} {} {} {n}", i18n.t(T::RankPlace), j + 1, i18n.t(T::RankOf)));
+        let up = j < i;
+        let arrow = match (up, j == 0, j + 1 == n) {
+            (true, false, _) | (false, _, true) => "rank-up",
+            _ => "rank-down",
+        };
+        let row = event_target::<web_sys::Element>(&ev)
+            .closest("ol")
+            .ok()
+            .flatten()
+            .and_then(|ol| ol.children().item(j as u32));
+        if let Some(button) = row
+            .and_then(|r| r.query_selector(&format!("[data-testid=\"{arrow}\"]")).ok().flatten())
+            .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
     };
     view! {
         <section class="card" aria-labelledby="ballot-h" data-testid="ballot">
@@ -213,14 +243,15 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                                     <li data-testid="rank-item">
                                         <span class="rank-label">{label.clone()}</span>
                                         <button type="button" class="secondary" aria-label=up data-testid="rank-up"
-                                            disabled=move || i == 0 || closed.get() on:click=move |_| swap(i, i - 1)>"↑"</button>
+                                            disabled=move || i == 0 || closed.get() on:click=move |ev| swap(ev, i, i - 1)>"↑"</button>
                                         <button type="button" class="secondary" aria-label=down data-testid="rank-down"
-                                            disabled=move || i + 1 == n || closed.get() on:click=move |_| swap(i, i + 1)>"↓"</button>
+                                            disabled=move || i + 1 == n || closed.get() on:click=move |ev| swap(ev, i, i + 1)>"↓"</button>
                                     </li>
                                 }
                             }).collect_view()
                         }}
                     </ol>
+                    <p class="visually-hidden" role="status" data-testid="rank-moved">{move || moved.get()}</p>
                 }.into_any(),
                 Some(m) => {
                     let several = matches!(m, Method::Several { .. });
