@@ -61,8 +61,10 @@ pub fn ResultsPage() -> impl IntoView {
     // at a time: the records, counted first, would otherwise push the last question out until
     // the next slice.
     Effect::new(move |_| {
+        // An inquiry that cannot be read has nothing to draw: the page is not busy either.
+        let gone = inq.with(|i| matches!(i, Loaded::Failed(_) | Loaded::Missing));
         let loaded = lines.with(|l| l.is_some()) && inq.with(|i| matches!(i, Loaded::Ready(_)));
-        if loaded && shown.get() >= total() && shown.get_untracked() != usize::MAX {
+        if (gone || loaded && shown.get() >= total()) && shown.get_untracked() != usize::MAX {
             shown.set(usize::MAX);
         }
     });

@@ -41,7 +41,9 @@ impl BadNumber {
 /// group thousands. One point followed by exactly three digits ("1.500") could be either, so it
 /// is refused with a question rather than stored as the wrong one (it was read as 1,5).
 fn parse_number(s: &str) -> Result<f64, BadNumber> {
-    let t = s.trim();
+    // Spaces group thousands too ("1 500"), and a percentage may come with its sign.
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t.strip_suffix('%').unwrap_or(&t);
     let (int, frac) = match t.split_once(',') {
         Some((int, frac)) => (int, Some(frac)),
         None => (t, None),
@@ -54,7 +56,12 @@ fn parse_number(s: &str) -> Result<f64, BadNumber> {
         (Some(frac), 1) => format!("{int}.{frac}"),
         (Some(frac), _) if grouped => format!("{}.{frac}", groups.concat()),
         (Some(_), _) => return Err(BadNumber::NotANumber),
-        (None, 2) if grouped && !groups[0].trim_start_matches(['-', '+']).starts_with('0') => {
+        (None, 2)
+            if grouped && {
+                let lead = groups[0].trim_start_matches(['-', '+']);
+                !lead.is_empty() && !lead.starts_with('0')
+            } =>
+        {
             return Err(BadNumber::Ambiguous);
         }
         (None, n) if n > 2 && grouped => groups.concat(),
@@ -473,6 +480,11 @@ mod tests {
             ("0.125", 0.125),
             ("1.50", 1.5),
             ("1.5000", 1.5),
+            (".500", 0.5),
+            ("1 500", 1500.0),
+            ("1\u{a0}500,5", 1500.5),
+            ("85%", 85.0),
+            ("85,5 %", 85.5),
         ] {
             assert_eq!(parse_number(typed), Ok(read), "{typed}");
         }

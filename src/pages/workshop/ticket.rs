@@ -71,22 +71,37 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
         })
     };
     let late_mine = Memo::new(move |_| ready(ctx).is_some_and(|w| w.late.contains_key(&me.get())));
-    let save = move |q: String, value: Answer| {
-        spawn_local(async move {
-            match ctx.answer(q, value).await {
-                Ok(()) => {
-                    error.set(None);
-                    answered.set(true);
-                }
-                Err(e) => error.set(Some(explain(i18n, &e))),
-            }
-        });
-    };
     // What she is typing is saved a moment after her last keystroke, when she leaves the box,
     // when the page is hidden (the phone put away, the tab closed) and when she leaves the
     // page: leaving the box was the only save, and closing the tab or the page from inside it
     // lost her last answer.
     let typing = StoredValue::new_local(None::<(String, String)>);
+    let save = move |q: String, value: Answer| {
+        // A text not saved (no identity chosen yet) is kept to save again, unless she typed on.
+        let again = match &value {
+            Answer::Text(t) => Some((q.clone(), t.clone())),
+            Answer::Scale(_) => None,
+        };
+        // Made now, not when the task runs: leaving the page, the network's state (her
+        // identity) is gone by then.
+        let saved = ctx.answer(q, value);
+        spawn_local(async move {
+            match saved.await {
+                Ok(()) => {
+                    error.set(None);
+                    answered.set(true);
+                }
+                Err(e) => {
+                    if let Some(again) = again {
+                        let _ = typing.try_update_value(|t| {
+                            t.get_or_insert(again);
+                        });
+                    }
+                    error.set(Some(explain(i18n, &e)));
+                }
+            }
+        });
+    };
     let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
     let flush = move || {
         if let Some((q, text)) = typing.try_update_value(|t| t.take()).flatten() {
@@ -101,6 +116,13 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
         // Replacing the timer cancels the one before: one save when she pauses.
         timer.set_value(Some(gloo_timers::callback::Timeout::new(TYPING_SAVE_MS, flush)));
     };
+    // Her identity chosen after a refused save: saved again.
+    Effect::new(move |before: Option<()>| {
+        me.track();
+        if before.is_some() {
+            flush();
+        }
+    });
     let hidden = gloo_events::EventListener::new(&document(), "visibilitychange", move |_| {
         if document().hidden() {
             flush();
@@ -128,9 +150,19 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
                             // Her stored answer to this question only: another answer being
                             // saved (or arriving) does not reset what she is typing here.
                             let value = Memo::new(move |_| match mine(&qa) { Some(Answer::Text(t)) => t, _ => String::new() });
+                            // Not while she is in the box: her own save coming back (or another
+                            // device's) would replace what she typed since, and move her caret.
+                            let node = NodeRef::<leptos::html::Textarea>::new();
+                            let shown = move || {
+                                let v = value.get();
+                                match (node.get_untracked(), document().active_element()) {
+                                    (Some(el), Some(active)) if active.is_same_node(Some(&el)) => el.value(),
+                                    _ => v,
+                                }
+                            };
                             view! {
                                 <label class="field" for=dom.clone()><span class="field-label">{q.text.clone()}</span></label>
-                                <textarea id=dom.clone() data-testid=dom rows="3" prop:value=value disabled=move || closed.get()
+                                <textarea node_ref=node id=dom.clone() data-testid=dom rows="3" prop:value=shown disabled=move || closed.get()
                                     on:input=move |ev| typed(qs.clone(), event_target_value(&ev))
                                     on:change=move |_| flush()></textarea>
                             }.into_any()

@@ -187,7 +187,9 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
     let on_server = move || {
         sync.docs.with(|d| d.get(&ctx.id).is_some_and(|s| s.pending == 0 && s.synced_at.is_some()))
     };
-    let method = move || vote.with(|v| v.as_ref().map(|v| v.method));
+    // A memo: every ballot that arrives changes the vote, and drawing the ballot again would
+    // replace the rows, her focused arrow with them.
+    let method = Memo::new(move |_| vote.with(|v| v.as_ref().map(|v| v.method)));
     let options = move || vote.with(|v| v.as_ref().map(|v| v.options.clone()).unwrap_or_default());
     // Where the last move put an option, said to a screen reader: "Semillas que Crecen: puesto
     // 1 de 3".
@@ -229,7 +231,7 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="ballot-h" data-testid="ballot">
             <h3 id="ballot-h">{tr(T::YourBallot)}</h3>
-            {move || match method() {
+            {move || match method.get() {
                 Some(Method::Ranking) => view! {
                     <p class="hint">{tr(T::RankHint)}</p>
                     <ol class="ranking">
