@@ -128,8 +128,17 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
   await patricia.w.propose('Semillas que Crecen');
   await fPage.waitForFunction(() => document.querySelectorAll('[data-testid="vote-option"]').length === 3, null, { timeout: 20000 });
   assert.deepEqual(await axeViolations(maria.page, ALL), [], 'proposals on a phone: no moderate or worse a11y issue');
+  // Carolina, without signal, proposes one more: it reaches the others after the vote opened.
+  await carolina.context.setOffline(true);
+  await carolina.w.propose('Caminos Compartidos');
   await fPage.getByTestId('vote-start').click();
-  for (const p of phones) await p.w.waitPhase('Votación abierta');
+  await carolina.context.setOffline(false);
+  for (const p of phones) await p.w.waitPhase('Votación abierta', 30000);
+  // It is not on the ballot, and every ballot says so while the vote is open.
+  for (const p of phones) {
+    await p.page.getByTestId('ballot-late-options').filter({ hasText: /^1 propuesta\(s\) llegaron después de abrir la votación/ }).waitFor({ timeout: 30000 });
+    assert.equal(await p.page.getByTestId('rank-item').filter({ hasText: 'Caminos Compartidos' }).count(), 0);
+  }
   assert.equal(await maria.page.getByTestId('vote-propose').count(), 0, 'options are locked once voting opens');
 
   await patricia.context.setOffline(true);

@@ -77,6 +77,12 @@ fn show(v: f64) -> String {
     s.replace('.', ",")
 }
 
+/// A number as the CSV export writes it: every digit she gave (the page rounds to two), with
+/// a decimal comma.
+fn exact(v: f64) -> String {
+    v.to_string().replace('.', ",")
+}
+
 /// `v` rounded to `places` decimals, "-12.50", by integer arithmetic: core's exact float
 /// formatting (`{:.2}`) costs ~2 KB of brotli in the wasm for this page's two uses. Beyond
 /// what an `i64` holds exactly, the shortest form.
@@ -324,7 +330,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
                 vec![
                     d.clone(),
                     names.get(c).map(|x| x.name.clone()).unwrap_or_else(|| c.clone()),
-                    show(*v),
+                    exact(*v),
                 ]
             })
             .collect();
@@ -494,6 +500,14 @@ mod tests {
         for typed in ["", "ocho", "1,2,3", "1.5,5", "12.34.567", "inf", "NaN", "1e999"] {
             assert_eq!(parse_number(typed), Err(BadNumber::NotANumber), "{typed}");
         }
+    }
+
+    #[test]
+    fn the_export_keeps_every_digit() {
+        assert_eq!(exact(70.0), "70");
+        assert_eq!(exact(90.5), "90,5");
+        assert_eq!(exact(12.345), "12,345", "the page shows 12,35");
+        assert_eq!(exact(-0.001), "-0,001");
     }
 
     #[test]

@@ -228,9 +228,15 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
             let _ = button.focus();
         }
     };
+    // Proposals that arrived after the vote opened are not on the ballot: said here too, not
+    // only once the vote is closed.
+    let late_options = Memo::new(move |_| vote.with(|v| v.as_ref().map_or(0, |v| v.late_options)));
     view! {
         <section class="card" aria-labelledby="ballot-h" data-testid="ballot">
             <h3 id="ballot-h">{tr(T::YourBallot)}</h3>
+            {move || (late_options.get() > 0).then(|| view! {
+                <p class="muted" data-testid="ballot-late-options">{late_options.get()} " " {tr(T::LateOptions)}</p>
+            })}
             {move || match method.get() {
                 Some(Method::Ranking) => view! {
                     <p class="hint">{tr(T::RankHint)}</p>
