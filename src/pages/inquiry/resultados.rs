@@ -57,9 +57,9 @@ pub fn ResultsPage() -> impl IntoView {
     // CPU when drawn whole). Printing draws everything first.
     let total = move || res.with(|r| r.finalised.len() + r.questions.len());
     let shown = crate::tasks::drawn_in_slices(2, 1, total);
-    // Once all is drawn (the page is no longer `aria-busy`), what arrives later (a record finalised meanwhile) goes up at once, one
-    // at a time: the records, counted first, would otherwise push the last question out until
-    // the next slice.
+    // Once all is drawn (the page is no longer `aria-busy`), what arrives later (a record
+    // finalised meanwhile) goes up at once, one at a time: the records, counted first, would
+    // otherwise push the last question out until the next slice.
     Effect::new(move |_| {
         // An inquiry that cannot be read has nothing to draw: the page is not busy either.
         let gone = inq.with(|i| matches!(i, Loaded::Failed(_) | Loaded::Missing));

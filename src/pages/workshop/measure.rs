@@ -49,19 +49,16 @@ fn parse_number(s: &str) -> Result<f64, BadNumber> {
         None => (t, None),
     };
     let groups: Vec<&str> = int.split('.').collect();
+    let lead = groups[0].trim_start_matches(['-', '+']);
     let grouped = groups.len() > 1
-        && groups[0].trim_start_matches(['-', '+']).len() <= 3
+        && lead.len() <= 3
         && groups[1..].iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
     let plain = match (frac, groups.len()) {
         (Some(frac), 1) => format!("{int}.{frac}"),
         (Some(frac), _) if grouped => format!("{}.{frac}", groups.concat()),
         (Some(_), _) => return Err(BadNumber::NotANumber),
-        (None, 2)
-            if grouped && {
-                let lead = groups[0].trim_start_matches(['-', '+']);
-                !lead.is_empty() && !lead.starts_with('0')
-            } =>
-        {
+        // ".500" and "0.500" can only be decimals.
+        (None, 2) if grouped && !lead.is_empty() && !lead.starts_with('0') => {
             return Err(BadNumber::Ambiguous);
         }
         (None, n) if n > 2 && grouped => groups.concat(),

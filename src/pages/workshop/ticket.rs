@@ -210,17 +210,13 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
     let facilitator = move || me.with(|m| m.is(Role::Facilitator));
     let results = Memo::new(move |_| ready(ctx).map(|w| workshop::results(&w)));
     let members = move || ctx.net.network.with(|n| n.members.len());
+    // A member by her name (her id if the network no longer lists her).
+    let name_of = move |m: &String| {
+        ctx.net.network.with(|n| n.members.get(m).map_or_else(|| m.clone(), |x| x.name.clone()))
+    };
     let names = move || {
         let w = ready(ctx)?;
-        (!w.anonymous).then(|| {
-            ctx.net.network.with(|n| {
-                w.answers
-                    .keys()
-                    .map(|m| n.members.get(m).map(|x| x.name.clone()).unwrap_or_else(|| m.clone()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-        })
+        (!w.anonymous).then(|| w.answers.keys().map(name_of).collect::<Vec<_>>().join(", "))
     };
     // Answers that arrived after the closing, apart, each person's together (named unless the
     // ticket is anonymous), in the questions' order.
@@ -231,11 +227,7 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
                 .late
                 .iter()
                 .map(|(member, answers)| {
-                    let who = (!w.anonymous).then(|| {
-                        ctx.net.network.with(|n| {
-                            n.members.get(member).map_or_else(|| member.clone(), |m| m.name.clone())
-                        })
-                    });
+                    let who = (!w.anonymous).then(|| name_of(member));
                     let given = w
                         .questions
                         .iter()
