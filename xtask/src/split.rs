@@ -275,6 +275,14 @@ pub fn finish() -> Result<usize, String> {
         }
         let bytes = fs::read(&optimised).map_err(|e| format!("split: {e}"))?;
         fs::remove_file(&optimised).map_err(|e| format!("split: {e}"))?;
+        // Two builds at once in one target directory left a part empty, which the browser
+        // then could not compile: no build ships a part that is not a wasm module.
+        if !bytes.starts_with(b"\0asm") {
+            return Err(format!(
+                "split: wasm-opt {name} wrote no wasm module ({} bytes)",
+                bytes.len()
+            ));
+        }
         let mut hash = std::hash::DefaultHasher::new();
         hash.write(&bytes);
         let stem = name.trim_end_matches(".wasm");
