@@ -290,6 +290,11 @@ pub fn set_denied_networks(networks: &std::collections::BTreeSet<String>) -> Res
     LocalStorage::set(DENIED, networks).map_err(|e| e.to_string())
 }
 
+/// Whether `key` is where the claim code is kept (a `storage` event's key).
+pub fn is_claim(key: &str) -> bool {
+    key == CLAIM
+}
+
 /// The operator's one-time claim code this device holds (from a claim link), if any.
 pub fn claim_code() -> Option<String> {
     LocalStorage::get(CLAIM).ok()

@@ -445,9 +445,14 @@ test('an invite whose answer was lost on the way registers her phone on the next
 
 test('a claim link whose answer was lost claims the network on the next try, as her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const context = await newContext(browser, LAPTOP);
+  // Her start page is open in another tab: it says a claim link is waiting as soon as one is
+  // opened, and stops saying so once it is used.
+  const other = await context.newPage();
+  await new HomePage(other).goto();
   const page = await context.newPage();
   await page.goto(await claimLink());
   await page.getByTestId('claim-banner').waitFor();
+  await other.getByTestId('claim-banner').waitFor();
   const net = await new HomePage(page).createExample();
   // The server registers her laptop and claims the network, but the answer never arrives.
   let claimed = 0;
@@ -465,10 +470,11 @@ test('a claim link whose answer was lost claims the network on the next try, as 
   await page.unroute('**/api/claim');
   await panel.getByTestId('claim-submit').click();
   await page.getByTestId('me').filter({ hasText: 'Ignacio Vargas' }).waitFor();
+  await other.getByTestId('claim-banner').waitFor({ state: 'detached' });
   await net.waitSync('synced');
   const devices = await net.devices();
   assert.equal(devices.length, 1, `one device, hers: ${JSON.stringify(devices)}`);
-  assert.deepEqual(page.__errors ?? [], []);
+  for (const p of [page, other]) assert.deepEqual(p.__errors ?? [], []);
   await context.close();
 });
 

@@ -14,6 +14,22 @@ use crate::{
     repo::{new_entry_id, now_ms},
 };
 
+/// Whether a claim link waits on this device, following the other tabs: one opened or used in
+/// another tab shows at once (a `storage` event; without a key, the whole storage cleared).
+/// The listener goes with the calling component.
+pub(crate) fn claim_waiting() -> ReadSignal<bool> {
+    let claim = RwSignal::new(local::claim_code().is_some());
+    let listener = gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
+        use wasm_bindgen::JsCast;
+        let key = e.dyn_ref::<web_sys::StorageEvent>().map(|e| e.key());
+        if key.is_some_and(|k| k.is_none_or(|k| local::is_claim(&k))) {
+            claim.set(local::claim_code().is_some());
+        }
+    });
+    StoredValue::new_local(listener);
+    claim.read_only()
+}
+
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
@@ -32,6 +48,7 @@ pub fn Home() -> impl IntoView {
             known.set(local::networks());
         }
     });
+    let claim = claim_waiting();
     // Another tab added or named a network (her invite opened in a tab of its own): the list
     // shows it at once. A `storage` event without a key is the whole storage cleared. The
     // listener goes with the page.
@@ -89,7 +106,7 @@ pub fn Home() -> impl IntoView {
                 _ => None,
             }}
             <p class="tagline">{tr(T::Tagline)}</p>
-            <Show when=|| crate::local::claim_code().is_some()>
+            <Show when=move || claim.get()>
                 <p class="notice" role="status" data-testid="claim-banner">{tr(T::ClaimBanner)}</p>
             </Show>
             <section aria-labelledby="my-networks">

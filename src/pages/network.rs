@@ -350,6 +350,8 @@ fn Ready() -> impl IntoView {
 #[component]
 fn WhoAmI() -> impl IntoView {
     let net = use_network();
+    // A claim link opened, or used, in another tab shows (or goes) here at once.
+    let claim = crate::pages::home::claim_waiting();
     move || match net.device.get() {
         Some(d) => {
             let member = d.member.clone();
@@ -365,7 +367,7 @@ fn WhoAmI() -> impl IntoView {
             .into_any()
         }
         None => view! {
-            <Show when=|| local::claim_code().is_some()>
+            <Show when=move || claim.get()>
                 <ClaimPanel />
             </Show>
             <LocalWho />
