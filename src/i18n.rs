@@ -580,7 +580,7 @@ texts! {
     HistAddMeasure => "definió una medida", "defined a measure";
     HistAddPoint => "agregó un dato", "added a data point";
     ErrMeasureName => "La medida necesita un nombre.", "The measure needs a name.";
-    ErrAmbiguousNumber => "Un punto seguido de tres cifras puede marcar miles o decimales: escribe 1500 o 1,5 (sin punto de miles).", "A point followed by three digits may mark thousands or decimals: write 1500 or 1,5 (no thousands point).";
+    ErrAmbiguousNumber => "Un punto seguido de tres cifras puede marcar miles o decimales: escribe 1500 o 1,5 (sin punto de miles).", "A comma followed by three digits may mark thousands or decimals: write 1500 or 1.5 (no thousands comma).";
     ErrBadPoint => "Un dato necesita una fecha y un número (por ejemplo 12 o 8,5).", "A data point needs a date and a number (for example 12 or 8.5).";
     Measures => "Medidas", "Measures";
     NoMeasures => "Sin medidas todavía: la facilitación las define (resultado, proceso o equilibrio) y cada jardín agrega sus datos.", "No measures yet: the facilitator defines them (outcome, process or balancing) and each centre adds its data.";
@@ -594,6 +594,8 @@ texts! {
     MeasureGoal => "Meta (opcional)", "Goal (optional)";
     MeasureCreate => "Agregar la medida", "Add the measure";
     PointDay => "Fecha", "Date";
+    CsvDay => "fecha", "date";
+    CsvCentre => "jardín", "centre";
     PointCentre => "Jardín", "Centre";
     PointValue => "Valor", "Value";
     PointAdd => "Agregar el dato", "Add the data point";
@@ -702,6 +704,15 @@ impl I18n {
     pub fn set(self, lang: Lang) -> Result<(), String> {
         self.0.set(lang);
         local::set_language(lang.code())
+    }
+}
+
+/// A number written with a decimal point ("3.4", "-12.5"), with her language's decimal mark
+/// ("3,4" in Spanish).
+pub fn decimal(plain: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Es => plain.replace('.', ","),
+        Lang::En => plain.to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use automerge::{ActorId, AutoCommit};
 use juntas_core::model::history::Stamp;
-use juntas_core::model::network::Role;
+use juntas_core::model::network::{Member, Role};
 use juntas_core::model::workshop::{
     self, Answer, New, QuestionKind, Tally, answer, close, create, default_questions, read, results,
 };
@@ -64,6 +64,40 @@ fn answers_are_tallied_per_question_without_names() {
     assert_eq!(r.tallies[1].1, Tally::Texts(vec![]));
     assert_eq!(r.tallies[2].1, Tally::Scale { counts: [0, 0, 1, 1, 1], mean_tenths: Some(40) });
     assert_eq!((r.late, r.unreadable), (0, 0));
+}
+
+#[test]
+fn the_ticket_asks_every_member_but_the_facilitators_and_counts_whoever_answered() {
+    let member = |role| Member { name: "x".into(), role, centre_id: None };
+    let members: BTreeMap<String, Member> = [
+        ("ana", Role::Principal),
+        ("bea", Role::Principal),
+        ("rosa", Role::SlepProfessional),
+        ("fac", Role::Facilitator),
+        ("fac2", Role::Facilitator),
+    ]
+    .into_iter()
+    .map(|(id, r)| (id.to_string(), member(r)))
+    .collect();
+    let mut doc = new_workshop();
+    assert_eq!(workshop::asked(&members, &read(&doc).unwrap()), 3, "principals and the SLEP");
+    answer(&mut doc, "q1", text("Sí"), &s("ana", 2)).unwrap();
+    assert_eq!(workshop::asked(&members, &read(&doc).unwrap()), 3);
+    // A facilitator who answers, and someone the network no longer lists, are asked too: N
+    // never exceeds M.
+    answer(&mut doc, "q1", text("Bien"), &s("fac", 3)).unwrap();
+    answer(&mut doc, "q1", text("Ya no estoy"), &s("ida", 4)).unwrap();
+    let w = read(&doc).unwrap();
+    assert_eq!((results(&w).answered, workshop::asked(&members, &w)), (3, 5));
+    // An answer that arrives after the closing counts in neither: the other facilitator's,
+    // made on a phone that was offline at the closing.
+    let mut phone = device(doc.fork(), 2);
+    answer(&mut phone, "q1", text("Tarde"), &s("fac2", 5)).unwrap();
+    close(&mut doc, &s("fac", 6)).unwrap();
+    doc.merge(&mut phone).unwrap();
+    let w = read(&doc).unwrap();
+    assert_eq!(w.late.len(), 1);
+    assert_eq!((results(&w).answered, workshop::asked(&members, &w)), (3, 5));
 }
 
 #[test]

@@ -87,6 +87,8 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
   assert.match(await late.textContent(), /: 1$/m);
   assert.doesNotMatch(await late.textContent(), /Carolina/);
   assert.deepEqual(await f.scale(), [0, 0, 1, 1, 1], 'her late change is not counted');
+  // Of the 18 members, the ticket asks the 17 who are not the facilitator.
+  assert.equal((await fPage.getByTestId('ticket-count').textContent()).trim(), 'Respondieron: 3 de 17');
   // Carolina is told, where she answered.
   await carolina.page.getByTestId('ticket-state').filter({ hasText: 'llegó después del cierre' }).waitFor({ timeout: 20000 });
   await carolina.page.getByTestId('ticket-closed').waitFor();
@@ -97,6 +99,9 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
     assert.deepEqual(await p.w.scale(), [0, 0, 1, 1, 1]);
   }
   assert.deepEqual(await axeViolations(fPage, ALL), [], 'the results: no moderate or worse a11y issue');
+  // In English, the mean has a decimal point.
+  await fPage.getByTestId('lang').selectOption('en');
+  await fPage.getByTestId('ticket-mean').filter({ hasText: 'Mean: 4.0' }).waitFor();
 
   for (const p of [...phones.map((x) => x.page), fPage]) assert.deepEqual(p.__errors ?? [], []);
   for (const p of phones) await p.context.close();
@@ -265,11 +270,15 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.ok(signals.includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'), `signals: ${signals}`);
   assert.ok(signals.some((t) => t.startsWith('Muy pocas rachas: 2')), `signals: ${signals}`);
   assert.equal(await page.getByTestId('chart-goal').count(), 1, 'the goal line');
+  // Its labels are drawn large enough to read on her 360 px phone (about 5 px tall before).
+  const heights = await page.getByTestId('run-chart').locator('text').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+  assert.ok(heights.length >= 4 && Math.min(...heights) >= 10, `label heights on a phone: ${heights}`);
   assert.deepEqual(await axeViolations(page, ALL), [], 'a measure and its run chart on a phone: no moderate or worse a11y issue');
   await fPage.getByTestId('chart-point').nth(11).waitFor({ timeout: 20000 });
   assert.ok((await f.signals()).includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'));
   const csv = await f.download('measure-export-csv');
   assert.match(csv.bytes.toString('utf8'), /fecha,jardín,Asistencia promedio\r?\n2026-09-01,Jardín Infantil Los Copihues,70/);
+  assert.match(csv.bytes.toString('utf8'), /2026-09-12,Jardín Infantil Los Copihues,"90,5"/);
   const png = await f.download('measure-export-png');
   assert.equal(png.name, 'grafico.png');
   assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG image');
@@ -283,6 +292,22 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.match(said, /· Objetivo de este ciclo/);
   assert.match(said, /· Hacer/);
   assert.doesNotMatch(said, /· (objetivo|hacer|aim\/|title)\b/);
+  // In English, the export's header and its decimals are English too.
+  await fPage.getByTestId('lang').selectOption('en');
+  await fPage.getByTestId('measure-export-csv').filter({ hasText: 'Export data (CSV)' }).waitFor();
+  const csvEn = (await f.download('measure-export-csv')).bytes.toString('utf8');
+  assert.match(csvEn, /date,centre,Asistencia promedio\r?\n2026-09-01,Jardín Infantil Los Copihues,70/);
+  assert.match(csvEn, /2026-09-12,Jardín Infantil Los Copihues,90\.5/);
+  // "New cycle" suggests the next number, and follows a cycle made in another tab while the
+  // form is open.
+  await f.open();
+  const suggested = (n) => fPage.waitForFunction((v) => document.querySelector('[data-testid="cycle-number"]')?.value === v, n, { timeout: 20000 });
+  await suggested('2');
+  const tab = await fContext.newPage();
+  await tab.goto(fPage.url());
+  await new WorkshopPage(tab).createCycle(2, 'Seguimiento');
+  await suggested('3');
+  assert.deepEqual(tab.__errors ?? [], []);
   assert.deepEqual(page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);
   await context.close();

@@ -18,6 +18,7 @@ use super::doc::{DocError, Document};
 use super::history::{self, Stamp, Verb};
 use super::lenient;
 use super::mark::Mark;
+use super::network::{Member, Role};
 
 pub const KIND: &str = "juntas/workshop";
 pub const SCHEMA_VERSION: u64 = 1;
@@ -362,6 +363,17 @@ pub struct Results {
     pub late: usize,
     /// See [`Workshop::unreadable`].
     pub unreadable: usize,
+}
+
+/// How many people an exit ticket asks, the "M" of "Respondieron N de M": every member of the
+/// network but its facilitators (they run the workshop), plus anyone else whose answer counts
+/// (a facilitator who answered, a member since removed), so N never exceeds M.
+pub fn asked(members: &BTreeMap<String, Member>, w: &Workshop) -> usize {
+    let listed = members
+        .iter()
+        .filter(|(id, m)| m.role != Role::Facilitator || w.answers.contains_key(*id))
+        .count();
+    listed + w.answers.keys().filter(|id| !members.contains_key(*id)).count()
 }
 
 /// The results of `w`, the same on every replica that has the same changes.

@@ -133,7 +133,19 @@ fn NewCycle() -> impl IntoView {
     let net = use_network();
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let number = RwSignal::new((cycles::cycles(net).len()).to_string());
+    // The next number (the count of the network's cycles) until she types one: it follows
+    // cycles made on other devices while the form is open. Written into the field, never
+    // bound to what she types (a number field reports "" while "1." is half typed).
+    let number_ref = NodeRef::<leptos::html::Input>::new();
+    let typed_number = StoredValue::new(false);
+    Effect::new(move || {
+        let next = cycles::cycles(net).len().to_string();
+        if let Some(input) = number_ref.get()
+            && !typed_number.get_value()
+        {
+            input.set_value(&next);
+        }
+    });
     let title = RwSignal::new(String::new());
     let start = RwSignal::new(crate::dates::today());
     let aim: Vec<(&'static str, RwSignal<String>)> =
@@ -160,11 +172,18 @@ fn NewCycle() -> impl IntoView {
         let aim = aim.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            // The field's own checks (a whole number, 0 or more) run first; this one sees
+            // only what passes them and still is no cycle number ("1e3", too big).
+            let typed = number_ref.get_untracked().map(|i| i.value()).unwrap_or_default();
+            let Ok(n) = typed.trim().parse::<u32>() else {
+                error.set(Some(i18n.t(T::ErrBadNumber).to_owned()));
+                return;
+            };
             if !busy.start() {
                 return;
             }
             let new = juntas_core::model::cycle::New {
-                number: number.get_untracked().trim().parse().unwrap_or(0),
+                number: n,
                 title: title.get_untracked(),
                 aim: juntas_core::order::map_of(
                     aim.iter().map(|(p, s)| (p.to_string(), s.get_untracked())),
@@ -190,7 +209,8 @@ fn NewCycle() -> impl IntoView {
         <form class="stack card" on:submit=create data-testid="cycle-new">
             <h3>{tr(T::CycleNew)}</h3>
             <label class="field"><span class="field-label">{tr(T::CycleNumber)}</span>
-                <input type="number" min="0" inputmode="numeric" data-testid="cycle-number" required bind:value=number /></label>
+                <input type="number" min="0" inputmode="numeric" data-testid="cycle-number" required
+                    node_ref=number_ref on:input=move |_| typed_number.set_value(true) /></label>
             <label class="field"><span class="field-label">{tr(T::CycleTitle)}</span>
                 <input data-testid="cycle-title" required bind:value=title /></label>
             <label class="field"><span class="field-label">{tr(T::CycleStart)}</span>

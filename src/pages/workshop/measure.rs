@@ -9,7 +9,9 @@ use juntas_core::model::{
     run_chart::{self, Signal},
 };
 
-use crate::{download, state::cycle::CycleCtx};
+use std::collections::BTreeMap;
+
+use crate::{download, i18n::Lang, state::cycle::CycleCtx};
 
 fn kind_word(k: MeasureKind) -> T {
     match k {
@@ -23,7 +25,7 @@ fn kind_word(k: MeasureKind) -> T {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BadNumber {
     NotANumber,
-    /// "1.500": mil quinientos in Chile, one and a half in English.
+    /// "1.500": mil quinientos in Chile, one and a half in English ("1,500" in English).
     Ambiguous,
 }
 
@@ -40,9 +42,19 @@ impl BadNumber {
 /// thousands and a comma marks decimals: with a comma, or with more than one point, the points
 /// group thousands. One point followed by exactly three digits ("1.500") could be either, so it
 /// is refused with a question rather than stored as the wrong one (it was read as 1,5).
-fn parse_number(s: &str) -> Result<f64, BadNumber> {
+///
+/// In English the point and the comma swap roles ("1,500.5"; a lone "1,500" is asked about).
+fn parse_number(s: &str, lang: Lang) -> Result<f64, BadNumber> {
     // Spaces group thousands too ("1 500"), and a percentage may come with its sign.
-    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match (lang, c) {
+            (Lang::En, '.') => ',',
+            (Lang::En, ',') => '.',
+            _ => c,
+        })
+        .collect();
     let t = t.strip_suffix('%').unwrap_or(&t);
     let (int, frac) = match t.split_once(',') {
         Some((int, frac)) => (int, Some(frac)),
@@ -67,17 +79,32 @@ fn parse_number(s: &str) -> Result<f64, BadNumber> {
     plain.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(BadNumber::NotANumber)
 }
 
-/// A number as the page shows it (comma decimals, at most two).
-fn show(v: f64) -> String {
+/// A number as the page shows it, at most two decimals, with the decimal mark of her language
+/// ("8,5" in Spanish, "8.5" in English).
+fn show(v: f64, lang: Lang) -> String {
     let s = fixed(v, 2);
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
-    s.replace('.', ",")
+    crate::i18n::decimal(s, lang)
 }
 
 /// A number as the CSV export writes it: every digit she gave (the page rounds to two), with
-/// a decimal comma.
-fn exact(v: f64) -> String {
-    v.to_string().replace('.', ",")
+/// the decimal mark of her language.
+fn exact(v: f64, lang: Lang) -> String {
+    crate::i18n::decimal(&v.to_string(), lang)
+}
+
+/// The measure's CSV: a header in her language, then a row per day and centre (the centre by
+/// its name, its id if the network no longer lists it).
+fn csv_of(m: &Measure, names: &BTreeMap<String, String>, lang: Lang) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = m
+        .points
+        .iter()
+        .map(|((d, c), v)| {
+            vec![d.clone(), names.get(c).cloned().unwrap_or_else(|| c.clone()), exact(*v, lang)]
+        })
+        .collect();
+    let head = [T::CsvDay.in_lang(lang), T::CsvCentre.in_lang(lang), &m.name];
+    juntas_core::model::inquiry::csv(&head, &rows)
 }
 
 /// `v` rounded to `places` decimals, "-12.50", by integer arithmetic: core's exact float
@@ -138,19 +165,47 @@ pub(super) fn signal_words(
         .collect()
 }
 
-const W: f64 = 640.0;
-const H: f64 = 260.0;
+/// The run chart's size in its own units. It is drawn as wide as its card, so a unit's size
+/// on screen depends on the screen: 640 units on a 360 px phone drew its 11-unit text about
+/// 5 px tall. A phone gets a frame of 320 units, which its ~300 px card draws at about 0.94.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Frame {
+    w: f64,
+    h: f64,
+}
+
+const WIDE: Frame = Frame { w: 640.0, h: 260.0 };
+const NARROW: Frame = Frame { w: 320.0, h: 220.0 };
+/// Screens narrower than this (CSS px) get the narrow frame.
+const NARROW_BELOW: f64 = 600.0;
+/// The labels' size in the chart's units: about 11 px on a 360 px phone, 12 px or more on a
+/// laptop.
+const FONT: f64 = 12.0;
+/// A label's width per character, at most (digits and the decimal mark are narrower).
+const CHAR_W: f64 = FONT * 0.62;
+/// The plot's left edge at least; wider when the value labels beside it are.
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 18.0;
 const BOTTOM: f64 = 40.0;
 
-/// The run chart as SVG children (shapes in the chart's own 640 × 260 units).
+fn frame_for(screen_width: f64) -> Frame {
+    if screen_width < NARROW_BELOW { NARROW } else { WIDE }
+}
+
+fn screen_width() -> f64 {
+    window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(WIDE.w)
+}
+
+/// The run chart as SVG children (shapes in `frame`'s units).
 fn chart(
     i18n: crate::i18n::I18n,
     m: Measure,
-    stages: std::collections::BTreeMap<Stage, String>,
+    stages: BTreeMap<Stage, String>,
+    frame: Frame,
 ) -> impl IntoView {
+    let Frame { w, h } = frame;
+    let lang = i18n.0.get();
     let series = m.series();
     let values: Vec<f64> = series.iter().map(|p| p.1).collect();
     let analysis = run_chart::analyse(&values);
@@ -164,11 +219,14 @@ fn chart(
     }
     let pad = (hi - lo) * 0.1;
     let (lo, hi) = (lo - pad, hi + pad);
+    let (top_label, bottom_label) = (show(hi - pad, lang), show(lo + pad, lang));
+    let longest = top_label.chars().count().max(bottom_label.chars().count());
+    let left = LEFT.max(8.0 + CHAR_W * longest as f64);
     let n = series.len().max(1);
     let x = move |i: usize| {
-        LEFT + (W - LEFT - RIGHT) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 }
+        left + (w - left - RIGHT) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 }
     };
-    let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
+    let y = move |v: f64| TOP + (h - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
     let flagged: std::collections::BTreeSet<usize> = analysis
         .signals
         .iter()
@@ -199,29 +257,34 @@ fn chart(
         })
         .collect();
     view! {
-        <rect x="0" y="0" width=W height=H fill="#ffffff" />
-        <line x1=LEFT y1=H - BOTTOM x2=W - RIGHT y2=H - BOTTOM stroke="#55606e" />
-        <text x=LEFT - 6.0 y=y(hi - pad) text-anchor="end" font-size="11" fill="#1d2733">{show(hi - pad)}</text>
-        <text x=LEFT - 6.0 y=y(lo + pad) text-anchor="end" font-size="11" fill="#1d2733">{show(lo + pad)}</text>
-        {markers.into_iter().map(|(mx, label)| view! {
-            <line x1=mx y1=TOP x2=mx y2=H - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
-            <text x=mx + 3.0 y=TOP + 10.0 font-size="11" fill="#55606e">{label}</text>
+        <rect x="0" y="0" width=w height=h fill="#ffffff" />
+        <line x1=left y1=h - BOTTOM x2=w - RIGHT y2=h - BOTTOM stroke="#55606e" />
+        <text x=left - 6.0 y=y(hi - pad) text-anchor="end" font-size=FONT fill="#1d2733">{top_label}</text>
+        <text x=left - 6.0 y=y(lo + pad) text-anchor="end" font-size=FONT fill="#1d2733">{bottom_label}</text>
+        {markers.into_iter().map(|(mx, label)| {
+            // A stage that starts near the right edge has its name before its line.
+            let fits = mx + 3.0 + CHAR_W * label.chars().count() as f64 <= w;
+            let (tx, anchor) = if fits { (mx + 3.0, "start") } else { (mx - 3.0, "end") };
+            view! {
+                <line x1=mx y1=TOP x2=mx y2=h - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
+                <text x=tx y=TOP + FONT - 1.0 text-anchor=anchor font-size=FONT fill="#55606e">{label}</text>
+            }
         }).collect_view()}
         {analysis.median.map(|md| view! {
-            <line x1=LEFT y1=y(md) x2=W - RIGHT y2=y(md) stroke="#1f5f8b" stroke-dasharray="6 4" data-testid="chart-median" />
-            <text x=W - RIGHT y=y(md) - 4.0 text-anchor="end" font-size="11" fill="#1f5f8b">{format!("{} {}", i18n.t(T::ChartMedian), show(md))}</text>
+            <line x1=left y1=y(md) x2=w - RIGHT y2=y(md) stroke="#1f5f8b" stroke-dasharray="6 4" data-testid="chart-median" />
+            <text x=w - RIGHT y=y(md) - 4.0 text-anchor="end" font-size=FONT fill="#1f5f8b">{format!("{} {}", i18n.t(T::ChartMedian), show(md, lang))}</text>
         })}
         {m.goal.map(|g| view! {
-            <line x1=LEFT y1=y(g) x2=W - RIGHT y2=y(g) stroke="#2e6b3a" stroke-width="2" data-testid="chart-goal" />
-            <text x=LEFT + 4.0 y=y(g) - 4.0 font-size="11" fill="#2e6b3a">{format!("{} {}", i18n.t(T::ChartGoal), show(g))}</text>
+            <line x1=left y1=y(g) x2=w - RIGHT y2=y(g) stroke="#2e6b3a" stroke-width="2" data-testid="chart-goal" />
+            <text x=left + 4.0 y=y(g) - 4.0 font-size=FONT fill="#2e6b3a">{format!("{} {}", i18n.t(T::ChartGoal), show(g, lang))}</text>
         })}
         <path d=path fill="none" stroke="#1d2733" stroke-width="2" />
         {values.iter().enumerate().map(|(i, v)| {
             let hit = flagged.contains(&i);
             view! { <circle cx=x(i) cy=y(*v) r=if hit { "5" } else { "3.5" } fill=if hit { "#a4282c" } else { "#1d2733" } data-testid="chart-point" /> }
         }).collect_view()}
-        {series.first().map(|p| view! { <text x=x(0) y=H - BOTTOM + 16.0 font-size="11" fill="#1d2733">{format_day(&p.0)}</text> })}
-        {(series.len() > 1).then(|| series.last().map(|p| view! { <text x=x(n - 1) y=H - BOTTOM + 16.0 text-anchor="end" font-size="11" fill="#1d2733">{format_day(&p.0)}</text> }))}
+        {series.first().map(|p| view! { <text x=x(0) y=h - BOTTOM + 16.0 font-size=FONT fill="#1d2733">{format_day(&p.0)}</text> })}
+        {(series.len() > 1).then(|| series.last().map(|p| view! { <text x=x(n - 1) y=h - BOTTOM + 16.0 text-anchor="end" font-size=FONT fill="#1d2733">{format_day(&p.0)}</text> }))}
     }
 }
 
@@ -265,6 +328,15 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
         cycle.with(|c| c.as_ref().map(|c| c.stages.clone()).unwrap_or_default())
     });
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
+    // The chart's frame follows the screen (a phone turned sideways gets the wide one).
+    let frame = RwSignal::new(frame_for(screen_width()));
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        let f = frame_for(screen_width());
+        if frame.get_untracked() != f {
+            frame.set(f);
+        }
+    });
+    on_cleanup(move || resize.remove());
     let signals = move || {
         measure.with(|m| {
             let Some(m) = m else { return Vec::new() };
@@ -292,7 +364,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     let mid = id.clone();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let v = match parse_number(&value.get_untracked()) {
+        let v = match parse_number(&value.get_untracked(), i18n.0.get_untracked()) {
             Ok(v) => v,
             Err(e) => {
                 error.set(Some(i18n.t(e.text()).to_owned()));
@@ -319,24 +391,16 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     };
     let export_csv = move |_| {
         let Some(m) = measure.get_untracked() else { return };
-        let names = ctx.net.network.with_untracked(|n| n.centres.clone());
-        let rows: Vec<Vec<String>> = m
-            .points
-            .iter()
-            .map(|((d, c), v)| {
-                vec![
-                    d.clone(),
-                    names.get(c).map(|x| x.name.clone()).unwrap_or_else(|| c.clone()),
-                    exact(*v),
-                ]
-            })
-            .collect();
-        let bytes = juntas_core::model::inquiry::csv(&["fecha", "jardín", &m.name], &rows);
+        let names = ctx.net.network.with_untracked(|n| {
+            n.centres.iter().map(|(id, c)| (id.clone(), c.name.clone())).collect()
+        });
+        let bytes = csv_of(&m, &names, i18n.0.get_untracked());
         download::bytes("medida.csv", "text/csv;charset=utf-8", &bytes);
     };
     let export_png = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
-        crate::pages::tree::png_download(&svg, W as u32, H as u32, "grafico.png");
+        let f = frame.get_untracked();
+        crate::pages::tree::png_download(&svg, f.w as u32, f.h as u32, "grafico.png");
     };
     let export_svg = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
@@ -353,13 +417,14 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     let desc = format!("chart-desc-{id}");
     view! {
         {move || measure.get().map(|m| {
+            let f = frame.get();
             let label = format!("{} {}", i18n.t(T::RunChartOf), m.name);
             view! {
                 <div class="measure" data-testid="measure">
                     <h4>{m.name.clone()} <span class="muted">" · " {tr(kind_word(m.kind))} {(!m.unit.is_empty()).then(|| format!(" · {}", m.unit))}</span></h4>
-                    <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" viewBox=format!("0 0 {W} {H}") width=W height=H class="run-chart"
+                    <svg node_ref=svg_ref xmlns="http://www.w3.org/2000/svg" viewBox=format!("0 0 {} {}", f.w, f.h) width=f.w height=f.h class="run-chart"
                         role="img" aria-label=label aria-describedby=desc.clone() data-testid="run-chart">
-                        {chart(i18n, m.clone(), stages.get())}
+                        {chart(i18n, m.clone(), stages.get(), f)}
                     </svg>
                     <p class="hint">{tr(T::ChartMeanNote)}</p>
                     <ul id=desc.clone() data-testid="chart-signals">
@@ -410,7 +475,7 @@ fn NewMeasure(ctx: CycleCtx) -> impl IntoView {
         let goal_value = if g.trim().is_empty() {
             None
         } else {
-            match parse_number(&g) {
+            match parse_number(&g, i18n.0.get_untracked()) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     error.set(Some(i18n.t(e.text()).to_owned()));
@@ -459,14 +524,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_show_with_comma_decimals_as_she_wrote_them() {
-        assert_eq!(show(8.5), "8,5");
-        assert_eq!(show(8.0), "8");
-        assert_eq!(show(12.345), "12,35");
-        assert_eq!(show(-3.25), "-3,25");
-        assert_eq!(show(-0.001), "0");
-        assert_eq!(show(1500.0), "1500");
-        assert_eq!(show(1e300), 1e300.to_string(), "too big for fixed decimals: its shortest form");
+    fn numbers_show_with_the_decimal_mark_of_her_language() {
+        let es = |v| show(v, Lang::Es);
+        assert_eq!(es(8.5), "8,5");
+        assert_eq!(es(8.0), "8");
+        assert_eq!(es(12.345), "12,35");
+        assert_eq!(es(-3.25), "-3,25");
+        assert_eq!(es(-0.001), "0");
+        assert_eq!(es(1500.0), "1500");
+        assert_eq!(es(1e300), 1e300.to_string(), "too big for fixed decimals: its shortest form");
+        assert_eq!(show(8.5, Lang::En), "8.5");
+        assert_eq!(show(-3.25, Lang::En), "-3.25");
     }
 
     #[test]
@@ -489,22 +557,77 @@ mod tests {
             ("85%", 85.0),
             ("85,5 %", 85.5),
         ] {
-            assert_eq!(parse_number(typed), Ok(read), "{typed}");
+            assert_eq!(parse_number(typed, Lang::Es), Ok(read), "{typed}");
         }
         for typed in ["1.500", "12.345", "-1.500"] {
-            assert_eq!(parse_number(typed), Err(BadNumber::Ambiguous), "{typed}");
+            assert_eq!(parse_number(typed, Lang::Es), Err(BadNumber::Ambiguous), "{typed}");
         }
         for typed in ["", "ocho", "1,2,3", "1.5,5", "12.34.567", "inf", "NaN", "1e999"] {
-            assert_eq!(parse_number(typed), Err(BadNumber::NotANumber), "{typed}");
+            assert_eq!(parse_number(typed, Lang::Es), Err(BadNumber::NotANumber), "{typed}");
         }
     }
 
     #[test]
+    fn in_english_the_point_marks_decimals_and_the_comma_thousands() {
+        for (typed, read) in [
+            ("8.5", 8.5),
+            ("8,5", 8.5),
+            ("1,500.5", 1500.5),
+            ("12,345,678", 12_345_678.0),
+            ("1.500", 1.5),
+            ("85.5 %", 85.5),
+        ] {
+            assert_eq!(parse_number(typed, Lang::En), Ok(read), "{typed}");
+        }
+        assert_eq!(parse_number("1,500", Lang::En), Err(BadNumber::Ambiguous));
+        assert_eq!(parse_number("1.500,5", Lang::En), Err(BadNumber::NotANumber));
+    }
+
+    #[test]
     fn the_export_keeps_every_digit() {
-        assert_eq!(exact(70.0), "70");
-        assert_eq!(exact(90.5), "90,5");
-        assert_eq!(exact(12.345), "12,345", "the page shows 12,35");
-        assert_eq!(exact(-0.001), "-0,001");
+        assert_eq!(exact(70.0, Lang::Es), "70");
+        assert_eq!(exact(90.5, Lang::Es), "90,5");
+        assert_eq!(exact(12.345, Lang::Es), "12,345", "the page shows 12,35");
+        assert_eq!(exact(-0.001, Lang::Es), "-0,001");
+        assert_eq!(exact(12.345, Lang::En), "12.345");
+    }
+
+    #[test]
+    fn the_export_speaks_her_language_and_names_the_centres() {
+        let m = Measure {
+            id: "m1".into(),
+            name: "Asistencia".into(),
+            points: [
+                (("2027-04-05".to_string(), "c1".to_string()), 90.5),
+                (("2027-04-05".to_string(), "gone".to_string()), 70.0),
+            ]
+            .into_iter()
+            .collect(),
+            kind: juntas_core::model::cycle::MeasureKind::Outcome,
+            unit: String::new(),
+            goal: None,
+            unreadable: 0,
+        };
+        let names: BTreeMap<String, String> = [("c1".to_string(), "Semillas".to_string())].into();
+        let es = String::from_utf8(csv_of(&m, &names, Lang::Es)).unwrap();
+        let en = String::from_utf8(csv_of(&m, &names, Lang::En)).unwrap();
+        let lines = |s: &str| s.lines().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            lines(es.trim_start_matches('\u{feff}')),
+            ["fecha,jardín,Asistencia", "2027-04-05,Semillas,\"90,5\"", "2027-04-05,gone,70"]
+        );
+        assert_eq!(
+            lines(en.trim_start_matches('\u{feff}')),
+            ["date,centre,Asistencia", "2027-04-05,Semillas,90.5", "2027-04-05,gone,70"]
+        );
+    }
+
+    #[test]
+    fn a_phone_gets_the_narrow_chart_and_a_laptop_the_wide_one() {
+        assert_eq!(frame_for(360.0), NARROW);
+        assert_eq!(frame_for(599.0), NARROW);
+        assert_eq!(frame_for(600.0), WIDE);
+        assert_eq!(frame_for(1280.0), WIDE);
     }
 
     #[test]

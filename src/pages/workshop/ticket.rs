@@ -209,7 +209,11 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
     let me = PlanCtx::me_of(ctx.net);
     let facilitator = move || me.with(|m| m.is(Role::Facilitator));
     let results = Memo::new(move |_| ready(ctx).map(|w| workshop::results(&w)));
-    let members = move || ctx.net.network.with(|n| n.members.len());
+    // Everyone the ticket asks: the members but the facilitators, and whoever answered.
+    let members = move || {
+        let w = ready(ctx)?;
+        Some(ctx.net.network.with(|n| workshop::asked(&n.members, &w)))
+    };
     // A member by her name (her id if the network no longer lists her).
     let name_of = move |m: &String| {
         ctx.net.network.with(|n| n.members.get(m).map_or_else(|| m.clone(), |x| x.name.clone()))
@@ -301,7 +305,7 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
                                             }).collect_view()}
                                         </tbody>
                                     </table>
-                                    {mean_tenths.map(|m| view! { <p data-testid="ticket-mean">{tr(T::TicketMean)} ": " {format!("{},{}", m / 10, m % 10)}</p> })}
+                                    {mean_tenths.map(|m| view! { <p data-testid="ticket-mean">{tr(T::TicketMean)} ": " {move || crate::i18n::decimal(&format!("{}.{}", m / 10, m % 10), i18n.0.get())}</p> })}
                                 }.into_any()
                             }
                         }}
