@@ -716,6 +716,16 @@ pub fn decimal(plain: &str, lang: Lang) -> String {
     }
 }
 
+/// What separates a CSV file's fields for a spreadsheet in her language: `;` in Spanish,
+/// whose decimal mark is the comma; `,` in English.
+pub fn csv_separator(lang: Lang) -> juntas_core::model::inquiry::Separator {
+    use juntas_core::model::inquiry::Separator;
+    match lang {
+        Lang::Es => Separator::Semicolon,
+        Lang::En => Separator::Comma,
+    }
+}
+
 /// `template` with each `{}` replaced by the next of `args`, in one pass (an argument's own
 /// `{}` stays as it is).
 pub fn fill(template: &str, args: &[&str]) -> String {

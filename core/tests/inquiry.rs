@@ -4,7 +4,7 @@
 use automerge::{ActorId, AutoCommit};
 use juntas_core::model::history::Stamp;
 use juntas_core::model::inquiry::{
-    self, Definition, InquiryError, Missing, Start, TextRef, answers_csv,
+    self, Definition, InquiryError, Missing, Separator, Start, TextRef, answers_csv,
 };
 
 fn s(at: i64) -> Stamp {
@@ -205,9 +205,10 @@ fn the_csv_opens_in_excel_with_accents_commas_and_line_breaks_intact() {
     let mut doc = new_record(&inq);
     complete(&mut doc);
     put(&mut doc, field("observations"), "Costó coordinar horarios; las familias, muy dispuestas.");
-    let bytes = answers_csv(&[inquiry::read_record(&doc).unwrap()]);
+    let bytes = answers_csv(Separator::Semicolon, &[inquiry::read_record(&doc).unwrap()]);
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 BOM");
-    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert!(bytes[3..].starts_with("centro;directora;fecha;".as_bytes()), "fields separated by ;");
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(header[3], "lugar");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();

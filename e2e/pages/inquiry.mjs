@@ -100,7 +100,7 @@ export class InquiryPage {
 }
 
 /** RFC 4180 CSV → rows of fields (quotes, commas and line breaks inside quotes). */
-export function parseCsv(text) {
+export function parseCsv(text, sep) {
   const rows = [];
   let row = [], field = '', quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -110,7 +110,7 @@ export function parseCsv(text) {
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === sep) { row.push(field); field = ''; }
     else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
     else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; }
     else field += c;

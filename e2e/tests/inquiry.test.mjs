@@ -145,7 +145,9 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   const { name, bytes } = await f.download('results-export');
   assert.equal(name, 'respuestas.csv');
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM');
-  const rows = parseCsv(bytes.subarray(3).toString('utf8'));
+  // Fields separated by ";", as a spreadsheet in Spanish (Chile) expects: its decimal mark is
+  // the comma, and a file separated by commas opened in one column.
+  const rows = parseCsv(bytes.subarray(3).toString('utf8'), ';');
   assert.equal(rows[0][0], 'centro');
   const data = rows.slice(1).filter((r) => r.length > 1);
   assert.equal(data.length, 2 * 3, 'one row per participant and question');
@@ -182,7 +184,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   // The deleted draft reaches the facilitator as deleted: not in her list (nor as unreadable).
   let list;
   for (let tries = 0; tries < 20; tries++) {
-    list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8')).filter((r) => r.length > 1);
+    list = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'), ';').filter((r) => r.length > 1);
     if (list.length === 2) break;
     await fPage.waitForTimeout(500);
   }

@@ -277,8 +277,8 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   await fPage.getByTestId('chart-point').nth(11).waitFor({ timeout: 20000 });
   assert.ok((await f.signals()).includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'));
   const csv = await f.download('measure-export-csv');
-  assert.match(csv.bytes.toString('utf8'), /fecha,jardín,Asistencia promedio\r?\n2026-09-01,Jardín Infantil Los Copihues,70/);
-  assert.match(csv.bytes.toString('utf8'), /2026-09-12,Jardín Infantil Los Copihues,"90,5"/);
+  assert.match(csv.bytes.toString('utf8'), /fecha;jardín;Asistencia promedio\r?\n2026-09-01;Jardín Infantil Los Copihues;70\r?\n/);
+  assert.match(csv.bytes.toString('utf8'), /2026-09-12;Jardín Infantil Los Copihues;90,5\r?\n/);
   const png = await f.download('measure-export-png');
   assert.equal(png.name, 'grafico.png');
   assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG image');

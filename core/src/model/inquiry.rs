@@ -807,13 +807,28 @@ pub fn corrected_after_finalising(doc: &mut AutoCommit) -> bool {
 // ---------------------------------------------------------------------------------------
 // CSV.
 
-/// Renders rows as CSV (RFC 4180 quoting via the `csv` crate), UTF-8 with a BOM so Excel
-/// opens accents correctly.
-pub fn csv(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+/// What separates a CSV file's fields: a spreadsheet opens a file by its language's list
+/// separator, and where the comma marks decimals (Spanish, Chile) that is `;` — a file
+/// separated by commas opens there in one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    Comma,
+    Semicolon,
+}
+
+/// Renders rows as CSV (RFC 4180 quoting via the `csv` crate), fields separated by `sep`,
+/// UTF-8 with a BOM so Excel opens accents correctly.
+pub fn csv(sep: Separator, header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
-        let mut w =
-            ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(&mut out);
+        let delimiter = match sep {
+            Separator::Comma => b',',
+            Separator::Semicolon => b';',
+        };
+        let mut w = ::csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(&mut out);
         w.write_record(header).expect("writing to memory");
         for r in rows {
             w.write_record(r).expect("writing to memory");
@@ -824,7 +839,7 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Every answer of the finalised `records`: one row per participant and question.
-pub fn answers_csv(records: &[Record]) -> Vec<u8> {
+pub fn answers_csv(sep: Separator, records: &[Record]) -> Vec<u8> {
     let mut rows = Vec::new();
     for r in records {
         for p in &r.participants {
@@ -848,6 +863,7 @@ pub fn answers_csv(records: &[Record]) -> Vec<u8> {
         }
     }
     csv(
+        sep,
         &[
             "centro",
             "directora",

@@ -96,6 +96,7 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
             })
             .collect();
         let bytes = inquiry::csv(
+            crate::i18n::csv_separator(i18n.0.get_untracked()),
             &[
                 "pauta",
                 "centro",

@@ -94,7 +94,8 @@ pub fn ResultsPage() -> impl IntoView {
         });
     };
     let export = move |_| {
-        let bytes = res.with_untracked(|r| inquiry::answers_csv(&r.records()));
+        let sep = crate::i18n::csv_separator(i18n.0.get_untracked());
+        let bytes = res.with_untracked(|r| inquiry::answers_csv(sep, &r.records()));
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
     };
     view! {

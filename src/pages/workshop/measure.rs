@@ -93,8 +93,9 @@ fn exact(v: f64, lang: Lang) -> String {
     crate::i18n::decimal(&v.to_string(), lang)
 }
 
-/// The measure's CSV: a header in her language, then a row per day and centre (the centre by
-/// its name, its id if the network no longer lists it).
+/// The measure's CSV as a spreadsheet in her language reads it (header, decimal mark and
+/// separator), a row per day and centre (the centre by its name, its id if the network no
+/// longer lists it).
 fn csv_of(m: &Measure, names: &BTreeMap<String, String>, lang: Lang) -> Vec<u8> {
     let rows: Vec<Vec<String>> = m
         .points
@@ -104,7 +105,7 @@ fn csv_of(m: &Measure, names: &BTreeMap<String, String>, lang: Lang) -> Vec<u8> 
         })
         .collect();
     let head = [T::CsvDay.in_lang(lang), T::CsvCentre.in_lang(lang), &m.name];
-    juntas_core::model::inquiry::csv(&head, &rows)
+    juntas_core::model::inquiry::csv(crate::i18n::csv_separator(lang), &head, &rows)
 }
 
 /// `v` rounded to `places` decimals, "-12.50", by integer arithmetic: core's exact float
@@ -614,7 +615,7 @@ mod tests {
         let lines = |s: &str| s.lines().map(str::to_owned).collect::<Vec<_>>();
         assert_eq!(
             lines(es.trim_start_matches('\u{feff}')),
-            ["fecha,jardín,Asistencia", "2027-04-05,Semillas,\"90,5\"", "2027-04-05,gone,70"]
+            ["fecha;jardín;Asistencia", "2027-04-05;Semillas;90,5", "2027-04-05;gone;70"]
         );
         assert_eq!(
             lines(en.trim_start_matches('\u{feff}')),
