@@ -352,7 +352,7 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     }
 }
 
-/// Draws the SVG into a canvas and downloads it as PNG.
+/// Draws the SVG into a `w` × `h` canvas (scaled to fill it) and downloads it as PNG.
 pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
     let Ok(img) = web_sys::HtmlImageElement::new() else { return };
     let url = format!(
@@ -367,7 +367,13 @@ pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
         canvas.set_height(h);
         let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
         let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
-        let _ = ctx.draw_image_with_html_image_element(&img2, 0.0, 0.0);
+        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(
+            &img2,
+            0.0,
+            0.0,
+            f64::from(w),
+            f64::from(h),
+        );
         if let Ok(data) = canvas.to_data_url_with_type("image/png") {
             let Ok(a) = document().create_element("a") else { return };
             let a: web_sys::HtmlAnchorElement = a.unchecked_into();

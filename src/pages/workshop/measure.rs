@@ -76,6 +76,10 @@ fn parse_number(s: &str, lang: Lang) -> Result<f64, BadNumber> {
         (None, n) if n > 2 && grouped => groups.concat(),
         (None, _) => int.to_string(),
     };
+    // Digits, a point and a sign only: f64's parser also takes "1e20", "inf" and "NaN".
+    if !plain.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+')) {
+        return Err(BadNumber::NotANumber);
+    }
     plain.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(BadNumber::NotANumber)
 }
 
@@ -187,8 +191,33 @@ const CHAR_W: f64 = FONT * 0.62;
 /// The plot's left edge at least; wider when the value labels beside it are.
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 18.0;
+/// The plot's top: above it, a band of two rows for the stages' names.
+const TOP: f64 = 2.0 * FONT + 10.0;
 const BOTTOM: f64 = 40.0;
+
+/// Where each stage's name goes, as (x, y, text-anchor), for stage lines at `xs` (left to
+/// right) with names `names`, in a chart `w` wide: after its line, or before it when it would
+/// pass the right edge; in the band's first row, or in the second when it would overlap a name
+/// there (stages a few days apart). Three names within one name's width still overlap.
+fn stage_labels(marks: &[(f64, usize)], w: f64) -> Vec<(f64, f64, &'static str)> {
+    let mut row_end = [f64::NEG_INFINITY; 2];
+    marks
+        .iter()
+        .map(|&(mx, chars)| {
+            let width = CHAR_W * chars as f64;
+            let (from, to, x, anchor) = if mx + 3.0 + width <= w {
+                (mx + 3.0, mx + 3.0 + width, mx + 3.0, "start")
+            } else {
+                (mx - 3.0 - width, mx - 3.0, mx - 3.0, "end")
+            };
+            let row = (0..2)
+                .find(|&r| row_end[r] + 4.0 <= from)
+                .unwrap_or(if row_end[0] <= row_end[1] { 0 } else { 1 });
+            row_end[row] = to;
+            (x, FONT + row as f64 * (FONT + 4.0), anchor)
+        })
+        .collect()
+}
 
 fn frame_for(screen_width: f64) -> Frame {
     if screen_width < NARROW_BELOW { NARROW } else { WIDE }
@@ -222,7 +251,8 @@ fn chart(
     let (lo, hi) = (lo - pad, hi + pad);
     let (top_label, bottom_label) = (show(hi - pad, lang), show(lo + pad, lang));
     let longest = top_label.chars().count().max(bottom_label.chars().count());
-    let left = LEFT.max(8.0 + CHAR_W * longest as f64);
+    // At most a third of the chart, however long the number.
+    let left = LEFT.max(8.0 + CHAR_W * longest as f64).min(w / 3.0);
     let n = series.len().max(1);
     let x = move |i: usize| {
         left + (w - left - RIGHT) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 }
@@ -257,19 +287,18 @@ fn chart(
             ))
         })
         .collect();
+    let places = stage_labels(
+        &markers.iter().map(|(mx, label)| (*mx, label.chars().count())).collect::<Vec<_>>(),
+        w,
+    );
     view! {
         <rect x="0" y="0" width=w height=h fill="#ffffff" />
         <line x1=left y1=h - BOTTOM x2=w - RIGHT y2=h - BOTTOM stroke="#55606e" />
         <text x=left - 6.0 y=y(hi - pad) text-anchor="end" font-size=FONT fill="#1d2733">{top_label}</text>
         <text x=left - 6.0 y=y(lo + pad) text-anchor="end" font-size=FONT fill="#1d2733">{bottom_label}</text>
-        {markers.into_iter().map(|(mx, label)| {
-            // A stage that starts near the right edge has its name before its line.
-            let fits = mx + 3.0 + CHAR_W * label.chars().count() as f64 <= w;
-            let (tx, anchor) = if fits { (mx + 3.0, "start") } else { (mx - 3.0, "end") };
-            view! {
-                <line x1=mx y1=TOP x2=mx y2=h - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
-                <text x=tx y=TOP + FONT - 1.0 text-anchor=anchor font-size=FONT fill="#55606e">{label}</text>
-            }
+        {markers.into_iter().zip(places).map(|((mx, label), (tx, ty, anchor))| view! {
+            <line x1=mx y1=TOP x2=mx y2=h - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
+            <text x=tx y=ty text-anchor=anchor font-size=FONT fill="#55606e">{label}</text>
         }).collect_view()}
         {analysis.median.map(|md| view! {
             <line x1=left y1=y(md) x2=w - RIGHT y2=y(md) stroke="#1f5f8b" stroke-dasharray="6 4" data-testid="chart-median" />
@@ -400,8 +429,10 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
     };
     let export_png = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
+        // A phone's narrow chart at twice its size: as many pixels as a laptop's, for a report.
         let f = frame.get_untracked();
-        crate::pages::tree::png_download(&svg, f.w as u32, f.h as u32, "grafico.png");
+        let k = if f == NARROW { 2.0 } else { 1.0 };
+        crate::pages::tree::png_download(&svg, (f.w * k) as u32, (f.h * k) as u32, "grafico.png");
     };
     let export_svg = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
@@ -563,7 +594,9 @@ mod tests {
         for typed in ["1.500", "12.345", "-1.500"] {
             assert_eq!(parse_number(typed, Lang::Es), Err(BadNumber::Ambiguous), "{typed}");
         }
-        for typed in ["", "ocho", "1,2,3", "1.5,5", "12.34.567", "inf", "NaN", "1e999"] {
+        for typed in
+            ["", "ocho", "1,2,3", "1.5,5", "12.34.567", "inf", "NaN", "1e999", "1e20", "2E3"]
+        {
             assert_eq!(parse_number(typed, Lang::Es), Err(BadNumber::NotANumber), "{typed}");
         }
     }
@@ -621,6 +654,32 @@ mod tests {
             lines(en.trim_start_matches('\u{feff}')),
             ["date,centre,Asistencia", "2027-04-05,Semillas,90.5", "2027-04-05,gone,70"]
         );
+    }
+
+    #[test]
+    fn stage_names_stay_inside_the_chart_and_off_each_other() {
+        let w = NARROW.w;
+        // "Planificar" at the start, "Hacer" two points (~46 units) later, "Estudiar" near
+        // the right edge.
+        let places = stage_labels(&[(48.0, 10), (94.0, 5), (300.0, 8)], w);
+        let span = |(x, _, anchor): (f64, f64, &str), chars: usize| {
+            let width = CHAR_W * chars as f64;
+            if anchor == "start" { (x, x + width) } else { (x - width, x) }
+        };
+        let spans: Vec<(f64, f64)> =
+            places.iter().zip([10, 5, 8]).map(|(p, n)| span(*p, n)).collect();
+        for (from, to) in &spans {
+            assert!(*from >= 0.0 && *to <= w, "inside the chart: {spans:?}");
+        }
+        assert_eq!(places[2].2, "end", "near the right edge, before its line");
+        assert_ne!(places[0].1, places[1].1, "two stages close together: two rows");
+        for (p, (from, to)) in places.iter().zip(&spans) {
+            assert!(p.1 < TOP, "above the plot");
+            for (q, (f2, t2)) in places.iter().zip(&spans) {
+                let overlap = from < t2 && f2 < to && p.1 == q.1 && (from, to) != (f2, t2);
+                assert!(!overlap, "{spans:?} {places:?}");
+            }
+        }
     }
 
     #[test]
