@@ -205,7 +205,11 @@ fn the_csv_opens_in_excel_with_accents_commas_and_line_breaks_intact() {
     let mut doc = new_record(&inq);
     complete(&mut doc);
     put(&mut doc, field("observations"), "Costó coordinar horarios; las familias, muy dispuestas.");
-    let bytes = answers_csv(Separator::Semicolon, &[inquiry::read_record(&doc).unwrap()]);
+    let bytes = answers_csv(
+        Separator::Semicolon,
+        &inquiry::ANSWERS_HEADER,
+        &[inquiry::read_record(&doc).unwrap()],
+    );
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 BOM");
     assert!(bytes[3..].starts_with("centro;directora;fecha;".as_bytes()), "fields separated by ;");
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);

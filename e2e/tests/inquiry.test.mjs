@@ -192,6 +192,12 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   assert.deepEqual(list[0], ['pauta', 'centro', 'directora', 'estado', 'último cambio', 'último acuse del servidor']);
   assert.equal(list[1][1], 'Jardín Infantil Los Copihues');
   assert.equal(list[1][2], 'María González');
+  // In English, its header is English and its fields are separated by commas.
+  await fPage.getByTestId('lang').selectOption('en');
+  await fPage.getByTestId('records-export').filter({ hasText: 'Export list' }).waitFor();
+  const english = parseCsv((await f.download('records-export')).bytes.subarray(3).toString('utf8'), ',').filter((r) => r.length > 1);
+  assert.deepEqual(english[0], ['record', 'centre', 'principal', 'state', 'last change', 'last acknowledged by the server']);
+  assert.equal(english[1][1], 'Jardín Infantil Los Copihues');
 
   assert.deepEqual(m.page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);

@@ -283,6 +283,12 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.equal(png.name, 'grafico.png');
   assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG image');
   assert.ok(png.bytes.length > 3000, `a drawn chart (${png.bytes.length} bytes)`);
+  assert.equal(await fPage.getByTestId('measure-export-error').textContent(), '');
+  // A device that cannot draw the image (a canvas too large for it gives Chromium's empty
+  // "data:,") says so, instead of nothing happening.
+  await fPage.evaluate(() => { HTMLCanvasElement.prototype.toDataURL = () => 'data:,'; });
+  await fPage.getByTestId('measure-export-png').click();
+  await fPage.getByTestId('measure-export-error').filter({ hasText: 'No se pudo dibujar la imagen PNG' }).waitFor();
   // The cycle's history says what changed in her words: the worksheet's field, the stage, the
   // measure by its name (not the keys and ids the document uses).
   await fPage.getByTestId('cycle-history').getByTestId('history-open').click();

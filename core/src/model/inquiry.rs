@@ -838,8 +838,26 @@ pub fn csv(sep: Separator, header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     out
 }
 
-/// Every answer of the finalised `records`: one row per participant and question.
-pub fn answers_csv(sep: Separator, records: &[Record]) -> Vec<u8> {
+/// The columns of [`answers_csv`], in Spanish: the app passes their words in her language.
+pub const ANSWERS_HEADER: [&str; 13] = [
+    "centro",
+    "directora",
+    "fecha",
+    "lugar",
+    "niños con diagnóstico NEE",
+    "participante",
+    "rol",
+    "pregunta",
+    "respuesta",
+    "orientación o documento con perspectiva de inclusión",
+    "dónde",
+    "situación actual",
+    "observaciones / reflexiones",
+];
+
+/// Every answer of the finalised `records`: one row per participant and question, under
+/// `header` (the words of [`ANSWERS_HEADER`]'s columns).
+pub fn answers_csv(sep: Separator, header: &[&str; 13], records: &[Record]) -> Vec<u8> {
     let mut rows = Vec::new();
     for r in records {
         for p in &r.participants {
@@ -862,23 +880,5 @@ pub fn answers_csv(sep: Separator, records: &[Record]) -> Vec<u8> {
             }
         }
     }
-    csv(
-        sep,
-        &[
-            "centro",
-            "directora",
-            "fecha",
-            "lugar",
-            "niños con diagnóstico NEE",
-            "participante",
-            "rol",
-            "pregunta",
-            "respuesta",
-            "orientación o documento con perspectiva de inclusión",
-            "dónde",
-            "situación actual",
-            "observaciones / reflexiones",
-        ],
-        &rows,
-    )
+    csv(sep, header, &rows)
 }

@@ -95,18 +95,17 @@ pub(super) fn InquiryCard(id: DocumentId) -> impl IntoView {
                 }
             })
             .collect();
-        let bytes = inquiry::csv(
-            crate::i18n::csv_separator(i18n.0.get_untracked()),
-            &[
-                "pauta",
-                "centro",
-                "directora",
-                "estado",
-                "último cambio",
-                "último acuse del servidor",
-            ],
-            &rows,
-        );
+        let lang = i18n.0.get_untracked();
+        let header = [
+            T::CsvRecordId,
+            T::CsvCentreName,
+            T::CsvPrincipal,
+            T::CsvState,
+            T::CsvLastChange,
+            T::CsvLastAck,
+        ]
+        .map(|t| t.in_lang(lang));
+        let bytes = inquiry::csv(crate::i18n::csv_separator(lang), &header, &rows);
         download::bytes("pautas.csv", "text/csv;charset=utf-8", &bytes);
     };
     let (edit_href, results_href, lines_base) =

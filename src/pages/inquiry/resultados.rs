@@ -94,8 +94,10 @@ pub fn ResultsPage() -> impl IntoView {
         });
     };
     let export = move |_| {
-        let sep = crate::i18n::csv_separator(i18n.0.get_untracked());
-        let bytes = res.with_untracked(|r| inquiry::answers_csv(sep, &r.records()));
+        let lang = i18n.0.get_untracked();
+        let header = answers_header(lang);
+        let sep = crate::i18n::csv_separator(lang);
+        let bytes = res.with_untracked(|r| inquiry::answers_csv(sep, &header, &r.records()));
         download::bytes("respuestas.csv", "text/csv;charset=utf-8", &bytes);
     };
     view! {
@@ -254,5 +256,38 @@ fn ShareResults(
                 None => None,
             }}
         </div>
+    }
+}
+
+/// The answers CSV's header in `lang` (core's `ANSWERS_HEADER` in Spanish).
+fn answers_header(lang: crate::i18n::Lang) -> [&'static str; 13] {
+    [
+        T::CsvCentreName,
+        T::CsvPrincipal,
+        T::CsvDay,
+        T::CsvPlace,
+        T::CsvNeeCount,
+        T::CsvParticipant,
+        T::CsvRole,
+        T::CsvQuestion,
+        T::CsvAnswer,
+        T::CsvGuidance,
+        T::CsvWhere,
+        T::CsvSituation,
+        T::CsvObservations,
+    ]
+    .map(|t| t.in_lang(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_answers_header_is_cores_columns_in_her_language() {
+        assert_eq!(answers_header(Lang::Es), inquiry::ANSWERS_HEADER);
+        assert_eq!(answers_header(Lang::En)[0], "centre");
+        assert_eq!(answers_header(Lang::En)[12], "observations / reflections");
     }
 }

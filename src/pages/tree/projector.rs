@@ -309,12 +309,14 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
             download::bytes("arbol.txt", "text/plain;charset=utf-8", t.outline().as_bytes());
         }
     };
+    let png_error = RwSignal::new(false);
     let export_png = move |_| {
         all_drawn_then(Box::new(move || {
             let svg = svg_text();
             // The drawing's own size (its width and height say 100% while projected).
             let (w, h) = untrack(size);
-            png_download(&svg, w as u32, h as u32, "arbol.png");
+            png_error.set(false);
+            png_download(&svg, w as u32, h as u32, "arbol.png", move || png_error.set(true));
         }))
     };
     let outline = move || match &*ctx.tree.read() {
@@ -336,6 +338,8 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
                 <button class="secondary" data-testid="export-text" on:click=export_text>{tr(T::ExportOutline)}</button>
             </p>
             <p class="form-error" role="alert" data-testid="tree-error">{failed}</p>
+            <p class="form-error" role="alert" data-testid="tree-export-error">
+                {move || png_error.get().then(|| i18n.t(T::ErrPngExport))}</p>
             {loading}
             <div class="svg-wrap" node_ref=stage_ref class:projecting=move || full.get() data-testid="projector-stage"
                 tabindex="0" role="region" aria-label=move || i18n.t(T::TreeDrawing)>
@@ -352,36 +356,60 @@ pub(super) fn Projector(id: DocumentId) -> impl IntoView {
     }
 }
 
-/// Draws the SVG into a `w` × `h` canvas (scaled to fill it) and downloads it as PNG.
-pub(crate) fn png_download(svg: &str, w: u32, h: u32, name: &'static str) {
-    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+/// Draws the SVG into a `w` × `h` canvas (scaled to fill it) and downloads it as PNG; calls
+/// `failed` when it cannot: the image does not load, or the device cannot draw a canvas that
+/// large (Chromium then gives the empty image `data:,`).
+pub(crate) fn png_download(
+    svg: &str,
+    w: u32,
+    h: u32,
+    name: &'static str,
+    failed: impl FnOnce() + 'static,
+) {
+    let failed =
+        std::rc::Rc::new(std::cell::Cell::new(Some(Box::new(failed) as Box<dyn FnOnce()>)));
+    let fail = {
+        let failed = failed.clone();
+        move || {
+            if let Some(f) = failed.take() {
+                f();
+            }
+        }
+    };
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return fail() };
     let url = format!(
         "data:image/svg+xml;charset=utf-8,{}",
         js_sys::encode_uri_component(svg).as_string().unwrap_or_default()
     );
     let img2 = img.clone();
+    let fail_load = fail.clone();
     let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let Ok(canvas) = document().create_element("canvas") else { return };
-        let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlCanvasElement>() else { return };
-        canvas.set_width(w);
-        canvas.set_height(h);
-        let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
-        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(
-            &img2,
-            0.0,
-            0.0,
-            f64::from(w),
-            f64::from(h),
-        );
-        if let Ok(data) = canvas.to_data_url_with_type("image/png") {
-            let Ok(a) = document().create_element("a") else { return };
-            let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-            a.set_href(&data);
-            a.set_download(name);
-            a.click();
-        }
+        let drawn = (|| {
+            let canvas = document().create_element("canvas").ok()?;
+            let canvas = canvas.dyn_into::<web_sys::HtmlCanvasElement>().ok()?;
+            canvas.set_width(w);
+            canvas.set_height(h);
+            let ctx = canvas.get_context("2d").ok()??;
+            let ctx = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+            ctx.draw_image_with_html_image_element_and_dw_and_dh(
+                &img2,
+                0.0,
+                0.0,
+                f64::from(w),
+                f64::from(h),
+            )
+            .ok()?;
+            canvas.to_data_url_with_type("image/png").ok().filter(|d| d.len() > "data:,".len())
+        })();
+        let Some(data) = drawn else { return fail() };
+        let Ok(a) = document().create_element("a") else { return fail() };
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&data);
+        a.set_download(name);
+        a.click();
     });
+    let onerror = wasm_bindgen::closure::Closure::once_into_js(fail_load);
     img.set_onload(Some(onload.unchecked_ref()));
+    img.set_onerror(Some(onerror.unchecked_ref()));
     img.set_src(&url);
 }

@@ -427,12 +427,20 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
         let bytes = csv_of(&m, &names, i18n.0.get_untracked());
         download::bytes("medida.csv", "text/csv;charset=utf-8", &bytes);
     };
+    let png_error = RwSignal::new(false);
     let export_png = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
         // A phone's narrow chart at twice its size: as many pixels as a laptop's, for a report.
         let f = frame.get_untracked();
         let k = if f == NARROW { 2.0 } else { 1.0 };
-        crate::pages::tree::png_download(&svg, (f.w * k) as u32, (f.h * k) as u32, "grafico.png");
+        png_error.set(false);
+        crate::pages::tree::png_download(
+            &svg,
+            (f.w * k) as u32,
+            (f.h * k) as u32,
+            "grafico.png",
+            move || png_error.set(true),
+        );
     };
     let export_svg = move |_| {
         let svg = svg_ref.get_untracked().map(|s| s.outer_html()).unwrap_or_default();
@@ -471,6 +479,9 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
                 </div>
             }
         })}
+        // Outside the chart's block: a point arriving redraws the chart, not this alert.
+        <p class="form-error" role="alert" data-testid="measure-export-error">
+            {move || png_error.get().then(|| i18n.t(T::ErrPngExport))}</p>
         <Show when=move || me.with(|m| m.is(Role::Facilitator) || m.member.as_ref().is_some_and(|x| x.centre_id.is_some()))>
             <form class="add-row" on:submit=add.clone() data-testid="point-form">
                 <label class="field"><span class="field-label">{tr(T::PointDay)}</span>
