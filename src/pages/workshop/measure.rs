@@ -195,10 +195,11 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 2.0 * FONT + 10.0;
 const BOTTOM: f64 = 40.0;
 
-/// Where each stage's name goes, as (x, y, text-anchor), for stage lines at `xs` (left to
-/// right) with names `names`, in a chart `w` wide: after its line, or before it when it would
-/// pass the right edge; in the band's first row, or in the second when it would overlap a name
-/// there (stages a few days apart). Three names within one name's width still overlap.
+/// Where each stage's name goes, as (x, y, text-anchor), for `marks` (each stage's line x and
+/// its name's length in characters, left to right) in a chart `w` wide: after its line, or
+/// before it when it would pass the right edge; in the band's first row, or in the second when
+/// it would overlap a name there (stages a few days apart). Three names within one name's
+/// width still overlap.
 fn stage_labels(marks: &[(f64, usize)], w: f64) -> Vec<(f64, f64, &'static str)> {
     let mut row_end = [f64::NEG_INFINITY; 2];
     marks
