@@ -290,6 +290,21 @@ pub fn set_denied_networks(networks: &std::collections::BTreeSet<String>) -> Res
     LocalStorage::set(DENIED, networks).map_err(|e| e.to_string())
 }
 
+/// Calls `changed` whenever another tab writes a key `is_key` accepts, or clears the whole
+/// storage (a `storage` event without a key). The listener stops when it is dropped.
+pub fn on_other_tab_change(
+    is_key: fn(&str) -> bool,
+    changed: impl Fn() + 'static,
+) -> gloo_events::EventListener {
+    gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
+        use wasm_bindgen::JsCast;
+        let key = e.dyn_ref::<web_sys::StorageEvent>().map(|e| e.key());
+        if key.is_some_and(|k| k.is_none_or(|k| is_key(&k))) {
+            changed();
+        }
+    })
+}
+
 /// Whether `key` is where the claim code is kept (a `storage` event's key).
 pub fn is_claim(key: &str) -> bool {
     key == CLAIM

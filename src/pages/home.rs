@@ -19,12 +19,8 @@ use crate::{
 /// The listener goes with the calling component.
 pub(crate) fn claim_waiting() -> ReadSignal<bool> {
     let claim = RwSignal::new(local::claim_code().is_some());
-    let listener = gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
-        use wasm_bindgen::JsCast;
-        let key = e.dyn_ref::<web_sys::StorageEvent>().map(|e| e.key());
-        if key.is_some_and(|k| k.is_none_or(|k| local::is_claim(&k))) {
-            claim.set(local::claim_code().is_some());
-        }
+    let listener = local::on_other_tab_change(local::is_claim, move || {
+        claim.set(local::claim_code().is_some())
     });
     StoredValue::new_local(listener);
     claim.read_only()
@@ -52,13 +48,8 @@ pub fn Home() -> impl IntoView {
     // Another tab added or named a network (her invite opened in a tab of its own): the list
     // shows it at once. A `storage` event without a key is the whole storage cleared. The
     // listener goes with the page.
-    let listener = gloo_events::EventListener::new(&gloo_utils::window(), "storage", move |e| {
-        use wasm_bindgen::JsCast;
-        let key = e.dyn_ref::<web_sys::StorageEvent>().map(|e| e.key());
-        if key.is_some_and(|k| k.is_none_or(|k| local::is_networks(&k))) {
-            known.set(local::networks());
-        }
-    });
+    let listener =
+        local::on_other_tab_change(local::is_networks, move || known.set(local::networks()));
     StoredValue::new_local(listener);
 
     let create = move |net: Network| {

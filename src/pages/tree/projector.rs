@@ -366,25 +366,15 @@ pub(crate) fn png_download(
     name: &'static str,
     failed: impl FnOnce() + 'static,
 ) {
-    let failed =
-        std::rc::Rc::new(std::cell::Cell::new(Some(Box::new(failed) as Box<dyn FnOnce()>)));
-    let fail = {
-        let failed = failed.clone();
-        move || {
-            if let Some(f) = failed.take() {
-                f();
-            }
-        }
-    };
-    let Ok(img) = web_sys::HtmlImageElement::new() else { return fail() };
-    let url = format!(
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return failed() };
+    img.set_src(&format!(
         "data:image/svg+xml;charset=utf-8,{}",
         js_sys::encode_uri_component(svg).as_string().unwrap_or_default()
-    );
-    let img2 = img.clone();
-    let fail_load = fail.clone();
-    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let drawn = (|| {
+    ));
+    leptos::task::spawn_local(async move {
+        // `decode` settles once the image has loaded, or failed to.
+        let loaded = wasm_bindgen_futures::JsFuture::from(img.decode()).await.is_ok();
+        let drawn = loaded.then(|| {
             let canvas = document().create_element("canvas").ok()?;
             let canvas = canvas.dyn_into::<web_sys::HtmlCanvasElement>().ok()?;
             canvas.set_width(w);
@@ -392,7 +382,7 @@ pub(crate) fn png_download(
             let ctx = canvas.get_context("2d").ok()??;
             let ctx = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
             ctx.draw_image_with_html_image_element_and_dw_and_dh(
-                &img2,
+                &img,
                 0.0,
                 0.0,
                 f64::from(w),
@@ -400,16 +390,12 @@ pub(crate) fn png_download(
             )
             .ok()?;
             canvas.to_data_url_with_type("image/png").ok().filter(|d| d.len() > "data:,".len())
-        })();
-        let Some(data) = drawn else { return fail() };
-        let Ok(a) = document().create_element("a") else { return fail() };
+        });
+        let link = document().create_element("a").ok();
+        let (Some(data), Some(a)) = (drawn.flatten(), link) else { return failed() };
         let a: web_sys::HtmlAnchorElement = a.unchecked_into();
         a.set_href(&data);
         a.set_download(name);
         a.click();
     });
-    let onerror = wasm_bindgen::closure::Closure::once_into_js(fail_load);
-    img.set_onload(Some(onload.unchecked_ref()));
-    img.set_onerror(Some(onerror.unchecked_ref()));
-    img.set_src(&url);
 }
