@@ -273,6 +273,13 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   // Its labels are drawn large enough to read on her 360 px phone (about 5 px tall before).
   const heights = await page.getByTestId('run-chart').locator('text').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
   assert.ok(heights.length >= 4 && Math.min(...heights) >= 10, `label heights on a phone: ${heights}`);
+  // Turned sideways, her phone gets the wide chart; turned back, the narrow one again.
+  const chartBox = () => page.getByTestId('run-chart').getAttribute('viewBox');
+  assert.equal(await chartBox(), '0 0 320 220');
+  await page.setViewportSize({ width: 740, height: 360 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-chart"]')?.getAttribute('viewBox') === '0 0 640 260');
+  await page.setViewportSize({ width: PHONE.viewport.width, height: PHONE.viewport.height });
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-chart"]')?.getAttribute('viewBox') === '0 0 320 220');
   assert.deepEqual(await axeViolations(page, ALL), [], 'a measure and its run chart on a phone: no moderate or worse a11y issue');
   await fPage.getByTestId('chart-point').nth(11).waitFor({ timeout: 20000 });
   assert.ok((await f.signals()).includes('Desplazamiento: 6 puntos seguidos sobre la mediana (del 07-09-2026 al 12-09-2026).'));
@@ -305,14 +312,15 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.match(csvEn, /date,centre,Asistencia promedio\r?\n2026-09-01,Jardín Infantil Los Copihues,70/);
   assert.match(csvEn, /2026-09-12,Jardín Infantil Los Copihues,90\.5/);
   // "New cycle" suggests the next number, and follows a cycle made in another tab while the
-  // form is open.
+  // form is open: one more than the highest, not one more than the count (a network that
+  // skipped numbers would be offered one it used).
   await f.open();
   const suggested = (n) => fPage.waitForFunction((v) => document.querySelector('[data-testid="cycle-number"]')?.value === v, n, { timeout: 20000 });
   await suggested('2');
   const tab = await fContext.newPage();
   await tab.goto(fPage.url());
-  await new WorkshopPage(tab).createCycle(2, 'Seguimiento');
-  await suggested('3');
+  await new WorkshopPage(tab).createCycle(7, 'Seguimiento');
+  await suggested('8');
   assert.deepEqual(tab.__errors ?? [], []);
   assert.deepEqual(page.__errors ?? [], []);
   assert.deepEqual(fPage.__errors ?? [], []);

@@ -3,6 +3,8 @@
 //! `/red/:id/talleres/ciclo/:cid`: the aim, what the cycle uses, its stage, and the PDSA
 //! worksheet everyone co-writes (every keystroke kept, offline too).
 
+use std::collections::BTreeMap;
+
 use super::*;
 use juntas_core::model::cycle::{AIM, Cycle, LinkKind, Stage, Target};
 
@@ -83,12 +85,22 @@ fn stages_line(i18n: crate::i18n::I18n, c: &Cycle) -> String {
         .join(" · ")
 }
 
+/// The number "Nuevo ciclo" suggests: one more than the highest of the cycles read so far, so
+/// a network that counts from 1, or skipped one, is not offered a number it used. Until one is
+/// read (they load one by one), the count of the listed cycles: the next number of a network
+/// that counts from 0, as the example does.
+fn next_number(read: impl Iterator<Item = u32>, listed: usize) -> u32 {
+    read.max().map_or(u32::try_from(listed).unwrap_or(u32::MAX), |n| n.saturating_add(1))
+}
+
 /// The timeline: every cycle by number, with its stages and their days.
 #[component]
 pub(super) fn CycleTimeline() -> impl IntoView {
     let net = use_network();
     let me = PlanCtx::me_of(net);
     let ids = move || cycles::cycles(net);
+    // Each listed cycle's number, as its line reads it: "Nuevo ciclo" suggests the next.
+    let numbers = RwSignal::new(std::collections::BTreeMap::<DocumentId, u32>::new());
     view! {
         <h2>{tr(T::Cycles)}</h2>
         <Show when=move || ids().is_empty()>
@@ -96,18 +108,31 @@ pub(super) fn CycleTimeline() -> impl IntoView {
         </Show>
         <ol class="cards timeline" data-testid="cycle-timeline">
             <For each=ids key=|id| *id let:id>
-                <CycleLine id />
+                <CycleLine id numbers />
             </For>
         </ol>
         <Show when=move || me.with(|m| m.is(Role::Facilitator))>
-            <NewCycle />
+            <NewCycle numbers />
         </Show>
     }
 }
 
 #[component]
-fn CycleLine(id: DocumentId) -> impl IntoView {
+fn CycleLine(id: DocumentId, numbers: RwSignal<BTreeMap<DocumentId, u32>>) -> impl IntoView {
     let ctx = CycleCtx::open(use_network(), id);
+    Effect::new(move || {
+        if let Loaded::Ready(c) = ctx.cycle.get() {
+            numbers.update(|m| {
+                m.insert(id, c.number);
+            });
+        }
+    });
+    // A cycle no longer listed suggests nothing (a disposed signal ignores the update).
+    on_cleanup(move || {
+        numbers.update(|m| {
+            m.remove(&id);
+        })
+    });
     let i18n = use_i18n();
     let net = ctx.net.id;
     // Ordered by number on the timeline (CSS order), whatever order the network lists them in.
@@ -129,17 +154,18 @@ fn CycleLine(id: DocumentId) -> impl IntoView {
 }
 
 #[component]
-fn NewCycle() -> impl IntoView {
+fn NewCycle(numbers: RwSignal<BTreeMap<DocumentId, u32>>) -> impl IntoView {
     let net = use_network();
     let i18n = use_i18n();
     let navigate = use_navigate();
-    // The next number (the count of the network's cycles) until she types one: it follows
-    // cycles made on other devices while the form is open. Written into the field, never
-    // bound to what she types (a number field reports "" while "1." is half typed).
+    // The next number until she types one: it follows cycles made on other devices while the
+    // form is open. Written into the field, never bound to what she types (a number field
+    // reports "" while "1." is half typed).
     let number_ref = NodeRef::<leptos::html::Input>::new();
     let typed_number = StoredValue::new(false);
     Effect::new(move || {
-        let next = cycles::cycles(net).len().to_string();
+        let next = numbers.with(|m| next_number(m.values().copied(), cycles::cycles(net).len()));
+        let next = next.to_string();
         if let Some(input) = number_ref.get()
             && !typed_number.get_value()
         {
@@ -423,5 +449,23 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                     testid="cycle-history" entry_testid="cycle-history-entry" />
             </Show>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_number;
+
+    #[test]
+    fn the_suggested_number_follows_the_highest_read() {
+        // Counted from 0: 0 and 1 made, 2 next.
+        assert_eq!(next_number([0, 1].into_iter(), 2), 2);
+        // Counted from 1, or one skipped: never a number used.
+        assert_eq!(next_number([1, 2].into_iter(), 2), 3);
+        assert_eq!(next_number([7, 0].into_iter(), 2), 8);
+        // None read yet: the count listed; an empty network starts at 0.
+        assert_eq!(next_number(std::iter::empty(), 3), 3);
+        assert_eq!(next_number(std::iter::empty(), 0), 0);
+        assert_eq!(next_number([u32::MAX].into_iter(), 1), u32::MAX);
     }
 }

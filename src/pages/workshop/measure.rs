@@ -191,18 +191,21 @@ const CHAR_W: f64 = FONT * 0.62;
 /// The plot's left edge at least; wider when the value labels beside it are.
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 16.0;
-/// The plot's top: above it, a band of two rows for the stages' names.
-const TOP: f64 = 2.0 * FONT + 10.0;
 const BOTTOM: f64 = 40.0;
 
+/// The plot's top: above it, a band with `rows` rows for the stages' names (one at least).
+fn top_for(rows: usize) -> f64 {
+    rows.max(1) as f64 * (FONT + 4.0) + 2.0
+}
+
 /// Where each stage's name goes, as (x, y, text-anchor), for `marks` (each stage's line x and
-/// its name's length in characters, left to right) in a chart `w` wide: after its line, or
-/// before it when it would pass the right edge; in the band's first row, or in the second when
-/// it would overlap a name there (stages a few days apart). Three names within one name's
-/// width still overlap.
-fn stage_labels(marks: &[(f64, usize)], w: f64) -> Vec<(f64, f64, &'static str)> {
-    let mut row_end = [f64::NEG_INFINITY; 2];
-    marks
+/// its name's length in characters, left to right) in a chart `w` wide, and how many rows the
+/// band above the plot needs: each name after its line, or before it when it would pass the
+/// right edge; in the band's first row where it overlaps no name (stages a few days apart
+/// take a row each, so the names never overlap).
+fn stage_labels(marks: &[(f64, usize)], w: f64) -> (Vec<(f64, f64, &'static str)>, usize) {
+    let mut row_end: Vec<f64> = Vec::new();
+    let places = marks
         .iter()
         .map(|&(mx, chars)| {
             let width = CHAR_W * chars as f64;
@@ -211,13 +214,18 @@ fn stage_labels(marks: &[(f64, usize)], w: f64) -> Vec<(f64, f64, &'static str)>
             } else {
                 (mx - 3.0 - width, mx - 3.0, mx - 3.0, "end")
             };
-            let row = (0..2)
-                .find(|&r| row_end[r] + 4.0 <= from)
-                .unwrap_or(if row_end[0] <= row_end[1] { 0 } else { 1 });
+            let row = match row_end.iter().position(|end| end + 4.0 <= from) {
+                Some(r) => r,
+                None => {
+                    row_end.push(f64::NEG_INFINITY);
+                    row_end.len() - 1
+                }
+            };
             row_end[row] = to;
             (x, FONT + row as f64 * (FONT + 4.0), anchor)
         })
-        .collect()
+        .collect();
+    (places, row_end.len())
 }
 
 fn frame_for(screen_width: f64) -> Frame {
@@ -258,7 +266,23 @@ fn chart(
     let x = move |i: usize| {
         left + (w - left - RIGHT) * if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 }
     };
-    let y = move |v: f64| TOP + (h - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
+    // A stage starts at the first day on or after its date.
+    let markers: Vec<(f64, String)> = stages
+        .iter()
+        .filter_map(|(s, day)| {
+            let i = series.iter().position(|p| p.0.as_str() >= day.as_str())?;
+            Some((
+                x(i) - if i > 0 { (x(1) - x(0)) / 2.0 } else { 0.0 },
+                i18n.t(super::cycle::stage_word_pub(*s)).to_owned(),
+            ))
+        })
+        .collect();
+    let (places, rows) = stage_labels(
+        &markers.iter().map(|(mx, label)| (*mx, label.chars().count())).collect::<Vec<_>>(),
+        w,
+    );
+    let top = top_for(rows);
+    let y = move |v: f64| top + (h - top - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
     let flagged: std::collections::BTreeSet<usize> = analysis
         .signals
         .iter()
@@ -277,28 +301,13 @@ fn chart(
             format!("{}{},{}", if i == 0 { "M" } else { " L" }, fixed(x(i), 1), fixed(y(*v), 1))
         })
         .collect::<String>();
-    // A stage starts at the first day on or after its date.
-    let markers: Vec<(f64, String)> = stages
-        .iter()
-        .filter_map(|(s, day)| {
-            let i = series.iter().position(|p| p.0.as_str() >= day.as_str())?;
-            Some((
-                x(i) - if i > 0 { (x(1) - x(0)) / 2.0 } else { 0.0 },
-                i18n.t(super::cycle::stage_word_pub(*s)).to_owned(),
-            ))
-        })
-        .collect();
-    let places = stage_labels(
-        &markers.iter().map(|(mx, label)| (*mx, label.chars().count())).collect::<Vec<_>>(),
-        w,
-    );
     view! {
         <rect x="0" y="0" width=w height=h fill="#ffffff" />
         <line x1=left y1=h - BOTTOM x2=w - RIGHT y2=h - BOTTOM stroke="#55606e" />
         <text x=left - 6.0 y=y(hi - pad) text-anchor="end" font-size=FONT fill="#1d2733">{top_label}</text>
         <text x=left - 6.0 y=y(lo + pad) text-anchor="end" font-size=FONT fill="#1d2733">{bottom_label}</text>
         {markers.into_iter().zip(places).map(|((mx, label), (tx, ty, anchor))| view! {
-            <line x1=mx y1=TOP x2=mx y2=h - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
+            <line x1=mx y1=top x2=mx y2=h - BOTTOM stroke="#a4b3c2" stroke-dasharray="2 3" />
             <text x=tx y=ty text-anchor=anchor font-size=FONT fill="#55606e">{label}</text>
         }).collect_view()}
         {analysis.median.map(|md| view! {
@@ -671,27 +680,37 @@ mod tests {
     #[test]
     fn stage_names_stay_inside_the_chart_and_off_each_other() {
         let w = NARROW.w;
-        // "Planificar" at the start, "Hacer" two points (~46 units) later, "Estudiar" near
-        // the right edge.
-        let places = stage_labels(&[(48.0, 10), (94.0, 5), (300.0, 8)], w);
         let span = |(x, _, anchor): (f64, f64, &str), chars: usize| {
             let width = CHAR_W * chars as f64;
             if anchor == "start" { (x, x + width) } else { (x - width, x) }
         };
-        let spans: Vec<(f64, f64)> =
-            places.iter().zip([10, 5, 8]).map(|(p, n)| span(*p, n)).collect();
-        for (from, to) in &spans {
-            assert!(*from >= 0.0 && *to <= w, "inside the chart: {spans:?}");
-        }
-        assert_eq!(places[2].2, "end", "near the right edge, before its line");
-        assert_ne!(places[0].1, places[1].1, "two stages close together: two rows");
-        for (p, (from, to)) in places.iter().zip(&spans) {
-            assert!(p.1 < TOP, "above the plot");
-            for (q, (f2, t2)) in places.iter().zip(&spans) {
-                let overlap = from < t2 && f2 < to && p.1 == q.1 && (from, to) != (f2, t2);
-                assert!(!overlap, "{spans:?} {places:?}");
+        // "Planificar" at the start, "Hacer" two points (~46 units) later, "Estudiar" near
+        // the right edge; then all four stages a point apart (the fourth fits after the
+        // second), and one stage alone.
+        for (marks, rows) in [
+            (vec![(48.0, 10), (94.0, 5), (300.0, 8)], 2),
+            (vec![(48.0, 10), (71.0, 5), (94.0, 8), (117.0, 5)], 3),
+            (vec![(48.0, 10)], 1),
+        ] {
+            let (places, used) = stage_labels(&marks, w);
+            assert_eq!(used, rows, "{marks:?}");
+            let spans: Vec<(f64, f64)> =
+                places.iter().zip(&marks).map(|(p, m)| span(*p, m.1)).collect();
+            for (from, to) in &spans {
+                assert!(*from >= 0.0 && *to <= w, "inside the chart: {spans:?}");
+            }
+            for (p, (from, to)) in places.iter().zip(&spans) {
+                assert!(p.1 + 3.0 < top_for(used), "above the plot: {places:?}");
+                for (q, (f2, t2)) in places.iter().zip(&spans) {
+                    let overlap = from < t2 && f2 < to && p.1 == q.1 && (from, to) != (f2, t2);
+                    assert!(!overlap, "{spans:?} {places:?}");
+                }
             }
         }
+        let (places, _) = stage_labels(&[(48.0, 10), (94.0, 5), (300.0, 8)], w);
+        assert_eq!(places[2].2, "end", "near the right edge, before its line");
+        assert_ne!(places[0].1, places[1].1, "two stages close together: two rows");
+        assert_eq!(places[2].1, places[0].1, "a stage far from the others: the first row");
     }
 
     #[test]
