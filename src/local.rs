@@ -95,6 +95,27 @@ fn kept<T: serde::de::DeserializeOwned>(key: &str) -> Kept<T> {
     kept
 }
 
+/// The value under `key`, or none kept: `T`'s default. A value this build cannot read is
+/// copied once to `<key>.unreadable` (as [`kept`] does), logged, and read as none kept: these
+/// are the server's last word, which the next answer gives again, not anything she wrote.
+fn read_or_keep_aside<T: serde::de::DeserializeOwned + Default>(key: &str) -> T {
+    let Some(raw) = LocalStorage::raw().get_item(key).ok().flatten() else {
+        return T::default();
+    };
+    match serde_json::from_str(&raw) {
+        Ok(t) => t,
+        Err(e) => {
+            let aside = format!("{key}.unreadable");
+            let storage = LocalStorage::raw();
+            if storage.get_item(&aside).ok().flatten().is_none() {
+                let _ = storage.set_item(&aside, &raw);
+            }
+            leptos::logging::error!("{key} cannot be read ({e}); kept under {aside}");
+            T::default()
+        }
+    }
+}
+
 /// Writes `kept` back under `key`: its read entries, then the unread ones as they were.
 fn keep<T: Serialize>(key: &str, kept: &Kept<T>) -> Result<(), String> {
     let mut all = Vec::with_capacity(kept.read.len() + kept.unread.len());
@@ -283,7 +304,7 @@ pub fn set_session(session: Option<(&str, f64, &str)>) {
 /// answer (the device was removed, say): kept beside the session, which a later start reuses
 /// without asking again. None kept reads as none refused: the next answer says anew.
 pub fn denied_networks() -> std::collections::BTreeSet<String> {
-    LocalStorage::get(DENIED).unwrap_or_default()
+    read_or_keep_aside(DENIED)
 }
 
 pub fn set_denied_networks(networks: &std::collections::BTreeSet<String>) -> Result<(), String> {
@@ -454,7 +475,7 @@ pub fn set_pending_invite(code: Option<&str>) -> Result<(), String> {
 /// Documents whose changes the server refused, with its reason: not sent again until she
 /// asks (so one refused document does not stop the others).
 pub fn refused() -> std::collections::BTreeMap<String, String> {
-    LocalStorage::get(REFUSED).unwrap_or_default()
+    read_or_keep_aside(REFUSED)
 }
 
 pub fn set_refused(all: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
@@ -465,7 +486,7 @@ pub fn set_refused(all: &std::collections::BTreeMap<String, String>) -> Result<(
 /// that offers them again (a tab that has not reloaded yet) is not taken. The first ones
 /// suffice, since every later dropped change depends on them.
 pub fn dropped() -> std::collections::BTreeMap<String, Vec<String>> {
-    LocalStorage::get(DROPPED).unwrap_or_default()
+    read_or_keep_aside(DROPPED)
 }
 
 pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Result<(), String> {

@@ -423,6 +423,37 @@ fn invite_answers_kept_on_the_phone_are_each_kept_until_read() {
     assert!(local::take_just_joined("n1"));
 }
 
+/// The server's refusals kept on the device, when this build cannot read what is kept: read
+/// as none (the server says them again), but the value is copied aside once, not lost.
+#[wasm_bindgen_test]
+fn an_unreadable_refusal_list_is_kept_aside_and_read_as_none() {
+    use gloo_storage::{LocalStorage, Storage};
+    use juntas::local;
+    let raw = LocalStorage::raw();
+    for (key, read_none) in [
+        ("juntas.refused", (|| local::refused().is_empty()) as fn() -> bool),
+        ("juntas.dropped", || local::dropped().is_empty()),
+        ("juntas.denied-networks", || local::denied_networks().is_empty()),
+    ] {
+        let aside = format!("{key}.unreadable");
+        raw.remove_item(&aside).expect("clear");
+        raw.set_item(key, "{not json").expect("set");
+        assert!(read_none(), "{key} read as none");
+        assert_eq!(raw.get_item(&aside).expect("read").as_deref(), Some("{not json"), "{key}");
+        // A second unreadable value does not replace the first one kept aside.
+        raw.set_item(key, "[1,").expect("set");
+        assert!(read_none(), "{key} read as none");
+        assert_eq!(raw.get_item(&aside).expect("read").as_deref(), Some("{not json"), "{key}");
+        raw.remove_item(key).expect("clear");
+        raw.remove_item(&aside).expect("clear");
+    }
+    // Readable values are read.
+    let refused = std::collections::BTreeMap::from([("doc".to_string(), "why".to_string())]);
+    local::set_refused(&refused).expect("keep");
+    assert_eq!(local::refused(), refused);
+    LocalStorage::delete("juntas.refused");
+}
+
 /// A signing key certified while a connection noted the network's claim date keeps both (the
 /// key's request read the registration before the date was noted); a key certified for a
 /// registration replaced since is not written into the new one. An invite noted as hers finds
