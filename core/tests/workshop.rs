@@ -126,6 +126,25 @@ fn a_phone_offline_when_the_ticket_closed_is_shown_late_and_not_counted_everywhe
 }
 
 #[test]
+fn an_answer_cleared_after_the_closing_on_a_phone_that_did_not_know_still_counts() {
+    let mut laptop = new_workshop();
+    answer(&mut laptop, "q1", text("Cómo medir el avance"), &s("bea", 2)).unwrap();
+    answer(&mut laptop, "q3", Answer::Scale(4), &s("bea", 2)).unwrap();
+    let mut phone = device(laptop.fork(), 2);
+    close(&mut laptop, &s("fac", 10)).unwrap();
+    // Bea's phone, offline, has not heard of the closing: she clears her text answer.
+    answer(&mut phone, "q1", text(""), &s("bea", 11)).unwrap();
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    for doc in [&laptop, &phone] {
+        let r = results(&read(doc).unwrap());
+        assert_eq!(r.answered, 1, "counted as it was at the closing");
+        let Tally::Texts(t) = &r.tallies[0].1 else { panic!("texts") };
+        assert_eq!(t, &vec!["Cómo medir el avance".to_string()]);
+    }
+}
+
+#[test]
 fn two_phones_of_one_person_answering_at_once_leave_one_answer() {
     let mut doc = new_workshop();
     let (mut a, mut b) = (device(doc.fork(), 2), device(doc.fork(), 3));

@@ -288,7 +288,13 @@ impl Document for WorkshopDoc {
         let answers_id = answers_obj(doc)?;
         let (mut answers, mut late) = (BTreeMap::new(), BTreeMap::new());
         let mut unreadable = 0;
-        for key in doc.keys(&answers_id).collect::<Vec<_>>() {
+        // Once closed, the answers there were at the closing too: one cleared since (on a
+        // device that did not know yet) still counts as it was.
+        let mut keys: std::collections::BTreeSet<String> = doc.keys(&answers_id).collect();
+        if let Some(c) = &closing {
+            keys.extend(doc.keys_at(&answers_id, &c.heads));
+        }
+        for key in keys {
             let parsed = key.split_once('/').and_then(|(m, q)| Some((m, q, kind_of(q)?)));
             let Some((member, question, kind)) = parsed else {
                 unreadable += 1;
