@@ -149,6 +149,10 @@ texts! {
     HistoryUnsigned => "sin firma de dispositivo", "no device signature";
     HistoryForged => "Firma no válida: no se muestra como de nadie", "Signature does not check: shown as nobody's";
     SyncRefusedRetry => "Reintentar", "Try again";
+    TicketQ1 => "¿Qué me llevo de esta sesión?", "What do I take away from this session?";
+    TicketQ2 => "¿Qué duda o inquietud me queda?", "What question or concern do I still have?";
+    TicketQ3 => "¿Qué tan útil fue la sesión? (1 = nada, 5 = muy útil)", "How useful was the session? (1 = not at all, 5 = very useful)";
+    BallotNoLongerFits => "Tu voto ya no corresponde a las opciones de esta votación (cambiaron cuando se abrió en otro dispositivo): revisa tu elección y vuelve a votar.", "Your ballot no longer fits this vote's options (they changed when it was opened on another device): check your choice and vote again.";
     SetAsideTitle => "No se aceptó todo lo que escribiste sin conexión", "Not everything you wrote offline was accepted";
     SetAsideLead => "El resto de tus cambios se envió. Esto quedó solo en este dispositivo, para que lo copies:", "The rest of your changes was sent. This stayed only on this device, for you to copy:";
     SetAsideUnlisted => "Esto quedó guardado, pero este dispositivo no pudo anotarlo (¿sin espacio o ventana privada?): si recargas o cierras la página, ya no aparecerá aquí. Cópialo ahora.", "This is stored, but this device could not make a note of it (out of space or a private window?): if you reload or close the page, it will no longer show here. Copy it now.";
@@ -240,6 +244,7 @@ texts! {
     BundleMissing => "no contiene el documento de su red.", "it does not contain its network's document.";
     BundleBadDoc => "contiene un documento que no se puede leer.", "it contains a document that cannot be read.";
     BundleReadFailed => "no se pudo leer el archivo del dispositivo.", "the file could not be read from the device.";
+    NotHereYet => "Aún no llega a este dispositivo: llega al sincronizar.", "Not on this device yet: it arrives when it syncs.";
     NotFoundHere => "Este dispositivo no tiene una copia de este documento.", "This device has no copy of this document.";
     PageNotFound => "Página no encontrada", "Page not found";
     BackHome => "Volver al inicio", "Back to the start";
@@ -526,9 +531,11 @@ texts! {
     TicketOfMembers => "de", "of";
     TicketNoAnswers => "Sin respuestas todavía.", "No answers yet.";
     TicketMean => "Promedio", "Mean";
-    TicketLate => "persona(s) respondieron después del cierre: sus respuestas se muestran aparte y no se cuentan.", "person(s) answered after the ticket closed: their answers are shown apart and not counted.";
+    TicketLateOne => "persona respondió después del cierre: su respuesta se muestra aparte y no se cuenta.", "person answered after the ticket closed: their answer is shown apart and not counted.";
+    TicketLate => "personas respondieron después del cierre: sus respuestas se muestran aparte y no se cuentan.", "people answered after the ticket closed: their answers are shown apart and not counted.";
     TicketLateList => "Llegaron después del cierre (no se cuentan)", "Arrived after closing (not counted)";
-    TicketUnreadable => "respuesta(s) guardadas no se pueden leer con esta versión de la app y no se cuentan.", "stored answer(s) cannot be read by this version of the app and are not counted.";
+    TicketUnreadableOne => "respuesta guardada no se puede leer con esta versión de la app y no se cuenta.", "stored answer cannot be read by this version of the app and is not counted.";
+    TicketUnreadable => "respuestas guardadas no se pueden leer con esta versión de la app y no se cuentan.", "stored answers cannot be read by this version of the app and are not counted.";
     TicketWho => "Quiénes respondieron", "Who answered";
     ScaleChoice => "Tu nota", "Your score";
     QuestionN => "Pregunta", "Question";
@@ -557,7 +564,8 @@ texts! {
     Aim => "Objetivo del ciclo", "The cycle's aim";
     CycleLinks => "Lo que usa este ciclo", "What this cycle uses";
     CycleNoLinks => "No enlaza trabajo de la red todavía.", "It links no work of the network yet.";
-    CycleUnknownLinks => "enlace(s) de un tipo que esta versión no conoce.", "link(s) of a kind this version does not know.";
+    CycleUnknownLinksOne => "enlace de un tipo que esta versión no conoce.", "link of a kind this version does not know.";
+    CycleUnknownLinks => "enlaces de un tipo que esta versión no conoce.", "links of a kind this version does not know.";
     PlanYear => "Plan", "Plan";
     StagePlan => "Planificar", "Plan";
     StageDo => "Hacer", "Do";
@@ -631,7 +639,8 @@ texts! {
     SigFewRuns => "Muy pocas rachas: {n} (se esperan al menos {m}).", "Too few runs: {n} (at least {m} expected).";
     SigManyRuns => "Demasiadas rachas: {n} (se esperan a lo más {m}).", "Too many runs: {n} (at most {m} expected).";
     SigAstronomical => "Punto astronómico el {a}: fuera de los límites de un gráfico de control de valores individuales.", "Astronomical point on {a}: outside the limits of an individuals control chart.";
-    PointsUnreadable => "dato(s) guardados no se pueden leer y no se muestran.", "stored data point(s) cannot be read and are not shown.";
+    PointsUnreadableOne => "dato guardado no se puede leer y no se muestra.", "stored data point cannot be read and is not shown.";
+    PointsUnreadable => "datos guardados no se pueden leer y no se muestran.", "stored data points cannot be read and are not shown.";
     ExportCsv => "Exportar datos (CSV)", "Export data (CSV)";
     NoVotes => "Sin votaciones todavía. La facilitación abre una votación (por ejemplo, el nombre de la red): primero todas proponen opciones, después votan.", "No votes yet. The facilitator opens a vote (for example, the network's name): first everyone proposes options, then they vote.";
     VoteNew => "Nueva votación", "New vote";
@@ -651,10 +660,15 @@ texts! {
     NoOptions => "Todavía no hay propuestas.", "No proposals yet.";
     VoteStart => "Abrir la votación", "Open the vote";
     VoteStartHint => "Al abrirla, las opciones quedan fijas: lo que se proponga después no se ofrece.", "Once open, the options are fixed: anything proposed later is not offered.";
-    LateOptions => "propuesta(s) llegaron después de abrir la votación y no se ofrecen.", "proposal(s) arrived after the vote opened and are not offered.";
+    LateOptionsOne => "propuesta llegó después de abrir la votación y no se ofrece.", "proposal arrived after the vote opened and is not offered.";
+    LateOptions => "propuestas llegaron después de abrir la votación y no se ofrecen.", "proposals arrived after the vote opened and are not offered.";
     YourBallot => "Tu voto", "Your ballot";
     RankPlace => "puesto", "place";
     RankOf => "de", "of";
+    ChooseOne => "Elige una opción.", "Choose one option.";
+    ChooseUpTo => "Elige hasta", "Choose up to";
+    ChooseUpToOptions => "opciones.", "options.";
+    NoValidBallots => "Ningún voto válido: no hay ganador.", "No valid ballot: there is no winner.";
     RankHint => "Ordena de la que más te gusta (arriba) a la que menos.", "Order them from the one you like most (top) to the least.";
     CastVote => "Votar", "Vote";
     CastDoneServer => "Tu voto está en el servidor. Puedes cambiarlo hasta el cierre.", "Your ballot is on the server. You can change it until the vote closes.";
@@ -665,10 +679,14 @@ texts! {
     VoteClose => "Cerrar la votación", "Close the vote";
     Winner => "Ganó", "Winner";
     Tie => "Empate entre", "Tie between";
+    PointOne => "punto", "point";
     Points => "puntos", "points";
+    VoteOne => "voto", "vote";
     VotesWord => "votos", "votes";
-    LateBallots => "voto(s) llegaron después del cierre: no se cuentan.", "ballot(s) arrived after the vote closed: not counted.";
-    InvalidBallots => "voto(s) no corresponden a esta votación y no se cuentan.", "ballot(s) do not fit this vote and are not counted.";
+    LateBallotsOne => "voto llegó después del cierre: no se cuenta.", "ballot arrived after the vote closed: not counted.";
+    LateBallots => "votos llegaron después del cierre: no se cuentan.", "ballots arrived after the vote closed: not counted.";
+    InvalidBallotsOne => "voto no corresponde a esta votación y no se cuenta.", "ballot does not fit this vote and is not counted.";
+    InvalidBallots => "votos no corresponden a esta votación y no se cuentan.", "ballots do not fit this vote and are not counted.";
     Voters => "Votaron", "Voted";
     ErrVoteQuestion => "La votación necesita una pregunta.", "The vote needs a question.";
     ErrOptionEmpty => "Escribe tu propuesta.", "Write your proposal.";
@@ -716,6 +734,11 @@ impl I18n {
     /// The text in the current language (reactive when called inside a view closure).
     pub fn t(self, text: T) -> &'static str {
         text.in_lang(self.0.get())
+    }
+
+    /// "1 voto", "3 votos": a count with the word for one or for more.
+    pub fn count(self, n: usize, one: T, many: T) -> String {
+        format!("{n} {}", self.t(if n == 1 { one } else { many }))
     }
 
     pub fn set(self, lang: Lang) -> Result<(), String> {

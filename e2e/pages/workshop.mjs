@@ -117,8 +117,10 @@ export class WorkshopPage {
 
   // ── Votes
 
-  async createVote(question) {
+  /** `method`: 'ranking', 'una' (one option) or 'varias' (up to three). */
+  async createVote(question, method = 'ranking') {
     await this.page.getByTestId('vote-new-question').fill(question);
+    await this.page.getByTestId('vote-new-method').selectOption(method);
     await this.page.getByTestId('vote-create').click();
     await this.page.getByTestId('vote-question').waitFor();
   }

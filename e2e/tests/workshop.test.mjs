@@ -80,7 +80,7 @@ test('exit ticket: three phones answer (one offline), results live, closing coun
   await f.close();
   await carolina.context.setOffline(false);
   await fPage.getByTestId('ticket-late').waitFor({ timeout: 30000 });
-  assert.match(await fPage.getByTestId('ticket-late').textContent(), /^1 persona\(s\) respondieron después del cierre/);
+  assert.match(await fPage.getByTestId('ticket-late').textContent(), /^1 persona respondió después del cierre: su respuesta se muestra aparte/);
   // Her late answer is shown apart, without her name (the ticket is anonymous).
   const late = fPage.getByTestId('ticket-late-answer');
   assert.equal(await late.count(), 1);
@@ -141,7 +141,7 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
   for (const p of phones) await p.w.waitPhase('Votación abierta', 30000);
   // It is not on the ballot, and every ballot says so while the vote is open.
   for (const p of phones) {
-    await p.page.getByTestId('ballot-late-options').filter({ hasText: /^1 propuesta\(s\) llegaron después de abrir la votación/ }).waitFor({ timeout: 30000 });
+    await p.page.getByTestId('ballot-late-options').filter({ hasText: /^1 propuesta llegó después de abrir la votación/ }).waitFor({ timeout: 30000 });
     assert.equal(await p.page.getByTestId('rank-item').filter({ hasText: 'Caminos Compartidos' }).count(), 0);
   }
   assert.equal(await maria.page.getByTestId('vote-propose').count(), 0, 'options are locked once voting opens');
@@ -181,10 +181,30 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
     const w = new WorkshopPage(page);
     assert.equal(await w.winner(), 'Ganó: Avanzando Juntas');
     assert.deepEqual((await page.getByTestId('vote-row').allTextContents()).map((t) => t.trim()),
-      ['Avanzando Juntas: 5 puntos', 'Red de Jardines del Sur: 3 puntos', 'Semillas que Crecen: 1 puntos']);
+      ['Avanzando Juntas: 5 puntos', 'Red de Jardines del Sur: 3 puntos', 'Semillas que Crecen: 1 punto']);
     assert.equal(await page.getByTestId('vote-voters').count(), 0, 'anonymous: nobody named');
   }
   assert.deepEqual(await axeViolations(fPage, ALL), [], 'the result: no moderate or worse a11y issue');
+
+  // A vote of up to three options says so on the ballot, and once three are ticked the others
+  // wait (before, a fourth was taken and the ballot refused only when cast).
+  await f.open();
+  await f.createVote('¿Qué temas trabajamos este semestre?', 'varias');
+  for (const label of ['Lectura', 'Juego', 'Familias', 'Convivencia']) await f.propose(label);
+  await fPage.getByTestId('vote-start').click();
+  await f.waitPhase('Votación abierta');
+  assert.equal((await fPage.getByTestId('ballot-hint').textContent()).trim(), 'Elige hasta 3 opciones.');
+  const box = (label) => fPage.getByTestId('ballot-option').filter({ hasText: label }).locator('input');
+  for (const label of ['Lectura', 'Juego', 'Familias']) await box(label).check();
+  assert.equal(await box('Convivencia').isDisabled(), true, 'a fourth waits');
+  await box('Familias').uncheck();
+  assert.equal(await box('Convivencia').isDisabled(), false, 'one unticked: the fourth may be chosen');
+  await box('Convivencia').check();
+  await f.cast();
+  await fPage.getByTestId('vote-received').filter({ hasText: ': 1' }).waitFor({ timeout: 20000 });
+  await fPage.getByTestId('vote-close').click();
+  assert.equal(await f.winner(), 'Empate entre Convivencia, Juego, Lectura');
+  assert.deepEqual((await fPage.getByTestId('vote-row').allTextContents()).map((t) => t.trim()).slice(0, 1), ['Convivencia: 1 voto']);
   for (const p of [...phones.map((x) => x.page), fPage]) assert.deepEqual(p.__errors ?? [], []);
   for (const p of phones) await p.context.close();
   await fContext.close();

@@ -52,7 +52,8 @@ pub(super) fn TreeLine(id: DocumentId) -> impl IntoView {
                     Loaded::Ready(t) => t.problem,
                     // A tree that cannot be read is listed with why, not left out.
                     Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    _ => "…".to_string(),
+                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
+                    Loaded::Loading => "…".to_string(),
                 }}
             </A>
         </li>

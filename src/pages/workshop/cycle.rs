@@ -147,7 +147,8 @@ fn CycleLine(id: DocumentId, numbers: RwSignal<BTreeMap<DocumentId, u32>>) -> im
                 }.into_any(),
                 // A cycle that cannot be read is listed with why, not left out.
                 Loaded::Failed(e) => view! { <p role="alert">{i18n.t(T::Unreadable)} " " {explain(i18n, &e)}</p> }.into_any(),
-                _ => view! { <p>"…"</p> }.into_any(),
+                Loaded::Missing => view! { <p>{tr(T::NotHereYet)}</p> }.into_any(),
+                Loaded::Loading => view! { <p>"…"</p> }.into_any(),
             }}
         </li>
     }
@@ -432,7 +433,7 @@ fn CycleView(id: DocumentId) -> impl IntoView {
                                     <li><A href=link_href(&id, kind) attr:class="tap" attr:data-testid="cycle-linked"><LinkName id kind /></A></li>
                                 }).collect_view()}
                             </ul>
-                            {(unknown > 0).then(|| view! { <p class="form-error">{unknown} " " {tr(T::CycleUnknownLinks)}</p> })}
+                            {(unknown > 0).then(|| view! { <p class="form-error">{move || i18n.count(unknown, T::CycleUnknownLinksOne, T::CycleUnknownLinks)}</p> })}
                         }
                     }}
                 </section>

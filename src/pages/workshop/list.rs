@@ -52,11 +52,25 @@ fn WorkshopLine(id: DocumentId) -> impl IntoView {
                     Loaded::Ready(w) => format!("{} · {} · {}", w.title, format_day(&w.date), w.place),
                     // A workshop that cannot be read is listed with why, not left out.
                     Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    _ => "…".to_string(),
+                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
+                    Loaded::Loading => "…".to_string(),
                 }}
             </A>
         </li>
     }
+}
+
+/// A default question of the exit ticket in `lang`, by its id.
+pub(super) fn default_question(lang: crate::i18n::Lang, id: &str) -> Option<&'static str> {
+    Some(
+        match id {
+            "q1" => T::TicketQ1,
+            "q2" => T::TicketQ2,
+            "q3" => T::TicketQ3,
+            _ => return None,
+        }
+        .in_lang(lang),
+    )
 }
 
 #[component]
@@ -70,8 +84,14 @@ fn NewWorkshop() -> impl IntoView {
     let agenda = RwSignal::new(String::new());
     let anonymous = RwSignal::new(true);
     let questions = workshop::default_questions();
-    let texts: Vec<RwSignal<String>> =
-        questions.iter().map(|q| RwSignal::new(q.text.clone())).collect();
+    // The seed's questions, in her language (she may reword them).
+    let texts: Vec<RwSignal<String>> = questions
+        .iter()
+        .map(|q| {
+            let lang = i18n.0.get_untracked();
+            RwSignal::new(default_question(lang, &q.id).unwrap_or(&q.text).to_owned())
+        })
+        .collect();
     let error = RwSignal::new(None::<String>);
     let busy = OneAtATime::new();
     let create = {
@@ -148,7 +168,8 @@ fn VoteLine(id: DocumentId) -> impl IntoView {
                     Loaded::Ready(v) => v.question,
                     // A vote that cannot be read is listed with why, not left out.
                     Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    _ => "…".to_string(),
+                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
+                    Loaded::Loading => "…".to_string(),
                 }}
             </A>
         </li>
@@ -206,5 +227,20 @@ fn NewVote() -> impl IntoView {
                 disabled=move || busy.running() aria-busy=move || busy.running().then_some("true")>{tr(T::VoteCreate)}</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_question;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_default_questions_in_spanish_are_cores_and_each_has_its_english() {
+        for q in juntas_core::model::workshop::default_questions() {
+            assert_eq!(default_question(Lang::Es, &q.id), Some(q.text.as_str()));
+            let en = default_question(Lang::En, &q.id).expect("in English");
+            assert_ne!(en, q.text);
+        }
     }
 }

@@ -480,7 +480,7 @@ fn MeasureCard(ctx: CycleCtx, cycle: Memo<Option<Cycle>>, id: String) -> impl In
                     <ul id=desc.clone() data-testid="chart-signals">
                         {signals().into_iter().map(|s| view! { <li data-testid="chart-signal">{s}</li> }).collect_view()}
                     </ul>
-                    {(m.unreadable > 0).then(|| view! { <p class="form-error">{m.unreadable} " " {tr(T::PointsUnreadable)}</p> })}
+                    {(m.unreadable > 0).then(|| view! { <p class="form-error">{move || i18n.count(m.unreadable, T::PointsUnreadableOne, T::PointsUnreadable)}</p> })}
                     <div class="row">
                         <button class="secondary" data-testid="measure-export-svg" on:click=export_svg>{tr(T::ExportSvg)}</button>
                         <button class="secondary" data-testid="measure-export-png" on:click=export_png>{tr(T::ExportPng)}</button>

@@ -283,8 +283,8 @@ fn TicketResults(ctx: WorkshopCtx) -> impl IntoView {
             {move || results.get().map(|r| view! {
                 <p data-testid="ticket-count">{tr(T::TicketAnswered)} ": " <strong>{r.answered}</strong> " " {tr(T::TicketOfMembers)} " " {members()}</p>
                 {names().map(|n| view! { <p data-testid="ticket-who">{tr(T::TicketWho)} ": " {n}</p> })}
-                {(r.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-late">{r.late} " " {tr(T::TicketLate)}</p> })}
-                {(r.unreadable > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-unreadable">{r.unreadable} " " {tr(T::TicketUnreadable)}</p> })}
+                {(r.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-late">{move || i18n.count(r.late, T::TicketLateOne, T::TicketLate)}</p> })}
+                {(r.unreadable > 0).then(|| view! { <p class="form-error" role="status" data-testid="ticket-unreadable">{move || i18n.count(r.unreadable, T::TicketUnreadableOne, T::TicketUnreadable)}</p> })}
                 {late()}
                 {r.tallies.into_iter().map(|(q, tally)| view! {
                     <div class="tally" data-testid="ticket-tally">

@@ -61,8 +61,9 @@ fn Proposals(ctx: VoteCtx) -> impl IntoView {
     let label = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = OneAtATime::new();
+    // A member by her name (her id if the network no longer lists her, as the ticket does).
     let name_of = move |m: &str| {
-        ctx.net.network.with(|n| n.members.get(m).map(|x| x.name.clone()).unwrap_or_default())
+        ctx.net.network.with(|n| n.members.get(m).map_or_else(|| m.to_owned(), |x| x.name.clone()))
     };
     let propose = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -70,10 +71,13 @@ fn Proposals(ctx: VoteCtx) -> impl IntoView {
         if text.trim().is_empty() || !busy.start() {
             return;
         }
-        label.set(String::new());
         spawn_local(async move {
-            let outcome = ctx.propose(text).await;
+            let outcome = ctx.propose(text.clone()).await;
             busy.done();
+            // Refused (no identity chosen, the voting just opened): what she typed stays.
+            if outcome.is_ok() && label.get_untracked() == text {
+                label.set(String::new());
+            }
             error.set(outcome.err().map(|e| explain(i18n, &e)));
         });
     };
@@ -145,8 +149,30 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
             _ => Vec::new(),
         })
     });
+    // Her stored ballot may not fit the vote as merged (two facilitators opened it at once on
+    // different options): she is told, and starts again from what of it is still offered.
+    let fits = Memo::new(move |_| {
+        vote.with(|v| match (v, stored.get()) {
+            (Some(v), Some(b)) => juntas_core::model::vote::check_ballot(v, &b).is_ok(),
+            _ => true,
+        })
+    });
+    let all_options = Memo::new(move |_| {
+        vote.with(|v| {
+            v.as_ref().map(|v| v.options.iter().map(|o| o.id.clone()).collect::<Vec<_>>())
+        })
+    });
     let choice = RwSignal::new(Vec::<String>::new());
-    Effect::new(move |_| choice.set(stored.get().unwrap_or_else(|| offered.get())));
+    Effect::new(move |_| {
+        choice.set(match stored.get() {
+            Some(b) if fits.get() => b,
+            Some(b) => {
+                let ranking = !offered.with(Vec::is_empty);
+                fit_ballot(&b, &all_options.get().unwrap_or_default(), ranking)
+            }
+            None => offered.get(),
+        })
+    });
     let error = RwSignal::new(None::<String>);
     let cast_here = RwSignal::new(false);
     let busy = OneAtATime::new();
@@ -235,7 +261,7 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
         <section class="card" aria-labelledby="ballot-h" data-testid="ballot">
             <h3 id="ballot-h">{tr(T::YourBallot)}</h3>
             {move || (late_options.get() > 0).then(|| view! {
-                <p class="muted" data-testid="ballot-late-options">{late_options.get()} " " {tr(T::LateOptions)}</p>
+                <p class="muted" data-testid="ballot-late-options">{move || i18n.count(late_options.get(), T::LateOptionsOne, T::LateOptions)}</p>
             })}
             {move || match method.get() {
                 Some(Method::Ranking) => view! {
@@ -262,17 +288,28 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                     <p class="visually-hidden" role="status" data-testid="rank-moved">{move || moved.get()}</p>
                 }.into_any(),
                 Some(m) => {
-                    let several = matches!(m, Method::Several { .. });
+                    let max = match m {
+                        Method::Several { max } => Some(max as usize),
+                        _ => None,
+                    };
+                    let several = max.is_some();
+                    // Said before she picks, not only when a ballot with too many is refused;
+                    // once she has picked as many as she may, the others wait.
+                    let full = move || max.is_some_and(|max| choice.with(|c| c.len() >= max));
                     view! {
-                        <fieldset class="choices">
+                        <p class="hint" id="ballot-hint" data-testid="ballot-hint">{move || match max {
+                            Some(max) => format!("{} {max} {}", i18n.t(T::ChooseUpTo), i18n.t(T::ChooseUpToOptions)),
+                            None => i18n.t(T::ChooseOne).to_owned(),
+                        }}</p>
+                        <fieldset class="choices" aria-describedby="ballot-hint">
                             <legend class="visually-hidden">{tr(T::YourBallot)}</legend>
                             {move || options().into_iter().map(|o| {
-                                let (id, id2) = (o.id.clone(), o.id.clone());
+                                let (id, id2, id3) = (o.id.clone(), o.id.clone(), o.id.clone());
                                 view! {
                                     <label class="check" data-testid="ballot-option">
                                         <input type=if several { "checkbox" } else { "radio" } name="ballot"
                                             prop:checked=move || choice.with(|c| c.contains(&id))
-                                            disabled=move || closed.get()
+                                            disabled=move || closed.get() || (full() && !choice.with(|c| c.contains(&id3)))
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
                                                 let id = id2.clone();
@@ -307,8 +344,44 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                     <button class="secondary" data-testid="vote-close" on:click=close disabled=move || busy.running()>{tr(T::VoteClose)}</button>
                 </Show>
             </Show>
+            <Show when=move || !fits.get() && !closed.get()>
+                <p class="form-error" role="alert" data-testid="ballot-no-longer-fits">{tr(T::BallotNoLongerFits)}</p>
+            </Show>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </section>
+    }
+}
+
+/// Her ballot `b` kept to the options `offered`, in her order; for a ranking, the offered
+/// options she had not ranked follow, so it is a whole ranking again.
+fn fit_ballot(b: &[String], offered: &[String], ranking: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in b {
+        if offered.contains(id) && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    if ranking {
+        for id in offered {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_ballot;
+
+    #[test]
+    fn a_ballot_that_no_longer_fits_keeps_what_is_still_offered_in_her_order() {
+        let ids = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let offered = ids(&["a", "b", "c"]);
+        assert_eq!(fit_ballot(&ids(&["c", "x", "a"]), &offered, true), ids(&["c", "a", "b"]));
+        assert_eq!(fit_ballot(&ids(&["c", "x", "a"]), &offered, false), ids(&["c", "a"]));
+        assert_eq!(fit_ballot(&ids(&["x"]), &offered, false), Vec::<String>::new());
     }
 }
 
@@ -318,9 +391,10 @@ fn VoteResult(ctx: VoteCtx) -> impl IntoView {
     let result = Memo::new(move |_| ready(ctx).map(|v| (votes::tally(&v), v)));
     move || {
         result.get().map(|(t, v)| {
-            let unit = if v.method == Method::Ranking { T::Points } else { T::VotesWord };
+            let (one, many) =
+                if v.method == Method::Ranking { (T::PointOne, T::Points) } else { (T::VoteOne, T::VotesWord) };
             let winner = match t.winners.len() {
-                0 => String::new(),
+                0 => i18n.t(T::NoValidBallots).to_owned(),
                 1 => format!("{}: {}", i18n.t(T::Winner), t.winners[0]),
                 _ => format!("{} {}", i18n.t(T::Tie), t.winners.join(", ")),
             };
@@ -335,13 +409,13 @@ fn VoteResult(ctx: VoteCtx) -> impl IntoView {
                     <p class="ok" data-testid="vote-winner"><strong>{winner}</strong></p>
                     <ol>
                         {t.rows.into_iter().map(|(o, n)| view! {
-                            <li data-testid="vote-row">{o.label} ": " {n} " " {tr(unit)}</li>
+                            <li data-testid="vote-row">{o.label} ": " {move || i18n.count(n as usize, one, many)}</li>
                         }).collect_view()}
                     </ol>
                     <p>{tr(T::BallotsReceived)} ": " <span data-testid="vote-counted">{t.counted}</span></p>
-                    {(t.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-late">{t.late} " " {tr(T::LateBallots)}</p> })}
-                    {(t.invalid > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-invalid">{t.invalid} " " {tr(T::InvalidBallots)}</p> })}
-                    {(v.late_options > 0).then(|| view! { <p class="muted" data-testid="vote-late-options">{v.late_options} " " {tr(T::LateOptions)}</p> })}
+                    {(t.late > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-late">{move || i18n.count(t.late, T::LateBallotsOne, T::LateBallots)}</p> })}
+                    {(t.invalid > 0).then(|| view! { <p class="form-error" role="status" data-testid="vote-invalid">{move || i18n.count(t.invalid, T::InvalidBallotsOne, T::InvalidBallots)}</p> })}
+                    {(v.late_options > 0).then(|| view! { <p class="muted" data-testid="vote-late-options">{move || i18n.count(v.late_options, T::LateOptionsOne, T::LateOptions)}</p> })}
                     {voters.map(|names| view! { <p data-testid="vote-voters">{tr(T::Voters)} ": " {names}</p> })}
                 </section>
             }
