@@ -153,6 +153,7 @@ texts! {
     TicketQ2 => "¿Qué duda o inquietud me queda?", "What question or concern do I still have?";
     TicketQ3 => "¿Qué tan útil fue la sesión? (1 = nada, 5 = muy útil)", "How useful was the session? (1 = not at all, 5 = very useful)";
     BallotNoLongerFits => "Tu voto ya no corresponde a las opciones de esta votación (cambiaron cuando se abrió en otro dispositivo): revisa tu elección y vuelve a votar.", "Your ballot no longer fits this vote's options (they changed when it was opened on another device): check your choice and vote again.";
+    SetAsideUnreadable => "Este dispositivo guarda cambios tuyos que el servidor no aceptó, pero no puede leerlos. Siguen guardados tal como están; no los borres.", "This device keeps changes of yours the server did not accept, but cannot read them. They are still stored as they are; do not delete them.";
     SetAsideTitle => "No se aceptó todo lo que escribiste sin conexión", "Not everything you wrote offline was accepted";
     SetAsideLead => "El resto de tus cambios se envió. Esto quedó solo en este dispositivo, para que lo copies:", "The rest of your changes was sent. This stayed only on this device, for you to copy:";
     SetAsideUnlisted => "Esto quedó guardado, pero este dispositivo no pudo anotarlo (¿sin espacio o ventana privada?): si recargas o cierras la página, ya no aparecerá aquí. Cópialo ahora.", "This is stored, but this device could not make a note of it (out of space or a private window?): if you reload or close the page, it will no longer show here. Copy it now.";

@@ -632,12 +632,17 @@ impl Repo {
         store::load_set_aside(&self.storage, &id).await
     }
 
-    /// Forgets the set-aside edit `index` of `id` (she copied it, or does not want it).
-    pub async fn dismiss_set_aside(&self, id: DocumentId, index: usize) -> Result<(), AppError> {
+    /// Forgets the set-aside edit `item` of `id` (she copied it, or does not want it): the one
+    /// kept that is the same edit, not whatever is at its place in the list now (a second tap,
+    /// or another tab, may have removed one before it). None the same: forgotten already.
+    pub async fn dismiss_set_aside(
+        &self,
+        id: DocumentId,
+        item: &juntas_core::set_aside::SetAside,
+    ) -> Result<(), AppError> {
         let mut kept = store::load_set_aside(&self.storage, &id).await?;
-        if index < kept.len() {
-            kept.remove(index);
-        }
+        let Some(at) = kept.iter().position(|k| k == item) else { return Ok(()) };
+        kept.remove(at);
         store::save_set_aside(&self.storage, &id, &kept).await?;
         Ok(())
     }

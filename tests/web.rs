@@ -581,3 +581,34 @@ async fn a_list_drawn_in_slices_shows_what_arrives_while_and_after_it_fills() {
     );
     drop(owner);
 }
+
+/// "Quitar" on a set-aside edit forgets that edit, whatever its place in the list by then: two
+/// taps at once (or a tab whose list is older) forget it once and never the edit after it.
+#[wasm_bindgen_test]
+async fn dismissing_a_set_aside_edit_forgets_that_edit_and_no_other() {
+    use juntas_core::set_aside::{SetAside, Why};
+    let name = fresh_name("set-aside");
+    let repo = juntas::repo::Repo::open_database(&name).await.expect("open");
+    let storage = IdbStorage::open(&name).await.expect("open");
+    let id = DocumentId::from_bytes([7; 16]);
+    let edit = |text: &str, at| SetAside {
+        path: vec!["sections".into(), "1.2".into(), "body".into()],
+        text: text.into(),
+        why: Why::Gone,
+        at,
+    };
+    let (first, second) = (edit("Lavado de manos", 1), edit("Ventilar las salas", 2));
+    juntas_core::store::save_set_aside(&storage, &id, &[first.clone(), second.clone()])
+        .await
+        .expect("keep");
+    let (a, b) =
+        futures::join!(repo.dismiss_set_aside(id, &first), repo.dismiss_set_aside(id, &first));
+    a.expect("dismiss");
+    b.expect("dismiss again");
+    assert_eq!(repo.set_aside(id).await.expect("read"), vec![second.clone()]);
+    // Once more, from a list that still showed it: nothing else goes.
+    repo.dismiss_set_aside(id, &first).await.expect("dismiss a third time");
+    assert_eq!(repo.set_aside(id).await.expect("read"), vec![second.clone()]);
+    repo.dismiss_set_aside(id, &second).await.expect("dismiss the last");
+    assert!(repo.set_aside(id).await.expect("read").is_empty());
+}

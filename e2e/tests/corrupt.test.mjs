@@ -40,3 +40,30 @@ test('corrupt bytes in one document leave the others working', async () => {
   await net.waitSaved();
   await context.close();
 });
+
+test('edits set aside after a refusal that cannot be read are said, not shown as none', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const home = await new HomePage(page).goto();
+  const net = await home.createNetwork('Red con apartados', 'SLEP Apartado');
+  const url = net.url();
+  const docId = url.split('/red/')[1];
+  // The edits this device set aside for that document are damaged (listed, but not JSON).
+  await page.evaluate(async (id) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    const key = [id, 'set-aside'];
+    tx.objectStore('documents').put({ key, binary: new TextEncoder().encode('[{"path": [') }, key);
+    await new Promise((ok) => { tx.oncomplete = ok; });
+    db.close();
+    localStorage.setItem('juntas.set_aside', JSON.stringify([id]));
+  }, docId);
+  await page.goto(url);
+  const said = page.getByTestId('set-aside-unreadable');
+  await said.waitFor();
+  assert.match(await said.textContent(), /guarda cambios tuyos que el servidor no aceptó, pero no puede leerlos\. Siguen guardados/);
+  assert.equal(await page.getByTestId('set-aside-item').count(), 0);
+  // The network works all the same.
+  await new NetworkPage(page).waitReady();
+  await context.close();
+});

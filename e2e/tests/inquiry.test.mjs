@@ -98,7 +98,10 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   // Read when opened (not on every keystroke).
   await m.page.getByTestId('record-history-entry').first().waitFor();
   const history = await m.page.getByTestId('record-history-entry').allTextContents();
-  assert.ok(history.some((h) => /María González finalizó/.test(h)), `history: ${history}`);
+  // Signed on her phone though it never had signal since the record began (✓): the record's
+  // network is read from its inquiry there; before, it was known only from a sync, and what
+  // she did offline went to the server unsigned.
+  assert.ok(history.some((h) => /María González ✓ finalizó/.test(h)), `history: ${history}`);
   assert.ok(history.some((h) => /editó: Lugar de aplicación/.test(h)), `history: ${history}`);
 
   // Signal comes back: "en el servidor" once the server acknowledged.

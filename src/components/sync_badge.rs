@@ -191,13 +191,23 @@ fn SetAsideList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let i18n = use_i18n();
+    let unreadable = move || {
+        sync.set_aside_unreadable
+            .with(|u| u.values().map(|e| crate::error::explain(i18n, e)).collect::<Vec<_>>())
+    };
     view! {
-        <Show when=move || !items().is_empty()>
+        <Show when=move || !items().is_empty() || !unreadable().is_empty()>
             <section class="alert set-aside" role="region" aria-labelledby="set-aside-title" data-testid="set-aside">
                 <h2 id="set-aside-title">{tr(T::SetAsideTitle)}</h2>
-                <p>{tr(T::SetAsideLead)}</p>
+                {move || unreadable().into_iter().map(|why| view! {
+                    <p class="form-error" role="alert" data-testid="set-aside-unreadable">{tr(T::SetAsideUnreadable)} " " {why}</p>
+                }).collect_view()}
+                <Show when=move || !items().is_empty()>
+                    <p>{tr(T::SetAsideLead)}</p>
+                </Show>
                 <For each=items key=|(id, i, a)| (*id, *i, a.at, a.path.clone()) let:item>
-                    <SetAsideItem doc=item.0 index=item.1 item=item.2/>
+                    <SetAsideItem doc=item.0 item=item.2/>
                 </For>
             </section>
         </Show>
@@ -205,7 +215,7 @@ fn SetAsideList() -> impl IntoView {
 }
 
 #[component]
-fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView {
+fn SetAsideItem(doc: DocumentId, item: SetAside) -> impl IntoView {
     let sync = use_sync();
     let i18n = use_i18n();
     let copied = RwSignal::new(None::<bool>);
@@ -234,10 +244,17 @@ fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView 
             copied.set(Some(done));
         });
     };
+    let kept = StoredValue::new(item.clone());
+    let busy = crate::components::OneAtATime::new();
     let dismiss = move |_| {
+        if !busy.start() {
+            return;
+        }
         let node = sync.node();
         spawn_local(async move {
-            if let Err(e) = node.dismiss_set_aside(doc, index).await {
+            let done = node.dismiss_set_aside(doc, &kept.get_value()).await;
+            busy.done();
+            if let Err(e) = done {
                 error.set(Some(crate::error::explain(i18n, &e)));
             }
         });
@@ -251,7 +268,7 @@ fn SetAsideItem(doc: DocumentId, index: usize, item: SetAside) -> impl IntoView 
             <textarea readonly rows="4" node_ref=area data-testid="set-aside-text" aria-label=place(i18n, &item.path) prop:value=item.text.clone()></textarea>
             <div class="add-row">
                 <button type="button" class="secondary" data-testid="set-aside-copy" on:click=copy>{tr(T::SetAsideCopy)}</button>
-                <button type="button" class="secondary" data-testid="set-aside-dismiss" on:click=dismiss>{tr(T::SetAsideDismiss)}</button>
+                <button type="button" class="secondary" data-testid="set-aside-dismiss" on:click=dismiss disabled=move || busy.running()>{tr(T::SetAsideDismiss)}</button>
             </div>
             <p role="status">{move || match copied.get() {
                 Some(true) => i18n.t(T::SetAsideCopied).to_string(),

@@ -103,6 +103,9 @@ pub struct SyncCtx {
     /// Documents whose set-aside edits this device could not list in localStorage (full):
     /// stored, and shown now, but a later start would not look for them, so she is told.
     pub set_aside_unlisted: RwSignal<BTreeSet<DocumentId>>,
+    /// Documents whose set-aside edits this device cannot read (damaged, or storage failing):
+    /// said with why, never shown as none. They stay stored as they are.
+    pub set_aside_unreadable: RwSignal<BTreeMap<DocumentId, crate::error::AppError>>,
     /// The networks this device is registered in whose registration the server refused at
     /// its last `/session` answer (removed from that network): their documents no longer go
     /// to the server, and their pages say why.
@@ -243,6 +246,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         docs: RwSignal::new(BTreeMap::new()),
         set_aside: RwSignal::new(BTreeMap::new()),
         set_aside_unlisted: RwSignal::new(BTreeSet::new()),
+        set_aside_unreadable: RwSignal::new(BTreeMap::new()),
         denied: RwSignal::new(local::denied_networks()),
         changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
@@ -570,7 +574,15 @@ impl SyncNode {
         mut scratch: AutoCommit,
         known: Option<Vec<automerge::ChangeHash>>,
     ) -> Rebuild {
-        let Ok(handle) = self.repo.handle_or_empty(id).await else { return Rebuild::Failed };
+        // Each way it cannot be rebuilt is logged: the document stays refused, and says so.
+        let failed = |why: &str| {
+            leptos::logging::warn!("cannot rebuild {id}: {why}");
+            Rebuild::Failed
+        };
+        let handle = match self.repo.handle_or_empty(id).await {
+            Ok(h) => h,
+            Err(e) => return failed(&e.to_string()),
+        };
         let mut doc = handle.lock().await;
         // Another tab rebuilt it first when it listed other dropped changes since this tab
         // caught up — this tab may already have reloaded that rebuild, whose document holds
@@ -584,8 +596,12 @@ impl SyncNode {
         {
             return Rebuild::Elsewhere;
         }
-        let Some(network) = self.network_of(id, doc.doc()) else { return Rebuild::Failed };
-        let Some(device) = local::device(&network) else { return Rebuild::Failed };
+        let Some(network) = self.network_of(id, doc.doc()) else {
+            return failed("its network is not known here");
+        };
+        let Some(device) = local::device(&network) else {
+            return failed("this device is not registered in its network");
+        };
         // Her role as the server has it: the network document, from the server when it is
         // the one rebuilt, otherwise as this device last synced it.
         let net = if network == id.to_string() {
@@ -601,8 +617,9 @@ impl SyncNode {
                 Err(_) => None,
             }
         };
-        let Some(who) = net.and_then(|n| juntas_core::rules::Who::of(&n, &device.member)) else {
-            return Rebuild::Failed;
+        let Some(net) = net else { return failed("its network cannot be read here") };
+        let Some(who) = juntas_core::rules::Who::of(&net, &device.member) else {
+            return failed("her member is not in the network");
         };
         match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
             Ok((_, first_dropped)) => {
@@ -613,10 +630,7 @@ impl SyncNode {
                 // What it set aside is listed for a later start as it is loaded (`rebuild`).
                 Rebuild::Done
             }
-            Err(e) => {
-                leptos::logging::warn!("cannot rebuild {id}: {e}");
-                Rebuild::Failed
-            }
+            Err(e) => failed(&e.to_string()),
         }
     }
 
@@ -696,6 +710,11 @@ impl SyncNode {
     async fn load_set_aside_of(&self, id: DocumentId) {
         match self.repo.set_aside(id).await {
             Ok(items) => {
+                if self.ui().set_aside_unreadable.with_untracked(|u| u.contains_key(&id)) {
+                    self.ui().set_aside_unreadable.update(|u| {
+                        u.remove(&id);
+                    });
+                }
                 // Just set aside, here or by another tab (which may have failed to list
                 // them): listed for a later start, or said that they could not be.
                 if !items.is_empty() && !local::set_aside_docs().contains(&id.to_string()) {
@@ -709,17 +728,22 @@ impl SyncNode {
                     }
                 });
             }
-            Err(e) => leptos::logging::warn!("cannot read the edits set aside for {id}: {e}"),
+            Err(e) => {
+                leptos::logging::warn!("cannot read the edits set aside for {id}: {e}");
+                self.ui().set_aside_unreadable.update(|u| {
+                    u.insert(id, e.into());
+                });
+            }
         }
     }
 
-    /// She copied set-aside edit `index` of `id`, or does not want it: forget it.
+    /// She copied set-aside edit `item` of `id`, or does not want it: forget it.
     pub async fn dismiss_set_aside(
         &self,
         id: DocumentId,
-        index: usize,
+        item: &juntas_core::set_aside::SetAside,
     ) -> Result<(), crate::error::AppError> {
-        self.repo.dismiss_set_aside(id, index).await?;
+        self.repo.dismiss_set_aside(id, item).await?;
         self.load_set_aside_of(id).await;
         if self.ui().set_aside.with_untracked(|a| !a.contains_key(&id)) {
             self.ui().set_aside_unlisted.update(|u| {
@@ -792,7 +816,15 @@ impl SyncNode {
     /// Signs what this tab changed in `id` ([`crate::keys::sign_pending`]) and stores the
     /// head, at most every [`SIGN_EVERY_MS`] (a signature left for later is made then).
     async fn sign(self: &Rc<Self>, id: DocumentId, doc: &mut juntas_core::StoredDoc) {
-        let Some(network) = self.network_of(id, doc.doc()) else { return };
+        // A record's network is its inquiry's: read it here if no sync has yet (offline, the
+        // record's changes were left unsigned, and sent so once the signal came back).
+        if self.network_of(id, doc.doc()).is_none() {
+            self.learn_owner(doc.doc()).await;
+        }
+        let Some(network) = self.network_of(id, doc.doc()) else {
+            leptos::logging::warn!("{id} is not signed: its network is not known here");
+            return;
+        };
         let now = js_sys::Date::now();
         let last = self.signed_at.borrow().get(&id).copied();
         if let Some(last) = last
@@ -1170,7 +1202,10 @@ impl SyncNode {
                 }
                 if *peer == Peer::Server {
                     if let Some(s) = metadata.storage_id.filter(|_| !metadata.is_ephemeral) {
-                        let _ = local::set_server_storage_id(&s.0);
+                        // Not kept: a later start counts pending changes only once connected.
+                        if let Err(e) = local::set_server_storage_id(&s.0) {
+                            leptos::logging::warn!("cannot keep the server's storage id: {e}");
+                        }
                     }
                     self.set_link(Link::Online);
                 }
