@@ -153,7 +153,7 @@ texts! {
     TicketQ2 => "¿Qué duda o inquietud me queda?", "What question or concern do I still have?";
     TicketQ3 => "¿Qué tan útil fue la sesión? (1 = nada, 5 = muy útil)", "How useful was the session? (1 = not at all, 5 = very useful)";
     BallotNoLongerFits => "Tu voto ya no corresponde a las opciones de esta votación (cambiaron cuando se abrió en otro dispositivo): revisa tu elección y vuelve a votar.", "Your ballot no longer fits this vote's options (they changed when it was opened on another device): check your choice and vote again.";
-    SetAsideUnreadable => "Este dispositivo guarda cambios tuyos que el servidor no aceptó, pero no puede leerlos. Siguen guardados tal como están; no los borres.", "This device keeps changes of yours the server did not accept, but cannot read them. They are still stored as they are; do not delete them.";
+    SetAsideUnreadable => "Este dispositivo guarda cambios que hiciste y que el servidor no aceptó, pero no puede leerlos. Siguen guardados aquí: si necesitas recuperarlos, pide ayuda antes de borrar los datos del navegador.", "This device keeps changes you made that the server did not accept, but it cannot read them. They are still stored here: if you need them back, ask for help before clearing the browser's data.";
     SetAsideTitle => "No se aceptó todo lo que escribiste sin conexión", "Not everything you wrote offline was accepted";
     SetAsideLead => "El resto de tus cambios se envió. Esto quedó solo en este dispositivo, para que lo copies:", "The rest of your changes was sent. This stayed only on this device, for you to copy:";
     SetAsideUnlisted => "Esto quedó guardado, pero este dispositivo no pudo anotarlo (¿sin espacio o ventana privada?): si recargas o cierras la página, ya no aparecerá aquí. Cópialo ahora.", "This is stored, but this device could not make a note of it (out of space or a private window?): if you reload or close the page, it will no longer show here. Copy it now.";
@@ -245,7 +245,7 @@ texts! {
     BundleMissing => "no contiene el documento de su red.", "it does not contain its network's document.";
     BundleBadDoc => "contiene un documento que no se puede leer.", "it contains a document that cannot be read.";
     BundleReadFailed => "no se pudo leer el archivo del dispositivo.", "the file could not be read from the device.";
-    NotHereYet => "Aún no llega a este dispositivo: llega al sincronizar.", "Not on this device yet: it arrives when it syncs.";
+    NotHereYet => "Todavía no llega a este dispositivo; llegará al sincronizar.", "Not on this device yet; it will arrive when it syncs.";
     NotFoundHere => "Este dispositivo no tiene una copia de este documento.", "This device has no copy of this document.";
     PageNotFound => "Página no encontrada", "Page not found";
     BackHome => "Volver al inicio", "Back to the start";
@@ -667,9 +667,8 @@ texts! {
     RankPlace => "puesto", "place";
     RankOf => "de", "of";
     ChooseOne => "Elige una opción.", "Choose one option.";
-    ChooseUpTo => "Elige hasta", "Choose up to";
-    ChooseUpToOptions => "opciones.", "options.";
-    NoValidBallots => "Ningún voto válido: no hay ganador.", "No valid ballot: there is no winner.";
+    ChooseUpTo => "Elige hasta {n} opciones.", "Choose up to {n} options.";
+    NoValidBallots => "Ningún voto válido: no hay ganador.", "No valid ballots: there is no winner.";
     RankHint => "Ordena de la que más te gusta (arriba) a la que menos.", "Order them from the one you like most (top) to the least.";
     CastVote => "Votar", "Vote";
     CastDoneServer => "Tu voto está en el servidor. Puedes cambiarlo hasta el cierre.", "Your ballot is on the server. You can change it until the vote closes.";

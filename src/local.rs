@@ -96,8 +96,10 @@ fn kept<T: serde::de::DeserializeOwned>(key: &str) -> Kept<T> {
 }
 
 /// The value under `key`, or none kept: `T`'s default. A value this build cannot read is
-/// copied once to `<key>.unreadable` (as [`kept`] does), logged, and read as none kept: these
-/// are the server's last word, which the next answer gives again, not anything she wrote.
+/// copied once to `<key>.unreadable` (as [`kept`] does), logged, and read as none kept. None of
+/// these is anything she wrote: the server's refusals and denials, which its next answer
+/// gives again; the changes a rebuild dropped, which, read as none, a tab not reloaded since
+/// may offer again, and the server refuses again.
 fn read_or_keep_aside<T: serde::de::DeserializeOwned + Default>(key: &str) -> T {
     let Some(raw) = LocalStorage::raw().get_item(key).ok().flatten() else {
         return T::default();

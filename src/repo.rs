@@ -146,6 +146,9 @@ pub struct Repo {
     unsaved: RefCell<BTreeMap<DocumentId, StorageError>>,
     /// Makes missing readings off the page's thread.
     worker: crate::worker::DocWorker,
+    /// Held while a set-aside list is read, changed and written back: two dismissals at once
+    /// (of two edits) would each write the list without the other's change.
+    set_aside_writes: Mutex<()>,
 }
 
 /// `n` random bytes from the browser's crypto (core draws no randomness itself).
@@ -219,6 +222,7 @@ impl Repo {
             docs: RefCell::default(),
             unsaved: RefCell::default(),
             worker: crate::worker::DocWorker::default(),
+            set_aside_writes: Mutex::new(()),
         }))
     }
 
@@ -600,8 +604,15 @@ impl Repo {
             .map_err(juntas_core::model::doc::DocError::from)?;
         let count = rebuilt.set_aside.len();
         if count > 0 {
+            let _one_at_a_time = self.set_aside_writes.lock().await;
             let mut kept = store::load_set_aside(&self.storage, &id).await?;
-            kept.extend(rebuilt.set_aside);
+            // A rebuild that could not be written is made again at the next start: what it
+            // set aside then is kept once.
+            for item in rebuilt.set_aside {
+                if !kept.contains(&item) {
+                    kept.push(item);
+                }
+            }
             store::save_set_aside(&self.storage, &id, &kept).await?;
         }
         let replaced = doc.replace(&self.storage, rebuilt.doc).await.map(|_| ());
@@ -640,11 +651,17 @@ impl Repo {
         id: DocumentId,
         item: &juntas_core::set_aside::SetAside,
     ) -> Result<(), AppError> {
+        let _one_at_a_time = self.set_aside_writes.lock().await;
         let mut kept = store::load_set_aside(&self.storage, &id).await?;
         let Some(at) = kept.iter().position(|k| k == item) else { return Ok(()) };
         kept.remove(at);
         store::save_set_aside(&self.storage, &id, &kept).await?;
         Ok(())
+    }
+
+    /// The edits set aside for `id` as stored (none: empty), for a record that cannot be read.
+    pub async fn set_aside_raw(&self, id: DocumentId) -> Result<Vec<u8>, StorageError> {
+        Ok(store::load_set_aside_raw(&self.storage, &id).await?.unwrap_or_default())
     }
 
     /// Every stored chunk of `id` concatenated: a file Automerge can load, for a document this

@@ -582,8 +582,9 @@ async fn a_list_drawn_in_slices_shows_what_arrives_while_and_after_it_fills() {
     drop(owner);
 }
 
-/// "Quitar" on a set-aside edit forgets that edit, whatever its place in the list by then: two
-/// taps at once (or a tab whose list is older) forget it once and never the edit after it.
+/// "Quitar" on a set-aside edit forgets that edit, whatever its place in the list by then: a tab
+/// whose list is older, or two taps, forget it once and never the edit after it; two edits
+/// dismissed at once both go.
 #[wasm_bindgen_test]
 async fn dismissing_a_set_aside_edit_forgets_that_edit_and_no_other() {
     use juntas_core::set_aside::{SetAside, Why};
@@ -598,17 +599,20 @@ async fn dismissing_a_set_aside_edit_forgets_that_edit_and_no_other() {
         at,
     };
     let (first, second) = (edit("Lavado de manos", 1), edit("Ventilar las salas", 2));
-    juntas_core::store::save_set_aside(&storage, &id, &[first.clone(), second.clone()])
-        .await
-        .expect("keep");
+    let (third, fourth) = (edit("Colación saludable", 3), edit("Reunión de apoderados", 4));
+    let all = [first.clone(), second.clone(), third.clone(), fourth.clone()];
+    juntas_core::store::save_set_aside(&storage, &id, &all).await.expect("keep");
+    repo.dismiss_set_aside(id, &first).await.expect("dismiss");
+    // Again, from a list that still showed it (another tab's, or a second tap): it was at
+    // the first place, where the second edit is now, which stays.
+    repo.dismiss_set_aside(id, &first).await.expect("dismiss again");
+    assert_eq!(repo.set_aside(id).await.expect("read"), all[1..].to_vec());
+    // Two edits dismissed at once: both go (each read, changed and wrote the whole list).
     let (a, b) =
-        futures::join!(repo.dismiss_set_aside(id, &first), repo.dismiss_set_aside(id, &first));
+        futures::join!(repo.dismiss_set_aside(id, &second), repo.dismiss_set_aside(id, &third));
     a.expect("dismiss");
-    b.expect("dismiss again");
-    assert_eq!(repo.set_aside(id).await.expect("read"), vec![second.clone()]);
-    // Once more, from a list that still showed it: nothing else goes.
-    repo.dismiss_set_aside(id, &first).await.expect("dismiss a third time");
-    assert_eq!(repo.set_aside(id).await.expect("read"), vec![second.clone()]);
-    repo.dismiss_set_aside(id, &second).await.expect("dismiss the last");
+    b.expect("dismiss");
+    assert_eq!(repo.set_aside(id).await.expect("read"), vec![fourth.clone()]);
+    repo.dismiss_set_aside(id, &fourth).await.expect("dismiss the last");
     assert!(repo.set_aside(id).await.expect("read").is_empty());
 }

@@ -246,6 +246,17 @@ impl StoredDoc {
     /// Returns the snapshot's size. On a failed delete the leftover chunks stay listed, so a
     /// later compaction retries them; they are harmless duplicates meanwhile.
     pub async fn compact<S: Storage>(&mut self, storage: &S) -> Result<usize, StorageError> {
+        let (key, len) = self.put_snapshot(storage).await?;
+        self.delete_all_but(storage, key).await?;
+        Ok(len)
+    }
+
+    /// Writes the whole document as one snapshot chunk; its key and size. Nothing of `self`
+    /// changes when the write fails.
+    async fn put_snapshot<S: Storage>(
+        &mut self,
+        storage: &S,
+    ) -> Result<(StorageKey, usize), StorageError> {
         self.doc.commit();
         let heads = self.doc.get_heads();
         let bytes = self.doc.save();
@@ -256,6 +267,15 @@ impl StoredDoc {
         self.snapshot_bytes = bytes.len();
         self.incremental_chunks = 0;
         self.incremental_bytes = 0;
+        Ok((key, bytes.len()))
+    }
+
+    /// Deletes every chunk this handle knows of but `key`.
+    async fn delete_all_but<S: Storage>(
+        &mut self,
+        storage: &S,
+        key: StorageKey,
+    ) -> Result<(), StorageError> {
         let old: Vec<StorageKey> = self.chunks.iter().filter(|k| **k != key).cloned().collect();
         self.chunks = BTreeSet::from([key]);
         for k in old {
@@ -264,14 +284,16 @@ impl StoredDoc {
                 return Err(e);
             }
         }
-        Ok(bytes.len())
+        Ok(())
     }
 }
 
 impl StoredDoc {
     /// Replaces the document with `doc` (a rebuild after a refused change, see
     /// [`crate::set_aside`]): writes it as one snapshot and deletes every other chunk stored
-    /// for it, whoever wrote them, so no handle loads the dropped changes again.
+    /// for it, whoever wrote them, so no handle loads the dropped changes again. When the
+    /// snapshot cannot be written (storage full), the handle keeps the document it had, as
+    /// storage does: memory and storage never tell two stories.
     pub async fn replace<S: Storage>(
         &mut self,
         storage: &S,
@@ -279,9 +301,18 @@ impl StoredDoc {
     ) -> Result<usize, StorageError> {
         let mut stored = storage.keys(&chunk_prefix(&self.id, "snapshot")).await?;
         stored.extend(storage.keys(&chunk_prefix(&self.id, "incremental")).await?);
-        self.doc = doc;
-        self.chunks = stored.into_iter().collect();
-        self.compact(storage).await
+        let old_doc = std::mem::replace(&mut self.doc, doc);
+        let old_chunks = std::mem::replace(&mut self.chunks, stored.into_iter().collect());
+        let (key, len) = match self.put_snapshot(storage).await {
+            Ok(put) => put,
+            Err(e) => {
+                self.doc = old_doc;
+                self.chunks = old_chunks;
+                return Err(e);
+            }
+        };
+        self.delete_all_but(storage, key).await?;
+        Ok(len)
     }
 }
 
@@ -299,6 +330,14 @@ pub async fn load_set_aside<S: Storage>(
     let Some(bytes) = storage.load(&set_aside_key(id)).await? else { return Ok(Vec::new()) };
     serde_json::from_slice(&bytes)
         .map_err(|e| LoadError::Corrupt { key: set_aside_key(id), reason: e.to_string() })
+}
+
+/// The set-aside record of `id` as stored, read or not (to hand her a damaged one whole).
+pub async fn load_set_aside_raw<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    storage.load(&set_aside_key(id)).await
 }
 
 /// Keeps `items` as the edits set aside for `id` (an empty list deletes the record).
@@ -445,6 +484,28 @@ mod tests {
             .get(automerge::ROOT, key)
             .expect("get")
             .and_then(|(v, _)| v.as_scalar().and_then(|s| s.as_i64()))
+    }
+
+    #[test]
+    fn a_replacement_that_cannot_be_written_leaves_the_document_as_stored() {
+        let s = MemoryStorage::new();
+        let mut doc = StoredDoc::new(id(), actor(1));
+        set(&mut doc, "kept", 1);
+        block_on(doc.save(&s)).unwrap();
+        let mut other = AutoCommit::new().with_actor(actor(2));
+        other.put(automerge::ROOT, "rebuilt", 2).unwrap();
+        s.fail_writes_with(Some(StorageError::Io("full".into())));
+        assert!(block_on(doc.replace(&s, other.clone())).is_err());
+        // Memory says what storage says: the document it had.
+        assert_eq!((get(&doc, "kept"), get(&doc, "rebuilt")), (Some(1), None));
+        s.fail_writes_with(None);
+        let stored = block_on(StoredDoc::load(&s, id(), actor(3))).unwrap().unwrap();
+        assert_eq!((get(&stored, "kept"), get(&stored, "rebuilt")), (Some(1), None));
+        // With room again, the replacement is written and is all there is.
+        block_on(doc.replace(&s, other)).unwrap();
+        assert_eq!((get(&doc, "kept"), get(&doc, "rebuilt")), (None, Some(2)));
+        let stored = block_on(StoredDoc::load(&s, id(), actor(3))).unwrap().unwrap();
+        assert_eq!((get(&stored, "kept"), get(&stored, "rebuilt")), (None, Some(2)));
     }
 
     #[test]

@@ -61,8 +61,13 @@ test('edits set aside after a refusal that cannot be read are said, not shown as
   await page.goto(url);
   const said = page.getByTestId('set-aside-unreadable');
   await said.waitFor();
-  assert.match(await said.textContent(), /guarda cambios tuyos que el servidor no aceptó, pero no puede leerlos\. Siguen guardados/);
+  assert.match(await said.textContent(), /guarda cambios que hiciste y que el servidor no aceptó, pero no puede leerlos\. Siguen guardados aquí/);
+  assert.match(await said.textContent(), /dañado/);
   assert.equal(await page.getByTestId('set-aside-item').count(), 0);
+  // She can take them whole, as stored.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('set-aside-export').click()]);
+  assert.equal(download.suggestedFilename(), `apartado-${docId}.json`);
+  assert.equal(readFileSync(await download.path(), 'utf8'), '[{"path": [');
   // The network works all the same.
   await new NetworkPage(page).waitReady();
   await context.close();

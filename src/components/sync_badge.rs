@@ -193,16 +193,34 @@ fn SetAsideList() -> impl IntoView {
     };
     let i18n = use_i18n();
     let unreadable = move || {
-        sync.set_aside_unreadable
-            .with(|u| u.values().map(|e| crate::error::explain(i18n, e)).collect::<Vec<_>>())
+        sync.set_aside_unreadable.with(|u| {
+            u.iter().map(|(id, e)| (*id, crate::error::explain(i18n, e))).collect::<Vec<_>>()
+        })
+    };
+    let export_error = RwSignal::new(None::<String>);
+    // Her words as stored, whole, in a file she can keep or hand to someone who can read them.
+    let export = move |id: DocumentId| {
+        let node = sync.node();
+        spawn_local(async move {
+            match node.set_aside_raw(id).await {
+                Ok(bytes) => crate::download::bytes(
+                    &format!("apartado-{id}.json"),
+                    "application/json",
+                    &bytes,
+                ),
+                Err(e) => export_error.set(Some(crate::error::explain(i18n, &e))),
+            }
+        });
     };
     view! {
         <Show when=move || !items().is_empty() || !unreadable().is_empty()>
             <section class="alert set-aside" role="region" aria-labelledby="set-aside-title" data-testid="set-aside">
                 <h2 id="set-aside-title">{tr(T::SetAsideTitle)}</h2>
-                {move || unreadable().into_iter().map(|why| view! {
+                {move || unreadable().into_iter().map(|(id, why)| view! {
                     <p class="form-error" role="alert" data-testid="set-aside-unreadable">{tr(T::SetAsideUnreadable)} " " {why}</p>
+                    <button type="button" class="secondary" data-testid="set-aside-export" on:click=move |_| export(id)>{tr(T::ExportRaw)}</button>
                 }).collect_view()}
+                <p class="form-error" role="alert">{move || export_error.get()}</p>
                 <Show when=move || !items().is_empty()>
                     <p>{tr(T::SetAsideLead)}</p>
                 </Show>

@@ -733,8 +733,19 @@ impl SyncNode {
                 self.ui().set_aside_unreadable.update(|u| {
                     u.insert(id, e.into());
                 });
+                // What was read of them before is not shown as all there is.
+                if self.ui().set_aside.with_untracked(|a| a.contains_key(&id)) {
+                    self.ui().set_aside.update(|a| {
+                        a.remove(&id);
+                    });
+                }
             }
         }
+    }
+
+    /// The set-aside edits of `id` as stored, to download when they cannot be read.
+    pub async fn set_aside_raw(&self, id: DocumentId) -> Result<Vec<u8>, crate::error::AppError> {
+        Ok(self.repo.set_aside_raw(id).await?)
     }
 
     /// She copied set-aside edit `item` of `id`, or does not want it: forget it.
@@ -757,12 +768,16 @@ impl SyncNode {
     }
 
     /// Reads the inquiry a record belongs to, so [`SyncNode::network_of`] knows the record's
-    /// network (a record synced from start-up may come before its inquiry is opened).
-    async fn learn_owner(&self, doc: &AutoCommit) {
+    /// network (a record synced from start-up may come before its inquiry is opened). `id` is
+    /// `doc`'s own, whose lock the caller holds: a damaged record naming itself as its inquiry
+    /// is not locked again.
+    async fn learn_owner(&self, id: DocumentId, doc: &AutoCommit) {
         let Some(juntas_core::rules::Owner::Inquiry(q)) = juntas_core::rules::owner_of(doc) else {
             return;
         };
-        if let Ok(q) = q.parse::<DocumentId>() {
+        if let Ok(q) = q.parse::<DocumentId>()
+            && q != id
+        {
             self.inquiry_network(q).await;
         }
     }
@@ -819,12 +834,11 @@ impl SyncNode {
         // A record's network is its inquiry's: read it here if no sync has yet (offline, the
         // record's changes were left unsigned, and sent so once the signal came back).
         if self.network_of(id, doc.doc()).is_none() {
-            self.learn_owner(doc.doc()).await;
+            self.learn_owner(id, doc.doc()).await;
         }
-        let Some(network) = self.network_of(id, doc.doc()) else {
-            leptos::logging::warn!("{id} is not signed: its network is not known here");
-            return;
-        };
+        // Not known (its inquiry is not on this device): signed with the next change once it is
+        // (a signature covers every change of this tab since the last one).
+        let Some(network) = self.network_of(id, doc.doc()) else { return };
         let now = js_sys::Date::now();
         let last = self.signed_at.borrow().get(&id).copied();
         if let Some(last) = last
@@ -1041,7 +1055,7 @@ impl SyncNode {
         let Ok(handle) = self.repo.handle_or_empty(id).await else { return };
         let mut doc = handle.lock().await;
         if *peer == Peer::Server {
-            self.learn_owner(doc.doc()).await;
+            self.learn_owner(id, doc.doc()).await;
             if self.may_rebuild(id, doc.doc_mut()) {
                 // Ask the server for its copy, into a scratch document that starts from what
                 // both last had in common (so only what is new travels).

@@ -86,11 +86,13 @@ fn stages_line(i18n: crate::i18n::I18n, c: &Cycle) -> String {
 }
 
 /// The number "Nuevo ciclo" suggests: one more than the highest of the cycles read so far, so
-/// a network that counts from 1, or skipped one, is not offered a number it used. Until one is
-/// read (they load one by one), the count of the listed cycles: the next number of a network
-/// that counts from 0, as the example does.
+/// a network that counts from 1, or skipped one, is not offered a number it used; and at least
+/// the count of the listed cycles (the next number of a network that counts from 0, as the
+/// example does), which also holds while some are not read yet (loading, or not on this
+/// device).
 fn next_number(read: impl Iterator<Item = u32>, listed: usize) -> u32 {
-    read.max().map_or(u32::try_from(listed).unwrap_or(u32::MAX), |n| n.saturating_add(1))
+    let listed = u32::try_from(listed).unwrap_or(u32::MAX);
+    read.max().map_or(listed, |n| n.saturating_add(1).max(listed))
 }
 
 /// The timeline: every cycle by number, with its stages and their days.
@@ -464,6 +466,8 @@ mod tests {
         // Counted from 1, or one skipped: never a number used.
         assert_eq!(next_number([1, 2].into_iter(), 2), 3);
         assert_eq!(next_number([7, 0].into_iter(), 2), 8);
+        // Five listed, two read so far (the rest loading, or not on this device): not 2.
+        assert_eq!(next_number([0, 1].into_iter(), 5), 5);
         // None read yet: the count listed; an empty network starts at 0.
         assert_eq!(next_number(std::iter::empty(), 3), 3);
         assert_eq!(next_number(std::iter::empty(), 0), 0);

@@ -76,11 +76,18 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
     // page: leaving the box was the only save, and closing the tab or the page from inside it
     // lost her last answer.
     let typing = StoredValue::new_local(None::<(String, String)>);
+    // A 1–5 choice not saved (no identity chosen yet): still checked, saved again with her
+    // identity, as a text is.
+    let scale_again = StoredValue::new_local(None::<(String, i64)>);
     let save = move |q: String, value: Answer| {
         // A text not saved (no identity chosen yet) is kept to save again, unless she typed on.
         let again = match &value {
             Answer::Text(t) => Some((q.clone(), t.clone())),
             Answer::Scale(_) => None,
+        };
+        let scale = match &value {
+            Answer::Scale(n) => Some((q.clone(), *n)),
+            Answer::Text(_) => None,
         };
         // Made now, not when the task runs: leaving the page, the network's state (her
         // identity) is gone by then.
@@ -96,6 +103,9 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
                         let _ = typing.try_update_value(|t| {
                             t.get_or_insert(again);
                         });
+                    }
+                    if let Some(scale) = scale {
+                        let _ = scale_again.try_update_value(|s| *s = Some(scale));
                     }
                     error.set(Some(explain(i18n, &e)));
                 }
@@ -121,6 +131,9 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
         me.track();
         if before.is_some() {
             flush();
+            if let Some((q, n)) = scale_again.try_update_value(|s| s.take()).flatten() {
+                save(q, Answer::Scale(n));
+            }
         }
     });
     let hidden = gloo_events::EventListener::new(&document(), "visibilitychange", move |_| {

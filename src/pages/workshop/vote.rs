@@ -75,10 +75,15 @@ fn Proposals(ctx: VoteCtx) -> impl IntoView {
             let outcome = ctx.propose(text.clone()).await;
             busy.done();
             // Refused (no identity chosen, the voting just opened): what she typed stays.
-            if outcome.is_ok() && label.get_untracked() == text {
-                label.set(String::new());
+            // The form may be gone by now (she left, or the vote opened): `try_`.
+            if outcome.is_ok() {
+                label.try_update(|l| {
+                    if *l == text {
+                        l.clear();
+                    }
+                });
             }
-            error.set(outcome.err().map(|e| explain(i18n, &e)));
+            error.try_set(outcome.err().map(|e| explain(i18n, &e)));
         });
     };
     let start = move |_| {
@@ -297,10 +302,12 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                     // once she has picked as many as she may, the others wait.
                     let full = move || max.is_some_and(|max| choice.with(|c| c.len() >= max));
                     view! {
-                        <p class="hint" id="ballot-hint" data-testid="ballot-hint">{move || match max {
-                            Some(max) => format!("{} {max} {}", i18n.t(T::ChooseUpTo), i18n.t(T::ChooseUpToOptions)),
-                            None => i18n.t(T::ChooseOne).to_owned(),
-                        }}</p>
+                        <Show when=move || !closed.get()>
+                            <p class="hint" id="ballot-hint" data-testid="ballot-hint">{move || match max {
+                                Some(max) if max > 1 => i18n.t(T::ChooseUpTo).replace("{n}", &max.to_string()),
+                                _ => i18n.t(T::ChooseOne).to_owned(),
+                            }}</p>
+                        </Show>
                         <fieldset class="choices" aria-describedby="ballot-hint">
                             <legend class="visually-hidden">{tr(T::YourBallot)}</legend>
                             {move || options().into_iter().map(|o| {
