@@ -83,16 +83,23 @@ fn kept<T: serde::de::DeserializeOwned>(key: &str) -> Kept<T> {
                 }
             }
         }
-        Err(e) => {
-            let aside = format!("{key}.unreadable");
-            let storage = LocalStorage::raw();
-            if storage.get_item(&aside).ok().flatten().is_none() {
-                let _ = storage.set_item(&aside, &raw);
-            }
-            leptos::logging::error!("{key} cannot be read ({e}); kept under {aside}");
-        }
+        Err(e) => keep_aside(key, &raw, &e),
     }
     kept
+}
+
+/// Copies `raw`, the value under `key` this build cannot read, to `<key>.unreadable` (once: a
+/// later unreadable value does not replace the first), and logs why.
+fn keep_aside(key: &str, raw: &str, why: &serde_json::Error) {
+    let aside = format!("{key}.unreadable");
+    let storage = LocalStorage::raw();
+    if storage.get_item(&aside).ok().flatten().is_some() {
+        leptos::logging::error!("{key} cannot be read ({why}); an earlier value is under {aside}");
+    } else if let Err(e) = storage.set_item(&aside, raw) {
+        leptos::logging::error!("{key} cannot be read ({why}), nor copied to {aside}: {e:?}");
+    } else {
+        leptos::logging::error!("{key} cannot be read ({why}); kept under {aside}");
+    }
 }
 
 /// The value under `key`, or none kept: `T`'s default. A value this build cannot read is
@@ -107,12 +114,7 @@ fn read_or_keep_aside<T: serde::de::DeserializeOwned + Default>(key: &str) -> T 
     match serde_json::from_str(&raw) {
         Ok(t) => t,
         Err(e) => {
-            let aside = format!("{key}.unreadable");
-            let storage = LocalStorage::raw();
-            if storage.get_item(&aside).ok().flatten().is_none() {
-                let _ = storage.set_item(&aside, &raw);
-            }
-            leptos::logging::error!("{key} cannot be read ({e}); kept under {aside}");
+            keep_aside(key, &raw, &e);
             T::default()
         }
     }
