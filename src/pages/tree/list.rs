@@ -48,13 +48,8 @@ pub(super) fn TreeLine(id: DocumentId) -> impl IntoView {
     view! {
         <li class="card">
             <A href=format!("/red/{net}/arbol/{id}") attr:data-testid="tree-open">
-                {move || match ctx.tree.get() {
-                    Loaded::Ready(t) => t.problem,
-                    // A tree that cannot be read is listed with why, not left out.
-                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
-                    Loaded::Loading => "…".to_string(),
-                }}
+                // A tree that cannot be read is listed with why, not left out.
+                {move || crate::pages::line_text(i18n, ctx.tree.get(), |t| t.problem)}
             </A>
         </li>
     }

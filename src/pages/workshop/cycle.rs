@@ -102,7 +102,7 @@ pub(super) fn CycleTimeline() -> impl IntoView {
     let me = PlanCtx::me_of(net);
     let ids = move || cycles::cycles(net);
     // Each listed cycle's number, as its line reads it: "Nuevo ciclo" suggests the next.
-    let numbers = RwSignal::new(std::collections::BTreeMap::<DocumentId, u32>::new());
+    let numbers = RwSignal::new(BTreeMap::<DocumentId, u32>::new());
     view! {
         <h2>{tr(T::Cycles)}</h2>
         <Show when=move || ids().is_empty()>

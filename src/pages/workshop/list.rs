@@ -48,13 +48,10 @@ fn WorkshopLine(id: DocumentId) -> impl IntoView {
     view! {
         <li class="card">
             <A href=format!("/red/{net}/talleres/{id}") attr:data-testid="workshop-open" attr:class="tap">
-                {move || match ctx.workshop.get() {
-                    Loaded::Ready(w) => format!("{} · {} · {}", w.title, format_day(&w.date), w.place),
-                    // A workshop that cannot be read is listed with why, not left out.
-                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
-                    Loaded::Loading => "…".to_string(),
-                }}
+                // A workshop that cannot be read is listed with why, not left out.
+                {move || crate::pages::line_text(i18n, ctx.workshop.get(), |w| {
+                    format!("{} · {} · {}", w.title, format_day(&w.date), w.place)
+                })}
             </A>
         </li>
     }
@@ -164,13 +161,8 @@ fn VoteLine(id: DocumentId) -> impl IntoView {
     view! {
         <li class="card">
             <A href=format!("/red/{net}/talleres/votacion/{id}") attr:data-testid="vote-open" attr:class="tap">
-                {move || match ctx.vote.get() {
-                    Loaded::Ready(v) => v.question,
-                    // A vote that cannot be read is listed with why, not left out.
-                    Loaded::Failed(e) => format!("{} {}", i18n.t(T::Unreadable), explain(i18n, &e)),
-                    Loaded::Missing => i18n.t(T::NotHereYet).to_string(),
-                    Loaded::Loading => "…".to_string(),
-                }}
+                // A vote that cannot be read is listed with why, not left out.
+                {move || crate::pages::line_text(i18n, ctx.vote.get(), |v| v.question)}
             </A>
         </li>
     }

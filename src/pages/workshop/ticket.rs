@@ -81,13 +81,9 @@ fn TicketForm(ctx: WorkshopCtx) -> impl IntoView {
     let scale_again = StoredValue::new_local(None::<(String, i64)>);
     let save = move |q: String, value: Answer| {
         // A text not saved (no identity chosen yet) is kept to save again, unless she typed on.
-        let again = match &value {
-            Answer::Text(t) => Some((q.clone(), t.clone())),
-            Answer::Scale(_) => None,
-        };
-        let scale = match &value {
-            Answer::Scale(n) => Some((q.clone(), *n)),
-            Answer::Text(_) => None,
+        let (again, scale) = match &value {
+            Answer::Text(t) => (Some((q.clone(), t.clone())), None),
+            Answer::Scale(n) => (None, Some((q.clone(), *n))),
         };
         // Made now, not when the task runs: leaving the page, the network's state (her
         // identity) is gone by then.
