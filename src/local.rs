@@ -13,6 +13,7 @@ const PENDING_INVITE: &str = "juntas.pending-invite";
 const REDEEMED: &str = "juntas.redeemed-invite";
 const REFUSED: &str = "juntas.refused";
 const DROPPED: &str = "juntas.dropped";
+const REBUILT_FROM: &str = "juntas.rebuilt-from";
 const SET_ASIDE: &str = "juntas.set_aside";
 /// Where builds before personal invites kept the server-wide key (no longer accepted).
 const OLD_SHARED_KEY: &str = "juntas.access-key";
@@ -495,6 +496,21 @@ pub fn dropped() -> std::collections::BTreeMap<String, Vec<String>> {
 
 pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Result<(), String> {
     LocalStorage::set(DROPPED, all).map_err(|e| e.to_string())
+}
+
+/// Per document rebuilt after a refusal, what the rebuild was made from
+/// ([`juntas_core::set_aside::Seen`]): the device's other tabs carry onto it what they made
+/// after. Read as none, they take the rebuild as it is (their last second of typing is lost).
+pub fn rebuilt_from() -> std::collections::BTreeMap<String, juntas_core::set_aside::Seen> {
+    read_or_keep_aside(REBUILT_FROM)
+}
+
+/// Writes what `id`'s rebuild was made from (only that entry: another tab may have written
+/// others since).
+pub fn set_rebuilt_from(id: &str, seen: &juntas_core::set_aside::Seen) -> Result<(), String> {
+    let mut all = rebuilt_from();
+    all.insert(id.to_string(), seen.clone());
+    LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())
 }
 
 /// Documents that have edits set aside after a refused change (the edits are in IndexedDB).

@@ -19,6 +19,7 @@ use juntas_core::{
         network::{self, Network},
         plan,
     },
+    set_aside::{Carried, Seen},
     store,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -297,6 +298,11 @@ impl Repo {
 
     /// The handle of `id`, or an empty document to sync into when this device has no copy yet
     /// (a network joined by invite). An empty document is saved once sync brings changes.
+    /// `id`'s handle when this tab has it open (nothing is loaded).
+    pub fn opened(&self, id: DocumentId) -> Option<Handle> {
+        self.docs.borrow().get(&id).cloned()
+    }
+
     pub async fn handle_or_empty(&self, id: DocumentId) -> Result<Handle, LoadError> {
         match self.handle(id).await? {
             Some(h) => Ok(h),
@@ -592,47 +598,96 @@ impl Repo {
     /// Rebuilds `doc` on `accepted` (the server's copy, which refused one of its changes) for
     /// `who` ([`juntas_core::set_aside::rebuild`]): what the rules refuse her is kept first, in
     /// this device's storage, then the document is replaced by the rebuild (fresh actor).
-    /// Returns how many edits were set aside, and the first changes dropped.
+    /// Returns how many edits were set aside, the first changes dropped, and what it was
+    /// rebuilt from (the other tabs carry what they made after it, [`Repo::reload_whole`]).
     pub async fn rebuild(
         &self,
         doc: &mut StoredDoc,
         accepted: &mut AutoCommit,
         who: &juntas_core::rules::Who,
-    ) -> Result<(usize, Vec<automerge::ChangeHash>), AppError> {
+    ) -> Result<(usize, Vec<automerge::ChangeHash>, Seen), AppError> {
         let id = doc.id();
         let rebuilt = juntas_core::set_aside::rebuild(doc.doc_mut(), accepted, who, new_actor())
             .map_err(juntas_core::model::doc::DocError::from)?;
         let count = rebuilt.set_aside.len();
-        if count > 0 {
-            let _one_at_a_time = self.set_aside_writes.lock().await;
-            let mut kept = store::load_set_aside(&self.storage, &id).await?;
-            // A rebuild that could not be written is made again at the next start: what it
-            // set aside then is kept once.
-            for item in rebuilt.set_aside {
-                if !kept.contains(&item) {
-                    kept.push(item);
-                }
-            }
-            store::save_set_aside(&self.storage, &id, &kept).await?;
-        }
+        self.keep_set_aside(id, rebuilt.set_aside).await?;
         let replaced = doc.replace(&self.storage, rebuilt.doc).await.map(|_| ());
         match &replaced {
             Ok(()) => self.unsaved.borrow_mut().remove(&id),
             Err(e) => self.unsaved.borrow_mut().insert(id, e.clone()),
         };
         replaced?;
-        Ok((count, rebuilt.first_dropped))
+        Ok((count, rebuilt.first_dropped, rebuilt.seen))
     }
 
-    /// Loads `id` again from storage into its handle (another tab rebuilt it).
-    pub async fn reload_whole(&self, id: DocumentId) -> Result<(), LoadError> {
-        let h = self.docs.borrow().get(&id).cloned();
-        let Some(h) = h else { return Ok(()) };
-        let mut doc = h.lock().await;
-        if let Some(fresh) = StoredDoc::load(&self.storage, id, new_actor()).await? {
-            *doc = fresh;
+    /// Adds `items` to the edits set aside for `id`, each once (a rebuild that could not be
+    /// written is made again at the next start, and sets aside the same edits).
+    async fn keep_set_aside(
+        &self,
+        id: DocumentId,
+        items: Vec<juntas_core::set_aside::SetAside>,
+    ) -> Result<(), LoadError> {
+        if items.is_empty() {
+            return Ok(());
         }
+        let _one_at_a_time = self.set_aside_writes.lock().await;
+        let mut kept = store::load_set_aside(&self.storage, &id).await?;
+        for item in items {
+            if !kept.contains(&item) {
+                kept.push(item);
+            }
+        }
+        store::save_set_aside(&self.storage, &id, &kept).await?;
         Ok(())
+    }
+
+    /// Merges into `doc` what the device's other tabs stored of it and this tab has not heard
+    /// yet (their changes reach it up to a second after they are stored). Whether it changed.
+    pub async fn take_stored(&self, doc: &mut StoredDoc) -> Result<bool, LoadError> {
+        doc.reload(&self.storage).await
+    }
+
+    /// Loads `id` again from storage into its handle: another tab rebuilt it. With what that
+    /// rebuild was made from (`seen`), what this tab made after it is carried onto the
+    /// rebuild for the member `who` reads in it ([`juntas_core::set_aside::carry_late`]), and
+    /// stored, or set aside where it cannot go; without, the rebuild is taken as it is. What
+    /// was carried.
+    pub async fn reload_whole(
+        &self,
+        id: DocumentId,
+        seen: Option<&Seen>,
+        who: impl FnOnce(&AutoCommit) -> Option<juntas_core::rules::Who>,
+    ) -> Result<Carried, AppError> {
+        let Some(h) = self.opened(id) else { return Ok(Carried::default()) };
+        let mut doc = h.lock().await;
+        let Some(mut fresh) = StoredDoc::load(&self.storage, id, new_actor()).await? else {
+            return Ok(Carried::default());
+        };
+        let mut carried = Carried::default();
+        if let Some(seen) = seen {
+            // Her role as the rebuild says it (it may be of the network document itself).
+            let who = who(fresh.doc());
+            carried = juntas_core::set_aside::carry_late(
+                doc.doc_mut(),
+                fresh.doc_mut(),
+                seen,
+                who.as_ref(),
+            )
+            .map_err(juntas_core::model::doc::DocError::from)?;
+            // Set aside before the old copy goes, which is the only other place they are: when
+            // they cannot be stored, this tab keeps its copy, and says it holds unsaved work.
+            if let Err(e) = self.keep_set_aside(id, std::mem::take(&mut carried.set_aside)).await {
+                if let LoadError::Storage(why) = &e {
+                    self.unsaved.borrow_mut().insert(id, why.clone());
+                }
+                return Err(e.into());
+            }
+        }
+        *doc = fresh;
+        if carried.changed() {
+            self.store(&mut doc).await?;
+        }
+        Ok(carried)
     }
 
     /// The edits set aside for `id` after a refused change (oldest first).

@@ -2,7 +2,8 @@
 //! passes core's storage contract, two handles (two tabs) share data, the stored layout is
 //! automerge-repo's, the document store keeps both tabs' edits through real IndexedDB, and a
 //! localStorage list keeps entries this build cannot read; a list drawn in slices shows
-//! what arrives while and after it fills.
+//! what arrives while and after it fills; a tab reloading another tab's rebuild keeps what it
+//! typed meanwhile.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -615,4 +616,63 @@ async fn dismissing_a_set_aside_edit_forgets_that_edit_and_no_other() {
     assert_eq!(repo.set_aside(id).await.expect("read"), vec![fourth.clone()]);
     repo.dismiss_set_aside(id, &fourth).await.expect("dismiss the last");
     assert!(repo.set_aside(id).await.expect("read").is_empty());
+}
+
+/// A tab that reloads another tab's rebuild (after a refused change) carries onto it what it
+/// typed that the rebuild never saw (her last words reached the other tab too late, and the
+/// rebuild replaced every stored chunk), stores it, and sets aside what the rules refuse her.
+#[wasm_bindgen_test]
+async fn a_tab_reloading_another_tabs_rebuild_keeps_what_it_typed_meanwhile() {
+    use juntas_core::model::{history::Stamp, network::Role, plan};
+    let name = fresh_name("carry");
+    let repo = juntas::repo::Repo::open_database(&name).await.expect("open");
+    let storage = IdbStorage::open(&name).await.expect("open");
+    let stamp = |by: &str, at: i64| Stamp::new(by, 1_700_000_000_000 + at * 1000);
+    let ana = juntas_core::rules::Who {
+        member: "p1".into(),
+        role: Role::Principal,
+        centre: Some("c1".into()),
+        commissions: ["k1".to_string()].into(),
+    };
+    let mut server = plan::skeleton(DocumentId::from_bytes([7; 16]), 2027)
+        .with_actor(ActorId::from(vec![1; 16]));
+    plan::assign(&mut server, "1.2", Some("k1"), &stamp("f1", 1)).unwrap();
+    plan::splice(&mut server, "1.2", 0, 0, "Hola mundo", &stamp("f1", 2)).unwrap();
+    // The other tab: a change the server refuses (only a facilitator assigns) and an allowed one.
+    let mut other = server.fork().with_actor(ActorId::from(vec![2; 16]));
+    plan::assign(&mut other, "1.1", Some("k2"), &stamp("p1", 10)).unwrap();
+    plan::splice(&mut other, "1.2", 4, 0, " querido", &stamp("p1", 11)).unwrap();
+    // This tab has them (the tabs sync) and types on: in 1.2, and in 1.3, no commission's.
+    let id = DocumentId::derived(&["carry-test"]);
+    let handle = repo.handle_or_empty(id).await.expect("handle");
+    {
+        let mut doc = handle.lock().await;
+        doc.doc_mut().merge(&mut other).expect("merge");
+        plan::splice(doc.doc_mut(), "1.2", 18, 0, " y más", &stamp("p1", 12)).unwrap();
+        plan::splice(doc.doc_mut(), "1.3", 0, 0, "Mi idea", &stamp("p1", 13)).unwrap();
+        repo.store(&mut doc).await.expect("store");
+    }
+    // The other tab rebuilds from its copy, and replaces every stored chunk with the rebuild.
+    let rebuilt =
+        juntas_core::set_aside::rebuild(&mut other, &mut server, &ana, ActorId::from(vec![3; 16]))
+            .expect("rebuild");
+    let mut stored = StoredDoc::load(&storage, id, ActorId::from(vec![4; 16]))
+        .await
+        .expect("load")
+        .expect("some");
+    stored.replace(&storage, rebuilt.doc).await.expect("replace");
+
+    let carried = repo.reload_whole(id, Some(&rebuilt.seen), |_| Some(ana.clone())).await;
+    let carried = carried.expect("reload");
+    assert_eq!(carried.remade, 1, "{carried:?}");
+    let body = |d: &mut juntas_core::automerge::AutoCommit| plan::body(d, "1.2").unwrap();
+    assert_eq!(repo.read(id, body).await.expect("read"), "Hola querido mundo y más");
+    let again = StoredDoc::load(&storage, id, ActorId::from(vec![5; 16]))
+        .await
+        .expect("load")
+        .expect("some");
+    assert_eq!(plan::body(again.doc(), "1.2").unwrap(), "Hola querido mundo y más", "stored");
+    assert_eq!(plan::body(again.doc(), "1.3").unwrap(), "", "refused her");
+    let aside = repo.set_aside(id).await.expect("read");
+    assert_eq!(aside.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["Mi idea"]);
 }

@@ -35,7 +35,15 @@ pub enum Why {
     Refused(String),
     /// Where she wrote it no longer exists on the server (it was deleted meanwhile).
     Gone,
+    /// She wrote it in this tab as another tab rebuilt the document, and the place changed
+    /// meanwhile ([`carry_late`]).
+    Overlapped,
 }
+
+/// Each actor's highest change a rebuild saw among those the server did not have (hex actor
+/// id → seq): what a tab that reloads the rebuild made after that is carried over
+/// ([`carry_late`]).
+pub type Seen = BTreeMap<String, u64>;
 
 /// An edit that was not re-made: where, what she wrote, why, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +70,8 @@ pub struct Rebuilt {
     /// The first of them: every other depends on one of these, so a peer offering any
     /// dropped change again offers one of these.
     pub first_dropped: Vec<ChangeHash>,
+    /// What it was rebuilt from, for the device's other tabs ([`carry_late`]).
+    pub seen: Seen,
 }
 
 /// Rebuilds `full` (this device's copy) on `accepted` (the server's copy, which has none of the
@@ -118,11 +128,110 @@ pub fn rebuild(
         remade: 0,
         dropped: dropped.iter().copied().collect(),
         first_dropped,
+        seen: Seen::new(),
     };
+    for m in &unsent {
+        let s = out.seen.entry(m.actor.to_hex_string()).or_default();
+        *s = (*s).max(m.seq);
+    }
     if dropped.is_empty() {
         return Ok(out);
     }
-    let kept: Vec<&signing::Meta> = metas.iter().filter(|m| !dropped.contains(&m.hash)).collect();
+    let (remade, set_aside) =
+        remake_units(full, &metas, &dropped, &mut out.doc, Some(who), Target::remake, Why::Gone)?;
+    out.remade = remade;
+    out.set_aside = set_aside;
+    Ok(out)
+}
+
+/// What [`carry_late`] did.
+#[derive(Debug, Default)]
+pub struct Carried {
+    /// Late changes taken as they are (they build only on what the rebuild holds).
+    pub applied: usize,
+    /// Late edits re-made on the rebuild (units, as [`Rebuilt::remade`] counts them).
+    pub remade: usize,
+    pub set_aside: Vec<SetAside>,
+}
+
+impl Carried {
+    /// Whether the rebuild changed.
+    pub fn changed(&self) -> bool {
+        self.applied > 0 || self.remade > 0
+    }
+}
+
+/// Another tab of this device rebuilt the document ([`rebuild`]) from a copy that held each
+/// actor's unsent changes up to `seen` ([`Rebuilt::seen`]); `old` is this tab's copy and
+/// `rebuilt` that rebuild, as loaded. The changes of `old` the rebuild did not see (typed here
+/// in the second before it reached that tab, or since) are carried onto `rebuilt`: as they are
+/// when they build only on what it holds; else each edit is re-made at its place (by path:
+/// the rebuild re-made the objects under new ids) when the rules let `who` make it and the
+/// place still holds what it was made on; else set aside. `who` None (her member is not known
+/// here): nothing is re-made, it is set aside.
+pub fn carry_late(
+    old: &mut AutoCommit,
+    rebuilt: &mut AutoCommit,
+    seen: &Seen,
+    who: Option<&Who>,
+) -> Result<Carried, AutomergeError> {
+    let metas = signing::metas(old, &[]);
+    let mut have: HashSet<ChangeHash> =
+        rebuilt.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
+    let mut direct = Vec::new();
+    let mut remake: HashSet<ChangeHash> = HashSet::new();
+    // In causal order: a late change built on one re-made is re-made too.
+    for m in &metas {
+        let late = seen.get(&m.actor.to_hex_string()).is_none_or(|&s| m.seq > s);
+        if !late || have.contains(&m.hash) {
+            continue;
+        }
+        if m.deps.iter().all(|d| have.contains(d)) {
+            have.insert(m.hash);
+            direct.push(m.hash);
+        } else {
+            remake.insert(m.hash);
+        }
+    }
+    let mut out = Carried { applied: direct.len(), ..Carried::default() };
+    let changes: Vec<automerge::Change> =
+        direct.iter().filter_map(|h| old.get_change_by_hash(h)).collect();
+    rebuilt.apply_changes(changes)?;
+    if remake.is_empty() {
+        return Ok(out);
+    }
+    let (remade, set_aside) =
+        remake_units(old, &metas, &remake, rebuilt, who, carry_to, Why::Overlapped)?;
+    out.remade = remade;
+    out.set_aside = set_aside;
+    Ok(out)
+}
+
+/// Writes a unit (`target` at `path`) of `full` into `doc`, `base` being `full` before the
+/// changes re-made: [`Target::remake`] or [`carry_to`].
+type Place = fn(
+    &Target,
+    &[String],
+    &AutoCommit,
+    &mut AutoCommit,
+    &mut AutoCommit,
+) -> Result<bool, AutomergeError>;
+
+/// Re-makes in `doc` the effects of `full`'s changes `these` (with whatever was built on them,
+/// a causally closed set), unit by unit: `place` writes a unit the rules let `who` make
+/// (`Ok(false)`: it has no place there, and is set aside as `nowhere`); each is committed with
+/// the message and time of the last of these changes that touched it. The units re-made, and
+/// those set aside.
+fn remake_units(
+    full: &mut AutoCommit,
+    metas: &[signing::Meta],
+    these: &HashSet<ChangeHash>,
+    doc: &mut AutoCommit,
+    who: Option<&Who>,
+    place: Place,
+    nowhere: Why,
+) -> Result<(usize, Vec<SetAside>), AutomergeError> {
+    let kept: Vec<&signing::Meta> = metas.iter().filter(|m| !these.contains(&m.hash)).collect();
     let base_heads = heads_of(&kept);
     let mut base = full.fork_at(&base_heads)?;
     let full_heads = full.get_heads();
@@ -130,7 +239,7 @@ pub fn rebuild(
 
     // When and with which message each path was last written by her.
     let mut written: Vec<(Vec<String>, Option<String>, i64)> = Vec::new();
-    for m in metas.iter().filter(|m| dropped.contains(&m.hash)) {
+    for m in metas.iter().filter(|m| these.contains(&m.hash)) {
         if m.message.as_deref() == Some(signing::MESSAGE) || m.deps.is_empty() {
             continue;
         }
@@ -139,7 +248,7 @@ pub fn rebuild(
         }
     }
 
-    let facts = rules::facts_of(&out.doc);
+    let facts = rules::facts_of(doc);
     let effects: Vec<Option<Effect>> = patches.iter().map(rules::effect_of).collect();
     let all: Vec<Effect> = effects.iter().flatten().cloned().collect();
     let mut units: Vec<Unit> = Vec::new();
@@ -156,9 +265,10 @@ pub fn rebuild(
             units.len() - 1
         });
         if units[i].refusal.is_none() {
-            let verdict = match &facts {
-                Some(facts) => allowed(who, facts, &all, effect),
-                None => Err(Refusal::Unknown { path: "kind".into() }),
+            let verdict = match (&facts, who) {
+                (_, None) => Err(Refusal::NotAMember),
+                (Some(facts), Some(who)) => allowed(who, facts, &all, effect),
+                (None, Some(_)) => Err(Refusal::Unknown { path: "kind".into() }),
             };
             units[i].refusal = verdict.err();
         }
@@ -178,10 +288,16 @@ pub fn rebuild(
         .position(|u| u.refusal.is_none() && u.path.len() == 1 && u.path[0] == "updated_at");
     let remake: Vec<usize> =
         (0..units.len()).filter(|&i| Some(i) != stamp_unit && units[i].refusal.is_none()).collect();
+    let (mut remade, mut set_aside) = (0, Vec::new());
     for (i, unit) in units.iter().enumerate() {
         let (message, time) = last_write(&unit.path);
+        let stamp = unit.path.len() == 1 && unit.path[0] == "updated_at";
         if let Some(refusal) = &unit.refusal {
-            out.set_aside.push(SetAside {
+            // A time the app writes beside every edit is not her words: nothing to copy.
+            if stamp {
+                continue;
+            }
+            set_aside.push(SetAside {
                 path: unit.path.clone(),
                 text: render_target(full, &unit.target),
                 why: Why::Refused(refusal.to_string()),
@@ -192,34 +308,113 @@ pub fn rebuild(
         if Some(i) == stamp_unit {
             continue;
         }
-        match unit.target.remake(full, &mut base, &mut out.doc) {
+        match place(&unit.target, &unit.path, full, &mut base, doc) {
             Ok(true) => {
                 if remake.last() == Some(&i)
                     && let Some(s) = stamp_unit
                 {
                     // A failure here loses only a timestamp, which the next edit writes.
-                    let _ = units[s].target.remake(full, &mut base, &mut out.doc);
+                    let u = &units[s];
+                    let _ = place(&u.target, &u.path, full, &mut base, doc);
                 }
                 let mut options = CommitOptions::default().with_time(time);
                 if let Some(m) = message {
                     options = options.with_message(m);
                 }
-                if out.doc.commit_with(options).is_some() {
-                    out.remade += 1;
+                if doc.commit_with(options).is_some() {
+                    remade += 1;
                 }
             }
             Ok(false) | Err(_) => {
-                out.doc.rollback();
-                out.set_aside.push(SetAside {
+                doc.rollback();
+                set_aside.push(SetAside {
                     path: unit.path.clone(),
                     text: render_target(full, &unit.target),
-                    why: Why::Gone,
+                    why: nowhere.clone(),
                     at: time * 1000,
                 });
             }
         }
     }
-    Ok(out)
+    Ok((remade, set_aside))
+}
+
+/// Writes her version of a late unit into `doc` at its path ([`carry_late`]): a field or an
+/// entry as she left it, a list whole, a text when `doc`'s still reads as it did before her
+/// late edits. `Ok(false)` when the path is not in `doc`, or its text changed meanwhile.
+fn carry_to(
+    target: &Target,
+    path: &[String],
+    full: &AutoCommit,
+    base: &mut AutoCommit,
+    doc: &mut AutoCommit,
+) -> Result<bool, AutomergeError> {
+    match target {
+        Target::Key { map, key } => {
+            let Some(parent) = path.split_last().and_then(|(_, up)| resolve(doc, up)) else {
+                return Ok(false);
+            };
+            put_from(full, map, key, doc, &parent).map(|()| true)
+        }
+        Target::Seq { obj } => {
+            let Some(to) = resolve(doc, path) else { return Ok(false) };
+            if full.object_type(obj)? != ObjType::Text {
+                return replace_list(full, obj, doc, &to).map(|()| true);
+            }
+            let (before, mine, now) = (base.text(obj)?, full.text(obj)?, doc.text(&to)?);
+            if now == mine {
+                return Ok(true);
+            }
+            if now != before {
+                return Ok(false);
+            }
+            splice_diff(doc, &to, &before, &mine).map(|()| true)
+        }
+    }
+}
+
+/// The object at `path` from the root of `doc` (map keys, list indices), if there is one.
+fn resolve(doc: &AutoCommit, path: &[String]) -> Option<ObjId> {
+    let mut at = ROOT;
+    for step in path {
+        let got = match doc.object_type(&at).ok()? {
+            ObjType::List | ObjType::Text => doc.get(&at, step.parse::<usize>().ok()?),
+            ObjType::Map | ObjType::Table => doc.get(&at, step.as_str()),
+        };
+        match got.ok()?? {
+            (Value::Object(_), id) => at = id,
+            _ => return None,
+        }
+    }
+    Some(at)
+}
+
+/// Makes `doc`'s text `obj` read `after` where it reads `before`, one splice per difference.
+fn splice_diff(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    before: &str,
+    after: &str,
+) -> Result<(), AutomergeError> {
+    let old: Vec<char> = before.chars().collect();
+    let new: Vec<char> = after.chars().collect();
+    let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new);
+    // From the end, so an edit never moves the places of those still to make.
+    for op in diff.iter().rev() {
+        let (at, removed, added) = match *op {
+            similar::DiffOp::Equal { .. } => continue,
+            similar::DiffOp::Delete { old_index, old_len, .. } => (old_index, old_len, 0..0),
+            similar::DiffOp::Insert { old_index, new_index, new_len } => {
+                (old_index, 0, new_index..new_index + new_len)
+            }
+            similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                (old_index, old_len, new_index..new_index + new_len)
+            }
+        };
+        let text: String = new[added].iter().collect();
+        doc.splice_text(obj, at, removed as isize, &text)?;
+    }
+    Ok(())
 }
 
 /// Whether the rules let `who` make this effect (as [`rules::judge_signed`] decides it, minus
@@ -257,10 +452,12 @@ impl Target {
         }
     }
 
-    /// Writes her version of this unit into `doc`; `Ok(false)` when the place it goes was
-    /// deleted there meanwhile (a write into it would be invisible).
+    /// Writes her version of this unit into `doc` ([`rebuild`]: `doc` shares its objects);
+    /// `Ok(false)` when the place it goes was deleted there meanwhile (a write into it would
+    /// be invisible).
     fn remake(
         &self,
+        _path: &[String],
         full: &AutoCommit,
         base: &mut AutoCommit,
         doc: &mut AutoCommit,
@@ -272,33 +469,37 @@ impl Target {
         if *place != ROOT && doc.parents(place)?.visible_path().is_none() {
             return Ok(false);
         }
-        self.write(full, base, doc).map(|()| true)
-    }
-
-    fn write(
-        &self,
-        full: &AutoCommit,
-        base: &mut AutoCommit,
-        doc: &mut AutoCommit,
-    ) -> Result<(), AutomergeError> {
         match self {
-            Target::Key { map, key } => match full.get(map, key.as_str())? {
-                None => {
-                    if doc.get(map, key.as_str())?.is_some() {
-                        doc.delete(map, key.as_str())?;
-                    }
-                    Ok(())
-                }
-                Some((Value::Scalar(s), _)) => doc.put(map, key.as_str(), s.into_owned()),
-                Some((Value::Object(kind), from)) => {
-                    let to = doc.put_object(map, key.as_str(), kind)?;
-                    copy(full, &from, doc, &to)
-                }
-            },
+            Target::Key { map, key } => put_from(full, map, key, doc, map)?,
             Target::Seq { obj } => match full.object_type(obj)? {
-                ObjType::Text => merge_text(full, base, doc, obj),
-                _ => replace_list(full, doc, obj),
+                ObjType::Text => merge_text(full, base, doc, obj)?,
+                _ => replace_list(full, obj, doc, obj)?,
             },
+        }
+        Ok(true)
+    }
+}
+
+/// Makes `doc`'s field `key` of map `to` what `full`'s is in map `from`: absent, a value, or a
+/// copy of an object.
+fn put_from(
+    full: &AutoCommit,
+    from: &ObjId,
+    key: &str,
+    doc: &mut AutoCommit,
+    to: &ObjId,
+) -> Result<(), AutomergeError> {
+    match full.get(from, key)? {
+        None => {
+            if doc.get(to, key)?.is_some() {
+                doc.delete(to, key)?;
+            }
+            Ok(())
+        }
+        Some((Value::Scalar(s), _)) => doc.put(to, key, s.into_owned()),
+        Some((Value::Object(kind), child)) => {
+            let made = doc.put_object(to, key, kind)?;
+            copy(full, &child, doc, &made)
         }
     }
 }
@@ -430,22 +631,23 @@ fn merge_text(
     Ok(())
 }
 
-/// Makes `doc`'s list `obj` hold `full`'s elements (a list is the facilitator's questions:
-/// written whole, not typed into).
+/// Makes `doc`'s list `to` hold the elements of `full`'s list `from` (a list is the
+/// facilitator's questions: written whole, not typed into).
 fn replace_list(
     full: &AutoCommit,
+    from: &ObjId,
     doc: &mut AutoCommit,
-    obj: &ObjId,
+    to: &ObjId,
 ) -> Result<(), AutomergeError> {
-    let len = doc.length(obj);
+    let len = doc.length(to);
     if len > 0 {
-        doc.splice(obj, 0, len as isize, std::iter::empty::<automerge::ScalarValue>())?;
+        doc.splice(to, 0, len as isize, std::iter::empty::<automerge::ScalarValue>())?;
     }
-    for i in 0..full.length(obj) {
-        match full.get(obj, i)? {
-            Some((Value::Scalar(s), _)) => doc.insert(obj, i, s.into_owned())?,
+    for i in 0..full.length(from) {
+        match full.get(from, i)? {
+            Some((Value::Scalar(s), _)) => doc.insert(to, i, s.into_owned())?,
             Some((Value::Object(kind), child)) => {
-                let made = doc.insert_object(obj, i, kind)?;
+                let made = doc.insert_object(to, i, kind)?;
                 copy(full, &child, doc, &made)?;
             }
             None => {}

@@ -10,7 +10,7 @@ use juntas_core::model::history::Stamp;
 use juntas_core::model::network::Role;
 use juntas_core::model::plan;
 use juntas_core::rules::{Rule, Who, judge, rule_of};
-use juntas_core::set_aside::{Why, rebuild};
+use juntas_core::set_aside::{Why, carry_late, rebuild};
 
 fn net() -> DocumentId {
     DocumentId::from_bytes([7; 16])
@@ -166,4 +166,126 @@ fn an_edit_whose_place_was_deleted_meanwhile_is_set_aside_as_gone() {
     assert_eq!(rebuilt.set_aside[0].why, Why::Gone);
     assert_eq!(rebuilt.set_aside[0].text, "Hola mundo, sección a revisar");
     assert!(plan::read(&rebuilt.doc).unwrap().section("1.2").is_none());
+}
+
+/// Two tabs of her phone: tab A (actor 2) makes a change the server refuses and an allowed
+/// edit; tab B (actor 4) has them (the tabs sync) and types on. A rebuilds before B's last
+/// keystrokes reach it; B loads A's rebuild from storage.
+fn two_tabs(still: &Who) -> (AutoCommit, AutoCommit, juntas_core::set_aside::Rebuilt) {
+    let mut server = server_plan();
+    let mut a = server.fork().with_actor(actor(2));
+    plan::assign(&mut a, "1.1", Some("k2"), &stamp("p1", 10)).unwrap();
+    plan::splice(&mut a, "1.2", 4, 0, " querido", &stamp("p1", 11)).unwrap();
+    let mut b = server.fork().with_actor(actor(4));
+    b.merge(&mut a).unwrap();
+    assert!(server_takes(&server, &mut a, still).is_err());
+    let rebuilt = rebuild(&mut a, &mut server.clone(), still, actor(3)).unwrap();
+    (server, b, rebuilt)
+}
+
+/// The rebuild as another tab reads it from storage.
+fn loaded(rebuilt: &juntas_core::set_aside::Rebuilt) -> AutoCommit {
+    AutoCommit::load(&rebuilt.doc.clone().save()).unwrap().with_actor(actor(5))
+}
+
+#[test]
+fn what_a_tab_typed_as_another_tab_rebuilt_is_carried_onto_the_rebuild() {
+    let still = ana(&["k1"]);
+    let (server, mut b, rebuilt) = two_tabs(&still);
+    // B's last words, which never reached A.
+    plan::splice(&mut b, "1.2", 18, 0, " y más", &stamp("p1", 12)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo", "A's rebuild");
+
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    assert!(carried.set_aside.is_empty(), "{:?}", carried.set_aside);
+    assert_eq!((carried.applied, carried.remade), (0, 1));
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo y más");
+    // What A set aside is not set aside again, nor is the refused change re-made.
+    assert_eq!(rebuilt.set_aside.len(), 1);
+    assert_eq!(
+        plan::read(&fresh).unwrap().section("1.1").unwrap().commission.as_deref(),
+        Some("k1")
+    );
+    let taken = server_takes(&server, &mut fresh, &still).expect("the server takes it");
+    assert_eq!(plan::body(&taken, "1.2").unwrap(), "Hola querido mundo y más");
+    // Her history names her for the carried words, at their time.
+    let mut taken = taken;
+    let last = juntas_core::model::history::entries(&mut taken).pop().unwrap();
+    assert_eq!((last.by.as_str(), last.at), ("p1", 1_700_000_012_000));
+}
+
+#[test]
+fn a_tab_with_nothing_late_carries_nothing() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    let mut fresh = loaded(&rebuilt);
+    let heads = fresh.get_heads();
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    assert!(!carried.changed() && carried.set_aside.is_empty(), "{carried:?}");
+    assert_eq!(fresh.get_heads(), heads);
+}
+
+#[test]
+fn late_words_the_rules_refuse_her_are_set_aside() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    // 1.3 is no commission's: only a facilitator writes it.
+    plan::splice(&mut b, "1.3", 0, 0, "Mi idea", &stamp("p1", 12)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
+    let aside = &carried.set_aside[0];
+    assert_eq!(
+        (aside.path.join("/").as_str(), aside.text.as_str()),
+        ("sections/1.3/body", "Mi idea")
+    );
+    assert!(matches!(aside.why, Why::Refused(_)), "{:?}", aside.why);
+    assert_eq!(plan::body(&fresh, "1.3").unwrap(), "");
+}
+
+#[test]
+fn late_words_on_a_text_that_changed_meanwhile_are_set_aside_whole() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    plan::splice(&mut b, "1.2", 18, 0, " y más", &stamp("p1", 12)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    // The facilitator's edit reached the rebuild first.
+    plan::splice(&mut fresh, "1.2", 0, 0, "[F] ", &stamp("f1", 13)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
+    assert_eq!(carried.set_aside[0].text, "Hola querido mundo y más");
+    assert_eq!(carried.set_aside[0].why, Why::Overlapped);
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "[F] Hola querido mundo");
+}
+
+#[test]
+fn a_late_change_built_only_on_what_the_rebuild_holds_is_taken_as_it_is() {
+    let still = ana(&["k1"]);
+    let mut server = server_plan();
+    let mut a = server.fork().with_actor(actor(2));
+    plan::assign(&mut a, "1.1", Some("k2"), &stamp("p1", 10)).unwrap();
+    // Tab B never had A's refused change: its comment builds on the server's copy only.
+    let mut b = server.fork().with_actor(actor(4));
+    plan::comment(&mut b, "c-b", "1.2", "Desde la otra pestaña", &stamp("p1", 12)).unwrap();
+    let hash = b.get_heads();
+    let rebuilt = rebuild(&mut a, &mut server.clone(), &still, actor(3)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    assert_eq!((carried.applied, carried.remade), (1, 0), "{carried:?}");
+    assert!(fresh.get_change_by_hash(&hash[0]).is_some(), "the same change, not a copy");
+    assert_eq!(plan::comments(&fresh).unwrap().len(), 1);
+    server_takes(&server, &mut fresh, &still).expect("the server takes it");
+}
+
+#[test]
+fn a_tab_that_does_not_know_her_member_sets_its_late_words_aside() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    plan::splice(&mut b, "1.2", 18, 0, " y más", &stamp("p1", 12)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, None).unwrap();
+    assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
+    assert_eq!(carried.set_aside[0].text, "Hola querido mundo y más");
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo");
 }

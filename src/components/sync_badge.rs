@@ -242,6 +242,7 @@ fn SetAsideItem(doc: DocumentId, item: SetAside) -> impl IntoView {
     let why = match &item.why {
         Why::Refused(words) => rule_words(i18n, words),
         Why::Gone => i18n.t(T::SetAsideGone).to_string(),
+        Why::Overlapped => i18n.t(T::SetAsideOverlapped).to_string(),
     };
     let label =
         format!("{} {} · {}", i18n.t(T::SetAsideIn), place(i18n, &item.path), format_time(item.at));

@@ -584,6 +584,11 @@ impl SyncNode {
             Err(e) => return failed(&e.to_string()),
         };
         let mut doc = handle.lock().await;
+        // What the device's other tabs stored and this one has not heard yet (a tab's
+        // keystrokes reach the others up to a second after they are stored) is rebuilt too.
+        if let Err(e) = self.repo.take_stored(&mut doc).await {
+            leptos::logging::warn!("cannot read what other tabs stored of {id}: {e}");
+        }
         // Another tab rebuilt it first when it listed other dropped changes since this tab
         // caught up — this tab may already have reloaded that rebuild, whose document holds
         // none of them: rebuilding it again would drop the other tab's re-made edits, which the
@@ -596,16 +601,53 @@ impl SyncNode {
         {
             return Rebuild::Elsewhere;
         }
-        let Some(network) = self.network_of(id, doc.doc()) else {
-            return failed("its network is not known here");
-        };
-        let Some(device) = local::device(&network) else {
-            return failed("this device is not registered in its network");
-        };
         // Her role as the server has it: the network document, from the server when it is
         // the one rebuilt, otherwise as this device last synced it.
+        let who = match self.signer(id, doc.doc()) {
+            Ok((network, member)) => self.who(id, &network, &member, &scratch).await,
+            Err(why) => Err(why),
+        };
+        let who = match who {
+            Ok(who) => who,
+            Err(why) => return failed(why),
+        };
+        match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
+            Ok((_, first_dropped, seen)) => {
+                self.refused.borrow_mut().remove(&id);
+                self.keep_refused();
+                self.dropped.borrow_mut().insert(id, first_dropped);
+                self.keep_dropped(id);
+                // The other tabs carry what they made after it onto the rebuild: without
+                // this, they take it as it is (and their last second of typing is lost).
+                if let Err(e) = local::set_rebuilt_from(&id.to_string(), &seen) {
+                    leptos::logging::warn!("cannot note what {id} was rebuilt from: {e}");
+                }
+                // What it set aside is listed for a later start as it is loaded (`rebuild`).
+                Rebuild::Done
+            }
+            Err(e) => failed(&e.to_string()),
+        }
+    }
+
+    /// The network of `id` and the member this device signs for in it.
+    fn signer(&self, id: DocumentId, doc: &AutoCommit) -> Result<(String, String), &'static str> {
+        let network = self.network_of(id, doc).ok_or("its network is not known here")?;
+        let device =
+            local::device(&network).ok_or("this device is not registered in its network")?;
+        Ok((network, device.member))
+    }
+
+    /// `member` with her role in `network`, as `own` says it when `id` is the network
+    /// document, otherwise as this device last synced the network.
+    async fn who(
+        &self,
+        id: DocumentId,
+        network: &str,
+        member: &str,
+        own: &AutoCommit,
+    ) -> Result<juntas_core::rules::Who, &'static str> {
         let net = if network == id.to_string() {
-            juntas_core::model::network::read(&scratch).ok()
+            juntas_core::model::network::read(own).ok()
         } else {
             match network.parse::<DocumentId>() {
                 Ok(n) => self
@@ -617,31 +659,57 @@ impl SyncNode {
                 Err(_) => None,
             }
         };
-        let Some(net) = net else { return failed("its network cannot be read here") };
-        let Some(who) = juntas_core::rules::Who::of(&net, &device.member) else {
-            return failed("her member is not in the network");
-        };
-        match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
-            Ok((_, first_dropped)) => {
-                self.refused.borrow_mut().remove(&id);
-                self.keep_refused();
-                self.dropped.borrow_mut().insert(id, first_dropped);
-                self.keep_dropped(id);
-                // What it set aside is listed for a later start as it is loaded (`rebuild`).
-                Rebuild::Done
-            }
-            Err(e) => failed(&e.to_string()),
-        }
+        let net = net.ok_or("its network cannot be read here")?;
+        juntas_core::rules::Who::of(&net, member).ok_or("her member is not in the network")
     }
 
-    /// Another tab rebuilt `id`: load it again from storage, take its dropped changes into
-    /// account, and show what it set aside.
+    /// Another tab rebuilt `id`: load it again from storage, carrying onto it what this tab
+    /// made that the rebuild did not hold ([`Repo::reload_whole`]), take its dropped changes
+    /// into account, and show what it set aside.
     pub(crate) async fn rebuilt_elsewhere(self: &Rc<Self>, id: DocumentId) {
         *self.dropped.borrow_mut() = read_dropped();
         self.refused.borrow_mut().remove(&id);
         self.catching_up.borrow_mut().remove(&id);
-        if let Err(e) = self.repo.reload_whole(id).await {
-            leptos::logging::warn!("cannot reload {id}: {e}");
+        let seen = local::rebuilt_from().remove(&id.to_string());
+        if seen.is_none() {
+            leptos::logging::warn!(
+                "{id} was rebuilt in another tab, which did not note from what: what this tab made since is not carried over"
+            );
+        }
+        // Who she is, from this tab's copy; her role, from the rebuild when it is the network.
+        let signer = match self.repo.opened(id) {
+            Some(h) => {
+                let doc = h.lock().await;
+                match self.signer(id, doc.doc()) {
+                    Ok((network, member)) if network != id.to_string() => {
+                        let who = self.who(id, &network, &member, doc.doc()).await;
+                        Some((network, member, who.ok()))
+                    }
+                    Ok((network, member)) => Some((network, member, None)),
+                    Err(why) => {
+                        leptos::logging::warn!("cannot carry what this tab made of {id}: {why}");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let who = |fresh: &AutoCommit| {
+            let (network, member, who) = signer?;
+            if network != id.to_string() {
+                return who;
+            }
+            let net = juntas_core::model::network::read(fresh).ok()?;
+            juntas_core::rules::Who::of(&net, &member)
+        };
+        match self.repo.reload_whole(id, seen.as_ref(), who).await {
+            Ok(carried) => {
+                if carried.changed() {
+                    // Signed and sent like any edit of this tab.
+                    self.local_change(id).await;
+                }
+            }
+            Err(e) => leptos::logging::warn!("cannot reload {id}: {e}"),
         }
         self.load_set_aside_of(id).await;
         self.ui().notify(id);
