@@ -498,18 +498,39 @@ pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Res
     LocalStorage::set(DROPPED, all).map_err(|e| e.to_string())
 }
 
-/// Per document rebuilt after a refusal, what the rebuild was made from
-/// ([`juntas_core::set_aside::Seen`]): the device's other tabs carry onto it what they made
-/// after. Read as none, they take the rebuild as it is (their last second of typing is lost).
-pub fn rebuilt_from() -> std::collections::BTreeMap<String, juntas_core::set_aside::Seen> {
+/// What a document's rebuilds after a refusal were made from ([`set_rebuilt_from`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RebuiltFrom {
+    /// Each actor's highest unsent change the rebuilds saw, over every rebuild of the document
+    /// ([`juntas_core::set_aside::Seen`]): a tab that slept through one still finds the changes
+    /// it dropped among them.
+    pub seen: juntas_core::set_aside::Seen,
+    /// The first changes the last rebuild dropped, as [`dropped`] lists them: a note that does
+    /// not match was not written by that rebuild.
+    pub dropped: Vec<String>,
+}
+
+/// Per document rebuilt after a refusal, what it was made from: the device's other tabs carry
+/// onto it what they made after. Read as none, they set their changes it lacks aside.
+pub fn rebuilt_from() -> std::collections::BTreeMap<String, RebuiltFrom> {
     read_or_keep_aside(REBUILT_FROM)
 }
 
-/// Writes what `id`'s rebuild was made from (only that entry: another tab may have written
-/// others since).
-pub fn set_rebuilt_from(id: &str, seen: &juntas_core::set_aside::Seen) -> Result<(), String> {
+/// Notes that `id` is being rebuilt from `seen`, dropping `dropped` first (only that entry:
+/// another tab may have written others since), each actor's highest change kept over every
+/// rebuild of it.
+pub fn set_rebuilt_from(
+    id: &str,
+    seen: &juntas_core::set_aside::Seen,
+    dropped: Vec<String>,
+) -> Result<(), String> {
     let mut all = rebuilt_from();
-    all.insert(id.to_string(), seen.clone());
+    let entry = all.entry(id.to_string()).or_default();
+    for (actor, &seq) in seen {
+        let s = entry.seen.entry(actor.clone()).or_default();
+        *s = (*s).max(seq);
+    }
+    entry.dropped = dropped;
     LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())
 }
 

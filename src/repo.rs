@@ -596,19 +596,24 @@ impl Repo {
     }
 
     /// Rebuilds `doc` on `accepted` (the server's copy, which refused one of its changes) for
-    /// `who` ([`juntas_core::set_aside::rebuild`]): what the rules refuse her is kept first, in
-    /// this device's storage, then the document is replaced by the rebuild (fresh actor).
-    /// Returns how many edits were set aside, the first changes dropped, and what it was
-    /// rebuilt from (the other tabs carry what they made after it, [`Repo::reload_whole`]).
+    /// `who` ([`juntas_core::set_aside::rebuild`]): `note` records what it is rebuilt from
+    /// for the other tabs (they carry what they made after it, [`Repo::reload_whole`]; when it
+    /// cannot, nothing is rebuilt), what the rules refuse her is kept, in this device's
+    /// storage, then the document is replaced by the rebuild (fresh actor). Returns how many
+    /// edits were set aside, and the first changes dropped.
     pub async fn rebuild(
         &self,
         doc: &mut StoredDoc,
         accepted: &mut AutoCommit,
         who: &juntas_core::rules::Who,
-    ) -> Result<(usize, Vec<automerge::ChangeHash>, Seen), AppError> {
+        note: impl FnOnce(&juntas_core::set_aside::Rebuilt) -> Result<(), String>,
+    ) -> Result<(usize, Vec<automerge::ChangeHash>), AppError> {
         let id = doc.id();
         let rebuilt = juntas_core::set_aside::rebuild(doc.doc_mut(), accepted, who, new_actor())
             .map_err(juntas_core::model::doc::DocError::from)?;
+        note(&rebuilt).map_err(|e| {
+            StorageError::Io(format!("what {id} is rebuilt from cannot be noted: {e}"))
+        })?;
         let count = rebuilt.set_aside.len();
         self.keep_set_aside(id, rebuilt.set_aside).await?;
         let replaced = doc.replace(&self.storage, rebuilt.doc).await.map(|_| ());
@@ -617,7 +622,7 @@ impl Repo {
             Err(e) => self.unsaved.borrow_mut().insert(id, e.clone()),
         };
         replaced?;
-        Ok((count, rebuilt.first_dropped, rebuilt.seen))
+        Ok((count, rebuilt.first_dropped))
     }
 
     /// Adds `items` to the edits set aside for `id`, each once (a rebuild that could not be
@@ -647,15 +652,15 @@ impl Repo {
         doc.reload(&self.storage).await
     }
 
-    /// Loads `id` again from storage into its handle: another tab rebuilt it. With what that
-    /// rebuild was made from (`seen`), what this tab made after it is carried onto the
-    /// rebuild for the member `who` reads in it ([`juntas_core::set_aside::carry_late`]), and
-    /// stored, or set aside where it cannot go; without, the rebuild is taken as it is. What
-    /// was carried.
+    /// Loads `id` again from storage into its handle: another tab rebuilt it. What this tab
+    /// made that the rebuild does not hold is carried onto it for the member `who` reads in
+    /// it ([`juntas_core::set_aside::carry_late`], with what `seen` says the rebuild was made
+    /// from, read once it is loaded), stored, or set aside where it cannot go. What was
+    /// carried; a carried change that cannot be stored stays in memory, said like any other.
     pub async fn reload_whole(
         &self,
         id: DocumentId,
-        seen: Option<&Seen>,
+        seen: impl FnOnce() -> Option<Seen>,
         who: impl FnOnce(&AutoCommit) -> Option<juntas_core::rules::Who>,
     ) -> Result<Carried, AppError> {
         let Some(h) = self.opened(id) else { return Ok(Carried::default()) };
@@ -663,29 +668,27 @@ impl Repo {
         let Some(mut fresh) = StoredDoc::load(&self.storage, id, new_actor()).await? else {
             return Ok(Carried::default());
         };
-        let mut carried = Carried::default();
-        if let Some(seen) = seen {
-            // Her role as the rebuild says it (it may be of the network document itself).
-            let who = who(fresh.doc());
-            carried = juntas_core::set_aside::carry_late(
-                doc.doc_mut(),
-                fresh.doc_mut(),
-                seen,
-                who.as_ref(),
-            )
-            .map_err(juntas_core::model::doc::DocError::from)?;
-            // Set aside before the old copy goes, which is the only other place they are: when
-            // they cannot be stored, this tab keeps its copy, and says it holds unsaved work.
-            if let Err(e) = self.keep_set_aside(id, std::mem::take(&mut carried.set_aside)).await {
-                if let LoadError::Storage(why) = &e {
-                    self.unsaved.borrow_mut().insert(id, why.clone());
-                }
-                return Err(e.into());
+        // Her role as the rebuild says it (it may be of the network document itself).
+        let who = who(fresh.doc());
+        let mut carried = juntas_core::set_aside::carry_late(
+            doc.doc_mut(),
+            fresh.doc_mut(),
+            seen().as_ref(),
+            who.as_ref(),
+        )
+        .map_err(juntas_core::model::doc::DocError::from)?;
+        // Set aside before the old copy goes, which is the only other place they are: when
+        // they cannot be stored, this tab keeps its copy, and says it holds unsaved work.
+        if let Err(e) = self.keep_set_aside(id, std::mem::take(&mut carried.set_aside)).await {
+            if let LoadError::Storage(why) = &e {
+                self.unsaved.borrow_mut().insert(id, why.clone());
             }
+            return Err(e.into());
         }
         *doc = fresh;
         if carried.changed() {
-            self.store(&mut doc).await?;
+            // A failure is recorded and shown by the save badge; the changes are sent anyway.
+            let _ = self.store(&mut doc).await;
         }
         Ok(carried)
     }

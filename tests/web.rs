@@ -662,7 +662,8 @@ async fn a_tab_reloading_another_tabs_rebuild_keeps_what_it_typed_meanwhile() {
         .expect("some");
     stored.replace(&storage, rebuilt.doc).await.expect("replace");
 
-    let carried = repo.reload_whole(id, Some(&rebuilt.seen), |_| Some(ana.clone())).await;
+    let seen = rebuilt.seen.clone();
+    let carried = repo.reload_whole(id, move || Some(seen), |_| Some(ana.clone())).await;
     let carried = carried.expect("reload");
     assert_eq!(carried.remade, 1, "{carried:?}");
     let body = |d: &mut juntas_core::automerge::AutoCommit| plan::body(d, "1.2").unwrap();

@@ -164,47 +164,77 @@ impl Carried {
 /// Another tab of this device rebuilt the document ([`rebuild`]) from a copy that held each
 /// actor's unsent changes up to `seen` ([`Rebuilt::seen`]); `old` is this tab's copy and
 /// `rebuilt` that rebuild, as loaded. The changes of `old` the rebuild did not see (typed here
-/// in the second before it reached that tab, or since) are carried onto `rebuilt`: as they are
-/// when they build only on what it holds; else each edit is re-made at its place (by path:
-/// the rebuild re-made the objects under new ids) when the rules let `who` make it and the
-/// place still holds what it was made on; else set aside. `who` None (her member is not known
-/// here): nothing is re-made, it is set aside.
+/// in the second before it reached that tab, or since) are carried onto `rebuilt`:
+/// - as they are when they build only on what it holds (the same change, wherever it is
+///   carried from);
+/// - else, when all are this tab's own (its actor's), each edit is re-made at its place (by
+///   path: the rebuild re-made the objects under new ids) when the rules let `who` make it and
+///   the place still reads as it did before it; else it is set aside;
+/// - else (a third tab's words among them, which that tab carries itself) all are set aside,
+///   so that none is re-made twice.
+///
+/// Without `seen` (the rebuild's note is missing), which changes it saw is unknown: this
+/// tab's own changes it does not hold are set aside, and nothing is applied or re-made (a
+/// change the rebuild dropped must not come back). `who` None (her member is not known here):
+/// nothing is re-made.
 pub fn carry_late(
     old: &mut AutoCommit,
     rebuilt: &mut AutoCommit,
-    seen: &Seen,
+    seen: Option<&Seen>,
     who: Option<&Who>,
 ) -> Result<Carried, AutomergeError> {
+    let mine = old.get_actor().clone();
     let metas = signing::metas(old, &[]);
     let mut have: HashSet<ChangeHash> =
         rebuilt.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
     let mut direct = Vec::new();
-    let mut remake: HashSet<ChangeHash> = HashSet::new();
-    // In causal order: a late change built on one re-made is re-made too.
+    // Late and not taken as they are, with whatever was built on them (causally closed).
+    let mut rest: HashSet<ChangeHash> = HashSet::new();
+    let mut all_mine = true;
+    // In causal order: a late change built on one not taken is not taken either.
     for m in &metas {
-        let late = seen.get(&m.actor.to_hex_string()).is_none_or(|&s| m.seq > s);
-        if !late || have.contains(&m.hash) {
+        if have.contains(&m.hash) {
             continue;
         }
-        if m.deps.iter().all(|d| have.contains(d)) {
+        let late = match seen {
+            Some(seen) => seen.get(&m.actor.to_hex_string()).is_none_or(|&s| m.seq > s),
+            None => m.actor == mine || m.deps.iter().any(|d| rest.contains(d)),
+        };
+        if !late {
+            continue;
+        }
+        if seen.is_some() && m.deps.iter().all(|d| have.contains(d)) {
             have.insert(m.hash);
             direct.push(m.hash);
         } else {
-            remake.insert(m.hash);
+            all_mine &= m.actor == mine;
+            rest.insert(m.hash);
         }
     }
     let mut out = Carried { applied: direct.len(), ..Carried::default() };
     let changes: Vec<automerge::Change> =
         direct.iter().filter_map(|h| old.get_change_by_hash(h)).collect();
     rebuilt.apply_changes(changes)?;
-    if remake.is_empty() {
+    if rest.is_empty() {
         return Ok(out);
     }
+    let place: Place = if seen.is_some() && all_mine { carry_to } else { nowhere };
     let (remade, set_aside) =
-        remake_units(old, &metas, &remake, rebuilt, who, carry_to, Why::Overlapped)?;
+        remake_units(old, &metas, &rest, rebuilt, who, place, Why::Overlapped)?;
     out.remade = remade;
     out.set_aside = set_aside;
     Ok(out)
+}
+
+/// A unit that is not re-made ([`carry_late`]): set aside.
+fn nowhere(
+    _: &Target,
+    _: &[String],
+    _: &AutoCommit,
+    _: &mut AutoCommit,
+    _: &mut AutoCommit,
+) -> Result<bool, AutomergeError> {
+    Ok(false)
 }
 
 /// Writes a unit (`target` at `path`) of `full` into `doc`, `base` being `full` before the
@@ -309,6 +339,8 @@ fn remake_units(
             continue;
         }
         match place(&unit.target, &unit.path, full, &mut base, doc) {
+            // Already as she left it there: nothing to commit, not even its time.
+            Ok(true) if doc.pending_ops() == 0 => {}
             Ok(true) => {
                 if remake.last() == Some(&i)
                     && let Some(s) = stamp_unit
@@ -354,23 +386,48 @@ fn carry_to(
             let Some(parent) = path.split_last().and_then(|(_, up)| resolve(doc, up)) else {
                 return Ok(false);
             };
-            put_from(full, map, key, doc, &parent).map(|()| true)
-        }
-        Target::Seq { obj } => {
-            let Some(to) = resolve(doc, path) else { return Ok(false) };
-            if full.object_type(obj)? != ObjType::Text {
-                return replace_list(full, obj, doc, &to).map(|()| true);
-            }
-            let (before, mine, now) = (base.text(obj)?, full.text(obj)?, doc.text(&to)?);
+            let (before, mine, now) = (
+                shown(base, base.get(map, key.as_str())?),
+                shown(full, full.get(map, key.as_str())?),
+                shown(doc, doc.get(&parent, key.as_str())?),
+            );
             if now == mine {
                 return Ok(true);
             }
             if now != before {
                 return Ok(false);
             }
-            splice_diff(doc, &to, &before, &mine).map(|()| true)
+            put_from(full, map, key, doc, &parent).map(|()| true)
+        }
+        Target::Seq { obj } => {
+            let Some(to) = resolve(doc, path) else { return Ok(false) };
+            let text = full.object_type(obj)? == ObjType::Text;
+            if text != (doc.object_type(&to)? == ObjType::Text) {
+                return Ok(false);
+            }
+            let read = |d: &AutoCommit, o: &ObjId| {
+                if text { d.text(o) } else { Ok(render(d, &Value::Object(ObjType::List), o)) }
+            };
+            let (before, mine, now) = (read(base, obj)?, read(full, obj)?, read(doc, &to)?);
+            if now == mine {
+                return Ok(true);
+            }
+            if now != before {
+                return Ok(false);
+            }
+            if text {
+                splice_diff(doc, &to, &before, &mine)
+            } else {
+                replace_list(full, obj, doc, &to)
+            }
+            .map(|()| true)
         }
     }
+}
+
+/// A field's value as compared by [`carry_to`]: absent, or its words.
+fn shown(doc: &AutoCommit, got: Option<(Value<'_>, ObjId)>) -> Option<String> {
+    got.map(|(value, id)| render(doc, &value, &id))
 }
 
 /// The object at `path` from the root of `doc` (map keys, list indices), if there is one.

@@ -197,7 +197,7 @@ fn what_a_tab_typed_as_another_tab_rebuilt_is_carried_onto_the_rebuild() {
     let mut fresh = loaded(&rebuilt);
     assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo", "A's rebuild");
 
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
     assert!(carried.set_aside.is_empty(), "{:?}", carried.set_aside);
     assert_eq!((carried.applied, carried.remade), (0, 1));
     assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo y más");
@@ -221,7 +221,7 @@ fn a_tab_with_nothing_late_carries_nothing() {
     let (_, mut b, rebuilt) = two_tabs(&still);
     let mut fresh = loaded(&rebuilt);
     let heads = fresh.get_heads();
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
     assert!(!carried.changed() && carried.set_aside.is_empty(), "{carried:?}");
     assert_eq!(fresh.get_heads(), heads);
 }
@@ -233,7 +233,7 @@ fn late_words_the_rules_refuse_her_are_set_aside() {
     // 1.3 is no commission's: only a facilitator writes it.
     plan::splice(&mut b, "1.3", 0, 0, "Mi idea", &stamp("p1", 12)).unwrap();
     let mut fresh = loaded(&rebuilt);
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
     assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
     let aside = &carried.set_aside[0];
     assert_eq!(
@@ -252,7 +252,7 @@ fn late_words_on_a_text_that_changed_meanwhile_are_set_aside_whole() {
     let mut fresh = loaded(&rebuilt);
     // The facilitator's edit reached the rebuild first.
     plan::splice(&mut fresh, "1.2", 0, 0, "[F] ", &stamp("f1", 13)).unwrap();
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
     assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
     assert_eq!(carried.set_aside[0].text, "Hola querido mundo y más");
     assert_eq!(carried.set_aside[0].why, Why::Overlapped);
@@ -271,7 +271,7 @@ fn a_late_change_built_only_on_what_the_rebuild_holds_is_taken_as_it_is() {
     let hash = b.get_heads();
     let rebuilt = rebuild(&mut a, &mut server.clone(), &still, actor(3)).unwrap();
     let mut fresh = loaded(&rebuilt);
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, Some(&still)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
     assert_eq!((carried.applied, carried.remade), (1, 0), "{carried:?}");
     assert!(fresh.get_change_by_hash(&hash[0]).is_some(), "the same change, not a copy");
     assert_eq!(plan::comments(&fresh).unwrap().len(), 1);
@@ -284,8 +284,62 @@ fn a_tab_that_does_not_know_her_member_sets_its_late_words_aside() {
     let (_, mut b, rebuilt) = two_tabs(&still);
     plan::splice(&mut b, "1.2", 18, 0, " y más", &stamp("p1", 12)).unwrap();
     let mut fresh = loaded(&rebuilt);
-    let carried = carry_late(&mut b, &mut fresh, &rebuilt.seen, None).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), None).unwrap();
     assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
     assert_eq!(carried.set_aside[0].text, "Hola querido mundo y más");
     assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo");
+}
+
+#[test]
+fn a_third_tabs_late_words_are_set_aside_not_re_made_twice() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    // Tab C (actor 6) typed on after A's copy was made; its words reached B, not A. C carries
+    // them itself: B re-making them too would write them twice.
+    let mut c = b.fork().with_actor(actor(6));
+    plan::splice(&mut c, "1.2", 18, 0, " (C)", &stamp("p1", 12)).unwrap();
+    b.merge(&mut c).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
+    assert_eq!(carried.remade, 0, "{carried:?}");
+    assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
+    assert_eq!(carried.set_aside[0].text, "Hola querido mundo (C)");
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo");
+}
+
+#[test]
+fn without_the_rebuilds_note_her_own_words_are_set_aside_and_nothing_refused_comes_back() {
+    let still = ana(&["k1"]);
+    let mut server = server_plan();
+    // This tab made the refused change itself, then typed on.
+    let mut b = server.fork().with_actor(actor(4));
+    plan::assign(&mut b, "1.1", Some("k2"), &stamp("p1", 10)).unwrap();
+    let mut a = b.fork().with_actor(actor(2));
+    plan::splice(&mut b, "1.2", 10, 0, " y más", &stamp("p1", 12)).unwrap();
+    let rebuilt = rebuild(&mut a, &mut server.clone(), &still, actor(3)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    let carried = carry_late(&mut b, &mut fresh, None, Some(&still)).unwrap();
+    assert_eq!((carried.applied, carried.remade), (0, 0), "{carried:?}");
+    let texts: Vec<&str> = carried.set_aside.iter().map(|s| s.text.as_str()).collect();
+    assert!(texts.contains(&"Hola mundo y más"), "{texts:?}");
+    assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola mundo");
+    assert_eq!(
+        plan::read(&fresh).unwrap().section("1.1").unwrap().commission.as_deref(),
+        Some("k1"),
+        "the refused change stays out"
+    );
+}
+
+#[test]
+fn a_late_field_the_rebuild_changed_meanwhile_is_set_aside() {
+    let still = ana(&["k1"]);
+    let (_, mut b, rebuilt) = two_tabs(&still);
+    // Her late status of 1.2, where the rebuild holds another status set meanwhile.
+    plan::set_status(&mut b, "1.2", plan::Status::ReadyForReview, &stamp("p1", 12)).unwrap();
+    let mut fresh = loaded(&rebuilt);
+    plan::set_status(&mut fresh, "1.2", plan::Status::Agreed, &stamp("f1", 13)).unwrap();
+    let carried = carry_late(&mut b, &mut fresh, Some(&rebuilt.seen), Some(&still)).unwrap();
+    assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
+    assert_eq!(carried.set_aside[0].why, Why::Overlapped);
+    assert_eq!(plan::read(&fresh).unwrap().section("1.2").unwrap().status, plan::Status::Agreed);
 }

@@ -584,11 +584,6 @@ impl SyncNode {
             Err(e) => return failed(&e.to_string()),
         };
         let mut doc = handle.lock().await;
-        // What the device's other tabs stored and this one has not heard yet (a tab's
-        // keystrokes reach the others up to a second after they are stored) is rebuilt too.
-        if let Err(e) = self.repo.take_stored(&mut doc).await {
-            leptos::logging::warn!("cannot read what other tabs stored of {id}: {e}");
-        }
         // Another tab rebuilt it first when it listed other dropped changes since this tab
         // caught up — this tab may already have reloaded that rebuild, whose document holds
         // none of them: rebuilding it again would drop the other tab's re-made edits, which the
@@ -601,6 +596,12 @@ impl SyncNode {
         {
             return Rebuild::Elsewhere;
         }
+        // What the device's other tabs stored and this one has not heard yet (a tab's
+        // keystrokes reach the others up to a second after they are stored) is rebuilt too.
+        // Only now: a rebuild another tab stored holds the dropped changes' re-made copies.
+        if let Err(e) = self.repo.take_stored(&mut doc).await {
+            leptos::logging::warn!("cannot read what other tabs stored of {id}: {e}");
+        }
         // Her role as the server has it: the network document, from the server when it is
         // the one rebuilt, otherwise as this device last synced it.
         let who = match self.signer(id, doc.doc()) {
@@ -611,17 +612,18 @@ impl SyncNode {
             Ok(who) => who,
             Err(why) => return failed(why),
         };
-        match self.repo.rebuild(&mut doc, &mut scratch, &who).await {
-            Ok((_, first_dropped, seen)) => {
+        // Noted before the rebuild is stored: the other tabs carry onto it what they made
+        // after it, and without the note could not tell that from what it dropped.
+        let note = |r: &juntas_core::set_aside::Rebuilt| {
+            let first = r.first_dropped.iter().map(|h| h.to_string()).collect();
+            local::set_rebuilt_from(&id.to_string(), &r.seen, first)
+        };
+        match self.repo.rebuild(&mut doc, &mut scratch, &who, note).await {
+            Ok((_, first_dropped)) => {
                 self.refused.borrow_mut().remove(&id);
                 self.keep_refused();
                 self.dropped.borrow_mut().insert(id, first_dropped);
                 self.keep_dropped(id);
-                // The other tabs carry what they made after it onto the rebuild: without
-                // this, they take it as it is (and their last second of typing is lost).
-                if let Err(e) = local::set_rebuilt_from(&id.to_string(), &seen) {
-                    leptos::logging::warn!("cannot note what {id} was rebuilt from: {e}");
-                }
                 // What it set aside is listed for a later start as it is loaded (`rebuild`).
                 Rebuild::Done
             }
@@ -670,12 +672,22 @@ impl SyncNode {
         *self.dropped.borrow_mut() = read_dropped();
         self.refused.borrow_mut().remove(&id);
         self.catching_up.borrow_mut().remove(&id);
-        let seen = local::rebuilt_from().remove(&id.to_string());
-        if seen.is_none() {
-            leptos::logging::warn!(
-                "{id} was rebuilt in another tab, which did not note from what: what this tab made since is not carried over"
-            );
-        }
+        // What the rebuild was made from, as its tab noted it (read once it is loaded, as
+        // that tab notes it before it stores the rebuild); a note that another rebuild's
+        // dropped changes do not match is not this one's.
+        let seen = move || {
+            let note = local::rebuilt_from().remove(&id.to_string());
+            let dropped = local::dropped().remove(&id.to_string()).unwrap_or_default();
+            match note {
+                Some(note) if note.dropped == dropped => Some(note.seen),
+                _ => {
+                    leptos::logging::warn!(
+                        "{id} was rebuilt in another tab without a note of what from: this tab's changes it does not hold are set aside"
+                    );
+                    None
+                }
+            }
+        };
         // Who she is, from this tab's copy; her role, from the rebuild when it is the network.
         let signer = match self.repo.opened(id) {
             Some(h) => {
@@ -702,7 +714,7 @@ impl SyncNode {
             let net = juntas_core::model::network::read(fresh).ok()?;
             juntas_core::rules::Who::of(&net, &member)
         };
-        match self.repo.reload_whole(id, seen.as_ref(), who).await {
+        match self.repo.reload_whole(id, seen, who).await {
             Ok(carried) => {
                 if carried.changed() {
                     // Signed and sent like any edit of this tab.
