@@ -247,6 +247,7 @@ texts! {
     BundleBadDoc => "contiene un documento que no se puede leer.", "it contains a document that cannot be read.";
     BundleReadFailed => "no se pudo leer el archivo del dispositivo.", "the file could not be read from the device.";
     NotHereYet => "Todavía no llega a este dispositivo; llegará al sincronizar.", "Not on this device yet; it will arrive when it syncs.";
+    NotHereDenied => "No está en este dispositivo, y no llegará mientras el servidor no le dé acceso a esta red: pide una invitación nueva a quien facilita la red.", "Not on this device, and it will not arrive until the server lets this device into this network again: ask the network's facilitator for a new invite.";
     NotFoundHere => "Este dispositivo no tiene una copia de este documento.", "This device has no copy of this document.";
     PageNotFound => "Página no encontrada", "Page not found";
     BackHome => "Volver al inicio", "Back to the start";
@@ -669,6 +670,7 @@ texts! {
     RankOf => "de", "of";
     ChooseOne => "Elige una opción.", "Choose one option.";
     ChooseUpTo => "Elige hasta {n} opciones.", "Choose up to {n} options.";
+    BallotFull => "Ya elegiste {n}: quita una para elegir otra.", "You have chosen {n}: untick one to choose another.";
     NoValidBallots => "Ningún voto válido: no hay ganador.", "No valid ballots: there is no winner.";
     RankHint => "Ordena de la que más te gusta (arriba) a la que menos.", "Order them from the one you like most (top) to the least.";
     CastVote => "Votar", "Vote";

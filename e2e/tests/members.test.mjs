@@ -10,6 +10,7 @@ import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
 import { TreePage } from '../pages/tree.mjs';
+import { WorkshopPage } from '../pages/workshop.mjs';
 
 const KEY = process.env.JUNTAS_ACCESS_KEY;
 
@@ -108,6 +109,22 @@ test('a phone removed from one of its two networks is told so on that network, a
   assert.notEqual(urlA, urlB);
   const m = new NetworkPage(mPage);
 
+  // A workshop of network A reaches her phone before it is removed.
+  const aHome = a.page.url();
+  const aWorkshops = new WorkshopPage(a.page);
+  await aWorkshops.open();
+  await aWorkshops.create('Taller de marzo', 'Sala de reuniones');
+  await a.page.goto(aHome);
+  await a.net.waitReady();
+  await mPage.goto(urlA);
+  const mWorkshops = new WorkshopPage(mPage);
+  await mWorkshops.open();
+  const line = mPage.getByTestId('workshop-open').filter({ hasText: 'Taller de marzo' });
+  await line.waitFor({ timeout: 30000 });
+  const workshopId = (await line.getAttribute('href')).split('/').pop();
+  await mPage.goto(urlB);
+  await m.waitReady();
+
   // Network A's facilitator removes her phone while she is on network B's page.
   const maria = (await a.net.devices()).find((d) => d.text.includes('María González'));
   await a.net.removeDevice(maria.member);
@@ -127,6 +144,24 @@ test('a phone removed from one of its two networks is told so on that network, a
       deniedText.source, { timeout: 20000 });
     assert.equal(await m.centreCards().count(), 15, 'what she had stays on her phone');
   }
+  // A workshop A lists that is not on her phone (its stored copy is gone) is not promised
+  // "when it syncs": nothing of A comes to this phone now.
+  await mPage.evaluate(async (id) => {
+    const db = await new Promise((ok, err) => { const r = indexedDB.open('automerge'); r.onsuccess = () => ok(r.result); r.onerror = () => err(r.error); });
+    const tx = db.transaction('documents', 'readwrite');
+    const store = tx.objectStore('documents');
+    const keys = await new Promise((ok) => { const r = store.getAllKeys(); r.onsuccess = () => ok(r.result); });
+    for (const k of keys) if (Array.isArray(k) && k[0] === id) store.delete(k);
+    await new Promise((ok, err) => { tx.oncomplete = ok; tx.onerror = () => err(tx.error); });
+    db.close();
+  }, workshopId);
+  await mPage.reload();
+  await m.waitReady();
+  await mWorkshops.open();
+  const gone = mPage.locator('[data-testid="workshop-open"]', { hasText: 'no llegará' });
+  await gone.waitFor({ timeout: 20000 });
+  assert.match(await gone.textContent(), /^No está en este dispositivo, y no llegará mientras el servidor no le dé acceso a esta red/);
+  assert.equal(await mPage.getByText('llegará al sincronizar').count(), 0);
   // B's page, opened after A's, still syncs.
   await mPage.goto(urlB);
   await m.waitReady();

@@ -196,9 +196,16 @@ test('name vote: proposals, then a ranking; one phone offline; closed; the same 
   assert.equal((await fPage.getByTestId('ballot-hint').textContent()).trim(), 'Elige hasta 3 opciones.');
   const box = (label) => fPage.getByTestId('ballot-option').filter({ hasText: label }).locator('input');
   for (const label of ['Lectura', 'Juego', 'Familias']) await box(label).check();
-  assert.equal(await box('Convivencia').isDisabled(), true, 'a fourth waits');
+  // A fourth waits: still reachable by keyboard, it says so, and ticking it takes nothing.
+  assert.equal(await box('Convivencia').getAttribute('aria-disabled'), 'true', 'a fourth waits');
+  await box('Convivencia').focus();
+  await fPage.keyboard.press('Space');
+  assert.equal(await box('Convivencia').isChecked(), false, 'not taken');
+  assert.equal((await fPage.getByTestId('ballot-full').textContent()).trim(), 'Ya elegiste 3: quita una para elegir otra.');
+  assert.deepEqual(await axeViolations(fPage, ALL), [], 'a full ballot: no moderate or worse a11y issue');
   await box('Familias').uncheck();
-  assert.equal(await box('Convivencia').isDisabled(), false, 'one unticked: the fourth may be chosen');
+  assert.equal(await box('Convivencia').getAttribute('aria-disabled'), null, 'one unticked: the fourth may be chosen');
+  assert.equal((await fPage.getByTestId('ballot-full').textContent()).trim(), '', 'nothing to say');
   await box('Convivencia').check();
   await f.cast();
   await fPage.getByTestId('vote-received').filter({ hasText: ': 1' }).waitFor({ timeout: 20000 });
@@ -346,4 +353,45 @@ test('PDSA cycles: the timeline in order, the worksheet co-written by a laptop a
   assert.deepEqual(fPage.__errors ?? [], []);
   await context.close();
   await fContext.close();
+});
+
+test('on a phone that has not said who she is, a proposal and a 1–5 answer are kept, and taken once she says', async () => {
+  const context = await newContext(browser, PHONE);
+  const page = await context.newPage();
+  await page.goto('/');
+  const net = await new HomePage(page).createExample();
+  await net.iAm('Ignacio Vargas');
+  const w = new WorkshopPage(page);
+  await w.open();
+  await w.create('Taller 3: medición', 'Escuela Los Aromos');
+  await w.open();
+  await w.createVote('¿Qué medimos primero?', 'una');
+  const refused = page.locator('.form-error[role="alert"]').filter({ hasText: 'Primero elige quién eres en este dispositivo.' });
+
+  // The phone is handed on: nobody chosen. Her proposal is refused, and what she typed stays.
+  await page.getByTestId('whoami').selectOption({ value: '' });
+  await page.getByTestId('vote-propose-text').fill('Asistencia diaria');
+  await page.getByTestId('vote-propose').click();
+  await refused.waitFor();
+  assert.equal(await page.getByTestId('vote-propose-text').inputValue(), 'Asistencia diaria', 'what she typed stays');
+  assert.equal(await page.getByTestId('vote-option').count(), 0);
+  await net.iAm('María González');
+  await page.getByTestId('vote-propose').click();
+  await page.getByTestId('vote-option').filter({ hasText: 'Asistencia diaria' }).waitFor();
+  assert.equal(await page.getByTestId('vote-propose-text').inputValue(), '', 'emptied once taken');
+
+  // Her exit ticket: the 4 she ticks before saying who she is is saved once she does.
+  await page.getByTestId('whoami').selectOption({ value: '' });
+  await w.open();
+  await w.openWorkshop('Taller 3: medición');
+  await page.getByTestId('ticket-q3-4').check();
+  await refused.waitFor();
+  assert.equal(await page.getByTestId('ticket-q3-4').isChecked(), true, 'still ticked');
+  await net.iAm('María González');
+  await page.getByTestId('ticket-state').waitFor();
+  await net.iAm('Ignacio Vargas');
+  await w.waitCount(1);
+  assert.deepEqual(await w.scale(), [0, 0, 0, 1, 0], 'her 4, counted');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
 });

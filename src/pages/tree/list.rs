@@ -49,7 +49,7 @@ pub(super) fn TreeLine(id: DocumentId) -> impl IntoView {
         <li class="card">
             <A href=format!("/red/{net}/arbol/{id}") attr:data-testid="tree-open">
                 // A tree that cannot be read is listed with why, not left out.
-                {move || crate::pages::line_text(i18n, ctx.tree.get(), |t| t.problem)}
+                {move || crate::pages::line_text(i18n, ctx.net.id, ctx.tree.get(), |t| t.problem)}
             </A>
         </li>
     }

@@ -149,7 +149,7 @@ fn CycleLine(id: DocumentId, numbers: RwSignal<BTreeMap<DocumentId, u32>>) -> im
                 }.into_any(),
                 // A cycle that cannot be read is listed with why, not left out.
                 Loaded::Failed(e) => view! { <p role="alert">{i18n.t(T::Unreadable)} " " {explain(i18n, &e)}</p> }.into_any(),
-                Loaded::Missing => view! { <p>{tr(T::NotHereYet)}</p> }.into_any(),
+                Loaded::Missing => view! { <p>{move || crate::pages::not_here(i18n, ctx.net.id)}</p> }.into_any(),
                 Loaded::Loading => view! { <p>"…"</p> }.into_any(),
             }}
         </li>

@@ -49,7 +49,7 @@ fn WorkshopLine(id: DocumentId) -> impl IntoView {
         <li class="card">
             <A href=format!("/red/{net}/talleres/{id}") attr:data-testid="workshop-open" attr:class="tap">
                 // A workshop that cannot be read is listed with why, not left out.
-                {move || crate::pages::line_text(i18n, ctx.workshop.get(), |w| {
+                {move || crate::pages::line_text(i18n, ctx.net.id, ctx.workshop.get(), |w| {
                     format!("{} · {} · {}", w.title, format_day(&w.date), w.place)
                 })}
             </A>
@@ -162,7 +162,7 @@ fn VoteLine(id: DocumentId) -> impl IntoView {
         <li class="card">
             <A href=format!("/red/{net}/talleres/votacion/{id}") attr:data-testid="vote-open" attr:class="tap">
                 // A vote that cannot be read is listed with why, not left out.
-                {move || crate::pages::line_text(i18n, ctx.vote.get(), |v| v.question)}
+                {move || crate::pages::line_text(i18n, ctx.net.id, ctx.vote.get(), |v| v.question)}
             </A>
         </li>
     }

@@ -301,6 +301,8 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                     // Said before she picks, not only when a ballot with too many is refused;
                     // once she has picked as many as she may, the others wait.
                     let full = move || max.is_some_and(|max| choice.with(|c| c.len() >= max));
+                    // Said when she ticks one more than she may (the others wait, focusable).
+                    let over = RwSignal::new(false);
                     view! {
                         <Show when=move || !closed.get()>
                             <p class="hint" id="ballot-hint" data-testid="ballot-hint">{move || match max {
@@ -316,10 +318,19 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                                     <label class="check" data-testid="ballot-option">
                                         <input type=if several { "checkbox" } else { "radio" } name="ballot"
                                             prop:checked=move || choice.with(|c| c.contains(&id))
-                                            disabled=move || closed.get() || (full() && !choice.with(|c| c.contains(&id3)))
+                                            disabled=move || closed.get()
+                                            // Waiting, not disabled: a keyboard or screen
+                                            // reader still reaches it, and hears why it waits.
+                                            aria-disabled=move || (full() && !choice.with(|c| c.contains(&id3))).then_some("true")
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
                                                 let id = id2.clone();
+                                                if on && several && full() {
+                                                    event_target::<web_sys::HtmlInputElement>(&ev).set_checked(false);
+                                                    over.set(true);
+                                                    return;
+                                                }
+                                                over.set(false);
                                                 choice.update(|c| {
                                                     if !several { c.clear(); }
                                                     c.retain(|x| *x != id);
@@ -331,6 +342,10 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                                 }
                             }).collect_view()}
                         </fieldset>
+                        <p class="form-error" role="status" data-testid="ballot-full">{move || match max {
+                            Some(max) if over.get() => i18n.t(T::BallotFull).replace("{n}", &max.to_string()),
+                            _ => String::new(),
+                        }}</p>
                     }.into_any()
                 }
                 None => ().into_any(),
