@@ -207,3 +207,45 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await m.context.close();
   await fContext.close();
 });
+
+test('what she typed just before putting her phone away is signed then, not on a timer the closed page never runs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const fContext = await newContext(browser, LAPTOP);
+  const fPage = await fContext.newPage();
+  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
+  const f = new InquiryPage(fPage);
+  await f.open();
+  await f.createFromAnnex6();
+  await fNet.waitSync('synced');
+  const dir = newProfileDir();
+  let m = await phone(dir);
+  await m.page.goto(await fNet.inviteLink('María González'));
+  await m.net.waitReady();
+  await m.inq.open();
+  await m.page.getByTestId('inquiry-card').getByTestId('inquiry-title').waitFor();
+  // The record is signed as it is made; what she types within the next 10 s is signed with
+  // the next batch.
+  await m.inq.newRecord();
+  await m.inq.type('f-place', 'Patio techado');
+  await m.net.waitSaved();
+  // She puts the phone away (the page is hidden), and the browser drops the page soon after,
+  // before those 10 s are up.
+  await m.page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await m.page.waitForTimeout(1500);
+  const recordUrl = m.page.url();
+  assert.deepEqual(m.page.__errors ?? [], []);
+  await m.context.close();
+  m = await phone(dir);
+  await m.page.goto(recordUrl);
+  await m.page.getByTestId('record-state').waitFor();
+  await m.page.getByTestId('record-history').locator('summary').click();
+  await m.page.getByTestId('record-history-entry').first().waitFor();
+  const history = await m.page.getByTestId('record-history-entry').allTextContents();
+  assert.ok(history.some((h) => /María González ✓ editó: Lugar de aplicación/.test(h)), `signed: ${history}`);
+  assert.deepEqual(m.page.__errors ?? [], []);
+  await m.context.close();
+  await fContext.close();
+});

@@ -121,7 +121,18 @@ impl Docs {
         };
         gloo_events::EventListener::new(&window(), "pagehide", move |_| {
             docs.store_typed_now();
+            docs.sync.node().page_hidden(true);
             docs.flush();
+        })
+        .forget();
+        // Put away on a phone, the page may never run again: typing goes out and is signed
+        // now, not within a second and with the next batch of signatures.
+        gloo_events::EventListener::new(&document(), "visibilitychange", move |_| {
+            let hidden = document().hidden();
+            docs.sync.node().page_hidden(hidden);
+            if hidden {
+                docs.flush();
+            }
         })
         .forget();
         docs

@@ -13,7 +13,7 @@
 pub mod server;
 pub mod tabs;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -194,6 +194,9 @@ pub struct SyncNode {
     /// When this tab last signed each document (ms), and those with a signature due later.
     signed_at: RefCell<BTreeMap<DocumentId, f64>>,
     sign_due: RefCell<BTreeSet<DocumentId>>,
+    /// The page is hidden (the phone put away, the tab closing): what this tab changes is
+    /// signed at once, not batched (the batch's timer may never run again).
+    hidden: Cell<bool>,
     /// Refused documents being caught up with the server before a rebuild: the server's copy
     /// syncs into this scratch document, not into hers.
     catching_up: RefCell<BTreeMap<DocumentId, AutoCommit>>,
@@ -232,6 +235,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         owners: RefCell::new(BTreeMap::new()),
         signed_at: RefCell::new(BTreeMap::new()),
         sign_due: RefCell::new(BTreeSet::new()),
+        hidden: Cell::new(false),
         catching_up: RefCell::new(BTreeMap::new()),
         rebuilt: RefCell::new(BTreeSet::new()),
         dropped: RefCell::new(read_dropped()),
@@ -896,6 +900,21 @@ impl SyncNode {
         self.local_change(id).await;
     }
 
+    /// The page is hidden or closing: the signatures waiting on their timer are made now,
+    /// and what changes while it stays hidden is signed at once. A tab closed before the timer
+    /// fired left those changes unsigned for good (a later tab has another actor).
+    pub fn page_hidden(self: &Rc<Self>, hidden: bool) {
+        self.hidden.set(hidden);
+        if !hidden {
+            return;
+        }
+        let due = std::mem::take(&mut *self.sign_due.borrow_mut());
+        for id in due {
+            let node = self.clone();
+            spawn_local(async move { node.local_change(id).await });
+        }
+    }
+
     /// After a local change to `id`: send it to every peer and refresh the pending count.
     pub async fn local_change(self: &Rc<Self>, id: DocumentId) {
         // A document created since a handshake is opened on that connection first.
@@ -923,6 +942,7 @@ impl SyncNode {
         let last = self.signed_at.borrow().get(&id).copied();
         if let Some(last) = last
             && now - last < SIGN_EVERY_MS
+            && !self.hidden.get()
         {
             if self.sign_due.borrow_mut().insert(id) {
                 let node = self.clone();
