@@ -162,7 +162,7 @@ texts! {
     SetAsideComment => "un comentario", "a comment";
     SetAsideEntry => "un registro del documento", "an entry of the document";
     SetAsideGone => "Ya no existe en el servidor (alguien lo eliminó).", "It no longer exists on the server (someone deleted it).";
-    SetAsideOverlapped => "Lo escribiste en otra pestaña mientras este documento se rehacía, y ese texto cambió entretanto: cópialo y vuelve a escribirlo donde corresponda.", "You wrote it in another tab while this document was being rebuilt, and that text changed meanwhile: copy it and write it again where it belongs.";
+    SetAsideOverlapped => "Lo escribiste en otra pestaña mientras este documento se rehacía, y no se pudo volver a poner en su lugar sin pasar a llevar otro cambio: cópialo y vuelve a escribirlo donde corresponda.", "You wrote it in another tab while this document was being rebuilt, and it could not be put back in its place without overriding another change: copy it and write it again where it belongs.";
     SetAsideCopy => "Copiar", "Copy";
     SetAsideCopied => "Copiado.", "Copied.";
     SetAsideCopyFailed => "No se pudo copiar: el texto quedó seleccionado, cópialo con el menú del teléfono.", "Could not copy: the text is selected, copy it with your phone's menu.";

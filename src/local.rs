@@ -519,18 +519,32 @@ pub fn rebuilt_from() -> std::collections::BTreeMap<String, RebuiltFrom> {
 /// Notes that `id` is being rebuilt from `seen`, dropping `dropped` first (only that entry:
 /// another tab may have written others since), each actor's highest change kept over every
 /// rebuild of it.
+/// Returns the entry it replaced, which [`restore_rebuilt_from`] puts back if the rebuild
+/// then fails (a note of what no rebuild saw would hide those changes from the tabs).
 pub fn set_rebuilt_from(
     id: &str,
     seen: &juntas_core::set_aside::Seen,
     dropped: Vec<String>,
-) -> Result<(), String> {
+) -> Result<Option<RebuiltFrom>, String> {
     let mut all = rebuilt_from();
+    let before = all.get(id).cloned();
     let entry = all.entry(id.to_string()).or_default();
     for (actor, &seq) in seen {
         let s = entry.seen.entry(actor.clone()).or_default();
         *s = (*s).max(seq);
     }
     entry.dropped = dropped;
+    LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())?;
+    Ok(before)
+}
+
+/// Puts back `id`'s note as it was before a rebuild that failed after noting.
+pub fn restore_rebuilt_from(id: &str, before: Option<RebuiltFrom>) -> Result<(), String> {
+    let mut all = rebuilt_from();
+    match before {
+        Some(b) => all.insert(id.to_string(), b),
+        None => all.remove(id),
+    };
     LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())
 }
 

@@ -218,11 +218,15 @@ pub fn carry_late(
     if rest.is_empty() {
         return Ok(out);
     }
-    let place: Place = if seen.is_some() && all_mine { carry_to } else { nowhere };
+    let place: Place = if seen.is_some() && all_mine && who.is_some() { carry_to } else { nowhere };
     let (remade, set_aside) =
         remake_units(old, &metas, &rest, rebuilt, who, place, Why::Overlapped)?;
     out.remade = remade;
-    out.set_aside = set_aside;
+    // What the rebuild already reads there (another tab carried it) is not set aside again.
+    out.set_aside = set_aside
+        .into_iter()
+        .filter(|s| reads_at(rebuilt, &s.path).as_deref() != Some(s.text.as_str()))
+        .collect();
     Ok(out)
 }
 
@@ -296,7 +300,8 @@ fn remake_units(
         });
         if units[i].refusal.is_none() {
             let verdict = match (&facts, who) {
-                (_, None) => Err(Refusal::NotAMember),
+                // Not judged: nothing is re-made without her member ([`carry_late`]).
+                (_, None) => Ok(()),
                 (Some(facts), Some(who)) => allowed(who, facts, &all, effect),
                 (None, Some(_)) => Err(Refusal::Unknown { path: "kind".into() }),
             };
@@ -339,8 +344,9 @@ fn remake_units(
             continue;
         }
         match place(&unit.target, &unit.path, full, &mut base, doc) {
-            // Already as she left it there: nothing to commit, not even its time.
-            Ok(true) if doc.pending_ops() == 0 => {}
+            // Already as she left it there: nothing to commit, not even its time (unless
+            // it is the last, after others were re-made: the time rides with it).
+            Ok(true) if doc.pending_ops() == 0 && (remake.last() != Some(&i) || remade == 0) => {}
             Ok(true) => {
                 if remake.last() == Some(&i)
                     && let Some(s) = stamp_unit
@@ -425,9 +431,24 @@ fn carry_to(
     }
 }
 
-/// A field's value as compared by [`carry_to`]: absent, or its words.
+/// A field's value as compared by [`carry_to`]: absent, a value with its type (`"1"` is not
+/// `1`), or an object's kind and words.
 fn shown(doc: &AutoCommit, got: Option<(Value<'_>, ObjId)>) -> Option<String> {
-    got.map(|(value, id)| render(doc, &value, &id))
+    got.map(|(value, id)| match &value {
+        Value::Scalar(s) => format!("{s:?}"),
+        Value::Object(kind) => format!("{kind:?}: {}", render(doc, &value, &id)),
+    })
+}
+
+/// What `doc` shows at `path` (a field, or an object's words), if it has it.
+fn reads_at(doc: &AutoCommit, path: &[String]) -> Option<String> {
+    let (last, up) = path.split_last()?;
+    let parent = resolve(doc, up)?;
+    let got = match doc.object_type(&parent).ok()? {
+        ObjType::List | ObjType::Text => doc.get(&parent, last.parse::<usize>().ok()?),
+        ObjType::Map | ObjType::Table => doc.get(&parent, last.as_str()),
+    };
+    got.ok()?.map(|(value, id)| render(doc, &value, &id))
 }
 
 /// The object at `path` from the root of `doc` (map keys, list indices), if there is one.

@@ -305,6 +305,11 @@ fn a_third_tabs_late_words_are_set_aside_not_re_made_twice() {
     assert_eq!(carried.set_aside.len(), 1, "{:?}", carried.set_aside);
     assert_eq!(carried.set_aside[0].text, "Hola querido mundo (C)");
     assert_eq!(plan::body(&fresh, "1.2").unwrap(), "Hola querido mundo");
+    // C reloaded first and carried them: B does not set aside what the rebuild now reads.
+    let mut carried_by_c = loaded(&rebuilt);
+    plan::splice(&mut carried_by_c, "1.2", 18, 0, " (C)", &stamp("p1", 12)).unwrap();
+    let carried = carry_late(&mut b, &mut carried_by_c, Some(&rebuilt.seen), Some(&still)).unwrap();
+    assert!(carried.set_aside.is_empty(), "{:?}", carried.set_aside);
 }
 
 #[test]

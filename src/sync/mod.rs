@@ -618,11 +618,21 @@ impl SyncNode {
         };
         // Noted before the rebuild is stored: the other tabs carry onto it what they made
         // after it, and without the note could not tell that from what it dropped.
+        let noted = RefCell::new(None);
         let note = |r: &juntas_core::set_aside::Rebuilt| {
             let first = r.first_dropped.iter().map(|h| h.to_string()).collect();
-            local::set_rebuilt_from(&id.to_string(), &r.seen, first)
+            *noted.borrow_mut() = Some(local::set_rebuilt_from(&id.to_string(), &r.seen, first)?);
+            Ok(())
         };
-        match self.repo.rebuild(&mut doc, &mut scratch, &who, note).await {
+        let rebuilt = self.repo.rebuild(&mut doc, &mut scratch, &who, note).await;
+        // Noted, then not rebuilt: the note is put back as it was.
+        if rebuilt.is_err()
+            && let Some(before) = noted.take()
+            && let Err(e) = local::restore_rebuilt_from(&id.to_string(), before)
+        {
+            leptos::logging::warn!("cannot put back what {id} was rebuilt from: {e}");
+        }
+        match rebuilt {
             Ok((_, first_dropped)) => {
                 self.refused.borrow_mut().remove(&id);
                 self.keep_refused();
@@ -699,6 +709,11 @@ impl SyncNode {
                 match self.signer(id, doc.doc()) {
                     Ok((network, member)) if network != id.to_string() => {
                         let who = self.who(id, &network, &member, doc.doc()).await;
+                        if let Err(why) = &who {
+                            leptos::logging::warn!(
+                                "what this tab made of {id} is set aside, not carried: {why}"
+                            );
+                        }
                         Some((network, member, who.ok()))
                     }
                     Ok((network, member)) => Some((network, member, None)),
