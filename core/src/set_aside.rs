@@ -467,6 +467,31 @@ fn resolve(doc: &AutoCommit, path: &[String]) -> Option<ObjId> {
     Some(at)
 }
 
+/// How `after` differs from `before`, by characters, last first (so that making one never
+/// moves the places of those still to make): each edit's place in `before`, how many
+/// characters it removes there, and what it puts there.
+fn char_edits(before: &str, after: &str) -> Vec<(usize, usize, String)> {
+    let old: Vec<char> = before.chars().collect();
+    let new: Vec<char> = after.chars().collect();
+    let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new);
+    diff.iter()
+        .rev()
+        .filter_map(|op| {
+            let (at, removed, added) = match *op {
+                similar::DiffOp::Equal { .. } => return None,
+                similar::DiffOp::Delete { old_index, old_len, .. } => (old_index, old_len, 0..0),
+                similar::DiffOp::Insert { old_index, new_index, new_len } => {
+                    (old_index, 0, new_index..new_index + new_len)
+                }
+                similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                    (old_index, old_len, new_index..new_index + new_len)
+                }
+            };
+            Some((at, removed, new[added].iter().collect()))
+        })
+        .collect()
+}
+
 /// Makes `doc`'s text `obj` read `after` where it reads `before`, one splice per difference.
 fn splice_diff(
     doc: &mut AutoCommit,
@@ -474,22 +499,7 @@ fn splice_diff(
     before: &str,
     after: &str,
 ) -> Result<(), AutomergeError> {
-    let old: Vec<char> = before.chars().collect();
-    let new: Vec<char> = after.chars().collect();
-    let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new);
-    // From the end, so an edit never moves the places of those still to make.
-    for op in diff.iter().rev() {
-        let (at, removed, added) = match *op {
-            similar::DiffOp::Equal { .. } => continue,
-            similar::DiffOp::Delete { old_index, old_len, .. } => (old_index, old_len, 0..0),
-            similar::DiffOp::Insert { old_index, new_index, new_len } => {
-                (old_index, 0, new_index..new_index + new_len)
-            }
-            similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                (old_index, old_len, new_index..new_index + new_len)
-            }
-        };
-        let text: String = new[added].iter().collect();
+    for (at, removed, text) in char_edits(before, after) {
         doc.splice_text(obj, at, removed as isize, &text)?;
     }
     Ok(())
@@ -672,21 +682,7 @@ fn merge_text(
 ) -> Result<(), AutomergeError> {
     let before = base.text(obj)?;
     let after = full.text(obj)?;
-    let old: Vec<char> = before.chars().collect();
-    let new: Vec<char> = after.chars().collect();
-    let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new);
-    // From the end, so an edit never moves the places of those still to make.
-    for op in diff.iter().rev() {
-        let (at, removed, added) = match *op {
-            similar::DiffOp::Equal { .. } => continue,
-            similar::DiffOp::Delete { old_index, old_len, .. } => (old_index, old_len, 0..0),
-            similar::DiffOp::Insert { old_index, new_index, new_len } => {
-                (old_index, 0, new_index..new_index + new_len)
-            }
-            similar::DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                (old_index, old_len, new_index..new_index + new_len)
-            }
-        };
+    for (at, removed, text) in char_edits(&before, &after) {
         for k in (at..at + removed).rev() {
             let cursor = base.get_cursor(obj, k, None)?;
             let pos = doc.get_cursor_position(obj, &cursor, None)?;
@@ -695,14 +691,13 @@ fn merge_text(
                 doc.splice_text(obj, pos, 1, "")?;
             }
         }
-        if !added.is_empty() {
+        if !text.is_empty() {
             let pos = if at == 0 {
                 0
             } else {
                 let cursor = base.get_cursor(obj, at - 1, None)?;
                 (doc.get_cursor_position(obj, &cursor, None)? + 1).min(doc.length(obj))
             };
-            let text: String = new[added].iter().collect();
             doc.splice_text(obj, pos, 0, &text)?;
         }
     }

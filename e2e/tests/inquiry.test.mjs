@@ -23,8 +23,9 @@ async function phone(dir) {
   return { context, page, inq: new InquiryPage(page), net: new NetworkPage(page) };
 }
 
-test('inquiry: offline on a phone, finalise with a missing field, sent after ack, results and CSV', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  // The facilitator defines the inquiry (annex 6 pre-filled).
+/** The facilitator's laptop, with the network founded and the inquiry defined (annex 6
+ * pre-filled), synced. */
+async function facilitatorWithInquiry() {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
   const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
@@ -32,6 +33,11 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
   await f.open();
   await f.createFromAnnex6();
   await fNet.waitSync('synced');
+  return { fContext, fPage, fNet, f };
+}
+
+test('inquiry: offline on a phone, finalise with a missing field, sent after ack, results and CSV', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, fPage, fNet, f } = await facilitatorWithInquiry();
   // The facilitator is not offered a record of her own, and is told why.
   assert.equal(await fPage.getByTestId('record-new').count(), 0);
   assert.match(await fPage.getByTestId('record-new-why').textContent(), /Cada directora llena la pauta de su centro/);
@@ -209,13 +215,7 @@ test('inquiry: offline on a phone, finalise with a missing field, sent after ack
 });
 
 test('what she typed just before putting her phone away is signed then, not on a timer the closed page never runs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const fContext = await newContext(browser, LAPTOP);
-  const fPage = await fContext.newPage();
-  const fNet = await new HomePage(fPage).foundExample('Ignacio Vargas');
-  const f = new InquiryPage(fPage);
-  await f.open();
-  await f.createFromAnnex6();
-  await fNet.waitSync('synced');
+  const { fContext, fNet } = await facilitatorWithInquiry();
   const dir = newProfileDir();
   let m = await phone(dir);
   await m.page.goto(await fNet.inviteLink('María González'));
