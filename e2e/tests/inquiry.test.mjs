@@ -234,7 +234,11 @@ test('what she typed just before putting her phone away is signed then, not on a
     Object.defineProperty(document, 'hidden', { value: true, configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
   });
-  await m.page.waitForTimeout(1500);
+  // Signed while hidden: the history shows it (a batched signature would wait for the
+  // timer, 10 s after the record's).
+  await m.page.getByTestId('record-history').locator('summary').click();
+  await m.page.getByTestId('record-history-entry').filter({ hasText: /María González ✓ editó: Lugar de aplicación/ }).waitFor({ timeout: 5000 });
+  await m.net.waitSaved();
   const recordUrl = m.page.url();
   assert.deepEqual(m.page.__errors ?? [], []);
   await m.context.close();

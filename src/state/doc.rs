@@ -135,6 +135,11 @@ impl Docs {
             }
         })
         .forget();
+        // Back from the browser's back/forward cache (some fire no visibilitychange then).
+        gloo_events::EventListener::new(&window(), "pageshow", move |_| {
+            docs.sync.node().page_hidden(document().hidden());
+        })
+        .forget();
         docs
     }
 

@@ -915,9 +915,11 @@ impl SyncNode {
         self.local_change(id).await;
     }
 
-    /// The page is hidden or closing: the signatures waiting on their timer are made now,
-    /// and what changes while it stays hidden is signed at once. A tab closed before the timer
-    /// fired left those changes unsigned for good (a later tab has another actor).
+    /// The page is hidden (a phone put away) or closing: the signatures waiting on their
+    /// timer are made now, and what changes while it stays hidden is signed at once. A tab
+    /// closed before the timer fired left those changes unsigned for good (a later tab has
+    /// another actor). Hidden, the page usually has the moment it takes; closing, it is only
+    /// started (signing and storing it are several asynchronous steps).
     pub fn page_hidden(self: &Rc<Self>, hidden: bool) {
         self.hidden.set(hidden);
         if !hidden {

@@ -343,7 +343,9 @@ fn Ballot(ctx: VoteCtx) -> impl IntoView {
                             }).collect_view()}
                         </fieldset>
                         <p class="form-error" role="status" data-testid="ballot-full">{move || match max {
-                            Some(max) if over.get() => i18n.t(T::BallotFull).replace("{n}", &max.to_string()),
+                            // Only while it is still full (cast, or a ballot arriving, may
+                            // have changed her choice since).
+                            Some(max) if over.get() && full() => i18n.t(T::BallotFull).replace("{n}", &max.to_string()),
                             _ => String::new(),
                         }}</p>
                     }.into_any()
