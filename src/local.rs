@@ -499,7 +499,7 @@ pub fn set_dropped(all: &std::collections::BTreeMap<String, Vec<String>>) -> Res
 }
 
 /// What a document's rebuilds after a refusal were made from ([`set_rebuilt_from`]).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RebuiltFrom {
     /// Each actor's highest unsent change the rebuilds saw, over every rebuild of the document
     /// ([`juntas_core::set_aside::Seen`]): a tab that slept through one still finds the changes
@@ -510,39 +510,65 @@ pub struct RebuiltFrom {
     pub dropped: Vec<String>,
 }
 
-/// Per document rebuilt after a refusal, what it was made from: the device's other tabs carry
-/// onto it what they made after. Read as none, they set their changes it lacks aside.
-pub fn rebuilt_from() -> std::collections::BTreeMap<String, RebuiltFrom> {
+/// The notes, per document, kept as [`dropped`] keeps its lists (each kind of value read from
+/// localStorage costs the wasm its own parser): the first dropped changes' hashes, then
+/// `actor=seq` per actor.
+fn rebuilt_notes() -> std::collections::BTreeMap<String, Vec<String>> {
     read_or_keep_aside(REBUILT_FROM)
+}
+
+fn note_of(list: Vec<String>) -> RebuiltFrom {
+    let mut note = RebuiltFrom::default();
+    for item in list {
+        match item.split_once('=').and_then(|(a, n)| Some((a, n.parse::<u64>().ok()?))) {
+            Some((actor, seq)) => {
+                note.seen.insert(actor.to_string(), seq);
+            }
+            None => note.dropped.push(item),
+        }
+    }
+    note
+}
+
+fn list_of(note: &RebuiltFrom) -> Vec<String> {
+    let seen = note.seen.iter().map(|(a, n)| format!("{a}={n}"));
+    note.dropped.iter().cloned().chain(seen).collect()
+}
+
+/// What document `id` was rebuilt from after a refusal: the device's other tabs carry onto it
+/// what they made after. None: they set their changes it lacks aside.
+pub fn rebuilt_from(id: &str) -> Option<RebuiltFrom> {
+    rebuilt_notes().remove(id).map(note_of)
 }
 
 /// Notes that `id` is being rebuilt from `seen`, dropping `dropped` first (only that entry:
 /// another tab may have written others since), each actor's highest change kept over every
-/// rebuild of it.
-/// Returns the entry it replaced, which [`restore_rebuilt_from`] puts back if the rebuild
-/// then fails (a note of what no rebuild saw would hide those changes from the tabs).
+/// rebuild of it. Returns the entry it replaced, which [`restore_rebuilt_from`] puts back if
+/// the rebuild then fails (a note of what no rebuild saw would hide those changes from the
+/// tabs).
 pub fn set_rebuilt_from(
     id: &str,
     seen: &juntas_core::set_aside::Seen,
     dropped: Vec<String>,
 ) -> Result<Option<RebuiltFrom>, String> {
-    let mut all = rebuilt_from();
-    let before = all.get(id).cloned();
-    let entry = all.entry(id.to_string()).or_default();
+    let mut all = rebuilt_notes();
+    let before = all.get(id).cloned().map(note_of);
+    let mut note = before.clone().unwrap_or_default();
     for (actor, &seq) in seen {
-        let s = entry.seen.entry(actor.clone()).or_default();
+        let s = note.seen.entry(actor.clone()).or_default();
         *s = (*s).max(seq);
     }
-    entry.dropped = dropped;
+    note.dropped = dropped;
+    all.insert(id.to_string(), list_of(&note));
     LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())?;
     Ok(before)
 }
 
 /// Puts back `id`'s note as it was before a rebuild that failed after noting.
 pub fn restore_rebuilt_from(id: &str, before: Option<RebuiltFrom>) -> Result<(), String> {
-    let mut all = rebuilt_from();
+    let mut all = rebuilt_notes();
     match before {
-        Some(b) => all.insert(id.to_string(), b),
+        Some(b) => all.insert(id.to_string(), list_of(&b)),
         None => all.remove(id),
     };
     LocalStorage::set(REBUILT_FROM, all).map_err(|e| e.to_string())

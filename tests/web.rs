@@ -3,7 +3,7 @@
 //! automerge-repo's, the document store keeps both tabs' edits through real IndexedDB, and a
 //! localStorage list keeps entries this build cannot read; a list drawn in slices shows
 //! what arrives while and after it fills; a tab reloading another tab's rebuild keeps what it
-//! typed meanwhile.
+//! typed meanwhile, and the note it carries by keeps every actor's highest change.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -676,4 +676,33 @@ async fn a_tab_reloading_another_tabs_rebuild_keeps_what_it_typed_meanwhile() {
     assert_eq!(plan::body(again.doc(), "1.3").unwrap(), "", "refused her");
     let aside = repo.set_aside(id).await.expect("read");
     assert_eq!(aside.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), ["Mi idea"]);
+}
+
+/// The note of what a document was rebuilt from keeps each actor's highest change over every
+/// rebuild (a tab that slept through one still finds what it dropped), names the last
+/// rebuild's dropped changes, and is put back as it was when a rebuild fails after noting.
+#[wasm_bindgen_test]
+fn a_rebuilds_note_keeps_every_actors_highest_change_and_is_put_back_on_failure() {
+    use juntas::local::{rebuilt_from, restore_rebuilt_from, set_rebuilt_from};
+    let id = fresh_name("note");
+    let seen = |pairs: &[(&str, u64)]| -> juntas_core::set_aside::Seen {
+        pairs.iter().map(|(a, n)| (a.to_string(), *n)).collect()
+    };
+    assert_eq!(rebuilt_from(&id), None);
+    let before = set_rebuilt_from(&id, &seen(&[("a0", 7), ("b1", 3)]), vec!["h1".into()]);
+    assert_eq!(before.expect("noted"), None);
+    let first = rebuilt_from(&id).expect("read");
+    assert_eq!(first.seen, seen(&[("a0", 7), ("b1", 3)]));
+    assert_eq!(first.dropped, ["h1"]);
+    // A second rebuild saw less of a0 and more of b1: the highest of each is kept.
+    let before = set_rebuilt_from(&id, &seen(&[("a0", 2), ("b1", 9)]), vec!["h2".into()]);
+    assert_eq!(before.expect("noted"), Some(first.clone()));
+    let second = rebuilt_from(&id).expect("read");
+    assert_eq!(second.seen, seen(&[("a0", 7), ("b1", 9)]));
+    assert_eq!(second.dropped, ["h2"]);
+    // That rebuild failed: the note is the first one's again.
+    restore_rebuilt_from(&id, Some(first.clone())).expect("put back");
+    assert_eq!(rebuilt_from(&id), Some(first));
+    restore_rebuilt_from(&id, None).expect("put back");
+    assert_eq!(rebuilt_from(&id), None);
 }

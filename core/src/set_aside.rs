@@ -392,15 +392,11 @@ fn carry_to(
             let Some(parent) = path.split_last().and_then(|(_, up)| resolve(doc, up)) else {
                 return Ok(false);
             };
-            let (before, mine, now) = (
-                shown(base, base.get(map, key.as_str())?),
-                shown(full, full.get(map, key.as_str())?),
-                shown(doc, doc.get(&parent, key.as_str())?),
-            );
-            if now == mine {
+            let now = (&*doc, doc.get(&parent, key.as_str())?);
+            if same(&now, &(full, full.get(map, key.as_str())?)) {
                 return Ok(true);
             }
-            if now != before {
+            if !same(&now, &(&*base, base.get(map, key.as_str())?)) {
                 return Ok(false);
             }
             put_from(full, map, key, doc, &parent).map(|()| true)
@@ -431,13 +427,20 @@ fn carry_to(
     }
 }
 
-/// A field's value as compared by [`carry_to`]: absent, a value with its type (`"1"` is not
-/// `1`), or an object's kind and words.
-fn shown(doc: &AutoCommit, got: Option<(Value<'_>, ObjId)>) -> Option<String> {
-    got.map(|(value, id)| match &value {
-        Value::Scalar(s) => format!("{s:?}"),
-        Value::Object(kind) => format!("{kind:?}: {}", render(doc, &value, &id)),
-    })
+/// Whether two fields (each with its document) hold the same: both absent, equal values of
+/// one type (`"1"` is not `1`), or objects of one kind with the same words.
+fn same(
+    a: &(&AutoCommit, Option<(Value<'_>, ObjId)>),
+    b: &(&AutoCommit, Option<(Value<'_>, ObjId)>),
+) -> bool {
+    match (&a.1, &b.1) {
+        (None, None) => true,
+        (Some((Value::Scalar(x), _)), Some((Value::Scalar(y), _))) => x == y,
+        (Some((x @ Value::Object(k), i)), Some((Value::Object(l), j))) => {
+            k == l && render(a.0, x, i) == render(b.0, x, j)
+        }
+        _ => false,
+    }
 }
 
 /// What `doc` shows at `path` (a field, or an object's words), if it has it.

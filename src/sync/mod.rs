@@ -690,7 +690,7 @@ impl SyncNode {
         // that tab notes it before it stores the rebuild); a note that another rebuild's
         // dropped changes do not match is not this one's.
         let seen = move || {
-            let note = local::rebuilt_from().remove(&id.to_string());
+            let note = local::rebuilt_from(&id.to_string());
             let dropped = local::dropped().remove(&id.to_string()).unwrap_or_default();
             match note {
                 Some(note) if note.dropped == dropped => Some(note.seen),
