@@ -9,7 +9,7 @@
 //! Automerge, core, storage and sync) downloads beside it; every page that shows a document
 //! waits for it (`DocsGate` in `lib.rs`). Without the cfg the same functions are called directly.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, rc::Rc};
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use juntas_core::{DocumentId, StorageError, model::network::Network};
@@ -19,6 +19,7 @@ use crate::{
     error::AppError,
     repo::{Imported, Repo},
     state::{doc::Docs, network},
+    sync::SyncNode,
 };
 
 /// A part of the split wasm that could not be downloaded (the splitter's loader has already
@@ -100,6 +101,43 @@ fn import_bundle_work(
     expected: Option<DocumentId>,
 ) -> Result<Work<Result<Imported, AppError>>, PartNotDownloaded> {
     Ok(Box::pin(async move { network::import_bundle(docs, &bytes, expected).await }))
+}
+
+/// Which of the two rare ways a refused document is mended ([`mend`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Mend {
+    /// This tab rebuilds it on the server's copy (`SyncNode::rebuild`).
+    Rebuild,
+    /// Another tab rebuilt it: this tab reloads it (`SyncNode::rebuilt_elsewhere`).
+    Reload,
+}
+
+#[cfg_attr(
+    juntas_split,
+    leptos::wasm_split::wasm_split(juntas_tools, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn mend_work(node: Rc<SyncNode>, id: DocumentId, how: Mend) -> Result<Work<()>, PartNotDownloaded> {
+    Ok(Box::pin(async move {
+        match how {
+            Mend::Rebuild => node.rebuild(id).await,
+            Mend::Reload => node.rebuilt_elsewhere(id).await,
+        }
+    }))
+}
+
+/// Mends refused document `id` in the panels' part (`juntas_tools`), which a network's page
+/// asks for ahead and the service worker keeps: rebuilding a document, or carrying this tab's
+/// late changes onto another tab's rebuild, runs only after the server refused a change, so
+/// its code (~20 KB brotli) is not downloaded before a document shows. A part that cannot be
+/// downloaded leaves the document refused, and says so as a failed rebuild does; the next
+/// message about it tries again.
+pub async fn mend(node: Rc<SyncNode>, id: DocumentId, how: Mend) {
+    match part!(mend_work(node, id, how)) {
+        Ok(work) => work.await,
+        Err(PartNotDownloaded) => leptos::logging::warn!(
+            "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded; it stays refused"
+        ),
+    }
 }
 
 /// The document worker's loop, once its part is here; a part that cannot be downloaded is

@@ -534,7 +534,7 @@ impl SyncNode {
             c.session.status(&id, scratch).is_some_and(|s| s.last_synced_at.is_some())
         };
         if caught_up {
-            self.rebuild(id).await;
+            crate::parts::mend(self.clone(), id, crate::parts::Mend::Rebuild).await;
         }
         Ok(())
     }
@@ -544,7 +544,7 @@ impl SyncNode {
     /// and the other tabs reload it. One tab at a time (a Web Lock per document): a tab that
     /// finds the document already rebuilt by another reloads it instead, so nothing is re-made
     /// or set aside twice.
-    async fn rebuild(self: &Rc<Self>, id: DocumentId) {
+    pub(crate) async fn rebuild(self: &Rc<Self>, id: DocumentId) {
         let Some(scratch) = self.catching_up.borrow_mut().remove(&id) else { return };
         self.rebuilt.borrow_mut().insert(id);
         // What this tab knows another rebuild dropped, as its scratch copy was made: a rebuild
@@ -1439,7 +1439,7 @@ impl SyncNode {
             take_back(&mut doc, &before, document_id);
             drop(doc);
             let node = self.clone();
-            spawn_local(async move { node.rebuilt_elsewhere(document_id).await });
+            spawn_local(crate::parts::mend(node, document_id, crate::parts::Mend::Reload));
             return Err(None);
         }
         let brought: Vec<_> =

@@ -222,7 +222,7 @@ async fn run(
             Step::Reload => {
                 let Frame::Rebuilt { doc, .. } = &frame else { continue };
                 let Ok(id) = doc.parse() else { continue };
-                node.rebuilt_elsewhere(id).await;
+                crate::parts::mend(node.clone(), id, crate::parts::Mend::Reload).await;
                 node.disconnect_tabs();
                 hello(&channel, &me, None);
             }
