@@ -3,8 +3,9 @@
 //! A release build (`cfg(juntas_split)`, invariant 14) keeps out of the main part of the wasm
 //! every function reachable only through a split point. The functions below are the split
 //! points into the documents (`juntas_docs`): opening this tab's storage and sync, the document
-//! worker's loop, and the start page's "Crear red"; importing a bundle is a split point into
-//! the panels' part (`juntas_tools`), which needs the documents' part too. The start page, the router and the app's frame never reach Automerge otherwise, so
+//! worker's loop, and the start page's "Crear red"; importing a bundle, and mending a document
+//! the server refused ([`mend`]), are split points into the panels' part (`juntas_tools`),
+//! which needs the documents' part too. The start page, the router and the app's frame never reach Automerge otherwise, so
 //! a first visit paints and answers once the main part is in, while the documents' part (with
 //! Automerge, core, storage and sync) downloads beside it; every page that shows a document
 //! waits for it (`DocsGate` in `lib.rs`). Without the cfg the same functions are called directly.
@@ -128,14 +129,21 @@ fn mend_work(node: Rc<SyncNode>, id: DocumentId, how: Mend) -> Result<Work<()>, 
 /// Mends refused document `id` in the panels' part (`juntas_tools`), which a network's page
 /// asks for ahead and the service worker keeps: rebuilding a document, or carrying this tab's
 /// late changes onto another tab's rebuild, runs only after the server refused a change, so
-/// its code (~20 KB brotli) is not downloaded before a document shows. A part that cannot be
-/// downloaded leaves the document refused, and says so as a failed rebuild does; the next
-/// message about it tries again.
+/// its code is not downloaded before a document shows. When the part cannot be downloaded:
+/// - a rebuild leaves the document refused (its badge says so, as after a failed rebuild),
+///   and the server's next message about it tries again;
+/// - a reload leaves this tab with its old copy, which still holds the changes the rebuild
+///   dropped, and knowing which they are (learned here, before the download): what it
+///   receives of that document is turned back, nothing is merged into the old copy or
+///   stored, and the next change it receives tries the reload again.
 pub async fn mend(node: Rc<SyncNode>, id: DocumentId, how: Mend) {
+    if let Mend::Reload = how {
+        node.learn_dropped();
+    }
     match part!(mend_work(node, id, how)) {
         Ok(work) => work.await,
         Err(PartNotDownloaded) => leptos::logging::warn!(
-            "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded; it stays refused"
+            "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded"
         ),
     }
 }

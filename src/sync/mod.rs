@@ -679,11 +679,19 @@ impl SyncNode {
         juntas_core::rules::Who::of(&net, member).ok_or("her member is not in the network")
     }
 
+    /// Takes in the dropped changes every tab has noted (another tab's rebuild adds its own).
+    /// Called before a reload is even downloaded ([`crate::parts::mend`]): while this tab
+    /// still holds the old copy, what it receives of that document is then turned back and
+    /// nothing is merged into the old copy or stored (`held_dropped` in `on_message`).
+    pub(crate) fn learn_dropped(&self) {
+        *self.dropped.borrow_mut() = read_dropped();
+    }
+
     /// Another tab rebuilt `id`: load it again from storage, carrying onto it what this tab
     /// made that the rebuild did not hold ([`Repo::reload_whole`]), take its dropped changes
     /// into account, and show what it set aside.
     pub(crate) async fn rebuilt_elsewhere(self: &Rc<Self>, id: DocumentId) {
-        *self.dropped.borrow_mut() = read_dropped();
+        self.learn_dropped();
         self.refused.borrow_mut().remove(&id);
         self.catching_up.borrow_mut().remove(&id);
         // What the rebuild was made from, as its tab noted it (read once it is loaded, as
