@@ -758,6 +758,58 @@ test('removed from her commission while offline: her section text is set aside w
   await fContext.close();
 });
 
+test('a refused change whose mending part of the app cannot be downloaded stays on her phone, said refused; with signal, "Reintentar" sets it aside with the reason', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
+  await fPlan.assign('1.2', 'Protocolo sanitario');
+  await f.waitSync('synced');
+  // María's phone cannot download the part of the app that rebuilds a refused document (no
+  // service worker: it would answer the part from its cache, out of the route's sight).
+  const mContext = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
+  await mContext.route(tools, (route) => route.abort('internetdisconnected'));
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f.inviteLink('María González'));
+  const m = await new NetworkPage(mPage).waitReady();
+  await m.waitSync('synced');
+  const mPlan = new PlanPage(mPage);
+  await mPlan.open();
+  await mPlan.openSection('1.2');
+  await mContext.setOffline(true);
+  await m.waitSync('offline');
+  await f.openCommissions();
+  await f.setCommissionMember('Protocolo sanitario', 'María González', false);
+  await f.waitSync('synced');
+  await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
+  await m.waitSaved();
+  await mContext.setOffline(false);
+  // Refused, and not rebuilt: it says so, and her words stay in the section, not sent.
+  const refused = mPage.getByTestId('sync-refused');
+  await refused.waitFor({ timeout: 20000 });
+  await mPage.waitForTimeout(1000);
+  assert.equal(await mPage.getByTestId('set-aside-item').count(), 0, 'nothing set aside without the part');
+  assert.match(await mPlan.body().inputValue(), /escrito sin señal/, 'her words are still on her phone');
+  assert.equal(await refused.count(), 1, 'still said refused');
+  // Her tab's document worker, started with no signal and no service worker, could not
+  // download its part either: that is said (the page reads documents itself); nothing else.
+  const panics = () => (mPage.__errors ?? []).filter((e) => !e.startsWith('the document worker is not available'));
+  assert.deepEqual(panics(), [], 'a part that cannot be downloaded is not a panic');
+  // With the part downloadable, "Reintentar" sends again; refused again, it is rebuilt: her
+  // words are set aside with the reason, the section shows the server's text, and it syncs.
+  await mContext.unroute(tools);
+  await refused.getByTestId('sync-refused-retry').click();
+  const aside = await mPlan.setAside();
+  assert.equal(aside.length, 1, JSON.stringify(aside));
+  assert.match(aside[0].why, /Solo la comisión de la sección \(y la facilitación\) la escribe/);
+  assert.match(aside[0].text, /Lavado de manos al llegar \(escrito sin señal\)\./);
+  await mPage.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));
+  await m.waitSync('synced', 20000);
+  await refused.waitFor({ state: 'detached' });
+  assert.deepEqual(fPage.__errors ?? [], []);
+  assert.deepEqual(panics(), []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('an approval made after the facilitator, offline, changed his role is not counted: also in the SLEP table that showed it approved', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const CENTRE = 'Jardín Infantil Los Copihues';
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
