@@ -130,22 +130,47 @@ fn mend_work(node: Rc<SyncNode>, id: DocumentId, how: Mend) -> Result<Work<()>, 
 /// asks for ahead and the service worker keeps: rebuilding a document, or carrying this tab's
 /// late changes onto another tab's rebuild, runs only after the server refused a change, so
 /// its code is not downloaded before a document shows. When the part cannot be downloaded:
-/// - a rebuild leaves the document refused (its badge says so, as after a failed rebuild),
-///   and the server's next message about it tries again;
-/// - a reload leaves this tab with its old copy, which still holds the changes the rebuild
-///   dropped, and knowing which they are (learned here, before the download): what it
-///   receives of that document is turned back, nothing is merged into the old copy or
-///   stored, and the next change it receives tries the reload again.
+/// - a rebuild leaves the document refused (its badge says so, with "Reintentar"; nothing of
+///   it is sent), and the server's next message about it tries again;
+/// - a reload is tried again, 2 s later and then less often (up to a minute apart), until the
+///   part is here: meanwhile this tab keeps its old copy, which still holds the changes the
+///   rebuild dropped, knowing which they are (learned here, before the download), so what it
+///   receives of that document is turned back, not merged into the old copy. What she types
+///   there meanwhile is carried onto the rebuild once it reloads, as any late change is.
 pub async fn mend(node: Rc<SyncNode>, id: DocumentId, how: Mend) {
     if let Mend::Reload = how {
         node.learn_dropped();
+        // One wait per document: every change turned back meanwhile asks again.
+        if !RELOAD_WAITING.with_borrow_mut(|w| w.insert(id)) {
+            return;
+        }
     }
-    match part!(mend_work(node, id, how)) {
-        Ok(work) => work.await,
-        Err(PartNotDownloaded) => leptos::logging::warn!(
-            "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded"
-        ),
+    let mut wait_ms = 2_000;
+    let work = loop {
+        match part!(mend_work(node.clone(), id, how)) {
+            Ok(work) => break Some(work),
+            Err(PartNotDownloaded) => leptos::logging::warn!(
+                "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded"
+            ),
+        }
+        if let Mend::Rebuild = how {
+            break None;
+        }
+        gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+        wait_ms = (wait_ms * 2).min(60_000);
+    };
+    if let Mend::Reload = how {
+        RELOAD_WAITING.with_borrow_mut(|w| w.remove(&id));
     }
+    if let Some(work) = work {
+        work.await;
+    }
+}
+
+thread_local! {
+    /// The documents whose reload waits for the panels' part ([`mend`]).
+    static RELOAD_WAITING: std::cell::RefCell<std::collections::BTreeSet<DocumentId>> =
+        const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
 }
 
 /// The document worker's loop, once its part is here; a part that cannot be downloaded is

@@ -662,6 +662,19 @@ test('her invite to a second network opened in a tab of its own: the tab she alr
   await f2Context.close();
 });
 
+/** María's phone (`m`, in `mContext`) loses its signal; meanwhile the facilitator (`f`) takes
+ * her out of the commission "Protocolo sanitario"; without signal she writes (`write`); then
+ * her signal comes back. */
+async function writesOfflineOnceRemoved(mContext, m, f, write) {
+  await mContext.setOffline(true);
+  await m.waitSync('offline');
+  await f.openCommissions();
+  await f.setCommissionMember('Protocolo sanitario', 'María González', false);
+  await f.waitSync('synced');
+  await write();
+  await mContext.setOffline(false);
+}
+
 test('removed from her commission while offline: her section text is set aside with the reason, her comment and other documents still sync', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');
@@ -698,20 +711,13 @@ test('removed from her commission while offline: her section text is set aside w
   const mPlan2 = new PlanPage(mPage2);
   await mPage2.getByTestId('section-page').waitFor();
   for (const p of [mPage, mPage2]) await p.evaluate(() => sessionStorage.setItem('e2e.full', '1'));
-  await mContext.setOffline(true);
-  await m.waitSync('offline');
-
-  // Meanwhile the facilitator takes her out of the commission.
-  await f.openCommissions();
-  await f.setCommissionMember('Protocolo sanitario', 'María González', false);
-  await f.waitSync('synced');
-
   // Without signal her phone still lets her write there, and comment; she does both.
-  await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
-  await m.waitSaved();
-  await mPlan.comment('Propongo revisarlo en el taller');
-  await m.waitSaved();
-  await mContext.setOffline(false);
+  await writesOfflineOnceRemoved(mContext, m, f, async () => {
+    await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
+    await m.waitSaved();
+    await mPlan.comment('Propongo revisarlo en el taller');
+    await m.waitSaved();
+  });
   // The section text is refused: it is kept aside on her phone, with the reason, to copy.
   const aside = await mPlan.setAside();
   assert.equal(aside.length, 1, JSON.stringify(aside));
@@ -774,14 +780,10 @@ test('a refused change whose mending part of the app cannot be downloaded stays 
   const mPlan = new PlanPage(mPage);
   await mPlan.open();
   await mPlan.openSection('1.2');
-  await mContext.setOffline(true);
-  await m.waitSync('offline');
-  await f.openCommissions();
-  await f.setCommissionMember('Protocolo sanitario', 'María González', false);
-  await f.waitSync('synced');
-  await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
-  await m.waitSaved();
-  await mContext.setOffline(false);
+  await writesOfflineOnceRemoved(mContext, m, f, async () => {
+    await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
+    await m.waitSaved();
+  });
   // Refused, and not rebuilt: it says so, and her words stay in the section, not sent.
   const refused = mPage.getByTestId('sync-refused');
   await refused.waitFor({ timeout: 20000 });

@@ -489,6 +489,9 @@ impl SyncNode {
             std::mem::take(&mut *self.refused.borrow_mut()).into_keys().collect();
         for id in &ids {
             self.rebuilt.borrow_mut().remove(id);
+            // Started over: the server's copy kept for a rebuild that could not run (its part
+            // could not be downloaded) is asked for again once it refuses them again.
+            self.catching_up.borrow_mut().remove(id);
         }
         self.keep_refused();
         for id in ids {
