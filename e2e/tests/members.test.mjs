@@ -812,6 +812,52 @@ test('a refused change whose mending part of the app cannot be downloaded stays 
   await fContext.close();
 });
 
+test('her other tab, which cannot download the part that reloads a rebuilt document, keeps its copy and takes nothing of the rebuild; once it can, it shows the rebuild and what was set aside, once', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
+  await fPlan.assign('1.2', 'Protocolo sanitario');
+  await f.waitSync('synced');
+  // No service worker: it would answer the part from its cache, out of the route's sight.
+  const mContext = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const mPage = await mContext.newPage();
+  await mPage.goto(await f.inviteLink('María González'));
+  const m = await new NetworkPage(mPage).waitReady();
+  await m.waitSync('synced');
+  const mPlan = new PlanPage(mPage);
+  await mPlan.open();
+  await mPlan.openSection('1.2');
+  // Her second tab, on the same section, cannot download the part that rebuilds and reloads.
+  const mPage2 = await mContext.newPage();
+  const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
+  await mPage2.route(tools, (route) => route.abort('internetdisconnected'));
+  await mPage2.goto(mPage.url());
+  const mPlan2 = new PlanPage(mPage2);
+  await mPage2.getByTestId('section-page').waitFor();
+  await writesOfflineOnceRemoved(mContext, m, f, async () => {
+    await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
+    await m.waitSaved();
+  });
+  await mPlan2.waitBodyContains('escrito sin señal');
+  // The first tab rebuilds it: her words set aside, the server's text in the section.
+  assert.equal((await mPlan.setAside()).length, 1);
+  await mPage.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));
+  // The second keeps its copy: it took nothing of the rebuild, set nothing aside.
+  await mPage2.waitForTimeout(3000);
+  assert.match(await mPlan2.body().inputValue(), /escrito sin señal/, 'its copy, not a merge of the rebuild into it');
+  assert.equal(await mPage2.getByTestId('set-aside-item').count(), 0);
+  // Once the part can be downloaded it is tried again by itself: the rebuild shows there too.
+  await mPage2.unroute(tools);
+  assert.equal((await mPlan2.setAside(60000)).length, 1, 'set aside once');
+  await mPage2.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'), null, { timeout: 20000 });
+  await m.waitSync('synced', 20000);
+  await fPlan.open();
+  await fPlan.openSection('1.2');
+  assert.doesNotMatch(await fPlan.body().inputValue(), /escrito sin señal/, 'the facilitator never receives it');
+  const panics = (p) => (p.__errors ?? []).filter((e) => !e.startsWith('the document worker is not available'));
+  for (const p of [fPage, mPage, mPage2]) assert.deepEqual(panics(p), []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('an approval made after the facilitator, offline, changed his role is not counted: also in the SLEP table that showed it approved', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const CENTRE = 'Jardín Infantil Los Copihues';
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
