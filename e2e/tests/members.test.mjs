@@ -764,15 +764,12 @@ test('removed from her commission while offline: her section text is set aside w
   await fContext.close();
 });
 
-test('a refused change whose mending part of the app cannot be downloaded stays on her phone, said refused; with signal, "Reintentar" sets it aside with the reason', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
-  await fPlan.assign('1.2', 'Protocolo sanitario');
-  await f.waitSync('synced');
-  // María's phone cannot download the part of the app that rebuilds a refused document (no
-  // service worker: it would answer the part from its cache, out of the route's sight).
+/** María, invited by the facilitator's network page `f`, on her phone in section 1.2. No
+ * service worker: it would answer the app's parts from its cache, out of a route's sight.
+ * `before` is given her browser's context before her first page opens. */
+async function mariaInSection(f, before = async () => {}) {
   const mContext = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
-  const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
-  await mContext.route(tools, (route) => route.abort('internetdisconnected'));
+  await before(mContext);
   const mPage = await mContext.newPage();
   await mPage.goto(await f.inviteLink('María González'));
   const m = await new NetworkPage(mPage).waitReady();
@@ -780,6 +777,16 @@ test('a refused change whose mending part of the app cannot be downloaded stays 
   const mPlan = new PlanPage(mPage);
   await mPlan.open();
   await mPlan.openSection('1.2');
+  return { mContext, mPage, m, mPlan };
+}
+
+test('a refused change whose mending part of the app cannot be downloaded stays on her phone, said refused; with signal, "Reintentar" sets it aside with the reason', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
+  await fPlan.assign('1.2', 'Protocolo sanitario');
+  await f.waitSync('synced');
+  // María's phone cannot download the part of the app that rebuilds a refused document.
+  const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
+  const { mContext, mPage, m, mPlan } = await mariaInSection(f, (c) => c.route(tools, (route) => route.abort('internetdisconnected')));
   await writesOfflineOnceRemoved(mContext, m, f, async () => {
     await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
     await m.waitSaved();
@@ -816,15 +823,7 @@ test('her other tab, which cannot download the part that reloads a rebuilt docum
   const { context: fContext, page: fPage, net: f, plan: fPlan } = await facilitatorWithPlan();
   await fPlan.assign('1.2', 'Protocolo sanitario');
   await f.waitSync('synced');
-  // No service worker: it would answer the part from its cache, out of the route's sight.
-  const mContext = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
-  const mPage = await mContext.newPage();
-  await mPage.goto(await f.inviteLink('María González'));
-  const m = await new NetworkPage(mPage).waitReady();
-  await m.waitSync('synced');
-  const mPlan = new PlanPage(mPage);
-  await mPlan.open();
-  await mPlan.openSection('1.2');
+  const { mContext, mPage, m, mPlan } = await mariaInSection(f);
   // Her second tab, on the same section, cannot download the part that rebuilds and reloads.
   const mPage2 = await mContext.newPage();
   const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
