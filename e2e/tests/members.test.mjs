@@ -764,6 +764,14 @@ test('removed from her commission while offline: her section text is set aside w
   await fContext.close();
 });
 
+/** Resolves when `page` has tried to mend a refused document and could not download the part
+ * of the app that does it (as it logs it); fails after 30 s. */
+function mendCouldNotDownload(page) {
+  return page.waitForEvent('console', {
+    predicate: (msg) => msg.text().includes('cannot mend refused document'), timeout: 30000,
+  });
+}
+
 /** María, invited by the facilitator's network page `f`, on her phone in section 1.2. No
  * service worker: it would answer the app's parts from its cache, out of a route's sight.
  * `before` is given her browser's context before her first page opens. */
@@ -787,6 +795,7 @@ test('a refused change whose mending part of the app cannot be downloaded stays 
   // María's phone cannot download the part of the app that rebuilds a refused document.
   const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
   const { mContext, mPage, m, mPlan } = await mariaInSection(f, (c) => c.route(tools, (route) => route.abort('internetdisconnected')));
+  const mendFailed = mendCouldNotDownload(mPage);
   await writesOfflineOnceRemoved(mContext, m, f, async () => {
     await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
     await m.waitSaved();
@@ -794,7 +803,7 @@ test('a refused change whose mending part of the app cannot be downloaded stays 
   // Refused, and not rebuilt: it says so, and her words stay in the section, not sent.
   const refused = mPage.getByTestId('sync-refused');
   await refused.waitFor({ timeout: 20000 });
-  await mPage.waitForTimeout(1000);
+  await mendFailed;
   assert.equal(await mPage.getByTestId('set-aside-item').count(), 0, 'nothing set aside without the part');
   assert.match(await mPlan.body().inputValue(), /escrito sin señal/, 'her words are still on her phone');
   assert.equal(await refused.count(), 1, 'still said refused');
@@ -831,6 +840,7 @@ test('her other tab, which cannot download the part that reloads a rebuilt docum
   await mPage2.goto(mPage.url());
   const mPlan2 = new PlanPage(mPage2);
   await mPage2.getByTestId('section-page').waitFor();
+  const mendFailed = mendCouldNotDownload(mPage2);
   await writesOfflineOnceRemoved(mContext, m, f, async () => {
     await mPlan.typeAtEnd('Lavado de manos al llegar (escrito sin señal).');
     await m.waitSaved();
@@ -840,7 +850,7 @@ test('her other tab, which cannot download the part that reloads a rebuilt docum
   assert.equal((await mPlan.setAside()).length, 1);
   await mPage.waitForFunction(() => !document.querySelector('[data-testid="section-body"]')?.value.includes('escrito sin señal'));
   // The second keeps its copy: it took nothing of the rebuild, set nothing aside.
-  await mPage2.waitForTimeout(3000);
+  await mendFailed;
   assert.match(await mPlan2.body().inputValue(), /escrito sin señal/, 'its copy, not a merge of the rebuild into it');
   assert.equal(await mPage2.getByTestId('set-aside-item').count(), 0);
   // Once the part can be downloaded it is tried again by itself: the rebuild shows there too.
