@@ -140,35 +140,45 @@ fn mend_work(node: Rc<SyncNode>, id: DocumentId, how: Mend) -> Result<Work<()>, 
 pub async fn mend(node: Rc<SyncNode>, id: DocumentId, how: Mend) {
     if let Mend::Reload = how {
         node.learn_dropped();
-        // One wait per document: every change turned back meanwhile asks again.
-        if !RELOAD_WAITING.with_borrow_mut(|w| w.insert(id)) {
-            return;
-        }
     }
-    let mut wait_ms = 2_000;
-    let work = loop {
-        match part!(mend_work(node.clone(), id, how)) {
-            Ok(work) => break Some(work),
-            Err(PartNotDownloaded) => leptos::logging::warn!(
+    match part!(mend_work(node.clone(), id, how)) {
+        Ok(work) => work.await,
+        Err(PartNotDownloaded) => {
+            leptos::logging::warn!(
                 "cannot mend refused document {id} ({how:?}): the part of the app that does it could not be downloaded"
-            ),
+            );
+            // Not awaited: the caller (the tabs' channel's loop among them) goes on.
+            if let Mend::Reload = how {
+                spawn_local(retry_reload(node, id));
+            }
         }
-        if let Mend::Rebuild = how {
-            break None;
-        }
-        gloo_timers::future::TimeoutFuture::new(wait_ms).await;
-        wait_ms = (wait_ms * 2).min(60_000);
-    };
-    if let Mend::Reload = how {
-        RELOAD_WAITING.with_borrow_mut(|w| w.remove(&id));
-    }
-    if let Some(work) = work {
-        work.await;
     }
 }
 
+/// Tries a reload whose part could not be downloaded again (see [`mend`]), one waiter per
+/// document; a later [`mend`] still tries at once for itself.
+async fn retry_reload(node: Rc<SyncNode>, id: DocumentId) {
+    if !RELOAD_WAITING.with_borrow_mut(|w| w.insert(id)) {
+        return;
+    }
+    let mut wait_ms = 2_000;
+    let work = loop {
+        gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+        match part!(mend_work(node.clone(), id, Mend::Reload)) {
+            Ok(work) => break work,
+            Err(PartNotDownloaded) => leptos::logging::warn!(
+                "cannot reload {id}, rebuilt in another tab: the part of the app that does it still could not be downloaded"
+            ),
+        }
+        wait_ms = (wait_ms * 2).min(60_000);
+    };
+    // Before the reload runs: a `Rebuilt` frame arriving meanwhile asks again, not swallowed.
+    RELOAD_WAITING.with_borrow_mut(|w| w.remove(&id));
+    work.await;
+}
+
 thread_local! {
-    /// The documents whose reload waits for the panels' part ([`mend`]).
+    /// The documents whose reload waits for the panels' part ([`retry_reload`]).
     static RELOAD_WAITING: std::cell::RefCell<std::collections::BTreeSet<DocumentId>> =
         const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
 }

@@ -765,10 +765,12 @@ test('removed from her commission while offline: her section text is set aside w
 });
 
 /** Resolves when `page` has tried to mend a refused document and could not download the part
- * of the app that does it (as it logs it); fails after 30 s. */
+ * of the app that does it (as it logs it); fails after 120 s, counted from the call (made before
+ * going offline, the facilitator's change and the refusal, which on a slow machine take a
+ * while). */
 function mendCouldNotDownload(page) {
   return page.waitForEvent('console', {
-    predicate: (msg) => msg.text().includes('cannot mend refused document'), timeout: 30000,
+    predicate: (msg) => msg.text().includes('cannot mend refused document'), timeout: 120000,
   });
 }
 
