@@ -136,7 +136,8 @@ fn mend_work(node: Rc<SyncNode>, id: DocumentId, how: Mend) -> Result<Work<()>, 
 ///   part is here: meanwhile this tab keeps its old copy, which still holds the changes the
 ///   rebuild dropped, knowing which they are (learned here, before the download), so what it
 ///   receives of that document is turned back, not merged into the old copy. What she types
-///   there meanwhile is carried onto the rebuild once it reloads, as any late change is.
+///   there meanwhile is carried onto the rebuild once it reloads, or set aside with why, as
+///   any late change is.
 pub async fn mend(node: Rc<SyncNode>, id: DocumentId, how: Mend) {
     if let Mend::Reload = how {
         node.learn_dropped();
