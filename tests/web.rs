@@ -3,7 +3,7 @@
 //! automerge-repo's, the document store keeps both tabs' edits through real IndexedDB, and a
 //! localStorage list keeps entries this build cannot read; a list drawn in slices shows
 //! what arrives while and after it fills; a tab reloading another tab's rebuild keeps what it
-//! typed meanwhile, and the note it carries by keeps every actor's highest change.
+//! typed meanwhile, and the note it carries them by keeps every actor's highest change.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
