@@ -19,8 +19,9 @@
 // visit, storage reset) and on the plan's network page (its data in IndexedDB, so the storage
 // is kept: that is a repeat visit, the service worker's cache included); RUNS runs of each, the
 // median reported.
-// Env: BASE_URL, {PLAN,INQUIRY,TREE}_{BUNDLE,FIXTURE}, LIGHTHOUSE, CHROME_PATH.
-import { readFileSync, rmSync } from 'node:fs';
+// Env: BASE_URL, {PLAN,INQUIRY,TREE}_{BUNDLE,FIXTURE}, LIGHTHOUSE, CHROME_PATH; LIGHTHOUSE_KEEP, a
+// directory to copy each Lighthouse report into (to read its tasks and requests).
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { BASE_URL, PHONE, newProfileDir, launchProfile } from '../support.mjs';
@@ -262,6 +263,7 @@ try {
       `${BASE_URL}${url}`, `--port=${PORT}`, '--only-categories=performance', '--output=json', `--output-path=${out}`,
       '--quiet', ...(keep ? ['--disable-storage-reset'] : []),
     ], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
+    if (process.env.LIGHTHOUSE_KEEP) copyFileSync(out, `${process.env.LIGHTHOUSE_KEEP}/${url === '/' ? 'start' : 'network'}-${keep ? 'repeat' : 'first'}-${Date.now()}.json`);
     const lhr = JSON.parse(readFileSync(out, 'utf8'));
     const a = lhr.audits;
     return {

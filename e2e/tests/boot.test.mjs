@@ -114,9 +114,9 @@ test('the start page needs the main part of the app only; the documents\' part a
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   const page = await context.newPage();
   const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.slice(1)); });
+  page.on('request', (r) => { if (/\.(wasm|bin)$/.test(r.url())) wasm.push(new URL(r.url()).pathname.slice(1)); });
   // No part can be downloaded: the start page still opens, and creating a network says why.
-  await page.route(/\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await page.route(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/, (route) => route.abort('internetdisconnected'));
   const home = await new HomePage(page).goto();
   assert.match(wasm[0], /^juntas-[0-9a-f]+_bg\.wasm$/, `the main part first: ${wasm}`);
   await page.getByTestId('create-example').click();
@@ -127,7 +127,7 @@ test('the start page needs the main part of the app only; the documents\' part a
   assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the failure has no moderate or worse a11y issue');
   // With signal, the same button asks for the documents' part again and creates the network;
   // the pages' own parts still cannot be downloaded.
-  await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
+  await page.unroute(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/);
   const pages = /\/split_juntas_(plan|workshop|inquiry)_pages-[^/]*\.wasm$/;
   await page.route(pages, (route) => route.abort('internetdisconnected'));
   const net = await home.createExample();
@@ -139,7 +139,7 @@ test('the start page needs the main part of the app only; the documents\' part a
   assert.equal(await page.getByRole('alert').count(), 0, 'no error is shown on the network page');
   assert.deepEqual(page.__errors ?? [], []);
 
-  await page.route(/\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await page.route(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/, (route) => route.abort('internetdisconnected'));
   await page.getByTestId('nav-plan').click();
   const missing = page.getByTestId('page-not-downloaded');
   await missing.waitFor();
@@ -160,7 +160,7 @@ test('the start page needs the main part of the app only; the documents\' part a
   assert.equal(await missing.count(), 1);
   // With signal, the page comes in place: the same app, no reload (offline, a reload would
   // lose the app itself on a first visit).
-  await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
+  await page.unroute(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/);
   await page.unroute(pages);
   await retry.click();
   await page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
@@ -171,12 +171,12 @@ test('the start page needs the main part of the app only; the documents\' part a
 
   // Started again with no signal, then opening the network with signal: its page brings the
   // documents' part that failed at start, and opens them at once (not "could not be downloaded").
-  await page.route(/\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort('internetdisconnected'));
+  await page.route(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/, (route) => route.abort('internetdisconnected'));
   await page.goto('/');
   await page.getByTestId('network-link').first().waitFor();
   await page.getByTestId('create-example').click();
   await page.getByTestId('home-error').filter({ hasText: /no se pudo descargar/ }).waitFor();
-  await page.unroute(/\/(split|chunk)_[^/]*\.wasm$/);
+  await page.unroute(/\/(split|chunks?)_[^/]*\.(wasm|bin)$/);
   await page.getByTestId('network-link').first().click();
   await page.getByTestId('network-name').waitFor();
   assert.equal(await missing.count(), 0);
@@ -189,7 +189,7 @@ test('her network shows without its panels\' part; a panel opened while that par
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   const page = await context.newPage();
   const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.slice(1)); });
+  page.on('request', (r) => { if (/\.(wasm|bin)$/.test(r.url())) wasm.push(new URL(r.url()).pathname.slice(1)); });
   const tools = /\/split_juntas_tools-[^/]*\.wasm$/;
   await page.route(tools, (route) => route.abort('internetdisconnected'));
   const aheadFailed = page.waitForEvent('requestfailed', { predicate: (r) => tools.test(r.url()), timeout: 30000 });
@@ -249,8 +249,8 @@ test('a page of a network opened by its address asks for its parts with the main
     await cdp.send('Network.clearBrowserCache');
     const asked = [];
     const arrived = new Map();
-    const onRequest = (r) => { if (r.url().endsWith('.wasm')) asked.push({ file: new URL(r.url()).pathname.slice(1), at: Date.now() }); };
-    const onFinished = (r) => { if (r.url().endsWith('.wasm')) arrived.set(new URL(r.url()).pathname.slice(1), Date.now()); };
+    const onRequest = (r) => { if (/\.(wasm|bin)$/.test(r.url())) asked.push({ file: new URL(r.url()).pathname.slice(1), at: Date.now() }); };
+    const onFinished = (r) => { if (/\.(wasm|bin)$/.test(r.url())) arrived.set(new URL(r.url()).pathname.slice(1), Date.now()); };
     page.on('request', onRequest);
     page.on('requestfinished', onFinished);
     await page.goto(path);
@@ -272,9 +272,14 @@ test('a page of a network opened by its address asks for its parts with the main
     // Playwright reports the loader's fetch served by the preload as a request of its own; the
     // page's resource timing lists what went to the network.
     const files = await page.evaluate(() => performance.getEntriesByType('resource')
-      .filter((r) => r.name.endsWith('.wasm')).map((r) => new URL(r.name).pathname.slice(1)));
+      .filter((r) => /\.(wasm|bin)$/.test(r.name)).map((r) => new URL(r.name).pathname.slice(1)));
     assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `${path}: no part is downloaded twice: ${files}`);
     assert.ok(files.some((f) => f.startsWith(`split_juntas_${group}-`)), `${path}: ${files}`);
+    // The documents' part's small shared parts come in one file: each was a request of its own.
+    assert.ok(files.some((f) => /^chunks_juntas_docs-[0-9a-f]+\.bin$/.test(f)), `${path}: the documents' small parts came packed: ${files}`);
+    const small = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((r) => /\/chunk_[^/]*\.wasm$/.test(r.name) && r.decodedBodySize < 128 * 1024).map((r) => r.name));
+    if (group === 'docs') assert.deepEqual(small, [], `${path}: no small shared part of the documents' part downloaded alone`);
     // While its parts download, the header is never alone: "Cargando…" is under it.
     assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);
@@ -291,7 +296,7 @@ test('a page of a network opened by its address asks for its parts with the main
   await page.goto('/unirse#invitacion=no-es-una-invitacion');
   await page.getByTestId('invite-error').waitFor({ timeout: 120000 });
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource')
-    .filter((r) => r.name.endsWith('.wasm'))
+    .filter((r) => /\.(wasm|bin)$/.test(r.name))
     .map((r) => ({ file: new URL(r.name).pathname.slice(1), start: r.startTime, end: r.responseEnd })));
   const mainPart = wasm.find((w) => /^juntas-[0-9a-f]+_bg\.wasm$/.test(w.file));
   const docsPart = wasm.find((w) => w.file.startsWith('split_juntas_docs-'));

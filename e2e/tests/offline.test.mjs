@@ -61,7 +61,7 @@ test('the service worker waits for the documents\' part, then the app opens offl
   context.on('request', (r) => {
     const path = new URL(r.url()).pathname;
     if (path === '/sw.js' && swAsked === null) swAsked = { inFlight: [...inFlight], docsIn: docsIn.length };
-    if (path.endsWith('.wasm') && !r.serviceWorker()) inFlight.add(path);
+    if (/\.(wasm|bin)$/.test(path) && !r.serviceWorker()) inFlight.add(path);
   });
   const done = (r) => {
     const path = new URL(r.url()).pathname;

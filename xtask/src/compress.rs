@@ -8,7 +8,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
-const COMPRESSIBLE: [&str; 8] = ["wasm", "js", "mjs", "css", "html", "svg", "webmanifest", "json"];
+const COMPRESSIBLE: [&str; 9] =
+    ["wasm", "bin", "js", "mjs", "css", "html", "svg", "webmanifest", "json"];
 
 pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -60,7 +61,7 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
     all.retain(|f| {
-        ["wasm", "js", "mjs", "css", "html"].contains(&ext(f))
+        ["wasm", "bin", "js", "mjs", "css", "html"].contains(&ext(f))
             && !f.ends_with("sw.js")
             && !f.ends_with("register-sw.js")
     });

@@ -214,7 +214,8 @@ fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// after the hook adds their hash).
 pub fn is_part(f: &Path) -> bool {
     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm")
+    ((name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm"))
+        || (name.starts_with(PACKED) && name.ends_with(".bin"))
 }
 
 /// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
@@ -290,6 +291,7 @@ pub fn finish() -> Result<usize, String> {
         fs::write(staging.join(&hashed), &bytes).map_err(|e| format!("split: {e}"))?;
         replace_once(&mut loader, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
     }
+    pack(&staging, &mut loader)?;
     let index = staging.join("index.html");
     let mut html =
         fs::read_to_string(&index).map_err(|e| format!("split: {}: {e}", index.display()))?;
@@ -310,6 +312,83 @@ pub fn finish() -> Result<usize, String> {
     fs::write(staging.join(loader_name), loader).map_err(|e| format!("split: {e}"))?;
     Ok(parts.len())
 }
+
+/// Chromium keeps the compiled code of a wasm module only from 128 KB up (crrev.com/626755):
+/// a shared part under it gains nothing from being a response of its own.
+const CODE_CACHE_MIN: usize = 128 * 1024;
+
+/// The file the documents' group's small shared parts are packed into (`PACKED-<hash>.bin`).
+const PACKED: &str = "chunks_juntas_docs";
+
+/// Packs the small shared parts the documents' part needs (each under [`CODE_CACHE_MIN`]) into
+/// one file, and points the loader's fetch of each at its bytes in it. The splitter puts the
+/// code of each set of groups that share it in a part of its own: the documents' part waited
+/// for 15 of them, 14 under 128 KB. Compressed one by one, each lost what it shares with the
+/// others (brotli: 144,877 B apart, 120,821 B in one file), and each was a request: over
+/// HTTP/1.1 a browser asks a server six at a time. Every page of a network waits for the
+/// documents' part, so another group that shares one of these parts has the pack already; the
+/// loader downloads it once and forgets it when every part has taken its bytes.
+/// The large parts stay files of their own, where V8 can keep their compiled code.
+fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
+    let groups = groups(loader).map_err(|e| format!("split: {e}"))?;
+    let (_, files) = groups
+        .iter()
+        .find(|(g, _)| g == DOCUMENTS_GROUP)
+        .ok_or_else(|| format!("split: the loader has no {DOCUMENTS_GROUP} group"))?;
+    let mut small = Vec::new();
+    for file in files.iter().filter(|f| f.starts_with("chunk_")) {
+        let bytes = fs::read(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
+        if bytes.len() < CODE_CACHE_MIN {
+            small.push((file.clone(), bytes));
+        }
+    }
+    if small.len() < 2 {
+        return Ok(());
+    }
+    let all: Vec<u8> = small.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    let mut hash = std::hash::DefaultHasher::new();
+    hash.write(&all);
+    let packed = format!("{PACKED}-{:016x}.bin", hash.finish());
+    fs::write(staging.join(&packed), &all).map_err(|e| format!("split: {packed}: {e}"))?;
+    let mut start = 0;
+    for (file, bytes) in &small {
+        let end = start + bytes.len();
+        replace_once(
+            loader,
+            &format!(
+                "const src = fetch(new URL(\"./{file}\", import.meta.url));\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));"
+            ),
+            &format!(
+                "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end}, {});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiate(await src, imports));",
+                small.len()
+            ),
+        )?;
+        fs::remove_file(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
+        start = end;
+    }
+    replace_once(loader, "function makeLoad(", &format!("{PACKED_LOADER}function makeLoad("))
+}
+
+/// The loader's reader of a pack ([`pack`]): one download per pack, its bytes from `start` to
+/// `end` for each part; forgotten once all `count` parts have taken theirs, or when it fails
+/// (the part's next load asks again, as for a part of its own).
+const PACKED_LOADER: &str = "const __juntasPacks = new Map();
+function __juntasPacked(url, start, end, count) {
+    let pack = __juntasPacks.get(url.href);
+    if (pack === undefined) {
+        const bytes = fetch(url).then((r) => {
+            if (!r.ok) throw new Error(`${url.pathname}: HTTP ${r.status}`);
+            return r.arrayBuffer();
+        });
+        pack = { bytes, taken: 0 };
+        const mine = pack;
+        bytes.catch(() => { if (__juntasPacks.get(url.href) === mine) __juntasPacks.delete(url.href); });
+        __juntasPacks.set(url.href, pack);
+    }
+    if (++pack.taken === count) __juntasPacks.delete(url.href);
+    return pack.bytes.then((b) => new Uint8Array(b, start, end - start));
+}
+";
 
 /// How many of the documents' part's files an invite link asks for before the app starts: one
 /// of a browser's six HTTP/1.1 connections stays free for the app's first requests.
@@ -334,7 +413,7 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// There it asks for the largest [`UNIRSE_PRELOADS`] files only, the rest when the app asks for
 /// the part: over HTTP/1.1 a browser opens six connections to a server, and the app's own
 /// request for her welcome (`/api/redeem`) waited behind the part's small files (0.5 s on 3G,
-/// 16 files).
+/// 16 files then; since [`pack`] they are three, and all are asked for).
 /// On a first visit (no service worker in control), the start page too, it also counts the
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
 /// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
@@ -435,6 +514,9 @@ pub fn groups(loader: &str) -> Result<Vec<(String, Vec<String>)>, String> {
                 })
                 .collect::<Result<Vec<String>, String>>()?;
             files.push(file);
+            // The parts packed into one file ([`pack`]) name it each.
+            let mut seen = std::collections::HashSet::new();
+            files.retain(|f| seen.insert(f.clone()));
             Ok((group, files))
         })
         .collect()
@@ -454,7 +536,65 @@ fn replace_once(text: &mut String, from: &str, to: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::ended_imports;
+    use super::{ended_imports, groups};
+
+    /// A loader as the splitter writes it, with `__chunk_6` and `__chunk_7` packed ([`super::pack`]).
+    const PACKED: &str = r#"function makeLoad(fetcher, deps) {}
+const __chunk_6 = makeLoad(() => {
+    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 0, 10, 2);
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiate(await src, imports));
+}
+, []);
+const __chunk_7 = makeLoad(() => {
+    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 10, 30, 2);
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiate(await src, imports));
+}
+, []);
+const __chunk_9 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_9-2.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+export const __wasm_split_load_juntas_docs = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_juntas_docs-3.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_6, __chunk_7, __chunk_9]));
+export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_juntas_tools-4.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_7]));
+"#;
+
+    #[test]
+    fn a_group_downloads_its_packed_parts_once_and_one_that_shares_a_packed_part_the_pack() {
+        assert_eq!(
+            groups(PACKED).unwrap(),
+            vec![
+                (
+                    "juntas_docs".to_string(),
+                    vec![
+                        "chunks_juntas_docs-1.bin".to_string(),
+                        "chunk_9-2.wasm".to_string(),
+                        "split_juntas_docs-3.wasm".to_string()
+                    ]
+                ),
+                (
+                    "juntas_tools".to_string(),
+                    vec![
+                        "chunks_juntas_docs-1.bin".to_string(),
+                        "split_juntas_tools-4.wasm".to_string()
+                    ]
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn the_glue_imports_get_their_semicolon_and_nothing_else_changes() {
