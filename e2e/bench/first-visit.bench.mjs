@@ -15,7 +15,10 @@
 //   fetching every file at once (the line serves sw.js with its install handler as it was);
 // - as the app does it (once the documents' part is in);
 // - no service worker (the floor: nothing else on the line).
-// Env: BASE_URL, JUNTAS_ACCESS_KEY.
+// With JUNTAS_BENCH_BEFORE_URL (a server of an earlier build), "before" is that build's files
+// instead, its service worker as it was, on this server's data (./slow-line.mjs, `assets`): two
+// builds side by side in one run.
+// Env: BASE_URL, JUNTAS_ACCESS_KEY, JUNTAS_BENCH_BEFORE_URL.
 import { BASE_URL, PHONE, LAPTOP, launch, newContext } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -23,7 +26,11 @@ import { median } from './probe.mjs';
 import { slowLine } from './slow-line.mjs';
 
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
-const WAYS = [
+const BEFORE_URL = process.env.JUNTAS_BENCH_BEFORE_URL;
+const WAYS = BEFORE_URL ? [
+  [`before: the build at ${BEFORE_URL}`, 'load'],
+  ['the app: this build', 'app'],
+] : [
   ['before: at load, every file at once', 'load'],
   ['the app: once the documents are in, two at once', 'app'],
   ['no service worker (floor)', 'none'],
@@ -36,12 +43,12 @@ const ALL_AT_ONCE = (sw) => {
   return sw.replace(at, "self.addEventListener('install', (event) => {\n  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(PRECACHE)).then(() => self.skipWaiting()));\n});\n");
 };
 const line = await slowLine(BASE_URL);
-const lineBefore = await slowLine(BASE_URL, { rewrite: { '/sw.js': ALL_AT_ONCE } });
+const lineBefore = await slowLine(BASE_URL, BEFORE_URL ? { assets: BEFORE_URL } : { rewrite: { '/sw.js': ALL_AT_ONCE } });
 const browser = await launch();
 const errors = [];
 try {
   const served = async (l) => (await fetch(`${l.url}/sw.js`)).text();
-  if (!(await served(lineBefore)).includes('c.addAll(PRECACHE)') || (await served(line)).includes('c.addAll(PRECACHE)')) {
+  if (!BEFORE_URL && (!(await served(lineBefore)).includes('c.addAll(PRECACHE)') || (await served(line)).includes('c.addAll(PRECACHE)'))) {
     throw new Error('the earlier service worker is not served on its line alone');
   }
   // The facilitator's laptop, at full speed: the example network with its plan, on the server.
@@ -57,7 +64,7 @@ try {
   /** A new phone on the line, its service worker as `way` says. */
   async function phone(way) {
     const context = await newContext(browser, { ...PHONE, baseURL: (way === 'load' ? lineBefore : line).url, serviceWorkers: way === 'none' ? 'block' : 'allow' });
-    if (way === 'load') {
+    if (way === 'load' && !BEFORE_URL) {
       await context.addInitScript(() => {
         addEventListener('load', () => navigator.serviceWorker?.register('/sw.js'));
       });

@@ -48,9 +48,13 @@ function direction(bitsPerSecond) {
 
 /** Starts the line in front of `target` (a URL); resolves to `{ url, close }`. `rewrite` maps a
  * path to a function of its response's text (asked for uncompressed) that returns what the line
- * delivers instead (a benchmark's way of serving an earlier version of one file). */
-export function slowLine(target, { bitsPerSecond = 1.6e6, upBitsPerSecond = 7.5e5, latencyMs = 150, rewrite = {} } = {}) {
-  const to = new URL(target);
+ * delivers instead (a benchmark's way of serving an earlier version of one file). `assets`, a
+ * server's URL, serves the app's files instead of `target` (an earlier build's), while `target`
+ * still answers `/api/` and `/sync` (its data): one network, two builds of the app. */
+export function slowLine(target, { bitsPerSecond = 1.6e6, upBitsPerSecond = 7.5e5, latencyMs = 150, rewrite = {}, assets } = {}) {
+  const data = new URL(target);
+  const files = assets ? new URL(assets) : data;
+  const serverOf = (path) => (path.startsWith('/api/') || path === '/sync' ? data : files);
   const down = direction(bitsPerSecond);
   const up = direction(upBitsPerSecond);
   const timer = setInterval(() => { down.tick(); up.tick(); }, TICK_MS);
@@ -61,7 +65,9 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, upBitsPerSecond = 7.5e
   };
   const server = http.createServer((req, res) => {
     setTimeout(() => {
-      const change = rewrite[new URL(req.url, to).pathname];
+      const path = new URL(req.url, data).pathname;
+      const change = rewrite[path];
+      const to = serverOf(path);
       const headers = { ...req.headers };
       if (change) delete headers['accept-encoding'];
       const upstream = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers }, (r) => {
@@ -85,6 +91,7 @@ export function slowLine(target, { bitsPerSecond = 1.6e6, upBitsPerSecond = 7.5e
     }, latencyMs);
   });
   server.on('upgrade', (req, socket, head) => {
+    const to = serverOf(new URL(req.url, data).pathname);
     const upstream = net.connect(Number(to.port), to.hostname, () => {
       const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
       upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers}\r\n\r\n`);
