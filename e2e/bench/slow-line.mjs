@@ -50,11 +50,12 @@ function direction(bitsPerSecond) {
  * path to a function of its response's text (asked for uncompressed) that returns what the line
  * delivers instead (a benchmark's way of serving an earlier version of one file). `assets`, a
  * server's URL, serves the app's files instead of `target` (an earlier build's), while `target`
- * still answers `/api/` and `/sync` (its data): one network, two builds of the app. */
+ * still answers `/api/`, `/session` and `/sync` (its data): one network, two builds of the app. */
 export function slowLine(target, { bitsPerSecond = 1.6e6, upBitsPerSecond = 7.5e5, latencyMs = 150, rewrite = {}, assets } = {}) {
   const data = new URL(target);
   const files = assets ? new URL(assets) : data;
-  const serverOf = (path) => (path.startsWith('/api/') || path === '/sync' ? data : files);
+  // The server's own routes (server/src/members.rs, sync.rs): the rest is the app's files.
+  const serverOf = (path) => (path.startsWith('/api/') || ['/sync', '/session'].includes(path) ? data : files);
   const down = direction(bitsPerSecond);
   const up = direction(upBitsPerSecond);
   const timer = setInterval(() => { down.tick(); up.tick(); }, TICK_MS);

@@ -25,7 +25,7 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   await boot.slowPhone();
   let documentsIn = null;
   page.on('requestfinished', (r) => {
-    if (/\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(r.url())) page.evaluate(() => performance.now()).then((t) => { documentsIn ??= t; }, () => {});
+    if (/\/split_juntas_docs-[0-9a-f]+\.bin$/.test(r.url())) page.evaluate(() => performance.now()).then((t) => { documentsIn ??= t; }, () => {});
   });
   await page.goto('/', { waitUntil: 'commit' });
   await boot.root.waitFor();
@@ -275,11 +275,8 @@ test('a page of a network opened by its address asks for its parts with the main
       .filter((r) => /\.(wasm|bin)$/.test(r.name)).map((r) => new URL(r.name).pathname.slice(1)));
     assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `${path}: no part is downloaded twice: ${files}`);
     assert.ok(files.some((f) => f.startsWith(`split_juntas_${group}-`)), `${path}: ${files}`);
-    // The documents' part's small shared parts come in one file: each was a request of its own.
-    assert.ok(files.some((f) => /^chunks_juntas_docs-[0-9a-f]+\.bin$/.test(f)), `${path}: the documents' small parts came packed: ${files}`);
-    const small = await page.evaluate(() => performance.getEntriesByType('resource')
-      .filter((r) => /\/chunk_[^/]*\.wasm$/.test(r.name) && r.decodedBodySize < 128 * 1024).map((r) => r.name));
-    if (group === 'docs') assert.deepEqual(small, [], `${path}: no small shared part of the documents' part downloaded alone`);
+    // The documents' part, with the shared parts it needs, is one file (it was 16 requests).
+    assert.equal(files.filter((f) => /^split_juntas_docs-[0-9a-f]+\.bin$/.test(f)).length, 1, `${path}: the documents' part in one file: ${files}`);
     // While its parts download, the header is never alone: "Cargando…" is under it.
     assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);

@@ -273,7 +273,7 @@ async function registeredAsMaria(page) {
 async function holdDocumentsPart(page) {
   let release;
   const held = new Promise((r) => { release = r; });
-  await page.route(/split_juntas_docs-[0-9a-f]+\.wasm$/, async (route) => {
+  await page.route(/split_juntas_docs-[0-9a-f]+\.bin$/, async (route) => {
     await held;
     await route.continue();
   });

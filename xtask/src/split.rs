@@ -215,7 +215,7 @@ fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 pub fn is_part(f: &Path) -> bool {
     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
     ((name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm"))
-        || (name.starts_with(PACKED) && name.ends_with(".bin"))
+        || (name.starts_with("split_") && name.ends_with(".bin"))
 }
 
 /// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
@@ -313,45 +313,35 @@ pub fn finish() -> Result<usize, String> {
     Ok(parts.len())
 }
 
-/// Chromium keeps the compiled code of a wasm module only from 128 KB up (crrev.com/626755):
-/// a shared part under it gains nothing from being a response of its own.
-const CODE_CACHE_MIN: usize = 128 * 1024;
-
-/// The file the documents' group's small shared parts are packed into (`PACKED-<hash>.bin`).
-const PACKED: &str = "chunks_juntas_docs";
-
-/// Packs the small shared parts the documents' part needs (each under [`CODE_CACHE_MIN`]) into
-/// one file, and points the loader's fetch of each at its bytes in it. The splitter puts the
-/// code of each set of groups that share it in a part of its own: the documents' part waited
-/// for 15 of them, 14 under 128 KB. Compressed one by one, each lost what it shares with the
-/// others (brotli: 144,877 B apart, 120,821 B in one file), and each was a request: over
+/// Packs the documents' group, its part and the shared parts it needs, into one file
+/// (`split_juntas_docs-<hash>.bin`), and points the loader's fetch of each part at its bytes
+/// in it. The splitter puts the code of each set of groups that share it in a part of its
+/// own: the documents' part was 16 files. Compressed one by one, each lost what it shares with
+/// the others (brotli: 654,403 B apart, 605,588 B in one file), and each was a request: over
 /// HTTP/1.1 a browser asks a server six at a time. Every page of a network waits for the
-/// documents' part, so another group that shares one of these parts has the pack already; the
-/// loader downloads it once and forgets it when every part has taken its bytes.
-/// The large parts stay files of their own, where V8 can keep their compiled code.
+/// documents' part, so another group that shares one of these parts has it already; the
+/// loader downloads the file once and forgets it when every part has taken its bytes.
+/// What a part in a file of its own could have kept, V8's cache of compiled wasm, it did not
+/// keep here: Chromium 148 compiled the same ~1,400 functions on each visit, with the service
+/// worker or the HTTP cache, in a new browser each time, even with its caching threshold at 1.
 fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     let groups = groups(loader).map_err(|e| format!("split: {e}"))?;
     let (_, files) = groups
         .iter()
         .find(|(g, _)| g == DOCUMENTS_GROUP)
         .ok_or_else(|| format!("split: the loader has no {DOCUMENTS_GROUP} group"))?;
-    let mut small = Vec::new();
-    for file in files.iter().filter(|f| f.starts_with("chunk_")) {
+    let mut members = Vec::new();
+    for file in files {
         let bytes = fs::read(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
-        if bytes.len() < CODE_CACHE_MIN {
-            small.push((file.clone(), bytes));
-        }
+        members.push((file.clone(), bytes));
     }
-    if small.len() < 2 {
-        return Ok(());
-    }
-    let all: Vec<u8> = small.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    let all: Vec<u8> = members.iter().flat_map(|(_, b)| b.iter().copied()).collect();
     let mut hash = std::hash::DefaultHasher::new();
     hash.write(&all);
-    let packed = format!("{PACKED}-{:016x}.bin", hash.finish());
+    let packed = format!("split_{DOCUMENTS_GROUP}-{:016x}.bin", hash.finish());
     fs::write(staging.join(&packed), &all).map_err(|e| format!("split: {packed}: {e}"))?;
     let mut start = 0;
-    for (file, bytes) in &small {
+    for (file, bytes) in &members {
         let end = start + bytes.len();
         replace_once(
             loader,
@@ -360,7 +350,7 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
             ),
             &format!(
                 "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end}, {});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiate(await src, imports));",
-                small.len()
+                members.len()
             ),
         )?;
         fs::remove_file(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
@@ -413,12 +403,12 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// There it asks for the largest [`UNIRSE_PRELOADS`] files only, the rest when the app asks for
 /// the part: over HTTP/1.1 a browser opens six connections to a server, and the app's own
 /// request for her welcome (`/api/redeem`) waited behind the part's small files (0.5 s on 3G,
-/// 16 files then; since [`pack`] they are three, and all are asked for).
+/// 16 files then; since [`pack`] it is one).
 /// On a first visit (no service worker in control), the start page too, it also counts the
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
 /// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
-/// that waits for them, or the start page's action, shows it (`lib.rs`, `Loading`). Later visits take them from the service worker unwrapped:
-/// V8 keeps compiled code only for a response that is the cache's own.
+/// that waits for them, or the start page's action, shows it (`lib.rs`, `Loading`). Later
+/// visits take them from the service worker as they are: there is no download to say.
 fn preload_script(
     groups: &[(String, Vec<String>)],
     sizes: &std::collections::BTreeMap<String, u64>,
@@ -538,59 +528,54 @@ fn replace_once(text: &mut String, from: &str, to: &str) -> Result<(), String> {
 mod tests {
     use super::{ended_imports, groups};
 
-    /// A loader as the splitter writes it, with `__chunk_6` and `__chunk_7` packed ([`super::pack`]).
+    /// A loader as the splitter writes it, the documents' group packed ([`super::pack`]).
     const PACKED: &str = r#"function makeLoad(fetcher, deps) {}
 const __chunk_6 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 0, 10, 2);
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 0, 10, 3);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiate(await src, imports));
 }
 , []);
 const __chunk_7 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 10, 30, 2);
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 10, 30, 3);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiate(await src, imports));
 }
 , []);
-const __chunk_9 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_9-2.wasm", import.meta.url));
+const __chunk_8 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_8-2.wasm", import.meta.url));
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 export const __wasm_split_load_juntas_docs = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_juntas_docs-3.wasm", import.meta.url));
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 30, 50, 3);
     src.catch(() => {});
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+    return async (imports) => (WebAssembly.instantiate(await src, imports));
 }
-, [__chunk_6, __chunk_7, __chunk_9]));
+, [__chunk_6, __chunk_7]));
 export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_juntas_tools-4.wasm", import.meta.url));
+    const src = fetch(new URL("./split_juntas_tools-3.wasm", import.meta.url));
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
-, [__chunk_7]));
+, [__chunk_7, __chunk_8]));
 "#;
 
     #[test]
-    fn a_group_downloads_its_packed_parts_once_and_one_that_shares_a_packed_part_the_pack() {
+    fn a_packed_group_is_one_file_and_a_group_that_shares_a_packed_part_downloads_the_pack() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             groups(PACKED).unwrap(),
             vec![
-                (
-                    "juntas_docs".to_string(),
-                    vec![
-                        "chunks_juntas_docs-1.bin".to_string(),
-                        "chunk_9-2.wasm".to_string(),
-                        "split_juntas_docs-3.wasm".to_string()
-                    ]
-                ),
+                ("juntas_docs".to_string(), strings(&["split_juntas_docs-1.bin"])),
                 (
                     "juntas_tools".to_string(),
-                    vec![
-                        "chunks_juntas_docs-1.bin".to_string(),
-                        "split_juntas_tools-4.wasm".to_string()
-                    ]
+                    strings(&[
+                        "split_juntas_docs-1.bin",
+                        "chunk_8-2.wasm",
+                        "split_juntas_tools-3.wasm"
+                    ])
                 ),
             ]
         );
