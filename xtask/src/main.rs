@@ -443,8 +443,8 @@ fn bench_size() -> Result<(), String> {
             .map_err(|e| format!("bench size: {e}"))?;
         let files = split::documents_parts()?;
         println!(
-            "\nthe documents' part and the shared parts it needs ({}, {} files: what a page \
-             of a network waits for beside the main part):",
+            "\nthe documents' part and the shared parts it needs ({}, {} modules, shipped \
+             in one file: what a page of a network waits for beside the main part):",
             split::DOCUMENTS_GROUP,
             files.len()
         );

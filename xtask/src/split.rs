@@ -315,7 +315,7 @@ pub fn finish() -> Result<usize, String> {
 
 /// Packs the documents' group, its part and the shared parts it needs, into one file
 /// (`split_juntas_docs-<hash>.bin`), and points the loader's fetch of each part at its bytes
-/// in it. The splitter puts the code of each set of groups that share it in a part of its
+/// in it, streamed to the compiler as they arrive ([`PACKED_LOADER`]). The splitter puts the code of each set of groups that share it in a part of its
 /// own: the documents' part was 16 files. Compressed one by one, each lost what it shares with
 /// the others (brotli: 654,403 B apart, 605,588 B in one file), and each was a request: over
 /// HTTP/1.1 a browser asks a server six at a time. Every page of a network waits for the
@@ -349,7 +349,7 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
                 "const src = fetch(new URL(\"./{file}\", import.meta.url));\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));"
             ),
             &format!(
-                "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end}, {});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiate(await src, imports));",
+                "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end}, {});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));",
                 members.len()
             ),
         )?;
@@ -359,24 +359,71 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     replace_once(loader, "function makeLoad(", &format!("{PACKED_LOADER}function makeLoad("))
 }
 
-/// The loader's reader of a pack ([`pack`]): one download per pack, its bytes from `start` to
-/// `end` for each part; forgotten once all `count` parts have taken theirs, or when it fails
-/// (the part's next load asks again, as for a part of its own).
+/// The loader's reader of a pack ([`pack`]): one download per pack; each part is a response
+/// that streams its bytes, from `start` to `end`, to V8's compiler as they arrive (at once, for
+/// a part asked for later). The download is forgotten once all `count` parts have taken theirs,
+/// or when it fails: each waiting part fails with it, and its next load asks again, as for a
+/// part of its own.
 const PACKED_LOADER: &str = "const __juntasPacks = new Map();
 function __juntasPacked(url, start, end, count) {
     let pack = __juntasPacks.get(url.href);
     if (pack === undefined) {
-        const bytes = fetch(url).then((r) => {
+        const mine = { got: [], length: 0, done: false, error: null, waiting: new Set(), taken: 0 };
+        fetch(url).then(async (r) => {
             if (!r.ok) throw new Error(`${url.pathname}: HTTP ${r.status}`);
-            return r.arrayBuffer();
+            const reader = r.body.getReader();
+            for (;;) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                mine.got.push(value);
+                mine.length += value.length;
+                for (const w of [...mine.waiting]) w.feed();
+            }
+            mine.done = true;
+            for (const w of [...mine.waiting]) w.feed();
+        }).catch((e) => {
+            mine.error = e;
+            if (__juntasPacks.get(url.href) === mine) __juntasPacks.delete(url.href);
+            for (const w of [...mine.waiting]) w.fail(e);
         });
-        pack = { bytes, taken: 0 };
-        const mine = pack;
-        bytes.catch(() => { if (__juntasPacks.get(url.href) === mine) __juntasPacks.delete(url.href); });
-        __juntasPacks.set(url.href, pack);
+        __juntasPacks.set(url.href, mine);
+        pack = mine;
     }
     if (++pack.taken === count) __juntasPacks.delete(url.href);
-    return pack.bytes.then((b) => new Uint8Array(b, start, end - start));
+    const p = pack;
+    let at = start;
+    let out;
+    const w = {
+        feed() {
+            let from = 0;
+            for (const c of p.got) {
+                const to = from + c.length;
+                if (to > at && from < end) {
+                    out.enqueue(c.subarray(at - from, Math.min(end, to) - from));
+                    at = Math.min(end, to);
+                }
+                from = to;
+            }
+            if (at >= end) {
+                p.waiting.delete(w);
+                out.close();
+            } else if (p.done) {
+                w.fail(new Error(`${url.pathname}: ends at byte ${p.length}, before ${end}`));
+            }
+        },
+        fail(e) {
+            p.waiting.delete(w);
+            out.error(e);
+        },
+    };
+    const body = new ReadableStream({ start(c) { out = c; } });
+    if (p.error) {
+        w.fail(p.error);
+    } else {
+        p.waiting.add(w);
+        w.feed();
+    }
+    return Promise.resolve(new Response(body, { headers: { 'Content-Type': 'application/wasm' } }));
 }
 ";
 
@@ -533,13 +580,13 @@ mod tests {
 const __chunk_6 = makeLoad(() => {
     const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 0, 10, 3);
     src.catch(() => {});
-    return async (imports) => (WebAssembly.instantiate(await src, imports));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_7 = makeLoad(() => {
     const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 10, 30, 3);
     src.catch(() => {});
-    return async (imports) => (WebAssembly.instantiate(await src, imports));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_8 = makeLoad(() => {
@@ -551,7 +598,7 @@ const __chunk_8 = makeLoad(() => {
 export const __wasm_split_load_juntas_docs = wrapAsyncCb(makeLoad(() => {
     const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 30, 50, 3);
     src.catch(() => {});
-    return async (imports) => (WebAssembly.instantiate(await src, imports));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_6, __chunk_7]));
 export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
