@@ -370,18 +370,30 @@ fn ask_network_early(network: String, token: String) {
     EARLY_NETWORK.with(|e| *e.borrow_mut() = Some((network, asking)));
 }
 
+/// How long the documents, once downloaded, wait for the network's early copy still on its
+/// way. It was asked for with the invite's answer, so it comes within a round trip or two;
+/// without it her network would wait for the sync (a connection, a handshake and a request),
+/// and where a school's network blocks the sync's WebSocket it would never show.
+const EARLY_WAIT_MS: u32 = 5_000;
+
 /// Stores the network document `ask_network_early` asked for, merged into this device's
-/// copy, if it is in by now; called as the documents open, before the sync starts. Not in yet
-/// (a line slower than the documents' part), not sent or unreadable: the sync brings the
-/// network as it always did (said in the console), and nothing else changes.
+/// copy; called as the documents open, before the sync starts. Not in yet (the documents'
+/// part came first, as on a fast line): waited for, up to [`EARLY_WAIT_MS`]. Not in by then,
+/// not sent or unreadable: the sync brings the network as it always did (said in the
+/// console), and nothing else changes.
 pub async fn merge_early_network(repo: &crate::repo::Repo) {
     let Some((network, asking)) = EARLY_NETWORK.with(|e| e.borrow_mut().take()) else { return };
-    let bytes = match asking.now_or_never() {
-        Some(Some(bytes)) => bytes,
+    let waited =
+        futures::future::select(asking, gloo_timers::future::TimeoutFuture::new(EARLY_WAIT_MS))
+            .await;
+    let bytes = match waited {
+        futures::future::Either::Left((Some(bytes), _)) => bytes,
         // Said when it failed (`ask_network_early`).
-        Some(None) => return,
-        None => {
-            leptos::logging::warn!("the network comes by sync: its early copy is not in yet");
+        futures::future::Either::Left((None, _)) => return,
+        futures::future::Either::Right(_) => {
+            leptos::logging::warn!(
+                "the network comes by sync: its early copy was not in after {EARLY_WAIT_MS} ms"
+            );
             return;
         }
     };

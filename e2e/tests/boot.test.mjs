@@ -184,6 +184,32 @@ test('the start page needs the main part of the app only; the documents\' part a
   await context.close();
 });
 
+test('a documents\' part cut off halfway is said, with a retry; trying again downloads it whole and creates the network', async () => {
+  // No service worker: it would answer the file from its cache, out of the route's sight.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // The documents' part is one file of many modules: the line drops halfway through it, so the
+  // first modules arrive whole and the rest do not.
+  const docs = /\/split_juntas_docs-[0-9a-f]+\.bin$/;
+  let cut = 0;
+  await page.route(docs, async (route) => {
+    const whole = await (await route.fetch()).body();
+    cut += 1;
+    await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: whole.subarray(0, Math.floor(whole.length / 2)) });
+  });
+  const home = await new HomePage(page).goto();
+  await page.getByTestId('create-example').click();
+  await page.getByTestId('home-error').filter({ hasText: /\S/ }).waitFor({ timeout: 60000 });
+  assert.match(await page.getByTestId('home-error').textContent(), /Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar\. Revisa la señal y vuelve a intentarlo/);
+  assert.ok(cut >= 1, 'the documents\' part was cut off');
+  // With signal, the same button downloads it again, whole, and creates the network.
+  await page.unroute(docs);
+  const net = await home.createExample();
+  assert.equal(await net.name(), 'Avanzando Juntas');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('her network shows without its panels\' part; a panel opened while that part cannot be downloaded says so in place, and opens with signal', async () => {
   // No service worker: it would answer the parts from its cache, out of the routes' sight.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });

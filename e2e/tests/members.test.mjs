@@ -282,7 +282,7 @@ async function holdDocumentsPart(page) {
 
 test('her invite says whom and where it registered her before the app\'s documents are in; a forged one is refused as soon', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
-  // Her phone's line is slow: the documents' part of the app (~690 KB) is still on its way.
+  // Her phone's line is slow: the documents' part of the app (~606 KB) is still on its way.
   const release = await holdDocumentsPart(mPage);
   await mPage.goto(link);
   const welcome = mPage.locator('[data-testid="join-welcome"]:visible');
@@ -376,6 +376,28 @@ test('her network shows from the copy the server sent with her registration, eve
   await again.goto(new URL(fPage.url()).pathname.split('/').slice(0, 3).join('/'));
   await registeredAsMaria(again);
   for (const p of [fPage, again]) assert.deepEqual(p.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
+test('where the sync cannot connect, her network shows from the copy the server sent with her registration even when the documents\' part came first', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, link, mContext, mPage } = await inviteForMaria();
+  // A school's filter that drops the sync's WebSocket, on a fast line: the documents' part is in
+  // before the server's copy of her network, which is held until then.
+  await mPage.routeWebSocket(/\/sync/, (ws) => ws.close());
+  let docsIn;
+  const docsArrived = new Promise((r) => { docsIn = r; });
+  mPage.on('requestfinished', (r) => { if (/\/split_juntas_docs-[0-9a-f]+\.bin$/.test(r.url())) docsIn(); });
+  await mPage.route(/\/api\/network-document$/, async (route) => {
+    await docsArrived;
+    await mPage.waitForTimeout(1000);
+    await route.continue();
+  });
+  await mPage.goto(link);
+  const m = await new NetworkPage(mPage).waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  assert.match(await mPage.getByTestId('network-name').textContent(), /Avanzando Juntas/);
+  assert.deepEqual(mPage.__errors ?? [], []);
   await mContext.close();
   await fContext.close();
 });

@@ -103,6 +103,9 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         "\nloaded when a page of the group is first opened (the service worker precaches them after the first visit):"
     );
     println!(
+        "(the documents' group: its file; any other: the files it needs beyond the documents', which every page of a network has first)"
+    );
+    println!(
         "{:<44} {:>12} {:>12} {:>12}",
         "group (its part + the shared parts it needs)", "raw", "gzip -9", "brotli 11"
     );
@@ -115,7 +118,16 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         .ok_or_else(|| io::Error::other("parts without the splitter's loader __wasm_split-*.js"))?;
     let loader = fs::read_to_string(loader)?;
     let mut with_documents = None;
-    for (group, needs) in groups(&loader).map_err(io::Error::other)? {
+    let groups = groups(&loader).map_err(io::Error::other)?;
+    let documents: Vec<String> = groups
+        .iter()
+        .find(|(g, _)| g == DOCUMENTS_GROUP)
+        .map(|(_, files)| files.clone())
+        .unwrap_or_default();
+    for (group, mut needs) in groups {
+        if group != DOCUMENTS_GROUP {
+            needs.retain(|f| !documents.contains(f));
+        }
         let (mut r, mut g, mut b) = (0, 0, 0);
         for file in &needs {
             let Some(&(fr, fg, fb)) = part_sizes.get(file) else {

@@ -49,7 +49,9 @@ fn main() {
         Some("test") => test(),
         // Trunk's post-build hook for a split build (tools/split-hook.sh).
         Some("split-finish") => split::finish().map(|n| {
-            println!("split: {n} lazily loaded parts of the wasm put beside the app");
+            println!(
+                "split: {n} lazily loaded parts of the wasm put beside the app (the documents' part and the shared parts it needs in one file)"
+            );
         }),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("size") | None => bench_size(),

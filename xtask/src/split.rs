@@ -7,7 +7,8 @@
 //!   wasm-bindgen on the main part, keeping the exports the parts link against;
 //! - as a post-build hook (`tools/split-hook.sh`): optimise each part with wasm-opt like the
 //!   main one, name it by its content (so it can be cached for good) and put it, with the
-//!   splitter's loader `__wasm_split.js`, beside the app in Trunk's staging directory.
+//!   splitter's loader `__wasm_split.js`, beside the app in Trunk's staging directory; the
+//!   documents' part and the shared parts it needs go in one file (`pack`).
 
 use std::{
     ffi::OsString,
@@ -319,8 +320,9 @@ pub fn finish() -> Result<usize, String> {
 /// own: the documents' part was 16 files. Compressed one by one, each lost what it shares with
 /// the others (brotli: 654,403 B apart, 605,588 B in one file), and each was a request: over
 /// HTTP/1.1 a browser asks a server six at a time. Every page of a network waits for the
-/// documents' part, so another group that shares one of these parts has it already; the
-/// loader downloads the file once and forgets it when every part has taken its bytes.
+/// documents' part, so another group that shares one of these parts has it already. The
+/// loader downloads the file once for the parts that ask while it downloads; a part whose
+/// download failed asks again, which downloads the whole file again ([`PACKED_LOADER`]).
 /// What a part in a file of its own could have kept, V8's cache of compiled wasm, it did not
 /// keep here: Chromium 148 compiled the same ~1,400 functions on each visit, with the service
 /// worker or the HTTP cache, in a new browser each time, even with its caching threshold at 1.
@@ -349,8 +351,7 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
                 "const src = fetch(new URL(\"./{file}\", import.meta.url));\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));"
             ),
             &format!(
-                "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end}, {});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));",
-                members.len()
+                "const src = __juntasPacked(new URL(\"./{packed}\", import.meta.url), {start}, {end});\n    src.catch(() => {{}});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));"
             ),
         )?;
         fs::remove_file(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
@@ -359,55 +360,64 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     replace_once(loader, "function makeLoad(", &format!("{PACKED_LOADER}function makeLoad("))
 }
 
-/// The loader's reader of a pack ([`pack`]): one download per pack; each part is a response
-/// that streams its bytes, from `start` to `end`, to V8's compiler as they arrive (at once, for
-/// a part asked for later). The download is forgotten once all `count` parts have taken theirs,
-/// or when it fails: each waiting part fails with it, and its next load asks again, as for a
-/// part of its own.
+/// The loader's reader of a pack ([`pack`]): one download per pack at a time; each part is a
+/// response that streams its bytes, from `start` to `end`, to V8's compiler as they arrive.
+/// Once the download has ended, every part waiting on it has its bytes (or fails, if it
+/// failed or the file ended short), and it is forgotten: a part asked for later (a retry
+/// after a failure) starts a new download, from the service worker or the HTTP cache when
+/// the file is there. A response that is the server's index.html (its answer to a file it
+/// does not have) is a failure, not bytes.
 const PACKED_LOADER: &str = "const __juntasPacks = new Map();
-function __juntasPacked(url, start, end, count) {
+function __juntasPacked(url, start, end) {
     let pack = __juntasPacks.get(url.href);
     if (pack === undefined) {
-        const mine = { got: [], length: 0, done: false, error: null, waiting: new Set(), taken: 0 };
+        const mine = { got: [], length: 0, waiting: new Set() };
+        const forget = () => { if (__juntasPacks.get(url.href) === mine) __juntasPacks.delete(url.href); };
         fetch(url).then(async (r) => {
-            if (!r.ok) throw new Error(`${url.pathname}: HTTP ${r.status}`);
+            if (!r.ok || (r.headers.get('Content-Type') ?? '').startsWith('text/html')) {
+                throw new Error(`${url.pathname}: HTTP ${r.status} ${r.headers.get('Content-Type') ?? ''}`);
+            }
             const reader = r.body.getReader();
             for (;;) {
                 const { done, value } = await reader.read();
                 if (done) break;
                 mine.got.push(value);
                 mine.length += value.length;
-                for (const w of [...mine.waiting]) w.feed();
+                for (const w of [...mine.waiting]) w.feed(false);
             }
-            mine.done = true;
-            for (const w of [...mine.waiting]) w.feed();
+            forget();
+            for (const w of [...mine.waiting]) w.feed(true);
         }).catch((e) => {
-            mine.error = e;
-            if (__juntasPacks.get(url.href) === mine) __juntasPacks.delete(url.href);
+            forget();
             for (const w of [...mine.waiting]) w.fail(e);
         });
         __juntasPacks.set(url.href, mine);
         pack = mine;
     }
-    if (++pack.taken === count) __juntasPacks.delete(url.href);
     const p = pack;
     let at = start;
     let out;
     const w = {
-        feed() {
+        feed(ended) {
             let from = 0;
-            for (const c of p.got) {
-                const to = from + c.length;
-                if (to > at && from < end) {
-                    out.enqueue(c.subarray(at - from, Math.min(end, to) - from));
-                    at = Math.min(end, to);
+            try {
+                for (const c of p.got) {
+                    const to = from + c.length;
+                    if (to > at && from < end) {
+                        out.enqueue(c.subarray(at - from, Math.min(end, to) - from));
+                        at = Math.min(end, to);
+                    }
+                    from = to;
                 }
-                from = to;
+            } catch (e) {
+                // Its reader gave up (the compiler failed): nothing more to give it.
+                p.waiting.delete(w);
+                return;
             }
             if (at >= end) {
                 p.waiting.delete(w);
                 out.close();
-            } else if (p.done) {
+            } else if (ended) {
                 w.fail(new Error(`${url.pathname}: ends at byte ${p.length}, before ${end}`));
             }
         },
@@ -417,19 +427,11 @@ function __juntasPacked(url, start, end, count) {
         },
     };
     const body = new ReadableStream({ start(c) { out = c; } });
-    if (p.error) {
-        w.fail(p.error);
-    } else {
-        p.waiting.add(w);
-        w.feed();
-    }
+    p.waiting.add(w);
+    w.feed(false);
     return Promise.resolve(new Response(body, { headers: { 'Content-Type': 'application/wasm' } }));
 }
 ";
-
-/// How many of the documents' part's files an invite link asks for before the app starts: one
-/// of a browser's six HTTP/1.1 connections stays free for the app's first requests.
-const UNIRSE_PRELOADS: usize = 5;
 
 /// Which group of pages an address of the app shows, besides the documents' part every address
 /// but the start page needs (the routes in `src/lib.rs`; the boot journey opens one address of
@@ -446,11 +448,9 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// An invite link (`/unirse`) asks for them once the main part is in (`public/boot.mjs` calls
 /// `__juntasAfterMain`), still before it is compiled and started: the main part shows whom and
 /// where the invite registered her, so on a phone's line it goes first (sharing the line with
-/// the documents' ~690 KB, it arrived 2.2 s later over 3G).
-/// There it asks for the largest [`UNIRSE_PRELOADS`] files only, the rest when the app asks for
-/// the part: over HTTP/1.1 a browser opens six connections to a server, and the app's own
-/// request for her welcome (`/api/redeem`) waited behind the part's small files (0.5 s on 3G,
-/// 16 files then; since [`pack`] it is one).
+/// the documents' then ~690 KB, it arrived 2.2 s later over 3G). Their part is one file
+/// ([`pack`]): when it was 16, her welcome's request (`/api/redeem`) waited behind its small
+/// files (over HTTP/1.1 a browser opens six connections to a server; 0.5 s on 3G).
 /// On a first visit (no service worker in control), the start page too, it also counts the
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
 /// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
@@ -486,7 +486,7 @@ o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
 if(p==='/')return;var n={ADDRESS_GROUPS},\
 m=/^\\/red\\/[^\\/]+\\/([a-z]+)/.exec(p),f=d.concat(m&&n[m[1]]?g[n[m[1]]]:[]),\
 go=function(w){{w=f.filter(function(x,i){{return f.indexOf(x)===i}});\
-if(p==='/unirse')w=w.sort(function(a,b){{return z[b]-z[a]}}).slice(0,{UNIRSE_PRELOADS});w.forEach(function(h){{\
+w.forEach(function(h){{\
 var l=document.createElement('link');l.rel='preload';l.as='fetch';l.crossOrigin='anonymous';\
 l.href=h;document.head.appendChild(l)}})}};if(p==='/unirse')window.__juntasAfterMain=go;else go()}})();",
         table = table.join(","),
@@ -578,13 +578,13 @@ mod tests {
     /// A loader as the splitter writes it, the documents' group packed ([`super::pack`]).
     const PACKED: &str = r#"function makeLoad(fetcher, deps) {}
 const __chunk_6 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 0, 10, 3);
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 0, 10);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_7 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 10, 30, 3);
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 10, 30);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
@@ -596,7 +596,7 @@ const __chunk_8 = makeLoad(() => {
 }
 , []);
 export const __wasm_split_load_juntas_docs = wrapAsyncCb(makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 30, 50, 3);
+    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 30, 50);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
