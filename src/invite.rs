@@ -378,7 +378,7 @@ const EARLY_WAIT_MS: u32 = 5_000;
 
 /// Stores the network document `ask_network_early` asked for, merged into this device's
 /// copy; called as the documents open, before the sync starts. Not in yet (the documents'
-/// part came first, as on a fast line): waited for, up to [`EARLY_WAIT_MS`]. Not in by then,
+/// part came first, as on a fast line): waited for, up to `EARLY_WAIT_MS` (5 s). Not in by then,
 /// not sent or unreadable: the sync brings the network as it always did (said in the
 /// console), and nothing else changes.
 pub async fn merge_early_network(repo: &crate::repo::Repo) {
