@@ -196,11 +196,17 @@ fn keep(text: &str) -> Result<local::Device, InviteError> {
     Ok(d)
 }
 
+/// A redeem's request, shared by whoever reads its answer.
+type RedeemAnswer = Shared<LocalBoxFuture<'static, Result<Answer, InviteError>>>;
+
 /// A redeem of the pending invite under way, and its code.
-type Redeeming = (String, Shared<LocalBoxFuture<'static, Result<Answer, InviteError>>>);
+type Redeeming = (String, RedeemAnswer);
 
 thread_local! {
     static REDEEMING: RefCell<Option<Redeeming>> = const { RefCell::new(None) };
+    /// The same request, for [`merge_early_network`] to wait for when the documents' part
+    /// came before its answer (the answer asks for the network's early copy).
+    static REDEEM_ANSWER: RefCell<Option<RedeemAnswer>> = const { RefCell::new(None) };
 }
 
 /// Starts registering this device with the pending invite `code` as the app starts on
@@ -222,6 +228,7 @@ pub fn start_redeem(code: &str, early: RwSignal<Option<Early>>) {
     }
     let asking = ask_redeem(code.to_owned(), true).boxed_local().shared();
     leptos::task::spawn_local(asking.clone().map(move |asked| early.set(early_of(asked))));
+    REDEEM_ANSWER.with(|r| *r.borrow_mut() = Some(asking.clone()));
     REDEEMING.with(|r| *r.borrow_mut() = Some((code.to_owned(), asking)));
 }
 
@@ -378,17 +385,28 @@ const EARLY_WAIT_MS: u32 = 5_000;
 
 /// Stores the network document `ask_network_early` asked for, merged into this device's
 /// copy; called as the documents open, before the sync starts. Not in yet (the documents'
-/// part came first, as on a fast line): waited for, up to `EARLY_WAIT_MS` (5 s). Not in by then,
-/// not sent or unreadable: the sync brings the network as it always did (said in the
-/// console), and nothing else changes.
+/// part came first, as on a fast line, before the copy or even before the invite's answer
+/// that asks for it): waited for, up to `EARLY_WAIT_MS` (5 s) in all. Not in by then, not
+/// sent or unreadable: the sync brings the network as it always did (said in the console),
+/// and nothing else changes.
 pub async fn merge_early_network(repo: &crate::repo::Repo) {
-    let Some((network, asking)) = EARLY_NETWORK.with(|e| e.borrow_mut().take()) else { return };
+    let answer = REDEEM_ANSWER.with(|r| r.borrow_mut().take());
+    let early = async move {
+        if let Some(answer) = answer {
+            // `ask_redeem` asks for the copy once the answer is in.
+            let _ = answer.await;
+        }
+        let (network, asking) = EARLY_NETWORK.with(|e| e.borrow_mut().take())?;
+        asking.await.map(|bytes| (network, bytes))
+    }
+    .boxed_local();
     let waited =
-        futures::future::select(asking, gloo_timers::future::TimeoutFuture::new(EARLY_WAIT_MS))
+        futures::future::select(early, gloo_timers::future::TimeoutFuture::new(EARLY_WAIT_MS))
             .await;
-    let bytes = match waited {
-        futures::future::Either::Left((Some(bytes), _)) => bytes,
-        // Said when it failed (`ask_network_early`).
+    let (network, bytes) = match waited {
+        futures::future::Either::Left((Some(early), _)) => early,
+        // None asked for (no invite, or one refused), or it failed (said in
+        // `ask_network_early`).
         futures::future::Either::Left((None, _)) => return,
         futures::future::Either::Right(_) => {
             leptos::logging::warn!(

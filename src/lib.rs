@@ -128,7 +128,7 @@ impl RestDownload {
 }
 
 /// "Cargando…" while a page (or the start page's action) waits for its part of the app; while
-/// that is the documents' part on a first visit (the longest wait on a phone's line: ~606 KB
+/// that is the documents' part on a first visit (the longest wait on a phone's line: ~631 KB
 /// brotli), how much of it has arrived.
 #[component]
 pub(crate) fn Loading() -> impl IntoView {

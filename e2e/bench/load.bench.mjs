@@ -162,8 +162,7 @@ try {
     }
   }
   // The start page on a new device (a profile of its own, 4× CPU): the first visit, then three
-  // reloads (the service worker's cache serves them; V8 kept no compiled wasm between visits:
-  // ../shared/research/wasm-code-cache.md).
+  // reloads (the service worker's cache and V8's cache of compiled wasm serve them).
   // `jsFlags` lets V8 compile the whole wasm before it runs (`--no-wasm-lazy-compilation`):
   // beside the default (each function compiled on the page's thread the first time it runs),
   // it says how much of the first visit's tasks is compiling rather than our own work.
@@ -182,8 +181,8 @@ try {
       for (let v = 0; v < 4; v++) {
         if (v === 0) await p.goto('/'); else await p.reload();
         await p.waitForFunction(() => window.__opened !== undefined, null, { timeout: 120000 });
-        // Long enough for the documents' part and the service worker's precaching to finish
-        // before the next visit.
+        // Long enough for the documents' part, the service worker's precaching and V8's
+        // caching of the compiled wasm to finish before the next visit.
         await p.waitForTimeout(4000);
         visits.push(await p.evaluate(() => ({ opened: window.__opened, long: window.__long.map((t) => t.ms) })));
       }
@@ -244,7 +243,7 @@ try {
     const line = (x) => `${f(x.opened)} ms, tasks ${x.long.filter((m) => m > 50).map(f).join(' ') || 'none'}`;
     console.log(`    ${how.padEnd(32)} first visit: ${line(visits[0])}; repeat visits: ${visits.slice(1).map(line).join(' / ')}`);
   }
-  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, on each visit;');
+  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit reuses the compiled code of the large modules;');
   console.log('    compare the first visits: compiling up front is no phone\'s setting)');
 
   // Lighthouse, against the same profile (it holds the networks) in a browser of its own:

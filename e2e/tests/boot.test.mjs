@@ -25,7 +25,7 @@ test('on a slow phone the start screen shows at once, with the download\'s progr
   await boot.slowPhone();
   let documentsIn = null;
   page.on('requestfinished', (r) => {
-    if (/\/split_juntas_docs-[0-9a-f]+\.bin$/.test(r.url())) page.evaluate(() => performance.now()).then((t) => { documentsIn ??= t; }, () => {});
+    if (/\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(r.url())) page.evaluate(() => performance.now()).then((t) => { documentsIn ??= t; }, () => {});
   });
   await page.goto('/', { waitUntil: 'commit' });
   await boot.root.waitFor();
@@ -184,13 +184,13 @@ test('the start page needs the main part of the app only; the documents\' part a
   await context.close();
 });
 
-test('a documents\' part cut off halfway is said, with a retry; trying again downloads it whole and creates the network', async () => {
+test('the documents\' small parts cut off halfway are said, with a retry; trying again downloads them whole and creates the network', async () => {
   // No service worker: it would answer the file from its cache, out of the route's sight.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
   const page = await context.newPage();
-  // The documents' part is one file of many modules: the line drops halfway through it, so the
-  // first modules arrive whole and the rest do not.
-  const docs = /\/split_juntas_docs-[0-9a-f]+\.bin$/;
+  // The documents' part's small shared parts are one file of many modules: the line drops
+  // halfway through it, so the first modules arrive whole and the rest do not.
+  const docs = /\/chunks_juntas_docs-[0-9a-f]+\.bin$/;
   let cut = 0;
   await page.route(docs, async (route) => {
     const whole = await (await route.fetch()).body();
@@ -201,7 +201,7 @@ test('a documents\' part cut off halfway is said, with a retry; trying again dow
   await page.getByTestId('create-example').click();
   await page.getByTestId('home-error').filter({ hasText: /\S/ }).waitFor({ timeout: 60000 });
   assert.match(await page.getByTestId('home-error').textContent(), /Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar\. Revisa la señal y vuelve a intentarlo/);
-  assert.ok(cut >= 1, 'the documents\' part was cut off');
+  assert.ok(cut >= 1, 'the documents\' small parts were cut off');
   // With signal, the same button downloads it again, whole, and creates the network.
   await page.unroute(docs);
   const net = await home.createExample();
@@ -301,8 +301,8 @@ test('a page of a network opened by its address asks for its parts with the main
       .filter((r) => /\.(wasm|bin)$/.test(r.name)).map((r) => new URL(r.name).pathname.slice(1)));
     assert.deepEqual(files.filter((f, i) => files.indexOf(f) !== i), [], `${path}: no part is downloaded twice: ${files}`);
     assert.ok(files.some((f) => f.startsWith(`split_juntas_${group}-`)), `${path}: ${files}`);
-    // The documents' part, with the shared parts it needs, is one file (it was 16 requests).
-    assert.equal(files.filter((f) => /^split_juntas_docs-[0-9a-f]+\.bin$/.test(f)).length, 1, `${path}: the documents' part in one file: ${files}`);
+    // The documents' part's small shared parts come in one file (they were 14 requests).
+    assert.equal(files.filter((f) => /^chunks_juntas_docs-[0-9a-f]+\.bin$/.test(f)).length, 1, `${path}: the documents' small parts in one file: ${files}`);
     // While its parts download, the header is never alone: "Cargando…" is under it.
     assert.equal(await page.evaluate(() => window.__blank), 0, `${path}: the header was shown with nothing under it`);
     assert.equal(await page.getByTestId('route-pending').isVisible(), false, `${path}: "Cargando…" went once the page was there`);

@@ -273,7 +273,7 @@ async function registeredAsMaria(page) {
 async function holdDocumentsPart(page) {
   let release;
   const held = new Promise((r) => { release = r; });
-  await page.route(/split_juntas_docs-[0-9a-f]+\.bin$/, async (route) => {
+  await page.route(/split_juntas_docs-[0-9a-f]+\.wasm$/, async (route) => {
     await held;
     await route.continue();
   });
@@ -282,7 +282,7 @@ async function holdDocumentsPart(page) {
 
 test('her invite says whom and where it registered her before the app\'s documents are in; a forged one is refused as soon', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
-  // Her phone's line is slow: the documents' part of the app (~606 KB) is still on its way.
+  // Her phone's line is slow: the documents' part of the app (~631 KB) is still on its way.
   const release = await holdDocumentsPart(mPage);
   await mPage.goto(link);
   const welcome = mPage.locator('[data-testid="join-welcome"]:visible');
@@ -387,7 +387,7 @@ test('where the sync cannot connect, her network shows from the copy the server 
   await mPage.routeWebSocket(/\/sync/, (ws) => ws.close());
   let docsIn;
   const docsArrived = new Promise((r) => { docsIn = r; });
-  mPage.on('requestfinished', (r) => { if (/\/split_juntas_docs-[0-9a-f]+\.bin$/.test(r.url())) docsIn(); });
+  mPage.on('requestfinished', (r) => { if (/\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(r.url())) docsIn(); });
   await mPage.route(/\/api\/network-document$/, async (route) => {
     await docsArrived;
     await mPage.waitForTimeout(1000);

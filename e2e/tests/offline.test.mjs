@@ -66,7 +66,7 @@ test('the service worker waits for the documents\' part, then the app opens offl
   const done = (r) => {
     const path = new URL(r.url()).pathname;
     if (!inFlight.delete(path)) return;
-    if (/^\/split_juntas_docs-[0-9a-f]+\.bin$/.test(path)) docsIn.push(path);
+    if (/^\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(path)) docsIn.push(path);
   };
   context.on('requestfinished', done);
   context.on('requestfailed', done);

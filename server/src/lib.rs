@@ -355,8 +355,8 @@ mod tests {
         assert!(is_hashed_asset("/juntas-f822d85db0fb8e7c_bg.wasm"));
         assert!(is_hashed_asset("/juntas-f822d85db0fb8e7c.js"));
         assert!(is_hashed_asset("/main-c97b2d72cc836ecf.css"));
-        // The documents' part and the shared parts it needs, in one file (xtask's `pack`).
-        assert!(is_hashed_asset("/split_juntas_docs-f58f504b17e810df.bin"));
+        // The documents' part's small shared parts, in one file (xtask's `pack`).
+        assert!(is_hashed_asset("/chunks_juntas_docs-f58f504b17e810df.bin"));
         assert!(!is_hashed_asset("/sw.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/register-sw.js"));

@@ -8,7 +8,7 @@
 //! - as a post-build hook (`tools/split-hook.sh`): optimise each part with wasm-opt like the
 //!   main one, name it by its content (so it can be cached for good) and put it, with the
 //!   splitter's loader `__wasm_split.js`, beside the app in Trunk's staging directory; the
-//!   documents' part and the shared parts it needs go in one file (`pack`).
+//!   small shared parts the documents' part needs go in one file (`pack`).
 
 use std::{
     ffi::OsString,
@@ -216,7 +216,7 @@ fn parts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 pub fn is_part(f: &Path) -> bool {
     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
     ((name.starts_with("split_") || name.starts_with("chunk_")) && name.ends_with(".wasm"))
-        || (name.starts_with("split_") && name.ends_with(".bin"))
+        || (name.starts_with(PACKED) && name.ends_with(".bin"))
 }
 
 /// The post-build hook (`JUNTAS_SPLIT=1` only): each part optimised, named by its content and
@@ -314,18 +314,27 @@ pub fn finish() -> Result<usize, String> {
     Ok(parts.len())
 }
 
-/// Packs the documents' group, its part and the shared parts it needs, into one file
-/// (`split_juntas_docs-<hash>.bin`), and points the loader's fetch of each part at its bytes
-/// in it, streamed to the compiler as they arrive ([`PACKED_LOADER`]). The splitter puts the code of each set of groups that share it in a part of its
-/// own: the documents' part was 16 files. Compressed one by one, each lost what it shares with
-/// the others (brotli: 654,403 B apart, 605,588 B in one file), and each was a request: over
-/// HTTP/1.1 a browser asks a server six at a time. Every page of a network waits for the
-/// documents' part, so another group that shares one of these parts has it already. The
-/// loader downloads the file once for the parts that ask while it downloads; a part whose
-/// download failed asks again, which downloads the whole file again ([`PACKED_LOADER`]).
-/// What a part in a file of its own could have kept, V8's cache of compiled wasm, it did not
-/// keep here: Chromium 148 compiled the same ~1,400 functions on each visit, with the service
-/// worker or the HTTP cache, in a new browser each time, even with its caching threshold at 1.
+/// The file [`pack`] writes, `PACKED-<hash>.bin`.
+const PACKED: &str = "chunks_juntas_docs";
+
+/// Chromium keeps the compiled code of a wasm module only from 128 KB up (crrev.com/626755).
+const CODE_CACHE_MIN: usize = 128 * 1024;
+
+/// Packs the shared parts the documents' part needs that are under [`CODE_CACHE_MIN`] into
+/// one file (`chunks_juntas_docs-<hash>.bin`), and points the loader's fetch of each at its
+/// bytes in it, streamed to the compiler as they arrive ([`PACKED_LOADER`]). The splitter
+/// puts the code of each set of groups that share it in a part of its own: the documents'
+/// part was 16 files, 14 of them under 128 KB. Compressed one by one, each lost what it
+/// shares with the others (brotli: 144,877 B apart, 120,821 B in one file), and each was a
+/// request: over HTTP/1.1 a browser asks a server six at a time. Every page of a network
+/// waits for the documents' part, so another group that shares one of these parts has it
+/// already. The loader downloads the file once for the parts that ask while it downloads; a
+/// part whose download failed asks again, which downloads the whole file again.
+/// The two large files (the documents' own part and the shared part with Automerge) stay
+/// files of their own: packed too (25 KB brotli less), a repeat visit of the start page at 4×
+/// CPU had its long tasks back (79-103 ms on each of three, against 56 ms on one of three),
+/// and Lighthouse's repeat visits had TBT 141 ms against 78 ms: they are what V8 can keep
+/// compiled between visits.
 fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     let groups = groups(loader).map_err(|e| format!("split: {e}"))?;
     let (_, files) = groups
@@ -335,12 +344,17 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     let mut members = Vec::new();
     for file in files {
         let bytes = fs::read(staging.join(file)).map_err(|e| format!("split: {file}: {e}"))?;
-        members.push((file.clone(), bytes));
+        if bytes.len() < CODE_CACHE_MIN {
+            members.push((file.clone(), bytes));
+        }
+    }
+    if members.len() < 2 {
+        return Ok(());
     }
     let all: Vec<u8> = members.iter().flat_map(|(_, b)| b.iter().copied()).collect();
     let mut hash = std::hash::DefaultHasher::new();
     hash.write(&all);
-    let packed = format!("split_{DOCUMENTS_GROUP}-{:016x}.bin", hash.finish());
+    let packed = format!("{PACKED}-{:016x}.bin", hash.finish());
     fs::write(staging.join(&packed), &all).map_err(|e| format!("split: {packed}: {e}"))?;
     let mut start = 0;
     for (file, bytes) in &members {
@@ -448,7 +462,7 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// An invite link (`/unirse`) asks for them once the main part is in (`public/boot.mjs` calls
 /// `__juntasAfterMain`), still before it is compiled and started: the main part shows whom and
 /// where the invite registered her, so on a phone's line it goes first (sharing the line with
-/// the documents' then ~690 KB, it arrived 2.2 s later over 3G). Their part is one file
+/// the documents' then ~690 KB, it arrived 2.2 s later over 3G). Their part is three files
 /// ([`pack`]): when it was 16, her welcome's request (`/api/redeem`) waited behind its small
 /// files (over HTTP/1.1 a browser opens six connections to a server; 0.5 s on 3G).
 /// On a first visit (no service worker in control), the start page too, it also counts the
@@ -575,16 +589,17 @@ fn replace_once(text: &mut String, from: &str, to: &str) -> Result<(), String> {
 mod tests {
     use super::{ended_imports, groups};
 
-    /// A loader as the splitter writes it, the documents' group packed ([`super::pack`]).
+    /// A loader as the splitter writes it, the documents' small shared parts packed
+    /// ([`super::pack`]).
     const PACKED: &str = r#"function makeLoad(fetcher, deps) {}
 const __chunk_6 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 0, 10);
+    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 0, 10);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_7 = makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 10, 30);
+    const src = __juntasPacked(new URL("./chunks_juntas_docs-1.bin", import.meta.url), 10, 30);
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
@@ -596,11 +611,11 @@ const __chunk_8 = makeLoad(() => {
 }
 , []);
 export const __wasm_split_load_juntas_docs = wrapAsyncCb(makeLoad(() => {
-    const src = __juntasPacked(new URL("./split_juntas_docs-1.bin", import.meta.url), 30, 50);
+    const src = fetch(new URL("./split_juntas_docs-4.wasm", import.meta.url));
     src.catch(() => {});
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
-, [__chunk_6, __chunk_7]));
+, [__chunk_6, __chunk_7, __chunk_8]));
 export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
     const src = fetch(new URL("./split_juntas_tools-3.wasm", import.meta.url));
     src.catch(() => {});
@@ -610,16 +625,23 @@ export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
 "#;
 
     #[test]
-    fn a_packed_group_is_one_file_and_a_group_that_shares_a_packed_part_downloads_the_pack() {
+    fn a_group_downloads_its_pack_once_and_one_that_shares_a_packed_part_the_pack() {
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             groups(PACKED).unwrap(),
             vec![
-                ("juntas_docs".to_string(), strings(&["split_juntas_docs-1.bin"])),
+                (
+                    "juntas_docs".to_string(),
+                    strings(&[
+                        "chunks_juntas_docs-1.bin",
+                        "chunk_8-2.wasm",
+                        "split_juntas_docs-4.wasm"
+                    ])
+                ),
                 (
                     "juntas_tools".to_string(),
                     strings(&[
-                        "split_juntas_docs-1.bin",
+                        "chunks_juntas_docs-1.bin",
                         "chunk_8-2.wasm",
                         "split_juntas_tools-3.wasm"
                     ])
