@@ -254,7 +254,7 @@ pub struct DocsBoot {
 fn opening() -> Opening {
     async {
         // Not before the app's first frame is painted: asking the splitter's loader for the
-        // part's then 8 files was ~45 ms of `fetch` calls at 4× CPU (one file now). In the
+        // part's then 8 files was ~45 ms of `fetch` calls at 4× CPU (three now). In the
         // task that mounts the app it made the first task of every page a long one; in the
         // next task (a yield) it still came before that frame's paint in 2 of 5 first visits
         // of the start page, delaying what she sees first. index.html's preloads have already asked for a page's files, so

@@ -162,7 +162,8 @@ try {
     }
   }
   // The start page on a new device (a profile of its own, 4× CPU): the first visit, then three
-  // reloads (the service worker's cache and V8's cache of compiled wasm serve them).
+  // reloads (the service worker's cache serves them, and most likely V8's cache of compiled
+  // wasm for the large modules).
   // `jsFlags` lets V8 compile the whole wasm before it runs (`--no-wasm-lazy-compilation`):
   // beside the default (each function compiled on the page's thread the first time it runs),
   // it says how much of the first visit's tasks is compiling rather than our own work.
@@ -243,7 +244,7 @@ try {
     const line = (x) => `${f(x.opened)} ms, tasks ${x.long.filter((m) => m > 50).map(f).join(' ') || 'none'}`;
     console.log(`    ${how.padEnd(32)} first visit: ${line(visits[0])}; repeat visits: ${visits.slice(1).map(line).join(' / ')}`);
   }
-  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit reuses the compiled code of the large modules;');
+  console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit most likely reuses that of the large modules;');
   console.log('    compare the first visits: compiling up front is no phone\'s setting)');
 
   // Lighthouse, against the same profile (it holds the networks) in a browser of its own:

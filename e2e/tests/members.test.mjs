@@ -383,16 +383,19 @@ test('her network shows from the copy the server sent with her registration, eve
 test('where the sync cannot connect, her network shows from the copy the server sent with her registration even when the documents\' part came first', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, link, mContext, mPage } = await inviteForMaria();
   // A school's filter that drops the sync's WebSocket, on a fast line: the documents' part is in
-  // before the server's copy of her network, which is held until then.
+  // before the invite's answer, and that answer before the server's copy of her network (which
+  // the answer asks for): each held a second and a half.
   await mPage.routeWebSocket(/\/sync/, (ws) => ws.close());
   let docsIn;
   const docsArrived = new Promise((r) => { docsIn = r; });
   mPage.on('requestfinished', (r) => { if (/\/split_juntas_docs-[0-9a-f]+\.wasm$/.test(r.url())) docsIn(); });
-  await mPage.route(/\/api\/network-document$/, async (route) => {
-    await docsArrived;
-    await mPage.waitForTimeout(1000);
-    await route.continue();
-  });
+  for (const asked of [/\/api\/redeem$/, /\/api\/network-document$/]) {
+    await mPage.route(asked, async (route) => {
+      await docsArrived;
+      await mPage.waitForTimeout(1500);
+      await route.continue();
+    });
+  }
   await mPage.goto(link);
   const m = await new NetworkPage(mPage).waitReady();
   assert.equal(await m.whoAmI(), 'María González');

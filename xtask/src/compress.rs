@@ -103,7 +103,7 @@ pub fn report_sizes(dir: &Path) -> io::Result<()> {
         "\nloaded when a page of the group is first opened (the service worker precaches them after the first visit):"
     );
     println!(
-        "(the documents' group: its file; any other: the files it needs beyond the documents', which every page of a network has first)"
+        "(the documents' group: its files; any other: the files it needs beyond the documents', which every page of a network has first)"
     );
     println!(
         "{:<44} {:>12} {:>12} {:>12}",

@@ -50,7 +50,7 @@ fn main() {
         // Trunk's post-build hook for a split build (tools/split-hook.sh).
         Some("split-finish") => split::finish().map(|n| {
             println!(
-                "split: {n} lazily loaded parts of the wasm put beside the app (the documents' part and the shared parts it needs in one file)"
+                "split: {n} lazily loaded parts of the wasm put beside the app (the documents' small shared parts in one file)"
             );
         }),
         Some("bench") => match args.get(1).map(String::as_str) {
@@ -446,7 +446,7 @@ fn bench_size() -> Result<(), String> {
         let files = split::documents_parts()?;
         println!(
             "\nthe documents' part and the shared parts it needs ({}, {} modules, shipped \
-             in one file: what a page of a network waits for beside the main part):",
+             in three files: what a page of a network waits for beside the main part):",
             split::DOCUMENTS_GROUP,
             files.len()
         );
