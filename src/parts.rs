@@ -257,8 +257,9 @@ fn opening() -> Opening {
         // part's then 8 files was ~45 ms of `fetch` calls at 4× CPU (three now). In the
         // task that mounts the app it made the first task of every page a long one; in the
         // next task (a yield) it still came before that frame's paint in 2 of 5 first visits
-        // of the start page, delaying what she sees first. index.html's preloads have already asked for a page's files, so
-        // nothing waits; on the start page the part's download starts a frame later.
+        // of the start page, delaying what she sees first. index.html's preloads have already
+        // asked for a page's files, so nothing waits; on the start page the part's download
+        // starts a frame later.
         // A tab opened in the background paints nothing and gets no frame; its slowed timers
         // would hold the documents a second or two.
         if gloo_utils::document().hidden() {
