@@ -2,7 +2,7 @@
 //! series is from Anhøj's "SPC for health care" (github.com/anhoej/spc4hc, 21_first_charts.Rmd;
 //! data from Mohammed et al. 2008): median 174, four points on it, 22 useful observations,
 //! 10 runs, longest run 4, no shift, no trend, and day 6 (142) below the individuals chart's
-//! lower limit (143.9). See ../shared/research/run-charts.md.
+//! lower limit (143.9). See docs/research/run-charts.md.
 
 use juntas_core::model::run_chart::{Signal, analyse, runs_limits};
 

@@ -197,3 +197,51 @@ fn the_start_screen_says_the_apps_tagline() {
         assert!(boot.contains(text), "public/boot.mjs says {text:?}");
     }
 }
+
+/// Research notes live in `docs/research/`: `../shared/` is the environment's, rewritten on
+/// every machine, and two notes written there were lost while the code still named them.
+#[test]
+fn every_research_note_the_code_names_is_in_the_repository() {
+    fn text_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in fs::read_dir(dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                if !matches!(name, "target" | "node_modules" | "dist" | ".git" | "data") {
+                    text_files(&path, out);
+                }
+            } else if [".rs", ".md", ".mjs", ".js", ".toml", ".html"]
+                .iter()
+                .any(|e| name.ends_with(e))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    text_files(repo_root(), &mut files);
+    let mut named = 0;
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        let shown = file.strip_prefix(repo_root()).unwrap_or(&file).display().to_string();
+        assert!(
+            !text.contains(concat!("shared/", "research/")),
+            "{shown} names a note in ../shared/research; write it in docs/research/ instead"
+        );
+        for (at, _) in text.match_indices("docs/research/") {
+            let rest = &text[at..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/-_.".contains(c)))
+                .unwrap_or(rest.len());
+            let path = rest[..end].trim_end_matches('.');
+            if path.ends_with(".md") {
+                named += 1;
+                assert!(
+                    repo_root().join(path).is_file(),
+                    "{shown} names {path}, which is not there"
+                );
+            }
+        }
+    }
+    assert!(named >= 3, "the notes named in the code were found ({named})");
+}

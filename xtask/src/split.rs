@@ -335,7 +335,7 @@ const CODE_CACHE_MIN: usize = 128 * 1024;
 /// CPU had its long tasks back (79-103 ms on each of three, against 56 ms on one of three),
 /// and Lighthouse's repeat visits had TBT 141 ms against 78 ms (one run each). Most likely
 /// V8's cache of compiled code for a module of 128 KB or more that is a response of its own;
-/// a trace did not show it (`../shared/research/wasm-code-cache.md`).
+/// a trace did not show it (`docs/research/wasm-code-cache.md`).
 fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
     let groups = groups(loader).map_err(|e| format!("split: {e}"))?;
     let (_, files) = groups

@@ -10,7 +10,7 @@
 //! the limits of an individuals (XmR) chart of the same data (mean ± 2.66 × the mean moving
 //! range) and few points do (one, or one per 25 points), and the words under the chart say
 //! that is the test. Sources and the worked example
-//! used in the tests: `../shared/research/run-charts.md`.
+//! used in the tests: `docs/research/run-charts.md`.
 
 /// Table 1 of Perla et al. 2011 (adapted from Swed & Eisenhart): for 10 to 60 useful
 /// observations, the fewest and the most runs expected by chance (about a 5 % risk). As
