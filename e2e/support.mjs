@@ -1,10 +1,13 @@
 // Shared set-up for the journeys: Debian's Chromium through playwright-core (no browser
 // download), contexts for a laptop or a phone, and an axe-core scan.
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
 
@@ -16,6 +19,47 @@ export async function claimLink() {
   });
   if (!res.ok) throw new Error(`claim link: ${res.status} ${await res.text()}`);
   return (await res.json()).path;
+}
+
+/** A juntas-server of the journey's own, on a copy of the built app that the journey may
+ * change as a deploy would (`dist`: an update while a tab is open), with data of its own.
+ * `JUNTAS_DIST` and `JUNTAS_SERVER_BIN` point at another build (the repository's by default). */
+export async function ownServer() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const dist = mkdtempSync(join(tmpdir(), 'juntas-dist-'));
+  cpSync(process.env.JUNTAS_DIST ?? join(root, 'dist'), dist, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), 'juntas-data-'));
+  const port = await new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    }).on('error', reject);
+  });
+  const bin = process.env.JUNTAS_SERVER_BIN ?? join(root, 'target/server/juntas-server');
+  const child = spawn(bin, ['--port', String(port), '--data', data, '--dist', dist], {
+    env: { ...process.env, JUNTAS_ACCESS_KEY: process.env.JUNTAS_ACCESS_KEY ?? 'e2e-access-key-not-a-secret' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch (e) {
+      if (i >= 100 || child.exitCode !== null) throw new Error(`${bin} did not start on ${url}: ${e}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dist,
+    async stop() {
+      child.kill();
+      await exited;
+      rmSync(dist, { recursive: true, force: true });
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
 }
 
 const ARGS = [

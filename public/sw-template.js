@@ -1,6 +1,7 @@
 // Service worker body; tools/gen-sw.sh prepends `const VERSION = …; const PRECACHE = […];`.
 // Precaches the hashed Trunk outputs; navigations get the cached index.html; other requests
-// are served cache-first and fall back to the network. /sync is never cached.
+// are served cache-first (this version's, then the previous one's) and fall back to the
+// network. /sync is never cached.
 const CACHE = `juntas-${VERSION}`;
 
 // Two files at a time, not all at once: on a phone's line the precache shares the bandwidth with
@@ -20,10 +21,17 @@ self.addEventListener('install', (event) => {
   }).then(() => self.skipWaiting()));
 });
 
+// The previous version's files stay until the next update: a tab opened with that version,
+// now in this worker's hands, still finds the parts it has not opened yet, with or without
+// signal (the server keeps only the current version's files). Older versions go.
+// `caches.keys()` lists the caches in the order they were made.
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('juntas-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => {
+        const earlier = keys.filter((k) => k.startsWith('juntas-') && k !== CACHE);
+        return Promise.all(earlier.slice(0, -1).map((k) => caches.delete(k)));
+      })
       .then(() => self.clients.claim()),
   );
 });
@@ -36,5 +44,9 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(req).catch(() => caches.match('/index.html', { cacheName: CACHE })));
     return;
   }
-  event.respondWith(caches.match(req, { cacheName: CACHE }).then((hit) => hit || fetch(req)));
+  // This version's file first (an address without a hash, as /doc-worker.js, is in both), then
+  // the previous version's, for a tab opened with it.
+  event.respondWith(caches.match(req, { cacheName: CACHE })
+    .then((hit) => hit || caches.match(req))
+    .then((hit) => hit || fetch(req)));
 });

@@ -95,6 +95,7 @@ pub fn explain(i18n: I18n, e: &AppError) -> String {
         },
         AppError::Bundle(b) => format!("{} {}", t(T::BundleRejected), bundle(i18n, b)),
         AppError::NoIdentity => t(T::ErrNoIdentity),
+        AppError::NotDownloaded if crate::parts::app_updated() => t(T::ErrAppUpdated),
         AppError::NotDownloaded => t(T::ErrNotDownloaded),
         AppError::Invite(i) => invite(i18n, i),
         AppError::Local(detail) => {

@@ -311,17 +311,44 @@ fn PageNotDownloaded(load: fn() -> PartLoad) -> impl IntoView {
 }
 
 /// "No se pudo abrir esta página" with "Reintentar" (disabled while `trying`), in place of a
-/// page whose part of the wasm is missing.
+/// page whose part of the wasm is missing; where the server no longer has the part (an update
+/// since the page opened, [`parts::app_updated`]), "Hay una versión nueva" with "Recargar".
 fn part_missing(retry: impl Fn() + 'static, trying: Signal<bool>) -> AnyView {
+    let retry = StoredValue::new_local(retry);
     view! {
         <main class="page">
-            <div class="alert" role="alert" data-testid="page-not-downloaded">
-                <h2>{tr(T::PageNotDownloaded)}</h2>
-                <p>{tr(T::PageNotDownloadedWhy)}</p>
-                <button type="button" class="primary" disabled=trying on:click=move |_| retry()>
-                    {tr(T::Retry)}
-                </button>
-            </div>
+            {move || {
+                // Read again after each try: the server may have answered 404 this time.
+                trying.track();
+                if parts::app_updated() {
+                    view! {
+                        <div class="alert" role="alert" data-testid="app-updated">
+                            <h2>{tr(T::AppUpdated)}</h2>
+                            <p>{tr(T::AppUpdatedWhy)}</p>
+                            <button type="button" class="primary" on:click=|_| parts::reload_app()>
+                                {tr(T::Reload)}
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <div class="alert" role="alert" data-testid="page-not-downloaded">
+                            <h2>{tr(T::PageNotDownloaded)}</h2>
+                            <p>{tr(T::PageNotDownloadedWhy)}</p>
+                            <button
+                                type="button"
+                                class="primary"
+                                disabled=trying
+                                on:click=move |_| retry.with_value(|retry| retry())
+                            >
+                                {tr(T::Retry)}
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
         </main>
     }
     .into_any()
@@ -437,11 +464,24 @@ fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
         {move || (!shown.get() && !failed.get()).then(|| view! { <Loading /> })}
         {move || failed.get().then(|| {
             let retry = fetch.clone();
-            view! {
-                <div class="alert" role="alert" data-testid="part-not-downloaded">
-                    <p>{tr(T::ErrNotDownloaded)}</p>
-                    <button type="button" class="secondary" on:click=move |_| retry()>{tr(T::Retry)}</button>
-                </div>
+            if parts::app_updated() {
+                view! {
+                    <div class="alert" role="alert" data-testid="app-updated">
+                        <p>{tr(T::ErrAppUpdated)}</p>
+                        <button type="button" class="secondary" on:click=|_| parts::reload_app()>
+                            {tr(T::Reload)}
+                        </button>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <div class="alert" role="alert" data-testid="part-not-downloaded">
+                        <p>{tr(T::ErrNotDownloaded)}</p>
+                        <button type="button" class="secondary" on:click=move |_| retry()>{tr(T::Retry)}</button>
+                    </div>
+                }
+                .into_any()
             }
         })}
         {move || {

@@ -35,6 +35,23 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
     }
 }
 
+/// Whether a part could not be downloaded because the server no longer has it (it answered
+/// 404: the splitter's loader notes it, `xtask/src/split.rs`, `mark_gone`): this page is of an
+/// earlier version of Juntas, updated on the server since it opened. Reloading opens the
+/// current version; trying again, or better signal, would not help.
+pub fn app_updated() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"__juntasUpdated".into()).is_ok_and(|v| v.is_truthy())
+}
+
+/// Reloads the page, to open the version of Juntas the server has now ([`app_updated`]). The
+/// browser asks first if something written is not stored or sent yet (`sync::start`'s
+/// `beforeunload`).
+pub fn reload_app() {
+    if let Err(e) = gloo_utils::window().location().reload() {
+        leptos::logging::warn!("reload: {e:?}");
+    }
+}
+
 impl From<PartNotDownloaded> for AppError {
     fn from(_: PartNotDownloaded) -> Self {
         AppError::NotDownloaded

@@ -210,6 +210,52 @@ test('the documents\' small parts cut off halfway are said, with a retry; trying
   await context.close();
 });
 
+test('a tab opened before an update: a part the server no longer has says there is a new version, and "Recargar" opens the page', async () => {
+  // The server answers a file of an earlier version with "not found", not with the app's page.
+  const probe = await newContext(browser);
+  const gone = await probe.request.get('/split_juntas_plan_pages-0123456789abcdef.wasm');
+  assert.equal(gone.status(), 404, 'a part the server does not have is not found');
+  assert.equal(gone.headers()['cache-control'], 'no-store', 'and nothing keeps that answer');
+  assert.doesNotMatch(await gone.text(), /<html/i);
+  await probe.close();
+
+  // No service worker: it would answer the parts from its cache, out of the route's sight.
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // The tab opened before the server was updated: the plan's part of its version is gone.
+  const plan = /\/split_juntas_plan_pages-[^/]*\.wasm$/;
+  let asked = 0;
+  await page.route(plan, (route) => {
+    asked += 1;
+    return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
+  });
+  await (await new HomePage(page).goto()).createExample();
+  // Asked for ahead, when idle, it is nobody's error yet.
+  for (let i = 0; i < 200 && asked === 0; i++) await page.waitForTimeout(50);
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByRole('alert').filter({ hasText: /\S/ }).count(), 0, 'no error is shown on the network page');
+
+  await page.getByTestId('nav-plan').click();
+  const updated = page.getByTestId('app-updated');
+  await updated.waitFor();
+  assert.match(await updated.textContent(), /Hay una versión nueva de Juntas/);
+  assert.match(await updated.textContent(), /Recarga la página para seguir con la nueva; lo que escribiste sigue guardado en este dispositivo/);
+  assert.doesNotMatch(await updated.textContent(), /Revisa la señal/, 'not told to look for signal she has');
+  assert.equal(await page.getByTestId('page-not-downloaded').count(), 0);
+  assert.deepEqual(await axeViolations(page, ['moderate', 'serious', 'critical']), [], 'the notice has no moderate or worse a11y issue');
+  assert.deepEqual(page.__errors ?? [], [], 'the app goes on (a missing part is not a panic)');
+
+  // The update done, "Recargar" opens the plan in the version the server has.
+  await page.unroute(plan);
+  await page.evaluate(() => { window.__sameApp = true; });
+  await Promise.all([page.waitForEvent('load'), updated.getByRole('button', { name: 'Recargar' }).click()]);
+  await page.locator('[data-testid="plan-missing"], [data-testid="plan-section"]').first().waitFor();
+  assert.equal(await page.evaluate(() => window.__sameApp), undefined, 'the page was reloaded');
+  assert.equal(await page.getByTestId('app-updated').count(), 0);
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('her network shows without its panels\' part; a panel opened while that part cannot be downloaded says so in place, and opens with signal', async () => {
   // No service worker: it would answer the parts from its cache, out of the routes' sight.
   const context = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });

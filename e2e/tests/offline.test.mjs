@@ -1,7 +1,9 @@
 // After one visit the app opens with no connection, with the data on the device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE } from '../support.mjs';
+import { readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, newContext, ownServer, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
 import { InquiryPage } from '../pages/inquiry.mjs';
@@ -85,4 +87,64 @@ test('the service worker waits for the documents\' part, then the app opens offl
   assert.equal(await net.name(), 'Avanzando Juntas');
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
+});
+
+test('a tab opened before an update still opens its other pages with no signal: the previous version\'s files stay until the next update', async () => {
+  // A server of its own, whose app this journey updates as a deploy would.
+  const server = await ownServer();
+  const context = await newContext(browser, { ...PHONE, baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    const home = await new HomePage(page).goto();
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const first = await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('juntas-')));
+    assert.equal(first.length, 1, `one version's files: ${first}`);
+
+    // The server is updated while her tab stays open on the start page: the update's service
+    // worker has files of its own (here only index.html), and her version's parts are gone
+    // from the server. The new worker takes over her tab.
+    const sw = readFileSync(join(server.dist, 'sw.js'), 'utf8');
+    const update = async (version) => {
+      writeFileSync(join(server.dist, 'sw.js'), sw
+        .replace(/const VERSION = '[^']*';/, `const VERSION = '${version}';`)
+        .replace(/const PRECACHE = \[[^\]]*\];/, "const PRECACHE = ['/index.html'];"));
+      for (const f of readdirSync(server.dist)) {
+        if (/^sw\.js\.(br|gz)$/.test(f) || /^(split|chunks?)_/.test(f)) rmSync(join(server.dist, f));
+      }
+      await page.evaluate(async () => {
+        const taken = new Promise((resolve, reject) => {
+          navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
+          setTimeout(() => reject(new Error('the update\'s service worker did not take over the tab in 30 s')), 30000);
+        });
+        await (await navigator.serviceWorker.getRegistration()).update();
+        await taken;
+      });
+      // Activated: the worker has put away the versions it does not keep.
+      await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated');
+      return page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('juntas-')));
+    };
+    assert.deepEqual(await update('an-update'), [...first, 'juntas-an-update'], 'her version\'s files stay beside the new one\'s');
+
+    // In the basement, with no signal, her tab (its version) makes the example network and
+    // opens pages whose parts it had never asked for, from her version's files.
+    await context.setOffline(true);
+    const missing = [];
+    context.on('requestfailed', (r) => missing.push(new URL(r.url()).pathname));
+    context.on('response', (r) => { if (!r.ok()) missing.push(new URL(r.url()).pathname); });
+    const net = await home.createExample();
+    assert.equal(await net.name(), 'Avanzando Juntas');
+    await new PlanPage(page).open();
+    await new WorkshopPage(page).open();
+    assert.deepEqual(missing.filter((p) => /\.(wasm|bin)$/.test(p)), [], 'no part of her version was missing');
+    assert.equal(await page.locator('[data-testid="page-not-downloaded"], [data-testid="app-updated"]').count(), 0);
+    assert.deepEqual(page.__errors ?? [], []);
+
+    // The next update keeps the one before it, not hers: a device keeps two versions' files.
+    await context.setOffline(false);
+    assert.deepEqual(await update('another-update'), ['juntas-an-update', 'juntas-another-update'], 'the oldest version\'s files go');
+  } finally {
+    await context.close();
+    await server.stop();
+  }
 });

@@ -21,12 +21,13 @@ use std::{
 
 use axum::{
     Router,
-    http::{HeaderValue, Request, header},
+    http::{HeaderValue, Request, StatusCode, header},
     middleware::{self, Next},
     response::Response,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// What the operator chooses (flags or environment).
@@ -114,6 +115,33 @@ pub fn content_security_policy(index_html: &str) -> String {
     )
 }
 
+/// A file of the app, not one of its pages' addresses: the last segment has a file name's
+/// extension. One the server does not have is answered 404: the app's pages are addresses
+/// without one (`/red/<id>/plan`).
+fn is_file_path(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && matches!(
+                ext,
+                "wasm"
+                    | "js"
+                    | "mjs"
+                    | "css"
+                    | "bin"
+                    | "br"
+                    | "gz"
+                    | "png"
+                    | "svg"
+                    | "ico"
+                    | "json"
+                    | "webmanifest"
+                    | "map"
+                    | "txt"
+            )
+    })
+}
+
 /// Trunk names its outputs `name-<16 hex>.ext` (or `_bg.wasm`): those never change.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
@@ -129,12 +157,17 @@ async fn security_headers(
 ) -> Response {
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
+    let status = res.status();
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    let cache = if is_hashed_asset(&path) {
+    let cache = if is_hashed_asset(&path) && status.is_success() {
         "public, max-age=31536000, immutable"
+    } else if status == StatusCode::NOT_FOUND {
+        // A file of an earlier version, asked for by a tab opened before an update: kept
+        // nowhere, so the file is found once it is there again (a deploy half done).
+        "no-store"
     } else {
         // index.html, sw.js, the manifest: always revalidate, so updates reach the device.
         "no-cache"
@@ -151,11 +184,30 @@ pub fn app(dist_dir: &Path) -> Result<Router, StartError> {
     }
     let html = std::fs::read_to_string(&index).map_err(|e| StartError::Read(index.clone(), e))?;
     let csp = HeaderValue::from_str(&content_security_policy(&html)).expect("CSP is ASCII");
-    // Unknown paths are app routes (/red/…): answer with the app itself.
-    let files = ServeDir::new(dist_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(ServeFile::new(&index).precompressed_br().precompressed_gzip());
+    // Unknown paths are app routes (/red/…): answer with the app itself. An unknown file is
+    // not found: a tab opened before an update asking for a part of its version that the
+    // update removed is told so (404), not given index.html, which its loader would take for
+    // the part, and which a browser would keep for a year under the part's hashed name.
+    let index_file = ServeFile::new(&index).precompressed_br().precompressed_gzip();
+    let fallback = tower::service_fn(move |req: Request<axum::body::Body>| {
+        let index_file = index_file.clone();
+        async move {
+            if is_file_path(req.uri().path()) {
+                let mut res = Response::new(axum::body::Body::from(
+                    "Not found: this file is not part of this version of Juntas.\n",
+                ));
+                *res.status_mut() = StatusCode::NOT_FOUND;
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                Ok::<_, std::convert::Infallible>(res)
+            } else {
+                index_file.oneshot(req).await.map(|res| res.map(axum::body::Body::new))
+            }
+        }
+    });
+    let files = ServeDir::new(dist_dir).precompressed_br().precompressed_gzip().fallback(fallback);
     Ok(Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next))))
@@ -360,5 +412,22 @@ mod tests {
         assert!(!is_hashed_asset("/sw.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/register-sw.js"));
+    }
+
+    #[test]
+    fn tells_files_from_the_apps_addresses() {
+        for file in [
+            "/chunks_juntas_docs-f58f504b17e810df.bin",
+            "/split_juntas_plan_pages-0123456789abcdef.wasm",
+            "/juntas-f822d85db0fb8e7c.js",
+            "/doc-worker.js",
+            "/icons/icon-192.png",
+            "/manifest.webmanifest",
+        ] {
+            assert!(is_file_path(file), "{file}");
+        }
+        for address in ["/", "/unirse", "/red/2tb62c1N273fZFQsiqCHHLegvVuv/plan", "/red/x/arbol/"] {
+            assert!(!is_file_path(address), "{address}");
+        }
     }
 }

@@ -73,6 +73,27 @@ async fn app_routes_get_the_app() {
     assert_eq!(&to_bytes(res.into_body(), 1 << 20).await.unwrap()[..], INDEX.as_bytes());
 }
 
+/// A tab opened before an update asks for a part of its version that the update removed: it
+/// is told the file is not here (its loader then says Juntas was updated), and no cache keeps
+/// that answer under the part's name, least of all index.html for a year.
+#[tokio::test]
+async fn a_file_the_app_no_longer_has_is_not_found_and_not_kept() {
+    let d = dist();
+    for path in [
+        "/split_juntas_plan_pages-fedcba9876543210.wasm",
+        "/chunks_juntas_docs-fedcba9876543210.bin",
+        "/juntas-fedcba9876543210.js",
+        "/doc-worker.js",
+    ] {
+        let res = get(&d, path, "gzip, br").await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+        assert!(res.headers().get(header::CONTENT_ENCODING).is_none(), "{path}");
+        let body = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        assert!(!body.starts_with(b"<!doctype"), "{path}: index.html instead of not found");
+    }
+}
+
 #[test]
 fn refuses_to_start_without_a_built_app() {
     let d = tempfile::tempdir().unwrap();

@@ -293,6 +293,7 @@ pub fn finish() -> Result<usize, String> {
         replace_once(&mut loader, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
     }
     pack(&staging, &mut loader)?;
+    mark_gone(&mut loader)?;
     let index = staging.join("index.html");
     let mut html =
         fs::read_to_string(&index).map_err(|e| format!("split: {}: {e}", index.display()))?;
@@ -445,6 +446,33 @@ function __juntasPacked(url, start, end) {
     p.waiting.add(w);
     w.feed(false);
     return Promise.resolve(new Response(body, { headers: { 'Content-Type': 'application/wasm' } }));
+}
+";
+
+/// Every part the loader downloads goes through `__juntasFetch`, which notes a part the server
+/// says it does not have (404 or 410: the server's answer for a file of an earlier version,
+/// after an update) in `globalThis.__juntasUpdated`. The app then says that this page is of an
+/// earlier version and offers a reload (`parts::app_updated`), not "check the signal".
+fn mark_gone(loader: &mut String) -> Result<(), String> {
+    const FETCH: &str = "const src = fetch(new URL(";
+    let parts = loader.matches(FETCH).count();
+    if parts == 0 || !loader.contains("fetch(url).then(") {
+        return Err(format!(
+            "split: the loader's downloads are not where they were ({parts} `{FETCH}`)"
+        ));
+    }
+    *loader = loader
+        .replace(FETCH, "const src = __juntasFetch(new URL(")
+        .replace("fetch(url).then(", "__juntasFetch(url).then(");
+    replace_once(loader, "function makeLoad(", &format!("{GONE_LOADER}function makeLoad("))
+}
+
+/// See [`mark_gone`].
+const GONE_LOADER: &str = "function __juntasFetch(url) {
+    return fetch(url).then((r) => {
+        if (r.status === 404 || r.status === 410) globalThis.__juntasUpdated = true;
+        return r;
+    });
 }
 ";
 
@@ -649,6 +677,29 @@ export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn every_download_of_a_part_notes_a_part_the_server_no_longer_has() {
+        let mut loader = format!(
+            "{}{}",
+            super::PACKED_LOADER,
+            PACKED.replace(
+                "__juntasPacked(new URL(\"./chunks_juntas_docs-1.bin\", import.meta.url), 0, 10)",
+                "fetch(new URL(\"./chunk_6-1.wasm\", import.meta.url))"
+            )
+        );
+        let parts = loader.matches("const src = fetch(new URL(").count();
+        assert!(parts >= 3, "{loader}");
+        super::mark_gone(&mut loader).unwrap();
+        assert_eq!(loader.matches("const src = __juntasFetch(new URL(").count(), parts);
+        assert!(loader.contains("const src = __juntasFetch(new URL(\"./chunk_6-1.wasm\""));
+        assert!(loader.contains("__juntasFetch(url).then(async"));
+        assert!(!loader.contains(" fetch(new URL("), "{loader}");
+        // The addresses are where the lists of each group's files find them.
+        assert_eq!(groups(&loader).unwrap().len(), 2);
+        // A loader whose downloads moved stops the build.
+        assert!(super::mark_gone(&mut "function makeLoad(".to_string()).is_err());
     }
 
     #[test]
