@@ -29,37 +29,51 @@ export async function ownServer() {
   const dist = mkdtempSync(join(tmpdir(), 'juntas-dist-'));
   cpSync(process.env.JUNTAS_DIST ?? join(root, 'dist'), dist, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), 'juntas-data-'));
-  const port = await new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    }).on('error', reject);
-  });
   const bin = process.env.JUNTAS_SERVER_BIN ?? join(root, 'target/server/juntas-server');
-  const child = spawn(bin, ['--port', String(port), '--data', data, '--dist', dist], {
-    env: { ...process.env, JUNTAS_ACCESS_KEY: process.env.JUNTAS_ACCESS_KEY ?? 'e2e-access-key-not-a-secret' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch (e) {
-      if (i >= 100 || child.exitCode !== null) throw new Error(`${bin} did not start on ${url}: ${e}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    dist,
-    async stop() {
-      child.kill();
-      await exited;
-      rmSync(dist, { recursive: true, force: true });
-      rmSync(data, { recursive: true, force: true });
-    },
+  const removeDirs = () => {
+    rmSync(dist, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
   };
+  // A free port, asked for and let go: another process may take it meanwhile, so a server that
+  // stops at once is started again on another.
+  for (let attempt = 1; ; attempt++) {
+    const port = await new Promise((resolve, reject) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      }).on('error', reject);
+    });
+    const child = spawn(bin, ['--port', String(port), '--data', data, '--dist', dist], {
+      env: { ...process.env, JUNTAS_ACCESS_KEY: process.env.JUNTAS_ACCESS_KEY ?? 'e2e-access-key-not-a-secret' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    let failed = null;
+    child.once('error', (e) => { failed = e; });
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null && !failed) {
+        child.kill();
+        await exited;
+      }
+    };
+    const url = `http://127.0.0.1:${port}`;
+    let last = '';
+    for (let i = 0; i < 100 && !failed && child.exitCode === null; i++) {
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.ok) return { url, dist, async stop() { await stop(); removeDirs(); } };
+        last = `HTTP ${res.status}`;
+      } catch (e) {
+        last = String(e);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stop();
+    if (failed || attempt === 3 || child.exitCode === null) {
+      removeDirs();
+      throw new Error(`${bin} did not start on ${url}: ${failed ?? last}`);
+    }
+  }
 }
 
 const ARGS = [

@@ -1,7 +1,7 @@
 // Service worker body; tools/gen-sw.sh prepends `const VERSION = …; const PRECACHE = […];`.
-// Precaches the hashed Trunk outputs; navigations get the cached index.html; other requests
-// are served cache-first (this version's, then the previous one's) and fall back to the
-// network. /sync is never cached.
+// Precaches every file of the build; navigations go to the network, and to the cached
+// index.html when it cannot be reached; other requests are served cache-first (this version's,
+// then the previous one's) and fall back to the network. /sync is never cached.
 const CACHE = `juntas-${VERSION}`;
 
 // Two files at a time, not all at once: on a phone's line the precache shares the bandwidth with
@@ -18,22 +18,31 @@ self.addEventListener('install', (event) => {
       for (let url = left.shift(); url; url = left.shift()) await cache.add(url);
     };
     await Promise.all(Array.from({ length: AT_ONCE }, fetchLeft));
+  }).catch(async (e) => {
+    // Half a version is no version: nothing keeps it or serves from it.
+    await caches.delete(CACHE);
+    throw e;
   }).then(() => self.skipWaiting()));
 });
 
+// Which version was active: `/live` in a cache of its own, written as a version activates.
+const META = 'juntas-meta';
+
 // The previous version's files stay until the next update: a tab opened with that version,
 // now in this worker's hands, still finds the parts it has not opened yet, with or without
-// signal (the server keeps only the current version's files). Older versions go.
-// `caches.keys()` lists the caches in the order they were made.
+// signal (the server keeps only the current version's files). Every other version goes. With
+// no record of the previous version (a worker from before the record), the last cache made
+// before this one is kept (`caches.keys()` lists them in the order they were made).
 self.addEventListener('activate', (event) => {
-  event.waitUntil(
-    caches.keys()
-      .then((keys) => {
-        const earlier = keys.filter((k) => k.startsWith('juntas-') && k !== CACHE);
-        return Promise.all(earlier.slice(0, -1).map((k) => caches.delete(k)));
-      })
-      .then(() => self.clients.claim()),
-  );
+  event.waitUntil((async () => {
+    const meta = await caches.open(META);
+    const live = await meta.match('/live');
+    const earlier = (await caches.keys()).filter((k) => k.startsWith('juntas-') && k !== CACHE && k !== META);
+    const keep = live ? `juntas-${await live.text()}` : earlier[earlier.length - 1];
+    await Promise.all(earlier.filter((k) => k !== keep).map((k) => caches.delete(k)));
+    await meta.put('/live', new Response(VERSION));
+    await self.clients.claim();
+  })());
 });
 
 self.addEventListener('fetch', (event) => {
@@ -44,8 +53,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(req).catch(() => caches.match('/index.html', { cacheName: CACHE })));
     return;
   }
-  // This version's file first (an address without a hash, as /doc-worker.js, is in both), then
-  // the previous version's, for a tab opened with it.
+  // This version's file first, then the previous version's, for a tab opened with it. A file
+  // whose name has no hash (/doc-worker.js, the icons) is this version's for every tab.
   event.respondWith(caches.match(req, { cacheName: CACHE })
     .then((hit) => hit || caches.match(req))
     .then((hit) => hit || fetch(req)));

@@ -315,12 +315,17 @@ fn PageNotDownloaded(load: fn() -> PartLoad) -> impl IntoView {
 /// since the page opened, [`parts::app_updated`]), "Hay una versión nueva" with "Recargar".
 fn part_missing(retry: impl Fn() + 'static, trying: Signal<bool>) -> AnyView {
     let retry = StoredValue::new_local(retry);
+    // Read again after each try (the server may have answered 404 this time, or the part may
+    // have come back); the notice is made again only when that changes, so a try keeps the
+    // button in focus and is not announced twice.
+    let updated = Memo::new(move |_| {
+        trying.track();
+        parts::app_updated()
+    });
     view! {
         <main class="page">
             {move || {
-                // Read again after each try: the server may have answered 404 this time.
-                trying.track();
-                if parts::app_updated() {
+                if updated.get() {
                     view! {
                         <div class="alert" role="alert" data-testid="app-updated">
                             <h2>{tr(T::AppUpdated)}</h2>

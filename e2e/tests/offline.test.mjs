@@ -1,7 +1,7 @@
 // After one visit the app opens with no connection, with the data on the device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, newContext, ownServer, PHONE } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
@@ -92,26 +92,39 @@ test('the service worker waits for the documents\' part, then the app opens offl
 test('a tab opened before an update still opens its other pages with no signal: the previous version\'s files stay until the next update', async () => {
   // A server of its own, whose app this journey updates as a deploy would.
   const server = await ownServer();
-  const context = await newContext(browser, { ...PHONE, baseURL: server.url });
+  let context;
   try {
+    context = await newContext(browser, { ...PHONE, baseURL: server.url });
     const page = await context.newPage();
     const home = await new HomePage(page).goto();
     await page.evaluate(async () => { await navigator.serviceWorker.ready; });
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    const first = await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('juntas-')));
+    const versions = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('juntas-') && k !== 'juntas-meta'));
+    const first = await versions();
     assert.equal(first.length, 1, `one version's files: ${first}`);
 
     // The server is updated while her tab stays open on the start page: the update's service
-    // worker has files of its own (here only index.html), and her version's parts are gone
-    // from the server. The new worker takes over her tab.
+    // worker has files of its own (here index.html, and what `files` adds), and her version's
+    // parts are gone from the server.
     const sw = readFileSync(join(server.dist, 'sw.js'), 'utf8');
-    const update = async (version) => {
-      writeFileSync(join(server.dist, 'sw.js'), sw
+    let deploys = 0;
+    const deploy = (version, files = []) => {
+      const file = join(server.dist, 'sw.js');
+      writeFileSync(file, sw
         .replace(/const VERSION = '[^']*';/, `const VERSION = '${version}';`)
-        .replace(/const PRECACHE = \[[^\]]*\];/, "const PRECACHE = ['/index.html'];"));
+        .replace(/const PRECACHE = \[[^\]]*\];/, `const PRECACHE = ${JSON.stringify(['/index.html', ...files])};`));
+      // Each deploy's file is newer by whole seconds: two within one second would have the
+      // same Last-Modified, and the browser's check for an update would be told "not modified".
+      deploys += 1;
+      const when = new Date(Date.now() + deploys * 2000);
+      utimesSync(file, when, when);
       for (const f of readdirSync(server.dist)) {
         if (/^sw\.js\.(br|gz)$/.test(f) || /^(split|chunks?)_/.test(f)) rmSync(join(server.dist, f));
       }
+    };
+    // The update's worker takes over her tab.
+    const update = async (version) => {
+      deploy(version);
       await page.evaluate(async () => {
         const taken = new Promise((resolve, reject) => {
           navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
@@ -122,12 +135,15 @@ test('a tab opened before an update still opens its other pages with no signal: 
       });
       // Activated: the worker has put away the versions it does not keep.
       await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated');
-      return page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('juntas-')));
+      return versions();
     };
     assert.deepEqual(await update('an-update'), [...first, 'juntas-an-update'], 'her version\'s files stay beside the new one\'s');
 
     // In the basement, with no signal, her tab (its version) makes the example network and
-    // opens pages whose parts it had never asked for, from her version's files.
+    // opens pages whose parts it had never asked for, from her version's files: the browser's
+    // own cache, which kept them too as the worker downloaded them, is emptied first.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.clearBrowserCache');
     await context.setOffline(true);
     const missing = [];
     context.on('requestfailed', (r) => missing.push(new URL(r.url()).pathname));
@@ -139,12 +155,26 @@ test('a tab opened before an update still opens its other pages with no signal: 
     assert.deepEqual(missing.filter((p) => /\.(wasm|bin)$/.test(p)), [], 'no part of her version was missing');
     assert.equal(await page.locator('[data-testid="page-not-downloaded"], [data-testid="app-updated"]').count(), 0);
     assert.deepEqual(page.__errors ?? [], []);
-
-    // The next update keeps the one before it, not hers: a device keeps two versions' files.
     await context.setOffline(false);
+
+    // An update whose download fails halfway (a file it lists is not there) leaves nothing
+    // behind, and takes nothing away.
+    deploy('broken', ['/no-such-file-0123456789abcdef.js']);
+    const state = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration();
+      await reg.update();
+      const w = reg.installing;
+      if (w && w.state !== 'redundant') await new Promise((resolve) => w.addEventListener('statechange', () => { if (w.state === 'redundant') resolve(); }));
+      return w ? w.state : 'no install';
+    });
+    assert.equal(state, 'redundant', 'the broken update was not installed');
+    assert.deepEqual(await versions(), [...first, 'juntas-an-update'], 'nothing of the broken update is kept, and nothing of hers went');
+
+    // The next update keeps the one that was active before it, and no other: a device keeps
+    // two versions' files.
     assert.deepEqual(await update('another-update'), ['juntas-an-update', 'juntas-another-update'], 'the oldest version\'s files go');
   } finally {
-    await context.close();
+    await context?.close();
     await server.stop();
   }
 });

@@ -115,11 +115,17 @@ pub fn content_security_policy(index_html: &str) -> String {
     )
 }
 
-/// A file of the app, not one of its pages' addresses: the last segment has a file name's
-/// extension. One the server does not have is answered 404: the app's pages are addresses
-/// without one (`/red/<id>/plan`).
+/// A file of the app, not one of its pages' addresses: at the top level (or in `/icons/`, as
+/// the build lays them out) with a file name's extension. One the server does not have is
+/// answered 404. The app's pages are deeper (`/red/<id>/plan/seccion/<code>`, where a code she
+/// typed may have a dot) or have no extension (`/unirse`).
 fn is_file_path(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
+    let Some(file) = path.strip_prefix("/icons/").or_else(|| path.strip_prefix('/')) else {
+        return false;
+    };
+    if file.contains('/') {
+        return false;
+    }
     file.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty()
             && matches!(
@@ -162,16 +168,17 @@ async fn security_headers(
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    let cache = if is_hashed_asset(&path) && status.is_success() {
-        "public, max-age=31536000, immutable"
-    } else if status == StatusCode::NOT_FOUND {
-        // A file of an earlier version, asked for by a tab opened before an update: kept
-        // nowhere, so the file is found once it is there again (a deploy half done).
-        "no-store"
-    } else {
-        // index.html, sw.js, the manifest: always revalidate, so updates reach the device.
-        "no-cache"
-    };
+    let cache =
+        if is_hashed_asset(&path) && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
+            "public, max-age=31536000, immutable"
+        } else if status == StatusCode::NOT_FOUND {
+            // A file of an earlier version, asked for by a tab opened before an update: kept
+            // nowhere, so the file is found once it is there again (a deploy half done).
+            "no-store"
+        } else {
+            // index.html, sw.js, the manifest: always revalidate, so updates reach the device.
+            "no-cache"
+        };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
@@ -426,7 +433,13 @@ mod tests {
         ] {
             assert!(is_file_path(file), "{file}");
         }
-        for address in ["/", "/unirse", "/red/2tb62c1N273fZFQsiqCHHLegvVuv/plan", "/red/x/arbol/"] {
+        for address in [
+            "/",
+            "/unirse",
+            "/red/2tb62c1N273fZFQsiqCHHLegvVuv/plan",
+            "/red/x/arbol/",
+            "/red/2tb62c1N273fZFQsiqCHHLegvVuv/plan/seccion/A.txt",
+        ] {
             assert!(!is_file_path(address), "{address}");
         }
     }

@@ -44,6 +44,21 @@ async fn wasm_is_served_as_wasm_and_brotli_when_accepted() {
     assert_eq!(&to_bytes(br.into_body(), 1 << 20).await.unwrap()[..], b"brotli bytes");
 }
 
+/// A browser revalidating a hashed file it has (304) is told again to keep it for good: the
+/// headers of a 304 replace those it stored.
+#[tokio::test]
+async fn a_hashed_file_not_modified_stays_immutable() {
+    let d = dist();
+    let req = Request::builder()
+        .uri("/juntas-0123456789abcdef_bg.wasm")
+        .header(header::IF_MODIFIED_SINCE, "Fri, 01 Jan 2100 00:00:00 GMT")
+        .body(Body::empty())
+        .unwrap();
+    let res = app(d.path()).expect("app").oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+}
+
 #[tokio::test]
 async fn every_response_carries_a_csp_allowing_only_trunks_inline_script() {
     let d = dist();

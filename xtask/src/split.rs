@@ -381,8 +381,8 @@ fn pack(staging: &Path, loader: &mut String) -> Result<(), String> {
 /// Once the download has ended, every part waiting on it has its bytes (or fails, if it
 /// failed or the file ended short), and it is forgotten: a part asked for later (a retry
 /// after a failure) starts a new download, from the service worker or the HTTP cache when
-/// the file is there. A response that is the server's index.html (its answer to a file it
-/// does not have) is a failure, not bytes.
+/// the file is there. A response that is an HTML page (an older server's answer to a file it
+/// did not have, or a captive portal's) is a failure, not bytes.
 const PACKED_LOADER: &str = "const __juntasPacks = new Map();
 function __juntasPacked(url, start, end) {
     let pack = __juntasPacks.get(url.href);
@@ -451,16 +451,18 @@ function __juntasPacked(url, start, end) {
 
 /// Every part the loader downloads goes through `__juntasFetch`, which notes a part the server
 /// says it does not have (404 or 410: the server's answer for a file of an earlier version,
-/// after an update) in `globalThis.__juntasUpdated`. The app then says that this page is of an
-/// earlier version and offers a reload (`parts::app_updated`), not "check the signal".
+/// after an update) in the set `globalThis.__juntasGone`, and takes it out once it downloads.
+/// While one is there the app says that this page is of an earlier version and offers a reload
+/// (`parts::app_updated`), not "check the signal".
 fn mark_gone(loader: &mut String) -> Result<(), String> {
     const FETCH: &str = "const src = fetch(new URL(";
     let parts = loader.matches(FETCH).count();
-    if parts == 0 || !loader.contains("fetch(url).then(") {
+    if parts == 0 {
         return Err(format!(
-            "split: the loader's downloads are not where they were ({parts} `{FETCH}`)"
+            "split: the loader's downloads are not where they were (no `{FETCH}`)"
         ));
     }
+    // The pack's reader (`PACKED_LOADER`) is there only when `pack` packed something.
     *loader = loader
         .replace(FETCH, "const src = __juntasFetch(new URL(")
         .replace("fetch(url).then(", "__juntasFetch(url).then(");
@@ -468,9 +470,11 @@ fn mark_gone(loader: &mut String) -> Result<(), String> {
 }
 
 /// See [`mark_gone`].
-const GONE_LOADER: &str = "function __juntasFetch(url) {
+const GONE_LOADER: &str = "globalThis.__juntasGone = new Set();
+function __juntasFetch(url) {
     return fetch(url).then((r) => {
-        if (r.status === 404 || r.status === 410) globalThis.__juntasUpdated = true;
+        if (r.status === 404 || r.status === 410) globalThis.__juntasGone.add(url.href);
+        else if (r.ok) globalThis.__juntasGone.delete(url.href);
         return r;
     });
 }
@@ -698,8 +702,14 @@ export const __wasm_split_load_juntas_tools = wrapAsyncCb(makeLoad(() => {
         assert!(!loader.contains(" fetch(new URL("), "{loader}");
         // The addresses are where the lists of each group's files find them.
         assert_eq!(groups(&loader).unwrap().len(), 2);
-        // A loader whose downloads moved stops the build.
+        // A loader whose downloads moved stops the build; one with nothing packed is fine.
         assert!(super::mark_gone(&mut "function makeLoad(".to_string()).is_err());
+        let mut unpacked = PACKED.replace(
+            "__juntasPacked(new URL(\"./chunks_juntas_docs-1.bin\", import.meta.url), 0, 10)",
+            "fetch(new URL(\"./chunk_6-1.wasm\", import.meta.url))",
+        );
+        super::mark_gone(&mut unpacked).unwrap();
+        assert!(unpacked.contains("function __juntasFetch(url)"));
     }
 
     #[test]
