@@ -12,35 +12,45 @@ const CACHE = `juntas-${VERSION}`;
 const AT_ONCE = 2;
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then(async (cache) => {
-    const left = [...PRECACHE];
-    const fetchLeft = async () => {
-      for (let url = left.shift(); url; url = left.shift()) await cache.add(url);
-    };
-    await Promise.all(Array.from({ length: AT_ONCE }, fetchLeft));
-  }).catch(async (e) => {
-    // Half a version is no version: nothing keeps it or serves from it.
-    await caches.delete(CACHE);
-    throw e;
-  }).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    // The same version installed again (its cache is there: this worker changed, not the
+    // app's files) keeps its cache whatever happens; a new version's cache half made is none.
+    const fresh = !(await caches.has(CACHE));
+    try {
+      const cache = await caches.open(CACHE);
+      const left = [...PRECACHE];
+      const fetchLeft = async () => {
+        for (let url = left.shift(); url; url = left.shift()) await cache.add(url);
+      };
+      await Promise.all(Array.from({ length: AT_ONCE }, fetchLeft));
+    } catch (e) {
+      if (fresh) await caches.delete(CACHE);
+      throw e;
+    }
+    await self.skipWaiting();
+  })());
 });
 
-// Which version was active: `/live` in a cache of its own, written as a version activates.
+// Which version was active: a record in a cache of its own, written as a version activates.
 const META = 'juntas-meta';
+const LIVE = '/juntas-meta-live-version';
 
 // The previous version's files stay until the next update: a tab opened with that version,
 // now in this worker's hands, still finds the parts it has not opened yet, with or without
 // signal (the server keeps only the current version's files). Every other version goes. With
-// no record of the previous version (a worker from before the record), the last cache made
-// before this one is kept (`caches.keys()` lists them in the order they were made).
+// no record of which was active (the first update after a worker from before the record),
+// nothing goes: the next update, with the record, puts the rest away.
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const meta = await caches.open(META);
-    const live = await meta.match('/live');
-    const earlier = (await caches.keys()).filter((k) => k.startsWith('juntas-') && k !== CACHE && k !== META);
-    const keep = live ? `juntas-${await live.text()}` : earlier[earlier.length - 1];
-    await Promise.all(earlier.filter((k) => k !== keep).map((k) => caches.delete(k)));
-    await meta.put('/live', new Response(VERSION));
+    const live = await meta.match(LIVE);
+    const keep = live ? `juntas-${await live.text()}` : null;
+    // Recorded first: a worker stopped halfway leaves the right record for the next one.
+    await meta.put(LIVE, new Response(VERSION));
+    if (keep !== null && keep !== CACHE) {
+      const earlier = (await caches.keys()).filter((k) => k.startsWith('juntas-') && k !== CACHE && k !== META);
+      await Promise.all(earlier.filter((k) => k !== keep).map((k) => caches.delete(k)));
+    }
     await self.clients.claim();
   })());
 });
@@ -53,8 +63,9 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(req).catch(() => caches.match('/index.html', { cacheName: CACHE })));
     return;
   }
-  // This version's file first, then the previous version's, for a tab opened with it. A file
-  // whose name has no hash (/doc-worker.js, the icons) is this version's for every tab.
+  // This version's file first, then any other cache's: the previous version's, for a tab
+  // opened with it (the others hold hashed names no tab of theirs asks for, or the record).
+  // A file whose name has no hash (/doc-worker.js, the icons) is this version's for every tab.
   event.respondWith(caches.match(req, { cacheName: CACHE })
     .then((hit) => hit || caches.match(req))
     .then((hit) => hit || fetch(req)));

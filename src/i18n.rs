@@ -59,7 +59,7 @@ texts! {
     ErrNotDownloaded => "Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar. Revisa la señal y vuelve a intentarlo; lo que escribiste sigue aquí.", "This part of Juntas is not on this device yet and could not be downloaded. Check the signal and try again; what you wrote is still here.";
     AppUpdated => "Hay una versión nueva de Juntas", "There is a new version of Juntas";
     AppUpdatedWhy => "Esta página se abrió con la versión anterior, y la parte que le falta ya no está en el servidor. Recarga la página para seguir con la nueva; lo que escribiste sigue guardado en este dispositivo.", "This page opened with the previous version, and the part it is missing is no longer on the server. Reload the page to go on with the new one; what you wrote is still kept on this device.";
-    ErrAppUpdated => "Hay una versión nueva de Juntas y esta página es de la anterior: recarga la página para seguir; lo que escribiste sigue guardado en este dispositivo.", "There is a new version of Juntas and this page is of the previous one: reload the page to go on; what you wrote is still kept on this device.";
+    ErrAppUpdated => "Hay una versión nueva de Juntas y esta página es de la anterior: recarga la página, o cierra Juntas y vuelve a abrirla, para seguir; lo que escribiste sigue guardado en este dispositivo.", "There is a new version of Juntas and this page is of the previous one: reload the page, or close Juntas and open it again, to go on; what you wrote is still kept on this device.";
     Reload => "Recargar", "Reload";
     StorageUnavailable => "No se pudo abrir el almacenamiento de este dispositivo", "This device's storage could not be opened";
     MyNetworks => "Redes en este dispositivo", "Networks on this device";

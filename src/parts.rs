@@ -35,17 +35,16 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
     }
 }
 
-/// Whether a part could not be downloaded because the server no longer has it (it answered
-/// 404, and the part has not downloaded since: the splitter's loader keeps the set,
-/// `xtask/src/split.rs`, `mark_gone`): this page is of an earlier version of Juntas, updated on
-/// the server since it opened. Reloading opens the current version; trying again, or better
+/// Whether the latest part that could not be downloaded failed because the server no longer
+/// has it (it answered 404; the splitter's loader notes how each download ended,
+/// `xtask/src/split.rs`, `mark_gone`): this page is of an earlier version of Juntas, updated
+/// on the server since it opened. Reloading opens the current version; trying again, or better
 /// signal, would not help.
 pub fn app_updated() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"__juntasGone".into())
+    js_sys::Reflect::get(&js_sys::global(), &"__juntasLastFail".into())
         .ok()
-        .and_then(|gone| js_sys::Reflect::get(&gone, &"size".into()).ok())
-        .and_then(|size| size.as_f64())
-        .is_some_and(|size| size > 0.0)
+        .and_then(|fail| fail.as_string())
+        .is_some_and(|fail| fail == "gone")
 }
 
 /// Reloads the page, to open the version of Juntas the server has now ([`app_updated`]). The

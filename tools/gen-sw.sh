@@ -16,7 +16,8 @@ for wasm in *_bg.wasm; do
   grep -q "'/$wasm', $size," index.html || { echo "gen-sw: the wasm's size is not in index.html" >&2; exit 1; }
 done
 files=$(find . -type f ! -name 'sw.js' ! -name 'sw-template.js' ! -name '*.br' ! -name '*.gz' | sed 's|^\./||' | sort)
-version=$(cat $files | sha256sum | cut -c1-16)
+# The worker's own code counts too: a new worker is a new version, whose cache it fills itself.
+version=$(cat $files "${TRUNK_SOURCE_DIR:-..}/public/sw-template.js" | sha256sum | cut -c1-16)
 {
   printf "const VERSION = '%s';\n" "$version"
   printf "const PRECACHE = ["

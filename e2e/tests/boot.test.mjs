@@ -210,7 +210,7 @@ test('the documents\' small parts cut off halfway are said, with a retry; trying
   await context.close();
 });
 
-test('a tab opened before an update: a part the server no longer has says there is a new version, and "Recargar" opens the page', async () => {
+test('a tab opened before an update: a part the server no longer has says there is a new version, and "Recargar" opens the page; with no signal it says so', async () => {
   // The server answers a file of an earlier version with "not found", not with the app's page.
   const probe = await newContext(browser);
   const gone = await probe.request.get('/split_juntas_plan_pages-0123456789abcdef.wasm');
@@ -235,7 +235,22 @@ test('a tab opened before an update: a part the server no longer has says there 
   await page.waitForTimeout(300);
   assert.equal(await page.getByRole('alert').filter({ hasText: /\S/ }).count(), 0, 'no error is shown on the network page');
 
+  // In the basement the same part cannot be downloaded for want of signal: that is what she
+  // is told, though the server had said it is gone before.
+  await page.unroute(plan);
+  await page.route(plan, (route) => route.abort('internetdisconnected'));
   await page.getByTestId('nav-plan').click();
+  const missing = page.getByTestId('page-not-downloaded');
+  await missing.waitFor();
+  assert.match(await missing.textContent(), /Revisa la señal y vuelve a intentarlo/);
+
+  // With signal, trying again: the server says the part is gone. A new version, and a reload.
+  await page.unroute(plan);
+  await page.route(plan, (route) => {
+    asked += 1;
+    return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
+  });
+  await missing.getByRole('button', { name: 'Reintentar' }).click();
   const updated = page.getByTestId('app-updated');
   await updated.waitFor();
   assert.match(await updated.textContent(), /Hay una versión nueva de Juntas/);

@@ -162,10 +162,16 @@ test('a tab opened before an update still opens its other pages with no signal: 
     deploy('broken', ['/no-such-file-0123456789abcdef.js']);
     const state = await page.evaluate(async () => {
       const reg = await navigator.serviceWorker.getRegistration();
+      const found = new Promise((resolve, reject) => {
+        reg.addEventListener('updatefound', () => resolve(reg.installing), { once: true });
+        setTimeout(() => reject(new Error('no update was found in 30 s')), 30000);
+      });
       await reg.update();
-      const w = reg.installing;
-      if (w && w.state !== 'redundant') await new Promise((resolve) => w.addEventListener('statechange', () => { if (w.state === 'redundant') resolve(); }));
-      return w ? w.state : 'no install';
+      const w = await found;
+      if (w.state !== 'redundant') {
+        await new Promise((resolve) => w.addEventListener('statechange', () => { if (w.state === 'redundant') resolve(); }));
+      }
+      return w.state;
     });
     assert.equal(state, 'redundant', 'the broken update was not installed');
     assert.deepEqual(await versions(), [...first, 'juntas-an-update'], 'nothing of the broken update is kept, and nothing of hers went');

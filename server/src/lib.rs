@@ -193,8 +193,8 @@ pub fn app(dist_dir: &Path) -> Result<Router, StartError> {
     let csp = HeaderValue::from_str(&content_security_policy(&html)).expect("CSP is ASCII");
     // Unknown paths are app routes (/red/…): answer with the app itself. An unknown file is
     // not found: a tab opened before an update asking for a part of its version that the
-    // update removed is told so (404), not given index.html, which its loader would take for
-    // the part, and which a browser would keep for a year under the part's hashed name.
+    // update removed is told so (404, which the app says as "a new version"), not given
+    // index.html, which a browser kept for a year under the part's hashed name.
     let index_file = ServeFile::new(&index).precompressed_br().precompressed_gzip();
     let fallback = tower::service_fn(move |req: Request<axum::body::Body>| {
         let index_file = index_file.clone();

@@ -449,11 +449,13 @@ function __juntasPacked(url, start, end) {
 }
 ";
 
-/// Every part the loader downloads goes through `__juntasFetch`, which notes a part the server
-/// says it does not have (404 or 410: the server's answer for a file of an earlier version,
-/// after an update) in the set `globalThis.__juntasGone`, and takes it out once it downloads.
-/// While one is there the app says that this page is of an earlier version and offers a reload
-/// (`parts::app_updated`), not "check the signal".
+/// Every part the loader downloads goes through `__juntasFetch`, which notes how the latest
+/// download of a part ended in `globalThis.__juntasLastFail`: `'gone'` when the server says it
+/// does not have it (404 or 410: its answer for a file of an earlier version, after an
+/// update), `'other'` for any other failure (no signal, a server error), nothing once one
+/// downloads. After `'gone'` the app says that this page is of an earlier version and offers
+/// a reload (`parts::app_updated`), not "check the signal"; after any other failure, with no
+/// signal, a reload could lose the app where no service worker has it yet.
 fn mark_gone(loader: &mut String) -> Result<(), String> {
     const FETCH: &str = "const src = fetch(new URL(";
     let parts = loader.matches(FETCH).count();
@@ -470,12 +472,13 @@ fn mark_gone(loader: &mut String) -> Result<(), String> {
 }
 
 /// See [`mark_gone`].
-const GONE_LOADER: &str = "globalThis.__juntasGone = new Set();
-function __juntasFetch(url) {
+const GONE_LOADER: &str = "function __juntasFetch(url) {
     return fetch(url).then((r) => {
-        if (r.status === 404 || r.status === 410) globalThis.__juntasGone.add(url.href);
-        else if (r.ok) globalThis.__juntasGone.delete(url.href);
+        globalThis.__juntasLastFail = r.ok ? undefined : r.status === 404 || r.status === 410 ? 'gone' : 'other';
         return r;
+    }, (e) => {
+        globalThis.__juntasLastFail = 'other';
+        throw e;
     });
 }
 ";
