@@ -36,7 +36,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartNotDownloaded {
 }
 
 /// Whether the latest part that could not be downloaded failed because the server no longer
-/// has it (it answered 404; the splitter's loader notes how each download ended,
+/// has it (it answered 404; the splitter's loader notes how each failed download failed,
 /// `xtask/src/split.rs`, `mark_gone`): this page is of an earlier version of Juntas, updated
 /// on the server since it opened. Reloading opens the current version; trying again, or better
 /// signal, would not help.

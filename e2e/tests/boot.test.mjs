@@ -224,15 +224,21 @@ test('a tab opened before an update: a part the server no longer has says there 
   const page = await context.newPage();
   // The tab opened before the server was updated: the plan's part of its version is gone.
   const plan = /\/split_juntas_plan_pages-[^/]*\.wasm$/;
+  const wasm = [];
+  page.on('requestfinished', (r) => { if (/\.(wasm|bin)$/.test(r.url())) wasm.push(new URL(r.url()).pathname); });
   let asked = 0;
-  await page.route(plan, (route) => {
+  const notFound = (route) => {
     asked += 1;
     return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
-  });
+  };
+  await page.route(plan, notFound);
   await (await new HomePage(page).goto()).createExample();
-  // Asked for ahead, when idle, it is nobody's error yet.
-  for (let i = 0; i < 200 && asked === 0; i++) await page.waitForTimeout(50);
+  // Asked for ahead, when idle, it is nobody's error yet; the parts asked for after it (the
+  // workshops', the inquiries') download, and do not hide that it was gone.
+  for (let i = 0; i < 300 && !wasm.some((p) => p.startsWith('/split_juntas_inquiry_pages-')); i++) await page.waitForTimeout(50);
+  assert.ok(asked >= 1 && wasm.some((p) => p.startsWith('/split_juntas_inquiry_pages-')), `the plan's part, then the inquiries', were asked for ahead: ${wasm}`);
   await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => globalThis.__juntasLastFail), 'gone', 'the latest failed download was told its part is gone');
   assert.equal(await page.getByRole('alert').filter({ hasText: /\S/ }).count(), 0, 'no error is shown on the network page');
 
   // In the basement the same part cannot be downloaded for want of signal: that is what she
@@ -246,10 +252,7 @@ test('a tab opened before an update: a part the server no longer has says there 
 
   // With signal, trying again: the server says the part is gone. A new version, and a reload.
   await page.unroute(plan);
-  await page.route(plan, (route) => {
-    asked += 1;
-    return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
-  });
+  await page.route(plan, notFound);
   await missing.getByRole('button', { name: 'Reintentar' }).click();
   const updated = page.getByTestId('app-updated');
   await updated.waitFor();

@@ -395,7 +395,10 @@ function __juntasPacked(url, start, end) {
             }
             const reader = r.body.getReader();
             for (;;) {
-                const { done, value } = await reader.read();
+                const { done, value } = await reader.read().catch((e) => {
+                    globalThis.__juntasLastFail = 'other';
+                    throw e;
+                });
                 if (done) break;
                 mine.got.push(value);
                 mine.length += value.length;
@@ -450,12 +453,14 @@ function __juntasPacked(url, start, end) {
 ";
 
 /// Every part the loader downloads goes through `__juntasFetch`, which notes how the latest
-/// download of a part ended in `globalThis.__juntasLastFail`: `'gone'` when the server says it
-/// does not have it (404 or 410: its answer for a file of an earlier version, after an
-/// update), `'other'` for any other failure (no signal, a server error), nothing once one
-/// downloads. After `'gone'` the app says that this page is of an earlier version and offers
-/// a reload (`parts::app_updated`), not "check the signal"; after any other failure, with no
-/// signal, a reload could lose the app where no service worker has it yet.
+/// failed download of a part failed in `globalThis.__juntasLastFail`: `'gone'` when the server
+/// says it does not have it (404 or 410: its answer for a file of an earlier version, after an
+/// update), `'other'` for any other failure (no signal, a server error, the pack's body cut
+/// off). A download that succeeds changes nothing: the parts of one group download together,
+/// and one that comes from a cache after its neighbour's 404 must not hide it. After `'gone'`
+/// the app says that this page is of an earlier version and offers a reload
+/// (`parts::app_updated`), not "check the signal"; after any other failure, with no signal, a
+/// reload could lose the app where no service worker has it yet.
 fn mark_gone(loader: &mut String) -> Result<(), String> {
     const FETCH: &str = "const src = fetch(new URL(";
     let parts = loader.matches(FETCH).count();
@@ -474,7 +479,7 @@ fn mark_gone(loader: &mut String) -> Result<(), String> {
 /// See [`mark_gone`].
 const GONE_LOADER: &str = "function __juntasFetch(url) {
     return fetch(url).then((r) => {
-        globalThis.__juntasLastFail = r.ok ? undefined : r.status === 404 || r.status === 410 ? 'gone' : 'other';
+        if (!r.ok) globalThis.__juntasLastFail = r.status === 404 || r.status === 410 ? 'gone' : 'other';
         return r;
     }, (e) => {
         globalThis.__juntasLastFail = 'other';
