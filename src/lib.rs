@@ -326,35 +326,48 @@ fn part_missing(retry: impl Fn() + 'static, trying: Signal<bool>) -> AnyView {
         <main class="page">
             {move || {
                 if updated.get() {
-                    view! {
-                        <div class="alert" role="alert" data-testid="app-updated">
-                            <h2>{tr(T::AppUpdated)}</h2>
-                            <p>{tr(T::AppUpdatedWhy)}</p>
-                            <button type="button" class="primary" on:click=|_| parts::reload_app()>
-                                {tr(T::Reload)}
-                            </button>
-                        </div>
-                    }
-                    .into_any()
+                    part_alert(
+                        "app-updated",
+                        Some(T::AppUpdated),
+                        T::AppUpdatedWhy,
+                        (T::Reload, "primary"),
+                        Signal::stored(false),
+                        Box::new(parts::reload_app),
+                    )
                 } else {
-                    view! {
-                        <div class="alert" role="alert" data-testid="page-not-downloaded">
-                            <h2>{tr(T::PageNotDownloaded)}</h2>
-                            <p>{tr(T::PageNotDownloadedWhy)}</p>
-                            <button
-                                type="button"
-                                class="primary"
-                                disabled=trying
-                                on:click=move |_| retry.with_value(|retry| retry())
-                            >
-                                {tr(T::Retry)}
-                            </button>
-                        </div>
-                    }
-                    .into_any()
+                    part_alert(
+                        "page-not-downloaded",
+                        Some(T::PageNotDownloaded),
+                        T::PageNotDownloadedWhy,
+                        (T::Retry, "primary"),
+                        trying,
+                        Box::new(move || retry.with_value(|retry| retry())),
+                    )
                 }
             }}
         </main>
+    }
+    .into_any()
+}
+
+/// An alert in place of what a part of the wasm would have shown: a heading if any, why, and
+/// the one thing to do (try again, or reload for a new version), disabled while `disabled`.
+fn part_alert(
+    testid: &'static str,
+    heading: Option<T>,
+    why: T,
+    (label, class): (T, &'static str),
+    disabled: Signal<bool>,
+    act: Box<dyn Fn()>,
+) -> AnyView {
+    view! {
+        <div class="alert" role="alert" data-testid=testid>
+            {heading.map(|heading| view! { <h2>{tr(heading)}</h2> })}
+            <p>{tr(why)}</p>
+            <button type="button" class=class disabled=disabled on:click=move |_| act()>
+                {tr(label)}
+            </button>
+        </div>
     }
     .into_any()
 }
@@ -469,24 +482,13 @@ fn LazyBody(load: fn() -> PartLoad) -> impl IntoView {
         {move || (!shown.get() && !failed.get()).then(|| view! { <Loading /> })}
         {move || failed.get().then(|| {
             let retry = fetch.clone();
+            let never = Signal::stored(false);
             if parts::app_updated() {
-                view! {
-                    <div class="alert" role="alert" data-testid="app-updated">
-                        <p>{tr(T::ErrAppUpdated)}</p>
-                        <button type="button" class="secondary" on:click=|_| parts::reload_app()>
-                            {tr(T::Reload)}
-                        </button>
-                    </div>
-                }
-                .into_any()
+                let reload = (T::Reload, "secondary");
+                part_alert("app-updated", None, T::ErrAppUpdated, reload, never, Box::new(parts::reload_app))
             } else {
-                view! {
-                    <div class="alert" role="alert" data-testid="part-not-downloaded">
-                        <p>{tr(T::ErrNotDownloaded)}</p>
-                        <button type="button" class="secondary" on:click=move |_| retry()>{tr(T::Retry)}</button>
-                    </div>
-                }
-                .into_any()
+                let again = (T::Retry, "secondary");
+                part_alert("part-not-downloaded", None, T::ErrNotDownloaded, again, never, Box::new(retry))
             }
         })}
         {move || {

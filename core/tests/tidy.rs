@@ -3,18 +3,23 @@
 
 use std::{fs, path::Path};
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+/// The files under `dir` whose names end with one of `ends`, but for builds, packages and data.
+fn files_ending(dir: &Path, ends: &[&str], out: &mut Vec<std::path::PathBuf>) {
     for entry in fs::read_dir(dir).expect("read_dir") {
         let path = entry.expect("entry").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if path.is_dir() {
             if !matches!(name, "target" | "node_modules" | "dist" | ".git" | "data") {
-                rust_files(&path, out);
+                files_ending(&path, ends, out);
             }
-        } else if name.ends_with(".rs") {
+        } else if ends.iter().any(|end| name.ends_with(end)) {
             out.push(path);
         }
     }
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    files_ending(dir, &[".rs"], out);
 }
 
 fn repo_root() -> &'static Path {
@@ -202,24 +207,8 @@ fn the_start_screen_says_the_apps_tagline() {
 /// every machine, and two notes written there were lost while the code still named them.
 #[test]
 fn every_research_note_the_code_names_is_in_the_repository() {
-    fn text_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in fs::read_dir(dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
-                if !matches!(name, "target" | "node_modules" | "dist" | ".git" | "data") {
-                    text_files(&path, out);
-                }
-            } else if [".rs", ".md", ".mjs", ".js", ".toml", ".html"]
-                .iter()
-                .any(|e| name.ends_with(e))
-            {
-                out.push(path);
-            }
-        }
-    }
     let mut files = Vec::new();
-    text_files(repo_root(), &mut files);
+    files_ending(repo_root(), &[".rs", ".md", ".mjs", ".js", ".toml", ".html"], &mut files);
     let mut named = 0;
     for file in files {
         let text = fs::read_to_string(&file).unwrap_or_default();
