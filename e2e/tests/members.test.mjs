@@ -35,6 +35,12 @@ test('a personal invite works once, for one person; a removed phone is cut off',
   const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
   assert.equal(await f.whoAmI(), 'Ignacio Vargas', 'the claim registered the facilitator');
 
+  // "Crear invitación" before she chose the person: she is told to choose, no link is made.
+  const invite = fPage.getByTestId('invite');
+  await invite.locator(':scope > summary').click();
+  await invite.getByTestId('invite-create').click();
+  await invite.getByTestId('invite-panel-error').filter({ hasText: 'Elige a la persona' }).waitFor();
+  assert.equal(await invite.getByTestId('invite-link').count(), 0, 'no link without a person');
   const link = await f.inviteLink('María González');
   assert.match(await fPage.getByTestId('invite-for').textContent(), /María González · Vence el \d{2}-\d{2}-\d{4}/);
 
@@ -522,6 +528,10 @@ test('a claim link whose answer was lost claims the network on the next try, as 
     await route.abort('internetdisconnected');
   });
   const panel = page.getByTestId('claim');
+  // "Reclamar" before she chose who she is: the panel says what is missing, nothing is asked.
+  await panel.getByTestId('claim-submit').click();
+  await panel.getByTestId('claim-error').filter({ hasText: 'Elige tu nombre' }).waitFor();
+  assert.equal(claimed, 0, 'nothing was sent without a name');
   await panel.getByTestId('claim-member').selectOption({ label: 'Ignacio Vargas' });
   await panel.getByTestId('claim-submit').click();
   await panel.getByTestId('claim-error').filter({ hasText: 'Sin conexión con el servidor' }).waitFor({ timeout: 20000 });

@@ -114,7 +114,11 @@ fn Inviting(me: local::Device) -> impl IntoView {
             } else {
                 me.member.clone()
             };
-            if member.is_empty() || busy.get_untracked() {
+            if busy.get_untracked() {
+                return;
+            }
+            if member.is_empty() {
+                error.set(Some(i18n.t(T::PickMember).to_string()));
                 return;
             }
             let name = net.network.with_untracked(|n| {
@@ -396,12 +400,21 @@ fn ClaimPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let claim = move |_| {
-        let member = chosen.get_untracked();
-        let Some(code) = local::claim_code() else { return };
-        if member.is_empty() || busy.get_untracked() {
+        if busy.get_untracked() {
             return;
         }
+        let member = chosen.get_untracked();
+        if member.is_empty() {
+            error.set(Some(i18n.t(T::PickYourself).to_string()));
+            return;
+        }
+        // Used in another tab just now (this panel goes as that tab says so).
+        let Some(code) = local::claim_code() else {
+            error.set(Some(i18n.t(T::ClaimLinkGone).to_string()));
+            return;
+        };
         busy.set(true);
+        error.set(None);
         let network = net.id.to_string();
         spawn_local(async move {
             match invite::claim(&code, &network, &member).await {
