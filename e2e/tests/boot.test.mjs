@@ -192,9 +192,11 @@ test('the documents\' small parts cut off halfway are said, with a retry; trying
   // halfway through it, so the first modules arrive whole and the rest do not.
   const docs = /\/chunks_juntas_docs-[0-9a-f]+\.bin$/;
   let cut = 0;
+  let packBytes = 0;
   await page.route(docs, async (route) => {
     const whole = await (await route.fetch()).body();
     cut += 1;
+    packBytes = whole.length;
     await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: whole.subarray(0, Math.floor(whole.length / 2)) });
   });
   const home = await new HomePage(page).goto();
@@ -202,6 +204,39 @@ test('the documents\' small parts cut off halfway are said, with a retry; trying
   await page.getByTestId('home-error').filter({ hasText: /\S/ }).waitFor({ timeout: 60000 });
   assert.match(await page.getByTestId('home-error').textContent(), /Esta parte de Juntas aún no está en este dispositivo y no se pudo descargar\. Revisa la señal y vuelve a intentarlo/);
   assert.ok(cut >= 1, 'the documents\' small parts were cut off');
+  // How far it got is what arrived: the part's other two files whole, half of this one. The
+  // start page asked for the part as it opened, and her tap again: counted once, not twice
+  // (two downloads' bytes together had said "100 %").
+  const files = /juntas_docs:\[([^\]]*)\]/.exec(await page.content())[1].split(',').map((f) => f.replace(/'/g, ''));
+  assert.equal(files.length, 3, `the documents' part's files: ${files}`);
+  let total = 0;
+  for (const f of files) total += (await (await context.request.get(f)).body()).length;
+  const truly = Math.floor((total - packBytes + Math.floor(packBytes / 2)) * 100 / total);
+  // (The other two files may still be arriving as the failure is said, or the loader may
+  // have stopped reading them: at most that, then.)
+  const said = async () => {
+    await page.waitForTimeout(1000);
+    return page.evaluate(() => window.__juntasDocs);
+  };
+  assert.ok(truly < 100);
+  const first = await said();
+  assert.ok(first > 0 && first <= truly, `how far it got, after the first try: ${first} %, of at most ${truly} %`);
+  // Trying again on the same line, it is cut off again at the same byte: how far it got is
+  // the same.
+  const cutBefore = cut;
+  // While it tries, the last try's failure is not shown.
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid="home-error"]');
+    window.__errorCleared = false;
+    new MutationObserver(() => { if (el.textContent === '') window.__errorCleared = true; })
+      .observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  await page.getByTestId('create-example').click();
+  await page.waitForFunction(() => window.__errorCleared);
+  await page.getByTestId('home-error').filter({ hasText: 'Revisa la señal' }).waitFor({ timeout: 60000 });
+  assert.ok(cut > cutBefore, 'the retry downloaded them again');
+  const again = await said();
+  assert.ok(again > 0 && again <= truly, `how far it got, after the retry: ${again} %, of at most ${truly} %: counted from nothing again`);
   // With signal, the same button downloads it again, whole, and creates the network.
   await page.unroute(docs);
   const net = await home.createExample();

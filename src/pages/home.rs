@@ -55,6 +55,8 @@ pub fn Home() -> impl IntoView {
     let create = move |net: Network| {
         let navigate = navigate.clone();
         busy.set(true);
+        // A retry's wait shows how far it got, not the last try's failure.
+        error.set(None);
         spawn_local(async move {
             match parts::create_network(boot, net).await {
                 Ok((id, not_listed)) => {

@@ -508,7 +508,9 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// files (over HTTP/1.1 a browser opens six connections to a server; 0.5 s on 3G).
 /// On a first visit (no service worker in control), the start page too, it also counts the
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
-/// undone), and says how far in `window.__juntasDocs` and a `juntas-docs` event (0-100): a page
+/// undone; a file downloaded again, after a download cut off, counts from nothing again, not on
+/// top of what the cut-off one got), and says how far in `window.__juntasDocs` and a
+/// `juntas-docs` event (0-100): a page
 /// that waits for them, or the start page's action, shows it (`lib.rs`, `Loading`). Later
 /// visits take them from the service worker as they are: there is no download to say.
 fn preload_script(
@@ -526,15 +528,16 @@ fn preload_script(
         })
         .collect();
     Ok(format!(
-        "(function(){{var p=location.pathname,g={{{table}}},d=g.juntas_docs,z={{{sizes}}},t=0,c=0,q=-1;\
+        "(function(){{var p=location.pathname,g={{{table}}},d=g.juntas_docs,z={{{sizes}}},t=0,c=0,b={{}},q=-1;\
 d.forEach(function(h){{t+=z[h]}});\
 if(!(navigator.serviceWorker&&navigator.serviceWorker.controller)&&window.ReadableStream){{\
 var F=window.fetch;window.fetch=function(r){{var a=arguments,u;\
 try{{u=new URL(typeof r==='string'?r:r.url||String(r),location.href)}}catch(e){{}}\
 if(!u||u.origin!==location.origin||d.indexOf(u.pathname)<0)return F.apply(this,a);\
-return F.apply(this,a).then(function(s){{if(!s.ok||!s.body)return s;var k=s.body.getReader();\
+return F.apply(this,a).then(function(s){{if(!s.ok||!s.body)return s;var k=s.body.getReader(),P=u.pathname;\
+c-=b[P]||0;b[P]=0;\
 return new Response(new ReadableStream({{pull:function(o){{return k.read().then(function(x){{\
-if(x.done){{o.close();return}}c+=x.value.byteLength;var e=Math.min(100,Math.floor(c*100/t));\
+if(x.done){{o.close();return}}b[P]+=x.value.byteLength;c+=x.value.byteLength;var e=Math.min(100,Math.floor(c*100/t));\
 if(e!==q){{q=e;window.__juntasDocs=e;dispatchEvent(new CustomEvent('juntas-docs',{{detail:e}}))}}\
 o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
 {{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}}\
