@@ -351,6 +351,10 @@ type EarlyNetwork = (String, Shared<LocalBoxFuture<'static, Option<Vec<u8>>>>);
 
 thread_local! {
     static EARLY_NETWORK: RefCell<Option<EarlyNetwork>> = const { RefCell::new(None) };
+    /// Stops the early copy's download once [`merge_early_network`] no longer waits for it.
+    static EARLY_STOP: RefCell<Option<web_sys::AbortController>> = const { RefCell::new(None) };
+    /// [`merge_early_network`] has run: a copy asked for after it would be of no use.
+    static EARLY_OVER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Asks the server for the network document this device was just registered in
@@ -359,9 +363,19 @@ thread_local! {
 /// [`merge_early_network`] stores it before the sync starts, so her network shows without
 /// waiting for the sync's connection, handshake and request (~0.5 s on that line).
 fn ask_network_early(network: String, token: String) {
+    // The documents gave up waiting before the invite's answer was in: the sync brings it.
+    if EARLY_OVER.get() {
+        return;
+    }
+    let stop = web_sys::AbortController::new()
+        .map_err(|e| leptos::logging::warn!("the early copy cannot be stopped: {e:?}"))
+        .ok();
+    let signal = stop.as_ref().map(web_sys::AbortController::signal);
+    EARLY_STOP.with(|s| *s.borrow_mut() = stop);
     let asking = async move {
         let asked = gloo_net::http::Request::get("/api/network-document")
             .header("Authorization", &format!("Bearer {token}"))
+            .abort_signal(signal.as_ref())
             .send()
             .await;
         let answer = match asked {
@@ -369,6 +383,10 @@ fn ask_network_early(network: String, token: String) {
             Ok(resp) => Err(format!("{} {}", resp.status(), resp.text().await.unwrap_or_default())),
             Err(e) => Err(e.to_string()),
         };
+        // Stopped by `merge_early_network`, which has said why.
+        if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
+            return None;
+        }
         answer.map_err(|e| leptos::logging::warn!("the network comes by sync, not early: {e}")).ok()
     }
     .boxed_local()
@@ -388,7 +406,8 @@ const EARLY_WAIT_MS: u32 = 5_000;
 /// part came first, as on a fast line, before the copy or even before the invite's answer
 /// that asks for it): waited for, up to `EARLY_WAIT_MS` (5 s) in all. Not in by then, not
 /// sent or unreadable: the sync brings the network as it always did (said in the console),
-/// and nothing else changes.
+/// and nothing else changes; a copy still downloading is stopped, and none is asked for
+/// after.
 pub async fn merge_early_network(repo: &crate::repo::Repo) {
     let answer = REDEEM_ANSWER.with(|r| r.borrow_mut().take());
     let early = async move {
@@ -403,6 +422,12 @@ pub async fn merge_early_network(repo: &crate::repo::Repo) {
     let waited =
         futures::future::select(early, gloo_timers::future::TimeoutFuture::new(EARLY_WAIT_MS))
             .await;
+    // Waited for, or not: a copy still downloading would only share her line with the sync,
+    // which brings the same network now, and then lie unused for the tab's life.
+    EARLY_OVER.set(true);
+    if let Some(stop) = EARLY_STOP.with(|s| s.borrow_mut().take()) {
+        stop.abort();
+    }
     let (network, bytes) = match waited {
         futures::future::Either::Left((Some(early), _)) => early,
         // None asked for (no invite, or one refused), or it failed (said in
