@@ -216,7 +216,7 @@ texts! {
     ClaimNoFacilitator => "Esta red aún no tiene a nadie con rol de facilitación: agrega tu nombre en Miembros con ese rol y vuelve aquí.", "This network has nobody in the facilitator role yet: add yourself under Members with that role and come back.";
     ClaimSubmit => "Reclamar", "Claim";
     ClaimLinkGone => "Este dispositivo ya no tiene el enlace para reclamar: se acaba de usar en otra pestaña.", "This device no longer holds the claim link: it was just used in another tab.";
-    PickMember => "Elige a la persona.", "Choose the person.";
+    PickMember => "Elige a la persona", "Choose the person";
     ClaimBanner => "Este dispositivo tiene el enlace para reclamar una red: crea la red (o ábrela) y elige «Reclamar esta red».", "This device holds the link to claim a network: create the network (or open it) and choose “Claim this network”.";
     InvUsed => "Esta invitación ya se usó. Pide una nueva a la facilitación de la red.", "This invite was already used. Ask the network's facilitator for a new one.";
     InvExpired => "Esta invitación venció. Pide una nueva a la facilitación de la red.", "This invite has expired. Ask the network's facilitator for a new one.";

@@ -20,7 +20,11 @@
 // is kept: that is a repeat visit, the service worker's cache included); RUNS runs of each, the
 // median reported.
 // Env: BASE_URL, {PLAN,INQUIRY,TREE}_{BUNDLE,FIXTURE}, LIGHTHOUSE, CHROME_PATH; LIGHTHOUSE_KEEP, a
-// directory to copy each Lighthouse report into (to read its tasks and requests).
+// directory to copy each Lighthouse report into (to read its tasks and requests);
+// LIGHTHOUSE_ARGS, more arguments for Lighthouse, split at spaces (an experiment, e.g.
+// `--blocked-url-patterns=*split_juntas_plan_pages*`: what a page costs without a request);
+// JUNTAS_BENCH_LIGHTHOUSE_ONLY=1, Lighthouse alone (the long tasks are not measured); and
+// JUNTAS_BENCH_RUNS, the runs of each (3).
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -34,6 +38,7 @@ const plan = fx('PLAN');
 const inquiry = fx('INQUIRY');
 const tree = fx('TREE');
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
+const LIGHTHOUSE_ONLY = process.env.JUNTAS_BENCH_LIGHTHOUSE_ONLY === '1';
 const PORT = 9300 + (process.pid % 500);
 
 // Chromium may still be writing a profile as it exits (2 s of retries were not always enough):
@@ -193,6 +198,7 @@ try {
       removeProfile(d);
     }
   }
+  if (!LIGHTHOUSE_ONLY) {
   const device = [['as a phone runs it', await newDevice(null)], ['with the wasm compiled up front', await newDevice('--no-wasm-lazy-compilation')]];
   // Each page once at 4× CPU before any other page read its documents: the first open on
   // this device, when no reading is kept beside them yet (they parse the documents).
@@ -246,6 +252,7 @@ try {
   }
   console.log('    (V8 compiles each wasm function on the page\'s thread the first time it runs, and a repeat visit most likely reuses that of the large modules;');
   console.log('    compare the first visits: compiling up front is no phone\'s setting)');
+  }
 
   // Lighthouse, against the same profile (it holds the networks) in a browser of its own:
   // under Playwright's control the tabs Lighthouse opens never finish loading.
@@ -263,6 +270,7 @@ try {
     execFileSync(process.env.LIGHTHOUSE, [
       `${BASE_URL}${url}`, `--port=${PORT}`, '--only-categories=performance', '--output=json', `--output-path=${out}`,
       '--quiet', ...(keep ? ['--disable-storage-reset'] : []),
+      ...(process.env.LIGHTHOUSE_ARGS ? process.env.LIGHTHOUSE_ARGS.split(' ') : []),
     ], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
     if (process.env.LIGHTHOUSE_KEEP) copyFileSync(out, `${process.env.LIGHTHOUSE_KEEP}/${url === '/' ? 'start' : 'network'}-${keep ? 'repeat' : 'first'}-${Date.now()}.json`);
     const lhr = JSON.parse(readFileSync(out, 'utf8'));
