@@ -510,10 +510,9 @@ talleres:'juntas_workshop_pages',indagacion:'juntas_inquiry_pages'}";
 /// documents' part's bytes as the loader reads them (`sizes`: each file as it arrives, brotli
 /// undone; a file downloaded again, after a download cut off, counts from nothing again, not on
 /// top of what the cut-off one got, and only its latest download counts), and says how far in
-/// `window.__juntasDocs` and a
-/// `juntas-docs` event (0-100): a page
-/// that waits for them, or the start page's action, shows it (`lib.rs`, `Loading`). Later
-/// visits take them from the service worker as they are: there is no download to say.
+/// `window.__juntasDocs` and a `juntas-docs` event (0-100): a page that waits for them, or the
+/// start page's action, shows it (`lib.rs`, `Loading`). Later visits take them from the service
+/// worker as they are: there is no download to say.
 fn preload_script(
     groups: &[(String, Vec<String>)],
     sizes: &std::collections::BTreeMap<String, u64>,
@@ -529,7 +528,7 @@ fn preload_script(
         })
         .collect();
     Ok(format!(
-        "(function(){{var p=location.pathname,g={{{table}}},d=g.juntas_docs,z={{{sizes}}},t=0,c=0,b={{}},n={{}},q=-1,\
+        "(function(){{var p=location.pathname,g={{{table}}},d=g.juntas_docs,z={{{sizes}}},t=0,c=0,b={{}},N={{}},q=-1,\
 w=function(){{var e=Math.min(100,Math.floor(c*100/t));\
 if(e!==q){{q=e;window.__juntasDocs=e;dispatchEvent(new CustomEvent('juntas-docs',{{detail:e}}))}}}};\
 d.forEach(function(h){{t+=z[h]}});\
@@ -537,10 +536,10 @@ if(!(navigator.serviceWorker&&navigator.serviceWorker.controller)&&window.Readab
 var F=window.fetch;window.fetch=function(r){{var a=arguments,u;\
 try{{u=new URL(typeof r==='string'?r:r.url||String(r),location.href)}}catch(e){{}}\
 if(!u||u.origin!==location.origin||d.indexOf(u.pathname)<0)return F.apply(this,a);\
-return F.apply(this,a).then(function(s){{if(!s.ok||!s.body)return s;var k=s.body.getReader(),P=u.pathname,G=n[P]=(n[P]||0)+1;\
+return F.apply(this,a).then(function(s){{if(!s.ok||!s.body)return s;var k=s.body.getReader(),P=u.pathname,G=N[P]=(N[P]||0)+1;\
 c-=b[P]||0;b[P]=0;w();\
 return new Response(new ReadableStream({{pull:function(o){{return k.read().then(function(x){{\
-if(x.done){{o.close();return}}if(n[P]===G){{b[P]+=x.value.byteLength;c+=x.value.byteLength;w()}}\
+if(x.done){{o.close();return}}if(N[P]===G){{b[P]+=x.value.byteLength;c+=x.value.byteLength;w()}}\
 o.enqueue(x.value)}})}},cancel:function(e){{return k.cancel(e)}}}}),\
 {{status:s.status,statusText:s.statusText,headers:s.headers}})}})}}}}\
 if(p==='/')return;var n={ADDRESS_GROUPS},\
