@@ -50,6 +50,27 @@ test('an edited centre is still edited after a reload', async () => {
   await context.close();
 });
 
+test('on a device registered in no network, an edit once stored leaves closing the tab unwarned: nothing is waiting to be sent anywhere', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const net = await new HomePage(page).goto().then((h) => h.createExample());
+  await net.waitSync('alone');
+  const card = await net.editCentre('Jardín Infantil Los Copihues');
+  await net.setField(card, 'centre-enrolment', '117');
+  await net.centre('Jardín Infantil Los Copihues').getByTestId('centre-figures').filter({ hasText: '117' }).waitFor();
+  await net.waitSaved();
+  const warnsOnClose = () => page.evaluate(() => {
+    const e = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+  // "Solo en este dispositivo (sin servidor)": stored here, and there is no server to wait for.
+  assert.match(await net.syncState().textContent(), /Solo en este dispositivo/);
+  assert.equal(await warnsOnClose(), false, 'closing the tab loses nothing: it does not ask');
+  assert.deepEqual(page.__errors ?? [], []);
+  await context.close();
+});
+
 test('a bad value is refused next to its field and nothing else changes', async () => {
   const context = await newContext(browser);
   const page = await context.newPage();

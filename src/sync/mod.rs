@@ -262,8 +262,11 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         "beforeunload",
         gloo_events::EventListenerOptions::enable_prevent_default(),
         move |event| {
-            // Unsent to the server, or not stored on this device: closing would lose it.
-            if ctx.has_pending() || repo.unsaved().is_some() {
+            // Unsent to the server, or not stored on this device: closing would lose it. A
+            // device registered in no network sends nothing to any server: what it has
+            // stored waits on it, whether the tab stays open or not, and closing loses nothing.
+            let can_send = !local::devices().is_empty();
+            if (can_send && ctx.has_pending()) || repo.unsaved().is_some() {
                 event.prevent_default();
                 if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
                     e.set_return_value("unsynced");
