@@ -145,6 +145,8 @@ pub struct Repo {
     docs: RefCell<HashMap<DocumentId, Handle>>,
     /// Documents whose last save failed, and why: their changes are only in memory.
     unsaved: RefCell<BTreeMap<DocumentId, StorageError>>,
+    /// Saves under way: a tab closed now could cut one off.
+    storing: std::cell::Cell<usize>,
     /// Makes missing readings off the page's thread.
     worker: crate::worker::DocWorker,
     /// Held while a set-aside list is read, changed and written back: two dismissals at once
@@ -222,6 +224,7 @@ impl Repo {
             storage,
             docs: RefCell::default(),
             unsaved: RefCell::default(),
+            storing: std::cell::Cell::new(0),
             worker: crate::worker::DocWorker::default(),
             set_aside_writes: Mutex::new(()),
         }))
@@ -230,8 +233,18 @@ impl Repo {
     /// Saves what `doc` has not stored yet and remembers the outcome: every save goes through
     /// here, so [`Repo::unsaved`] knows which documents live only in memory.
     pub async fn store(&self, doc: &mut StoredDoc) -> Result<(), StorageError> {
+        /// Counts a save as under way until it ends, or its future is dropped.
+        struct Storing<'a>(&'a std::cell::Cell<usize>);
+        impl Drop for Storing<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() - 1);
+            }
+        }
         let id = doc.id();
+        self.storing.set(self.storing.get() + 1);
+        let under_way = Storing(&self.storing);
         let saved = doc.save(&self.storage).await.map(|_| ());
+        drop(under_way);
         match &saved {
             Ok(()) => self.unsaved.borrow_mut().remove(&id),
             Err(e) => self.unsaved.borrow_mut().insert(id, e.clone()),
@@ -243,6 +256,11 @@ impl Repo {
     /// `None` when everything is.
     pub fn unsaved(&self) -> Option<StorageError> {
         self.unsaved.borrow().values().next().cloned()
+    }
+
+    /// Whether a save is under way (a browser need not finish it for a tab that closes).
+    pub fn storing(&self) -> bool {
+        self.storing.get() > 0
     }
 
     /// Tries again to store every document whose save failed; the first error, if any.

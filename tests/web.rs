@@ -583,6 +583,30 @@ async fn a_list_drawn_in_slices_shows_what_arrives_while_and_after_it_fills() {
     drop(owner);
 }
 
+/// A tab closed while a document is being written asks first: the repo says a save is under
+/// way from its start until it ends (a browser need not finish an IndexedDB write for a tab
+/// that closes).
+#[wasm_bindgen_test]
+async fn a_save_under_way_is_said_until_it_ends() {
+    use juntas_core::model::network::{self, Network};
+    let repo = juntas::repo::Repo::open_database(&fresh_name("storing")).await.expect("open");
+    let id = DocumentId::from_bytes([9; 16]);
+    let handle = repo.handle_or_empty(id).await.expect("a document");
+    network::create(handle.lock().await.doc_mut(), &Network::new("Red", "SLEP", 1), 1_000)
+        .expect("create");
+    assert!(!repo.storing(), "nothing written yet");
+    let save = repo.save(id);
+    futures::pin_mut!(save);
+    let waker = futures::task::noop_waker();
+    let mut turn = std::task::Context::from_waker(&waker);
+    let first = std::future::Future::poll(save.as_mut(), &mut turn);
+    assert!(first.is_pending(), "an IndexedDB write takes a turn");
+    assert!(repo.storing(), "under way");
+    save.await.expect("saved");
+    assert!(!repo.storing(), "ended");
+    assert!(repo.unsaved().is_none());
+}
+
 /// "Quitar" on a set-aside edit forgets that edit, whatever its place in the list by then: a tab
 /// whose list is older, or two taps, forget it once and never the edit after it; two edits
 /// dismissed at once both go.

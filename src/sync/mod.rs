@@ -139,9 +139,13 @@ impl SyncCtx {
         }
     }
 
-    /// Whether any document has changes the server does not have (warn before closing).
+    /// Whether any document has changes the server does not have and would take (warn before
+    /// closing): not one the server refused, nor one of a network that refused this device
+    /// (those wait for her, stored, whatever the tab does).
     pub fn has_pending(&self) -> bool {
-        self.docs.with_untracked(|d| d.values().any(|s| s.pending > 0 && !s.denied))
+        self.docs.with_untracked(|d| {
+            d.values().any(|s| s.pending > 0 && !s.denied && s.refused.is_none())
+        })
     }
 }
 
@@ -262,11 +266,13 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         "beforeunload",
         gloo_events::EventListenerOptions::enable_prevent_default(),
         move |event| {
-            // Unsent to the server, or not stored on this device: closing would lose it. A
-            // device registered in no network sends nothing to any server: what it has
-            // stored waits on it, whether the tab stays open or not, and closing loses nothing.
-            let can_send = !local::devices().is_empty();
-            if (can_send && ctx.has_pending()) || repo.unsaved().is_some() {
+            // Not stored on this device (or being written), or unsent to the server: closing
+            // would lose it. A device registered in no network sends nothing to any server:
+            // what it has stored waits on it, whether the tab stays open or not.
+            if repo.unsaved().is_some()
+                || repo.storing()
+                || (ctx.has_pending() && !local::devices().is_empty())
+            {
                 event.prevent_default();
                 if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
                     e.set_return_value("unsynced");
