@@ -25,7 +25,11 @@
 // `--blocked-url-patterns=*split_juntas_plan_pages*`: what a page costs without a request);
 // JUNTAS_BENCH_LIGHTHOUSE_ONLY=1, Lighthouse alone (the long tasks are not measured); and
 // JUNTAS_BENCH_RUNS, the runs of each long-task measure (3); LIGHTHOUSE_RUNS, of each
-// Lighthouse page (5).
+// Lighthouse page (5); JUNTAS_BENCH_UNREGISTERED=1, a profile registered in no network.
+//
+// The profile's device is registered in one network (the example network, claimed as its
+// facilitator: its page is a third Lighthouse page), so its sync connects at every start as a
+// principal's phone does; the three fixtures are imported beside it (not registered).
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -40,6 +44,7 @@ const inquiry = fx('INQUIRY');
 const tree = fx('TREE');
 const RUNS = Number(process.env.JUNTAS_BENCH_RUNS ?? 3);
 const LIGHTHOUSE_ONLY = process.env.JUNTAS_BENCH_LIGHTHOUSE_ONLY === '1';
+const UNREGISTERED = process.env.JUNTAS_BENCH_UNREGISTERED === '1';
 // Two runs of Lighthouse on one build moved its repeat visits' medians by up to 100 ms of TBT
 // and 300 ms of TTI with three runs each: five by default.
 const LH_RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 5);
@@ -107,6 +112,16 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', (d) => d.accept());
+  // A device registered in a network, as a principal's phone is (the example network, claimed
+  // as its facilitator): the sync connects at every start, as it does on her phone. Its other
+  // networks (the imported fixtures) stay on this device. JUNTAS_BENCH_UNREGISTERED=1: none
+  // (the profile this bench had until 2026-12: the sync never connects).
+  let registered = null;
+  if (!UNREGISTERED) {
+    const net = await new HomePage(page).foundExample('Ignacio Vargas');
+    registered = new URL(page.url()).pathname;
+    await net.waitSaved();
+  }
   for (const [f, who, name] of [[plan, 'María González', 'plan'], [inquiry, 'Ignacio Vargas', 'inquiry'], [tree, null, 'tree']]) {
     await page.goto('/');
     const imported = await new HomePage(page).importBundle(f.bundle, `${name}.juntas`);
@@ -276,7 +291,7 @@ try {
       '--quiet', ...(keep ? ['--disable-storage-reset'] : []),
       ...(process.env.LIGHTHOUSE_ARGS ? process.env.LIGHTHOUSE_ARGS.split(' ') : []),
     ], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
-    if (process.env.LIGHTHOUSE_KEEP) copyFileSync(out, `${process.env.LIGHTHOUSE_KEEP}/${url === '/' ? 'start' : 'network'}-${keep ? 'repeat' : 'first'}-${Date.now()}.json`);
+    if (process.env.LIGHTHOUSE_KEEP) copyFileSync(out, `${process.env.LIGHTHOUSE_KEEP}/${url === '/' ? 'start' : url === registered ? 'registered' : 'network'}-${keep ? 'repeat' : 'first'}-${Date.now()}.json`);
     const lhr = JSON.parse(readFileSync(out, 'utf8'));
     const a = lhr.audits;
     return {
@@ -289,6 +304,7 @@ try {
   // The first visit last: Lighthouse's storage reset empties the origin (its networks too).
   const runs = [
     ['the plan\'s network page, repeat visit', `/red/${plan.network}`, true],
+    ...(registered ? [['her registered network, repeat (syncs)', registered, true]] : []),
     ['start page, repeat visit', '/', true],
     ['start page, first visit', '/', false],
   ];

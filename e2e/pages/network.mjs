@@ -30,6 +30,16 @@ export class NetworkPage {
   }
 
   // ── Sync
+  /** Whether closing the tab now would ask first ("¿Salir del sitio?"): the page's
+   * `beforeunload` listener cancels the event. */
+  async warnsOnClose() {
+    return this.page.evaluate(() => {
+      const e = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+  }
+
   syncState() {
     return this.page.getByTestId('sync-state');
   }

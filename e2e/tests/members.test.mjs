@@ -215,11 +215,6 @@ test('what she wrote in a network her phone was removed from stays on it and doe
   await registeredAsMaria(mPage);
   const urlB = mPage.url();
   const m = new NetworkPage(mPage);
-  const warnsOnClose = () => mPage.evaluate(() => {
-    const e = new Event('beforeunload', { cancelable: true });
-    window.dispatchEvent(e);
-    return e.defaultPrevented;
-  });
 
   // With no signal, she comments on network A's plan: it waits to be sent.
   await mPage.goto(urlA);
@@ -233,7 +228,7 @@ test('what she wrote in a network her phone was removed from stays on it and doe
   await mPlan.openSection('1.1');
   await mPlan.comment('Lo vemos en el consejo del jueves.');
   await mPage.waitForFunction(() => /[1-9]\d* cambios? por enviar/.test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''));
-  assert.equal(await warnsOnClose(), true, 'unsent: closing warns');
+  assert.equal(await m.warnsOnClose(), true, 'unsent: closing warns');
 
   // Meanwhile network A's facilitator removes her phone. Back in signal, on network B:
   const maria = (await a.net.devices()).find((d) => d.text.includes('María González'));
@@ -243,7 +238,7 @@ test('what she wrote in a network her phone was removed from stays on it and doe
   await m.waitReady();
   // Her comment in A will never go: B's badge reaches "Sincronizado", and closing warns of nothing.
   await m.waitSync('synced', 30000);
-  assert.equal(await warnsOnClose(), false, 'nothing waits to be sent');
+  assert.equal(await m.warnsOnClose(), false, 'nothing waits to be sent');
   // A says why; her comment is still there.
   await mPage.goto(urlA);
   await m.waitReady();

@@ -59,14 +59,9 @@ test('on a device registered in no network, an edit once stored leaves closing t
   await net.setField(card, 'centre-enrolment', '117');
   await net.centre('Jardín Infantil Los Copihues').getByTestId('centre-figures').filter({ hasText: '117' }).waitFor();
   await net.waitSaved();
-  const warnsOnClose = () => page.evaluate(() => {
-    const e = new Event('beforeunload', { cancelable: true });
-    window.dispatchEvent(e);
-    return e.defaultPrevented;
-  });
   // "Solo en este dispositivo (sin servidor)": stored here, and there is no server to wait for.
   assert.match(await net.syncState().textContent(), /Solo en este dispositivo/);
-  assert.equal(await warnsOnClose(), false, 'closing the tab loses nothing: it does not ask');
+  assert.equal(await net.warnsOnClose(), false, 'closing the tab loses nothing: it does not ask');
   assert.deepEqual(page.__errors ?? [], []);
   await context.close();
 });

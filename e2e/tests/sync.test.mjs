@@ -56,6 +56,35 @@ test('an invite link brings the network to another device, and edits flow both w
   await b.context.close();
 });
 
+test('a network made on a device registered in another stays on that device, says so, and neither holds back "Sincronizado" in the other nor makes closing ask', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const a = await founder();
+  const registered = a.page.url();
+  // A network of her own school's, made here: the server has never heard of it.
+  const own = await new HomePage(a.page).goto().then((h) => h.createNetwork('Red del jardín', 'SLEP Prueba'));
+  await own.addCentre('Jardín Semillas', 'Macul');
+  await own.centre('Jardín Semillas').waitFor();
+  await own.waitSaved();
+  await own.syncState().filter({ hasText: 'Solo en este dispositivo: no está registrado en esta red' }).waitFor();
+  assert.equal(await own.warnsOnClose(), false, 'what stays here is stored: closing loses nothing');
+  // Her registered network still reaches "Sincronizado": the other network's changes are not
+  // counted as waiting for this server.
+  await a.page.goto(registered);
+  await a.net.waitReady();
+  await a.net.waitSync('synced');
+  assert.equal(await a.net.warnsOnClose(), false);
+  // An edit there, unsent while offline, still makes closing ask.
+  await a.context.setOffline(true);
+  await a.net.waitSync('offline');
+  const [first] = await centreNames(a.net);
+  const card = await a.net.editCentre(first);
+  await a.net.setField(card, 'centre-enrolment', '88');
+  await a.net.waitSaved();
+  await a.page.waitForFunction(() => /[1-9]\d* cambios? por enviar/.test(document.querySelector('[data-testid="sync-state"]')?.textContent ?? ''));
+  assert.equal(await a.net.warnsOnClose(), true, 'unsent to the server: closing asks');
+  assert.deepEqual(a.page.__errors ?? [], []);
+  await a.context.close();
+});
+
 test('offline edits on A and live edits on B merge when A reconnects', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const a = await founder();
   const b = await invited(await a.net.inviteLink('Ignacio Vargas'));

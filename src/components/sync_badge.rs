@@ -82,9 +82,9 @@ pub fn SyncBadge() -> impl IntoView {
         sync.docs.with(|d| {
             let network: DocSync = d.get(&net.id).cloned().unwrap_or_default();
             // A refused document's changes are not waiting to be sent: they stay here (below);
-            // nor are those of a network the server refused this device in.
-            let pending =
-                d.values().filter(|s| s.refused.is_none() && !s.denied).map(|s| s.pending).sum();
+            // nor are those of a network the server refused this device in, or of one it is
+            // not registered in.
+            let pending = d.values().map(DocSync::to_send).sum();
             DocSync { pending, ..network }
         })
     };
@@ -95,6 +95,11 @@ pub fn SyncBadge() -> impl IntoView {
         // Removed from this network while its others still sync: said here whatever the link.
         if denied() && !matches!(link, Link::NoServer | Link::Failed(_)) {
             return ("error", format!("{}: {}", i18n.t(T::SyncErrorWord), i18n.t(T::SyncDenied)));
+        }
+        // Registered in other networks, not this one: its documents stay here, whatever the
+        // connection does for the others.
+        if d.unregistered && !matches!(link, Link::NoServer) {
+            return ("alone", i18n.t(T::SyncNotRegistered).to_string());
         }
         match link {
             Link::NoServer if crate::local::had_shared_key() => {

@@ -76,6 +76,23 @@ pub struct DocSync {
     /// The server refused this device's registration in the document's network (see
     /// [`SyncCtx::denied`]): its changes are not waiting to be sent, they stay here.
     pub denied: bool,
+    /// This device is not registered in the document's network (the example network, one
+    /// imported or made here before an invite): it never goes to the server, so its changes
+    /// are not waiting to be sent either; they stay here.
+    pub unregistered: bool,
+}
+
+impl DocSync {
+    /// Whether it has changes that wait to go to the server (a refused document's, or those
+    /// of a network this device may not send to, stay on this device instead).
+    pub fn waits_to_be_sent(&self) -> bool {
+        self.pending > 0 && !self.denied && !self.unregistered && self.refused.is_none()
+    }
+
+    /// How many of its changes wait to go to the server (see [`Self::waits_to_be_sent`]).
+    pub fn to_send(&self) -> usize {
+        if self.waits_to_be_sent() { self.pending } else { 0 }
+    }
 }
 
 /// How a rebuild went.
@@ -140,12 +157,10 @@ impl SyncCtx {
     }
 
     /// Whether any document has changes the server does not have and would take (warn before
-    /// closing): not one the server refused, nor one of a network that refused this device
-    /// (those wait for her, stored, whatever the tab does).
+    /// closing): not one the server refused, nor one of a network that refused this device or
+    /// that it is not registered in (those wait for her, stored, whatever the tab does).
     pub fn has_pending(&self) -> bool {
-        self.docs.with_untracked(|d| {
-            d.values().any(|s| s.pending > 0 && !s.denied && s.refused.is_none())
-        })
+        self.docs.with_untracked(|d| d.values().any(DocSync::waits_to_be_sent))
     }
 }
 
@@ -186,6 +201,9 @@ pub struct SyncNode {
     /// Networks this device is registered in: only their documents go to the server (the
     /// server refuses anything else, and would close the connection for it).
     granted: RefCell<BTreeSet<String>>,
+    /// Networks this device is registered in (granted or not by the server): the documents of
+    /// the others are counted as staying here ([`DocSync::unregistered`]).
+    registered: RefCell<BTreeSet<String>>,
     /// The registrations (tokens) the server connection last asked with, and how many times a
     /// registration was added since this tab started: an attempt that started before the last
     /// one gives way to a new one ([`SyncNode::key_changed`]).
@@ -234,6 +252,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         tell_tabs: RefCell::new(None),
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
+        registered: RefCell::new(local::devices().into_iter().map(|d| d.network).collect()),
         dialled: RefCell::new(BTreeSet::new()),
         keys_changed: std::cell::Cell::new(0),
         owners: RefCell::new(BTreeMap::new()),
@@ -267,12 +286,9 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         gloo_events::EventListenerOptions::enable_prevent_default(),
         move |event| {
             // Not stored on this device (or being written), or unsent to the server: closing
-            // would lose it. A device registered in no network sends nothing to any server:
-            // what it has stored waits on it, whether the tab stays open or not.
-            if repo.unsaved().is_some()
-                || repo.storing()
-                || (ctx.has_pending() && !local::devices().is_empty())
-            {
+            // would lose it. What goes to no server (a network this device is not registered
+            // in) waits stored on it, whether the tab stays open or not.
+            if repo.unsaved().is_some() || repo.storing() || ctx.has_pending() {
                 event.prevent_default();
                 if let Some(e) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
                     e.set_return_value("unsynced");
@@ -403,6 +419,16 @@ impl SyncNode {
     fn set_granted(&self, networks: BTreeSet<String>, tokens: BTreeSet<String>) {
         *self.granted.borrow_mut() = networks;
         *self.dialled.borrow_mut() = tokens;
+    }
+
+    /// This device is now registered in `networks`: when that changed, every document's
+    /// status is counted again (those of the networks left out stay here, not sent).
+    fn set_registered(self: &Rc<Self>, networks: BTreeSet<String>) {
+        if *self.registered.borrow() != networks {
+            *self.registered.borrow_mut() = networks;
+            let node = self.clone();
+            spawn_local(async move { node.refresh_all().await });
+        }
     }
 
     /// The server's `/session` answer granted only `granted` of the networks this device is
@@ -1039,12 +1065,18 @@ impl SyncNode {
             },
         };
         let ui = self.ui();
-        let denied = !ui.denied.with_untracked(BTreeSet::is_empty)
-            && self
-                .owner_of(id)
-                .await
-                .is_some_and(|n| ui.denied.with_untracked(|d| d.contains(&n)));
-        let status = DocSync { refused: self.refused.borrow().get(&id).cloned(), denied, ..status };
+        // Registered in no network, none of its documents goes to a server (not looked up).
+        let registered = self.registered.borrow().clone();
+        let network = if registered.is_empty() { None } else { self.owner_of(id).await };
+        let denied = network.as_ref().is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
+        let unregistered =
+            registered.is_empty() || network.as_ref().is_some_and(|n| !registered.contains(n));
+        let status = DocSync {
+            refused: self.refused.borrow().get(&id).cloned(),
+            denied,
+            unregistered,
+            ..status
+        };
         if ui.docs.with_untracked(|d| d.get(&id) != Some(&status)) {
             ui.docs.update(|d| {
                 d.insert(id, status);
@@ -1072,6 +1104,7 @@ impl SyncNode {
                 unavailable: s.unavailable,
                 refused: None,
                 denied: false,
+                unregistered: false,
             });
         }
         let facts = self.facts(id).await?;
@@ -1104,6 +1137,7 @@ impl SyncNode {
             unavailable: false,
             refused: None,
             denied: false,
+            unregistered: false,
         })
     }
 
@@ -1119,6 +1153,11 @@ impl SyncNode {
             None => None,
         };
         let mut doc = handle.lock().await;
+        // Its network, read while it is here ([`SyncNode::refresh_status`] asks): an inquiry
+        // record's only when its inquiry's is known already (else from its facts).
+        if !self.registered.borrow().is_empty() {
+            self.network_of(id, doc.doc());
+        }
         let live = {
             let conns = self.conns.borrow();
             conns.get(&Peer::Server).and_then(|c| c.session.status(&id, doc.doc_mut()))
@@ -1130,6 +1169,7 @@ impl SyncNode {
                 unavailable: s.unavailable,
                 refused: None,
                 denied: false,
+                unregistered: false,
             },
             None => {
                 let shared = saved
@@ -1143,6 +1183,7 @@ impl SyncNode {
                     unavailable: false,
                     refused: None,
                     denied: false,
+                    unregistered: false,
                 }
             }
         };
@@ -1186,6 +1227,17 @@ impl SyncNode {
         if *peer == Peer::Server
             && let Some(saved) = saved.as_deref()
             && self.open_unloaded(id, saved).await
+        {
+            return;
+        }
+        // A document of a network this device may not send to, never synced with the server:
+        // known from its cached facts, it is not loaded (parsed) at every connection only to
+        // find it stays here (`server_may_have`). One it does not have yet is asked for.
+        if *peer == Peer::Server
+            && !self.repo.is_loaded(id)
+            && !self.refused.borrow().contains_key(&id)
+            && let Some(network) = self.owner_cached(id).await
+            && !self.granted.borrow().contains(&network)
         {
             return;
         }
@@ -1276,6 +1328,17 @@ impl SyncNode {
             return known;
         }
         let facts = self.facts(id).await?;
+        self.network_unloaded(id, &facts).await
+    }
+
+    /// The network `id` belongs to when known without reading the document anywhere (known
+    /// already, or in its cached facts).
+    async fn owner_cached(&self, id: DocumentId) -> Option<String> {
+        let known = self.owners.borrow().get(&id).cloned();
+        if known.is_some() {
+            return known;
+        }
+        let facts = self.repo.sync_facts(id).await?;
         self.network_unloaded(id, &facts).await
     }
 

@@ -83,6 +83,8 @@ const HANDSHAKE_WITHIN_MS: u32 = 15_000;
 async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
     let mut backoff = BACKOFF_START_MS;
     let mut not_opened = 0;
+    // The last attempt found this device registered in no network.
+    let mut alone = false;
     loop {
         let attempt = match connect_once(&node).await {
             // The line went while the socket was opening (the browser's `offline` event): no
@@ -98,6 +100,7 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             Attempt::Again => not_opened,
             _ => 0,
         };
+        let no_key = matches!(attempt, Attempt::NoKey);
         match attempt {
             Attempt::Again => {
                 // The wake that said so is this retry.
@@ -126,7 +129,21 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             }
             Attempt::NoKey => node.set_link(Link::NoServer),
         }
-        node.refresh_all().await;
+        // Registered in no network, again: nothing changed that the statuses count.
+        if !(alone && no_key) {
+            node.refresh_all().await;
+        }
+        alone = no_key;
+        if alone {
+            // Nothing to connect to until a registration (this tab's, or another's through
+            // `storage`) wakes it: no status changes meanwhile but by an edit, which counts
+            // its own. Not every few seconds: a phone's tab may stay open all day.
+            if wake.next().await.is_none() {
+                return;
+            }
+            backoff = BACKOFF_START_MS;
+            continue;
+        }
         let sleep = gloo_timers::future::TimeoutFuture::new(backoff).fuse();
         futures::pin_mut!(sleep);
         select! {
@@ -200,11 +217,14 @@ pub(crate) fn ask_session_early(tokens: String) {
 
 async fn connect_once(node: &Rc<SyncNode>) -> Attempt {
     let devices = local::devices();
+    let registered: BTreeSet<String> = devices.iter().map(|d| d.network.clone()).collect();
+    node.set_registered(registered.clone());
     if devices.is_empty() {
+        // Any registration now is new (a wake, see `SyncNode::registered_with_any`).
+        node.set_granted(BTreeSet::new(), BTreeSet::new());
         return Attempt::NoKey;
     }
     let keys_changed = node.keys_changed();
-    let registered: BTreeSet<String> = devices.iter().map(|d| d.network.clone()).collect();
     // Less the networks the last `/session` answer refused (a reused session is its answer's,
     // maybe asked by another tab: this tab shows them too).
     let denied = local::denied_networks();
