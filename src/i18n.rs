@@ -120,7 +120,7 @@ texts! {
     ExportRaw => "Exportar los datos tal como están", "Export the data as it is";
     ExportRawHint => "El archivo guarda todo lo que hay en este dispositivo para este documento, para que alguien pueda recuperarlo.", "The file keeps everything this device holds for this document, so that someone can recover it.";
     SyncAlone => "Solo en este dispositivo (sin servidor)", "On this device only (no server)";
-    SyncNotRegistered => "Solo en este dispositivo: no está registrado en esta red", "On this device only: it is not registered in this network";
+    SyncNotRegistered => "Solo en este dispositivo, que no está registrado en esta red", "On this device only, which is not registered in this network";
     SyncAloneOldKey => "Solo en este dispositivo: el enlace con clave compartida que usaba ya no sirve. Pide una invitación personal a la facilitación de la red; nada de lo que tienes aquí se pierde.", "On this device only: the shared-key link it used no longer works. Ask the network's facilitator for a personal invite; nothing you have here is lost.";
     SyncOffline => "Sin conexión", "Offline";
     SyncNotOpened => "Sin sincronizar: el servidor responde, pero la sincronización no logra conectarse", "Not syncing: the server answers, but the sync cannot connect";

@@ -16,9 +16,9 @@
 // as Chromium runs it and with the whole wasm compiled before it runs.
 //
 // Lighthouse 12.2.3 (mobile preset: simulated 4× CPU and slow 4G) on the start page (first
-// visit, storage reset) and on the plan's network page (its data in IndexedDB, so the storage
-// is kept: that is a repeat visit, the service worker's cache included); LH_RUNS runs of each,
-// the median reported.
+// visit, storage reset) and on the plan's network page and the registered network's page (their
+// data in IndexedDB, so the storage is kept: those are repeat visits, the service worker's cache
+// included); LH_RUNS runs of each, the median reported.
 // Env: BASE_URL, {PLAN,INQUIRY,TREE}_{BUNDLE,FIXTURE}, LIGHTHOUSE, CHROME_PATH; LIGHTHOUSE_KEEP, a
 // directory to copy each Lighthouse report into (to read its tasks and requests);
 // LIGHTHOUSE_ARGS, more arguments for Lighthouse, split at spaces (an experiment, e.g.

@@ -64,7 +64,7 @@ test('a network made on a device registered in another stays on that device, say
   await own.addCentre('Jardín Semillas', 'Macul');
   await own.centre('Jardín Semillas').waitFor();
   await own.waitSaved();
-  await own.syncState().filter({ hasText: 'Solo en este dispositivo: no está registrado en esta red' }).waitFor();
+  await own.syncState().filter({ hasText: 'Solo en este dispositivo, que no está registrado en esta red' }).waitFor();
   assert.equal(await own.warnsOnClose(), false, 'what stays here is stored: closing loses nothing');
   // Her registered network still reaches "Sincronizado": the other network's changes are not
   // counted as waiting for this server.

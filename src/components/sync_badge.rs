@@ -70,9 +70,10 @@ fn pending_words(i18n: I18n, n: usize) -> String {
 
 /// "Sin conexión · N cambios por enviar" / "Sin sincronizar: el servidor responde, pero la
 /// sincronización no logra conectarse · N cambios por enviar" / "Sincronizando…" /
-/// "Sincronizado con el servidor hh:mm" / "Error: …". The count is every document's (plan,
-/// records, trees), not only the network's: what she typed in a section offline is counted
-/// too.
+/// "Sincronizado con el servidor hh:mm" / "Error: …". The count is every document's that
+/// waits for the server (plan, records, trees; not only the network's: what she typed in a
+/// section offline is counted too), but those that stay on this device: refused, or of a
+/// network the server refused this device in or that it is not registered in.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let net = use_network();
@@ -98,7 +99,9 @@ pub fn SyncBadge() -> impl IntoView {
         }
         // Registered in other networks, not this one: its documents stay here, whatever the
         // connection does for the others.
-        if d.unregistered && !matches!(link, Link::NoServer) {
+        let registered = sync.registered.with(|r| r.contains(&net.id.to_string()));
+        if !registered && !matches!(link, Link::NoServer | Link::Failed(SyncError::StorageFull(_)))
+        {
             return ("alone", i18n.t(T::SyncNotRegistered).to_string());
         }
         match link {

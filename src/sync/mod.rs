@@ -127,6 +127,10 @@ pub struct SyncCtx {
     /// its last `/session` answer (removed from that network): their documents no longer go
     /// to the server, and their pages say why.
     pub denied: RwSignal<BTreeSet<String>>,
+    /// The networks this device is registered in (whether the server refused it there or
+    /// not): the documents of the others stay on this device, and their pages say so
+    /// ([`DocSync::unregistered`]).
+    pub registered: RwSignal<BTreeSet<String>>,
     /// One change counter per document (made on first watch): several documents changed
     /// at once each bump their own, so no change is coalesced away.
     changes: StoredValue<Rc<RefCell<Counters>>, LocalStorage>,
@@ -198,12 +202,10 @@ pub struct SyncNode {
     tell_tabs: RefCell<Option<TellTabs>>,
     /// Wakes the server's reconnect loop early (back online, a key was entered).
     wake: RefCell<Option<mpsc::UnboundedSender<()>>>,
-    /// Networks this device is registered in: only their documents go to the server (the
-    /// server refuses anything else, and would close the connection for it).
+    /// Networks this device is registered in and the server's last `/session` answer did not
+    /// refuse: only their documents go to the server (the server refuses anything else, and
+    /// would close the connection for it).
     granted: RefCell<BTreeSet<String>>,
-    /// Networks this device is registered in (granted or not by the server): the documents of
-    /// the others are counted as staying here ([`DocSync::unregistered`]).
-    registered: RefCell<BTreeSet<String>>,
     /// The registrations (tokens) the server connection last asked with, and how many times a
     /// registration was added since this tab started: an attempt that started before the last
     /// one gives way to a new one ([`SyncNode::key_changed`]).
@@ -252,7 +254,6 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         tell_tabs: RefCell::new(None),
         wake: RefCell::new(None),
         granted: RefCell::new(BTreeSet::new()),
-        registered: RefCell::new(local::devices().into_iter().map(|d| d.network).collect()),
         dialled: RefCell::new(BTreeSet::new()),
         keys_changed: std::cell::Cell::new(0),
         owners: RefCell::new(BTreeMap::new()),
@@ -275,6 +276,7 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
         set_aside_unlisted: RwSignal::new(BTreeSet::new()),
         set_aside_unreadable: RwSignal::new(BTreeMap::new()),
         denied: RwSignal::new(local::denied_networks()),
+        registered: RwSignal::new(registered_networks()),
         changes: StoredValue::new_local(Rc::default()),
         node: StoredValue::new_local(node.clone()),
     };
@@ -302,6 +304,11 @@ pub fn start(repo: Rc<Repo>) -> SyncCtx {
     let loading = node.clone();
     spawn_local(async move { loading.load_set_aside().await });
     ctx
+}
+
+/// The networks this device is registered in, from localStorage.
+pub(crate) fn registered_networks() -> BTreeSet<String> {
+    local::devices().into_iter().map(|d| d.network).collect()
 }
 
 /// The dropped changes every tab must not take again, from localStorage.
@@ -395,7 +402,9 @@ impl SyncNode {
 
     /// This device was registered in a network: connect again with its token, now (an attempt
     /// still on its way, which asked without it, gives way before it connects).
-    pub fn key_changed(&self) {
+    pub fn key_changed(self: &Rc<Self>) {
+        // Its documents wait for the server from now on (not from the connection's answer).
+        self.set_registered(registered_networks());
         self.keys_changed.set(self.keys_changed.get() + 1);
         self.disconnect(&Peer::Server);
         self.wake();
@@ -404,15 +413,17 @@ impl SyncNode {
     /// This device was registered with `token`: [`Self::key_changed`], unless the server
     /// connection was already made (or is being made) with it (an invite redeemed as the app
     /// started is usually in the first connection: dropping it would cost a round trip).
-    pub fn registered_with(&self, token: &str) {
+    pub fn registered_with(self: &Rc<Self>, token: &str) {
         self.registered_with_any(std::iter::once(token));
     }
 
     /// This device's registrations are now `tokens` (another tab changed them):
     /// [`Self::key_changed`] if one of them is not in the connection made or being made.
-    pub fn registered_with_any<'a>(&self, mut tokens: impl Iterator<Item = &'a str>) {
+    pub fn registered_with_any<'a>(self: &Rc<Self>, mut tokens: impl Iterator<Item = &'a str>) {
         if tokens.any(|t| !self.dialled.borrow().contains(t)) {
             self.key_changed();
+        } else {
+            self.set_registered(registered_networks());
         }
     }
 
@@ -421,11 +432,13 @@ impl SyncNode {
         *self.dialled.borrow_mut() = tokens;
     }
 
-    /// This device is now registered in `networks`: when that changed, every document's
-    /// status is counted again (those of the networks left out stay here, not sent).
-    fn set_registered(self: &Rc<Self>, networks: BTreeSet<String>) {
-        if *self.registered.borrow() != networks {
-            *self.registered.borrow_mut() = networks;
+    /// This device is now registered in `networks` ([`SyncCtx::registered`]): when that
+    /// changed, every document's status is counted again (those of the networks left out stay
+    /// here, not sent).
+    pub(crate) fn set_registered(self: &Rc<Self>, networks: BTreeSet<String>) {
+        let ui = self.ui().registered;
+        if ui.with_untracked(|r| *r != networks) {
+            ui.set(networks);
             let node = self.clone();
             spawn_local(async move { node.refresh_all().await });
         }
@@ -458,7 +471,10 @@ impl SyncNode {
 
     /// Counts every document's status again.
     async fn refresh_all(&self) {
-        for id in self.documents() {
+        let mut all = self.documents();
+        // And those counted through another tab or the server (not listed here).
+        all.extend(self.ui().docs.with_untracked(|d| d.keys().copied().collect::<Vec<_>>()));
+        for id in all {
             self.refresh_status(id).await;
         }
     }
@@ -1065,12 +1081,18 @@ impl SyncNode {
             },
         };
         let ui = self.ui();
-        // Registered in no network, none of its documents goes to a server (not looked up).
-        let registered = self.registered.borrow().clone();
-        let network = if registered.is_empty() { None } else { self.owner_of(id).await };
+        // Whose changes may go to the server matters only when some wait; registered in no
+        // network, none goes (not looked up).
+        let network = if status.pending == 0 || ui.registered.with_untracked(BTreeSet::is_empty) {
+            None
+        } else {
+            self.owner_of(id).await
+        };
+        // Read after the lookup: a registration meanwhile counts.
         let denied = network.as_ref().is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
-        let unregistered =
-            registered.is_empty() || network.as_ref().is_some_and(|n| !registered.contains(n));
+        let unregistered = ui
+            .registered
+            .with_untracked(|r| r.is_empty() || network.as_ref().is_some_and(|n| !r.contains(n)));
         let status = DocSync {
             refused: self.refused.borrow().get(&id).cloned(),
             denied,
@@ -1155,7 +1177,7 @@ impl SyncNode {
         let mut doc = handle.lock().await;
         // Its network, read while it is here ([`SyncNode::refresh_status`] asks): an inquiry
         // record's only when its inquiry's is known already (else from its facts).
-        if !self.registered.borrow().is_empty() {
+        if self.ui().registered.with_untracked(|r| !r.is_empty()) {
             self.network_of(id, doc.doc());
         }
         let live = {
@@ -1230,9 +1252,10 @@ impl SyncNode {
         {
             return;
         }
-        // A document of a network this device may not send to, never synced with the server:
-        // known from its cached facts, it is not loaded (parsed) at every connection only to
-        // find it stays here (`server_may_have`). One it does not have yet is asked for.
+        // A document of a network this device may not send to (not opened unloaded above: no
+        // sync state kept, never synced with this server): its network known already or from
+        // its cached facts, it is not loaded (parsed) at every connection only to find it stays
+        // here (`server_may_have`). One it does not have yet is asked for.
         if *peer == Peer::Server
             && !self.repo.is_loaded(id)
             && !self.refused.borrow().contains_key(&id)
@@ -1331,8 +1354,8 @@ impl SyncNode {
         self.network_unloaded(id, &facts).await
     }
 
-    /// The network `id` belongs to when known without reading the document anywhere (known
-    /// already, or in its cached facts).
+    /// The network `id` belongs to when known without parsing it (known already, or in its
+    /// cached facts; an inquiry record's through its inquiry, which may be read then).
     async fn owner_cached(&self, id: DocumentId) -> Option<String> {
         let known = self.owners.borrow().get(&id).cloned();
         if known.is_some() {

@@ -369,7 +369,8 @@ fn write_fixture(dir: &Path, example: &str, args: &[&str]) -> Result<(PathBuf, S
 }
 
 /// Long main-thread tasks while the biggest documents open, and Lighthouse's mobile preset on
-/// the start page and a network page: the plan, inquiry and tree fixtures in one browser.
+/// the start page and two network pages: the plan, inquiry and tree fixtures in one browser
+/// profile registered in the example network.
 fn bench_load() -> Result<(), String> {
     tools::ensure_lighthouse()?;
     node_bench("load", "e2e/bench/load.bench.mjs", |dir| {
