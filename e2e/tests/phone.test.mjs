@@ -55,6 +55,31 @@ function inView(page, testId) {
   });
 }
 
+test('on a phone the page does not jump while the app opens and syncs: the save and sync states keep their lines', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  for (const viewport of [PHONE.viewport, { width: 412, height: 823 }]) {
+    const context = await newContext(browser, { ...PHONE, viewport });
+    // Every layout shift of the page, its elements named.
+    await context.addInitScript(() => {
+      window.__shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          window.__shifts.push({ value: e.value, nodes: e.sources.map((s) => s.node?.dataset?.testid ?? s.node?.nodeName) });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    const page = await context.newPage();
+    const net = await new HomePage(page).foundExample('Ignacio Vargas');
+    // She opens the app again: "Conectando…", then "Sincronizado con el servidor hh:mm".
+    await page.reload();
+    await net.waitReady();
+    await net.waitSync('synced');
+    const shifts = await page.evaluate(() => window.__shifts);
+    const total = shifts.reduce((t, s) => t + s.value, 0);
+    assert.ok(total < 0.01, `${viewport.width} px: the page moved as it opened and synced: ${JSON.stringify(shifts)}`);
+    await context.close();
+  }
+});
+
 test('on a phone the page starts in the top quarter and every section is one tap away', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const context = await newContext(browser, PHONE);
   const page = await context.newPage();
