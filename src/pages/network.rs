@@ -41,7 +41,11 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
         OpenState::Loading => {
             view! { <main class="page"><p>{tr(T::Loading)}</p></main> }.into_any()
         }
-        OpenState::Failed(AppError::NotFound) if !matches!(sync.link.get(), Link::NoServer) => {
+        // Not on this device, and this device registered in its network: it comes by sync.
+        OpenState::Failed(AppError::NotFound)
+            if !matches!(sync.link.get(), Link::NoServer)
+                && sync.registered.with(|r| r.contains(&id.to_string())) =>
+        {
             // A first visit (her invite): while the network comes from the server (round trips
             // more than bytes), the pages she may open next download.
             crate::load_pages_ahead();

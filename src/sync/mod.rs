@@ -78,7 +78,8 @@ pub struct DocSync {
     pub denied: bool,
     /// This device is not registered in the document's network (the example network, one
     /// imported or made here before an invite): it never goes to the server, so its changes
-    /// are not waiting to be sent either; they stay here.
+    /// are not waiting to be sent either; they stay here. Like `denied`, only said of a
+    /// document with changes pending (it matters for nothing else).
     pub unregistered: bool,
 }
 
@@ -1090,9 +1091,10 @@ impl SyncNode {
         };
         // Read after the lookup: a registration meanwhile counts.
         let denied = network.as_ref().is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
-        let unregistered = ui
-            .registered
-            .with_untracked(|r| r.is_empty() || network.as_ref().is_some_and(|n| !r.contains(n)));
+        let unregistered = status.pending > 0
+            && ui.registered.with_untracked(|r| {
+                r.is_empty() || network.as_ref().is_some_and(|n| !r.contains(n))
+            });
         let status = DocSync {
             refused: self.refused.borrow().get(&id).cloned(),
             denied,

@@ -129,21 +129,15 @@ async fn run(node: Rc<SyncNode>, mut wake: mpsc::UnboundedReceiver<()>) {
             }
             Attempt::NoKey => node.set_link(Link::NoServer),
         }
-        // Registered in no network, again: nothing changed that the statuses count.
+        // Registered in no network, again: nothing changed that the statuses count (an edit
+        // counts its own; a registration counts them all again, see `SyncNode::set_registered`).
+        // The attempt itself, a read of localStorage, goes on every few seconds: a tab that
+        // missed another tab's `storage` event (restored from the back-forward cache) still
+        // finds her registration.
         if !(alone && no_key) {
             node.refresh_all().await;
         }
         alone = no_key;
-        if alone {
-            // Nothing to connect to until a registration (this tab's, or another's through
-            // `storage`) wakes it: no status changes meanwhile but by an edit, which counts
-            // its own. Not every few seconds: a phone's tab may stay open all day.
-            if wake.next().await.is_none() {
-                return;
-            }
-            backoff = BACKOFF_START_MS;
-            continue;
-        }
         let sleep = gloo_timers::future::TimeoutFuture::new(backoff).fuse();
         futures::pin_mut!(sleep);
         select! {
