@@ -1087,7 +1087,7 @@ impl SyncNode {
         let network = if status.pending == 0 || ui.registered.with_untracked(BTreeSet::is_empty) {
             None
         } else {
-            self.owner_of(id).await
+            self.owner_of(id, true).await
         };
         // Read after the lookup: a registration meanwhile counts.
         let denied = network.as_ref().is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
@@ -1126,9 +1126,8 @@ impl SyncNode {
                 pending: s.pending,
                 synced_at: s.last_synced_at.map(|t| t as i64),
                 unavailable: s.unavailable,
-                refused: None,
-                denied: false,
-                unregistered: false,
+                // Refused or not, and of which network: `refresh_status` says.
+                ..DocSync::default()
             });
         }
         let facts = self.facts(id).await?;
@@ -1158,10 +1157,8 @@ impl SyncNode {
         Some(DocSync {
             pending,
             synced_at: previous,
-            unavailable: false,
-            refused: None,
-            denied: false,
-            unregistered: false,
+            // Refused or not, and of which network: `refresh_status` says.
+            ..DocSync::default()
         })
     }
 
@@ -1191,9 +1188,8 @@ impl SyncNode {
                 pending: s.pending,
                 synced_at: s.last_synced_at.map(|t| t as i64),
                 unavailable: s.unavailable,
-                refused: None,
-                denied: false,
-                unregistered: false,
+                // Refused or not, and of which network: `refresh_status` says.
+                ..DocSync::default()
             },
             None => {
                 let shared = saved
@@ -1204,10 +1200,8 @@ impl SyncNode {
                 DocSync {
                     pending: pending_changes(doc.doc_mut(), &shared),
                     synced_at: previous.as_ref().and_then(|p| p.synced_at),
-                    unavailable: false,
-                    refused: None,
-                    denied: false,
-                    unregistered: false,
+                    // Refused or not, and of which network: `refresh_status` says.
+                    ..DocSync::default()
                 }
             }
         };
@@ -1261,7 +1255,7 @@ impl SyncNode {
         if *peer == Peer::Server
             && !self.repo.is_loaded(id)
             && !self.refused.borrow().contains_key(&id)
-            && let Some(network) = self.owner_cached(id).await
+            && let Some(network) = self.owner_of(id, false).await
             && !self.granted.borrow().contains(&network)
         {
             return;
@@ -1346,24 +1340,16 @@ impl SyncNode {
     }
 
     /// The network `id` belongs to, as known (its first opening with the server, or an edit)
-    /// or from its facts (a tab that has not connected: offline, or its socket blocked).
-    async fn owner_of(&self, id: DocumentId) -> Option<String> {
+    /// or from its facts (a tab that has not connected: offline, or its socket blocked). Its
+    /// facts are the cached ones; with `read`, the document worker reads them when none are
+    /// (see [`SyncNode::facts`]), else it stays unknown rather than parsed. An inquiry record's
+    /// is its inquiry's, which may be read then.
+    async fn owner_of(&self, id: DocumentId, read: bool) -> Option<String> {
         let known = self.owners.borrow().get(&id).cloned();
         if known.is_some() {
             return known;
         }
-        let facts = self.facts(id).await?;
-        self.network_unloaded(id, &facts).await
-    }
-
-    /// The network `id` belongs to when known without parsing it (known already, or in its
-    /// cached facts; an inquiry record's through its inquiry, which may be read then).
-    async fn owner_cached(&self, id: DocumentId) -> Option<String> {
-        let known = self.owners.borrow().get(&id).cloned();
-        if known.is_some() {
-            return known;
-        }
-        let facts = self.repo.sync_facts(id).await?;
+        let facts = if read { self.facts(id).await } else { self.repo.sync_facts(id).await }?;
         self.network_unloaded(id, &facts).await
     }
 
