@@ -132,6 +132,14 @@ pub enum Unmade {
 /// common texts and the roles as readings at fixed heads, which say the version they were read at.
 pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(), Unmade> {
     let fail = |e: &dyn std::fmt::Display| Unmade::Failed(e.to_string());
+    // Facts another job kept for what storage holds now need no parse (a failed look is not
+    // reported: the load below reports any error).
+    if *job == Job::SyncFacts
+        && let Ok(Some(_)) =
+            juntas_core::store::load_view(storage, &id, crate::repo::SYNC_FACTS).await
+    {
+        return Ok(());
+    }
     let actor = crate::repo::new_actor();
     let mut doc = StoredDoc::load(storage, id, actor)
         .await

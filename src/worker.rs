@@ -299,14 +299,21 @@ pub fn serve() {
             }
         };
         let reply_to = scope.clone();
+        // One job of a document at a time: a second (the sync's facts, asked for while the
+        // page's reading is made) then finds what the first kept rather than parse it again.
+        let busy: Rc<RefCell<HashMap<DocumentId, Rc<futures::lock::Mutex<()>>>>> = Rc::default();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-            let (storage, scope) = (storage.clone(), reply_to.clone());
+            let (storage, scope, busy) = (storage.clone(), reply_to.clone(), busy.clone());
             let Some(text) = e.data().as_string() else { return };
             wasm_bindgen_futures::spawn_local(async move {
                 let reply = match serde_json::from_str::<Request>(&text) {
                     Ok(req) => {
                         let made = match req.id.parse::<DocumentId>() {
-                            Ok(id) => readings::make(&storage, id, &req.job).await,
+                            Ok(id) => {
+                                let lock = busy.borrow_mut().entry(id).or_default().clone();
+                                let _one = lock.lock().await;
+                                readings::make(&storage, id, &req.job).await
+                            }
                             Err(e) => Err(Unmade::Failed(e.to_string())),
                         };
                         Reply { n: req.n, made }

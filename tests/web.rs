@@ -250,6 +250,43 @@ async fn the_worker_keeps_the_pages_reading_until_the_document_changes() {
     assert!(matches!(readings::make(&storage, corrupt, &Job::Tree).await, Err(Unmade::Failed(_))));
 }
 
+/// The sync's facts of a document another job has just kept for what storage holds are not
+/// made again: the job answers without parsing the document (here a chunk spoilt under its own
+/// key, which a parse would fail on), and once storage holds more, it reads the document again.
+#[wasm_bindgen_test]
+async fn the_sync_facts_kept_by_another_job_are_not_parsed_again() {
+    use juntas::readings::{self, Job, Unmade};
+    use juntas_core::model::{history::Stamp, tree};
+    let storage = IdbStorage::open(&fresh_name("facts")).await.expect("open");
+    let id = DocumentId::from_bytes([9; 16]);
+    let stamp = Stamp::new("m1", 1_700_000_000_000);
+    let mut doc = StoredDoc::new(id, ActorId::from(vec![2; 16]));
+    tree::create(doc.doc_mut(), "net", "Baja asistencia", &stamp).expect("create");
+    doc.save(&storage).await.expect("save");
+    readings::make(&storage, id, &Job::Tree).await.expect("made, with the facts");
+    let mut chunks = Vec::new();
+    for kind in ["snapshot", "incremental"] {
+        chunks.extend(
+            storage.keys(&StorageKey::new([id.to_string(), kind.into()])).await.expect("keys"),
+        );
+    }
+    assert_eq!(chunks.len(), 1, "one chunk: {chunks:?}");
+    storage.put(&chunks[0], b"not automerge").await.expect("put");
+    assert_eq!(readings::make(&storage, id, &Job::SyncFacts).await, Ok(()), "served as kept");
+    assert!(
+        matches!(readings::make(&storage, id, &Job::Tree).await, Err(Unmade::Failed(_))),
+        "any other job parses it"
+    );
+    storage
+        .put(&StorageKey::new([id.to_string(), "incremental".into(), "y".into()]), b"more")
+        .await
+        .expect("put");
+    assert!(
+        matches!(readings::make(&storage, id, &Job::SyncFacts).await, Err(Unmade::Failed(_))),
+        "stale facts are made again from the document"
+    );
+}
+
 /// A network's pages open from the directory's reading kept beside it: the next start
 /// (another tab, the app opened again) shows it without parsing the document, and once
 /// another tab has changed the network the document is read again, never the old reading.

@@ -72,6 +72,12 @@ fn chunk_prefix(id: &DocumentId, kind: &str) -> StorageKey {
     StorageKey::new([id.to_string(), kind.to_string()])
 }
 
+/// Whether storage holds any chunk of `id` (listing keys only: nothing is loaded).
+pub async fn is_stored<S: Storage>(storage: &S, id: &DocumentId) -> Result<bool, StorageError> {
+    Ok(!storage.keys(&chunk_prefix(id, "snapshot")).await?.is_empty()
+        || !storage.keys(&chunk_prefix(id, "incremental")).await?.is_empty())
+}
+
 /// Every snapshot and incremental chunk stored for `id`, untouched (for "export the raw
 /// bytes" when a document cannot be opened).
 pub async fn load_raw<S: Storage>(
@@ -484,6 +490,19 @@ mod tests {
             .get(automerge::ROOT, key)
             .expect("get")
             .and_then(|(v, _)| v.as_scalar().and_then(|s| s.as_i64()))
+    }
+
+    #[test]
+    fn a_document_is_stored_once_a_chunk_of_it_is_and_no_other_is_for_it() {
+        let s = MemoryStorage::new();
+        assert!(!block_on(is_stored(&s, &id())).expect("list"));
+        let mut doc = StoredDoc::new(id(), actor(1));
+        set(&mut doc, "kept", 1);
+        block_on(doc.save(&s)).expect("save");
+        assert!(block_on(is_stored(&s, &id())).expect("list"));
+        assert!(!block_on(is_stored(&s, &DocumentId::from_bytes([2; 16]))).expect("list"));
+        block_on(doc.compact(&s)).expect("compact");
+        assert!(block_on(is_stored(&s, &id())).expect("list"), "a snapshot counts too");
     }
 
     #[test]
