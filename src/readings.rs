@@ -132,11 +132,13 @@ pub enum Unmade {
 /// common texts and the roles as readings at fixed heads, which say the version they were read at.
 pub async fn make(storage: &IdbStorage, id: DocumentId, job: &Job) -> Result<(), Unmade> {
     let fail = |e: &dyn std::fmt::Display| Unmade::Failed(e.to_string());
-    // Facts another job kept for what storage holds now need no parse (a failed look is not
-    // reported: the load below reports any error).
+    // Facts another job kept for what storage holds now need no parse, when the page can read
+    // them (a failed look is not reported: the load below reports any error, and rewrites
+    // facts this build cannot read).
     if *job == Job::SyncFacts
-        && let Ok(Some(_)) =
+        && let Ok(Some(kept)) =
             juntas_core::store::load_view(storage, &id, crate::repo::SYNC_FACTS).await
+        && serde_json::from_slice::<crate::repo::SyncFacts>(&kept).is_ok()
     {
         return Ok(());
     }

@@ -501,8 +501,11 @@ mod tests {
         block_on(doc.save(&s)).expect("save");
         assert!(block_on(is_stored(&s, &id())).expect("list"));
         assert!(!block_on(is_stored(&s, &DocumentId::from_bytes([2; 16]))).expect("list"));
-        block_on(doc.compact(&s)).expect("compact");
-        assert!(block_on(is_stored(&s, &id())).expect("list"), "a snapshot counts too");
+        // A first save is a snapshot; an incremental chunk alone counts too.
+        let other = DocumentId::from_bytes([3; 16]);
+        let key = StorageKey::new([other.to_string(), "incremental".into(), "x".into()]);
+        block_on(s.put(&key, b"chunk")).expect("put");
+        assert!(block_on(is_stored(&s, &other)).expect("list"), "an incremental chunk counts");
     }
 
     #[test]

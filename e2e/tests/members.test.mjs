@@ -366,6 +366,18 @@ test('her network shows from the copy the server sent with her registration, eve
   }
   assert.deepEqual([...new Set(await m.seenSyncStates())], ['not-opened'], 'said throughout its retries');
   assert.deepEqual(await axeViolations(mPage), [], 'her network page has no serious or critical a11y issue');
+  // A network she makes on this phone stays on it: its page says so, without the note about a
+  // connection that nothing of it waits for (the sync still cannot connect for hers).
+  const hers = mPage.url();
+  const own = await new HomePage(mPage).goto().then((h) => h.createNetwork('Red del jardín', 'SLEP Prueba'));
+  await own.waitSync('alone');
+  assert.equal(await own.syncState().textContent(), 'Solo en este dispositivo, que no está registrado en esta red');
+  await mPage.waitForTimeout(1000);
+  assert.equal(await mPage.getByTestId('sync-not-opened').count(), 0, 'no note about the connection under a network that stays here');
+  await mPage.goto(hers);
+  await m.waitReady();
+  await m.waitSync('not-opened', 70000);
+  await mPage.getByTestId('sync-not-opened').waitFor();
   // The filter lets WebSockets through again: the same tab connects and syncs, and the note goes.
   blocked = false;
   await m.waitSync('synced', 30000);

@@ -150,14 +150,21 @@ pub fn SyncBadge() -> impl IntoView {
 }
 
 /// What sync needs her to know beyond the badge: why the connection does not open (while it
-/// does not), a document the server refused (until it is rebuilt), and what was set aside
+/// does not, and the badge says so), a document the server refused (until it is rebuilt), and what was set aside
 /// after a refusal.
 #[component]
 pub fn SyncAlerts() -> impl IntoView {
     let sync = use_sync();
     let i18n = use_i18n();
     let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
-    let not_opened = move || sync.link.get() == Link::NotOpened;
+    // Only where the badge says so: a network this device is not registered in (or that
+    // refused it) says why its documents stay here instead, and has no connection to wait for.
+    let net = use_network().id.to_string();
+    let not_opened = move || {
+        sync.link.get() == Link::NotOpened
+            && sync.registered.with(|r| r.contains(&net))
+            && !sync.denied.with(|d| d.contains(&net))
+    };
     let retry = move |_| sync.node().retry_refused();
     view! {
         // Why the badge says the connection does not open, and what she can do: under the

@@ -1087,7 +1087,7 @@ impl SyncNode {
         let network = if status.pending == 0 || ui.registered.with_untracked(BTreeSet::is_empty) {
             None
         } else {
-            self.owner_of(id, true).await
+            self.owner_of(id).await
         };
         // Read after the lookup: a registration meanwhile counts.
         let denied = network.as_ref().is_some_and(|n| ui.denied.with_untracked(|d| d.contains(n)));
@@ -1253,12 +1253,14 @@ impl SyncNode {
         // its cached facts, or else read by the document worker, it is not parsed on the page
         // (at every connection, or as a page wants it) only to find it stays here
         // (`server_may_have`). A first open on the device of an imported plan's review table
-        // parsed its common plan here for that: one 300 ms task at 4× CPU. One it does not
-        // have yet is asked for.
+        // parsed its common plan here for that: one 300 ms task at 4× CPU. Where every network
+        // on this device is granted, none is looked up: the worker's read would only delay a
+        // parse the page makes anyway to send it. One it does not have yet is asked for.
         if *peer == Peer::Server
             && !self.repo.is_loaded(id)
             && !self.refused.borrow().contains_key(&id)
-            && let Some(network) = self.owner_of(id, true).await
+            && self.holds_ungranted()
+            && let Some(network) = self.owner_of(id).await
             && !self.granted.borrow().contains(&network)
         {
             return;
@@ -1347,17 +1349,24 @@ impl SyncNode {
     }
 
     /// The network `id` belongs to, as known (its first opening with the server, or an edit)
-    /// or from its facts (a tab that has not connected: offline, or its socket blocked). Its
-    /// facts are the cached ones; with `read`, the document worker reads them when none are
-    /// (see [`SyncNode::facts`]), else it stays unknown rather than parsed. An inquiry record's
-    /// is its inquiry's, which may be read then.
-    async fn owner_of(&self, id: DocumentId, read: bool) -> Option<String> {
+    /// or from its facts (a tab that has not connected: offline, or its socket blocked), which
+    /// the document worker reads when none are cached ([`SyncNode::facts`]). An inquiry
+    /// record's is its inquiry's, which may be read then.
+    async fn owner_of(&self, id: DocumentId) -> Option<String> {
         let known = self.owners.borrow().get(&id).cloned();
         if known.is_some() {
             return known;
         }
-        let facts = if read { self.facts(id).await } else { self.repo.sync_facts(id).await }?;
+        let facts = self.facts(id).await?;
         self.network_unloaded(id, &facts).await
+    }
+
+    /// Whether this device holds a network the server has not granted it (one made or
+    /// imported here, the example network, one that refused it): only then may a document
+    /// be one that stays here.
+    fn holds_ungranted(&self) -> bool {
+        let granted = self.granted.borrow();
+        local::networks().iter().any(|n| !granted.contains(&n.id))
     }
 
     /// [`SyncNode::network_of`] from cached facts (an inquiry record's through its inquiry).
