@@ -944,14 +944,15 @@ impl SyncNode {
         }
     }
 
-    /// The network of inquiry `q`, remembered in `owners`: known already, from its cached
-    /// [`SyncFacts`] when it is not in memory, or by reading the inquiry.
+    /// The network of inquiry `q`, remembered in `owners`: known already, from its
+    /// [`SyncFacts`] when it is not in memory (read by the document worker when none are
+    /// cached), or by reading the inquiry.
     async fn inquiry_network(&self, q: DocumentId) -> Option<String> {
         if let Some(n) = self.owners.borrow().get(&q) {
             return Some(n.clone());
         }
         if !self.repo.is_loaded(q)
-            && let Some(n) = self.repo.sync_facts(q).await.and_then(|f| f.network)
+            && let Some(n) = self.facts(q).await.and_then(|f| f.network)
         {
             self.owners.borrow_mut().insert(q, n.clone());
             return Some(n);
