@@ -150,8 +150,8 @@ pub fn SyncBadge() -> impl IntoView {
 }
 
 /// What sync needs her to know beyond the badge: why the connection does not open (while it
-/// does not, and the badge says so), a document the server refused (until it is rebuilt), and what was set aside
-/// after a refusal.
+/// does not, and the badge says so), a document the server refused (until it is rebuilt), and
+/// what was set aside after a refusal.
 #[component]
 pub fn SyncAlerts() -> impl IntoView {
     let sync = use_sync();
