@@ -72,10 +72,19 @@ fn chunk_prefix(id: &DocumentId, kind: &str) -> StorageKey {
     StorageKey::new([id.to_string(), kind.to_string()])
 }
 
+/// The keys of every snapshot and incremental chunk stored for `id` (nothing is loaded).
+async fn chunk_keys<S: Storage>(
+    storage: &S,
+    id: &DocumentId,
+) -> Result<Vec<StorageKey>, StorageError> {
+    let mut keys = storage.keys(&chunk_prefix(id, "snapshot")).await?;
+    keys.extend(storage.keys(&chunk_prefix(id, "incremental")).await?);
+    Ok(keys)
+}
+
 /// Whether storage holds any chunk of `id` (listing keys only: nothing is loaded).
 pub async fn is_stored<S: Storage>(storage: &S, id: &DocumentId) -> Result<bool, StorageError> {
-    Ok(!storage.keys(&chunk_prefix(id, "snapshot")).await?.is_empty()
-        || !storage.keys(&chunk_prefix(id, "incremental")).await?.is_empty())
+    Ok(!chunk_keys(storage, id).await?.is_empty())
 }
 
 /// Every snapshot and incremental chunk stored for `id`, untouched (for "export the raw
@@ -305,8 +314,7 @@ impl StoredDoc {
         storage: &S,
         doc: AutoCommit,
     ) -> Result<usize, StorageError> {
-        let mut stored = storage.keys(&chunk_prefix(&self.id, "snapshot")).await?;
-        stored.extend(storage.keys(&chunk_prefix(&self.id, "incremental")).await?);
+        let stored = chunk_keys(storage, &self.id).await?;
         let old_doc = std::mem::replace(&mut self.doc, doc);
         let old_chunks = std::mem::replace(&mut self.chunks, stored.into_iter().collect());
         let (key, len) = match self.put_snapshot(storage).await {
@@ -408,8 +416,7 @@ pub async fn load_view<S: Storage>(
     name: &str,
 ) -> Result<Option<Vec<u8>>, StorageError> {
     let Some(bytes) = storage.load(&view_key(id, name)).await? else { return Ok(None) };
-    let mut chunks = storage.keys(&chunk_prefix(id, "snapshot")).await?;
-    chunks.extend(storage.keys(&chunk_prefix(id, "incremental")).await?);
+    let chunks = chunk_keys(storage, id).await?;
     let fresh =
         !chunks.is_empty() && bytes.len() >= 32 && bytes[..32] == chunks_fingerprint(&chunks)[..];
     Ok(fresh.then(|| bytes[32..].to_vec()))
