@@ -13,6 +13,8 @@ import { TreePage } from '../pages/tree.mjs';
 import { WorkshopPage } from '../pages/workshop.mjs';
 
 const KEY = process.env.JUNTAS_ACCESS_KEY;
+/** Her phone with service workers blocked, for a journey that routes or counts requests. */
+const NO_SERVICE_WORKER = { ...PHONE, serviceWorkers: 'block' };
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -254,12 +256,12 @@ test('what she wrote in a network her phone was removed from stays on it and doe
 });
 
 /** The facilitator's network with an invite for María, and a new phone of hers. */
-async function inviteForMaria() {
+async function inviteForMaria(phone = PHONE) {
   const fContext = await newContext(browser, LAPTOP);
   const fPage = await fContext.newPage();
   const f = await new HomePage(fPage).foundExample('Ignacio Vargas');
   const link = await f.inviteLink('María González');
-  const mContext = await newContext(browser, PHONE);
+  const mContext = await newContext(browser, phone);
   return { fContext, fPage, link, mContext, mPage: await mContext.newPage() };
 }
 
@@ -490,7 +492,9 @@ test('an invite opened with no signal says so and is kept: "Intentar de nuevo" w
 });
 
 test('an invite tried in two tabs registers her once; tapped again later, it opens her network', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const { fContext, fPage, link, mContext, mPage: first } = await inviteForMaria();
+  // No service worker: a request of a page it controls can pass out of the journey's sight
+  // (seen with a route: about 1 claim in 40), and this journey counts requests not made.
+  const { fContext, fPage, link, mContext, mPage: first } = await inviteForMaria(NO_SERVICE_WORKER);
   // Her first tap finds no signal for the registration ...
   await first.route('**/api/redeem', (route) => route.abort('internetdisconnected'));
   await first.goto(link);
@@ -545,7 +549,9 @@ test('an invite whose answer was lost on the way registers her phone on the next
 });
 
 test('a claim link whose answer was lost claims the network on the next try, as her', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const context = await newContext(browser, LAPTOP);
+  // No service worker: her other tab registers it, and a request of a page it controls can
+  // pass the route by (the claim went through unseen in about 1 run in 40).
+  const context = await newContext(browser, { ...LAPTOP, serviceWorkers: 'block' });
   // Her start page is open in another tab: it says a claim link is waiting as soon as one is
   // opened, and stops saying so once it is used.
   const other = await context.newPage();
@@ -651,7 +657,9 @@ test('two invites redeemed in tabs closed before their pages opened: the app, op
 });
 
 test('a phone opened again connects with the cookie it has; with its cookies cleared it asks for a new one', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
-  const { fContext, link, mContext, mPage } = await inviteForMaria();
+  // No service worker: it counts requests (one not made included), which a page the worker
+  // controls can make out of the journey's sight.
+  const { fContext, link, mContext, mPage } = await inviteForMaria(NO_SERVICE_WORKER);
   await mPage.goto(link);
   await registeredAsMaria(mPage);
   const sessions = [];
@@ -850,7 +858,7 @@ function mendCouldNotDownload(page) {
  * service worker: it would answer the app's parts from its cache, out of a route's sight.
  * `before` is given her browser's context before her first page opens. */
 async function mariaInSection(f, before = async () => {}) {
-  const mContext = await newContext(browser, { ...PHONE, serviceWorkers: 'block' });
+  const mContext = await newContext(browser, NO_SERVICE_WORKER);
   await before(mContext);
   const mPage = await mContext.newPage();
   await mPage.goto(await f.inviteLink('María González'));
