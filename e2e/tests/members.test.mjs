@@ -402,6 +402,36 @@ test('her network shows from the copy the server sent with her registration, eve
   await fContext.close();
 });
 
+test('where the sync cannot connect and her network\'s copy did not come with her registration, the page that waits for it says why; later it comes', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
+  const { fContext, link, mContext, mPage } = await inviteForMaria();
+  // Her school's network lets no WebSocket through, and the copy of her network the server
+  // sends with her registration is cut off on the way.
+  let blocked = true;
+  await mPage.routeWebSocket(/\/sync/, (ws) => {
+    if (blocked) ws.close();
+    else ws.connectToServer();
+  });
+  await mPage.route(/\/api\/network-document$/, (route) => route.abort('internetdisconnected'));
+  await mPage.goto(link);
+  // Her network can only come by sync: the page says it is downloading it, and once attempts
+  // in a row did not open, the badge says so and the note under it says why.
+  await mPage.getByTestId('downloading').waitFor();
+  const m = new NetworkPage(mPage);
+  await m.waitSync('not-opened', 70000);
+  assert.match(await mPage.getByTestId('downloading').textContent(), /^Descargando la red desde el servidor…$/);
+  assert.match(await mPage.getByTestId('sync-not-opened').textContent(), /^Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión/);
+  assert.deepEqual(await axeViolations(mPage), [], 'the waiting page has no serious or critical a11y issue');
+  // The filter lets WebSockets through again: her network comes, as hers, and the note goes.
+  blocked = false;
+  await m.waitReady();
+  assert.equal(await m.whoAmI(), 'María González');
+  await m.waitSync('synced', 70000);
+  assert.equal(await mPage.getByTestId('sync-not-opened').count(), 0, 'no note once it syncs');
+  assert.deepEqual(mPage.__errors ?? [], []);
+  await mContext.close();
+  await fContext.close();
+});
+
 test('where the sync cannot connect, her network shows from the copy the server sent with her registration even when the documents\' part came first', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, link, mContext, mPage } = await inviteForMaria();
   // A school's filter that drops the sync's WebSocket, on a fast line: the documents' part is in

@@ -53,6 +53,9 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
                 <main class="page">
                     <p data-testid="downloading">{tr(T::Downloading)}</p>
                     <SyncBadge />
+                    // Why it may not come (a filter that drops the sync's connection), and what
+                    // the sync set aside or was refused, as under the badge of a network here.
+                    <SyncAlerts />
                 </main>
             }
             .into_any()
