@@ -40,8 +40,10 @@ test('the app boots offline from the service worker cache with its data', async 
   assert.equal(await net.name(), 'Avanzando Juntas');
   // Every other page is a part of the app downloaded when first opened: the service worker
   // precached them all on the first visit, so each opens offline though none was opened online.
+  // Watched on the context: a file the service worker fetches itself (not in its cache) is its
+  // request, not the page's, and would fail out of the page's sight.
   const failed = [];
-  page.on('requestfailed', (r) => failed.push(r.url()));
+  context.on('requestfailed', (r) => failed.push(r.url()));
   await new PlanPage(page).open();
   await new InquiryPage(page).open();
   await new TreePage(page).open();
