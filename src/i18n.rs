@@ -125,6 +125,7 @@ texts! {
     SyncOffline => "Sin conexión", "Offline";
     SyncNotOpened => "Sin sincronizar: el servidor responde, pero la sincronización no logra conectarse", "Not syncing: the server answers, but the sync cannot connect";
     SyncNotOpenedWhy => "Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión; con datos móviles suele funcionar. Se sigue intentando. Lo que escribes queda guardado en este dispositivo y se envía cuando se conecte.", "This often happens on school or office networks that block this kind of connection; mobile data usually works. Still trying. What you write stays saved on this device and is sent once it connects.";
+    SyncNotOpenedWhyWaiting => "Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión; con datos móviles suele funcionar. Se sigue intentando: tu red aparece aquí en cuanto se conecte.", "This often happens on school or office networks that block this kind of connection; mobile data usually works. Still trying: your network shows here as soon as it connects.";
     SyncPending => "cambios por enviar", "changes to send";
     SyncPendingOne => "cambio por enviar", "change to send";
     SyncConnecting => "Conectando…", "Connecting…";

@@ -151,9 +151,10 @@ pub fn SyncBadge() -> impl IntoView {
 
 /// What sync needs her to know beyond the badge: why the connection does not open (while it
 /// does not, and the badge says so), a document the server refused (until it is rebuilt), and
-/// what was set aside after a refusal.
+/// what was set aside after a refusal. `waiting`: on the page that waits for her network to
+/// come by sync, where nothing she writes waits to be sent.
 #[component]
-pub fn SyncAlerts() -> impl IntoView {
+pub fn SyncAlerts(#[prop(optional)] waiting: bool) -> impl IntoView {
     let sync = use_sync();
     let i18n = use_i18n();
     let refused = move || sync.docs.with(|d| d.values().find_map(|s| s.refused.clone()));
@@ -170,7 +171,7 @@ pub fn SyncAlerts() -> impl IntoView {
         // Why the badge says the connection does not open, and what she can do: under the
         // badge, which stays in view, rather than in it.
         <Show when=not_opened>
-            <p class="hint" data-testid="sync-not-opened">{tr(T::SyncNotOpenedWhy)}</p>
+            <p class="hint" data-testid="sync-not-opened">{tr(if waiting { T::SyncNotOpenedWhyWaiting } else { T::SyncNotOpenedWhy })}</p>
         </Show>
         <SetAsideList/>
         {move || refused().map(|reason| view! {

@@ -55,7 +55,7 @@ fn NetworkShell(id: DocumentId) -> impl IntoView {
                     <SyncBadge />
                     // Why it may not come (a filter that drops the sync's connection), and what
                     // the sync set aside or was refused, as under the badge of a network here.
-                    <SyncAlerts />
+                    <SyncAlerts waiting=true />
                 </main>
             }
             .into_any()
