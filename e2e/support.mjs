@@ -101,6 +101,21 @@ export function launchProfile(dir, device = LAPTOP, extraArgs = []) {
   });
 }
 
+/** A school's network filter that drops the sync's WebSocket from `page` until `lift()`:
+ * `tries` counts the connection attempts it saw, `tried` resolves at the first. */
+export async function syncFilter(page) {
+  let sawTry;
+  const filter = { blocked: true, tries: 0, tried: new Promise((r) => { sawTry = r; }) };
+  filter.lift = () => { filter.blocked = false; };
+  await page.routeWebSocket(/\/sync/, (ws) => {
+    filter.tries++;
+    sawTry();
+    if (filter.blocked) ws.close();
+    else ws.connectToServer();
+  });
+  return filter;
+}
+
 export async function newContext(browser, device = LAPTOP) {
   const context = await browser.newContext({ baseURL: BASE_URL, ...device });
   context.on('page', watchErrors);

@@ -5,7 +5,7 @@
 // also in the SLEP table that had shown it approved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE, LAPTOP, axeViolations, claimLink } from '../support.mjs';
+import { launch, newContext, PHONE, LAPTOP, axeViolations, claimLink, syncFilter } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { NetworkPage } from '../pages/network.mjs';
 import { PlanPage } from '../pages/plan.mjs';
@@ -331,16 +331,7 @@ test('her invite says whom and where it registered her before the app\'s documen
 test('her network shows from the copy the server sent with her registration, even where the sync cannot connect; later it syncs', { skip: !KEY && 'no JUNTAS_ACCESS_KEY' }, async () => {
   const { fContext, fPage, link, mContext, mPage } = await inviteForMaria();
   // Her school's network lets no WebSocket through: the sync cannot connect from this tab.
-  let blocked = true;
-  let tries = 0;
-  let sawTry;
-  const tried = new Promise((r) => { sawTry = r; });
-  await mPage.routeWebSocket(/\/sync/, (ws) => {
-    tries++;
-    sawTry();
-    if (blocked) ws.close();
-    else ws.connectToServer();
-  });
+  const filter = await syncFilter(mPage);
   // The documents' part arrives only after the server has answered with her network.
   const release = await holdDocumentsPart(mPage);
   const early = mPage.waitForResponse((r) => r.url().endsWith('/api/network-document'));
@@ -351,7 +342,7 @@ test('her network shows from the copy the server sent with her registration, eve
   const m = await new NetworkPage(mPage).waitReady();
   assert.equal(await m.whoAmI(), 'María González');
   assert.match(await mPage.getByTestId('network-name').textContent(), /Avanzando Juntas/);
-  await tried; // the sync tried to connect
+  await filter.tried; // the sync tried to connect
   // After attempts in a row whose WebSocket did not open while the server had answered, the
   // badge says so (not "Sin conexión": her phone is online), and why under it.
   // (Playwright's stand-in sometimes closes the socket before it opens, with no error event:
@@ -361,8 +352,8 @@ test('her network shows from the copy the server sent with her registration, eve
   assert.match(await mPage.getByTestId('sync-not-opened').textContent(), /^Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión.*Lo que escribes queda guardado en este dispositivo/);
   // Through its next two retries it keeps saying so, with no "Conectando…" in between.
   await m.watchSyncStates();
-  const before = tries;
-  for (const until = Date.now() + 60000; tries < before + 2;) {
+  const before = filter.tries;
+  for (const until = Date.now() + 60000; filter.tries < before + 2;) {
     assert.ok(Date.now() < until, 'it keeps retrying');
     await mPage.waitForTimeout(200);
   }
@@ -376,8 +367,8 @@ test('her network shows from the copy the server sent with her registration, eve
   assert.equal(await own.syncState().textContent(), 'Solo en este dispositivo, que no está registrado en esta red');
   // Past the attempts that say the connection does not open (two in a row; the third begins
   // once the second has said so), the note is still not there.
-  const since = tries;
-  for (const until = Date.now() + 70000; tries < since + 3;) {
+  const since = filter.tries;
+  for (const until = Date.now() + 70000; filter.tries < since + 3;) {
     assert.ok(Date.now() < until, 'the sync keeps trying for her network');
     await mPage.waitForTimeout(200);
   }
@@ -388,7 +379,7 @@ test('her network shows from the copy the server sent with her registration, eve
   await m.waitSync('not-opened', 70000);
   await mPage.getByTestId('sync-not-opened').waitFor();
   // The filter lets WebSockets through again: the same tab connects and syncs, and the note goes.
-  blocked = false;
+  filter.lift();
   await m.waitSync('synced', 30000);
   assert.equal(await mPage.getByTestId('sync-not-opened').count(), 0, 'connected: the note is gone');
   assert.deepEqual(mPage.__errors ?? [], []);
@@ -406,11 +397,7 @@ test('where the sync cannot connect and her network\'s copy did not come with he
   const { fContext, link, mContext, mPage } = await inviteForMaria();
   // Her school's network lets no WebSocket through, and the copy of her network the server
   // sends with her registration is cut off on the way.
-  let blocked = true;
-  await mPage.routeWebSocket(/\/sync/, (ws) => {
-    if (blocked) ws.close();
-    else ws.connectToServer();
-  });
+  const filter = await syncFilter(mPage);
   await mPage.route(/\/api\/network-document$/, (route) => route.abort('internetdisconnected'));
   await mPage.goto(link);
   // Her network can only come by sync: the page says it is downloading it, and once attempts
@@ -423,7 +410,7 @@ test('where the sync cannot connect and her network\'s copy did not come with he
   assert.match(await mPage.getByTestId('sync-not-opened').textContent(), /^Suele pasar en redes de colegios u oficinas que bloquean este tipo de conexión.*Se sigue intentando: tu red aparece aquí en cuanto se conecte\.$/);
   assert.deepEqual(await axeViolations(mPage), [], 'the waiting page has no serious or critical a11y issue');
   // The filter lets WebSockets through again: her network comes, as hers, and the note goes.
-  blocked = false;
+  filter.lift();
   await m.waitReady();
   assert.equal(await m.whoAmI(), 'María González');
   await m.waitSync('synced', 70000);

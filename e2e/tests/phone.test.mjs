@@ -3,7 +3,7 @@
 // she types in a section, and every text box shows its whole text.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, PHONE } from '../support.mjs';
+import { launch, newContext, PHONE, syncFilter } from '../support.mjs';
 import { HomePage } from '../pages/home.mjs';
 import { PlanPage } from '../pages/plan.mjs';
 import { TreePage } from '../pages/tree.mjs';
@@ -75,12 +75,11 @@ test('on a phone the page does not jump while the app opens and syncs: the save 
       const net = await new HomePage(page).foundExample('Ignacio Vargas');
       // She opens the app again where the line drops the sync's first connection: "Sin
       // conexión · …", then, connected, "Sincronizado con el servidor hh:mm".
-      let blocked = true;
-      await page.routeWebSocket(/\/sync/, (ws) => { if (blocked) ws.close(); else ws.connectToServer(); });
+      const filter = await syncFilter(page);
       await page.reload();
       await net.waitReady();
       await page.waitForFunction(() => ['offline', 'not-opened', 'connecting'].includes(document.querySelector('[data-testid="sync-state"]')?.dataset.state));
-      blocked = false;
+      filter.lift();
       await net.waitSync('synced', 30000);
       // The last frame's shifts reach the observer a task later.
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
