@@ -88,7 +88,7 @@ pub async fn is_stored<S: Storage>(storage: &S, id: &DocumentId) -> Result<bool,
 }
 
 /// Every snapshot and incremental chunk stored for `id`, untouched (for "export the raw
-/// bytes" when a document cannot be opened).
+/// bytes" when a document cannot be opened, and for [`StoredDoc::reload`]).
 pub async fn load_raw<S: Storage>(
     storage: &S,
     id: &DocumentId,
@@ -215,9 +215,7 @@ impl StoredDoc {
     /// Returns true when the document changed.
     pub async fn reload<S: Storage>(&mut self, storage: &S) -> Result<bool, LoadError> {
         let before = self.doc.get_heads();
-        let mut found = storage.load_range(&chunk_prefix(&self.id, "snapshot")).await?;
-        found.extend(storage.load_range(&chunk_prefix(&self.id, "incremental")).await?);
-        for (key, bytes) in found {
+        for (key, bytes) in load_raw(storage, &self.id).await? {
             if self.chunks.contains(&key) {
                 continue;
             }
